@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from .models import Action, ActionUpdate
+
+
+class ActionUpdateInline(admin.TabularInline):
+    model = ActionUpdate
+    extra = 0
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    list_display = ["text", "audit", "owner_agency", "lead", "due_date", "status"]
+    list_filter = ["status", "owner_agency"]
+    search_fields = ["text", "lead"]
+    inlines = [ActionUpdateInline]
+
+
+@admin.register(ActionUpdate)
+class ActionUpdateAdmin(admin.ModelAdmin):
+    list_display = ["action", "date", "text"]

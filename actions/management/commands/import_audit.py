@@ -1,0 +1,32 @@
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from actions.package import PackageError, import_package, parse_package
+
+
+class Command(BaseCommand):
+    help = "Import an audit from a maca-audit/1 package (JSON). Writes everything or nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="the package file")
+        parser.add_argument(
+            "--partnership",
+            help="the partnership to import into when the package names none",
+        )
+
+    def handle(self, *args, path, partnership=None, **options):
+        try:
+            raw = Path(path).read_bytes()
+        except OSError as error:
+            raise CommandError(f"{path}: cannot read the file ({error.strerror}).") from None
+        try:
+            audit = import_package(parse_package(raw), partnership_name=partnership)
+        except PackageError as error:
+            lines = [f"{path}: {problem}" for problem in error.problems]
+            raise CommandError("The package was not imported.\n" + "\n".join(lines)) from None
+        except ValidationError as error:
+            raise CommandError(f"{path}: $: {'; '.join(error.messages)}") from None
+        self.stdout.write(f"Imported {audit.theme.name} with {audit.cases.count()} cases.")
+        self.stdout.write(audit.get_absolute_url())

@@ -1,0 +1,59 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from actions.package import import_package
+from cases.models import Audit
+from maca.models import Agency, Membership, Partnership, User
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+DEMO_PACKAGES = ["neglect-and-housing.json", "exploitation.json"]
+DEMO_PASSWORD = "demo"
+DEMO_USERS = [
+    # username, first name, last name, role, agency
+    ("chair", "Alex", "Chair (demo)", Membership.Role.CHAIR, None),
+    ("qa", "Sam", "QA member (demo)", Membership.Role.QA_MEMBER, None),
+    ("housing", "Jo", "Housing co-ordinator (demo)", Membership.Role.COORDINATOR, "Housing"),
+    ("viewer", "Kim", "Viewer (demo)", Membership.Role.VIEWER, None),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo audits and one demo user per role. Safe to run again."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        partnership = None
+        for name in DEMO_PACKAGES:
+            data = json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+            existing = Audit.objects.filter(
+                partnership__name=data["partnership"], theme__name=data["theme"]["name"]
+            ).first()
+            audit = existing or import_package(data)
+            partnership = audit.partnership
+            verb = "Kept" if existing else "Created"
+            self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")
+        self._create_users(partnership)
+
+    def _create_users(self, partnership: Partnership):
+        self.stdout.write(f"\nDemo logins (password for each: {DEMO_PASSWORD!r}):")
+        for username, first, last, role, agency_name in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@example.org",
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            agency = Agency.objects.get(name=agency_name) if agency_name else None
+            Membership.objects.get_or_create(
+                user=user, partnership=partnership, role=role, agency=agency
+            )
+            where = f" for {agency_name}" if agency_name else ""
+            self.stdout.write(f"  {username:<8} {Membership.Role(role).label}{where}")

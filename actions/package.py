@@ -1,0 +1,398 @@
+"""The portable audit package, format maca-audit/1 (schemas/maca-audit-1.schema.json).
+
+It lives in `actions` because a package spans every app — audit, cases, findings and the actions
+that answer them — and `actions` is the app that may depend on all the others.
+
+A package never holds a child's identifying details: cases are named by their label alone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from cases.models import DEFAULT_HEADINGS, DEFAULT_TITLE, Audit, BriefingParagraph, Case, Theme
+from findings.models import Finding, GoodPractice, Recommendation, Strength, Tag
+from maca.models import Agency, Partnership
+
+from .models import Action, ActionUpdate
+
+FORMAT = "maca-audit/1"
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "maca-audit-1.schema.json"
+DEFAULT_IMPORT_STATUS = Audit.Status.PUBLISHED
+
+
+@dataclass
+class PackageProblem:
+    location: str  # a JSON path such as $.cases[2].label
+    message: str
+
+    def __str__(self):
+        return f"{self.location}: {self.message}"
+
+
+class PackageError(Exception):
+    """A package that cannot be imported; `problems` say where and why."""
+
+    def __init__(self, problems: list[PackageProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@cache
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def parse_package(raw: bytes | str) -> dict:
+    """Decode and validate a package; raises PackageError naming each problem's JSON location."""
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        where = f"line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else "$"
+        raise PackageError(
+            [PackageProblem("$", f"not valid JSON ({where}): {_reason(error)}")]
+        ) from None
+    validate_package(data)
+    return data
+
+
+def _reason(error) -> str:
+    return getattr(error, "msg", None) or str(error)
+
+
+def validate_package(data) -> None:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    validator = Draft202012Validator(schema(), format_checker=FormatChecker())
+    problems = [
+        PackageProblem(error.json_path, _schema_message(error))
+        for error in sorted(
+            validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+        )
+    ]
+    if not problems:
+        problems = _consistency_problems(data)
+    if problems:
+        raise PackageError(problems)
+
+
+def _schema_message(error) -> str:
+    if error.validator == "const" and list(error.absolute_path) == ["format"]:
+        return f"the format must be {FORMAT!r}, not {error.instance!r}"
+    if error.validator == "required":
+        return error.message.replace("is a required property", "is required")
+    return error.message
+
+
+def _consistency_problems(data: dict) -> list[PackageProblem]:
+    """What the schema cannot say: labels unique, references pointing at things that exist."""
+    problems = _length_problems(data)
+    first_index_of_label: dict[str, int] = {}
+    for index, case in enumerate(data["cases"]):
+        label = case["label"].strip()
+        if not label:
+            problems.append(
+                PackageProblem(f"$.cases[{index}].label", "a case label cannot be blank")
+            )
+        elif label in first_index_of_label:
+            first = first_index_of_label[label]
+            problems.append(
+                PackageProblem(
+                    f"$.cases[{index}].label",
+                    f"two cases are labelled {label!r} (the other is $.cases[{first}])",
+                )
+            )
+        else:
+            first_index_of_label[label] = index
+    for r_index, recommendation in enumerate(data.get("recommendations", [])):
+        for c_index, label in enumerate(recommendation.get("cases", [])):
+            if label.strip() not in first_index_of_label:
+                problems.append(
+                    PackageProblem(
+                        f"$.recommendations[{r_index}].cases[{c_index}]",
+                        f"no case in this package is labelled {label!r}",
+                    )
+                )
+    recommendation_count = len(data.get("recommendations", []))
+    for a_index, action in enumerate(data.get("actions", [])):
+        index = action.get("recommendation")
+        if index is not None and index >= recommendation_count:
+            problems.append(
+                PackageProblem(
+                    f"$.actions[{a_index}].recommendation",
+                    f"there is no recommendation {index} (the package has {recommendation_count}, "
+                    "counted from 0)",
+                )
+            )
+    return problems
+
+
+def _length_problems(data: dict) -> list[PackageProblem]:
+    """Names and labels must fit their columns and may not be only spaces."""
+    checks = [("$.partnership", data.get("partnership"), 200), ("$.title", data.get("title"), 200)]
+    checks.append(("$.theme.name", data["theme"]["name"], 200))
+    checks.append(("$.protective_marking", data.get("protective_marking"), 100))
+    for key, heading in data.get("briefing", {}).get("headings", {}).items():
+        checks.append((f"$.briefing.headings.{key}", heading, 200))
+    for i, agency in enumerate(data.get("agencies", [])):
+        checks.append((f"$.agencies[{i}].name", agency["name"], 200))
+    for i, case in enumerate(data["cases"]):
+        checks.append((f"$.cases[{i}].label", case["label"], 50))
+        for kind in ("strengths", "findings"):
+            checks += _item_checks(f"$.cases[{i}].{kind}", case.get(kind, []))
+    checks += _item_checks("$.good_practice", data.get("good_practice", []))
+    checks += _item_checks("$.recommendations", data.get("recommendations", []))
+    for i, action in enumerate(data.get("actions", [])):
+        checks.append((f"$.actions[{i}].owner_agency", action.get("owner_agency"), 200))
+        checks.append((f"$.actions[{i}].lead", action.get("lead"), 200))
+    problems = []
+    for location, value, limit in checks:
+        if value is not None and len(value) > limit:
+            problems.append(
+                PackageProblem(location, f"is {len(value)} characters long; at most {limit} fit")
+            )
+    required = [("$.theme.name", data["theme"]["name"])]
+    required += [
+        (f"$.agencies[{i}].name", a["name"]) for i, a in enumerate(data.get("agencies", []))
+    ]
+    for location, value in required:
+        if not value.strip():
+            problems.append(PackageProblem(location, "cannot be blank"))
+    return problems
+
+
+def _item_checks(prefix: str, items: list[dict]) -> list[tuple]:
+    checks = []
+    for i, item in enumerate(items):
+        checks.append((f"{prefix}[{i}].agency", item.get("agency"), 200))
+        checks += [
+            (f"{prefix}[{i}].tags[{j}]", tag, 100) for j, tag in enumerate(item.get("tags", []))
+        ]
+    return checks
+
+
+class _Lookups:
+    """Agencies and tags by name, created on first use, fetched once per import."""
+
+    def __init__(self, declared_agencies: list[dict]):
+        self.agencies = {a.name.casefold(): a for a in Agency.objects.all()}
+        self.tags = {t.name.casefold(): t for t in Tag.objects.all()}
+        self.sectors = {}
+        for entry in declared_agencies:
+            if entry.get("sector"):
+                self.sectors[entry["name"].strip().casefold()] = entry["sector"]
+
+    def agency(self, name: str | None) -> Agency | None:
+        if not name or not name.strip():
+            return None
+        name = name.strip()
+        key = name.casefold()
+        if key not in self.agencies:
+            sector = self.sectors.get(key, "").strip().lower()
+            if sector not in Agency.Sector.values:
+                sector = Agency.Sector.OTHER
+            self.agencies[key] = Agency.objects.create(name=name, sector=sector)
+        return self.agencies[key]
+
+    def tag_list(self, names: list[str]) -> list[Tag]:
+        tags = []
+        for name in names:
+            name = name.strip()
+            if not name:
+                continue
+            key = name.casefold()
+            if key not in self.tags:
+                self.tags[key] = Tag.objects.create(name=name)
+            tags.append(self.tags[key])
+        return tags
+
+
+@transaction.atomic
+def import_package(data: dict, *, partnership_name: str | None = None) -> Audit:
+    """Create an audit from a validated package, all or nothing."""
+    validate_package(data)
+    lookups = _Lookups(data.get("agencies", []))
+    partnership, _ = Partnership.objects.get_or_create(
+        name=(
+            data.get("partnership") or partnership_name or settings.MACA_DEFAULT_PARTNERSHIP
+        ).strip()
+    )
+    theme_data = data["theme"]
+    theme, created = Theme.objects.get_or_create(
+        partnership=partnership,
+        name=theme_data["name"].strip(),
+        defaults={"description": theme_data.get("description", "")},
+    )
+    audit = _create_audit(data, partnership, theme)
+    audit.agencies.set([lookups.agency(a["name"]) for a in data.get("agencies", [])])
+    _create_paragraphs(audit, data.get("briefing", {}))
+    cases = _create_cases(audit, data["cases"], lookups)
+    recommendations = _create_recommendations(audit, data, cases, lookups)
+    _create_good_practice(audit, data.get("good_practice", []), lookups)
+    _create_actions(audit, data.get("actions", []), recommendations, lookups)
+    return audit
+
+
+def _create_audit(data, partnership, theme) -> Audit:
+    headings = data.get("briefing", {}).get("headings", {})
+    status = data.get("status")
+    audit = Audit(
+        partnership=partnership,
+        theme=theme,
+        title=(data.get("title") or DEFAULT_TITLE).strip() or DEFAULT_TITLE,
+        meeting_date=data.get("meeting_date"),
+        protective_marking=data.get("protective_marking", ""),
+        status=status if status in Audit.Status.values else DEFAULT_IMPORT_STATUS,
+        include_good_practice=data.get("include_good_practice", True) is not False,
+        **{
+            f"heading_{key}": headings.get(key) or DEFAULT_HEADINGS[key] for key in DEFAULT_HEADINGS
+        },
+    )
+    audit.full_clean(exclude=["agencies"])
+    audit.save()
+    return audit
+
+
+def _create_paragraphs(audit, briefing: dict) -> None:
+    BriefingParagraph.objects.bulk_create(
+        BriefingParagraph(audit=audit, section=section, text=text, order=order)
+        for section in BriefingParagraph.Section.values
+        for order, text in enumerate(t for t in briefing.get(section, []) if t.strip())
+    )
+
+
+def _create_cases(audit, cases_data, lookups) -> dict[str, Case]:
+    cases = {}
+    for order, case_data in enumerate(cases_data):
+        case = Case.objects.create(audit=audit, label=case_data["label"].strip(), order=order)
+        cases[case.label] = case
+        for model, key in ((Strength, "strengths"), (Finding, "findings")):
+            for item_order, item in enumerate(case_data.get(key, [])):
+                _create_item(model, item, item_order, lookups, case=case)
+    return cases
+
+
+def _create_item(model, item: dict, order: int, lookups: _Lookups, **owner):
+    created = model.objects.create(
+        text=item["text"], agency=lookups.agency(item.get("agency")), order=order, **owner
+    )
+    tags = lookups.tag_list(item.get("tags", []))
+    if tags:
+        created.tags.set(tags)
+    return created
+
+
+def _create_good_practice(audit, items, lookups) -> None:
+    for order, item in enumerate(items):
+        _create_item(GoodPractice, item, order, lookups, audit=audit)
+
+
+def _create_recommendations(audit, data, cases, lookups) -> list[Recommendation]:
+    recommendations = []
+    for order, item in enumerate(data.get("recommendations", [])):
+        recommendation = _create_item(Recommendation, item, order, lookups, audit=audit)
+        recommendation.cases.set([cases[label.strip()] for label in item.get("cases", [])])
+        recommendations.append(recommendation)
+    return recommendations
+
+
+def _create_actions(audit, actions_data, recommendations, lookups) -> None:
+    for order, item in enumerate(actions_data):
+        index = item.get("recommendation")
+        action = Action(
+            audit=audit,
+            recommendation=recommendations[index] if index is not None else None,
+            text=item["text"],
+            owner_agency=lookups.agency(item.get("owner_agency")),
+            lead=item.get("lead") or "",
+            due_date=item.get("due_date"),
+            status=item.get("status", Action.Status.NOT_STARTED),
+            order=order,
+        )
+        action.full_clean()
+        action.save()
+        ActionUpdate.objects.bulk_create(
+            ActionUpdate(action=action, date=u["date"], text=u["text"])
+            for u in item.get("updates", [])
+        )
+
+
+def export_package(audit: Audit) -> dict:
+    """The audit as a package that validates against the schema and imports back as the same."""
+    audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
+    paragraphs = list(audit.paragraphs.all())
+    cases = list(
+        audit.cases.prefetch_related(
+            "strengths__agency", "strengths__tags", "findings__agency", "findings__tags"
+        )
+    )
+    recommendations = list(
+        audit.recommendations.select_related("agency").prefetch_related("tags", "cases")
+    )
+    recommendation_index = {r.pk: i for i, r in enumerate(recommendations)}
+    actions = list(audit.actions.select_related("owner_agency").prefetch_related("updates"))
+    package = {
+        "format": FORMAT,
+        "partnership": audit.partnership.name,
+        "title": audit.title,
+        "theme": {"name": audit.theme.name, "description": audit.theme.description},
+        "meeting_date": audit.meeting_date.isoformat() if audit.meeting_date else None,
+        "protective_marking": audit.protective_marking,
+        "status": audit.status,
+        "briefing": {
+            "theme_and_cases": [p.text for p in paragraphs if p.section == "theme_and_cases"],
+            "process": [p.text for p in paragraphs if p.section == "process"],
+            "headings": audit.headings,
+        },
+        "agencies": [{"name": a.name, "sector": a.sector} for a in audit.agencies.all()],
+        "cases": [
+            {
+                "label": case.label,
+                "strengths": [_export_item(i) for i in case.strengths.all()],
+                "findings": [_export_item(i) for i in case.findings.all()],
+            }
+            for case in cases
+        ],
+        "good_practice": [
+            _export_item(i)
+            for i in audit.good_practice.select_related("agency").prefetch_related("tags")
+        ],
+        "recommendations": [
+            {**_export_item(r), "cases": [c.label for c in sorted(r.cases.all(), key=_case_order)]}
+            for r in recommendations
+        ],
+        "actions": [_export_action(a, recommendation_index) for a in actions],
+    }
+    if not audit.include_good_practice:
+        package["include_good_practice"] = False
+    return package
+
+
+def _case_order(case):
+    return (case.order, case.pk)
+
+
+def _export_item(item) -> dict:
+    return {
+        "text": item.text,
+        "agency": item.agency.name if item.agency else None,
+        "tags": sorted(tag.name for tag in item.tags.all()),
+    }
+
+
+def _export_action(action, recommendation_index) -> dict:
+    return {
+        "text": action.text,
+        "recommendation": recommendation_index.get(action.recommendation_id),
+        "owner_agency": action.owner_agency.name if action.owner_agency else None,
+        "lead": action.lead or None,
+        "due_date": action.due_date.isoformat() if action.due_date else None,
+        "status": action.status,
+        "updates": [{"date": u.date.isoformat(), "text": u.text} for u in action.updates.all()],
+    }

@@ -1,0 +1,80 @@
+"""What an audit learned: strengths and findings per case, good practice, recommendations."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.text import slugify
+
+from cases.models import Audit, Case
+from maca.models import Agency
+
+
+class Tag(models.Model):
+    """A learning theme such as 'drift and delay' or 'voice of the child'."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:100]
+        super().save(*args, **kwargs)
+
+
+class Item(models.Model):
+    """Fields shared by every briefing item: its words, the agency it is about, order and tags."""
+
+    text = models.TextField()
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    tags = models.ManyToManyField(Tag, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+def _text_not_empty(name):
+    return models.CheckConstraint(condition=~Q(text=""), name=name)
+
+
+class Strength(Item):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="strengths")
+
+    class Meta(Item.Meta):
+        constraints = [_text_not_empty("strength_text_not_empty")]
+
+
+class Finding(Item):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="findings")
+
+    class Meta(Item.Meta):
+        constraints = [_text_not_empty("finding_text_not_empty")]
+
+
+class GoodPractice(Item):
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="good_practice")
+
+    class Meta(Item.Meta):
+        verbose_name_plural = "good practice"
+        constraints = [_text_not_empty("good_practice_text_not_empty")]
+
+
+class Recommendation(Item):
+    """An issue identified across several cases; the cases are those that evidence it."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="recommendations")
+    cases = models.ManyToManyField(Case, blank=True, related_name="recommendations")
+
+    class Meta(Item.Meta):
+        constraints = [_text_not_empty("recommendation_text_not_empty")]

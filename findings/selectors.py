@@ -1,0 +1,93 @@
+"""Reads for the 6-step briefing: one context, a constant number of queries, HTML and PDF alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from cases.models import Audit, BriefingParagraph, Case
+
+from .models import Finding, GoodPractice, Recommendation, Strength
+
+
+@dataclass
+class CaseItems:
+    case: Case
+    items: list
+
+
+@dataclass
+class BriefingSection:
+    key: str
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    case_groups: list[CaseItems] = field(default_factory=list)
+    items: list = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.paragraphs or self.case_groups or self.items)
+
+
+def briefing_sections(audit: Audit) -> list[BriefingSection]:
+    """The briefing's sections in order, each with its own heading, empty ones left out.
+
+    Runs six queries whatever the size of the audit: paragraphs, cases, strengths, findings,
+    good practice, recommendations (+1 for the cases each recommendation draws on).
+    """
+    paragraphs = list(audit.paragraphs.all())
+    cases = list(
+        audit.cases.prefetch_related(
+            Prefetch("strengths", queryset=Strength.objects.select_related("agency")),
+            Prefetch("findings", queryset=Finding.objects.select_related("agency")),
+        )
+    )
+    good_practice = (
+        list(GoodPractice.objects.filter(audit=audit).select_related("agency"))
+        if audit.include_good_practice
+        else []
+    )
+    recommendations = list(
+        Recommendation.objects.filter(audit=audit)
+        .select_related("agency")
+        .prefetch_related(Prefetch("cases", queryset=Case.objects.order_by("order", "id")))
+    )
+
+    def narrative(section):
+        return [p.text for p in paragraphs if p.section == section]
+
+    sections = [
+        BriefingSection(
+            "theme_and_cases",
+            audit.heading_theme_and_cases,
+            paragraphs=narrative(BriefingParagraph.Section.THEME_AND_CASES),
+        ),
+        BriefingSection(
+            "process",
+            audit.heading_process,
+            paragraphs=narrative(BriefingParagraph.Section.PROCESS),
+        ),
+        BriefingSection(
+            "strengths",
+            audit.heading_strengths,
+            case_groups=[CaseItems(c, list(c.strengths.all())) for c in cases if c.strengths.all()],
+        ),
+        BriefingSection(
+            "findings",
+            audit.heading_findings,
+            case_groups=[CaseItems(c, list(c.findings.all())) for c in cases if c.findings.all()],
+        ),
+        BriefingSection("good_practice", audit.heading_good_practice, items=good_practice),
+        BriefingSection("recommendations", audit.heading_recommendations, items=recommendations),
+    ]
+    return [section for section in sections if not section.is_empty]
+
+
+def briefing_context(audit: Audit) -> dict:
+    """Everything the briefing templates need. `audit` must come with theme and partnership."""
+    return {
+        "audit": audit,
+        "sections": briefing_sections(audit),
+        "document_title": f"{audit.title}: {audit.theme.name}",
+    }

@@ -1,0 +1,89 @@
+"""Core records: people, the partnerships they work in, the agencies they speak for, their roles."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class User(AbstractUser):
+    """A person who signs in. Custom from the first migration so fields can be added later."""
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+
+class Partnership(models.Model):
+    """A safeguarding children partnership: the organisation that owns audits and their output."""
+
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Agency(models.Model):
+    class Sector(models.TextChoices):
+        HEALTH = "health", "Health"
+        POLICE = "police", "Police"
+        CHILDRENS_SOCIAL_CARE = "children's social care", "Children's social care"
+        EDUCATION = "education", "Education"
+        HOUSING = "housing", "Housing"
+        VOLUNTARY = "voluntary", "Voluntary"
+        YOUTH_JUSTICE = "youth justice", "Youth justice"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    sector = models.CharField(max_length=40, choices=Sector.choices, default=Sector.OTHER)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in a partnership; a co-ordinator also names the agency they speak for."""
+
+    class Role(models.TextChoices):
+        CHAIR = "chair", "Chair"
+        QA_MEMBER = "qa_member", "QA member"
+        COORDINATOR = "coordinator", "Agency co-ordinator"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partnership__name", "role", "user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="coordinator") | Q(agency__isnull=False),
+                name="membership_coordinator_has_agency",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "partnership", "role", "agency"],
+                condition=Q(agency__isnull=False),
+                name="membership_unique_agency_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "partnership", "role"],
+                condition=Q(agency__isnull=True),
+                name="membership_unique_role",
+            ),
+        ]
+
+    def __str__(self):
+        where = f" for {self.agency}" if self.agency_id else ""
+        return f"{self.user} — {self.get_role_display()}{where} ({self.partnership})"

@@ -1,0 +1,59 @@
+"""PDF rendering with WeasyPrint: tagged (PDF/UA-1), A4, stylesheets read from disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+
+def static_path(relative: str) -> Path:
+    """The file on disk behind a static path, whether or not collectstatic has run."""
+    found = finders.find(relative)
+    if found:
+        return Path(found)
+    collected = Path(settings.STATIC_ROOT) / relative
+    if collected.exists():
+        return collected
+    raise FileNotFoundError(f"Static file {relative!r} not found.")
+
+
+def _static_only_fetcher():
+    """A URL fetcher that reads static files and refuses everything else.
+
+    Case text is escaped, but a PDF renderer that fetches remote URLs would still be one template
+    slip away from leaking data or hanging on a closed council network.
+    """
+    from weasyprint.urls import URLFetcher
+
+    static_roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
+    static_roots.append(Path(settings.STATIC_ROOT).resolve())
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if not url.startswith("file://"):
+                raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
+            path = Path(url[len("file://") :].split("?")[0]).resolve()
+            if not any(path.is_relative_to(root) for root in static_roots):
+                raise ValueError(f"Refused to read {path} while rendering a PDF.")
+            return super().fetch(url, headers)
+
+    return StaticOnlyFetcher(allowed_protocols={"file"})
+
+
+def render_pdf(template_name: str, context: dict, *, stylesheets: list[str]) -> bytes:
+    """Render `template_name` with `context` to PDF bytes.
+
+    `stylesheets` are static paths such as "css/briefing-print.css". WeasyPrint is imported here,
+    not at module load, because importing it takes most of a second.
+    """
+    from weasyprint import CSS, HTML
+
+    html = render_to_string(template_name, context)
+    fetcher = _static_only_fetcher()
+    base_url = static_path(stylesheets[0]).parent.as_uri() + "/" if stylesheets else None
+    css = [CSS(filename=str(static_path(name)), url_fetcher=fetcher) for name in stylesheets]
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=css, pdf_variant="pdf/ua-1", custom_metadata=True)
