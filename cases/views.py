@@ -11,11 +11,11 @@ def home(request):
 
 
 def audit_detail(request, pk):
-    audit = access.get_audit_for(request, pk, "view_audit")
-    context = {
-        "audit": audit,
-        "allowed": access.allowed_actions(request.user, audit),
-        "nav": "audits",
-        **selectors.audit_overview(audit),
-    }
+    """The audit's hub. Readers of the published briefing alone (viewers) see just its links."""
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    allowed = access.allowed_actions(request.user, audit)
+    context = {"audit": audit, "allowed": allowed, "nav": "audits"}
+    if "view_audit" not in allowed:
+        return render(request, "cases/audit_published.html", context)
+    context.update(selectors.audit_overview(audit))
     return render(request, "cases/audit_detail.html", context)

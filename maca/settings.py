@@ -138,12 +138,16 @@ DATE_FORMAT = "j F Y"
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Static files come from the app folders directly in development and tests, and from the
+# collected, fingerprinted copy (manage.py collectstatic) in production.
+STATIC_FROM_FINDERS = env_bool("STATIC_FROM_FINDERS", DEBUG)
+WHITENOISE_USE_FINDERS = STATIC_FROM_FINDERS
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if STATIC_FROM_FINDERS
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -170,6 +174,9 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading HSTS commits the whole parent domain (often a council's) to HTTPS for good: that is the
+# domain owner's decision, so it is a setting rather than a deployment check to satisfy.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

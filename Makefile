@@ -1,0 +1,72 @@
+# MACA — Multi-Agency Case Audit. `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+APT_TEST := chromium poppler-utils postgresql
+
+.PHONY: help install run demo test test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
+
+help:
+	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
+	@echo "make test     lint, migrations check, tests on SQLite and PostgreSQL, browser tests"
+	@echo "make install  create $(VENV) and install the pinned requirements"
+	@echo "make lint     ruff format --check and ruff check"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: apt-runtime $(BIN)/.installed
+
+# Install Debian packages only when something is missing, so a ready machine is not touched.
+apt-runtime:
+	@scripts/apt-ensure $(APT_RUNTIME)
+
+apt-test:
+	@scripts/apt-ensure $(APT_TEST)
+
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py load_demo
+	@echo
+	@echo "MACA is at http://$(HOST):$(PORT)/ — sign in as chair / demo (Ctrl+C to stop)"
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+demo: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py load_demo
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check-deploy: $(BIN)/.installed
+	scripts/check-deploy
+
+test: install apt-test lint
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(MAKE) --no-print-directory check-deploy
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(BIN)/.installed
+	@echo "== tests on SQLite (with the browser tests)"
+	DATABASE_URL= $(BIN)/pytest -q
+
+test-postgres: $(BIN)/.installed
+	@echo "== tests on a throwaway PostgreSQL"
+	scripts/with-postgres $(BIN)/pytest -q -m "not browser"
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts

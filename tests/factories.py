@@ -1,0 +1,145 @@
+import factory
+
+from actions.models import Action, ActionUpdate
+from cases.models import Audit, BriefingParagraph, Case, Theme
+from findings.models import Finding, GoodPractice, Recommendation, Strength, Tag
+from maca.models import Agency, Membership, Partnership, User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class PartnershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partnership
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Partnership {n}")
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    sector = Agency.Sector.HEALTH
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    partnership = factory.SubFactory(PartnershipFactory)
+    role = Membership.Role.QA_MEMBER
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    name = factory.Sequence(lambda n: f"Theme {n}")
+
+
+class AuditFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Audit
+
+    partnership = factory.SubFactory(PartnershipFactory)
+    theme = factory.SubFactory(ThemeFactory, partnership=factory.SelfAttribute("..partnership"))
+
+
+class ParagraphFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BriefingParagraph
+
+    audit = factory.SubFactory(AuditFactory)
+    section = BriefingParagraph.Section.THEME_AND_CASES
+    text = factory.Sequence(lambda n: f"Paragraph {n}.")
+    order = factory.Sequence(lambda n: n)
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    audit = factory.SubFactory(AuditFactory)
+    label = factory.Sequence(lambda n: f"Case {n + 1}")
+    order = factory.Sequence(lambda n: n)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"tag {n}")
+
+
+class StrengthFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Strength
+
+    case = factory.SubFactory(CaseFactory)
+    text = factory.Sequence(lambda n: f"Strength {n}.")
+    order = factory.Sequence(lambda n: n)
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Finding
+
+    case = factory.SubFactory(CaseFactory)
+    text = factory.Sequence(lambda n: f"Finding {n}.")
+    order = factory.Sequence(lambda n: n)
+
+
+class GoodPracticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GoodPractice
+
+    audit = factory.SubFactory(AuditFactory)
+    text = factory.Sequence(lambda n: f"Good practice {n}.")
+    order = factory.Sequence(lambda n: n)
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recommendation
+
+    audit = factory.SubFactory(AuditFactory)
+    text = factory.Sequence(lambda n: f"Recommendation {n}.")
+    order = factory.Sequence(lambda n: n)
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Action
+
+    audit = factory.SubFactory(AuditFactory)
+    text = factory.Sequence(lambda n: f"Action {n}.")
+
+
+class ActionUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActionUpdate
+
+    action = factory.SubFactory(ActionFactory)
+    date = factory.Faker("date_object")
+    text = "Progress made."

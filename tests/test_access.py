@@ -1,0 +1,98 @@
+import pytest
+from django.urls import reverse
+
+from cases.models import Audit
+from maca.models import Membership
+
+from .conftest import member
+from .factories import AgencyFactory, AuditFactory
+
+pytestmark = pytest.mark.django_db
+
+AUDIT_URLS = ["audit_detail", "briefing_html", "briefing_pdf"]
+
+
+@pytest.mark.parametrize("url_name", ["home", *AUDIT_URLS])
+def test_anonymous_users_are_sent_to_login(client, audit, url_name):
+    url = reverse(url_name) if url_name == "home" else reverse(url_name, args=[audit.pk])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "next=" in response["Location"]
+
+
+@pytest.mark.parametrize("url_name", AUDIT_URLS)
+def test_non_members_get_not_found_like_a_missing_audit(client, audit, outsider, url_name):
+    client.force_login(outsider)
+    assert client.get(reverse(url_name, args=[audit.pk])).status_code == 404
+    assert client.get(reverse(url_name, args=[999999])).status_code == 404
+
+
+def test_superusers_see_no_audit_they_are_not_a_member_of(client, audit, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "x-password-1")
+    client.force_login(admin)
+    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Membership.Role.CHAIR, Membership.Role.QA_MEMBER])
+@pytest.mark.parametrize("url_name", AUDIT_URLS)
+def test_partnership_staff_see_the_audit_and_its_briefing(client, audit, role, url_name):
+    client.force_login(member(audit, role))
+    assert client.get(reverse(url_name, args=[audit.pk])).status_code == 200
+
+
+def test_coordinators_see_audits_their_agency_takes_part_in_only(client, audit):
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing)
+    other = AuditFactory(partnership=audit.partnership)
+    other.agencies.add(police)
+    coordinator = member(audit, Membership.Role.COORDINATOR, agency=housing)
+    client.force_login(coordinator)
+    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 200
+    assert client.get(reverse("audit_detail", args=[other.pk])).status_code == 404
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("audit_detail", args=[audit.pk]) in home
+    assert reverse("audit_detail", args=[other.pk]) not in home
+
+
+def test_viewers_read_only_published_briefings(client, audit):
+    viewer = member(audit, Membership.Role.VIEWER)
+    client.force_login(viewer)
+    assert client.get(reverse("briefing_html", args=[audit.pk])).status_code == 404
+    audit.status = Audit.Status.PUBLISHED
+    audit.save()
+    assert client.get(reverse("briefing_html", args=[audit.pk])).status_code == 200
+    assert client.get(reverse("briefing_pdf", args=[audit.pk])).status_code == 200
+    page = client.get(reverse("audit_detail", args=[audit.pk]))
+    assert page.status_code == 200
+    assert (
+        "Case-level working papers are open to the audit's members only." in page.content.decode()
+    )
+
+
+def test_home_lists_only_the_users_audits(client, audit, outsider):
+    mine = member(audit)
+    theirs = AuditFactory(theme__name="Someone else's theme")
+    client.force_login(mine)
+    html = client.get(reverse("home")).content.decode()
+    assert audit.theme.name in html
+    assert theirs.theme.name not in html
+    client.force_login(outsider)
+    assert audit.theme.name not in client.get(reverse("home")).content.decode()
+
+
+def test_a_user_with_no_audits_is_told_what_to_do(client, outsider):
+    client.force_login(outsider)
+    assert "No audits to show yet." in client.get(reverse("home")).content.decode()
+
+
+def test_login_and_health_pages_are_open(client):
+    assert client.get(reverse("login")).status_code == 200
+    assert client.get(reverse("health")).json() == {"status": "ok"}
+
+
+def test_logging_in_with_a_wrong_password_says_so_without_naming_the_account(client, audit):
+    user = member(audit)
+    response = client.post(reverse("login"), {"username": user.username, "password": "wrong"})
+    assert response.status_code == 200
+    assert "Please enter a correct username and password" in response.content.decode()

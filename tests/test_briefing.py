@@ -1,0 +1,242 @@
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import Audit
+from findings.briefing import render_html
+from maca.models import Membership
+
+from .conftest import member, pdf_text
+from .factories import (
+    AgencyFactory,
+    CaseFactory,
+    FindingFactory,
+    GoodPracticeFactory,
+    ParagraphFactory,
+    RecommendationFactory,
+    StrengthFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def headings(html: str) -> list[str]:
+    return re.findall(r"<h2[^>]*>(.*?)</h2>", html)
+
+
+def in_order(text: str, parts: list[str]) -> bool:
+    position = 0
+    for part in parts:
+        found = text.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+def test_briefing_shows_the_six_sections_in_order(client, demo_audit):
+    client.force_login(demo_audit.partnership.memberships.get(role="chair").user)
+    html = client.get(reverse("briefing_html", args=[demo_audit.pk])).content.decode()
+    assert headings(html) == [
+        "Theme / Cases",
+        "Process",
+        "Strengths identified per case",
+        "Findings identified per case",
+        "Good Practice and Evidence as a Result of this Audit and similar Reviews",
+        "Recommendations – Issues Identified Across Multiple Cases",
+    ]
+    assert "Northamptonshire Safeguarding Children Board" in html
+    assert "OFFICIAL-SENSITIVE" in html
+    assert "(Seen in Case 2, Case 5, Case 6)" in html
+
+
+def test_cases_appear_in_order_and_only_where_they_have_items(client, audit, chair):
+    first, second, third = (CaseFactory(audit=audit, label=f"Case {n}") for n in (1, 2, 3))
+    StrengthFactory(case=second, text="Second strength.")
+    StrengthFactory(case=first, text="First strength.")
+    FindingFactory(case=third, text="Third finding.")
+    client.force_login(chair)
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    strengths = html.split('id="section-strengths"')[1].split("</section>")[0]
+    findings = html.split('id="section-findings"')[1].split("</section>")[0]
+    assert in_order(strengths, ["Case 1", "First strength.", "Case 2", "Second strength."])
+    assert "Case 3" not in strengths
+    assert "Case 1" not in findings and "Case 3" in findings
+
+
+def test_empty_sections_are_left_out_not_printed_empty(client, audit, chair):
+    case = CaseFactory(audit=audit)
+    FindingFactory(case=case)
+    client.force_login(chair)
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    assert headings(html) == ["Findings identified per case"]
+
+
+def test_custom_headings_replace_the_defaults(client, audit, chair):
+    audit.heading_theme_and_cases = "What we looked at"
+    audit.heading_recommendations = "What needs to change"
+    audit.save()
+    ParagraphFactory(audit=audit, text="Three children.")
+    RecommendationFactory(audit=audit)
+    client.force_login(chair)
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    assert headings(html) == ["What we looked at", "What needs to change"]
+
+
+def test_good_practice_can_be_left_out_by_the_audit(client, audit, chair):
+    GoodPracticeFactory(audit=audit, text="Same-day referrals.")
+    audit.include_good_practice = False
+    audit.save()
+    client.force_login(chair)
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    assert "Same-day referrals." not in html
+
+
+def test_items_show_their_agency_where_one_is_given(client, audit, chair):
+    case = CaseFactory(audit=audit)
+    StrengthFactory(case=case, agency=AgencyFactory(name="Police"), text="Shared intelligence.")
+    StrengthFactory(case=case, text="Plan agreed.")
+    client.force_login(chair)
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    assert '<span class="agency">Police:</span> Shared intelligence.' in html
+    assert "<li>Plan agreed.</li>" in html
+
+
+def test_text_is_escaped(client, audit, chair):
+    StrengthFactory(case=CaseFactory(audit=audit), text="<script>alert(1)</script>")
+    client.force_login(chair)
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def build_audit(audit, case_count):
+    agency = AgencyFactory()
+    for n in range(case_count):
+        case = CaseFactory(audit=audit, label=f"Case {n + 1}")
+        StrengthFactory.create_batch(3, case=case, agency=agency)
+        FindingFactory.create_batch(3, case=case)
+        RecommendationFactory(audit=audit).cases.add(case)
+    GoodPracticeFactory.create_batch(2, audit=audit, agency=agency)
+    ParagraphFactory.create_batch(2, audit=audit)
+
+
+@pytest.mark.parametrize("url_name", ["briefing_html", "audit_detail"])
+def test_page_queries_do_not_grow_with_the_audit(client, url_name):
+    from .factories import AuditFactory
+
+    counts = []
+    for size in (1, 10):
+        audit = AuditFactory()
+        build_audit(audit, size)
+        client.force_login(member(audit, Membership.Role.CHAIR))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(url_name, args=[audit.pk])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_briefing_selector_runs_a_constant_number_of_queries(django_assert_num_queries):
+    from .factories import AuditFactory
+
+    for size in (1, 10):
+        audit = AuditFactory()
+        build_audit(audit, size)
+        audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
+        with django_assert_num_queries(7):
+            render_html(audit)
+
+
+def test_pdf_holds_the_briefing_in_order(client, demo_audit, tmp_path):
+    client.force_login(demo_audit.partnership.memberships.get(role="chair").user)
+    response = client.get(reverse("briefing_pdf", args=[demo_audit.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert 'filename="neglect-and-housing-briefing.pdf"' in response["Content-Disposition"]
+    pdf = response.content
+    assert pdf.startswith(b"%PDF")
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert in_order(
+        text,
+        [
+            "Northamptonshire Safeguarding Children Board",
+            "Multi Agency Case Audit",
+            "Neglect and housing",
+            "Theme / Cases",
+            "QA Sub Group members nominate cases.",
+            "Process",
+            "Learning Summary developed.",
+            "Strengths identified per case",
+            "Case 1",
+            "Lakeside Healthcare went to considerable efforts",
+            "Case 6",
+            "This family are now safe",
+            "Findings identified per case",
+            "Case 1",
+            "Evidence of drift and delay",
+            "Case 6",
+            "Lack of case supervision and management oversight.",
+            "Good Practice and Evidence",
+            "16-17 year old Housing Protocol",
+            "Recommendations – Issues Identified Across Multiple Cases",
+            "Housing and Safeguarding Children’s Services need to improve communication",
+            "Attendance at today’s Multi-Agency Case Meeting was very good",
+        ],
+    )
+    pages = pdf_text(pdf, tmp_path).split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert "OFFICIAL-SENSITIVE" in page
+        assert f"Page {number} of {len(pages)}" in page
+
+
+def test_pdf_is_a4_tagged_and_titled(demo_audit, tmp_path):
+    import subprocess
+
+    from findings.briefing import render_pdf_bytes
+
+    path = tmp_path / "briefing.pdf"
+    path.write_bytes(render_pdf_bytes(demo_audit))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert "A4" in info
+    assert re.search(r"Tagged:\s+yes", info)
+    assert "Title:           Multi Agency Case Audit: Neglect and housing" in info
+
+
+def test_no_marking_is_printed_when_none_is_set(audit, tmp_path):
+    from findings.briefing import render_pdf_bytes
+
+    StrengthFactory(case=CaseFactory(audit=audit))
+    audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
+    text = pdf_text(render_pdf_bytes(audit), tmp_path)
+    assert "OFFICIAL" not in text
+    assert "Page 1 of 1" in text
+
+
+def test_render_briefing_writes_the_same_html_as_the_view(client, demo_audit, tmp_path):
+    out = tmp_path / "briefing.html"
+    call_command("render_briefing", str(demo_audit.pk), "--output", str(out), stdout=io.StringIO())
+    client.force_login(demo_audit.partnership.memberships.get(role="chair").user)
+    served = client.get(reverse("briefing_html", args=[demo_audit.pk])).content
+    assert out.read_bytes() == served
+
+
+def test_render_briefing_writes_a_pdf_with_the_same_text_as_the_view(client, demo_audit, tmp_path):
+    out = tmp_path / "briefing.pdf"
+    call_command("render_briefing", str(demo_audit.pk), "--output", str(out), stdout=io.StringIO())
+    client.force_login(demo_audit.partnership.memberships.get(role="chair").user)
+    served = client.get(reverse("briefing_pdf", args=[demo_audit.pk])).content
+    assert pdf_text(out.read_bytes(), tmp_path) == pdf_text(served, tmp_path)
+
+
+def test_render_briefing_refuses_other_file_types(demo_audit, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=r"must end in \.pdf or \.html"):
+        call_command("render_briefing", str(demo_audit.pk), "--output", str(tmp_path / "b.doc"))

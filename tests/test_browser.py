@@ -1,0 +1,57 @@
+"""The demo chair's first journey, in a real browser (Debian's Chromium)."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from .conftest import pdf_text
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(live_server):
+    call_command("load_demo", stdout=io.StringIO())
+    return live_server.url
+
+
+def log_in(page, base_url, username, password="demo"):
+    page.goto(f"{base_url}/")
+    expect(page).to_have_url(f"{base_url}/login/?next=/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_chair_opens_the_audit_reads_the_briefing_and_downloads_the_pdf(page, demo, tmp_path):
+    log_in(page, demo, "chair")
+    expect(page.get_by_role("heading", name="Audits")).to_be_visible()
+
+    page.get_by_role("link", name="Neglect and housing").click()
+    expect(page.get_by_role("heading", name="Neglect and housing", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Case 6")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Audits")
+
+    page.get_by_role("link", name="View briefing").click()
+    expect(page).to_have_title("Multi Agency Case Audit: Neglect and housing")
+    expect(page.get_by_role("heading", level=2)).to_have_count(6)
+    expect(page.get_by_role("heading", name="Findings identified per case")).to_be_visible()
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    download = download_info.value
+    assert download.suggested_filename == "neglect-and-housing-briefing.pdf"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    data = saved.read_bytes()
+    assert data.startswith(b"%PDF")
+    text = pdf_text(data, tmp_path)
+    assert "Recommendations – Issues Identified Across Multiple Cases" in text
+
+
+def test_a_wrong_password_keeps_the_user_on_the_login_page(page, demo):
+    log_in(page, demo, "chair", password="not-the-password")
+    expect(page.get_by_role("alert")).to_contain_text("Please enter a correct username")
+    expect(page.get_by_label("Username")).to_have_value("chair")

@@ -1,0 +1,40 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_check(**env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_app_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = run_check(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr.splitlines()[-1]
+
+
+def test_a_mistyped_boolean_is_reported_by_name():
+    result = run_check(DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be one of" in result.stderr
+
+
+def test_debug_mode_starts_without_a_secret_key():
+    assert run_check(DEBUG="1").returncode == 0
+
+
+def test_uk_language_and_time_zone(settings):
+    assert settings.LANGUAGE_CODE == "en-gb"
+    assert settings.TIME_ZONE == "Europe/London"
