@@ -62,7 +62,7 @@ test: install apt-test lint
 
 test-sqlite: $(BIN)/.installed
 	@echo "== tests on SQLite (with the browser tests)"
-	DATABASE_URL= $(BIN)/pytest -q
+	env -u DATABASE_URL $(BIN)/pytest -q
 
 test-postgres: $(BIN)/.installed
 	@echo "== tests on a throwaway PostgreSQL"
