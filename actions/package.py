@@ -24,7 +24,7 @@ from .models import Action, ActionUpdate
 
 FORMAT = "maca-audit/1"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "maca-audit-1.schema.json"
-DEFAULT_IMPORT_STATUS = Audit.Status.PUBLISHED
+DEFAULT_IMPORT_STATUS = Audit.Status.CLOSED
 
 
 @dataclass

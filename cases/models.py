@@ -1,5 +1,9 @@
 """Themes, audits and their cases."""
 
+import secrets
+from pathlib import Path
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -45,24 +49,27 @@ class AuditQuerySet(models.QuerySet):
 
 class Audit(models.Model):
     class Status(models.TextChoices):
-        SETUP = "setup", "Setting up"
+        DRAFT = "draft", "Draft"
         NOMINATING = "nominating", "Nominating cases"
-        SUBMISSIONS = "submissions", "Agency submissions"
+        SELECTED = "selected", "Cases selected"
+        SUBMISSIONS = "submissions", "Submissions open"
         MEETING = "meeting", "Multi-agency meeting"
-        AUTHORING = "authoring", "Writing the briefing"
-        PUBLISHED = "published", "Briefing published"
+        REPORTING = "reporting", "Reporting"
         CLOSED = "closed", "Closed"
 
     partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="audits")
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="audits")
     title = models.CharField(max_length=200, default=DEFAULT_TITLE)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SETUP)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     meeting_date = models.DateField(null=True, blank=True)
     submission_deadline = models.DateField(null=True, blank=True)
     protective_marking = models.CharField(
         max_length=100, blank=True, help_text="Printed on every page, e.g. OFFICIAL-SENSITIVE."
     )
     target_case_count = models.PositiveSmallIntegerField(default=6)
+    pack_released_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the chair released the meeting pack to members."
+    )
     agencies = models.ManyToManyField(Agency, blank=True, related_name="audits")
     include_good_practice = models.BooleanField(
         default=True, help_text="Leave the good-practice section out of the briefing when off."
@@ -134,6 +141,9 @@ class Case(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="cases")
     label = models.CharField(max_length=50)
     order = models.PositiveIntegerField(default=0)
+    agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="involved_cases", help_text="Agencies involved."
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -144,3 +154,341 @@ class Case(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class AuditEvent(models.Model):
+    """Something that happened to an audit that people may later need to account for:
+    a stage moved, a random draw, a submission reopened, reminders sent."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Stage changed"
+        DRAW = "draw", "Random selection drawn"
+        SELECTION = "selection", "Selection confirmed"
+        REOPEN = "reopen", "Submission reopened"
+        PACK_RELEASED = "pack_released", "Meeting pack released"
+        REMINDER = "reminder", "Reminder sent"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.created_at:%d %B %Y %H:%M})"
+
+
+class Nomination(models.Model):
+    """A case put forward by a QA member, with what the chair needs to choose a cross-section.
+
+    The child's identifying details are not here: they live in NominationIdentity, shown only
+    to those who need them.
+    """
+
+    class Status(models.TextChoices):
+        NOMINATED = "nominated", "Nominated"
+        SELECTED = "selected", "Selected"
+        DECLINED = "declined", "Declined"
+
+    class AgeBand(models.TextChoices):
+        UNBORN = "unborn", "Unborn"
+        UNDER_1 = "under_1", "Under 1"
+        AGE_1_4 = "1_4", "1–4"
+        AGE_5_9 = "5_9", "5–9"
+        AGE_10_15 = "10_15", "10–15"
+        AGE_16_17 = "16_17", "16–17"
+        AGE_18_PLUS = "18_plus", "18 and over (care leaver)"
+
+    class Gender(models.TextChoices):
+        GIRL = "girl", "Girl"
+        BOY = "boy", "Boy"
+        OTHER = "other", "Other or self-described"
+        UNKNOWN = "unknown", "Not known"
+
+    class Ethnicity(models.TextChoices):
+        WHITE = "white", "White"
+        MIXED = "mixed", "Mixed or multiple ethnic groups"
+        ASIAN = "asian", "Asian or Asian British"
+        BLACK = "black", "Black, Black British, Caribbean or African"
+        OTHER = "other", "Other ethnic group"
+        UNKNOWN = "unknown", "Not known"
+
+    class Disability(models.TextChoices):
+        YES = "yes", "Yes"
+        NO = "no", "No"
+        UNKNOWN = "unknown", "Not known"
+
+    class LegalStatus(models.TextChoices):
+        EARLY_HELP = "early_help", "Early help"
+        CHILD_IN_NEED = "child_in_need", "Child in need"
+        CHILD_PROTECTION = "child_protection", "Child protection plan"
+        LOOKED_AFTER = "looked_after", "Child looked after"
+        CARE_LEAVER = "care_leaver", "Care leaver"
+        NONE = "none", "No statutory plan"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="nominations")
+    label = models.CharField(
+        max_length=50, help_text="A pseudonymous label, never the child's name, e.g. 'Case 7'."
+    )
+    reason = models.TextField("reason for nomination")
+    agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="nominations", verbose_name="agencies involved"
+    )
+    age_band = models.CharField(max_length=10, choices=AgeBand.choices, blank=True)
+    gender = models.CharField(max_length=10, choices=Gender.choices, blank=True)
+    ethnicity = models.CharField(max_length=10, choices=Ethnicity.choices, blank=True)
+    disability = models.CharField(max_length=10, choices=Disability.choices, blank=True)
+    legal_status = models.CharField(max_length=20, choices=LegalStatus.choices, blank=True)
+    tags = models.JSONField(default=list, blank=True, help_text="Free tags, e.g. 'eviction'.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NOMINATED)
+    decline_reason = models.TextField(blank=True)
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    case = models.OneToOneField(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="nomination"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "label"], name="nomination_unique_label"),
+            models.CheckConstraint(condition=~Q(label=""), name="nomination_label_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""),
+                name="nomination_declined_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class NominationIdentity(models.Model):
+    """The child's identifying details, kept apart from everything else.
+
+    Shown only to the chair and to co-ordinators of agencies involved in the case; never in
+    lists, the briefing or any export.
+    """
+
+    nomination = models.OneToOneField(Nomination, on_delete=models.CASCADE, related_name="identity")
+    child_name = models.CharField(max_length=200, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Identifiers for {self.nomination.label}"
+
+
+class LocalReference(models.Model):
+    """An agency's own reference number for the child (e.g. a case management system id)."""
+
+    identity = models.ForeignKey(
+        NominationIdentity, on_delete=models.CASCADE, related_name="references"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["identity", "agency"], name="reference_one_per_agency"),
+        ]
+
+    def __str__(self):
+        return f"{self.agency}: reference held"
+
+
+class SelectionDraw(models.Model):
+    """A random selection from the nominations, recorded so it can be explained and repeated."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="draws")
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    seed = models.CharField(max_length=64)
+    nominations = models.ManyToManyField(Nomination, related_name="draws")
+    confirmed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Draw {self.seed[:8]} ({self.created_at:%d %B %Y %H:%M})"
+
+
+def upload_path(instance, filename):
+    """A random name under the audit's folder: the original name is kept in the database only."""
+    suffix = Path(filename).suffix.lower()
+    return f"audits/{instance.case.audit_id}/chronologies/{secrets.token_hex(16)}{suffix}"
+
+
+class ChronologyFile(models.Model):
+    """An agency's chronology document for a case. The newest upload is the current version."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word (DOCX)"
+        XLSX = "xlsx", "Excel (XLSX)"
+        CSV = "csv", "CSV"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="chronology_files")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=upload_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "agency", "sha256"], name="chronology_file_not_duplicated"
+            ),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+
+class ChronologyEntry(models.Model):
+    """One row of an agency's structured chronology. Uncertain dates keep their precision:
+    a month is stored as its first day, a year as 1 January, and marked approximate."""
+
+    class Precision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
+    class Impact(models.TextChoices):
+        POSITIVE = "positive", "Positive"
+        NEGATIVE = "negative", "Negative"
+        NEUTRAL = "neutral", "Neutral"
+        UNKNOWN = "unknown", "Unknown"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="chronology_entries")
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", help_text="The agency that recorded it."
+    )
+    date = models.DateField()
+    date_precision = models.CharField(
+        max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    event = models.TextField()
+    source_agency = models.CharField(max_length=200, blank=True)
+    impact = models.CharField(max_length=10, choices=Impact.choices, default=Impact.UNKNOWN)
+    action_taken = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date", "date_precision", "id"]
+        verbose_name_plural = "chronology entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(event=""), name="chronology_event_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.date}: {self.event[:60]}"
+
+    @property
+    def is_approximate(self) -> bool:
+        return self.date_precision != self.Precision.DAY
+
+
+class ToolSection(models.Model):
+    """A section of an audit's questionnaire (the audit tool)."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="tool_sections")
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class ToolQuestion(models.Model):
+    section = models.ForeignKey(ToolSection, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField()
+    guidance = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Grade(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class AgencySubmission(models.Model):
+    """One agency's audit tool for one case: a draft until submitted, then locked."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="submissions")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "agency"], name="submission_one_per_agency"),
+        ]
+
+    def __str__(self):
+        return f"{self.agency} — {self.case}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class ToolAnswer(models.Model):
+    submission = models.ForeignKey(
+        AgencySubmission, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(ToolQuestion, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(blank=True)
+    grade = models.CharField(max_length=25, choices=Grade.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "question"], name="answer_one_per_question"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question} — {self.get_grade_display() or 'no grade'}"

@@ -20,8 +20,8 @@ from maca.models import Membership
 
 Role = Membership.Role
 
-# Audits in these states have a published briefing that viewers may read.
-PUBLISHED_STATES = ("published", "closed")
+# Audits in these states have a finished briefing that viewers may read.
+PUBLISHED_STATES = ("closed",)
 
 
 def _always(audit) -> bool:

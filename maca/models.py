@@ -87,3 +87,22 @@ class Membership(models.Model):
     def __str__(self):
         where = f" for {self.agency}" if self.agency_id else ""
         return f"{self.user} — {self.get_role_display()}{where} ({self.partnership})"
+
+
+class SentReminder(models.Model):
+    """A reminder that went out, so that the same reminder never goes to the same person twice.
+
+    `key` names the reminder, e.g. "deadline:audit-3:before" or "action:12:overdue".
+    """
+
+    key = models.CharField(max_length=200)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "user"], name="reminder_sent_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} to {self.user}"

@@ -59,7 +59,7 @@ def test_viewers_read_only_published_briefings(client, audit):
     viewer = member(audit, Membership.Role.VIEWER)
     client.force_login(viewer)
     assert client.get(reverse("briefing_html", args=[audit.pk])).status_code == 404
-    audit.status = Audit.Status.PUBLISHED
+    audit.status = Audit.Status.CLOSED
     audit.save()
     assert client.get(reverse("briefing_html", args=[audit.pk])).status_code == 200
     assert client.get(reverse("briefing_pdf", args=[audit.pk])).status_code == 200

@@ -73,4 +73,4 @@ def test_an_audit_starts_with_the_six_headings_of_the_partnership_briefing():
         "Recommendations – Issues Identified Across Multiple Cases",
     ]
     assert audit.title == "Multi Agency Case Audit"
-    assert audit.status == Audit.Status.SETUP
+    assert audit.status == Audit.Status.DRAFT
