@@ -105,6 +105,19 @@ class Audit(models.Model):
     def get_absolute_url(self):
         return reverse("audit_detail", args=[self.pk])
 
+    @property
+    def accepts_nominations(self) -> bool:
+        return self.status == self.Status.NOMINATING
+
+    @property
+    def accepts_submissions(self) -> bool:
+        """Agencies may upload and write their audit tools until the meeting is over."""
+        return self.status in (self.Status.SUBMISSIONS, self.Status.MEETING)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
     def heading(self, key: str) -> str:
         return getattr(self, f"heading_{key}")
 

@@ -1,15 +1,19 @@
 """The one access gate.
 
 Every view, PDF, export and download fetches its audit through `get_audit_for`, and every list of
-audits goes through `restrict_audits`. The role rules live in `RULES` below and nowhere else.
+audits goes through `restrict_audits`. The role rules live in this module and nowhere else.
 
 A user who is not a member of the audit gets 404, the same answer as for an audit that does not
-exist, so ids reveal nothing. A member whose role does not allow the action gets 403.
+exist, so ids reveal nothing. A member whose role does not allow an audit-wide action gets 403.
+Work that belongs to one agency (its chronologies, its audit tool, the identifiers of cases it is
+involved in) answers 404 to anyone who may not see it, so another agency cannot even learn that
+it exists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -32,17 +36,28 @@ def _published(audit) -> bool:
     return audit.status in PUBLISHED_STATES
 
 
+def _pack_released(audit) -> bool:
+    return audit.pack_released_at is not None
+
+
+MEMBERS = (Role.CHAIR, Role.QA_MEMBER, Role.COORDINATOR)
+
 # action -> {role: predicate on the audit}. A role missing from an action's entry may not do it.
 RULES: dict[str, dict[str, Callable]] = {
-    "view_audit": {Role.CHAIR: _always, Role.QA_MEMBER: _always, Role.COORDINATOR: _always},
-    "view_briefing": {
-        Role.CHAIR: _always,
-        Role.QA_MEMBER: _always,
-        Role.COORDINATOR: _always,
-        Role.VIEWER: _published,
-    },
+    "view_audit": dict.fromkeys(MEMBERS, _always),
+    "view_briefing": {**dict.fromkeys(MEMBERS, _always), Role.VIEWER: _published},
     "export_audit": {Role.CHAIR: _always},
     "manage_audit": {Role.CHAIR: _always},
+    "view_nominations": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
+    "nominate": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
+    "view_progress": {Role.CHAIR: _always, Role.QA_MEMBER: _always, Role.COORDINATOR: _always},
+    # The meeting pack (every agency's submissions, integrated chronologies, grade summaries):
+    # the chair always, the other members once the chair has released it.
+    "view_meeting_pack": {
+        Role.CHAIR: _always,
+        Role.QA_MEMBER: _pack_released,
+        Role.COORDINATOR: _pack_released,
+    },
 }
 
 
@@ -61,30 +76,47 @@ def restrict_audits(queryset, user):
     )
 
 
-def roles_for(user, audit) -> frozenset[str]:
-    """The roles `user` holds in `audit`, cached on the audit instance for the request."""
-    cache = audit.__dict__.setdefault("_roles_cache", {})
+@dataclass(frozen=True)
+class AuditAccess:
+    """What one user holds in one audit: roles, and the agencies they co-ordinate for in it."""
+
+    roles: frozenset[str]
+    agency_ids: frozenset[int]
+
+
+def access_for(user, audit) -> AuditAccess:
+    """The user's roles in `audit`, cached on the audit instance for the request (two queries)."""
+    cache = audit.__dict__.setdefault("_access_cache", {})
     if user.pk not in cache:
-        cache[user.pk] = _load_roles(user, audit)
+        cache[user.pk] = _load_access(user, audit)
     return cache[user.pk]
 
 
-def _load_roles(user, audit) -> frozenset[str]:
+def _load_access(user, audit) -> AuditAccess:
     if not user.is_authenticated:
-        return frozenset()
-    memberships = Membership.objects.filter(user=user, partnership_id=audit.partnership_id)
-    audit_agencies = apps.get_model("cases", "Audit").agencies.through.objects.filter(
-        audit_id=audit.pk
+        return AuditAccess(frozenset(), frozenset())
+    memberships = list(
+        Membership.objects.filter(user=user, partnership_id=audit.partnership_id).values_list(
+            "role", "agency_id"
+        )
     )
-    roles = set(
-        memberships.exclude(role=Role.COORDINATOR).values_list("role", flat=True).distinct()
-    )
-    coordinates_taking_part = memberships.filter(
-        role=Role.COORDINATOR, agency_id__in=audit_agencies.values("agency_id")
-    ).exists()
-    if coordinates_taking_part:
+    roles = {role for role, _ in memberships if role != Role.COORDINATOR}
+    coordinated = {agency_id for role, agency_id in memberships if role == Role.COORDINATOR}
+    agency_ids = set()
+    if coordinated:
+        Audit = apps.get_model("cases", "Audit")
+        agency_ids = set(
+            Audit.agencies.through.objects.filter(
+                audit_id=audit.pk, agency_id__in=coordinated
+            ).values_list("agency_id", flat=True)
+        )
+    if agency_ids:
         roles.add(Role.COORDINATOR)
-    return frozenset(roles)
+    return AuditAccess(frozenset(roles), frozenset(agency_ids))
+
+
+def roles_for(user, audit) -> frozenset[str]:
+    return access_for(user, audit).roles
 
 
 def can(user, action: str, audit) -> bool:
@@ -93,7 +125,7 @@ def can(user, action: str, audit) -> bool:
 
 
 def allowed_actions(user, audit) -> frozenset[str]:
-    """Every action `user` may take on `audit`, for templates to show or hide controls."""
+    """Every audit-wide action `user` may take on `audit`, for templates to show controls."""
     return frozenset(action for action in RULES if can(user, action, audit))
 
 
@@ -108,3 +140,42 @@ def get_audit_for(request, pk, action: str):
     if not can(request.user, action, audit):
         raise PermissionDenied
     return audit
+
+
+# Agency-scoped rules -------------------------------------------------------------------------
+
+
+def agency_ids_for(user, audit) -> frozenset[int]:
+    """The agencies `user` co-ordinates for in `audit` (those taking part only)."""
+    return access_for(user, audit).agency_ids
+
+
+def can_edit_agency_work(user, audit, agency_id: int) -> bool:
+    """Upload a chronology, write the audit tool: the agency's own co-ordinators and the chair."""
+    access = access_for(user, audit)
+    return Role.CHAIR in access.roles or agency_id in access.agency_ids
+
+
+def can_view_agency_work(user, audit, agency_id: int) -> bool:
+    """An agency's submissions: its co-ordinators and the chair; other members after release."""
+    return can_edit_agency_work(user, audit, agency_id) or can(user, "view_meeting_pack", audit)
+
+
+def visible_agency_ids(user, audit, agency_ids: Iterable[int]) -> set[int]:
+    """Of `agency_ids`, those whose work `user` may see in `audit`, without further queries."""
+    agency_ids = set(agency_ids)
+    if can(user, "view_meeting_pack", audit):
+        return agency_ids
+    return agency_ids & access_for(user, audit).agency_ids
+
+
+def can_view_identifiers(user, audit, involved_agency_ids: Iterable[int]) -> bool:
+    """A child's identifying details: the chair, and co-ordinators of agencies involved."""
+    access = access_for(user, audit)
+    return Role.CHAIR in access.roles or bool(access.agency_ids & set(involved_agency_ids))
+
+
+def require(allowed: bool) -> None:
+    """For agency-scoped objects: answer 404, as if the object did not exist, when not allowed."""
+    if not allowed:
+        raise Http404("Not found.")

@@ -1,17 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from cases import views as case_views
 from findings import views as findings_views
 from maca import views as core_views
 
 urlpatterns = [
-    path("", case_views.home, name="home"),
+    path("", include("cases.urls")),
     path("healthz", core_views.health, name="health"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("audits/<int:pk>/", case_views.audit_detail, name="audit_detail"),
     path("audits/<int:pk>/briefing/", findings_views.briefing_html, name="briefing_html"),
     path("audits/<int:pk>/briefing.pdf", findings_views.briefing_pdf, name="briefing_pdf"),
     path("admin/", admin.site.urls),

@@ -1,7 +1,17 @@
 import factory
 
 from actions.models import Action, ActionUpdate
-from cases.models import Audit, BriefingParagraph, Case, Theme
+from cases.models import (
+    AgencySubmission,
+    Audit,
+    BriefingParagraph,
+    Case,
+    ChronologyEntry,
+    Nomination,
+    Theme,
+    ToolQuestion,
+    ToolSection,
+)
 from findings.models import Finding, GoodPractice, Recommendation, Strength, Tag
 from maca.models import Agency, Membership, Partnership, User
 
@@ -143,3 +153,48 @@ class ActionUpdateFactory(factory.django.DjangoModelFactory):
     action = factory.SubFactory(ActionFactory)
     date = factory.Faker("date_object")
     text = "Progress made."
+
+
+class NominationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Nomination
+
+    audit = factory.SubFactory(AuditFactory, status=Audit.Status.NOMINATING)
+    label = factory.Sequence(lambda n: f"Case {n + 1}")
+    reason = "Repeated referrals with no plan."
+
+
+class ChronologyEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChronologyEntry
+
+    case = factory.SubFactory(CaseFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    date = factory.Faker("date_object")
+    event = factory.Sequence(lambda n: f"Event {n}.")
+
+
+class ToolSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ToolSection
+
+    audit = factory.SubFactory(AuditFactory)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class ToolQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ToolQuestion
+
+    section = factory.SubFactory(ToolSectionFactory)
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    order = factory.Sequence(lambda n: n)
+
+
+class AgencySubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgencySubmission
+
+    case = factory.SubFactory(CaseFactory)
+    agency = factory.SubFactory(AgencyFactory)

@@ -1,8 +1,7 @@
 from django.shortcuts import render
 
+from cases import selectors
 from maca import access
-
-from . import selectors
 
 
 def home(request):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch
 
-from .models import Audit, Case
+from cases.models import Audit, Case
 
 
 def audits_for_home(user):

@@ -1,0 +1,15 @@
+"""Audit pages. Each area of the audit's life keeps its routes in its own module here."""
+
+from django.urls import path
+
+from cases.views import audit
+
+from . import chronology, setup, tool
+
+urlpatterns = [
+    path("", audit.home, name="home"),
+    path("audits/<int:pk>/", audit.audit_detail, name="audit_detail"),
+    *setup.urlpatterns,
+    *chronology.urlpatterns,
+    *tool.urlpatterns,
+]
