@@ -180,7 +180,25 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Links in emails (invitations, reminders) need the site's address: no request is at hand.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "maca@localhost")
+
+# Uploads (chronologies, evidence): identified from their content, limited in size, streamed to
+# disk rather than held in memory, and kept under MEDIA_ROOT with random names.
+MACA_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# Deadline reminders: days before the submission deadline, and after it, that send_reminders mails.
+MACA_REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 7)
+MACA_REMINDER_DAYS_AFTER = env_int("REMINDER_DAYS_AFTER", 1)
 
 # The partnership an imported package joins when it names none.
 MACA_DEFAULT_PARTNERSHIP = os.environ.get(

@@ -10,6 +10,22 @@ urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/set/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/set/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("audits/<int:pk>/briefing/", findings_views.briefing_html, name="briefing_html"),
     path("audits/<int:pk>/briefing.pdf", findings_views.briefing_pdf, name="briefing_pdf"),
     path("admin/", admin.site.urls),
