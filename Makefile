@@ -9,13 +9,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := chromium poppler-utils postgresql
 
-.PHONY: help install run demo test test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
+.PHONY: help install run demo bench test test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
 
 help:
 	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
 	@echo "make test     lint, migrations check, tests on SQLite and PostgreSQL, browser tests"
 	@echo "make install  create $(VENV) and install the pinned requirements"
 	@echo "make lint     ruff format --check and ruff check"
+	@echo "make bench    speed and scale figures (bench/run.py)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) 2>/dev/null || { scripts/apt-ensure python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -59,6 +60,8 @@ test: install apt-test lint
 	$(MAKE) --no-print-directory check-deploy
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	@echo "== benchmark smoke check (figures only mean something from make bench)"
+	$(BIN)/python bench/run.py --quick
 
 test-sqlite: $(BIN)/.installed
 	@echo "== tests on SQLite (with the browser tests)"
@@ -67,6 +70,9 @@ test-sqlite: $(BIN)/.installed
 test-postgres: $(BIN)/.installed
 	@echo "== tests on a throwaway PostgreSQL"
 	scripts/with-postgres $(BIN)/pytest -q -m "not browser"
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts

@@ -91,3 +91,66 @@ def briefing_context(audit: Audit) -> dict:
         "sections": briefing_sections(audit),
         "document_title": f"{audit.title}: {audit.theme.name}",
     }
+
+
+@dataclass
+class TagUse:
+    tag: object
+    items: int = 0
+    case_labels: list[str] = field(default_factory=list)
+
+
+def authoring_context(audit: Audit) -> dict:
+    """Everything on the authoring page, with tags and agencies, in a constant number of queries."""
+    item_related = ("agency",)
+    cases = list(
+        audit.cases.prefetch_related(
+            Prefetch(
+                "strengths",
+                queryset=Strength.objects.select_related(*item_related).prefetch_related("tags"),
+            ),
+            Prefetch(
+                "findings",
+                queryset=Finding.objects.select_related(*item_related).prefetch_related("tags"),
+            ),
+        )
+    )
+    good_practice = list(
+        GoodPractice.objects.filter(audit=audit)
+        .select_related(*item_related)
+        .prefetch_related("tags")
+    )
+    recommendations = list(
+        Recommendation.objects.filter(audit=audit)
+        .select_related(*item_related)
+        .prefetch_related("tags", Prefetch("cases", queryset=Case.objects.order_by("order", "id")))
+    )
+    return {
+        "cases": cases,
+        "good_practice": good_practice,
+        "recommendations": recommendations,
+        "tag_uses": _tag_uses(cases, good_practice, recommendations),
+    }
+
+
+def _tag_uses(cases, good_practice, recommendations) -> list[TagUse]:
+    """How often each learning tag occurs and across which cases: the view that helps write
+    recommendations ("issues identified across multiple cases")."""
+    uses: dict[int, TagUse] = {}
+
+    def count(item, labels):
+        for tag in item.tags.all():
+            use = uses.setdefault(tag.pk, TagUse(tag))
+            use.items += 1
+            for label in labels:
+                if label not in use.case_labels:
+                    use.case_labels.append(label)
+
+    for case in cases:
+        for item in [*case.strengths.all(), *case.findings.all()]:
+            count(item, [case.label])
+    for item in good_practice:
+        count(item, [])
+    for item in recommendations:
+        count(item, [c.label for c in item.cases.all()])
+    return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.tag.name))

@@ -1,8 +1,16 @@
-from django.http import HttpResponse
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget
 
+from cases.models import Case
 from maca import access
 
-from . import briefing
+from . import briefing, services
+from .forms import BriefingLayoutForm, TagForm, item_form_class
+from .selectors import authoring_context
 
 
 def briefing_html(request, pk):
@@ -15,3 +23,156 @@ def briefing_pdf(request, pk):
     response = HttpResponse(briefing.render_pdf_bytes(audit), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{briefing.pdf_filename(audit)}"'
     return response
+
+
+# Authoring ------------------------------------------------------------------------------------
+
+
+def _kind(slug):
+    try:
+        return services.KINDS[slug]
+    except KeyError:
+        raise Http404("No such kind of item.") from None
+
+
+def _authoring_content(request, audit, status=200):
+    """The authoring page's content alone: what htmx swaps in after a change."""
+    context = {"audit": audit, "allowed": access.allowed_actions(request.user, audit)}
+    context.update(authoring_context(audit))
+    response = render(request, "findings/author/_content.html", context, status=status)
+    return reswap(retarget(response, "#authoring"), "outerHTML")
+
+
+def _after_change(request, audit, anchor=""):
+    if request.htmx:
+        return _authoring_content(request, audit)
+    return redirect(reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else ""))
+
+
+def authoring(request, pk):
+    audit = access.get_audit_for(request, pk, "author_briefing")
+    context = {
+        "audit": audit,
+        "allowed": access.allowed_actions(request.user, audit),
+        "nav": "audits",
+        "tag_form": TagForm(),
+    }
+    context.update(authoring_context(audit))
+    return render(request, "findings/author/page.html", context)
+
+
+def _item_form_response(request, audit, kind, form, action_url, anchor, status=200):
+    context = {
+        "audit": audit,
+        "kind": kind,
+        "form": form,
+        "action_url": action_url,
+        "anchor": anchor,
+        "nav": "audits",
+    }
+    template = (
+        "findings/author/_item_form.html" if request.htmx else "findings/author/item_form.html"
+    )
+    return render(request, template, context, status=status)
+
+
+def item_add(request, pk, kind):
+    audit = access.get_audit_for(request, pk, "author_briefing")
+    kind = _kind(kind)
+    case = None
+    if kind.per_case:
+        case = get_object_or_404(Case, pk=request.GET.get("case") or 0, audit=audit)
+    anchor = f"case-{case.pk}" if case else f"list-{kind.slug}"
+    action_url = reverse("item_add", args=[audit.pk, kind.slug]) + (
+        f"?case={case.pk}" if case else ""
+    )
+    form_class = item_form_class(kind, audit)
+    if request.method == "POST":
+        form = form_class(request.POST, prefix=f"new-{kind.slug}")
+        if form.is_valid():
+            services.item_create(kind=kind, audit=audit, case=case, form=form)
+            return _after_change(request, audit, anchor)
+        return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
+    form = form_class(prefix=f"new-{kind.slug}")
+    form.owner_label = case.label if case else ""
+    return _item_form_response(request, audit, kind, form, action_url, anchor)
+
+
+def _item_for(audit, kind, item_id):
+    return get_object_or_404(kind.for_audit(audit), pk=item_id)
+
+
+def item_edit(request, pk, kind, item_id):
+    audit = access.get_audit_for(request, pk, "author_briefing")
+    kind = _kind(kind)
+    item = _item_for(audit, kind, item_id)
+    anchor = f"item-{kind.slug}-{item.pk}"
+    action_url = reverse("item_edit", args=[audit.pk, kind.slug, item.pk])
+    form_class = item_form_class(kind, audit)
+    prefix = f"edit-{kind.slug}-{item.pk}"
+    if request.method == "POST":
+        form = form_class(request.POST, instance=item, prefix=prefix)
+        if form.is_valid():
+            services.item_update(form=form)
+            return _after_change(request, audit, anchor)
+        return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
+    form = form_class(instance=item, prefix=prefix)
+    return _item_form_response(request, audit, kind, form, action_url, anchor)
+
+
+def item_delete(request, pk, kind, item_id):
+    audit = access.get_audit_for(request, pk, "author_briefing")
+    kind = _kind(kind)
+    item = _item_for(audit, kind, item_id)
+    if request.method == "POST":
+        services.item_delete(item=item)
+        if not request.htmx:
+            messages.success(request, f"The {kind.label} was deleted.")
+        return _after_change(request, audit)
+    context = {"audit": audit, "kind": kind, "item": item, "nav": "audits"}
+    return render(request, "findings/author/item_delete.html", context)
+
+
+@require_POST
+def item_move(request, pk, kind, item_id):
+    audit = access.get_audit_for(request, pk, "author_briefing")
+    kind = _kind(kind)
+    item = _item_for(audit, kind, item_id)
+    offset = {"up": -1, "down": 1}.get(request.POST.get("direction"))
+    if offset is None:
+        return HttpResponse("Say whether to move it up or down.", status=400)
+    services.item_move(kind=kind, item=item, offset=offset)
+    return _after_change(request, audit, f"item-{kind.slug}-{item.pk}")
+
+
+def briefing_layout(request, pk):
+    audit = access.get_audit_for(request, pk, "author_briefing")
+    if request.method == "POST":
+        form = BriefingLayoutForm(request.POST, audit=audit)
+        if form.is_valid():
+            services.briefing_layout_update(
+                audit=audit,
+                headings=form.headings(),
+                include_good_practice=form.cleaned_data["include_good_practice"],
+                narrative=form.narrative(),
+            )
+            messages.success(request, "The briefing's headings and opening sections were saved.")
+            return redirect("authoring", pk=audit.pk)
+    else:
+        form = BriefingLayoutForm(audit=audit)
+    context = {"audit": audit, "form": form, "nav": "audits"}
+    return render(
+        request, "findings/author/layout.html", context, status=422 if form.errors else 200
+    )
+
+
+@require_POST
+def tag_add(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    form = TagForm(request.POST)
+    if form.is_valid():
+        tag = services.tag_create(name=form.cleaned_data["name"])
+        messages.success(request, f"The tag “{tag.name}” can now be used.")
+    else:
+        messages.error(request, "Enter the new tag's name.")
+    return redirect(reverse("authoring", args=[audit.pk]) + "#tags")

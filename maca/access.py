@@ -50,7 +50,10 @@ RULES: dict[str, dict[str, Callable]] = {
     "manage_audit": {Role.CHAIR: _always},
     "view_nominations": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
     "nominate": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
+    "author_briefing": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
     "view_progress": {Role.CHAIR: _always, Role.QA_MEMBER: _always, Role.COORDINATOR: _always},
+    # Every agency's column of the completeness matrix (what is in, not what it says).
+    "view_all_progress": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
     # The meeting pack (every agency's submissions, integrated chronologies, grade summaries):
     # the chair always, the other members once the chair has released it.
     "view_meeting_pack": {
@@ -74,6 +77,14 @@ def restrict_audits(queryset, user):
         | Exists(agency_taking_part)
         | (Exists(viewer) & Q(status__in=PUBLISHED_STATES))
     )
+
+
+def chaired_partnerships(user):
+    """The partnerships in which `user` may start a new audit."""
+    Partnership = apps.get_model("maca", "Partnership")
+    if not user.is_authenticated:
+        return Partnership.objects.none()
+    return Partnership.objects.filter(memberships__user=user, memberships__role=Role.CHAIR)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from findings import views as findings_views
 from maca import views as core_views
 
 urlpatterns = [
@@ -26,7 +25,6 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("audits/<int:pk>/briefing/", findings_views.briefing_html, name="briefing_html"),
-    path("audits/<int:pk>/briefing.pdf", findings_views.briefing_pdf, name="briefing_pdf"),
+    path("", include("findings.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,195 @@
+"""MACA benchmark: speed and scale figures as ratios measured in one run.
+
+    python bench/run.py            # full run
+    python bench/run.py --quick    # smoke check (used by `make test`): tiny sizes, no goals
+
+Prints one line per figure and, last, one JSON line with every figure. Figures are compared with
+their goals in the output but never asserted: speed is not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GOALS = {
+    "pdf_over_raw": ("<=", 1.3),
+    "pdf_60_cases_s": ("<=", 5.0),
+    "pdf_60_cases_peak_mib": ("<=", 300.0),
+    "max_queries": ("<=", 20),
+    "queries_flat": ("==", True),
+}
+
+
+def setup_django(database_path: Path) -> None:
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["DATABASE_URL"] = f"sqlite:///{database_path}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "maca.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # the test client's host, locmem email
+    call_command("migrate", verbosity=0)
+
+
+def median_seconds(function, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def pdf_over_raw(runs: int) -> float:
+    """The app's briefing PDF against plain WeasyPrint rendering the same HTML string."""
+    from django.core.management import call_command
+    from django.template.loader import render_to_string
+    from weasyprint import CSS, HTML
+
+    from cases.models import Audit
+    from findings import briefing
+    from findings.selectors import briefing_context
+    from maca.pdf import static_path
+
+    call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    audit = Audit.objects.select_related("theme", "partnership").get(
+        theme__name="Neglect and housing"
+    )
+    html = render_to_string(briefing.PDF_TEMPLATE, briefing_context(audit))
+    stylesheet = str(static_path(briefing.PDF_STYLESHEETS[0]))
+
+    def raw():
+        HTML(string=html).write_pdf(stylesheets=[CSS(filename=stylesheet)], pdf_variant="pdf/ua-1")
+
+    def app():
+        fresh = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
+        briefing.render_pdf_bytes(fresh)
+
+    raw()  # warm caches (fonts) for both sides
+    app()
+    return median_seconds(app, runs) / median_seconds(raw, runs)
+
+
+def build_large_audit(case_count: int, items_per_case: int):
+    from cases.models import Audit, Case, Theme
+    from findings.models import Finding, Recommendation, Strength
+    from maca.models import Agency, Partnership
+
+    partnership, _ = Partnership.objects.get_or_create(name="Benchmark Partnership")
+    theme, _ = Theme.objects.get_or_create(partnership=partnership, name=f"Scale {case_count}")
+    audit = Audit.objects.create(partnership=partnership, theme=theme, protective_marking="OFFICIAL")
+    agency, _ = Agency.objects.get_or_create(name="Benchmark Agency")
+    cases = Case.objects.bulk_create(
+        Case(audit=audit, label=f"Case {n + 1}", order=n) for n in range(case_count)
+    )
+    text = "Agencies shared information promptly and the plan was reviewed with the family. " * 2
+    half = items_per_case // 2
+    Strength.objects.bulk_create(
+        Strength(case=case, agency=agency, text=text, order=i) for case in cases for i in range(half)
+    )
+    Finding.objects.bulk_create(
+        Finding(case=case, text=text, order=i)
+        for case in cases
+        for i in range(items_per_case - half)
+    )
+    for n in range(max(1, case_count // 6)):
+        recommendation = Recommendation.objects.create(audit=audit, text=text, order=n)
+        recommendation.cases.set(cases[n * 6 : n * 6 + 3])
+    return Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
+
+
+def pdf_of_large_audit(case_count: int, items_per_case: int) -> tuple[float, float]:
+    """Seconds and peak memory growth (MiB of resident memory) for a large briefing PDF."""
+    import resource
+
+    from findings import briefing
+
+    audit = build_large_audit(case_count, items_per_case)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    pdf = briefing.render_pdf_bytes(audit)
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert pdf.startswith(b"%PDF")
+    return seconds, (after - before) / 1024
+
+
+def page_queries(scales: tuple[int, int]) -> tuple[int, bool, dict]:
+    """Queries per page at two data sizes: the most any page runs, and whether none grows."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from maca.models import Membership, User
+
+    user, _ = User.objects.get_or_create(username="bench-chair")
+    counts: dict[str, list[int]] = {}
+    for scale in scales:
+        audit = build_large_audit(scale, 10)
+        Membership.objects.get_or_create(
+            user=user, partnership=audit.partnership, role=Membership.Role.CHAIR
+        )
+        client = Client()
+        client.force_login(user)
+        for name in ("audit_detail", "briefing_html"):
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(reverse(name, args=[audit.pk]))
+            assert response.status_code == 200, (name, response.status_code)
+            counts.setdefault(name, []).append(len(captured))
+        with CaptureQueriesContext(connection) as captured:
+            client.get(reverse("home"))
+        counts.setdefault("home", []).append(len(captured))
+    flat = all(len(set(values)) == 1 for values in counts.values())
+    return max(max(values) for values in counts.values()), flat, counts
+
+
+def verdict(key, value) -> str:
+    if key not in GOALS:
+        return ""
+    operator, goal = GOALS[key]
+    met = {"<=": value <= goal, "==": value == goal}[operator]
+    return f"(goal {operator} {goal}: {'met' if met else 'MISSED'})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, a smoke check")
+    options = parser.parse_args()
+    runs, cases, scales = (1, 6, (1, 3)) if options.quick else (5, 60, (1, 10))
+
+    with tempfile.TemporaryDirectory() as folder:
+        setup_django(Path(folder) / "bench.sqlite3")
+        figures = {}
+        figures["pdf_over_raw"] = round(pdf_over_raw(runs), 3)
+        seconds, peak = pdf_of_large_audit(cases, 10)
+        figures["pdf_60_cases_s"] = round(seconds, 3)
+        figures["pdf_60_cases_peak_mib"] = round(peak, 1)
+        most, flat, per_page = page_queries(scales)
+        figures["max_queries"] = most
+        figures["queries_flat"] = flat
+
+    for key, value in figures.items():
+        print(f"{key}: {value} {verdict(key, value)}".rstrip())
+    print(f"queries per page at {scales[0]}x and {scales[1]}x: {json.dumps(per_page)}")
+    if options.quick:
+        print("(quick run: sizes are too small for the goals to mean anything)")
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

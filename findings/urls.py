@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("audits/<int:pk>/briefing/", views.briefing_html, name="briefing_html"),
+    path("audits/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),
+    path("audits/<int:pk>/findings/", views.authoring, name="authoring"),
+    path("audits/<int:pk>/findings/layout/", views.briefing_layout, name="briefing_layout"),
+    path("audits/<int:pk>/findings/tags/", views.tag_add, name="tag_add"),
+    path("audits/<int:pk>/findings/<slug:kind>/new/", views.item_add, name="item_add"),
+    path(
+        "audits/<int:pk>/findings/<slug:kind>/<int:item_id>/",
+        views.item_edit,
+        name="item_edit",
+    ),
+    path(
+        "audits/<int:pk>/findings/<slug:kind>/<int:item_id>/delete/",
+        views.item_delete,
+        name="item_delete",
+    ),
+    path(
+        "audits/<int:pk>/findings/<slug:kind>/<int:item_id>/move/",
+        views.item_move,
+        name="item_move",
+    ),
+]

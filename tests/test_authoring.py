@@ -1,0 +1,242 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from findings.models import Finding, Recommendation, Strength, Tag
+from maca.models import Membership
+
+from .conftest import member
+from .factories import (
+    AgencyFactory,
+    AuditFactory,
+    CaseFactory,
+    FindingFactory,
+    RecommendationFactory,
+    StrengthFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def qa(audit):
+    return member(audit, Membership.Role.QA_MEMBER)
+
+
+@pytest.fixture
+def case(audit):
+    return CaseFactory(audit=audit, label="Case 1")
+
+
+def add_url(audit, kind, case=None):
+    url = reverse("item_add", args=[audit.pk, kind])
+    return f"{url}?case={case.pk}" if case else url
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        (Membership.Role.CHAIR, 200),
+        (Membership.Role.QA_MEMBER, 200),
+        (Membership.Role.COORDINATOR, 403),
+    ],
+)
+def test_chair_and_qa_members_write_the_briefing(client, audit, role, expected):
+    agency = AgencyFactory()
+    audit.agencies.add(agency)
+    user = member(audit, role, agency=agency if role == Membership.Role.COORDINATOR else None)
+    client.force_login(user)
+    assert client.get(reverse("authoring", args=[audit.pk])).status_code == expected
+
+
+def test_outsiders_and_viewers_cannot_reach_authoring(client, audit, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse("authoring", args=[audit.pk])).status_code == 404
+    client.force_login(member(audit, Membership.Role.VIEWER))
+    assert client.get(reverse("authoring", args=[audit.pk])).status_code == 404
+
+
+def test_a_qa_member_adds_a_finding_with_agency_and_tags(client, audit, qa, case):
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    tag = Tag.objects.get(name="escalation")
+    client.force_login(qa)
+    response = client.post(
+        add_url(audit, "finding", case),
+        {
+            "new-finding-text": "  Concerns not escalated.  ",
+            "new-finding-agency": police.pk,
+            "new-finding-tags": [tag.pk],
+        },
+    )
+    assert response.status_code == 302
+    finding = Finding.objects.get()
+    assert (finding.case, finding.text, finding.agency) == (case, "Concerns not escalated.", police)
+    assert list(finding.tags.all()) == [tag]
+    page = client.get(reverse("authoring", args=[audit.pk])).content.decode()
+    assert "Concerns not escalated." in page
+
+
+def test_inline_add_with_htmx_returns_the_updated_content(client, audit, qa, case):
+    client.force_login(qa)
+    response = client.post(
+        add_url(audit, "strength", case), {"new-strength-text": "Voice recorded."}, **HTMX
+    )
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#authoring"
+    assert "Voice recorded." in response.content.decode()
+
+
+def test_an_empty_item_is_refused_next_to_the_field_and_nothing_is_saved(client, audit, qa, case):
+    client.force_login(qa)
+    response = client.post(add_url(audit, "strength", case), {"new-strength-text": "   "}, **HTMX)
+    assert response.status_code == 422
+    assert "Enter the text." in response.content.decode()
+    assert not Strength.objects.exists()
+
+
+def test_a_recommendation_links_the_cases_that_evidence_it(client, audit, qa):
+    first, second = (
+        CaseFactory(audit=audit, label="Case 1"),
+        CaseFactory(audit=audit, label="Case 2"),
+    )
+    other_audit_case = CaseFactory()
+    client.force_login(qa)
+    client.post(
+        add_url(audit, "recommendation"),
+        {
+            "new-recommendation-text": "Share plans.",
+            "new-recommendation-cases": [first.pk, second.pk],
+        },
+    )
+    recommendation = Recommendation.objects.get()
+    assert set(recommendation.cases.all()) == {first, second}
+    response = client.post(
+        add_url(audit, "recommendation"),
+        {"new-recommendation-text": "Bad.", "new-recommendation-cases": [other_audit_case.pk]},
+    )
+    assert response.status_code == 422
+    assert Recommendation.objects.count() == 1
+
+
+def test_edit_keeps_what_was_typed_on_error_and_saves_when_valid(client, audit, qa, case):
+    finding = FindingFactory(case=case, text="Original.")
+    client.force_login(qa)
+    url = reverse("item_edit", args=[audit.pk, "finding", finding.pk])
+    prefix = f"edit-finding-{finding.pk}"
+    response = client.post(url, {f"{prefix}-text": "", f"{prefix}-agency": "999"})
+    assert response.status_code == 422
+    client.post(url, {f"{prefix}-text": "Changed."})
+    finding.refresh_from_db()
+    assert finding.text == "Changed."
+
+
+def test_reordering_moves_an_item_and_stops_at_the_ends(client, audit, qa, case):
+    first, second, third = (StrengthFactory(case=case, text=t) for t in ("A", "B", "C"))
+    client.force_login(qa)
+
+    def move(item, direction):
+        url = reverse("item_move", args=[audit.pk, "strength", item.pk])
+        return client.post(url, {"direction": direction})
+
+    move(third, "up")
+    assert [s.text for s in case.strengths.all()] == ["A", "C", "B"]
+    move(first, "up")
+    assert [s.text for s in case.strengths.all()] == ["A", "C", "B"]
+    move(first, "down")
+    assert [s.text for s in case.strengths.all()] == ["C", "A", "B"]
+    assert move(first, "sideways").status_code == 400
+
+
+def test_delete_asks_first_then_deletes(client, audit, qa, case):
+    strength = StrengthFactory(case=case, text="To go.")
+    client.force_login(qa)
+    url = reverse("item_delete", args=[audit.pk, "strength", strength.pk])
+    assert "Delete this strength?" in client.get(url).content.decode()
+    assert Strength.objects.exists()
+    client.post(url)
+    assert not Strength.objects.exists()
+
+
+def test_items_of_another_audit_are_not_found(client, audit, qa):
+    foreign = StrengthFactory()
+    client.force_login(qa)
+    assert (
+        client.get(reverse("item_edit", args=[audit.pk, "strength", foreign.pk])).status_code == 404
+    )
+    assert (
+        client.post(reverse("item_delete", args=[audit.pk, "strength", foreign.pk])).status_code
+        == 404
+    )
+    assert Strength.objects.filter(pk=foreign.pk).exists()
+    assert client.get(reverse("item_edit", args=[audit.pk, "nonsense", 1])).status_code == 404
+
+
+def test_headings_narrative_and_good_practice_switch(client, audit, qa):
+    client.force_login(qa)
+    url = reverse("briefing_layout", args=[audit.pk])
+    data = {
+        f"heading_{key}": ""
+        for key in (
+            "theme_and_cases",
+            "process",
+            "strengths",
+            "findings",
+            "good_practice",
+            "recommendations",
+        )
+    }
+    data.update(
+        heading_findings="What we worried about", theme_and_cases="One.\n\nTwo.", process=""
+    )
+    client.post(url, data)  # include_good_practice unticked
+    audit.refresh_from_db()
+    assert audit.heading_findings == "What we worried about"
+    assert audit.heading_strengths == "Strengths identified per case"
+    assert not audit.include_good_practice
+    assert [p.text for p in audit.paragraphs.all()] == ["One.", "Two."]
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    assert "One." in html
+
+
+def test_tag_counts_show_issues_across_cases(client, audit, qa):
+    neglect = Tag.objects.get(name="neglect")
+    for label in ("Case 1", "Case 2"):
+        FindingFactory(case=CaseFactory(audit=audit, label=label)).tags.add(neglect)
+    client.force_login(qa)
+    html = client.get(reverse("authoring", args=[audit.pk])).content.decode()
+    assert "<td>neglect</td><td>2</td><td>2 <span" in html
+    assert "(Case 1, Case 2)" in html
+
+
+def test_only_the_chair_adds_tags(client, audit, chair, qa):
+    client.force_login(qa)
+    assert client.post(reverse("tag_add", args=[audit.pk]), {"name": "New"}).status_code == 403
+    client.force_login(chair)
+    client.post(reverse("tag_add", args=[audit.pk]), {"name": "Private fostering"})
+    assert Tag.objects.filter(name="Private fostering").exists()
+
+
+def test_the_learning_taxonomy_is_seeded():
+    names = set(Tag.objects.values_list("name", flat=True))
+    assert {"drift and delay", "voice of the child", "trauma-informed practice"} <= names
+    assert len(names) >= 17
+
+
+def test_authoring_page_queries_do_not_grow(client):
+    counts = []
+    for size in (1, 8):
+        audit = AuditFactory()
+        for _ in range(size):
+            case = CaseFactory(audit=audit)
+            StrengthFactory(case=case).tags.add(Tag.objects.first())
+            FindingFactory(case=case)
+            RecommendationFactory(audit=audit).cases.add(case)
+        client.force_login(member(audit, Membership.Role.QA_MEMBER))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("authoring", args=[audit.pk])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
