@@ -14,13 +14,16 @@ PDF_TEMPLATE = "reports/briefing_pdf.html"
 PDF_STYLESHEETS = ["css/briefing-pdf.css"]
 
 
-def render_html(audit) -> str:
-    return render_to_string(HTML_TEMPLATE, briefing_context(audit))
+def render_html(audit, *, version: dict | None = None) -> str:
+    """The briefing page. `version` (number, published_at, published_by, sha256) when frozen."""
+    return render_to_string(HTML_TEMPLATE, {**briefing_context(audit), "version": version})
 
 
-def render_pdf_bytes(audit) -> bytes:
-    return render_pdf(PDF_TEMPLATE, briefing_context(audit), stylesheets=PDF_STYLESHEETS)
+def render_pdf_bytes(audit, *, version: dict | None = None) -> bytes:
+    context = {**briefing_context(audit), "version": version}
+    return render_pdf(PDF_TEMPLATE, context, stylesheets=PDF_STYLESHEETS)
 
 
-def pdf_filename(audit) -> str:
-    return f"{slugify(audit.theme.name) or 'audit'}-briefing.pdf"
+def pdf_filename(audit, version_number: int | None = None) -> str:
+    suffix = f"-v{version_number}" if version_number else ""
+    return f"{slugify(audit.theme.name) or 'audit'}-briefing{suffix}.pdf"

@@ -1,5 +1,6 @@
 """What an audit learned: strengths and findings per case, good practice, recommendations."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.text import slugify
@@ -78,3 +79,31 @@ class Recommendation(Item):
 
     class Meta(Item.Meta):
         constraints = [_text_not_empty("recommendation_text_not_empty")]
+
+
+class BriefingVersion(models.Model):
+    """A published briefing: the PDF and HTML exactly as they went out, never changed after."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="briefing_versions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    html = models.TextField()
+    pdf = models.BinaryField()
+    sha256 = models.CharField("SHA-256 of the PDF", max_length=64)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "number"], name="briefing_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"Version {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A published briefing version cannot be changed.")
+        super().save(*args, **kwargs)

@@ -5,6 +5,18 @@ from . import views
 urlpatterns = [
     path("audits/<int:pk>/briefing/", views.briefing_html, name="briefing_html"),
     path("audits/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),
+    path("audits/<int:pk>/briefing/publish/", views.briefing_publish, name="briefing_publish"),
+    path("audits/<int:pk>/briefing/versions/", views.briefing_versions, name="briefing_versions"),
+    path(
+        "audits/<int:pk>/briefing/versions/<int:number>/",
+        views.briefing_version,
+        name="briefing_version",
+    ),
+    path(
+        "audits/<int:pk>/briefing/versions/<int:number>.pdf",
+        views.briefing_version_pdf,
+        name="briefing_version_pdf",
+    ),
     path("audits/<int:pk>/findings/", views.authoring, name="authoring"),
     path("audits/<int:pk>/findings/layout/", views.briefing_layout, name="briefing_layout"),
     path("audits/<int:pk>/findings/tags/", views.tag_add, name="tag_add"),

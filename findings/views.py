@@ -8,21 +8,78 @@ from django_htmx.http import reswap, retarget
 from cases.models import Case
 from maca import access
 
-from . import briefing, services
+from . import briefing, publishing, services
 from .forms import BriefingLayoutForm, TagForm, item_form_class
 from .selectors import authoring_context
 
 
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _latest_version_or_404(audit):
+    version = audit.briefing_versions.first()
+    if version is None:
+        raise Http404("No published version.")
+    return version
+
+
 def briefing_html(request, pk):
+    """The current draft for members; readers of published briefings get the latest version."""
     audit = access.get_audit_for(request, pk, "view_briefing")
+    if not access.can(request.user, "view_draft_briefing", audit):
+        version = _latest_version_or_404(audit)
+        return redirect("briefing_version", pk=audit.pk, number=version.number)
     return HttpResponse(briefing.render_html(audit))
 
 
 def briefing_pdf(request, pk):
     audit = access.get_audit_for(request, pk, "view_briefing")
-    response = HttpResponse(briefing.render_pdf_bytes(audit), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{briefing.pdf_filename(audit)}"'
-    return response
+    if not access.can(request.user, "view_draft_briefing", audit):
+        version = _latest_version_or_404(audit)
+        return redirect("briefing_version_pdf", pk=audit.pk, number=version.number)
+    return _pdf_response(briefing.render_pdf_bytes(audit), briefing.pdf_filename(audit))
+
+
+def briefing_versions(request, pk):
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    versions = audit.briefing_versions.select_related("published_by").defer("html", "pdf")
+    context = {
+        "audit": audit,
+        "versions": versions,
+        "allowed": access.allowed_actions(request.user, audit),
+        "nav": "audits",
+    }
+    return render(request, "findings/versions.html", context)
+
+
+def briefing_version(request, pk, number):
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    version = get_object_or_404(audit.briefing_versions.only("html"), number=number)
+    return HttpResponse(version.html)
+
+
+def briefing_version_pdf(request, pk, number):
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    version = get_object_or_404(audit.briefing_versions.only("pdf"), number=number)
+    return _pdf_response(bytes(version.pdf), briefing.pdf_filename(audit, number))
+
+
+def briefing_publish(request, pk):
+    """Publishing asks for confirmation, then freezes the briefing as the next version."""
+    audit = access.get_audit_for(request, pk, "publish_briefing")
+    if request.method == "POST":
+        try:
+            version = publishing.briefing_publish(audit=audit, user=request.user)
+        except publishing.BriefingHasIdentifiers as refused:
+            context = {"audit": audit, "places": refused.places, "nav": "audits"}
+            return render(request, "findings/publish.html", context, status=422)
+        messages.success(request, f"Version {version.number} of the briefing is published.")
+        return redirect("briefing_versions", pk=audit.pk)
+    context = {"audit": audit, "nav": "audits", "next_number": audit.briefing_versions.count() + 1}
+    return render(request, "findings/publish.html", context)
 
 
 # Authoring ------------------------------------------------------------------------------------

@@ -17,15 +17,12 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from maca.models import Membership
 
 Role = Membership.Role
-
-# Audits in these states have a finished briefing that viewers may read.
-PUBLISHED_STATES = ("closed",)
 
 
 def _always(audit) -> bool:
@@ -33,7 +30,8 @@ def _always(audit) -> bool:
 
 
 def _published(audit) -> bool:
-    return audit.status in PUBLISHED_STATES
+    """Viewers read published versions of the briefing, never the draft."""
+    return audit.briefing_versions.exists()
 
 
 def _pack_released(audit) -> bool:
@@ -46,6 +44,8 @@ MEMBERS = (Role.CHAIR, Role.QA_MEMBER, Role.COORDINATOR)
 RULES: dict[str, dict[str, Callable]] = {
     "view_audit": dict.fromkeys(MEMBERS, _always),
     "view_briefing": {**dict.fromkeys(MEMBERS, _always), Role.VIEWER: _published},
+    "view_draft_briefing": dict.fromkeys(MEMBERS, _always),
+    "publish_briefing": {Role.CHAIR: _always},
     "export_audit": {Role.CHAIR: _always},
     "manage_audit": {Role.CHAIR: _always},
     "view_nominations": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
@@ -72,10 +72,12 @@ def restrict_audits(queryset, user):
     partnership_staff = mine.filter(role__in=[Role.CHAIR, Role.QA_MEMBER])
     agency_taking_part = mine.filter(role=Role.COORDINATOR, agency__audits=OuterRef("pk"))
     viewer = mine.filter(role=Role.VIEWER)
+    BriefingVersion = apps.get_model("findings", "BriefingVersion")
+    published = BriefingVersion.objects.filter(audit=OuterRef("pk"))
     return queryset.filter(
         Exists(partnership_staff)
         | Exists(agency_taking_part)
-        | (Exists(viewer) & Q(status__in=PUBLISHED_STATES))
+        | (Exists(viewer) & Exists(published))
     )
 
 

@@ -1,7 +1,6 @@
 import pytest
 from django.urls import reverse
 
-from cases.models import Audit
 from maca.models import Membership
 
 from .conftest import member
@@ -55,19 +54,23 @@ def test_coordinators_see_audits_their_agency_takes_part_in_only(client, audit):
     assert reverse("audit_detail", args=[other.pk]) not in home
 
 
-def test_viewers_read_only_published_briefings(client, audit):
+def test_viewers_read_only_published_briefings(client, audit, chair):
+    from findings.publishing import briefing_publish
+
     viewer = member(audit, Membership.Role.VIEWER)
     client.force_login(viewer)
     assert client.get(reverse("briefing_html", args=[audit.pk])).status_code == 404
-    audit.status = Audit.Status.CLOSED
-    audit.save()
-    assert client.get(reverse("briefing_html", args=[audit.pk])).status_code == 200
-    assert client.get(reverse("briefing_pdf", args=[audit.pk])).status_code == 200
+    assert audit.theme.name not in client.get(reverse("home")).content.decode()
+    briefing_publish(audit=audit, user=chair)
+    draft = client.get(reverse("briefing_html", args=[audit.pk]))
+    assert draft.status_code == 302
+    assert draft["Location"] == reverse("briefing_version", args=[audit.pk, 1])
+    assert client.get(draft["Location"]).status_code == 200
+    pdf = client.get(reverse("briefing_pdf", args=[audit.pk]), follow=True)
+    assert pdf.content.startswith(b"%PDF")
     page = client.get(reverse("audit_detail", args=[audit.pk]))
     assert page.status_code == 200
-    assert (
-        "Case-level working papers are open to the audit's members only." in page.content.decode()
-    )
+    assert "Case-level working papers are open to the audit" in page.content.decode()
 
 
 def test_home_lists_only_the_users_audits(client, audit, outsider):

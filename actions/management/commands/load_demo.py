@@ -6,6 +6,7 @@ from django.db import transaction
 
 from actions.package import import_package
 from cases.models import Audit
+from findings.publishing import briefing_publish
 from maca.models import Agency, Membership, Partnership, User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -36,6 +37,15 @@ class Command(BaseCommand):
             verb = "Kept" if existing else "Created"
             self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")
         self._create_users(partnership)
+        self._publish_finished_audits(partnership)
+
+    def _publish_finished_audits(self, partnership: Partnership):
+        """A closed audit's briefing has gone out: version 1 is there for the demo viewer."""
+        chair = User.objects.get(username="chair")
+        for audit in Audit.objects.filter(partnership=partnership, status=Audit.Status.CLOSED):
+            if not audit.briefing_versions.exists():
+                version = briefing_publish(audit=audit, user=chair)
+                self.stdout.write(f"Published version {version.number} of {audit.theme.name}.")
 
     def _create_users(self, partnership: Partnership):
         self.stdout.write(f"\nDemo logins (password for each: {DEMO_PASSWORD!r}):")

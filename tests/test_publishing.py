@@ -1,0 +1,132 @@
+import hashlib
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from cases.models import LocalReference, NominationIdentity
+from findings.models import BriefingVersion
+from maca.models import Membership
+
+from .conftest import member, pdf_text
+from .factories import (
+    AgencyFactory,
+    CaseFactory,
+    FindingFactory,
+    NominationFactory,
+    StrengthFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def written(audit):
+    case = CaseFactory(audit=audit, label="Case 1")
+    StrengthFactory(case=case, text="Quick referral by the school.")
+    return case
+
+
+def publish(client, audit):
+    return client.post(reverse("briefing_publish", args=[audit.pk]))
+
+
+def test_the_chair_publishes_version_one_with_its_fingerprint(
+    client, audit, chair, written, tmp_path
+):
+    client.force_login(chair)
+    confirm = client.get(reverse("briefing_publish", args=[audit.pk]))
+    assert "Publish version 1" in confirm.content.decode()
+    response = publish(client, audit)
+    assert response.status_code == 302
+    version = BriefingVersion.objects.get()
+    assert (version.number, version.published_by) == (1, chair)
+    assert version.sha256 == hashlib.sha256(bytes(version.pdf)).hexdigest()
+    listing = client.get(reverse("briefing_versions", args=[audit.pk])).content.decode()
+    assert "Version 1" in listing and version.sha256 in listing
+
+    download = client.get(reverse("briefing_version_pdf", args=[audit.pk, 1]))
+    assert hashlib.sha256(download.content).hexdigest() == version.sha256
+    assert 'filename="neglect-and-housing-briefing-v1.pdf"' in download["Content-Disposition"]
+    text = pdf_text(download.content, tmp_path)
+    assert "Version 1, published" in text
+    path = tmp_path / "v1.pdf"
+    path.write_bytes(download.content)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert "Keywords:        Version 1" in info
+    page = client.get(reverse("briefing_version", args=[audit.pk, 1])).content.decode()
+    assert version.sha256 in page and "Quick referral by the school." in page
+
+
+def test_a_published_version_does_not_change_after_later_edits(client, audit, chair, written):
+    client.force_login(chair)
+    publish(client, audit)
+    first = BriefingVersion.objects.get()
+    pdf, html = bytes(first.pdf), first.html
+    StrengthFactory(case=written, text="Added after publishing.")
+    assert (
+        "Added after publishing."
+        in client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    )
+    assert (
+        "Added after publishing."
+        not in client.get(reverse("briefing_version", args=[audit.pk, 1])).content.decode()
+    )
+    assert client.get(reverse("briefing_version_pdf", args=[audit.pk, 1])).content == pdf
+    publish(client, audit)
+    assert list(audit.briefing_versions.values_list("number", flat=True)) == [2, 1]
+    first.refresh_from_db()
+    assert first.html == html
+    with pytest.raises(ValueError):
+        first.save()
+
+
+def test_drafts_say_so(client, audit, chair, written):
+    client.force_login(chair)
+    assert (
+        "Draft — not yet published"
+        in client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    )
+
+
+def test_publishing_is_refused_when_the_text_holds_a_childs_name_or_reference(client, audit, chair):
+    housing = AgencyFactory(name="Housing")
+    nomination = NominationFactory(audit=audit, label="Case 1")
+    identity = NominationIdentity.objects.create(nomination=nomination, child_name="Ellie Brampton")
+    LocalReference.objects.create(identity=identity, agency=housing, reference="HX-44821")
+    case = CaseFactory(audit=audit, label="Case 1")
+    FindingFactory(case=case, text="Ellie's mother spoke to Housing (ref HX-44821).")
+    StrengthFactory(case=case, text="Brampton family engaged well.")
+    client.force_login(chair)
+    response = publish(client, audit)
+    assert response.status_code == 422
+    body = response.content.decode()
+    place = "Findings identified per case › Case 1, point 1 contains "
+    assert place + "Housing&#x27;s reference number for Case 1." in body
+    assert (
+        "Strengths identified per case › Case 1, point 1 contains part of the name held for Case 1."
+        in body
+    )
+    assert not BriefingVersion.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [(Membership.Role.QA_MEMBER, 403), (Membership.Role.VIEWER, 404)],
+)
+def test_only_the_chair_publishes(client, audit, written, role, status):
+    client.force_login(member(audit, role))
+    assert publish(client, audit).status_code == status
+    assert not BriefingVersion.objects.exists()
+
+
+def test_versions_are_private_to_the_partnership(client, audit, chair, outsider, written):
+    client.force_login(chair)
+    publish(client, audit)
+    client.force_login(outsider)
+    for url in (
+        reverse("briefing_versions", args=[audit.pk]),
+        reverse("briefing_version", args=[audit.pk, 1]),
+        reverse("briefing_version_pdf", args=[audit.pk, 1]),
+    ):
+        assert client.get(url).status_code == 404
