@@ -214,15 +214,18 @@ class _Lookups:
 
 
 @transaction.atomic
-def import_package(data: dict, *, partnership_name: str | None = None) -> Audit:
-    """Create an audit from a validated package, all or nothing."""
+def import_package(
+    data: dict, *, partnership_name: str | None = None, into: Partnership | None = None
+) -> Audit:
+    """Create an audit from a validated package, all or nothing.
+
+    The audit joins `into` when given (an upload by a partnership's chair), else the partnership
+    the package names, else `partnership_name`, else the default partnership.
+    """
     validate_package(data)
     lookups = _Lookups(data.get("agencies", []))
-    partnership, _ = Partnership.objects.get_or_create(
-        name=(
-            data.get("partnership") or partnership_name or settings.MACA_DEFAULT_PARTNERSHIP
-        ).strip()
-    )
+    name = data.get("partnership") or partnership_name or settings.MACA_DEFAULT_PARTNERSHIP
+    partnership = into or Partnership.objects.get_or_create(name=name.strip())[0]
     theme_data = data["theme"]
     theme, created = Theme.objects.get_or_create(
         partnership=partnership,

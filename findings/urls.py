@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("audits/<int:pk>/briefing/", views.briefing_html, name="briefing_html"),
     path("audits/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),
+    path("audits/<int:pk>/briefing.docx", views.briefing_docx, name="briefing_docx"),
     path("audits/<int:pk>/briefing/publish/", views.briefing_publish, name="briefing_publish"),
     path("audits/<int:pk>/briefing/versions/", views.briefing_versions, name="briefing_versions"),
     path(

@@ -43,6 +43,19 @@ def briefing_pdf(request, pk):
     return _pdf_response(briefing.render_pdf_bytes(audit), briefing.pdf_filename(audit))
 
 
+def briefing_docx(request, pk):
+    audit = access.get_audit_for(request, pk, "view_draft_briefing")
+    from .word import render_docx
+
+    response = HttpResponse(
+        render_docx(audit),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    filename = briefing.pdf_filename(audit).removesuffix(".pdf") + ".docx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def briefing_versions(request, pk):
     audit = access.get_audit_for(request, pk, "view_briefing")
     versions = audit.briefing_versions.select_related("published_by").defer("html", "pdf")

@@ -26,5 +26,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("", include("findings.urls")),
+    path("", include("actions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -240,3 +240,34 @@ def test_render_briefing_refuses_other_file_types(demo_audit, tmp_path):
 
     with pytest.raises(CommandError, match=r"must end in \.pdf or \.html"):
         call_command("render_briefing", str(demo_audit.pk), "--output", str(tmp_path / "b.doc"))
+
+
+def test_word_document_has_the_headings_as_word_heading_styles(client, demo_audit):
+    from io import BytesIO
+
+    from docx import Document
+
+    client.force_login(demo_audit.partnership.memberships.get(role="chair").user)
+    response = client.get(reverse("briefing_docx", args=[demo_audit.pk]))
+    assert response.status_code == 200
+    assert 'filename="neglect-and-housing-briefing.docx"' in response["Content-Disposition"]
+    document = Document(BytesIO(response.content))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [
+        "Theme / Cases",
+        "Process",
+        "Strengths identified per case",
+        "Findings identified per case",
+        "Good Practice and Evidence as a Result of this Audit and similar Reviews",
+        "Recommendations – Issues Identified Across Multiple Cases",
+    ]
+    cases = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
+    assert cases[:6] == [f"Case {n}" for n in range(1, 7)]
+    assert document.core_properties.title == "Multi Agency Case Audit: Neglect and housing"
+    assert document.sections[0].header.paragraphs[0].text == "OFFICIAL-SENSITIVE"
+
+
+def test_viewers_get_no_word_draft(client, demo_audit):
+    viewer = demo_audit.partnership.memberships.get(role="viewer").user
+    client.force_login(viewer)
+    assert client.get(reverse("briefing_docx", args=[demo_audit.pk])).status_code == 403

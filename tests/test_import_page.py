@@ -1,0 +1,73 @@
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cases.models import Audit
+from maca.models import Membership
+
+from .conftest import member
+from .test_package import VALID, bad, counts
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(content, name="past.json"):
+    raw = content if isinstance(content, bytes) else json.dumps(content).encode()
+    return SimpleUploadedFile(name, raw, content_type="application/json")
+
+
+def test_a_chair_imports_a_past_audit_into_their_partnership(client, audit, chair):
+    client.force_login(chair)
+    url = reverse("audit_import")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"package": upload(VALID), "partnership": audit.partnership.pk})
+    imported = Audit.objects.exclude(pk=audit.pk).get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("audit_detail", args=[imported.pk])
+    assert imported.partnership == audit.partnership  # not the partnership named in the file
+    assert imported.cases.count() == 2
+
+
+@pytest.mark.parametrize(
+    "content, shown",
+    [
+        (b"{nope", "not valid JSON"),
+        (bad(format="maca-audit/9"), "must be &#x27;maca-audit/1&#x27;"),
+        (bad(recommendations__0__cases=["Case 7"]), "$.recommendations[0].cases[0]"),
+    ],
+)
+def test_bad_packages_show_the_same_messages_and_write_nothing(
+    client, audit, chair, content, shown
+):
+    client.force_login(chair)
+    before = counts()
+    response = client.post(
+        reverse("audit_import"), {"package": upload(content), "partnership": audit.partnership.pk}
+    )
+    assert response.status_code == 422
+    assert "The package was not imported" in response.content.decode()
+    assert shown in response.content.decode()
+    assert counts() == before
+
+
+def test_an_empty_file_is_refused_next_to_the_field(client, audit, chair):
+    client.force_login(chair)
+    response = client.post(
+        reverse("audit_import"), {"package": upload(b""), "partnership": audit.partnership.pk}
+    )
+    assert response.status_code == 422
+    assert "The submitted file is empty." in response.content.decode()
+
+
+def test_only_chairs_may_import(client, audit, outsider):
+    client.force_login(member(audit, Membership.Role.QA_MEMBER))
+    assert client.get(reverse("audit_import")).status_code == 404
+    other_partnership = outsider.memberships.get().partnership
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    response = client.post(
+        reverse("audit_import"), {"package": upload(VALID), "partnership": other_partnership.pk}
+    )
+    assert response.status_code == 422
+    assert not Audit.objects.filter(partnership=other_partnership).exists()
