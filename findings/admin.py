@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Finding, GoodPractice, Recommendation, Strength, Tag
+from .models import (
+    BriefingVersion,
+    CaseMeetingNote,
+    Finding,
+    GoodPractice,
+    MeetingAttendee,
+    MeetingRecord,
+    Recommendation,
+    Strength,
+    Tag,
+)
 
 
 @admin.register(Tag)
@@ -36,3 +46,33 @@ class GoodPracticeAdmin(ItemAdmin):
 class RecommendationAdmin(ItemAdmin):
     list_display = ["text", "audit", "agency", "order"]
     filter_horizontal = ["tags", "cases"]
+
+
+@admin.register(BriefingVersion)
+class BriefingVersionAdmin(admin.ModelAdmin):
+    """Published versions are shown, never changed."""
+
+    list_display = ["audit", "number", "published_at", "published_by", "sha256"]
+    exclude = ["html", "pdf"]
+    readonly_fields = ["audit", "number", "published_at", "published_by", "sha256"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MeetingRecord)
+class MeetingRecordAdmin(admin.ModelAdmin):
+    list_display = ["audit", "updated_at"]
+
+
+@admin.register(MeetingAttendee)
+class MeetingAttendeeAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "agency", "audit"]
+
+
+@admin.register(CaseMeetingNote)
+class CaseMeetingNoteAdmin(admin.ModelAdmin):
+    list_display = ["case", "updated_at"]

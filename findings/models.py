@@ -107,3 +107,40 @@ class BriefingVersion(models.Model):
         if self.pk is not None:
             raise ValueError("A published briefing version cannot be changed.")
         super().save(*args, **kwargs)
+
+
+class MeetingRecord(models.Model):
+    """What the multi-agency meeting concluded: the learning summary for the audit."""
+
+    audit = models.OneToOneField(Audit, on_delete=models.CASCADE, related_name="meeting_record")
+    learning_summary = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Meeting record for {self.audit}"
+
+
+class MeetingAttendee(models.Model):
+    """Someone at the meeting, recorded by agency so the partnership sees who took part."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="meeting_attendees")
+    name = models.CharField(max_length=200)
+    role = models.CharField("job title or role", max_length=200, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency__name", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class CaseMeetingNote(models.Model):
+    """The meeting's discussion of one case."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="meeting_note")
+    text = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Meeting notes for {self.case}"

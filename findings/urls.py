@@ -18,6 +18,7 @@ urlpatterns = [
         views.briefing_version_pdf,
         name="briefing_version_pdf",
     ),
+    path("audits/<int:pk>/meeting/", views.meeting, name="meeting"),
     path("audits/<int:pk>/findings/", views.authoring, name="authoring"),
     path("audits/<int:pk>/findings/layout/", views.briefing_layout, name="briefing_layout"),
     path("audits/<int:pk>/findings/tags/", views.tag_add, name="tag_add"),

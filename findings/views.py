@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,6 +10,7 @@ from cases.models import Case
 from maca import access
 
 from . import briefing, publishing, services
+from . import meeting as meeting_forms
 from .forms import BriefingLayoutForm, TagForm, item_form_class
 from .selectors import authoring_context
 
@@ -246,3 +248,40 @@ def tag_add(request, pk):
     else:
         messages.error(request, "Enter the new tag's name.")
     return redirect(reverse("authoring", args=[audit.pk]) + "#tags")
+
+
+def meeting(request, pk):
+    """The meeting record: everyone in the audit reads it; the chair and QA members write it."""
+    audit = access.get_audit_for(request, pk, "view_audit")
+    can_edit = access.can(request.user, "author_briefing", audit)
+    cases = list(audit.cases.select_related("meeting_note"))
+    attendees_class = meeting_forms.attendee_formset_class(audit)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = meeting_forms.MeetingForm(request.POST, audit=audit, cases=cases)
+        attendees = attendees_class(request.POST, instance=audit, prefix="attendees")
+        if form.is_valid() and attendees.is_valid():
+            meeting_forms.meeting_record_save(
+                audit=audit,
+                meeting_date=form.cleaned_data["meeting_date"],
+                learning_summary=form.cleaned_data["learning_summary"],
+                notes=form.notes(),
+                attendees=attendees,
+            )
+            messages.success(request, "The meeting record was saved.")
+            return redirect("meeting", pk=audit.pk)
+    else:
+        form = meeting_forms.MeetingForm(audit=audit, cases=cases)
+        attendees = attendees_class(instance=audit, prefix="attendees")
+    context = {
+        "audit": audit,
+        "form": form,
+        "attendees": attendees,
+        "can_edit": can_edit,
+        "record": getattr(audit, "meeting_record", None),
+        "cases": cases,
+        "nav": "audits",
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "findings/meeting.html", context, status=status)

@@ -1,0 +1,76 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from findings.models import CaseMeetingNote, MeetingAttendee
+from maca.models import Membership
+
+from .conftest import member
+from .factories import AgencyFactory, CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def management(total=3, initial=0):
+    return {
+        "attendees-TOTAL_FORMS": str(total),
+        "attendees-INITIAL_FORMS": str(initial),
+        "attendees-MIN_NUM_FORMS": "0",
+        "attendees-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_qa_member_records_the_meeting(client, audit):
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    case = CaseFactory(audit=audit, label="Case 1")
+    client.force_login(member(audit, Membership.Role.QA_MEMBER))
+    url = reverse("meeting", args=[audit.pk])
+    data = {
+        **management(),
+        "meeting_date": "2026-10-14",
+        "learning_summary": "Housing and social care must plan evictions together.",
+        f"note_{case.pk}": "Long discussion of the eviction.",
+        "attendees-0-name": "A. Officer",
+        "attendees-0-role": "Detective Sergeant",
+        "attendees-0-agency": police.pk,
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    audit.refresh_from_db()
+    assert audit.meeting_date == datetime.date(2026, 10, 14)
+    assert audit.meeting_record.learning_summary.startswith("Housing and social care")
+    assert CaseMeetingNote.objects.get(case=case).text == "Long discussion of the eviction."
+    attendee = MeetingAttendee.objects.get()
+    assert (attendee.name, attendee.agency) == ("A. Officer", police)
+    page = client.get(url).content.decode()
+    assert "A. Officer" in page and "Long discussion of the eviction." in page
+
+
+def test_a_bad_date_keeps_everything_typed(client, audit):
+    case = CaseFactory(audit=audit)
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    response = client.post(
+        reverse("meeting", args=[audit.pk]),
+        {**management(), "meeting_date": "31/02/2026", f"note_{case.pk}": "Kept note."},
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Enter a valid date." in body and "Kept note." in body
+    assert not CaseMeetingNote.objects.exists()
+
+
+def test_coordinators_read_but_do_not_write_the_record(client, audit):
+    housing = AgencyFactory(name="Housing")
+    audit.agencies.add(housing)
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    url = reverse("meeting", args=[audit.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "Learning summary" in page.content.decode()
+    assert client.post(url, {**management(), "learning_summary": "x"}).status_code == 403
+
+
+def test_outsiders_get_not_found(client, audit, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse("meeting", args=[audit.pk])).status_code == 404
