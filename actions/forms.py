@@ -1,5 +1,9 @@
 from django import forms
 
+from maca.models import Agency, User
+
+from .models import Action, Rag
+
 MAX_PACKAGE_BYTES = 5 * 1024 * 1024
 
 
@@ -26,3 +30,111 @@ class PackageUploadForm(forms.Form):
                 "The file is larger than 5 MB: it cannot be an audit package."
             )
         return upload
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ActionForm(forms.ModelForm):
+    """The chair's form: create, edit and reassign an action."""
+
+    class Meta:
+        model = Action
+        fields = (
+            "recommendation",
+            "text",
+            "intended_outcome",
+            "impact_measure",
+            "owner_agency",
+            "lead_user",
+            "lead",
+            "due_date",
+        )
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 3}),
+            "intended_outcome": forms.Textarea(attrs={"rows": 2}),
+            "impact_measure": forms.Textarea(attrs={"rows": 2}),
+            "due_date": DateInput,
+        }
+        help_texts = {"lead": "A named officer, when the lead does not use MACA."}
+
+    def __init__(self, *args, audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recommendation"].queryset = audit.recommendations.all()
+        self.fields["recommendation"].empty_label = "Not from a recommendation"
+        self.fields["owner_agency"].queryset = Agency.objects.filter(audits=audit)
+        self.fields["owner_agency"].required = True
+        self.fields["lead_user"].queryset = User.objects.filter(
+            memberships__partnership=audit.partnership
+        ).distinct()
+        self.fields["text"].error_messages["required"] = "Say what will be done."
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("lead_user") and not (cleaned.get("lead") or "").strip():
+            self.add_error("lead", "Choose a lead from MACA's users or name the lead officer.")
+        return cleaned
+
+
+class ActionUpdateForm(forms.Form):
+    """The owner agency's progress update."""
+
+    date = forms.DateField(label="Date of the update", widget=DateInput)
+    text = forms.CharField(label="What has happened", widget=forms.Textarea(attrs={"rows": 3}))
+    status = forms.ChoiceField(
+        choices=[("not_started", "Not started"), ("in_progress", "In progress")]
+    )
+    at_risk = forms.BooleanField(
+        label="At risk of missing its due date",
+        required=False,
+        help_text="Shows the action as amber until the flag is cleared.",
+    )
+
+
+class CompleteForm(forms.Form):
+    outcome_statement = forms.CharField(
+        label="Outcome statement",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the action achieved, and the evidence of its impact.",
+        error_messages={"required": "Say what the action achieved."},
+    )
+
+
+class CancelForm(forms.Form):
+    cancel_reason = forms.CharField(
+        label="Why is it cancelled?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the action is cancelled."},
+    )
+
+
+class PlanFilterForm(forms.Form):
+    """Filters of the composite plan; they live in the URL so a view can be shared."""
+
+    audit = forms.ModelChoiceField(queryset=None, required=False, empty_label="All audits")
+    owner_agency = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All agencies", label="Owner agency"
+    )
+    status = forms.ChoiceField(required=False)
+    rag = forms.ChoiceField(required=False, label="RAG")
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    due_from = forms.DateField(required=False, label="Due from", widget=DateInput)
+    due_to = forms.DateField(required=False, label="Due by", widget=DateInput)
+    sort = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("due", "Due date, soonest first"),
+            ("-due", "Due date, latest first"),
+            ("status", "Status"),
+            ("owner", "Owner agency"),
+            ("audit", "Audit"),
+        ],
+    )
+
+    def __init__(self, *args, audits, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audit"].queryset = audits
+        self.fields["owner_agency"].queryset = agencies
+        self.fields["status"].choices = [("", "Any status"), *Action.Status.choices]
+        self.fields["rag"].choices = [("", "Any"), *Rag.choices]

@@ -1,12 +1,50 @@
 """The composite action plan: what agencies will do about an audit's recommendations."""
 
+import datetime
+import secrets
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case as When_
+from django.db.models import Q, Value, When
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from cases.models import Audit
 from findings.models import Recommendation
 from maca.models import Agency
+
+
+class Rag(models.TextChoices):
+    """The action's rating, derived from its status, due date and the owner's at-risk flag."""
+
+    RED = "red", "Red"
+    AMBER = "amber", "Amber"
+    GREEN = "green", "Green"
+    COMPLETE = "complete", "Complete"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+def amber_from(today: datetime.date) -> datetime.date:
+    return today + datetime.timedelta(days=settings.MACA_RAG_AMBER_DAYS)
+
+
+class ActionQuerySet(models.QuerySet):
+    def with_rag(self, today: datetime.date | None = None):
+        """Annotate `rag_rating` so that lists can filter, sort and count by it in the database."""
+        today = today or timezone.localdate()
+        return self.annotate(
+            rag_rating=When_(
+                When(status=Action.Status.COMPLETE, then=Value(Rag.COMPLETE)),
+                When(status=Action.Status.CANCELLED, then=Value(Rag.CANCELLED)),
+                When(due_date__lt=today, then=Value(Rag.RED)),
+                When(at_risk=True, then=Value(Rag.AMBER)),
+                When(due_date__lte=amber_from(today), then=Value(Rag.AMBER)),
+                default=Value(Rag.GREEN),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class Action(models.Model):
@@ -28,21 +66,76 @@ class Action(models.Model):
     owner_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
     )
-    lead = models.CharField(max_length=200, blank=True, help_text="The named officer leading it.")
+    intended_outcome = models.TextField(
+        blank=True, help_text="What will be different for children."
+    )
+    impact_measure = models.TextField(
+        "how impact will be measured",
+        blank=True,
+        help_text="The evidence that will show it worked.",
+    )
+    lead = models.CharField(
+        "lead officer", max_length=200, blank=True, help_text="The named officer leading it."
+    )
+    lead_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_actions",
+        verbose_name="lead (MACA user)",
+    )
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    at_risk = models.BooleanField(
+        default=False, help_text="The owner agency expects the action to slip."
+    )
+    outcome_statement = models.TextField(blank=True, help_text="What was achieved, on completion.")
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="action_text_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | ~Q(cancel_reason=""),
+                name="action_cancelled_has_reason",
+            ),
         ]
 
     def __str__(self):
         return self.text[:80]
+
+    def rag(self, today: datetime.date | None = None) -> str:
+        """The same rule as ActionQuerySet.with_rag, for one action in hand."""
+        today = today or timezone.localdate()
+        if self.status == self.Status.COMPLETE:
+            return Rag.COMPLETE
+        if self.status == self.Status.CANCELLED:
+            return Rag.CANCELLED
+        if self.due_date and self.due_date < today:
+            return Rag.RED
+        if self.at_risk or (self.due_date and self.due_date <= amber_from(today)):
+            return Rag.AMBER
+        return Rag.GREEN
+
+    @property
+    def lead_name(self) -> str:
+        return str(self.lead_user) if self.lead_user_id else self.lead
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.NOT_STARTED, self.Status.IN_PROGRESS)
 
 
 class ActionUpdate(models.Model):
@@ -64,3 +157,34 @@ class ActionUpdate(models.Model):
 
     def __str__(self):
         return f"{self.date:%d %B %Y}: {self.text[:60]}"
+
+
+def evidence_path(instance, filename):
+    suffix = Path(filename).suffix.lower()
+    return f"actions/{instance.action_id}/evidence/{secrets.token_hex(16)}{suffix}"
+
+
+class Evidence(models.Model):
+    """A file showing an action's progress or impact: never served from a public URL."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=10)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["action", "sha256"], name="evidence_not_duplicated"),
+        ]
+
+    def __str__(self):
+        return self.original_name

@@ -89,6 +89,35 @@ def chaired_partnerships(user):
     return Partnership.objects.filter(memberships__user=user, memberships__role=Role.CHAIR)
 
 
+def restrict_actions(queryset, user):
+    """Actions of the composite plan `user` may see: the chair and QA members see every action of
+    their partnership's audits; a co-ordinator sees their own agency's actions."""
+    if not user.is_authenticated:
+        return queryset.none()
+    mine = Membership.objects.filter(user=user, partnership=OuterRef("audit__partnership_id"))
+    partnership_staff = mine.filter(role__in=[Role.CHAIR, Role.QA_MEMBER])
+    own_agency = mine.filter(role=Role.COORDINATOR, agency=OuterRef("owner_agency_id"))
+    return queryset.filter(Exists(partnership_staff) | Exists(own_agency))
+
+
+def get_action_for(request, action_id):
+    """An action of the composite plan, or 404 for anyone who may not see it."""
+    Action = apps.get_model("actions", "Action")
+    queryset = restrict_actions(Action.objects.all(), request.user).select_related(
+        "audit__theme", "audit__partnership", "owner_agency", "lead_user", "recommendation"
+    )
+    try:
+        return queryset.get(pk=action_id)
+    except (Action.DoesNotExist, ValueError):
+        raise Http404("No such action.") from None
+
+
+def can_update_action(user, action) -> bool:
+    """Progress updates and evidence: the owner agency's co-ordinators, and the chair."""
+    access = access_for(user, action.audit)
+    return Role.CHAIR in access.roles or action.owner_agency_id in access.agency_ids
+
+
 @dataclass(frozen=True)
 class AuditAccess:
     """What one user holds in one audit: roles, and the agencies they co-ordinate for in it."""

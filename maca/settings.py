@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "simple_history",
     "maca",
     "cases",
     "findings",
@@ -87,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "maca.urls"
@@ -195,6 +197,9 @@ MACA_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+
+# An action is amber when due within this many days (or flagged at risk), red when overdue.
+MACA_RAG_AMBER_DAYS = env_int("RAG_AMBER_DAYS", 14)
 
 # Deadline reminders: days before the submission deadline, and after it, that send_reminders mails.
 MACA_REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 7)

@@ -1,0 +1,224 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from actions.models import Action, ActionUpdate, Rag
+from maca.models import Membership
+
+from .conftest import member
+from .factories import ActionFactory, AgencyFactory, AuditFactory, RecommendationFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 11, 23)
+
+
+def days(n):
+    return TODAY + datetime.timedelta(days=n)
+
+
+@pytest.mark.parametrize(
+    "due, status, at_risk, expected",
+    [
+        (days(-1), "in_progress", False, Rag.RED),
+        (days(0), "in_progress", False, Rag.AMBER),  # due today is not yet overdue
+        (days(14), "not_started", False, Rag.AMBER),
+        (days(15), "not_started", False, Rag.GREEN),
+        (days(15), "in_progress", True, Rag.AMBER),  # flagged at risk by the owner
+        (days(-30), "complete", False, Rag.COMPLETE),  # complete but past due
+        (days(-30), "cancelled", False, Rag.CANCELLED),
+        (None, "not_started", False, Rag.GREEN),
+    ],
+)
+def test_rag_at_the_boundaries_in_python_and_in_the_database(due, status, at_risk, expected):
+    action = ActionFactory(due_date=due, status=status, at_risk=at_risk, cancel_reason="x")
+    assert action.rag(TODAY) == expected
+    assert Action.objects.with_rag(TODAY).get(pk=action.pk).rag_rating == expected
+
+
+@pytest.fixture
+def housing(audit):
+    agency = AgencyFactory(name="Housing")
+    audit.agencies.add(agency)
+    return agency
+
+
+@pytest.fixture
+def action(audit, housing):
+    return ActionFactory(
+        audit=audit, owner_agency=housing, due_date=days(30), lead="Head of Housing"
+    )
+
+
+def roles(audit, housing):
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    return {
+        "chair": member(audit, Membership.Role.CHAIR),
+        "qa": member(audit, Membership.Role.QA_MEMBER),
+        "own": member(audit, Membership.Role.COORDINATOR, agency=housing),
+        "other": member(audit, Membership.Role.COORDINATOR, agency=police),
+        "viewer": member(audit, Membership.Role.VIEWER),
+    }
+
+
+@pytest.mark.parametrize(
+    "who, see, update, manage",
+    [
+        ("chair", 200, 302, 200),
+        ("qa", 200, 404, 403),
+        ("own", 200, 302, 403),
+        ("other", 404, 404, 404),
+        ("viewer", 404, 404, 404),
+        ("outsider", 404, 404, 404),
+    ],
+)
+def test_who_may_do_what_with_an_action(
+    client, audit, housing, action, outsider, who, see, update, manage
+):
+    user = outsider if who == "outsider" else roles(audit, housing)[who]
+    client.force_login(user)
+    detail = reverse("action_detail", args=[action.pk])
+    assert client.get(detail).status_code == see
+    posted = client.post(
+        detail, {"date": "2026-11-20", "text": "Met the team.", "status": "in_progress"}
+    )
+    assert posted.status_code == update
+    assert client.get(reverse("action_edit", args=[action.pk])).status_code == manage
+    assert client.get(reverse("action_complete", args=[action.pk])).status_code == manage
+
+
+def test_owner_posts_an_update_and_flags_risk(client, audit, housing, action):
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    client.post(
+        reverse("action_detail", args=[action.pk]),
+        {
+            "date": "2026-11-20",
+            "text": "Draft protocol written.",
+            "status": "in_progress",
+            "at_risk": "on",
+        },
+    )
+    action.refresh_from_db()
+    assert (action.status, action.at_risk) == ("in_progress", True)
+    assert ActionUpdate.objects.get().text == "Draft protocol written."
+    assert action.rag() == Rag.AMBER
+    history = client.get(reverse("action_detail", args=[action.pk])).content.decode()
+    assert "Progress update" in history
+
+
+def test_a_bad_update_keeps_the_text_and_saves_nothing(client, audit, housing, action):
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    response = client.post(
+        reverse("action_detail", args=[action.pk]),
+        {"date": "not a date", "text": "Typed text kept.", "status": "complete"},
+    )
+    assert response.status_code == 422
+    assert "Typed text kept." in response.content.decode()
+    assert not ActionUpdate.objects.exists()
+    action.refresh_from_db()
+    assert action.status == "not_started"
+
+
+def test_completion_needs_an_outcome_and_the_chairs_sign_off(client, audit, housing, action):
+    chair = member(audit, Membership.Role.CHAIR)
+    client.force_login(chair)
+    url = reverse("action_complete", args=[action.pk])
+    response = client.post(url, {"outcome_statement": "  "})
+    assert response.status_code == 422
+    assert "Say what the action achieved." in response.content.decode()
+    client.post(url, {"outcome_statement": "Protocol in use since March."})
+    action.refresh_from_db()
+    assert action.status == "complete" and action.signed_off_by == chair
+    assert action.rag(days(400)) == Rag.COMPLETE
+
+
+def test_cancelling_needs_a_reason(client, audit, housing, action):
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    url = reverse("action_cancel", args=[action.pk])
+    assert client.post(url, {"cancel_reason": ""}).status_code == 422
+    client.post(url, {"cancel_reason": "Superseded by the county protocol."})
+    action.refresh_from_db()
+    assert action.status == "cancelled"
+    assert action.history.count() == 2
+
+
+def test_the_chair_creates_actions_from_a_recommendation(client, audit, housing):
+    recommendation = RecommendationFactory(audit=audit)
+    chair = member(audit, Membership.Role.CHAIR)
+    client.force_login(chair)
+    url = reverse("action_create", args=[audit.pk]) + f"?recommendation={recommendation.pk}"
+    assert client.get(url).status_code == 200
+    missing_lead = client.post(
+        url,
+        {"recommendation": recommendation.pk, "text": "Train staff.", "owner_agency": housing.pk},
+    )
+    assert missing_lead.status_code == 422
+    assert "name the lead officer" in missing_lead.content.decode()
+    for text in ("Train staff.", "Audit supervision."):
+        client.post(
+            url,
+            {
+                "recommendation": recommendation.pk,
+                "text": text,
+                "owner_agency": housing.pk,
+                "lead_user": chair.pk,
+                "due_date": "2027-01-31",
+            },
+        )
+    assert list(recommendation.actions.values_list("text", flat=True)) == [
+        "Train staff.",
+        "Audit supervision.",
+    ]
+
+
+def test_the_plan_filters_counts_and_keeps_others_out(client, audit, housing, outsider):
+    today = timezone.localdate()
+    ActionFactory(
+        audit=audit,
+        owner_agency=housing,
+        due_date=today - datetime.timedelta(days=3),
+        text="Late one",
+    )
+    ActionFactory(
+        audit=audit,
+        owner_agency=housing,
+        due_date=today + datetime.timedelta(days=60),
+        text="Fine one",
+    )
+    ActionFactory(due_date=today, text="Someone else's")
+    client.force_login(member(audit, Membership.Role.QA_MEMBER))
+    page = client.get(reverse("action_plan")).content.decode()
+    assert "Late one" in page and "Fine one" in page and "Someone else" not in page
+    overdue = client.get(reverse("action_plan"), {"overdue": "on"}).content.decode()
+    assert "Late one" in overdue and "Fine one" not in overdue
+    assert client.get(reverse("action_plan"), {"due_from": "garbage"}).status_code == 200
+
+
+def test_my_agencys_actions_for_a_coordinator(client, audit, housing):
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    ActionFactory(audit=audit, owner_agency=housing, text="Housing's action")
+    ActionFactory(audit=audit, owner_agency=police, text="Police action")
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    page = client.get(reverse("my_actions")).content.decode()
+    assert "Housing&#x27;s action" in page and "Police action" not in page
+
+
+def test_plan_queries_do_not_grow_with_the_number_of_actions(client):
+    counts = []
+    for size in (1, 20):
+        audit = AuditFactory()
+        agency = AgencyFactory()
+        audit.agencies.add(agency)
+        for _ in range(size):
+            ActionFactory(audit=audit, owner_agency=agency, due_date=TODAY)
+        client.force_login(member(audit, Membership.Role.CHAIR))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("action_plan")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
