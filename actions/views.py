@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -10,7 +10,7 @@ from cases.models import Audit
 from maca import access
 from maca.models import Agency, Membership
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import (
     ActionForm,
     ActionUpdateForm,
@@ -80,6 +80,27 @@ def action_plan(request, mine=False):
 
 def my_actions(request):
     return action_plan(request, mine=True)
+
+
+def action_plan_export(request, fmt):
+    """The plan as filtered on screen, as XLSX or CSV."""
+    audits = Audit.objects.visible_to(request.user)
+    agencies = Agency.objects.all()
+    form = PlanFilterForm(request.GET or None, audits=audits, agencies=agencies)
+    filters = form.cleaned_data if form.is_valid() else {}
+    actions, _ = selectors.plan_for(request.user, filters=filters)
+    stamp = timezone.localdate().isoformat()
+    if fmt == "xlsx":
+        response = HttpResponse(
+            exports.plan_xlsx(actions),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    elif fmt == "csv":
+        response = HttpResponse(exports.plan_csv(actions), content_type="text/csv; charset=utf-8")
+    else:
+        raise Http404("No such format.")
+    response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.{fmt}"'
+    return response
 
 
 def _coordinated_agency_ids(user):

@@ -222,3 +222,42 @@ def test_plan_queries_do_not_grow_with_the_number_of_actions(client):
             assert client.get(reverse("action_plan")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_exports_have_real_dates_and_neutralised_formulas(client, audit, housing):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    ActionFactory(
+        audit=audit,
+        owner_agency=housing,
+        due_date=datetime.date(2027, 1, 31),
+        text='=HYPERLINK("http://example.org")',
+        lead="+44 lead",
+        intended_outcome="@SUM(A1)",
+    )
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    xlsx = client.get(reverse("action_plan_export", args=["xlsx"]))
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert row["Due date"] == datetime.datetime(2027, 1, 31)
+    assert row["Action"] == '\'=HYPERLINK("http://example.org")'
+    assert row["Lead"] == "'+44 lead" and row["Intended outcome"] == "'@SUM(A1)"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    text = client.get(reverse("action_plan_export", args=["csv"])).content.decode()
+    record = list(csv.DictReader(io.StringIO(text)))[0]
+    assert record["Action"].startswith("'=") and record["Due date"] == "2027-01-31"
+    assert client.get(reverse("action_plan_export", args=["exe"])).status_code == 404
+
+
+def test_exports_hold_only_what_the_user_may_see(client, audit, housing, outsider):
+    ActionFactory(audit=audit, owner_agency=housing, text="Private action")
+    client.force_login(outsider)
+    assert (
+        "Private action"
+        not in client.get(reverse("action_plan_export", args=["csv"])).content.decode()
+    )
