@@ -90,7 +90,9 @@ def build_large_audit(case_count: int, items_per_case: int):
 
     partnership, _ = Partnership.objects.get_or_create(name="Benchmark Partnership")
     theme, _ = Theme.objects.get_or_create(partnership=partnership, name=f"Scale {case_count}")
-    audit = Audit.objects.create(partnership=partnership, theme=theme, protective_marking="OFFICIAL")
+    audit = Audit.objects.create(
+        partnership=partnership, theme=theme, protective_marking="OFFICIAL"
+    )
     agency, _ = Agency.objects.get_or_create(name="Benchmark Agency")
     cases = Case.objects.bulk_create(
         Case(audit=audit, label=f"Case {n + 1}", order=n) for n in range(case_count)
@@ -98,7 +100,9 @@ def build_large_audit(case_count: int, items_per_case: int):
     text = "Agencies shared information promptly and the plan was reviewed with the family. " * 2
     half = items_per_case // 2
     Strength.objects.bulk_create(
-        Strength(case=case, agency=agency, text=text, order=i) for case in cases for i in range(half)
+        Strength(case=case, agency=agency, text=text, order=i)
+        for case in cases
+        for i in range(half)
     )
     Finding.objects.bulk_create(
         Finding(case=case, text=text, order=i)

@@ -35,7 +35,9 @@ def audit_overview(audit: Audit) -> dict:
         )
     )
     actions = list(
-        audit.actions.select_related("owner_agency", "recommendation").order_by("order", "id")
+        audit.actions.with_rag()
+        .select_related("owner_agency", "recommendation", "lead_user")
+        .order_by("order", "id")
     )
     return {
         "cases": cases,

@@ -1,12 +1,17 @@
 from django.shortcuts import render
 
 from cases import selectors
+from cases.selectors.stages import next_step, stage_steps
 from maca import access
 
 
 def home(request):
-    audits = selectors.audits_for_home(request.user)
-    return render(request, "cases/home.html", {"audits": audits, "nav": "audits"})
+    context = {
+        "audits": selectors.audits_for_home(request.user),
+        "can_create_audit": access.chaired_partnerships(request.user).exists(),
+        "nav": "audits",
+    }
+    return render(request, "cases/home.html", context)
 
 
 def audit_detail(request, pk):
@@ -17,4 +22,8 @@ def audit_detail(request, pk):
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)
     context.update(selectors.audit_overview(audit))
+    my_agency_ids = access.agency_ids_for(request.user, audit)
+    context["my_agencies"] = [a for a in context["agencies"] if a.pk in my_agency_ids]
+    context["steps"] = stage_steps(audit)
+    context["next_step"] = next_step(audit, allowed)
     return render(request, "cases/audit_detail.html", context)

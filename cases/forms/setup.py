@@ -1,0 +1,360 @@
+"""Forms for setting an audit up, its members, nominations and the selection of cases."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
+
+from cases.models import DEFAULT_TITLE, Nomination, Theme
+from maca.models import Agency, Membership, Partnership
+
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+Role = Membership.Role
+SECTORS_BY_WORD = {
+    **{value.lower(): value for value, _ in Agency.Sector.choices},
+    **{label.lower(): value for value, label in Agency.Sector.choices},
+}
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker; typed dates such as 23/11/2026 are accepted too."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ThemeChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, show_partnership=False, **kwargs):
+        self.show_partnership = show_partnership
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.partnership.name})" if self.show_partnership else obj.name
+
+
+def parse_new_agencies(text: str, default_sector: str) -> list[tuple[str, str]]:
+    """Lines of "Agency name" or "Agency name, sector" as (name, sector) pairs, in order."""
+    agencies: dict[str, tuple[str, str]] = {}
+    for line in text.splitlines():
+        name, sector = line.strip(), default_sector
+        head, comma, tail = name.rpartition(",")
+        if comma and tail.strip().lower() in SECTORS_BY_WORD:
+            name, sector = head.strip(), SECTORS_BY_WORD[tail.strip().lower()]
+        if name:
+            agencies.setdefault(name.lower(), (name, sector))
+    return list(agencies.values())
+
+
+class AuditForm(forms.Form):
+    """An audit's details. With `partnerships` (creating) the partnership is a field too."""
+
+    partnership = forms.ModelChoiceField(queryset=None, empty_label=None)
+    theme = ThemeChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="— Choose a theme, or add a new one below —",
+        help_text="A theme the partnership has audited before.",
+    )
+    new_theme_name = forms.CharField(
+        label="Or a new theme",
+        max_length=200,
+        required=False,
+        help_text="For example: Neglect and housing.",
+    )
+    new_theme_description = forms.CharField(
+        label="Description of the new theme",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the partnership is looking at this theme. Optional.",
+    )
+    title = forms.CharField(max_length=200, initial=DEFAULT_TITLE)
+    agencies = forms.ModelMultipleChoiceField(
+        label="Agencies taking part",
+        queryset=Agency.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Their co-ordinators upload chronologies and answer the audit tool.",
+    )
+    new_agencies = forms.CharField(
+        label="Add agencies not listed above",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "One agency per line. To give a sector other than the one chosen below, end the "
+            "line with a comma and the sector, e.g. 'City Police, Police'."
+        ),
+    )
+    new_agency_sector = forms.ChoiceField(
+        label="Sector of the new agencies",
+        choices=Agency.Sector.choices,
+        initial=Agency.Sector.OTHER,
+        required=False,
+    )
+    submission_deadline = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        help_text="When chronologies and audit tools are due. Needed to open submissions.",
+    )
+    meeting_date = forms.DateField(
+        label="Multi-agency meeting date", required=False, widget=DateInput()
+    )
+    protective_marking = forms.CharField(
+        max_length=100,
+        required=False,
+        initial=DEFAULT_MARKING,
+        help_text="Printed on every page of the briefing.",
+    )
+    target_case_count = forms.IntegerField(
+        label="Number of cases to select",
+        initial=6,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        widget=forms.NumberInput(attrs={"min": 1, "max": 50}),
+    )
+
+    def __init__(self, *args, partnerships=None, audit=None, **kwargs):
+        if audit is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "theme": audit.theme_id,
+                    "title": audit.title,
+                    "agencies": list(audit.agencies.values_list("pk", flat=True)),
+                    "submission_deadline": audit.submission_deadline,
+                    "meeting_date": audit.meeting_date,
+                    "protective_marking": audit.protective_marking,
+                    "target_case_count": audit.target_case_count,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.audit = audit
+        if audit is not None:
+            del self.fields["partnership"]
+            self.fields["theme"].queryset = Theme.objects.filter(partnership=audit.partnership_id)
+            return
+        partnerships = list(partnerships or [])
+        self.fields["partnership"].queryset = Partnership.objects.filter(
+            pk__in=[p.pk for p in partnerships]
+        )
+        if len(partnerships) == 1:
+            self.fields["partnership"].widget = forms.HiddenInput()
+            self.fields["partnership"].initial = partnerships[0].pk
+        themes = Theme.objects.filter(partnership__in=partnerships).select_related("partnership")
+        self.fields["theme"].queryset = themes
+        self.fields["theme"].show_partnership = len(partnerships) > 1
+
+    def clean_new_agencies(self):
+        sector = self.data.get(self.add_prefix("new_agency_sector")) or Agency.Sector.OTHER
+        if sector not in Agency.Sector.values:
+            sector = Agency.Sector.OTHER
+        agencies = parse_new_agencies(self.cleaned_data["new_agencies"], sector)
+        too_long = [name for name, _ in agencies if len(name) > 200]
+        if too_long:
+            raise forms.ValidationError("An agency's name can be at most 200 characters.")
+        return agencies
+
+    def clean(self):
+        data = super().clean()
+        partnership_id = (
+            self.audit.partnership_id
+            if self.audit is not None
+            else getattr(data.get("partnership"), "pk", None)
+        )
+        theme, new_name = data.get("theme"), (data.get("new_theme_name") or "").strip()
+        if theme and new_name:
+            self.add_error(
+                "new_theme_name", "Choose an existing theme or type a new one, not both."
+            )
+        elif not theme and not new_name and "theme" not in self.errors:
+            self.add_error("theme", "Choose a theme, or type the name of a new theme below.")
+        elif theme and partnership_id and theme.partnership_id != partnership_id:
+            self.add_error("theme", "Choose a theme of the partnership running this audit.")
+        elif (
+            new_name
+            and partnership_id
+            and Theme.objects.filter(partnership_id=partnership_id, name__iexact=new_name).exists()
+        ):
+            self.add_error(
+                "new_theme_name",
+                f"The partnership already has a theme called '{new_name}': "
+                "choose it from the list instead.",
+            )
+        data["new_theme_name"] = new_name
+        deadline, meeting = data.get("submission_deadline"), data.get("meeting_date")
+        if deadline and meeting and meeting < deadline:
+            self.add_error(
+                "meeting_date", "The meeting must be on or after the submission deadline."
+            )
+        return data
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=150,
+        help_text="Someone without a MACA account is emailed an invitation to set a password.",
+    )
+    name = forms.CharField(
+        label="Full name", max_length=150, required=False, help_text="Needed for a new account."
+    )
+    role = forms.ChoiceField(choices=Role.choices)
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        help_text="For agency co-ordinators only: the agency they speak for in this audit.",
+    )
+
+    def __init__(self, *args, audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = audit.agencies.all()
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.COORDINATOR:
+            if not data.get("agency") and "agency" not in self.errors:
+                self.add_error(
+                    "agency", "Choose the agency this co-ordinator speaks for (taking part)."
+                )
+        else:
+            data["agency"] = None
+        return data
+
+
+def split_tags(text: str) -> list[str]:
+    tags: dict[str, str] = {}
+    for part in (text or "").split(","):
+        tag = " ".join(part.split())
+        if tag:
+            tags.setdefault(tag.lower(), tag)
+    return list(tags.values())
+
+
+class NominationForm(forms.ModelForm):
+    """What the chair needs to pick a cross-section. Nothing here identifies the child."""
+
+    tags = forms.CharField(
+        required=False,
+        max_length=500,
+        help_text="Separate tags with commas, e.g. eviction, domestic abuse.",
+    )
+
+    class Meta:
+        model = Nomination
+        fields = [
+            "label",
+            "reason",
+            "agencies",
+            "age_band",
+            "gender",
+            "ethnicity",
+            "disability",
+            "legal_status",
+            "tags",
+        ]
+        labels = {"label": "Label", "legal_status": "Legal status"}
+        help_texts = {
+            "label": "A pseudonymous label such as 'Case 7' — never the child's name.",
+            "reason": "Why this case would help the audit. Do not include names.",
+            "agencies": "Agencies taking part that worked with the child or family.",
+        }
+        widgets = {
+            "reason": forms.Textarea(attrs={"rows": 4}),
+            "agencies": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, audit, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.audit = audit
+        self.fields["agencies"].queryset = audit.agencies.all()
+        for name in ("age_band", "gender", "ethnicity", "disability", "legal_status"):
+            field = self.fields[name]
+            field.choices = [("", "Not recorded"), *list(field.choices)[1:]]
+        if self.instance.pk and not self.is_bound:
+            self.initial["tags"] = ", ".join(self.instance.tags or [])
+
+    def clean_label(self):
+        label = " ".join(self.cleaned_data["label"].split())
+        taken = self.audit.nominations.filter(label__iexact=label).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                f"There is already a nomination labelled '{label}' in this audit. "
+                "Choose another label."
+            )
+        return label
+
+    def clean_tags(self):
+        return split_tags(self.cleaned_data["tags"])
+
+
+class IdentityForm(forms.Form):
+    """The child's identifying details, kept apart: name, date of birth and agencies' own
+    references. One reference field per agency taking part (`ref_<agency id>`)."""
+
+    child_name = forms.CharField(label="Child's name", max_length=200, required=False)
+    date_of_birth = forms.DateField(required=False, widget=DateInput())
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agencies = list(agencies)
+        for agency in self.agencies:
+            self.fields[f"ref_{agency.pk}"] = forms.CharField(
+                label=f"{agency.name} reference",
+                max_length=100,
+                required=False,
+                help_text="The agency's own case number for the child, if known.",
+            )
+
+    def reference_fields(self):
+        return [self[f"ref_{agency.pk}"] for agency in self.agencies]
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value and value > timezone.localdate() + datetime.timedelta(days=280):
+            raise forms.ValidationError("The date of birth is too far in the future.")
+        return value
+
+    def check_involved(self, involved_ids) -> None:
+        """A reference is only kept for an agency marked as involved."""
+        for agency in self.agencies:
+            name = f"ref_{agency.pk}"
+            if self.cleaned_data.get(name) and agency.pk not in involved_ids:
+                self.add_error(
+                    name,
+                    f"Tick {agency.name} as an agency involved, or leave its reference blank.",
+                )
+
+    @property
+    def identity(self) -> dict:
+        """The details as the services take them."""
+        data = self.cleaned_data
+        return {
+            "child_name": (data.get("child_name") or "").strip(),
+            "date_of_birth": data.get("date_of_birth"),
+            "references": {
+                agency.pk: data[f"ref_{agency.pk}"].strip()
+                for agency in self.agencies
+                if (data.get(f"ref_{agency.pk}") or "").strip()
+            },
+        }
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for declining",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="The QA sub-group sees this reason in the list of nominations.",
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Give a reason for declining.")
+        return reason

@@ -1,0 +1,147 @@
+"""The completeness matrix: for each case and agency taking part, what is in and what is missing.
+
+One query per table whatever the number of cases and agencies; the grid is built in Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from cases.models import AgencySubmission, Audit, ChronologyEntry, ChronologyFile
+from maca.models import Agency
+
+NOT_STARTED = "not_started"
+TOOL_LABELS = {
+    NOT_STARTED: "Not started",
+    AgencySubmission.Status.DRAFT: "Draft",
+    AgencySubmission.Status.SUBMITTED: "Submitted",
+}
+
+
+@dataclass
+class Cell:
+    case: object
+    agency: Agency
+    chronology: bool
+    tool: str  # NOT_STARTED, "draft" or "submitted"
+    overdue: bool
+    linkable: bool  # the viewer may open this agency's work
+
+    @property
+    def tool_label(self) -> str:
+        return TOOL_LABELS[self.tool]
+
+    @property
+    def tool_submitted(self) -> bool:
+        return self.tool == AgencySubmission.Status.SUBMITTED
+
+    @property
+    def complete(self) -> bool:
+        return self.chronology and self.tool_submitted
+
+    @property
+    def missing(self) -> list[str]:
+        """What is still to come, in words."""
+        items = []
+        if not self.chronology:
+            items.append("chronology not uploaded")
+        if not self.tool_submitted:
+            items.append(f"audit tool {self.tool_label.lower()}")
+        return items
+
+
+@dataclass
+class Tally:
+    complete: int = 0
+    total: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.complete / self.total) if self.total else 0
+
+
+@dataclass
+class AgencyColumn:
+    agency: Agency
+    tally: Tally = field(default_factory=Tally)
+    linkable: bool = False
+
+
+@dataclass
+class Progress:
+    audit: Audit
+    columns: list[AgencyColumn]
+    rows: list[tuple[object, list[Cell]]]
+    overall: Tally
+    deadline_passed: bool
+
+    @property
+    def cells(self) -> Iterable[Cell]:
+        for _case, cells in self.rows:
+            yield from cells
+
+
+def deadline_passed(audit: Audit, today: datetime.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return audit.submission_deadline is not None and today > audit.submission_deadline
+
+
+def progress_matrix(
+    audit: Audit,
+    *,
+    agency_ids: Iterable[int] | None = None,
+    linkable_ids: Iterable[int] = (),
+    today: datetime.date | None = None,
+) -> Progress:
+    """Cases × agencies taking part (only `agency_ids` when given), in five queries."""
+    agencies = list(audit.agencies.order_by("name"))
+    if agency_ids is not None:
+        wanted = set(agency_ids)
+        agencies = [agency for agency in agencies if agency.pk in wanted]
+    linkable = set(linkable_ids)
+    cases = list(audit.cases.order_by("order", "id"))
+    chronologies = set(
+        ChronologyFile.objects.filter(case__audit=audit).values_list("case_id", "agency_id")
+    ) | set(ChronologyEntry.objects.filter(case__audit=audit).values_list("case_id", "agency_id"))
+    tools = {
+        (case_id, agency_id): status
+        for case_id, agency_id, status in AgencySubmission.objects.filter(
+            case__audit=audit
+        ).values_list("case_id", "agency_id", "status")
+    }
+    passed = deadline_passed(audit, today)
+    columns = [AgencyColumn(agency, linkable=agency.pk in linkable) for agency in agencies]
+    overall = Tally()
+    rows = []
+    for case in cases:
+        cells = []
+        for column in columns:
+            key = (case.pk, column.agency.pk)
+            cell = Cell(
+                case=case,
+                agency=column.agency,
+                chronology=key in chronologies,
+                tool=tools.get(key, NOT_STARTED),
+                overdue=False,
+                linkable=column.linkable,
+            )
+            cell.overdue = passed and not cell.complete
+            for tally in (column.tally, overall):
+                tally.total += 1
+                tally.complete += cell.complete
+            cells.append(cell)
+        rows.append((case, cells))
+    return Progress(audit, columns, rows, overall, passed)
+
+
+def missing_by_agency(progress: Progress) -> dict[int, list[Cell]]:
+    """{agency id: its incomplete cells}, only for agencies with something missing."""
+    missing: dict[int, list[Cell]] = {}
+    for cell in progress.cells:
+        if not cell.complete:
+            missing.setdefault(cell.agency.pk, []).append(cell)
+    return missing

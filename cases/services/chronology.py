@@ -1,0 +1,491 @@
+"""Writes for chronologies: an agency's chronology document for a case, and its structured rows.
+
+Every write refuses once the audit no longer accepts submissions. A refused upload leaves nothing
+behind: no database row and no file under MEDIA_ROOT.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime
+import io
+import re
+from collections.abc import Iterator
+from contextlib import closing, suppress
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.dateformat import format as date_format
+from django.utils.timezone import localtime
+
+from cases import uploads
+from cases.models import Case, ChronologyEntry, ChronologyFile
+
+Precision = ChronologyEntry.Precision
+Impact = ChronologyEntry.Impact
+
+MAX_ROWS = 5000
+MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows of a sheet looked at, blank ones included
+MAX_COLUMNS = 30
+MAX_PROBLEMS_SHOWN = 50
+MAX_TEXT = 10_000
+SOURCE_MAX = ChronologyEntry._meta.get_field("source_agency").max_length
+
+DOCUMENT_KINDS = (uploads.PDF, uploads.DOCX, uploads.XLSX, uploads.CSV)
+DOCUMENT_DESCRIBED = "a PDF, Word (DOCX), Excel (XLSX) or CSV document"
+ROWS_KINDS = (uploads.CSV, uploads.XLSX)
+ROWS_DESCRIBED = "a CSV file or an Excel (XLSX) workbook"
+
+# The structured chronology's columns: (heading in the template, field, other headings accepted).
+COLUMNS = [
+    ("Date", "date", ()),
+    ("Event", "event", ("what happened", "event or contact")),
+    ("Source agency", "source_agency", ("source", "source of information")),
+    ("Impact", "impact", ("impact on the child",)),
+    ("Action taken", "action_taken", ("action", "actions taken", "action(s) taken")),
+]
+TEMPLATE_HEADINGS = [heading for heading, _, _ in COLUMNS]
+TEMPLATE_EXAMPLE = [
+    "23/11/2026",
+    "Example: health visitor's home visit; the home was cold and there was little food.",
+    "Health visiting",
+    "negative",
+    "Referred to children's social care the same day.",
+]
+_HEADING_FIELDS = {
+    alias: field
+    for heading, field, aliases in COLUMNS
+    for alias in (heading.lower(), field.replace("_", " "), *aliases)
+}
+
+
+class SubmissionsClosed(PermissionDenied):
+    """The audit no longer accepts submissions, so its chronologies can't change."""
+
+    message = (
+        "This audit no longer accepts submissions, so its chronologies can no longer be changed."
+    )
+
+    def __init__(self):
+        super().__init__(self.message)
+
+
+class RowProblems(ValidationError):
+    """A structured chronology with rows that can't be saved; `problems` names each one."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            f"The file has {_count(len(problems), 'problem')}, so nothing was saved. "
+            "Correct the rows listed and upload the file again.",
+            code="row_problems",
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _require_open(case: Case) -> None:
+    if not case.audit.accepts_submissions:
+        raise SubmissionsClosed
+
+
+# Documents -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def chronology_file_upload(*, case: Case, agency, user, uploaded_file) -> ChronologyFile:
+    """Keep `uploaded_file` as the agency's current chronology document for `case`.
+
+    The file is identified from its content, measured and hashed in one streamed pass, then moved
+    (or copied chunk by chunk) under MEDIA_ROOT with a random name. Older versions are kept.
+    """
+    _require_open(case)
+    uploads.check_size(uploaded_file.size)
+    inspection = uploads.inspect(uploaded_file)
+    uploads.check_size(inspection.size)
+    kind = uploads.check_kind(inspection, uploaded_file.name, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)
+    earlier = ChronologyFile.objects.filter(
+        case=case, agency=agency, sha256=inspection.sha256
+    ).first()
+    if earlier:
+        raise ValidationError(
+            f"This file has already been uploaded for {case.label} "
+            f"(as “{earlier.original_name}” on {_day(earlier.uploaded_at)}). "
+            "Choose the new version of the chronology.",
+            code="duplicate",
+        )
+    document = ChronologyFile(
+        case=case,
+        agency=agency,
+        original_name=_original_name(uploaded_file.name, kind),
+        kind=kind,
+        size=inspection.size,
+        sha256=inspection.sha256,
+        uploaded_by=user,
+    )
+    document.full_clean(exclude=["file"])
+    document.file.save(f"chronology.{kind}", uploaded_file, save=False)
+    try:
+        document.full_clean()
+        document.save()
+    except BaseException:
+        document.file.delete(save=False)
+        raise
+    return document
+
+
+def _day(moment) -> str:
+    return date_format(localtime(moment), "j F Y")
+
+
+def _original_name(name: str | None, kind: str) -> str:
+    """The name the file had on the uploader's machine, without any path, kept to 255 chars."""
+    name = Path(name or "").name
+    name = "".join(ch for ch in name if ch.isprintable()).strip() or f"chronology.{kind}"
+    if len(name) > 255:
+        suffix = Path(name).suffix[:20]
+        name = name[: 255 - len(suffix)] + suffix
+    return name
+
+
+# Dates ---------------------------------------------------------------------------------------
+
+_MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+
+_DAY_NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_DAY_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_DAY_WORDS = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})")
+_MONTH_NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{4})")
+_MONTH_ISO = re.compile(r"(\d{4})-(\d{1,2})")
+_MONTH_WORDS = re.compile(r"([a-z]+)\.?,?\s+(\d{4})")
+_YEAR = re.compile(r"(\d{4})")
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+DATE_FORMS = "a day (23/11/2026), a month (11/2026 or November 2026) or a year (2026)"
+
+
+def parse_chronology_date(value) -> tuple[datetime.date, str]:
+    """A chronology date and its precision from what someone typed (or a spreadsheet held).
+
+    A month is stored as its first day and a year as 1 January, with the precision saying so.
+    Raises ValueError with a message fit to show.
+    """
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return _in_range(value, str(value)), Precision.DAY
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    raw = " ".join(str(value if value is not None else "").split())
+    text = raw.lower()
+    if not text:
+        raise ValueError("the date is empty")
+    if match := _DAY_NUMERIC.fullmatch(text):
+        day, month, year = match.groups()
+        return _real(raw, year, month, day), Precision.DAY
+    if match := _DAY_ISO.fullmatch(text):
+        year, month, day = match.groups()
+        return _real(raw, year, month, day), Precision.DAY
+    if (match := _DAY_WORDS.fullmatch(text)) and match.group(2) in _MONTHS:
+        day, month, year = match.groups()
+        return _real(raw, year, _MONTHS[month], day), Precision.DAY
+    if match := _MONTH_NUMERIC.fullmatch(text):
+        month, year = match.groups()
+        return _real(raw, year, month, 1), Precision.MONTH
+    if match := _MONTH_ISO.fullmatch(text):
+        year, month = match.groups()
+        return _real(raw, year, month, 1), Precision.MONTH
+    if (match := _MONTH_WORDS.fullmatch(text)) and match.group(1) in _MONTHS:
+        month, year = match.groups()
+        return _real(raw, year, _MONTHS[month], 1), Precision.MONTH
+    if _YEAR.fullmatch(text):
+        return _real(raw, text, 1, 1), Precision.YEAR
+    raise ValueError(f"the date '{raw}' is not in a form MACA recognises: use {DATE_FORMS}")
+
+
+def _real(raw: str, year, month, day) -> datetime.date:
+    try:
+        value = datetime.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(f"the date '{raw}' is not a real date") from None
+    return _in_range(value, raw)
+
+
+def _in_range(value: datetime.date, raw: str) -> datetime.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"the date '{raw}' is not between {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+def date_as_typed(date: datetime.date, precision: str) -> str:
+    """A stored date written back the way it would be typed, for editing."""
+    if precision == Precision.YEAR:
+        return f"{date.year}"
+    if precision == Precision.MONTH:
+        return f"{date.month:02d}/{date.year}"
+    return f"{date.day:02d}/{date.month:02d}/{date.year}"
+
+
+def parse_impact(value) -> str:
+    text = str(value if value is not None else "").strip().lower()
+    if not text:
+        return Impact.UNKNOWN
+    if text in Impact.values:
+        return text
+    raise ValueError(
+        f"the impact '{str(value).strip()}' is not positive, negative, neutral or unknown"
+    )
+
+
+# Structured rows -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def chronology_rows_import(*, case: Case, agency, user, uploaded_file) -> list[ChronologyEntry]:
+    """Add the rows of a structured chronology (CSV or XLSX, laid out as the template).
+
+    Every row is checked first; if any has a problem, RowProblems lists them all and nothing is
+    saved. A clean file's rows are added in one transaction.
+    """
+    _require_open(case)
+    uploads.check_size(uploaded_file.size)
+    inspection = uploads.inspect(uploaded_file)
+    uploads.check_size(inspection.size)
+    kind = uploads.check_kind(inspection, uploaded_file.name, ROWS_KINDS, ROWS_DESCRIBED)
+    if kind == uploads.CSV:
+        rows = _csv_rows(uploaded_file, inspection.encoding)
+    else:
+        rows = _xlsx_rows(uploaded_file)
+    with closing(rows):
+        entries, problems = _entries_from(rows, case=case, agency=agency, user=user)
+    if problems:
+        raise RowProblems(problems)
+    if not entries:
+        raise ValidationError(
+            "The file has its column headings but no rows. Add the events below the headings.",
+            code="no_rows",
+        )
+    for entry in entries:
+        # Case, agency and author are set here, not typed; the event's own constraint
+        # (not empty) was checked row by row above.
+        entry.full_clean(exclude=["case", "agency", "created_by"], validate_constraints=False)
+    return ChronologyEntry.objects.bulk_create(entries)
+
+
+def _csv_rows(uploaded_file, encoding: str | None) -> Iterator[tuple[int, list]]:
+    if not encoding:
+        raise ValidationError("The CSV file could not be read as text.", code="encoding")
+    uploaded_file.seek(0)
+    text = io.TextIOWrapper(uploaded_file.file, encoding=encoding, newline="")
+    number = 0
+    try:
+        for number, row in enumerate(csv.reader(text), start=1):
+            yield number, row
+    except csv.Error as error:
+        raise ValidationError(
+            f"The CSV file could not be read (near line {number + 1}): {error}.", code="csv"
+        ) from None
+    finally:
+        with suppress(ValueError):
+            text.detach()
+
+
+def _xlsx_rows(uploaded_file) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    uploaded_file.seek(0)
+    try:
+        workbook = load_workbook(uploaded_file.file, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any unreadable workbook gets the same answer
+        raise ValidationError(
+            "The workbook could not be read. Save it again from Excel as .xlsx and retry.",
+            code="xlsx",
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        # Bounded, so that a sheet claiming to be enormous can't keep the server busy.
+        rows = enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1)
+        while True:
+            try:
+                number, row = next(rows)
+                values = [_xlsx_value(cell) for cell in row]
+            except StopIteration:
+                return
+            except Exception:  # noqa: BLE001 - a damaged sheet gets the same answer
+                raise ValidationError(
+                    "The workbook could not be read. Save it again from Excel as .xlsx and retry.",
+                    code="xlsx",
+                ) from None
+            if number > MAX_SHEET_ROWS:
+                raise ValidationError(
+                    f"The sheet is longer than {MAX_SHEET_ROWS:,} rows. Split it into smaller "
+                    "files and upload them one at a time.",
+                    code="too_many_rows",
+                )
+            yield number, values
+    finally:
+        workbook.close()
+
+
+def _xlsx_value(cell):
+    """A cell's value; a real date cell formatted as a month or a year keeps that precision."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, datetime.datetime | datetime.date):
+        shown = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", (cell.number_format or "").lower())
+        if "d" not in shown and "y" in shown:
+            value = value.date() if isinstance(value, datetime.datetime) else value
+            if "m" in shown:
+                return f"{value.month:02d}/{value.year}"
+            return f"{value.year}"
+    return value
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], list[str]]:
+    entries: list[ChronologyEntry] = []
+    problems: list[str] = []
+    columns: dict[str, int] | None = None
+    count = 0
+    for number, row in rows:
+        if not any(_cell_text(value) for value in row):
+            continue
+        if columns is None:
+            columns = _columns(row)
+            continue
+        count += 1
+        if count > MAX_ROWS:
+            raise ValidationError(
+                f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files and "
+                "upload them one at a time.",
+                code="too_many_rows",
+            )
+        values = {
+            field: (row[index] if index < len(row) else None) for field, index in columns.items()
+        }
+        entry, row_problems = _entry_from(values, case=case, agency=agency, user=user)
+        problems.extend(f"Row {number}: {problem}" for problem in row_problems)
+        if entry:
+            entries.append(entry)
+    if columns is None:
+        raise ValidationError(
+            "The file is empty. Download the template, add the events and upload it again.",
+            code="empty",
+        )
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        hidden = len(problems) - MAX_PROBLEMS_SHOWN
+        problems = [*problems[:MAX_PROBLEMS_SHOWN], f"… and {_count(hidden, 'more problem')}."]
+    return entries, problems
+
+
+def _columns(row) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, value in enumerate(row):
+        heading = " ".join(_cell_text(value).lower().rstrip("*:").split())
+        field = _HEADING_FIELDS.get(heading)
+        if field and field not in columns:
+            columns[field] = index
+    missing = [heading for heading, field, _ in COLUMNS[:2] if field not in columns]
+    if missing:
+        raise ValidationError(
+            "The first row must hold the column headings ("
+            + ", ".join(TEMPLATE_HEADINGS)
+            + f"); no {' or '.join(missing)} column was found. Download the template to start "
+            "from.",
+            code="headings",
+        )
+    return columns
+
+
+def _entry_from(values: dict, *, case, agency, user) -> tuple[ChronologyEntry | None, list[str]]:
+    problems = []
+    event = _cell_text(values.get("event"))
+    source = _cell_text(values.get("source_agency"))
+    action = _cell_text(values.get("action_taken"))
+    if event == TEMPLATE_EXAMPLE[1]:
+        return None, ["this is the template's example row: delete it and upload again"]
+    date = precision = impact = None
+    try:
+        date, precision = parse_chronology_date(values.get("date"))
+    except ValueError as error:
+        problems.append(str(error))
+    if not event:
+        problems.append("the event is empty")
+    elif len(event) > MAX_TEXT:
+        problems.append(f"the event is longer than {MAX_TEXT:,} characters")
+    if len(source) > SOURCE_MAX:
+        problems.append(f"the source agency is longer than {SOURCE_MAX} characters")
+    if len(action) > MAX_TEXT:
+        problems.append(f"the action taken is longer than {MAX_TEXT:,} characters")
+    try:
+        impact = parse_impact(values.get("impact"))
+    except ValueError as error:
+        problems.append(str(error))
+    if problems:
+        return None, problems
+    entry = ChronologyEntry(
+        case=case,
+        agency=agency,
+        date=date,
+        date_precision=precision,
+        event=event,
+        source_agency=source,
+        impact=impact,
+        action_taken=action,
+        created_by=user,
+    )
+    return entry, []
+
+
+# Single rows ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def chronology_entry_save(
+    *,
+    case: Case,
+    agency,
+    user,
+    date: datetime.date,
+    date_precision: str,
+    event: str,
+    source_agency: str = "",
+    impact: str = Impact.UNKNOWN,
+    action_taken: str = "",
+    entry: ChronologyEntry | None = None,
+) -> ChronologyEntry:
+    """Add a row to the agency's structured chronology for `case`, or change `entry`."""
+    _require_open(case)
+    if entry is None:
+        entry = ChronologyEntry(case=case, agency=agency, created_by=user)
+    elif entry.case_id != case.pk or entry.agency_id != agency.pk:
+        raise ValidationError("That row belongs to another chronology.", code="wrong_chronology")
+    entry.date = date
+    entry.date_precision = date_precision
+    entry.event = event
+    entry.source_agency = source_agency
+    entry.impact = impact or Impact.UNKNOWN
+    entry.action_taken = action_taken
+    # The author is recorded by the code (and may since have left), never typed.
+    entry.full_clean(exclude=["created_by"])
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def chronology_entry_delete(*, entry: ChronologyEntry, user) -> None:
+    """Remove a row from an agency's structured chronology."""
+    _require_open(entry.case)
+    entry.delete()

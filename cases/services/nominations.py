@@ -1,0 +1,235 @@
+"""Writes for nominations, their identifiers (kept apart), random draws and the selection."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import (
+    Audit,
+    AuditEvent,
+    Case,
+    LocalReference,
+    Nomination,
+    NominationIdentity,
+    SelectionDraw,
+)
+from cases.services.stages import record_move
+
+NOT_SELECTED_REASON = "Not selected for this audit's cross-section"
+# Set by the system, and emptied when a person's account is deleted: not checked on each save.
+KEPT_FIELDS = ["nominated_by", "case"]
+NOMINATION_FIELDS = (
+    "label",
+    "reason",
+    "age_band",
+    "gender",
+    "ethnicity",
+    "disability",
+    "legal_status",
+    "tags",
+)
+
+
+def _require_open(audit: Audit) -> None:
+    if not audit.accepts_nominations:
+        raise ValidationError(
+            f"Nominations are closed: this audit is at the stage '{audit.get_status_display()}'."
+        )
+
+
+def _check_agencies(audit: Audit, agencies) -> list:
+    agencies = list(agencies or [])
+    taking_part = set(audit.agencies.values_list("pk", flat=True))
+    if any(agency.pk not in taking_part for agency in agencies):
+        raise ValidationError({"agencies": "Choose agencies taking part in this audit."})
+    return agencies
+
+
+def _has_identity(identity: dict | None) -> bool:
+    identity = identity or {}
+    return bool(
+        (identity.get("child_name") or "").strip()
+        or identity.get("date_of_birth")
+        or any((ref or "").strip() for ref in (identity.get("references") or {}).values())
+    )
+
+
+@transaction.atomic
+def nomination_create(*, audit: Audit, user, data: dict, identity: dict | None) -> Nomination:
+    """Nominate a case. `data` holds the nomination's fields and `agencies`; `identity` the
+    child's name, date of birth and {agency id: reference}, stored apart and only if given."""
+    _require_open(audit)
+    agencies = _check_agencies(audit, data.get("agencies"))
+    nomination = Nomination(
+        audit=audit,
+        nominated_by=user,
+        **{
+            field: data.get(field) or ("" if field != "tags" else []) for field in NOMINATION_FIELDS
+        },
+    )
+    nomination.full_clean(exclude=KEPT_FIELDS)
+    nomination.save()
+    nomination.agencies.set(agencies)
+    if _has_identity(identity):
+        identity_save(nomination=nomination, user=user, identity=identity)
+    return nomination
+
+
+def can_edit_nomination(*, nomination: Nomination, user, is_chair: bool) -> bool:
+    return (is_chair or nomination.nominated_by_id == user.pk) and (
+        nomination.status == Nomination.Status.NOMINATED
+    )
+
+
+@transaction.atomic
+def nomination_update(*, nomination: Nomination, user, data: dict) -> Nomination:
+    """Change a nomination still in the running while nominations are open."""
+    audit = nomination.audit
+    _require_open(audit)
+    if nomination.status != Nomination.Status.NOMINATED:
+        raise ValidationError("Only a nomination not yet selected or declined can be changed.")
+    agencies = _check_agencies(audit, data.get("agencies"))
+    for field in NOMINATION_FIELDS:
+        setattr(nomination, field, data.get(field) or ("" if field != "tags" else []))
+    nomination.full_clean(exclude=KEPT_FIELDS)
+    nomination.save()
+    nomination.agencies.set(agencies)
+    return nomination
+
+
+@transaction.atomic
+def identity_save(*, nomination: Nomination, user, identity: dict) -> NominationIdentity | None:
+    """Store the child's identifiers for `nomination`, replacing what was there. Nothing
+    entered removes them."""
+    existing = NominationIdentity.objects.filter(nomination=nomination).first()
+    if not _has_identity(identity):
+        if existing:
+            existing.delete()
+        return None
+    record = existing or NominationIdentity(nomination=nomination)
+    record.child_name = (identity.get("child_name") or "").strip()
+    record.date_of_birth = identity.get("date_of_birth")
+    record.full_clean()
+    record.save()
+    references = {
+        int(agency_id): ref.strip()
+        for agency_id, ref in (identity.get("references") or {}).items()
+        if (ref or "").strip()
+    }
+    record.references.exclude(agency_id__in=references).delete()
+    for agency_id, reference in references.items():
+        LocalReference.objects.update_or_create(
+            identity=record, agency_id=agency_id, defaults={"reference": reference}
+        )
+    return record
+
+
+@transaction.atomic
+def nomination_decline(*, nomination: Nomination, user, reason: str) -> Nomination:
+    _require_open(nomination.audit)
+    if nomination.status != Nomination.Status.NOMINATED:
+        raise ValidationError("Only a nomination still in the running can be declined.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give a reason for declining."})
+    nomination.status = Nomination.Status.DECLINED
+    nomination.decline_reason = reason
+    nomination.full_clean(exclude=KEPT_FIELDS)
+    nomination.save(update_fields=["status", "decline_reason", "updated_at"])
+    return nomination
+
+
+# Selection -----------------------------------------------------------------------------------
+
+
+def draw_from(pool_ids: Sequence[int], size: int, seed: str) -> list[int]:
+    """A random choice of `size` ids from `pool_ids` (in the pool's order), repeatable from
+    the same seed and pool."""
+    chosen = set(random.Random(seed).sample(list(pool_ids), min(size, len(pool_ids))))  # noqa: S311
+    return [pk for pk in pool_ids if pk in chosen]
+
+
+def _pool(audit: Audit):
+    """Nominations still in the running, in the order they were made."""
+    return audit.nominations.filter(status=Nomination.Status.NOMINATED).order_by("created_at", "id")
+
+
+@transaction.atomic
+def selection_draw(*, audit: Audit, user, seed: str | None = None) -> SelectionDraw:
+    """Draw the target number of cases at random and record who drew them, when, and the seed."""
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)
+    _require_open(audit)
+    pool = list(_pool(audit).values_list("pk", "label"))
+    if not pool:
+        raise ValidationError("There are no nominations in the running to draw from.")
+    seed = seed or secrets.token_hex(8)
+    chosen = draw_from([pk for pk, _ in pool], audit.target_case_count, seed)
+    labels = dict(pool)
+    draw = SelectionDraw.objects.create(audit=audit, drawn_by=user, seed=seed)
+    draw.nominations.set(chosen)
+    AuditEvent.objects.create(
+        audit=audit,
+        kind=AuditEvent.Kind.DRAW,
+        actor=user,
+        detail={"seed": seed, "labels": [labels[pk] for pk in chosen]},
+    )
+    return draw
+
+
+@transaction.atomic
+def selection_confirm(*, audit: Audit, user, nomination_ids: Iterable[int]) -> list[Case]:
+    """Make the chosen nominations the audit's cases, decline the rest, move to 'selected'."""
+    locked = Audit.objects.select_for_update().get(pk=audit.pk)
+    _require_open(locked)
+    wanted = {int(pk) for pk in nomination_ids}
+    if not wanted:
+        raise ValidationError("Choose at least one nomination to select.")
+    pool = list(_pool(locked).prefetch_related("agencies"))
+    chosen = [nomination for nomination in pool if nomination.pk in wanted]
+    if len(chosen) != len(wanted):
+        raise ValidationError(
+            "Some of the chosen nominations are no longer in the running. Review the selection."
+        )
+    taken = set(locked.cases.values_list("label", flat=True))
+    clash = [nomination.label for nomination in chosen if nomination.label in taken]
+    if clash:
+        raise ValidationError(f"The audit already has a case labelled {', '.join(clash)}.")
+
+    start = len(taken)
+    cases = []
+    for order, nomination in enumerate(chosen, start=start + 1):
+        case = Case(audit=locked, label=nomination.label, order=order)
+        case.full_clean()
+        case.save()
+        case.agencies.set(nomination.agencies.all())
+        nomination.status = Nomination.Status.SELECTED
+        nomination.case = case
+        nomination.save(update_fields=["status", "case", "updated_at"])
+        cases.append(case)
+    _pool(locked).exclude(pk__in=wanted).update(
+        status=Nomination.Status.DECLINED,
+        decline_reason=NOT_SELECTED_REASON,
+        updated_at=timezone.now(),
+    )
+
+    latest = locked.draws.prefetch_related("nominations").first()
+    draw_seed = None
+    if latest and {n.pk for n in latest.nominations.all()} == wanted:
+        latest.confirmed = True
+        latest.save(update_fields=["confirmed"])
+        draw_seed = latest.seed
+    AuditEvent.objects.create(
+        audit=locked,
+        kind=AuditEvent.Kind.SELECTION,
+        actor=user,
+        detail={"labels": [case.label for case in cases], "draw_seed": draw_seed},
+    )
+    record_move(audit=locked, user=user, to=Audit.Status.SELECTED)
+    audit.status = locked.status
+    return cases

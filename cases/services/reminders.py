@@ -1,0 +1,229 @@
+"""Reminder emails.
+
+Reminders come from *sources*: callables that take today's date and yield `Reminder`s. One sender
+goes through every source, skips what was already sent (`SentReminder`, one row per key and
+person) and records each reminder in the same transaction as it is sent, so two runs, even at
+the same time, never send the same reminder twice. Other kinds of reminder (action plan due and
+overdue dates) plug in with `register_source`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.dateformat import format as date_format
+
+from cases.models import Audit, AuditEvent
+from cases.selectors.progress import missing_by_agency, progress_matrix
+from maca.models import Membership, SentReminder
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    key: str  # names the reminder, e.g. "deadline:3:before"; sent once per key and person
+    user: object
+    subject: str
+    body: str
+    audit_id: int | None = None  # recorded on the audit's history when sent
+
+
+Source = Callable[[datetime.date], Iterable[Reminder]]
+SOURCES: list[Source] = []
+
+
+def register_source(source: Source) -> Source:
+    """Add a source of reminders to the daily run (usable as a decorator)."""
+    if source not in SOURCES:
+        SOURCES.append(source)
+    return source
+
+
+# What each agency still owes -----------------------------------------------------------------
+
+STAGE_SUBJECTS = {
+    "manual": "Reminder: audit submissions for {theme} are due on {deadline}",
+    "before": "Audit submissions for {theme} are due on {deadline}",
+    "due": "Audit submissions for {theme} are due today",
+    "overdue": "Audit submissions for {theme} are overdue",
+}
+
+
+def _day(date: datetime.date | None) -> str:
+    return date_format(date, "j F Y") if date else ""
+
+
+def missing_work_messages(audit: Audit, *, stage: str, today=None) -> Iterator[tuple]:
+    """(user, subject, body) for each co-ordinator whose agency has something missing.
+
+    A co-ordinator of several agencies taking part gets one message covering them all.
+    """
+    progress = progress_matrix(audit, today=today)
+    missing = missing_by_agency(progress)
+    if not missing:
+        return
+    memberships = (
+        Membership.objects.filter(
+            partnership_id=audit.partnership_id,
+            role=Membership.Role.COORDINATOR,
+            agency_id__in=missing,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .select_related("user", "agency")
+        .order_by("user_id", "agency__name")
+    )
+    by_user: dict[int, tuple] = {}
+    for membership in memberships:
+        user, agencies = by_user.setdefault(membership.user_id, (membership.user, []))
+        agencies.append((membership.agency, missing[membership.agency_id]))
+    deadline = _day(audit.submission_deadline)
+    subject = STAGE_SUBJECTS[stage].format(theme=audit.theme.name, deadline=deadline or "—")
+    link = settings.SITE_URL + reverse("progress", args=[audit.pk])
+    for user, agencies in by_user.values():
+        body = render_to_string(
+            "emails/submission_reminder.txt",
+            {
+                "user": user,
+                "audit": audit,
+                "stage": stage,
+                "deadline": deadline,
+                "agencies": agencies,
+                "link": link,
+            },
+        )
+        yield user, subject, body
+
+
+@transaction.atomic
+def send_progress_reminders(*, audit: Audit, user) -> int:
+    """The chair's "remind co-ordinators" button: email everyone with something missing now."""
+    messages = list(missing_work_messages(audit, stage="manual"))
+    if not messages:
+        return 0
+    event = AuditEvent(
+        audit=audit,
+        kind=AuditEvent.Kind.REMINDER,
+        actor=user,
+        detail={"stage": "manual", "recipients": len(messages)},
+    )
+    event.full_clean()
+    event.save()
+
+    def send():
+        for recipient, subject, body in messages:
+            send_mail(subject, body, None, [recipient.email])
+
+    transaction.on_commit(send)
+    return len(messages)
+
+
+# The deadline source -------------------------------------------------------------------------
+
+
+def deadline_stage(deadline: datetime.date, today: datetime.date) -> str | None:
+    """Which deadline reminder is due on `today`: "before", "due", "overdue" or none.
+
+    "before" from MACA_REMINDER_DAYS_BEFORE days ahead until the day before the deadline,
+    "due" on the day, "overdue" from MACA_REMINDER_DAYS_AFTER days after it.
+    """
+    before = deadline - datetime.timedelta(days=settings.MACA_REMINDER_DAYS_BEFORE)
+    after = deadline + datetime.timedelta(days=settings.MACA_REMINDER_DAYS_AFTER)
+    if today == deadline:
+        return "due"
+    if before <= today < deadline:
+        return "before"
+    if today >= after and today > deadline:
+        return "overdue"
+    return None
+
+
+@register_source
+def deadline_reminders(today: datetime.date) -> Iterator[Reminder]:
+    audits = Audit.objects.filter(
+        status=Audit.Status.SUBMISSIONS, submission_deadline__isnull=False
+    ).select_related("theme", "partnership")
+    for audit in audits:
+        stage = deadline_stage(audit.submission_deadline, today)
+        if stage is None:
+            continue
+        key = f"deadline:{audit.pk}:{stage}"
+        for user, subject, body in missing_work_messages(audit, stage=stage, today=today):
+            yield Reminder(key=key, user=user, subject=subject, body=body, audit_id=audit.pk)
+
+
+# The sender ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    sent: int = 0
+    already_sent: int = 0
+    failed: int = 0
+    would_send: list[Reminder] | None = None
+
+
+def send_due_reminders(
+    *, today: datetime.date, dry_run: bool = False, sources: Iterable[Source] | None = None
+) -> RunResult:
+    """Send every reminder due `today` that has not gone to that person before."""
+    result = RunResult(would_send=[] if dry_run else None)
+    per_audit: Counter = Counter()
+    keys_per_audit: dict[int, set[str]] = {}
+    for source in SOURCES if sources is None else sources:
+        for reminder in source(today):
+            if SentReminder.objects.filter(key=reminder.key, user=reminder.user).exists():
+                result.already_sent += 1
+                continue
+            if dry_run:
+                result.would_send.append(reminder)
+                continue
+            try:
+                sent = _send_once(reminder)
+            except Exception:
+                # Nothing was recorded, so the next run tries again; the others still go out.
+                logger.exception(
+                    "Could not send reminder %s to user %s", reminder.key, reminder.user.pk
+                )
+                result.failed += 1
+                continue
+            if sent:
+                result.sent += 1
+                if reminder.audit_id:
+                    per_audit[reminder.audit_id] += 1
+                    keys_per_audit.setdefault(reminder.audit_id, set()).add(reminder.key)
+            else:
+                result.already_sent += 1
+    for audit_id, count in per_audit.items():
+        AuditEvent.objects.create(
+            audit_id=audit_id,
+            kind=AuditEvent.Kind.REMINDER,
+            detail={
+                "automatic": True,
+                "recipients": count,
+                "keys": sorted(keys_per_audit[audit_id]),
+            },
+        )
+    return result
+
+
+def _send_once(reminder: Reminder) -> bool:
+    """Record and send in one transaction: if sending fails nothing is recorded, and if another
+    run recorded it first the unique constraint stops this one."""
+    try:
+        with transaction.atomic():
+            SentReminder.objects.create(key=reminder.key, user=reminder.user)
+            send_mail(reminder.subject, reminder.body, None, [reminder.user.email])
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,202 @@
+"""Writes for setting an audit up: the audit itself, its theme and agencies, and its members."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from cases.models import Audit, Theme
+from cases.services.tool import create_default_tool
+from maca.models import Agency, Membership, Partnership
+
+Role = Membership.Role
+
+AUDIT_FIELDS = (
+    "title",
+    "submission_deadline",
+    "meeting_date",
+    "protective_marking",
+    "target_case_count",
+)
+
+
+def _theme(partnership: Partnership, data: dict) -> Theme:
+    if data.get("theme"):
+        theme = data["theme"]
+        if theme.partnership_id != partnership.pk:
+            raise ValidationError({"theme": "Choose a theme of this audit's partnership."})
+        return theme
+    theme = Theme(
+        partnership=partnership,
+        name=data["new_theme_name"].strip(),
+        description=(data.get("new_theme_description") or "").strip(),
+    )
+    theme.full_clean()
+    theme.save()
+    return theme
+
+
+def _agencies(data: dict) -> list[Agency]:
+    """The agencies ticked plus those typed in, reusing an existing agency of the same name."""
+    agencies = {agency.pk: agency for agency in data.get("agencies") or []}
+    for name, sector in data.get("new_agencies") or []:
+        agency = Agency.objects.filter(name__iexact=name).first()
+        if agency is None:
+            agency = Agency(name=name, sector=sector)
+            agency.full_clean()
+            agency.save()
+        agencies[agency.pk] = agency
+    return list(agencies.values())
+
+
+@transaction.atomic
+def audit_create(*, user, partnership: Partnership, data: dict) -> Audit:
+    """A new draft audit with the default audit tool. `data` is AuditForm's cleaned data."""
+    audit = Audit(
+        partnership=partnership,
+        theme=_theme(partnership, data),
+        status=Audit.Status.DRAFT,
+        **{field: data[field] for field in AUDIT_FIELDS},
+    )
+    audit.full_clean()
+    audit.save()
+    audit.agencies.set(_agencies(data))
+    create_default_tool(audit=audit)
+    return audit
+
+
+@transaction.atomic
+def audit_update(*, audit: Audit, user, data: dict) -> Audit:
+    """Change an audit's details (not its partnership or stage)."""
+    audit.theme = _theme(audit.partnership, data)
+    for field in AUDIT_FIELDS:
+        setattr(audit, field, data[field])
+    audit.full_clean()
+    audit.save()
+    audit.agencies.set(_agencies(data))
+    return audit
+
+
+# Members -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberAdded:
+    membership: Membership
+    created: bool  # False when they already held this role
+    new_user: bool
+    invited: bool
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    first, _, last = " ".join(name.split()).rpartition(" ")
+    return (first, last) if first else (last, "")
+
+
+def invitation_link(user) -> str:
+    """The link that lets `user` set their password (the password-reset confirmation page)."""
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def _send_invitation(*, user, audit: Audit, invited_by, role_label: str) -> None:
+    context = {
+        "user": user,
+        "audit": audit,
+        "invited_by": invited_by,
+        "role": role_label,
+        "link": invitation_link(user),
+        "site_url": settings.SITE_URL,
+    }
+    subject = "You have been invited to MACA, the multi-agency case audit"
+    body = render_to_string("cases/setup/invitation_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def member_add(
+    *, audit: Audit, user, email: str, name: str, role: str, agency: Agency | None
+) -> MemberAdded:
+    """Give the person with `email` a role in the audit's partnership, creating their account
+    (and inviting them to set a password) when there is none."""
+    User = get_user_model()
+    email = email.strip().lower()
+    if role == Role.COORDINATOR:
+        if agency is None or not audit.agencies.filter(pk=agency.pk).exists():
+            raise ValidationError({"agency": "Choose an agency taking part in this audit."})
+    else:
+        agency = None
+    person = (
+        User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+        .order_by("pk")
+        .first()
+    )
+    new_user = person is None
+    if new_user:
+        first, last = _split_name(name)
+        person = User(username=email, email=email, first_name=first, last_name=last)
+        person.set_unusable_password()
+        person.full_clean()
+        person.save()
+    elif name.strip() and not person.get_full_name():
+        person.first_name, person.last_name = _split_name(name)
+        person.save(update_fields=["first_name", "last_name"])
+
+    existing = Membership.objects.filter(
+        user=person, partnership=audit.partnership, role=role, agency=agency
+    ).first()
+    membership = existing or Membership(
+        user=person, partnership=audit.partnership, role=role, agency=agency
+    )
+    if not existing:
+        membership.full_clean()
+        membership.save()
+
+    # Someone who has never set a password is sent the invitation (again): links expire.
+    invited = not person.has_usable_password() and bool(person.email)
+    if invited:
+        role_label = Role(role).label
+        transaction.on_commit(
+            lambda: _send_invitation(
+                user=person, audit=audit, invited_by=user, role_label=role_label
+            )
+        )
+    return MemberAdded(membership, created=not existing, new_user=new_user, invited=invited)
+
+
+def member_remove_refusal(*, membership: Membership, user) -> str | None:
+    """Why `user` may not remove `membership`, or None."""
+    if membership.role == Role.CHAIR and membership.user_id == user.pk:
+        return (
+            "You cannot remove your own chair role: the partnership would be left without you "
+            "as chair. Ask another chair to do it."
+        )
+    return None
+
+
+@transaction.atomic
+def member_remove(*, audit: Audit, user, membership: Membership) -> None:
+    """End `membership` (a partnership-level role, so it ends in every audit of the partnership)."""
+    if membership.partnership_id != audit.partnership_id:
+        raise ValidationError("That membership is not part of this audit's partnership.")
+    reason = member_remove_refusal(membership=membership, user=user)
+    if reason:
+        raise ValidationError(reason)
+    membership.delete()

@@ -1,0 +1,145 @@
+"""Uploaded files: identified from their content, measured and hashed while streamed in chunks.
+
+Nothing here reads a whole upload into memory. Django has already spooled anything larger than
+FILE_UPLOAD_MAX_MEMORY_SIZE to a temporary file; these helpers walk it chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+
+# How many leading bytes the content sniffers look at.
+HEAD_BYTES = 8192
+CHUNK_SIZE = 64 * 1024
+
+PDF, DOCX, XLSX, CSV = "pdf", "docx", "xlsx", "csv"
+
+CONTENT_TYPES = {
+    PDF: "application/pdf",
+    DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    CSV: "text/csv",
+}
+KIND_NAMES = {PDF: "a PDF", DOCX: "a Word (DOCX) document", XLSX: "an Excel (XLSX) workbook"}
+# The name's extension a kind may carry. A name that claims one kind while the content is another
+# is refused: somebody has probably picked the wrong file.
+EXTENSIONS = {PDF: {".pdf"}, DOCX: {".docx"}, XLSX: {".xlsx"}, CSV: {".csv", ".txt"}}
+CLAIMED = {ext: kind for kind, exts in EXTENSIONS.items() for ext in exts if ext != ".txt"}
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What a pass over an upload found."""
+
+    kind: str | None  # one of PDF, DOCX, XLSX, CSV, or None when it is none of them
+    size: int
+    sha256: str
+    detected: str | None  # filetype's extension for binary content, e.g. "png"
+    encoding: str | None  # for text: "utf-8-sig" (a byte order mark is dropped) or "cp1252"
+
+
+def max_bytes() -> int:
+    return settings.MACA_UPLOAD_MAX_BYTES
+
+
+def inspect(uploaded_file) -> Inspection:
+    """Read `uploaded_file` once, chunk by chunk: its size, SHA-256 and kind from its content.
+
+    CSV has no signature: it is content with no binary signature that decodes as UTF-8 (with or
+    without a byte order mark) or Windows-1252 and holds no NUL bytes.
+    """
+    digest = hashlib.sha256()
+    head = bytearray()
+    size = 0
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8_ok = cp1252_ok = True
+    has_nul = False
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks(CHUNK_SIZE):
+        size += len(chunk)
+        digest.update(chunk)
+        if len(head) < HEAD_BYTES:
+            head.extend(chunk[: HEAD_BYTES - len(head)])
+        if not has_nul and b"\x00" in chunk:
+            has_nul = True
+        if utf8_ok:
+            try:
+                utf8.decode(chunk)
+            except UnicodeDecodeError:
+                utf8_ok = False
+        if cp1252_ok:
+            try:
+                chunk.decode("cp1252")
+            except UnicodeDecodeError:
+                cp1252_ok = False
+    if utf8_ok:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8_ok = False
+    uploaded_file.seek(0)
+
+    guess = filetype.guess(bytes(head)) if head else None
+    detected = guess.extension if guess else None
+    kind = None
+    encoding = None
+    if not has_nul:
+        encoding = "utf-8-sig" if utf8_ok else "cp1252" if cp1252_ok else None
+    if detected in (PDF, DOCX, XLSX):
+        kind = detected
+    elif guess is None and size and encoding:
+        kind = CSV
+    return Inspection(
+        kind=kind, size=size, sha256=digest.hexdigest(), detected=detected, encoding=encoding
+    )
+
+
+def check_size(size: int | None) -> None:
+    """Refuse an empty or too large upload (checked before reading it, and after)."""
+    size = size or 0
+    if size == 0:
+        raise ValidationError("The file is empty. Choose the file again.", code="empty")
+    if size > max_bytes():
+        raise ValidationError(
+            f"The file is {filesizeformat(size)}: files can be up to "
+            f"{filesizeformat(max_bytes())}.",
+            code="too_large",
+        )
+
+
+def check_kind(inspection: Inspection, name: str, allowed: tuple[str, ...], described: str) -> str:
+    """The kind of an inspected upload, or a ValidationError naming what was wrong with it."""
+    suffix = Path(name or "").suffix.lower()
+    if inspection.kind not in allowed:
+        found = ""
+        if inspection.detected:
+            found = f" Its contents look like a {inspection.detected.upper()} file."
+        raise ValidationError(
+            f"This file is not {described}.{found} Files are checked by their contents, "
+            "not by their names.",
+            code="wrong_type",
+        )
+    claimed = CLAIMED.get(suffix)
+    if claimed and claimed != inspection.kind:
+        raise ValidationError(
+            f"The file is named {suffix} but its contents are not {_kind_name(claimed)}. "
+            "Check that you chose the right file.",
+            code="wrong_type",
+        )
+    if inspection.kind == CSV and suffix not in EXTENSIONS[CSV]:
+        raise ValidationError(
+            f"This file is not {described}. A CSV file's name ends in .csv.", code="wrong_type"
+        )
+    return inspection.kind
+
+
+def _kind_name(kind: str) -> str:
+    return KIND_NAMES.get(kind, "a CSV file")

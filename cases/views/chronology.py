@@ -1,0 +1,387 @@
+"""The case page, an agency's chronology for a case, and the integrated chronology."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases import uploads
+from cases.forms.chronology import ChronologyEntryForm, ChronologyFileForm, ChronologyRowsForm
+from cases.models import Case, ChronologyEntry, ChronologyFile
+from cases.selectors import chronology as selectors
+from cases.services import chronology as services
+from maca import access
+from maca.pdf import render_pdf
+
+PDF_STYLESHEETS = ["css/chronology-pdf.css"]
+
+
+# The case page ------------------------------------------------------------------------------
+
+
+def case_detail(request, pk, case_id):
+    audit = access.get_audit_for(request, pk, "view_audit")
+    case = get_object_or_404(
+        Case.objects.select_related("nomination").prefetch_related("agencies"),
+        pk=case_id,
+        audit=audit,
+    )
+    involved = list(case.agencies.all())
+    taking_part = list(audit.agencies.all())
+    visible = access.visible_agency_ids(request.user, audit, [a.pk for a in taking_part])
+    nomination = case.nomination if hasattr(case, "nomination") else None
+    context = {
+        "audit": audit,
+        "case": case,
+        "involved": involved,
+        "taking_part": taking_part,
+        "work": selectors.case_page(case, visible, taking_part),
+        "hidden_count": len(taking_part) - len(visible),
+        "can_view_pack": access.can(request.user, "view_meeting_pack", audit),
+        "nomination": nomination,
+        "show_identifiers": nomination is not None
+        and access.can_view_identifiers(request.user, audit, [a.pk for a in involved]),
+        "nav": "audits",
+    }
+    return render(request, "cases/chronology/case_detail.html", context)
+
+
+# An agency's chronology ---------------------------------------------------------------------
+
+
+def _agency_scope(request, pk, case_id, agency_id):
+    """The audit, case and agency, if the user may see this agency's work on the case."""
+    audit = access.get_audit_for(request, pk, "view_audit")
+    case = get_object_or_404(Case, pk=case_id, audit=audit)
+    case.audit = audit
+    agency = get_object_or_404(audit.agencies.all(), pk=agency_id)
+    access.require(access.can_view_agency_work(request.user, audit, agency.pk))
+    return audit, case, agency
+
+
+def _refusal(request, audit, agency) -> str | None:
+    """Why the user may not change this chronology now, or None when they may."""
+    if not access.can_edit_agency_work(request.user, audit, agency.pk):
+        return (
+            f"You can read this chronology, but only {agency.name}'s co-ordinators and the chair "
+            "can change it."
+        )
+    if not audit.accepts_submissions:
+        return services.SubmissionsClosed.message
+    return None
+
+
+def _refused(request, audit, case, agency, reason):
+    context = {"audit": audit, "case": case, "agency": agency, "reason": reason, "nav": "audits"}
+    return render(request, "cases/chronology/refused.html", context, status=403)
+
+
+def _page(request, audit, case, agency, **forms):
+    """The agency's chronology page, with any bound form (and its errors) in place."""
+    reason = _refusal(request, audit, agency)
+    context = {
+        "audit": audit,
+        "case": case,
+        "agency": agency,
+        "can_edit": reason is None,
+        "reason": reason,
+        "file_form": ChronologyFileForm(),
+        "rows_form": ChronologyRowsForm(),
+        "entry_form": ChronologyEntryForm(),
+        "row_problems": [],
+        "nav": "audits",
+        **selectors.agency_chronology(case, agency),
+        **forms,
+    }
+    forms_on_page = (context["file_form"], context["rows_form"], context["entry_form"])
+    # The error summary at the top speaks for whichever form was sent back with problems.
+    context["form"] = next((f for f in forms_on_page if f.is_bound and f.errors), None)
+    return render(request, "cases/chronology/agency_chronology.html", context)
+
+
+def _back(audit, case, agency, anchor=""):
+    url = reverse("agency_chronology", args=[audit.pk, case.pk, agency.pk])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def agency_chronology(request, pk, case_id, agency_id):
+    audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
+    return _page(request, audit, case, agency)
+
+
+@require_POST
+def chronology_file_upload(request, pk, case_id, agency_id):
+    audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
+    if reason := _refusal(request, audit, agency):
+        return _refused(request, audit, case, agency, reason)
+    form = ChronologyFileForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            document = services.chronology_file_upload(
+                case=case,
+                agency=agency,
+                user=request.user,
+                uploaded_file=form.cleaned_data["document"],
+            )
+        except services.SubmissionsClosed as refusal:
+            return _refused(request, audit, case, agency, str(refusal))
+        except ValidationError as error:
+            form.add_error("document", error)
+        else:
+            messages.success(
+                request, f"“{document.original_name}” is now the current chronology document."
+            )
+            return _back(audit, case, agency, "document")
+    return _page(request, audit, case, agency, file_form=form)
+
+
+@require_POST
+def chronology_rows_import(request, pk, case_id, agency_id):
+    audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
+    if reason := _refusal(request, audit, agency):
+        return _refused(request, audit, case, agency, reason)
+    form = ChronologyRowsForm(request.POST, request.FILES)
+    problems = []
+    if form.is_valid():
+        try:
+            entries = services.chronology_rows_import(
+                case=case,
+                agency=agency,
+                user=request.user,
+                uploaded_file=form.cleaned_data["rows_file"],
+            )
+        except services.SubmissionsClosed as refusal:
+            return _refused(request, audit, case, agency, str(refusal))
+        except services.RowProblems as error:
+            problems = error.problems
+            form.add_error("rows_file", error.message)
+        except ValidationError as error:
+            form.add_error("rows_file", error)
+        else:
+            count = len(entries)
+            messages.success(request, f"{count:,} row{'' if count == 1 else 's'} added.")
+            return _back(audit, case, agency, "rows")
+    return _page(request, audit, case, agency, rows_form=form, row_problems=problems)
+
+
+@require_POST
+def chronology_entry_add(request, pk, case_id, agency_id):
+    audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
+    if reason := _refusal(request, audit, agency):
+        return _refused(request, audit, case, agency, reason)
+    form = ChronologyEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            entry = services.chronology_entry_save(
+                case=case, agency=agency, user=request.user, **form.service_fields()
+            )
+        except services.SubmissionsClosed as refusal:
+            return _refused(request, audit, case, agency, str(refusal))
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, "Row added.")
+            return _back(audit, case, agency, f"entry-{entry.pk}")
+    return _page(request, audit, case, agency, entry_form=form)
+
+
+def _entry(case, agency, entry_id):
+    return get_object_or_404(ChronologyEntry, pk=entry_id, case=case, agency=agency)
+
+
+@require_http_methods(["GET", "POST"])
+def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
+    """Change a row: on its own page, or in place in the rows table when htmx asks."""
+    audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
+    entry = _entry(case, agency, entry_id)
+    if reason := _refusal(request, audit, agency):
+        return _refused(request, audit, case, agency, reason)
+    inline = bool(getattr(request, "htmx", False))
+    # In place, the form's ids must not clash with the "Add a row" form on the same page.
+    auto_id = f"id_entry{entry.pk}_%s" if inline else "id_%s"
+    if request.method == "POST":
+        form = ChronologyEntryForm(request.POST, auto_id=auto_id)
+        if form.is_valid():
+            try:
+                entry = services.chronology_entry_save(
+                    case=case,
+                    agency=agency,
+                    user=request.user,
+                    entry=entry,
+                    **form.service_fields(),
+                )
+            except services.SubmissionsClosed as refusal:
+                return _refused(request, audit, case, agency, str(refusal))
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                if inline:
+                    context = {"audit": audit, "case": case, "agency": agency, "entry": entry}
+                    context["can_edit"] = True
+                    return render(request, "cases/chronology/_entry_row.html", context)
+                messages.success(request, "Row saved.")
+                return _back(audit, case, agency, f"entry-{entry.pk}")
+    else:
+        form = ChronologyEntryForm(entry=entry, auto_id=auto_id)
+    context = {
+        "audit": audit,
+        "case": case,
+        "agency": agency,
+        "entry": entry,
+        "form": form,
+        "nav": "audits",
+    }
+    if inline:
+        return render(request, "cases/chronology/_entry_edit_row.html", context)
+    return render(request, "cases/chronology/entry_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def chronology_entry_delete(request, pk, case_id, agency_id, entry_id):
+    audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
+    entry = _entry(case, agency, entry_id)
+    if reason := _refusal(request, audit, agency):
+        return _refused(request, audit, case, agency, reason)
+    if request.method == "POST":
+        try:
+            services.chronology_entry_delete(entry=entry, user=request.user)
+        except services.SubmissionsClosed as refusal:
+            return _refused(request, audit, case, agency, str(refusal))
+        messages.success(request, "Row deleted.")
+        return _back(audit, case, agency, "rows")
+    context = {"audit": audit, "case": case, "agency": agency, "entry": entry, "nav": "audits"}
+    return render(request, "cases/chronology/entry_confirm_delete.html", context)
+
+
+# Files out ----------------------------------------------------------------------------------
+
+
+def chronology_file_download(request, pk, file_id):
+    audit = access.get_audit_for(request, pk, "view_audit")
+    document = get_object_or_404(ChronologyFile, pk=file_id, case__audit=audit)
+    access.require(access.can_view_agency_work(request.user, audit, document.agency_id))
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The file is missing.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=uploads.CONTENT_TYPES.get(document.kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def chronology_template(request, pk, fmt):
+    audit = access.get_audit_for(request, pk, "view_audit")
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(services.TEMPLATE_HEADINGS)
+        writer.writerow(services.TEMPLATE_EXAMPLE)
+        # A byte order mark lets Excel open the file as UTF-8.
+        body = "\ufeff" + buffer.getvalue()
+        response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(_template_xlsx(), content_type=uploads.CONTENT_TYPES["xlsx"])
+    else:
+        raise Http404("No such format.")
+    name = f"{slugify(audit.theme.name) or 'audit'}-chronology-template.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _template_xlsx() -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Chronology"
+    sheet.append(services.TEMPLATE_HEADINGS)
+    sheet.append(services.TEMPLATE_EXAMPLE)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDE", (16, 60, 24, 12, 50), strict=True):
+        sheet.column_dimensions[letter].width = width
+    # Dates typed as text ("11/2026") stay as typed rather than becoming 1 November 2026.
+    sheet.column_dimensions["A"].number_format = "@"
+    sheet["A2"].number_format = "@"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# The integrated chronology ------------------------------------------------------------------
+
+
+def _integrated(request, pk, case_id):
+    audit = access.get_audit_for(request, pk, "view_meeting_pack")
+    case = get_object_or_404(Case, pk=case_id, audit=audit)
+    agencies = list(audit.agencies.all())
+    known = {agency.pk for agency in agencies}
+    chosen_agencies = {_int(value) for value in request.GET.getlist("agency")} & known
+    chosen_impacts = set(request.GET.getlist("impact")) & set(ChronologyEntry.Impact.values)
+    entries = selectors.integrated_chronology(
+        case, agency_ids=chosen_agencies, impacts=chosen_impacts
+    )
+    query = "&".join(
+        [f"agency={agency_id}" for agency_id in sorted(chosen_agencies)]
+        + [
+            f"impact={impact}"
+            for impact in ChronologyEntry.Impact.values
+            if impact in chosen_impacts
+        ]
+    )
+    return {
+        "audit": audit,
+        "case": case,
+        "entries": entries,
+        "agencies": agencies,
+        "impacts": ChronologyEntry.Impact.choices,
+        "chosen_agencies": chosen_agencies,
+        "chosen_impacts": chosen_impacts,
+        "filtered": bool(chosen_agencies or chosen_impacts),
+        "chosen_agency_names": [a.name for a in agencies if a.pk in chosen_agencies],
+        "chosen_impact_names": [
+            label for value, label in ChronologyEntry.Impact.choices if value in chosen_impacts
+        ],
+        "query": query,
+        "nav": "audits",
+    }
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def integrated_chronology(request, pk, case_id):
+    context = _integrated(request, pk, case_id)
+    return render(request, "cases/chronology/integrated.html", context)
+
+
+def integrated_chronology_pdf(request, pk, case_id):
+    context = _integrated(request, pk, case_id)
+    context["generated_at"] = timezone.localtime()
+    pdf = render_pdf("cases/chronology/integrated_pdf.html", context, stylesheets=PDF_STYLESHEETS)
+    name = f"{slugify(context['case'].label) or 'case'}-integrated-chronology.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,441 @@
+"""Setting an audit up, its members, nominations, the selection of cases and its stages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases.forms.setup import AuditForm, DeclineForm, IdentityForm, MemberAddForm, NominationForm
+from cases.models import Nomination, NominationIdentity
+from cases.selectors import nominations as nomination_selectors
+from cases.services import nominations as nomination_services
+from cases.services import setup as setup_services
+from cases.services import stages as stage_services
+from maca import access
+from maca.models import Membership
+
+Role = Membership.Role
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal on the form: next to its field when it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _refuse(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _render(request, template, audit, context):
+    return render(request, template, {"audit": audit, "nav": "audits", **context})
+
+
+# The audit's details -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def audit_create(request):
+    partnerships = list(access.chaired_partnerships(request.user).distinct())
+    if not partnerships:
+        raise Http404("Not found.")
+    form = AuditForm(request.POST or None, partnerships=partnerships)
+    if request.method == "POST" and form.is_valid():
+        try:
+            audit = setup_services.audit_create(
+                user=request.user,
+                partnership=form.cleaned_data["partnership"],
+                data=form.cleaned_data,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request,
+                "Audit created as a draft with the default audit tool. Add its members, then "
+                "open nominations.",
+            )
+            return redirect("audit_detail", audit.pk)
+    return render(request, "cases/setup/audit_form.html", {"form": form, "nav": "audits"})
+
+
+@require_http_methods(["GET", "POST"])
+def audit_edit(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    form = AuditForm(request.POST or None, audit=audit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            setup_services.audit_update(audit=audit, user=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The audit's details were saved.")
+            return redirect("audit_detail", audit.pk)
+    return _render(request, "cases/setup/audit_form.html", audit, {"form": form})
+
+
+@require_POST
+def audit_stage(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    try:
+        to = stage_services.audit_advance(
+            audit=audit,
+            user=request.user,
+            expected_status=request.POST.get("expected_status") or None,
+        )
+    except ValidationError as error:
+        _refuse(request, error)
+    else:
+        messages.success(request, f"The audit moved to the stage '{audit.Status(to).label}'.")
+    return redirect("audit_detail", audit.pk)
+
+
+# Members -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def audit_members(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    form = MemberAddForm(request.POST or None, audit=audit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            added = setup_services.member_add(
+                audit=audit,
+                user=request.user,
+                email=data["email"],
+                name=data["name"],
+                role=data["role"],
+                agency=data["agency"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            person, role = added.membership.user, added.membership.get_role_display()
+            where = f" for {added.membership.agency}" if added.membership.agency_id else ""
+            if added.created:
+                text = f"{person} was added as {role}{where}."
+            else:
+                text = f"{person} already holds the role {role}{where}: nothing was added."
+            if added.invited:
+                text += f" An invitation to set a password was emailed to {person.email}."
+            (messages.success if added.created else messages.info)(request, text)
+            return redirect("audit_members", audit.pk)
+    context = {"form": form, "members": nomination_selectors.audit_members(audit)}
+    return _render(request, "cases/setup/members.html", audit, context)
+
+
+@require_http_methods(["GET", "POST"])
+def audit_member_remove(request, pk, membership_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    members = {m.pk: m for m in nomination_selectors.audit_members(audit)}
+    membership = members.get(membership_id)
+    if membership is None:
+        raise Http404("Not found.")
+    refusal = setup_services.member_remove_refusal(membership=membership, user=request.user)
+    if request.method == "POST":
+        try:
+            setup_services.member_remove(audit=audit, user=request.user, membership=membership)
+        except ValidationError as error:
+            _refuse(request, error)
+        else:
+            messages.success(
+                request,
+                f"{membership.user} no longer holds the role {membership.get_role_display()}.",
+            )
+        return redirect("audit_members", audit.pk)
+    context = {"membership": membership, "refusal": refusal}
+    return _render(request, "cases/setup/member_remove.html", audit, context)
+
+
+# Nominations ---------------------------------------------------------------------------------
+
+
+def nomination_list(request, pk):
+    audit = access.get_audit_for(request, pk, "view_nominations")
+    allowed = access.allowed_actions(request.user, audit)
+    status = request.GET.get("status")
+    if status not in nomination_selectors.STATUSES:
+        status = ""
+    counts = nomination_selectors.status_counts(audit)
+    filters = [("", "All", counts["all"])] + [
+        (value, label, counts[value]) for value, label in Nomination.Status.choices
+    ]
+    context = {
+        "nominations": nomination_selectors.nomination_rows(audit, status or None),
+        "status": status,
+        "filters": filters,
+        "counts": counts,
+        "allowed": allowed,
+        "is_chair": "manage_audit" in allowed,
+    }
+    return _render(request, "cases/setup/nomination_list.html", audit, context)
+
+
+def _closed_to_nominations(request, audit):
+    messages.warning(
+        request,
+        f"Nominations are closed: this audit is at the stage '{audit.get_status_display()}'. "
+        "Cases can be nominated only while the audit is at 'Nominating cases'.",
+    )
+    return redirect("nomination_list", audit.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def nomination_create(request, pk):
+    audit = access.get_audit_for(request, pk, "nominate")
+    if not audit.accepts_nominations:
+        return _closed_to_nominations(request, audit)
+    agencies = list(audit.agencies.all())
+    form = NominationForm(request.POST or None, audit=audit)
+    identity_form = IdentityForm(request.POST or None, agencies=agencies, prefix="identity")
+    if request.method == "POST":
+        valid = form.is_valid() & identity_form.is_valid()
+        if valid:
+            identity_form.check_involved({a.pk for a in form.cleaned_data["agencies"]})
+        if valid and not identity_form.errors:
+            try:
+                nomination = nomination_services.nomination_create(
+                    audit=audit,
+                    user=request.user,
+                    data=form.cleaned_data,
+                    identity=identity_form.identity,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"{nomination.label} was nominated.")
+                return redirect("nomination_list", audit.pk)
+    context = {"form": form, "identity_form": identity_form, "creating": True}
+    return _render(request, "cases/setup/nomination_form.html", audit, context)
+
+
+@require_http_methods(["GET", "POST"])
+def nomination_edit(request, pk, nomination_id):
+    audit = access.get_audit_for(request, pk, "nominate")
+    nomination = get_object_or_404(audit.nominations, pk=nomination_id)
+    is_chair = access.can(request.user, "manage_audit", audit)
+    if not is_chair and nomination.nominated_by_id != request.user.pk:
+        raise PermissionDenied
+    if not audit.accepts_nominations:
+        return _closed_to_nominations(request, audit)
+    if nomination.status != Nomination.Status.NOMINATED:
+        messages.warning(
+            request,
+            f"{nomination.label} is {nomination.get_status_display().lower()}: "
+            "it can no longer be changed.",
+        )
+        return redirect("nomination_list", audit.pk)
+    form = NominationForm(request.POST or None, instance=nomination, audit=audit)
+    if request.method == "POST" and form.is_valid():
+        try:
+            nomination_services.nomination_update(
+                nomination=nomination, user=request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{nomination.label} was saved.")
+            return redirect("nomination_list", audit.pk)
+    context = {"form": form, "nomination": nomination, "creating": False}
+    return _render(request, "cases/setup/nomination_form.html", audit, context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def nomination_identifiers(request, pk, nomination_id):
+    """The child's identifying details: the chair and co-ordinators of agencies involved only;
+    anyone else is answered 404, as if there were nothing here."""
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    nomination = get_object_or_404(audit.nominations.prefetch_related("agencies"), pk=nomination_id)
+    involved = list(nomination.agencies.all())
+    access.require(
+        access.can_view_identifiers(request.user, audit, [agency.pk for agency in involved])
+    )
+    is_chair = access.can(request.user, "manage_audit", audit)
+    identity = (
+        NominationIdentity.objects.filter(nomination=nomination)
+        .prefetch_related("references__agency")
+        .first()
+    )
+    references = list(identity.references.all()) if identity else []
+    if not is_chair:
+        mine = access.agency_ids_for(request.user, audit)
+        references = [ref for ref in references if ref.agency_id in mine]
+    references.sort(key=lambda ref: ref.agency.name)
+
+    form = None
+    if is_chair:
+        agencies = list(audit.agencies.all())
+        initial = {}
+        if identity:
+            initial = {"child_name": identity.child_name, "date_of_birth": identity.date_of_birth}
+            initial.update({f"ref_{ref.agency_id}": ref.reference for ref in references})
+        form = IdentityForm(request.POST or None, agencies=agencies, initial=initial)
+    elif request.method == "POST":
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        form.check_involved({agency.pk for agency in involved})
+        if not form.errors:
+            nomination_services.identity_save(
+                nomination=nomination, user=request.user, identity=form.identity
+            )
+            messages.success(request, f"The identifying details for {nomination.label} were saved.")
+            return redirect("nomination_identifiers", audit.pk, nomination.pk)
+    context = {
+        "nomination": nomination,
+        "identity": identity,
+        "references": references,
+        "involved": involved,
+        "form": form,
+    }
+    return _render(request, "cases/setup/nomination_identifiers.html", audit, context)
+
+
+@require_http_methods(["GET", "POST"])
+def nomination_decline(request, pk, nomination_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    nomination = get_object_or_404(audit.nominations, pk=nomination_id)
+    if not audit.accepts_nominations:
+        return _closed_to_nominations(request, audit)
+    if nomination.status != Nomination.Status.NOMINATED:
+        status = nomination.get_status_display().lower()
+        messages.warning(request, f"{nomination.label} is already {status}.")
+        return redirect("nomination_list", audit.pk)
+    form = DeclineForm(request.POST or None)
+    back = (request.POST.get("back") or request.GET.get("back")) == "selection" and "selection"
+    if request.method == "POST" and form.is_valid():
+        try:
+            nomination_services.nomination_decline(
+                nomination=nomination, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{nomination.label} was declined.")
+            target = "selection" if back == "selection" else "nomination_list"
+            return redirect(target, audit.pk)
+    context = {"form": form, "nomination": nomination, "back": back}
+    return _render(request, "cases/setup/nomination_decline.html", audit, context)
+
+
+# Selection -----------------------------------------------------------------------------------
+
+
+def _selection_audit(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    if not audit.accepts_nominations:
+        messages.warning(
+            request,
+            f"Cases are selected while the audit is at 'Nominating cases'; this audit is at "
+            f"'{audit.get_status_display()}'.",
+        )
+        return audit, redirect("nomination_list", audit.pk)
+    return audit, None
+
+
+def _picked(values, pool) -> list[int]:
+    ids = set()
+    for value in values:
+        try:
+            ids.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    return [nomination.pk for nomination in pool if nomination.pk in ids]
+
+
+def selection(request, pk):
+    audit, refused = _selection_audit(request, pk)
+    if refused:
+        return refused
+    pool = nomination_selectors.pool(audit)
+    draws = nomination_selectors.draws_for(audit)
+    if "update" in request.GET or "pick" in request.GET:
+        proposed = _picked(request.GET.getlist("pick"), pool)
+    elif draws and not draws[0].confirmed:
+        proposed = _picked([n.pk for n in draws[0].nominations.all()], pool)
+    else:
+        proposed = []
+    declined = nomination_selectors.nomination_rows(audit, Nomination.Status.DECLINED)
+    summary = nomination_selectors.spread_summary(pool, proposed)
+    context = {
+        "pool": pool,
+        "proposed": set(proposed),
+        "proposed_count": len(proposed),
+        "summary": summary,
+        "gaps": [gap for group in summary for gap in group["gaps"]],
+        "draws": draws,
+        "declined": declined,
+        "confirm_query": urlencode([("pick", pk) for pk in proposed]),
+    }
+    return _render(request, "cases/setup/selection.html", audit, context)
+
+
+@require_POST
+def selection_draw(request, pk):
+    audit, refused = _selection_audit(request, pk)
+    if refused:
+        return refused
+    try:
+        draw = nomination_services.selection_draw(audit=audit, user=request.user)
+    except ValidationError as error:
+        _refuse(request, error)
+    else:
+        count = draw.nominations.count()
+        messages.success(
+            request,
+            f"{count} case{'s' if count != 1 else ''} drawn at random (seed {draw.seed}). "
+            "Review the spread, change the ticks if you need to, then confirm the selection.",
+        )
+    return redirect("selection", audit.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def selection_confirm(request, pk):
+    audit, refused = _selection_audit(request, pk)
+    if refused:
+        return refused
+    pool = nomination_selectors.pool(audit)
+    source = request.POST if request.method == "POST" else request.GET
+    picked = _picked(source.getlist("pick"), pool)
+    back = (
+        reverse("selection", args=[audit.pk])
+        + "?"
+        + urlencode([("update", "1"), *(("pick", pk) for pk in picked)])
+    )
+    if not picked:
+        messages.error(request, "Tick at least one nomination to select, then confirm.")
+        return redirect(back)
+    if request.method == "POST":
+        try:
+            cases = nomination_services.selection_confirm(
+                audit=audit, user=request.user, nomination_ids=picked
+            )
+        except ValidationError as error:
+            _refuse(request, error)
+            return redirect(back)
+        messages.success(
+            request,
+            f"{len(cases)} case{'s' if len(cases) != 1 else ''} selected. The audit moved to "
+            "'Cases selected'; the other nominations were declined.",
+        )
+        return redirect("audit_detail", audit.pk)
+    chosen = [n for n in pool if n.pk in set(picked)]
+    others = [n for n in pool if n.pk not in set(picked)]
+    context = {
+        "chosen": chosen,
+        "others": others,
+        "back": back,
+        "not_selected_reason": nomination_services.NOT_SELECTED_REASON,
+    }
+    return _render(request, "cases/setup/selection_confirm.html", audit, context)

@@ -1,0 +1,514 @@
+"""The audit tool (its questions, and each agency's answers per case), the completeness matrix
+with its reminders, and the meeting pack."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases.forms.tool import QuestionForm, ReopenForm, SectionForm, ToolAnswerForm
+from cases.models import AgencySubmission, AuditEvent, Case, ToolQuestion, ToolSection
+from cases.selectors.pack import GRADE_CSS, pack_context
+from cases.selectors.progress import progress_matrix
+from cases.services import reminders
+from cases.services import tool as services
+from maca import access
+
+# The questionnaire ---------------------------------------------------------------------------
+
+
+def _sections(audit):
+    return list(audit.tool_sections.order_by("order", "id").prefetch_related("questions"))
+
+
+def _edit_url(audit, anchor=""):
+    url = reverse("tool_edit", args=[audit.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _error(request, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+def tool_edit(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    sections = list(audit.tool_sections.order_by("order", "id").prefetch_related("questions"))
+    # Answers are counted, not read: one query for all questions.
+    answered = set(
+        ToolQuestion.objects.filter(section__audit=audit, answers__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    started = AgencySubmission.objects.filter(case__audit=audit).aggregate(
+        total=Count("pk"), submitted=Count("pk", filter=Q(status=AgencySubmission.Status.SUBMITTED))
+    )
+    context = {
+        "audit": audit,
+        "sections": sections,
+        "answered": answered,
+        "started": started,
+        "nav": "audits",
+    }
+    return render(request, "cases/tool/edit.html", context)
+
+
+@require_POST
+def tool_use_default(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    if audit.tool_sections.exists():
+        messages.error(request, "This audit already has questions.")
+    else:
+        services.create_default_tool(audit=audit)
+        messages.success(request, "The default questions have been added. You can change them.")
+    return redirect("tool_edit", pk=audit.pk)
+
+
+def _form_page(request, audit, form, *, title, submit, intro="", page=None):
+    context = {
+        "audit": audit,
+        "form": form,
+        "title": title,
+        "intro": intro,
+        "submit": submit,
+        "page": page or title,
+        "cancel_url": _edit_url(audit),
+        "nav": "audits",
+    }
+    return render(request, "cases/tool/form_page.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def tool_section_add(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    form = SectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        section = services.section_add(audit=audit, title=form.cleaned_data["title"])
+        messages.success(request, f"Section “{section.title}” added. Now add its questions.")
+        return redirect(_edit_url(audit, f"section-{section.pk}"))
+    return _form_page(request, audit, form, title="Add a section", submit="Add section")
+
+
+@require_http_methods(["GET", "POST"])
+def tool_section_edit(request, pk, section_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
+    form = SectionForm(request.POST or None, instance=section)
+    if request.method == "POST" and form.is_valid():
+        services.section_rename(section=section, title=form.cleaned_data["title"])
+        messages.success(request, "Section renamed.")
+        return redirect(_edit_url(audit, f"section-{section.pk}"))
+    return _form_page(request, audit, form, title="Rename a section", submit="Save")
+
+
+@require_POST
+def tool_section_move(request, pk, section_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
+    services.section_move(section=section, direction=request.POST.get("direction", ""))
+    return redirect(_edit_url(audit, f"section-{section.pk}"))
+
+
+@require_http_methods(["GET", "POST"])
+def tool_section_delete(request, pk, section_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
+    if request.method == "POST":
+        try:
+            services.section_delete(section=section)
+        except ValidationError as error:
+            _error(request, error)
+            return redirect(_edit_url(audit, f"section-{section.pk}"))
+        messages.success(request, f"Section “{section.title}” deleted.")
+        return redirect(_edit_url(audit))
+    questions = section.questions.count()
+    blocked = (
+        "Agencies have already answered questions in this section, so it cannot be deleted. "
+        "You can rename it or reword its questions instead."
+        if services.section_has_answers(section)
+        else ""
+    )
+    return _confirm_page(
+        request,
+        audit,
+        title=f"Delete the section “{section.title}”?",
+        lines=[
+            f"Its {questions} question{'s' if questions != 1 else ''} will be deleted with it."
+            if questions
+            else "It has no questions.",
+            "This cannot be undone.",
+        ],
+        button="Delete section",
+        danger=True,
+        action=reverse("tool_section_delete", args=[audit.pk, section.pk]),
+        cancel_url=_edit_url(audit, f"section-{section.pk}"),
+        blocked=blocked,
+        page="Delete a section",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tool_question_add(request, pk, section_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        question = services.question_add(section=section, **form.cleaned_data)
+        messages.success(request, "Question added.")
+        return redirect(_edit_url(audit, f"question-{question.pk}"))
+    return _form_page(
+        request,
+        audit,
+        form,
+        title=f"Add a question to “{section.title}”",
+        submit="Add question",
+        page="Add a question",
+    )
+
+
+def _question(audit, question_id):
+    return get_object_or_404(
+        ToolQuestion.objects.select_related("section"), pk=question_id, section__audit=audit
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tool_question_edit(request, pk, question_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    question = _question(audit, question_id)
+    form = QuestionForm(request.POST or None, instance=question)
+    if request.method == "POST" and form.is_valid():
+        services.question_update(question=question, **form.cleaned_data)
+        messages.success(request, "Question saved.")
+        return redirect(_edit_url(audit, f"question-{question.pk}"))
+    intro = ""
+    if question.answers.exists():
+        intro = (
+            "Agencies have already answered this question. Keep its meaning: their answers "
+            "will appear under the new wording."
+        )
+    return _form_page(
+        request, audit, form, title="Edit a question", submit="Save question", intro=intro
+    )
+
+
+@require_POST
+def tool_question_move(request, pk, question_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    question = _question(audit, question_id)
+    services.question_move(question=question, direction=request.POST.get("direction", ""))
+    return redirect(_edit_url(audit, f"question-{question.pk}"))
+
+
+@require_http_methods(["GET", "POST"])
+def tool_question_delete(request, pk, question_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    question = _question(audit, question_id)
+    if request.method == "POST":
+        try:
+            services.question_delete(question=question)
+        except ValidationError as error:
+            _error(request, error)
+            return redirect(_edit_url(audit, f"question-{question.pk}"))
+        messages.success(request, "Question deleted.")
+        return redirect(_edit_url(audit, f"section-{question.section_id}"))
+    answers = question.answers.count()
+    blocked = ""
+    if answers:
+        blocked = (
+            f"Agencies have already answered this question ({answers} "
+            f"answer{'s' if answers != 1 else ''}), so it cannot be deleted: their answers would "
+            "be lost. You can change its wording instead."
+        )
+    return _confirm_page(
+        request,
+        audit,
+        title="Delete this question?",
+        quote=question.text,
+        lines=["This cannot be undone."],
+        button="Delete question",
+        danger=True,
+        action=reverse("tool_question_delete", args=[audit.pk, question.pk]),
+        cancel_url=_edit_url(audit, f"question-{question.pk}"),
+        blocked=blocked,
+        page="Delete a question",
+    )
+
+
+def _confirm_page(request, audit, *, title, button, action, cancel_url, page, **extra):
+    context = {
+        "audit": audit,
+        "title": title,
+        "button": button,
+        "action": action,
+        "cancel_url": cancel_url,
+        "page": page,
+        "nav": "audits",
+        **extra,
+    }
+    return render(request, "cases/tool/confirm.html", context)
+
+
+# Answering -----------------------------------------------------------------------------------
+
+
+def _agency_work(request, pk, case_id, agency_id):
+    """The audit, case and agency of one audit tool, or 404 to anyone who may not see it."""
+    audit = access.get_audit_for(request, pk, "view_audit")
+    agency = get_object_or_404(audit.agencies.all(), pk=agency_id)
+    access.require(access.can_view_agency_work(request.user, audit, agency.pk))
+    case = get_object_or_404(Case, pk=case_id, audit=audit)
+    return audit, case, agency
+
+
+def _tool_page(request, audit, case, agency, submission, *, form=None, reopen_form=None):
+    can_edit = access.can_edit_agency_work(request.user, audit, agency.pk)
+    locked = submission is not None and submission.is_locked
+    editable = can_edit and audit.accepts_submissions and not locked
+    answers = {a.question_id: a for a in submission.answers.all()} if submission else {}
+    sections = form.sections if form is not None else None
+    read_only = []
+    if editable:
+        if form is None:
+            form = ToolAnswerForm(sections=_sections(audit), answers=answers)
+        sections = form.sections
+    else:
+        for section in _sections(audit):
+            rows = []
+            for question in section.questions.all():
+                answer = answers.get(question.pk)
+                grade = answer.grade if answer else ""
+                rows.append(
+                    {
+                        "question": question,
+                        "text": answer.text if answer else "",
+                        "grade": answer.get_grade_display() if grade else "",
+                        "grade_css": GRADE_CSS.get(grade, ""),
+                    }
+                )
+            read_only.append((section, rows))
+        sections = read_only
+    is_chair = access.can(request.user, "manage_audit", audit)
+    reopenings = AuditEvent.objects.filter(
+        audit=audit,
+        kind=AuditEvent.Kind.REOPEN,
+        detail__case=case.label,
+        detail__agency=agency.name,
+    ).select_related("actor")
+    context = {
+        "audit": audit,
+        "case": case,
+        "agency": agency,
+        "submission": submission,
+        "form": form if editable else None,
+        "read_only": read_only,
+        "editable": editable,
+        "can_edit": can_edit,
+        "has_questions": any(rows for _section, rows in sections),
+        "is_chair": is_chair,
+        "reopen_form": (reopen_form or ReopenForm()) if is_chair and locked else None,
+        "reopenings": list(reopenings),
+        "nav": "audits",
+    }
+    return render(request, "cases/tool/answer.html", context)
+
+
+def _submission(case, agency):
+    return (
+        AgencySubmission.objects.select_related("submitted_by")
+        .filter(case=case, agency=agency)
+        .first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tool_answer(request, pk, case_id, agency_id):
+    audit, case, agency = _agency_work(request, pk, case_id, agency_id)
+    submission = _submission(case, agency)
+    if request.method == "GET":
+        return _tool_page(request, audit, case, agency, submission)
+
+    if not access.can_edit_agency_work(request.user, audit, agency.pk):
+        raise PermissionDenied
+    here = reverse("tool_answer", args=[audit.pk, case.pk, agency.pk])
+    if not audit.accepts_submissions:
+        messages.error(request, "This audit is not taking submissions at the moment.")
+        return redirect(here)
+    if submission is not None and submission.is_locked:
+        messages.error(request, "This audit tool has been submitted and can no longer be changed.")
+        return redirect(here)
+
+    action = request.POST.get("action", "save")
+    if action == "confirm":
+        if submission is None:
+            messages.error(request, "Answer the questions and save them before submitting.")
+            return redirect(here)
+        try:
+            services.submission_submit(submission=submission, user=request.user)
+        except ValidationError as error:
+            _error(request, error)
+            return redirect(here)
+        messages.success(request, f"The audit tool for {case.label} has been submitted.")
+        return redirect(here)
+
+    sections = _sections(audit)
+    if action == "submit" and not any(section.questions.all() for section in sections):
+        messages.error(request, "This audit tool has no questions yet.")
+        return redirect(here)
+    form = ToolAnswerForm(request.POST, sections=sections, require_grades=action == "submit")
+    if form.is_valid():
+        try:
+            submission = services.answers_save(case=case, agency=agency, answers=form.answers())
+        except ValidationError as error:
+            _error(request, error)
+            return redirect(here)
+        if action == "submit":
+            return _confirm_page(
+                request,
+                audit,
+                title=f"Submit {agency.name}'s audit tool for {case.label}?",
+                lines=[
+                    "Your answers have been saved.",
+                    "Once submitted you cannot change it; the chair can reopen it.",
+                ],
+                button="Submit the audit tool",
+                action=here,
+                hidden={"action": "confirm"},
+                cancel_url=here,
+                cancel_text="Go back to the answers",
+                page=case.label,
+            )
+        messages.success(request, "Draft saved. You can come back and change it until you submit.")
+        return redirect(here)
+
+    draft_saved = False
+    if action == "submit":
+        lenient = ToolAnswerForm(request.POST, sections=sections)
+        if lenient.is_valid():
+            try:
+                submission = services.answers_save(
+                    case=case, agency=agency, answers=lenient.answers()
+                )
+                draft_saved = True
+            except ValidationError:
+                pass
+    if draft_saved:
+        messages.info(
+            request,
+            "Your answers have been saved as a draft, but the audit tool cannot be submitted "
+            "until every question has a grade.",
+        )
+    return _tool_page(request, audit, case, agency, submission, form=form)
+
+
+@require_POST
+def tool_reopen(request, pk, case_id, agency_id):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    agency = get_object_or_404(audit.agencies.all(), pk=agency_id)
+    case = get_object_or_404(Case, pk=case_id, audit=audit)
+    submission = get_object_or_404(AgencySubmission, case=case, agency=agency)
+    here = reverse("tool_answer", args=[audit.pk, case.pk, agency.pk])
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return _tool_page(request, audit, case, agency, _submission(case, agency), reopen_form=form)
+    try:
+        services.submission_reopen(
+            submission=submission, user=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        _error(request, error)
+        return redirect(here)
+    messages.success(
+        request, f"Reopened: {agency.name} can change its audit tool for {case.label}."
+    )
+    return redirect(here)
+
+
+# Progress ------------------------------------------------------------------------------------
+
+
+def progress(request, pk):
+    audit = access.get_audit_for(request, pk, "view_progress")
+    agency_ids = audit.agencies.values_list("pk", flat=True)
+    see_all = access.can(request.user, "view_all_progress", audit)
+    linkable = access.visible_agency_ids(request.user, audit, agency_ids)
+    matrix = progress_matrix(audit, agency_ids=None if see_all else linkable, linkable_ids=linkable)
+    context = {
+        "audit": audit,
+        "matrix": matrix,
+        "see_all": see_all,
+        "can_remind": access.can(request.user, "manage_audit", audit),
+        "nav": "audits",
+    }
+    return render(request, "cases/tool/progress.html", context)
+
+
+@require_POST
+def progress_remind(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    sent = reminders.send_progress_reminders(audit=audit, user=request.user)
+    if sent:
+        messages.success(
+            request, f"Reminders sent to {sent} co-ordinator{'s' if sent != 1 else ''}."
+        )
+    else:
+        messages.info(
+            request,
+            "No reminders sent: no co-ordinator with an email address is recorded for the "
+            "agencies with something missing."
+            if _anything_missing(audit)
+            else "Nothing is missing: no reminders sent.",
+        )
+    return redirect("progress", pk=audit.pk)
+
+
+def _anything_missing(audit) -> bool:
+    return any(not cell.complete for cell in progress_matrix(audit).cells)
+
+
+# The meeting pack ----------------------------------------------------------------------------
+
+
+def meeting_pack(request, pk):
+    audit = access.get_audit_for(request, pk, "view_meeting_pack")
+    context = {
+        "audit": audit,
+        "is_chair": access.can(request.user, "manage_audit", audit),
+        "nav": "audits",
+        **pack_context(audit),
+    }
+    return render(request, "cases/tool/pack.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def pack_release(request, pk):
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    pack_url = reverse("meeting_pack", args=[audit.pk])
+    if audit.pack_released_at is not None:
+        messages.error(request, "The meeting pack has already been released.")
+        return redirect(pack_url)
+    if request.method == "POST":
+        try:
+            services.pack_release(audit=audit, user=request.user)
+        except ValidationError as error:
+            _error(request, error)
+            return redirect(pack_url)
+        messages.success(request, "The meeting pack has been released: members can now read it.")
+        return redirect(pack_url)
+    return _confirm_page(
+        request,
+        audit,
+        title="Release the meeting pack to members?",
+        lines=[
+            "QA members and the co-ordinators of every agency taking part will be able to read "
+            "every agency's audit tool and chronology for every case in this audit.",
+            "Once released, the pack cannot be withdrawn.",
+        ],
+        button="Release the meeting pack",
+        action=reverse("pack_release", args=[audit.pk]),
+        cancel_url=pack_url,
+        page="Release the meeting pack",
+        parent_url=pack_url,
+        parent_title="Meeting pack",
+    )

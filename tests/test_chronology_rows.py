@@ -1,0 +1,421 @@
+"""Structured chronology rows: the file import, single rows, dates of every precision, access."""
+
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import Workbook
+
+from cases.models import Audit, ChronologyEntry
+from cases.services.chronology import parse_chronology_date
+
+from . import test_chronology_files as chronology_files
+from .factories import AuditFactory, CaseFactory, ChronologyEntryFactory
+from .test_chronology_files import page_url, plain, text, upload
+
+pytestmark = pytest.mark.django_db
+
+# Shared fixtures: the people, agencies and case of an audit open for submissions.
+world = chronology_files.world
+fast_passwords = chronology_files.fast_passwords
+
+D = datetime.date
+
+
+def import_url(world, agency="housing"):
+    args = [world["audit"].pk, world["case"].pk, world[agency].pk]
+    return reverse("chronology_rows_import", args=args)
+
+
+def post_rows(client, world, name, content, agency="housing"):
+    return client.post(import_url(world, agency), {"rows_file": upload(name, content)})
+
+
+def csv_bytes(*rows, encoding="utf-8") -> bytes:
+    lines = ["Date,Event,Source agency,Impact,Action taken", *rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+# Dates ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "date", "precision"),
+    [
+        ("23/11/2026", D(2026, 11, 23), "day"),
+        ("3/1/2026", D(2026, 1, 3), "day"),
+        ("2026-11-23", D(2026, 11, 23), "day"),
+        ("2026-11-23 00:00:00", D(2026, 11, 23), "day"),
+        ("23 November 2026", D(2026, 11, 23), "day"),
+        ("23 Nov 2026", D(2026, 11, 23), "day"),
+        ("11/2026", D(2026, 11, 1), "month"),
+        ("2026-11", D(2026, 11, 1), "month"),
+        ("November 2026", D(2026, 11, 1), "month"),
+        ("  sept 2026 ", D(2026, 9, 1), "month"),
+        ("2026", D(2026, 1, 1), "year"),
+        (2026, D(2026, 1, 1), "year"),
+        (datetime.datetime(2026, 3, 5, 0, 0), D(2026, 3, 5), "day"),
+    ],
+)
+def test_dates_of_every_precision_are_understood(typed, date, precision):
+    assert parse_chronology_date(typed) == (date, precision)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("31/02/2026", "the date '31/02/2026' is not a real date"),
+        ("13/2026", "the date '13/2026' is not a real date"),
+        ("yesterday", "the date 'yesterday' is not in a form MACA recognises"),
+        ("Smarch 2026", "is not in a form MACA recognises"),
+        ("", "the date is empty"),
+        ("1066", "the date '1066' is not between 1900 and 2100"),
+    ],
+)
+def test_dates_that_are_not_real_are_explained(typed, message):
+    with pytest.raises(ValueError, match=message):
+        parse_chronology_date(typed)
+
+
+# File import --------------------------------------------------------------------------------
+
+
+def test_a_csv_with_bad_rows_saves_nothing_and_names_each_row(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = csv_bytes(
+        "23/11/2026,Home visit,,negative,Referral",
+        "31/02/2026,Impossible day,,,",
+        "11/2026,,,,",
+        "2026,School report,,awful,",
+    )
+    response = post_rows(client, world, "rows.csv", content)
+    assert response.status_code == 200
+    page = text(response)
+    assert "There is a problem" in page
+    assert "The file has 3 problems, so nothing was saved." in page
+    assert "Row 3: the date '31/02/2026' is not a real date" in page
+    assert "Row 4: the event is empty" in page
+    assert "Row 5: the impact 'awful' is not positive, negative, neutral or unknown" in page
+    assert ChronologyEntry.objects.count() == 0
+
+
+def test_a_clean_csv_adds_its_rows_with_their_precisions(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = csv_bytes(
+        "23/11/2026,Home visit,Health visiting,Negative,Referral to children's social care",
+        "11/2026,Rent arrears letter,,,",
+        "2025,Moved to the area,,POSITIVE,",
+        '"5 March 2026","Event with a comma, and ""quotes""",,neutral,',
+    )
+    response = post_rows(client, world, "rows.csv", content)
+    assert response.status_code == 302
+    rows = {e.event: e for e in ChronologyEntry.objects.all()}
+    assert len(rows) == 4
+    visit = rows["Home visit"]
+    assert (visit.date, visit.date_precision, visit.impact) == (D(2026, 11, 23), "day", "negative")
+    assert visit.source_agency == "Health visiting"
+    assert visit.agency == world["housing"]
+    assert visit.created_by == world["housing_coordinator"]
+    letter = rows["Rent arrears letter"]
+    assert (letter.date, letter.date_precision, letter.impact) == (
+        D(2026, 11, 1),
+        "month",
+        "unknown",
+    )
+    assert rows["Moved to the area"].date_precision == "year"
+    assert rows["Moved to the area"].impact == "positive"
+    assert 'Event with a comma, and "quotes"' in rows
+    page = plain(client.get(response["Location"]))
+    assert "4 rows added." in page
+    assert "November 2026 (approx.)" in page
+    assert "2025 (approx.)" in page
+    assert "23 November 2026" in page
+
+
+def test_a_windows_1252_csv_is_read(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = csv_bytes("1/2/2026,Seen at the café,,,", encoding="cp1252")
+    assert post_rows(client, world, "rows.csv", content).status_code == 302
+    assert ChronologyEntry.objects.get().event == "Seen at the café"
+
+
+def test_a_clean_xlsx_adds_its_rows_including_real_date_cells(client, world):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Date", "Event", "Source agency", "Impact", "Action taken"])
+    sheet.append([datetime.datetime(2026, 3, 5), "Real date cell", "Police", "negative", "Visit"])
+    sheet.append(["03/2026", "Month as text", None, None, None])
+    sheet.append([2024, "Year as a number", None, "neutral", None])
+    sheet.append([datetime.datetime(2026, 4, 1), "Month-formatted date cell", None, None, None])
+    sheet["A5"].number_format = "mmm yyyy"
+    sheet.append([None, None, None, None, None])  # blank rows are skipped
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client.force_login(world["housing_coordinator"])
+    response = post_rows(client, world, "rows.xlsx", buffer.getvalue())
+    assert response.status_code == 302
+    rows = {e.event: (e.date, e.date_precision) for e in ChronologyEntry.objects.all()}
+    assert rows == {
+        "Real date cell": (D(2026, 3, 5), "day"),
+        "Month as text": (D(2026, 3, 1), "month"),
+        "Year as a number": (D(2024, 1, 1), "year"),
+        "Month-formatted date cell": (D(2026, 4, 1), "month"),
+    }
+
+
+def test_the_downloaded_template_is_refused_until_the_example_is_replaced(client, world):
+    client.force_login(world["housing_coordinator"])
+    template = client.get(reverse("chronology_template", args=[world["audit"].pk, "xlsx"]))
+    response = post_rows(client, world, "template.xlsx", template.content)
+    assert "Row 2: this is the template&#x27;s example row" in response.content.decode()
+    assert ChronologyEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("rows.csv", b"When,What\n2026,x\n", "The first row must hold the column headings"),
+        ("rows.csv", b"Date,Event\n", "no rows"),
+        ("rows.xlsx", b"PK\x03\x04" + b"\x00" * 80, "This file is not a CSV file or an Excel"),
+        ("rows.pdf", b"%PDF-1.4\n%%EOF\n", "This file is not a CSV file or an Excel"),
+        ("rows.csv", b"\x00\x01\x02\x03", "This file is not a CSV file or an Excel"),
+        ("rows.csv", b"", "The file is empty"),
+    ],
+)
+def test_files_that_cannot_be_read_as_rows_are_refused(client, world, name, content, message):
+    client.force_login(world["housing_coordinator"])
+    response = post_rows(client, world, name, content)
+    assert response.status_code == 200
+    assert message in text(response)
+    assert ChronologyEntry.objects.count() == 0
+
+
+def test_too_many_rows_are_refused(client, world, monkeypatch):
+    monkeypatch.setattr("cases.services.chronology.MAX_ROWS", 3)
+    client.force_login(world["housing_coordinator"])
+    content = csv_bytes(*[f"2026,Event {n},,," for n in range(4)])
+    response = post_rows(client, world, "rows.csv", content)
+    assert "The file has more than 3 rows" in text(response)
+    assert ChronologyEntry.objects.count() == 0
+
+
+def test_rows_cannot_be_imported_after_the_audit_closes(client, world):
+    world["audit"].status = Audit.Status.CLOSED
+    world["audit"].save()
+    client.force_login(world["housing_coordinator"])
+    response = post_rows(client, world, "rows.csv", csv_bytes("2026,Late,,,"))
+    assert response.status_code == 403
+    assert ChronologyEntry.objects.count() == 0
+
+
+# Single rows --------------------------------------------------------------------------------
+
+
+def entry_url(world, name, entry=None, agency="housing"):
+    args = [world["audit"].pk, world["case"].pk, world[agency].pk]
+    return reverse(name, args=[*args, entry.pk] if entry else args)
+
+
+ROW = {
+    "date": "11/2026",
+    "event": "Eviction notice served",
+    "source_agency": "",
+    "impact": "negative",
+    "action_taken": "",
+}
+
+
+def test_a_row_is_added_on_the_page(client, world):
+    client.force_login(world["housing_coordinator"])
+    response = client.post(entry_url(world, "chronology_entry_add"), ROW)
+    assert response.status_code == 302
+    entry = ChronologyEntry.objects.get()
+    assert (entry.date, entry.date_precision) == (D(2026, 11, 1), "month")
+    assert "November 2026 (approx.)" in plain(client.get(page_url(world)))
+
+
+def test_a_row_with_problems_is_shown_again_with_what_was_typed(client, world):
+    client.force_login(world["housing_coordinator"])
+    response = client.post(
+        entry_url(world, "chronology_entry_add"), {**ROW, "date": "31/02/2026", "impact": "?"}
+    )
+    assert response.status_code == 200
+    page = text(response)
+    assert "There is a problem" in page
+    assert "The date '31/02/2026' is not a real date." in page
+    assert 'value="31/02/2026"' in page
+    assert "Eviction notice served" in page
+    assert ChronologyEntry.objects.count() == 0
+
+
+def test_a_row_is_edited_and_deleted_after_confirmation(client, world):
+    entry = ChronologyEntryFactory(
+        case=world["case"], agency=world["housing"], date=D(2026, 1, 1), date_precision="year"
+    )
+    client.force_login(world["housing_coordinator"])
+    form = text(client.get(entry_url(world, "chronology_entry_edit", entry)))
+    assert 'value="2026"' in form
+    response = client.post(entry_url(world, "chronology_entry_edit", entry), ROW)
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.event, entry.date_precision) == ("Eviction notice served", "month")
+
+    confirm = text(client.get(entry_url(world, "chronology_entry_delete", entry)))
+    assert "Delete this chronology row?" in confirm
+    assert "This can't be undone." in confirm
+    assert ChronologyEntry.objects.count() == 1
+    assert client.post(entry_url(world, "chronology_entry_delete", entry)).status_code == 302
+    assert ChronologyEntry.objects.count() == 0
+
+
+def test_rows_of_another_agency_or_case_are_not_found(client, world):
+    theirs = ChronologyEntryFactory(case=world["case"], agency=world["police"])
+    other_case = ChronologyEntryFactory(
+        case=CaseFactory(audit=world["audit"]), agency=world["housing"]
+    )
+    client.force_login(world["housing_coordinator"])
+    for entry in (theirs, other_case):
+        assert client.get(entry_url(world, "chronology_entry_edit", entry)).status_code == 404
+        assert client.post(entry_url(world, "chronology_entry_delete", entry)).status_code == 404
+    assert ChronologyEntry.objects.count() == 2
+
+
+def test_rows_cannot_be_changed_after_the_audit_closes(client, world):
+    entry = ChronologyEntryFactory(case=world["case"], agency=world["housing"])
+    world["audit"].status = Audit.Status.CLOSED
+    world["audit"].save()
+    client.force_login(world["housing_coordinator"])
+    assert client.post(entry_url(world, "chronology_entry_add"), ROW).status_code == 403
+    assert client.post(entry_url(world, "chronology_entry_edit", entry), ROW).status_code == 403
+    assert client.post(entry_url(world, "chronology_entry_delete", entry)).status_code == 403
+    assert ChronologyEntry.objects.get().event == entry.event
+    page = text(client.get(page_url(world)))
+    assert "Add a row" not in page
+    assert "Edit" not in page.split("<tbody>")[1]
+
+
+def test_the_rows_table_puts_approximate_dates_first_on_their_day(client, world):
+    for event, date, precision in [
+        ("Day", D(2026, 3, 1), "day"),
+        ("Month", D(2026, 3, 1), "month"),
+        ("Earlier", D(2026, 2, 14), "day"),
+    ]:
+        ChronologyEntryFactory(
+            case=world["case"],
+            agency=world["housing"],
+            event=event,
+            date=date,
+            date_precision=precision,
+        )
+    client.force_login(world["housing_coordinator"])
+    page = text(client.get(page_url(world)))
+    assert page.index("Earlier") < page.index("Month") < page.index('<td class="event">Day')
+
+
+# Who may see an agency's chronology ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("person", "status", "can_edit"),
+    [
+        ("chair", 200, True),
+        ("housing_coordinator", 200, True),
+        ("police_coordinator", 404, False),
+        ("qa_member", 404, False),
+        ("viewer", 404, False),
+    ],
+)
+def test_who_sees_an_agencys_chronology_before_the_pack_is_released(
+    client, world, person, status, can_edit
+):
+    client.force_login(world[person])
+    response = client.get(page_url(world))
+    assert response.status_code == status
+    if status == 200:
+        assert ("Upload document" in text(response)) is can_edit
+
+
+def test_members_read_every_agencys_chronology_once_the_pack_is_released(client, world):
+    world["audit"].pack_released_at = timezone.now()
+    world["audit"].save()
+    for person in ("qa_member", "police_coordinator"):
+        client.force_login(world[person])
+        response = client.get(page_url(world))
+        assert response.status_code == 200
+        assert "Upload document" not in text(response)
+
+
+def test_outsiders_and_other_audits_get_not_found(client, world, outsider):
+    client.force_login(outsider)
+    assert client.get(page_url(world)).status_code == 404
+    client.force_login(world["chair"])
+    other = AuditFactory(partnership=world["audit"].partnership)
+    url = reverse("agency_chronology", args=[other.pk, world["case"].pk, world["housing"].pk])
+    assert client.get(url).status_code == 404
+
+
+def test_an_agency_not_taking_part_is_not_found(client, world):
+    from .factories import AgencyFactory
+
+    client.force_login(world["chair"])
+    stranger = AgencyFactory(name="Not taking part")
+    url = reverse("agency_chronology", args=[world["audit"].pk, world["case"].pk, stranger.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_a_row_is_edited_in_place_with_htmx(client, world):
+    entry = ChronologyEntryFactory(case=world["case"], agency=world["housing"], event="Before")
+    client.force_login(world["housing_coordinator"])
+    edit = entry_url(world, "chronology_entry_edit", entry)
+    assert f'hx-get="{edit}"' in client.get(page_url(world)).content.decode()
+
+    form = client.get(edit, headers={"HX-Request": "true"}).content.decode()
+    assert form.lstrip().startswith("<tr")
+    assert f'id="id_entry{entry.pk}_event"' in form
+    assert "Before</textarea>" in form
+
+    bad = client.post(edit, {**ROW, "date": "nope"}, headers={"HX-Request": "true"})
+    assert bad.status_code == 200
+    assert "is not in a form MACA recognises" in text(bad)
+
+    saved = client.post(edit, ROW, headers={"HX-Request": "true"})
+    assert saved.status_code == 200
+    row = plain(saved)
+    assert row.startswith("November 2026 (approx.) Eviction notice served")
+    entry.refresh_from_db()
+    assert entry.event == "Eviction notice served"
+
+
+def test_the_agency_page_runs_the_same_queries_for_many_rows_and_files(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.models import ChronologyFile
+
+    client.force_login(world["housing_coordinator"])
+
+    def add(n):
+        for i in range(n):
+            ChronologyEntryFactory(case=world["case"], agency=world["housing"])
+            ChronologyFile.objects.create(
+                case=world["case"],
+                agency=world["housing"],
+                file="audits/x/chronologies/f.pdf",
+                original_name=f"v{i}.pdf",
+                kind="pdf",
+                size=1,
+                sha256=f"{ChronologyFile.objects.count():064d}",
+                uploaded_by=world["chair"],
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page_url(world)).status_code == 200
+        return len(queries)
+
+    add(3)
+    small = count()
+    add(27)
+    assert count() == small

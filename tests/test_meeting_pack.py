@@ -1,0 +1,180 @@
+"""The meeting pack: who reads it when, its release, and its grade summaries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import AgencySubmission, Audit, AuditEvent, ToolAnswer
+from cases.selectors.pack import pack_context
+from maca.models import Membership
+
+from .conftest import member
+from .factories import (
+    AgencyFactory,
+    AgencySubmissionFactory,
+    CaseFactory,
+    ToolQuestionFactory,
+    ToolSectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+SUBMITTED = AgencySubmission.Status.SUBMITTED
+
+
+@pytest.fixture
+def housing(audit):
+    agency = AgencyFactory(name="Housing Trust")
+    audit.agencies.add(agency)
+    return agency
+
+
+def pack_url(audit):
+    return reverse("meeting_pack", args=[audit.pk])
+
+
+def test_who_reads_the_pack_before_and_after_release(client, audit, chair, housing, outsider):
+    audit.status = Audit.Status.MEETING
+    audit.save()
+    qa = member(audit, Role.QA_MEMBER)
+    coordinator = member(audit, Role.COORDINATOR, agency=housing)
+    client.force_login(chair)
+    assert client.get(pack_url(audit)).status_code == 200
+    for user in (qa, coordinator):
+        client.force_login(user)
+        assert client.get(pack_url(audit)).status_code == 403
+    for user in (member(audit, Role.VIEWER), outsider):
+        client.force_login(user)
+        assert client.get(pack_url(audit)).status_code == 404
+
+    audit.pack_released_at = timezone.now()
+    audit.save()
+    for user in (qa, coordinator):
+        client.force_login(user)
+        response = client.get(pack_url(audit))
+        assert response.status_code == 200
+        assert "Release the meeting pack" not in response.content.decode()
+
+
+def test_the_chair_releases_the_pack_once(client, audit, chair, housing):
+    release = reverse("pack_release", args=[audit.pk])
+    qa = member(audit, Role.QA_MEMBER)
+    client.force_login(qa)
+    assert client.post(release).status_code == 403
+
+    client.force_login(chair)
+    html = client.get(pack_url(audit)).content.decode()
+    assert "Not released" in html and "Release the meeting pack to members" in html
+    confirm = client.get(release)
+    assert confirm.status_code == 200
+    assert "Release the meeting pack to members?" in confirm.content.decode()
+    audit.refresh_from_db()
+    assert audit.pack_released_at is None
+
+    response = client.post(release, follow=True)
+    assert "members can now read it" in response.content.decode()
+    audit.refresh_from_db()
+    released_at = audit.pack_released_at
+    assert released_at is not None
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.PACK_RELEASED)
+    assert event.actor == chair and event.audit == audit
+
+    response = client.post(release, follow=True)
+    assert "already been released" in response.content.decode()
+    audit.refresh_from_db()
+    assert audit.pack_released_at == released_at
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.PACK_RELEASED).count() == 1
+    client.force_login(qa)
+    assert client.get(pack_url(audit)).status_code == 200
+
+
+@pytest.fixture
+def graded(audit, housing):
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    assessment = ToolSectionFactory(audit=audit, title="Assessment", order=0)
+    voice = ToolSectionFactory(audit=audit, title="Voice of the child", order=1)
+    q1 = ToolQuestionFactory(section=assessment, text="Timely?")
+    q2 = ToolQuestionFactory(section=assessment, text="Thorough?")
+    q3 = ToolQuestionFactory(section=voice, text="Seen alone?")
+    case1 = CaseFactory(audit=audit, label="Case 1", order=0)
+    case2 = CaseFactory(audit=audit, label="Case 2", order=1)
+
+    def answer(case, agency, status, grades):
+        submission = AgencySubmissionFactory(case=case, agency=agency, status=status)
+        for question, grade in zip((q1, q2, q3), grades, strict=False):
+            ToolAnswer.objects.create(submission=submission, question=question, grade=grade)
+
+    answer(case1, housing, SUBMITTED, ["good", "good", "inadequate"])
+    answer(case1, police, SUBMITTED, ["good", "requires_improvement", "good"])
+    answer(case2, housing, AgencySubmission.Status.DRAFT, ["outstanding"])  # not counted
+    answer(case2, police, SUBMITTED, ["not_applicable", "outstanding", "good"])
+    return {"case1": case1, "case2": case2, "housing": housing, "police": police}
+
+
+def test_grade_summary_counts(audit, graded):
+    context = pack_context(audit)
+    overall = {section.title: counts for section, counts in context["overall_rows"]}
+    # Outstanding, Good, Requires improvement, Inadequate, Not applicable
+    assert overall == {"Assessment": [1, 3, 1, 0, 1], "Voice of the child": [0, 2, 0, 1, 0]}
+    assert context["overall_totals"] == [1, 5, 1, 1, 1]
+    case1 = context["case_rows"][0]
+    assessment = case1["summary"][0][1]  # Housing, Police
+    assert [cell.grades for cell in assessment] == [
+        [("Good", "text-bg-primary", 2)],
+        [("Good", "text-bg-primary", 1), ("Requires improvement", "text-bg-warning", 1)],
+    ]
+    case2 = context["case_rows"][1]
+    assert case2["summary"][0][1][0].grades == []  # the draft is left out
+    assert case2["submitted"] == 1
+
+
+def test_the_pack_page(client, audit, chair, graded):
+    client.force_login(chair)
+    html = client.get(pack_url(audit)).content.decode()
+    assert (
+        '<th scope="row">Assessment</th><td>1</td><td>3</td><td>1</td><td>0</td><td>1</td>' in html
+    )
+    assert "Good ×2" in html
+    assert "Requires improvement" in html
+    for case in ("case1", "case2"):
+        for agency in ("housing", "police"):
+            url = reverse("tool_answer", args=[audit.pk, graded[case].pk, graded[agency].pk])
+            assert url in html
+    assert "1 of 2 submitted" in html
+
+
+def test_an_empty_pack_says_so(client, audit, chair):
+    client.force_login(chair)
+    assert "No cases have been selected" in client.get(pack_url(audit)).content.decode()
+
+
+def _fill(audit, cases, agencies, sections):
+    new_agencies = [AgencyFactory() for _ in range(agencies)]
+    audit.agencies.add(*new_agencies)
+    questions = [
+        ToolQuestionFactory(section=ToolSectionFactory(audit=audit)) for _ in range(sections)
+    ]
+    for _ in range(cases):
+        case = CaseFactory(audit=audit)
+        for agency in audit.agencies.all():
+            submission = AgencySubmissionFactory(case=case, agency=agency, status=SUBMITTED)
+            for question in questions:
+                ToolAnswer.objects.create(submission=submission, question=question, grade="good")
+
+
+def _queries(client, audit):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(pack_url(audit)).status_code == 200
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow(client, audit, chair):
+    client.force_login(chair)
+    _fill(audit, 1, 1, 1)
+    small = _queries(client, audit)
+    _fill(audit, 5, 3, 4)
+    assert audit.cases.count() == 6 and audit.agencies.count() == 4
+    assert _queries(client, audit) == small

@@ -1,0 +1,206 @@
+"""The completeness matrix and the chair's reminder button."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import AgencySubmission, Audit, AuditEvent, ChronologyFile
+from cases.selectors.progress import progress_matrix
+from maca.models import Membership
+
+from .conftest import member
+from .factories import AgencyFactory, AgencySubmissionFactory, CaseFactory, ChronologyEntryFactory
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+def chronology_file(case, agency):
+    return ChronologyFile.objects.create(
+        case=case,
+        agency=agency,
+        file=f"audits/{case.audit_id}/chronologies/{case.pk}-{agency.pk}.pdf",
+        original_name="chronology.pdf",
+        kind=ChronologyFile.Kind.PDF,
+        size=10,
+        sha256=f"{case.pk:032d}{agency.pk:032d}",
+    )
+
+
+@pytest.fixture
+def setup(audit):
+    """Case 1: Housing complete, Police chronology entries and a draft; Case 2: nothing."""
+    audit.status = Audit.Status.SUBMISSIONS
+    audit.submission_deadline = timezone.localdate() + datetime.timedelta(days=3)
+    audit.save()
+    housing, police = AgencyFactory(name="Housing Trust"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    case1 = CaseFactory(audit=audit, label="Case 1", order=0)
+    case2 = CaseFactory(audit=audit, label="Case 2", order=1)
+    chronology_file(case1, housing)
+    AgencySubmissionFactory(case=case1, agency=housing, status=AgencySubmission.Status.SUBMITTED)
+    ChronologyEntryFactory(case=case1, agency=police)
+    AgencySubmissionFactory(case=case1, agency=police)
+    return {"housing": housing, "police": police, "case1": case1, "case2": case2}
+
+
+def test_the_matrix_states(audit, setup):
+    matrix = progress_matrix(audit)
+    cells = {(c.case.label, c.agency.name): c for c in matrix.cells}
+    complete = cells["Case 1", "Housing Trust"]
+    assert complete.chronology and complete.tool_label == "Submitted" and complete.complete
+    draft = cells["Case 1", "Police"]
+    assert draft.chronology and draft.tool_label == "Draft" and not draft.complete
+    nothing = cells["Case 2", "Police"]
+    assert not nothing.chronology and nothing.tool_label == "Not started"
+    assert nothing.missing == ["chronology not uploaded", "audit tool not started"]
+    assert (matrix.overall.complete, matrix.overall.total, matrix.overall.percent) == (1, 4, 25)
+    assert [c.tally.percent for c in matrix.columns] == [50, 0]
+    assert not any(cell.overdue for cell in matrix.cells)
+
+
+def test_the_page_says_each_state_in_words(client, audit, chair, setup):
+    client.force_login(chair)
+    response = client.get(reverse("progress", args=[audit.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for words in [
+        "Chronology: uploaded",
+        "Chronology: none",
+        "Audit tool: submitted",
+        "Audit tool: draft",
+        "Audit tool: not started",
+        "Complete",
+        "25% complete (1 of 4)",
+        "50% complete (1 of 2)",
+        'role="progressbar"',
+        'aria-valuenow="25"',
+    ]:
+        assert words in html, words
+    assert "Overdue" not in html
+    case2, police = setup["case2"], setup["police"]
+    assert reverse("tool_answer", args=[audit.pk, case2.pk, police.pk]) in html
+
+
+def test_overdue_after_the_deadline(client, audit, chair, setup):
+    audit.submission_deadline = timezone.localdate() - datetime.timedelta(days=1)
+    audit.save()
+    client.force_login(chair)
+    html = client.get(reverse("progress", args=[audit.pk])).content.decode()
+    assert html.count(">Overdue<") == 3
+    assert "Deadline passed" in html
+
+
+def test_who_sees_the_matrix(client, audit, chair, setup, outsider):
+    url = reverse("progress", args=[audit.pk])
+    housing, police, case1 = setup["housing"], setup["police"], setup["case1"]
+
+    client.force_login(member(audit, Role.COORDINATOR, agency=housing))
+    html = client.get(url).content.decode()
+    assert "Housing Trust" in html
+    assert "Police" not in html
+    assert "50% complete (1 of 2)" in html
+    assert reverse("tool_answer", args=[audit.pk, case1.pk, housing.pk]) in html
+
+    client.force_login(member(audit, Role.QA_MEMBER))
+    html = client.get(url).content.decode()
+    assert "Housing Trust" in html and "Police" in html
+    # The QA member sees what is in, but not (before the pack is released) the work itself.
+    assert reverse("tool_answer", args=[audit.pk, case1.pk, police.pk]) not in html
+    assert "Email reminders" not in html
+
+    client.force_login(chair)
+    assert "Email reminders" in client.get(url).content.decode()
+    for user in (member(audit, Role.VIEWER), outsider):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+
+
+def test_empty_states(client, audit, chair):
+    client.force_login(chair)
+    html = client.get(reverse("progress", args=[audit.pk])).content.decode()
+    assert "No cases have been selected for this audit yet." in html
+    CaseFactory(audit=audit)
+    html = client.get(reverse("progress", args=[audit.pk])).content.decode()
+    assert "No agencies are taking part in this audit yet." in html
+
+
+def _grid(audit, cases, agencies):
+    audit.agencies.add(*[AgencyFactory() for _ in range(agencies)])
+    for _ in range(cases):
+        case = CaseFactory(audit=audit)
+        for agency in audit.agencies.all():
+            ChronologyEntryFactory(case=case, agency=agency)
+            AgencySubmissionFactory(case=case, agency=agency)
+
+
+def _queries(client, audit):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("progress", args=[audit.pk])).status_code == 200
+    return len(queries)
+
+
+def test_the_number_of_queries_does_not_grow(client, audit, chair):
+    client.force_login(chair)
+    _grid(audit, 2, 2)
+    small = _queries(client, audit)
+    _grid(audit, 8, 3)  # 10 cases × 5 agencies
+    assert audit.cases.count() == 10 and audit.agencies.count() == 5
+    assert _queries(client, audit) == small
+
+
+# Reminders from the page ---------------------------------------------------------------------
+
+
+def test_remind_emails_only_coordinators_with_something_missing(
+    client, audit, chair, setup, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://maca.example.org"
+    housing, police = setup["housing"], setup["police"]
+    # Housing is complete once Case 2 is in too.
+    chronology_file(setup["case2"], housing)
+    AgencySubmissionFactory(
+        case=setup["case2"], agency=housing, status=AgencySubmission.Status.SUBMITTED
+    )
+    member(audit, Role.COORDINATOR, agency=housing, email="housing@example.org")
+    member(audit, Role.COORDINATOR, agency=police, email="police@example.org")
+    member(audit, Role.QA_MEMBER, email="qa@example.org")
+
+    client.force_login(chair)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("progress_remind", args=[audit.pk]), follow=True)
+    assert "Reminders sent to 1 co-ordinator." in response.content.decode()
+    assert [mail.to for mail in mailoutbox] == [["police@example.org"]]
+    body = mailoutbox[0].body
+    assert "Police" in body
+    assert "Case 1: audit tool draft" in body
+    assert "Case 2: chronology not uploaded, audit tool not started" in body
+    assert f"{audit.submission_deadline:%-d %B %Y}" in body
+    assert f"https://maca.example.org/audits/{audit.pk}/progress/" in body
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.REMINDER)
+    assert event.actor == chair and event.detail["recipients"] == 1
+
+
+def test_remind_when_nothing_is_missing(
+    client, audit, chair, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(chair)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("progress_remind", args=[audit.pk]), follow=True)
+    assert "Nothing is missing" in response.content.decode()
+    assert mailoutbox == []
+    assert not AuditEvent.objects.exists()
+
+
+def test_only_the_chair_sends_reminders(client, audit, setup, outsider, mailoutbox):
+    url = reverse("progress_remind", args=[audit.pk])
+    for role, agency in [(Role.QA_MEMBER, None), (Role.COORDINATOR, setup["police"])]:
+        client.force_login(member(audit, role, agency=agency))
+        assert client.post(url).status_code == 403
+    client.force_login(outsider)
+    assert client.post(url).status_code == 404
+    assert mailoutbox == []

@@ -1,0 +1,267 @@
+"""Choosing the cross-section: the spread summary, random draws and confirming the selection."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import Audit, AuditEvent, Case, Nomination, SelectionDraw
+from cases.selectors.nominations import pool, spread_summary
+from cases.services.nominations import NOT_SELECTED_REASON, draw_from, selection_draw
+from maca.models import Membership
+
+from .conftest import member
+from .factories import AgencyFactory, NominationFactory
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def open_audit(audit):
+    audit.status = Audit.Status.NOMINATING
+    audit.target_case_count = 3
+    audit.save()
+    return audit
+
+
+@pytest.fixture
+def housing(open_audit):
+    agency = AgencyFactory(name="Housing Trust")
+    open_audit.agencies.add(agency)
+    return agency
+
+
+@pytest.fixture
+def people(open_audit, housing):
+    return {
+        "chair": member(open_audit, Role.CHAIR),
+        "qa_member": member(open_audit, Role.QA_MEMBER),
+        "coordinator": member(open_audit, Role.COORDINATOR, agency=housing),
+        "viewer": member(open_audit, Role.VIEWER),
+    }
+
+
+@pytest.fixture
+def nominations(open_audit, housing):
+    made = []
+    for number, (age, gender) in enumerate(
+        [("5_9", "boy"), ("16_17", "girl"), ("1_4", "girl"), ("10_15", "boy"), ("5_9", "girl")],
+        start=1,
+    ):
+        nomination = NominationFactory(
+            audit=open_audit,
+            label=f"Case {number}",
+            age_band=age,
+            gender=gender,
+            tags=["eviction"] if number == 2 else [],
+        )
+        if number % 2:
+            nomination.agencies.add(housing)
+        made.append(nomination)
+    return made
+
+
+def texts(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.mark.parametrize("url_name", ["selection", "selection_confirm"])
+def test_selection_pages_are_for_the_chair(client, open_audit, people, outsider, url_name):
+    url = reverse(url_name, args=[open_audit.pk])
+    expected = {"qa_member": 403, "coordinator": 403, "viewer": 404}
+    for role, status in expected.items():
+        client.force_login(people[role])
+        assert client.get(url).status_code == status, role
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    client.force_login(people["chair"])
+    assert client.get(reverse("selection", args=[open_audit.pk])).status_code == 200
+
+
+def test_draw_and_confirm_are_for_the_chair(client, open_audit, people, nominations):
+    for name in ("selection_draw", "selection_confirm"):
+        url = reverse(name, args=[open_audit.pk])
+        client.force_login(people["qa_member"])
+        assert client.post(url, {"pick": [nominations[0].pk]}).status_code == 403
+    assert not SelectionDraw.objects.exists()
+    assert not Case.objects.exists()
+
+
+def test_the_page_shows_the_target_and_the_spread_with_gaps_in_words(
+    client, open_audit, people, nominations
+):
+    client.force_login(people["chair"])
+    url = reverse("selection", args=[open_audit.pk])
+    picks = [nominations[0].pk, nominations[2].pk]  # a 5-9 boy and a 1-4 girl
+    page = client.get(url, {"update": "1", "pick": picks}).content.decode()
+    assert "Target:</strong> 3 cases" in page
+    assert "Proposed:</strong> 2 of 5" in page
+    assert "No 16–17 year olds selected" in page
+    assert "No 10–15 year olds selected" in page
+    assert "No cases tagged “eviction” selected" in page
+    assert "No girls selected" not in page
+    for pk in picks:
+        assert f'value="{pk}" id="pick-{pk}" checked' in page
+
+
+def test_spread_summary_counts_each_value(open_audit, nominations, housing):
+    summary = {group["key"]: group for group in spread_summary(pool(open_audit), [])}
+    ages = {
+        row["label"]: (row["nominated"], row["proposed"]) for row in summary["age_band"]["rows"]
+    }
+    assert ages["5–9"] == (2, 0)
+    assert summary["agencies"]["rows"][0]["nominated"] == 3
+    assert "No cases involving Housing Trust selected" in summary["agencies"]["gaps"]
+    chosen = [n.pk for n in nominations]
+    everything = spread_summary(pool(open_audit), chosen)
+    assert all(not group["gaps"] for group in everything)
+
+
+def test_a_draw_is_recorded_and_becomes_the_proposal(client, open_audit, people, nominations):
+    client.force_login(people["chair"])
+    response = client.post(reverse("selection_draw", args=[open_audit.pk]))
+    assert response.status_code == 302
+    draw = SelectionDraw.objects.get()
+    assert draw.drawn_by == people["chair"]
+    assert draw.created_at is not None
+    assert len(draw.seed) == 16
+    assert draw.nominations.count() == 3
+    event = AuditEvent.objects.get(audit=open_audit, kind=AuditEvent.Kind.DRAW)
+    assert event.detail["seed"] == draw.seed
+    assert sorted(event.detail["labels"]) == sorted(n.label for n in draw.nominations.all())
+
+    page = client.get(reverse("selection", args=[open_audit.pk])).content.decode()
+    assert draw.seed in page
+    assert str(people["chair"]) in page
+    for nomination in draw.nominations.all():
+        assert f'value="{nomination.pk}" id="pick-{nomination.pk}" checked' in page
+
+    client.post(reverse("selection_draw", args=[open_audit.pk]))  # a redraw
+    assert SelectionDraw.objects.count() == 2
+    assert "Replaced" in client.get(reverse("selection", args=[open_audit.pk])).content.decode()
+
+
+def test_the_same_seed_reproduces_the_same_draw(open_audit, people, nominations):
+    ids = [n.pk for n in nominations]
+    assert draw_from(ids, 3, "0123abcd0123abcd") == draw_from(ids, 3, "0123abcd0123abcd")
+    assert len({tuple(draw_from(ids, 3, f"seed{n}")) for n in range(20)}) > 1
+    first = selection_draw(audit=open_audit, user=people["chair"], seed="feedfacefeedface")
+    again = selection_draw(audit=open_audit, user=people["chair"], seed="feedfacefeedface")
+    assert {n.pk for n in first.nominations.all()} == {n.pk for n in again.nominations.all()}
+
+
+def test_drawing_with_no_nominations_is_refused_with_a_message(client, open_audit, people):
+    client.force_login(people["chair"])
+    response = client.post(reverse("selection_draw", args=[open_audit.pk]))
+    assert response.status_code == 302
+    assert any("no nominations" in text for text in texts(response))
+    assert not SelectionDraw.objects.exists()
+
+
+def test_confirming_asks_first_then_creates_the_cases(
+    client, open_audit, people, nominations, housing
+):
+    client.force_login(people["chair"])
+    draw = selection_draw(audit=open_audit, user=people["chair"], seed="abcdefabcdefabcd")
+    chosen = sorted(n.pk for n in draw.nominations.all())
+    url = reverse("selection_confirm", args=[open_audit.pk])
+
+    page = client.get(url, {"pick": chosen}).content.decode()
+    assert "When you confirm" in page
+    assert "Confirm the selection of 3 cases" in page
+    assert not Case.objects.exists()
+
+    response = client.post(url, {"pick": chosen})
+    assert response.status_code == 302
+    open_audit.refresh_from_db()
+    assert open_audit.status == Audit.Status.SELECTED
+    cases = list(open_audit.cases.all())
+    by_order = [n for n in nominations if n.pk in chosen]
+    assert [c.label for c in cases] == [n.label for n in by_order]
+    for case, nomination in zip(cases, by_order, strict=True):
+        nomination.refresh_from_db()
+        assert nomination.status == Nomination.Status.SELECTED
+        assert nomination.case == case
+        assert set(case.agencies.all()) == set(nomination.agencies.all())
+    for nomination in nominations:
+        if nomination.pk not in chosen:
+            nomination.refresh_from_db()
+            assert nomination.status == Nomination.Status.DECLINED
+            assert nomination.decline_reason == NOT_SELECTED_REASON
+    draw.refresh_from_db()
+    assert draw.confirmed
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.SELECTION, audit=open_audit).exists()
+    move = AuditEvent.objects.get(kind=AuditEvent.Kind.STATUS, audit=open_audit)
+    assert move.detail == {"from": "nominating", "to": "selected"}
+
+    # Afterwards the selection is over: no second confirmation, no nominations.
+    assert client.post(url, {"pick": chosen}).status_code == 302
+    assert Case.objects.count() == 3
+
+
+def test_a_hand_picked_selection_keeps_declined_reasons_and_skips_the_draw(
+    client, open_audit, people, nominations
+):
+    nominations[4].status = Nomination.Status.DECLINED
+    nominations[4].decline_reason = "Same family as Case 1"
+    nominations[4].save()
+    selection_draw(audit=open_audit, user=people["chair"], seed="1111111111111111")
+    client.force_login(people["chair"])
+    url = reverse("selection_confirm", args=[open_audit.pk])
+    client.post(url, {"pick": [nominations[1].pk]})
+    nominations[4].refresh_from_db()
+    assert nominations[4].decline_reason == "Same family as Case 1"
+    assert not SelectionDraw.objects.get().confirmed
+    assert list(Case.objects.values_list("label", flat=True)) == ["Case 2"]
+
+
+def test_an_empty_or_foreign_selection_is_refused(client, open_audit, people, nominations):
+    foreign = NominationFactory()
+    client.force_login(people["chair"])
+    url = reverse("selection_confirm", args=[open_audit.pk])
+    for data in ({}, {"pick": ["nonsense"]}, {"pick": [foreign.pk]}):
+        response = client.post(url, data)
+        assert response.status_code == 302
+        assert any("Tick at least one nomination" in text for text in texts(response))
+    open_audit.refresh_from_db()
+    assert open_audit.status == Audit.Status.NOMINATING
+    assert not Case.objects.exists()
+
+
+def test_selection_outside_the_nominating_stage_says_why(client, open_audit, people):
+    open_audit.status = Audit.Status.SUBMISSIONS
+    open_audit.save()
+    client.force_login(people["chair"])
+    for name in ("selection", "selection_confirm"):
+        response = client.get(reverse(name, args=[open_audit.pk]))
+        assert response.status_code == 302
+        assert any("Cases are selected while" in text for text in texts(response))
+    response = client.post(reverse("selection_draw", args=[open_audit.pk]))
+    assert response.status_code == 302
+    assert not SelectionDraw.objects.exists()
+
+
+def test_selection_page_runs_a_constant_number_of_queries(client, open_audit, people, housing):
+    client.force_login(people["chair"])
+    url = reverse("selection", args=[open_audit.pk])
+
+    def add(count):
+        for _ in range(count):
+            nomination = NominationFactory(audit=open_audit, tags=["neglect"], age_band="5_9")
+            nomination.agencies.add(housing)
+        selection_draw(audit=open_audit, user=people["chair"])
+
+    add(1)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    add(9)
+    with CaptureQueriesContext(connection) as ten:
+        assert client.get(url).status_code == 200
+    assert len(one) == len(ten)

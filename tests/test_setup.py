@@ -1,0 +1,358 @@
+"""Setting an audit up: creating and editing it, its members and their invitations."""
+
+import re
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import Audit, Theme, ToolQuestion
+from maca.models import Agency, Membership, User
+
+from .conftest import member
+from .factories import PASSWORD, AgencyFactory, ThemeFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+@pytest.fixture
+def housing(audit):
+    agency = AgencyFactory(name="Housing Trust")
+    audit.agencies.add(agency)
+    return agency
+
+
+@pytest.fixture
+def people(audit, housing):
+    """One user per role, keyed by role name, plus the outsider."""
+    return {
+        "chair": member(audit, Role.CHAIR),
+        "qa_member": member(audit, Role.QA_MEMBER),
+        "coordinator": member(audit, Role.COORDINATOR, agency=housing),
+        "viewer": member(audit, Role.VIEWER),
+    }
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def texts(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def audit_data(**overrides):
+    data = {
+        "theme": "",
+        "new_theme_name": "Exploitation",
+        "new_theme_description": "Children at risk outside the home.",
+        "title": "Multi Agency Case Audit",
+        "new_agencies": "",
+        "new_agency_sector": "other",
+        "submission_deadline": "2026-11-02",
+        "meeting_date": "2026-11-23",
+        "protective_marking": "OFFICIAL-SENSITIVE",
+        "target_case_count": "6",
+    }
+    data.update(overrides)
+    return data
+
+
+# Creating an audit ---------------------------------------------------------------------------
+
+
+def test_only_chairs_may_start_an_audit(client, audit, people, outsider):
+    url = reverse("audit_create")
+    for role in ("qa_member", "coordinator", "viewer"):
+        client.force_login(people[role])
+        assert client.get(url).status_code == 404, role
+    client.force_login(people["chair"])
+    assert client.get(url).status_code == 200
+    client.force_login(outsider)  # a chair of another partnership, for their own
+    assert client.get(url).status_code == 200
+
+
+def test_creating_an_audit_makes_a_draft_with_the_default_tool(client, audit, chair):
+    police = AgencyFactory(name="City Police")
+    client.force_login(chair)
+    page = client.get(reverse("audit_create")).content.decode()
+    assert 'value="Multi Agency Case Audit"' in page
+    assert 'value="OFFICIAL-SENSITIVE"' in page
+    assert 'type="hidden" name="partnership"' in page  # they chair one partnership only
+
+    response = client.post(
+        reverse("audit_create"),
+        audit_data(
+            partnership=audit.partnership.pk,
+            agencies=[police.pk],
+            new_agencies="Northtown Academy, Education\nFamily Support Service",
+            new_agency_sector="voluntary",
+        ),
+    )
+    created = Audit.objects.exclude(pk=audit.pk).get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("audit_detail", args=[created.pk])
+    assert created.status == Audit.Status.DRAFT
+    assert created.partnership == audit.partnership
+    assert created.theme.name == "Exploitation"
+    assert created.theme.description == "Children at risk outside the home."
+    assert str(created.meeting_date) == "2026-11-23"
+    assert ToolQuestion.objects.filter(section__audit=created).exists()
+    assert {a.name for a in created.agencies.all()} == {
+        "City Police",
+        "Northtown Academy",
+        "Family Support Service",
+    }
+    assert Agency.objects.get(name="Northtown Academy").sector == "education"
+    assert Agency.objects.get(name="Family Support Service").sector == "voluntary"
+
+
+def test_an_existing_theme_can_be_chosen_but_not_retyped(client, audit, chair):
+    client.force_login(chair)
+    data = audit_data(partnership=audit.partnership.pk, new_theme_name="neglect AND housing")
+    response = client.post(reverse("audit_create"), data)
+    assert response.status_code == 200
+    assert "already has a theme called" in response.content.decode()
+    assert 'value="neglect AND housing"' in response.content.decode()  # nothing typed is lost
+
+    data = audit_data(partnership=audit.partnership.pk, theme=audit.theme.pk, new_theme_name="")
+    response = client.post(reverse("audit_create"), data)
+    assert response.status_code == 302
+    assert Audit.objects.filter(theme=audit.theme).count() == 2
+
+
+def test_a_chair_cannot_use_another_partnerships_theme_or_partnership(client, audit, chair):
+    other_theme = ThemeFactory(name="Elsewhere")
+    client.force_login(chair)
+    response = client.post(
+        reverse("audit_create"),
+        audit_data(partnership=other_theme.partnership.pk, theme=other_theme.pk, new_theme_name=""),
+    )
+    assert response.status_code == 200
+    assert Audit.objects.count() == 1
+
+
+def test_creating_needs_a_theme_and_a_sensible_meeting_date(client, audit, chair):
+    client.force_login(chair)
+    response = client.post(
+        reverse("audit_create"),
+        audit_data(
+            partnership=audit.partnership.pk,
+            new_theme_name="",
+            meeting_date="2026-10-01",
+            target_case_count="abc",
+        ),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Choose a theme" in page
+    assert "The meeting must be on or after the submission deadline." in page
+    assert Audit.objects.count() == 1
+
+
+def test_editing_the_audit_is_for_the_chair(client, audit, people, outsider):
+    url = reverse("audit_edit", args=[audit.pk])
+    expected = {"chair": 200, "qa_member": 403, "coordinator": 403, "viewer": 404}
+    for role, status in expected.items():
+        client.force_login(people[role])
+        assert client.get(url).status_code == status, role
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+def test_editing_saves_details_and_agencies(client, audit, people, housing):
+    client.force_login(people["chair"])
+    page = client.get(reverse("audit_edit", args=[audit.pk])).content.decode()
+    assert "Neglect and housing" in page
+    response = client.post(
+        reverse("audit_edit", args=[audit.pk]),
+        audit_data(
+            theme=audit.theme.pk,
+            new_theme_name="",
+            title="Spring audit",
+            new_agencies="Youth Offending Service, youth justice",
+            target_case_count="4",
+        ),
+    )
+    assert response.status_code == 302
+    audit.refresh_from_db()
+    assert audit.title == "Spring audit"
+    assert audit.target_case_count == 4
+    assert [a.name for a in audit.agencies.all()] == ["Youth Offending Service"]
+    assert Theme.objects.filter(partnership=audit.partnership).count() == 1
+
+
+# Members -------------------------------------------------------------------------------------
+
+
+def test_members_page_is_for_the_chair(client, audit, people, outsider):
+    url = reverse("audit_members", args=[audit.pk])
+    expected = {"chair": 200, "qa_member": 403, "coordinator": 403, "viewer": 404}
+    for role, status in expected.items():
+        client.force_login(people[role])
+        assert client.get(url).status_code == status, role
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+def test_members_page_lists_the_audits_people(client, audit, people, housing):
+    other_agency = AgencyFactory(name="Not Taking Part")
+    member(audit, Role.COORDINATOR, agency=other_agency, first_name="Absent", last_name="Person")
+    client.force_login(people["chair"])
+    page = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
+    for role in ("Chair", "QA member", "Agency co-ordinator", "Viewer"):
+        assert role in page
+    assert "Housing Trust" in page
+    assert people["qa_member"].email in page
+    assert "Absent" not in page
+
+
+def test_adding_a_new_person_creates_an_account_and_invites_them(
+    client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://maca.example.org"
+    client.force_login(chair)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("audit_members", args=[audit.pk]),
+            {"email": "New.Person@Example.org", "name": "Nia Person", "role": Role.QA_MEMBER},
+        )
+    assert response.status_code == 302
+    user = User.objects.get(email="new.person@example.org")
+    assert user.username == "new.person@example.org"
+    assert user.get_full_name() == "Nia Person"
+    assert not user.has_usable_password()
+    assert Membership.objects.filter(user=user, role=Role.QA_MEMBER).count() == 1
+    assert any("invitation" in text for text in texts(response))
+
+    assert len(mailoutbox) == 1
+    email = mailoutbox[0]
+    assert email.to == ["new.person@example.org"]
+    link = re.search(r"https://maca\.example\.org(/password/set/\S+/)", email.body).group(1)
+
+    client.logout()
+    page = client.get(link, follow=True)
+    assert page.status_code == 200
+    assert "Set your password" in page.content.decode()
+    set_url = page.redirect_chain[-1][0] if page.redirect_chain else link
+    done = client.post(
+        set_url, {"new_password1": "a-long-new-pass-4521", "new_password2": "a-long-new-pass-4521"}
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a-long-new-pass-4521")
+    assert client.login(username="new.person@example.org", password="a-long-new-pass-4521")
+
+
+def test_adding_an_existing_person_does_not_duplicate_them(
+    client, audit, chair, mailoutbox, django_capture_on_commit_callbacks
+):
+    existing = UserFactory(email="known@example.org")
+    client.force_login(chair)
+    url = reverse("audit_members", args=[audit.pk])
+    data = {"email": "KNOWN@example.org", "name": "", "role": Role.QA_MEMBER}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, data)
+        again = client.post(url, data)
+    assert User.objects.filter(email__iexact="known@example.org").count() == 1
+    assert Membership.objects.filter(user=existing, role=Role.QA_MEMBER).count() == 1
+    assert any("already holds the role" in text for text in texts(again))
+    assert mailoutbox == []  # they have a password already
+
+
+def test_a_coordinator_needs_an_agency_taking_part(client, audit, chair, housing):
+    other = AgencyFactory(name="Elsewhere Agency")
+    client.force_login(chair)
+    url = reverse("audit_members", args=[audit.pk])
+    data = {"email": "coord@example.org", "name": "Co Ord", "role": Role.COORDINATOR}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Choose the agency this co-ordinator speaks for" in response.content.decode()
+    assert 'value="coord@example.org"' in response.content.decode()
+    response = client.post(url, {**data, "agency": other.pk})
+    assert response.status_code == 200
+    assert not User.objects.filter(email="coord@example.org").exists()
+    response = client.post(url, {**data, "agency": housing.pk})
+    assert response.status_code == 302
+    assert Membership.objects.get(user__email="coord@example.org").agency == housing
+
+
+def test_removing_a_member_asks_first_then_removes(client, audit, people):
+    qa = Membership.objects.get(user=people["qa_member"])
+    url = reverse("audit_member_remove", args=[audit.pk, qa.pk])
+    client.force_login(people["qa_member"])
+    assert client.post(url).status_code == 403
+    client.force_login(people["chair"])
+    page = client.get(url).content.decode()
+    assert "every audit of the partnership" in page
+    assert Membership.objects.filter(pk=qa.pk).exists()
+    assert client.post(url).status_code == 302
+    assert not Membership.objects.filter(pk=qa.pk).exists()
+
+
+def test_a_chair_cannot_remove_their_own_chair_role(client, audit, people):
+    mine = Membership.objects.get(user=people["chair"])
+    client.force_login(people["chair"])
+    url = reverse("audit_member_remove", args=[audit.pk, mine.pk])
+    assert "You cannot remove your own chair role" in client.get(url).content.decode()
+    response = client.post(url)
+    assert any("You cannot remove your own chair role" in text for text in texts(response))
+    assert Membership.objects.filter(pk=mine.pk).exists()
+
+
+def test_memberships_of_other_partnerships_cannot_be_removed(client, audit, chair, outsider):
+    theirs = Membership.objects.get(user=outsider)
+    client.force_login(chair)
+    url = reverse("audit_member_remove", args=[audit.pk, theirs.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert Membership.objects.filter(pk=theirs.pk).exists()
+
+
+# Signing in and passwords --------------------------------------------------------------------
+
+
+def test_login_page_links_to_forgotten_password(client):
+    page = client.get(reverse("login")).content.decode()
+    assert reverse("password_reset") in page
+    assert "Forgotten your password?" in page
+
+
+def test_password_reset_does_not_reveal_whether_an_account_exists(client, mailoutbox):
+    UserFactory(email="real@example.org")
+    known = client.post(reverse("password_reset"), {"email": "real@example.org"}, follow=True)
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
+    assert known.status_code == unknown.status_code == 200
+    assert known.content == unknown.content
+    assert "Check your email" in known.content.decode()
+    assert len(mailoutbox) == 1
+    assert "/password/set/" in mailoutbox[0].body
+    assert mailoutbox[0].subject == "Set a new password for MACA"
+
+
+def test_a_used_or_broken_set_password_link_says_so(client):
+    page = client.get("/password/set/MQ/not-a-token/").content.decode()
+    assert "This link no longer works" in page
+
+
+def test_signing_in_still_works(client):
+    UserFactory(username="someone")
+    assert client.login(username="someone", password=PASSWORD)
+
+
+def test_members_page_runs_a_constant_number_of_queries(client, audit, people, housing):
+    client.force_login(people["chair"])
+    url = reverse("audit_members", args=[audit.pk])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(9):
+        member(audit, Role.QA_MEMBER)
+        member(audit, Role.COORDINATOR, agency=housing)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(few) == len(many)

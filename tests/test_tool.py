@@ -1,0 +1,387 @@
+"""The audit tool: the chair's questions, and each agency's answers for each case."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import AgencySubmission, Audit, AuditEvent, ToolAnswer, ToolQuestion, ToolSection
+from maca.models import Membership
+
+from .conftest import member
+from .factories import (
+    AgencyFactory,
+    AgencySubmissionFactory,
+    AuditFactory,
+    CaseFactory,
+    ToolQuestionFactory,
+    ToolSectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+@pytest.fixture
+def housing(audit):
+    agency = AgencyFactory(name="Housing Trust")
+    audit.agencies.add(agency)
+    return agency
+
+
+@pytest.fixture
+def police(audit):
+    agency = AgencyFactory(name="Police")
+    audit.agencies.add(agency)
+    return agency
+
+
+@pytest.fixture
+def case(audit):
+    audit.status = Audit.Status.SUBMISSIONS
+    audit.save()
+    return CaseFactory(audit=audit, label="Case 1")
+
+
+@pytest.fixture
+def questions(audit):
+    assessment = ToolSectionFactory(audit=audit, title="Assessment", order=0)
+    voice = ToolSectionFactory(audit=audit, title="Voice of the child", order=1)
+    return [
+        ToolQuestionFactory(
+            section=assessment,
+            text="Was the assessment timely?",
+            guidance="Think about the dates of referral and assessment.",
+        ),
+        ToolQuestionFactory(section=voice, text="Was the child seen alone?"),
+    ]
+
+
+@pytest.fixture
+def coordinator(audit, housing):
+    return member(audit, Role.COORDINATOR, agency=housing, first_name="Hana", last_name="Ali")
+
+
+def tool_url(audit, case, agency):
+    return reverse("tool_answer", args=[audit.pk, case.pk, agency.pk])
+
+
+def answers(questions, *grades, texts=None, action="save"):
+    data = {"action": action}
+    for index, question in enumerate(questions):
+        data[f"q{question.pk}_text"] = (texts or {}).get(index, f"Answer {index}")
+        data[f"q{question.pk}_grade"] = grades[index] if index < len(grades) else ""
+    return data
+
+
+# Who may open an audit tool ------------------------------------------------------------------
+
+
+def test_the_tool_page_per_role(client, audit, chair, case, questions, housing, police, outsider):
+    url = tool_url(audit, case, housing)
+    own = member(audit, Role.COORDINATOR, agency=housing)
+    other = member(audit, Role.COORDINATOR, agency=police)
+    qa = member(audit, Role.QA_MEMBER)
+    viewer = member(audit, Role.VIEWER)
+
+    client.force_login(chair)
+    assert client.get(url).status_code == 200
+    client.force_login(own)
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Save draft" in html and "Was the assessment timely?" in html
+    assert "Think about the dates of referral and assessment." in html
+    assert "Requires improvement" in html
+    for user in (other, qa, viewer, outsider):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+
+    audit.pack_released_at = timezone.now()
+    audit.save()
+    client.force_login(qa)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Save draft" not in page.content.decode()
+    assert client.post(url, answers(questions, "good", "good")).status_code == 403
+    assert not AgencySubmission.objects.exists()
+
+
+def test_ids_from_elsewhere_are_not_found(client, audit, chair, case, housing):
+    elsewhere = AuditFactory(partnership=audit.partnership)
+    other_case = CaseFactory(audit=elsewhere)
+    not_taking_part = AgencyFactory(name="Not taking part")
+    client.force_login(chair)
+    assert client.get(tool_url(audit, other_case, housing)).status_code == 404
+    assert client.get(tool_url(audit, case, not_taking_part)).status_code == 404
+
+
+# Answering -----------------------------------------------------------------------------------
+
+
+def test_save_draft_twice_keeps_the_answers(client, audit, case, questions, housing, coordinator):
+    client.force_login(coordinator)
+    url = tool_url(audit, case, housing)
+    response = client.post(url, answers(questions, "good", texts={0: "First go"}))
+    assert response.status_code == 302
+    submission = AgencySubmission.objects.get(case=case, agency=housing)
+    assert submission.status == AgencySubmission.Status.DRAFT
+    response = client.post(url, answers(questions, "good", "inadequate", texts={0: "Second go"}))
+    assert response.status_code == 302
+    stored = {a.question_id: (a.text, a.grade) for a in submission.answers.all()}
+    assert stored == {
+        questions[0].pk: ("Second go", "good"),
+        questions[1].pk: ("Answer 1", "inadequate"),
+    }
+    html = client.get(url).content.decode()
+    assert "Second go" in html
+    assert "Draft" in html
+
+
+def test_submit_with_a_missing_grade_shows_the_error_and_keeps_the_text(
+    client, audit, case, questions, housing, coordinator
+):
+    client.force_login(coordinator)
+    url = tool_url(audit, case, housing)
+    data = answers(questions, "good", "", texts={1: "Seen at school twice."}, action="submit")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert "Choose a grade for this question." in html
+    assert f'id="id_q{questions[1].pk}_grade_error"' in html
+    assert f'id="id_q{questions[0].pk}_grade_error"' not in html
+    assert "Seen at school twice." in html
+    submission = AgencySubmission.objects.get(case=case, agency=housing)
+    assert submission.status == AgencySubmission.Status.DRAFT  # saved as a draft, not submitted
+    assert submission.answers.get(question=questions[1]).text == "Seen at school twice."
+
+
+def test_an_invalid_grade_is_an_error_not_a_crash(client, audit, case, questions, housing, chair):
+    client.force_login(chair)
+    data = answers(questions, "brilliant", "good")
+    response = client.post(tool_url(audit, case, housing), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not ToolAnswer.objects.exists()
+
+
+def test_submitting_asks_for_confirmation_then_locks(
+    client, audit, case, questions, housing, coordinator
+):
+    client.force_login(coordinator)
+    url = tool_url(audit, case, housing)
+    response = client.post(url, answers(questions, "good", "outstanding", action="submit"))
+    assert response.status_code == 200
+    assert (
+        "Once submitted you cannot change it; the chair can reopen it" in response.content.decode()
+    )
+    submission = AgencySubmission.objects.get(case=case, agency=housing)
+    assert submission.status == AgencySubmission.Status.DRAFT
+
+    response = client.post(url, {"action": "confirm"})
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == AgencySubmission.Status.SUBMITTED
+    assert submission.submitted_by == coordinator
+    assert submission.submitted_at is not None
+    local = timezone.localtime(submission.submitted_at)
+    html = client.get(url).content.decode()
+    assert f"Submitted by Hana Ali on {local:%-d %B %Y} at {local:%H:%M}" in html
+    assert "Save draft" not in html
+    assert "Outstanding" in html
+
+    response = client.post(url, answers(questions, "inadequate", "inadequate"), follow=True)
+    assert "can no longer be changed" in response.content.decode()
+    assert set(submission.answers.values_list("grade", flat=True)) == {"good", "outstanding"}
+
+
+def test_confirming_without_every_grade_is_refused(
+    client, audit, case, questions, housing, coordinator
+):
+    client.force_login(coordinator)
+    url = tool_url(audit, case, housing)
+    client.post(url, answers(questions, "good"))
+    response = client.post(url, {"action": "confirm"}, follow=True)
+    assert "Give every question a grade before submitting." in response.content.decode()
+    assert AgencySubmission.objects.get().status == AgencySubmission.Status.DRAFT
+
+
+def test_chair_reopens_with_a_reason(client, audit, chair, case, questions, housing, coordinator):
+    submission = AgencySubmissionFactory(
+        case=case,
+        agency=housing,
+        status=AgencySubmission.Status.SUBMITTED,
+        submitted_by=coordinator,
+    )
+    reopen = reverse("tool_reopen", args=[audit.pk, case.pk, housing.pk])
+    client.force_login(chair)
+    response = client.post(reopen, {"reason": ""})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.is_locked
+
+    response = client.post(reopen, {"reason": "Grade for assessment needs another look"})
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == AgencySubmission.Status.DRAFT
+    assert submission.submitted_at is None
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.REOPEN)
+    assert event.actor == chair
+    assert event.detail == {
+        "case": "Case 1",
+        "agency": "Housing Trust",
+        "reason": "Grade for assessment needs another look",
+    }
+    client.force_login(coordinator)
+    html = client.get(tool_url(audit, case, housing)).content.decode()
+    assert "Save draft" in html
+    assert "Reopened by" in html and "Grade for assessment needs another look" in html
+
+
+def test_coordinators_cannot_reopen(client, audit, case, housing, coordinator, outsider):
+    submission = AgencySubmissionFactory(
+        case=case, agency=housing, status=AgencySubmission.Status.SUBMITTED
+    )
+    reopen = reverse("tool_reopen", args=[audit.pk, case.pk, housing.pk])
+    client.force_login(coordinator)
+    assert client.post(reopen, {"reason": "Please"}).status_code == 403
+    client.force_login(outsider)
+    assert client.post(reopen, {"reason": "Please"}).status_code == 404
+    submission.refresh_from_db()
+    assert submission.is_locked
+    assert not AuditEvent.objects.exists()
+
+
+def test_no_edits_when_the_audit_is_not_taking_submissions(
+    client, audit, case, questions, housing, coordinator
+):
+    audit.status = Audit.Status.REPORTING
+    audit.save()
+    client.force_login(coordinator)
+    url = tool_url(audit, case, housing)
+    html = client.get(url).content.decode()
+    assert "not taking submissions" in html
+    assert "Save draft" not in html
+    response = client.post(url, answers(questions, "good", "good"), follow=True)
+    assert "not taking submissions" in response.content.decode()
+    assert not AgencySubmission.objects.exists()
+
+
+def test_a_tool_without_questions_says_so(client, audit, chair, case, housing):
+    client.force_login(chair)
+    html = client.get(tool_url(audit, case, housing)).content.decode()
+    assert "This audit tool has no questions yet." in html
+    assert reverse("tool_edit", args=[audit.pk]) in html
+    response = client.post(tool_url(audit, case, housing), {"action": "submit"}, follow=True)
+    assert "This audit tool has no questions yet." in response.content.decode()
+    assert not AgencySubmission.objects.exists()
+
+
+# The chair's questions -----------------------------------------------------------------------
+
+
+def test_only_the_chair_edits_the_questions(client, audit, chair, housing, outsider):
+    url = reverse("tool_edit", args=[audit.pk])
+    client.force_login(chair)
+    assert client.get(url).status_code == 200
+    for role, agency in [(Role.QA_MEMBER, None), (Role.COORDINATOR, housing)]:
+        client.force_login(member(audit, role, agency=agency))
+        assert client.get(url).status_code == 403
+        assert client.post(reverse("tool_use_default", args=[audit.pk])).status_code == 403
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert not ToolSection.objects.exists()
+
+
+def test_use_the_default_questions(client, audit, chair):
+    client.force_login(chair)
+    html = client.get(reverse("tool_edit", args=[audit.pk])).content.decode()
+    assert "Use the default questions" in html
+    client.post(reverse("tool_use_default", args=[audit.pk]))
+    assert audit.tool_sections.count() == 8
+    html = client.get(reverse("tool_edit", args=[audit.pk])).content.decode()
+    assert "Voice of the child" in html
+    assert "Use the default questions" not in html
+
+
+def test_add_and_rename_a_section_and_add_a_question(client, audit, chair):
+    client.force_login(chair)
+    add = reverse("tool_section_add", args=[audit.pk])
+    response = client.post(add, {"title": ""})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    client.post(add, {"title": "Early help"})
+    section = audit.tool_sections.get()
+    client.post(
+        reverse("tool_section_edit", args=[audit.pk, section.pk]), {"title": "Early help offer"}
+    )
+    section.refresh_from_db()
+    assert section.title == "Early help offer"
+    client.post(
+        reverse("tool_question_add", args=[audit.pk, section.pk]),
+        {"text": "Was early help offered?", "guidance": "Consider the threshold document."},
+    )
+    question = section.questions.get()
+    assert question.guidance == "Consider the threshold document."
+    client.post(
+        reverse("tool_question_edit", args=[audit.pk, question.pk]),
+        {"text": "Was early help offered promptly?", "guidance": ""},
+    )
+    question.refresh_from_db()
+    assert question.text == "Was early help offered promptly?"
+
+
+def test_move_up_and_down(client, audit, chair):
+    section = ToolSectionFactory(audit=audit, title="First")
+    second = ToolSectionFactory(audit=audit, title="Second")
+    q1, q2, q3 = (ToolQuestionFactory(section=section, text=f"Q{n}") for n in (1, 2, 3))
+    client.force_login(chair)
+    client.post(reverse("tool_question_move", args=[audit.pk, q3.pk]), {"direction": "up"})
+    assert [q.text for q in section.questions.all()] == ["Q1", "Q3", "Q2"]
+    client.post(reverse("tool_question_move", args=[audit.pk, q1.pk]), {"direction": "down"})
+    assert [q.text for q in section.questions.all()] == ["Q3", "Q1", "Q2"]
+    client.post(reverse("tool_question_move", args=[audit.pk, q2.pk]), {"direction": "down"})
+    assert [q.text for q in section.questions.all()] == ["Q3", "Q1", "Q2"]
+    client.post(reverse("tool_section_move", args=[audit.pk, second.pk]), {"direction": "up"})
+    assert [s.title for s in audit.tool_sections.all()] == ["Second", "First"]
+    html = client.get(reverse("tool_edit", args=[audit.pk])).content.decode()
+    assert html.index("Second") < html.index("First")
+    assert "Move up" in html and "Move down" in html
+
+
+def test_questions_with_answers_cannot_be_deleted(client, audit, chair, case, housing, questions):
+    answered, unanswered = questions
+    submission = AgencySubmissionFactory(case=case, agency=housing)
+    ToolAnswer.objects.create(submission=submission, question=answered, grade="good")
+    client.force_login(chair)
+    edit = client.get(reverse("tool_edit", args=[audit.pk])).content.decode()
+    assert "Agencies have already started 1 audit tool" in edit
+    assert "Cannot be deleted: agencies have answered it." in edit
+
+    delete = reverse("tool_question_delete", args=[audit.pk, answered.pk])
+    page = client.get(delete).content.decode()
+    assert "cannot be deleted" in page
+    assert "Delete question" not in page
+    response = client.post(delete, follow=True)
+    assert "cannot be deleted" in response.content.decode()
+    assert ToolQuestion.objects.filter(pk=answered.pk).exists()
+    section_delete = reverse("tool_section_delete", args=[audit.pk, answered.section_id])
+    client.post(section_delete)
+    assert ToolSection.objects.filter(pk=answered.section_id).exists()
+
+    delete = reverse("tool_question_delete", args=[audit.pk, unanswered.pk])
+    assert "Delete question" in client.get(delete).content.decode()
+    client.post(delete)
+    assert not ToolQuestion.objects.filter(pk=unanswered.pk).exists()
+    client.post(reverse("tool_section_delete", args=[audit.pk, unanswered.section_id]))
+    assert not ToolSection.objects.filter(pk=unanswered.section_id).exists()
+
+
+def test_questions_of_another_audit_are_not_found(client, audit, chair):
+    other = ToolQuestionFactory(section=ToolSectionFactory(audit=AuditFactory()))
+    client.force_login(chair)
+    assert client.get(reverse("tool_question_edit", args=[audit.pk, other.pk])).status_code == 404
+    response = client.post(reverse("tool_question_delete", args=[audit.pk, other.pk]))
+    assert response.status_code == 404
+    assert ToolQuestion.objects.filter(pk=other.pk).exists()
