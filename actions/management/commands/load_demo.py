@@ -4,6 +4,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from actions.demo_builders import (
+    IN_PROGRESS_THEME,
+    add_actions_in_every_state,
+    build_audit_in_progress,
+)
 from actions.package import import_package
 from cases.models import Audit
 from findings.publishing import briefing_publish
@@ -38,6 +43,23 @@ class Command(BaseCommand):
             self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")
         self._create_users(partnership)
         self._publish_finished_audits(partnership)
+        self._add_work_in_progress(partnership)
+
+    def _add_work_in_progress(self, partnership: Partnership):
+        users = {
+            u.username: u for u in User.objects.filter(username__in=["chair", "qa", "housing"])
+        }
+        seed = Audit.objects.get(partnership=partnership, theme__name="Neglect and housing")
+        if seed.actions.count() <= 2:
+            add_actions_in_every_state(seed, chair=users["chair"])
+            self.stdout.write(f"Added actions in every state to {seed.theme.name}.")
+        if not Audit.objects.filter(
+            partnership=partnership, theme__name=IN_PROGRESS_THEME
+        ).exists():
+            audit = build_audit_in_progress(
+                partnership, chair=users["chair"], qa=users["qa"], coordinator=users["housing"]
+            )
+            self.stdout.write(f"Created demo audit {audit.theme.name}: {audit.get_absolute_url()}")
 
     def _publish_finished_audits(self, partnership: Partnership):
         """A closed audit's briefing has gone out: version 1 is there for the demo viewer."""

@@ -1,0 +1,244 @@
+"""Demo data built through the same services people use, so every page has something to show.
+
+Every name here is invented. Dates are relative to the day the demo is loaded, so the action plan
+always has overdue, due-soon and on-track actions.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from cases.models import AgencySubmission, Audit, Grade, Nomination, Theme, ToolQuestion
+from cases.services import chronology, nominations, stages, tool
+from maca.models import Agency
+
+from . import services
+from .models import Action, ActionUpdate
+
+IN_PROGRESS_THEME = "Domestic abuse and young parents"
+
+NOMINATIONS = [
+    # label, reason, age band, gender, legal status, agencies, tags, invented identifiers
+    (
+        "Case 1",
+        "Repeated police call-outs; baby under one.",
+        "under_1",
+        "girl",
+        "child_in_need",
+        ["Police", "Housing", "Health – GP practices"],
+        ["domestic abuse"],
+        ("Alex Sample", "HX-10001"),
+    ),
+    (
+        "Case 2",
+        "Young mother, 17, in temporary accommodation.",
+        "16_17",
+        "girl",
+        "child_protection",
+        ["Housing", "Children’s Social Care"],
+        ["housing"],
+        ("Jamie Example", "HX-10002"),
+    ),
+    (
+        "Case 3",
+        "Father's violence known to school; no referral made.",
+        "5_9",
+        "boy",
+        "early_help",
+        ["Police", "Children’s Social Care"],
+        ["escalation"],
+        None,
+    ),
+    (
+        "Case 4",
+        "Stepped down from a child protection plan, then re-referred.",
+        "10_15",
+        "boy",
+        "child_in_need",
+        ["Children’s Social Care", "Health – GP practices"],
+        ["drift and delay"],
+        None,
+    ),
+    (
+        "Case 5",
+        "Missed health appointments and a house move.",
+        "1_4",
+        "girl",
+        "none",
+        ["Health – GP practices", "Housing"],
+        ["neglect"],
+        None,
+    ),
+    (
+        "Case 6",
+        "Both parents care leavers.",
+        "under_1",
+        "boy",
+        "looked_after",
+        ["Children’s Social Care"],
+        ["Think Family"],
+        None,
+    ),
+]
+
+CHRONOLOGY_CSV = (
+    "Date,Event,Source agency,Impact,Action taken\n"
+    "2025,Family placed in temporary accommodation,Housing,negative,Housing officer allocated\n"
+    "03/2026,Rent arrears reported,Housing,negative,Referral to money advice\n"
+    "14/04/2026,Home visit: baby well cared for,Housing,positive,None\n"
+)
+
+
+def build_audit_in_progress(partnership, *, chair, qa, coordinator) -> Audit:
+    """An audit at 'Submissions open': nominated, selected, and part-way through submissions."""
+    today = timezone.localdate()
+    agencies = {a.name: a for a in Agency.objects.filter(name__in=_agency_names())}
+    theme, _ = Theme.objects.get_or_create(
+        partnership=partnership,
+        name=IN_PROGRESS_THEME,
+        defaults={"description": "Young parents living with domestic abuse."},
+    )
+    audit = Audit.objects.create(
+        partnership=partnership,
+        theme=theme,
+        protective_marking="OFFICIAL-SENSITIVE",
+        submission_deadline=today + datetime.timedelta(days=10),
+        meeting_date=today + datetime.timedelta(days=24),
+        target_case_count=4,
+    )
+    audit.agencies.set(agencies.values())
+    tool.create_default_tool(audit=audit)
+    stages.audit_advance(audit=audit, user=chair)  # nominating
+
+    created = []
+    for label, reason, age, gender, legal, involved, tags, identity in NOMINATIONS:
+        data = {
+            "label": label,
+            "reason": reason,
+            "age_band": age,
+            "gender": gender,
+            "legal_status": legal,
+            "ethnicity": Nomination.Ethnicity.UNKNOWN,
+            "disability": Nomination.Disability.UNKNOWN,
+            "tags": tags,
+            "agencies": [agencies[name] for name in involved],
+        }
+        identifiers = None
+        if identity:
+            name, reference = identity
+            identifiers = {"child_name": name, "references": {agencies["Housing"].pk: reference}}
+        created.append(
+            nominations.nomination_create(audit=audit, user=qa, data=data, identity=identifiers)
+        )
+    nominations.selection_draw(audit=audit, user=chair, seed="demo0001")
+    nominations.selection_confirm(
+        audit=audit, user=chair, nomination_ids=[n.pk for n in created[:4]]
+    )
+    stages.audit_advance(audit=audit, user=chair)  # submissions open
+
+    cases = list(audit.cases.order_by("order"))
+    housing = agencies["Housing"]
+    chronology.chronology_file_upload(
+        case=cases[0],
+        agency=housing,
+        user=coordinator,
+        uploaded_file=SimpleUploadedFile("housing-chronology.csv", CHRONOLOGY_CSV.encode()),
+    )
+    chronology.chronology_rows_import(
+        case=cases[1],
+        agency=housing,
+        user=coordinator,
+        uploaded_file=SimpleUploadedFile("housing-rows.csv", CHRONOLOGY_CSV.encode()),
+    )
+    questions = list(ToolQuestion.objects.filter(section__audit=audit))
+    graded = {q.pk: ("Evidence seen in the tenancy file.", Grade.GOOD) for q in questions}
+    submission = tool.answers_save(case=cases[0], agency=housing, answers=graded)
+    tool.submission_submit(submission=submission, user=coordinator)
+    first_half = dict(list(graded.items())[: len(graded) // 2])
+    tool.answers_save(case=cases[1], agency=housing, answers=first_half)
+    tool.answers_save(case=cases[0], agency=agencies["Police"], answers=first_half)
+    assert AgencySubmission.objects.filter(case__audit=audit).count() == 3
+    return audit
+
+
+def _agency_names():
+    return ["Police", "Housing", "Health – GP practices", "Children’s Social Care"]
+
+
+def add_actions_in_every_state(audit: Audit, *, chair) -> None:
+    """Overdue, due soon, at risk, on track, complete and cancelled actions for the plan."""
+    today = timezone.localdate()
+    agencies = {a.name: a for a in audit.agencies.all()}
+    recommendations = list(audit.recommendations.all())
+
+    def add(text, agency, lead, due_in_days, status="in_progress", **extra):
+        return Action.objects.create(
+            audit=audit,
+            recommendation=recommendations[extra.pop("recommendation", 0)],
+            text=text,
+            owner_agency=agencies[agency],
+            lead=lead,
+            due_date=today + datetime.timedelta(days=due_in_days),
+            status=status,
+            order=audit.actions.count(),
+            **extra,
+        )
+
+    overdue = add(
+        "Invite Housing Officers to every Child in Need and core group meeting.",
+        "Children’s Social Care",
+        "Head of Service, Children in Need",
+        -12,
+        intended_outcome="Housing risks are planned for before they become a crisis.",
+    )
+    ActionUpdate.objects.create(
+        action=overdue,
+        date=today - datetime.timedelta(days=20),
+        text="Guidance drafted; awaiting sign-off by the service manager.",
+    )
+    add(
+        "Publish the 16-17 year old Housing Protocol on the partnership website.",
+        "Housing",
+        "Housing Options Manager",
+        6,
+        recommendation=1,
+    )
+    add(
+        "Add a contingency-planning prompt to the assessment template.",
+        "Children’s Social Care",
+        "Principal Social Worker",
+        40,
+        at_risk=True,
+        recommendation=3,
+    )
+    add(
+        "Run chronology training for health visitors.",
+        "Health – community services",
+        "Named Nurse",
+        75,
+        status="not_started",
+        recommendation=4,
+    )
+    done = add(
+        "Brief MASH staff on same-day referrals for imminent evictions.",
+        "Early Help",
+        "MASH Manager",
+        -30,
+        recommendation=0,
+    )
+    services.action_complete(
+        action=done,
+        user=chair,
+        outcome_statement="All MASH staff briefed; 11 same-day referrals in the first quarter.",
+    )
+    cancelled = add(
+        "Commission a separate eviction audit.", "Housing", "Head of Housing", 20, recommendation=0
+    )
+    services.action_cancel(
+        action=cancelled,
+        user=chair,
+        cancel_reason="Covered by the joint eviction-prevention pathway.",
+    )

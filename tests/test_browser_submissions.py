@@ -1,0 +1,100 @@
+"""A whole audit's first half in a real browser: nominate, select, submit, see it complete."""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from cases.models import Audit
+from cases.services.tool import question_add, section_add
+from maca.models import Membership
+
+from .conftest import member
+from .factories import AgencyFactory, AuditFactory
+from .test_browser import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+@pytest.fixture
+def people(live_server):
+    audit = AuditFactory(
+        theme__name="Domestic abuse",
+        status=Audit.Status.NOMINATING,
+        target_case_count=1,
+        submission_deadline=datetime.date.today() + datetime.timedelta(days=14),
+    )
+    housing = AgencyFactory(name="Housing")
+    audit.agencies.add(housing)
+    section = section_add(audit=audit, title="Voice of the child")
+    question_add(section=section, text="Was the child's voice heard?")
+    password = "demo-pass-123"
+    return {
+        "audit": audit,
+        "qa": member(audit, Membership.Role.QA_MEMBER, username="qa", password=password),
+        "chair": member(audit, Membership.Role.CHAIR, username="chair", password=password),
+        "housing": member(
+            audit,
+            Membership.Role.COORDINATOR,
+            agency=housing,
+            username="housing",
+            password=password,
+        ),
+        "password": password,
+        "url": live_server.url,
+    }
+
+
+def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp_path):
+    base, password, audit = people["url"], people["password"], people["audit"]
+
+    qa = browser.new_page()
+    log_in(qa, base, "qa", password)
+    qa.get_by_role("link", name="Domestic abuse").click()
+    for label in ("Case 1", "Case 2"):
+        qa.get_by_role("link", name="Nominate a case").first.click()
+        qa.get_by_label("Label").fill(label)
+        qa.get_by_label("Reason for nomination").fill(f"{label}: repeated call-outs.")
+        qa.get_by_label("Housing", exact=True).check()
+        qa.get_by_role("button", name="Nominate the case").click()
+        expect(qa.get_by_role("table")).to_contain_text(label)
+
+    chair = browser.new_page()
+    log_in(chair, base, "chair", password)
+    chair.goto(f"{base}/audits/{audit.pk}/")
+    chair.get_by_role("link", name="Select the cross-section").click()
+    chair.get_by_label("Case 1", exact=True).check()
+    chair.get_by_role("button", name="Continue to confirm the selection").click()
+    chair.get_by_role("button", name="Confirm the selection of 1 case").click()
+    expect(chair.get_by_text("Cases selected").first).to_be_visible()
+    chair.get_by_role("button", name="Move to “Submissions open”").click()
+    expect(chair.locator("[aria-current=step]")).to_contain_text("Submissions open")
+
+    agency = browser.new_page()
+    log_in(agency, base, "housing", password)
+    agency.goto(f"{base}/audits/{audit.pk}/")
+    agency.get_by_role("link", name="chronology").first.click()
+    pdf = tmp_path / "chronology.pdf"
+    pdf.write_bytes(MINIMAL_PDF)
+    agency.locator("input[type=file]").first.set_input_files(str(pdf))
+    agency.get_by_role("button", name="Upload document").click()
+    expect(agency.get_by_text("chronology.pdf").first).to_be_visible()
+
+    agency.goto(f"{base}/audits/{audit.pk}/")
+    agency.get_by_role("link", name="audit tool").first.click()
+    agency.get_by_role("textbox").first.fill("Recorded at every visit.")
+    agency.get_by_label("Good", exact=True).check()
+    agency.get_by_role("button", name="Submit").click()
+    agency.get_by_role("button", name="Submit").click()  # the confirmation step
+    expect(agency.get_by_text("Submitted by")).to_be_visible()
+
+    chair.goto(f"{base}/audits/{audit.pk}/progress/")
+    expect(chair.get_by_role("table")).to_contain_text("Complete")
+    expect(chair.get_by_role("progressbar").first).to_have_attribute("aria-valuenow", "100")
