@@ -317,6 +317,7 @@ def _create_actions(audit, actions_data, recommendations, lookups) -> None:
             due_date=item.get("due_date"),
             status=item.get("status", Action.Status.NOT_STARTED),
             order=order,
+            **_action_details(item),
         )
         action.full_clean()
         action.save()
@@ -324,6 +325,20 @@ def _create_actions(audit, actions_data, recommendations, lookups) -> None:
             ActionUpdate(action=action, date=u["date"], text=u["text"])
             for u in item.get("updates", [])
         )
+
+
+# Kept in a package beyond the schema's named keys (it allows more), so that an export imports
+# back as the same plan.
+ACTION_DETAILS = ("intended_outcome", "impact_measure", "outcome_statement", "cancel_reason")
+CANCELLED_WITHOUT_REASON = "Cancelled before this audit was imported; no reason was recorded."
+
+
+def _action_details(item: dict) -> dict:
+    details = {key: str(item.get(key) or "") for key in ACTION_DETAILS}
+    details["at_risk"] = item.get("at_risk") is True
+    if item.get("status") == Action.Status.CANCELLED and not details["cancel_reason"].strip():
+        details["cancel_reason"] = CANCELLED_WITHOUT_REASON
+    return details
 
 
 def export_package(audit: Audit) -> dict:
@@ -398,4 +413,6 @@ def _export_action(action, recommendation_index) -> dict:
         "due_date": action.due_date.isoformat() if action.due_date else None,
         "status": action.status,
         "updates": [{"date": u.date.isoformat(), "text": u.text} for u in action.updates.all()],
+        **{key: getattr(action, key) for key in ACTION_DETAILS},
+        "at_risk": action.at_risk,
     }

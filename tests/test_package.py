@@ -229,3 +229,9 @@ def test_export_to_standard_output_is_the_package(demo_audit):
 def test_export_of_a_missing_audit_is_a_clear_message(db):
     with pytest.raises(CommandError, match="There is no audit 999"):
         call_command("export_audit", "999", stdout=io.StringIO())
+
+
+def test_a_cancelled_action_without_a_reason_still_imports(tmp_path):
+    package = bad(actions__0__status="cancelled")
+    import_file(write(tmp_path, package))
+    assert Action.objects.get().cancel_reason.startswith("Cancelled before this audit was imported")
