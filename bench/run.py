@@ -69,10 +69,11 @@ def pdf_over_raw(runs: int) -> float:
         theme__name="Neglect and housing"
     )
     html = render_to_string(briefing.PDF_TEMPLATE, briefing_context(audit))
-    stylesheet = str(static_path(briefing.PDF_STYLESHEETS[0]))
+    stylesheets = [str(static_path(name)) for name in briefing.PDF_STYLESHEETS]
 
     def raw():
-        HTML(string=html).write_pdf(stylesheets=[CSS(filename=stylesheet)], pdf_variant="pdf/ua-1")
+        css = [CSS(filename=name) for name in stylesheets]
+        HTML(string=html).write_pdf(stylesheets=css, pdf_variant="pdf/ua-1")
 
     def app():
         fresh = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)

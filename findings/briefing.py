@@ -11,7 +11,7 @@ from .selectors import briefing_context
 
 HTML_TEMPLATE = "findings/briefing.html"
 PDF_TEMPLATE = "reports/briefing_pdf.html"
-PDF_STYLESHEETS = ["css/briefing-pdf.css"]
+PDF_STYLESHEETS = ["css/pdf-page.css", "css/briefing-pdf.css"]
 
 
 def render_html(audit, *, version: dict | None = None) -> str:

@@ -22,7 +22,7 @@ from cases.services import chronology as services
 from maca import access
 from maca.pdf import render_pdf
 
-PDF_STYLESHEETS = ["css/chronology-pdf.css"]
+PDF_STYLESHEETS = ["css/pdf-page.css", "css/chronology-pdf.css"]
 
 
 # The case page ------------------------------------------------------------------------------
