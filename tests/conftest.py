@@ -83,3 +83,11 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+def console_errors(page) -> list[str]:
+    """Collect the page's console errors (a blocked inline script or style shows up here)."""
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

@@ -99,3 +99,13 @@ def test_logging_in_with_a_wrong_password_says_so_without_naming_the_account(cli
     response = client.post(reverse("login"), {"username": user.username, "password": "wrong"})
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_pages_carry_a_strict_content_security_policy(client, audit, chair):
+    client.force_login(chair)
+    response = client.get(reverse("audit_detail", args=[audit.pk]))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from .conftest import pdf_text
+from .conftest import console_errors, pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,6 +26,7 @@ def log_in(page, base_url, username, password="demo"):
 
 
 def test_chair_opens_the_audit_reads_the_briefing_and_downloads_the_pdf(page, demo, tmp_path):
+    errors = console_errors(page)
     log_in(page, demo, "chair")
     expect(page.get_by_role("heading", name="Audits")).to_be_visible()
 
@@ -49,6 +50,7 @@ def test_chair_opens_the_audit_reads_the_briefing_and_downloads_the_pdf(page, de
     assert data.startswith(b"%PDF")
     text = pdf_text(data, tmp_path)
     assert "Recommendations – Issues Identified Across Multiple Cases" in text
+    assert errors == []  # nothing blocked by the Content Security Policy, no script errors
 
 
 def test_a_wrong_password_keeps_the_user_on_the_login_page(page, demo):

@@ -9,7 +9,7 @@ from cases.models import Audit
 from cases.services.tool import question_add, section_add
 from maca.models import Membership
 
-from .conftest import member
+from .conftest import console_errors, member
 from .factories import AgencyFactory, AuditFactory
 from .test_browser import log_in
 
@@ -56,6 +56,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     base, password, audit = people["url"], people["password"], people["audit"]
 
     qa = browser.new_page()
+    errors = console_errors(qa)
     log_in(qa, base, "qa", password)
     qa.get_by_role("link", name="Domestic abuse").click()
     for label in ("Case 1", "Case 2"):
@@ -78,6 +79,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     expect(chair.locator("[aria-current=step]")).to_contain_text("Submissions open")
 
     agency = browser.new_page()
+    errors += console_errors(agency)
     log_in(agency, base, "housing", password)
     agency.goto(f"{base}/audits/{audit.pk}/")
     agency.get_by_role("link", name="chronology").first.click()
@@ -98,3 +100,4 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     chair.goto(f"{base}/audits/{audit.pk}/progress/")
     expect(chair.get_by_role("table")).to_contain_text("Complete")
     expect(chair.get_by_role("progressbar").first).to_have_attribute("aria-valuenow", "100")
+    assert errors == []
