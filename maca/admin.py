@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Agency, Membership, Partnership, User
+from .models import AccessLogEntry, Agency, Membership, Partnership, SentReminder, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -33,3 +33,26 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "partnership"]
     search_fields = ["user__username", "user__email", "agency__name"]
     autocomplete_fields = ["user", "partnership", "agency"]
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries are evidence for the data protection officer."""
+
+    list_display = ["at", "username", "action", "path", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["username", "path"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(admin.ModelAdmin):
+    list_display = ["key", "user", "sent_at"]

@@ -106,3 +106,42 @@ class SentReminder(models.Model):
 
     def __str__(self):
         return f"{self.key} to {self.user}"
+
+
+class AccessLogEntry(models.Model):
+    """One look at case-level data: who, when, what, which action, from which address.
+
+    Written by maca.middleware.AccessLogMiddleware; never changed or deleted through the app.
+    The audit and partnership are kept as plain ids so the record outlives what it describes.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        DOWNLOAD = "download", "Downloaded"
+        EXPORT = "export", "Exported"
+        REVEAL = "reveal", "Revealed identifiers"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    username = models.CharField(max_length=150)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    what = models.CharField(max_length=100, help_text="The page or file, by its name in MACA.")
+    path = models.CharField(max_length=500)
+    audit_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    partnership_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "access log entries"
+
+    def __str__(self):
+        return f"{self.at:%d %B %Y %H:%M} {self.username} {self.get_action_display()} {self.path}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Access log entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Access log entries cannot be deleted.")

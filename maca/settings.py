@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "maca.middleware.AccessLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "maca.context_processors.navigation",
             ],
         },
     },
@@ -223,6 +225,9 @@ MACA_RAG_AMBER_DAYS = env_int("RAG_AMBER_DAYS", 14)
 # Deadline reminders: days before the submission deadline, and after it, that send_reminders mails.
 MACA_REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 7)
 MACA_REMINDER_DAYS_AFTER = env_int("REMINDER_DAYS_AFTER", 1)
+# Action plan reminders: days before an open action's due date that its lead and owner agency's
+# co-ordinators are emailed (and again once it is overdue).
+MACA_ACTION_REMINDER_DAYS_BEFORE = env_int("ACTION_REMINDER_DAYS_BEFORE", 14)
 
 # The partnership an imported package joins when it names none.
 MACA_DEFAULT_PARTNERSHIP = os.environ.get(

@@ -7,6 +7,7 @@ from maca import views as core_views
 urlpatterns = [
     path("", include("cases.urls")),
     path("healthz", core_views.health, name="health"),
+    path("access-log/", core_views.access_log, name="access_log"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

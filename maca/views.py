@@ -1,6 +1,15 @@
+import csv
+
+from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from maca import access
+from maca.models import AccessLogEntry
+from maca.spreadsheets import neutralise
 
 
 @login_not_required
@@ -9,3 +18,65 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+class AccessLogFilter(forms.Form):
+    username = forms.CharField(required=False, label="User name")
+    audit = forms.IntegerField(required=False, min_value=1, label="Audit number")
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Any"), *AccessLogEntry.Action.choices]
+    )
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+
+
+def access_log(request):
+    """Who looked at what: the chair's view of their partnerships' access log, read-only."""
+    partnership_ids = list(access.chaired_partnerships(request.user).values_list("pk", flat=True))
+    if not partnership_ids:
+        raise Http404("Not found.")
+    entries = AccessLogEntry.objects.filter(partnership_id__in=partnership_ids)
+    form = AccessLogFilter(request.GET or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["username"]:
+            entries = entries.filter(username__icontains=data["username"])
+        if data["audit"]:
+            entries = entries.filter(audit_id=data["audit"])
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["since"]:
+            entries = entries.filter(at__date__gte=data["since"])
+        if data["until"]:
+            entries = entries.filter(at__date__lte=data["until"])
+    if request.GET.get("format") == "csv":
+        return _access_log_csv(entries)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": Paginator(entries, 50).get_page(request.GET.get("page")),
+        "query": query.urlencode(),
+        "nav": "access_log",
+    }
+    return render(request, "maca/access_log.html", context)
+
+
+def _access_log_csv(entries) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["When", "User", "Action", "What", "Path", "Audit", "Address"])
+    for entry in entries.iterator():
+        writer.writerow(
+            [
+                entry.at.isoformat(),
+                neutralise(entry.username),
+                entry.get_action_display(),
+                entry.what,
+                neutralise(entry.path),
+                entry.audit_id or "",
+                entry.ip_address or "",
+            ]
+        )
+    return response

@@ -1,0 +1,76 @@
+import pytest
+from django.urls import reverse
+
+from maca.models import AccessLogEntry, Membership
+
+from .conftest import member
+from .factories import AuditFactory, CaseFactory, NominationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_each_look_at_case_level_data_writes_exactly_one_entry(client, audit, chair):
+    case = CaseFactory(audit=audit)
+    client.force_login(chair)
+    pages = [
+        ("audit_detail", [audit.pk], "view"),
+        ("case_detail", [audit.pk, case.pk], "view"),
+        ("briefing_html", [audit.pk], "view"),
+        ("briefing_pdf", [audit.pk], "download"),
+    ]
+    for name, args, action in pages:
+        before = AccessLogEntry.objects.count()
+        assert client.get(reverse(name, args=args), REMOTE_ADDR="10.1.2.3").status_code == 200
+        assert AccessLogEntry.objects.count() == before + 1
+        entry = AccessLogEntry.objects.first()
+        assert (entry.user, entry.action, entry.what) == (chair, action, name)
+        assert (entry.audit_id, entry.partnership_id) == (audit.pk, audit.partnership_id)
+        assert entry.ip_address == "10.1.2.3"
+
+
+def test_revealing_identifiers_is_logged_as_such(client, audit, chair):
+    audit.status = "nominating"
+    audit.save()
+    nomination = NominationFactory(audit=audit)
+    client.force_login(chair)
+    client.get(reverse("nomination_identifiers", args=[audit.pk, nomination.pk]))
+    assert AccessLogEntry.objects.get().action == AccessLogEntry.Action.REVEAL
+
+
+def test_refused_looks_and_other_pages_are_not_logged_as_access(client, audit, outsider):
+    client.force_login(outsider)
+    client.get(reverse("audit_detail", args=[audit.pk]))
+    client.get(reverse("home"))
+    assert not AccessLogEntry.objects.exists()
+
+
+def test_entries_cannot_be_changed_or_deleted(client, audit, chair):
+    client.force_login(chair)
+    client.get(reverse("audit_detail", args=[audit.pk]))
+    entry = AccessLogEntry.objects.get()
+    with pytest.raises(ValueError):
+        entry.save()
+    with pytest.raises(ValueError):
+        entry.delete()
+
+
+def test_the_chair_filters_and_exports_their_partnerships_log(client, audit, chair):
+    qa = member(audit, Membership.Role.QA_MEMBER, username="qa-person")
+    other = AuditFactory()
+    stranger = member(other, Membership.Role.CHAIR, username="elsewhere")
+    for user, target in ((qa, audit), (stranger, other)):
+        client.force_login(user)
+        client.get(reverse("audit_detail", args=[target.pk]))
+    client.force_login(chair)
+    page = client.get(reverse("access_log")).content.decode()
+    assert "qa-person" in page and "elsewhere" not in page
+    filtered = client.get(reverse("access_log"), {"username": "nobody"}).content.decode()
+    assert "No entries match." in filtered
+    exported = client.get(reverse("access_log"), {"format": "csv"})
+    assert exported["Content-Type"].startswith("text/csv")
+    assert "qa-person" in exported.content.decode()
+
+
+def test_only_chairs_see_the_access_log(client, audit):
+    client.force_login(member(audit, Membership.Role.QA_MEMBER))
+    assert client.get(reverse("access_log")).status_code == 404
