@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from maca.models import Agency, Partnership
 
@@ -93,6 +94,8 @@ class Audit(models.Model):
 
     objects = AuditQuerySet.as_manager()
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-meeting_date", "-created_at"]
         constraints = [
@@ -157,6 +160,8 @@ class Case(models.Model):
     agencies = models.ManyToManyField(
         Agency, blank=True, related_name="involved_cases", help_text="Agencies involved."
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]
@@ -269,6 +274,8 @@ class Nomination(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
@@ -363,6 +370,8 @@ class ChronologyFile(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-uploaded_at", "-id"]
         constraints = [
@@ -408,6 +417,8 @@ class ChronologyEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["date", "date_precision", "id"]
         verbose_name_plural = "chronology entries"
@@ -430,6 +441,8 @@ class ToolSection(models.Model):
     title = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["order", "id"]
 
@@ -442,6 +455,8 @@ class ToolQuestion(models.Model):
     text = models.TextField()
     guidance = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "id"]
@@ -475,6 +490,8 @@ class AgencySubmission(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "agency"], name="submission_one_per_agency"),
@@ -495,6 +512,8 @@ class ToolAnswer(models.Model):
     question = models.ForeignKey(ToolQuestion, on_delete=models.CASCADE, related_name="answers")
     text = models.TextField(blank=True)
     grade = models.CharField(max_length=25, choices=Grade.choices, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

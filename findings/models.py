@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
 
 from cases.models import Audit, Case
 from maca.models import Agency
@@ -36,6 +37,7 @@ class Item(models.Model):
     tags = models.ManyToManyField(Tag, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(inherit=True)
 
     class Meta:
         abstract = True
@@ -116,6 +118,8 @@ class MeetingRecord(models.Model):
     learning_summary = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     def __str__(self):
         return f"Meeting record for {self.audit}"
 
@@ -127,6 +131,8 @@ class MeetingAttendee(models.Model):
     name = models.CharField(max_length=200)
     role = models.CharField("job title or role", max_length=200, blank=True)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["agency__name", "name"]
@@ -141,6 +147,8 @@ class CaseMeetingNote(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="meeting_note")
     text = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     def __str__(self):
         return f"Meeting notes for {self.case}"
