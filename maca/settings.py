@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "csp",
+    "axes",
     "maca",
     "cases",
     "findings",
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "maca.middleware.AccessLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "maca.urls"
@@ -124,6 +126,19 @@ DATABASES = {
 }
 
 AUTH_USER_MODEL = "maca.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after repeated failed sign-ins, by user name whether or not the account exists, so a
+# lockout reveals nothing. Every failure is recorded (django-axes' access attempts and failures).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -199,6 +214,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Preloading HSTS commits the whole parent domain (often a council's) to HTTPS for good: that is the
 # domain owner's decision, so it is a setting rather than a deployment check to satisfy.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Lockout is by user name, not by address: a council's staff often share one address, and
+# locking it would shut out everyone there. Password guessing on one account is still stopped.
+SILENCED_SYSTEM_CHECKS.append("axes.W006")
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

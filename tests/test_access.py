@@ -109,3 +109,30 @@ def test_pages_carry_a_strict_content_security_policy(client, audit, chair):
     assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_repeated_failed_sign_ins_lock_the_user_name_and_are_recorded(client, audit, settings):
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    settings.AXES_FAILURE_LIMIT = 3
+    user = member(audit)
+    for _ in range(3):
+        client.post(reverse("login"), {"username": user.username, "password": "wrong"})
+    locked = client.post(
+        reverse("login"), {"username": user.username, "password": "correct-horse-battery-staple"}
+    )
+    assert locked.status_code == 429
+    assert "Too many attempts to sign in" in locked.content.decode()
+    assert AccessAttempt.objects.filter(username=user.username).exists()
+    assert AccessFailureLog.objects.filter(username=user.username).count() >= 3
+    # An unknown user name is treated exactly alike: nothing tells an attacker it does not exist.
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "nobody-here", "password": "wrong"})
+    unknown = client.post(reverse("login"), {"username": "nobody-here", "password": "x"})
+    assert unknown.status_code == 429
+
+
+def test_sessions_end_when_idle_and_at_browser_close(settings):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_COOKIE_HTTPONLY
