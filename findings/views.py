@@ -9,7 +9,7 @@ from django_htmx.http import reswap, retarget
 from cases.models import Case
 from maca import access
 
-from . import briefing, publishing, services
+from . import briefing, casepack, publishing, services
 from . import meeting as meeting_forms
 from .forms import BriefingLayoutForm, TagForm, item_form_class
 from .selectors import authoring_context
@@ -285,3 +285,30 @@ def meeting(request, pk):
     }
     status = 422 if request.method == "POST" else 200
     return render(request, "findings/meeting.html", context, status=status)
+
+
+# The confidential case pack -------------------------------------------------------------------
+
+
+def _confidential(response: HttpResponse) -> HttpResponse:
+    """Case-level material: never kept by a shared cache or the browser's back-forward store."""
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def case_pack(request, pk):
+    """Per case: strengths, findings, grade summary and integrated chronology, for members."""
+    audit = access.get_audit_for(request, pk, "view_meeting_pack")
+    context = {
+        **casepack.case_pack_context(audit),
+        "allowed": access.allowed_actions(request.user, audit),
+        "nav": "audits",
+    }
+    return _confidential(render(request, "findings/casepack.html", context))
+
+
+def case_pack_pdf(request, pk):
+    audit = access.get_audit_for(request, pk, "view_meeting_pack")
+    return _confidential(
+        _pdf_response(casepack.render_pdf_bytes(audit), casepack.pdf_filename(audit))
+    )

@@ -34,6 +34,11 @@ def _published(audit) -> bool:
     return audit.briefing_versions.exists()
 
 
+def _open(audit) -> bool:
+    """A closed audit is the partnership's record: it is read, no longer written."""
+    return audit.status != "closed"
+
+
 def _pack_released(audit) -> bool:
     return audit.pack_released_at is not None
 
@@ -50,7 +55,7 @@ RULES: dict[str, dict[str, Callable]] = {
     "manage_audit": {Role.CHAIR: _always},
     "view_nominations": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
     "nominate": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
-    "author_briefing": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
+    "author_briefing": {Role.CHAIR: _open, Role.QA_MEMBER: _open},
     "view_progress": {Role.CHAIR: _always, Role.QA_MEMBER: _always, Role.COORDINATOR: _always},
     # Every agency's column of the completeness matrix (what is in, not what it says).
     "view_all_progress": {Role.CHAIR: _always, Role.QA_MEMBER: _always},

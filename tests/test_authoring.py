@@ -240,3 +240,20 @@ def test_authoring_page_queries_do_not_grow(client):
             assert client.get(reverse("authoring", args=[audit.pk])).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_closed_audit_is_no_longer_written(client, audit, qa, case):
+    strength = StrengthFactory(case=case)
+    audit.status = "closed"
+    audit.save()
+    client.force_login(qa)
+    assert client.get(reverse("authoring", args=[audit.pk])).status_code == 403
+    move = reverse("item_move", args=[audit.pk, "strength", strength.pk])
+    assert client.post(move, {"direction": "down"}).status_code == 403
+
+
+def test_error_pages_lead_back_home(client, outsider):
+    client.force_login(outsider)
+    response = client.get("/audits/999999/")
+    assert response.status_code == 404
+    assert "Go to your audits" in response.content.decode()

@@ -57,3 +57,21 @@ def test_a_wrong_password_keeps_the_user_on_the_login_page(page, demo):
     log_in(page, demo, "chair", password="not-the-password")
     expect(page.get_by_role("alert")).to_contain_text("Please enter a correct username")
     expect(page.get_by_label("Username")).to_have_value("chair")
+
+
+def test_reordering_with_the_keyboard_keeps_the_focus(page, demo):
+    from cases.models import Case
+    from findings.models import Strength
+
+    case = Case.objects.get(audit__theme__name="Child exploitation", label="Case A")
+    Strength.objects.create(case=case, text="A second strength.", order=5)
+    log_in(page, demo, "qa")
+    page.goto(f"{demo}/audits/{case.audit_id}/findings/")
+    first_move_down = page.locator("[id^='down-strength-']").first
+    item_text = page.locator("[id^='item-strength-']").first.inner_text()
+    first_move_down.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("[id^='item-strength-']").first).not_to_have_text(item_text)
+    # The moved item is now last: its "Move down" is disabled, so the focus is on its "Move up".
+    focused = page.evaluate("document.activeElement.id")
+    assert focused.startswith("up-strength-"), focused

@@ -1,0 +1,170 @@
+"""The briefing's journey in a real browser: written by a QA member, published by the chair,
+downloaded by a viewer whose copy matches the published fingerprint."""
+
+import hashlib
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from cases.models import Audit
+from findings.models import Finding, Recommendation
+from maca.models import Membership
+
+from .conftest import pdf_text
+from .factories import (
+    PASSWORD,
+    AgencyFactory,
+    AuditFactory,
+    CaseFactory,
+    MembershipFactory,
+    RecommendationFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+Role = Membership.Role
+
+
+@pytest.fixture
+def journey(live_server):
+    audit = AuditFactory(
+        title="Multi Agency Case Audit",
+        theme__name="Neglect and housing",
+        status=Audit.Status.REPORTING,
+        protective_marking="OFFICIAL-SENSITIVE",
+    )
+    audit.agencies.add(AgencyFactory(name="Housing Trust"))
+    CaseFactory(audit=audit, label="Case 1", order=1)
+    CaseFactory(audit=audit, label="Case 2", order=2)
+    RecommendationFactory(audit=audit, text="Agree who leads when a family moves area.")
+    users = {}
+    for username, role in (("qa", Role.QA_MEMBER), ("chair", Role.CHAIR), ("viewer", Role.VIEWER)):
+        users[username] = UserFactory(username=username, first_name=username.capitalize())
+        MembershipFactory(user=users[username], partnership=audit.partnership, role=role)
+    return live_server.url, audit
+
+
+def log_in(page, base_url, username):
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def log_out(page):
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_label("Username")).to_be_visible()
+
+
+def add_item(page, owner, link, field, text, cases=()):
+    """Open the inline form in `owner` (a region), fill it in and save it, all through htmx."""
+    owner.get_by_role("link", name=link).click()
+    form = page.locator("form.item-form")
+    expect(form).to_be_visible()
+    form.get_by_role("textbox", name=re.compile(rf"^{field}\b")).fill(text)  # "Finding*"
+    for label in cases:
+        form.get_by_label(label, exact=True).check()
+    form.get_by_role("button", name="Save").click()
+    expect(page.locator("form.item-form")).to_have_count(0)
+
+
+def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerprint(
+    page, journey, tmp_path
+):
+    base_url, audit = journey
+
+    # A QA member writes the briefing.
+    log_in(page, base_url, "qa")
+    page.goto(f"{base_url}/audits/{audit.pk}/findings/")
+    expect(page.get_by_role("heading", name="Write the briefing", level=1)).to_be_visible()
+    # Marks this page: if anything below loaded a new page, the mark would be gone.
+    page.evaluate("window.sameDocument = true")
+
+    case1 = page.get_by_role("region", name="Case 1")
+    case2 = page.get_by_role("region", name="Case 2")
+    add_item(page, case1, "Add a finding", "Finding", "The move to a new area ended the plan.")
+    expect(page.get_by_role("region", name="Case 1")).to_contain_text(
+        "The move to a new area ended the plan."
+    )
+    add_item(page, case2, "Add a finding", "Finding", "No one saw the baby for six weeks.")
+    expect(page.get_by_role("region", name="Case 2")).to_contain_text(
+        "No one saw the baby for six weeks."
+    )
+
+    recommendations = page.locator("#list-recommendation")
+    add_item(
+        page,
+        recommendations,
+        "Add a recommendation",
+        "Recommendation",
+        "Check that a child has been seen before closing a case.",
+        cases=("Case 1", "Case 2"),
+    )
+    items = page.locator("#list-recommendation li.list-group-item")
+    expect(items).to_have_count(2)
+    expect(items.nth(1)).to_contain_text("Check that a child has been seen before closing")
+    expect(items.nth(1)).to_contain_text("Seen in Case 1, Case 2")
+    assert page.evaluate("window.sameDocument === true")
+
+    # Move the first recommendation down with the keyboard alone.
+    first = items.nth(0)
+    first.get_by_role("button", name="Move down").focus()
+    page.keyboard.press("Enter")
+    expect(items.nth(0)).to_contain_text("Check that a child has been seen before closing")
+    expect(items.nth(1)).to_contain_text("Agree who leads when a family moves area.")
+    assert page.evaluate("window.sameDocument === true")
+
+    stored = list(Recommendation.objects.filter(audit=audit).order_by("order", "id"))
+    assert [r.text for r in stored] == [
+        "Check that a child has been seen before closing a case.",
+        "Agree who leads when a family moves area.",
+    ]
+    assert sorted(c.label for c in stored[0].cases.all()) == ["Case 1", "Case 2"]
+    assert set(Finding.objects.filter(case__audit=audit).values_list("case__label", flat=True)) == {
+        "Case 1",
+        "Case 2",
+    }
+
+    page.get_by_role("link", name="Preview the briefing").click()
+    expect(page).to_have_title("Multi Agency Case Audit: Neglect and housing")
+    expect(page.get_by_text("Draft — not yet published")).to_be_visible()
+    findings = page.get_by_role("heading", name="Findings identified per case")
+    expect(findings).to_be_visible()
+    expect(page.locator("main")).to_contain_text("No one saw the baby for six weeks.")
+    body = page.locator("main").inner_text()
+    assert body.index("Check that a child has been seen") < body.index("Agree who leads")
+    page.go_back()
+    log_out(page)
+
+    # The chair publishes it.
+    log_in(page, base_url, "chair")
+    page.goto(f"{base_url}/audits/{audit.pk}/briefing/versions/")
+    expect(page.get_by_text("Nothing published yet.")).to_be_visible()
+    page.get_by_role("link", name="Publish the briefing").first.click()
+    page.get_by_role("button", name="Publish version 1").click()
+    expect(page.get_by_role("status")).to_contain_text("Version 1 of the briefing is published.")
+    log_out(page)
+
+    # A viewer downloads version 1 and checks its fingerprint.
+    log_in(page, base_url, "viewer")
+    page.goto(f"{base_url}/audits/{audit.pk}/briefing/versions/")
+    expect(page.get_by_role("heading", name="Published briefings")).to_be_visible()
+    expect(page.get_by_role("link", name="Publish the briefing")).to_have_count(0)
+    row = page.get_by_role("row").filter(has_text="Version 1")
+    fingerprint = row.locator("code.sha").inner_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", fingerprint)
+    with page.expect_download() as download_info:
+        row.get_by_role("link", name="PDF of version 1").click()
+    download = download_info.value
+    assert download.suggested_filename == "neglect-and-housing-briefing-v1.pdf"
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    data = saved.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert hashlib.sha256(data).hexdigest() == fingerprint
+    text = pdf_text(data, tmp_path)
+    assert "OFFICIAL-SENSITIVE" in text
+    assert "Version 1" in text
+    assert "No one saw the baby for six weeks." in text
