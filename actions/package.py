@@ -257,6 +257,7 @@ def _create_audit(data, partnership, theme) -> Audit:
             f"heading_{key}": headings.get(key) or DEFAULT_HEADINGS[key] for key in DEFAULT_HEADINGS
         },
     )
+    audit.move_to(audit.status)  # an imported closed audit counts its retention from today
     audit.full_clean(exclude=["agencies"])
     audit.save()
     return audit

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from maca.models import Agency, Partnership
@@ -71,6 +72,13 @@ class Audit(models.Model):
     pack_released_at = models.DateTimeField(
         null=True, blank=True, help_text="When the chair released the meeting pack to members."
     )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # A legal hold stops retention from deleting the audit's case-level data.
+    legal_hold_at = models.DateTimeField(null=True, blank=True)
+    legal_hold_reason = models.TextField(blank=True)
+    legal_hold_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     agencies = models.ManyToManyField(Agency, blank=True, related_name="audits")
     include_good_practice = models.BooleanField(
         default=True, help_text="Leave the good-practice section out of the briefing when off."
@@ -107,6 +115,15 @@ class Audit(models.Model):
 
     def get_absolute_url(self):
         return reverse("audit_detail", args=[self.pk])
+
+    def move_to(self, status: str) -> None:
+        """Change stage; closing stamps the time that retention counts from."""
+        self.status = status
+        self.closed_at = timezone.now() if status == self.Status.CLOSED else None
+
+    @property
+    def on_legal_hold(self) -> bool:
+        return self.legal_hold_at is not None
 
     @property
     def accepts_nominations(self) -> bool:
@@ -524,3 +541,30 @@ class ToolAnswer(models.Model):
 
     def __str__(self):
         return f"{self.question} — {self.get_grade_display() or 'no grade'}"
+
+
+class PurgeRecord(models.Model):
+    """What was deleted from an audit, when and by whom (or by the retention schedule).
+
+    Kept after the audit itself is gone: the audit is named by its id and words, not a key.
+    """
+
+    class Kind(models.TextChoices):
+        IDENTIFIERS = "identifiers", "Children's identifying details"
+        FILES = "files", "Uploaded files"
+        RETENTION = "retention", "Case-level data at the end of the retention period"
+
+    audit_id_kept = models.PositiveBigIntegerField("audit number")
+    audit_name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    detail = models.JSONField(default=dict)
+    purged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    purged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-purged_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} purged from {self.audit_name}"

@@ -240,6 +240,10 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # An action is amber when due within this many days (or flagged at risk), red when overdue.
 MACA_RAG_AMBER_DAYS = env_int("RAG_AMBER_DAYS", 14)
 
+# Case-level data of a closed audit is deleted this many years after closing (enforce_retention),
+# unless the audit is under legal hold. The briefing and the action plan are kept.
+MACA_RETENTION_YEARS = env_int("RETENTION_YEARS", 6)
+
 # Deadline reminders: days before the submission deadline, and after it, that send_reminders mails.
 MACA_REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 7)
 MACA_REMINDER_DAYS_AFTER = env_int("REMINDER_DAYS_AFTER", 1)

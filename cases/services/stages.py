@@ -43,9 +43,9 @@ def refusal(audit: Audit) -> str | None:
 def record_move(*, audit: Audit, user, to: str) -> None:
     """Set the audit's stage to `to` and record the move. The caller holds the transaction."""
     before = audit.status
-    audit.status = to
+    audit.move_to(to)
     audit.full_clean()
-    audit.save(update_fields=["status", "updated_at"])
+    audit.save(update_fields=["status", "closed_at", "updated_at"])
     AuditEvent.objects.create(
         audit=audit, kind=AuditEvent.Kind.STATUS, actor=user, detail={"from": before, "to": to}
     )

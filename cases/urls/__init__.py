@@ -4,7 +4,7 @@ from django.urls import path
 
 from cases.views import audit
 
-from . import chronology, setup, tool
+from . import chronology, retention, setup, tool
 
 urlpatterns = [
     path("", audit.home, name="home"),
@@ -12,4 +12,5 @@ urlpatterns = [
     *setup.urlpatterns,
     *chronology.urlpatterns,
     *tool.urlpatterns,
+    *retention.urlpatterns,
 ]

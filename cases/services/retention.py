@@ -1,0 +1,173 @@
+"""Deleting what is no longer needed: identifiers when an audit closes, case-level data when its
+retention period ends. The briefing and the action plan are always kept."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import (
+    AgencySubmission,
+    Audit,
+    AuditEvent,
+    ChronologyEntry,
+    ChronologyFile,
+    Nomination,
+    NominationIdentity,
+    PurgeRecord,
+    SelectionDraw,
+    ToolAnswer,
+)
+
+
+def _audit_name(audit: Audit) -> str:
+    return f"{audit.theme.name} — {audit.title} ({audit.partnership.name})"
+
+
+def _require_closed(audit: Audit) -> None:
+    if not audit.is_closed:
+        raise ValidationError("Only a closed audit can be purged: close it first.")
+
+
+def _delete_files(queryset) -> int:
+    """Delete the rows, their files on disk, and their history (which names the files).
+
+    History is deleted after the rows, because deleting a row writes one last history entry.
+    """
+    uploads = list(queryset)
+    for upload in uploads:
+        upload.file.delete(save=False)
+    ids = [upload.pk for upload in uploads]
+    queryset.model.objects.filter(pk__in=ids).delete()
+    queryset.model.history.filter(id__in=ids).delete()
+    return len(ids)
+
+
+@transaction.atomic
+def purge_identifiers(*, audit: Audit, user, include_files: bool = False) -> PurgeRecord:
+    """Delete the children's identifying details (and optionally the uploaded chronologies)."""
+    _require_closed(audit)
+    identities = NominationIdentity.objects.filter(nomination__audit=audit)
+    detail = {"identifying details": identities.count()}
+    identities.delete()
+    kind = PurgeRecord.Kind.IDENTIFIERS
+    if include_files:
+        detail["chronology documents"] = _delete_files(ChronologyFile.objects.filter(case__audit=audit))
+        kind = PurgeRecord.Kind.FILES
+    return PurgeRecord.objects.create(
+        audit_id_kept=audit.pk,
+        audit_name=_audit_name(audit),
+        kind=kind,
+        detail=detail,
+        purged_by=user,
+    )
+
+
+@transaction.atomic
+def set_legal_hold(*, audit: Audit, user, reason: str) -> None:
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the audit's data must be kept."})
+    audit.legal_hold_at = timezone.now()
+    audit.legal_hold_reason = reason.strip()
+    audit.legal_hold_by = user
+    audit.save(update_fields=["legal_hold_at", "legal_hold_reason", "legal_hold_by", "updated_at"])
+
+
+@transaction.atomic
+def lift_legal_hold(*, audit: Audit, user) -> None:
+    audit.legal_hold_at = None
+    audit.legal_hold_reason = ""
+    audit.legal_hold_by = None
+    audit.save(update_fields=["legal_hold_at", "legal_hold_reason", "legal_hold_by", "updated_at"])
+
+
+def retention_cutoff(today: datetime.date) -> datetime.datetime:
+    years = settings.MACA_RETENTION_YEARS
+    try:
+        day = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        day = today.replace(year=today.year - years, day=28)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+def audits_due_for_deletion(today: datetime.date):
+    return (
+        Audit.objects.filter(status=Audit.Status.CLOSED, closed_at__lte=retention_cutoff(today))
+        .filter(legal_hold_at__isnull=True)
+        .select_related("theme", "partnership")
+    )
+
+
+@dataclass
+class RetentionReport:
+    deleted: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+
+
+def enforce_retention(*, today: datetime.date, dry_run: bool = False) -> RetentionReport:
+    """Delete the case-level data of audits closed longer than the retention period."""
+    report = RetentionReport()
+    cutoff = retention_cutoff(today)
+    held = Audit.objects.filter(
+        status=Audit.Status.CLOSED, closed_at__lte=cutoff, legal_hold_at__isnull=False
+    ).select_related("theme", "partnership")
+    report.held = [f"{_audit_name(a)}: {a.legal_hold_reason}" for a in held]
+    for audit in audits_due_for_deletion(today):
+        counts = _case_level_counts(audit)
+        if not any(counts.values()):
+            continue
+        report.deleted.append(f"{_audit_name(audit)}: " + _describe(counts))
+        if not dry_run:
+            _delete_case_level_data(audit, counts)
+    return report
+
+
+def _case_level_counts(audit) -> dict[str, int]:
+    return {
+        "nominations": Nomination.objects.filter(audit=audit).count(),
+        "chronology files": ChronologyFile.objects.filter(case__audit=audit).count(),
+        "chronology rows": ChronologyEntry.objects.filter(case__audit=audit).count(),
+        "audit tools": AgencySubmission.objects.filter(case__audit=audit).count(),
+    }
+
+
+def _describe(counts: dict[str, int]) -> str:
+    return ", ".join(f"{number} {what}" for what, number in counts.items() if number)
+
+
+@transaction.atomic
+def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> None:
+    """Nominations with their identifiers, chronologies, audit tools and draws go, with their
+    history; the cases keep their labels, and the briefing and the action plan stay."""
+    case_ids = list(audit.cases.values_list("pk", flat=True))
+    submission_ids = list(
+        AgencySubmission.objects.filter(case_id__in=case_ids).values_list("pk", flat=True)
+    )
+    _delete_files(ChronologyFile.objects.filter(case_id__in=case_ids))
+    ChronologyEntry.objects.filter(case_id__in=case_ids).delete()
+    AgencySubmission.objects.filter(pk__in=submission_ids).delete()  # and their answers
+    SelectionDraw.objects.filter(audit=audit).delete()
+    Nomination.objects.filter(audit=audit).delete()  # and their identifiers
+    ToolAnswer.history.filter(submission_id__in=submission_ids).delete()
+    AgencySubmission.history.filter(case_id__in=case_ids).delete()
+    ChronologyEntry.history.filter(case_id__in=case_ids).delete()
+    Nomination.history.filter(audit_id=audit.pk).delete()
+    # The meeting's notes on each case belong to the findings app, which builds on this one.
+    note_model = apps.get_model("findings", "CaseMeetingNote")
+    note_model.objects.filter(case_id__in=case_ids).delete()
+    note_model.history.filter(case_id__in=case_ids).delete()
+    # A draw's event named the nominations drawn; the labels go with them.
+    AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.DRAW).update(detail={})
+    PurgeRecord.objects.create(
+        audit_id_kept=audit.pk,
+        audit_name=_audit_name(audit),
+        kind=PurgeRecord.Kind.RETENTION,
+        detail=counts,
+        purged_by=None,
+    )

@@ -1,0 +1,145 @@
+import datetime
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import (
+    Audit,
+    ChronologyEntry,
+    ChronologyFile,
+    LocalReference,
+    Nomination,
+    NominationIdentity,
+    PurgeRecord,
+)
+from cases.services.retention import enforce_retention, purge_identifiers
+from findings.models import BriefingVersion
+from findings.publishing import briefing_publish
+from maca.models import Membership
+
+from .conftest import member
+from .factories import (
+    ActionFactory,
+    AgencyFactory,
+    CaseFactory,
+    ChronologyEntryFactory,
+    NominationFactory,
+    StrengthFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def closed_audit(audit, chair):
+    housing = AgencyFactory(name="Housing")
+    audit.agencies.add(housing)
+    nomination = NominationFactory(audit=audit, label="Case 1")
+    identity = NominationIdentity.objects.create(nomination=nomination, child_name="Robin Invented")
+    LocalReference.objects.create(identity=identity, agency=housing, reference="REF-1")
+    case = CaseFactory(audit=audit, label="Case 1")
+    nomination.case = case
+    nomination.save()
+    StrengthFactory(case=case, text="Kept in the briefing.")
+    ChronologyEntryFactory(case=case, agency=housing)
+    upload = ChronologyFile(
+        case=case, agency=housing, original_name="c.csv", kind="csv", size=3, sha256="a" * 64
+    )
+    upload.file.save("c.csv", ContentFile(b"a,b"), save=False)
+    upload.save()
+    ActionFactory(audit=audit, owner_agency=housing)
+    briefing_publish(audit=audit, user=chair)
+    audit.move_to(Audit.Status.CLOSED)
+    audit.save()
+    return audit
+
+
+def test_purging_identifiers_keeps_the_briefing_and_plan(closed_audit, chair):
+    path = ChronologyFile.objects.get().file.path
+    record = purge_identifiers(audit=closed_audit, user=chair, include_files=True)
+    assert not NominationIdentity.objects.exists() and not LocalReference.objects.exists()
+    assert not ChronologyFile.objects.exists() and not ChronologyFile.history.exists()
+    import os
+
+    assert not os.path.exists(path)
+    assert record.detail == {"identifying details": 1, "chronology documents": 1}
+    assert record.purged_by == chair
+    assert BriefingVersion.objects.filter(audit=closed_audit).exists()
+    assert closed_audit.actions.exists() and closed_audit.cases.get().strengths.exists()
+    assert ChronologyEntry.objects.exists()  # rows stay until retention ends
+
+
+def test_only_a_closed_audit_is_purged(audit, chair):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        purge_identifiers(audit=audit, user=chair)
+
+
+def test_the_chair_purges_from_the_page_after_confirming(client, closed_audit, chair):
+    client.force_login(chair)
+    url = reverse("retention_purge", args=[closed_audit.pk])
+    unconfirmed = client.post(url, {})
+    assert unconfirmed.status_code == 422
+    assert "Tick to confirm" in unconfirmed.content.decode()
+    assert NominationIdentity.objects.exists()
+    client.post(url, {"confirm": "on"})
+    assert not NominationIdentity.objects.exists()
+    assert ChronologyFile.objects.exists()
+    page = client.get(reverse("retention", args=[closed_audit.pk])).content.decode()
+    assert "1 identifying details" in page
+
+
+def test_only_the_chair_reaches_retention(client, closed_audit):
+    client.force_login(member(closed_audit, Membership.Role.QA_MEMBER))
+    assert client.get(reverse("retention", args=[closed_audit.pk])).status_code == 403
+
+
+def age(audit, years):
+    Audit.objects.filter(pk=audit.pk).update(
+        closed_at=timezone.now() - datetime.timedelta(days=365 * years + 2)
+    )
+
+
+def test_retention_deletes_case_level_data_after_six_years(closed_audit):
+    today = timezone.localdate()
+    assert enforce_retention(today=today).deleted == []
+    age(closed_audit, 6)
+    out = io.StringIO()
+    call_command("enforce_retention", "--dry-run", stdout=out)
+    assert "Would delete" in out.getvalue()
+    assert Nomination.objects.exists()  # dry run deletes nothing
+    call_command("enforce_retention", stdout=io.StringIO())
+    assert not Nomination.objects.exists() and not Nomination.history.exists()
+    assert not NominationIdentity.objects.exists()
+    assert not ChronologyEntry.objects.exists() and not ChronologyEntry.history.exists()
+    assert not ChronologyFile.objects.exists()
+    assert BriefingVersion.objects.filter(audit=closed_audit).exists()
+    assert closed_audit.actions.exists()
+    assert PurgeRecord.objects.get(kind="retention").purged_by is None
+
+
+def test_legal_hold_stops_retention(client, closed_audit, chair):
+    age(closed_audit, 7)
+    client.force_login(chair)
+    url = reverse("legal_hold", args=[closed_audit.pk])
+    assert client.post(url, {"reason": ""}).status_code == 422
+    client.post(url, {"reason": "Needed by a safeguarding practice review."})
+    out = io.StringIO()
+    call_command("enforce_retention", stdout=out)
+    assert "Kept (legal hold)" in out.getvalue()
+    assert Nomination.objects.exists()
+    client.post(url, {"lift": "1"})
+    call_command("enforce_retention", stdout=io.StringIO())
+    assert not Nomination.objects.exists()
+
+
+def test_closing_an_audit_stamps_the_time_retention_counts_from(audit):
+    audit.move_to(Audit.Status.CLOSED)
+    assert audit.closed_at is not None
+    audit.move_to(Audit.Status.REPORTING)
+    assert audit.closed_at is None
