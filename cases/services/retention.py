@@ -58,7 +58,9 @@ def purge_identifiers(*, audit: Audit, user, include_files: bool = False) -> Pur
     identities.delete()
     kind = PurgeRecord.Kind.IDENTIFIERS
     if include_files:
-        detail["chronology documents"] = _delete_files(ChronologyFile.objects.filter(case__audit=audit))
+        detail["chronology documents"] = _delete_files(
+            ChronologyFile.objects.filter(case__audit=audit)
+        )
         kind = PurgeRecord.Kind.FILES
     return PurgeRecord.objects.create(
         audit_id_kept=audit.pk,
