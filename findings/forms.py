@@ -21,6 +21,10 @@ def item_form_class(kind: Kind, audit):
     field_names = ("text", "agency", "tags") + (("cases",) if kind.slug == "recommendation" else ())
 
     class ItemForm(forms.ModelForm):
+        # The version the person started from: saving over someone else's newer change is
+        # refused, showing theirs and keeping what this person typed.
+        loaded_version = forms.CharField(required=False, widget=forms.HiddenInput)
+
         class Meta:
             model = kind.model
             fields = field_names
@@ -46,6 +50,25 @@ def item_form_class(kind: Kind, audit):
             if "cases" in self.fields:
                 self.fields["cases"].queryset = audit.cases.all()
                 self.fields["cases"].required = False
+            self.conflicting_text = None
+            if self.instance.pk and not self.is_bound:
+                self.initial["loaded_version"] = self._current_version()
+
+        def _current_version(self) -> str:
+            return self.instance.updated_at.isoformat()
+
+        def clean(self):
+            cleaned = super().clean()
+            if self.instance.pk and cleaned.get("loaded_version") != self._current_version():
+                self.conflicting_text = self.instance.text
+                self.data = self.data.copy()
+                self.data[self.add_prefix("loaded_version")] = self._current_version()
+                raise forms.ValidationError(
+                    f"Someone else changed this {kind.label} while you were editing it. "
+                    "Their version is shown below and your text is kept in the form: "
+                    "save again to replace theirs, or cancel to keep it."
+                )
+            return cleaned
 
         def clean_text(self):
             text = self.cleaned_data["text"].strip()

@@ -122,14 +122,20 @@ def test_a_recommendation_links_the_cases_that_evidence_it(client, audit, qa):
     assert Recommendation.objects.count() == 1
 
 
+def loaded_version(client, url, prefix):
+    page = client.get(url).content.decode()
+    return page.split(f'name="{prefix}-loaded_version" value="')[1].split('"')[0]
+
+
 def test_edit_keeps_what_was_typed_on_error_and_saves_when_valid(client, audit, qa, case):
     finding = FindingFactory(case=case, text="Original.")
     client.force_login(qa)
     url = reverse("item_edit", args=[audit.pk, "finding", finding.pk])
     prefix = f"edit-finding-{finding.pk}"
-    response = client.post(url, {f"{prefix}-text": "", f"{prefix}-agency": "999"})
+    version = {f"{prefix}-loaded_version": loaded_version(client, url, prefix)}
+    response = client.post(url, {f"{prefix}-text": "", f"{prefix}-agency": "999", **version})
     assert response.status_code == 422
-    client.post(url, {f"{prefix}-text": "Changed."})
+    client.post(url, {f"{prefix}-text": "Changed.", **version})
     finding.refresh_from_db()
     assert finding.text == "Changed."
 
@@ -257,3 +263,28 @@ def test_error_pages_lead_back_home(client, outsider):
     response = client.get("/audits/999999/")
     assert response.status_code == 404
     assert "Go to your audits" in response.content.decode()
+
+
+def test_two_people_editing_one_finding_lose_nothing(client, audit, qa, case):
+    finding = FindingFactory(case=case, text="First words.")
+    url = reverse("item_edit", args=[audit.pk, "finding", finding.pk])
+    prefix = f"edit-finding-{finding.pk}"
+    client.force_login(qa)
+    mine = loaded_version(client, url, prefix)
+
+    chair = type(client)()
+    chair.force_login(member(audit, Membership.Role.CHAIR))
+    theirs = loaded_version(chair, url, prefix)
+    chair.post(url, {f"{prefix}-text": "The chair's words.", f"{prefix}-loaded_version": theirs})
+
+    response = client.post(url, {f"{prefix}-text": "My words.", f"{prefix}-loaded_version": mine})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Someone else changed this finding" in body
+    assert "The chair&#x27;s words." in body and "My words." in body
+    finding.refresh_from_db()
+    assert finding.text == "The chair's words."
+    newer = body.split(f'name="{prefix}-loaded_version" value="')[1].split('"')[0]
+    client.post(url, {f"{prefix}-text": "My words.", f"{prefix}-loaded_version": newer})
+    finding.refresh_from_db()
+    assert finding.text == "My words."
