@@ -188,6 +188,8 @@ def test_remind_emails_only_coordinators_with_something_missing(
 def test_remind_when_nothing_is_missing(
     client, audit, chair, mailoutbox, django_capture_on_commit_callbacks
 ):
+    audit.status = "submissions"
+    audit.save()
     client.force_login(chair)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("progress_remind", args=[audit.pk]), follow=True)
@@ -203,4 +205,13 @@ def test_only_the_chair_sends_reminders(client, audit, setup, outsider, mailoutb
         assert client.post(url).status_code == 403
     client.force_login(outsider)
     assert client.post(url).status_code == 404
+    assert mailoutbox == []
+
+
+def test_no_reminders_once_submissions_are_over(client, audit, chair, mailoutbox):
+    audit.status = "closed"
+    audit.save()
+    client.force_login(chair)
+    response = client.post(reverse("progress_remind", args=[audit.pk]), follow=True)
+    assert "Reminders go out only while the audit takes submissions." in response.content.decode()
     assert mailoutbox == []

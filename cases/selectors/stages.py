@@ -72,7 +72,7 @@ def next_step(audit: Audit, allowed_actions) -> str:
         )
     if status == Status.REPORTING:
         return (
-            "The chair is writing the briefing and the action plan. When they are ready, the "
-            "chair closes the audit and the briefing is published."
+            "The chair and QA members are writing the briefing and the action plan. The chair "
+            "publishes the briefing, then closes the audit."
         )
-    return "This audit is closed and its briefing is published."
+    return "This audit is closed: its briefing and action plan are the partnership's record."

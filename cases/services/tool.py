@@ -294,6 +294,8 @@ def pack_release(*, audit: Audit, user) -> Audit:
     audit = Audit.objects.select_for_update().get(pk=audit.pk)
     if audit.pack_released_at is not None:
         raise ValidationError("The meeting pack has already been released.")
+    if audit.is_closed:
+        raise ValidationError("This audit is closed: its meeting pack is no longer released.")
     audit.pack_released_at = timezone.now()
     audit.save(update_fields=["pack_released_at", "updated_at"])
     AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.PACK_RELEASED, actor=user)

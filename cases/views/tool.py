@@ -447,6 +447,9 @@ def progress(request, pk):
 @require_POST
 def progress_remind(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
+    if not audit.accepts_submissions:
+        messages.error(request, "Reminders go out only while the audit takes submissions.")
+        return redirect("progress", pk=audit.pk)
     sent = reminders.send_progress_reminders(audit=audit, user=request.user)
     if sent:
         messages.success(
