@@ -13,9 +13,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from maca.spreadsheets import neutralise
+
 from .models import Rag
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 RAG_FILLS = {
     Rag.RED: "F4B6B6",
     Rag.AMBER: "FCE3A6",
@@ -39,12 +40,6 @@ COLUMNS = [
 HEADERS = [name for name, _, _ in COLUMNS]
 RAG_COLUMN = HEADERS.index("RAG") + 1
 DUE_COLUMN = HEADERS.index("Due date") + 1
-
-
-def neutralise(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def rows(actions):

@@ -1,10 +1,13 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from maca.models import Agency, User
 
 from .models import Action, Rag
 
 MAX_PACKAGE_BYTES = 5 * 1024 * 1024
+OPEN = "open"  # the plan's status filter: not started or in progress
 
 
 class PackageUploadForm(forms.Form):
@@ -33,7 +36,12 @@ class PackageUploadForm(forms.Form):
 
 
 class DateInput(forms.DateInput):
+    """A date picker: the browser's date field takes and gives the ISO form, 2026-11-23."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class ActionForm(forms.ModelForm):
@@ -77,8 +85,44 @@ class ActionForm(forms.ModelForm):
         return cleaned
 
 
+EVIDENCE_ACCEPT = (
+    ".pdf,.docx,.xlsx,.csv,.png,.jpg,.jpeg,application/pdf,text/csv,image/png,image/jpeg"
+)
+
+
+def _evidence_help() -> str:
+    limit = filesizeformat(settings.MACA_UPLOAD_MAX_BYTES)
+    return (
+        f"PDF, Word (DOCX), Excel (XLSX), CSV, or a photograph as PNG or JPEG, up to {limit}: "
+        "for example a training sign-in sheet, a poster or a revised procedure."
+    )
+
+
+class EvidenceForm(forms.Form):
+    """A file showing an action's progress or impact."""
+
+    file = forms.FileField(
+        label="Evidence file",
+        error_messages={
+            "required": "Choose the file to upload.",
+            "empty": "The file is empty. Choose the file again.",
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    )
+    description = forms.CharField(
+        label="What it shows (optional)",
+        max_length=300,
+        required=False,
+        help_text="For example: sign-in sheet from the March training session.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _evidence_help()
+
+
 class ActionUpdateForm(forms.Form):
-    """The owner agency's progress update."""
+    """The owner agency's progress update, with an optional file of evidence."""
 
     date = forms.DateField(label="Date of the update", widget=DateInput)
     text = forms.CharField(label="What has happened", widget=forms.Textarea(attrs={"rows": 3}))
@@ -90,6 +134,19 @@ class ActionUpdateForm(forms.Form):
         required=False,
         help_text="Shows the action as amber until the flag is cleared.",
     )
+    evidence_file = forms.FileField(
+        label="Evidence (optional)",
+        required=False,
+        error_messages={"empty": "The file is empty. Choose the file again."},
+        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    )
+    evidence_description = forms.CharField(
+        label="What the evidence shows (optional)", max_length=300, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence_file"].help_text = _evidence_help()
 
 
 class CompleteForm(forms.Form):
@@ -136,5 +193,9 @@ class PlanFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["audit"].queryset = audits
         self.fields["owner_agency"].queryset = agencies
-        self.fields["status"].choices = [("", "Any status"), *Action.Status.choices]
+        self.fields["status"].choices = [
+            ("", "Any status"),
+            (OPEN, "Open (not started or in progress)"),
+            *Action.Status.choices,
+        ]
         self.fields["rag"].choices = [("", "Any"), *Rag.choices]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -10,6 +11,10 @@ from django.utils import timezone
 from maca import access
 
 from .models import Action, Rag
+
+OPEN_STATUSES = (Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS)
+DASHBOARD_DAYS = 14
+DASHBOARD_LIMIT = 10
 
 SORTS = {
     "due": ("due_date", "pk"),
@@ -37,7 +42,9 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
         actions = actions.filter(owner_agency=filters["owner_agency"])
     if filters.get("owner_agencies") is not None:
         actions = actions.filter(owner_agency__in=filters["owner_agencies"])
-    if filters.get("status"):
+    if filters.get("status") == "open":
+        actions = actions.filter(status__in=OPEN_STATUSES)
+    elif filters.get("status"):
         actions = actions.filter(status=filters["status"])
     if filters.get("overdue"):
         actions = actions.filter(rag_rating=Rag.RED)
@@ -56,3 +63,81 @@ def rag_counts(actions) -> dict[str, int]:
         **{rag.value: Count("pk", filter=Q(rag_rating=rag.value)) for rag in Rag}
     )
     return {rag.value: totals[rag.value] for rag in Rag}
+
+
+def _visible(user, today):
+    return (
+        access.restrict_actions(Action.objects.all(), user)
+        .with_rag(today)
+        .select_related("audit__theme", "owner_agency", "lead_user")
+    )
+
+
+@dataclass
+class ActionList:
+    """The first few of a list of actions, how many there are in all, and the plan's filter."""
+
+    actions: list
+    total: int
+    query: dict
+
+
+def dashboard_actions(user, *, today: datetime.date | None = None) -> dict[str, ActionList]:
+    """Overdue actions and open actions due in the next 14 days that `user` may see, the first
+    ten of each: four queries whatever the number of actions."""
+    today = today or timezone.localdate()
+    overdue = _visible(user, today).filter(rag_rating=Rag.RED).order_by("due_date", "pk")
+    soon_until = today + datetime.timedelta(days=DASHBOARD_DAYS)
+    due_soon = (
+        _visible(user, today)
+        .filter(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=soon_until)
+        .order_by("due_date", "pk")
+    )
+    return {
+        "overdue": ActionList(
+            list(overdue[:DASHBOARD_LIMIT]), overdue.count(), {"overdue": "on", "sort": "due"}
+        ),
+        "due_soon": ActionList(
+            list(due_soon[:DASHBOARD_LIMIT]),
+            due_soon.count(),
+            {
+                "status": "open",
+                "due_from": today.isoformat(),
+                "due_to": soon_until.isoformat(),
+                "sort": "due",
+            },
+        ),
+    }
+
+
+def audit_plan(audit, user, *, today: datetime.date | None = None) -> dict:
+    """One audit's actions that `user` may see, grouped under its recommendations, with counts
+    per RAG: three queries whatever the number of recommendations and actions."""
+    today = today or timezone.localdate()
+    actions = (
+        access.restrict_actions(audit.actions.all(), user)
+        .with_rag(today)
+        .select_related("owner_agency", "lead_user")
+        .order_by("order", "pk")
+    )
+    counts = rag_counts(actions)
+    by_recommendation: dict[int | None, list] = {}
+    for action in actions:
+        by_recommendation.setdefault(action.recommendation_id, []).append(action)
+    recommendations = list(audit.recommendations.select_related("agency"))
+    groups = [(r, by_recommendation.pop(r.pk, [])) for r in recommendations]
+    unlinked = [a for actions_ in by_recommendation.values() for a in actions_]
+    return {
+        "groups": groups,
+        "unlinked": unlinked,
+        "counts": counts,
+        "total": sum(counts.values()),
+    }
+
+
+def group_by_audit(actions) -> list[tuple]:
+    """(audit, [actions]) in the order the audits first appear, for the plan PDF."""
+    groups: dict[int, tuple] = {}
+    for action in actions:
+        groups.setdefault(action.audit_id, (action.audit, []))[1].append(action)
+    return list(groups.values())

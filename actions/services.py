@@ -6,8 +6,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
-from .models import Action, ActionUpdate
+from cases import uploads
+
+from .models import Action, ActionUpdate, Evidence
+
+EVIDENCE_KINDS = (
+    uploads.PDF,
+    uploads.DOCX,
+    uploads.XLSX,
+    uploads.CSV,
+    uploads.PNG,
+    uploads.JPEG,
+)
+EVIDENCE_DESCRIBED = "a PDF, Word (DOCX), Excel (XLSX) or CSV document, or a PNG or JPEG image"
 
 
 @transaction.atomic
@@ -32,8 +45,19 @@ def action_edit(*, form, user) -> Action:
 
 
 @transaction.atomic
-def action_post_update(*, action: Action, user, date, text: str, status: str, at_risk: bool):
-    """The owner agency reports progress: a dated note, the status while open, the risk flag."""
+def action_post_update(
+    *,
+    action: Action,
+    user,
+    date,
+    text: str,
+    status: str,
+    at_risk: bool,
+    evidence_file=None,
+    evidence_description: str = "",
+):
+    """The owner agency reports progress: a dated note, the status while open, the risk flag,
+    and optionally a file of evidence (all kept, or none of it)."""
     if not action.is_open:
         raise ValidationError("This action is closed: it takes no more updates.")
     update = ActionUpdate(action=action, date=date, text=text.strip(), author=user)
@@ -45,7 +69,59 @@ def action_post_update(*, action: Action, user, date, text: str, status: str, at
         action.status, action.at_risk = status, at_risk
         action._change_reason = "Progress update"
         action.save()
+    if evidence_file is not None:
+        action_evidence_add(
+            action=action,
+            user=user,
+            uploaded_file=evidence_file,
+            description=evidence_description,
+        )
     return update
+
+
+@transaction.atomic
+def action_evidence_add(*, action: Action, user, uploaded_file, description: str = "") -> Evidence:
+    """Keep `uploaded_file` as evidence of `action`'s progress or impact.
+
+    The same rules as chronology documents: identified from its content, size-limited, streamed
+    and hashed in one pass, stored under MEDIA_ROOT with a random name. A refused file leaves
+    nothing behind: no row and no file.
+    """
+    if not action.is_open:
+        raise ValidationError("This action is closed: it takes no more evidence.", code="closed")
+    uploads.check_size(uploaded_file.size)
+    inspection = uploads.inspect(uploaded_file)
+    uploads.check_size(inspection.size)
+    kind = uploads.check_kind_or_image(
+        inspection, uploaded_file.name, EVIDENCE_KINDS, EVIDENCE_DESCRIBED
+    )
+    earlier = action.evidence.filter(sha256=inspection.sha256).first()
+    if earlier:
+        day = date_format(timezone.localtime(earlier.uploaded_at), "j F Y")
+        raise ValidationError(
+            f"This file is already evidence for this action "
+            f"(as “{earlier.original_name}”, added on {day}).",
+            code="duplicate",
+        )
+    extension = uploads.FILE_EXTENSIONS[kind]
+    evidence = Evidence(
+        action=action,
+        original_name=uploads.display_name(uploaded_file.name, f"evidence.{extension}"),
+        kind=kind,
+        size=inspection.size,
+        sha256=inspection.sha256,
+        description=(description or "").strip(),
+        uploaded_by=user,
+    )
+    evidence.full_clean(exclude=["file"])
+    evidence.file.save(f"evidence.{extension}", uploaded_file, save=False)
+    try:
+        evidence.full_clean()
+        evidence.save()
+    except BaseException:
+        evidence.file.delete(save=False)
+        raise
+    return evidence
 
 
 @transaction.atomic

@@ -4,13 +4,25 @@ from . import views
 
 urlpatterns = [
     path("audits/import/", views.audit_import, name="audit_import"),
+    path("audits/<int:pk>/actions/", views.audit_actions, name="audit_actions"),
     path("audits/<int:pk>/actions/new/", views.action_create, name="action_create"),
     path("actions/", views.action_plan, name="action_plan"),
     path("actions/mine/", views.my_actions, name="my_actions"),
+    path("actions/plan.pdf", views.action_plan_pdf, name="action_plan_pdf"),
     path("actions/export.<str:fmt>", views.action_plan_export, name="action_plan_export"),
     path("actions/<int:action_id>/", views.action_detail, name="action_detail"),
     path("actions/<int:action_id>/edit/", views.action_edit, name="action_edit"),
     path("actions/<int:action_id>/complete/", views.action_complete, name="action_complete"),
     path("actions/<int:action_id>/cancel/", views.action_cancel, name="action_cancel"),
     path("actions/<int:action_id>/reopen/", views.action_reopen, name="action_reopen"),
+    path(
+        "actions/<int:action_id>/evidence/",
+        views.action_evidence_upload,
+        name="action_evidence_upload",
+    ),
+    path(
+        "actions/<int:action_id>/evidence/<int:evidence_id>/",
+        views.action_evidence_download,
+        name="action_evidence_download",
+    ),
 ]

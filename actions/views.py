@@ -1,14 +1,20 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_POST
 
+from cases import uploads
 from cases.models import Audit
 from maca import access
 from maca.models import Agency, Membership
+from maca.pdf import render_pdf
 
 from . import exports, selectors, services
 from .forms import (
@@ -16,10 +22,11 @@ from .forms import (
     ActionUpdateForm,
     CancelForm,
     CompleteForm,
+    EvidenceForm,
     PackageUploadForm,
     PlanFilterForm,
 )
-from .models import Action
+from .models import Action, Evidence
 from .package import PackageError, import_package, parse_package
 
 
@@ -50,29 +57,48 @@ def audit_import(request):
 # The composite action plan -------------------------------------------------------------------
 
 PAGE_SIZE = 25
+PDF_STYLESHEETS = ["css/pdf-page.css", "css/action-plan-pdf.css"]
+PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+
+
+def _plan_filters(request, *, agencies=None):
+    """The plan's filter form, bound to the URL, and the filters it holds when valid."""
+    audits = Audit.objects.visible_to(request.user).select_related("theme")
+    if agencies is None:
+        agencies = Agency.objects.all()
+    form = PlanFilterForm(request.GET or None, audits=audits, agencies=agencies)
+    return form, (form.cleaned_data if form.is_valid() else {})
+
+
+def _require_plan_reader(request):
+    """Viewers (and anyone else without a role that sees actions) get 404 on the plan."""
+    access.require(access.reads_plan(request.user))
 
 
 def action_plan(request, mine=False):
     """Every action the user may see across audits, filtered in the URL, with RAG counts."""
-    audits = Audit.objects.visible_to(request.user).select_related("theme")
+    _require_plan_reader(request)
     agencies = Agency.objects.filter(
         actions__in=access.restrict_actions(Action.objects.all(), request.user)
     ).distinct()
-    form = PlanFilterForm(request.GET or None, audits=audits, agencies=agencies)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = _plan_filters(request, agencies=agencies)
     if mine:
         filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
     actions, counts = selectors.plan_for(request.user, filters=filters)
     page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
+    if mine:
+        export_query["mine"] = "1"
     context = {
         "form": form,
         "page": page,
         "counts": counts,
         "mine": mine,
         "query": query.urlencode(),
-        "export_query": request.GET.urlencode(),
+        "export_query": export_query.urlencode(),
         "nav": "actions",
     }
     return render(request, "actions/plan.html", context)
@@ -82,25 +108,89 @@ def my_actions(request):
     return action_plan(request, mine=True)
 
 
+def _exported_actions(request):
+    """The plan's actions and RAG counts for a download, as filtered on screen, and the filters
+    described in words."""
+    _require_plan_reader(request)
+    form, filters = _plan_filters(request)
+    described = _describe(form, filters)
+    if request.GET.get("mine"):
+        filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
+        described.insert(0, "My agency's actions")
+    actions, counts = selectors.plan_for(request.user, filters=filters)
+    return actions, counts, described
+
+
+def _describe(form, filters) -> list[str]:
+    described = []
+    for name, value in filters.items():
+        if name == "sort" or value in (None, "", False):
+            continue
+        field, label = form.fields[name], form[name].label
+        if hasattr(field, "choices") and not hasattr(value, "pk"):
+            value = dict(field.choices).get(value, value)
+        elif hasattr(value, "isoformat"):
+            value = date_format(value, "j F Y")
+        described.append(str(label) if value is True else f"{label}: {value}")
+    return described
+
+
 def action_plan_export(request, fmt):
     """The plan as filtered on screen, as XLSX or CSV."""
-    audits = Audit.objects.visible_to(request.user)
-    agencies = Agency.objects.all()
-    form = PlanFilterForm(request.GET or None, audits=audits, agencies=agencies)
-    filters = form.cleaned_data if form.is_valid() else {}
-    actions, _ = selectors.plan_for(request.user, filters=filters)
+    if fmt not in ("xlsx", "csv"):
+        raise Http404("No such format.")
+    actions, _, _ = _exported_actions(request)
     stamp = timezone.localdate().isoformat()
     if fmt == "xlsx":
         response = HttpResponse(
             exports.plan_xlsx(actions),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    elif fmt == "csv":
-        response = HttpResponse(exports.plan_csv(actions), content_type="text/csv; charset=utf-8")
     else:
-        raise Http404("No such format.")
+        response = HttpResponse(exports.plan_csv(actions), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
     return response
+
+
+def action_plan_pdf(request):
+    """The plan as filtered on screen, as an A4 landscape PDF for the partnership board."""
+    actions, counts, described = _exported_actions(request)
+    actions = list(actions)
+    context = {
+        "groups": selectors.group_by_audit(actions),
+        "counts": counts,
+        "total": len(actions),
+        "filters": described,
+        "generated_at": timezone.localtime(),
+        "marking": PROTECTIVE_MARKING,
+    }
+    pdf = render_pdf("actions/plan_pdf.html", context, stylesheets=PDF_STYLESHEETS)
+    stamp = timezone.localdate().isoformat()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def audit_actions(request, pk):
+    """One audit's plan, grouped by recommendation: members of the audit; viewers get 404."""
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    access.require(access.can(request.user, "view_audit", audit))
+    allowed = access.allowed_actions(request.user, audit)
+    context = {
+        "audit": audit,
+        "allowed": allowed,
+        "can_add": "manage_audit" in allowed,
+        "own_agency_only": not (
+            access.roles_for(request.user, audit)
+            & {Membership.Role.CHAIR, Membership.Role.QA_MEMBER}
+        ),
+        "export_query": urlencode({"audit": audit.pk}),
+        "nav": "audits",
+        **selectors.audit_plan(audit, request.user),
+    }
+    return render(request, "actions/audit_actions.html", context)
 
 
 def _coordinated_agency_ids(user):
@@ -109,22 +199,32 @@ def _coordinated_agency_ids(user):
     )
 
 
+UPLOAD_CODES = {"empty", "too_large", "wrong_type", "duplicate"}
+
+
+def _file_error(form, field, error):
+    """Put a refused file's message next to the file field, anything else at the top."""
+    form.add_error(field if getattr(error, "code", None) in UPLOAD_CODES else None, error)
+
+
 def action_detail(request, action_id):
     action = access.get_action_for(request, action_id)
     can_update = access.can_update_action(request.user, action)
     update_form = None
     if request.method == "POST":
         access.require(can_update)
-        update_form = ActionUpdateForm(request.POST)
+        update_form = ActionUpdateForm(request.POST, request.FILES)
         if update_form.is_valid():
+            data = dict(update_form.cleaned_data)
             try:
-                services.action_post_update(
-                    action=action, user=request.user, **update_form.cleaned_data
-                )
+                services.action_post_update(action=action, user=request.user, **data)
             except ValidationError as error:
-                update_form.add_error(None, error)
+                _file_error(update_form, "evidence_file", error)
             else:
-                messages.success(request, "Your update was added.")
+                done = "Your update was added"
+                if data.get("evidence_file"):
+                    done += " with its evidence"
+                messages.success(request, done + ".")
                 return redirect("action_detail", action_id=action.pk)
     elif can_update and action.is_open:
         update_form = ActionUpdateForm(
@@ -134,23 +234,89 @@ def action_detail(request, action_id):
                 "at_risk": action.at_risk,
             }
         )
+    return _detail_page(
+        request,
+        action,
+        can_update=can_update,
+        update_form=update_form,
+        status=422 if update_form and update_form.errors else 200,
+    )
+
+
+def _detail_page(request, action, *, can_update, update_form=None, evidence_form=None, status):
+    if evidence_form is None and can_update and action.is_open:
+        evidence_form = EvidenceForm()
     context = {
         "action": action,
         "audit": action.audit,
         "rag": action.rag(),
         "updates": action.updates.select_related("author"),
+        "evidence": action.evidence.select_related("uploaded_by"),
         "history": action.history.select_related("history_user")[:50],
         "update_form": update_form if action.is_open else None,
+        "evidence_form": evidence_form if action.is_open else None,
+        # The error summary at the top speaks for whichever form came back with problems.
+        "form": next((f for f in (update_form, evidence_form) if f and f.errors), None),
         "can_update": can_update,
         "allowed": access.allowed_actions(request.user, action.audit),
         "nav": "actions",
     }
-    return render(
+    return render(request, "actions/detail.html", context, status=status)
+
+
+@require_POST
+def action_evidence_upload(request, action_id):
+    """The owner agency's co-ordinators and the chair add a file of evidence to an open action."""
+    action = access.get_action_for(request, action_id)
+    can_update = access.can_update_action(request.user, action)
+    access.require(can_update)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            evidence = services.action_evidence_add(
+                action=action,
+                user=request.user,
+                uploaded_file=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            _file_error(form, "file", error)
+        else:
+            messages.success(request, f"“{evidence.original_name}” was added as evidence.")
+            return redirect(reverse("action_detail", args=[action.pk]) + "#evidence")
+    return _detail_page(
         request,
-        "actions/detail.html",
-        context,
-        status=422 if update_form and update_form.errors else 200,
+        action,
+        can_update=can_update,
+        update_form=_blank_update_form(action) if action.is_open else None,
+        evidence_form=form,
+        status=422,
     )
+
+
+def _blank_update_form(action):
+    return ActionUpdateForm(
+        initial={"date": timezone.localdate(), "status": action.status, "at_risk": action.at_risk}
+    )
+
+
+def action_evidence_download(request, action_id, evidence_id):
+    """A file of evidence, to anyone who may see the action; 404 to everyone else."""
+    action = access.get_action_for(request, action_id)
+    evidence = get_object_or_404(Evidence, pk=evidence_id, action=action)
+    try:
+        handle = evidence.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The file is missing.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=uploads.CONTENT_TYPES.get(evidence.kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def action_create(request, pk):

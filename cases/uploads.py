@@ -143,3 +143,51 @@ def check_kind(inspection: Inspection, name: str, allowed: tuple[str, ...], desc
 
 def _kind_name(kind: str) -> str:
     return KIND_NAMES.get(kind, "a CSV file")
+
+
+# Images (evidence of an action: photographs of posters, training sign-in sheets) ---------------
+# Kept apart from the document kinds above so that chronology uploads behave exactly as before.
+
+PNG, JPEG = "png", "jpeg"
+CONTENT_TYPES[PNG] = "image/png"
+CONTENT_TYPES[JPEG] = "image/jpeg"
+IMAGE_KINDS = {"png": PNG, "jpg": JPEG}  # filetype's extension -> kind
+IMAGE_EXTENSIONS = {PNG: {".png"}, JPEG: {".jpg", ".jpeg"}}
+IMAGE_NAMES = {PNG: "a PNG image", JPEG: "a JPEG image"}
+FILE_EXTENSIONS = {PDF: "pdf", DOCX: "docx", XLSX: "xlsx", CSV: "csv", PNG: "png", JPEG: "jpg"}
+
+
+def check_kind_or_image(
+    inspection: Inspection, name: str, allowed: tuple[str, ...], described: str
+) -> str:
+    """As `check_kind`, also accepting PNG and JPEG images when `allowed` names them."""
+    suffix = Path(name or "").suffix.lower()
+    image = IMAGE_KINDS.get(inspection.detected or "")
+    claimed_image = next((k for k, exts in IMAGE_EXTENSIONS.items() if suffix in exts), None)
+    if image and image in allowed:
+        claimed = CLAIMED.get(suffix) or claimed_image
+        if claimed and claimed != image:
+            raise ValidationError(
+                f"The file is named {suffix} but its contents are {IMAGE_NAMES[image]}. "
+                "Check that you chose the right file.",
+                code="wrong_type",
+            )
+        return image
+    kind = check_kind(inspection, name, allowed, described)
+    if claimed_image:
+        raise ValidationError(
+            f"The file is named {suffix} but its contents are not {IMAGE_NAMES[claimed_image]}. "
+            "Check that you chose the right file.",
+            code="wrong_type",
+        )
+    return kind
+
+
+def display_name(name: str | None, default: str) -> str:
+    """The name a file had on the uploader's machine, without any path, kept to 255 characters."""
+    name = Path(name or "").name
+    name = "".join(ch for ch in name if ch.isprintable()).strip() or default
+    if len(name) > 255:
+        suffix = Path(name).suffix[:20]
+        name = name[: 255 - len(suffix)] + suffix
+    return name

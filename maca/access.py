@@ -105,6 +105,14 @@ def restrict_actions(queryset, user):
     return queryset.filter(Exists(partnership_staff) | Exists(own_agency))
 
 
+def reads_plan(user) -> bool:
+    """Whether `user` holds a role that sees any of the composite plan (chair, QA member,
+    co-ordinator). Viewers read published briefings only, never the plan."""
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(user=user).exclude(role=Role.VIEWER).exists()
+
+
 def get_action_for(request, action_id):
     """An action of the composite plan, or 404 for anyone who may not see it."""
     Action = apps.get_model("actions", "Action")

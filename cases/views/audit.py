@@ -1,13 +1,18 @@
 from django.shortcuts import render
 
 from cases import selectors
+from cases.models import Audit
 from cases.selectors.stages import next_step, stage_steps
 from maca import access
 
 
 def home(request):
+    """The audits the user can see, under a dashboard: overdue and due-soon actions (from the
+    action plan's template tag) and the audits still in progress with their stage."""
+    audits = list(selectors.audits_for_home(request.user))
     context = {
-        "audits": selectors.audits_for_home(request.user),
+        "audits": audits,
+        "in_progress": [audit for audit in audits if audit.status != Audit.Status.CLOSED],
         "can_create_audit": access.chaired_partnerships(request.user).exists(),
         "nav": "audits",
     }

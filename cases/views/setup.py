@@ -276,7 +276,7 @@ def nomination_identifiers(request, pk, nomination_id):
 
     form = None
     if is_chair:
-        agencies = list(audit.agencies.all())
+        agencies = involved  # a reference is held only for an agency involved in the case
         initial = {}
         if identity:
             initial = {"child_name": identity.child_name, "date_of_birth": identity.date_of_birth}

@@ -1,0 +1,29 @@
+"""The home page's action plan panels, so that the audits app need not import this one."""
+
+from urllib.parse import urlencode
+
+from django import template
+from django.urls import reverse
+
+from actions import selectors
+from maca import access
+
+register = template.Library()
+
+
+@register.inclusion_tag("actions/_dashboard_actions.html", takes_context=True)
+def dashboard_actions(context):
+    """Overdue and due-soon actions the user may see; nothing at all for viewers."""
+    user = context["request"].user
+    if not access.reads_plan(user):
+        return {"shown": False}
+    lists = selectors.dashboard_actions(user)
+    plan = reverse("action_plan")
+    return {
+        "shown": True,
+        "overdue": lists["overdue"],
+        "due_soon": lists["due_soon"],
+        "overdue_url": f"{plan}?{urlencode(lists['overdue'].query)}",
+        "due_soon_url": f"{plan}?{urlencode(lists['due_soon'].query)}",
+        "days": selectors.DASHBOARD_DAYS,
+    }

@@ -1,0 +1,164 @@
+"""One audit's action plan page, the plan as a PDF for the board, and viewers kept out."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from findings.models import BriefingVersion
+from maca.models import Membership
+
+from .conftest import member, pdf_text
+from .factories import ActionFactory, AgencyFactory, AuditFactory, RecommendationFactory
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+def days(n):
+    return timezone.localdate() + datetime.timedelta(days=n)
+
+
+@pytest.fixture
+def plan(audit, outsider):
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    first = RecommendationFactory(audit=audit, text="Invite housing to core groups.")
+    second = RecommendationFactory(audit=audit, text="Audit supervision of neglect cases.")
+    ActionFactory(
+        audit=audit,
+        recommendation=first,
+        owner_agency=housing,
+        due_date=days(-3),
+        lead="Head of Housing",
+        text="Housing attends every core group.",
+    )
+    ActionFactory(
+        audit=audit,
+        recommendation=first,
+        owner_agency=police,
+        due_date=days(60),
+        lead="DI Example",
+        text="Police share call-outs with housing.",
+    )
+    ActionFactory(audit=audit, owner_agency=housing, due_date=days(5), text="Unlinked housing")
+    # A published briefing, so that the viewer is a reader of this audit.
+    BriefingVersion.objects.create(
+        audit=audit, number=1, published_at=timezone.now(), html="", pdf=b"", sha256="0" * 64
+    )
+    return {
+        "first": first,
+        "second": second,
+        "chair": member(audit, Role.CHAIR),
+        "qa": member(audit, Role.QA_MEMBER),
+        "housing": member(audit, Role.COORDINATOR, agency=housing),
+        "viewer": member(audit, Role.VIEWER),
+        "outsider": outsider,
+    }
+
+
+@pytest.mark.parametrize(
+    "who, answer",
+    [("chair", 200), ("qa", 200), ("housing", 200), ("viewer", 404), ("outsider", 404)],
+)
+def test_who_sees_an_audits_plan(client, audit, plan, who, answer):
+    client.force_login(plan[who])
+    assert client.get(reverse("audit_actions", args=[audit.pk])).status_code == answer
+
+
+def test_the_audits_plan_is_grouped_by_recommendation(client, audit, plan):
+    client.force_login(plan["chair"])
+    page = client.get(reverse("audit_actions", args=[audit.pk])).content.decode()
+    first, second = plan["first"], plan["second"]
+    assert page.index("Invite housing to core groups.") < page.index("Housing attends")
+    assert page.index("Housing attends") < page.index("Police share")
+    assert page.index("Police share") < page.index("Audit supervision of neglect cases.")
+    assert page.index("Actions not from a recommendation") < page.index("Unlinked housing")
+    assert "Red" in page and "Green" in page and "Amber" in page
+    create = reverse("action_create", args=[audit.pk])
+    assert f"{create}?recommendation={first.pk}" in page
+    assert f"{create}?recommendation={second.pk}" in page
+    assert "No actions yet" in page  # the second recommendation
+
+
+def test_a_coordinator_sees_their_own_agencys_actions_and_cannot_add(client, audit, plan):
+    client.force_login(plan["housing"])
+    page = client.get(reverse("audit_actions", args=[audit.pk])).content.decode()
+    assert "Housing attends" in page and "Unlinked housing" in page
+    assert "Police share" not in page
+    assert "Add an action" not in page
+    assert "your own agency" in page
+
+
+def test_an_audit_without_recommendations_says_what_comes_next(client):
+    audit = AuditFactory()
+    client.force_login(member(audit, Role.CHAIR))
+    page = client.get(reverse("audit_actions", args=[audit.pk])).content.decode()
+    assert "no recommendations yet" in page
+
+
+def test_an_audits_plan_takes_the_same_queries_at_one_and_ten_times_the_data(client):
+    counts = []
+    for size in (1, 10):
+        audit = AuditFactory()
+        agency = AgencyFactory()
+        audit.agencies.add(agency)
+        for _ in range(size):
+            recommendation = RecommendationFactory(audit=audit)
+            for _ in range(3):
+                ActionFactory(audit=audit, recommendation=recommendation, owner_agency=agency)
+        client.force_login(member(audit, Role.CHAIR))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("audit_actions", args=[audit.pk])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("action_plan", []),
+        ("my_actions", []),
+        ("action_plan_pdf", []),
+        ("action_plan_export", ["csv"]),
+        ("action_plan_export", ["xlsx"]),
+    ],
+)
+def test_viewers_get_404_on_every_plan_page_and_export(client, audit, plan, name, args):
+    client.force_login(plan["viewer"])
+    assert client.get(reverse(name, args=args)).status_code == 404
+    client.force_login(plan["qa"])
+    assert client.get(reverse(name, args=args)).status_code == 200
+
+
+def test_the_plan_pdf_holds_the_actions_grouped_with_rag_in_words(client, audit, plan, tmp_path):
+    other = AuditFactory(partnership=audit.partnership, theme__name="Exploitation")
+    other.agencies.add(*audit.agencies.all())
+    ActionFactory(audit=other, due_date=days(100), lead="Someone", text="Map hotspots.")
+    client.force_login(plan["chair"])
+    response = client.get(reverse("action_plan_pdf"), {"sort": "audit"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith('attachment; filename="action-plan-')
+    assert response.content.startswith(b"%PDF")
+    text = pdf_text(response.content, tmp_path)
+    assert text.count("OFFICIAL-SENSITIVE") >= 1
+    assert "Composite action plan" in text
+    assert "Red: 1" in text and "Amber: 1" in text and "Green: 2" in text
+    for words in ("Housing attends every core group.", "Police share call-outs", "Map hotspots."):
+        assert words in text
+    assert text.index("Exploitation") < text.index("Map hotspots.")
+    assert text.index("Neglect and housing") < text.index("Housing attends")
+    assert text.index("Exploitation") < text.index("Neglect and housing")
+
+
+def test_the_plan_pdf_follows_the_filters_and_keeps_others_out(client, audit, plan, tmp_path):
+    client.force_login(plan["housing"])
+    response = client.get(reverse("action_plan_pdf"), {"overdue": "on"})
+    text = pdf_text(response.content, tmp_path)
+    assert "Housing attends every core group." in text
+    assert "Unlinked housing" not in text and "Police share" not in text
+    assert "Overdue only" in text

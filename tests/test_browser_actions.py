@@ -1,0 +1,99 @@
+"""The action plan in a real browser: the chair adds actions from a recommendation, the owner
+agency reports progress with evidence, the chair signs one off, and the plan shows the result."""
+
+import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from actions.models import Action, Evidence
+from maca.models import Membership
+
+from .conftest import console_errors, member
+from .factories import AgencyFactory, AuditFactory, RecommendationFactory
+from .test_browser import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+@pytest.fixture
+def people(live_server):
+    audit = AuditFactory(theme__name="Neglect and housing")
+    housing = AgencyFactory(name="Housing")
+    audit.agencies.add(housing)
+    RecommendationFactory(audit=audit, text="Invite housing officers to core groups.")
+    password = "demo-pass-123"
+    member(audit, Membership.Role.CHAIR, username="chair", password=password)
+    member(
+        audit, Membership.Role.COORDINATOR, agency=housing, username="housing", password=password
+    )
+    return {"audit": audit, "password": password, "url": live_server.url}
+
+
+def add_action(page, base, audit, text, due):
+    page.goto(f"{base}/audits/{audit.pk}/actions/")
+    page.get_by_role("link", name="Add an action for recommendation 1").click()
+    page.get_by_label("Action", exact=False).first.fill(text)
+    page.get_by_label("Owner agency").select_option(label="Housing")
+    page.get_by_label("Lead officer").fill("Head of Housing")
+    page.get_by_label("Due date").fill(due.isoformat())
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name=text)).to_be_visible()
+    return page.url
+
+
+def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_path):
+    base, password, audit = people["url"], people["password"], people["audit"]
+    today = datetime.date.today()
+
+    chair = browser.new_page()
+    errors = console_errors(chair)
+    log_in(chair, base, "chair", password)
+    first_url = add_action(
+        chair, base, audit, "Housing attends every core group.", today + datetime.timedelta(60)
+    )
+    add_action(chair, base, audit, "Audit core group minutes.", today + datetime.timedelta(3))
+    chair.goto(f"{base}/audits/{audit.pk}/actions/")
+    expect(chair.get_by_role("table")).to_contain_text("Housing attends every core group.")
+    expect(chair.get_by_role("table")).to_contain_text("Audit core group minutes.")
+
+    coordinator = browser.new_page()
+    errors += console_errors(coordinator)
+    log_in(coordinator, base, "housing", password)
+    coordinator.goto(first_url)
+    coordinator.get_by_label("What has happened").fill("Housing officers invited from March.")
+    coordinator.get_by_label("Status").select_option(label="In progress")
+    evidence = tmp_path / "invitation-letter.pdf"
+    evidence.write_bytes(MINIMAL_PDF)
+    coordinator.get_by_label("Evidence (optional)").set_input_files(str(evidence))
+    coordinator.get_by_label("What the evidence shows (optional)").fill("The invitation letter")
+    coordinator.get_by_role("button", name="Add update").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("with its evidence")
+    expect(coordinator.get_by_role("link", name="invitation-letter.pdf")).to_be_visible()
+    expect(coordinator.get_by_text("Housing officers invited from March.")).to_be_visible()
+    assert Evidence.objects.get().description == "The invitation letter"
+
+    chair.goto(first_url)
+    chair.get_by_role("link", name="Sign off as complete").click()
+    chair.get_by_label("Outcome statement").fill("Housing attended 9 of 10 core groups.")
+    chair.get_by_role("button", name="Sign off as complete").click()
+    expect(chair.get_by_text("Signed off by")).to_be_visible()
+
+    # Time passes: the other action's due date goes by without it being finished.
+    Action.objects.filter(text="Audit core group minutes.").update(
+        due_date=today - datetime.timedelta(days=2)
+    )
+    chair.goto(f"{base}/actions/")
+    table = chair.get_by_role("table")
+    expect(table.get_by_role("row").filter(has_text="Housing attends")).to_contain_text("Complete")
+    expect(table.get_by_role("row").filter(has_text="Audit core group")).to_contain_text("Red")
+    chair.goto(f"{base}/")
+    expect(chair.get_by_role("heading", name="Overdue actions")).to_contain_text("1")
+    assert errors == []

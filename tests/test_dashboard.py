@@ -1,0 +1,139 @@
+"""The home page's dashboard: overdue and due-soon actions, and the audits still in progress."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Audit
+from findings.models import BriefingVersion
+from maca.models import Membership
+
+from .conftest import member
+from .factories import ActionFactory, AgencyFactory, AuditFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+def days(n):
+    return timezone.localdate() + datetime.timedelta(days=n)
+
+
+def publish(audit):
+    BriefingVersion.objects.create(
+        audit=audit, number=1, published_at=timezone.now(), html="", pdf=b"", sha256="0" * 64
+    )
+
+
+@pytest.fixture
+def plan(audit):
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    ActionFactory(audit=audit, owner_agency=housing, due_date=days(-3), text="Housing late")
+    ActionFactory(audit=audit, owner_agency=police, due_date=days(-1), text="Police late")
+    ActionFactory(audit=audit, owner_agency=housing, due_date=days(5), text="Housing soon")
+    ActionFactory(audit=audit, owner_agency=housing, due_date=days(40), text="Housing later")
+    ActionFactory(
+        audit=audit,
+        owner_agency=housing,
+        due_date=days(-9),
+        status="complete",
+        text="Housing done",
+    )
+    ActionFactory(due_date=days(-2), text="Another partnership")
+    return {"housing": housing, "police": police}
+
+
+def home(client, user):
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_chair_sees_every_overdue_and_due_soon_action(client, audit, plan, chair):
+    page = home(client, chair)
+    assert "Overdue actions" in page
+    assert "Housing late" in page and "Police late" in page and "Housing soon" in page
+    assert "Housing later" not in page and "Housing done" not in page
+    assert "Another partnership" not in page
+    assert "?overdue=on&amp;sort=due" in page
+    assert f"status=open&amp;due_from={days(0).isoformat()}" in page
+    # The audit is in progress, with its stage; the audits table is still there.
+    assert "In progress" in page and "Draft" in page
+    assert "Audits you can see" in page
+
+
+def test_a_coordinator_sees_their_own_agencys_actions(client, audit, plan):
+    page = home(client, member(audit, Role.COORDINATOR, agency=plan["housing"]))
+    assert "Housing late" in page and "Housing soon" in page
+    assert "Police late" not in page
+
+
+def test_a_qa_member_sees_the_partnerships_actions(client, audit, plan):
+    page = home(client, member(audit, Role.QA_MEMBER))
+    assert "Housing late" in page and "Police late" in page
+
+
+def test_a_viewer_sees_no_actions(client, audit, plan):
+    publish(audit)
+    page = home(client, member(audit, Role.VIEWER))
+    assert "Neglect and housing" in page  # the published audit is listed
+    assert "Overdue actions" not in page and "Housing late" not in page
+
+
+def test_an_outsider_sees_nothing_of_this_partnership(client, audit, plan, outsider):
+    AuditFactory(partnership=outsider.memberships.get().partnership)
+    page = home(client, outsider)
+    assert "Housing late" not in page and "Neglect and housing" not in page
+    assert "Nothing is overdue." in page
+
+
+def test_closed_audits_are_not_in_progress(client, audit, chair):
+    audit.status = Audit.Status.CLOSED
+    audit.save()
+    page = home(client, chair)
+    assert "No audit is in progress." in page
+
+
+def test_only_the_first_ten_are_listed_with_a_link_to_all(client, audit, chair):
+    agency = AgencyFactory()
+    audit.agencies.add(agency)
+    for n in range(12):
+        ActionFactory(audit=audit, owner_agency=agency, due_date=days(-1 - n), text=f"Late {n}")
+    page = home(client, chair)
+    assert "All 12 overdue actions" in page
+    assert len(re.findall(r'href="/actions/\d+/"', page)) == 10
+    assert "Late 11<" in page and "Late 0<" not in page  # the longest overdue first
+
+
+def test_the_dashboard_takes_the_same_queries_at_one_and_ten_times_the_data(client):
+    counts = []
+    for size in (1, 10):
+        partnership_audits = []
+        first = AuditFactory()
+        partnership_audits.append(first)
+        for _ in range(size - 1):
+            partnership_audits.append(
+                AuditFactory(
+                    partnership=first.partnership,
+                    theme=ThemeFactory(partnership=first.partnership),
+                )
+            )
+        agency = AgencyFactory()
+        for audit in partnership_audits:
+            audit.agencies.add(agency)
+            for n in range(3):
+                ActionFactory(audit=audit, owner_agency=agency, due_date=days(-1 - n))
+                ActionFactory(audit=audit, owner_agency=agency, due_date=days(2 + n))
+        for role, extra in ((Role.CHAIR, {}), (Role.COORDINATOR, {"agency": agency})):
+            client.force_login(member(first, role, **extra))
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("home")).status_code == 200
+            counts.append((role, len(queries)))
+    assert counts[0] == counts[2] and counts[1] == counts[3], counts
