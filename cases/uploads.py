@@ -54,7 +54,8 @@ def inspect(uploaded_file) -> Inspection:
     """Read `uploaded_file` once, chunk by chunk: its size, SHA-256 and kind from its content.
 
     CSV has no signature: it is content with no binary signature that decodes as UTF-8 (with or
-    without a byte order mark) or Windows-1252 and holds no NUL bytes.
+    without a byte order mark) or Windows-1252, holds no NUL bytes, and whose first line has
+    columns.
     """
     digest = hashlib.sha256()
     head = bytearray()
@@ -95,11 +96,26 @@ def inspect(uploaded_file) -> Inspection:
         encoding = "utf-8-sig" if utf8_ok else "cp1252" if cp1252_ok else None
     if detected in (PDF, DOCX, XLSX):
         kind = detected
-    elif guess is None and size and encoding:
+    elif guess is None and size and encoding and _looks_like_a_table(bytes(head), encoding):
         kind = CSV
     return Inspection(
         kind=kind, size=size, sha256=digest.hexdigest(), detected=detected, encoding=encoding
     )
+
+
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+def _article(extension: str) -> str:
+    """'an EXE', 'a PNG': the article goes by how the letters are said."""
+    name = extension.upper()
+    return f"{'an' if name[0] in 'AEFHILMNORSX' else 'a'} {name}"
+
+
+def _looks_like_a_table(head: bytes, encoding: str) -> bool:
+    """A CSV's first line names its columns, separated by commas (or semicolons or tabs)."""
+    first_line = head.decode(encoding, errors="ignore").splitlines()[:1]
+    return bool(first_line) and any(mark in first_line[0] for mark in CSV_DELIMITERS)
 
 
 def check_size(size: int | None) -> None:
@@ -121,7 +137,7 @@ def check_kind(inspection: Inspection, name: str, allowed: tuple[str, ...], desc
     if inspection.kind not in allowed:
         found = ""
         if inspection.detected:
-            found = f" Its contents look like a {inspection.detected.upper()} file."
+            found = f" Its contents look like {_article(inspection.detected)} file."
         raise ValidationError(
             f"This file is not {described}.{found} Files are checked by their contents, "
             "not by their names.",

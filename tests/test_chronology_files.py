@@ -460,3 +460,14 @@ def test_a_20_mb_upload_is_streamed_not_held_in_memory(world, media_root, capsys
             f"{peak / 2**20:.2f} MB"
         )
     assert peak < 4 * 1024 * 1024
+
+
+def test_plain_prose_is_not_taken_for_a_csv():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases import uploads
+
+    prose = SimpleUploadedFile("notes.txt", b"just some text\nwith no columns\n")
+    assert uploads.inspect(prose).kind is None
+    table = SimpleUploadedFile("rows.csv", b"Date;Event\n2026;Visit\n")
+    assert uploads.inspect(table).kind == uploads.CSV
