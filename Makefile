@@ -72,7 +72,7 @@ test-postgres: $(BIN)/.installed
 	scripts/with-postgres $(BIN)/pytest -q -m "not browser"
 
 bench: $(BIN)/.installed
-	$(BIN)/python bench/run.py
+	scripts/with-postgres $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts

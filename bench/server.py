@@ -1,0 +1,214 @@
+"""Figures measured against a real server: gunicorn with 2 workers on this machine only.
+
+Traffic goes to 127.0.0.1 only, in a fixed number of requests, and the server is stopped after.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONCURRENCY = 20
+UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_gunicorn(port: int, media: Path) -> subprocess.Popen:
+    from run import BENCH_SECRET_KEY
+
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": BENCH_SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_FROM_FINDERS": "1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "MEDIA_ROOT": str(media),
+        "UPLOAD_MAX_MB": "64",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "maca.wsgi",
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "120",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            status, _, _ = _get(port, "/healthz")
+            if status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _get(port, path, cookie=""):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    started = time.perf_counter()
+    connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    response = connection.getresponse()
+    body = response.read()
+    elapsed = time.perf_counter() - started
+    headers = {"Set-Cookie": "; ".join(response.msg.get_all("Set-Cookie") or [])}
+    connection.close()
+    return response.status, elapsed, (body, headers)
+
+
+def _load(port, path, cookie, total) -> tuple[float, list[float]]:
+    """`total` GETs from CONCURRENCY threads: requests per second and each latency."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    remaining = [total]
+    failures = []
+
+    def worker():
+        while True:
+            with lock:
+                if remaining[0] == 0:
+                    return
+                remaining[0] -= 1
+            status, elapsed, _ = _get(port, path, cookie)
+            with lock:
+                latencies.append(elapsed)
+                if status != 200:
+                    failures.append(status)
+
+    threads = [threading.Thread(target=worker) for _ in range(CONCURRENCY)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests to {path} failed: {failures[:5]}")
+    return total / elapsed, latencies
+
+
+def _session_cookie(username: str) -> str:
+    from django.test import Client
+
+    from maca.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def _worker_peaks(server) -> dict[int, int]:
+    """Peak resident memory (kB) of each gunicorn worker."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    peaks = {}
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks[int(pid)] = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+    return peaks
+
+
+def _upload(port, cookie, audit, case, agency, size) -> int:
+    from django.urls import reverse
+
+    page = reverse("agency_chronology", args=[audit.pk, case.pk, agency.pk])
+    status, _, (body, headers) = _get(port, page, cookie)
+    assert status == 200, status
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", "")).group(1)
+    boundary = "----macabench"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+        f'{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n'
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    row = b"2026-01-01,A home visit was made and the family was seen together,Housing\n"
+    rows = size // len(row)
+
+    def body_chunks():
+        yield head
+        yield b"Date,Event,Source agency\n"
+        for _ in range(rows // 1000):
+            yield row * 1000
+        yield tail
+
+    length = len(head) + len(b"Date,Event,Source agency\n") + (rows // 1000) * 1000 * len(row)
+    length += len(tail)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request(
+        "POST",
+        reverse("chronology_file_upload", args=[audit.pk, case.pk, agency.pk]),
+        body=body_chunks(),
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Content-Length": str(length),
+            "Cookie": f"{cookie}; csrftoken={csrf_cookie}",
+            "Referer": f"http://127.0.0.1:{port}{page}",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status
+
+
+def server_figures(folder: Path, *, quick: bool) -> dict:
+    from cases.models import Audit
+    from maca.models import Agency
+
+    requests = 60 if quick else 600
+    audit = Audit.objects.get(theme__name="Neglect and housing")
+    cookie = _session_cookie("chair")
+    port = _free_port()
+    server = _start_gunicorn(port, folder / "media")
+    try:
+        page = f"/audits/{audit.pk}/"
+        _load(port, "/healthz", "", CONCURRENCY)  # warm both workers up
+        _load(port, page, cookie, CONCURRENCY)
+        bare_rps, _ = _load(port, "/healthz", "", requests)
+        page_rps, latencies = _load(port, page, cookie, requests)
+        p99 = statistics.quantiles(latencies, n=100)[98] * 1000
+
+        in_progress = Audit.objects.get(theme__name="Domestic abuse and young parents")
+        case = in_progress.cases.order_by("order").first()
+        housing = Agency.objects.get(name="Housing")
+        before = _worker_peaks(server)
+        size = UPLOAD_BYTES // 10 if quick else UPLOAD_BYTES
+        status = _upload(port, _session_cookie("housing"), in_progress, case, housing, size)
+        after = _worker_peaks(server)
+        growth = max(after[pid] - before.get(pid, after[pid]) for pid in after) / 1024
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"bare view: {bare_rps:.0f} requests/s; audit page: {page_rps:.0f} requests/s")
+    print(f"upload of {size // (1024 * 1024)} MB answered {status}")
+    return {
+        "page_over_bare_rps": round(page_rps / bare_rps, 3),
+        "p99_ms": round(p99, 1),
+        "upload_rss_growth_mib": round(growth, 1),
+    }
