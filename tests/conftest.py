@@ -91,3 +91,22 @@ def console_errors(page) -> list[str]:
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_violations(page) -> list[str]:
+    """WCAG 2.2 A/AA violations on the page as axe-core finds them, one line each."""
+    # Evaluated through the browser's debugging protocol, which the page's Content Security
+    # Policy does not govern; a <script> tag would rightly be refused.
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']} — {v['help']}"
+        for v in result["violations"]
+    ]

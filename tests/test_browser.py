@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from .conftest import console_errors, pdf_text
+from .conftest import axe_violations, console_errors, pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,15 +31,18 @@ def test_chair_opens_the_audit_reads_the_briefing_and_downloads_the_pdf(page, de
     log_in(page, demo, "chair")
     expect(page.get_by_role("heading", name="Audits")).to_be_visible()
 
+    assert axe_violations(page) == []
     page.get_by_role("link", name="Neglect and housing").click()
     expect(page.get_by_role("heading", name="Neglect and housing", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Case 6")).to_be_visible()
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Audits")
 
+    assert axe_violations(page) == []
     page.get_by_role("link", name="View briefing").click()
     expect(page).to_have_title("Multi Agency Case Audit: Neglect and housing")
     expect(page.get_by_role("heading", level=2)).to_have_count(6)
     expect(page.get_by_role("heading", name="Findings identified per case")).to_be_visible()
+    assert axe_violations(page) == []
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download PDF").click()

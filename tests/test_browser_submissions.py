@@ -9,7 +9,7 @@ from cases.models import Audit
 from cases.services.tool import question_add, section_add
 from maca.models import Membership
 
-from .conftest import console_errors, member
+from .conftest import axe_violations, console_errors, member
 from .factories import AgencyFactory, AuditFactory
 from .test_browser import log_in
 
@@ -64,6 +64,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
         qa.get_by_label("Label").fill(label)
         qa.get_by_label("Reason for nomination").fill(f"{label}: repeated call-outs.")
         qa.get_by_label("Housing", exact=True).check()
+        assert axe_violations(qa) == [], qa.url
         qa.get_by_role("button", name="Nominate the case").click()
         expect(qa.get_by_role("table")).to_contain_text(label)
 
@@ -72,6 +73,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     chair.goto(f"{base}/audits/{audit.pk}/")
     chair.get_by_role("link", name="Select the cross-section").click()
     chair.get_by_label("Case 1", exact=True).check()
+    assert axe_violations(chair) == [], chair.url
     chair.get_by_role("button", name="Continue to confirm the selection").click()
     chair.get_by_role("button", name="Confirm the selection of 1 case").click()
     expect(chair.get_by_text("Cases selected").first).to_be_visible()
@@ -86,6 +88,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     pdf = tmp_path / "chronology.pdf"
     pdf.write_bytes(MINIMAL_PDF)
     agency.locator("input[type=file]").first.set_input_files(str(pdf))
+    assert axe_violations(agency) == [], agency.url
     agency.get_by_role("button", name="Upload document").click()
     expect(agency.get_by_text("chronology.pdf").first).to_be_visible()
 
@@ -93,6 +96,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     agency.get_by_role("link", name="audit tool").first.click()
     agency.get_by_role("textbox").first.fill("Recorded at every visit.")
     agency.get_by_label("Good", exact=True).check()
+    assert axe_violations(agency) == [], agency.url
     agency.get_by_role("button", name="Submit").click()
     agency.get_by_role("button", name="Submit").click()  # the confirmation step
     expect(agency.get_by_text("Submitted by")).to_be_visible()
@@ -100,4 +104,5 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     chair.goto(f"{base}/audits/{audit.pk}/progress/")
     expect(chair.get_by_role("table")).to_contain_text("Complete")
     expect(chair.get_by_role("progressbar").first).to_have_attribute("aria-valuenow", "100")
+    assert axe_violations(chair) == [], chair.url
     assert errors == []
