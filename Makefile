@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := chromium poppler-utils postgresql
 
-.PHONY: help install run demo bench test test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
+.PHONY: help install run demo bench load test test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
 
 help:
 	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make install  create $(VENV) and install the pinned requirements"
 	@echo "make lint     ruff format --check and ruff check"
 	@echo "make bench    speed and scale figures (bench/run.py)"
+	@echo "make load     50 simulated users reading and writing for 60 s (bench/load.py)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) 2>/dev/null || { scripts/apt-ensure python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -73,6 +74,9 @@ test-postgres: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	scripts/with-postgres $(BIN)/python bench/run.py
+
+load: $(BIN)/.installed
+	scripts/with-postgres $(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts

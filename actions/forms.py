@@ -1,7 +1,10 @@
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
+from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, User
 
 from .models import Action, Rag
@@ -44,8 +47,10 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(VersionedFormMixin, forms.ModelForm):
     """The chair's form: create, edit and reassign an action."""
+
+    record_label = "this action"
 
     class Meta:
         model = Action
@@ -121,8 +126,15 @@ class EvidenceForm(forms.Form):
         self.fields["file"].help_text = _evidence_help()
 
 
-class ActionUpdateForm(forms.Form):
-    """The owner agency's progress update, with an optional file of evidence."""
+class ActionUpdateForm(VersionedFormMixin, forms.Form):
+    """The owner agency's progress update, with an optional file of evidence.
+
+    It sets the action's status and risk flag, so the action's version is kept: a status or
+    flag changed by someone else meanwhile is not overwritten unseen.
+    """
+
+    record_label = "this action"
+    version_fields = ("status", "at_risk")
 
     date = forms.DateField(label="Date of the update", widget=DateInput)
     text = forms.CharField(label="What has happened", widget=forms.Textarea(attrs={"rows": 3}))
@@ -144,12 +156,67 @@ class ActionUpdateForm(forms.Form):
         label="What the evidence shows (optional)", max_length=300, required=False
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, action, **kwargs):
+        self.action = action
+        initial = {"date": timezone.localdate(), "status": action.status, "at_risk": action.at_risk}
+        super().__init__(*args, initial=initial, **kwargs)
         self.fields["evidence_file"].help_text = _evidence_help()
 
+    def versioned_records(self) -> tuple:
+        return (self.action,)
 
-class CompleteForm(forms.Form):
+    def conflict_message(self) -> str:
+        message = super().conflict_message()
+        if self.files.get(self.add_prefix("evidence_file")):
+            message += " Choose the evidence file again."
+        return message
+
+    def update_fields(self) -> dict:
+        """The cleaned values as action_post_update takes them."""
+        names = ("date", "text", "status", "at_risk", "evidence_file", "evidence_description")
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class ActionDecisionForm(VersionedFormMixin, forms.Form):
+    """The chair's decision on an action (sign-off, cancelling), taken on the action as it is:
+    if it changed since the page was opened, the decision is refused and its state shown."""
+
+    record_label = "this action"
+    conflict_heading = "The action as it is now:"
+
+    def __init__(self, *args, action, **kwargs):
+        self.action = action
+        super().__init__(*args, **kwargs)
+
+    def versioned_records(self) -> tuple:
+        return (self.action,)
+
+    def conflict_changes(self) -> list[Change]:
+        action = self.action
+        changes = [Change("Status", action.get_status_display())]
+        if action.status == Action.Status.COMPLETE:
+            changes.append(Change("Outcome statement", action.outcome_statement))
+        elif action.status == Action.Status.CANCELLED:
+            changes.append(Change("Cancelled because", action.cancel_reason))
+        else:
+            changes.append(
+                Change("At risk of missing its due date", "Yes" if action.at_risk else "No")
+            )
+        latest = action.updates.order_by("-date", "-id").first()
+        if latest is not None:
+            changes.append(
+                Change("Latest update", f"{date_format(latest.date, 'j F Y')}: {latest.text}")
+            )
+        return changes
+
+    def decision(self) -> dict:
+        """The cleaned values as the service takes them."""
+        return {
+            name: value for name, value in self.cleaned_data.items() if name not in (FIELD, VALUES)
+        }
+
+
+class CompleteForm(ActionDecisionForm):
     outcome_statement = forms.CharField(
         label="Outcome statement",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -158,7 +225,7 @@ class CompleteForm(forms.Form):
     )
 
 
-class CancelForm(forms.Form):
+class CancelForm(ActionDecisionForm):
     cancel_reason = forms.CharField(
         label="Why is it cancelled?",
         widget=forms.Textarea(attrs={"rows": 3}),

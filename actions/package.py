@@ -9,6 +9,7 @@ A package never holds a child's identifying details: cases are named by their la
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -58,6 +59,10 @@ def parse_package(raw: bytes | str) -> dict:
         raise PackageError(
             [PackageProblem("$", f"not valid JSON ({where}): {_reason(error)}")]
         ) from None
+    except RecursionError:
+        raise PackageError([PackageProblem("$", "not valid JSON: nested too deeply")]) from None
+    except ValueError as error:  # e.g. a number of thousands of digits
+        raise PackageError([PackageProblem("$", f"not valid JSON: {error}")]) from None
     validate_package(data)
     return data
 
@@ -77,9 +82,32 @@ def validate_package(data) -> None:
         )
     ]
     if not problems:
-        problems = _consistency_problems(data)
+        problems = _text_problems(data) or _consistency_problems(data)
     if problems:
         raise PackageError(problems)
+
+
+def _text_problems(data) -> list[PackageProblem]:
+    """Text that cannot be stored: a NUL character, or half of a surrogate pair ("\\ud800")."""
+    problems = []
+    stack = [("$", data)]
+    while stack:  # not recursive: a package may nest deeply where the schema does not look
+        location, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [(f"{location}.{key}", item) for key, item in reversed(value.items())]
+        elif isinstance(value, list):
+            stack += [(f"{location}[{i}]", item) for i, item in reversed(list(enumerate(value)))]
+        elif isinstance(value, str) and (found := _UNSTORABLE.search(value)):
+            if found.group() == "\x00":
+                problems.append(PackageProblem(location, "contains a NUL character (\\u0000)"))
+            else:
+                problems.append(
+                    PackageProblem(location, "contains half of a surrogate pair, not a character")
+                )
+    return problems
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def _schema_message(error) -> str:
@@ -160,6 +188,11 @@ def _length_problems(data: dict) -> list[PackageProblem]:
     required = [("$.theme.name", data["theme"]["name"])]
     required += [
         (f"$.agencies[{i}].name", a["name"]) for i, a in enumerate(data.get("agencies", []))
+    ]
+    required += [
+        (f"$.actions[{i}].updates[{j}].text", update["text"])
+        for i, action in enumerate(data.get("actions", []))
+        for j, update in enumerate(action.get("updates", []))
     ]
     for location, value in required:
         if not value.strip():
@@ -311,7 +344,8 @@ def _create_actions(audit, actions_data, recommendations, lookups) -> None:
         index = item.get("recommendation")
         action = Action(
             audit=audit,
-            recommendation=recommendations[index] if index is not None else None,
+            # JSON Schema counts 1.0 as the integer 1.
+            recommendation=recommendations[int(index)] if index is not None else None,
             text=item["text"],
             owner_agency=lookups.agency(item.get("owner_agency")),
             lead=item.get("lead") or "",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from cases import uploads
+from maca.concurrency import check_current
 
 from .models import Action, ActionUpdate, Evidence
 
@@ -151,7 +152,9 @@ def action_cancel(*, action: Action, user, cancel_reason: str) -> Action:
 
 
 @transaction.atomic
-def action_reopen(*, action: Action, user) -> Action:
+def action_reopen(*, action: Action, user, loaded_version: str | None = None) -> Action:
+    """The chair opens a completed or cancelled action again, as it was when they pressed."""
+    check_current(action, loaded_version=loaded_version, label="this action")
     action.status = Action.Status.IN_PROGRESS
     action.signed_off_by = None
     action.signed_off_at = None

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from cases import uploads
 from cases.models import Audit
 from maca import access
+from maca.concurrency import version_of
 from maca.models import Agency, Membership
 from maca.pdf import render_pdf
 
@@ -174,18 +175,19 @@ def action_plan_pdf(request):
 
 
 def audit_actions(request, pk):
-    """One audit's plan, grouped by recommendation: members of the audit; viewers get 404."""
+    """One audit's plan, grouped by recommendation: members of the audit, and viewers once the
+    chair has published it with the briefing; 404 to anyone else."""
     audit = access.get_audit_for(request, pk, "view_briefing")
-    access.require(access.can(request.user, "view_audit", audit))
+    access.require(access.can(request.user, "view_plan", audit))
     allowed = access.allowed_actions(request.user, audit)
+    roles = access.roles_for(request.user, audit)
     context = {
         "audit": audit,
         "allowed": allowed,
         "can_add": "manage_audit" in allowed,
-        "own_agency_only": not (
-            access.roles_for(request.user, audit)
-            & {Membership.Role.CHAIR, Membership.Role.QA_MEMBER}
-        ),
+        "own_agency_only": Membership.Role.COORDINATOR in roles
+        and not roles & {Membership.Role.CHAIR, Membership.Role.QA_MEMBER},
+        "published_plan": Membership.Role.VIEWER in roles and "view_audit" not in allowed,
         "export_query": urlencode({"audit": audit.pk}),
         "nav": "audits",
         **selectors.audit_plan(audit, request.user),
@@ -213,9 +215,9 @@ def action_detail(request, action_id):
     update_form = None
     if request.method == "POST":
         access.require(can_update)
-        update_form = ActionUpdateForm(request.POST, request.FILES)
+        update_form = ActionUpdateForm(request.POST, request.FILES, action=action)
         if update_form.is_valid():
-            data = dict(update_form.cleaned_data)
+            data = update_form.update_fields()
             try:
                 services.action_post_update(action=action, user=request.user, **data)
             except ValidationError as error:
@@ -227,13 +229,7 @@ def action_detail(request, action_id):
                 messages.success(request, done + ".")
                 return redirect("action_detail", action_id=action.pk)
     elif can_update and action.is_open:
-        update_form = ActionUpdateForm(
-            initial={
-                "date": timezone.localdate(),
-                "status": action.status,
-                "at_risk": action.at_risk,
-            }
-        )
+        update_form = ActionUpdateForm(action=action)
     return _detail_page(
         request,
         action,
@@ -258,6 +254,7 @@ def _detail_page(request, action, *, can_update, update_form=None, evidence_form
         # The error summary at the top speaks for whichever form came back with problems.
         "form": next((f for f in (update_form, evidence_form) if f and f.errors), None),
         "can_update": can_update,
+        "version": version_of(action),
         "allowed": access.allowed_actions(request.user, action.audit),
         "nav": "actions",
     }
@@ -295,9 +292,7 @@ def action_evidence_upload(request, action_id):
 
 
 def _blank_update_form(action):
-    return ActionUpdateForm(
-        initial={"date": timezone.localdate(), "status": action.status, "at_risk": action.at_risk}
-    )
+    return ActionUpdateForm(action=action)
 
 
 def action_evidence_download(request, action_id, evidence_id):
@@ -352,9 +347,9 @@ def _chair_decision(request, action_id, form_class, service, template, done):
     action = access.get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
         raise PermissionDenied
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, action=action)
     if request.method == "POST" and form.is_valid():
-        service(action=action, user=request.user, **form.cleaned_data)
+        service(action=action, user=request.user, **form.decision())
         messages.success(request, done)
         return redirect("action_detail", action_id=action.pk)
     context = {"form": form, "action": action, "audit": action.audit, "nav": "actions"}
@@ -388,6 +383,12 @@ def action_reopen(request, action_id):
     action = access.get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
         raise PermissionDenied
-    services.action_reopen(action=action, user=request.user)
-    messages.success(request, "The action is open again.")
+    try:
+        services.action_reopen(
+            action=action, user=request.user, loaded_version=request.POST.get("loaded_version")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The action is open again.")
     return redirect("action_detail", action_id=action.pk)

@@ -10,6 +10,7 @@ their goals in the output but never asserted: speed is not a test.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -37,7 +38,7 @@ GOALS = {
 BENCH_SECRET_KEY = "bench-secret-key-shared-by-the-bench-and-its-gunicorn-0123456789"
 
 
-def setup_django(database_path: Path) -> None:
+def setup_django(database_path: Path, *, migrate: bool = True) -> None:
     """Django in this process, on DATABASE_URL when given (PostgreSQL), else a new SQLite file."""
     os.environ.setdefault("DEBUG", "1")
     os.environ["SECRET_KEY"] = BENCH_SECRET_KEY
@@ -50,7 +51,8 @@ def setup_django(database_path: Path) -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # the test client's host, locmem email
-    call_command("migrate", verbosity=0)
+    if migrate:
+        call_command("migrate", verbosity=0)
 
 
 def median_seconds(function, runs: int) -> float:
@@ -94,7 +96,8 @@ def pdf_over_raw(runs: int) -> float:
 
 
 def build_large_audit(case_count: int, items_per_case: int):
-    from cases.models import Audit, Case, Theme
+    from actions.models import Action
+    from cases.models import Audit, Case, ChronologyEntry, Theme
     from findings.models import Finding, Recommendation, Strength
     from maca.models import Agency, Partnership
 
@@ -119,26 +122,64 @@ def build_large_audit(case_count: int, items_per_case: int):
         for case in cases
         for i in range(items_per_case - half)
     )
+    audit.agencies.add(agency)
+    for case in cases:
+        case.agencies.add(agency)
+    ChronologyEntry.objects.bulk_create(
+        ChronologyEntry(
+            case=case, agency=agency, date=datetime.date(2025, 1, 1 + i % 28), event=text
+        )
+        for case in cases
+        for i in range(items_per_case)
+    )
     for n in range(max(1, case_count // 6)):
         recommendation = Recommendation.objects.create(audit=audit, text=text, order=n)
         recommendation.cases.set(cases[n * 6 : n * 6 + 3])
+        Action.objects.bulk_create(
+            Action(
+                audit=audit,
+                recommendation=recommendation,
+                text=text,
+                owner_agency=agency,
+                due_date=datetime.date(2026, 1, 1) + datetime.timedelta(days=30 * i),
+                order=i,
+            )
+            for i in range(items_per_case)
+        )
     return Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
 
 
 def pdf_of_large_audit(case_count: int, items_per_case: int) -> tuple[float, float]:
-    """Seconds and peak memory growth (MiB of resident memory) for a large briefing PDF."""
-    import resource
-
-    from findings import briefing
+    """Seconds and peak memory growth (MiB of resident memory) for a large briefing PDF, measured
+    in a fresh process so that earlier work in this one does not hide the peak."""
+    import subprocess
 
     audit = build_large_audit(case_count, items_per_case)
+    output = subprocess.run(
+        [sys.executable, __file__, "--pdf-of", str(audit.pk)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    return figures["seconds"], figures["peak_growth_mib"]
+
+
+def _measure_pdf_of(audit_pk: int) -> None:
+    """In the fresh process: render one briefing PDF and print its time and memory growth."""
+    import resource
+
+    from cases.models import Audit
+    from findings import briefing
+
+    audit = Audit.objects.select_related("theme", "partnership").get(pk=audit_pk)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     pdf = briefing.render_pdf_bytes(audit)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     assert pdf.startswith(b"%PDF")
-    return seconds, (after - before) / 1024
+    print(json.dumps({"seconds": seconds, "peak_growth_mib": (after - before) / 1024}))
 
 
 def page_queries(scales: tuple[int, int]) -> tuple[int, bool, dict]:
@@ -159,14 +200,20 @@ def page_queries(scales: tuple[int, int]) -> tuple[int, bool, dict]:
         )
         client = Client()
         client.force_login(user)
-        for name in ("audit_detail", "briefing_html"):
+        case = audit.cases.order_by("order").first()
+        pages = {
+            "audit_detail": reverse("audit_detail", args=[audit.pk]),
+            "briefing_html": reverse("briefing_html", args=[audit.pk]),
+            "action_plan": reverse("action_plan"),
+            "integrated_chronology": reverse("integrated_chronology", args=[audit.pk, case.pk]),
+            "home": reverse("home"),
+        }
+        client.get(pages["home"])  # the session's first request refreshes its expiry
+        for name, url in pages.items():
             with CaptureQueriesContext(connection) as captured:
-                response = client.get(reverse(name, args=[audit.pk]))
+                response = client.get(url)
             assert response.status_code == 200, (name, response.status_code)
             counts.setdefault(name, []).append(len(captured))
-        with CaptureQueriesContext(connection) as captured:
-            client.get(reverse("home"))
-        counts.setdefault("home", []).append(len(captured))
     flat = all(len(set(values)) == 1 for values in counts.values())
     return max(max(values) for values in counts.values()), flat, counts
 
@@ -187,7 +234,12 @@ def verdict(key, value) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke check")
+    parser.add_argument("--pdf-of", type=int, help=argparse.SUPPRESS)  # the fresh PDF process
     options = parser.parse_args()
+    if options.pdf_of:
+        setup_django(Path("unused.sqlite3"), migrate=False)
+        _measure_pdf_of(options.pdf_of)
+        return 0
     runs, cases, scales = (1, 6, (1, 3)) if options.quick else (5, 60, (1, 10))
 
     with tempfile.TemporaryDirectory() as folder:

@@ -113,12 +113,22 @@ def _load(port, path, cookie, total) -> tuple[float, list[float]]:
 
 
 def _session_cookie(username: str) -> str:
+    """A signed-in session that has passed two-step sign-in, as a chair's must in production."""
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from maca.models import User
 
+    user = User.objects.get(username=username)
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="Authenticator app", defaults={"confirmed": True}
+    )
     client = Client()
-    client.force_login(User.objects.get(username=username))
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return f"sessionid={client.cookies['sessionid'].value}"
 
 
@@ -177,6 +187,23 @@ def _upload(port, cookie, audit, case, agency, size) -> int:
     return response.status
 
 
+def _heaviest_page(port, cookie, audit) -> str:
+    """Of the pages a chair uses most, the one that serves the fewest requests per second."""
+    pages = [
+        "/",
+        f"/audits/{audit.pk}/",
+        f"/audits/{audit.pk}/briefing/",
+        "/actions/",
+        f"/audits/{audit.pk}/actions/",
+    ]
+    rates = {}
+    for page in pages:
+        _load(port, page, cookie, CONCURRENCY)  # warm up
+        rates[page], _ = _load(port, page, cookie, 3 * CONCURRENCY)
+    print("requests/s per page: " + ", ".join(f"{p} {r:.0f}" for p, r in rates.items()))
+    return min(rates, key=rates.get)
+
+
 def server_figures(folder: Path, *, quick: bool) -> dict:
     from cases.models import Audit
     from maca.models import Agency
@@ -187,10 +214,10 @@ def server_figures(folder: Path, *, quick: bool) -> dict:
     port = _free_port()
     server = _start_gunicorn(port, folder / "media")
     try:
-        page = f"/audits/{audit.pk}/"
         _load(port, "/healthz", "", CONCURRENCY)  # warm both workers up
-        _load(port, page, cookie, CONCURRENCY)
+        page = _heaviest_page(port, cookie, audit)
         bare_rps, _ = _load(port, "/healthz", "", requests)
+        signed_in_bare_rps, _ = _load(port, "/healthz", cookie, requests)
         page_rps, latencies = _load(port, page, cookie, requests)
         p99 = statistics.quantiles(latencies, n=100)[98] * 1000
 
@@ -205,10 +232,14 @@ def server_figures(folder: Path, *, quick: bool) -> dict:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"bare view: {bare_rps:.0f} requests/s; audit page: {page_rps:.0f} requests/s")
+    print(
+        f"bare view: {bare_rps:.0f} requests/s ({signed_in_bare_rps:.0f} signed in); "
+        f"heaviest page {page}: {page_rps:.0f} requests/s"
+    )
     print(f"upload of {size // (1024 * 1024)} MB answered {status}")
     return {
         "page_over_bare_rps": round(page_rps / bare_rps, 3),
+        "page_over_signed_in_bare_rps": round(page_rps / signed_in_bare_rps, 3),
         "p99_ms": round(p99, 1),
         "upload_rss_growth_mib": round(growth, 1),
     }

@@ -72,6 +72,11 @@ class Audit(models.Model):
     pack_released_at = models.DateTimeField(
         null=True, blank=True, help_text="When the chair released the meeting pack to members."
     )
+    plan_published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the chair published the action plan with the briefing, for viewers.",
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     # A legal hold stops retention from deleting the audit's case-level data.
     legal_hold_at = models.DateTimeField(null=True, blank=True)
@@ -201,6 +206,8 @@ class AuditEvent(models.Model):
         SELECTION = "selection", "Selection confirmed"
         REOPEN = "reopen", "Submission reopened"
         PACK_RELEASED = "pack_released", "Meeting pack released"
+        PLAN_PUBLISHED = "plan_published", "Action plan published to viewers"
+        PLAN_WITHDRAWN = "plan_withdrawn", "Action plan withdrawn from viewers"
         REMINDER = "reminder", "Reminder sent"
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
@@ -318,6 +325,7 @@ class NominationIdentity(models.Model):
     nomination = models.OneToOneField(Nomination, on_delete=models.CASCADE, related_name="identity")
     child_name = models.CharField(max_length=200, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
         return f"Identifiers for {self.nomination.label}"
@@ -457,6 +465,7 @@ class ToolSection(models.Model):
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="tool_sections")
     title = models.CharField(max_length=200)
     order = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 
@@ -472,6 +481,7 @@ class ToolQuestion(models.Model):
     text = models.TextField()
     guidance = models.TextField(blank=True)
     order = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 

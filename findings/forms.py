@@ -1,6 +1,7 @@
 from django import forms
 
 from cases.models import DEFAULT_HEADINGS, BriefingParagraph
+from maca.concurrency import VersionedFormMixin
 from maca.models import Agency
 
 from .models import Tag
@@ -20,10 +21,10 @@ def item_form_class(kind: Kind, audit):
     """A form for one kind of item, its choices limited to this audit's agencies and cases."""
     field_names = ("text", "agency", "tags") + (("cases",) if kind.slug == "recommendation" else ())
 
-    class ItemForm(forms.ModelForm):
-        # The version the person started from: saving over someone else's newer change is
-        # refused, showing theirs and keeping what this person typed.
-        loaded_version = forms.CharField(required=False, widget=forms.HiddenInput)
+    class ItemForm(VersionedFormMixin, forms.ModelForm):
+        # Saving over someone else's newer change is refused, showing theirs and keeping what
+        # this person typed.
+        record_label = f"this {kind.label}"
 
         class Meta:
             model = kind.model
@@ -50,25 +51,6 @@ def item_form_class(kind: Kind, audit):
             if "cases" in self.fields:
                 self.fields["cases"].queryset = audit.cases.all()
                 self.fields["cases"].required = False
-            self.conflicting_text = None
-            if self.instance.pk and not self.is_bound:
-                self.initial["loaded_version"] = self._current_version()
-
-        def _current_version(self) -> str:
-            return self.instance.updated_at.isoformat()
-
-        def clean(self):
-            cleaned = super().clean()
-            if self.instance.pk and cleaned.get("loaded_version") != self._current_version():
-                self.conflicting_text = self.instance.text
-                self.data = self.data.copy()
-                self.data[self.add_prefix("loaded_version")] = self._current_version()
-                raise forms.ValidationError(
-                    f"Someone else changed this {kind.label} while you were editing it. "
-                    "Their version is shown below and your text is kept in the form: "
-                    "save again to replace theirs, or cancel to keep it."
-                )
-            return cleaned
 
         def clean_text(self):
             text = self.cleaned_data["text"].strip()
@@ -79,8 +61,13 @@ def item_form_class(kind: Kind, audit):
     return ItemForm
 
 
-class BriefingLayoutForm(forms.Form):
-    """The six headings, whether to include good practice, and the two narrative sections."""
+class BriefingLayoutForm(VersionedFormMixin, forms.Form):
+    """The six headings, whether to include good practice, and the two narrative sections.
+
+    They are stored on the audit (the narrative as its paragraphs): versioned by the audit.
+    """
+
+    record_label = "the briefing's headings and opening sections"
 
     include_good_practice = forms.BooleanField(
         required=False,
@@ -107,6 +94,7 @@ class BriefingLayoutForm(forms.Form):
             initial[section] = "\n".join(
                 p.text for p in audit.paragraphs.all() if p.section == section
             )
+        self.audit = audit
         super().__init__(*args, initial=initial, **kwargs)
         for key, label in HEADING_LABELS.items():
             self.fields[f"heading_{key}"] = forms.CharField(
@@ -115,6 +103,9 @@ class BriefingLayoutForm(forms.Form):
                 required=False,
                 help_text=f"Left empty: “{DEFAULT_HEADINGS[key]}”.",
             )
+
+    def versioned_records(self) -> tuple:
+        return (self.audit,)
 
     def headings(self) -> dict[str, str]:
         return {key: self.cleaned_data[f"heading_{key}"] for key in DEFAULT_HEADINGS}
@@ -136,3 +127,17 @@ class TagForm(forms.Form):
         if not name:
             raise forms.ValidationError("Enter the tag's name.")
         return name
+
+
+class PublishForm(forms.Form):
+    with_plan = forms.BooleanField(
+        required=False,
+        label="Publish this audit's action plan with the briefing",
+        help_text="Viewers can then read the plan's actions, owners, due dates and RAG ratings "
+        "(not their updates or evidence). Untick to withdraw a plan published before.",
+    )
+
+    def __init__(self, *args, audit, **kwargs):
+        super().__init__(
+            *args, initial={"with_plan": audit.plan_published_at is not None}, **kwargs
+        )

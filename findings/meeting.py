@@ -7,12 +7,18 @@ from django.db import transaction
 from django.forms import inlineformset_factory
 
 from cases.models import Audit
+from maca.concurrency import Change, VersionedFormMixin
 from maca.models import Agency
 
 from .models import CaseMeetingNote, MeetingAttendee, MeetingRecord
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(VersionedFormMixin, forms.Form):
+    """The meeting's date (on the audit), notes per case and learning summary, with the
+    attendees' formset alongside: versioned together by the audit, its meeting record and notes.
+    """
+
+    record_label = "the meeting record"
     meeting_date = forms.DateField(
         label="Date of the meeting",
         required=False,
@@ -26,15 +32,17 @@ class MeetingForm(forms.Form):
         help_text="What the partnership learned from these cases, in a few paragraphs.",
     )
 
-    def __init__(self, *args, audit, cases, **kwargs):
+    def __init__(self, *args, audit, cases, attendees=None, **kwargs):
         record = getattr(audit, "meeting_record", None)
         initial = {
             "meeting_date": audit.meeting_date,
             "learning_summary": record.learning_summary if record else "",
         }
-        for case in cases:
-            note = getattr(case, "meeting_note", None)
+        notes = [getattr(case, "meeting_note", None) for case in cases]
+        for case, note in zip(cases, notes, strict=True):
             initial[f"note_{case.pk}"] = note.text if note else ""
+        self.audit, self.attendees = audit, attendees
+        self.versioned = (audit, record, *notes)
         super().__init__(*args, initial=initial, **kwargs)
         self.cases = cases
         for case in cases:
@@ -43,12 +51,43 @@ class MeetingForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
+        notes = tuple(f"note_{case.pk}" for case in cases)
+        self.version_fields = ("meeting_date", *notes, "learning_summary")
+
+    def versioned_records(self) -> tuple:
+        return self.versioned
+
+    def conflict_changes(self) -> list[Change]:
+        """The differing fields in the page's order, the attendees after the date."""
+        changes = super().conflict_changes()
+        saved = list(self.audit.meeting_attendees.select_related("agency"))
+        keys = {(a.name.strip(), a.role.strip(), str(a.agency_id or "")) for a in saved}
+        if self.attendees is not None and _typed_attendees(self.attendees) != keys:
+            listed = "; ".join(
+                ", ".join(filter(None, (a.name, a.role, a.agency.name if a.agency else "")))
+                for a in saved
+            )
+            dated = changes and changes[0].label == str(self["meeting_date"].label)
+            changes.insert(1 if dated else 0, Change("Who attended", listed))
+        return changes
 
     def note_fields(self):
         return [self[f"note_{case.pk}"] for case in self.cases]
 
     def notes(self) -> dict[int, str]:
         return {case.pk: self.cleaned_data[f"note_{case.pk}"].strip() for case in self.cases}
+
+
+def _typed_attendees(formset) -> set[tuple[str, str, str]]:
+    """The attendees a bound formset would keep: named, and not ticked for removal."""
+    typed = set()
+    for form in formset.forms:
+        name = (form["name"].value() or "").strip()
+        if name and not form["DELETE"].value():
+            typed.add(
+                (name, (form["role"].value() or "").strip(), str(form["agency"].value() or ""))
+            )
+    return typed
 
 
 class AttendeeForm(forms.ModelForm):

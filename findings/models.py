@@ -24,8 +24,25 @@ class Tag(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:100]
+            self.slug = self._free_slug()
         super().save(*args, **kwargs)
+
+    def _free_slug(self) -> str:
+        """The name as a slug, made unique: "Voice-of-the-child" beside "Voice of the child"
+        becomes voice-of-the-child-2; a name with no letters a slug can hold (Cyrillic, "!!!")
+        becomes tag, tag-2…"""
+        base = slugify(self.name)[:100] or "tag"
+        taken = set(
+            Tag.objects.filter(slug__startswith=base[:90])
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        slug, number = base, 1
+        while slug in taken:
+            number += 1
+            suffix = f"-{number}"
+            slug = base[: 100 - len(suffix)] + suffix
+        return slug
 
 
 class Item(models.Model):

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cases.models import Audit, NominationIdentity
+from cases.models import Audit, AuditEvent, NominationIdentity
 
 from . import briefing
 from .models import BriefingVersion
@@ -80,16 +80,30 @@ def identifying_details_in_briefing(audit) -> list[str]:
 
 
 @transaction.atomic
-def briefing_publish(*, audit: Audit, user) -> BriefingVersion:
-    """Freeze the briefing as the next version; refuse while it holds identifying details."""
+def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> BriefingVersion:
+    """Freeze the briefing as the next version; refuse while it holds identifying details.
+
+    `with_plan` publishes the audit's action plan to viewers with it (True), withdraws it
+    (False) or leaves it as it is (None)."""
     locked = Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
     audit = Audit.objects.select_related("theme", "partnership").get(pk=locked.pk)
     places = identifying_details_in_briefing(audit)
     if places:
         raise BriefingHasIdentifiers(places)
+    if with_plan is not None:
+        _set_plan_published(audit, user, with_plan)
     last = audit.briefing_versions.aggregate(last=Max("number"))["last"] or 0
     version = {"number": last + 1, "published_at": timezone.now(), "published_by": user}
     pdf = briefing.render_pdf_bytes(audit, version=version)
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})
     return BriefingVersion.objects.create(audit=audit, html=html, pdf=pdf, sha256=sha256, **version)
+
+
+def _set_plan_published(audit: Audit, user, published: bool) -> None:
+    if published == (audit.plan_published_at is not None):
+        return
+    audit.plan_published_at = timezone.now() if published else None
+    audit.save(update_fields=["plan_published_at", "updated_at"])
+    kind = AuditEvent.Kind.PLAN_PUBLISHED if published else AuditEvent.Kind.PLAN_WITHDRAWN
+    AuditEvent.objects.create(audit=audit, kind=kind, actor=user)

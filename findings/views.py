@@ -11,7 +11,7 @@ from maca import access
 
 from . import briefing, casepack, publishing, services
 from . import meeting as meeting_forms
-from .forms import BriefingLayoutForm, TagForm, item_form_class
+from .forms import BriefingLayoutForm, PublishForm, TagForm, item_form_class
 from .selectors import authoring_context
 
 
@@ -85,15 +85,23 @@ def briefing_version_pdf(request, pk, number):
 def briefing_publish(request, pk):
     """Publishing asks for confirmation, then freezes the briefing as the next version."""
     audit = access.get_audit_for(request, pk, "publish_briefing")
-    if request.method == "POST":
+    form = PublishForm(request.POST if request.method == "POST" else None, audit=audit)
+    context = {
+        "audit": audit,
+        "form": form,
+        "nav": "audits",
+        "next_number": audit.briefing_versions.count() + 1,
+    }
+    if request.method == "POST" and form.is_valid():
         try:
-            version = publishing.briefing_publish(audit=audit, user=request.user)
+            version = publishing.briefing_publish(
+                audit=audit, user=request.user, with_plan=form.cleaned_data["with_plan"]
+            )
         except publishing.BriefingHasIdentifiers as refused:
-            context = {"audit": audit, "places": refused.places, "nav": "audits"}
+            context["places"] = refused.places
             return render(request, "findings/publish.html", context, status=422)
         messages.success(request, f"Version {version.number} of the briefing is published.")
         return redirect("briefing_versions", pk=audit.pk)
-    context = {"audit": audit, "nav": "audits", "next_number": audit.briefing_versions.count() + 1}
     return render(request, "findings/publish.html", context)
 
 
@@ -259,8 +267,10 @@ def meeting(request, pk):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        form = meeting_forms.MeetingForm(request.POST, audit=audit, cases=cases)
         attendees = attendees_class(request.POST, instance=audit, prefix="attendees")
+        form = meeting_forms.MeetingForm(
+            request.POST, audit=audit, cases=cases, attendees=attendees
+        )
         if form.is_valid() and attendees.is_valid():
             meeting_forms.meeting_record_save(
                 audit=audit,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.http import Http404
 
 from maca.models import Membership
@@ -43,12 +43,19 @@ def _pack_released(audit) -> bool:
     return audit.pack_released_at is not None
 
 
+def _plan_published(audit) -> bool:
+    """Viewers read an audit's action plan once the chair has published it with the briefing."""
+    return audit.plan_published_at is not None and _published(audit)
+
+
 MEMBERS = (Role.CHAIR, Role.QA_MEMBER, Role.COORDINATOR)
 
 # action -> {role: predicate on the audit}. A role missing from an action's entry may not do it.
 RULES: dict[str, dict[str, Callable]] = {
     "view_audit": dict.fromkeys(MEMBERS, _always),
     "view_briefing": {**dict.fromkeys(MEMBERS, _always), Role.VIEWER: _published},
+    # The actions of the audit's plan (a co-ordinator's list is narrowed to their own agency).
+    "view_plan": {**dict.fromkeys(MEMBERS, _always), Role.VIEWER: _plan_published},
     "view_draft_briefing": dict.fromkeys(MEMBERS, _always),
     "publish_briefing": {Role.CHAIR: _always},
     "export_audit": {Role.CHAIR: _always},
@@ -69,21 +76,68 @@ RULES: dict[str, dict[str, Callable]] = {
 }
 
 
+@dataclass(frozen=True)
+class Memberships:
+    """Where a user holds which role, read in one query, so that lists filter with plain
+    conditions rather than a correlated subquery per role."""
+
+    staff: frozenset[int]  # partnerships where the user is chair or QA member
+    coordinated: dict[int, frozenset[int]]  # partnership -> agencies the user co-ordinates for
+    viewing: frozenset[int]  # partnerships where the user is a viewer
+
+
+def memberships_of(user) -> Memberships:
+    staff, viewing, coordinated = set(), set(), {}
+    for partnership_id, role, agency_id in (
+        Membership.objects.filter(user=user)
+        .order_by()
+        .values_list("partnership_id", "role", "agency_id")
+    ):
+        if role in (Role.CHAIR, Role.QA_MEMBER):
+            staff.add(partnership_id)
+        elif role == Role.VIEWER:
+            viewing.add(partnership_id)
+        elif role == Role.COORDINATOR and agency_id is not None:
+            coordinated.setdefault(partnership_id, set()).add(agency_id)
+    return Memberships(
+        frozenset(staff),
+        {partnership: frozenset(agencies) for partnership, agencies in coordinated.items()},
+        frozenset(viewing),
+    )
+
+
+NOTHING = Q(pk__in=[])
+
+
+def _any_of(conditions) -> Q:
+    combined = NOTHING
+    for condition in conditions:
+        combined = condition if combined is NOTHING else combined | condition
+    return combined
+
+
 def restrict_audits(queryset, user):
     """The audits of `queryset` that `user` is a member of."""
     if not user.is_authenticated:
         return queryset.none()
-    mine = Membership.objects.filter(user=user, partnership=OuterRef("partnership_id"))
-    partnership_staff = mine.filter(role__in=[Role.CHAIR, Role.QA_MEMBER])
-    agency_taking_part = mine.filter(role=Role.COORDINATOR, agency__audits=OuterRef("pk"))
-    viewer = mine.filter(role=Role.VIEWER)
+    mine = memberships_of(user)
+    Audit = apps.get_model("cases", "Audit")
     BriefingVersion = apps.get_model("findings", "BriefingVersion")
-    published = BriefingVersion.objects.filter(audit=OuterRef("pk"))
-    return queryset.filter(
-        Exists(partnership_staff)
-        | Exists(agency_taking_part)
-        | (Exists(viewer) & Exists(published))
-    )
+    taking_part = Audit.agencies.through.objects.filter(audit_id=OuterRef("pk"))
+    conditions = []
+    if mine.staff:
+        conditions.append(Q(partnership_id__in=mine.staff))
+    for partnership_id, agency_ids in mine.coordinated.items():
+        conditions.append(
+            Q(partnership_id=partnership_id)
+            & Q(Exists(taking_part.filter(agency_id__in=agency_ids)))
+        )
+    if mine.viewing:
+        published = BriefingVersion.objects.filter(audit_id=OuterRef("pk"))
+        conditions.append(Q(partnership_id__in=mine.viewing) & Q(Exists(published)))
+    if not conditions:
+        return queryset.none()
+    return queryset.filter(_any_of(conditions))
 
 
 def chaired_partnerships(user):
@@ -94,35 +148,68 @@ def chaired_partnerships(user):
     return Partnership.objects.filter(memberships__user=user, memberships__role=Role.CHAIR)
 
 
-def restrict_actions(queryset, user):
+def restrict_actions(queryset, user, *, published: bool = True):
     """Actions of the composite plan `user` may see: the chair and QA members see every action of
-    their partnership's audits; a co-ordinator sees their own agency's actions."""
+    their partnership's audits; a co-ordinator sees their own agency's actions; a viewer sees the
+    actions of plans the chair has published with the briefing (with `published`), as rows only.
+
+    Each action is annotated `opens`: whether `user` may open its page (updates, evidence,
+    history), which a viewer may not."""
     if not user.is_authenticated:
         return queryset.none()
-    mine = Membership.objects.filter(user=user, partnership=OuterRef("audit__partnership_id"))
-    partnership_staff = mine.filter(role__in=[Role.CHAIR, Role.QA_MEMBER])
-    own_agency = mine.filter(role=Role.COORDINATOR, agency=OuterRef("owner_agency_id"))
-    return queryset.filter(Exists(partnership_staff) | Exists(own_agency))
+    mine = memberships_of(user)
+    opening = []
+    if mine.staff:
+        opening.append(Q(audit__partnership_id__in=mine.staff))
+    for partnership_id, agency_ids in mine.coordinated.items():
+        opening.append(Q(audit__partnership_id=partnership_id, owner_agency_id__in=agency_ids))
+    conditions = list(opening)
+    if published and mine.viewing:
+        BriefingVersion = apps.get_model("findings", "BriefingVersion")
+        briefing_out = BriefingVersion.objects.filter(audit_id=OuterRef("audit_id"))
+        conditions.append(
+            Q(audit__partnership_id__in=mine.viewing, audit__plan_published_at__isnull=False)
+            & Q(Exists(briefing_out))
+        )
+    if not conditions:
+        return queryset.none().annotate(opens=Value(False))
+    opens = (
+        ExpressionWrapper(_any_of(opening), output_field=BooleanField())
+        if opening
+        else Value(False)
+    )
+    return queryset.filter(_any_of(conditions)).annotate(opens=opens)
 
 
 def reads_plan(user) -> bool:
-    """Whether `user` holds a role that sees any of the composite plan (chair, QA member,
-    co-ordinator). Viewers read published briefings only, never the plan."""
+    """Whether `user` sees any of the composite plan: chair, QA member and co-ordinator roles
+    do; a viewer only once a plan has been published to them with its briefing."""
     if not user.is_authenticated:
         return False
-    return Membership.objects.filter(user=user).exclude(role=Role.VIEWER).exists()
+    if Membership.objects.filter(user=user).exclude(role=Role.VIEWER).exists():
+        return True
+    Action = apps.get_model("actions", "Action")
+    return restrict_actions(Action.objects.all(), user).exists()
 
 
 def get_action_for(request, action_id):
-    """An action of the composite plan, or 404 for anyone who may not see it."""
+    """An action's own page, or 404 for anyone who may not open it (a viewer of a published
+    plan reads its rows only)."""
     Action = apps.get_model("actions", "Action")
-    queryset = restrict_actions(Action.objects.all(), request.user).select_related(
+    queryset = restrict_actions(Action.objects.all(), request.user, published=False).select_related(
         "audit__theme", "audit__partnership", "owner_agency", "lead_user", "recommendation"
     )
     try:
-        return queryset.get(pk=action_id)
+        action = queryset.get(pk=action_id)
     except (Action.DoesNotExist, ValueError):
         raise Http404("No such action.") from None
+    request.audit = action.audit
+    return action
+
+
+def sees_every_action(user, audit) -> bool:
+    """The chair and QA members see all of an audit's actions (as `restrict_actions` does)."""
+    return bool(roles_for(user, audit) & {Role.CHAIR, Role.QA_MEMBER})
 
 
 def can_update_action(user, action) -> bool:
@@ -170,6 +257,14 @@ def _load_access(user, audit) -> AuditAccess:
     return AuditAccess(frozenset(roles), frozenset(agency_ids))
 
 
+def is_member(user, audit) -> bool:
+    """Whether `user` may know that `audit` exists: as `restrict_audits` decides for lists."""
+    roles = roles_for(user, audit)
+    if roles - {Role.VIEWER}:
+        return True
+    return Role.VIEWER in roles and _published(audit)
+
+
 def roles_for(user, audit) -> frozenset[str]:
     return access_for(user, audit).roles
 
@@ -187,13 +282,15 @@ def allowed_actions(user, audit) -> frozenset[str]:
 def get_audit_for(request, pk, action: str):
     """The audit `pk` if `request.user` may take `action` on it; 404 for non-members, else 403."""
     Audit = apps.get_model("cases", "Audit")
-    queryset = Audit.objects.visible_to(request.user).select_related("theme", "partnership")
     try:
-        audit = queryset.get(pk=pk)
+        audit = Audit.objects.select_related("theme", "partnership").get(pk=pk)
     except (Audit.DoesNotExist, ValueError):
         raise Http404("No such audit.") from None
+    if not is_member(request.user, audit):
+        raise Http404("No such audit.")
     if not can(request.user, action, audit):
         raise PermissionDenied
+    request.audit = audit  # for the access log, which records the audit of each look
     return audit
 
 

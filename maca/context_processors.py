@@ -1,4 +1,5 @@
 from maca import access
+from maca.models import Membership
 
 
 def navigation(request):
@@ -6,7 +7,10 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    roles = set(Membership.objects.filter(user=user).order_by().values_list("role", flat=True))
     return {
-        "nav_is_chair": access.chaired_partnerships(user).exists(),
-        "nav_reads_plan": access.reads_plan(user),
+        "nav_is_chair": Membership.Role.CHAIR in roles,
+        # Viewers alone ask once more: they read the plan only where one is published to them.
+        "nav_reads_plan": bool(roles - {Membership.Role.VIEWER})
+        or (bool(roles) and access.reads_plan(user)),
     }

@@ -1,8 +1,12 @@
-"""Access logging: every successful look at case-level data leaves one entry."""
+"""Access logging: every successful look at case-level data leaves one entry. And sliding
+idle expiry of sessions without a database write on every request."""
 
 from __future__ import annotations
 
+import time
+
 from django.apps import apps
+from django.conf import settings
 
 from maca.models import AccessLogEntry
 
@@ -34,7 +38,7 @@ class AccessLogMiddleware:
 
 
 def record_access(request, response, match) -> AccessLogEntry:
-    audit_id, partnership_id = _audit_of(match.kwargs)
+    audit_id, partnership_id = _audit_of(request, match.kwargs)
     return AccessLogEntry.objects.create(
         user=request.user,
         username=request.user.get_username(),
@@ -55,7 +59,10 @@ def _action(url_name, response) -> str:
     return AccessLogEntry.Action.VIEW
 
 
-def _audit_of(kwargs) -> tuple[int | None, int | None]:
+def _audit_of(request, kwargs) -> tuple[int | None, int | None]:
+    gated = getattr(request, "audit", None)  # the audit the access gate let through
+    if gated is not None and str(kwargs.get("pk", gated.pk)) == str(gated.pk):
+        return gated.pk, gated.partnership_id
     Audit = apps.get_model("cases", "Audit")
     if "pk" in kwargs:
         audits = Audit.objects.filter(pk=kwargs["pk"])
@@ -71,3 +78,29 @@ def _client_address(request) -> str | None:
     # Behind a proxy, set SECURE_PROXY_SSL_HEADER and have the proxy overwrite REMOTE_ADDR
     # (e.g. gunicorn --forwarded-allow-ips); X-Forwarded-For is not trusted here.
     return request.META.get("REMOTE_ADDR") or None
+
+
+SEEN_SESSION_KEY = "_seen"
+
+
+def mark_session_seen(sender, request, user, **kwargs):
+    """Signing in starts the idle clock, so the next request need not rewrite the session."""
+    if getattr(request, "session", None) is not None:
+        request.session[SEEN_SESSION_KEY] = int(time.time())
+
+
+class SessionIdleRefreshMiddleware:
+    """Keeps a signed-in session alive while it is used: its expiry moves to SESSION_COOKIE_AGE
+    from now at most once every SESSION_REFRESH_SECONDS, so a session ends after that long idle
+    (give or take the refresh interval) without rewriting the session on every request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and request.user.is_authenticated:
+            now = int(time.time())
+            if now - session.get(SEEN_SESSION_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[SEEN_SESSION_KEY] = now  # marks the session for saving, with a new expiry
+        return self.get_response(request)

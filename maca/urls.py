@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from maca import mfa
 from maca import views as core_views
 
 urlpatterns = [
@@ -10,6 +11,9 @@ urlpatterns = [
     path("access-log/", core_views.access_log, name="access_log"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("mfa/setup/", mfa.mfa_setup, name="mfa_setup"),
+    path("mfa/verify/", mfa.mfa_verify, name="mfa_verify"),
+    path("mfa/recovery-codes/", mfa.mfa_recovery_codes, name="mfa_recovery_codes"),
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password/reset/sent/",

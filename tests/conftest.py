@@ -1,10 +1,13 @@
+import base64
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import settings as hypothesis_settings
 
 from cases.models import Audit
 from maca.models import Membership
@@ -12,6 +15,12 @@ from maca.models import Membership
 from .factories import AuditFactory, MembershipFactory, UserFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+# Property-based tests try the same examples on every run and keep no example database, so CI
+# is deterministic; HYPOTHESIS_PROFILE=hunt draws new examples each run, to look further.
+hypothesis_settings.register_profile("maca", derandomize=True, database=None, deadline=None)
+hypothesis_settings.register_profile("hunt", derandomize=False, database=None, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "maca"))
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +119,36 @@ def axe_violations(page) -> list[str]:
         f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']} — {v['help']}"
         for v in result["violations"]
     ]
+
+
+# A failing browser journey leaves its page behind: the HTML and a screenshot are written to
+# test-artifacts/ and printed into the test report, so CI's log alone shows what the user saw.
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+LOGGED_HTML_CHARS = 20_000
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    page = item.funcargs.get("page") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or page is None:
+        return
+    try:
+        html = page.content()
+        png = page.screenshot(full_page=True)
+    except Exception as error:  # the browser may be what failed
+        report.sections.append(("failing page", f"could not capture the page: {error}"))
+        return
+    ARTIFACTS.mkdir(exist_ok=True)
+    stem = ARTIFACTS / item.nodeid.replace(".py", "").replace("/", "_").replace("::", "__")
+    Path(f"{stem}.html").write_text(html, encoding="utf-8")
+    Path(f"{stem}.png").write_bytes(png)
+    report.sections.append(
+        (
+            "failing page",
+            f"URL: {page.url}\nSaved: {stem}.html and {stem}.png\n"
+            f"HTML (first {LOGGED_HTML_CHARS} characters):\n{html[:LOGGED_HTML_CHARS]}\n"
+            f"Screenshot (PNG, base64):\n{base64.b64encode(png).decode()}",
+        )
+    )

@@ -1,10 +1,18 @@
-import pytest
-from django.urls import reverse
+import datetime
 
-from maca.models import Membership
+import pytest
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import NominationIdentity
+from findings.models import BriefingVersion
+from maca import access
+from maca.middleware import SEEN_SESSION_KEY
+from maca.models import Membership, User
 
 from .conftest import member
-from .factories import AgencyFactory, AuditFactory
+from .factories import AgencyFactory, AuditFactory, NominationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +39,20 @@ def test_superusers_see_no_audit_they_are_not_a_member_of(client, audit, django_
     admin = django_user_model.objects.create_superuser("root", "root@example.org", "x-password-1")
     client.force_login(admin)
     assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
+
+
+def test_the_admin_never_shows_a_childs_identifying_details(client, audit, django_user_model):
+    nomination = NominationFactory(audit=audit, label="Case 1")
+    identity = NominationIdentity.objects.create(nomination=nomination, child_name="Ellie Brampton")
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "x-password-1")
+    client.force_login(admin)
+    index = client.get("/admin/").content.decode()
+    assert "identit" not in index.lower() and "local reference" not in index.lower()
+    assert client.get(f"/admin/cases/nominationidentity/{identity.pk}/change/").status_code == 404
+    assert client.get("/admin/cases/historicalnominationidentity/").status_code == 404
+    nomination_page = client.get(f"/admin/cases/nomination/{nomination.pk}/change/")
+    assert nomination_page.status_code == 200
+    assert "Ellie" not in nomination_page.content.decode()
 
 
 @pytest.mark.parametrize("role", [Membership.Role.CHAIR, Membership.Role.QA_MEMBER])
@@ -134,5 +156,80 @@ def test_repeated_failed_sign_ins_lock_the_user_name_and_are_recorded(client, au
 
 def test_sessions_end_when_idle_and_at_browser_close(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
     assert settings.SESSION_COOKIE_HTTPONLY
+
+
+def _stored_session(client):
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_a_session_used_stays_alive_and_one_left_idle_ends(client, audit, chair):
+    client.force_login(chair)
+    page = reverse("audit_detail", args=[audit.pk])
+    assert client.get(page).status_code == 200
+    first_expiry = _stored_session(client).expire_date
+    assert first_expiry > timezone.now() + datetime.timedelta(minutes=29)
+    # Used again within the minute: nothing is rewritten.
+    client.get(page)
+    assert _stored_session(client).expire_date == first_expiry
+    # Used a few minutes later: the expiry moves forward.
+    session = client.session
+    session[SEEN_SESSION_KEY] -= 5 * 60
+    session.save()
+    stored = _stored_session(client)
+    stored.expire_date = timezone.now() + datetime.timedelta(minutes=25)
+    stored.save()
+    client.get(page)
+    assert _stored_session(client).expire_date > timezone.now() + datetime.timedelta(minutes=29)
+    # Left idle past its expiry: the next request is asked to sign in again.
+    stored = _stored_session(client)
+    stored.expire_date = timezone.now() - datetime.timedelta(seconds=1)
+    stored.save()
+    response = client.get(page)
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "role, involved, published",
+    [
+        (Membership.Role.CHAIR, False, False),
+        (Membership.Role.QA_MEMBER, False, False),
+        (Membership.Role.COORDINATOR, True, False),
+        (Membership.Role.COORDINATOR, False, False),
+        (Membership.Role.VIEWER, False, False),
+        (Membership.Role.VIEWER, False, True),
+        (None, False, True),
+    ],
+)
+def test_the_gate_and_the_lists_agree_on_who_is_a_member(audit, role, involved, published):
+    agency = AgencyFactory()
+    if involved:
+        audit.agencies.add(agency)
+    user = User.objects.create(username="someone")
+    if role:
+        Membership.objects.create(
+            user=user,
+            partnership=audit.partnership,
+            role=role,
+            agency=agency if role == Membership.Role.COORDINATOR else None,
+        )
+    if published:
+        BriefingVersion.objects.create(
+            audit=audit, number=1, published_at=timezone.now(), html="", pdf=b"", sha256="0" * 64
+        )
+    listed = access.restrict_audits(type(audit).objects.all(), user).filter(pk=audit.pk).exists()
+    assert access.is_member(user, audit) == listed
+
+
+def test_a_session_replayed_after_logout_reaches_nothing(client, audit, chair):
+    client.force_login(chair)
+    page = reverse("audit_detail", args=[audit.pk])
+    assert client.get(page).status_code == 200
+    stolen = client.cookies["sessionid"].value
+    client.post(reverse("logout"))
+    client.cookies["sessionid"] = stolen  # replaying the cookie from before the logout
+    for url in (page, reverse("briefing_pdf", args=[audit.pk]), reverse("action_plan")):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login"))

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Action, ActionUpdate, Rag
+from maca.concurrency import version_of
 from maca.models import Membership
 
 from .conftest import member
@@ -85,7 +86,13 @@ def test_who_may_do_what_with_an_action(
     detail = reverse("action_detail", args=[action.pk])
     assert client.get(detail).status_code == see
     posted = client.post(
-        detail, {"date": "2026-11-20", "text": "Met the team.", "status": "in_progress"}
+        detail,
+        {
+            "date": "2026-11-20",
+            "text": "Met the team.",
+            "status": "in_progress",
+            "loaded_version": version_of(action),
+        },
     )
     assert posted.status_code == update
     assert client.get(reverse("action_edit", args=[action.pk])).status_code == manage
@@ -101,6 +108,7 @@ def test_owner_posts_an_update_and_flags_risk(client, audit, housing, action):
             "text": "Draft protocol written.",
             "status": "in_progress",
             "at_risk": "on",
+            "loaded_version": version_of(action),
         },
     )
     action.refresh_from_db()
@@ -131,7 +139,10 @@ def test_completion_needs_an_outcome_and_the_chairs_sign_off(client, audit, hous
     response = client.post(url, {"outcome_statement": "  "})
     assert response.status_code == 422
     assert "Say what the action achieved." in response.content.decode()
-    client.post(url, {"outcome_statement": "Protocol in use since March."})
+    client.post(
+        url,
+        {"outcome_statement": "Protocol in use since March.", "loaded_version": version_of(action)},
+    )
     action.refresh_from_db()
     assert action.status == "complete" and action.signed_off_by == chair
     assert action.rag(days(400)) == Rag.COMPLETE
@@ -141,7 +152,13 @@ def test_cancelling_needs_a_reason(client, audit, housing, action):
     client.force_login(member(audit, Membership.Role.CHAIR))
     url = reverse("action_cancel", args=[action.pk])
     assert client.post(url, {"cancel_reason": ""}).status_code == 422
-    client.post(url, {"cancel_reason": "Superseded by the county protocol."})
+    client.post(
+        url,
+        {
+            "cancel_reason": "Superseded by the county protocol.",
+            "loaded_version": version_of(action),
+        },
+    )
     action.refresh_from_db()
     assert action.status == "cancelled"
     assert action.history.count() == 2

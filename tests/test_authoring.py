@@ -4,6 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from findings.models import Finding, Recommendation, Strength, Tag
+from maca.concurrency import version_of
 from maca.models import Membership
 
 from .conftest import member
@@ -196,7 +197,10 @@ def test_headings_narrative_and_good_practice_switch(client, audit, qa):
         )
     }
     data.update(
-        heading_findings="What we worried about", theme_and_cases="One.\n\nTwo.", process=""
+        heading_findings="What we worried about",
+        theme_and_cases="One.\n\nTwo.",
+        process="",
+        loaded_version=version_of(audit),
     )
     client.post(url, data)  # include_good_practice unticked
     audit.refresh_from_db()

@@ -1,5 +1,6 @@
 import io
 import re
+import zlib
 
 import pytest
 from django.core.management import call_command
@@ -207,6 +208,18 @@ def test_pdf_is_a4_tagged_and_titled(demo_audit, tmp_path):
     assert "A4" in info
     assert re.search(r"Tagged:\s+yes", info)
     assert "Title:           Multi Agency Case Audit: Neglect and housing" in info
+    assert b"/Lang (en-GB)" in pdf_objects(path.read_bytes())  # read aloud in British English
+
+
+def pdf_objects(pdf: bytes) -> bytes:
+    """The PDF with its compressed streams (object streams included) inflated, to search."""
+    inflated = [pdf]
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            inflated.append(zlib.decompress(stream.group(1)))
+        except zlib.error:
+            continue  # not a deflated stream (an image, say)
+    return b"".join(inflated)
 
 
 def test_no_marking_is_printed_when_none_is_set(audit, tmp_path):

@@ -3,6 +3,7 @@ agency reports progress with evidence, the chair signs one off, and the plan sho
 
 import datetime
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 
@@ -94,6 +95,15 @@ def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_
     table = chair.get_by_role("table")
     expect(table.get_by_role("row").filter(has_text="Housing attends")).to_contain_text("Complete")
     expect(table.get_by_role("row").filter(has_text="Audit core group")).to_contain_text("Red")
+    # The chair exports the plan for the board's spreadsheet.
+    with chair.expect_download() as download_info:
+        chair.get_by_role("link", name="Excel").click()
+    saved = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(saved)
+    sheet = openpyxl.load_workbook(saved).active
+    texts = {cell for row in sheet.iter_rows(min_row=2, values_only=True) for cell in row}
+    assert "Housing attends every core group." in texts
+    assert "Audit core group minutes." in texts
     chair.goto(f"{base}/")
     expect(chair.get_by_role("heading", name="Overdue actions")).to_contain_text("1")
     assert errors == []

@@ -105,4 +105,12 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     expect(chair.get_by_role("table")).to_contain_text("Complete")
     expect(chair.get_by_role("progressbar").first).to_have_attribute("aria-valuenow", "100")
     assert axe_violations(chair) == [], chair.url
+
+    # The chair releases the meeting pack to the members.
+    chair.goto(f"{base}/audits/{audit.pk}/pack/")
+    chair.get_by_role("link", name="Release the meeting pack to members").click()
+    chair.get_by_role("button", name="Release the meeting pack").click()
+    expect(chair.get_by_role("status")).to_contain_text("members can now read it")
+    expect(chair.get_by_text("Released", exact=True)).to_be_visible()
+    assert axe_violations(chair) == [], chair.url
     assert errors == []

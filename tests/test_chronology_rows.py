@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from cases.models import Audit, ChronologyEntry
 from cases.services.chronology import parse_chronology_date
+from maca.concurrency import version_of
 
 from . import test_chronology_files as chronology_files
 from .factories import AuditFactory, CaseFactory, ChronologyEntryFactory
@@ -257,7 +258,8 @@ def test_a_row_is_edited_and_deleted_after_confirmation(client, world):
     client.force_login(world["housing_coordinator"])
     form = text(client.get(entry_url(world, "chronology_entry_edit", entry)))
     assert 'value="2026"' in form
-    response = client.post(entry_url(world, "chronology_entry_edit", entry), ROW)
+    version = {"loaded_version": version_of(entry)}
+    response = client.post(entry_url(world, "chronology_entry_edit", entry), {**ROW, **version})
     assert response.status_code == 302
     entry.refresh_from_db()
     assert (entry.event, entry.date_precision) == ("Eviction notice served", "month")
@@ -376,11 +378,12 @@ def test_a_row_is_edited_in_place_with_htmx(client, world):
     assert f'id="id_entry{entry.pk}_event"' in form
     assert "Before</textarea>" in form
 
-    bad = client.post(edit, {**ROW, "date": "nope"}, headers={"HX-Request": "true"})
+    version = {"loaded_version": version_of(entry)}
+    bad = client.post(edit, {**ROW, **version, "date": "nope"}, headers={"HX-Request": "true"})
     assert bad.status_code == 200
     assert "is not in a form MACA recognises" in text(bad)
 
-    saved = client.post(edit, ROW, headers={"HX-Request": "true"})
+    saved = client.post(edit, {**ROW, **version}, headers={"HX-Request": "true"})
     assert saved.status_code == 200
     row = plain(saved)
     assert row.startswith("November 2026 (approx.) Eviction notice served")

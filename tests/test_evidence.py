@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from actions.models import ActionUpdate, Evidence
+from maca.concurrency import version_of
 from maca.models import Membership
 
 from .conftest import member
@@ -179,6 +180,7 @@ def test_an_update_can_carry_evidence_and_both_or_neither_are_kept(
             "text": "Training delivered.",
             "status": "in_progress",
             "evidence_file": upload("setup.exe", EXE),
+            "loaded_version": version_of(action),
         },
     )
     assert refused.status_code == 422
@@ -193,6 +195,7 @@ def test_an_update_can_carry_evidence_and_both_or_neither_are_kept(
             "status": "in_progress",
             "evidence_file": upload("sign-in.pdf", PDF),
             "evidence_description": "Sign-in sheet",
+            "loaded_version": version_of(action),
         },
     )
     assert kept.status_code == 302

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from findings.models import CaseMeetingNote, MeetingAttendee
+from maca.concurrency import version_of
 from maca.models import Membership
 
 from .conftest import member
@@ -35,6 +36,7 @@ def test_qa_member_records_the_meeting(client, audit):
         "attendees-0-name": "A. Officer",
         "attendees-0-role": "Detective Sergeant",
         "attendees-0-agency": police.pk,
+        "loaded_version": version_of(audit),
     }
     response = client.post(url, data)
     assert response.status_code == 302

@@ -10,6 +10,7 @@ from django.urls import reverse
 from cases.models import Audit, LocalReference, Nomination, NominationIdentity
 from cases.selectors.nominations import identifiers_url
 from cases.services.nominations import nomination_create
+from maca.concurrency import version_of
 from maca.models import Membership
 
 from .conftest import member
@@ -229,7 +230,8 @@ def test_the_nominator_and_the_chair_may_edit_others_may_not(client, open_audit,
         assert client.get(url).status_code == status, user
 
     client.force_login(people["qa_member"])
-    response = client.post(url, nomination_data(label="Case 9", tags="neglect"))
+    data = nomination_data(label="Case 9", tags="neglect")
+    response = client.post(url, {**data, "loaded_version": version_of(nomination)})
     assert response.status_code == 302
     nomination.refresh_from_db()
     assert nomination.label == "Case 9"
@@ -306,14 +308,29 @@ def test_the_chair_may_change_identifiers_a_coordinator_may_not(
     client.force_login(people["coordinator"])
     assert client.post(url, {"child_name": "Changed"}).status_code == 403
     client.force_login(people["chair"])
+    loaded = version_of(NominationIdentity.objects.get(nomination=identified))
     response = client.post(
-        url, {"child_name": "T. F.", "date_of_birth": "2010-01-02", f"ref_{housing.pk}": ""}
+        url,
+        {
+            "child_name": "T. F.",
+            "date_of_birth": "2010-01-02",
+            f"ref_{housing.pk}": "",
+            "loaded_version": loaded,
+        },
     )
     assert response.status_code == 302
     identity = NominationIdentity.objects.get(nomination=identified)
     assert identity.child_name == "T. F."
     assert not identity.references.exists()
-    client.post(url, {"child_name": "", "date_of_birth": "", f"ref_{housing.pk}": ""})
+    client.post(
+        url,
+        {
+            "child_name": "",
+            "date_of_birth": "",
+            f"ref_{housing.pk}": "",
+            "loaded_version": version_of(identity),
+        },
+    )
     assert not NominationIdentity.objects.filter(nomination=identified).exists()
 
 

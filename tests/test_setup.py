@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Audit, Theme, ToolQuestion
+from maca.concurrency import version_of
 from maca.models import Agency, Membership, User
 
 from .conftest import member
@@ -177,6 +178,7 @@ def test_editing_saves_details_and_agencies(client, audit, people, housing):
             title="Spring audit",
             new_agencies="Youth Offending Service, youth justice",
             target_case_count="4",
+            loaded_version=version_of(audit),
         ),
     )
     assert response.status_code == 302

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import AgencySubmission, Audit, AuditEvent, ToolAnswer, ToolQuestion, ToolSection
+from maca.concurrency import version_of
 from maca.models import Membership
 
 from .conftest import member
@@ -125,7 +126,8 @@ def test_save_draft_twice_keeps_the_answers(client, audit, case, questions, hous
     assert response.status_code == 302
     submission = AgencySubmission.objects.get(case=case, agency=housing)
     assert submission.status == AgencySubmission.Status.DRAFT
-    response = client.post(url, answers(questions, "good", "inadequate", texts={0: "Second go"}))
+    second = answers(questions, "good", "inadequate", texts={0: "Second go"})
+    response = client.post(url, {**second, "loaded_version": version_of(submission)})
     assert response.status_code == 302
     stored = {a.question_id: (a.text, a.grade) for a in submission.answers.all()}
     assert stored == {
@@ -314,7 +316,8 @@ def test_add_and_rename_a_section_and_add_a_question(client, audit, chair):
     client.post(add, {"title": "Early help"})
     section = audit.tool_sections.get()
     client.post(
-        reverse("tool_section_edit", args=[audit.pk, section.pk]), {"title": "Early help offer"}
+        reverse("tool_section_edit", args=[audit.pk, section.pk]),
+        {"title": "Early help offer", "loaded_version": version_of(section)},
     )
     section.refresh_from_db()
     assert section.title == "Early help offer"
@@ -326,7 +329,11 @@ def test_add_and_rename_a_section_and_add_a_question(client, audit, chair):
     assert question.guidance == "Consider the threshold document."
     client.post(
         reverse("tool_question_edit", args=[audit.pk, question.pk]),
-        {"text": "Was early help offered promptly?", "guidance": ""},
+        {
+            "text": "Was early help offered promptly?",
+            "guidance": "",
+            "loaded_version": version_of(question),
+        },
     )
     question.refresh_from_db()
     assert question.text == "Was early help offered promptly?"

@@ -8,6 +8,7 @@ from django.template.defaultfilters import filesizeformat
 
 from cases.models import ChronologyEntry
 from cases.services.chronology import DATE_FORMS, date_as_typed, parse_chronology_date
+from maca.concurrency import VersionedFormMixin
 
 
 def _limit() -> str:
@@ -50,7 +51,10 @@ class ChronologyRowsForm(forms.Form):
     )
 
 
-class ChronologyEntryForm(forms.Form):
+class ChronologyEntryForm(VersionedFormMixin, forms.Form):
+    """One row of the chronology. Changing a row, give its `entry`: its version is kept."""
+
+    record_label = "this chronology row"
     date = forms.CharField(
         label="Date",
         max_length=40,
@@ -91,7 +95,11 @@ class ChronologyEntryForm(forms.Form):
                 "impact": entry.impact,
                 "action_taken": entry.action_taken,
             }
+        self.entry = entry
         super().__init__(*args, **kwargs)
+
+    def versioned_records(self) -> tuple:
+        return (self.entry,)
 
     def clean_date(self):
         try:

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from cases.models import DEFAULT_TITLE, Nomination, Theme
+from maca.concurrency import VersionedFormMixin
 from maca.models import Agency, Membership, Partnership
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
@@ -50,8 +51,20 @@ def parse_new_agencies(text: str, default_sector: str) -> list[tuple[str, str]]:
     return list(agencies.values())
 
 
-class AuditForm(forms.Form):
-    """An audit's details. With `partnerships` (creating) the partnership is a field too."""
+class AuditForm(VersionedFormMixin, forms.Form):
+    """An audit's details. With `partnerships` (creating) the partnership is a field too;
+    with `audit` (editing) the audit's version is kept, so no one's change is lost."""
+
+    record_label = "this audit's details"
+    version_fields = (
+        "theme",
+        "title",
+        "submission_deadline",
+        "meeting_date",
+        "protective_marking",
+        "target_case_count",
+        "agencies",
+    )
 
     partnership = forms.ModelChoiceField(queryset=None, empty_label=None)
     theme = ThemeChoiceField(
@@ -130,8 +143,8 @@ class AuditForm(forms.Form):
                     "target_case_count": audit.target_case_count,
                 },
             )
-        super().__init__(*args, **kwargs)
         self.audit = audit
+        super().__init__(*args, **kwargs)
         if audit is not None:
             del self.fields["partnership"]
             self.fields["theme"].queryset = Theme.objects.filter(partnership=audit.partnership_id)
@@ -146,6 +159,9 @@ class AuditForm(forms.Form):
         themes = Theme.objects.filter(partnership__in=partnerships).select_related("partnership")
         self.fields["theme"].queryset = themes
         self.fields["theme"].show_partnership = len(partnerships) > 1
+
+    def versioned_records(self) -> tuple:
+        return (self.audit,) if self.audit is not None else ()
 
     def clean_new_agencies(self):
         sector = self.data.get(self.add_prefix("new_agency_sector")) or Agency.Sector.OTHER
@@ -236,8 +252,10 @@ def split_tags(text: str) -> list[str]:
     return list(tags.values())
 
 
-class NominationForm(forms.ModelForm):
+class NominationForm(VersionedFormMixin, forms.ModelForm):
     """What the chair needs to pick a cross-section. Nothing here identifies the child."""
+
+    record_label = "this nomination"
 
     tags = forms.CharField(
         required=False,
@@ -276,7 +294,7 @@ class NominationForm(forms.ModelForm):
         for name in ("age_band", "gender", "ethnicity", "disability", "legal_status"):
             field = self.fields[name]
             field.choices = [("", "Not recorded"), *list(field.choices)[1:]]
-        if self.instance.pk and not self.is_bound:
+        if self.instance.pk:
             self.initial["tags"] = ", ".join(self.instance.tags or [])
 
     def clean_label(self):
@@ -293,14 +311,20 @@ class NominationForm(forms.ModelForm):
         return split_tags(self.cleaned_data["tags"])
 
 
-class IdentityForm(forms.Form):
+class IdentityForm(VersionedFormMixin, forms.Form):
     """The child's identifying details, kept apart: name, date of birth and agencies' own
-    references. One reference field per agency taking part (`ref_<agency id>`)."""
+    references. One reference field per agency taking part (`ref_<agency id>`).
+
+    Changing details already recorded, give their `identity`: its version is kept.
+    """
+
+    record_label = "the identifying details"
 
     child_name = forms.CharField(label="Child's name", max_length=200, required=False)
     date_of_birth = forms.DateField(required=False, widget=DateInput())
 
-    def __init__(self, *args, agencies, **kwargs):
+    def __init__(self, *args, agencies, identity=None, **kwargs):
+        self.identity_record = identity
         super().__init__(*args, **kwargs)
         self.agencies = list(agencies)
         for agency in self.agencies:
@@ -310,6 +334,9 @@ class IdentityForm(forms.Form):
                 required=False,
                 help_text="The agency's own case number for the child, if known.",
             )
+
+    def versioned_records(self) -> tuple:
+        return (self.identity_record,)
 
     def reference_fields(self):
         return [self[f"ref_{agency.pk}"] for agency in self.agencies]

@@ -3,9 +3,12 @@
 from django import forms
 
 from cases.models import Grade, ToolQuestion, ToolSection
+from maca.concurrency import VersionedFormMixin
 
 
-class SectionForm(forms.ModelForm):
+class SectionForm(VersionedFormMixin, forms.ModelForm):
+    record_label = "this section"
+
     class Meta:
         model = ToolSection
         fields = ["title"]
@@ -13,7 +16,9 @@ class SectionForm(forms.ModelForm):
         help_texts = {"title": "For example, “Voice of the child”."}
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(VersionedFormMixin, forms.ModelForm):
+    record_label = "this question"
+
     class Meta:
         model = ToolQuestion
         fields = ["text", "guidance"]
@@ -25,6 +30,10 @@ class QuestionForm(forms.ModelForm):
             "text": forms.Textarea(attrs={"rows": 2}),
             "guidance": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def question_fields(self) -> dict:
+        """The cleaned values as question_add and question_update take them."""
+        return {"text": self.cleaned_data["text"], "guidance": self.cleaned_data["guidance"]}
 
 
 class ReopenForm(forms.Form):
@@ -47,17 +56,26 @@ class GradeRadioSelect(forms.RadioSelect):
         return super().id_for_label(id_, index)
 
 
-class ToolAnswerForm(forms.Form):
+class ToolAnswerForm(VersionedFormMixin, forms.Form):
     """Every question of the audit tool: an answer and a grade each.
 
-    With `require_grades` (submitting), every question must have a grade.
+    With `require_grades` (submitting), every question must have a grade. The agency's
+    `submission` (None before its first save) is versioned: two people of one agency editing
+    the same draft do not overwrite each other unseen.
     """
 
-    def __init__(self, *args, sections, answers=None, require_grades=False, **kwargs):
+    record_label = "this audit tool"
+
+    def __init__(
+        self, *args, sections, submission=None, answers=None, require_grades=False, **kwargs
+    ):
+        if answers is None:
+            answers = {a.question_id: a for a in submission.answers.all()} if submission else {}
         initial = {}
-        for answer in (answers or {}).values():
+        for answer in answers.values():
             initial[f"q{answer.question_id}_text"] = answer.text
             initial[f"q{answer.question_id}_grade"] = answer.grade
+        self.submission = submission
         super().__init__(*args, initial=initial, **kwargs)
         self.require_grades = require_grades
         self.sections = []
@@ -80,6 +98,9 @@ class ToolAnswerForm(forms.Form):
                 )
                 rows.append((question, self[text_name], self[grade_name]))
             self.sections.append((section, rows))
+
+    def versioned_records(self) -> tuple:
+        return (self.submission,)
 
     def clean(self):
         cleaned = super().clean()

@@ -24,6 +24,7 @@ from cases.models import (
     SelectionDraw,
     ToolAnswer,
 )
+from maca.concurrency import check_current
 
 
 def _audit_name(audit: Audit) -> str:
@@ -72,7 +73,9 @@ def purge_identifiers(*, audit: Audit, user, include_files: bool = False) -> Pur
 
 
 @transaction.atomic
-def set_legal_hold(*, audit: Audit, user, reason: str) -> None:
+def set_legal_hold(*, audit: Audit, user, reason: str, loaded_version: str | None = None) -> None:
+    """Keep the audit's data from retention; `loaded_version` is the audit as the chair saw it."""
+    check_current(audit, loaded_version=loaded_version, label="this audit")
     if not reason.strip():
         raise ValidationError({"reason": "Say why the audit's data must be kept."})
     audit.legal_hold_at = timezone.now()
@@ -82,7 +85,10 @@ def set_legal_hold(*, audit: Audit, user, reason: str) -> None:
 
 
 @transaction.atomic
-def lift_legal_hold(*, audit: Audit, user) -> None:
+def lift_legal_hold(*, audit: Audit, user, loaded_version: str | None = None) -> None:
+    """End the legal hold: refused if the audit changed since the chair saw it (a hold set
+    again meanwhile is not lifted unseen)."""
+    check_current(audit, loaded_version=loaded_version, label="this audit")
     audit.legal_hold_at = None
     audit.legal_hold_reason = ""
     audit.legal_hold_by = None

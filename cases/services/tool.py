@@ -13,6 +13,7 @@ from cases.models import (
     ToolQuestion,
     ToolSection,
 )
+from maca.concurrency import check_current
 from maca.models import Agency
 
 # The default questionnaire: what partnerships' MACA audit tools commonly ask of each agency.
@@ -113,7 +114,7 @@ def section_add(*, audit: Audit, title: str) -> ToolSection:
 def section_rename(*, section: ToolSection, title: str) -> ToolSection:
     section.title = title
     section.full_clean()
-    section.save(update_fields=["title"])
+    section.save(update_fields=["title", "updated_at"])
     return section
 
 
@@ -153,7 +154,7 @@ def question_update(*, question: ToolQuestion, text: str, guidance: str = "") ->
     question.text = text
     question.guidance = guidance
     question.full_clean()
-    question.save(update_fields=["text", "guidance"])
+    question.save(update_fields=["text", "guidance", "updated_at"])
     return question
 
 
@@ -237,10 +238,17 @@ def missing_grades(submission: AgencySubmission) -> list[ToolQuestion]:
 
 
 @transaction.atomic
-def submission_submit(*, submission: AgencySubmission, user) -> AgencySubmission:
-    """Lock the audit tool: every question must have a grade."""
+def submission_submit(
+    *, submission: AgencySubmission, user, loaded_version: str | None = None
+) -> AgencySubmission:
+    """Lock the audit tool: every question must have a grade.
+
+    `loaded_version` is the version the person confirmed: answers saved by someone else since
+    are not submitted unseen.
+    """
     submission = AgencySubmission.objects.select_for_update().get(pk=submission.pk)
     _check_editable(audit=submission.case.audit, submission=submission)
+    check_current(submission, loaded_version=loaded_version, label="this audit tool")
     if not ToolQuestion.objects.filter(section__audit_id=submission.case.audit_id).exists():
         raise ValidationError("This audit tool has no questions yet.")
     if missing_grades(submission):

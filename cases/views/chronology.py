@@ -209,7 +209,7 @@ def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
     # In place, the form's ids must not clash with the "Add a row" form on the same page.
     auto_id = f"id_entry{entry.pk}_%s" if inline else "id_%s"
     if request.method == "POST":
-        form = ChronologyEntryForm(request.POST, auto_id=auto_id)
+        form = ChronologyEntryForm(request.POST, entry=entry, auto_id=auto_id)
         if form.is_valid():
             try:
                 entry = services.chronology_entry_save(

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from cases.models import PurgeRecord
 from cases.services import retention
 from maca import access
+from maca.concurrency import version_of
 
 
 class PurgeForm(forms.Form):
@@ -38,6 +39,7 @@ def retention_page(request, pk, purge_form=None, hold_form=None, status=200):
         "purge_form": purge_form or PurgeForm(),
         "hold_form": hold_form or LegalHoldForm(),
         "records": PurgeRecord.objects.filter(audit_id_kept=audit.pk).select_related("purged_by"),
+        "version": version_of(audit),
         "retention_years": settings.MACA_RETENTION_YEARS,
         "nav": "audits",
     }
@@ -66,13 +68,27 @@ def purge(request, pk):
 @require_POST
 def legal_hold(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
+    loaded_version = request.POST.get("loaded_version")
     if request.POST.get("lift"):
-        retention.lift_legal_hold(audit=audit, user=request.user)
-        messages.success(request, "The legal hold is lifted.")
+        try:
+            retention.lift_legal_hold(audit=audit, user=request.user, loaded_version=loaded_version)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "The legal hold is lifted.")
         return redirect("retention", pk=audit.pk)
     form = LegalHoldForm(request.POST)
     if not form.is_valid():
         return retention_page(request, pk, hold_form=form, status=422)
-    retention.set_legal_hold(audit=audit, user=request.user, reason=form.cleaned_data["reason"])
-    messages.success(request, "The audit is under legal hold: retention will not delete it.")
+    try:
+        retention.set_legal_hold(
+            audit=audit,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            loaded_version=loaded_version,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The audit is under legal hold: retention will not delete it.")
     return redirect("retention", pk=audit.pk)

@@ -281,7 +281,9 @@ def nomination_identifiers(request, pk, nomination_id):
         if identity:
             initial = {"child_name": identity.child_name, "date_of_birth": identity.date_of_birth}
             initial.update({f"ref_{ref.agency_id}": ref.reference for ref in references})
-        form = IdentityForm(request.POST or None, agencies=agencies, initial=initial)
+        form = IdentityForm(
+            request.POST or None, agencies=agencies, initial=initial, identity=identity
+        )
     elif request.method == "POST":
         raise PermissionDenied
     if request.method == "POST" and form.is_valid():

@@ -15,6 +15,7 @@ from cases.selectors.progress import progress_matrix
 from cases.services import reminders
 from cases.services import tool as services
 from maca import access
+from maca.concurrency import version_of
 
 # The questionnaire ---------------------------------------------------------------------------
 
@@ -154,7 +155,7 @@ def tool_question_add(request, pk, section_id):
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        question = services.question_add(section=section, **form.cleaned_data)
+        question = services.question_add(section=section, **form.question_fields())
         messages.success(request, "Question added.")
         return redirect(_edit_url(audit, f"question-{question.pk}"))
     return _form_page(
@@ -179,7 +180,7 @@ def tool_question_edit(request, pk, question_id):
     question = _question(audit, question_id)
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
-        services.question_update(question=question, **form.cleaned_data)
+        services.question_update(question=question, **form.question_fields())
         messages.success(request, "Question saved.")
         return redirect(_edit_url(audit, f"question-{question.pk}"))
     intro = ""
@@ -271,7 +272,7 @@ def _tool_page(request, audit, case, agency, submission, *, form=None, reopen_fo
     read_only = []
     if editable:
         if form is None:
-            form = ToolAnswerForm(sections=_sections(audit), answers=answers)
+            form = ToolAnswerForm(sections=_sections(audit), submission=submission, answers=answers)
         sections = form.sections
     else:
         for section in _sections(audit):
@@ -345,7 +346,11 @@ def tool_answer(request, pk, case_id, agency_id):
             messages.error(request, "Answer the questions and save them before submitting.")
             return redirect(here)
         try:
-            services.submission_submit(submission=submission, user=request.user)
+            services.submission_submit(
+                submission=submission,
+                user=request.user,
+                loaded_version=request.POST.get("loaded_version"),
+            )
         except ValidationError as error:
             _error(request, error)
             return redirect(here)
@@ -356,7 +361,9 @@ def tool_answer(request, pk, case_id, agency_id):
     if action == "submit" and not any(section.questions.all() for section in sections):
         messages.error(request, "This audit tool has no questions yet.")
         return redirect(here)
-    form = ToolAnswerForm(request.POST, sections=sections, require_grades=action == "submit")
+    form = ToolAnswerForm(
+        request.POST, sections=sections, submission=submission, require_grades=action == "submit"
+    )
     if form.is_valid():
         try:
             submission = services.answers_save(case=case, agency=agency, answers=form.answers())
@@ -374,7 +381,7 @@ def tool_answer(request, pk, case_id, agency_id):
                 ],
                 button="Submit the audit tool",
                 action=here,
-                hidden={"action": "confirm"},
+                hidden={"action": "confirm", "loaded_version": version_of(submission)},
                 cancel_url=here,
                 cancel_text="Go back to the answers",
                 page=case.label,
@@ -384,7 +391,7 @@ def tool_answer(request, pk, case_id, agency_id):
 
     draft_saved = False
     if action == "submit":
-        lenient = ToolAnswerForm(request.POST, sections=sections)
+        lenient = ToolAnswerForm(request.POST, sections=sections, submission=submission)
         if lenient.is_valid():
             try:
                 submission = services.answers_save(

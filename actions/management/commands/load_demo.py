@@ -62,11 +62,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Created demo audit {audit.theme.name}: {audit.get_absolute_url()}")
 
     def _publish_finished_audits(self, partnership: Partnership):
-        """A closed audit's briefing has gone out: version 1 is there for the demo viewer."""
+        """A closed audit's briefing has gone out with its action plan: version 1 and the plan
+        are there for the demo viewer."""
         chair = User.objects.get(username="chair")
         for audit in Audit.objects.filter(partnership=partnership, status=Audit.Status.CLOSED):
             if not audit.briefing_versions.exists():
-                version = briefing_publish(audit=audit, user=chair)
+                version = briefing_publish(audit=audit, user=chair, with_plan=True)
                 self.stdout.write(f"Published version {version.number} of {audit.theme.name}.")
 
     def _create_users(self, partnership: Partnership):

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class MacaConfig(AppConfig):
+    name = "maca"
+    verbose_name = "MACA"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from maca import lookups  # noqa: F401 (registers the integer `in` lookup)
+        from maca.middleware import mark_session_seen
+
+        user_logged_in.connect(mark_session_seen, dispatch_uid="maca_mark_session_seen")

@@ -1,0 +1,108 @@
+"""Viewers see nothing of the action plan until the chair publishes it with the briefing; then
+they read its rows (actions, owners, due dates, RAG), never an action's updates or evidence."""
+
+import pytest
+from django.urls import reverse
+
+from cases.models import AuditEvent
+from maca.models import Membership
+
+from .conftest import member
+from .factories import ActionFactory, AgencyFactory, AuditFactory, CaseFactory, StrengthFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def planned(audit):
+    CaseFactory(audit=audit, label="Case 1")
+    StrengthFactory(case=audit.cases.get(), text="Quick referral by the school.")
+    housing = AgencyFactory(name="Housing")
+    audit.agencies.add(housing)
+    return ActionFactory(audit=audit, text="Train housing officers.", owner_agency=housing)
+
+
+@pytest.fixture
+def viewer(audit):
+    return member(audit, role=Membership.Role.VIEWER, username="reader")
+
+
+def publish(client, audit, *, with_plan):
+    data = {"with_plan": "on"} if with_plan else {}
+    return client.post(reverse("briefing_publish", args=[audit.pk]), data)
+
+
+def plan_pages(audit):
+    return [
+        reverse("audit_actions", args=[audit.pk]),
+        reverse("action_plan"),
+        reverse("action_plan_pdf"),
+        reverse("action_plan_export", args=["csv"]),
+    ]
+
+
+def test_a_briefing_published_without_the_plan_shows_viewers_nothing_of_it(
+    client, audit, chair, viewer, planned
+):
+    client.force_login(chair)
+    assert publish(client, audit, with_plan=False).status_code == 302
+    client.force_login(viewer)
+    assert client.get(reverse("audit_actions", args=[audit.pk])).status_code == 404
+    assert client.get(reverse("action_plan")).status_code == 404
+    assert "Action plan" not in client.get(reverse("home")).content.decode()
+    csv = client.get(reverse("action_plan_export", args=["csv"]))
+    assert csv.status_code == 404
+
+
+def test_viewers_read_a_plan_published_with_the_briefing_but_not_its_workings(
+    client, audit, chair, viewer, planned
+):
+    client.force_login(chair)
+    confirm = client.get(reverse("briefing_publish", args=[audit.pk])).content.decode()
+    assert "Publish this audit&#x27;s action plan with the briefing" in confirm
+    assert publish(client, audit, with_plan=True).status_code == 302
+    assert AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.PLAN_PUBLISHED).exists()
+
+    client.force_login(viewer)
+    hub = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert reverse("audit_actions", args=[audit.pk]) in hub
+    for url in plan_pages(audit):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    page = client.get(reverse("audit_actions", args=[audit.pk])).content.decode()
+    assert "Train housing officers." in page
+    assert reverse("action_detail", args=[planned.pk]) not in page
+    assert "Add an action" not in page
+    assert "your own agency" not in page
+    assert "Train housing officers." in client.get(reverse("action_plan")).content.decode()
+    assert client.get(reverse("action_detail", args=[planned.pk])).status_code == 404
+
+
+def test_publishing_again_without_the_plan_withdraws_it(client, audit, chair, viewer, planned):
+    client.force_login(chair)
+    publish(client, audit, with_plan=True)
+    confirm = client.get(reverse("briefing_publish", args=[audit.pk]))
+    assert confirm.context["form"]["with_plan"].value() is True  # ticked while it is published
+    publish(client, audit, with_plan=False)
+    assert AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.PLAN_WITHDRAWN).exists()
+    client.force_login(viewer)
+    assert client.get(reverse("audit_actions", args=[audit.pk])).status_code == 404
+
+
+def test_a_published_plan_shows_only_that_audits_actions(client, audit, chair, viewer, planned):
+    other = AuditFactory(partnership=audit.partnership)
+    ActionFactory(audit=other, text="Unpublished plan's action.")
+    client.force_login(chair)
+    publish(client, audit, with_plan=True)
+    client.force_login(viewer)
+    plan = client.get(reverse("action_plan")).content.decode()
+    assert "Train housing officers." in plan
+    assert "Unpublished plan&#x27;s action." not in plan
+    assert client.get(reverse("audit_actions", args=[other.pk])).status_code == 404
+
+
+def test_members_still_open_every_action_they_may_see(client, audit, chair, planned):
+    client.force_login(chair)
+    publish(client, audit, with_plan=True)
+    page = client.get(reverse("audit_actions", args=[audit.pk])).content.decode()
+    assert reverse("action_detail", args=[planned.pk]) in page
