@@ -321,10 +321,15 @@ def visible_agency_ids(user, audit, agency_ids: Iterable[int]) -> set[int]:
     return agency_ids & access_for(user, audit).agency_ids
 
 
-def can_view_identifiers(user, audit, involved_agency_ids: Iterable[int]) -> bool:
-    """A child's identifying details: the chair, and co-ordinators of agencies involved."""
+def can_view_identifiers(
+    user, audit, involved_agency_ids: Iterable[int], *, selected: bool = True
+) -> bool:
+    """A child's identifying details: the chair, and co-ordinators of agencies involved in a
+    case that was selected (a nomination still waiting, or declined, is the chair's alone)."""
     access = access_for(user, audit)
-    return Role.CHAIR in access.roles or bool(access.agency_ids & set(involved_agency_ids))
+    if Role.CHAIR in access.roles:
+        return True
+    return selected and bool(access.agency_ids & set(involved_agency_ids))
 
 
 def require(allowed: bool) -> None:

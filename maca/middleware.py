@@ -37,18 +37,33 @@ class AccessLogMiddleware:
         return response
 
 
-def record_access(request, response, match) -> AccessLogEntry:
+def record_access(request, response, match) -> list[AccessLogEntry]:
+    """One entry, or for a page across audits (the composite action plan, its exports) one per
+    partnership the user belongs to, so each partnership's chair sees it in their log."""
     audit_id, partnership_id = _audit_of(request, match.kwargs)
-    return AccessLogEntry.objects.create(
-        user=request.user,
-        username=request.user.get_username(),
-        ip_address=_client_address(request),
-        action=_action(match.url_name, response),
-        what=match.url_name or "",
-        path=request.get_full_path()[:500],
-        audit_id=audit_id,
-        partnership_id=partnership_id,
-    )
+    if audit_id is not None:
+        partnership_ids = [partnership_id]
+    else:
+        partnership_ids = _partnerships_of(request.user) or [None]
+    return [
+        AccessLogEntry.objects.create(
+            user=request.user,
+            username=request.user.get_username(),
+            ip_address=_client_address(request),
+            action=_action(match.url_name, response),
+            what=match.url_name or "",
+            path=request.get_full_path()[:500],
+            audit_id=audit_id,
+            partnership_id=partnership,
+        )
+        for partnership in partnership_ids
+    ]
+
+
+def _partnerships_of(user) -> list[int]:
+    Membership = apps.get_model("maca", "Membership")
+    memberships = Membership.objects.filter(user=user)
+    return sorted(set(memberships.values_list("partnership_id", flat=True)))
 
 
 def _action(url_name, response) -> str:
@@ -75,8 +90,9 @@ def _audit_of(request, kwargs) -> tuple[int | None, int | None]:
 
 
 def _client_address(request) -> str | None:
-    # Behind a proxy, set SECURE_PROXY_SSL_HEADER and have the proxy overwrite REMOTE_ADDR
-    # (e.g. gunicorn --forwarded-allow-ips); X-Forwarded-For is not trusted here.
+    # X-Forwarded-For is not trusted: anyone can send it. Behind a reverse proxy REMOTE_ADDR is
+    # the proxy's own address unless the proxy hands on the client's through the PROXY protocol
+    # (gunicorn --proxy-protocol with --proxy-allow-from set to the proxy).
     return request.META.get("REMOTE_ADDR") or None
 
 

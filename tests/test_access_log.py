@@ -74,3 +74,25 @@ def test_the_chair_filters_and_exports_their_partnerships_log(client, audit, cha
 def test_only_chairs_see_the_access_log(client, audit):
     client.force_login(member(audit, Membership.Role.QA_MEMBER))
     assert client.get(reverse("access_log")).status_code == 404
+
+
+def test_looks_at_the_composite_plan_reach_the_chair_of_the_partnership(client, audit, chair):
+    """The plan across audits, its PDF and its exports name no single audit: they are logged
+    under the partnership of the person looking, so that partnership's chair sees them."""
+    qa = member(audit, Membership.Role.QA_MEMBER, username="qa-person")
+    client.force_login(qa)
+    for name, kwargs in (
+        ("action_plan", {}),
+        ("action_plan_pdf", {}),
+        ("action_plan_export", {"fmt": "csv"}),
+    ):
+        assert client.get(reverse(name, kwargs=kwargs)).status_code == 200
+    entries = AccessLogEntry.objects.filter(username="qa-person")
+    assert sorted(entries.values_list("what", "action", "partnership_id")) == [
+        ("action_plan", "view", audit.partnership_id),
+        ("action_plan_export", "export", audit.partnership_id),
+        ("action_plan_pdf", "download", audit.partnership_id),
+    ]
+    client.force_login(chair)
+    page = client.get(reverse("access_log")).content.decode()
+    assert page.count("qa-person") >= 3

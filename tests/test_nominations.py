@@ -276,10 +276,25 @@ def identified(open_audit, people, housing, police):
     return nomination
 
 
+def select(nomination):
+    nomination.case = CaseFactory(audit=nomination.audit, label=nomination.label)
+    nomination.status = Nomination.Status.SELECTED
+    nomination.decline_reason = ""
+    nomination.save()
+
+
 def test_identifiers_are_seen_by_the_chair_and_involved_agencies_only(
     client, open_audit, people, outsider, identified
 ):
     url = reverse("nomination_identifiers", args=[open_audit.pk, identified.pk])
+    # Until the case is selected the identifiers are the chair's alone.
+    client.force_login(people["coordinator"])
+    assert client.get(url).status_code == 404
+    identified.status = Nomination.Status.DECLINED
+    identified.decline_reason = "Too like Case 2."
+    identified.save()
+    assert client.get(url).status_code == 404
+    select(identified)
     expected = {
         "chair": 200,
         "coordinator": 200,  # Housing Trust, involved
@@ -305,6 +320,7 @@ def test_the_chair_may_change_identifiers_a_coordinator_may_not(
     client, open_audit, people, identified, housing
 ):
     url = reverse("nomination_identifiers", args=[open_audit.pk, identified.pk])
+    select(identified)
     client.force_login(people["coordinator"])
     assert client.post(url, {"child_name": "Changed"}).status_code == 403
     client.force_login(people["chair"])

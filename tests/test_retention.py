@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cases.models import (
     Audit,
+    AuditEvent,
     ChronologyEntry,
     ChronologyFile,
     LocalReference,
@@ -17,7 +18,7 @@ from cases.models import (
     PurgeRecord,
 )
 from cases.services.retention import enforce_retention, purge_identifiers
-from findings.models import BriefingVersion
+from findings.models import BriefingVersion, CaseMeetingNote
 from findings.publishing import briefing_publish
 from maca.models import Membership
 
@@ -143,3 +144,39 @@ def test_closing_an_audit_stamps_the_time_retention_counts_from(audit):
     assert audit.closed_at is not None
     audit.move_to(Audit.Status.REPORTING)
     assert audit.closed_at is None
+
+
+def test_a_legal_hold_also_stops_purging_identifiers(client, closed_audit, chair):
+    client.force_login(chair)
+    client.post(reverse("legal_hold", args=[closed_audit.pk]), {"reason": "Court order."})
+    answer = client.post(
+        reverse("retention_purge", args=[closed_audit.pk]), {"confirm": "on"}, follow=True
+    )
+    assert "under a legal hold" in answer.content.decode()
+    assert NominationIdentity.objects.exists()
+    assert not PurgeRecord.objects.exists()
+
+
+def test_retention_deletes_meeting_notes_and_reopen_reasons_left_alone_by_the_rest(audit, chair):
+    """An audit whose only case-level data left is the meeting's notes and the reasons given for
+    reopening submissions still has them deleted."""
+    case = CaseFactory(audit=audit, label="Case 1")
+    CaseMeetingNote.objects.create(case=case, text="Discussed the family's move in March.")
+    AuditEvent.objects.create(
+        audit=audit,
+        kind=AuditEvent.Kind.REOPEN,
+        actor=chair,
+        detail={"case": "Case 1", "agency": "Housing", "reason": "Wrong tenancy dates."},
+    )
+    audit.move_to(Audit.Status.CLOSED)
+    audit.save()
+    age(audit, 6)
+    report = enforce_retention(today=timezone.localdate())
+    assert report.deleted == [
+        f"{audit.theme.name} — {audit.title} ({audit.partnership.name}): "
+        "1 meeting notes, 1 reasons for reopening"
+    ]
+    assert not CaseMeetingNote.objects.exists() and not CaseMeetingNote.history.exists()
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.REOPEN)
+    assert event.detail == {"case": "Case 1", "agency": "Housing"}
+    assert enforce_retention(today=timezone.localdate()).deleted == []  # nothing left to do

@@ -31,9 +31,14 @@ def _audit_name(audit: Audit) -> str:
     return f"{audit.theme.name} — {audit.title} ({audit.partnership.name})"
 
 
-def _require_closed(audit: Audit) -> None:
+def _require_closed_and_free(audit: Audit) -> None:
     if not audit.is_closed:
         raise ValidationError("Only a closed audit can be purged: close it first.")
+    if audit.legal_hold_at:
+        raise ValidationError(
+            "This audit is under a legal hold, so nothing of it may be deleted: lift the hold "
+            "first if it is no longer needed."
+        )
 
 
 def _delete_files(queryset) -> int:
@@ -53,7 +58,7 @@ def _delete_files(queryset) -> int:
 @transaction.atomic
 def purge_identifiers(*, audit: Audit, user, include_files: bool = False) -> PurgeRecord:
     """Delete the children's identifying details (and optionally the uploaded chronologies)."""
-    _require_closed(audit)
+    _require_closed_and_free(audit)
     identities = NominationIdentity.objects.filter(nomination__audit=audit)
     detail = {"identifying details": identities.count()}
     identities.delete()
@@ -137,12 +142,22 @@ def enforce_retention(*, today: datetime.date, dry_run: bool = False) -> Retenti
 
 
 def _case_level_counts(audit) -> dict[str, int]:
+    note_model = apps.get_model("findings", "CaseMeetingNote")
     return {
         "nominations": Nomination.objects.filter(audit=audit).count(),
         "chronology files": ChronologyFile.objects.filter(case__audit=audit).count(),
         "chronology rows": ChronologyEntry.objects.filter(case__audit=audit).count(),
         "audit tools": AgencySubmission.objects.filter(case__audit=audit).count(),
+        "meeting notes": note_model.objects.filter(case__audit=audit).count(),
+        "reasons for reopening": _reopen_reasons(audit).count(),
     }
+
+
+def _reopen_reasons(audit):
+    """Reopening events that still carry the chair's reason (free text about the case)."""
+    return AuditEvent.objects.filter(
+        audit=audit, kind=AuditEvent.Kind.REOPEN, detail__has_key="reason"
+    )
 
 
 def _describe(counts: dict[str, int]) -> str:
@@ -172,6 +187,9 @@ def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> None:
     note_model.history.filter(case_id__in=case_ids).delete()
     # A draw's event named the nominations drawn; the labels go with them.
     AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.DRAW).update(detail={})
+    for event in _reopen_reasons(audit):  # who reopened which case stays; why goes
+        event.detail.pop("reason")
+        event.save(update_fields=["detail"])
     PurgeRecord.objects.create(
         audit_id_kept=audit.pk,
         audit_name=_audit_name(audit),

@@ -260,7 +260,12 @@ def nomination_identifiers(request, pk, nomination_id):
     nomination = get_object_or_404(audit.nominations.prefetch_related("agencies"), pk=nomination_id)
     involved = list(nomination.agencies.all())
     access.require(
-        access.can_view_identifiers(request.user, audit, [agency.pk for agency in involved])
+        access.can_view_identifiers(
+            request.user,
+            audit,
+            [agency.pk for agency in involved],
+            selected=nomination.case_id is not None,
+        )
     )
     is_chair = access.can(request.user, "manage_audit", audit)
     identity = (
