@@ -1,7 +1,8 @@
 """Two-step sign-in: a code from an authenticator app (TOTP) after the password, with one-time
 recovery codes for when the phone is not at hand.
 
-Who must use it: superusers and partnership chairs, or everyone when MFA_REQUIRED_FOR_ALL is on,
+Who must use it: anyone who can open the administration pages (staff and superusers) and
+partnership chairs, or everyone when MFA_REQUIRED_FOR_ALL is on,
 whenever MFA_ENFORCED is on (the default unless DEBUG). Anyone may set it up, and anyone who has
 set it up is asked for a code at every sign-in. Until the session is verified, such a user reaches
 only the set-up and verify pages, sign-out, static files and the health check.
@@ -59,7 +60,8 @@ def required_by_policy(user) -> bool:
     if not settings.MFA_ENFORCED:
         return False
     return (
-        user.is_superuser
+        user.is_staff
+        or user.is_superuser
         or settings.MFA_REQUIRED_FOR_ALL
         or access.chaired_partnerships(user).exists()
     )

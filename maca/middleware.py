@@ -12,6 +12,8 @@ from maca.models import AccessLogEntry
 
 # Routes below these prefixes show or return case-level data.
 CASE_LEVEL_PREFIXES = ("audits/<int:pk>/", "actions/")
+# The administration pages of these apps show case-level data too (to staff, who are logged).
+ADMIN_CASE_LEVEL_APPS = ("cases", "findings", "actions")
 # Pages whose very purpose is a particular kind of look.
 SPECIAL_ACTIONS = {
     "nomination_identifiers": AccessLogEntry.Action.REVEAL,
@@ -31,10 +33,17 @@ class AccessLogMiddleware:
             and request.method == "GET"
             and response.status_code == 200
             and request.user.is_authenticated
-            and str(match.route).startswith(CASE_LEVEL_PREFIXES)
+            and _shows_case_level_data(match)
         ):
             record_access(request, response, match)
         return response
+
+
+def _shows_case_level_data(match) -> bool:
+    if str(match.route).startswith(CASE_LEVEL_PREFIXES):
+        return True
+    app_label = (match.url_name or "").split("_", 1)[0]
+    return match.namespace == "admin" and app_label in ADMIN_CASE_LEVEL_APPS
 
 
 def record_access(request, response, match) -> list[AccessLogEntry]:

@@ -96,3 +96,22 @@ def test_looks_at_the_composite_plan_reach_the_chair_of_the_partnership(client, 
     client.force_login(chair)
     page = client.get(reverse("access_log")).content.decode()
     assert page.count("qa-person") >= 3
+
+
+def test_looks_at_case_level_data_in_the_administration_pages_are_logged(client, audit):
+    from .factories import UserFactory
+
+    admin = UserFactory(is_superuser=True, is_staff=True, username="site-admin")
+    nomination = NominationFactory(audit=audit)
+    client.force_login(admin)
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert not AccessLogEntry.objects.exists()  # no case-level data on the index
+    for name, args in (
+        ("admin:cases_nomination_changelist", []),
+        ("admin:cases_nomination_change", [nomination.pk]),
+    ):
+        assert client.get(reverse(name, args=args)).status_code == 200
+    assert list(AccessLogEntry.objects.order_by("at").values_list("username", "what")) == [
+        ("site-admin", "cases_nomination_changelist"),
+        ("site-admin", "cases_nomination_change"),
+    ]

@@ -122,8 +122,9 @@ def test_an_htmx_request_is_sent_to_set_up_with_a_client_redirect(client, audit,
     assert response["HX-Redirect"].startswith(reverse("mfa_setup"))
 
 
-def test_a_superuser_must_use_it(client):
-    admin = UserFactory(is_superuser=True, is_staff=True)
+@pytest.mark.parametrize("superuser", [True, False], ids=["superuser", "staff"])
+def test_whoever_can_open_the_administration_pages_must_use_it(client, superuser):
+    admin = UserFactory(is_superuser=superuser, is_staff=True)
     client.force_login(admin)
     response = client.get("/admin/")
     assert response["Location"].startswith(reverse("mfa_setup"))
