@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from maca import access
@@ -59,10 +59,11 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
 
 
 def rag_counts(actions) -> dict[str, int]:
-    totals = actions.aggregate(
-        **{rag.value: Count("pk", filter=Q(rag_rating=rag.value)) for rag in Rag}
-    )
-    return {rag.value: totals[rag.value] for rag in Rag}
+    """How many of `actions` have each RAG rating: one grouped query."""
+    counts = {rag.value: 0 for rag in Rag}
+    grouped = actions.order_by().values("rag_rating").annotate(number=Count("pk"))
+    counts.update({row["rag_rating"]: row["number"] for row in grouped})
+    return counts
 
 
 def _visible(user, today):
