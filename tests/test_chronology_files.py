@@ -471,3 +471,20 @@ def test_plain_prose_is_not_taken_for_a_csv():
     assert uploads.inspect(prose).kind is None
     table = SimpleUploadedFile("rows.csv", b"Date;Event\n2026;Visit\n")
     assert uploads.inspect(table).kind == uploads.CSV
+
+
+def test_what_is_past_the_size_limit_is_never_kept(settings, rf):
+    """A too-large upload is counted, not stored: the form gets its size and no content."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from maca.upload_handlers import OversizedUpload
+
+    settings.MACA_UPLOAD_MAX_BYTES = 1024
+    big = SimpleUploadedFile("big.pdf", b"%" * 5000, content_type="application/pdf")
+    small = SimpleUploadedFile("small.pdf", b"%" * 500, content_type="application/pdf")
+    request = rf.post("/", {"file": big, "other": small, "note": "kept"})
+    assert request.POST["note"] == "kept"
+    refused, accepted = request.FILES["file"], request.FILES["other"]
+    assert isinstance(refused, OversizedUpload)
+    assert (refused.name, refused.size, refused.read()) == ("big.pdf", 5000, b"")
+    assert accepted.size == 500 and accepted.read() == b"%" * 500
