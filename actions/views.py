@@ -72,7 +72,8 @@ def _plan_filters(request, *, agencies=None):
 
 
 def _require_plan_reader(request):
-    """Viewers (and anyone else without a role that sees actions) get 404 on the plan."""
+    """404 on the plan for anyone with no action to see (a viewer before any plan is published
+    to them)."""
     access.require(access.reads_plan(request.user))
 
 

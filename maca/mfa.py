@@ -276,7 +276,12 @@ def mfa_setup(request):
         return render(
             request,
             "registration/mfa_codes.html",
-            {"codes": codes, "next": next_url or reverse("home"), "just_set_up": True},
+            {
+                "codes": codes,
+                "next": next_url or reverse("home"),
+                "just_set_up": True,
+                "replaced_codes": replacing,
+            },
         )
     secret = base64.b32encode(bytes.fromhex(key)).decode("ascii")
     label = quote(f"{ISSUER}:{user.get_username()}")
@@ -342,7 +347,7 @@ def mfa_recovery_codes(request):
         return render(
             request,
             "registration/mfa_codes.html",
-            {"codes": codes, "next": reverse("home"), "just_set_up": False},
+            {"codes": codes, "next": reverse("home"), "just_set_up": False, "replaced_codes": True},
         )
     left = StaticToken.objects.filter(device__user=user).count()
     return render(request, "registration/mfa_recovery_codes.html", {"left": left})

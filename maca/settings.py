@@ -149,7 +149,7 @@ AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Two-step sign-in (maca/mfa.py): required for superusers and chairs (and everyone with
+# Two-step sign-in (maca/mfa.py): required for staff, superusers and chairs (and everyone with
 # MFA_REQUIRED_FOR_ALL) when MFA_ENFORCED, which is on unless DEBUG. Anyone may set it up, and
 # whoever has is always asked for a code.
 MFA_ENFORCED = env_bool("MFA_ENFORCED", not DEBUG)

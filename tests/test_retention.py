@@ -20,6 +20,7 @@ from cases.models import (
 from cases.services.retention import enforce_retention, purge_identifiers
 from findings.models import BriefingVersion, CaseMeetingNote
 from findings.publishing import briefing_publish
+from maca.concurrency import version_of
 from maca.models import Membership
 
 from .conftest import member
@@ -180,3 +181,16 @@ def test_retention_deletes_meeting_notes_and_reopen_reasons_left_alone_by_the_re
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.REOPEN)
     assert event.detail == {"case": "Case 1", "agency": "Housing"}
     assert enforce_retention(today=timezone.localdate()).deleted == []  # nothing left to do
+
+
+def test_a_legal_hold_keeps_a_childs_details_from_being_cleared(client, closed_audit, chair):
+    client.force_login(chair)
+    client.post(reverse("legal_hold", args=[closed_audit.pk]), {"reason": "Court order."})
+    nomination = Nomination.objects.get()
+    identity = NominationIdentity.objects.get()
+    answer = client.post(
+        reverse("nomination_identifiers", args=[closed_audit.pk, nomination.pk]),
+        {"child_name": "", "date_of_birth": "", "loaded_version": version_of(identity)},
+    )
+    assert "under a legal hold" in answer.content.decode()
+    assert NominationIdentity.objects.get().child_name == "Robin Invented"

@@ -13,7 +13,8 @@ register = template.Library()
 
 @register.inclusion_tag("actions/_dashboard_actions.html", takes_context=True)
 def dashboard_actions(context):
-    """Overdue and due-soon actions the user may see; nothing at all for viewers."""
+    """Overdue and due-soon actions the user may see; nothing for a viewer until an audit's plan
+    is published to them."""
     user = context["request"].user
     if not access.reads_plan(user):
         return {"shown": False}

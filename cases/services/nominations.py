@@ -107,6 +107,11 @@ def nomination_update(*, nomination: Nomination, user, data: dict) -> Nomination
 def identity_save(*, nomination: Nomination, user, identity: dict) -> NominationIdentity | None:
     """Store the child's identifiers for `nomination`, replacing what was there. Nothing
     entered removes them."""
+    if nomination.audit.legal_hold_at:
+        raise ValidationError(
+            "This audit is under a legal hold: its identifying details cannot be changed or "
+            "deleted until the hold is lifted."
+        )
     existing = NominationIdentity.objects.filter(nomination=nomination).first()
     if not _has_identity(identity):
         if existing:

@@ -294,11 +294,17 @@ def nomination_identifiers(request, pk, nomination_id):
     if request.method == "POST" and form.is_valid():
         form.check_involved({agency.pk for agency in involved})
         if not form.errors:
-            nomination_services.identity_save(
-                nomination=nomination, user=request.user, identity=form.identity
-            )
-            messages.success(request, f"The identifying details for {nomination.label} were saved.")
-            return redirect("nomination_identifiers", audit.pk, nomination.pk)
+            try:
+                nomination_services.identity_save(
+                    nomination=nomination, user=request.user, identity=form.identity
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, f"The identifying details for {nomination.label} were saved."
+                )
+                return redirect("nomination_identifiers", audit.pk, nomination.pk)
     context = {
         "nomination": nomination,
         "identity": identity,
