@@ -392,3 +392,17 @@ def test_questions_of_another_audit_are_not_found(client, audit, chair):
     response = client.post(reverse("tool_question_delete", args=[audit.pk, other.pk]))
     assert response.status_code == 404
     assert ToolQuestion.objects.filter(pk=other.pk).exists()
+
+
+def test_the_chairs_guidance_is_shown_as_text_never_as_markup(
+    client, audit, case, questions, housing, coordinator
+):
+    """Guidance is the chair's words under each question: markup in it (such as an htmx
+    attribute that would post a form as the reader) is shown, not obeyed."""
+    hostile = '<div hx-post="/audits/1/members/" hx-trigger="load">Read the dates</div>'
+    questions[0].guidance = hostile
+    questions[0].save()
+    client.force_login(coordinator)
+    page = client.get(tool_url(audit, case, housing)).content.decode()
+    assert hostile not in page
+    assert "&lt;div hx-post=&quot;/audits/1/members/&quot;" in page

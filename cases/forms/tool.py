@@ -1,6 +1,7 @@
 """Forms for the audit tool: the questionnaire itself, answering it, and reopening an answer."""
 
 from django import forms
+from django.utils.html import escape
 
 from cases.models import Grade, ToolQuestion, ToolSection
 from maca.concurrency import VersionedFormMixin
@@ -85,7 +86,8 @@ class ToolAnswerForm(VersionedFormMixin, forms.Form):
                 text_name, grade_name = f"q{question.pk}_text", f"q{question.pk}_grade"
                 self.fields[text_name] = forms.CharField(
                     label=question.text,
-                    help_text=question.guidance,
+                    # Help text is printed as HTML: the chair's words must be escaped.
+                    help_text=escape(question.guidance),
                     required=False,
                     max_length=20000,
                     widget=forms.Textarea(attrs={"rows": 3}),
