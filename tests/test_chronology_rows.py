@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -422,3 +423,24 @@ def test_the_agency_page_runs_the_same_queries_for_many_rows_and_files(client, w
     small = count()
     add(27)
     assert count() == small
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_read(client, world):
+    """A small file whose sheet expands to a huge size (a "zip bomb") is refused without
+    opening it, with a message saying what to do instead."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Date", "Event", "Source agency", "Impact", "Action taken"])
+    sheet.append(["03/2026", "x" * 9000, None, None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(buffer) as original, zipfile.ZipFile(bomb, "w") as padded:
+        for part in original.infolist():
+            padded.writestr(part, original.read(part.filename), zipfile.ZIP_DEFLATED)
+        padded.writestr("xl/padding.bin", b"\0" * (51 * 1024 * 1024), zipfile.ZIP_DEFLATED)
+    assert len(bomb.getvalue()) < 1024 * 1024
+    client.force_login(world["housing_coordinator"])
+    response = post_rows(client, world, "rows.xlsx", bomb.getvalue())
+    assert "The workbook unpacks to 51.0\xa0MB" in text(response)
+    assert ChronologyEntry.objects.count() == 0

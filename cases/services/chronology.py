@@ -11,12 +11,14 @@ import csv
 import datetime
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import closing, suppress
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 
@@ -31,6 +33,9 @@ MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows of a sheet looked at, blank ones included
 MAX_COLUMNS = 30
 MAX_PROBLEMS_SHOWN = 50
 MAX_TEXT = 10_000
+# What a workbook may unpack to: openpyxl holds a sheet's shared strings in memory, so a small
+# file that unpacks to gigabytes (a "zip bomb") would exhaust the server.
+MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
 SOURCE_MAX = ChronologyEntry._meta.get_field("source_agency").max_length
 
 DOCUMENT_KINDS = (uploads.PDF, uploads.DOCX, uploads.XLSX, uploads.CSV)
@@ -296,9 +301,32 @@ def _csv_rows(uploaded_file, encoding: str | None) -> Iterator[tuple[int, list]]
             text.detach()
 
 
+def _check_unpacked_size(uploaded_file) -> None:
+    """Refuse a workbook whose parts unpack to more than MAX_XLSX_UNPACKED_BYTES (zipfile never
+    returns more of a part than its declared size, so the declared sizes bound it)."""
+    unreadable = ValidationError(
+        "The workbook could not be read. Save it again from Excel as .xlsx and retry.",
+        code="xlsx",
+    )
+    uploaded_file.seek(0)
+    try:
+        with zipfile.ZipFile(uploaded_file.file) as archive:
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise unreadable from None
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ValidationError(
+            f"The workbook unpacks to {filesizeformat(unpacked)}, more than a chronology needs "
+            f"(up to {filesizeformat(MAX_XLSX_UNPACKED_BYTES)}). Save just the chronology's sheet "
+            "as a new workbook, or as CSV, and upload that.",
+            code="xlsx_too_large",
+        )
+
+
 def _xlsx_rows(uploaded_file) -> Iterator[tuple[int, list]]:
     from openpyxl import load_workbook
 
+    _check_unpacked_size(uploaded_file)
     uploaded_file.seek(0)
     try:
         workbook = load_workbook(uploaded_file.file, read_only=True, data_only=True)
