@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -26,8 +28,45 @@ class BriefingHasIdentifiers(Exception):
         super().__init__("; ".join(places))
 
 
+# Characters that render as nothing, which would hide a name from a plain comparison.
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# Between the parts of a name or reference: spaces, hyphens, dots, slashes, underscores.
+SEPARATORS = r"[\W_]*"
+MONTHS = "January February March April May June July August September October November December"
+
+
+def normalised(text: str) -> str:
+    """Text as compared: compatibility forms folded (full-width letters, ligatures), invisible
+    characters removed."""
+    return unicodedata.normalize("NFKC", text or "").translate(INVISIBLE)
+
+
+def _pattern(value: str, *, loose: bool = False) -> re.Pattern | None:
+    """A name's words in order, whatever separates them ("Jo Ann" finds "Jo-Ann" and "JoAnn"),
+    as whole words. `loose` (reference numbers): any separators between any characters, so
+    "AB1234" finds "AB 1234" and "ab-12.34"."""
+    parts = re.findall(r"[^\W_]" if loose else r"[^\W_]+", normalised(value))
+    if not parts:
+        return None
+    body = SEPARATORS.join(re.escape(part) for part in parts)
+    return re.compile(rf"(?<![^\W_]){body}(?![^\W_])", re.IGNORECASE)
+
+
+def _date_patterns(day) -> list[re.Pattern]:
+    """A date of birth as people write it: 5/3/2015, 05-03-2015, 2015-03-05, 5 March 2015."""
+    month_name = MONTHS.split()[day.month - 1]
+    d, m, y = day.day, day.month, day.year
+    written = [
+        rf"0?{d}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*{y}",
+        rf"{y}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*0?{d}",
+        rf"0?{d}(?:st|nd|rd|th)?\s+(?:{month_name}|{month_name[:3]})\.?,?\s+{y}",
+    ]
+    return [re.compile(rf"(?<!\d){form}(?!\d)", re.IGNORECASE) for form in written]
+
+
 def _identifiers(audit) -> list[tuple[re.Pattern, str]]:
-    """Patterns for each name and reference number held for the audit's children."""
+    """Patterns for each name, date of birth and reference number held for the audit's
+    children."""
     identities = (
         NominationIdentity.objects.filter(nomination__audit=audit)
         .select_related("nomination")
@@ -35,26 +74,32 @@ def _identifiers(audit) -> list[tuple[re.Pattern, str]]:
     )
     found = []
 
-    def add(value, description):
-        value = value.strip()
-        if value:
-            pattern = re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.IGNORECASE)
+    def add(value, description, loose=False):
+        pattern = _pattern(value, loose=loose)
+        if pattern is not None:
             found.append((pattern, description))
 
     for identity in identities:
         label = identity.nomination.label
-        add(identity.child_name, f"the name held for {label}")
-        for part in identity.child_name.split():
-            if len(part) >= NAME_PART_MIN_LENGTH and part != identity.child_name.strip():
+        name = identity.child_name.strip()
+        add(name, f"the name held for {label}")
+        for part in name.split():
+            if len(part) >= NAME_PART_MIN_LENGTH and part != name:
                 add(part, f"part of the name held for {label}")
+        if identity.date_of_birth:
+            described = f"the date of birth held for {label}"
+            found.extend((pattern, described) for pattern in _date_patterns(identity.date_of_birth))
         for reference in identity.references.all():
-            add(reference.reference, f"{reference.agency.name}'s reference number for {label}")
+            described = f"{reference.agency.name}'s reference number for {label}"
+            add(reference.reference, described, loose=True)
     return found
 
 
-def _briefing_texts(audit) -> list[tuple[str, str]]:
-    """Every piece of text the briefing prints, with a name for where it is."""
+def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
+    """Every piece of text the briefing prints (and the action plan, when it is published with
+    it), with a name for where it is."""
     texts = [("The title", audit.title), ("The theme", audit.theme.name)]
+    texts += [(f"The case label “{case.label}”", case.label) for case in audit.cases.all()]
     for section in briefing_sections(audit):
         texts.append((f"The heading “{section.heading}”", section.heading))
         for number, text in enumerate(section.paragraphs, start=1):
@@ -64,15 +109,39 @@ def _briefing_texts(audit) -> list[tuple[str, str]]:
                 texts.append((f"{section.heading} › {group.case.label}, point {number}", item.text))
         for number, item in enumerate(section.items, start=1):
             texts.append((f"{section.heading}, point {number}", item.text))
+    if with_plan:
+        texts += _plan_texts(audit)
     return texts
 
 
-def identifying_details_in_briefing(audit) -> list[str]:
+PLAN_FIELDS = (
+    ("text", "action"),
+    ("intended_outcome", "intended outcome"),
+    ("impact_measure", "impact measure"),
+    ("lead", "lead"),
+    ("outcome_statement", "outcome"),
+    ("cancel_reason", "reason for cancelling"),
+)
+
+
+def _plan_texts(audit) -> list[tuple[str, str]]:
+    """The action plan's words that viewers read when it is published with the briefing."""
+    Action = apps.get_model("actions", "Action")
+    actions = Action.objects.filter(audit=audit).order_by("order", "pk")  # not their updates
+    return [
+        (f"The action plan, action {number} ({described})", getattr(action, field))
+        for number, action in enumerate(actions, start=1)
+        for field, described in PLAN_FIELDS
+    ]
+
+
+def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[str]:
     identifiers = _identifiers(audit)
     if not identifiers:
         return []
     places = []
-    for place, text in _briefing_texts(audit):
+    for place, text in _briefing_texts(audit, with_plan=with_plan):
+        text = normalised(text)
         for pattern, description in identifiers:
             if pattern.search(text):
                 places.append(f"{place} contains {description}.")
@@ -87,7 +156,8 @@ def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> Br
     (False) or leaves it as it is (None)."""
     locked = Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
     audit = Audit.objects.select_related("theme", "partnership").get(pk=locked.pk)
-    places = identifying_details_in_briefing(audit)
+    plan_goes_out = with_plan if with_plan is not None else bool(audit.plan_published_at)
+    places = identifying_details_in_briefing(audit, with_plan=plan_goes_out)
     if places:
         raise BriefingHasIdentifiers(places)
     if with_plan is not None:

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from cases.models import LocalReference, NominationIdentity
 from findings.models import BriefingVersion
+from findings.publishing import identifying_details_in_briefing
 from maca.models import Membership
 
 from .conftest import member, pdf_text
@@ -130,3 +131,63 @@ def test_versions_are_private_to_the_partnership(client, audit, chair, outsider,
         reverse("briefing_version_pdf", args=[audit.pk, 1]),
     ):
         assert client.get(url).status_code == 404
+
+
+@pytest.fixture
+def identified(audit):
+    housing = AgencyFactory(name="Housing")
+    nomination = NominationFactory(audit=audit, label="Case 1")
+    identity = NominationIdentity.objects.create(
+        nomination=nomination, child_name="Ellie Brampton", date_of_birth="2015-03-05"
+    )
+    LocalReference.objects.create(identity=identity, agency=housing, reference="HX44821")
+    return CaseFactory(audit=audit, label="Case 1")
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("Born 5/3/2015, the youngest.", "the date of birth held for Case 1"),
+        ("Born on 05-03-2015.", "the date of birth held for Case 1"),
+        ("Born 5th March 2015.", "the date of birth held for Case 1"),
+        ("Recorded as 2015-03-05.", "the date of birth held for Case 1"),
+        ("Housing ref HX 448-21 was closed.", "Housing's reference number for Case 1"),
+        ("Ellie\u200bBrampton moved twice.", "the name held for Case 1"),
+        ("ＥＬＬＩＥ was seen.", "part of the name held for Case 1"),
+    ],
+)
+def test_the_check_sees_through_spacing_invisible_characters_and_date_formats(
+    audit, identified, text, found
+):
+    StrengthFactory(case=identified, text=text)
+    assert any(found in place for place in identifying_details_in_briefing(audit))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Seen 15/3/2015 and 5/3/2016.", "Bramptonshire Road school closed.", "Smellie was wellied."],
+)
+def test_the_check_does_not_refuse_text_that_only_looks_alike(audit, identified, text):
+    StrengthFactory(case=identified, text=text)
+    assert identifying_details_in_briefing(audit) == []
+
+
+def test_a_case_label_and_a_published_plan_are_checked_too(client, audit, chair, identified):
+    from actions.models import Action
+
+    identified.label = "Ellie B"
+    identified.save()
+    StrengthFactory(case=identified, text="Quick referral by the school.")
+    places = identifying_details_in_briefing(audit)
+    assert "The case label “Ellie B” contains part of the name held for Case 1." in places
+    identified.label = "Case 1"
+    identified.save()
+    Action.objects.create(audit=audit, text="Review Ellie's tenancy.", due_date="2027-01-01")
+    assert identifying_details_in_briefing(audit) == []  # the plan stays with the members
+    client.force_login(chair)
+    refused = client.post(reverse("briefing_publish", args=[audit.pk]), {"with_plan": "on"})
+    assert refused.status_code == 422
+    assert (
+        "The action plan, action 1 (action) contains part of the name" in refused.content.decode()
+    )
+    assert client.post(reverse("briefing_publish", args=[audit.pk])).status_code == 302
