@@ -26,6 +26,9 @@ def _static_only_fetcher():
     Case text is escaped, but a PDF renderer that fetches remote URLs would still be one template
     slip away from leaking data or hanging on a closed council network.
     """
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
     from weasyprint.urls import URLFetcher
 
     static_roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
@@ -35,7 +38,8 @@ def _static_only_fetcher():
         def fetch(self, url, headers=None):
             if not url.startswith("file://"):
                 raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
-            path = Path(url[len("file://") :].split("?")[0]).resolve()
+            # Decoded first, as the file handler decodes it: "%2e%2e" is "..".
+            path = Path(url2pathname(urlsplit(url).path)).resolve()
             if not any(path.is_relative_to(root) for root in static_roots):
                 raise ValueError(f"Refused to read {path} while rendering a PDF.")
             return super().fetch(url, headers)

@@ -284,3 +284,31 @@ def test_viewers_get_no_word_draft(client, demo_audit):
     viewer = demo_audit.partnership.memberships.get(role="viewer").user
     client.force_login(viewer)
     assert client.get(reverse("briefing_docx", args=[demo_audit.pk])).status_code == 403
+
+
+def test_a_control_character_in_a_finding_does_not_break_the_word_download(client, audit, chair):
+    from io import BytesIO
+
+    from docx import Document
+
+    case = CaseFactory(audit=audit, label="Case 1")
+    StrengthFactory(case=case, text="Pasted from a form\x0bwith a stray tab\x01 in it.")
+    client.force_login(chair)
+    response = client.get(reverse("briefing_docx", args=[audit.pk]))
+    assert response.status_code == 200
+    texts = [p.text for p in Document(BytesIO(response.content)).paragraphs]
+    assert "Pasted from a formwith a stray tab in it." in texts
+
+
+def test_the_pdf_renderer_reads_nothing_outside_the_static_files():
+    from maca.pdf import _static_only_fetcher, static_path
+
+    fetcher = _static_only_fetcher()
+    css = static_path("css/briefing-pdf.css").as_uri()
+    for url in (
+        css.replace("briefing-pdf.css", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/hostname"),
+        "file:///etc/hostname",
+        "https://example.org/logo.png",
+    ):
+        with pytest.raises(ValueError, match="Refused"):
+            fetcher.fetch(url)
