@@ -30,8 +30,9 @@ class AccessLogMiddleware:
         match = getattr(request, "resolver_match", None)
         if (
             match is not None
-            and request.method == "GET"
-            and response.status_code == 200
+            # A form sent back with errors (422) shows the page's data as much as a GET does.
+            and request.method in ("GET", "POST")
+            and response.status_code in (200, 422)
             and request.user.is_authenticated
             and _shows_case_level_data(match)
         ):

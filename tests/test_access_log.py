@@ -115,3 +115,19 @@ def test_looks_at_case_level_data_in_the_administration_pages_are_logged(client,
         ("site-admin", "cases_nomination_changelist"),
         ("site-admin", "cases_nomination_change"),
     ]
+
+
+def test_a_form_sent_back_with_its_errors_is_a_look_too(client, audit, chair):
+    """The identifiers page re-shown after a mistake shows the child's details again: logged."""
+    from cases.models import NominationIdentity
+
+    audit.status = "nominating"
+    audit.save()
+    nomination = NominationFactory(audit=audit)
+    NominationIdentity.objects.create(nomination=nomination, child_name="Robin Invented")
+    client.force_login(chair)
+    url = reverse("nomination_identifiers", args=[audit.pk, nomination.pk])
+    answer = client.post(url, {"child_name": "Robin Invented", "date_of_birth": "not a date"})
+    assert answer.status_code in (200, 422) and "Robin Invented" in answer.content.decode()
+    entry = AccessLogEntry.objects.get()
+    assert (entry.action, entry.what) == (AccessLogEntry.Action.REVEAL, "nomination_identifiers")
