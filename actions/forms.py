@@ -6,6 +6,7 @@ from django.utils.dateformat import format as date_format
 
 from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, User
+from maca.widgets import DateInput
 
 from .models import Action, Rag
 
@@ -36,15 +37,6 @@ class PackageUploadForm(forms.Form):
                 "The file is larger than 5 MB: it cannot be an audit package."
             )
         return upload
-
-
-class DateInput(forms.DateInput):
-    """A date picker: the browser's date field takes and gives the ISO form, 2026-11-23."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None, format=None):
-        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class ActionForm(VersionedFormMixin, forms.ModelForm):

@@ -9,6 +9,7 @@ from django.forms import inlineformset_factory
 from cases.models import Audit
 from maca.concurrency import Change, VersionedFormMixin
 from maca.models import Agency
+from maca.widgets import DateInput
 
 from .models import CaseMeetingNote, MeetingAttendee, MeetingRecord
 
@@ -23,7 +24,7 @@ class MeetingForm(VersionedFormMixin, forms.Form):
         label="Date of the meeting",
         required=False,
         help_text="For example, 14/10/2026.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     learning_summary = forms.CharField(
         label="Learning summary",

@@ -177,6 +177,17 @@ class VersionedFormMixin:
             f"{name}={_fingerprint(name, self[name].initial)}" for name in self.compared_fields()
         )
 
+    def carry_saved_version(self, *records) -> None:
+        """What was typed has just been saved (as when an audit tool is kept as a draft while its
+        submission is refused): the form, shown again, now says it was loaded from `records` as
+        they are, so saving from it again is not taken for someone else's change."""
+        data = self.data.copy()
+        data[self.add_prefix(FIELD)] = version_of(*records)
+        data[self.add_prefix(VALUES)] = ";".join(
+            f"{name}={self._typed_fingerprint(name)}" for name in self.compared_fields()
+        )
+        self.data = data
+
     @property
     def version_inputs(self):
         """The two hidden inputs, for a template that lays the form's fields out one by one."""

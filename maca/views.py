@@ -10,6 +10,7 @@ from django.shortcuts import render
 from maca import access
 from maca.models import AccessLogEntry
 from maca.spreadsheets import neutralise
+from maca.widgets import DateInput
 
 
 @login_not_required
@@ -26,8 +27,8 @@ class AccessLogFilter(forms.Form):
     action = forms.ChoiceField(
         required=False, choices=[("", "Any"), *AccessLogEntry.Action.choices]
     )
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+    since = forms.DateField(required=False, label="From", widget=DateInput())
+    until = forms.DateField(required=False, label="To", widget=DateInput())
 
 
 def access_log(request):

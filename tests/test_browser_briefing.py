@@ -168,3 +168,27 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
     assert "OFFICIAL-SENSITIVE" in text
     assert "Version 1" in text
     assert "No one saw the baby for six weeks." in text
+
+
+def test_a_qa_member_records_who_came_and_the_meeting_date_survives(page, journey):
+    import datetime
+
+    from .conftest import axe_violations
+
+    base_url, audit = journey
+    audit.meeting_date = datetime.date(2027, 2, 10)
+    audit.save()
+    log_in(page, base_url, "qa")
+    page.goto(f"{base_url}/audits/{audit.pk}/meeting/")
+    expect(page.get_by_label("Date of the meeting")).to_have_value("2027-02-10")
+    page.get_by_label("Name, row 1").fill("A. Officer")  # the attendee table is there to use
+    page.get_by_label("Role, row 1").fill("Detective Sergeant")
+    assert page.get_by_label("Name, row 1").bounding_box()["width"] > 100
+    assert axe_violations(page) == []
+    page.get_by_role("button", name=re.compile("^Save")).click()
+    expect(page.get_by_role("status")).to_have_text("The meeting record was saved.")
+    expect(page.get_by_label("Name, row 1")).to_have_value("A. Officer")
+    expect(page.get_by_label("Date of the meeting")).to_have_value("2027-02-10")
+    audit.refresh_from_db()
+    assert audit.meeting_date == datetime.date(2027, 2, 10)
+    assert audit.meeting_attendees.get().name == "A. Officer"

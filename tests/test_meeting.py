@@ -48,6 +48,9 @@ def test_qa_member_records_the_meeting(client, audit):
     assert (attendee.name, attendee.agency) == ("A. Officer", police)
     page = client.get(url).content.decode()
     assert "A. Officer" in page and "Long discussion of the eviction." in page
+    # The browser's date picker takes only the ISO form: any other and it shows empty, and the
+    # next save would clear the date.
+    assert 'type="date" name="meeting_date" value="2026-10-14"' in page
 
 
 def test_a_bad_date_keeps_everything_typed(client, audit):

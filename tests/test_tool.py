@@ -406,3 +406,28 @@ def test_the_chairs_guidance_is_shown_as_text_never_as_markup(
     page = client.get(tool_url(audit, case, housing)).content.decode()
     assert hostile not in page
     assert "&lt;div hx-post=&quot;/audits/1/members/&quot;" in page
+
+
+def hidden_value(html, name):
+    import re
+
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    return found.group(1) if found else ""
+
+
+def test_saving_again_after_a_refused_submit_is_not_taken_for_someone_elses_change(
+    client, audit, case, questions, housing, coordinator
+):
+    """A submit refused for a missing grade keeps the answers as a draft; the page shown again
+    must know that, so the next Save draft from it goes through."""
+    client.force_login(coordinator)
+    url = tool_url(audit, case, housing)
+    first = client.post(url, answers(questions, "good", "", action="submit"))
+    html = first.content.decode()
+    again = answers(questions, "good", "", texts={1: "More detail."}, action="save")
+    again["loaded_version"] = hidden_value(html, "loaded_version")
+    again["loaded_values"] = hidden_value(html, "loaded_values")
+    response = client.post(url, again)
+    assert response.status_code == 302, response.content.decode()
+    submission = AgencySubmission.objects.get(case=case, agency=housing)
+    assert submission.answers.get(question=questions[1]).text == "More detail."

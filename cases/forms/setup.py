@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases.models import DEFAULT_TITLE, Nomination, Theme
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency, Membership, Partnership
+from maca.widgets import DateInput
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 Role = Membership.Role
@@ -18,15 +19,6 @@ SECTORS_BY_WORD = {
     **{value.lower(): value for value, _ in Agency.Sector.choices},
     **{label.lower(): value for value, label in Agency.Sector.choices},
 }
-
-
-class DateInput(forms.DateInput):
-    """A browser date picker; typed dates such as 23/11/2026 are accepted too."""
-
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ThemeChoiceField(forms.ModelChoiceField):

@@ -401,6 +401,7 @@ def tool_answer(request, pk, case_id, agency_id):
             except ValidationError:
                 pass
     if draft_saved:
+        form.carry_saved_version(submission)
         messages.info(
             request,
             "Your answers have been saved as a draft, but the audit tool cannot be submitted "

@@ -1,0 +1,14 @@
+"""Form widgets shared by every app."""
+
+from django import forms
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker. It takes and gives the ISO form (2026-11-23) whatever the
+    language, so the value is always written that way; typed dates such as 23/11/2026 are still
+    accepted where a browser shows a plain text box."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__(attrs, format=format or "%Y-%m-%d")
