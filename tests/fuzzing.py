@@ -508,9 +508,10 @@ class Answer:
 
 def ask(client: Client, url: str, data=None, *, quiet_tables=(), follow=False, **extra) -> Answer:
     """POST inside a savepoint that is rolled back: the answer, every write to a table outside
-    `quiet_tables` (and the session table), and which tables' row counts changed. With `follow`,
+    `quiet_tables` (and the session table, and the access log, which records a form shown again
+    with its errors as a look), and which tables' row counts changed. With `follow`,
     a redirect is followed with a GET, to see that what was saved can be shown."""
-    quiet = ("django_session", *quiet_tables)
+    quiet = ("django_session", "maca_accesslogentry", *quiet_tables)
     cookies = client.cookies
     client.cookies = type(cookies)()
     client.cookies.update(cookies)

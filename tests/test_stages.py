@@ -13,7 +13,7 @@ from maca import access
 from maca.models import Membership
 
 from .conftest import member
-from .factories import AgencyFactory
+from .factories import AgencyFactory, CaseFactory
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -106,7 +106,7 @@ def test_the_later_stages_follow_in_order_and_closed_is_the_end(client, audit, c
     set_status(audit, Status.SUBMISSIONS)
     client.force_login(chair)
     for expected in (Status.MEETING, Status.REPORTING, Status.CLOSED):
-        advance(client, audit)
+        advance(client, audit, confirmed="1")
         audit.refresh_from_db()
         assert audit.status == expected
     response = advance(client, audit)
@@ -188,3 +188,22 @@ def test_the_step_list_marks_the_current_stage_and_offers_the_chair_the_move(aud
 
     set_status(audit, Status.CLOSED)
     assert "Move to" not in _partial(audit, chair)
+
+
+def test_closing_asks_first_saying_what_is_missing(client, audit, chair):
+    housing = AgencyFactory(name="Housing")
+    audit.agencies.add(housing)
+    CaseFactory(audit=audit, label="Case 1")
+    set_status(audit, Status.REPORTING)
+    client.force_login(chair)
+    asked = advance(client, audit, expected_status="reporting")
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "Close this audit?" in page and "Closing cannot be undone." in page
+    assert "The briefing has not been published yet." in page
+    assert "1 of 1 chronologies and audit tools are still not complete." in page
+    audit.refresh_from_db()
+    assert audit.status == Status.REPORTING  # nothing moves until confirmed
+    advance(client, audit, expected_status="reporting", confirmed="1")
+    audit.refresh_from_db()
+    assert audit.status == Status.CLOSED and audit.closed_at is not None

@@ -12,8 +12,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.forms.setup import AuditForm, DeclineForm, IdentityForm, MemberAddForm, NominationForm
-from cases.models import Nomination, NominationIdentity
+from cases.models import Audit, Nomination, NominationIdentity
 from cases.selectors import nominations as nomination_selectors
+from cases.selectors.progress import progress_matrix
 from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
@@ -87,6 +88,9 @@ def audit_edit(request, pk):
 @require_POST
 def audit_stage(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
+    closing = stage_services.next_status(audit.status) == Audit.Status.CLOSED
+    if closing and not request.POST.get("confirmed"):
+        return _confirm_closing(request, audit)
     try:
         to = stage_services.audit_advance(
             audit=audit,
@@ -98,6 +102,41 @@ def audit_stage(request, pk):
     else:
         messages.success(request, f"The audit moved to the stage '{audit.Status(to).label}'.")
     return redirect("audit_detail", audit.pk)
+
+
+def _confirm_closing(request, audit):
+    """Closing cannot be undone: say what it means, and what is still missing, first."""
+    progress = progress_matrix(audit)
+    lines = [
+        "Once closed, the briefing, the meeting record and the agencies' work can no longer be "
+        "changed, and no reminders are sent. Closing cannot be undone.",
+        "The retention period starts today, and you can then delete the children's identifying "
+        "details.",
+    ]
+    missing = progress.overall.total - progress.overall.complete
+    if missing:
+        lines.insert(
+            0,
+            f"{missing} of {progress.overall.total} chronologies and audit tools are still "
+            "not complete.",
+        )
+    if not audit.briefing_versions.exists():
+        lines.insert(0, "The briefing has not been published yet.")
+    here = reverse("audit_detail", args=[audit.pk])
+    context = {
+        "audit": audit,
+        "title": "Close this audit?",
+        "button": "Close the audit",
+        "action": reverse("audit_stage", args=[audit.pk]),
+        "hidden": {"expected_status": audit.status, "confirmed": "1"},
+        "lines": lines,
+        "danger": True,
+        "cancel_url": here,
+        "cancel_text": "Keep it open",
+        "page": "Close the audit",
+        "nav": "audits",
+    }
+    return render(request, "cases/tool/confirm.html", context)
 
 
 # Members -------------------------------------------------------------------------------------
