@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from maca import access
 from maca.models import Membership
 
@@ -9,6 +11,8 @@ def navigation(request):
         return {}
     roles = set(Membership.objects.filter(user=user).order_by().values_list("role", flat=True))
     return {
+        # For the page's warning before an idle sign-out (static/js/maca.js).
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
         "nav_is_chair": Membership.Role.CHAIR in roles,
         # Viewers alone ask once more: they read the plan only where one is published to them.
         "nav_reads_plan": bool(roles - {Membership.Role.VIEWER})

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("cases.urls")),
     path("healthz", core_views.health, name="health"),
     path("access-log/", core_views.access_log, name="access_log"),
+    path("session/keepalive/", core_views.session_keepalive, name="session_keepalive"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mfa/setup/", mfa.mfa_setup, name="mfa_setup"),

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_POST
 
 from maca import access
 from maca.models import AccessLogEntry
@@ -19,6 +20,13 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_POST
+def session_keepalive(request):
+    """Asked by the page while someone is typing, or when they choose to stay signed in: like any
+    request, it moves the session's idle expiry forward (maca.middleware)."""
+    return HttpResponse(status=204)
 
 
 class AccessLogFilter(forms.Form):

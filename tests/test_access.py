@@ -190,6 +190,24 @@ def test_a_session_used_stays_alive_and_one_left_idle_ends(client, audit, chair)
     assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
+def test_the_page_keeps_a_session_alive_while_someone_types(client, audit, chair):
+    """What the page sends while someone types (static/js/maca.js): it moves the expiry on."""
+    url = reverse("session_keepalive")
+    assert client.post(url).status_code == 302  # signed out: nothing to keep
+    client.force_login(chair)
+    page = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert 'data-idle-seconds="1800"' in page and f'data-keepalive-url="{url}"' in page
+    session = client.session
+    session[SEEN_SESSION_KEY] -= 5 * 60
+    session.save()
+    stored = _stored_session(client)
+    stored.expire_date = timezone.now() + datetime.timedelta(minutes=25)
+    stored.save()
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 204
+    assert _stored_session(client).expire_date > timezone.now() + datetime.timedelta(minutes=29)
+
+
 @pytest.mark.parametrize(
     "role, involved, published",
     [

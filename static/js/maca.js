@@ -65,3 +65,90 @@
     }
   });
 })();
+
+// Idle sign-out. The session ends after SESSION_IDLE_MINUTES without a request, but typing sends
+// nothing: while someone types, the page tells the server they are still here, so a long answer
+// is not lost to a sign-out. Someone only reading is warned shortly before the end and may stay.
+(function () {
+  "use strict";
+  var body = document.body;
+  var idle = parseInt(body.dataset.idleSeconds || "", 10);
+  if (!idle || !body.dataset.keepaliveUrl) return;
+  var warnBefore = Math.min(120, idle / 4);
+  var typingPingEvery = Math.min(300, idle / 3);
+  var lastContact = Date.now();
+  var lastTyped = 0;
+  var banner = null;
+  var ended = false;
+
+  function secondsSince(time) { return (Date.now() - time) / 1000; }
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function showBanner(text, withButton) {
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.className = "alert alert-warning d-flex flex-wrap align-items-center gap-2 m-0 rounded-0 session-warning";
+      banner.setAttribute("role", "alert");
+      banner.id = "session-warning";
+      body.insertBefore(banner, body.firstChild);
+    }
+    banner.textContent = "";
+    var message = document.createElement("span");
+    message.textContent = text;
+    banner.appendChild(message);
+    if (withButton) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-sm btn-primary";
+      button.textContent = "Stay signed in";
+      button.addEventListener("click", function () { keepAlive(true); });
+      banner.appendChild(button);
+    }
+  }
+
+  function hideBanner() {
+    if (banner) banner.remove();
+    banner = null;
+  }
+
+  function signedOut() {
+    ended = true;
+    showBanner("You have been signed out because the page was left idle. Copy anything you have " +
+      "typed and not saved, then sign in again in a new tab.", false);
+  }
+
+  function keepAlive(fromButton) {
+    lastContact = Date.now();
+    fetch(body.dataset.keepaliveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken() },
+      redirect: "manual",
+    }).then(function (response) {
+      if (response.status === 204) {
+        if (fromButton || banner) hideBanner();
+      } else {
+        signedOut();
+      }
+    }).catch(function () { /* offline for a moment: the next check tries again */ });
+  }
+
+  document.addEventListener("input", function () { lastTyped = Date.now(); });
+  document.addEventListener("htmx:afterRequest", function () { lastContact = Date.now(); });
+
+  window.setInterval(function () {
+    if (ended) return;
+    var quiet = secondsSince(lastContact);
+    if (lastTyped > lastContact && quiet >= typingPingEvery) {
+      keepAlive(false);
+    } else if (quiet >= idle) {
+      signedOut();
+    } else if (quiet >= idle - warnBefore && !banner) {
+      showBanner("You will be signed out soon because nothing has been sent for a while.", true);
+    }
+  }, 1000);
+})();

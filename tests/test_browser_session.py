@@ -1,0 +1,47 @@
+"""Idle sign-out in a real browser: typing keeps the session, reading gets a warning first."""
+
+import pytest
+from playwright.sync_api import expect
+
+from cases.models import Audit
+from maca.models import Membership
+
+from .conftest import member
+from .factories import PASSWORD, CaseFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+IDLE_SECONDS = 6
+
+
+def test_typing_keeps_the_session_alive_and_reading_is_warned_first(page, live_server, settings):
+    from .factories import AuditFactory
+
+    settings.SESSION_COOKIE_AGE = IDLE_SECONDS
+    settings.SESSION_REFRESH_SECONDS = 0
+    audit = AuditFactory(status=Audit.Status.MEETING)
+    CaseFactory(audit=audit, label="Case 1")
+    qa = member(audit, Membership.Role.QA_MEMBER, username="qa")
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill(qa.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/audits/{audit.pk}/meeting/")
+
+    # Typing for longer than the idle limit, then saving: still signed in, nothing lost.
+    summary = page.get_by_label("Learning summary")
+    for word in ["Housing", "and", "social", "care", "must", "plan", "evictions", "together"]:
+        summary.press_sequentially(word + " ")
+        page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Save the meeting record").click()
+    expect(page.get_by_role("status")).to_have_text("The meeting record was saved.")
+    audit.refresh_from_db()
+    assert audit.meeting_record.learning_summary.startswith("Housing and social care")
+
+    # Only reading: a warning shortly before the end, and a way to stay.
+    warning = page.get_by_role("alert").filter(has_text="You will be signed out soon")
+    expect(warning).to_be_visible(timeout=IDLE_SECONDS * 1000)
+    page.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_have_count(0)
+    page.reload()
+    expect(page.get_by_role("heading", name="Multi-agency meeting")).to_be_visible()
