@@ -76,6 +76,24 @@ RULES: dict[str, dict[str, Callable]] = {
 }
 
 
+# Why a role that may take an action in principle may not take it now (shown on the 403 page).
+NOT_NOW = {
+    _open: "This audit is closed: it can be read but no longer changed.",
+    _pack_released: "The chair has not released the meeting pack to members yet.",
+    _published: "The briefing of this audit has not been published yet.",
+    _plan_published: "The action plan of this audit has not been published to viewers.",
+}
+
+
+def why_not(user, action: str, audit) -> str:
+    """The reason `user` may not take `action` on `audit`, for the 403 page."""
+    rules = RULES[action]
+    for role in roles_for(user, audit):
+        if role in rules and rules[role] in NOT_NOW:
+            return NOT_NOW[rules[role]]
+    return ""
+
+
 @dataclass(frozen=True)
 class Memberships:
     """Where a user holds which role, read in one query, so that lists filter with plain
@@ -289,7 +307,7 @@ def get_audit_for(request, pk, action: str):
     if not is_member(request.user, audit):
         raise Http404("No such audit.")
     if not can(request.user, action, audit):
-        raise PermissionDenied
+        raise PermissionDenied(why_not(request.user, action, audit))
     request.audit = audit  # for the access log, which records the audit of each look
     return audit
 

@@ -251,3 +251,20 @@ def test_a_session_replayed_after_logout_reaches_nothing(client, audit, chair):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_refusal_says_why_when_the_reason_is_the_audits_stage(client, audit, chair):
+    from cases.models import Audit
+
+    housing = AgencyFactory()
+    audit.agencies.add(housing)
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    pack = client.get(reverse("meeting_pack", args=[audit.pk]))
+    assert pack.status_code == 403
+    assert "The chair has not released the meeting pack to members yet." in pack.content.decode()
+    audit.move_to(Audit.Status.CLOSED)
+    audit.save()
+    client.force_login(chair)
+    writing = client.get(reverse("authoring", args=[audit.pk]))
+    assert writing.status_code == 403
+    assert "This audit is closed: it can be read but no longer changed." in writing.content.decode()
