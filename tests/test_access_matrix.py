@@ -119,6 +119,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "mfa_setup":                      ("L O O O O O O O O", "L O O O O O O O O"),
     "mfa_verify":                     ("L O O O O O O O O", "L O O O O O O O O"),
     "mfa_recovery_codes":             ("L O O O O O O O O", "L O O O O O O O O"),
+    # Keeping a signed-in session alive while its page is being typed in.
+    "session_keepalive":              ("L M M M M M M M M", "L O O O O O O O O"),
     # Not about one audit.
     "home":                           ("L O O O O O O O O", "-"),
     "audit_create":                   ("L O N N N N N N O", "L O N N N N N N O"),
