@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
-from maca.models import Agency, User
+from maca.models import Agency, Membership, User
 from maca.widgets import DateInput
 
 from .models import Action, Rag
@@ -39,6 +39,9 @@ class PackageUploadForm(forms.Form):
         return upload
 
 
+LEAD_ROLES = (Membership.Role.CHAIR, Membership.Role.QA_MEMBER, Membership.Role.COORDINATOR)
+
+
 class ActionForm(VersionedFormMixin, forms.ModelForm):
     """The chair's form: create, edit and reassign an action."""
 
@@ -70,15 +73,39 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
         self.fields["recommendation"].empty_label = "Not from a recommendation"
         self.fields["owner_agency"].queryset = Agency.objects.filter(audits=audit)
         self.fields["owner_agency"].required = True
-        self.fields["lead_user"].queryset = User.objects.filter(
-            memberships__partnership=audit.partnership
-        ).distinct()
+        self.fields["owner_agency"].error_messages["required"] = (
+            "Choose the agency that owns this action."
+        )
+        # Someone who can follow the action up in MACA: a member of the partnership, not a viewer.
+        self.fields["lead_user"].queryset = (
+            User.objects.filter(
+                is_active=True,
+                memberships__partnership=audit.partnership,
+                memberships__role__in=LEAD_ROLES,
+            )
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
         self.fields["text"].error_messages["required"] = "Say what will be done."
+
+    def clean_due_date(self):
+        due = self.cleaned_data.get("due_date")
+        unchanged = self.instance.pk and due == self.instance.due_date
+        if due and due < timezone.localdate() and not unchanged:
+            raise forms.ValidationError("The due date is in the past: choose a date from today on.")
+        return due
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("lead_user") and not (cleaned.get("lead") or "").strip():
+        lead_user, lead = cleaned.get("lead_user"), (cleaned.get("lead") or "").strip()
+        if not lead_user and not lead:
             self.add_error("lead", "Choose a lead from MACA's users or name the lead officer.")
+        elif lead_user and lead:
+            self.add_error(
+                "lead",
+                "Give one lead: choose a MACA user or name an officer who does not use MACA, "
+                "not both.",
+            )
         return cleaned
 
 

@@ -184,13 +184,37 @@ def test_the_chair_creates_actions_from_a_recommendation(client, audit, housing)
                 "text": text,
                 "owner_agency": housing.pk,
                 "lead_user": chair.pk,
-                "due_date": "2027-01-31",
+                "due_date": (timezone.localdate() + datetime.timedelta(days=60)).isoformat(),
             },
         )
     assert list(recommendation.actions.values_list("text", flat=True)) == [
         "Train staff.",
         "Audit supervision.",
     ]
+
+
+def test_the_action_form_says_what_is_wrong_with_it(client, audit, housing):
+    chair = member(audit, Membership.Role.CHAIR, first_name="Carol")
+    member(audit, Membership.Role.VIEWER, first_name="Vera")
+    client.force_login(chair)
+    url = reverse("action_create", args=[audit.pk])
+    page = client.get(url).content.decode()
+    assert "Carol" in page and "Vera" not in page  # a viewer cannot follow an action up
+    answer = client.post(
+        url,
+        {
+            "text": "Train staff.",
+            "lead_user": chair.pk,
+            "lead": "A. Officer",
+            "due_date": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
+        },
+    )
+    assert answer.status_code == 422
+    html = answer.content.decode()
+    assert "Choose the agency that owns this action." in html
+    assert "The due date is in the past" in html
+    assert "Give one lead" in html
+    assert not Action.objects.exists()
 
 
 def test_the_plan_filters_counts_and_keeps_others_out(client, audit, housing, outsider):

@@ -159,6 +159,7 @@ TARGETS: dict[str, Target] = {
     "password_reset_confirm": Target(prepare=_reset_link),
     "mfa_verify": Target(prepare=_authenticator, quiet=("otp_",)),
     "mfa_recovery_codes": Target(form=False),
+    "session_keepalive": Target(form=False, host="home"),
     "audit_stage": Target(host="audit_detail"),
     "nomination_create": Target(prepare=_nominating),
     "nomination_edit": Target(prepare=_nominating),
