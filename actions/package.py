@@ -54,7 +54,11 @@ def parse_package(raw: bytes | str) -> dict:
     """Decode and validate a package; raises PackageError naming each problem's JSON location."""
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except UnicodeDecodeError:
+        raise PackageError(
+            [PackageProblem("$", "not a text file: an audit package is JSON text (.json)")]
+        ) from None
+    except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}" if hasattr(error, "lineno") else "$"
         raise PackageError(
             [PackageProblem("$", f"not valid JSON ({where}): {_reason(error)}")]

@@ -444,3 +444,18 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_read(client
     response = post_rows(client, world, "rows.xlsx", bomb.getvalue())
     assert "The workbook unpacks to 51.0\xa0MB" in text(response)
     assert ChronologyEntry.objects.count() == 0
+
+
+def test_a_csv_saved_with_semicolons_or_tabs_is_read_as_well(client, world):
+    """Excel set to many European languages separates columns with semicolons."""
+    client.force_login(world["housing_coordinator"])
+    semicolons = (
+        "Date;Event;Source agency;Impact;Action taken\r\n1/2/2026;Visit, then a call;;;\r\n"
+    )
+    assert post_rows(client, world, "rows.csv", semicolons.encode()).status_code == 302
+    tabs = "Date\tEvent\tSource agency\tImpact\tAction taken\r\n2/2/2026\tHome visit\t\t\t\r\n"
+    assert post_rows(client, world, "tabs.csv", tabs.encode()).status_code == 302
+    assert sorted(ChronologyEntry.objects.values_list("event", flat=True)) == [
+        "Home visit",
+        "Visit, then a call",
+    ]

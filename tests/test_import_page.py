@@ -34,6 +34,7 @@ def test_a_chair_imports_a_past_audit_into_their_partnership(client, audit, chai
     "content, shown",
     [
         (b"{nope", "not valid JSON"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file: an audit package is JSON text"),
         (bad(format="maca-audit/9"), "must be &#x27;maca-audit/1&#x27;"),
         (bad(recommendations__0__cases=["Case 7"]), "$.recommendations[0].cases[0]"),
     ],

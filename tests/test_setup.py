@@ -153,7 +153,13 @@ def test_creating_needs_a_theme_and_a_sensible_meeting_date(client, audit, chair
     assert "There is a problem" in page
     assert "Choose a theme" in page
     assert "The meeting must be on or after the submission deadline." in page
+    assert "Enter a whole number, such as 6." in page
     assert Audit.objects.count() == 1
+    none = client.post(
+        reverse("audit_create"),
+        audit_data(partnership=audit.partnership.pk, target_case_count="0"),
+    )
+    assert "Select at least one case." in none.content.decode()
 
 
 def test_editing_the_audit_is_for_the_chair(client, audit, people, outsider):

@@ -117,8 +117,15 @@ class AuditForm(VersionedFormMixin, forms.Form):
     target_case_count = forms.IntegerField(
         label="Number of cases to select",
         initial=6,
-        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        validators=[
+            MinValueValidator(1, message="Select at least one case."),
+            MaxValueValidator(50, message="Select at most 50 cases: a few is usual."),
+        ],
         widget=forms.NumberInput(attrs={"min": 1, "max": 50}),
+        error_messages={
+            "required": "Say how many cases to select (usually about six).",
+            "invalid": "Enter a whole number, such as 6.",
+        },
     )
 
     def __init__(self, *args, partnerships=None, audit=None, **kwargs):
@@ -209,7 +216,10 @@ class MemberAddForm(forms.Form):
     name = forms.CharField(
         label="Full name", max_length=150, required=False, help_text="Needed for a new account."
     )
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(
+        choices=[("", "Choose a role"), *Role.choices],
+        error_messages={"required": "Choose the person's role."},
+    )
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(),
         required=False,

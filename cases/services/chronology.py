@@ -283,14 +283,22 @@ def chronology_rows_import(*, case: Case, agency, user, uploaded_file) -> list[C
     return ChronologyEntry.objects.bulk_create(entries)
 
 
+def _delimiter(uploaded_file, encoding: str) -> str:
+    """Commas, or the semicolons (Excel in many languages) or tabs the heading row is split by."""
+    uploaded_file.seek(0)
+    heading = uploaded_file.file.readline(64 * 1024).decode(encoding, errors="ignore")
+    return max(uploads.CSV_DELIMITERS, key=heading.count)
+
+
 def _csv_rows(uploaded_file, encoding: str | None) -> Iterator[tuple[int, list]]:
     if not encoding:
         raise ValidationError("The CSV file could not be read as text.", code="encoding")
+    delimiter = _delimiter(uploaded_file, encoding)
     uploaded_file.seek(0)
     text = io.TextIOWrapper(uploaded_file.file, encoding=encoding, newline="")
     number = 0
     try:
-        for number, row in enumerate(csv.reader(text), start=1):
+        for number, row in enumerate(csv.reader(text, delimiter=delimiter), start=1):
             yield number, row
     except csv.Error as error:
         raise ValidationError(
