@@ -6,13 +6,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from cases.models import Case
+from cases.models import SECTION_KEYS, Case
 from maca import access
 
 from . import briefing, casepack, publishing, services
 from . import meeting as meeting_forms
 from .forms import BriefingLayoutForm, PublishForm, TagForm, item_form_class
-from .selectors import authoring_context
+from .selectors import authoring_context, briefing_sections
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
@@ -91,6 +91,7 @@ def briefing_publish(request, pk):
         "form": form,
         "nav": "audits",
         "next_number": audit.briefing_versions.count() + 1,
+        "left_out": _empty_sections(audit),
     }
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,6 +104,16 @@ def briefing_publish(request, pk):
         messages.success(request, f"Version {version.number} of the briefing is published.")
         return redirect("briefing_versions", pk=audit.pk)
     return render(request, "findings/publish.html", context)
+
+
+def _empty_sections(audit) -> list[str]:
+    """The headings of the sections the audit includes that have nothing in them yet, which the
+    briefing leaves out."""
+    present = {section.key for section in briefing_sections(audit)}
+    included = [
+        key for key in SECTION_KEYS if key != "good_practice" or audit.include_good_practice
+    ]
+    return [audit.heading(key) for key in included if key not in present]
 
 
 # Authoring ------------------------------------------------------------------------------------

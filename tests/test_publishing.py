@@ -191,3 +191,12 @@ def test_a_case_label_and_a_published_plan_are_checked_too(client, audit, chair,
         "The action plan, action 1 (action) contains part of the name" in refused.content.decode()
     )
     assert client.post(reverse("briefing_publish", args=[audit.pk])).status_code == 302
+
+
+def test_the_publish_page_says_which_sections_will_be_left_out(client, audit, chair, written):
+    client.force_login(chair)
+    page = client.get(reverse("briefing_publish", args=[audit.pk])).content.decode()
+    assert "have nothing in them and will be left out" in page
+    for heading in ("Theme / Cases", "Process", "Findings identified per case"):
+        assert f"<li>{heading}</li>" in page
+    assert "<li>Strengths identified per case</li>" not in page
