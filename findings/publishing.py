@@ -142,9 +142,12 @@ def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[s
     places = []
     for place, text in _briefing_texts(audit, with_plan=with_plan):
         text = normalised(text)
-        for pattern, description in identifiers:
-            if pattern.search(text):
-                places.append(f"{place} contains {description}.")
+        found = list(dict.fromkeys(d for pattern, d in identifiers if pattern.search(text)))
+        # The whole name found: its parts need not be listed again.
+        found = [
+            d for d in found if not (d.startswith("part of ") and d[len("part of ") :] in found)
+        ]
+        places += [f"{place} contains {description}." for description in found]
     return places
 
 

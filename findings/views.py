@@ -147,6 +147,8 @@ def authoring(request, pk):
         "allowed": access.allowed_actions(request.user, audit),
         "nav": "audits",
         "tag_form": TagForm(),
+        # Found while writing, not only when the chair tries to publish.
+        "identifying_places": publishing.identifying_details_in_briefing(audit),
     }
     context.update(authoring_context(audit))
     return render(request, "findings/author/page.html", context)

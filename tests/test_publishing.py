@@ -200,3 +200,18 @@ def test_the_publish_page_says_which_sections_will_be_left_out(client, audit, ch
     for heading in ("Theme / Cases", "Process", "Findings identified per case"):
         assert f"<li>{heading}</li>" in page
     assert "<li>Strengths identified per case</li>" not in page
+
+
+def test_writers_are_told_of_identifying_details_while_writing(client, audit, identified):
+    StrengthFactory(case=identified, text="Ellie Brampton was seen at home.")
+    client.force_login(member(audit, Membership.Role.QA_MEMBER))
+    page = client.get(reverse("authoring", args=[audit.pk])).content.decode()
+    assert "Take identifying details out before the briefing can be published" in page
+    assert "contains the name held for Case 1." in page
+
+
+def test_a_whole_name_is_reported_once_not_once_per_part(audit, identified):
+    StrengthFactory(case=identified, text="Ellie Brampton was seen at home.")
+    assert identifying_details_in_briefing(audit) == [
+        "Strengths identified per case › Case 1, point 1 contains the name held for Case 1."
+    ]
