@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 
 from django.apps import apps
 from django.db import transaction
@@ -12,12 +11,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases.models import Audit, AuditEvent, NominationIdentity
+from maca.identifiers import date_patterns, name_patterns, normalised, value_pattern
 
 from . import briefing
 from .models import BriefingVersion
 from .selectors import briefing_sections
-
-NAME_PART_MIN_LENGTH = 3
 
 
 class BriefingHasIdentifiers(Exception):
@@ -26,42 +24,6 @@ class BriefingHasIdentifiers(Exception):
     def __init__(self, places: list[str]):
         self.places = places
         super().__init__("; ".join(places))
-
-
-# Characters that render as nothing, which would hide a name from a plain comparison.
-INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-# Between the parts of a name or reference: spaces, hyphens, dots, slashes, underscores.
-SEPARATORS = r"[\W_]*"
-MONTHS = "January February March April May June July August September October November December"
-
-
-def normalised(text: str) -> str:
-    """Text as compared: compatibility forms folded (full-width letters, ligatures), invisible
-    characters removed."""
-    return unicodedata.normalize("NFKC", text or "").translate(INVISIBLE)
-
-
-def _pattern(value: str, *, loose: bool = False) -> re.Pattern | None:
-    """A name's words in order, whatever separates them ("Jo Ann" finds "Jo-Ann" and "JoAnn"),
-    as whole words. `loose` (reference numbers): any separators between any characters, so
-    "AB1234" finds "AB 1234" and "ab-12.34"."""
-    parts = re.findall(r"[^\W_]" if loose else r"[^\W_]+", normalised(value))
-    if not parts:
-        return None
-    body = SEPARATORS.join(re.escape(part) for part in parts)
-    return re.compile(rf"(?<![^\W_]){body}(?![^\W_])", re.IGNORECASE)
-
-
-def _date_patterns(day) -> list[re.Pattern]:
-    """A date of birth as people write it: 5/3/2015, 05-03-2015, 2015-03-05, 5 March 2015."""
-    month_name = MONTHS.split()[day.month - 1]
-    d, m, y = day.day, day.month, day.year
-    written = [
-        rf"0?{d}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*{y}",
-        rf"{y}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*0?{d}",
-        rf"0?{d}(?:st|nd|rd|th)?\s+(?:{month_name}|{month_name[:3]})\.?,?\s+{y}",
-    ]
-    return [re.compile(rf"(?<!\d){form}(?!\d)", re.IGNORECASE) for form in written]
 
 
 def _identifiers(audit) -> list[tuple[re.Pattern, str]]:
@@ -75,20 +37,18 @@ def _identifiers(audit) -> list[tuple[re.Pattern, str]]:
     found = []
 
     def add(value, description, loose=False):
-        pattern = _pattern(value, loose=loose)
+        pattern = value_pattern(value, loose=loose)
         if pattern is not None:
             found.append((pattern, description))
 
     for identity in identities:
         label = identity.nomination.label
-        name = identity.child_name.strip()
-        add(name, f"the name held for {label}")
-        for part in name.split():
-            if len(part) >= NAME_PART_MIN_LENGTH and part != name:
-                add(part, f"part of the name held for {label}")
+        for pattern, whole in name_patterns(identity.child_name):
+            described = "the name" if whole else "part of the name"
+            found.append((pattern, f"{described} held for {label}"))
         if identity.date_of_birth:
             described = f"the date of birth held for {label}"
-            found.extend((pattern, described) for pattern in _date_patterns(identity.date_of_birth))
+            found.extend((pattern, described) for pattern in date_patterns(identity.date_of_birth))
         for reference in identity.references.all():
             described = f"{reference.agency.name}'s reference number for {label}"
             add(reference.reference, described, loose=True)

@@ -419,3 +419,23 @@ def test_nomination_list_runs_a_constant_number_of_queries(
     with CaptureQueriesContext(connection) as ten:
         assert client.get(url).status_code == 200
     assert len(one) == len(ten)
+
+
+def test_the_childs_details_are_kept_out_of_the_reason_and_label(
+    client, open_audit, people, housing
+):
+    client.force_login(people["qa_member"])
+    url = reverse("nomination_create", args=[open_audit.pk])
+    data = with_identity(
+        nomination_data(agencies=[housing.pk], reason=f"{CHILD.split()[0]} moved four times."),
+        child_name=CHILD,
+        **{f"ref_{housing.pk}": "HT-99812"},
+    )
+    data["label"] = "HT 99812"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    # In the summary at the top and next to each of the two fields.
+    assert html.count("Take out the child&#x27;s name, date of birth or reference number") == 4
+    assert f"{CHILD.split()[0]} moved four times." in html  # what was typed is kept
+    assert not Nomination.objects.exists()

@@ -242,7 +242,13 @@ def nomination_create(request, pk):
         valid = form.is_valid() & identity_form.is_valid()
         if valid:
             identity_form.check_involved({a.pk for a in form.cleaned_data["agencies"]})
-        if valid and not identity_form.errors:
+            identity = identity_form.identity
+            form.check_no_identifiers(
+                child_name=identity["child_name"],
+                date_of_birth=identity["date_of_birth"],
+                references=identity["references"].values(),
+            )
+        if valid and not identity_form.errors and not form.errors:
             try:
                 nomination = nomination_services.nomination_create(
                     audit=audit,
@@ -277,6 +283,8 @@ def nomination_edit(request, pk, nomination_id):
         return redirect("nomination_list", audit.pk)
     form = NominationForm(request.POST or None, instance=nomination, audit=audit)
     if request.method == "POST" and form.is_valid():
+        _check_no_identifiers(form, nomination)
+    if request.method == "POST" and not form.errors:
         try:
             nomination_services.nomination_update(
                 nomination=nomination, user=request.user, data=form.cleaned_data
@@ -288,6 +296,20 @@ def nomination_edit(request, pk, nomination_id):
             return redirect("nomination_list", audit.pk)
     context = {"form": form, "nomination": nomination, "creating": False}
     return _render(request, "cases/setup/nomination_form.html", audit, context)
+
+
+def _check_no_identifiers(form, nomination) -> None:
+    identity = (
+        NominationIdentity.objects.filter(nomination=nomination)
+        .prefetch_related("references")
+        .first()
+    )
+    if identity:
+        form.check_no_identifiers(
+            child_name=identity.child_name,
+            date_of_birth=identity.date_of_birth,
+            references=[ref.reference for ref in identity.references.all()],
+        )
 
 
 @never_cache

@@ -1,0 +1,55 @@
+"""Finding a child's identifying details in free text, however they are spaced or written."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters that render as nothing, which would hide a name from a plain comparison.
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# Between the parts of a name or reference: spaces, hyphens, dots, slashes, underscores.
+SEPARATORS = r"[\W_]*"
+MONTHS = "January February March April May June July August September October November December"
+
+
+def normalised(text: str) -> str:
+    """Text as compared: compatibility forms folded (full-width letters, ligatures), invisible
+    characters removed."""
+    return unicodedata.normalize("NFKC", text or "").translate(INVISIBLE)
+
+
+def value_pattern(value: str, *, loose: bool = False) -> re.Pattern | None:
+    """A name's words in order, whatever separates them ("Jo Ann" finds "Jo-Ann" and "JoAnn"),
+    as whole words. `loose` (reference numbers): any separators between any characters, so
+    "AB1234" finds "AB 1234" and "ab-12.34"."""
+    parts = re.findall(r"[^\W_]" if loose else r"[^\W_]+", normalised(value))
+    if not parts:
+        return None
+    body = SEPARATORS.join(re.escape(part) for part in parts)
+    return re.compile(rf"(?<![^\W_]){body}(?![^\W_])", re.IGNORECASE)
+
+
+def date_patterns(day) -> list[re.Pattern]:
+    """A date of birth as people write it: 5/3/2015, 05-03-2015, 2015-03-05, 5 March 2015."""
+    month_name = MONTHS.split()[day.month - 1]
+    d, m, y = day.day, day.month, day.year
+    written = [
+        rf"0?{d}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*{y}",
+        rf"{y}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*0?{d}",
+        rf"0?{d}(?:st|nd|rd|th)?\s+(?:{month_name}|{month_name[:3]})\.?,?\s+{y}",
+    ]
+    return [re.compile(rf"(?<!\d){form}(?!\d)", re.IGNORECASE) for form in written]
+
+
+NAME_PART_MIN_LENGTH = 3
+
+
+def name_patterns(name: str) -> list[tuple[re.Pattern, bool]]:
+    """The whole name and each part of it of three letters or more (a first name alone still
+    identifies), each with whether it is the whole name."""
+    name = (name or "").strip()
+    patterns = [(value_pattern(name), True)]
+    for part in name.split():
+        if len(part) >= NAME_PART_MIN_LENGTH and part != name:
+            patterns.append((value_pattern(part), False))
+    return [(pattern, whole) for pattern, whole in patterns if pattern is not None]
