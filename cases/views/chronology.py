@@ -140,6 +140,13 @@ def chronology_file_upload(request, pk, case_id, agency_id):
             messages.success(
                 request, f"“{document.original_name}” is now the current chronology document."
             )
+            if document.kind in (uploads.CSV, uploads.XLSX):
+                messages.info(
+                    request,
+                    "A spreadsheet kept as a document is not read. If it lists your events, add "
+                    "it under “Structured chronology” with “Add rows from file” too: only rows "
+                    "join the case's integrated chronology.",
+                )
             return _back(audit, case, agency, "document")
     return _page(request, audit, case, agency, file_form=form)
 
