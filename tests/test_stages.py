@@ -207,3 +207,16 @@ def test_closing_asks_first_saying_what_is_missing(client, audit, chair):
     advance(client, audit, expected_status="reporting", confirmed="1")
     audit.refresh_from_db()
     assert audit.status == Status.CLOSED and audit.closed_at is not None
+
+
+def test_a_new_audit_offers_only_what_can_be_done_before_its_cases(client, audit, chair):
+    client.force_login(chair)
+    url = reverse("audit_detail", args=[audit.pk])
+    page = client.get(url).content.decode()
+    assert "come once the cases are chosen" in page
+    for absent in ("briefing_publish", "briefing_pdf", "meeting_pack", "action_create"):
+        assert reverse(absent, args=[audit.pk]) not in page
+    CaseFactory(audit=audit, label="Case 1")
+    page = client.get(url).content.decode()
+    for present in ("briefing_publish", "briefing_pdf", "meeting_pack", "action_create"):
+        assert reverse(present, args=[audit.pk]) in page
