@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import AgencySubmission, Audit, AuditEvent, ChronologyFile
-from cases.selectors.progress import progress_matrix
+from cases.selectors.progress import missing_by_agency, progress_matrix
 from maca.models import Membership
 
 from .conftest import member
@@ -61,6 +61,25 @@ def test_the_matrix_states(audit, setup):
     assert (matrix.overall.complete, matrix.overall.total, matrix.overall.percent) == (1, 4, 25)
     assert [c.tally.percent for c in matrix.columns] == [50, 0]
     assert not any(cell.overdue for cell in matrix.cells)
+
+
+def test_an_agency_not_involved_in_a_case_is_asked_nothing_for_it(client, audit, chair, setup):
+    """Case 2 records Police alone as involved: Housing owes nothing for it, is not counted,
+    overdue or reminded, and the page says so."""
+    setup["case2"].agencies.set([setup["police"]])
+    audit.submission_deadline = timezone.localdate() - datetime.timedelta(days=1)
+    audit.save()
+    matrix = progress_matrix(audit)
+    cells = {(c.case.label, c.agency.name): c for c in matrix.cells}
+    spared = cells["Case 2", "Housing Trust"]
+    assert not spared.expected and not spared.overdue
+    assert (matrix.overall.complete, matrix.overall.total) == (1, 3)
+    assert [c.tally.total for c in matrix.columns] == [1, 2]
+    assert setup["housing"].pk not in missing_by_agency(matrix)
+    client.force_login(chair)
+    html = client.get(reverse("progress", args=[audit.pk])).content.decode()
+    assert "Not involved in this case: nothing is asked of Housing Trust." in html
+    assert "33% complete (1 of 3)" in html
 
 
 def test_the_page_says_each_state_in_words(client, audit, chair, setup):
@@ -215,3 +234,10 @@ def test_no_reminders_once_submissions_are_over(client, audit, chair, mailoutbox
     response = client.post(reverse("progress_remind", args=[audit.pk]), follow=True)
     assert "Reminders go out only while the audit takes submissions." in response.content.decode()
     assert mailoutbox == []
+
+
+def test_a_coordinator_sees_which_cases_ask_nothing_of_their_agency(client, audit, setup):
+    setup["case2"].agencies.set([setup["police"]])
+    client.force_login(member(audit, Role.COORDINATOR, agency=setup["housing"]))
+    html = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert html.count("(not involved: nothing is asked)") == 1

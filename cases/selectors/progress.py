@@ -30,6 +30,9 @@ class Cell:
     tool: str  # NOT_STARTED, "draft" or "submitted"
     overdue: bool
     linkable: bool  # the viewer may open this agency's work
+    # Whether a return is expected: the agency is involved in the case (or the case records no
+    # agencies involved, and every agency taking part is asked).
+    expected: bool = True
 
     @property
     def tool_label(self) -> str:
@@ -103,7 +106,7 @@ def progress_matrix(
         wanted = set(agency_ids)
         agencies = [agency for agency in agencies if agency.pk in wanted]
     linkable = set(linkable_ids)
-    cases = list(audit.cases.order_by("order", "id"))
+    cases = list(audit.cases.order_by("order", "id").prefetch_related("agencies"))
     chronologies = set(
         ChronologyFile.objects.filter(case__audit=audit).values_list("case_id", "agency_id")
     ) | set(ChronologyEntry.objects.filter(case__audit=audit).values_list("case_id", "agency_id"))
@@ -118,6 +121,7 @@ def progress_matrix(
     overall = Tally()
     rows = []
     for case in cases:
+        involved = {agency.pk for agency in case.agencies.all()}
         cells = []
         for column in columns:
             key = (case.pk, column.agency.pk)
@@ -128,8 +132,12 @@ def progress_matrix(
                 tool=tools.get(key, NOT_STARTED),
                 overdue=False,
                 linkable=column.linkable,
+                expected=not involved or column.agency.pk in involved,
             )
-            cell.overdue = passed and not cell.complete
+            cell.overdue = passed and cell.expected and not cell.complete
+            if not cell.expected:
+                cells.append(cell)
+                continue
             for tally in (column.tally, overall):
                 tally.total += 1
                 tally.complete += cell.complete
@@ -142,6 +150,6 @@ def missing_by_agency(progress: Progress) -> dict[int, list[Cell]]:
     """{agency id: its incomplete cells}, only for agencies with something missing."""
     missing: dict[int, list[Cell]] = {}
     for cell in progress.cells:
-        if not cell.complete:
+        if cell.expected and not cell.complete:
             missing.setdefault(cell.agency.pk, []).append(cell)
     return missing

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases.forms.tool import QuestionForm, ReopenForm, SectionForm, ToolAnswerForm
 from cases.models import AgencySubmission, AuditEvent, Case, ToolQuestion, ToolSection
 from cases.selectors.pack import GRADE_CSS, pack_context
-from cases.selectors.progress import progress_matrix
+from cases.selectors.progress import missing_by_agency, progress_matrix
 from cases.services import reminders
 from cases.services import tool as services
 from maca import access
@@ -475,7 +475,7 @@ def progress_remind(request, pk):
 
 
 def _anything_missing(audit) -> bool:
-    return any(not cell.complete for cell in progress_matrix(audit).cells)
+    return bool(missing_by_agency(progress_matrix(audit)))
 
 
 # The meeting pack ----------------------------------------------------------------------------
