@@ -285,3 +285,9 @@ class PlanFilterForm(forms.Form):
             *Action.Status.choices,
         ]
         self.fields["rag"].choices = [("", "Any"), *Rag.choices]
+
+    def read_choices(self) -> None:
+        """Read the audit and agency choices once each, for a page that lists them: a template
+        looping over a model field's choices would count them first, in a query of its own."""
+        for name in ("audit", "owner_agency"):
+            self.fields[name].choices = list(self.fields[name].choices)

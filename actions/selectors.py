@@ -32,7 +32,7 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     actions = (
         access.restrict_actions(Action.objects.all(), user)
         .with_rag(today)
-        .select_related("audit__theme", "owner_agency", "lead_user", "recommendation")
+        .select_related("audit__theme", "owner_agency", "lead_user")
     )
     if filters.get("audit"):
         actions = actions.filter(audit=filters["audit"])

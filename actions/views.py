@@ -84,6 +84,7 @@ def action_plan(request, mine=False):
         actions__in=access.restrict_actions(Action.objects.all(), request.user)
     ).distinct()
     form, filters = _plan_filters(request, agencies=agencies)
+    form.read_choices()
     if mine:
         filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
     actions, counts = selectors.plan_for(request.user, filters=filters)
@@ -120,7 +121,7 @@ def _exported_actions(request):
         filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
         described.insert(0, "My agency's actions")
     actions, counts = selectors.plan_for(request.user, filters=filters)
-    return actions, counts, described
+    return actions.select_related("recommendation"), counts, described
 
 
 def _describe(form, filters) -> list[str]:

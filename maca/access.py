@@ -102,17 +102,43 @@ class Memberships:
     staff: frozenset[int]  # partnerships where the user is chair or QA member
     coordinated: dict[int, frozenset[int]]  # partnership -> agencies the user co-ordinates for
     viewing: frozenset[int]  # partnerships where the user is a viewer
+    chaired: frozenset[int] = frozenset()  # partnerships the user chairs
+    roles: frozenset[str] = frozenset()  # every role the user holds anywhere
+
+    @property
+    def partnerships(self) -> list[int]:
+        return sorted(self.staff | self.viewing | set(self.coordinated))
+
+
+def membership_rows(user) -> list[tuple[int, str, int | None]]:
+    """(partnership, role, agency) of each of `user`'s memberships: one query, kept on the user
+    object, which the authentication middleware loads afresh for every request."""
+    if not user.is_authenticated:
+        return []
+    rows = user.__dict__.get("_membership_rows")
+    if rows is None:
+        rows = list(
+            Membership.objects.filter(user=user)
+            .order_by()
+            .values_list("partnership_id", "role", "agency_id")
+        )
+        user.__dict__["_membership_rows"] = rows
+    return rows
+
+
+def forget_memberships(user) -> None:
+    """After changing `user`'s memberships within a request."""
+    user.__dict__.pop("_membership_rows", None)
 
 
 def memberships_of(user) -> Memberships:
-    staff, viewing, coordinated = set(), set(), {}
-    for partnership_id, role, agency_id in (
-        Membership.objects.filter(user=user)
-        .order_by()
-        .values_list("partnership_id", "role", "agency_id")
-    ):
+    staff, viewing, chaired, coordinated = set(), set(), set(), {}
+    rows = membership_rows(user)
+    for partnership_id, role, agency_id in rows:
         if role in (Role.CHAIR, Role.QA_MEMBER):
             staff.add(partnership_id)
+            if role == Role.CHAIR:
+                chaired.add(partnership_id)
         elif role == Role.VIEWER:
             viewing.add(partnership_id)
         elif role == Role.COORDINATOR and agency_id is not None:
@@ -121,6 +147,8 @@ def memberships_of(user) -> Memberships:
         frozenset(staff),
         {partnership: frozenset(agencies) for partnership, agencies in coordinated.items()},
         frozenset(viewing),
+        frozenset(chaired),
+        frozenset(role for _, role, _ in rows),
     )
 
 
@@ -204,7 +232,7 @@ def reads_plan(user) -> bool:
     do; a viewer only once a plan has been published to them with its briefing."""
     if not user.is_authenticated:
         return False
-    if Membership.objects.filter(user=user).exclude(role=Role.VIEWER).exists():
+    if memberships_of(user).roles - {Role.VIEWER}:
         return True
     Action = apps.get_model("actions", "Action")
     return restrict_actions(Action.objects.all(), user).exists()
@@ -255,11 +283,11 @@ def access_for(user, audit) -> AuditAccess:
 def _load_access(user, audit) -> AuditAccess:
     if not user.is_authenticated:
         return AuditAccess(frozenset(), frozenset())
-    memberships = list(
-        Membership.objects.filter(user=user, partnership_id=audit.partnership_id).values_list(
-            "role", "agency_id"
-        )
-    )
+    memberships = [
+        (role, agency_id)
+        for partnership_id, role, agency_id in membership_rows(user)
+        if partnership_id == audit.partnership_id
+    ]
     roles = {role for role, _ in memberships if role != Role.COORDINATOR}
     coordinated = {agency_id for role, agency_id in memberships if role == Role.COORDINATOR}
     agency_ids = set()

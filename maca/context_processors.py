@@ -9,7 +9,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    roles = set(Membership.objects.filter(user=user).order_by().values_list("role", flat=True))
+    roles = access.memberships_of(user).roles
     return {
         # For the page's warning before an idle sign-out (static/js/maca.js).
         "session_idle_seconds": settings.SESSION_COOKIE_AGE,

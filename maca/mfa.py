@@ -63,7 +63,7 @@ def required_by_policy(user) -> bool:
         user.is_staff
         or user.is_superuser
         or settings.MFA_REQUIRED_FOR_ALL
-        or access.chaired_partnerships(user).exists()
+        or bool(access.memberships_of(user).chaired)
     )
 
 

@@ -8,6 +8,7 @@ import time
 from django.apps import apps
 from django.conf import settings
 
+from maca import access
 from maca.models import AccessLogEntry
 
 # Routes below these prefixes show or return case-level data.
@@ -71,9 +72,7 @@ def record_access(request, response, match) -> list[AccessLogEntry]:
 
 
 def _partnerships_of(user) -> list[int]:
-    Membership = apps.get_model("maca", "Membership")
-    memberships = Membership.objects.filter(user=user)
-    return sorted(set(memberships.values_list("partnership_id", flat=True)))
+    return access.memberships_of(user).partnerships
 
 
 def _action(url_name, response) -> str:

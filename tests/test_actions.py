@@ -302,3 +302,13 @@ def test_exports_hold_only_what_the_user_may_see(client, audit, housing, outside
         "Private action"
         not in client.get(reverse("action_plan_export", args=["csv"])).content.decode()
     )
+
+
+def test_the_plan_filter_keeps_the_chosen_audit_and_agency_selected(client, audit, housing):
+    ActionFactory(audit=audit, owner_agency=housing)
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    page = client.get(
+        reverse("action_plan"), {"audit": audit.pk, "owner_agency": housing.pk}
+    ).content.decode()
+    assert f'<option value="{audit.pk}" selected>' in page
+    assert f'<option value="{housing.pk}" selected>' in page

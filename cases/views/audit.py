@@ -13,7 +13,7 @@ def home(request):
     context = {
         "audits": audits,
         "in_progress": [audit for audit in audits if audit.status != Audit.Status.CLOSED],
-        "can_create_audit": access.chaired_partnerships(request.user).exists(),
+        "can_create_audit": bool(access.memberships_of(request.user).chaired),
         "nav": "audits",
     }
     return render(request, "cases/home.html", context)
