@@ -18,20 +18,21 @@ def audits_for_home(user):
 
 
 def audit_overview(audit: Audit) -> dict:
-    """Cases with their strengths and findings, recommendations and actions for the audit page.
+    """Cases with their strengths and findings (`strength_list`, `finding_list`),
+    recommendations with the cases they draw on (`case_list`), and actions for the audit page.
 
     Related rows are reached by their reverse names so that this app does not import the apps
-    built on it.
+    built on it; they are kept as plain lists, which are cheaper to read than a queryset each.
     """
     cases = list(
         audit.cases.prefetch_related(
-            Prefetch("strengths", queryset=_items(audit, "strengths")),
-            Prefetch("findings", queryset=_items(audit, "findings")),
+            Prefetch("strengths", queryset=_items(audit, "strengths"), to_attr="strength_list"),
+            Prefetch("findings", queryset=_items(audit, "findings"), to_attr="finding_list"),
         )
     )
     recommendations = list(
         audit.recommendations.select_related("agency").prefetch_related(
-            Prefetch("cases", queryset=Case.objects.order_by("order", "id"))
+            Prefetch("cases", queryset=Case.objects.order_by("order", "id"), to_attr="case_list")
         )
     )
     actions = list(
