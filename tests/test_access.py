@@ -164,6 +164,16 @@ def _stored_session(client):
     return Session.objects.get(session_key=client.session.session_key)
 
 
+def _idle_for_five_minutes(client):
+    """As if the session was last used five minutes ago."""
+    session = client.session
+    session[SEEN_SESSION_KEY] -= 5 * 60
+    session.save()
+    stored = _stored_session(client)
+    stored.expire_date = timezone.now() + datetime.timedelta(minutes=25)
+    stored.save()
+
+
 def test_a_session_used_stays_alive_and_one_left_idle_ends(client, audit, chair):
     client.force_login(chair)
     page = reverse("audit_detail", args=[audit.pk])
@@ -174,12 +184,7 @@ def test_a_session_used_stays_alive_and_one_left_idle_ends(client, audit, chair)
     client.get(page)
     assert _stored_session(client).expire_date == first_expiry
     # Used a few minutes later: the expiry moves forward.
-    session = client.session
-    session[SEEN_SESSION_KEY] -= 5 * 60
-    session.save()
-    stored = _stored_session(client)
-    stored.expire_date = timezone.now() + datetime.timedelta(minutes=25)
-    stored.save()
+    _idle_for_five_minutes(client)
     client.get(page)
     assert _stored_session(client).expire_date > timezone.now() + datetime.timedelta(minutes=29)
     # Left idle past its expiry: the next request is asked to sign in again.
@@ -197,12 +202,7 @@ def test_the_page_keeps_a_session_alive_while_someone_types(client, audit, chair
     client.force_login(chair)
     page = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
     assert 'data-idle-seconds="1800"' in page and f'data-keepalive-url="{url}"' in page
-    session = client.session
-    session[SEEN_SESSION_KEY] -= 5 * 60
-    session.save()
-    stored = _stored_session(client)
-    stored.expire_date = timezone.now() + datetime.timedelta(minutes=25)
-    stored.save()
+    _idle_for_five_minutes(client)
     assert client.get(url).status_code == 405
     assert client.post(url).status_code == 204
     assert _stored_session(client).expire_date > timezone.now() + datetime.timedelta(minutes=29)
