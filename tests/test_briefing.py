@@ -312,3 +312,23 @@ def test_the_pdf_renderer_reads_nothing_outside_the_static_files():
     ):
         with pytest.raises(ValueError, match="Refused"):
             fetcher.fetch(url)
+
+
+def test_the_audit_page_shows_issues_across_cases(client, audit, chair):
+    from findings.models import Tag
+
+    housing, oversight = (Tag.objects.get_or_create(name=n)[0] for n in ("housing", "oversight"))
+    cases = [CaseFactory(audit=audit, label=f"Case {n}", order=n) for n in (1, 2, 10)]
+    for case in cases:
+        StrengthFactory(case=case).tags.add(housing)
+    FindingFactory(case=cases[0]).tags.add(housing, oversight)
+    recommendation = RecommendationFactory(audit=audit)
+    recommendation.tags.add(oversight)
+    recommendation.cases.add(cases[1])
+    GoodPracticeFactory(audit=audit).tags.add(oversight)
+    client.force_login(chair)
+    html = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert "Issues across cases" in html
+    rows = re.findall(r"<tr><td>(\w+)</td><td>(\d+)</td><td>(\d+)", html)
+    assert rows == [("housing", "4", "3"), ("oversight", "3", "2")]
+    assert "(Case 1, Case 2, Case 10)" in html

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import CharField, Count, Prefetch, Value
 
 from cases.models import Audit, Case
 
@@ -52,3 +55,51 @@ def audit_overview(audit: Audit) -> dict:
 def _items(audit, related_name):
     model = Case._meta.get_field(related_name).related_model
     return model.objects.select_related("agency")
+
+
+@dataclass
+class TagUse:
+    name: str
+    items: int = 0
+    case_labels: list[str] = field(default_factory=list)
+
+
+def tag_uses(audit: Audit) -> list[TagUse]:
+    """How often each learning tag occurs in the audit's strengths, findings, good practice and
+    recommendations, and across which cases ("issues identified across multiple cases"): one
+    query, whatever the number of items."""
+    related = {
+        "strength": (Case._meta.get_field("strengths").related_model, "case__audit", "case__label"),
+        "finding": (Case._meta.get_field("findings").related_model, "case__audit", "case__label"),
+        "goodpractice": (Audit._meta.get_field("good_practice").related_model, "audit", None),
+        "recommendation": (
+            Audit._meta.get_field("recommendations").related_model,
+            "audit",
+            "cases__label",
+        ),
+    }
+    parts = []
+    for name, (model, to_audit, to_label) in related.items():
+        label = f"{name}__{to_label}" if to_label else Value("", output_field=CharField())
+        parts.append(
+            model.tags.through.objects.filter(**{f"{name}__{to_audit}": audit})
+            .annotate(kind=Value(name, output_field=CharField()))
+            .values_list("tag__name", "kind", f"{name}_id", label)
+            .order_by()
+        )
+    uses: dict[str, TagUse] = {}
+    items: dict[str, set] = {}
+    for tag, kind, item_id, case_label in parts[0].union(*parts[1:], all=True):
+        use = uses.setdefault(tag, TagUse(tag))
+        items.setdefault(tag, set()).add((kind, item_id))
+        if case_label and case_label not in use.case_labels:
+            use.case_labels.append(case_label)
+    for tag, use in uses.items():
+        use.items = len(items[tag])
+        use.case_labels.sort(key=_natural)
+    return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.name))
+
+
+def _natural(label: str) -> list:
+    """ "Case 2" before "Case 10"."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label)]
