@@ -48,31 +48,24 @@ def _shows_case_level_data(match) -> bool:
     return match.namespace == "admin" and app_label in ADMIN_CASE_LEVEL_APPS
 
 
-def record_access(request, response, match) -> list[AccessLogEntry]:
-    """One entry, or for a page across audits (the composite action plan, its exports) one per
-    partnership the user belongs to, so each partnership's chair sees it in their log."""
+def record_access(request, response, match) -> AccessLogEntry:
+    """One entry per look. A page across audits (the composite action plan, its exports) names
+    no audit: it is filed under the user's partnership, or none when they belong to several, and
+    the chair's log also shows such entries of their partnerships' members."""
     audit_id, partnership_id = _audit_of(request, match.kwargs)
-    if audit_id is not None:
-        partnership_ids = [partnership_id]
-    else:
-        partnership_ids = _partnerships_of(request.user) or [None]
-    return [
-        AccessLogEntry.objects.create(
-            user=request.user,
-            username=request.user.get_username(),
-            ip_address=_client_address(request),
-            action=_action(match.url_name, response),
-            what=match.url_name or "",
-            path=request.get_full_path()[:500],
-            audit_id=audit_id,
-            partnership_id=partnership,
-        )
-        for partnership in partnership_ids
-    ]
-
-
-def _partnerships_of(user) -> list[int]:
-    return access.memberships_of(user).partnerships
+    if audit_id is None:
+        partnerships = access.memberships_of(request.user).partnerships
+        partnership_id = partnerships[0] if len(partnerships) == 1 else None
+    return AccessLogEntry.objects.create(
+        user=request.user,
+        username=request.user.get_username(),
+        ip_address=_client_address(request),
+        action=_action(match.url_name, response),
+        what=match.url_name or "",
+        path=request.get_full_path()[:500],
+        audit_id=audit_id,
+        partnership_id=partnership_id,
+    )
 
 
 def _action(url_name, response) -> str:

@@ -4,12 +4,13 @@ from django import forms
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from maca import access
-from maca.models import AccessLogEntry
+from maca.models import AccessLogEntry, Membership
 from maca.spreadsheets import neutralise
 from maca.widgets import DateInput
 
@@ -44,7 +45,11 @@ def access_log(request):
     partnership_ids = list(access.chaired_partnerships(request.user).values_list("pk", flat=True))
     if not partnership_ids:
         raise Http404("Not found.")
-    entries = AccessLogEntry.objects.filter(partnership_id__in=partnership_ids)
+    members = Membership.objects.filter(partnership_id__in=partnership_ids).values("user_id")
+    entries = AccessLogEntry.objects.filter(
+        Q(partnership_id__in=partnership_ids)
+        | Q(partnership_id__isnull=True, audit_id__isnull=True, user_id__in=members)
+    )
     form = AccessLogFilter(request.GET or None)
     if form.is_valid():
         data = form.cleaned_data

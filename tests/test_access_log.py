@@ -4,7 +4,7 @@ from django.urls import reverse
 from maca.models import AccessLogEntry, Membership
 
 from .conftest import member
-from .factories import AuditFactory, CaseFactory, NominationFactory
+from .factories import AuditFactory, CaseFactory, MembershipFactory, NominationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +77,9 @@ def test_only_chairs_see_the_access_log(client, audit):
 
 
 def test_looks_at_the_composite_plan_reach_the_chair_of_the_partnership(client, audit, chair):
-    """The plan across audits, its PDF and its exports name no single audit: they are logged
-    under the partnership of the person looking, so that partnership's chair sees them."""
+    """The plan across audits, its PDF and its exports name no single audit: each look is one
+    entry, under the person's partnership (none when they belong to several), and the chair of
+    each of their partnerships sees it."""
     qa = member(audit, Membership.Role.QA_MEMBER, username="qa-person")
     client.force_login(qa)
     for name, kwargs in (
@@ -93,9 +94,17 @@ def test_looks_at_the_composite_plan_reach_the_chair_of_the_partnership(client, 
         ("action_plan_export", "export", audit.partnership_id),
         ("action_plan_pdf", "download", audit.partnership_id),
     ]
-    client.force_login(chair)
-    page = client.get(reverse("access_log")).content.decode()
-    assert page.count("qa-person") >= 3
+    other = AuditFactory()
+    MembershipFactory(user=qa, partnership=other.partnership, role=Membership.Role.QA_MEMBER)
+    elsewhere = member(other, Membership.Role.CHAIR, username="elsewhere")
+    client.force_login(qa)
+    client.get(reverse("action_plan"))
+    both = AccessLogEntry.objects.filter(username="qa-person", partnership_id__isnull=True)
+    assert both.count() == 1
+    for who in (chair, elsewhere):
+        client.force_login(who)
+        page = client.get(reverse("access_log")).content.decode()
+        assert page.count("qa-person") == (4 if who == chair else 1)
 
 
 def test_looks_at_case_level_data_in_the_administration_pages_are_logged(client, audit):
