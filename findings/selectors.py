@@ -90,6 +90,10 @@ def briefing_context(audit: Audit) -> dict:
         "audit": audit,
         "sections": briefing_sections(audit),
         "document_title": f"{audit.title}: {audit.theme.name}",
+        # For a draft: the version readers already have, if any.
+        "last_published": audit.briefing_versions.only("number", "published_at")
+        .order_by("-number")
+        .first(),
     }
 
 

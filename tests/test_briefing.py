@@ -149,7 +149,7 @@ def test_briefing_selector_runs_a_constant_number_of_queries(django_assert_num_q
         audit = AuditFactory()
         build_audit(audit, size)
         audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):  # the sections, and the last published version
             render_html(audit)
 
 
@@ -332,3 +332,14 @@ def test_the_audit_page_shows_issues_across_cases(client, audit, chair):
     rows = re.findall(r"<tr><td>(\w+)</td><td>(\d+)</td><td>(\d+)", html)
     assert rows == [("housing", "4", "3"), ("oversight", "3", "2")]
     assert "(Case 1, Case 2, Case 10)" in html
+
+
+def test_a_draft_says_which_published_version_readers_have(client, audit, chair):
+    from findings.publishing import briefing_publish
+
+    StrengthFactory(case=CaseFactory(audit=audit), text="Quick referral.")
+    client.force_login(chair)
+    url = reverse("briefing_html", args=[audit.pk])
+    assert "Draft — not yet published" in client.get(url).content.decode()
+    briefing_publish(audit=audit, user=chair)
+    assert "Draft — may differ from version 1, published" in client.get(url).content.decode()
