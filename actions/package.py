@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from cases.models import DEFAULT_HEADINGS, DEFAULT_TITLE, Audit, BriefingParagraph, Case, Theme
 from findings.models import Finding, GoodPractice, Recommendation, Strength, Tag
@@ -217,9 +218,14 @@ def _item_checks(prefix: str, items: list[dict]) -> list[tuple]:
 class _Lookups:
     """Agencies and tags by name, created on first use, fetched once per import."""
 
-    def __init__(self, declared_agencies: list[dict]):
+    def __init__(self, declared_agencies: list[dict], partnership):
         self.agencies = {a.name.casefold(): a for a in Agency.objects.all()}
-        self.tags = {t.name.casefold(): t for t in Tag.objects.all()}
+        self.partnership = partnership
+        # The partnership's own tags first, so that a shared tag of the same name wins.
+        tags = Tag.objects.for_partnership(partnership.pk).order_by(
+            F("partnership_id").desc(nulls_last=True)
+        )
+        self.tags = {t.name.casefold(): t for t in tags}
         self.sectors = {}
         for entry in declared_agencies:
             if entry.get("sector"):
@@ -245,7 +251,7 @@ class _Lookups:
                 continue
             key = name.casefold()
             if key not in self.tags:
-                self.tags[key] = Tag.objects.create(name=name)
+                self.tags[key] = Tag.objects.create(name=name, partnership=self.partnership)
             tags.append(self.tags[key])
         return tags
 
@@ -260,9 +266,9 @@ def import_package(
     the package names, else `partnership_name`, else the default partnership.
     """
     validate_package(data)
-    lookups = _Lookups(data.get("agencies", []))
     name = data.get("partnership") or partnership_name or settings.MACA_DEFAULT_PARTNERSHIP
     partnership = into or Partnership.objects.get_or_create(name=name.strip())[0]
+    lookups = _Lookups(data.get("agencies", []), partnership)
     theme_data = data["theme"]
     theme, created = Theme.objects.get_or_create(
         partnership=partnership,

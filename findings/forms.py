@@ -46,7 +46,7 @@ def item_form_class(kind: Kind, audit):
             self.fields["text"].error_messages["required"] = "Enter the text."
             self.fields["agency"].queryset = Agency.objects.filter(audits=audit)
             self.fields["agency"].empty_label = "Not about one agency"
-            self.fields["tags"].queryset = Tag.objects.all()
+            self.fields["tags"].queryset = Tag.objects.for_partnership(audit.partnership_id)
             self.fields["tags"].required = False
             if "cases" in self.fields:
                 self.fields["cases"].queryset = audit.cases.all()

@@ -3,21 +3,47 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from cases.models import Audit, Case
-from maca.models import Agency
+from maca.models import Agency, Partnership
+
+
+class TagQuerySet(models.QuerySet):
+    def for_partnership(self, partnership_id):
+        """The shared taxonomy and the tags the partnership's chairs added, not another's."""
+        return self.filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
 
 
 class Tag(models.Model):
-    """A learning theme such as 'drift and delay' or 'voice of the child'."""
+    """A learning theme such as 'drift and delay' or 'voice of the child'. The seeded taxonomy
+    is shared; a tag a chair adds belongs to their partnership (its name may say too much to
+    show to another)."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, null=True, blank=True, related_name="tags"
+    )
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "partnership",
+                name="tag_name_unique_in_partnership",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                condition=Q(partnership__isnull=True),
+                name="shared_tag_name_unique",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 
 from cases.models import DEFAULT_HEADINGS, Audit, BriefingParagraph, Case
 
@@ -106,11 +106,18 @@ def briefing_layout_update(
 
 
 @transaction.atomic
-def tag_create(*, name: str) -> Tag:
-    existing = Tag.objects.filter(name__iexact=name.strip()).first()
+def tag_create(*, name: str, partnership) -> Tag:
+    """A learning tag the partnership can use: the shared one or its own of that name, or a new
+    one of its own."""
+    existing = (
+        Tag.objects.for_partnership(partnership.pk)
+        .filter(name__iexact=name.strip())
+        .order_by(F("partnership_id").asc(nulls_first=True))  # the shared one first
+        .first()
+    )
     if existing:
         return existing
-    tag = Tag(name=name.strip())
+    tag = Tag(name=name.strip(), partnership=partnership)
     tag.full_clean(exclude=["slug"])
     tag.save()
     return tag

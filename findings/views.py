@@ -264,7 +264,7 @@ def tag_add(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = TagForm(request.POST)
     if form.is_valid():
-        tag = services.tag_create(name=form.cleaned_data["name"])
+        tag = services.tag_create(name=form.cleaned_data["name"], partnership=audit.partnership)
         messages.success(request, f"The tag “{tag.name}” can now be used.")
     else:
         messages.error(request, "Enter the new tag's name.")

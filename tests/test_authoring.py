@@ -230,6 +230,27 @@ def test_only_the_chair_adds_tags(client, audit, chair, qa):
     assert Tag.objects.filter(name="Private fostering").exists()
 
 
+def test_a_tag_a_chair_adds_stays_within_their_partnership(client, audit, chair, case):
+    from .factories import AuditFactory, CaseFactory
+
+    client.force_login(chair)
+    client.post(reverse("tag_add", args=[audit.pk]), {"name": "Family of Robin Invented"})
+    client.post(reverse("tag_add", args=[audit.pk]), {"name": "NEGLECT"})  # the shared one
+    own = Tag.objects.get(name="Family of Robin Invented")
+    assert own.partnership == audit.partnership
+    assert not Tag.objects.filter(name="NEGLECT").exists()
+    url = reverse("item_add", args=[audit.pk, "strength"]) + f"?case={case.pk}"
+    assert "Family of Robin Invented" in client.get(url).content.decode()
+    other = AuditFactory()
+    other_case = CaseFactory(audit=other)
+    client.force_login(member(other, Membership.Role.CHAIR))
+    page = client.get(
+        reverse("item_add", args=[other.pk, "strength"]) + f"?case={other_case.pk}"
+    ).content.decode()
+    assert "Family of Robin Invented" not in page
+    assert "voice of the child" in page  # the shared taxonomy is everyone's
+
+
 def test_the_learning_taxonomy_is_seeded():
     names = set(Tag.objects.values_list("name", flat=True))
     assert {"drift and delay", "voice of the child", "trauma-informed practice"} <= names
