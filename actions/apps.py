@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class ActionsConfig(AppConfig):
@@ -6,5 +7,13 @@ class ActionsConfig(AppConfig):
     name = "actions"
 
     def ready(self):
+        from maca.files import delete_file_with_record
+
         # Registers the action plan's reminders with the daily send_reminders run.
         from . import reminders  # noqa: F401
+
+        post_delete.connect(
+            delete_file_with_record,
+            sender=self.get_model("Evidence"),
+            dispatch_uid="evidence_deleted",
+        )

@@ -251,3 +251,17 @@ def test_chronology_uploads_still_refuse_images():
     inspection = uploads.inspect(upload("photo.png", PNG))
     with pytest.raises(ValidationError, match="Its contents look like a PNG file"):
         uploads.check_kind(inspection, "photo.png", DOCUMENT_KINDS, DOCUMENT_DESCRIBED)
+
+
+def test_files_go_with_their_records_however_they_are_deleted(
+    client, action, people, media_root, django_capture_on_commit_callbacks
+):
+    """Deleting an action (in the administration pages, or with its audit) deletes its
+    evidence files from the disk too, once the deletion is committed."""
+    client.force_login(people["chair"])
+    post_evidence(client, action, description="Sign-in sheet")
+    assert len(stored_files(media_root)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        action.audit.delete()
+    assert not Evidence.objects.exists()
+    assert stored_files(media_root) == []
