@@ -4,6 +4,48 @@ import django.db.models.deletion
 import django.db.models.functions.text
 from django.db import migrations, models
 
+SEEDED = {
+    "drift and delay",
+    "management oversight and supervision",
+    "contingency planning",
+    "disguised compliance",
+    "voice of the child",
+    "think family",
+    "use of chronologies",
+    "escalation",
+    "information sharing",
+    "domestic abuse",
+    "neglect",
+    "housing",
+    "parental mental health",
+    "substance misuse",
+    "child exploitation",
+    "missing children",
+    "trauma-informed practice",
+}
+
+
+def give_tags_to_their_partnership(apps, schema_editor):
+    """A tag a chair added (not one of the seeded themes) that only one partnership's items use
+    becomes that partnership's own. Tags used by several partnerships, or by none, stay shared."""
+    Tag = apps.get_model("findings", "Tag")
+    users = {
+        "strength": ("case__audit__partnership_id",),
+        "finding": ("case__audit__partnership_id",),
+        "goodpractice": ("audit__partnership_id",),
+        "recommendation": ("audit__partnership_id",),
+    }
+    for tag in Tag.objects.all():
+        if tag.name.strip().casefold() in SEEDED:
+            continue
+        partnerships = set()
+        for model_name, (path,) in users.items():
+            model = apps.get_model("findings", model_name)
+            partnerships |= set(model.objects.filter(tags=tag).values_list(path, flat=True))
+        if len(partnerships) == 1:
+            tag.partnership_id = partnerships.pop()
+            tag.save(update_fields=["partnership"])
+
 
 class Migration(migrations.Migration):
 
@@ -23,6 +65,7 @@ class Migration(migrations.Migration):
             name='name',
             field=models.CharField(max_length=100),
         ),
+        migrations.RunPython(give_tags_to_their_partnership, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='tag',
             constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), models.F('partnership'), name='tag_name_unique_in_partnership'),
