@@ -220,3 +220,13 @@ def test_a_new_audit_offers_only_what_can_be_done_before_its_cases(client, audit
     page = client.get(url).content.decode()
     for present in ("briefing_publish", "briefing_pdf", "meeting_pack", "action_create"):
         assert reverse(present, args=[audit.pk]) in page
+
+
+def test_a_stale_press_is_told_the_audit_moved_on_not_asked_to_close_it(client, audit, chair):
+    set_status(audit, Status.REPORTING)
+    client.force_login(chair)
+    response = advance(client, audit, expected_status="meeting")
+    assert response.status_code == 302
+    assert any("already moved on" in text for text in texts(response))
+    audit.refresh_from_db()
+    assert audit.status == Status.REPORTING

@@ -88,14 +88,17 @@ def audit_edit(request, pk):
 @require_POST
 def audit_stage(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
+    expected = request.POST.get("expected_status") or None
     closing = stage_services.next_status(audit.status) == Audit.Status.CLOSED
-    if closing and not request.POST.get("confirmed"):
+    asking = closing and not request.POST.get("confirmed")
+    # A second press, or a stale page, is told the audit moved on rather than asked to close it.
+    if asking and (expected in (None, audit.status)) and not stage_services.refusal(audit):
         return _confirm_closing(request, audit)
     try:
         to = stage_services.audit_advance(
             audit=audit,
             user=request.user,
-            expected_status=request.POST.get("expected_status") or None,
+            expected_status=expected,
         )
     except ValidationError as error:
         _refuse(request, error)
