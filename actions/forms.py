@@ -1,9 +1,11 @@
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from findings.publishing import identifying_details_in
 from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, Membership, User
 from maca.widgets import DateInput
@@ -42,6 +44,21 @@ class PackageUploadForm(forms.Form):
 LEAD_ROLES = (Membership.Role.CHAIR, Membership.Role.QA_MEMBER, Membership.Role.COORDINATOR)
 
 
+def check_published_plan(form, audit, field_names) -> None:
+    """Viewers read an audit's action plan once it is published with the briefing: its words
+    may not name the children, as the briefing's may not."""
+    if audit.plan_published_at is None:
+        return
+    for name in field_names:
+        found = identifying_details_in(audit, form.cleaned_data.get(name) or "")
+        if found:
+            form.add_error(
+                name,
+                f"Viewers read this audit's action plan, and this holds {', '.join(found)}. "
+                "Take it out.",
+            )
+
+
 class ActionForm(VersionedFormMixin, forms.ModelForm):
     """The chair's form: create, edit and reassign an action."""
 
@@ -69,6 +86,7 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, audit, **kwargs):
         super().__init__(*args, **kwargs)
+        self.audit = audit
         self.fields["recommendation"].queryset = audit.recommendations.all()
         self.fields["recommendation"].empty_label = "Not from a recommendation"
         self.fields["owner_agency"].queryset = Agency.objects.filter(audits=audit)
@@ -76,13 +94,15 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
         self.fields["owner_agency"].error_messages["required"] = (
             "Choose the agency that owns this action."
         )
-        # Someone who can follow the action up in MACA: a member of the partnership, not a viewer.
+        # Someone who can follow the action up in MACA: a member of the partnership, not a viewer
+        # (and the lead it has now, so that editing does not force a new one).
+        can_lead = Q(
+            is_active=True,
+            memberships__partnership=audit.partnership,
+            memberships__role__in=LEAD_ROLES,
+        )
         self.fields["lead_user"].queryset = (
-            User.objects.filter(
-                is_active=True,
-                memberships__partnership=audit.partnership,
-                memberships__role__in=LEAD_ROLES,
-            )
+            User.objects.filter(can_lead | Q(pk=self.instance.lead_user_id))
             .distinct()
             .order_by("first_name", "last_name", "username")
         )
@@ -97,6 +117,9 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        check_published_plan(
+            self, self.audit, ("text", "intended_outcome", "impact_measure", "lead")
+        )
         lead_user, lead = cleaned.get("lead_user"), (cleaned.get("lead") or "").strip()
         if not lead_user and not lead:
             self.add_error("lead", "Choose a lead from MACA's users or name the lead officer.")
@@ -243,6 +266,11 @@ class CompleteForm(ActionDecisionForm):
         error_messages={"required": "Say what the action achieved."},
     )
 
+    def clean(self):
+        cleaned = super().clean()
+        check_published_plan(self, self.action.audit, ("outcome_statement",))
+        return cleaned
+
 
 class CancelForm(ActionDecisionForm):
     cancel_reason = forms.CharField(
@@ -250,6 +278,11 @@ class CancelForm(ActionDecisionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the action is cancelled."},
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        check_published_plan(self, self.action.audit, ("cancel_reason",))
+        return cleaned
 
 
 class PlanFilterForm(forms.Form):

@@ -95,6 +95,12 @@ def _plan_texts(audit) -> list[tuple[str, str]]:
     ]
 
 
+def identifying_details_in(audit, text: str) -> list[str]:
+    """What identifying details held for the audit's children `text` holds, described."""
+    text = normalised(text or "")
+    return list(dict.fromkeys(d for pattern, d in _identifiers(audit) if pattern.search(text)))
+
+
 def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[str]:
     identifiers = _identifiers(audit)
     if not identifiers:

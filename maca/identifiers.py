@@ -13,9 +13,10 @@ MONTHS = "January February March April May June July August September October No
 
 
 def normalised(text: str) -> str:
-    """Text as compared: compatibility forms folded (full-width letters, ligatures), invisible
-    characters removed."""
-    return unicodedata.normalize("NFKC", text or "").translate(INVISIBLE)
+    """Text as compared: compatibility forms folded (full-width letters, ligatures), accents
+    dropped ("Zoë" is "Zoe"), invisible characters removed."""
+    decomposed = unicodedata.normalize("NFKD", text or "").translate(INVISIBLE)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def value_pattern(value: str, *, loose: bool = False) -> re.Pattern | None:
@@ -30,13 +31,17 @@ def value_pattern(value: str, *, loose: bool = False) -> re.Pattern | None:
 
 
 def date_patterns(day) -> list[re.Pattern]:
-    """A date of birth as people write it: 5/3/2015, 05-03-2015, 2015-03-05, 5 March 2015."""
+    """A date of birth as people write it: 5/3/2015, 05-03-15, 2015-03-05, 5 March 2015,
+    5th Mar. 2015, March 5, 2015."""
     month_name = MONTHS.split()[day.month - 1]
+    month = rf"(?:{month_name}|{month_name[:3]})\.?"
     d, m, y = day.day, day.month, day.year
+    year = rf"(?:{y}|{y % 100:02d})"
     written = [
-        rf"0?{d}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*{y}",
+        rf"0?{d}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*{year}",
         rf"{y}\s*[/.\-]\s*0?{m}\s*[/.\-]\s*0?{d}",
-        rf"0?{d}(?:st|nd|rd|th)?\s+(?:{month_name}|{month_name[:3]})\.?,?\s+{y}",
+        rf"0?{d}(?:st|nd|rd|th)?\s+{month},?\s+{y}",
+        rf"{month}\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}",
     ]
     return [re.compile(rf"(?<!\d){form}(?!\d)", re.IGNORECASE) for form in written]
 
@@ -45,11 +50,21 @@ NAME_PART_MIN_LENGTH = 3
 
 
 def name_patterns(name: str) -> list[tuple[re.Pattern, bool]]:
-    """The whole name and each part of it of three letters or more (a first name alone still
-    identifies), each with whether it is the whole name."""
-    name = (name or "").strip()
+    """The whole name (in any case) and each part of it of three letters or more (a first name
+    alone still identifies), each with whether it is the whole name.
+
+    A part is matched only as a name is written, capitalised or in capitals, so that a child
+    called Will Hope does not make every "will" and "hope" an identifier."""
+    name = normalised(name).strip()
     patterns = [(value_pattern(name), True)]
-    for part in name.split():
+    parts = [part for part in re.split(r"[\s\-'’]+", name) if part]
+    for part in parts:
         if len(part) >= NAME_PART_MIN_LENGTH and part != name:
-            patterns.append((value_pattern(part), False))
+            patterns.append((_written_as_a_name(part), False))
     return [(pattern, whole) for pattern, whole in patterns if pattern is not None]
+
+
+def _written_as_a_name(part: str) -> re.Pattern:
+    forms = {part, part[:1].upper() + part[1:], part.upper()}
+    either = "|".join(re.escape(form) for form in sorted(forms))
+    return re.compile(rf"(?<![^\W_])(?:{either})(?![^\W_])")

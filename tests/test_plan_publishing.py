@@ -106,3 +106,22 @@ def test_members_still_open_every_action_they_may_see(client, audit, chair, plan
     publish(client, audit, with_plan=True)
     page = client.get(reverse("audit_actions", args=[audit.pk])).content.decode()
     assert reverse("action_detail", args=[planned.pk]) in page
+
+
+def test_actions_of_a_published_plan_may_not_name_a_child(client, audit, chair, planned):
+    from cases.models import NominationIdentity
+    from maca.concurrency import version_of
+
+    from .factories import NominationFactory
+
+    nomination = NominationFactory(audit=audit, label="Case 1")
+    NominationIdentity.objects.create(nomination=nomination, child_name="Robin Invented")
+    client.force_login(chair)
+    assert publish(client, audit, with_plan=True).status_code == 302
+    url = reverse("action_cancel", args=[planned.pk])
+    answer = client.post(
+        url, {"cancel_reason": "Robin moved away.", "loaded_version": version_of(planned)}
+    )
+    assert "Viewers read this audit&#x27;s action plan" in answer.content.decode()
+    planned.refresh_from_db()
+    assert planned.status == planned.Status.NOT_STARTED

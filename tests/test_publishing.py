@@ -151,6 +151,8 @@ def identified(audit):
         ("Born on 05-03-2015.", "the date of birth held for Case 1"),
         ("Born 5th March 2015.", "the date of birth held for Case 1"),
         ("Recorded as 2015-03-05.", "the date of birth held for Case 1"),
+        ("Born March 5, 2015.", "the date of birth held for Case 1"),
+        ("Born 05/03/15.", "the date of birth held for Case 1"),
         ("Housing ref HX 448-21 was closed.", "Housing's reference number for Case 1"),
         ("Ellie\u200bBrampton moved twice.", "the name held for Case 1"),
         ("ＥＬＬＩＥ was seen.", "part of the name held for Case 1"),
@@ -215,3 +217,20 @@ def test_a_whole_name_is_reported_once_not_once_per_part(audit, identified):
     assert identifying_details_in_briefing(audit) == [
         "Strengths identified per case › Case 1, point 1 contains the name held for Case 1."
     ]
+
+
+@pytest.mark.parametrize(
+    "name, text, found",
+    [
+        ("Will Hope", "The plan will give the family hope.", False),
+        ("Will Hope", "Will was seen at school.", True),
+        ("Mary-Jane Lee", "Mary was seen at school.", True),
+        ("Zoë O'Neill", "Zoe moved twice; Oneill is her mother's name.", True),
+        ("Zoë O'Neill", "ZOË moved twice.", True),
+    ],
+)
+def test_name_parts_are_found_as_names_are_written(audit, name, text, found):
+    nomination = NominationFactory(audit=audit, label="Case 1")
+    NominationIdentity.objects.create(nomination=nomination, child_name=name)
+    StrengthFactory(case=CaseFactory(audit=audit, label="Case 1"), text=text)
+    assert bool(identifying_details_in_briefing(audit)) == found
