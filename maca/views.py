@@ -1,4 +1,5 @@
 import csv
+import time
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
@@ -10,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from maca import access
+from maca.middleware import SEEN_SESSION_KEY
 from maca.models import AccessLogEntry, Membership
 from maca.spreadsheets import neutralise
 from maca.widgets import DateInput
@@ -26,7 +28,9 @@ def health(request):
 @require_POST
 def session_keepalive(request):
     """Asked by the page while someone is typing, or when they choose to stay signed in: like any
-    request, it moves the session's idle expiry forward (maca.middleware)."""
+    request, it moves the session's idle expiry forward, here always rather than at most once a
+    minute (maca.middleware)."""
+    request.session[SEEN_SESSION_KEY] = int(time.time())
     return HttpResponse(status=204)
 
 

@@ -76,8 +76,22 @@
   if (!idle || !body.dataset.keepaliveUrl) return;
   var warnBefore = Math.min(120, idle / 4);
   var typingPingEvery = Math.min(300, idle / 3);
+  // The session is shared by every tab: each tells the others when it last reached the server.
+  var SHARED = "maca-last-contact";
   var lastContact = Date.now();
   var lastTyped = 0;
+
+  function contacted() {
+    lastContact = Date.now();
+    try { window.localStorage.setItem(SHARED, String(lastContact)); } catch (e) { /* private mode */ }
+  }
+
+  function latestContact() {
+    var shared = 0;
+    try { shared = parseInt(window.localStorage.getItem(SHARED) || "0", 10) || 0; } catch (e) { /* none */ }
+    return Math.max(lastContact, shared);
+  }
+  contacted();
   var banner = null;
   var ended = false;
 
@@ -122,7 +136,7 @@
   }
 
   function keepAlive(fromButton) {
-    lastContact = Date.now();
+    contacted();
     fetch(body.dataset.keepaliveUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -138,12 +152,14 @@
   }
 
   document.addEventListener("input", function () { lastTyped = Date.now(); });
-  document.addEventListener("htmx:afterRequest", function () { lastContact = Date.now(); });
+  document.addEventListener("htmx:afterRequest", contacted);
 
   window.setInterval(function () {
     if (ended) return;
-    var quiet = secondsSince(lastContact);
-    if (lastTyped > lastContact && quiet >= typingPingEvery) {
+    var latest = latestContact();
+    var quiet = secondsSince(latest);
+    if (banner && quiet < idle - warnBefore) hideBanner();  // another tab kept the session
+    if (lastTyped > latest && quiet >= typingPingEvery) {
       keepAlive(false);
     } else if (quiet >= idle) {
       signedOut();
