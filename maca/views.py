@@ -44,6 +44,11 @@ class AccessLogFilter(forms.Form):
     until = forms.DateField(required=False, label="To", widget=DateInput())
 
 
+# Pages that show several partnerships' data at once: a look is filed under no partnership when
+# the person belongs to several, and each of their chairs sees it.
+ACROSS_PARTNERSHIPS = ("action_plan", "my_actions", "action_plan_pdf", "action_plan_export")
+
+
 def access_log(request):
     """Who looked at what: the chair's view of their partnerships' access log, read-only."""
     partnership_ids = list(access.chaired_partnerships(request.user).values_list("pk", flat=True))
@@ -52,7 +57,12 @@ def access_log(request):
     members = Membership.objects.filter(partnership_id__in=partnership_ids).values("user_id")
     entries = AccessLogEntry.objects.filter(
         Q(partnership_id__in=partnership_ids)
-        | Q(partnership_id__isnull=True, audit_id__isnull=True, user_id__in=members)
+        | Q(
+            partnership_id__isnull=True,
+            audit_id__isnull=True,
+            what__in=ACROSS_PARTNERSHIPS,
+            user_id__in=members,
+        )
     )
     form = AccessLogFilter(request.GET or None)
     if form.is_valid():

@@ -140,3 +140,16 @@ def test_a_form_sent_back_with_its_errors_is_a_look_too(client, audit, chair):
     assert answer.status_code in (200, 422) and "Robin Invented" in answer.content.decode()
     entry = AccessLogEntry.objects.get()
     assert (entry.action, entry.what) == (AccessLogEntry.Action.REVEAL, "nomination_identifiers")
+
+
+def test_an_administration_page_look_is_filed_under_its_audits_partnership(client, audit, chair):
+    from .factories import UserFactory
+
+    nomination = NominationFactory(audit=audit)
+    admin = UserFactory(is_superuser=True, is_staff=True, username="site-admin")
+    client.force_login(admin)
+    client.get(reverse("admin:cases_nomination_change", args=[nomination.pk]))
+    entry = AccessLogEntry.objects.get()
+    assert (entry.audit_id, entry.partnership_id) == (audit.pk, audit.partnership_id)
+    client.force_login(chair)
+    assert "site-admin" in client.get(reverse("access_log")).content.decode()
