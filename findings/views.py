@@ -147,8 +147,11 @@ def authoring(request, pk):
         "allowed": access.allowed_actions(request.user, audit),
         "nav": "audits",
         "tag_form": TagForm(),
-        # Found while writing, not only when the chair tries to publish.
-        "identifying_places": publishing.identifying_details_in_briefing(audit),
+        # Found while writing, not only when publishing; for the chair, who holds the details
+        # (shown to others, it would let them test guesses at what they may not see).
+        "identifying_places": publishing.identifying_details_in_briefing(audit)
+        if access.can(request.user, "manage_audit", audit)
+        else [],
     }
     context.update(authoring_context(audit))
     return render(request, "findings/author/page.html", context)

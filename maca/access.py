@@ -112,7 +112,8 @@ class Memberships:
 
 def membership_rows(user) -> list[tuple[int, str, int | None]]:
     """(partnership, role, agency) of each of `user`'s memberships: one query, kept on the user
-    object, which the authentication middleware loads afresh for every request."""
+    object, which the authentication middleware loads afresh for every request (every view that
+    changes memberships redirects, so none reads them again after a change)."""
     if not user.is_authenticated:
         return []
     rows = user.__dict__.get("_membership_rows")
@@ -124,11 +125,6 @@ def membership_rows(user) -> list[tuple[int, str, int | None]]:
         )
         user.__dict__["_membership_rows"] = rows
     return rows
-
-
-def forget_memberships(user) -> None:
-    """After changing `user`'s memberships within a request."""
-    user.__dict__.pop("_membership_rows", None)
 
 
 def memberships_of(user) -> Memberships:

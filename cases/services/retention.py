@@ -58,6 +58,7 @@ def _delete_files(queryset) -> int:
 @transaction.atomic
 def purge_identifiers(*, audit: Audit, user, include_files: bool = False) -> PurgeRecord:
     """Delete the children's identifying details (and optionally the uploaded chronologies)."""
+    audit = Audit.objects.select_for_update().get(pk=audit.pk)  # one purge at a time
     _require_closed_and_free(audit)
     identities = NominationIdentity.objects.filter(nomination__audit=audit)
     detail = {"identifying details": identities.count()}
@@ -135,9 +136,8 @@ def enforce_retention(*, today: datetime.date, dry_run: bool = False) -> Retenti
         counts = _case_level_counts(audit)
         if not any(counts.values()):
             continue
-        report.deleted.append(f"{_audit_name(audit)}: " + _describe(counts))
-        if not dry_run:
-            _delete_case_level_data(audit, counts)
+        if dry_run or _delete_case_level_data(audit, counts):
+            report.deleted.append(f"{_audit_name(audit)}: " + _describe(counts))
     return report
 
 
@@ -165,9 +165,12 @@ def _describe(counts: dict[str, int]) -> str:
 
 
 @transaction.atomic
-def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> None:
+def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> bool:
     """Nominations with their identifiers, chronologies, audit tools and draws go, with their
-    history; the cases keep their labels, and the briefing and the action plan stay."""
+    history; the cases keep their labels, and the briefing and the action plan stay. An audit
+    put under legal hold since it was listed is left alone."""
+    if Audit.objects.select_for_update().get(pk=audit.pk).legal_hold_at:
+        return False
     case_ids = list(audit.cases.values_list("pk", flat=True))
     submission_ids = list(
         AgencySubmission.objects.filter(case_id__in=case_ids).values_list("pk", flat=True)
@@ -197,3 +200,4 @@ def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> None:
         detail=counts,
         purged_by=None,
     )
+    return True
