@@ -100,6 +100,7 @@ def action_plan(request, mine=False):
         "page": page,
         "counts": counts,
         "mine": mine,
+        "coordinates": bool(_coordinated_agency_ids(request.user)),
         "query": query.urlencode(),
         "export_query": export_query.urlencode(),
         "nav": "actions",
@@ -197,10 +198,12 @@ def audit_actions(request, pk):
     return render(request, "actions/audit_actions.html", context)
 
 
-def _coordinated_agency_ids(user):
-    return Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).values_list(
-        "agency_id", flat=True
-    )
+def _coordinated_agency_ids(user) -> set[int]:
+    return {
+        agency_id
+        for _, role, agency_id in access.membership_rows(user)
+        if role == Membership.Role.COORDINATOR and agency_id is not None
+    }
 
 
 UPLOAD_CODES = {"empty", "too_large", "wrong_type", "duplicate"}

@@ -248,6 +248,8 @@ def test_my_agencys_actions_for_a_coordinator(client, audit, housing):
     client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
     page = client.get(reverse("my_actions")).content.decode()
     assert "Housing&#x27;s action" in page and "Police action" not in page
+    plan = client.get(reverse("action_plan")).content.decode()
+    assert f'href="{reverse("my_actions")}">Only my agency\'s actions' in plan
 
 
 def test_plan_queries_do_not_grow_with_the_number_of_actions(client):
