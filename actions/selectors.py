@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
@@ -13,7 +14,6 @@ from maca import access
 from .models import Action, Rag
 
 OPEN_STATUSES = (Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS)
-DASHBOARD_DAYS = 14
 DASHBOARD_LIMIT = 10
 
 SORTS = {
@@ -83,12 +83,17 @@ class ActionList:
     query: dict
 
 
+def dashboard_days() -> int:
+    """How far ahead "due soon" looks: the amber window, so that the two always agree."""
+    return settings.MACA_RAG_AMBER_DAYS
+
+
 def dashboard_actions(user, *, today: datetime.date | None = None) -> dict[str, ActionList]:
-    """Overdue actions and open actions due in the next 14 days that `user` may see, the first
-    ten of each: four queries whatever the number of actions."""
+    """Overdue actions and open actions due soon (within the amber window, RAG_AMBER_DAYS) that
+    `user` may see, the first ten of each: four queries whatever the number of actions."""
     today = today or timezone.localdate()
     overdue = _visible(user, today).filter(rag_rating=Rag.RED).order_by("due_date", "pk")
-    soon_until = today + datetime.timedelta(days=DASHBOARD_DAYS)
+    soon_until = today + datetime.timedelta(days=dashboard_days())
     due_soon = (
         _visible(user, today)
         .filter(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=soon_until)

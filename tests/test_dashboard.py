@@ -137,3 +137,10 @@ def test_the_dashboard_takes_the_same_queries_at_one_and_ten_times_the_data(clie
                 assert client.get(reverse("home")).status_code == 200
             counts.append((role, len(queries)))
     assert counts[0] == counts[2] and counts[1] == counts[3], counts
+
+
+def test_due_soon_on_the_dashboard_is_the_amber_window(client, settings):
+    from actions.selectors import dashboard_days
+
+    settings.MACA_RAG_AMBER_DAYS = 21
+    assert dashboard_days() == 21

@@ -26,5 +26,5 @@ def dashboard_actions(context):
         "due_soon": lists["due_soon"],
         "overdue_url": f"{plan}?{urlencode(lists['overdue'].query)}",
         "due_soon_url": f"{plan}?{urlencode(lists['due_soon'].query)}",
-        "days": selectors.DASHBOARD_DAYS,
+        "days": selectors.dashboard_days(),
     }
