@@ -139,8 +139,15 @@ def test_the_dashboard_takes_the_same_queries_at_one_and_ten_times_the_data(clie
     assert counts[0] == counts[2] and counts[1] == counts[3], counts
 
 
-def test_due_soon_on_the_dashboard_is_the_amber_window(client, settings):
-    from actions.selectors import dashboard_days
-
+def test_due_soon_on_the_dashboard_is_the_amber_window(client, audit, settings):
+    """An action the plan shows amber is due soon on the dashboard, whatever the window."""
+    ActionFactory(
+        audit=audit,
+        text="Review the protocol",
+        due_date=timezone.localdate() + datetime.timedelta(days=20),
+    )
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    assert "Review the protocol" not in client.get(reverse("home")).content.decode()
     settings.MACA_RAG_AMBER_DAYS = 21
-    assert dashboard_days() == 21
+    page = client.get(reverse("home")).content.decode()
+    assert "Review the protocol" in page and "Due in the next 21 days" in page
