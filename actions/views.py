@@ -157,17 +157,25 @@ def action_plan_export(request, fmt):
     return response
 
 
+def _marking_of(audits) -> str:
+    """The audits' own protective markings, every one of them (never fewer than the default
+    when one has none), each also printed with its audit's section when they differ."""
+    markings = {audit.protective_marking.strip() or PROTECTIVE_MARKING for audit in audits}
+    return " / ".join(sorted(markings)) or PROTECTIVE_MARKING
+
+
 def action_plan_pdf(request):
     """The plan as filtered on screen, as an A4 landscape PDF for the partnership board."""
     actions, counts, described = _exported_actions(request)
     actions = list(actions)
+    groups = selectors.group_by_audit(actions)
     context = {
-        "groups": selectors.group_by_audit(actions),
+        "groups": groups,
         "counts": counts,
         "total": len(actions),
         "filters": described,
         "generated_at": timezone.localtime(),
-        "marking": PROTECTIVE_MARKING,
+        "marking": _marking_of(audit for audit, _ in groups),
     }
     pdf = render_pdf("actions/plan_pdf.html", context, stylesheets=PDF_STYLESHEETS)
     stamp = timezone.localdate().isoformat()

@@ -162,3 +162,19 @@ def test_the_plan_pdf_follows_the_filters_and_keeps_others_out(client, audit, pl
     assert "Housing attends every core group." in text
     assert "Unlinked housing" not in text and "Police share" not in text
     assert "Overdue only" in text
+
+
+def test_the_plan_pdf_carries_the_audits_own_marking(client, audit, plan, tmp_path):
+    audit.protective_marking = "OFFICIAL"
+    audit.save()
+    client.force_login(plan["chair"])
+    text = pdf_text(client.get(reverse("action_plan_pdf")).content, tmp_path)
+    assert "OFFICIAL" in text and "OFFICIAL-SENSITIVE" not in text
+    other = AuditFactory(
+        partnership=audit.partnership, theme__name="Exploitation", protective_marking="SECRET"
+    )
+    other.agencies.add(*audit.agencies.all())
+    ActionFactory(audit=other, due_date=days(100), lead="Someone", text="Map hotspots.")
+    text = pdf_text(client.get(reverse("action_plan_pdf")).content, tmp_path)
+    assert "OFFICIAL / SECRET" in text  # the audits differ: the page carries both
+    assert "(SECRET)" in text and "(OFFICIAL)" in text
