@@ -78,3 +78,24 @@ def test_reordering_with_the_keyboard_keeps_the_focus(page, demo):
     expect(page.locator("[id^='item-strength-']").first).not_to_have_text(item_text)
     # The moved item is now last: its "Move down" is disabled, so the focus is on its "Move up".
     expect(page.locator(":focus")).to_have_attribute("id", re.compile(r"^up-strength-"))
+
+
+def test_chair_closes_an_audit_after_being_told_what_is_missing(page, demo):
+    """The exploitation demo audit is at Reporting: closing asks first, and every page on the
+    way has no accessibility violations."""
+    errors = console_errors(page)
+    log_in(page, demo, "chair")
+    page.get_by_role("link", name="Child exploitation").click()
+    page.get_by_role("button", name="Move to “Closed”").click()
+    expect(page.get_by_role("heading", name="Close this audit?")).to_be_visible()
+    expect(page.get_by_text("Closing cannot be undone.")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Keep it open").click()
+    expect(page.get_by_role("heading", name="Child exploitation", level=1)).to_be_visible()
+    page.get_by_role("button", name="Move to “Closed”").click()
+    page.get_by_role("button", name="Close the audit").click()
+    expect(page.get_by_role("status")).to_contain_text("Closed")
+    page.get_by_role("link", name="Keeping and deleting data").click()
+    expect(page.get_by_role("button", name="Delete identifying details")).to_be_visible()
+    assert axe_violations(page) == []
+    assert errors == []
