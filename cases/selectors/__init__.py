@@ -64,38 +64,45 @@ class TagUse:
     case_labels: list[str] = field(default_factory=list)
 
 
-def tag_uses(audit: Audit) -> list[TagUse]:
+def tag_uses(overview: dict) -> list[TagUse]:
     """How often each learning tag occurs in the audit's strengths, findings, good practice and
-    recommendations, and across which cases ("issues identified across multiple cases"): one
-    query, whatever the number of items."""
-    related = {
-        "strength": (Case._meta.get_field("strengths").related_model, "case__audit", "case__label"),
-        "finding": (Case._meta.get_field("findings").related_model, "case__audit", "case__label"),
-        "goodpractice": (Audit._meta.get_field("good_practice").related_model, "audit", None),
-        "recommendation": (
-            Audit._meta.get_field("recommendations").related_model,
-            "audit",
-            "cases__label",
-        ),
+    recommendations, and across which cases ("issues identified across multiple cases").
+
+    Reads the tags of the items `audit_overview` fetched, in one query, whatever their number.
+    """
+    labels: dict[tuple[str, int], list[str]] = {}
+    for case in overview["cases"]:
+        labels.update({("strength", item.pk): [case.label] for item in case.strength_list})
+        labels.update({("finding", item.pk): [case.label] for item in case.finding_list})
+    labels.update({("goodpractice", item.pk): [] for item in overview["good_practice"]})
+    for item in overview["recommendations"]:
+        labels[("recommendation", item.pk)] = [case.label for case in item.case_list]
+    models = {
+        "strength": Case._meta.get_field("strengths").related_model,
+        "finding": Case._meta.get_field("findings").related_model,
+        "goodpractice": Audit._meta.get_field("good_practice").related_model,
+        "recommendation": Audit._meta.get_field("recommendations").related_model,
     }
     parts = []
-    for name, (model, to_audit, to_label) in related.items():
-        label = f"{name}__{to_label}" if to_label else Value("", output_field=CharField())
-        parts.append(
-            model.tags.through.objects.filter(**{f"{name}__{to_audit}": audit})
-            .annotate(kind=Value(name, output_field=CharField()))
-            .values_list("tag__name", "kind", f"{name}_id", label)
-            .order_by()
-        )
+    for kind, model in models.items():
+        ids = [item_id for item_kind, item_id in labels if item_kind == kind]
+        if ids:
+            parts.append(
+                model.tags.through.objects.filter(**{f"{kind}_id__in": ids})
+                .annotate(kind=Value(kind, output_field=CharField()))
+                .values_list("tag__name", "kind", f"{kind}_id")
+                .order_by()
+            )
+    if not parts:
+        return []
     uses: dict[str, TagUse] = {}
-    items: dict[str, set] = {}
-    for tag, kind, item_id, case_label in parts[0].union(*parts[1:], all=True):
+    for tag, kind, item_id in parts[0].union(*parts[1:], all=True):
         use = uses.setdefault(tag, TagUse(tag))
-        items.setdefault(tag, set()).add((kind, item_id))
-        if case_label and case_label not in use.case_labels:
-            use.case_labels.append(case_label)
-    for tag, use in uses.items():
-        use.items = len(items[tag])
+        use.items += 1
+        for label in labels[(kind, item_id)]:
+            if label not in use.case_labels:
+                use.case_labels.append(label)
+    for use in uses.values():
         use.case_labels.sort(key=_natural)
     return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.name))
 

@@ -43,7 +43,7 @@ def audit_detail(request, pk):
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)
     context.update(selectors.audit_overview(audit))
-    context["tag_uses"] = selectors.tag_uses(audit)
+    context["tag_uses"] = selectors.tag_uses(context)
     context["own_agency_only"] = not access.sees_every_action(request.user, audit)
     if context["own_agency_only"]:
         # A co-ordinator sees only their own agency's actions, as on the action plan.
