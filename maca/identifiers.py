@@ -65,6 +65,6 @@ def name_patterns(name: str) -> list[tuple[re.Pattern, bool]]:
 
 
 def _written_as_a_name(part: str) -> re.Pattern:
-    forms = {part, part[:1].upper() + part[1:], part.upper()}
+    forms = {part, part[:1].upper() + part[1:], part.capitalize(), part.upper()}
     either = "|".join(re.escape(form) for form in sorted(forms))
     return re.compile(rf"(?<![^\W_])(?:{either})(?![^\W_])")

@@ -229,6 +229,8 @@ def test_a_whole_name_is_reported_once_not_once_per_part(audit, identified):
     [
         ("Will Hope", "The plan will give the family hope.", False),
         ("Will Hope", "Will was seen at school.", True),
+        ("Will HOPE", "Hope was seen.", True),
+        ("JANE SMITH", "Jane was seen.", True),
         ("Mary-Jane Lee", "Mary was seen at school.", True),
         ("Zoë O'Neill", "Zoe moved twice; Oneill is her mother's name.", True),
         ("Zoë O'Neill", "ZOË moved twice.", True),
