@@ -431,3 +431,22 @@ def test_saving_again_after_a_refused_submit_is_not_taken_for_someone_elses_chan
     assert response.status_code == 302, response.content.decode()
     submission = AgencySubmission.objects.get(case=case, agency=housing)
     assert submission.answers.get(question=questions[1]).text == "More detail."
+
+
+def test_a_reopen_from_a_stale_page_is_refused(client, audit, chair, case, housing, coordinator):
+    """The tool was reopened and submitted again since the chair's page was drawn: their reopen
+    would undo a submission they have not seen, so it is refused."""
+    submission = AgencySubmissionFactory(
+        case=case, agency=housing, status=AgencySubmission.Status.SUBMITTED
+    )
+    client.force_login(chair)
+    seen = hidden_value(
+        client.get(tool_url(audit, case, housing)).content.decode(), "loaded_version"
+    )
+    assert seen
+    submission.save()  # changed meanwhile (reopened and submitted again)
+    reopen = reverse("tool_reopen", args=[audit.pk, case.pk, housing.pk])
+    client.post(reopen, {"reason": "Look again", "loaded_version": seen})
+    submission.refresh_from_db()
+    assert submission.is_locked
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.REOPEN).exists()

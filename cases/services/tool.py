@@ -262,13 +262,17 @@ def submission_submit(
 
 
 @transaction.atomic
-def submission_reopen(*, submission: AgencySubmission, user, reason: str) -> AuditEvent:
-    """Send a submitted audit tool back to draft so the agency can change it; the reason stays."""
+def submission_reopen(
+    *, submission: AgencySubmission, user, reason: str, loaded_version: str | None = None
+) -> AuditEvent:
+    """Send a submitted audit tool back to draft so the agency can change it; the reason stays.
+    Refused if it changed since the chair's page was drawn (reopened and submitted again)."""
     submission = (
         AgencySubmission.objects.select_for_update()
         .select_related("case__audit", "agency")
         .get(pk=submission.pk)
     )
+    check_current(submission, loaded_version=loaded_version, label="this audit tool")
     if not submission.is_locked:
         raise ValidationError("This audit tool has not been submitted, so it is already open.")
     if not reason.strip():

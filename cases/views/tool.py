@@ -309,6 +309,7 @@ def _tool_page(request, audit, case, agency, submission, *, form=None, reopen_fo
         "has_questions": any(rows for _section, rows in sections),
         "is_chair": is_chair,
         "reopen_form": (reopen_form or ReopenForm()) if is_chair and locked else None,
+        "submission_version": version_of(submission) if locked else "",
         "reopenings": list(reopenings),
         "nav": "audits",
     }
@@ -422,7 +423,10 @@ def tool_reopen(request, pk, case_id, agency_id):
         return _tool_page(request, audit, case, agency, _submission(case, agency), reopen_form=form)
     try:
         services.submission_reopen(
-            submission=submission, user=request.user, reason=form.cleaned_data["reason"]
+            submission=submission,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+            loaded_version=request.POST.get("loaded_version"),
         )
     except ValidationError as error:
         _error(request, error)
