@@ -201,7 +201,7 @@ def test_closing_asks_first_saying_what_is_missing(client, audit, chair):
     page = asked.content.decode()
     assert "Close this audit?" in page and "Closing cannot be undone." in page
     assert "The briefing has not been published yet." in page
-    assert "1 of 1 chronologies and audit tools are still not complete." in page
+    assert "1 of 1 agency returns (a chronology and an audit tool for each case)" in page
     audit.refresh_from_db()
     assert audit.status == Status.REPORTING  # nothing moves until confirmed
     advance(client, audit, expected_status="reporting", confirmed="1")

@@ -120,8 +120,8 @@ def _confirm_closing(request, audit):
     if missing:
         lines.insert(
             0,
-            f"{missing} of {progress.overall.total} chronologies and audit tools are still "
-            "not complete.",
+            f"{missing} of {progress.overall.total} agency returns (a chronology and an audit "
+            "tool for each case) are not complete yet.",
         )
     if not audit.briefing_versions.exists():
         lines.insert(0, "The briefing has not been published yet.")
