@@ -49,14 +49,13 @@ def check_published_plan(form, audit, field_names) -> None:
     may not name the children, as the briefing's may not."""
     if audit.plan_published_at is None:
         return
-    for name in field_names:
-        found = identifying_details_in(audit, form.cleaned_data.get(name) or "")
-        if found:
-            form.add_error(
-                name,
-                f"Viewers read this audit's action plan, and this holds {', '.join(found)}. "
-                "Take it out.",
-            )
+    texts = [(name, form.cleaned_data.get(name)) for name in field_names]
+    for name, found in identifying_details_in(audit, texts):
+        form.add_error(
+            name,
+            f"Viewers read this audit's action plan, and this holds {', '.join(found)}. "
+            "Take it out.",
+        )
 
 
 class ActionForm(VersionedFormMixin, forms.ModelForm):

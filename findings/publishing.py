@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases.models import Audit, AuditEvent, NominationIdentity
-from maca.identifiers import date_patterns, name_patterns, normalised, value_pattern
+from maca.identifiers import identity_patterns, normalised
 
 from . import briefing
 from .models import BriefingVersion
@@ -35,23 +35,15 @@ def _identifiers(audit) -> list[tuple[re.Pattern, str]]:
         .prefetch_related("references__agency")
     )
     found = []
-
-    def add(value, description, loose=False):
-        pattern = value_pattern(value, loose=loose)
-        if pattern is not None:
-            found.append((pattern, description))
-
     for identity in identities:
         label = identity.nomination.label
-        for pattern, whole in name_patterns(identity.child_name):
-            described = "the name" if whole else "part of the name"
-            found.append((pattern, f"{described} held for {label}"))
-        if identity.date_of_birth:
-            described = f"the date of birth held for {label}"
-            found.extend((pattern, described) for pattern in date_patterns(identity.date_of_birth))
-        for reference in identity.references.all():
-            described = f"{reference.agency.name}'s reference number for {label}"
-            add(reference.reference, described, loose=True)
+        references = [
+            (f"{reference.agency.name}'s reference number for {label}", reference.reference)
+            for reference in identity.references.all()
+        ]
+        found += identity_patterns(
+            identity.child_name, identity.date_of_birth, references, label=label
+        )
     return found
 
 
@@ -95,26 +87,30 @@ def _plan_texts(audit) -> list[tuple[str, str]]:
     ]
 
 
-def identifying_details_in(audit, text: str) -> list[str]:
-    """What identifying details held for the audit's children `text` holds, described."""
-    text = normalised(text or "")
-    return list(dict.fromkeys(d for pattern, d in _identifiers(audit) if pattern.search(text)))
-
-
-def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[str]:
+def identifying_details_in(audit, texts) -> list[tuple[str, list[str]]]:
+    """(name, what it holds) for each of the (name, text) pairs whose text holds identifying
+    details held for the audit's children: the details are read once for all the texts."""
     identifiers = _identifiers(audit)
     if not identifiers:
         return []
-    places = []
-    for place, text in _briefing_texts(audit, with_plan=with_plan):
-        text = normalised(text)
-        found = list(dict.fromkeys(d for pattern, d in identifiers if pattern.search(text)))
+    found = []
+    for name, text in texts:
+        text = normalised(text or "")
+        held = list(dict.fromkeys(d for pattern, d in identifiers if pattern.search(text)))
         # The whole name found: its parts need not be listed again.
-        found = [
-            d for d in found if not (d.startswith("part of ") and d[len("part of ") :] in found)
-        ]
-        places += [f"{place} contains {description}." for description in found]
-    return places
+        held = [d for d in held if not (d.startswith("part of ") and d[len("part of ") :] in held)]
+        if held:
+            found.append((name, held))
+    return found
+
+
+def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[str]:
+    texts = _briefing_texts(audit, with_plan=with_plan)
+    return [
+        f"{place} contains {description}."
+        for place, held in identifying_details_in(audit, texts)
+        for description in held
+    ]
 
 
 @transaction.atomic

@@ -68,3 +68,21 @@ def _written_as_a_name(part: str) -> re.Pattern:
     forms = {part, part[:1].upper() + part[1:], part.capitalize(), part.upper()}
     either = "|".join(re.escape(form) for form in sorted(forms))
     return re.compile(rf"(?<![^\W_])(?:{either})(?![^\W_])")
+
+
+def identity_patterns(
+    child_name: str, date_of_birth=None, references=(), *, label: str = "the child"
+) -> list[tuple[re.Pattern, str]]:
+    """Patterns for one child's details, each with what it finds ("the name held for Case 1");
+    `references` are (description, value) pairs."""
+    found = [
+        (pattern, f"{'the name' if whole else 'part of the name'} held for {label}")
+        for pattern, whole in name_patterns(child_name)
+    ]
+    if date_of_birth:
+        described = f"the date of birth held for {label}"
+        found += [(pattern, described) for pattern in date_patterns(date_of_birth)]
+    for described, reference in references:
+        if (pattern := value_pattern(reference, loose=True)) is not None:
+            found.append((pattern, described))
+    return found

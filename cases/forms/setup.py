@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases.models import DEFAULT_TITLE, Nomination, Theme
 from maca.concurrency import VersionedFormMixin
-from maca.identifiers import date_patterns, name_patterns, normalised, value_pattern
+from maca.identifiers import identity_patterns, normalised
 from maca.models import Agency, Membership, Partnership
 from maca.widgets import DateInput
 
@@ -317,9 +317,8 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
         """The label and reason are read by every QA member and, once the case is chosen, in the
         packs: the child's name, date of birth and reference numbers belong in the identifying
         details only."""
-        patterns = [pattern for pattern, _whole in name_patterns(child_name)]
-        patterns += [p for ref in references if (p := value_pattern(ref, loose=True))]
-        patterns += date_patterns(date_of_birth) if date_of_birth else []
+        references = [("a reference", reference) for reference in references]
+        patterns = [p for p, _ in identity_patterns(child_name, date_of_birth, references)]
         for name in ("label", "reason"):
             text = normalised(self.cleaned_data.get(name) or "")
             if any(pattern.search(text) for pattern in patterns):
