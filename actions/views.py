@@ -207,11 +207,7 @@ def audit_actions(request, pk):
 
 
 def _coordinated_agency_ids(user) -> set[int]:
-    return {
-        agency_id
-        for _, role, agency_id in access.membership_rows(user)
-        if role == Membership.Role.COORDINATOR and agency_id is not None
-    }
+    return set().union(*access.memberships_of(user).coordinated.values())
 
 
 UPLOAD_CODES = {"empty", "too_large", "wrong_type", "duplicate"}
