@@ -129,7 +129,12 @@ def _session_cookie(username: str) -> str:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
-    return f"sessionid={client.cookies['sessionid'].value}"
+    # A browser signed in also holds the CSRF cookie its sign-in form gave it.
+    client.get("/")
+    return (
+        f"sessionid={client.cookies['sessionid'].value}; "
+        f"csrftoken={client.cookies['csrftoken'].value}"
+    )
 
 
 def _worker_peaks(server) -> dict[int, int]:
@@ -149,7 +154,6 @@ def _upload(port, cookie, audit, case, agency, size) -> int:
     status, _, (body, headers) = _get(port, page, cookie)
     assert status == 200, status
     token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", headers.get("Set-Cookie", "")).group(1)
     boundary = "----macabench"
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
@@ -177,7 +181,7 @@ def _upload(port, cookie, audit, case, agency, size) -> int:
         headers={
             "Content-Type": f"multipart/form-data; boundary={boundary}",
             "Content-Length": str(length),
-            "Cookie": f"{cookie}; csrftoken={csrf_cookie}",
+            "Cookie": cookie,
             "Referer": f"http://127.0.0.1:{port}{page}",
         },
     )

@@ -82,6 +82,10 @@ def _audit_of(request, kwargs) -> tuple[int | None, int | None]:
     gated = getattr(request, "audit", None)  # the audit the access gate let through
     if gated is not None and str(kwargs.get("pk", gated.pk)) == str(gated.pk):
         return gated.pk, gated.partnership_id
+    # A page served from memory carries the audit its gate let through (maca.pagecache).
+    remembered = getattr(request, "audit_ref", None)
+    if remembered is not None and str(kwargs.get("pk", remembered[0])) == str(remembered[0]):
+        return remembered
     Audit = apps.get_model("cases", "Audit")
     if "pk" in kwargs:
         audits = Audit.objects.filter(pk=kwargs["pk"])

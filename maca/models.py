@@ -145,3 +145,16 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Access log entries cannot be deleted.")
+
+
+class DataChange(models.Model):
+    """One row per committed change of what pages show. Pages kept in memory are keyed on the
+    highest id and the number of rows (maca.pagecache); old rows are deleted now and then."""
+
+    id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return f"Change {self.pk}"

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from hypothesis import settings as hypothesis_settings
 
@@ -27,6 +28,18 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "maca"))
 def fast_password_hashing(settings):
     """Real hashing is deliberately slow; tests only need passwords to check."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Pages kept in memory (maca.pagecache) belong to one test's database."""
+    caches["pages"].clear()
+
+
+@pytest.fixture
+def page_cache_off(settings):
+    """For counting what building a page costs, every time."""
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,7 @@ from django.utils.timezone import localtime
 
 from cases import uploads
 from cases.models import Case, ChronologyEntry, ChronologyFile
+from maca.pagecache import note_data_change
 
 Precision = ChronologyEntry.Precision
 Impact = ChronologyEntry.Impact
@@ -280,7 +281,9 @@ def chronology_rows_import(*, case: Case, agency, user, uploaded_file) -> list[C
         # Case, agency and author are set here, not typed; the event's own constraint
         # (not empty) was checked row by row above.
         entry.full_clean(exclude=["case", "agency", "created_by"], validate_constraints=False)
-    return ChronologyEntry.objects.bulk_create(entries)
+    created = ChronologyEntry.objects.bulk_create(entries)
+    note_data_change()  # no model signals from bulk writes (maca.pagecache)
+    return created
 
 
 def _delimiter(uploaded_file, encoding: str) -> str:

@@ -4,8 +4,10 @@ from cases import selectors
 from cases.models import Audit, Case
 from cases.selectors.stages import next_step, stage_steps
 from maca import access
+from maca.pagecache import cached_page
 
 
+@cached_page
 def home(request):
     """The audits the user can see, under a dashboard: overdue and due-soon actions (from the
     action plan's template tag) and the audits still in progress with their stage."""
@@ -35,6 +37,7 @@ def _my_work(cases, agencies) -> list[tuple]:
     ]
 
 
+@cached_page
 def audit_detail(request, pk):
     """The audit's hub. Readers of the published briefing alone (viewers) see just its links."""
     audit = access.get_audit_for(request, pk, "view_briefing")

@@ -1,0 +1,227 @@
+"""Pages served again from memory until anything they could show has changed.
+
+A signed-in page that is asked for again in the same session, unchanged, is answered from this
+worker's memory instead of being built again. Its key holds the session, the browser's CSRF
+cookie, the path with its query, today's date and the *data version*:
+
+- A request that wrote to any table a page may show adds a `DataChange` row when it ends
+  (a database execute wrapper sees every INSERT, UPDATE and DELETE). Outside requests, model
+  signals add one in the same transaction as the change. The version is the highest row id
+  with the number of rows, which changes with every commit, also when transactions commit out
+  of order.
+- So a stored page is found only by the session the access gate let see it, and only while no
+  membership, role, audit, case or item has changed since. Whatever would make the gate answer
+  otherwise is such a change. Signing out ends the session, and with it every key.
+- Pages are kept at most PAGE_CACHE_SECONDS, for what depends on the time alone. Today's date is
+  in the key, for overdue and due-soon. Pages with messages to show are never served or stored.
+
+Services that write without model signals (`QuerySet.update`, `bulk_create`) also call
+`note_data_change()`, for when they run outside a request.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import hashlib
+import re
+
+from django.apps import apps as django_apps
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.http import HttpResponse
+from django.utils import timezone
+
+CACHE_ALIAS = "pages"
+# How many change rows to keep; older ones are deleted now and then.
+KEEP_CHANGES = 50
+PRUNE_EVERY = 200
+
+
+def _change_model():
+    from maca.models import DataChange
+
+    return DataChange
+
+
+def data_version() -> tuple[int, int]:
+    """(highest change id, number of change rows) as committed now: both are read in one
+    statement, so one snapshot."""
+    table = connection.ops.quote_name(_change_model()._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id), COUNT(*) FROM {table}")  # noqa: S608 (a model's table)
+        highest, count = cursor.fetchone()
+    return highest or 0, count
+
+
+def note_data_change() -> None:
+    """Record that the data changed: at once, in the current transaction, or when the request
+    being handled ends. Every PRUNE_EVERY changes the old rows are deleted and one more is
+    added, so the highest id rises past any seen before and no earlier version can come back."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return
+    request_writes = _request_writes.get()
+    if request_writes is not None:
+        request_writes.changed = True
+        return
+    DataChange = _change_model()
+    change = DataChange.objects.create()
+    if change.pk % PRUNE_EVERY:
+        return
+    with transaction.atomic():
+        # Rows another transaction is deleting are left to it (no waiting, no deadlock).
+        old = list(
+            DataChange.objects.select_for_update(skip_locked=True)
+            .filter(pk__lte=change.pk - KEEP_CHANGES)
+            .values_list("pk", flat=True)
+        )
+        DataChange.objects.filter(pk__in=old).delete()
+        DataChange.objects.create()
+
+
+# Tables whose changes no cached page shows: logs, sessions and sign-in bookkeeping.
+IGNORED_MODELS = (
+    "maca.AccessLogEntry",
+    "maca.DataChange",
+    "sessions.Session",
+    "admin.LogEntry",
+    "axes.AccessAttempt",
+    "axes.AccessFailureLog",
+    "axes.AccessLog",
+)
+
+
+@functools.cache
+def _ignored_tables() -> frozenset[str]:
+    return frozenset(django_apps.get_model(label)._meta.db_table for label in IGNORED_MODELS)
+
+
+WRITE_STATEMENT = re.compile(
+    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)"
+    r'\s+["`]?(\w+)',
+    re.IGNORECASE,
+)
+
+
+class _RequestWrites:
+    changed = False
+
+    def __call__(self, execute, sql, params, many, context):
+        """A database execute wrapper: notes a write to any table a page may show."""
+        result = execute(sql, params, many, context)
+        written = WRITE_STATEMENT.match(sql)
+        if written and written.group(1) not in _ignored_tables():
+            self.changed = True
+        return result
+
+
+_request_writes: contextvars.ContextVar[_RequestWrites | None] = contextvars.ContextVar(
+    "request_writes", default=None
+)
+
+
+class DataChangeMiddleware:
+    """A request that wrote to a table pages show, in whatever way (saves, QuerySet.update(),
+    bulk writes), records one change once it has been handled and its writes committed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not settings.PAGE_CACHE_SECONDS:
+            return self.get_response(request)
+        writes = _RequestWrites()
+        token = _request_writes.set(writes)
+        try:
+            with connection.execute_wrapper(writes):
+                return self.get_response(request)
+        finally:
+            _request_writes.reset(token)
+            if writes.changed:
+                note_data_change()
+
+
+def on_model_change(sender, **kwargs) -> None:
+    """post_save, post_delete and m2m_changed of any model, outside requests (commands, the
+    shell): inside one, DataChangeMiddleware sees every write."""
+    if _request_writes.get() is not None or sender._meta.apps is not django_apps:
+        return  # in a request, or a migration's model (migrating records one change when done)
+    if sender._meta.db_table in _ignored_tables():
+        return
+    if kwargs.get("action", "post_").startswith("pre_"):  # m2m_changed fires before and after
+        return
+    note_data_change()
+
+
+def on_migrated(sender, **kwargs) -> None:
+    """post_migrate: data migrations may have changed what pages show."""
+    if sender.name == "maca":
+        note_data_change()
+
+
+def _has_messages(request) -> bool:
+    return len(messages.get_messages(request)) > 0
+
+
+def _page_key(request) -> str | None:
+    """None when the request may not be answered from memory."""
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if (
+        request.method != "GET"
+        or not settings.PAGE_CACHE_SECONDS
+        or not session_key
+        or not csrf_cookie  # the page's form tokens are made from this cookie
+        or not request.user.is_authenticated
+        or getattr(request, "htmx", False)
+        or _has_messages(request)
+    ):
+        return None
+    parts = (
+        session_key,
+        csrf_cookie,
+        request.get_full_path(),
+        timezone.localdate().isoformat(),
+        *map(str, data_version()),
+    )
+    return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def cached_page(view):
+    """Serve the view's page again from memory while its key holds (see the module's docstring).
+    Only for views whose page depends on nothing but the user, the data, the URL and the date."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        key = _page_key(request)
+        if key is None:
+            return view(request, *args, **kwargs)
+        pages = caches[CACHE_ALIAS]
+        stored = pages.get(key)
+        if stored is not None:
+            content, headers, request.audit_ref = stored
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        if _may_store(request, response):
+            gated = getattr(request, "audit", None)
+            audit_ref = (gated.pk, gated.partnership_id) if gated is not None else None
+            headers = list(response.items())
+            pages.set(key, (response.content, headers, audit_ref), settings.PAGE_CACHE_SECONDS)
+        return response
+
+    return wrapper
+
+
+def _may_store(request, response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not _has_messages(request)
+        and response.get("Content-Type", "").startswith("text/html")
+    )
