@@ -54,10 +54,7 @@ def record_access(request, response, match) -> AccessLogEntry:
     """One entry per look. A page across audits (the composite action plan, its exports) names
     no audit: it is filed under the user's partnership, or none when they belong to several, and
     the chair's log also shows such entries of their partnerships' members."""
-    audit_id, partnership_id = _audit_of(request, match.kwargs)
-    if audit_id is None:
-        partnerships = access.memberships_of(request.user).partnerships
-        partnership_id = partnerships[0] if len(partnerships) == 1 else None
+    audit_id, partnership_id = filed_under(request, match.kwargs)
     return AccessLogEntry.objects.create(
         user=request.user,
         username=request.user.get_username(),
@@ -68,6 +65,15 @@ def record_access(request, response, match) -> AccessLogEntry:
         audit_id=audit_id,
         partnership_id=partnership_id,
     )
+
+
+def filed_under(request, kwargs) -> tuple[int | None, int | None]:
+    """The audit and partnership a look at this page is filed under in the access log."""
+    audit_id, partnership_id = _audit_of(request, kwargs)
+    if audit_id is None and partnership_id is None:
+        partnerships = access.memberships_of(request.user).partnerships
+        partnership_id = partnerships[0] if len(partnerships) == 1 else None
+    return audit_id, partnership_id
 
 
 def _action(url_name, response) -> str:
@@ -82,7 +88,7 @@ def _audit_of(request, kwargs) -> tuple[int | None, int | None]:
     gated = getattr(request, "audit", None)  # the audit the access gate let through
     if gated is not None and str(kwargs.get("pk", gated.pk)) == str(gated.pk):
         return gated.pk, gated.partnership_id
-    # A page served from memory carries the audit its gate let through (maca.pagecache).
+    # A page served from memory carries what its first look was filed under (maca.pagecache).
     remembered = getattr(request, "audit_ref", None)
     if remembered is not None and str(kwargs.get("pk", remembered[0])) == str(remembered[0]):
         return remembered

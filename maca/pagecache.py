@@ -34,6 +34,8 @@ from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
+from maca.middleware import filed_under
+
 CACHE_ALIAS = "pages"
 # How many change rows to keep; older ones are deleted now and then.
 KEEP_CHANGES = 50
@@ -208,10 +210,9 @@ def cached_page(view):
             return response
         response = view(request, *args, **kwargs)
         if _may_store(request, response):
-            gated = getattr(request, "audit", None)
-            audit_ref = (gated.pk, gated.partnership_id) if gated is not None else None
+            filed = filed_under(request, kwargs)  # for the access log when served again
             headers = list(response.items())
-            pages.set(key, (response.content, headers, audit_ref), settings.PAGE_CACHE_SECONDS)
+            pages.set(key, (response.content, headers, filed), settings.PAGE_CACHE_SECONDS)
         return response
 
     return wrapper

@@ -47,6 +47,14 @@ def _static_only_fetcher():
     return StaticOnlyFetcher(allowed_protocols={"file"})
 
 
+def load_renderer() -> None:
+    """Import WeasyPrint and render a line in the house font: a server worker does this when it
+    starts (maca/wsgi.py), so that nobody's first PDF waits about a second for it."""
+    from weasyprint import HTML
+
+    HTML(string="<p style=\"font-family: 'DejaVu Sans'\">MACA</p>").write_pdf()
+
+
 def render_pdf(template_name: str, context: dict, *, stylesheets: list[str]) -> bytes:
     """Render `template_name` with `context` to PDF bytes.
 

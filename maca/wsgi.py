@@ -1,11 +1,5 @@
-"""
-WSGI config for maca project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""The WSGI application that gunicorn serves. Each worker also loads the PDF renderer as it
+starts, so that nobody's first PDF waits for it."""
 
 import os
 
@@ -14,3 +8,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "maca.settings")
 
 application = get_wsgi_application()
+
+from maca.pdf import load_renderer  # noqa: E402 (needs Django set up)
+
+load_renderer()

@@ -179,3 +179,15 @@ def test_data_versions_never_come_back_and_old_changes_are_deleted():
 def test_every_kind_of_write_statement_is_recognised(sql, table):
     written = pagecache.WRITE_STATEMENT.match(sql)
     assert (written.group(1) if written else None) == table
+
+
+def test_a_plan_served_from_memory_is_filed_under_the_partnership(client, audit, chair):
+    sign_in(client, chair)
+    url = reverse("action_plan")
+    client.get(url)
+    _, served = queries_for(client, url)
+    assert served <= 6
+    looks = AccessLogEntry.objects.filter(user=chair, what="action_plan")
+    assert (
+        list(looks.values_list("audit_id", "partnership_id")) == [(None, audit.partnership_id)] * 2
+    )
