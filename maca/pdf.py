@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 
 def static_path(relative: str) -> Path:
@@ -49,10 +52,14 @@ def _static_only_fetcher():
 
 def load_renderer() -> None:
     """Import WeasyPrint and render a line in the house font: a server worker does this when it
-    starts (maca/wsgi.py), so that nobody's first PDF waits about a second for it."""
-    from weasyprint import HTML
+    starts (maca/wsgi.py), so that nobody's first PDF waits about a second for it. Without the
+    libraries it needs, the site still starts and says so; only its PDFs fail."""
+    try:
+        from weasyprint import HTML
 
-    HTML(string="<p style=\"font-family: 'DejaVu Sans'\">MACA</p>").write_pdf()
+        HTML(string="<p style=\"font-family: 'DejaVu Sans'\">MACA</p>").write_pdf()
+    except (ImportError, OSError) as error:
+        logger.warning("The PDF renderer could not be loaded: %s", error)
 
 
 def render_pdf(template_name: str, context: dict, *, stylesheets: list[str]) -> bytes:

@@ -38,3 +38,28 @@ def test_debug_mode_starts_without_a_secret_key():
 def test_uk_language_and_time_zone(settings):
     assert settings.LANGUAGE_CODE == "en-gb"
     assert settings.TIME_ZONE == "Europe/London"
+
+
+def test_a_server_starts_even_when_the_pdf_renderer_cannot_load(monkeypatch, caplog):
+    import weasyprint
+
+    from maca.pdf import load_renderer
+
+    def missing_library(*args, **kwargs):
+        raise OSError("cannot load library 'libpango-1.0-0'")
+
+    monkeypatch.setattr(weasyprint, "HTML", missing_library)
+    load_renderer()
+    assert "The PDF renderer could not be loaded: cannot load library" in caplog.text
+
+
+def test_the_wsgi_application_loads_with_the_renderer():
+    import maca.wsgi
+
+    assert callable(maca.wsgi.application)
+
+
+def test_a_negative_page_cache_time_is_refused():
+    result = run_check(DEBUG="1", PAGE_CACHE_SECONDS="-5")
+    assert result.returncode != 0
+    assert "PAGE_CACHE_SECONDS must be 0 (off) or more." in result.stderr
