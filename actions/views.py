@@ -78,7 +78,7 @@ def _require_plan_reader(request):
     access.require(access.reads_plan(request.user))
 
 
-@cached_page
+@cached_page(query=(*PlanFilterForm.base_fields, "page"))
 def action_plan(request, mine=False):
     """Every action the user may see across audits, filtered in the URL, with RAG counts."""
     _require_plan_reader(request)

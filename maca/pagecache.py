@@ -4,19 +4,19 @@ A signed-in page that is asked for again in the same session, unchanged, is answ
 worker's memory instead of being built again. Its key holds the session, the browser's CSRF
 cookie, the path with its query, today's date and the *data version*:
 
-- A request that wrote to any table a page may show adds a `DataChange` row when it ends
-  (a database execute wrapper sees every INSERT, UPDATE and DELETE). Outside requests, model
-  signals add one in the same transaction as the change. The version is the highest row id
-  with the number of rows, which changes with every commit, also when transactions commit out
-  of order.
+- In a request, a database execute wrapper sees every INSERT, UPDATE and DELETE: the first
+  write to a table pages may show adds a `DataChange` row in the same transaction, so no other
+  worker sees the write before the new version. Outside requests, model signals add one, and
+  services that write without signals (`QuerySet.update`, `bulk_create`) call
+  `note_data_change()`. The version is the highest row id with the number of rows, which
+  changes with every commit, also when transactions commit out of order.
 - So a stored page is found only by the session the access gate let see it, and only while no
   membership, role, audit, case or item has changed since. Whatever would make the gate answer
   otherwise is such a change. Signing out ends the session, and with it every key.
-- Pages are kept at most PAGE_CACHE_SECONDS, for what depends on the time alone. Today's date is
-  in the key, for overdue and due-soon. Pages with messages to show are never served or stored.
-
-Services that write without model signals (`QuerySet.update`, `bulk_create`) also call
-`note_data_change()`, for when they run outside a request.
+- Pages are kept at most PAGE_CACHE_SECONDS: that bounds what depends on the time alone, and
+  changes made outside MACA (typed into the database, or a restored backup). Today's date is in
+  the key, for overdue and due-soon. Pages with messages to show, pages over LARGEST_KEPT_PAGE
+  and URLs with query parameters the page does not read are never stored.
 """
 
 from __future__ import annotations
@@ -24,19 +24,23 @@ from __future__ import annotations
 import contextvars
 import functools
 import hashlib
+import logging
 import re
 
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
 from maca.middleware import filed_under
 
+logger = logging.getLogger(__name__)
 CACHE_ALIAS = "pages"
+# A page larger than this is built every time rather than kept.
+LARGEST_KEPT_PAGE = 256 * 1024
 # How many change rows to keep; older ones are deleted now and then.
 KEEP_CHANGES = 50
 PRUNE_EVERY = 200
@@ -59,15 +63,19 @@ def data_version() -> tuple[int, int]:
 
 
 def note_data_change() -> None:
-    """Record that the data changed: at once, in the current transaction, or when the request
-    being handled ends. Every PRUNE_EVERY changes the old rows are deleted and one more is
-    added, so the highest id rises past any seen before and no earlier version can come back."""
-    if not settings.PAGE_CACHE_SECONDS:
-        return
+    """Record that the data changed, for writes that send no model signal (`QuerySet.update`,
+    `bulk_create`). In a request the database watcher has seen the write already."""
     request_writes = _request_writes.get()
     if request_writes is not None:
         request_writes.changed = True
         return
+    _record_change()
+
+
+def _record_change() -> None:
+    """Add a change row in the current transaction. Every PRUNE_EVERY changes the old rows are
+    deleted and one more is added, so the highest id rises past any seen before and no earlier
+    version can come back."""
     DataChange = _change_model()
     change = DataChange.objects.create()
     if change.pk % PRUNE_EVERY:
@@ -108,15 +116,32 @@ WRITE_STATEMENT = re.compile(
 
 
 class _RequestWrites:
-    changed = False
+    """A database execute wrapper: records a change with the first write to a table pages may
+    show in each transaction, in that transaction, so that no other worker can see the write
+    before the new version."""
+
+    def __init__(self):
+        self.changed = False
+        self.recorded_in_transaction = False
 
     def __call__(self, execute, sql, params, many, context):
-        """A database execute wrapper: notes a write to any table a page may show."""
         result = execute(sql, params, many, context)
         written = WRITE_STATEMENT.match(sql)
         if written and written.group(1) not in _ignored_tables():
             self.changed = True
+            self._record(context["connection"])
         return result
+
+    def _record(self, database) -> None:
+        if not database.in_atomic_block:
+            _record_change()  # the write has committed already; the change follows at once
+        elif not self.recorded_in_transaction:
+            self.recorded_in_transaction = True
+            _record_change()
+            transaction.on_commit(self._committed, using=database.alias)
+
+    def _committed(self) -> None:
+        self.recorded_in_transaction = False
 
 
 _request_writes: contextvars.ContextVar[_RequestWrites | None] = contextvars.ContextVar(
@@ -125,15 +150,15 @@ _request_writes: contextvars.ContextVar[_RequestWrites | None] = contextvars.Con
 
 
 class DataChangeMiddleware:
-    """A request that wrote to a table pages show, in whatever way (saves, QuerySet.update(),
-    bulk writes), records one change once it has been handled and its writes committed."""
+    """A request that writes to a table pages show, in whatever way (saves, QuerySet.update(),
+    bulk writes), records a change with its writes, and one more once it has been handled (for
+    a transaction rolled back to a savepoint that held the first). Changes are recorded also
+    where pages are not kept (PAGE_CACHE_SECONDS=0), for the workers that keep them."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not settings.PAGE_CACHE_SECONDS:
-            return self.get_response(request)
         writes = _RequestWrites()
         token = _request_writes.set(writes)
         try:
@@ -142,7 +167,16 @@ class DataChangeMiddleware:
         finally:
             _request_writes.reset(token)
             if writes.changed:
-                note_data_change()
+                _record_after(request)
+
+
+def _record_after(request) -> None:
+    try:
+        _record_change()
+    except DatabaseError:
+        # The request's own writes were recorded with them; this one is a second safeguard,
+        # and the pages it would refresh expire within PAGE_CACHE_SECONDS anyway.
+        logger.exception("A change could not be recorded after %s %s", request.method, request.path)
 
 
 def on_model_change(sender, **kwargs) -> None:
@@ -154,20 +188,20 @@ def on_model_change(sender, **kwargs) -> None:
         return
     if kwargs.get("action", "post_").startswith("pre_"):  # m2m_changed fires before and after
         return
-    note_data_change()
+    _record_change()
 
 
 def on_migrated(sender, **kwargs) -> None:
     """post_migrate: data migrations may have changed what pages show."""
     if sender.name == "maca":
-        note_data_change()
+        _record_change()
 
 
 def _has_messages(request) -> bool:
     return len(messages.get_messages(request)) > 0
 
 
-def _page_key(request) -> str | None:
+def _page_key(request, query_names) -> str | None:
     """None when the request may not be answered from memory."""
     session_key = getattr(getattr(request, "session", None), "session_key", None)
     csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
@@ -178,6 +212,7 @@ def _page_key(request) -> str | None:
         or not csrf_cookie  # the page's form tokens are made from this cookie
         or not request.user.is_authenticated
         or getattr(request, "htmx", False)
+        or not set(request.GET).issubset(query_names)  # no copies under made-up queries
         or _has_messages(request)
     ):
         return None
@@ -191,13 +226,18 @@ def _page_key(request) -> str | None:
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def cached_page(view):
+def cached_page(view=None, *, query: tuple[str, ...] = ()):
     """Serve the view's page again from memory while its key holds (see the module's docstring).
-    Only for views whose page depends on nothing but the user, the data, the URL and the date."""
+    Only for views whose page depends on nothing but the user, the data, the URL and the date.
+    `query`: the names of the URL's query parameters the page reads; with any other, it is
+    built every time."""
+    if view is None:
+        return functools.partial(cached_page, query=query)
+    query_names = frozenset(query)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        key = _page_key(request)
+        key = _page_key(request, query_names)
         if key is None:
             return view(request, *args, **kwargs)
         pages = caches[CACHE_ALIAS]
@@ -223,6 +263,7 @@ def _may_store(request, response) -> bool:
         response.status_code == 200
         and not response.streaming
         and not response.cookies
+        and len(response.content) <= LARGEST_KEPT_PAGE
         and not _has_messages(request)
         and response.get("Content-Type", "").startswith("text/html")
     )

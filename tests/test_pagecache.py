@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.contrib import messages
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -191,3 +193,196 @@ def test_a_plan_served_from_memory_is_filed_under_the_partnership(client, audit,
     assert (
         list(looks.values_list("audit_id", "partnership_id")) == [(None, audit.partnership_id)] * 2
     )
+
+
+@pytest.fixture
+def other_client():
+    from django.test import Client
+
+    return Client()
+
+
+def test_removed_member_is_not_served_the_audit_while_the_removal_request_runs(
+    client, other_client, audit, chair, monkeypatch
+):
+    """The version moves with the removal, in its transaction, not when the chair's request
+    ends. The nested request below stands in for another worker in between."""
+    qa = member(audit, Role.QA_MEMBER, first_name="Quinn")
+    membership = Membership.objects.get(user=qa)
+    url = reverse("audit_detail", args=[audit.pk])
+    sign_in(client, chair)
+    sign_in(other_client, qa)  # (signing in is a data change: last_login)
+    assert other_client.get(url).status_code == 200  # kept in memory for Quinn's session
+
+    seen = []
+    original = messages.success
+
+    def after_the_removal_is_saved(request, message, *args, **kwargs):
+        # The membership is gone in the database by now (member_remove has returned).
+        assert not Membership.objects.filter(pk=membership.pk).exists()
+        seen.append(other_client.get(url).status_code)
+        return original(request, message, *args, **kwargs)
+
+    monkeypatch.setattr(messages, "success", after_the_removal_is_saved)
+    response = client.post(reverse("audit_member_remove", args=[audit.pk, membership.pk]))
+    assert response.status_code == 302
+    assert other_client.get(url).status_code == 404  # once the chair's request has ended
+    assert seen == [404], "the removed member was served the audit from memory"
+
+
+def test_one_session_cannot_make_the_worker_hold_hundreds_of_copies_of_a_large_page(
+    client, audit, chair
+):
+    """Made-up query strings do not make copies, and large pages are not kept."""
+    case = CaseFactory(audit=audit, label="Case 1")
+    for n in range(40):
+        FindingFactory(case=case, text=f"Finding {n}: " + "x" * 2500)
+    sign_in(client, chair)
+    url = reverse("briefing_html", args=[audit.pk])
+    page_size = len(client.get(url).content)
+    assert page_size > 100_000
+    for n in range(caches["pages"]._max_entries):
+        assert client.get(f"{url}?n={n}").status_code == 200
+    held = sum(len(value) for value in caches["pages"]._cache.values())  # pickled pages
+    assert held < 10 * page_size, f"{held / 1e6:.0f} MB held for one session's one page"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_removed_member_is_refused_by_another_worker_during_the_removal_request(
+    audit, chair, monkeypatch
+):
+    """As above, with real concurrency: the chair's request runs in its own thread and
+    database connection, paused just after the removal has committed; the removed member's
+    request comes in on another connection meanwhile."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    if connection.vendor == "sqlite":
+        pytest.skip("needs a server database (scripts/with-postgres)")
+    qa = member(audit, Role.QA_MEMBER)
+    membership = Membership.objects.get(user=qa)
+    url = reverse("audit_detail", args=[audit.pk])
+    chairs, quinns = Client(), Client()
+    sign_in(chairs, chair)
+    sign_in(quinns, qa)
+    assert quinns.get(url).status_code == 200
+
+    committed, go_on = threading.Event(), threading.Event()
+    original = messages.success
+
+    def pause(request, message, *args, **kwargs):
+        committed.set()
+        go_on.wait(10)
+        return original(request, message, *args, **kwargs)
+
+    monkeypatch.setattr(messages, "success", pause)
+    results = []
+
+    def chairs_request():
+        try:
+            results.append(
+                chairs.post(reverse("audit_member_remove", args=[audit.pk, membership.pk]))
+            )
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=chairs_request)
+    worker.start()
+    try:
+        assert committed.wait(10)
+        assert not Membership.objects.filter(pk=membership.pk).exists()  # committed
+        status = quinns.get(url).status_code
+    finally:
+        go_on.set()
+        worker.join(10)
+    assert results and results[0].status_code == 302
+    assert status == 404, "the removed member was served the audit from memory"
+
+
+def test_a_process_with_the_cache_off_still_records_its_changes(client, audit, chair, settings):
+    """A command, or one server, run with PAGE_CACHE_SECONDS=0 still records its changes for
+    the workers that keep pages."""
+    sign_in(client, chair)
+    url = reverse("audit_detail", args=[audit.pk])
+    assert client.get(url).status_code == 200
+    settings.PAGE_CACHE_SECONDS = 0  # the other process
+    Membership.objects.filter(user=chair).delete()
+    settings.PAGE_CACHE_SECONDS = 60  # this worker
+    assert client.get(url).status_code == 404
+
+
+def test_signing_out_and_in_as_another_user_in_the_same_browser_gives_their_page(
+    client, audit, chair
+):
+    qa = member(audit, Role.QA_MEMBER, first_name="Quinn")
+    url = reverse("audit_detail", args=[audit.pk])
+    sign_in(client, chair)
+    chairs_page = client.get(url).content
+    client.post(reverse("logout"))
+    assert client.get(url).status_code == 302
+    client.get(reverse("login"))
+    signed_in = client.post(
+        reverse("login"), {"username": qa.username, "password": "correct-horse-battery-staple"}
+    )
+    assert signed_in.status_code == 302
+    assert client.get(url).content != chairs_page
+
+
+def test_a_password_changed_elsewhere_signs_the_session_out_before_any_page(client, audit, chair):
+    url = reverse("audit_detail", args=[audit.pk])
+    sign_in(client, chair)
+    client.get(url)
+    chair.set_password("another-long-passphrase")
+    type(chair).objects.filter(pk=chair.pk).update(password=chair.password)  # no signal
+    assert client.get(url).status_code == 302
+
+
+def test_a_deactivated_user_is_signed_out_before_any_page(client, audit, chair):
+    url = reverse("audit_detail", args=[audit.pk])
+    sign_in(client, chair)
+    client.get(url)
+    type(chair).objects.filter(pk=chair.pk).update(is_active=False)  # no signal
+    assert client.get(url).status_code == 302
+
+
+def test_an_agency_leaving_the_audit_ends_its_coordinators_access_at_once(client, audit):
+    from .factories import AgencyFactory
+
+    agency = AgencyFactory(name="Housing")
+    audit.agencies.add(agency)
+    coordinator = member(audit, Role.COORDINATOR, agency=agency)
+    url = reverse("audit_detail", args=[audit.pk])
+    sign_in(client, coordinator)
+    assert client.get(url).status_code == 200
+    audit.agencies.remove(agency)
+    assert client.get(url).status_code == 404
+
+
+def test_htmx_and_head_requests_are_never_answered_from_memory(client, audit, chair):
+    url = reverse("audit_detail", args=[audit.pk])
+    sign_in(client, chair)
+    client.get(url, headers={"HX-Request": "true"})
+    client.head(url)
+    assert not caches["pages"]._cache
+    client.get(url)
+    assert len(caches["pages"]._cache) == 1
+
+
+def test_a_page_larger_than_the_limit_is_built_every_time(client, audit, chair, monkeypatch):
+    monkeypatch.setattr(pagecache, "LARGEST_KEPT_PAGE", 1000)
+    sign_in(client, chair)
+    caches["pages"].clear()
+    client.get(reverse("audit_detail", args=[audit.pk]))
+    assert not caches["pages"]._cache
+
+
+def test_the_plans_filters_are_kept_apart_and_other_queries_not_kept(client, audit, chair):
+    sign_in(client, chair)
+    caches["pages"].clear()
+    plan = reverse("action_plan")
+    client.get(f"{plan}?status=open&page=1")
+    assert len(caches["pages"]._cache) == 1
+    client.get(f"{plan}?status=open&utm_source=mail")
+    assert len(caches["pages"]._cache) == 1
