@@ -5,7 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from findings.publishing import identifying_details_in
+from cases.selectors.identifiers import identifying_details_in
 from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, Membership, User
 from maca.widgets import DateInput

@@ -252,7 +252,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         setup_django(Path(folder) / "bench.sqlite3")
         figures = {}
-        figures["pdf_over_raw"] = round(pdf_over_raw(runs), 3)
+        # More runs than elsewhere: a shared machine's noise is larger than the app's overhead.
+        figures["pdf_over_raw"] = round(pdf_over_raw(runs + 6), 3)
         seconds, peak = pdf_of_large_audit(cases, 10)
         figures["pdf_60_cases_s"] = round(seconds, 3)
         figures["pdf_60_cases_peak_mib"] = round(peak, 1)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cases.models import Audit, AuditEvent, NominationIdentity
-from maca.identifiers import identity_patterns, normalised
+from cases.models import Audit, AuditEvent
+from cases.selectors.identifiers import identifying_details_in
 
 from . import briefing
 from .models import BriefingVersion
@@ -24,27 +23,6 @@ class BriefingHasIdentifiers(Exception):
     def __init__(self, places: list[str]):
         self.places = places
         super().__init__("; ".join(places))
-
-
-def _identifiers(audit) -> list[tuple[re.Pattern, str]]:
-    """Patterns for each name, date of birth and reference number held for the audit's
-    children."""
-    identities = (
-        NominationIdentity.objects.filter(nomination__audit=audit)
-        .select_related("nomination")
-        .prefetch_related("references__agency")
-    )
-    found = []
-    for identity in identities:
-        label = identity.nomination.label
-        references = [
-            (f"{reference.agency.name}'s reference number for {label}", reference.reference)
-            for reference in identity.references.all()
-        ]
-        found += identity_patterns(
-            identity.child_name, identity.date_of_birth, references, label=label
-        )
-    return found
 
 
 def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
@@ -85,23 +63,6 @@ def _plan_texts(audit) -> list[tuple[str, str]]:
         for number, action in enumerate(actions, start=1)
         for field, described in PLAN_FIELDS
     ]
-
-
-def identifying_details_in(audit, texts) -> list[tuple[str, list[str]]]:
-    """(name, what it holds) for each of the (name, text) pairs whose text holds identifying
-    details held for the audit's children: the details are read once for all the texts."""
-    identifiers = _identifiers(audit)
-    if not identifiers:
-        return []
-    found = []
-    for name, text in texts:
-        text = normalised(text or "")
-        held = list(dict.fromkeys(d for pattern, d in identifiers if pattern.search(text)))
-        # The whole name found: its parts need not be listed again.
-        held = [d for d in held if not (d.startswith("part of ") and d[len("part of ") :] in held)]
-        if held:
-            found.append((name, held))
-    return found
 
 
 def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[str]:

@@ -178,3 +178,50 @@ def test_the_number_of_queries_does_not_grow(client, audit, chair):
     _fill(audit, 5, 3, 4)
     assert audit.cases.count() == 6 and audit.agencies.count() == 4
     assert _queries(client, audit) == small
+
+
+def test_releasing_warns_the_chair_where_the_pack_holds_a_childs_details(
+    client, audit, chair, housing
+):
+    import datetime
+
+    from cases.models import LocalReference, NominationIdentity
+
+    from .factories import ChronologyEntryFactory, NominationFactory
+
+    nomination = NominationFactory(audit=audit, label="Case 1")
+    identity = NominationIdentity.objects.create(
+        nomination=nomination, child_name="Ellie Brampton", date_of_birth="2015-03-05"
+    )
+    LocalReference.objects.create(identity=identity, agency=housing, reference="HX-44821")
+    case = CaseFactory(audit=audit, label="Case 1")
+    ChronologyEntryFactory(
+        case=case,
+        agency=housing,
+        date=datetime.date(2025, 1, 7),
+        event="Home visit: Ellie seen with her mother.",
+    )
+    ChronologyEntryFactory(case=case, agency=housing, event="Case 1 seen at school.")
+    question = ToolQuestionFactory(section=ToolSectionFactory(audit=audit), text="Was risk clear?")
+    submission = AgencySubmissionFactory(case=case, agency=housing)
+    ToolAnswer.objects.create(
+        submission=submission, question=question, text="Our file HX-44821 shows it was."
+    )
+    client.force_login(chair)
+    page = client.get(reverse("pack_release", args=[audit.pk])).content.decode()
+    assert "The pack holds a child&#x27;s identifying details." in page
+    assert (
+        "Case 1, Housing Trust&#x27;s chronology, entry of 7 January 2025 contains part of the "
+        "name held for Case 1." in page
+    )
+    assert "Housing Trust&#x27;s audit tool, answer to “Was risk clear?” contains" in page
+    assert "seen at school" not in page
+
+
+def test_releasing_a_pack_without_a_childs_details_gives_no_warning(client, audit, chair, housing):
+    from .factories import ChronologyEntryFactory
+
+    ChronologyEntryFactory(case=CaseFactory(audit=audit), agency=housing, event="Seen at school.")
+    client.force_login(chair)
+    page = client.get(reverse("pack_release", args=[audit.pk])).content.decode()
+    assert "identifying details" not in page

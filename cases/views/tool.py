@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.forms.tool import QuestionForm, ReopenForm, SectionForm, ToolAnswerForm
 from cases.models import AgencySubmission, AuditEvent, Case, ToolQuestion, ToolSection
+from cases.selectors.identifiers import identifying_details_in_pack
 from cases.selectors.pack import GRADE_CSS, pack_context
 from cases.selectors.progress import missing_by_agency, progress_matrix
 from cases.services import reminders
@@ -520,6 +521,12 @@ def pack_release(request, pk):
             "every agency's audit tool and chronology for every case in this audit.",
             "Once released, the pack cannot be withdrawn.",
         ],
+        warning=(
+            "The pack holds a child's identifying details. QA members, and co-ordinators of "
+            "agencies not involved with the child, may not see them. Ask the agency to replace "
+            "them with the case label before you release the pack:"
+        ),
+        warning_places=identifying_details_in_pack(audit),
         button="Release the meeting pack",
         action=reverse("pack_release", args=[audit.pk]),
         cancel_url=pack_url,
