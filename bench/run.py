@@ -55,13 +55,10 @@ def setup_django(database_path: Path, *, migrate: bool = True) -> None:
         call_command("migrate", verbosity=0)
 
 
-def median_seconds(function, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def seconds_of(function) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
 
 
 def pdf_over_raw(runs: int) -> float:
@@ -95,8 +92,8 @@ def pdf_over_raw(runs: int) -> float:
     # Interleaved, so that a slow spell of a shared machine weighs on both sides alike.
     app_times, raw_times = [], []
     for _ in range(runs):
-        app_times.append(median_seconds(app, 1))
-        raw_times.append(median_seconds(raw, 1))
+        app_times.append(seconds_of(app))
+        raw_times.append(seconds_of(raw))
     return statistics.median(app_times) / statistics.median(raw_times)
 
 
@@ -171,7 +168,8 @@ def pdf_of_large_audit(case_count: int, items_per_case: int) -> tuple[float, flo
 
 
 def _measure_pdf_of(audit_pk: int) -> None:
-    """In the fresh process: render one briefing PDF and print its time and memory growth."""
+    """In the fresh process: render one briefing PDF and print its time and memory growth,
+    above a process that has loaded the renderer as a server worker has."""
     import resource
 
     from cases.models import Audit
@@ -191,6 +189,7 @@ def _measure_pdf_of(audit_pk: int) -> None:
 
 def page_queries(scales: tuple[int, int]) -> tuple[int, bool, dict]:
     """Queries per page at two data sizes: the most any page runs, and whether none grows."""
+    from django.core.cache import caches
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -217,6 +216,7 @@ def page_queries(scales: tuple[int, int]) -> tuple[int, bool, dict]:
         }
         client.get(pages["home"])  # the session's first request refreshes its expiry
         for name, url in pages.items():
+            caches["pages"].clear()  # built, with the data version read, not served from memory
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(url)
             assert response.status_code == 200, (name, response.status_code)

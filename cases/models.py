@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from simple_history.models import HistoricalRecords
 
 from maca.models import Agency, Partnership
@@ -457,6 +458,15 @@ class ChronologyEntry(models.Model):
     @property
     def is_approximate(self) -> bool:
         return self.date_precision != self.Precision.DAY
+
+    @property
+    def date_shown(self) -> str:
+        """The date as chronologies show it: "7 January 2025", "March 2025 (approx.)"."""
+        shown = {self.Precision.YEAR: "Y", self.Precision.MONTH: "F Y"}.get(
+            self.date_precision, "j F Y"
+        )
+        shown = date_format(self.date, shown)
+        return f"{shown} (approx.)" if self.is_approximate else shown
 
 
 class ToolSection(models.Model):

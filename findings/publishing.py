@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from cases.models import Audit, AuditEvent
-from cases.selectors.identifiers import identifying_details_in
+from cases.selectors.identifiers import places_holding_identifiers
 
 from . import briefing
 from .models import BriefingVersion
@@ -66,12 +66,7 @@ def _plan_texts(audit) -> list[tuple[str, str]]:
 
 
 def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[str]:
-    texts = _briefing_texts(audit, with_plan=with_plan)
-    return [
-        f"{place} contains {description}."
-        for place, held in identifying_details_in(audit, texts)
-        for description in held
-    ]
+    return places_holding_identifiers(audit, _briefing_texts(audit, with_plan=with_plan))
 
 
 @transaction.atomic

@@ -12,9 +12,12 @@ SEPARATORS = r"[\W_]*"
 MONTHS = "January February March April May June July August September October November December"
 
 
-def normalised(text: str) -> str:
+def normalised(text: str | None) -> str:
     """Text as compared: compatibility forms folded (full-width letters, ligatures), accents
     dropped ("Zoë" is "Zoe"), invisible characters removed."""
+    text = text or ""
+    if text.isascii():
+        return text  # nothing to fold: most text, which is then checked much faster
     decomposed = unicodedata.normalize("NFKD", text or "").translate(INVISIBLE)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

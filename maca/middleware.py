@@ -89,7 +89,7 @@ def _audit_of(request, kwargs) -> tuple[int | None, int | None]:
     if gated is not None and str(kwargs.get("pk", gated.pk)) == str(gated.pk):
         return gated.pk, gated.partnership_id
     # A page served from memory carries what its first look was filed under (maca.pagecache).
-    remembered = getattr(request, "audit_ref", None)
+    remembered = getattr(request, "access_log_filing", None)
     if remembered is not None and str(kwargs.get("pk", remembered[0])) == str(remembered[0]):
         return remembered
     Audit = apps.get_model("cases", "Audit")

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import caches
 from django.db import DatabaseError, connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -41,7 +42,8 @@ logger = logging.getLogger(__name__)
 CACHE_ALIAS = "pages"
 # A page larger than this is built every time rather than kept.
 LARGEST_KEPT_PAGE = 256 * 1024
-# How many change rows to keep; older ones are deleted now and then.
+# Change rows kept when old ones are deleted, which is when a new row's id is a multiple of
+# PRUNE_EVERY (ids may skip a multiple; the next one prunes).
 KEEP_CHANGES = 50
 PRUNE_EVERY = 200
 
@@ -55,6 +57,7 @@ def _change_model():
 def data_version() -> tuple[int, int]:
     """(highest change id, number of change rows) as committed now: both are read in one
     statement, so one snapshot."""
+    connection.maca_change_marker = None  # a write after this read is recorded anew
     table = connection.ops.quote_name(_change_model()._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(id), COUNT(*) FROM {table}")  # noqa: S608 (a model's table)
@@ -73,8 +76,8 @@ def note_data_change() -> None:
 
 
 def _record_change() -> None:
-    """Add a change row in the current transaction. Every PRUNE_EVERY changes the old rows are
-    deleted and one more is added, so the highest id rises past any seen before and no earlier
+    """Add a change row in the current transaction. Now and then (see PRUNE_EVERY) the old rows
+    are deleted and one more is added, so the highest id rises past any seen before and no earlier
     version can come back."""
     DataChange = _change_model()
     change = DataChange.objects.create()
@@ -120,28 +123,35 @@ class _RequestWrites:
     show in each transaction, in that transaction, so that no other worker can see the write
     before the new version."""
 
-    def __init__(self):
-        self.changed = False
-        self.recorded_in_transaction = False
+    changed = False
 
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         written = WRITE_STATEMENT.match(sql)
         if written and written.group(1) not in _ignored_tables():
             self.changed = True
-            self._record(context["connection"])
+            _record_with(context["connection"])
         return result
 
-    def _record(self, database) -> None:
-        if not database.in_atomic_block:
-            _record_change()  # the write has committed already; the change follows at once
-        elif not self.recorded_in_transaction:
-            self.recorded_in_transaction = True
-            _record_change()
-            transaction.on_commit(self._committed, using=database.alias)
 
-    def _committed(self) -> None:
-        self.recorded_in_transaction = False
+def _record_with(database) -> None:
+    """Record a change with a write just made on `database`: at once in autocommit (the write
+    has committed already), else once in the write's transaction. Whether this transaction has
+    one is read from Django's on-commit list, which forgets what a rollback (to a savepoint, too)
+    undid; reading the version forgets it as well, for a write after a read in one transaction."""
+    if not database.in_atomic_block:
+        _record_change()
+        return
+    marker = getattr(database, "maca_change_marker", None)
+    if marker is not None and any(entry[1] is marker for entry in database.run_on_commit):
+        return
+    _record_change()
+
+    def marker():
+        """Marks the transaction as holding a change row; does nothing on commit."""
+
+    database.maca_change_marker = marker
+    transaction.on_commit(marker, using=database.alias)
 
 
 _request_writes: contextvars.ContextVar[_RequestWrites | None] = contextvars.ContextVar(
@@ -179,21 +189,41 @@ def _record_after(request) -> None:
         logger.exception("A change could not be recorded after %s %s", request.method, request.path)
 
 
+# The apps whose records pages show. Signals are connected for their models only, so that
+# Django still deletes other records (sessions, sign-in attempts) without loading them.
+APPS_SHOWN = ("maca", "cases", "findings", "actions")
+
+
+def connect_signals() -> None:
+    for label in APPS_SHOWN:
+        for model in django_apps.get_app_config(label).get_models():
+            if model._meta.db_table in _ignored_tables():
+                continue
+            uid = f"maca_page_data_{model._meta.label_lower}"
+            post_save.connect(on_model_change, sender=model, dispatch_uid=f"{uid}_saved")
+            post_delete.connect(on_model_change, sender=model, dispatch_uid=f"{uid}_deleted")
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(
+                    on_model_change, sender=field.remote_field.through, dispatch_uid=f"{uid}_m2m"
+                )
+    post_migrate.connect(on_migrated, dispatch_uid="maca_page_data_migrated")
+
+
 def on_model_change(sender, **kwargs) -> None:
-    """post_save, post_delete and m2m_changed of any model, outside requests (commands, the
-    shell): inside one, DataChangeMiddleware sees every write."""
-    if _request_writes.get() is not None or sender._meta.apps is not django_apps:
-        return  # in a request, or a migration's model (migrating records one change when done)
-    if sender._meta.db_table in _ignored_tables():
+    """post_save, post_delete and m2m_changed outside requests (commands, the shell): inside
+    one, DataChangeMiddleware sees every write."""
+    if _request_writes.get() is not None:
         return
     if kwargs.get("action", "post_").startswith("pre_"):  # m2m_changed fires before and after
         return
-    _record_change()
+    _record_with(connection)
 
 
 def on_migrated(sender, **kwargs) -> None:
-    """post_migrate: data migrations may have changed what pages show."""
-    if sender.name == "maca":
+    """post_migrate: data migrations may have changed what pages show. Not when migrating back
+    to before the change rows' table."""
+    table = _change_model()._meta.db_table
+    if sender.name == "maca" and table in connection.introspection.table_names():
         _record_change()
 
 
@@ -243,7 +273,7 @@ def cached_page(view=None, *, query: tuple[str, ...] = ()):
         pages = caches[CACHE_ALIAS]
         stored = pages.get(key)
         if stored is not None:
-            content, headers, request.audit_ref = stored
+            content, headers, request.access_log_filing = stored
             response = HttpResponse(content)
             for name, value in headers:
                 response[name] = value

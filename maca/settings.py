@@ -137,13 +137,16 @@ DATABASES = {
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 if PAGE_CACHE_SECONDS < 0:
     raise ImproperlyConfigured("PAGE_CACHE_SECONDS must be 0 (off) or more.")
+PAGE_CACHE_ENTRIES = env_int("PAGE_CACHE_ENTRIES", 200)
+if PAGE_CACHE_ENTRIES < 1:
+    raise ImproperlyConfigured("PAGE_CACHE_ENTRIES must be 1 or more.")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "maca-pages",
         "TIMEOUT": PAGE_CACHE_SECONDS,
-        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 200)},
+        "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES},
     },
 }
 

@@ -1,12 +1,23 @@
 """The meeting pack: who reads it when, its release, and its grade summaries."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import AgencySubmission, Audit, AuditEvent, ToolAnswer
+from cases.models import (
+    AgencySubmission,
+    Audit,
+    AuditEvent,
+    ChronologyEntry,
+    LocalReference,
+    NominationIdentity,
+    ToolAnswer,
+)
+from cases.selectors.identifiers import identifying_details_in_pack
 from cases.selectors.pack import pack_context
 from maca.models import Membership
 
@@ -15,6 +26,8 @@ from .factories import (
     AgencyFactory,
     AgencySubmissionFactory,
     CaseFactory,
+    ChronologyEntryFactory,
+    NominationFactory,
     ToolQuestionFactory,
     ToolSectionFactory,
 )
@@ -225,3 +238,59 @@ def test_releasing_a_pack_without_a_childs_details_gives_no_warning(client, audi
     client.force_login(chair)
     page = client.get(reverse("pack_release", args=[audit.pk])).content.decode()
     assert "identifying details" not in page
+
+
+def _child_with_details(audit, agency, n):
+    nomination = NominationFactory(audit=audit, label=f"Case {n}")
+    identity = NominationIdentity.objects.create(
+        nomination=nomination, child_name=f"Ellie Bramp{n}ton", date_of_birth="2015-03-05"
+    )
+    LocalReference.objects.create(identity=identity, agency=agency, reference=f"HX-{n}4821")
+    return CaseFactory(audit=audit, label=f"Case {n}")
+
+
+def _fill_with_details(audit, agency, children, entries, start=0):
+    question = ToolQuestionFactory(section=ToolSectionFactory(audit=audit))
+    for n in range(start, start + children):
+        case = _child_with_details(audit, agency, n)
+        for _ in range(entries):
+            ChronologyEntryFactory(case=case, agency=agency, event=f"Ellie Bramp{n}ton seen.")
+        submission = AgencySubmissionFactory(case=case, agency=agency)
+        ToolAnswer.objects.create(submission=submission, question=question, text="HX-04821")
+
+
+def _pack_check_queries(audit):
+    with CaptureQueriesContext(connection) as captured:
+        identifying_details_in_pack(audit)
+    return len(captured)
+
+
+def test_the_pack_check_takes_the_same_queries_however_large_the_audit(audit, housing):
+    _fill_with_details(audit, housing, 1, 1)
+    small = _pack_check_queries(audit)
+    _fill_with_details(audit, housing, 4, 5, start=10)
+    assert _pack_check_queries(audit) == small
+
+
+def test_the_pack_check_reads_the_action_taken_too(audit, housing):
+    case = _child_with_details(audit, housing, 1)
+    ChronologyEntryFactory(
+        case=case,
+        agency=housing,
+        event="Home visit.",
+        action_taken="Referred Ellie Bramp1ton to the school nurse.",
+    )
+    assert identifying_details_in_pack(audit), "a child's name in 'Action taken' is not found"
+
+
+def test_the_pack_check_names_an_approximate_date_as_the_chronology_shows_it(audit, housing):
+    case = _child_with_details(audit, housing, 1)
+    ChronologyEntryFactory(
+        case=case,
+        agency=housing,
+        date=datetime.date(2025, 3, 1),
+        date_precision=ChronologyEntry.Precision.MONTH,
+        event="Ellie Bramp1ton moved school.",
+    )
+    (place,) = identifying_details_in_pack(audit)
+    assert "entry of March 2025 (approx.) contains" in place

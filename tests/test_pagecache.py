@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases.models import Audit
+from cases.models import Audit, ChronologyEntry
 from findings.models import Finding
 from maca import pagecache
 from maca.models import AccessLogEntry, DataChange, Membership
@@ -23,9 +23,9 @@ pytestmark = pytest.mark.django_db
 Role = Membership.Role
 
 
-def queries_for(client, url):
+def queries_for(client, url, **options):
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
+        response = client.get(url, **options)
     return response, len(captured)
 
 
@@ -368,6 +368,9 @@ def test_htmx_and_head_requests_are_never_answered_from_memory(client, audit, ch
     assert not caches["pages"]._cache
     client.get(url)
     assert len(caches["pages"]._cache) == 1
+    _, served = queries_for(client, url)
+    _, built_for_htmx = queries_for(client, url, headers={"HX-Request": "true"})
+    assert built_for_htmx > served
 
 
 def test_a_page_larger_than_the_limit_is_built_every_time(client, audit, chair, monkeypatch):
@@ -386,3 +389,21 @@ def test_the_plans_filters_are_kept_apart_and_other_queries_not_kept(client, aud
     assert len(caches["pages"]._cache) == 1
     client.get(f"{plan}?status=open&utm_source=mail")
     assert len(caches["pages"]._cache) == 1
+
+
+def test_a_delete_outside_a_request_records_one_change(audit):
+    """As enforce_retention deletes: one change row for the transaction, not one a row."""
+    housing = AgencyFactory()
+    case = CaseFactory(audit=audit)
+    ChronologyEntry.objects.bulk_create(
+        [
+            ChronologyEntry(case=case, agency=housing, date=datetime.date(2025, 1, 1), event="x")
+            for _ in range(120)
+        ]
+    )
+    before = DataChange.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with CaptureQueriesContext(connection) as captured:
+        ChronologyEntry.objects.filter(case=case).delete()
+    after = DataChange.objects.order_by("-pk").values_list("pk", flat=True).first()
+    inserts = [q for q in captured if q["sql"].startswith('INSERT INTO "maca_datachange"')]
+    assert len(inserts) <= 2, f"{len(inserts)} change rows ({after - before} ids) for one delete"

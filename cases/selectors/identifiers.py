@@ -7,44 +7,75 @@ Used by the briefing's publishing check, the action plan's and the meeting pack'
 from __future__ import annotations
 
 import re
-
-from django.utils.dateformat import format as date_format
+from dataclasses import dataclass
 
 from cases.models import Audit, ChronologyEntry, NominationIdentity, ToolAnswer
-from maca.identifiers import identity_patterns, normalised
+from maca.identifiers import NAME_PART_MIN_LENGTH, identity_patterns, normalised
 
 
-def _identifiers(audit) -> list[tuple[re.Pattern, str]]:
-    """Patterns for each name, date of birth and reference number held for the audit's
-    children."""
+@dataclass
+class _Child:
+    """One child's identifying details as patterns, with the plain pieces of text that any
+    match must contain: most texts contain none, and are passed over without a search."""
+
+    patterns: list[tuple[re.Pattern, str]]
+    pieces: tuple[str, ...]  # in the text in lower case
+    references: tuple[str, ...]  # in the text in lower case with separators taken out
+
+    def may_be_in(self, lowered: str, squeezed: str) -> bool:
+        return any(p in lowered for p in self.pieces) or any(r in squeezed for r in self.references)
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text).lower()
+
+
+def _child(identity, label) -> _Child:
+    references = [
+        (f"{reference.agency.name}'s reference number for {label}", reference.reference)
+        for reference in identity.references.all()
+    ]
+    patterns = identity_patterns(
+        identity.child_name, identity.date_of_birth, references, label=label
+    )
+    parts = re.findall(r"[^\W_]+", normalised(identity.child_name).lower())
+    # A part of three letters or more is found alone; the whole name holds its longest part.
+    pieces = {part for part in parts if len(part) >= NAME_PART_MIN_LENGTH}
+    pieces |= {max(parts, key=len)} if parts else set()
+    if born := identity.date_of_birth:
+        pieces |= {str(born.year), f"{born.year % 100:02d}"}
+    squeezed = {_squeezed(normalised(value)) for _, value in references} - {""}
+    return _Child(patterns, tuple(pieces), tuple(squeezed))
+
+
+def _children(audit) -> list[_Child]:
+    """The name, date of birth and reference numbers held for each of the audit's children."""
     identities = (
         NominationIdentity.objects.filter(nomination__audit=audit)
         .select_related("nomination")
         .prefetch_related("references__agency")
     )
-    found = []
-    for identity in identities:
-        label = identity.nomination.label
-        references = [
-            (f"{reference.agency.name}'s reference number for {label}", reference.reference)
-            for reference in identity.references.all()
-        ]
-        found += identity_patterns(
-            identity.child_name, identity.date_of_birth, references, label=label
-        )
-    return found
+    return [_child(identity, identity.nomination.label) for identity in identities]
 
 
 def identifying_details_in(audit, texts) -> list[tuple[str, list[str]]]:
     """(name, what it holds) for each of the (name, text) pairs whose text holds identifying
     details held for the audit's children: the details are read once for all the texts."""
-    identifiers = _identifiers(audit)
-    if not identifiers:
+    children = _children(audit)
+    if not children:
         return []
     found = []
     for name, text in texts:
-        text = normalised(text or "")
-        held = list(dict.fromkeys(d for pattern, d in identifiers if pattern.search(text)))
+        text = normalised(text)
+        lowered, squeezed = text.lower(), _squeezed(text)
+        held = [
+            described
+            for child in children
+            if child.may_be_in(lowered, squeezed)
+            for pattern, described in child.patterns
+            if pattern.search(text)
+        ]
+        held = list(dict.fromkeys(held))
         # The whole name found: its parts need not be listed again.
         held = [d for d in held if not (d.startswith("part of ") and d[len("part of ") :] in held)]
         if held:
@@ -52,23 +83,36 @@ def identifying_details_in(audit, texts) -> list[tuple[str, list[str]]]:
     return found
 
 
+def places_holding_identifiers(audit, texts) -> list[str]:
+    """ "<where> contains <what>." for each identifying detail found in the (where, text) pairs."""
+    return [
+        f"{place} contains {description}."
+        for place, held in identifying_details_in(audit, texts)
+        for description in held
+    ]
+
+
 def _pack_texts(audit: Audit):
-    """Every chronology entry and audit tool answer of the audit's cases, named by where it is
-    in the meeting pack. Read lazily: nothing is built when no child's details are held."""
+    """Every chronology entry and audit tool answer of the audit's cases, named as the meeting
+    pack shows it. Read lazily: nothing is fetched when no child's details are held."""
     entries = (
         ChronologyEntry.objects.filter(case__audit=audit)
         .select_related("case", "agency")
         .order_by("case__order", "agency__name", "date", "pk")
     )
     for entry in entries:
-        place = f"{entry.case.label}, {entry.agency.name}'s chronology, entry of "
-        place += date_format(entry.date, "j F Y")
-        yield place, f"{entry.event}\n{entry.source_agency}"
+        place = f"{entry.case.label}, {entry.agency.name}'s chronology, entry of {entry.date_shown}"
+        yield place, "\n".join((entry.event, entry.source_agency, entry.action_taken))
     answers = (
         ToolAnswer.objects.filter(submission__case__audit=audit)
         .exclude(text="")
-        .select_related("submission__case", "submission__agency", "question")
-        .order_by("submission__case__order", "submission__agency__name", "question__order")
+        .select_related("submission__case", "submission__agency", "question__section")
+        .order_by(
+            "submission__case__order",
+            "submission__agency__name",
+            "question__section__order",
+            "question__order",
+        )
     )
     for answer in answers:
         submission = answer.submission
@@ -79,8 +123,4 @@ def _pack_texts(audit: Audit):
 
 def identifying_details_in_pack(audit: Audit) -> list[str]:
     """Where the meeting pack holds a child's identifying details, for the chair."""
-    return [
-        f"{place} contains {description}."
-        for place, held in identifying_details_in(audit, _pack_texts(audit))
-        for description in held
-    ]
+    return places_holding_identifiers(audit, _pack_texts(audit))
