@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import json
 import os
 import statistics
@@ -89,12 +90,15 @@ def pdf_over_raw(runs: int) -> float:
 
     raw()  # warm caches (fonts) for both sides
     app()
-    # Interleaved, so that a slow spell of a shared machine weighs on both sides alike.
-    app_times, raw_times = [], []
-    for _ in range(runs):
-        app_times.append(seconds_of(app))
-        raw_times.append(seconds_of(raw))
-    return statistics.median(app_times) / statistics.median(raw_times)
+    # Interleaved, so that a slow spell of a shared machine weighs on both sides alike, each
+    # side first in turn (whichever runs first in a pair is measured slower), and each run
+    # starting with no garbage left by the one before.
+    times = {app: [], raw: []}
+    for run in range(runs):
+        for function in (app, raw) if run % 2 == 0 else (raw, app):
+            gc.collect()
+            times[function].append(seconds_of(function))
+    return statistics.median(times[app]) / statistics.median(times[raw])
 
 
 def build_large_audit(case_count: int, items_per_case: int):
