@@ -72,7 +72,7 @@ def note_data_change() -> None:
     if request_writes is not None:
         request_writes.changed = True
         return
-    _record_change()
+    _record_with(connection)
 
 
 def _record_change() -> None:
