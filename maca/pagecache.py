@@ -161,9 +161,9 @@ _request_writes: contextvars.ContextVar[_RequestWrites | None] = contextvars.Con
 
 class DataChangeMiddleware:
     """A request that writes to a table pages show, in whatever way (saves, QuerySet.update(),
-    bulk writes), records a change with its writes, and one more once it has been handled (for
-    a transaction rolled back to a savepoint that held the first). Changes are recorded also
-    where pages are not kept (PAGE_CACHE_SECONDS=0), for the workers that keep them."""
+    bulk writes), records a change with its writes, and one more once it has been handled, as a
+    second safeguard. Changes are recorded also where pages are not kept (PAGE_CACHE_SECONDS=0),
+    for the workers that keep them."""
 
     def __init__(self, get_response):
         self.get_response = get_response
