@@ -460,13 +460,17 @@ class ChronologyEntry(models.Model):
         return self.date_precision != self.Precision.DAY
 
     @property
-    def date_shown(self) -> str:
-        """The date as chronologies show it: "7 January 2025", "March 2025 (approx.)"."""
+    def date_label(self) -> str:
+        """The date to its precision: "7 January 2025", "March 2025", "2025"."""
         shown = {self.Precision.YEAR: "Y", self.Precision.MONTH: "F Y"}.get(
             self.date_precision, "j F Y"
         )
-        shown = date_format(self.date, shown)
-        return f"{shown} (approx.)" if self.is_approximate else shown
+        return date_format(self.date, shown)
+
+    @property
+    def date_shown(self) -> str:
+        """The date as chronologies show it in words: "March 2025 (approx.)"."""
+        return f"{self.date_label} (approx.)" if self.is_approximate else self.date_label
 
 
 class ToolSection(models.Model):

@@ -18,7 +18,7 @@ def normalised(text: str | None) -> str:
     text = text or ""
     if text.isascii():
         return text  # nothing to fold: most text, which is then checked much faster
-    decomposed = unicodedata.normalize("NFKD", text or "").translate(INVISIBLE)
+    decomposed = unicodedata.normalize("NFKD", text).translate(INVISIBLE)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
