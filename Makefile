@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Tests run in one process per core (pytest-xdist); PYTEST_WORKERS= runs them in this one.
+PYTEST_WORKERS ?= -n auto
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := chromium poppler-utils postgresql
@@ -66,11 +68,11 @@ test: install apt-test lint
 
 test-sqlite: $(BIN)/.installed
 	@echo "== tests on SQLite (with the browser tests)"
-	env -u DATABASE_URL $(BIN)/pytest -q
+	env -u DATABASE_URL $(BIN)/pytest -q $(PYTEST_WORKERS)
 
 test-postgres: $(BIN)/.installed
 	@echo "== tests on a throwaway PostgreSQL"
-	scripts/with-postgres $(BIN)/pytest -q -m "not browser"
+	scripts/with-postgres $(BIN)/pytest -q $(PYTEST_WORKERS) -m "not browser"
 
 bench: $(BIN)/.installed
 	scripts/with-postgres $(BIN)/python bench/run.py
