@@ -53,17 +53,25 @@ def _shows_case_level_data(match) -> bool:
 def record_access(request, response, match) -> AccessLogEntry:
     """One entry per look. A page across audits (the composite action plan, its exports) names
     no audit: it is filed under the user's partnership, or none when they belong to several, and
-    the chair's log also shows such entries of their partnerships' members."""
+    the chair's log also shows such entries of their partnerships' members. What was recorded is
+    left on the request as `access_logged`, for a page served again from memory (maca.pagecache)
+    to be logged alike."""
     audit_id, partnership_id = filed_under(request, match.kwargs)
+    request.access_logged = {
+        "user_id": request.user.pk,
+        "username": request.user.get_username(),
+        "action": _action(match.url_name, response),
+        "what": match.url_name or "",
+        "audit_id": audit_id,
+        "partnership_id": partnership_id,
+    }
+    return record_look(request, request.access_logged)
+
+
+def record_look(request, look: dict) -> AccessLogEntry:
+    """An entry for `look` (who, what and under which audit) made by this request."""
     return AccessLogEntry.objects.create(
-        user=request.user,
-        username=request.user.get_username(),
-        ip_address=_client_address(request),
-        action=_action(match.url_name, response),
-        what=match.url_name or "",
-        path=request.get_full_path()[:500],
-        audit_id=audit_id,
-        partnership_id=partnership_id,
+        **look, ip_address=_client_address(request), path=request.get_full_path()[:500]
     )
 
 
@@ -88,10 +96,6 @@ def _audit_of(request, kwargs) -> tuple[int | None, int | None]:
     gated = getattr(request, "audit", None)  # the audit the access gate let through
     if gated is not None and str(kwargs.get("pk", gated.pk)) == str(gated.pk):
         return gated.pk, gated.partnership_id
-    # A page served from memory carries what its first look was filed under (maca.pagecache).
-    remembered = getattr(request, "access_log_filing", None)
-    if remembered is not None and str(kwargs.get("pk", remembered[0])) == str(remembered[0]):
-        return remembered
     Audit = apps.get_model("cases", "Audit")
     if "pk" in kwargs:
         audits = Audit.objects.filter(pk=kwargs["pk"])
@@ -172,7 +176,12 @@ class SessionIdleRefreshMiddleware:
     def __call__(self, request):
         session = getattr(request, "session", None)
         if session is not None and session.session_key and request.user.is_authenticated:
-            now = int(time.time())
-            if now - session.get(SEEN_SESSION_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
-                session[SEEN_SESSION_KEY] = now  # marks the session for saving, with a new expiry
+            refresh_idle_expiry(session)
         return self.get_response(request)
+
+
+def refresh_idle_expiry(session) -> None:
+    """Moves a signed-in session's expiry on, at most once every SESSION_REFRESH_SECONDS."""
+    now = int(time.time())
+    if now - session.get(SEEN_SESSION_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+        session[SEEN_SESSION_KEY] = now  # marks the session for saving, with a new expiry

@@ -1,8 +1,9 @@
 """Pages served again from memory until anything they could show has changed.
 
 A signed-in page that is asked for again in the same session, unchanged, is answered from this
-worker's memory instead of being built again. Its key holds the session, the browser's CSRF
-cookie, the path with its query, today's date and the *data version*:
+worker's memory as soon as the session is read, instead of being built again (views marked
+with `cached_page`, served by PageCacheMiddleware). Its key holds the session and its user, the
+browser's CSRF cookie, the path with its query, today's date and the *data version*:
 
 - In a request, a database execute wrapper sees every INSERT, UPDATE and DELETE: the first
   write to a table pages may show adds a `DataChange` row in the same transaction, so no other
@@ -10,9 +11,10 @@ cookie, the path with its query, today's date and the *data version*:
   services that write without signals (`QuerySet.update`, `bulk_create`) call
   `note_data_change()`. The version is the highest row id with the number of rows, which
   changes with every commit, also when transactions commit out of order.
-- So a stored page is found only by the session the access gate let see it, and only while no
-  membership, role, audit, case or item has changed since. Whatever would make the gate answer
-  otherwise is such a change. Signing out ends the session, and with it every key.
+- So a stored page is found only by the session that every check (sign-in, two-step sign-in,
+  the access gate) let see it, and only while no user, device, membership, role, audit, case or
+  item has changed since. Whatever would make a check answer otherwise is such a change. Signing
+  out deletes the session, and with it every key.
 - Pages are kept at most PAGE_CACHE_SECONDS: that bounds what depends on the time alone, and
   changes made outside MACA (typed into the database, or a restored backup). Today's date is in
   the key, for overdue and due-soon. Pages with messages to show, pages over LARGEST_KEPT_PAGE
@@ -29,14 +31,16 @@ import re
 
 from django.apps import apps as django_apps
 from django.conf import settings
-from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
+from django.contrib.messages.storage import default_storage as message_storage
 from django.core.cache import caches
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
-from maca.middleware import filed_under
+from maca.middleware import record_look, refresh_idle_expiry
 
 logger = logging.getLogger(__name__)
 CACHE_ALIAS = "pages"
@@ -189,13 +193,15 @@ def _record_after(request) -> None:
         logger.exception("A change could not be recorded after %s %s", request.method, request.path)
 
 
-# The apps whose records pages show. Signals are connected for their models only, so that
-# Django still deletes other records (sessions, sign-in attempts) without loading them.
-APPS_SHOWN = ("maca", "cases", "findings", "actions")
+# The apps whose records pages show, and the two-step sign-in devices that let a session see
+# them (a page served from memory does not read the device again). Signals are connected for
+# their models only, so that Django still deletes other records (sessions, sign-in attempts)
+# without loading them.
+APPS_WATCHED = ("maca", "cases", "findings", "actions", "otp_totp", "otp_static")
 
 
 def connect_signals() -> None:
-    for label in APPS_SHOWN:
+    for label in APPS_WATCHED:
         for model in django_apps.get_app_config(label).get_models():
             if model._meta.db_table in _ignored_tables():
                 continue
@@ -228,26 +234,54 @@ def on_migrated(sender, **kwargs) -> None:
 
 
 def _has_messages(request) -> bool:
-    return len(messages.get_messages(request)) > 0
+    """Messages waiting to be shown, read before or after MessageMiddleware has run."""
+    storage = getattr(request, "_messages", None) or message_storage(request)
+    return len(storage) > 0
 
 
-def _page_key(request, query_names) -> str | None:
-    """None when the request may not be answered from memory."""
-    session_key = getattr(getattr(request, "session", None), "session_key", None)
-    csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+def cached_page(view=None, *, query: tuple[str, ...] = ()):
+    """Marks a view whose page PageCacheMiddleware may serve again from memory while its key
+    holds (see the module's docstring). Only for views whose page depends on nothing but the
+    user, the data, the URL and the date. `query`: the names of the URL's query parameters the
+    page reads; with any other, it is built every time."""
+    if view is None:
+        return functools.partial(cached_page, query=query)
+    view.kept_page_query = frozenset(query)
+    return view
+
+
+def _kept_query_names(request) -> frozenset[str] | None:
+    """The query names of the page at this path, when its view is marked with cached_page."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    return getattr(match.func, "kept_page_query", None)
+
+
+def _page_key(request) -> str | None:
+    """None when the request may not be answered from memory. Reads the session (as signing in
+    would next): an unknown or expired one holds no user."""
     if (
         request.method != "GET"
         or not settings.PAGE_CACHE_SECONDS
-        or not session_key
-        or not csrf_cookie  # the page's form tokens are made from this cookie
-        or not request.user.is_authenticated
-        or getattr(request, "htmx", False)
-        or not set(request.GET).issubset(query_names)  # no copies under made-up queries
-        or _has_messages(request)
+        or request.headers.get("HX-Request")
+        or settings.SESSION_COOKIE_NAME not in request.COOKIES
     ):
+        return None
+    csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if not csrf_cookie:  # the page's form tokens are made from this cookie
+        return None
+    query_names = _kept_query_names(request)
+    if query_names is None or not set(request.GET).issubset(query_names):
+        return None  # not a kept page, or no copies under made-up queries
+    user_id = request.session.get(SESSION_KEY)
+    session_key = request.session.session_key
+    if user_id is None or not session_key or _has_messages(request):
         return None
     parts = (
         session_key,
+        str(user_id),
         csrf_cookie,
         request.get_full_path(),
         timezone.localdate().isoformat(),
@@ -256,44 +290,64 @@ def _page_key(request, query_names) -> str | None:
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def cached_page(view=None, *, query: tuple[str, ...] = ()):
-    """Serve the view's page again from memory while its key holds (see the module's docstring).
-    Only for views whose page depends on nothing but the user, the data, the URL and the date.
-    `query`: the names of the URL's query parameters the page reads; with any other, it is
-    built every time."""
-    if view is None:
-        return functools.partial(cached_page, query=query)
-    query_names = frozenset(query)
+class PageCacheMiddleware:
+    """Answers a GET for a page kept in memory (see the module's docstring) as soon as the
+    session is read: the page was built, through every check, for this same session, and
+    nothing has changed since that could make any check answer otherwise. The look is written to
+    the access log as the first one was. Sits just inside SessionMiddleware, so the session's idle
+    expiry still moves and the response carries every header the page was built with."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        key = _page_key(request, query_names)
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = _page_key(request)
         if key is None:
-            return view(request, *args, **kwargs)
+            return self.get_response(request)
         pages = caches[CACHE_ALIAS]
         stored = pages.get(key)
         if stored is not None:
-            content, headers, request.access_log_filing = stored
-            response = HttpResponse(content)
-            for name, value in headers:
-                response[name] = value
-            return response
-        response = view(request, *args, **kwargs)
+            return _served_again(request, *stored)
+        response = self.get_response(request)
         if _may_store(request, response):
-            filed = filed_under(request, kwargs)  # for the access log when served again
             headers = list(response.items())
-            pages.set(key, (response.content, headers, filed), settings.PAGE_CACHE_SECONDS)
+            look = getattr(request, "access_logged", None)
+            pages.set(key, (response.content, headers, look), settings.PAGE_CACHE_SECONDS)
         return response
 
-    return wrapper
+
+def _served_again(request, content, headers, look) -> HttpResponse:
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    if look is not None:
+        record_look(request, look)
+    refresh_idle_expiry(request.session)
+    return response
 
 
 def _may_store(request, response) -> bool:
+    user = getattr(request, "user", None)
     return (
         response.status_code == 200
         and not response.streaming
-        and not response.cookies
+        and _sets_no_cookie_but_the_same_csrf_one(request, response)
         and len(response.content) <= LARGEST_KEPT_PAGE
+        and user is not None
+        and user.is_authenticated
+        and str(user.pk) == str(request.session.get(SESSION_KEY))
         and not _has_messages(request)
         and response.get("Content-Type", "").startswith("text/html")
     )
+
+
+def _sets_no_cookie_but_the_same_csrf_one(request, response) -> bool:
+    """A page with a form sends the CSRF cookie again (it is in the key) to renew its expiry;
+    served from memory it is not sent, as the browser holds it for a year. Any other cookie (a
+    new CSRF cookie, messages) makes the response one of a kind."""
+    csrf_name = settings.CSRF_COOKIE_NAME
+    others = set(response.cookies) - {csrf_name}
+    if others:
+        return False
+    sent = response.cookies.get(csrf_name)
+    return sent is None or sent.value == request.COOKIES.get(csrf_name)
