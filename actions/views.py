@@ -110,6 +110,7 @@ def action_plan(request, mine=False):
     return render(request, "actions/plan.html", context)
 
 
+@cached_page(query=(*PlanFilterForm.base_fields, "page"))
 def my_actions(request):
     return action_plan(request, mine=True)
 

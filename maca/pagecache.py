@@ -17,8 +17,9 @@ browser's CSRF cookie, the path with its query, today's date and the *data versi
   out deletes the session, and with it every key.
 - Pages are kept at most PAGE_CACHE_SECONDS: that bounds what depends on the time alone, and
   changes made outside MACA (typed into the database, or a restored backup). Today's date is in
-  the key, for overdue and due-soon. Pages with messages to show, pages over LARGEST_KEPT_PAGE
-  and URLs with query parameters the page does not read are never stored.
+  the key, for overdue and due-soon. Pages with messages to show, pages over LARGEST_KEPT_PAGE,
+  URLs with query parameters the page does not read and URLs spelled otherwise than MACA writes
+  them (`/audits/01/`, `?&`) are never stored, and a session keeps at most PAGES_PER_SESSION.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from django.core.cache import caches
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.http import HttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from maca.middleware import record_look, refresh_idle_expiry
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 CACHE_ALIAS = "pages"
 # A page larger than this is built every time rather than kept.
 LARGEST_KEPT_PAGE = 256 * 1024
+# Most pages one session may have kept at once (within PAGE_CACHE_SECONDS, give or take).
+PAGES_PER_SESSION = 20
 # Change rows kept when old ones are deleted, which is when a new row's id is a multiple of
 # PRUNE_EVERY (ids may skip a multiple; the next one prunes).
 KEEP_CHANGES = 50
@@ -243,7 +246,8 @@ def cached_page(view=None, *, query: tuple[str, ...] = ()):
     """Marks a view whose page PageCacheMiddleware may serve again from memory while its key
     holds (see the module's docstring). Only for views whose page depends on nothing but the
     user, the data, the URL and the date. `query`: the names of the URL's query parameters the
-    page reads; with any other, it is built every time."""
+    page reads; with any other, it is built every time. The mark is read from the view the URL
+    resolves to: a view that hands over to a marked one must be marked itself."""
     if view is None:
         return functools.partial(cached_page, query=query)
     view.kept_page_query = frozenset(query)
@@ -256,7 +260,10 @@ def _kept_query_names(request) -> frozenset[str] | None:
         match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
         return None
-    return getattr(match.func, "kept_page_query", None)
+    names = getattr(match.func, "kept_page_query", None)
+    if names is not None and reverse(match.view_name, kwargs=match.kwargs) != request.path:
+        return None  # /audits/01/: the page of /audits/1/ under another spelling
+    return names
 
 
 def _page_key(request) -> str | None:
@@ -275,6 +282,8 @@ def _page_key(request) -> str | None:
     query_names = _kept_query_names(request)
     if query_names is None or not set(request.GET).issubset(query_names):
         return None  # not a kept page, or no copies under made-up queries
+    if request.META.get("QUERY_STRING", "") != request.GET.urlencode():
+        return None  # '?&', '?%73tatus=': one page under many spellings
     user_id = request.session.get(SESSION_KEY)
     session_key = request.session.session_key
     if user_id is None or not session_key or _has_messages(request):
@@ -294,8 +303,10 @@ class PageCacheMiddleware:
     """Answers a GET for a page kept in memory (see the module's docstring) as soon as the
     session is read: the page was built, through every check, for this same session, and
     nothing has changed since that could make any check answer otherwise. The look is written to
-    the access log as the first one was. Sits just inside SessionMiddleware, so the session's idle
-    expiry still moves and the response carries every header the page was built with."""
+    the access log as the first one was. Sits inside SessionMiddleware, so the session's idle
+    expiry still moves, and inside CommonMiddleware, so the Host header is still checked. The
+    response carries every header the page was built with, but for the CSRF cookie, which the
+    browser already holds."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -309,11 +320,23 @@ class PageCacheMiddleware:
         if stored is not None:
             return _served_again(request, *stored)
         response = self.get_response(request)
-        if _may_store(request, response):
+        if _may_store(request, response) and _room_for(request.session.session_key):
             headers = list(response.items())
             look = getattr(request, "access_logged", None)
             pages.set(key, (response.content, headers, look), settings.PAGE_CACHE_SECONDS)
         return response
+
+
+def _room_for(session_key) -> bool:
+    """Whether one more page may be kept for this session: one session cannot fill the
+    worker's PAGE_CACHE_ENTRIES with copies of a page under different URLs."""
+    counter = "kept:" + hashlib.sha256(session_key.encode()).hexdigest()
+    counts = caches["default"]
+    counts.add(counter, 0, settings.PAGE_CACHE_SECONDS)
+    try:
+        return counts.incr(counter) <= PAGES_PER_SESSION
+    except ValueError:  # expired in between
+        return False
 
 
 def _served_again(request, content, headers, look) -> HttpResponse:

@@ -438,3 +438,44 @@ def test_a_delete_outside_a_request_records_one_change(audit):
     after = DataChange.objects.order_by("-pk").values_list("pk", flat=True).first()
     inserts = [q for q in captured if q["sql"].startswith('INSERT INTO "maca_datachange"')]
     assert len(inserts) <= 2, f"{len(inserts)} change rows ({after - before} ids) for one delete"
+
+
+def test_a_kept_page_is_not_served_to_a_host_the_site_does_not_answer_to(client, audit, chair):
+    url = reverse("audit_detail", args=[audit.pk])
+    sign_in(client, chair)
+    caches["pages"].clear()
+    # Not kept yet: refused, as Django refuses every request to a host not in ALLOWED_HOSTS.
+    assert client.get(url, headers={"host": "attacker.example"}).status_code == 400
+    assert client.get(url).status_code == 200  # now kept
+    assert client.get(url, headers={"host": "attacker.example"}).status_code == 400
+
+
+def test_empty_query_separators_make_no_copies_of_a_page(client, audit, chair):
+    url = reverse("audit_detail", args=[audit.pk])
+    sign_in(client, chair)
+    caches["pages"].clear()
+    for n in range(20):
+        assert client.get(url + "?" + "&" * n).status_code == 200
+    assert len(caches["pages"]._cache) <= 2
+
+
+def test_one_session_cannot_fill_the_worker_with_spellings_or_filters_of_one_page(
+    client, audit, chair
+):
+    plan = reverse("action_plan")
+    sign_in(client, chair)
+    caches["pages"].clear()
+    for n in range(1, 61):
+        assert client.get(f"{plan}?page={'0' * n}1").status_code == 200
+    for n in range(1, 21):
+        assert client.get(f"/audits/{'0' * n}{audit.pk}/").status_code == 200
+    # Other spellings of a path are built every time; a session keeps at most PAGES_PER_SESSION.
+    assert len(caches["pages"]._cache) <= pagecache.PAGES_PER_SESSION
+
+
+def test_my_agencys_actions_page_is_still_kept(client, audit, chair):
+    url = reverse("my_actions")
+    sign_in(client, chair)
+    _, built = queries_for(client, url)
+    _, again = queries_for(client, url)
+    assert again < built
