@@ -38,7 +38,7 @@ from django.core.cache import caches
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.http import HttpResponse
-from django.urls import Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils import timezone
 
 from maca.middleware import record_look, refresh_idle_expiry
@@ -256,14 +256,20 @@ def cached_page(view=None, *, query: tuple[str, ...] = ()):
 
 def _kept_query_names(request) -> frozenset[str] | None:
     """The query names of the page at this path, when its view is marked with cached_page."""
+    urlconf = getattr(request, "urlconf", None)
     try:
-        match = resolve(request.path_info, getattr(request, "urlconf", None))
+        match = resolve(request.path_info, urlconf)
     except Resolver404:
         return None
     names = getattr(match.func, "kept_page_query", None)
-    if names is not None and reverse(match.view_name, kwargs=match.kwargs) != request.path:
-        return None  # /audits/01/: the page of /audits/1/ under another spelling
-    return names
+    if names is None:
+        return None
+    try:
+        written = reverse(match.view_name, urlconf, match.args, match.kwargs)
+    except NoReverseMatch:
+        return None
+    # Not /audits/01/: the page of /audits/1/ under another spelling.
+    return names if written == request.path else None
 
 
 def _page_key(request) -> str | None:
