@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from actions.models import Action, Evidence
 from maca.models import Membership
 
-from .conftest import console_errors, member
+from .conftest import axe_violations, console_errors, member
 from .factories import AgencyFactory, AuditFactory, RecommendationFactory
 from .test_browser import log_in
 
@@ -40,7 +40,9 @@ def people(live_server):
 
 def add_action(page, base, audit, text, due):
     page.goto(f"{base}/audits/{audit.pk}/actions/")
+    assert axe_violations(page) == []
     page.get_by_role("link", name="Add an action for recommendation 1").click()
+    assert axe_violations(page) == []
     page.get_by_label("Action", exact=False).first.fill(text)
     page.get_by_label("Owner agency").select_option(label="Housing")
     page.get_by_label("Lead officer").fill("Head of Housing")
@@ -69,6 +71,7 @@ def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_
     errors += console_errors(coordinator)
     log_in(coordinator, base, "housing", password)
     coordinator.goto(first_url)
+    assert axe_violations(coordinator) == []
     coordinator.get_by_label("What has happened").fill("Housing officers invited from March.")
     coordinator.get_by_label("Status").select_option(label="In progress")
     evidence = tmp_path / "invitation-letter.pdf"
@@ -80,9 +83,11 @@ def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_
     expect(coordinator.get_by_role("link", name="invitation-letter.pdf")).to_be_visible()
     expect(coordinator.get_by_text("Housing officers invited from March.")).to_be_visible()
     assert Evidence.objects.get().description == "The invitation letter"
+    assert axe_violations(coordinator) == []
 
     chair.goto(first_url)
     chair.get_by_role("link", name="Sign off as complete").click()
+    assert axe_violations(chair) == []
     chair.get_by_label("Outcome statement").fill("Housing attended 9 of 10 core groups.")
     chair.get_by_role("button", name="Sign off as complete").click()
     expect(chair.get_by_text("Signed off by")).to_be_visible()
@@ -95,6 +100,7 @@ def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_
     table = chair.get_by_role("table")
     expect(table.get_by_role("row").filter(has_text="Housing attends")).to_contain_text("Complete")
     expect(table.get_by_role("row").filter(has_text="Audit core group")).to_contain_text("Red")
+    assert axe_violations(chair) == []
     # The chair exports the plan for the board's spreadsheet.
     with chair.expect_download() as download_info:
         chair.get_by_role("link", name="Excel").click()
@@ -106,4 +112,5 @@ def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_
     assert "Audit core group minutes." in texts
     chair.goto(f"{base}/")
     expect(chair.get_by_role("heading", name="Overdue actions")).to_contain_text("1")
+    assert axe_violations(chair) == []
     assert errors == []

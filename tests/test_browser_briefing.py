@@ -11,7 +11,7 @@ from cases.models import Audit
 from findings.models import Finding, Recommendation
 from maca.models import Membership
 
-from .conftest import pdf_text
+from .conftest import axe_violations, pdf_text
 from .factories import (
     PASSWORD,
     AgencyFactory,
@@ -107,6 +107,7 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
     expect(items.nth(1)).to_contain_text("Check that a child has been seen before closing")
     expect(items.nth(1)).to_contain_text("Seen in Case 1, Case 2")
     assert page.evaluate("window.sameDocument === true")
+    assert axe_violations(page) == []
 
     # Move the first recommendation down with the keyboard alone.
     first = items.nth(0)
@@ -133,6 +134,7 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
     findings = page.get_by_role("heading", name="Findings identified per case")
     expect(findings).to_be_visible()
     expect(page.locator("main")).to_contain_text("No one saw the baby for six weeks.")
+    assert axe_violations(page) == []
     body = page.locator("main").inner_text()
     assert body.index("Check that a child has been seen") < body.index("Agree who leads")
     page.go_back()
@@ -142,9 +144,12 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
     log_in(page, base_url, "chair")
     page.goto(f"{base_url}/audits/{audit.pk}/briefing/versions/")
     expect(page.get_by_text("Nothing published yet.")).to_be_visible()
+    assert axe_violations(page) == []
     page.get_by_role("link", name="Publish the briefing").first.click()
+    assert axe_violations(page) == []
     page.get_by_role("button", name="Publish version 1").click()
     expect(page.get_by_role("status")).to_contain_text("Version 1 of the briefing is published.")
+    assert axe_violations(page) == []
     log_out(page)
 
     # A viewer downloads version 1 and checks its fingerprint.
@@ -152,6 +157,7 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
     page.goto(f"{base_url}/audits/{audit.pk}/briefing/versions/")
     expect(page.get_by_role("heading", name="Published briefings")).to_be_visible()
     expect(page.get_by_role("link", name="Publish the briefing")).to_have_count(0)
+    assert axe_violations(page) == []
     row = page.get_by_role("row").filter(has_text="Version 1")
     fingerprint = row.locator("code.sha").inner_text().strip()
     assert re.fullmatch(r"[0-9a-f]{64}", fingerprint)
@@ -172,8 +178,6 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
 
 def test_a_qa_member_records_who_came_and_the_meeting_date_survives(page, journey):
     import datetime
-
-    from .conftest import axe_violations
 
     base_url, audit = journey
     audit.meeting_date = datetime.date(2027, 2, 10)
