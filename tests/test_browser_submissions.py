@@ -75,8 +75,10 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     chair.get_by_label("Case 1", exact=True).check()
     assert axe_violations(chair) == [], chair.url
     chair.get_by_role("button", name="Continue to confirm the selection").click()
+    assert axe_violations(chair) == [], chair.url
     chair.get_by_role("button", name="Confirm the selection of 1 case").click()
     expect(chair.get_by_text("Cases selected").first).to_be_visible()
+    assert axe_violations(chair) == [], chair.url
     chair.get_by_role("button", name="Move to “Submissions open”").click()
     expect(chair.locator("[aria-current=step]")).to_contain_text("Submissions open")
 
@@ -91,6 +93,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     assert axe_violations(agency) == [], agency.url
     agency.get_by_role("button", name="Upload document").click()
     expect(agency.get_by_text("chronology.pdf").first).to_be_visible()
+    assert axe_violations(agency) == [], agency.url
 
     agency.goto(f"{base}/audits/{audit.pk}/")
     agency.get_by_role("link", name="audit tool").first.click()
@@ -98,8 +101,10 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     agency.get_by_label("Good", exact=True).check()
     assert axe_violations(agency) == [], agency.url
     agency.get_by_role("button", name="Submit").click()
+    assert axe_violations(agency) == [], agency.url
     agency.get_by_role("button", name="Submit").click()  # the confirmation step
     expect(agency.get_by_text("Submitted by")).to_be_visible()
+    assert axe_violations(agency) == [], agency.url
 
     chair.goto(f"{base}/audits/{audit.pk}/progress/")
     expect(chair.get_by_role("table")).to_contain_text("Complete")
@@ -108,7 +113,9 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
 
     # The chair releases the meeting pack to the members.
     chair.goto(f"{base}/audits/{audit.pk}/pack/")
+    assert axe_violations(chair) == [], chair.url
     chair.get_by_role("link", name="Release the meeting pack to members").click()
+    assert axe_violations(chair) == [], chair.url
     chair.get_by_role("button", name="Release the meeting pack").click()
     expect(chair.get_by_role("status")).to_contain_text("members can now read it")
     expect(chair.get_by_text("Released", exact=True)).to_be_visible()
