@@ -99,3 +99,14 @@ def test_chair_closes_an_audit_after_being_told_what_is_missing(page, demo):
     expect(page.get_by_role("button", name="Delete identifying details")).to_be_visible()
     assert axe_violations(page) == []
     assert errors == []
+
+
+def test_a_form_sent_back_with_errors_puts_the_focus_on_what_went_wrong(page, demo):
+    log_in(page, demo, "chair")
+    page.get_by_role("link", name="New audit").click()
+    page.get_by_role("button", name="Create the audit").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")  # from the summary to its first link to a field
+    expect(page.locator(":focus")).to_have_attribute("class", "alert-link")
+    assert axe_violations(page) == []

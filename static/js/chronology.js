@@ -38,9 +38,4 @@
       window.print();
     });
   });
-  // The page comes back with form errors: the error summary takes the focus.
-  var summary = document.getElementById("error-summary");
-  if (summary) {
-    summary.focus();
-  }
 })();

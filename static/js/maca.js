@@ -14,6 +14,14 @@
   });
 })();
 
+// A page that comes back with form errors: the error summary takes the focus, so that a screen
+// reader announces what went wrong and the keyboard starts from its links to the fields.
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
+
 // htmx swaps replace the element that had the focus. Keyboard users must not be dropped back to
 // the top of the page: put the focus on the same control, or its nearest sensible neighbour.
 (function () {
