@@ -101,6 +101,13 @@ class AttendeeForm(forms.ModelForm):
             "agency": forms.Select(attrs={"class": "form-select form-select-sm"}),
         }
 
+    def clean(self):
+        """A row with a role or an agency but no name is a mistake, not a row to drop unseen."""
+        cleaned = super().clean()
+        if not cleaned.get("name") and (cleaned.get("role") or cleaned.get("agency")):
+            self.add_error("name", "Enter a name, or clear this row.")
+        return cleaned
+
 
 def attendee_formset_class(audit):
     base = inlineformset_factory(

@@ -79,3 +79,55 @@ def test_coordinators_read_but_do_not_write_the_record(client, audit):
 def test_outsiders_get_not_found(client, audit, outsider):
     client.force_login(outsider)
     assert client.get(reverse("meeting", args=[audit.pk])).status_code == 404
+
+
+def test_an_attendee_without_a_name_is_shown_again_not_dropped(client, audit):
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    case = CaseFactory(audit=audit)
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    response = client.post(
+        reverse("meeting", args=[audit.pk]),
+        {
+            **management(),
+            "meeting_date": "2026-10-14",
+            "learning_summary": "Kept summary.",
+            f"note_{case.pk}": "Kept note.",
+            "attendees-0-name": "A. Officer",
+            "attendees-0-role": "Detective Sergeant",
+            "attendees-1-role": "Named nurse",
+            "attendees-1-agency": police.pk,
+            "loaded_version": version_of(audit),
+        },
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "Enter a name, or clear this row" in body
+    assert body.count("Enter a name, or clear this row") == 2  # by the row and in the summary
+    assert 'href="#id_attendees-1-name"' in body
+    for typed in ("A. Officer", "Detective Sergeant", "Named nurse", "Kept note.", "Kept summary."):
+        assert typed in body
+    assert f'<option value="{police.pk}" selected>' in body
+    assert "The meeting record was saved." not in body
+    assert not MeetingAttendee.objects.exists() and not CaseMeetingNote.objects.exists()
+    audit.refresh_from_db()
+    assert audit.meeting_date is None
+
+
+def test_a_saved_attendee_ticked_for_removal_needs_no_name(client, audit):
+    attendee = MeetingAttendee.objects.create(audit=audit, name="A. Officer", role="DS")
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    response = client.post(
+        reverse("meeting", args=[audit.pk]),
+        {
+            **management(total=4, initial=1),
+            "attendees-0-id": attendee.pk,
+            "attendees-0-audit": audit.pk,
+            "attendees-0-name": "",
+            "attendees-0-role": "DS",
+            "attendees-0-DELETE": "on",
+            "loaded_version": version_of(audit),
+        },
+    )
+    assert response.status_code == 302
+    assert not MeetingAttendee.objects.exists()
