@@ -241,3 +241,24 @@ def test_a_coordinator_sees_which_cases_ask_nothing_of_their_agency(client, audi
     client.force_login(member(audit, Role.COORDINATOR, agency=setup["housing"]))
     html = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
     assert html.count("(not involved: nothing is asked)") == 1
+
+
+def test_after_the_pack_is_released_a_coordinator_sees_every_agency_and_the_words_say_so(
+    client, audit, setup
+):
+    """The released pack lets a co-ordinator read every agency's returns, so the matrix shows
+    them all; its heading, figure and words then speak of the whole audit, not their agency."""
+    url = reverse("progress", args=[audit.pk])
+    housing, police, case1 = setup["housing"], setup["police"], setup["case1"]
+    client.force_login(member(audit, Role.COORDINATOR, agency=housing))
+    audit.pack_released_at = timezone.now()
+    audit.save()
+    html = client.get(url).content.decode()
+    assert "Police" in html
+    assert reverse("tool_answer", args=[audit.pk, case1.pk, police.pk]) in html
+    # Housing 1 of 2, Police 0 of 2: the figure is the whole audit's, and is called so.
+    assert "25% complete (1 of 4)" in html
+    assert "Whole audit" in html
+    assert "Your agency's cases" not in html
+    assert "You see the agencies you co-ordinate for" not in html
+    assert "released the meeting pack" in html
