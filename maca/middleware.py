@@ -9,6 +9,7 @@ import time
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.cache import add_never_cache_headers
 
 from maca import access
 from maca.models import AccessLogEntry
@@ -185,3 +186,17 @@ def refresh_idle_expiry(session) -> None:
     now = int(time.time())
     if now - session.get(SEEN_SESSION_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
         session[SEEN_SESSION_KEY] = now  # marks the session for saving, with a new expiry
+
+
+class NoStoreMiddleware:
+    """Nothing sent to a signed-in user is kept by the browser or anything between: on a shared
+    computer, the back button or the browser's cache must not show case details after sign-out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response

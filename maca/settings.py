@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "maca.pagecache.PageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "maca.middleware.NoStoreMiddleware",
     "maca.middleware.SessionIdleRefreshMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

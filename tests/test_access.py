@@ -268,3 +268,15 @@ def test_a_refusal_says_why_when_the_reason_is_the_audits_stage(client, audit, c
     writing = client.get(reverse("authoring", args=[audit.pk]))
     assert writing.status_code == 403
     assert "This audit is closed: it can be read but no longer changed." in writing.content.decode()
+
+
+@pytest.mark.parametrize("url_name", ["audit_detail", "briefing_html", "briefing_pdf"])
+def test_nothing_shown_to_a_signed_in_user_is_kept_by_the_browser(client, audit, chair, url_name):
+    client.force_login(chair)
+    client.get(reverse("home"))  # the CSRF cookie a browser holds, so pages may be kept in memory
+    url = reverse(url_name, args=[audit.pk])
+    for _ in range(2):  # built, then (for pages) served again from memory
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]
