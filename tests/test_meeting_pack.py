@@ -294,3 +294,17 @@ def test_the_pack_check_names_an_approximate_date_as_the_chronology_shows_it(aud
     )
     (place,) = identifying_details_in_pack(audit)
     assert "entry of March 2025 (approx.) contains" in place
+
+
+def test_each_case_counts_only_the_agencies_involved_in_it(client, audit, chair, graded):
+    """As the progress matrix does: an agency not involved in a case is asked nothing for it."""
+    health = AgencyFactory(name="Health")
+    audit.agencies.add(health)
+    graded["case2"].agencies.set([graded["housing"], graded["police"]])
+    client.force_login(chair)
+    html = client.get(pack_url(audit)).content.decode()
+    case1, case2 = html.split('id="case-')[1:3]
+    assert "(2 of 3 submitted)" in case1  # no agencies recorded: every agency is asked
+    assert "(1 of 2 submitted)" in case2
+    assert reverse("tool_answer", args=[audit.pk, graded["case2"].pk, health.pk]) not in html
+    assert reverse("tool_answer", args=[audit.pk, graded["case1"].pk, health.pk]) in html

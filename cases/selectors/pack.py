@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db.models import F
+
 from cases.models import AgencySubmission, Audit, Grade, ToolAnswer
 
 GRADES = list(Grade)
@@ -39,7 +41,15 @@ class GradeCell:
 def pack_context(audit: Audit) -> dict:
     sections = list(audit.tool_sections.order_by("order", "id").prefetch_related("questions"))
     agencies = list(audit.agencies.order_by("name"))
-    cases = list(audit.cases.order_by("order", "id"))
+    # Each case with the agencies involved in it, in the same query: one row per involved agency
+    # (one row with None for a case that records none, when every agency taking part is asked).
+    cases, involved = [], {}
+    for case in audit.cases.order_by("order", "id").annotate(involved_agency=F("agencies")):
+        if case.pk not in involved:
+            cases.append(case)
+            involved[case.pk] = set()
+        if case.involved_agency is not None:
+            involved[case.pk].add(case.involved_agency)
     statuses = {
         (case_id, agency_id): status
         for case_id, agency_id, status in AgencySubmission.objects.filter(
@@ -65,9 +75,16 @@ def pack_context(audit: Audit) -> dict:
 
     case_rows = []
     for case in cases:
-        submissions = [
-            (agency, statuses.get((case.pk, agency.pk), "not_started")) for agency in agencies
-        ]
+        # Only the agencies involved in the case are asked for its audit tool (as the progress
+        # matrix counts); another agency's return, if one was ever started, is listed apart.
+        asked = involved[case.pk] or {agency.pk for agency in agencies}
+        submissions, not_involved = [], []
+        for agency in agencies:
+            status = statuses.get((case.pk, agency.pk), "not_started")
+            if agency.pk in asked:
+                submissions.append((agency, status))
+            elif status != "not_started":
+                not_involved.append((agency, status))
         summary = [
             (
                 section,
@@ -80,7 +97,13 @@ def pack_context(audit: Audit) -> dict:
         ]
         submitted = sum(status == AgencySubmission.Status.SUBMITTED for _a, status in submissions)
         case_rows.append(
-            {"case": case, "submissions": submissions, "summary": summary, "submitted": submitted}
+            {
+                "case": case,
+                "submissions": submissions,
+                "not_involved": not_involved,
+                "summary": summary,
+                "submitted": submitted,
+            }
         )
     overall_rows = [
         (section, [overall[section.pk][grade.value] for grade in GRADES]) for section in sections
