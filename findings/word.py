@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+import html
 import re
 from io import BytesIO
 
+from django.template.loader import render_to_string
+from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from .selectors import briefing_context
+
+VERSION_TEMPLATE = "findings/_briefing_version.txt"
 
 # Characters XML 1.0 cannot hold (control characters, lone surrogates): Word files are XML, and
 # one such character typed into a finding would make the whole download fail.
@@ -20,15 +26,14 @@ def _text(value) -> str:
     return NOT_XML.sub("", str(value))
 
 
-def render_docx(audit) -> bytes:
-    """The briefing with its headings as Word heading styles (Title, Heading 1, Heading 2)."""
-    context = briefing_context(audit)
+def render_docx(audit, *, version: dict | None = None) -> bytes:
+    """The briefing with its headings as Word heading styles (Title, Heading 1, Heading 2).
+
+    `version` (number, published_at) when frozen; otherwise it is the draft, and says so as the
+    HTML and the PDF do."""
+    context = {**briefing_context(audit), "version": version}
     document = Document()
-    properties = document.core_properties
-    properties.title = _text(context["document_title"])
-    properties.author = _text(audit.partnership.name)
-    properties.subject = _text(f"{audit.title} 6 Step Briefing")
-    properties.language = "en-GB"
+    _set_properties(document.core_properties, audit, context)
     document.styles["Normal"].font.name = "Arial"
     document.styles["Normal"].font.size = Pt(11)
 
@@ -42,6 +47,9 @@ def render_docx(audit) -> bytes:
     document.add_paragraph(_text(f"6 Step Briefing — Theme: {audit.theme.name}"))
     if audit.meeting_date:
         document.add_paragraph(f"Multi-agency meeting: {audit.meeting_date:%-d %B %Y}")
+    # The same words as the cover of the HTML and the PDF, from the same template.
+    line = html.unescape(render_to_string(VERSION_TEMPLATE, context)).strip()
+    document.add_paragraph().add_run(_text(line)).bold = version is None
 
     for section in context["sections"]:
         document.add_heading(_text(section.heading), level=1)
@@ -57,6 +65,21 @@ def render_docx(audit) -> bytes:
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _set_properties(properties, audit, context) -> None:
+    """What Word shows under File > Info, in place of python-docx's template's (2013, its name)."""
+    version = context["version"]
+    when = version["published_at"] if version else timezone.now()
+    when = when.astimezone(datetime.UTC).replace(microsecond=0)  # Word's files hold UTC
+    properties.title = _text(context["document_title"])
+    properties.subject = _text(f"{audit.title} 6 Step Briefing")
+    properties.comments = _text(f"{audit.title} 6 Step Briefing: {audit.theme.name}")
+    properties.keywords = f"Version {version['number']}" if version else "Draft"
+    properties.content_status = "Published" if version else "Draft"
+    properties.author = properties.last_modified_by = _text(audit.partnership.name)
+    properties.created = properties.modified = when
+    properties.language = "en-GB"
 
 
 def _bullet(document, item, *, with_cases=False) -> None:

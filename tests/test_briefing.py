@@ -343,3 +343,51 @@ def test_a_draft_says_which_published_version_readers_have(client, audit, chair)
     assert "Draft — not yet published" in client.get(url).content.decode()
     briefing_publish(audit=audit, user=chair)
     assert "Draft — may differ from version 1, published" in client.get(url).content.decode()
+
+
+def test_the_word_draft_is_marked_as_a_draft_like_the_pdf(client, audit, chair):
+    import datetime
+    from io import BytesIO
+
+    from django.utils import timezone
+    from docx import Document
+
+    from findings.publishing import briefing_publish
+    from findings.word import render_docx
+
+    StrengthFactory(case=CaseFactory(audit=audit), text="Quick referral.")
+    client.force_login(chair)
+    url = reverse("briefing_docx", args=[audit.pk])
+
+    def texts(response):
+        return [p.text for p in Document(BytesIO(response.content)).paragraphs]
+
+    assert "Draft — not yet published" in texts(client.get(url))
+    published = briefing_publish(audit=audit, user=chair)
+    before = timezone.now() - datetime.timedelta(seconds=5)
+    document = Document(BytesIO(client.get(url).content))
+    on = f"{timezone.localtime(published.published_at):%-d %B %Y}"
+    line = f"Draft — may differ from version 1, published {on}"
+    assert line in [p.text for p in document.paragraphs]
+    assert line in client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    properties = document.core_properties
+    assert properties.title == f"{audit.title}: {audit.theme.name}"
+    assert properties.created >= before and properties.modified >= before
+    assert properties.author == audit.partnership.name
+    assert properties.last_modified_by == audit.partnership.name
+    assert properties.keywords == "Draft"
+    for value in (properties.author, properties.comments, properties.keywords):
+        assert "python-docx" not in value
+    assert chair.get_full_name() not in (properties.author, properties.last_modified_by)
+
+    # A published version, were it written to Word, says its version and keeps its own time.
+    version = {"number": 1, "published_at": published.published_at, "published_by": chair}
+    frozen = Document(BytesIO(render_docx(audit, version=version)))
+    frozen_texts = [p.text for p in frozen.paragraphs]
+    assert (
+        f"Version 1, published {timezone.localtime(published.published_at):%-d %B %Y}"
+        in frozen_texts
+    )
+    assert not any(text.startswith("Draft") for text in frozen_texts)
+    assert frozen.core_properties.keywords == "Version 1"
+    assert frozen.core_properties.created == published.published_at.replace(microsecond=0)
