@@ -494,3 +494,17 @@ def test_what_is_past_the_size_limit_is_never_kept(settings, rf):
     assert isinstance(refused, OversizedUpload)
     assert (refused.name, refused.size, refused.read()) == ("big.pdf", 5000, b"")
     assert accepted.size == 500 and accepted.read() == b"%" * 500
+
+
+def test_no_chronology_for_a_case_the_agency_is_not_involved_in(client, world, media_root):
+    world["case"].agencies.set([world["police"]])
+    for user in (world["housing_coordinator"], world["chair"]):
+        client.force_login(user)
+        page = client.get(page_url(world)).content.decode()
+        assert "Housing is not involved in Case 1" in page
+        assert "Upload document" not in page
+        response = post_document(client, world, "chronology.pdf", minimal_pdf())
+        assert response.status_code == 403
+        assert "Housing is not involved in Case 1" in text(response)
+        assert ChronologyFile.objects.count() == 0
+        assert stored_files(media_root) == []

@@ -450,3 +450,37 @@ def test_a_reopen_from_a_stale_page_is_refused(client, audit, chair, case, housi
     submission.refresh_from_db()
     assert submission.is_locked
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.REOPEN).exists()
+
+
+def test_no_audit_tool_for_a_case_the_agency_is_not_involved_in(
+    client, audit, chair, case, questions, housing, police, coordinator
+):
+    case.agencies.set([police])
+    url = tool_url(audit, case, housing)
+    for user in (coordinator, chair):
+        client.force_login(user)
+        page = client.get(url)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "Housing Trust is not involved in Case 1" in html
+        assert "Save draft" not in html and "Was the assessment timely?" not in html
+        response = client.post(url, answers(questions, "good", "good"), follow=True)
+        assert "Housing Trust is not involved in Case 1" in response.content.decode()
+        assert not AgencySubmission.objects.exists()
+    # The agency involved still answers, and a case that records no agencies asks every one.
+    client.force_login(chair)
+    assert "Save draft" in client.get(tool_url(audit, case, police)).content.decode()
+    other = CaseFactory(audit=audit, label="Case 2")
+    client.force_login(coordinator)
+    assert "Save draft" in client.get(tool_url(audit, other, housing)).content.decode()
+
+
+def test_the_service_refuses_an_audit_tool_for_an_agency_not_involved(audit, case, housing, police):
+    from django.core.exceptions import ValidationError
+
+    from cases.services.tool import answers_save
+
+    case.agencies.set([police])
+    with pytest.raises(ValidationError):
+        answers_save(case=case, agency=housing, answers={})
+    assert not AgencySubmission.objects.exists()

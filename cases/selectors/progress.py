@@ -153,3 +153,18 @@ def missing_by_agency(progress: Progress) -> dict[int, list[Cell]]:
         if cell.expected and not cell.complete:
             missing.setdefault(cell.agency.pk, []).append(cell)
     return missing
+
+
+def asked_of(case, agency) -> bool:
+    """Whether `agency` is asked for a chronology and an audit tool on `case`: it is involved in
+    the case, or the case records no agencies involved (every agency taking part is asked), as
+    the matrix's `Cell.expected` says. One query."""
+    involved = set(case.agencies.values_list("pk", flat=True))
+    return not involved or agency.pk in involved
+
+
+def not_asked_message(case, agency) -> str:
+    return (
+        f"{agency.name} is not involved in {case.label}, so nothing is asked of it for this case: "
+        "there is no chronology or audit tool to send."
+    )

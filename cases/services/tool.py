@@ -13,6 +13,7 @@ from cases.models import (
     ToolQuestion,
     ToolSection,
 )
+from cases.selectors.progress import asked_of, not_asked_message
 from maca.concurrency import check_current
 from maca.models import Agency
 
@@ -185,6 +186,11 @@ def _check_editable(*, audit: Audit, submission: AgencySubmission | None) -> Non
         raise ValidationError("This audit tool has been submitted and can no longer be changed.")
 
 
+def _check_asked(*, case: Case, agency: Agency) -> None:
+    if not asked_of(case, agency):
+        raise ValidationError(not_asked_message(case, agency))
+
+
 @transaction.atomic
 def answers_save(
     *, case: Case, agency: Agency, answers: dict[int, tuple[str, str]]
@@ -199,6 +205,7 @@ def answers_save(
         AgencySubmission.objects.select_for_update().filter(case=case, agency=agency).first()
     )
     _check_editable(audit=audit, submission=submission)
+    _check_asked(case=case, agency=agency)
     if submission is None:
         submission = AgencySubmission(case=case, agency=agency)
         submission.full_clean()
@@ -248,6 +255,7 @@ def submission_submit(
     """
     submission = AgencySubmission.objects.select_for_update().get(pk=submission.pk)
     _check_editable(audit=submission.case.audit, submission=submission)
+    _check_asked(case=submission.case, agency=submission.agency)
     check_current(submission, loaded_version=loaded_version, label="this audit tool")
     if not ToolQuestion.objects.filter(section__audit_id=submission.case.audit_id).exists():
         raise ValidationError("This audit tool has no questions yet.")

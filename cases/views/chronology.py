@@ -18,6 +18,7 @@ from cases import uploads
 from cases.forms.chronology import ChronologyEntryForm, ChronologyFileForm, ChronologyRowsForm
 from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
+from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
 from maca import access
 from maca.pdf import render_pdf
@@ -68,7 +69,7 @@ def _agency_scope(request, pk, case_id, agency_id):
     return audit, case, agency
 
 
-def _refusal(request, audit, agency) -> str | None:
+def _refusal(request, audit, case, agency) -> str | None:
     """Why the user may not change this chronology now, or None when they may."""
     if not access.can_edit_agency_work(request.user, audit, agency.pk):
         return (
@@ -77,6 +78,8 @@ def _refusal(request, audit, agency) -> str | None:
         )
     if not audit.accepts_submissions:
         return services.SubmissionsClosed.message
+    if not asked_of(case, agency):
+        return not_asked_message(case, agency)
     return None
 
 
@@ -87,7 +90,7 @@ def _refused(request, audit, case, agency, reason):
 
 def _page(request, audit, case, agency, **forms):
     """The agency's chronology page, with any bound form (and its errors) in place."""
-    reason = _refusal(request, audit, agency)
+    reason = _refusal(request, audit, case, agency)
     context = {
         "audit": audit,
         "case": case,
@@ -121,7 +124,7 @@ def agency_chronology(request, pk, case_id, agency_id):
 @require_POST
 def chronology_file_upload(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
-    if reason := _refusal(request, audit, agency):
+    if reason := _refusal(request, audit, case, agency):
         return _refused(request, audit, case, agency, reason)
     form = ChronologyFileForm(request.POST, request.FILES)
     if form.is_valid():
@@ -154,7 +157,7 @@ def chronology_file_upload(request, pk, case_id, agency_id):
 @require_POST
 def chronology_rows_import(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
-    if reason := _refusal(request, audit, agency):
+    if reason := _refusal(request, audit, case, agency):
         return _refused(request, audit, case, agency, reason)
     form = ChronologyRowsForm(request.POST, request.FILES)
     problems = []
@@ -183,7 +186,7 @@ def chronology_rows_import(request, pk, case_id, agency_id):
 @require_POST
 def chronology_entry_add(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
-    if reason := _refusal(request, audit, agency):
+    if reason := _refusal(request, audit, case, agency):
         return _refused(request, audit, case, agency, reason)
     form = ChronologyEntryForm(request.POST)
     if form.is_valid():
@@ -210,7 +213,7 @@ def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
     """Change a row: on its own page, or in place in the rows table when htmx asks."""
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     entry = _entry(case, agency, entry_id)
-    if reason := _refusal(request, audit, agency):
+    if reason := _refusal(request, audit, case, agency):
         return _refused(request, audit, case, agency, reason)
     inline = bool(getattr(request, "htmx", False))
     # In place, the form's ids must not clash with the "Add a row" form on the same page.
@@ -256,7 +259,7 @@ def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
 def chronology_entry_delete(request, pk, case_id, agency_id, entry_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     entry = _entry(case, agency, entry_id)
-    if reason := _refusal(request, audit, agency):
+    if reason := _refusal(request, audit, case, agency):
         return _refused(request, audit, case, agency, reason)
     if request.method == "POST":
         try:

@@ -12,7 +12,12 @@ from cases.forms.tool import QuestionForm, ReopenForm, SectionForm, ToolAnswerFo
 from cases.models import AgencySubmission, AuditEvent, Case, ToolQuestion, ToolSection
 from cases.selectors.identifiers import identifying_details_in_pack
 from cases.selectors.pack import GRADE_CSS, pack_context
-from cases.selectors.progress import missing_by_agency, progress_matrix
+from cases.selectors.progress import (
+    asked_of,
+    missing_by_agency,
+    not_asked_message,
+    progress_matrix,
+)
 from cases.services import reminders
 from cases.services import tool as services
 from maca import access
@@ -267,7 +272,8 @@ def _agency_work(request, pk, case_id, agency_id):
 def _tool_page(request, audit, case, agency, submission, *, form=None, reopen_form=None):
     can_edit = access.can_edit_agency_work(request.user, audit, agency.pk)
     locked = submission is not None and submission.is_locked
-    editable = can_edit and audit.accepts_submissions and not locked
+    asked = asked_of(case, agency)
+    editable = asked and can_edit and audit.accepts_submissions and not locked
     answers = {a.question_id: a for a in submission.answers.all()} if submission else {}
     sections = form.sections if form is not None else None
     read_only = []
@@ -312,6 +318,7 @@ def _tool_page(request, audit, case, agency, submission, *, form=None, reopen_fo
         "reopen_form": (reopen_form or ReopenForm()) if is_chair and locked else None,
         "submission_version": version_of(submission) if locked else "",
         "reopenings": list(reopenings),
+        "not_asked": "" if asked else not_asked_message(case, agency),
         "nav": "audits",
     }
     return render(request, "cases/tool/answer.html", context)
@@ -337,6 +344,9 @@ def tool_answer(request, pk, case_id, agency_id):
     here = reverse("tool_answer", args=[audit.pk, case.pk, agency.pk])
     if not audit.accepts_submissions:
         messages.error(request, "This audit is not taking submissions at the moment.")
+        return redirect(here)
+    if not asked_of(case, agency):
+        messages.error(request, not_asked_message(case, agency))
         return redirect(here)
     if submission is not None and submission.is_locked:
         messages.error(request, "This audit tool has been submitted and can no longer be changed.")
