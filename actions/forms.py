@@ -203,6 +203,12 @@ class ActionUpdateForm(VersionedFormMixin, forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.fields["evidence_file"].help_text = _evidence_help()
 
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError("The update's date cannot be in the future.")
+        return date
+
     def versioned_records(self) -> tuple:
         return (self.action,)
 

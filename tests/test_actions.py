@@ -314,3 +314,39 @@ def test_the_plan_filter_keeps_the_chosen_audit_and_agency_selected(client, audi
     ).content.decode()
     assert f'<option value="{audit.pk}" selected>' in page
     assert f'<option value="{housing.pk}" selected>' in page
+
+
+def test_an_update_cannot_be_dated_in_the_future(client, audit, housing, action):
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client.post(
+        reverse("action_detail", args=[action.pk]),
+        {
+            "date": tomorrow.isoformat(),
+            "text": "Typed text kept.",
+            "status": "in_progress",
+            "at_risk": "on",
+            "loaded_version": version_of(action),
+        },
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "The update&#x27;s date cannot be in the future." in body
+    assert "Typed text kept." in body and f'value="{tomorrow.isoformat()}"' in body
+    assert not ActionUpdate.objects.exists()
+    action.refresh_from_db()
+    assert (action.status, action.at_risk) == ("not_started", False)
+
+
+def test_updates_are_listed_by_their_date_however_they_were_entered(client, audit, housing, action):
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    url = reverse("action_detail", args=[action.pk])
+    today = timezone.localdate()
+    for date, text in [(today, "Entered first, dated today."), (days(-300), "Back-dated.")]:
+        action.refresh_from_db()
+        data = {"date": date.isoformat(), "text": text, "status": "in_progress"}
+        response = client.post(url, {**data, "loaded_version": version_of(action)})
+        assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert page.index("Back-dated.") < page.index("Entered first, dated today.")
+    assert "By the date of each update, oldest first." in page
