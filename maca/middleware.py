@@ -197,6 +197,7 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if request.user.is_authenticated:
+        kept_by_nobody = "no-store" in response.get("Cache-Control", "")  # downloads say so
+        if request.user.is_authenticated and not kept_by_nobody:
             add_never_cache_headers(response)
         return response
