@@ -350,3 +350,35 @@ def test_updates_are_listed_by_their_date_however_they_were_entered(client, audi
     page = client.get(url).content.decode()
     assert page.index("Back-dated.") < page.index("Entered first, dated today.")
     assert "By the date of each update, oldest first." in page
+
+
+def test_exports_say_which_open_actions_are_at_risk_as_the_pdf_does(client, audit, housing):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    for text, status, at_risk in [
+        ("Flagged", "in_progress", True),
+        ("On track", "in_progress", False),
+        ("Done", "complete", True),  # the flag left on once signed off is not shown
+    ]:
+        ActionFactory(audit=audit, owner_agency=housing, text=text, status=status, at_risk=at_risk)
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    expected = {"Flagged": "Yes", "On track": "", "Done": ""}  # as "In progress, at risk"
+
+    xlsx = client.get(reverse("action_plan_export", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [c.value for c in sheet[1]]
+    assert header[:11] == [
+        "Audit", "Recommendation", "Action", "Intended outcome", "How impact will be measured",
+        "Owner agency", "Lead", "Due date", "Status", "RAG", "Outcome",
+    ]  # fmt: skip
+    assert header[11] == "At risk"
+    rows = [dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(2)]
+    assert {row["Action"]: row["At risk"] or "" for row in rows} == expected
+    assert {row["Action"]: row["Status"] for row in rows}["Flagged"] == "In progress"
+
+    text = client.get(reverse("action_plan_export", args=["csv"])).content.decode()
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert {record["Action"]: record["At risk"] for record in records} == expected
