@@ -89,3 +89,69 @@ def identity_patterns(
         if (pattern := value_pattern(reference, loose=True)) is not None:
             found.append((pattern, described))
     return found
+
+
+# What identifies anyone, whether or not MACA holds it: found by its shape alone, so a person
+# confirms before such text is kept where many can read it.
+POSTCODE = re.compile(r"(?<![^\W_])[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}(?![^\W_])", re.I)
+DATE = (
+    r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}"
+)
+BIRTH_DATE = re.compile(
+    rf"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|born(?:\s+on)?)\W{{0,3}}(?:{DATE})", re.I
+)
+NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ \-]?(\d{3})[ \-]?(\d{4})(?!\d)")
+# 10 or 11 digits, as UK numbers are written: 07700 900123, +44 7700 900123, (0116) 496 0123.
+PHONE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)[\d\s\-()]{8,14}\d(?!\d)")
+STREET = re.compile(
+    r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Close|"
+    r"Drive|Crescent|Court|Gardens|Place|Terrace|Grove|Way|Walk|Square|Mews|Row|Parade)\b"
+)
+# Words a pseudonymous label is made of ("Case 7", "Family B", "Sibling group 2").
+LABEL_WORDS = {
+    "case", "family", "child", "children", "young", "person", "people", "sibling", "siblings",
+    "group", "baby", "infant", "unborn", "household", "audit", "review", "the", "and", "of",
+}  # fmt: skip
+
+
+def _valid_nhs_number(digits: str) -> bool:
+    total = sum(int(digit) * (10 - place) for place, digit in enumerate(digits[:9]))
+    check = 11 - total % 11
+    return (0 if check == 11 else check) == int(digits[9]) and check != 10
+
+
+def _is_phone_number(written: str) -> bool:
+    digits = re.sub(r"\D", "", written)
+    national = digits[2:] if written.startswith("+44") else digits
+    return len(national) in (9, 10) if written.startswith("+44") else len(digits) in (10, 11)
+
+
+def identifying_shapes(text: str) -> list[str]:
+    """What in `text` has the shape of anyone's identifying details: a postcode, a date of
+    birth, an NHS number, a phone number, a street address."""
+    text = normalised(text)
+    found = []
+    if POSTCODE.search(text):
+        found.append("a postcode")
+    if BIRTH_DATE.search(text):
+        found.append("a date of birth")
+    if any(_valid_nhs_number("".join(m.groups())) for m in NHS_NUMBER.finditer(text)):
+        found.append("an NHS number")
+    if any(_is_phone_number(match.group()) for match in PHONE.finditer(text)):
+        found.append("a phone number")
+    if STREET.search(text):
+        found.append("a street address")
+    return found
+
+
+def looks_like_a_name(label: str) -> bool:
+    """Whether a case's label reads like a person's name ("Jayden Smith") rather than a
+    pseudonym ("Case 7", "Family B"): two or more capitalised words, none a label's word, no
+    number and no single letter."""
+    words = normalised(label).split()
+    return (
+        len(words) >= 2
+        and all(word[:1].isupper() and word.isalpha() and len(word) > 1 for word in words)
+        and not any(word.lower() in LABEL_WORDS for word in words)
+    )

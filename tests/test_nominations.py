@@ -439,3 +439,45 @@ def test_the_childs_details_are_kept_out_of_the_reason_and_label(
     assert html.count("Take out the child&#x27;s name, date of birth or reference number") == 4
     assert f"{CHILD.split()[0]} moved four times." in html  # what was typed is kept
     assert not Nomination.objects.exists()
+
+
+# Anyone's details, found by their shape -------------------------------------------------------
+
+LOOKS_IDENTIFYING = "Lives with mum at 12 High Street NN1 2AB, DOB 14/03/2021, mobile 07700 900123."
+
+
+def test_what_looks_like_anyones_details_is_asked_about_and_kept_until_confirmed(
+    client, open_audit, people
+):
+    client.force_login(people["qa_member"])
+    url = reverse("nomination_create", args=[open_audit.pk])
+    data = nomination_data(label="Jayden Smith", reason=LOOKS_IDENTIFYING)
+    response = client.post(url, data)
+    page = response.content.decode()
+    assert "This looks like it holds a name." in page  # the label
+    assert "a postcode, a date of birth, a phone number and a street address" in page
+    assert "I have checked: the label and reason hold nothing" in page
+    assert 'value="Jayden Smith"' in page and LOOKS_IDENTIFYING in page  # nothing typed is lost
+    assert not Nomination.objects.exists()
+
+    # Taken out, the nomination goes through without asking.
+    client.post(url, nomination_data(label="Case 9", reason="Repeated referrals about the home."))
+    assert Nomination.objects.filter(label="Case 9").exists()
+
+    # Or the writer confirms that it is not what it looks like.
+    confirmed = nomination_data(label="Red Kite", reason="Seen at 4 Park Road clinic (the venue).")
+    client.post(url, {**confirmed, "holds_no_identifiers": "on"})
+    assert Nomination.objects.filter(label="Red Kite").exists()
+
+
+@pytest.mark.parametrize(
+    "label", ["Case 7", "Case A", "Family B", "Sibling group 2", "Young person 3", "Case Seven"]
+)
+def test_pseudonymous_labels_are_not_asked_about(client, open_audit, people, label):
+    client.force_login(people["qa_member"])
+    reason = "Referred on 14/03/2024 by the school; three visits between 2019 and 2024."
+    client.post(
+        reverse("nomination_create", args=[open_audit.pk]),
+        nomination_data(label=label, reason=reason),
+    )
+    assert Nomination.objects.filter(label=label).exists()

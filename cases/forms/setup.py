@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from cases.models import DEFAULT_TITLE, Nomination, Theme
 from maca.concurrency import VersionedFormMixin
-from maca.identifiers import identity_patterns, normalised
+from maca.identifiers import (
+    identifying_shapes,
+    identity_patterns,
+    looks_like_a_name,
+    normalised,
+)
 from maca.models import Agency, Membership, Partnership
 from maca.widgets import DateInput
 
@@ -290,6 +295,14 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
             "agencies": forms.CheckboxSelectMultiple,
         }
 
+    holds_no_identifiers = forms.BooleanField(
+        required=False,
+        label="I have checked: the label and reason hold nothing that identifies the child or "
+        "family",
+    )
+    # Whether the text looked as if it held identifying details, so the page asks to confirm.
+    asks_to_confirm = False
+
     def __init__(self, *args, audit, **kwargs):
         super().__init__(*args, **kwargs)
         self.audit = audit
@@ -312,6 +325,30 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
 
     def clean_tags(self):
         return split_tags(self.cleaned_data["tags"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("holds_no_identifiers"):
+            self._ask_about_what_looks_identifying(cleaned)
+        return cleaned
+
+    def _ask_about_what_looks_identifying(self, cleaned) -> None:
+        """Anyone's postcode, date of birth, NHS or phone number or address, found by its shape,
+        and a label that reads like a name: the writer takes it out or confirms it is not."""
+        label = cleaned.get("label") or ""
+        found = {
+            "label": ["a name"] * looks_like_a_name(label) + identifying_shapes(label),
+            "reason": identifying_shapes(cleaned.get("reason") or ""),
+        }
+        for name, kinds in found.items():
+            if kinds and name in cleaned:
+                self.asks_to_confirm = True
+                self.add_error(
+                    name,
+                    f"This looks like it holds {_listed(kinds)}. Take it out: a child's details "
+                    "belong in the identifying details, seen only by those who need them. If it "
+                    "is not what it looks like, tick the box to confirm and send it again.",
+                )
 
     def check_no_identifiers(self, *, child_name="", date_of_birth=None, references=()) -> None:
         """The label and reason are read by every QA member and, once the case is chosen, in the
@@ -404,3 +441,8 @@ class DeclineForm(forms.Form):
         if not reason:
             raise forms.ValidationError("Give a reason for declining.")
         return reason
+
+
+def _listed(things: list[str]) -> str:
+    """ "a postcode, a phone number and a date of birth"."""
+    return things[0] if len(things) == 1 else f"{', '.join(things[:-1])} and {things[-1]}"

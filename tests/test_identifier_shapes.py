@@ -1,0 +1,57 @@
+"""Anyone's identifying details, found by their shape alone (maca.identifiers)."""
+
+import pytest
+
+from maca.identifiers import identifying_shapes, looks_like_a_name
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Moved to NN1 2AB last spring", ["a postcode"]),
+        ("sw1a1aa", ["a postcode"]),
+        ("DOB 14/03/2021", ["a date of birth"]),
+        ("d.o.b. 1.2.19", ["a date of birth"]),
+        ("born on 3 March 2019", ["a date of birth"]),
+        ("NHS 943 476 5919", ["an NHS number"]),
+        ("mobile 07700 900123", ["a phone number"]),
+        ("+44 7700 900123", ["a phone number"]),
+        ("at 12 High Street", ["a street address"]),
+        ("ＮＮ１ ２ＡＢ", ["a postcode"]),  # full-width letters are folded first
+    ],
+)
+def test_what_has_the_shape_of_identifying_details_is_found(text, found):
+    assert identifying_shapes(text) == found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Referred on 14/03/2024 by the school",
+        "Three visits between 2019 and 2024",
+        "Year 10, 2019-2020",
+        "A 4 way meeting was held",
+        "NHS 943 476 5918",  # the check digit is wrong: not an NHS number
+        "Case ref 2023-0456",
+        "ST4 lead",
+    ],
+)
+def test_ordinary_casework_text_is_not_mistaken(text):
+    assert identifying_shapes(text) == []
+
+
+@pytest.mark.parametrize(
+    ("label", "reads_like_a_name"),
+    [
+        ("Jayden Smith", True),
+        ("Zoë Ann Ng", True),
+        ("Case 7", False),
+        ("Case A", False),
+        ("Family Blue", False),
+        ("Sibling group 2", False),
+        ("Case Seven", False),
+        ("Jayden", False),  # one word: a pseudonym as often as a name
+    ],
+)
+def test_a_label_that_reads_like_a_name(label, reads_like_a_name):
+    assert looks_like_a_name(label) is reads_like_a_name
