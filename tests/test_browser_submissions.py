@@ -1,13 +1,15 @@
 """A whole audit's first half in a real browser: nominate, select, submit, see it complete."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from cases.models import Audit
 from cases.services.tool import question_add, section_add
-from maca.models import Membership
+from maca.models import Agency, Membership
 
 from .conftest import axe_violations, console_errors, member
 from .factories import AgencyFactory, AuditFactory
@@ -121,3 +123,23 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     expect(chair.get_by_text("Released", exact=True)).to_be_visible()
     assert axe_violations(chair) == [], chair.url
     assert errors == []
+
+
+def test_a_long_answer_is_never_cut_short_and_the_page_says_by_how_much_it_is_over(
+    page, live_server
+):
+    call_command("load_demo", stdout=io.StringIO())
+    audit = Audit.objects.get(theme__name="Domestic abuse and young parents")
+    case = audit.cases.order_by("order")[1]
+    housing = Agency.objects.get(name="Housing")
+    log_in(page, live_server.url, "housing", "demo")
+    page.goto(f"{live_server.url}/audits/{audit.pk}/cases/{case.pk}/agencies/{housing.pk}/tool/")
+    answer = page.get_by_role("textbox").first
+    long_text = "The family was seen at home. " * 700  # 20,300 characters, over the 20,000 limit
+    answer.fill(long_text)
+    assert len(answer.input_value()) == len(long_text)  # not cut short by the browser
+    expect(page.get_by_text("characters over the limit of 20,000")).to_be_visible()
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
+    assert page.get_by_role("textbox").first.input_value() == long_text.replace("\n", "")
+    assert axe_violations(page) == []

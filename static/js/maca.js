@@ -22,6 +22,36 @@
   if (summary) summary.focus();
 })();
 
+// A text box's limit is the server's to enforce, with a message next to the box: the browser's
+// own limit would cut pasted text short without a word. While the text is too long, the box says
+// by how much.
+(function () {
+  "use strict";
+  function watch(root) {
+    root.querySelectorAll("textarea[maxlength]").forEach(function (box) {
+      var limit = parseInt(box.getAttribute("maxlength"), 10);
+      box.removeAttribute("maxlength");
+      var hint = document.createElement("div");
+      hint.className = "form-text text-danger";
+      hint.id = (box.id || box.name) + "-length";
+      hint.setAttribute("aria-live", "polite");
+      box.insertAdjacentElement("afterend", hint);
+      box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());
+      function check() {
+        var over = box.value.length - limit;
+        hint.textContent = over > 0
+          ? "This is " + over.toLocaleString("en-GB") + " characters over the limit of " +
+            limit.toLocaleString("en-GB") + ": shorten it before sending."
+          : "";
+      }
+      box.addEventListener("input", check);
+      check();
+    });
+  }
+  watch(document);
+  document.addEventListener("htmx:load", function (event) { watch(event.detail.elt); });
+})();
+
 // htmx swaps replace the element that had the focus. Keyboard users must not be dropped back to
 // the top of the page: put the focus on the same control, or its nearest sensible neighbour.
 (function () {
