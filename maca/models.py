@@ -146,6 +146,13 @@ class AccessLogEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise ValueError("Access log entries cannot be deleted.")
 
+    @property
+    def what_display(self) -> str:
+        """The page or file in words ("Audit page" for "audit_detail")."""
+        from maca.looks import page_name
+
+        return page_name(self.what)
+
 
 class DataChange(models.Model):
     """One row per committed change of what pages show. Pages kept in memory are keyed on the

@@ -43,6 +43,13 @@ class AccessLogFilter(forms.Form):
     since = forms.DateField(required=False, label="From", widget=DateInput())
     until = forms.DateField(required=False, label="To", widget=DateInput())
 
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "'To' must be on or after 'From'")
+        return data
+
 
 # Pages that show several partnerships' data at once: a look is filed under no partnership when
 # the person belongs to several, and each of their chairs sees it.
@@ -77,6 +84,10 @@ def access_log(request):
             entries = entries.filter(at__date__gte=data["since"])
         if data["until"]:
             entries = entries.filter(at__date__lte=data["until"])
+    if form.errors:
+        # Neither the page nor the download pretends a filter it could not apply was applied.
+        context = {"form": form, "page": None, "nav": "access_log"}
+        return render(request, "maca/access_log.html", context, status=422)
     if request.GET.get("format") == "csv":
         return _access_log_csv(entries)
     query = request.GET.copy()
@@ -94,13 +105,14 @@ def _access_log_csv(entries) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
     writer = csv.writer(response)
-    writer.writerow(["When", "User", "Action", "What", "Path", "Audit", "Address"])
+    writer.writerow(["When", "User", "Action", "What", "Page name", "Path", "Audit", "Address"])
     for entry in entries.iterator():
         writer.writerow(
             [
                 entry.at.isoformat(),
                 neutralise(entry.username),
                 entry.get_action_display(),
+                entry.what_display,
                 entry.what,
                 neutralise(entry.path),
                 entry.audit_id or "",

@@ -153,3 +153,61 @@ def test_an_administration_page_look_is_filed_under_its_audits_partnership(clien
     assert (entry.audit_id, entry.partnership_id) == (audit.pk, audit.partnership_id)
     client.force_login(chair)
     assert "site-admin" in client.get(reverse("access_log")).content.decode()
+
+
+def test_from_later_than_to_is_an_error_next_to_to_with_the_dates_kept(client, audit, chair):
+    client.force_login(chair)
+    client.get(reverse("audit_detail", args=[audit.pk]))
+    answer = client.get(reverse("access_log"), {"since": "2025-03-10", "until": "2025-03-01"})
+    page = answer.content.decode()
+    assert "There is a problem" in page  # the summary at the top
+    assert page.count("&#x27;To&#x27; must be on or after &#x27;From&#x27;") == 2  # and by "To"
+    assert 'href="#id_until"' in page
+    assert 'value="2025-03-10"' in page and 'value="2025-03-01"' in page
+    assert "No entries match." not in page
+
+
+def test_the_log_says_what_was_looked_at_in_words(client, audit, chair):
+    audit.status = "nominating"
+    audit.save()
+    nomination = NominationFactory(audit=audit)
+    client.force_login(chair)
+    client.get(reverse("audit_detail", args=[audit.pk]))
+    client.get(reverse("nomination_identifiers", args=[audit.pk, nomination.pk]))
+    page = client.get(reverse("access_log")).content.decode()
+    assert "Audit page" in page and "Identifying details" in page
+    rows = client.get(reverse("access_log"), {"format": "csv"}).content.decode().splitlines()
+    assert rows[0].startswith("When,User,Action,What,Page name,Path")
+    assert ",Audit page,audit_detail," in rows[2]
+    assert AccessLogEntry.objects.filter(what="audit_detail").exists()  # stored as it was
+
+
+def test_every_case_level_page_has_a_name_in_words():
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLResolver
+
+    from maca.looks import PAGE_NAMES, page_name
+    from maca.middleware import CASE_LEVEL_PREFIXES
+
+    def routes(resolver, prefix=""):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace != "admin":
+                    yield from routes(pattern, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern), pattern.name
+
+    logged = {
+        name for route, name in routes(get_resolver()) if route.startswith(CASE_LEVEL_PREFIXES)
+    }
+    assert logged and logged <= set(PAGE_NAMES)
+    assert page_name("cases_nomination_change") == "cases_nomination_change"  # as stored
+
+
+def test_a_download_with_a_wrong_filter_shows_the_error_rather_than_everything(client, chair):
+    client.force_login(chair)
+    answer = client.get(
+        reverse("access_log"), {"since": "2025-03-10", "until": "2025-03-01", "format": "csv"}
+    )
+    assert answer.status_code == 422 and not answer["Content-Type"].startswith("text/csv")
+    assert "must be on or after" in answer.content.decode()
