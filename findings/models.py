@@ -31,7 +31,7 @@ class Tag(models.Model):
     objects = TagQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [Lower("name")]  # "Think Family" among the others, not before them
         constraints = [
             models.UniqueConstraint(
                 Lower("name"),

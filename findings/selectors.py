@@ -157,4 +157,4 @@ def _tag_uses(cases, good_practice, recommendations) -> list[TagUse]:
         count(item, [])
     for item in recommendations:
         count(item, [c.label for c in item.cases.all()])
-    return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.tag.name))
+    return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.tag.name.lower()))

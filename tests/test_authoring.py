@@ -313,3 +313,16 @@ def test_two_people_editing_one_finding_lose_nothing(client, audit, qa, case):
     client.post(url, {f"{prefix}-text": "My words.", f"{prefix}-loaded_version": newer})
     finding.refresh_from_db()
     assert finding.text == "My words."
+
+
+def test_tags_are_offered_in_alphabetical_order_whatever_their_capitals(client, audit, chair, case):
+    client.force_login(chair)
+    for name in ("Zebra crossing", "apple tree"):
+        client.post(reverse("tag_add", args=[audit.pk]), {"name": name})
+    url = reverse("item_add", args=[audit.pk, "strength"]) + f"?case={case.pk}"
+    page = client.get(url).content.decode()
+    offered = page[page.index('name="new-strength-tags"') :]  # the tag boxes, after any message
+    names = [tag.name for tag in Tag.objects.for_partnership(audit.partnership_id)]
+    assert names == sorted(names, key=str.lower)
+    order = [offered.index(name) for name in ("apple tree", "Think Family", "Zebra crossing")]
+    assert order == sorted(order)

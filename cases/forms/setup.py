@@ -68,8 +68,9 @@ class AuditForm(VersionedFormMixin, forms.Form):
     theme = ThemeChoiceField(
         queryset=None,
         required=False,
+        label="A theme audited before",
         empty_label="— Choose a theme, or add a new one below —",
-        help_text="A theme the partnership has audited before.",
+        help_text="One the partnership has audited before.",
     )
     new_theme_name = forms.CharField(
         label="Or a new theme",

@@ -104,7 +104,7 @@ def tag_uses(overview: dict) -> list[TagUse]:
                 use.case_labels.append(label)
     for use in uses.values():
         use.case_labels.sort(key=_natural)
-    return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.name))
+    return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.name.lower()))
 
 
 def _natural(label: str) -> list:
