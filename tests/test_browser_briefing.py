@@ -111,7 +111,7 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
 
     # Move the first recommendation down with the keyboard alone.
     first = items.nth(0)
-    first.get_by_role("button", name="Move down").focus()
+    first.get_by_role("button", name="Move down recommendation 1", exact=True).focus()
     page.keyboard.press("Enter")
     expect(items.nth(0)).to_contain_text("Check that a child has been seen before closing")
     expect(items.nth(1)).to_contain_text("Agree who leads when a family moves area.")
@@ -196,3 +196,46 @@ def test_a_qa_member_records_who_came_and_the_meeting_date_survives(page, journe
     audit.refresh_from_db()
     assert audit.meeting_date == datetime.date(2027, 2, 10)
     assert audit.meeting_attendees.get().name == "A. Officer"
+
+
+def test_each_items_buttons_say_which_item_and_its_number_sits_beside_its_text(page, journey):
+    """A screen reader user hears "Edit finding 1 of Case 2", never the same "Edit item 1"
+    for every list; and an item's number is on the same line as its text."""
+    from findings.models import GoodPractice, Strength
+
+    base_url, audit = journey
+    audit.include_good_practice = True
+    audit.save()
+    housing = audit.agencies.get()
+    case1, case2 = audit.cases.order_by("order")
+    for case in (case1, case2):
+        Finding.objects.create(case=case, text=f"A finding in {case.label}.", order=1)
+        Strength.objects.create(case=case, text=f"A strength in {case.label}.", order=1)
+    long_text = "The housing officer visited every week and wrote down what the child said. " * 3
+    Strength.objects.create(case=case1, agency=housing, text=long_text, order=2)
+    GoodPractice.objects.create(audit=audit, text="Joint visits.", order=1)
+
+    log_in(page, base_url, "qa")
+    page.goto(f"{base_url}/audits/{audit.pk}/findings/")
+    for name in (
+        "Edit finding 1 of Case 2",
+        "Delete strength 2 of Case 1",
+        "Move down strength 1 of Case 1",
+        "Move up recommendation 1",
+        "Edit good practice 1",
+    ):
+        role = "button" if name.startswith("Move") else "link"  # Edit and Delete open pages
+        expect(page.get_by_role(role, name=name, exact=True)).to_have_count(1)
+    names = page.locator(".item-actions").get_by_role("button").all()
+    names += page.locator(".item-actions").get_by_role("link").all()
+    spoken = [element.text_content().strip() for element in names]
+    assert len(spoken) == len(set(spoken)) == 7 * 4  # seven items, four buttons each
+
+    item = page.get_by_role("region", name="Case 1").locator("li.list-group-item").nth(1)
+    expect(item).to_contain_text("Housing Trust:")
+    tops = item.evaluate(
+        """li => ({li: li.getBoundingClientRect().top,
+                  text: li.querySelector('.item-agency').getBoundingClientRect().top})"""
+    )
+    # The text starts on the item's first line, where its number is, not on a line below it.
+    assert tops["text"] - tops["li"] < 16, tops
