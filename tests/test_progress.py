@@ -1,6 +1,7 @@
 """The completeness matrix and the chair's reminder button."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -88,7 +89,8 @@ def test_the_page_says_each_state_in_words(client, audit, chair, setup):
     assert response.status_code == 200
     html = response.content.decode()
     for words in [
-        "Chronology: uploaded",
+        "Chronology: document",
+        "Chronology: 1 row",
         "Chronology: none",
         "Audit tool: submitted",
         "Audit tool: draft",
@@ -103,6 +105,30 @@ def test_the_page_says_each_state_in_words(client, audit, chair, setup):
     assert "Overdue" not in html
     case2, police = setup["case2"], setup["police"]
     assert reverse("tool_answer", args=[audit.pk, case2.pk, police.pk]) in html
+
+
+def test_the_page_says_how_each_chronology_was_given_as_the_case_page_does(
+    client, audit, chair, setup
+):
+    """A chronology is a document, rows typed or imported, or both: the matrix says which, in the
+    case page's words, rather than "uploaded" for rows that were never a document."""
+    police, case1, case2 = setup["police"], setup["case1"], setup["case2"]
+    ChronologyEntryFactory.create_batch(11, case=case1, agency=police)
+    chronology_file(case2, police)
+    ChronologyEntryFactory.create_batch(2, case=case2, agency=police)
+    client.force_login(chair)
+    html = client.get(reverse("progress", args=[audit.pk])).content.decode()
+    assert "Chronology: uploaded" not in html
+    badges = re.findall(r"Chronology: [^<]+", html)
+    # Case 1: Housing, Police; Case 2: Housing, Police
+    assert badges == [
+        "Chronology: document",
+        "Chronology: 12 rows",
+        "Chronology: none",
+        "Chronology: document and 2 rows",
+    ]
+    case_page = client.get(reverse("case_detail", args=[audit.pk, case1.pk])).content.decode()
+    assert "Not uploaded" in case_page and "12 rows" in case_page  # Police's, in the same words
 
 
 def test_overdue_after_the_deadline(client, audit, chair, setup):

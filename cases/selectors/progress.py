@@ -9,6 +9,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from django.utils import timezone
 
 from cases.models import AgencySubmission, Audit, ChronologyEntry, ChronologyFile
@@ -26,13 +27,28 @@ TOOL_LABELS = {
 class Cell:
     case: object
     agency: Agency
-    chronology: bool
+    has_document: bool  # a chronology document was uploaded
+    row_count: int  # chronology rows typed or imported
     tool: str  # NOT_STARTED, "draft" or "submitted"
     overdue: bool
     linkable: bool  # the viewer may open this agency's work
     # Whether a return is expected: the agency is involved in the case (or the case records no
     # agencies involved, and every agency taking part is asked).
     expected: bool = True
+
+    @property
+    def chronology(self) -> bool:
+        """A chronology was given, either way: a document or rows."""
+        return self.has_document or self.row_count > 0
+
+    @property
+    def chronology_label(self) -> str:
+        """How it was given, in the case page's words: "document", "12 rows", "document and
+        1 row" or "none"."""
+        rows = f"{self.row_count} row{'' if self.row_count == 1 else 's'}"
+        if self.has_document:
+            return f"document and {rows}" if self.row_count else "document"
+        return rows if self.row_count else "none"
 
     @property
     def tool_label(self) -> str:
@@ -107,9 +123,16 @@ def progress_matrix(
         agencies = [agency for agency in agencies if agency.pk in wanted]
     linkable = set(linkable_ids)
     cases = list(audit.cases.order_by("order", "id").prefetch_related("agencies"))
-    chronologies = set(
+    documents = set(
         ChronologyFile.objects.filter(case__audit=audit).values_list("case_id", "agency_id")
-    ) | set(ChronologyEntry.objects.filter(case__audit=audit).values_list("case_id", "agency_id"))
+    )
+    row_counts = {
+        (row["case_id"], row["agency_id"]): row["n"]
+        for row in ChronologyEntry.objects.filter(case__audit=audit)
+        .values("case_id", "agency_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
     tools = {
         (case_id, agency_id): status
         for case_id, agency_id, status in AgencySubmission.objects.filter(
@@ -128,7 +151,8 @@ def progress_matrix(
             cell = Cell(
                 case=case,
                 agency=column.agency,
-                chronology=key in chronologies,
+                has_document=key in documents,
+                row_count=row_counts.get(key, 0),
                 tool=tools.get(key, NOT_STARTED),
                 overdue=False,
                 linkable=column.linkable,
