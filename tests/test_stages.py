@@ -1,11 +1,14 @@
 """Moving an audit through its stages, and how the stage is shown."""
 
+import datetime
+
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Audit, AuditEvent
 from cases.selectors.stages import next_step, stage_steps
@@ -230,3 +233,26 @@ def test_a_stale_press_is_told_the_audit_moved_on_not_asked_to_close_it(client, 
     assert any("already moved on" in text for text in texts(response))
     audit.refresh_from_db()
     assert audit.status == Status.REPORTING
+
+
+def test_ending_submissions_early_is_asked_about_first(client, audit, chair):
+    housing = AgencyFactory(name="Housing")
+    audit.agencies.add(housing)
+    CaseFactory(audit=audit, label="Case 1")
+    set_status(audit, Status.SUBMISSIONS)
+    audit.submission_deadline = timezone.localdate() + datetime.timedelta(days=10)
+    audit.save()
+    client.force_login(chair)
+
+    response = advance(client, audit, expected_status="submissions")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Move to the multi-agency meeting now?" in page
+    assert "1 of 1 agency returns" in page
+    assert "in 10 days" in page
+    audit.refresh_from_db()
+    assert audit.status == Status.SUBMISSIONS  # nothing moves until confirmed
+
+    advance(client, audit, expected_status="submissions", confirmed="1")
+    audit.refresh_from_db()
+    assert audit.status == Status.MEETING

@@ -6,7 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -89,11 +92,18 @@ def audit_edit(request, pk):
 def audit_stage(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     expected = request.POST.get("expected_status") or None
-    closing = stage_services.next_status(audit.status) == Audit.Status.CLOSED
-    asking = closing and not request.POST.get("confirmed")
-    # A second press, or a stale page, is told the audit moved on rather than asked to close it.
-    if asking and (expected in (None, audit.status)) and not stage_services.refusal(audit):
+    # A second press, or a stale page, is told the audit moved on rather than asked to confirm.
+    asking = (
+        not request.POST.get("confirmed")
+        and expected in (None, audit.status)
+        and not stage_services.refusal(audit)
+    )
+    if asking and stage_services.next_status(audit.status) == Audit.Status.CLOSED:
         return _confirm_closing(request, audit)
+    if asking and audit.status == Audit.Status.SUBMISSIONS:
+        confirmation = _confirm_ending_submissions_early(request, audit)
+        if confirmation is not None:
+            return confirmation
     try:
         to = stage_services.audit_advance(
             audit=audit,
@@ -105,6 +115,47 @@ def audit_stage(request, pk):
     else:
         messages.success(request, f"The audit moved to the stage '{audit.Status(to).label}'.")
     return redirect("audit_detail", audit.pk)
+
+
+def _confirm_ending_submissions_early(request, audit):
+    """Before the deadline, or with returns missing, moving to the meeting is asked about first:
+    it cannot be undone, and the deadline's reminders stop. None when nothing is early."""
+    progress = progress_matrix(audit)
+    missing = progress.overall.total - progress.overall.complete
+    deadline = audit.submission_deadline
+    days_left = (deadline - timezone.localdate()).days if deadline else -1
+    if not missing and days_left < 0:
+        return None
+    early = []
+    if missing:
+        early.append(
+            f"{missing} of {progress.overall.total} agency returns (a chronology and an audit "
+            "tool for each case) are not complete yet."
+        )
+    if days_left >= 0:
+        when = "today" if days_left == 0 else f"in {days_left} day{pluralize(days_left)}"
+        early.append(f"The agencies' deadline is {date_format(deadline, 'j F Y')}, {when}.")
+    lines = [
+        "Agencies can still send what is missing during the meeting stage, but no more "
+        "reminders about the deadline are sent. The audit cannot move back."
+    ]
+    here = reverse("audit_detail", args=[audit.pk])
+    context = {
+        "audit": audit,
+        "title": "Move to the multi-agency meeting now?",
+        "button": "Move to the meeting",
+        "action": reverse("audit_stage", args=[audit.pk]),
+        "hidden": {"expected_status": audit.status, "confirmed": "1"},
+        "lines": lines,
+        "warning": "Submissions are not finished:",
+        "warning_places": early,
+        "danger": False,
+        "cancel_url": here,
+        "cancel_text": "Keep submissions open",
+        "page": "Move to the meeting",
+        "nav": "audits",
+    }
+    return render(request, "cases/tool/confirm.html", context)
 
 
 def _confirm_closing(request, audit):
