@@ -98,6 +98,8 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     assert axe_violations(agency) == [], agency.url
 
     agency.goto(f"{base}/audits/{audit.pk}/")
+    expect(agency.get_by_text("Your agency's submissions")).to_be_visible()
+    assert axe_violations(agency) == [], agency.url
     agency.get_by_role("link", name="audit tool").first.click()
     agency.get_by_role("textbox").first.fill("Recorded at every visit.")
     agency.get_by_label("Good", exact=True).check()

@@ -1,7 +1,8 @@
 from django.shortcuts import render
 
 from cases import selectors
-from cases.models import Audit, Case
+from cases.models import Audit
+from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
 from maca import access
 from maca.pagecache import cached_page
@@ -19,22 +20,6 @@ def home(request):
         "nav": "audits",
     }
     return render(request, "cases/home.html", context)
-
-
-def _my_work(cases, agencies) -> list[tuple]:
-    """(case, agency, expected) for each case and agency a co-ordinator answers for; a return is
-    not expected from an agency not involved in a case that records who is."""
-    if not agencies or not cases:
-        return []
-    involved: dict[int, set] = {}
-    links = Case.agencies.through.objects.filter(case__in=cases).values_list("case_id", "agency_id")
-    for case_id, agency_id in links:
-        involved.setdefault(case_id, set()).add(agency_id)
-    return [
-        (case, agency, case.pk not in involved or agency.pk in involved[case.pk])
-        for agency in agencies
-        for case in cases
-    ]
 
 
 @cached_page
@@ -56,7 +41,7 @@ def audit_detail(request, pk):
         context["actions"] = [a for a in context["actions"] if a.pk in visible_actions]
     my_agency_ids = access.agency_ids_for(request.user, audit)
     context["my_agencies"] = [a for a in context["agencies"] if a.pk in my_agency_ids]
-    context["my_work"] = _my_work(context["cases"], context["my_agencies"])
+    context["my_work"] = work_of_agencies(audit, context["cases"], context["my_agencies"])
     context["steps"] = stage_steps(audit)
     context["next_step"] = next_step(audit, allowed)
     return render(request, "cases/audit_detail.html", context)
