@@ -308,3 +308,15 @@ def test_each_case_counts_only_the_agencies_involved_in_it(client, audit, chair,
     assert "(1 of 2 submitted)" in case2
     assert reverse("tool_answer", args=[audit.pk, graded["case2"].pk, health.pk]) not in html
     assert reverse("tool_answer", args=[audit.pk, graded["case1"].pk, health.pk]) in html
+
+
+def test_releasing_the_pack_says_how_many_returns_are_still_missing(client, audit, chair, housing):
+    audit.status = Audit.Status.MEETING
+    audit.save()
+    case = CaseFactory(audit=audit, label="Case 1")
+    CaseFactory(audit=audit, label="Case 2")
+    AgencySubmissionFactory(case=case, agency=housing, status=SUBMITTED)
+    ChronologyEntryFactory(case=case, agency=housing)
+    client.force_login(chair)
+    page = client.get(reverse("pack_release", args=[audit.pk])).content.decode()
+    assert "1 of 2 agency returns" in page and "not complete yet" in page

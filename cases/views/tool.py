@@ -512,6 +512,19 @@ def meeting_pack(request, pk):
     return render(request, "cases/tool/pack.html", context)
 
 
+def _returns_missing(audit) -> list[str]:
+    """What the pack will not hold yet, for the chair deciding whether to release it."""
+    overall = progress_matrix(audit).overall
+    missing = overall.total - overall.complete
+    if not missing:
+        return []
+    return [
+        f"{missing} of {overall.total} agency returns (a chronology and an audit tool for each "
+        "case) are not complete yet: the pack shows what has come in so far, and what comes in "
+        "later."
+    ]
+
+
 @require_http_methods(["GET", "POST"])
 def pack_release(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
@@ -532,6 +545,7 @@ def pack_release(request, pk):
         audit,
         title="Release the meeting pack to members?",
         lines=[
+            *_returns_missing(audit),
             "QA members and the co-ordinators of every agency taking part will be able to read "
             "every agency's audit tool and chronology for every case in this audit.",
             "Once released, the pack cannot be withdrawn.",
