@@ -1,5 +1,6 @@
 """Setting an audit up: creating and editing it, its members and their invitations."""
 
+import datetime
 import re
 
 import pytest
@@ -7,7 +8,9 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from cases.forms.setup import AuditForm
 from cases.models import Audit, Theme, ToolQuestion
 from maca.concurrency import version_of
 from maca.models import Agency, Membership, User
@@ -46,6 +49,9 @@ def texts(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
+IN_A_MONTH = timezone.localdate() + datetime.timedelta(days=30)
+
+
 def audit_data(**overrides):
     data = {
         "theme": "",
@@ -54,8 +60,8 @@ def audit_data(**overrides):
         "title": "Multi Agency Case Audit",
         "new_agencies": "",
         "new_agency_sector": "other",
-        "submission_deadline": "2026-11-02",
-        "meeting_date": "2026-11-23",
+        "submission_deadline": str(IN_A_MONTH),
+        "meeting_date": str(IN_A_MONTH + datetime.timedelta(days=21)),
         "protective_marking": "OFFICIAL-SENSITIVE",
         "target_case_count": "6",
     }
@@ -101,7 +107,7 @@ def test_creating_an_audit_makes_a_draft_with_the_default_tool(client, audit, ch
     assert created.partnership == audit.partnership
     assert created.theme.name == "Exploitation"
     assert created.theme.description == "Children at risk outside the home."
-    assert str(created.meeting_date) == "2026-11-23"
+    assert created.meeting_date == IN_A_MONTH + datetime.timedelta(days=21)
     assert ToolQuestion.objects.filter(section__audit=created).exists()
     assert {a.name for a in created.agencies.all()} == {
         "City Police",
@@ -369,3 +375,29 @@ def test_members_page_runs_a_constant_number_of_queries(client, audit, people, h
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(few) == len(many)
+
+
+def test_a_deadline_already_gone_by_is_refused_as_it_is_set(client, audit, people):
+    client.force_login(people["chair"])
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = client.post(
+        reverse("audit_create"), audit_data(submission_deadline=str(yesterday), meeting_date="")
+    )
+    page = response.content.decode()
+    assert "This date has passed" in page
+    assert not Audit.objects.filter(theme__name="Exploitation").exists()
+    # An audit whose deadline has passed keeps it when its other details are edited.
+    audit.submission_deadline = yesterday
+    audit.save()
+    form = AuditForm(
+        data=audit_data(
+            theme=audit.theme_id,
+            new_theme_name="",
+            new_theme_description="",
+            submission_deadline=str(yesterday),
+            meeting_date="",
+            title="A new title",
+        ),
+        audit=audit,
+    )
+    assert "submission_deadline" not in form.errors

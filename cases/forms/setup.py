@@ -207,6 +207,13 @@ class AuditForm(VersionedFormMixin, forms.Form):
             )
         data["new_theme_name"] = new_name
         deadline, meeting = data.get("submission_deadline"), data.get("meeting_date")
+        today = timezone.localdate()
+        # A deadline already gone by is refused as it is set; one kept from before stays.
+        if deadline and deadline < today and "submission_deadline" in self.changed_data:
+            self.add_error(
+                "submission_deadline",
+                f"This date has passed: choose {today.day} {today:%B %Y} or later.",
+            )
         if deadline and meeting and meeting < deadline:
             self.add_error(
                 "meeting_date", "The meeting must be on or after the submission deadline."
