@@ -32,15 +32,13 @@ class AccessLogMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        if (
-            match is not None
-            # A form sent back with errors (422) shows the page's data as much as a GET does.
-            and request.method in ("GET", "POST")
-            and response.status_code in (200, 422)
-            and request.user.is_authenticated
-            and _shows_case_level_data(match)
-        ):
+        if match is None or not request.user.is_authenticated or not _shows_case_level_data(match):
+            return response
+        # A form sent back with errors (422) shows the page's data as much as a GET does.
+        if request.method in ("GET", "POST") and response.status_code in (200, 422):
             record_access(request, response, match)
+        elif response.status_code in (403, 404):
+            record_refusal(request, response, match)
         return response
 
 
@@ -67,6 +65,27 @@ def record_access(request, response, match) -> AccessLogEntry:
         "partnership_id": partnership_id,
     }
     return record_look(request, request.access_logged)
+
+
+def record_refusal(request, response, match) -> AccessLogEntry:
+    """A case-level page or file refused to a signed-in user. A member's refusal (403) is filed
+    under the audit, as their looks are; a "not found" (404) under the user's own partnership,
+    since the audit asked for may not exist, or be another partnership's, whose chair is not
+    told of it."""
+    if response.status_code == 403:
+        audit_id, partnership_id = filed_under(request, match.kwargs)
+    else:
+        partnerships = access.memberships_of(request.user).partnerships
+        audit_id, partnership_id = None, (partnerships[0] if len(partnerships) == 1 else None)
+    look = {
+        "user_id": request.user.pk,
+        "username": request.user.get_username(),
+        "action": AccessLogEntry.Action.REFUSED,
+        "what": match.url_name or "",
+        "audit_id": audit_id,
+        "partnership_id": partnership_id,
+    }
+    return record_look(request, look)
 
 
 def record_look(request, look: dict) -> AccessLogEntry:

@@ -120,6 +120,7 @@ class AccessLogEntry(models.Model):
         DOWNLOAD = "download", "Downloaded"
         EXPORT = "export", "Exported"
         REVEAL = "reveal", "Revealed identifiers"
+        REFUSED = "refused", "Refused or not found"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")

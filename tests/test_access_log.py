@@ -37,11 +37,37 @@ def test_revealing_identifiers_is_logged_as_such(client, audit, chair):
     assert AccessLogEntry.objects.get().action == AccessLogEntry.Action.REVEAL
 
 
-def test_refused_looks_and_other_pages_are_not_logged_as_access(client, audit, outsider):
-    client.force_login(outsider)
-    client.get(reverse("audit_detail", args=[audit.pk]))
+def test_pages_that_are_not_case_level_are_not_logged(client, audit, chair):
+    client.force_login(chair)
     client.get(reverse("home"))
     assert not AccessLogEntry.objects.exists()
+
+
+def test_a_refusal_is_logged_where_the_right_chair_sees_it(client, audit, chair, outsider):
+    qa = member(audit, Membership.Role.QA_MEMBER, username="a-qa-member")
+    client.force_login(qa)
+    assert client.get(reverse("retention", args=[audit.pk])).status_code == 403
+    refused = AccessLogEntry.objects.get(username="a-qa-member")
+    assert (refused.action, refused.what) == ("refused", "retention")
+    assert (refused.audit_id, refused.partnership_id) == (audit.pk, audit.partnership_id)
+
+    # Someone of another partnership asking for this audit is told it does not exist: their
+    # own chair sees the attempt, this audit's chair is not told of them.
+    outsider.username = "from-elsewhere"
+    outsider.save()
+    client.force_login(outsider)
+    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
+    probe = AccessLogEntry.objects.get(username="from-elsewhere")
+    own_partnership = outsider.memberships.get().partnership_id
+    assert (probe.action, probe.audit_id, probe.partnership_id) == (
+        "refused",
+        None,
+        own_partnership,
+    )
+    client.force_login(chair)
+    page = client.get(reverse("access_log")).content.decode()
+    assert "a-qa-member" in page and "Refused or not found" in page
+    assert "from-elsewhere" not in page
 
 
 def test_entries_cannot_be_changed_or_deleted(client, audit, chair):

@@ -546,7 +546,6 @@ COUNTED = [
     ActionUpdate,
     Evidence,
     Membership,
-    AccessLogEntry,
 ]
 
 
@@ -595,12 +594,13 @@ class Answer:
 
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
-SESSION_TABLE = "django_session"
+# Written by refusals too, by design: the session, and the access log's entry of the refusal.
+BOOKKEEPING_TABLES = ("django_session", AccessLogEntry._meta.db_table)
 
 
 def ask(client: Client, method: str, url: str, watch: bool = True) -> Answer:
     """One request inside a savepoint that is rolled back afterwards. With `watch` (a request
-    that must change nothing): any write outside the session table, and for a POST the row
+    that must change nothing): any write outside the bookkeeping tables, and for a POST the row
     counts of the main tables before and after, tell whether the database changed."""
     renders = FakeHTML.renders
     before = snapshot() if watch and method == "POST" else None
@@ -612,7 +612,8 @@ def ask(client: Client, method: str, url: str, watch: bool = True) -> Answer:
             writes = [
                 q["sql"][:120]
                 for q in queries.captured_queries
-                if q["sql"].lstrip().upper().startswith(WRITES) and SESSION_TABLE not in q["sql"]
+                if q["sql"].lstrip().upper().startswith(WRITES)
+                and not any(table in q["sql"] for table in BOOKKEEPING_TABLES)
             ]
             changed = writes if watch else []
             if before is not None and snapshot() != before:
