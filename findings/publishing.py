@@ -69,6 +69,21 @@ def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[s
     return places_holding_identifiers(audit, _briefing_texts(audit, with_plan=with_plan))
 
 
+def unchanged_since(audit) -> BriefingVersion | None:
+    """The latest published version, when publishing now would freeze the very same page (it
+    is rendered again with that version's number, date and fingerprint, and compared)."""
+    last = audit.briefing_versions.select_related("published_by").order_by("-number").first()
+    if last is None:
+        return None
+    frozen = {
+        "number": last.number,
+        "published_at": last.published_at,
+        "published_by": last.published_by,
+        "sha256": last.sha256,
+    }
+    return last if briefing.render_html(audit, version=frozen) == last.html else None
+
+
 @transaction.atomic
 def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> BriefingVersion:
     """Freeze the briefing as the next version; refuse while it holds identifying details.

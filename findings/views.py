@@ -95,6 +95,8 @@ def briefing_publish(request, pk):
         "next_number": audit.briefing_versions.count() + 1,
         "left_out": _empty_sections(audit),
     }
+    if request.method == "GET":
+        context["same_as"] = publishing.unchanged_since(audit)
     if request.method == "POST" and form.is_valid():
         try:
             version = publishing.briefing_publish(

@@ -241,3 +241,13 @@ def test_name_parts_are_found_as_names_are_written(audit, name, text, found):
     NominationIdentity.objects.create(nomination=nomination, child_name=name)
     StrengthFactory(case=CaseFactory(audit=audit, label="Case 1"), text=text)
     assert bool(identifying_details_in_briefing(audit)) == found
+
+
+def test_publishing_again_says_whether_anything_has_changed(client, audit, chair, written):
+    client.force_login(chair)
+    page = reverse("briefing_publish", args=[audit.pk])
+    assert "Nothing in the briefing has changed" not in client.get(page).content.decode()
+    publish(client, audit)
+    assert "has changed since <strong>version 1</strong>" in client.get(page).content.decode()
+    StrengthFactory(case=written, text="Added after publishing.")
+    assert "Nothing in the briefing has changed" not in client.get(page).content.decode()
