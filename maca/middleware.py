@@ -68,15 +68,17 @@ def record_access(request, response, match) -> AccessLogEntry:
 
 
 def record_refusal(request, response, match) -> AccessLogEntry:
-    """A case-level page or file refused to a signed-in user. A member's refusal (403) is filed
-    under the audit, as their looks are; a "not found" (404) under the user's own partnership,
-    since the audit asked for may not exist, or be another partnership's, whose chair is not
-    told of it."""
+    """A case-level page or file refused to a signed-in user. Refused (403) to a member of the
+    audit's partnership, it is filed under the audit, as their looks are. Anything else (not
+    found, or refused before the access gate, as a failed CSRF check is) is filed under the
+    user's own partnership: the audit asked for may not exist, or be another partnership's,
+    whose chair is not told of them."""
+    partnerships = access.memberships_of(request.user).partnerships
+    audit_id, partnership_id = None, (partnerships[0] if len(partnerships) == 1 else None)
     if response.status_code == 403:
-        audit_id, partnership_id = filed_under(request, match.kwargs)
-    else:
-        partnerships = access.memberships_of(request.user).partnerships
-        audit_id, partnership_id = None, (partnerships[0] if len(partnerships) == 1 else None)
+        audit, partnership = filed_under(request, match.kwargs)
+        if partnership in partnerships:
+            audit_id, partnership_id = audit, partnership
     look = {
         "user_id": request.user.pk,
         "username": request.user.get_username(),

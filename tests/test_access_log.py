@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from maca.models import AccessLogEntry, Membership
@@ -237,3 +238,19 @@ def test_a_download_with_a_wrong_filter_shows_the_error_rather_than_everything(c
     )
     assert answer.status_code == 422 and not answer["Content-Type"].startswith("text/csv")
     assert "must be on or after" in answer.content.decode()
+
+
+def test_a_refusal_before_the_gate_is_not_filed_under_another_partnerships_audit(
+    audit, chair, outsider
+):
+    outsider.username = "from-elsewhere"
+    outsider.save()
+    browser = Client(enforce_csrf_checks=True)  # a stale tab: its form's token no longer holds
+    browser.force_login(outsider)
+    answer = browser.post(reverse("audit_stage", args=[audit.pk]), {"confirmed": "1"})
+    assert answer.status_code == 403
+    entry = AccessLogEntry.objects.get(username="from-elsewhere")
+    assert entry.partnership_id != audit.partnership_id and entry.audit_id is None
+    browser = Client()
+    browser.force_login(chair)
+    assert "from-elsewhere" not in browser.get(reverse("access_log")).content.decode()
