@@ -93,25 +93,46 @@ def identity_patterns(
 
 # What identifies anyone, whether or not MACA holds it: found by its shape alone, so a person
 # confirms before such text is kept where many can read it.
-POSTCODE = re.compile(r"(?<![^\W_])[A-Z]{1,2}\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2}(?![^\W_])", re.I)
+POSTCODE = re.compile(
+    # The inward part is a digit and two letters, but not an ordinal ("Y6 2nd term").
+    r"(?<![^\W_])[A-Z]{1,2}\d[A-Z\d]?\s*(?!\d(?:st|nd|rd|th)\b)\d[ABD-HJLNP-UW-Z]{2}(?![^\W_])",
+    re.I,
+)
+MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE = (
     r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}"
-    r"|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}"
+    r"|\d{4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,2}"
+    rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_NAME},?\s+\d{{4}}"
 )
 BIRTH_DATE = re.compile(
-    rf"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|born(?:\s+on)?)\W{{0,3}}(?:{DATE})", re.I
+    # The cue, a few words at most ("date of birth is", "born on"), then the date.
+    rf"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|born)(?:\W+[a-z]+){{0,3}}?\W{{0,3}}(?:{DATE})",
+    re.I,
 )
+WRITTEN_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}")
 NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ \-]?(\d{3})[ \-]?(\d{4})(?!\d)")
 # 10 or 11 digits, as UK numbers are written: 07700 900123, +44 7700 900123, (0116) 496 0123.
 PHONE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)[\d\s\-()]{8,14}\d(?!\d)")
+# Words that end an address and seldom anything else ("Court" and "Hill" name courts and places
+# in casework too often to count).
+ADDRESS_END = (
+    r"(?:Street|Road|Rd|Avenue|Ave|Lane|Close|Drive|Crescent|Gardens|Terrace|Grove|Mews|Parade)"
+)
 STREET = re.compile(
-    r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Close|"
-    r"Drive|Crescent|Court|Gardens|Place|Terrace|Grove|Way|Walk|Square|Mews|Row|Parade)\b"
+    # A house number, then one to three capitalised words (not a month: "3 June St Thomas'"),
+    # and a word ending an address, or "St" not followed by a saint's name.
+    rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?!{MONTH_NAME}\s)(?:[A-Z][a-z]+\s+){{1,3}}"
+    rf"(?:{ADDRESS_END}\b|St\b(?!\.?\s+[A-Z]))"
+    # or, written in lower case, one or two words and a word ending an address.
+    rf"|\b\d{{1,4}}[a-z]?,?\s+(?:[a-z]+\s+){{1,2}}(?i:{ADDRESS_END})\b"
 )
 # Words a pseudonymous label is made of ("Case 7", "Family B", "Sibling group 2").
 LABEL_WORDS = {
     "case", "family", "child", "children", "young", "person", "people", "sibling", "siblings",
     "group", "baby", "infant", "unborn", "household", "audit", "review", "the", "and", "of",
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
 }  # fmt: skip
 
 
@@ -122,6 +143,8 @@ def _valid_nhs_number(digits: str) -> bool:
 
 
 def _is_phone_number(written: str) -> bool:
+    if WRITTEN_DATE.search(written):  # "05-06-2023 10:30" is a date and a time
+        return False
     digits = re.sub(r"\D", "", written)
     national = digits[2:] if written.startswith("+44") else digits
     return len(national) in (9, 10) if written.startswith("+44") else len(digits) in (10, 11)
@@ -146,12 +169,18 @@ def identifying_shapes(text: str) -> list[str]:
 
 
 def looks_like_a_name(label: str) -> bool:
-    """Whether a case's label reads like a person's name ("Jayden Smith") rather than a
-    pseudonym ("Case 7", "Family B"): two or more capitalised words, none a label's word, no
-    number and no single letter."""
+    """Whether a case's label reads like a person's or family's name ("Jayden Smith", "The
+    Smith Family", "Baby O'Neill") rather than a pseudonym ("Case 7", "Family B", "Case Seven"):
+    two or more words, no number and no single letter, and every word that is not a label's
+    word written as a name is. A pseudonym of words ("Family Blue") is asked about too: the
+    writer confirms it."""
     words = normalised(label).split()
-    return (
-        len(words) >= 2
-        and all(word[:1].isupper() and word.isalpha() and len(word) > 1 for word in words)
-        and not any(word.lower() in LABEL_WORDS for word in words)
-    )
+    if len(words) < 2 or any(len(word) == 1 or not _letters(word) for word in words):
+        return False
+    others = [word for word in words if word.lower() not in LABEL_WORDS]
+    return bool(others) and all(word[:1].isupper() for word in others)
+
+
+def _letters(word: str) -> bool:
+    """A word of letters, with the hyphens and apostrophes names have ("Smith-Jones")."""
+    return re.sub(r"[-'’]", "", word).isalpha()

@@ -27,8 +27,14 @@
 // by how much.
 (function () {
   "use strict";
+  // Counted as the server counts: characters (not UTF-16 units), a line break sent as two.
+  function lengthOf(text) {
+    return Array.from(text.replace(/\r?\n/g, "\r\n")).length;
+  }
   function watch(root) {
-    root.querySelectorAll("textarea[maxlength]").forEach(function (box) {
+    var boxes = Array.from(root.querySelectorAll("textarea[maxlength]"));
+    if (root.matches && root.matches("textarea[maxlength]")) boxes.push(root);
+    boxes.forEach(function (box) {
       var limit = parseInt(box.getAttribute("maxlength"), 10);
       box.removeAttribute("maxlength");
       var hint = document.createElement("div");
@@ -38,7 +44,7 @@
       box.insertAdjacentElement("afterend", hint);
       box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());
       function check() {
-        var over = box.value.length - limit;
+        var over = lengthOf(box.value) - limit;
         hint.textContent = over > 0
           ? "This is " + over.toLocaleString("en-GB") + " characters over the limit of " +
             limit.toLocaleString("en-GB") + ": shorten it before sending."
