@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.models import Action
 from findings.models import BriefingVersion
 from maca.models import Membership
 
@@ -180,3 +181,15 @@ def test_the_plan_pdf_carries_the_audits_own_marking(client, audit, plan, tmp_pa
     text = pdf_text(client.get(reverse("action_plan_pdf")).content, tmp_path)
     assert "OFFICIAL / SECRET" in text  # the audits differ: the page carries both
     assert "(SECRET)" in text and "(OFFICIAL)" in text
+
+
+def test_both_plans_say_which_open_actions_are_at_risk(client, audit, plan):
+    Action.objects.filter(text="Police share call-outs with housing.").update(
+        status=Action.Status.IN_PROGRESS, at_risk=True
+    )
+    client.force_login(plan["chair"])
+    for url in (reverse("action_plan"), reverse("audit_actions", args=[audit.pk])):
+        page = client.get(url).content.decode()
+        row = page[page.index("Police share call-outs") :].split("</tr>")[0]
+        assert "At risk" in row
+        assert page.count(">At risk</span>") == 1
