@@ -218,6 +218,17 @@ def work_of_agencies(audit: Audit, cases: list, agencies: list[Agency]) -> list[
     return cells
 
 
+def returns_not_complete(progress: Progress) -> str | None:
+    """How many agency returns are still to come, in a sentence; None when all are in."""
+    missing = progress.overall.total - progress.overall.complete
+    if not missing:
+        return None
+    return (
+        f"{missing} of {progress.overall.total} agency returns (a chronology and an audit tool "
+        "for each case) are not complete yet."
+    )
+
+
 def missing_by_agency(progress: Progress) -> dict[int, list[Cell]]:
     """{agency id: its incomplete cells}, only for agencies with something missing."""
     missing: dict[int, list[Cell]] = {}

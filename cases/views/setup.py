@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cases.forms.setup import AuditForm, DeclineForm, IdentityForm, MemberAddForm, NominationForm
 from cases.models import Audit, Nomination, NominationIdentity
 from cases.selectors import nominations as nomination_selectors
-from cases.selectors.progress import progress_matrix
+from cases.selectors.progress import progress_matrix, returns_not_complete
 from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
@@ -120,75 +120,65 @@ def audit_stage(request, pk):
 def _confirm_ending_submissions_early(request, audit):
     """Before the deadline, or with returns missing, moving to the meeting is asked about first:
     it cannot be undone, and the deadline's reminders stop. None when nothing is early."""
-    progress = progress_matrix(audit)
-    missing = progress.overall.total - progress.overall.complete
     deadline = audit.submission_deadline
     days_left = (deadline - timezone.localdate()).days if deadline else -1
-    if not missing and days_left < 0:
-        return None
-    early = []
-    if missing:
-        early.append(
-            f"{missing} of {progress.overall.total} agency returns (a chronology and an audit "
-            "tool for each case) are not complete yet."
-        )
+    early = [returns_not_complete(progress_matrix(audit))]
     if days_left >= 0:
         when = "today" if days_left == 0 else f"in {days_left} day{pluralize(days_left)}"
         early.append(f"The agencies' deadline is {date_format(deadline, 'j F Y')}, {when}.")
-    lines = [
-        "Agencies can still send what is missing during the meeting stage, but no more "
-        "reminders about the deadline are sent. The audit cannot move back."
-    ]
-    here = reverse("audit_detail", args=[audit.pk])
-    context = {
-        "audit": audit,
-        "title": "Move to the multi-agency meeting now?",
-        "button": "Move to the meeting",
-        "action": reverse("audit_stage", args=[audit.pk]),
-        "hidden": {"expected_status": audit.status, "confirmed": "1"},
-        "lines": lines,
-        "warning": "Submissions are not finished:",
-        "warning_places": early,
-        "danger": False,
-        "cancel_url": here,
-        "cancel_text": "Keep submissions open",
-        "page": "Move to the meeting",
-        "nav": "audits",
-    }
-    return render(request, "cases/tool/confirm.html", context)
+    early = [line for line in early if line]
+    if not early:
+        return None
+    return _confirm_stage_move(
+        request,
+        audit,
+        title="Move to the multi-agency meeting now?",
+        button="Move to the meeting",
+        lines=[
+            "Agencies can still send what is missing during the meeting stage, but no more "
+            "reminders about the deadline are sent. The audit cannot move back."
+        ],
+        warning="Submissions are not finished:",
+        warning_places=early,
+        cancel_text="Keep submissions open",
+        page="Move to the meeting",
+    )
 
 
 def _confirm_closing(request, audit):
     """Closing cannot be undone: say what it means, and what is still missing, first."""
-    progress = progress_matrix(audit)
     lines = [
         "Once closed, the briefing, the meeting record and the agencies' work can no longer be "
         "changed, and no reminders are sent. Closing cannot be undone.",
         "The retention period starts today, and you can then delete the children's identifying "
         "details.",
     ]
-    missing = progress.overall.total - progress.overall.complete
-    if missing:
-        lines.insert(
-            0,
-            f"{missing} of {progress.overall.total} agency returns (a chronology and an audit "
-            "tool for each case) are not complete yet.",
-        )
+    if missing := returns_not_complete(progress_matrix(audit)):
+        lines.insert(0, missing)
     if not audit.briefing_versions.exists():
         lines.insert(0, "The briefing has not been published yet.")
-    here = reverse("audit_detail", args=[audit.pk])
+    return _confirm_stage_move(
+        request,
+        audit,
+        title="Close this audit?",
+        button="Close the audit",
+        lines=lines,
+        danger=True,
+        cancel_text="Keep it open",
+        page="Close the audit",
+    )
+
+
+def _confirm_stage_move(request, audit, *, danger=False, **wording):
+    """The page asking the chair to confirm the move to the next stage."""
     context = {
         "audit": audit,
-        "title": "Close this audit?",
-        "button": "Close the audit",
         "action": reverse("audit_stage", args=[audit.pk]),
         "hidden": {"expected_status": audit.status, "confirmed": "1"},
-        "lines": lines,
-        "danger": True,
-        "cancel_url": here,
-        "cancel_text": "Keep it open",
-        "page": "Close the audit",
+        "danger": danger,
+        "cancel_url": reverse("audit_detail", args=[audit.pk]),
         "nav": "audits",
+        **wording,
     }
     return render(request, "cases/tool/confirm.html", context)
 

@@ -17,6 +17,7 @@ from cases.selectors.progress import (
     missing_by_agency,
     not_asked_message,
     progress_matrix,
+    returns_not_complete,
 )
 from cases.services import reminders
 from cases.services import tool as services
@@ -514,15 +515,10 @@ def meeting_pack(request, pk):
 
 def _returns_missing(audit) -> list[str]:
     """What the pack will not hold yet, for the chair deciding whether to release it."""
-    overall = progress_matrix(audit).overall
-    missing = overall.total - overall.complete
-    if not missing:
+    missing = returns_not_complete(progress_matrix(audit))
+    if missing is None:
         return []
-    return [
-        f"{missing} of {overall.total} agency returns (a chronology and an audit tool for each "
-        "case) are not complete yet: the pack shows what has come in so far, and what comes in "
-        "later."
-    ]
+    return [f"{missing} The pack shows what has come in so far, and what comes in later."]
 
 
 @require_http_methods(["GET", "POST"])
