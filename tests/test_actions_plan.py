@@ -1,6 +1,7 @@
 """One audit's action plan page, the plan as a PDF for the board, and viewers kept out."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -193,3 +194,12 @@ def test_both_plans_say_which_open_actions_are_at_risk(client, audit, plan):
         row = page[page.index("Police share call-outs") :].split("</tr>")[0]
         assert "At risk" in row
         assert page.count(">At risk</span>") == 1
+
+
+def test_what_when_and_how_it_stands_come_first_so_a_phone_shows_them(client, audit, plan):
+    client.force_login(plan["chair"])
+    for url in (reverse("action_plan"), reverse("audit_actions", args=[audit.pk])):
+        page = client.get(url).content.decode()
+        headings = re.findall(r'<th scope="col">([^<]+)</th>', page)
+        assert headings[:4] == ["Action", "Due", "Status", "RAG"]
+        assert "Owner" in headings[4:] and "Lead" in headings[4:]
