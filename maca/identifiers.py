@@ -121,7 +121,7 @@ ADDRESS_END = (
 STREET = re.compile(
     # A house number, then one to three capitalised words (not a month: "3 June St Thomas'"),
     # and a word ending an address, or "St" not followed by a saint's name.
-    rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?!{MONTH_NAME}\s)(?:[A-Z][a-z]+\s+){{1,3}}"
+    rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?!(?i:{MONTH_NAME})\s)(?:[A-Z][a-z]+\s+){{1,3}}"
     rf"(?:{ADDRESS_END}\b|St\b(?!\.?\s+[A-Z]))"
     # or, written in lower case, one or two words and a word ending an address.
     rf"|\b\d{{1,4}}[a-z]?,?\s+(?:[a-z]+\s+){{1,2}}(?i:{ADDRESS_END})\b"

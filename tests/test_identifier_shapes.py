@@ -45,6 +45,7 @@ def test_what_has_the_shape_of_identifying_details_is_found(text, found):
         "A second strategy meeting in Y6 2nd term; KS2 1st assessment.",
         "Room B1 2nd floor was used for the ICPC.",
         "The family moved 3 times down the road.",
+        "On 12 March Road works blocked the school run.",
     ],
 )
 def test_ordinary_casework_text_is_not_mistaken(text):
