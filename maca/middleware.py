@@ -55,15 +55,8 @@ def record_access(request, response, match) -> AccessLogEntry:
     the chair's log also shows such entries of their partnerships' members. What was recorded is
     left on the request as `access_logged`, for a page served again from memory (maca.pagecache)
     to be logged alike."""
-    audit_id, partnership_id = filed_under(request, match.kwargs)
-    request.access_logged = {
-        "user_id": request.user.pk,
-        "username": request.user.get_username(),
-        "action": _action(match.url_name, response),
-        "what": match.url_name or "",
-        "audit_id": audit_id,
-        "partnership_id": partnership_id,
-    }
+    filing = filed_under(request, match.kwargs)
+    request.access_logged = _look(request, match, _action(match.url_name, response), filing)
     return record_look(request, request.access_logged)
 
 
@@ -74,20 +67,25 @@ def record_refusal(request, response, match) -> AccessLogEntry:
     user's own partnership: the audit asked for may not exist, or be another partnership's,
     whose chair is not told of them."""
     partnerships = access.memberships_of(request.user).partnerships
-    audit_id, partnership_id = None, (partnerships[0] if len(partnerships) == 1 else None)
+    filing = (None, _only(partnerships))
     if response.status_code == 403:
-        audit, partnership = filed_under(request, match.kwargs)
-        if partnership in partnerships:
-            audit_id, partnership_id = audit, partnership
-    look = {
+        audit_id, partnership_id = filed_under(request, match.kwargs)
+        if partnership_id in partnerships:
+            filing = (audit_id, partnership_id)
+    return record_look(request, _look(request, match, AccessLogEntry.Action.REFUSED, filing))
+
+
+def _look(request, match, action, filing) -> dict:
+    """Who looked at what, how, and the (audit, partnership) it is filed under."""
+    audit_id, partnership_id = filing
+    return {
         "user_id": request.user.pk,
         "username": request.user.get_username(),
-        "action": AccessLogEntry.Action.REFUSED,
+        "action": action,
         "what": match.url_name or "",
         "audit_id": audit_id,
         "partnership_id": partnership_id,
     }
-    return record_look(request, look)
 
 
 def record_look(request, look: dict) -> AccessLogEntry:
@@ -101,9 +99,13 @@ def filed_under(request, kwargs) -> tuple[int | None, int | None]:
     """The audit and partnership a look at this page is filed under in the access log."""
     audit_id, partnership_id = _audit_of(request, kwargs)
     if audit_id is None and partnership_id is None:
-        partnerships = access.memberships_of(request.user).partnerships
-        partnership_id = partnerships[0] if len(partnerships) == 1 else None
+        partnership_id = _only(access.memberships_of(request.user).partnerships)
     return audit_id, partnership_id
+
+
+def _only(partnerships) -> int | None:
+    """The user's partnership, when they belong to one only."""
+    return partnerships[0] if len(partnerships) == 1 else None
 
 
 def _action(url_name, response) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import F
 
 from cases.models import AgencySubmission, Audit, Grade, ToolAnswer
+from cases.selectors.progress import is_asked
 
 GRADES = list(Grade)
 # Badge colours for each grade; the grade is always written out as well.
@@ -77,11 +78,10 @@ def pack_context(audit: Audit) -> dict:
     for case in cases:
         # Only the agencies involved in the case are asked for its audit tool (as the progress
         # matrix counts); another agency's return, if one was ever started, is listed apart.
-        asked = involved[case.pk] or {agency.pk for agency in agencies}
         submissions, not_involved = [], []
         for agency in agencies:
             status = statuses.get((case.pk, agency.pk), "not_started")
-            if agency.pk in asked:
+            if is_asked(involved[case.pk], agency.pk):
                 submissions.append((agency, status))
             elif status != "not_started":
                 not_involved.append((agency, status))

@@ -109,6 +109,56 @@ def deadline_passed(audit: Audit, today: datetime.date | None = None) -> bool:
     return audit.submission_deadline is not None and today > audit.submission_deadline
 
 
+def is_asked(involved: set[int], agency_id: int) -> bool:
+    """An agency is asked for a chronology and an audit tool on a case when it is involved in
+    it, or when the case records no agencies involved (then every agency taking part is)."""
+    return not involved or agency_id in involved
+
+
+@dataclass
+class _Returns:
+    """What agencies have given, by (case id, agency id): documents, row counts, tool states."""
+
+    documents: set
+    row_counts: dict
+    tools: dict
+
+    def cell(self, case, agency, *, involved: set[int], linkable: bool, passed: bool) -> Cell:
+        key = (case.pk, agency.pk)
+        cell = Cell(
+            case=case,
+            agency=agency,
+            has_document=key in self.documents,
+            row_count=self.row_counts.get(key, 0),
+            tool=self.tools.get(key, NOT_STARTED),
+            overdue=False,
+            linkable=linkable,
+            expected=is_asked(involved, agency.pk),
+        )
+        cell.overdue = passed and cell.expected and not cell.complete
+        return cell
+
+
+def _returns(**where) -> _Returns:
+    """What has come in for the submissions matching `where`, in three queries."""
+    return _Returns(
+        documents=set(ChronologyFile.objects.filter(**where).values_list("case_id", "agency_id")),
+        row_counts={
+            (row["case_id"], row["agency_id"]): row["n"]
+            for row in ChronologyEntry.objects.filter(**where)
+            .values("case_id", "agency_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        },
+        tools={
+            (case_id, agency_id): status
+            for case_id, agency_id, status in AgencySubmission.objects.filter(**where).values_list(
+                "case_id", "agency_id", "status"
+            )
+        },
+    )
+
+
 def progress_matrix(
     audit: Audit,
     *,
@@ -123,22 +173,7 @@ def progress_matrix(
         agencies = [agency for agency in agencies if agency.pk in wanted]
     linkable = set(linkable_ids)
     cases = list(audit.cases.order_by("order", "id").prefetch_related("agencies"))
-    documents = set(
-        ChronologyFile.objects.filter(case__audit=audit).values_list("case_id", "agency_id")
-    )
-    row_counts = {
-        (row["case_id"], row["agency_id"]): row["n"]
-        for row in ChronologyEntry.objects.filter(case__audit=audit)
-        .values("case_id", "agency_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    tools = {
-        (case_id, agency_id): status
-        for case_id, agency_id, status in AgencySubmission.objects.filter(
-            case__audit=audit
-        ).values_list("case_id", "agency_id", "status")
-    }
+    given = _returns(case__audit=audit)
     passed = deadline_passed(audit, today)
     columns = [AgencyColumn(agency, linkable=agency.pk in linkable) for agency in agencies]
     overall = Tally()
@@ -147,25 +182,14 @@ def progress_matrix(
         involved = {agency.pk for agency in case.agencies.all()}
         cells = []
         for column in columns:
-            key = (case.pk, column.agency.pk)
-            cell = Cell(
-                case=case,
-                agency=column.agency,
-                has_document=key in documents,
-                row_count=row_counts.get(key, 0),
-                tool=tools.get(key, NOT_STARTED),
-                overdue=False,
-                linkable=column.linkable,
-                expected=not involved or column.agency.pk in involved,
+            cell = given.cell(
+                case, column.agency, involved=involved, linkable=column.linkable, passed=passed
             )
-            cell.overdue = passed and cell.expected and not cell.complete
-            if not cell.expected:
-                cells.append(cell)
-                continue
-            for tally in (column.tally, overall):
-                tally.total += 1
-                tally.complete += cell.complete
             cells.append(cell)
+            if cell.expected:
+                for tally in (column.tally, overall):
+                    tally.total += 1
+                    tally.complete += cell.complete
         rows.append((case, cells))
     return Progress(audit, columns, rows, overall, passed)
 
@@ -177,45 +201,20 @@ def work_of_agencies(audit: Audit, cases: list, agencies: list[Agency]) -> list[
     if not cases or not agencies:
         return []
     case_ids = [case.pk for case in cases]
-    agency_ids = [agency.pk for agency in agencies]
-    mine = {"case_id__in": case_ids, "agency_id__in": agency_ids}
     involved: dict[int, set[int]] = {}
     for case_id, agency_id in Case.agencies.through.objects.filter(
         case_id__in=case_ids
     ).values_list("case_id", "agency_id"):
         involved.setdefault(case_id, set()).add(agency_id)
-    documents = set(ChronologyFile.objects.filter(**mine).values_list("case_id", "agency_id"))
-    row_counts = {
-        (row["case_id"], row["agency_id"]): row["n"]
-        for row in ChronologyEntry.objects.filter(**mine)
-        .values("case_id", "agency_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    tools = {
-        (case_id, agency_id): status
-        for case_id, agency_id, status in AgencySubmission.objects.filter(**mine).values_list(
-            "case_id", "agency_id", "status"
-        )
-    }
+    given = _returns(case_id__in=case_ids, agency_id__in=[agency.pk for agency in agencies])
     passed = deadline_passed(audit)
-    cells = []
-    for agency in agencies:
-        for case in cases:
-            key = (case.pk, agency.pk)
-            cell = Cell(
-                case=case,
-                agency=agency,
-                has_document=key in documents,
-                row_count=row_counts.get(key, 0),
-                tool=tools.get(key, NOT_STARTED),
-                overdue=False,
-                linkable=True,
-                expected=case.pk not in involved or agency.pk in involved[case.pk],
-            )
-            cell.overdue = passed and cell.expected and not cell.complete
-            cells.append(cell)
-    return cells
+    return [
+        given.cell(
+            case, agency, involved=involved.get(case.pk, set()), linkable=True, passed=passed
+        )
+        for agency in agencies
+        for case in cases
+    ]
 
 
 def returns_not_complete(progress: Progress) -> str | None:
@@ -242,8 +241,7 @@ def asked_of(case, agency) -> bool:
     """Whether `agency` is asked for a chronology and an audit tool on `case`: it is involved in
     the case, or the case records no agencies involved (every agency taking part is asked), as
     the matrix's `Cell.expected` says. One query."""
-    involved = set(case.agencies.values_list("pk", flat=True))
-    return not involved or agency.pk in involved
+    return is_asked(set(case.agencies.values_list("pk", flat=True)), agency.pk)
 
 
 def not_asked_message(case, agency) -> str:
