@@ -15,7 +15,6 @@ from cases.models import Audit
 from maca import access
 from maca.concurrency import version_of
 from maca.models import Agency, Membership
-from maca.pagecache import cached_page
 from maca.pdf import render_pdf
 
 from . import exports, selectors, services
@@ -78,7 +77,6 @@ def _require_plan_reader(request):
     access.require(access.reads_plan(request.user))
 
 
-@cached_page(query=(*PlanFilterForm.base_fields, "page"))
 def action_plan(request, mine=False):
     """Every action the user may see across audits, filtered in the URL, with RAG counts."""
     _require_plan_reader(request)
@@ -110,7 +108,6 @@ def action_plan(request, mine=False):
     return render(request, "actions/plan.html", context)
 
 
-@cached_page(query=(*PlanFilterForm.base_fields, "page"))
 def my_actions(request):
     return action_plan(request, mine=True)
 
@@ -188,7 +185,6 @@ def action_plan_pdf(request):
     return response
 
 
-@cached_page
 def audit_actions(request, pk):
     """One audit's plan, grouped by recommendation: members of the audit, and viewers once the
     chair has published it with the briefing; 404 to anyone else."""

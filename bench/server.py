@@ -227,8 +227,7 @@ def _in_turns(port, cookie, page, requests, turns=5) -> dict:
 
 
 def server_figures(folder: Path, *, quick: bool) -> dict:
-    """Pages as the product serves them: a page asked for again, unchanged, comes from memory.
-    Then the same with PAGE_CACHE_SECONDS=0, as every page is built after any change."""
+    """Pages as the product serves them: every page is built for its request."""
     from cases.models import Audit
     from maca.models import Agency
 
@@ -265,21 +264,9 @@ def server_figures(folder: Path, *, quick: bool) -> dict:
     )
     print(f"upload of {size // (1024 * 1024)} MB answered {status}")
 
-    server = _start_gunicorn(port, folder / "media", PAGE_CACHE_SECONDS="0")
-    try:
-        _load(port, "/healthz", "", CONCURRENCY)
-        built_page = _heaviest_page(port, cookie, audit)
-        built_rps, built_latencies = _load(port, built_page, cookie, requests // 2)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    built_p99 = statistics.quantiles(built_latencies, n=100)[98] * 1000
-    print(f"built every time: heaviest page {built_page}: {built_rps:.0f} requests/s")
     return {
         "page_over_bare_rps": round(page_over_bare, 3),
         "page_over_signed_in_bare_rps": round(page_over_signed_in, 3),
         "p99_ms": round(p99, 1),
-        "built_page_over_bare_rps": round(built_rps / bare_rps, 3),
-        "built_p99_ms": round(built_p99, 1),
         "upload_rss_growth_mib": round(growth, 1),
     }

@@ -8,7 +8,6 @@ from django_htmx.http import reswap, retarget
 
 from cases.models import SECTION_KEYS, Case
 from maca import access
-from maca.pagecache import cached_page
 
 from . import briefing, casepack, publishing, services
 from . import meeting as meeting_forms
@@ -29,7 +28,6 @@ def _latest_version_or_404(audit):
     return version
 
 
-@cached_page
 def briefing_html(request, pk):
     """The current draft for members; readers of published briefings get the latest version."""
     audit = access.get_audit_for(request, pk, "view_briefing")

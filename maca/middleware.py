@@ -52,12 +52,9 @@ def _shows_case_level_data(match) -> bool:
 def record_access(request, response, match) -> AccessLogEntry:
     """One entry per look. A page across audits (the composite action plan, its exports) names
     no audit: it is filed under the user's partnership, or none when they belong to several, and
-    the chair's log also shows such entries of their partnerships' members. What was recorded is
-    left on the request as `access_logged`, for a page served again from memory (maca.pagecache)
-    to be logged alike."""
+    the chair's log also shows such entries of their partnerships' members."""
     filing = filed_under(request, match.kwargs)
-    request.access_logged = _look(request, match, _action(match.url_name, response), filing)
-    return record_look(request, request.access_logged)
+    return record_look(request, _look(request, match, _action(match.url_name, response), filing))
 
 
 def record_refusal(request, response, match) -> AccessLogEntry:

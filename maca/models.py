@@ -153,16 +153,3 @@ class AccessLogEntry(models.Model):
         from maca.looks import page_name
 
         return page_name(self.what)
-
-
-class DataChange(models.Model):
-    """One row per committed change of what pages show. Pages kept in memory are keyed on the
-    highest id and the number of rows (maca.pagecache); old rows are deleted now and then."""
-
-    id = models.BigAutoField(primary_key=True)
-
-    class Meta:
-        default_permissions = ()
-
-    def __str__(self):
-        return f"Change {self.pk}"

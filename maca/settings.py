@@ -85,11 +85,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "maca.pagecache.DataChangeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "maca.pagecache.PageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "maca.middleware.NoStoreMiddleware",
@@ -134,22 +132,17 @@ DATABASES = {
     )
 }
 
-# Pages a session asks for again, unchanged, are answered from the worker's memory (maca.pagecache)
-# for at most this long; 0 turns this off.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
-if PAGE_CACHE_SECONDS < 0:
-    raise ImproperlyConfigured("PAGE_CACHE_SECONDS must be 0 (off) or more.")
-PAGE_CACHE_ENTRIES = env_int("PAGE_CACHE_ENTRIES", 200)
-if PAGE_CACHE_ENTRIES < 1:
-    raise ImproperlyConfigured("PAGE_CACHE_ENTRIES must be 1 or more.")
+# Caches hold query results and fragments only, never a whole response, and only after the access
+# gate. Local memory by default; CACHE_URL (redis://host:port/db) shares one Redis between servers.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL.")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "maca-pages",
-        "TIMEOUT": PAGE_CACHE_SECONDS,
-        "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES},
-    },
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 AUTH_USER_MODEL = "maca.User"
@@ -216,7 +209,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-SESSION_ENGINE = "maca.sessions"  # Django's database sessions, read with a plain statement
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -31,15 +31,9 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_page_cache():
-    """Pages kept in memory (maca.pagecache) belong to one test's database."""
-    caches["pages"].clear()
-
-
-@pytest.fixture
-def page_cache_off(settings):
-    """For counting what building a page costs, every time."""
-    settings.PAGE_CACHE_SECONDS = 0
+def fresh_cache():
+    """Cached query results belong to one test's database."""
+    caches["default"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -252,7 +252,7 @@ def test_my_agencys_actions_for_a_coordinator(client, audit, housing):
     assert f'href="{reverse("my_actions")}">Only my agency\'s actions' in plan
 
 
-def test_plan_queries_do_not_grow_with_the_number_of_actions(client, page_cache_off):
+def test_plan_queries_do_not_grow_with_the_number_of_actions(client):
     counts = []
     for size in (1, 20):
         audit = AuditFactory()

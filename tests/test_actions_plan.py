@@ -102,9 +102,7 @@ def test_an_audit_without_recommendations_says_what_comes_next(client):
     assert "no recommendations yet" in page
 
 
-def test_an_audits_plan_takes_the_same_queries_at_one_and_ten_times_the_data(
-    client, page_cache_off
-):
+def test_an_audits_plan_takes_the_same_queries_at_one_and_ten_times_the_data(client):
     counts = []
     for size in (1, 10):
         audit = AuditFactory()

@@ -128,7 +128,7 @@ def build_audit(audit, case_count):
 
 
 @pytest.mark.parametrize("url_name", ["briefing_html", "audit_detail"])
-def test_page_queries_do_not_grow_with_the_audit(client, url_name, page_cache_off):
+def test_page_queries_do_not_grow_with_the_audit(client, url_name):
     from .factories import AuditFactory
 
     counts = []

@@ -269,9 +269,7 @@ def test_a_coordinator_sees_which_cases_ask_nothing_of_their_agency(client, audi
     assert html.count("not involved: nothing is asked") == 1
 
 
-def test_a_coordinator_sees_what_is_in_and_what_is_left_on_the_audit_page(
-    client, audit, setup, page_cache_off
-):
+def test_a_coordinator_sees_what_is_in_and_what_is_left_on_the_audit_page(client, audit, setup):
     client.force_login(member(audit, Role.COORDINATOR, agency=setup["police"]))
     url = reverse("audit_detail", args=[audit.pk])
     with CaptureQueriesContext(connection) as queries:

@@ -59,7 +59,12 @@ def test_the_wsgi_application_loads_with_the_renderer():
     assert callable(maca.wsgi.application)
 
 
-def test_a_negative_page_cache_time_is_refused():
-    result = run_check(DEBUG="1", PAGE_CACHE_SECONDS="-5")
+def test_a_cache_url_that_is_not_redis_is_refused():
+    result = run_check(DEBUG="1", CACHE_URL="memcached://127.0.0.1:11211")
     assert result.returncode != 0
-    assert "PAGE_CACHE_SECONDS must be 0 (off) or more." in result.stderr
+    assert "CACHE_URL must be a redis://, rediss:// or unix:// URL." in result.stderr
+
+
+def test_a_redis_cache_url_selects_the_redis_backend():
+    result = run_check(DEBUG="1", CACHE_URL="redis://127.0.0.1:6379/1")
+    assert result.returncode == 0, result.stderr

@@ -24,7 +24,6 @@ from django.utils.timezone import localtime
 
 from cases import uploads
 from cases.models import Case, ChronologyEntry, ChronologyFile
-from maca.pagecache import note_data_change
 
 Precision = ChronologyEntry.Precision
 Impact = ChronologyEntry.Impact
@@ -282,7 +281,6 @@ def chronology_rows_import(*, case: Case, agency, user, uploaded_file) -> list[C
         # (not empty) was checked row by row above.
         entry.full_clean(exclude=["case", "agency", "created_by"], validate_constraints=False)
     created = ChronologyEntry.objects.bulk_create(entries)
-    note_data_change()  # no model signals from bulk writes (maca.pagecache)
     return created
 
 

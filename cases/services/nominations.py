@@ -20,7 +20,6 @@ from cases.models import (
     SelectionDraw,
 )
 from cases.services.stages import record_move
-from maca.pagecache import note_data_change
 
 NOT_SELECTED_REASON = "Not selected for this audit's cross-section"
 # Set by the system, and emptied when a person's account is deleted: not checked on each save.
@@ -223,7 +222,6 @@ def selection_confirm(*, audit: Audit, user, nomination_ids: Iterable[int]) -> l
         decline_reason=NOT_SELECTED_REASON,
         updated_at=timezone.now(),
     )
-    note_data_change()  # no model signals from bulk writes (maca.pagecache)
 
     latest = locked.draws.prefetch_related("nominations").first()
     draw_seed = None

@@ -25,7 +25,6 @@ from cases.models import (
     ToolAnswer,
 )
 from maca.concurrency import check_current
-from maca.pagecache import note_data_change
 
 
 def _audit_name(audit: Audit) -> str:
@@ -191,7 +190,6 @@ def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> bool:
     note_model.history.filter(case_id__in=case_ids).delete()
     # A draw's event named the nominations drawn; the labels go with them.
     AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.DRAW).update(detail={})
-    note_data_change()  # no model signals from bulk writes (maca.pagecache)
     for event in _reopen_reasons(audit):  # who reopened which case stays; why goes
         event.detail.pop("reason")
         event.save(update_fields=["detail"])

@@ -5,10 +5,8 @@ from cases.models import Audit
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
 from maca import access
-from maca.pagecache import cached_page
 
 
-@cached_page
 def home(request):
     """The audits the user can see, under a dashboard: overdue and due-soon actions (from the
     action plan's template tag) and the audits still in progress with their stage."""
@@ -22,7 +20,6 @@ def home(request):
     return render(request, "cases/home.html", context)
 
 
-@cached_page
 def audit_detail(request, pk):
     """The audit's hub. Readers of the published briefing alone (viewers) see just its links."""
     audit = access.get_audit_for(request, pk, "view_briefing")
