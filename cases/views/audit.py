@@ -27,15 +27,10 @@ def audit_detail(request, pk):
     context = {"audit": audit, "allowed": allowed, "nav": "audits"}
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)
-    context.update(selectors.audit_overview(audit))
-    context["tag_uses"] = selectors.tag_uses(context)
+    # A co-ordinator sees only their own agency's actions, as on the action plan.
+    actions = access.restrict_actions(audit.actions.all(), request.user)
+    context.update(selectors.audit_overview(audit, actions))
     context["own_agency_only"] = not access.sees_every_action(request.user, audit)
-    if context["own_agency_only"]:
-        # A co-ordinator sees only their own agency's actions, as on the action plan.
-        visible_actions = set(
-            access.restrict_actions(audit.actions.all(), request.user).values_list("pk", flat=True)
-        )
-        context["actions"] = [a for a in context["actions"] if a.pk in visible_actions]
     my_agency_ids = access.agency_ids_for(request.user, audit)
     context["my_agencies"] = [a for a in context["agencies"] if a.pk in my_agency_ids]
     context["my_work"] = work_of_agencies(audit, context["cases"], context["my_agencies"])
