@@ -5,19 +5,58 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, Count, F, IntegerField, Value
+from django.core.paginator import Page, Paginator
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from cases.models import Audit, Case
 
+HOME_PAGE_SIZE = 25
 
-def audits_for_home(user):
-    """The audits `user` may see, newest first, with what the list shows counted in the query."""
-    return (
-        Audit.objects.visible_to(user)
-        .select_related("theme", "partnership")
-        .annotate(case_count=Count("cases", distinct=True))
-        .order_by("-meeting_date", "-created_at")
+
+def audits_for_home(user, page_number) -> Page:
+    """A page of the audits `user` may see, newest first, as values with their stage in words
+    and their cases counted in the database: two queries (the count, the page)."""
+    cases = (
+        Case.objects.filter(audit=OuterRef("pk"))
+        .order_by()
+        .values("audit")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    audits = (
+        Audit.objects.visible_to(user)
+        .annotate(case_count=Coalesce(Subquery(cases), 0))
+        .order_by("-meeting_date", "-created_at", "-pk")
+        .values(
+            "pk",
+            "title",
+            "status",
+            "meeting_date",
+            "case_count",
+            theme_name=F("theme__name"),
+            partnership_name=F("partnership__name"),
+        )
+    )
+    page = Paginator(audits, HOME_PAGE_SIZE).get_page(page_number)
+    page.object_list = [_with_stage(row) for row in page.object_list]
+    return page
+
+
+def audits_in_progress(user) -> list[dict]:
+    """The audits `user` may see that are not closed yet, newest first, as values: one query."""
+    audits = (
+        Audit.objects.visible_to(user)
+        .exclude(status=Audit.Status.CLOSED)
+        .order_by("-meeting_date", "-created_at", "-pk")
+        .values("pk", "status", "meeting_date", "submission_deadline", theme_name=F("theme__name"))
+    )
+    return [_with_stage(row) for row in audits]
+
+
+def _with_stage(row: dict) -> dict:
+    row["stage"] = Audit.Status(row["status"]).label
+    return row
 
 
 def audit_overview(audit: Audit, actions) -> dict:

@@ -1,7 +1,6 @@
 from django.shortcuts import render
 
 from cases import selectors
-from cases.models import Audit
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
 from maca import access
@@ -10,10 +9,10 @@ from maca import access
 def home(request):
     """The audits the user can see, under a dashboard: overdue and due-soon actions (from the
     action plan's template tag) and the audits still in progress with their stage."""
-    audits = list(selectors.audits_for_home(request.user))
+    page = selectors.audits_for_home(request.user, request.GET.get("page"))
     context = {
-        "audits": audits,
-        "in_progress": [audit for audit in audits if audit.status != Audit.Status.CLOSED],
+        "page": page,
+        "in_progress": selectors.audits_in_progress(request.user),
         "can_create_audit": bool(access.memberships_of(request.user).chaired),
         "nav": "audits",
     }
