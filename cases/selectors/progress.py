@@ -162,12 +162,15 @@ def _returns(**where) -> _Returns:
 def progress_matrix(
     audit: Audit,
     *,
+    agencies: list[Agency] | None = None,
     agency_ids: Iterable[int] | None = None,
     linkable_ids: Iterable[int] = (),
     today: datetime.date | None = None,
 ) -> Progress:
-    """Cases × agencies taking part (only `agency_ids` when given), in five queries."""
-    agencies = list(audit.agencies.order_by("name"))
+    """Cases × agencies taking part (only `agency_ids` when given), in five queries (four when
+    the agencies taking part, by name, are given)."""
+    if agencies is None:
+        agencies = list(audit.agencies.order_by("name"))
     if agency_ids is not None:
         wanted = set(agency_ids)
         agencies = [agency for agency in agencies if agency.pk in wanted]
