@@ -101,8 +101,9 @@ def dashboard_actions(user, *, today: datetime.date | None = None) -> dict[str, 
         _visible(user, today)
         .filter(Q(rag_rating=Rag.RED) | due_soon)
         .annotate(
+            # Of these rows, the overdue are those due before today (the rest are due soon).
             dashboard_list=Case(
-                When(rag_rating=Rag.RED, then=Value("overdue")),
+                When(due_date__lt=today, then=Value("overdue")),
                 default=Value("due_soon"),
                 output_field=CharField(),
             )
