@@ -206,10 +206,10 @@ def _heaviest_page(port, cookie, pages, *, quick: bool) -> str:
     """Of `pages`, the one that serves the fewest requests per second."""
     rates = {page: [] for page in pages}
     for page in pages:
-        _load(port, page, cookie, CONCURRENCY)  # warm up
+        _load(port, page, cookie, 2 if quick else CONCURRENCY)  # warm up
     for _ in range(1 if quick else 3):  # in turns, so that a slow spell weighs on all alike
         for page in pages:
-            rates[page].append(_load(port, page, cookie, CONCURRENCY if quick else 60)[0])
+            rates[page].append(_load(port, page, cookie, 10 if quick else 60)[0])
     rates = {page: statistics.median(values) for page, values in rates.items()}
     print("requests/s per page: " + ", ".join(f"{p} {r:.0f}" for p, r in rates.items()))
     return min(rates, key=rates.get)
@@ -290,7 +290,7 @@ def server_figures(folder: Path, *, quick: bool) -> dict:
     from cases.models import Audit
     from maca.models import Agency
 
-    requests = 100 if quick else 1000
+    requests = 40 if quick else 1000
     audit = Audit.objects.get(theme__name="Neglect and housing")
     pages = heavy_pages(audit)
     cookies = {username: _session_cookie(username) for username in ("chair", "qa", "housing")}
@@ -333,7 +333,7 @@ def server_figures(folder: Path, *, quick: bool) -> dict:
             for cookie in cookies.values()
             if _get(port, path, cookie)[0] == 200
         ]
-        seconds = 3 if quick else OPEN_LOOP_SECONDS
+        seconds = 2 if quick else OPEN_LOOP_SECONDS
         latencies = _open_loop(port, targets, OPEN_LOOP_RATE, seconds)
         figures["open_loop_p95_ms"] = round(_centile(latencies, 95), 1)
         figures["open_loop_p99_ms"] = round(_centile(latencies, 99), 1)
@@ -384,7 +384,7 @@ def scale_figures(folder: Path, *, quick: bool) -> dict:
             assert status == 200, (role, name, status)
             queries[f"{name} ({role})"] = len(captured)
 
-    runs = 3 if quick else SCALE_RUNS
+    runs = 2 if quick else SCALE_RUNS
     cookies = {role: _session_cookie(username) for role, (username, _) in people.items()}
     latencies: dict[str, list[float]] = {}
     port = _free_port()
