@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "maca.context_processors.navigation",
+                "actions.context_processors.navigation",
             ],
         },
     },
