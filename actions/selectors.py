@@ -10,8 +10,7 @@ from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from maca import access
-
+from .access import restrict_actions
 from .models import Action, Rag
 
 OPEN_STATUSES = (Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS)
@@ -31,7 +30,7 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     today = today or timezone.localdate()
     filters = filters or {}
     actions = (
-        access.restrict_actions(Action.objects.all(), user)
+        restrict_actions(Action.objects.all(), user)
         .with_rag(today)
         .select_related("audit__theme", "owner_agency", "lead_user")
     )
@@ -69,7 +68,7 @@ def rag_counts(actions) -> dict[str, int]:
 
 def _visible(user, today):
     return (
-        access.restrict_actions(Action.objects.all(), user)
+        restrict_actions(Action.objects.all(), user)
         .with_rag(today)
         .select_related("audit__theme", "owner_agency", "lead_user")
     )
@@ -142,7 +141,7 @@ def audit_plan(audit, user, *, today: datetime.date | None = None) -> dict:
     per RAG: three queries whatever the number of recommendations and actions."""
     today = today or timezone.localdate()
     actions = (
-        access.restrict_actions(audit.actions.all(), user)
+        restrict_actions(audit.actions.all(), user)
         .with_rag(today)
         .select_related("owner_agency", "lead_user")
         .order_by("order", "pk")

@@ -205,6 +205,9 @@ def build(size: Size = FULL, *, seed: int = 7) -> Installation:  # noqa: PLR0915
                     else None,
                     pack_released_at=made if status == Audit.Status.CLOSED else None,
                     plan_published_at=made if status == Audit.Status.CLOSED else None,
+                    briefing_published_at=made + datetime.timedelta(days=90)
+                    if status == Audit.Status.CLOSED
+                    else None,
                     created_at=made,
                     updated_at=made,
                 )
@@ -227,7 +230,7 @@ def build(size: Size = FULL, *, seed: int = 7) -> Installation:  # noqa: PLR0915
                 BriefingVersion(
                     audit=audit,
                     number=1,
-                    published_at=audit.closed_at,
+                    published_at=audit.briefing_published_at,
                     html="<p>A generated briefing.</p>",
                     pdf=b"%PDF-1.7 generated",
                     sha256="0" * 64,

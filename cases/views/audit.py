@@ -1,9 +1,8 @@
 from django.shortcuts import render
 
-from cases import selectors
+from cases import access, selectors
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
-from maca import access
 
 
 def home(request):
@@ -26,8 +25,11 @@ def audit_detail(request, pk):
     context = {"audit": audit, "allowed": allowed, "nav": "audits"}
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)
-    # A co-ordinator sees only their own agency's actions, as on the action plan.
-    actions = access.restrict_actions(audit.actions.all(), request.user)
+    actions = audit.actions.all()
+    plan_agency_ids = access.plan_agency_ids(request.user, audit)
+    if plan_agency_ids is not None:
+        # A co-ordinator sees only their own agency's actions, as on the action plan.
+        actions = actions.filter(owner_agency_id__in=plan_agency_ids)
     context.update(selectors.audit_overview(audit, actions))
     context["own_agency_only"] = not access.sees_every_action(request.user, audit)
     my_agency_ids = access.agency_ids_for(request.user, audit)
