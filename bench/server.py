@@ -351,17 +351,19 @@ def server_figures(folder: Path, *, quick: bool) -> dict:
         status = _upload(port, cookies["housing"], in_progress, case, housing, size)
         after = _worker_peaks(server)
         growth = max(after[pid] - before.get(pid, after[pid]) for pid in after) / 1024
+        print(f"upload of {size // (1024 * 1024)} MB answered {status}")
+        figures["upload_rss_growth_mib"] = round(growth, 1)
+        figures.update(_scale_figures(port, quick=quick))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"upload of {size // (1024 * 1024)} MB answered {status}")
-    figures["upload_rss_growth_mib"] = round(growth, 1)
     return figures
 
 
-def scale_figures(folder: Path, *, quick: bool) -> dict:
-    """List pages on a large installation (bench/scale.py), as its chair and a co-ordinator:
-    the most queries any runs, and the slowest one's 95th centile, one request at a time."""
+def _scale_figures(port: int, *, quick: bool) -> dict:
+    """List pages on a large installation (bench/scale.py) built beside the demo, as its chair
+    and a co-ordinator, from the server on `port`: the most queries any runs, and the slowest
+    one's 95th centile, one request at a time after each has been asked for once."""
     import scale
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -387,18 +389,13 @@ def scale_figures(folder: Path, *, quick: bool) -> dict:
     runs = 2 if quick else SCALE_RUNS
     cookies = {role: _session_cookie(username) for role, (username, _) in people.items()}
     latencies: dict[str, list[float]] = {}
-    port = _free_port()
-    server = _start_gunicorn(port, folder / "media")
-    try:
-        for _ in range(runs):  # in turns, so that a slow spell weighs on every page alike
-            for role, (_, pages) in people.items():
-                for name, path in pages.items():
-                    status, elapsed, _ = _get(port, path, cookies[role])
-                    assert status == 200, (role, name, status)
+    for run in range(runs + 1):  # in turns, so that a slow spell weighs on every page alike
+        for role, (_, pages) in people.items():
+            for name, path in pages.items():
+                status, elapsed, _ = _get(port, path, cookies[role])
+                assert status == 200, (role, name, status)
+                if run:  # the first turn warms the workers up
                     latencies.setdefault(f"{name} ({role})", []).append(elapsed)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     p95 = {page: _centile(values, 95) for page, values in latencies.items()}
     print("on the large installation, p95 ms and queries per page:")
     for page in p95:
