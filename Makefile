@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= -n auto
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-APT_TEST := chromium poppler-utils postgresql
+APT_TEST := chromium poppler-utils postgresql nginx-light openssl
 
 .PHONY: help install run demo bench load restore-drill test test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
 
