@@ -10,7 +10,7 @@ from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, Membership, User
 from maca.widgets import DateInput
 
-from .models import Action, Rag
+from .models import Action, ActionUpdate, Rag
 
 MAX_PACKAGE_BYTES = 5 * 1024 * 1024
 OPEN = "open"  # the plan's status filter: not started or in progress
@@ -178,7 +178,11 @@ class ActionUpdateForm(VersionedFormMixin, forms.Form):
     version_fields = ("status", "at_risk")
 
     date = forms.DateField(label="Date of the update", widget=DateInput)
-    text = forms.CharField(label="What has happened", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label="What has happened",
+        max_length=ActionUpdate._meta.get_field("text").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     status = forms.ChoiceField(
         choices=[("not_started", "Not started"), ("in_progress", "In progress")]
     )
@@ -266,6 +270,7 @@ class ActionDecisionForm(VersionedFormMixin, forms.Form):
 class CompleteForm(ActionDecisionForm):
     outcome_statement = forms.CharField(
         label="Outcome statement",
+        max_length=Action._meta.get_field("outcome_statement").max_length,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the action achieved, and the evidence of its impact.",
         error_messages={"required": "Say what the action achieved."},
@@ -280,6 +285,7 @@ class CompleteForm(ActionDecisionForm):
 class CancelForm(ActionDecisionForm):
     cancel_reason = forms.CharField(
         label="Why is it cancelled?",
+        max_length=Action._meta.get_field("cancel_reason").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the action is cancelled."},
     )
