@@ -315,7 +315,7 @@ def action_evidence_download(request, action_id, evidence_id):
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=evidence.original_name,
+        filename=uploads.display_name(evidence.original_name, evidence.kind),
         content_type=uploads.CONTENT_TYPES.get(evidence.kind, "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"
