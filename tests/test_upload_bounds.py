@@ -5,6 +5,7 @@ extension."""
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -308,3 +309,44 @@ def test_a_file_just_over_the_limit_says_its_size_exactly():
     uploads.check_size(20 * MIB)
     with pytest.raises(ValidationError):
         uploads.check_size(20 * MIB + 1)
+
+
+def test_uploads_are_spooled_in_macas_own_folder_and_leftovers_go_at_start(settings, tmp_path):
+    from maca.upload_handlers import LEFTOVER_SECONDS, prepare_upload_temp_dir
+
+    assert Path(settings.FILE_UPLOAD_TEMP_DIR).is_dir()  # made as MACA started
+    settings.FILE_UPLOAD_TEMP_DIR = folder = tmp_path / "upload-tmp"
+    assert prepare_upload_temp_dir() == []
+    assert folder.is_dir() and folder.stat().st_mode & 0o777 == 0o700
+    left = folder / "tmpa1b2c3.upload.pdf"
+    arriving = folder / "tmpd4e5f6.upload.xlsx"
+    other = folder / "notes.txt"
+    for path in (left, arriving, other):
+        path.write_bytes(b"%PDF")
+    now = left.stat().st_mtime + LEFTOVER_SECONDS + 1
+    import os
+
+    os.utime(arriving, (now - 5, now - 5))
+    assert prepare_upload_temp_dir(now=now) == [left]
+    assert not left.exists() and arriving.exists() and other.exists()
+
+
+def test_a_large_upload_is_spooled_in_the_configured_folder(client, world, settings, tmp_path):
+    settings.FILE_UPLOAD_TEMP_DIR = folder = tmp_path / "spool"
+    folder.mkdir()
+    seen = []
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    original = TemporaryFileUploadHandler.file_complete
+
+    def watch(self, size):
+        seen.append(Path(self.file.temporary_file_path()).parent)
+        return original(self, size)
+
+    TemporaryFileUploadHandler.file_complete = watch
+    try:
+        client.force_login(world["housing_coordinator"])
+        post_document(client, world, "big.pdf", minimal_pdf() + b"%" * 400_000)
+    finally:
+        TemporaryFileUploadHandler.file_complete = original
+    assert seen == [folder]
