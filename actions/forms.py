@@ -8,6 +8,7 @@ from django.utils.dateformat import format as date_format
 from cases.selectors.identifiers import identifying_details_in
 from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, Membership, User
+from maca.text import RefuseControlCharactersMixin
 from maca.widgets import DateInput
 
 from .models import Action, ActionUpdate, Rag
@@ -58,7 +59,7 @@ def check_published_plan(form, audit, field_names) -> None:
         )
 
 
-class ActionForm(VersionedFormMixin, forms.ModelForm):
+class ActionForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.ModelForm):
     """The chair's form: create, edit and reassign an action."""
 
     record_label = "this action"
@@ -167,7 +168,7 @@ class EvidenceForm(forms.Form):
         self.fields["file"].help_text = _evidence_help()
 
 
-class ActionUpdateForm(VersionedFormMixin, forms.Form):
+class ActionUpdateForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     """The owner agency's progress update, with an optional file of evidence.
 
     It sets the action's status and risk flag, so the action's version is kept: a status or
@@ -228,7 +229,7 @@ class ActionUpdateForm(VersionedFormMixin, forms.Form):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class ActionDecisionForm(VersionedFormMixin, forms.Form):
+class ActionDecisionForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     """The chair's decision on an action (sign-off, cancelling), taken on the action as it is:
     if it changed since the page was opened, the decision is refused and its state shown."""
 

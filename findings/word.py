@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import html
-import re
 from io import BytesIO
 
 from django.template.loader import render_to_string
@@ -13,17 +12,15 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from maca.text import xml_text
+
 from .selectors import briefing_context
 
 VERSION_TEMPLATE = "findings/_briefing_version.txt"
 
-# Characters XML 1.0 cannot hold (control characters, lone surrogates): Word files are XML, and
-# one such character typed into a finding would make the whole download fail.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _text(value) -> str:
-    return NOT_XML.sub("", str(value))
+# Word files are XML: one character XML cannot hold, typed into a finding, would make the whole
+# download fail.
+_text = xml_text
 
 
 def render_docx(audit, *, version: dict | None = None) -> bytes:
