@@ -393,9 +393,7 @@ def test_the_word_draft_is_marked_as_a_draft_like_the_pdf(client, audit, chair):
     assert frozen.core_properties.created == published.published_at.replace(microsecond=0)
 
 
-def test_a_title_and_theme_past_words_255_character_properties_still_download(
-    client, audit, chair
-):
+def test_a_title_and_theme_past_words_255_character_properties_still_download(client, audit, chair):
     from io import BytesIO
 
     from docx import Document
