@@ -285,7 +285,7 @@ def chronology_file_download(request, pk, file_id):
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=document.original_name,
+        filename=uploads.display_name(document.original_name, document.kind),
         content_type=uploads.CONTENT_TYPES.get(document.kind, "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"
