@@ -332,7 +332,7 @@ def action_create(request, pk):
         ).first()
     form = ActionForm(request.POST or None, audit=audit, initial=initial)
     if request.method == "POST" and form.is_valid():
-        action = services.action_create(form=form, audit=audit, user=request.user)
+        action = services.action_create(audit=audit, user=request.user, **form.service_fields())
         messages.success(request, "The action was added to the plan.")
         return redirect("action_detail", action_id=action.pk)
     context = {"form": form, "audit": audit, "nav": "actions"}
@@ -345,7 +345,7 @@ def action_edit(request, action_id):
         raise PermissionDenied
     form = ActionForm(request.POST or None, instance=action, audit=action.audit)
     if request.method == "POST" and form.is_valid():
-        services.action_edit(form=form, user=request.user)
+        services.action_edit(action=action, user=request.user, **form.service_fields())
         messages.success(request, "The action was saved.")
         return redirect("action_detail", action_id=action.pk)
     context = {"form": form, "audit": action.audit, "action": action, "nav": "actions"}
