@@ -139,15 +139,7 @@ def action_evidence_add(*, action: Action, user, uploaded_file, description: str
         description=(description or "").strip(),
         uploaded_by=user,
     )
-    evidence.full_clean(exclude=["file"])
-    evidence.file.save(f"evidence.{extension}", uploaded_file, save=False)
-    try:
-        evidence.full_clean()
-        evidence.save()
-    except BaseException:
-        evidence.file.delete(save=False)
-        raise
-    return evidence
+    return uploads.store_with_record(evidence, uploaded_file, f"evidence.{extension}")
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -307,20 +307,7 @@ def _blank_update_form(action):
 def action_evidence_download(request, action_id, evidence_id):
     """A file of evidence, to anyone who may see the action; 404 to everyone else."""
     action = get_action_for(request, action_id)
-    evidence = get_object_or_404(Evidence, pk=evidence_id, action=action)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=uploads.CONTENT_TYPES.get(evidence.kind, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download_response(get_object_or_404(Evidence, pk=evidence_id, action=action))
 
 
 def action_create(request, pk):

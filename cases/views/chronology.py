@@ -7,7 +7,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -271,19 +271,7 @@ def chronology_file_download(request, pk, file_id):
     audit = access.get_audit_for(request, pk, "view_audit")
     document = get_object_or_404(ChronologyFile, pk=file_id, case__audit=audit)
     access.require(access.can_view_agency_work(request.user, audit, document.agency_id))
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=uploads.CONTENT_TYPES.get(document.kind, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download_response(document)
 
 
 def chronology_template(request, pk, fmt):
