@@ -28,7 +28,7 @@ from .forms import (
     PlanFilterForm,
 )
 from .models import Action, Evidence
-from .package import PackageError, import_package, parse_package
+from .package import PackageError, package_import, package_parse
 
 
 def audit_import(request):
@@ -41,8 +41,8 @@ def audit_import(request):
         form = PackageUploadForm(request.POST, request.FILES, partnerships=partnerships)
         if form.is_valid():
             try:
-                data = parse_package(form.cleaned_data["package"].read())
-                audit = import_package(data, into=form.cleaned_data["partnership"])
+                data = package_parse(form.cleaned_data["package"].read())
+                audit = package_import(data, into=form.cleaned_data["partnership"])
             except PackageError as error:
                 problems = error.problems
             else:

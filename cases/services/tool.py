@@ -64,7 +64,7 @@ DEFAULT_TOOL = [
 
 
 @transaction.atomic
-def create_default_tool(*, audit: Audit) -> None:
+def default_tool_create(*, audit: Audit) -> None:
     """Give `audit` the default questionnaire, unless it already has one."""
     if audit.tool_sections.exists():
         return

@@ -69,7 +69,7 @@ def tool_use_default(request, pk):
     if audit.tool_sections.exists():
         messages.error(request, "This audit already has questions.")
     else:
-        services.create_default_tool(audit=audit)
+        services.default_tool_create(audit=audit)
         messages.success(request, "The default questions have been added. You can change them.")
     return redirect("tool_edit", pk=audit.pk)
 
@@ -450,7 +450,7 @@ def progress_remind(request, pk):
     if not audit.accepts_submissions:
         messages.error(request, "Reminders go out only while the audit takes submissions.")
         return redirect("progress", pk=audit.pk)
-    sent = reminders.send_progress_reminders(audit=audit, user=request.user)
+    sent = reminders.progress_reminders_send(audit=audit, user=request.user)
     if sent:
         messages.success(
             request, f"Reminders sent to {sent} co-ordinator{'s' if sent != 1 else ''}."
