@@ -109,6 +109,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     #                                  n u b i a w t n h    n u b i a w t n h
     # Open to everyone.
     "health":                         ("O O O O O O O O O", "O O O O O O O O O"),
+    "readiness":                      ("O O O O O O O O O", "O O O O O O O O O"),
     "login":                          ("O O O O O O O O O", "O O O O O O O O O"),
     "logout":                         ("L M M M M M M M M", "L L L L L L L L L"),
     "password_reset":                 ("O O O O O O O O O", "O O O O O O O O O"),
