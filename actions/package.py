@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
@@ -38,12 +39,12 @@ class PackageProblem:
         return f"{self.location}: {self.message}"
 
 
-class PackageError(Exception):
-    """A package that cannot be imported; `problems` say where and why."""
+class PackageError(ValidationError):
+    """A package that cannot be imported; `problems` say where and why, one message each."""
 
     def __init__(self, problems: list[PackageProblem]):
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__([str(problem) for problem in problems])
 
 
 @cache
