@@ -36,7 +36,7 @@ def audit_import(request):
     partnerships = access.chaired_partnerships(request.user)
     if not partnerships.exists():
         raise Http404("Not found.")
-    problems = []
+    problems, more = [], ""
     if request.method == "POST":
         form = PackageUploadForm(request.POST, request.FILES, partnerships=partnerships)
         if form.is_valid():
@@ -44,13 +44,13 @@ def audit_import(request):
                 data = package_parse(form.cleaned_data["package"].read())
                 audit = package_import(data, into=form.cleaned_data["partnership"])
             except PackageError as error:
-                problems = error.problems
+                problems, more = error.problems, error.more_line()
             else:
                 messages.success(request, f"Imported {audit.theme.name} with its briefing.")
                 return redirect(audit)
     else:
         form = PackageUploadForm(partnerships=partnerships)
-    context = {"form": form, "problems": problems, "nav": "audits"}
+    context = {"form": form, "problems": problems, "more": more, "nav": "audits"}
     status = 422 if (problems or form.errors) else 200
     return render(request, "actions/audit_import.html", context, status=status)
 

@@ -273,6 +273,10 @@ FILE_UPLOAD_HANDLERS = [
 ]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled here while they arrive: MACA's own
+# folder, not the system's shared one, so that what a killed worker left behind is found and
+# removed when MACA next starts (maca.upload_handlers.prepare_upload_temp_dir).
+FILE_UPLOAD_TEMP_DIR = Path(os.environ.get("UPLOAD_TEMP_DIR", MEDIA_ROOT.parent / "upload-tmp"))
 
 # An action is amber when due within this many days (or flagged at risk), red when overdue.
 MACA_RAG_AMBER_DAYS = env_int("RAG_AMBER_DAYS", 14)
