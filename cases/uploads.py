@@ -17,6 +17,7 @@ from xml.parsers import expat
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 
 # How many leading bytes the content sniffers look at.
@@ -431,3 +432,35 @@ def accept(
     kind = check_kind_or_image(inspection, uploaded_file.name, allowed, described)
     check_archive(uploaded_file, kind, sheet_limits=sheet_limits)
     return inspection, kind
+
+
+def store_with_record(record, uploaded_file, stored_name: str):
+    """Write `uploaded_file` into `record.file` and save the record; a record that fails its
+    checks leaves no file behind. Returns the record."""
+    record.full_clean(exclude=["file"])
+    record.file.save(stored_name, uploaded_file, save=False)
+    try:
+        record.full_clean()
+        record.save()
+    except BaseException:
+        record.file.delete(save=False)
+        raise
+    return record
+
+
+def download_response(record) -> FileResponse:
+    """A stored upload (`file`, `original_name`, `kind`) sent as an attachment under its own
+    name, never sniffed as another type or kept by the browser; 404 when the file is missing."""
+    try:
+        handle = record.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The file is missing.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=display_name(record.original_name, record.kind),
+        content_type=CONTENT_TYPES.get(record.kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
