@@ -39,13 +39,16 @@ def test_home_lists_the_audits_a_page_at_a_time_newest_first(client, audit, chai
 
     first = client.get(reverse("home")).content.decode()
     assert "page 1 of 2" in first
-    assert "Theme 28" in first and "Theme 00" not in first  # newest meeting first
+    # The audit being set up (no meeting date yet) first, then the newest meeting first.
+    assert f'<a href="/audits/{audit.pk}/">Neglect and housing</a>' in first
+    assert (
+        first.index("Neglect and housing</a>") < first.index("Theme 28") < first.index("Theme 27")
+    )
+    assert "Theme 05" in first and "Theme 04" not in first
     second = client.get(reverse("home") + next_link(first)).content.decode()
     assert "page 2 of 2" in second
-    assert "Theme 00" in second and "Theme 28" not in second
+    assert "Theme 04" in second and "Theme 00" in second and "Theme 05" not in second
     assert "Next</a>" not in second
-    # The audit with no meeting date yet comes last, on the last page, with its stage.
-    assert f'<a href="/audits/{audit.pk}/">Neglect and housing</a>' in second
     assert 'href="?page=1">Previous</a>' in second
 
 

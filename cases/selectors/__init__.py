@@ -12,6 +12,9 @@ from django.db.models.functions import Coalesce
 from cases.models import Audit, Case
 
 HOME_PAGE_SIZE = 25
+# Newest meeting first, and audits with no meeting date yet (being set up) before them all, on
+# every database alike.
+NEWEST_FIRST = (F("meeting_date").desc(nulls_first=True), "-created_at", "-pk")
 
 
 def audits_for_home(user, page_number) -> Page:
@@ -27,7 +30,7 @@ def audits_for_home(user, page_number) -> Page:
     audits = (
         Audit.objects.visible_to(user)
         .annotate(case_count=Coalesce(Subquery(cases), 0))
-        .order_by("-meeting_date", "-created_at", "-pk")
+        .order_by(*NEWEST_FIRST)
         .values(
             "pk",
             "title",
@@ -48,7 +51,7 @@ def audits_in_progress(user) -> list[dict]:
     audits = (
         Audit.objects.visible_to(user)
         .exclude(status=Audit.Status.CLOSED)
-        .order_by("-meeting_date", "-created_at", "-pk")
+        .order_by(*NEWEST_FIRST)
         .values("pk", "status", "meeting_date", "submission_deadline", theme_name=F("theme__name"))
     )
     return [_with_stage(row) for row in audits]
