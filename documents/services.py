@@ -8,9 +8,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from cases import access
 from cases.chronology_pdf import render_integrated_chronology_pdf
 from findings import casepack
-from maca import access
 
 from .models import RequestedDocument
 

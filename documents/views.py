@@ -5,9 +5,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from cases import access
 from cases.chronology_pdf import chosen_filters
 from cases.models import Case
-from maca import access
 
 from . import services
 from .models import RequestedDocument

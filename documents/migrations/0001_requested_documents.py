@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('cases', '0006_text_limits'),
+        ('cases', '0007_text_limits'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
