@@ -19,8 +19,14 @@ Status = RequestedDocument.Status
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
-def run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+@pytest.fixture
+def run_worker(monkeypatch):
+    """What `manage.py db_worker` does in its own process. Here it shares the test's connection,
+    inside the test's transaction, which its check for stale connections would close."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    return lambda: call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
 
 
 def test_by_default_a_document_is_made_at_once_and_fetched_straight_away(
@@ -39,7 +45,7 @@ def test_by_default_a_document_is_made_at_once_and_fetched_straight_away(
 
 
 def test_the_worker_makes_it_while_the_page_waits_and_then_offers_it(
-    client, audit, chair, settings, tmp_path
+    client, audit, chair, settings, tmp_path, run_worker
 ):
     settings.TASKS = DATABASE_TASKS
     case = CaseFactory(audit=audit, label="Case 1")
@@ -66,7 +72,7 @@ def test_the_worker_makes_it_while_the_page_waits_and_then_offers_it(
 
 
 def test_only_the_member_who_asked_fetches_it_and_only_while_they_may(
-    client, audit, chair, settings
+    client, audit, chair, settings, run_worker
 ):
     settings.TASKS = DATABASE_TASKS
     client.force_login(chair)
@@ -89,7 +95,7 @@ def test_only_the_member_who_asked_fetches_it_and_only_while_they_may(
 
 
 def test_a_member_who_lost_access_before_it_was_made_gets_nothing_made(
-    client, audit, chair, settings
+    client, audit, chair, settings, run_worker
 ):
     settings.TASKS = DATABASE_TASKS
     client.force_login(chair)
