@@ -211,6 +211,8 @@ def file_storage(url: str) -> dict:
         raise ImproperlyConfigured(
             f"STORAGE_URL has unknown options: {', '.join(sorted(unknown))}."
         )
+    from boto3.s3.transfer import TransferConfig
+
     encryption = query.get("encryption", "AES256")
     if encryption not in ("AES256", "aws:kms", "none"):
         raise ImproperlyConfigured("STORAGE_URL's encryption must be AES256, aws:kms or none.")
@@ -225,6 +227,9 @@ def file_storage(url: str) -> dict:
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
+            # Uploads are far below S3's 5 GB limit for one PUT, which streams from the spooled
+            # file; multipart uploads would hold each part in memory.
+            "transfer_config": TransferConfig(multipart_threshold=4 * 1024**3, use_threads=False),
             "object_parameters": (
                 {} if encryption == "none" else {"ServerSideEncryption": encryption}
             ),
