@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := chromium poppler-utils postgresql nginx-light openssl
 
-.PHONY: help install run demo bench load restore-drill test test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
+.PHONY: help install run demo bench load restore-drill test test-s3 test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
 
 help:
 	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
@@ -65,6 +65,7 @@ test: install apt-test lint
 	$(MAKE) --no-print-directory check-deploy
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-s3
 	$(MAKE) --no-print-directory restore-drill
 	@echo "== benchmark smoke check (figures only mean something from make bench)"
 	$(BIN)/python bench/run.py --quick
@@ -76,6 +77,10 @@ test-sqlite: $(BIN)/.installed
 test-postgres: $(BIN)/.installed
 	@echo "== tests on a throwaway PostgreSQL"
 	scripts/with-postgres $(BIN)/pytest -q $(PYTEST_WORKERS) -m "not browser"
+
+test-s3: $(BIN)/.installed
+	@echo "== file tests against a throwaway S3-compatible store (moto)"
+	env -u DATABASE_URL scripts/with-s3 $(BIN)/pytest -q $(PYTEST_WORKERS) -m "storage and not browser"
 
 bench: $(BIN)/.installed
 	scripts/with-postgres $(BIN)/python bench/run.py

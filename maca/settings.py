@@ -6,6 +6,7 @@ stops the process at start with a message naming the variable.
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -194,8 +195,53 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # collected, fingerprinted copy (manage.py collectstatic) in production.
 STATIC_FROM_FINDERS = env_bool("STATIC_FROM_FINDERS", DEBUG)
 WHITENOISE_USE_FINDERS = STATIC_FROM_FINDERS
+# Uploaded files: the local folder MEDIA_ROOT, or with STORAGE_URL an S3-compatible object store,
+# s3://BUCKET[/PREFIX]?endpoint_url=https://...&region=...&encryption=AES256|aws:kms, credentials
+# from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Either way files leave only through
+# access-checked views: objects are private and MACA never hands out their URLs.
+STORAGE_URL = os.environ.get("STORAGE_URL", "")
+
+
+def file_storage(url: str) -> dict:
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ImproperlyConfigured("STORAGE_URL must look like s3://bucket[/prefix]?options.")
+    query = dict(parse_qsl(parts.query))
+    unknown = set(query) - {"endpoint_url", "region", "encryption", "addressing_style"}
+    if unknown:
+        raise ImproperlyConfigured(
+            f"STORAGE_URL has unknown options: {', '.join(sorted(unknown))}."
+        )
+    from boto3.s3.transfer import TransferConfig
+
+    encryption = query.get("encryption", "AES256")
+    if encryption not in ("AES256", "aws:kms", "none"):
+        raise ImproperlyConfigured("STORAGE_URL's encryption must be AES256, aws:kms or none.")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": parts.netloc,
+            "location": parts.path.strip("/"),
+            "endpoint_url": query.get("endpoint_url"),
+            "region_name": query.get("region"),
+            "addressing_style": query.get("addressing_style"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            # Uploads are far below S3's 5 GB limit for one PUT, which streams from the spooled
+            # file; multipart uploads would hold each part in memory.
+            "transfer_config": TransferConfig(multipart_threshold=4 * 1024**3, use_threads=False),
+            "object_parameters": (
+                {} if encryption == "none" else {"ServerSideEncryption": encryption}
+            ),
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(STORAGE_URL),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -29,17 +29,18 @@ def _can_reset_peak() -> bool:
 
 
 def cost(run) -> tuple[float, int]:
-    """Seconds `run()` took and the bytes by which the process's resident memory peaked above
-    where it started (Linux), or else the peak of Python's allocations (tracemalloc, slower)."""
+    """CPU seconds `run()` took (its own work, however busy the machine is) and the bytes by
+    which the process's resident memory peaked above where it started (Linux), or else the peak
+    of Python's allocations (tracemalloc, slower)."""
     if _can_reset_peak():
         before = _status_kib("VmRSS")
-        started = time.perf_counter()
+        started = time.process_time()
         run()
-        seconds = time.perf_counter() - started
+        seconds = time.process_time() - started
         return seconds, (_status_kib("VmHWM") - before) * 1024
-    started = time.perf_counter()
+    started = time.process_time()
     run()
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     tracemalloc.start()
     try:
         run()

@@ -3,6 +3,7 @@ import io
 import os
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,24 @@ def fresh_cache():
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
+    """Each test stores its files apart: in its own folder, or under its own prefix of the
+    object store when the run has one (scripts/with-s3)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    if settings.STORAGE_URL:
+        default = settings.STORAGES["default"]
+        prefix = f"{default['OPTIONS']['location']}/{uuid.uuid4().hex}"
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {**default, "OPTIONS": {**default["OPTIONS"], "location": prefix}},
+        }
     return settings.MEDIA_ROOT
+
+
+def stored_files(media_root=None) -> list[str]:
+    """Every file in the store this test uses: its own folder, or its own object-store prefix."""
+    from maca.management.commands.inventory import stored_names
+
+    return stored_names()
 
 
 @pytest.fixture
