@@ -7,6 +7,7 @@ import hashlib
 from django.apps import apps
 from django.db import transaction
 from django.db.models import Max
+from django.dispatch import Signal
 from django.utils import timezone
 
 from cases.models import Audit, AuditEvent
@@ -15,6 +16,10 @@ from cases.selectors.identifiers import places_holding_identifiers
 from . import briefing
 from .models import BriefingVersion
 from .selectors import briefing_sections
+
+# Sent inside the publishing transaction with `version`, once the version is saved: the learning
+# library indexes what went out (it sits above this app, so it listens rather than being called).
+briefing_published = Signal()
 
 
 class BriefingHasIdentifiers(Exception):
@@ -39,6 +44,10 @@ def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
                 texts.append((f"{section.heading} › {group.case.label}, point {number}", item.text))
         for number, item in enumerate(section.items, start=1):
             texts.append((f"{section.heading}, point {number}", item.text))
+    # Not printed in the briefing, but published with it to the learning library.
+    summary = getattr(getattr(audit, "meeting_record", None), "learning_summary", "")
+    if summary:
+        texts.append(("The learning summary", summary))
     if with_plan:
         texts += _plan_texts(audit)
     return texts
@@ -85,11 +94,14 @@ def unchanged_since(audit) -> BriefingVersion | None:
 
 
 @transaction.atomic
-def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> BriefingVersion:
+def briefing_publish(
+    *, audit: Audit, user, with_plan: bool | None = None, published_at=None
+) -> BriefingVersion:
     """Freeze the briefing as the next version; refuse while it holds identifying details.
 
     `with_plan` publishes the audit's action plan to viewers with it (True), withdraws it
-    (False) or leaves it as it is (None)."""
+    (False) or leaves it as it is (None). `published_at` dates a past briefing brought in from
+    a package (now, when not given)."""
     locked = Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
     audit = Audit.objects.select_related("theme", "partnership").get(pk=locked.pk)
     plan_goes_out = with_plan if with_plan is not None else bool(audit.plan_published_at)
@@ -99,11 +111,19 @@ def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> Br
     if with_plan is not None:
         _set_plan_published(audit, user, with_plan)
     last = audit.briefing_versions.aggregate(last=Max("number"))["last"] or 0
-    version = {"number": last + 1, "published_at": timezone.now(), "published_by": user}
+    version = {
+        "number": last + 1,
+        "published_at": published_at or timezone.now(),
+        "published_by": user,
+    }
     pdf = briefing.render_pdf_bytes(audit, version=version)
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})
-    return BriefingVersion.objects.create(audit=audit, html=html, pdf=pdf, sha256=sha256, **version)
+    created = BriefingVersion.objects.create(
+        audit=audit, html=html, pdf=pdf, sha256=sha256, **version
+    )
+    briefing_published.send(sender=BriefingVersion, version=created)
+    return created
 
 
 def _set_plan_published(audit: Audit, user, published: bool) -> None:

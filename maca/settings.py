@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "cases",
     "findings",
     "actions",
+    "learning",
 ]
 
 MIDDLEWARE = [

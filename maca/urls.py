@@ -33,5 +33,6 @@ urlpatterns = [
     ),
     path("", include("findings.urls")),
     path("", include("actions.urls")),
+    path("", include("learning.urls")),
     path("admin/", admin.site.urls),
 ]

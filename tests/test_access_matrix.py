@@ -130,6 +130,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "my_actions":                     ("L O O N O O O O O", "-"),
     "action_plan_pdf":                ("L O O N O O O O O", "-"),
     "action_plan_export":             ("L O O N O O O O O", "-"),
+    # Learning across audits: each reads only what its asker may read.
+    "learning_library":               ("L O O O O O O O O", "-"),
+    "learning_trends":                ("L O O O O O O O O", "-"),
+    "learning_report":                ("L O O O O O O O O", "-"),
     # The audit, its set-up, members, nominations and selection.
     "audit_detail":                   ("L N N O O O O O O", "-"),
     "audit_edit":                     ("L N N D D D D D O", "L N N D D D D D O"),
