@@ -110,3 +110,37 @@ def build_world() -> World:
     publish(delta, other_chair)
     users["outsider"] = other_chair
     return World(partnership, housing, police, alpha, bravo, charlie, delta, users)
+
+
+def add_operational_data(world: World) -> None:
+    """Grades, returns and actions in each state for the trends and the report."""
+    from django.utils import timezone
+
+    from actions.models import Action
+    from cases.models import AgencySubmission, Audit, ToolAnswer
+
+    from .factories import AgencySubmissionFactory, ToolQuestionFactory, ToolSectionFactory
+
+    alpha = world.alpha
+    Audit.objects.filter(pk=alpha.pk).update(submission_deadline=datetime.date(2025, 2, 28))
+    case = alpha.cases.get()
+    question = ToolQuestionFactory(section=ToolSectionFactory(audit=alpha, title="Voice"))
+    on_time = AgencySubmissionFactory(case=case, agency=world.housing)
+    late = AgencySubmissionFactory(case=case, agency=world.police)
+    for submission, when, grade in [
+        (on_time, datetime.datetime(2025, 2, 20, 12, tzinfo=datetime.UTC), "good"),
+        (late, datetime.datetime(2025, 3, 5, 12, tzinfo=datetime.UTC), "inadequate"),
+    ]:
+        submission.status = AgencySubmission.Status.SUBMITTED
+        submission.submitted_at = when
+        submission.save()
+        ToolAnswer.objects.create(submission=submission, question=question, grade=grade)
+    draft = AgencySubmissionFactory(case=world.bravo.cases.get(), agency=world.police)
+    ToolAnswer.objects.create(submission=draft, question=question, grade="outstanding")
+    housing_action, police_action = Action.objects.filter(audit=alpha).order_by("pk")
+    housing_action.due_date = datetime.date(2025, 6, 1)
+    housing_action.status = Action.Status.COMPLETE
+    housing_action.signed_off_at = datetime.datetime(2025, 7, 1, tzinfo=datetime.UTC)
+    housing_action.save()
+    police_action.due_date = timezone.localdate() - datetime.timedelta(days=3)
+    police_action.save()

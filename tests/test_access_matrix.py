@@ -133,6 +133,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # Learning across audits: each reads only what its asker may read.
     "learning_library":               ("L O O O O O O O O", "-"),
     "learning_trends":                ("L O O O O O O O O", "-"),
+    "learning_trends_chart":          ("L O O O O O O O O", "-"),
     "learning_report":                ("L O O O O O O O O", "-"),
     # The audit, its set-up, members, nominations and selection.
     "audit_detail":                   ("L N N O O O O O O", "-"),
@@ -321,6 +322,8 @@ class World:
             "action_id": self.actions[agency].pk,
             "evidence_id": self.evidence[agency].pk,
             "fmt": fmt,
+            "key": "returns",  # a chart of the trends
+            "file_type": "csv",
             "uidb64": "MQ",
             "token": "not-a-real-token",
         }
