@@ -1,0 +1,182 @@
+"""Learning across audits at scale: search and trends p95 and the board's report of a year.
+
+    python bench/learning_bench.py [--audits 1000] [--quick]   # alone (SQLite or DATABASE_URL)
+    from learning_bench import learning_figures                # from bench/run.py
+
+`learning_figures()` measures on the audits already in the database when there are enough
+published ones (an installation made by bench/scale.py), else it adds its own: `audits`
+published audits of one partnership, 40 a year, each with six cases, tagged findings and
+strengths, a learning summary and a published plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+GOALS = {
+    "search_p95_ms": ("<", 300.0),
+    "trends_p95_ms": ("<", 300.0),
+    "report_40_audits_s": ("<", 10.0),
+    "learning_queries_flat": ("==", True),
+}
+AUDITS_A_YEAR = 40
+WORDS = ["supervision", "drift", "voice of the child", "housing", "chronology", "escalat", "plan"]
+SENTENCES = [
+    "Supervision did not test whether the plan was working for {n} months.",
+    "Drift and delay: the review was postponed {n} times.",
+    "The voice of the child was not recorded at {n} visits.",
+    "Housing and health shared information within {n} days.",
+    "A chronology was not shared before the strategy discussion ({n}).",
+    "Escalation to a manager happened after {n} weeks.",
+]
+
+
+def seed_published_history(audits: int) -> tuple[object, object]:
+    """`audits` published audits of a new partnership, and a chair of it."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from actions.models import Action
+    from cases.models import Audit, Case, Theme
+    from findings.models import BriefingVersion, Finding, MeetingRecord, Strength, Tag
+    from learning.indexing import library_index_version
+    from maca.models import Agency, Membership, Partnership, User
+
+    partnership = Partnership.objects.create(name=f"Bench partnership {time.time_ns()}")
+    chair = User.objects.create(username=f"bench-learning-{time.time_ns()}")
+    Membership.objects.create(user=chair, partnership=partnership, role=Membership.Role.CHAIR)
+    agencies = [Agency.objects.get_or_create(name=f"Bench agency {i}")[0] for i in range(6)]
+    tags = list(Tag.objects.filter(partnership__isnull=True)[:12])
+    themes = [Theme.objects.create(partnership=partnership, name=f"Theme {i}") for i in range(8)]
+    first_year = timezone.localdate().year - audits // AUDITS_A_YEAR
+    now = timezone.now()
+    for number in range(audits):
+        with transaction.atomic():
+            held = datetime.date(first_year + number // AUDITS_A_YEAR, 1 + number % 12, 10)
+            audit = Audit.objects.create(
+                partnership=partnership,
+                theme=themes[number % len(themes)],
+                status=Audit.Status.CLOSED,
+                meeting_date=held,
+                plan_published_at=now,
+            )
+            audit.agencies.set(agencies)
+            cases = Case.objects.bulk_create(
+                Case(audit=audit, label=f"Case {i + 1}", order=i) for i in range(6)
+            )
+            for case_number, case in enumerate(cases):
+                for model, offset in ((Finding, 0), (Strength, 3)):
+                    for i in range(2):
+                        text = SENTENCES[(number + case_number + i + offset) % len(SENTENCES)]
+                        item = model.objects.create(
+                            case=case, text=text.format(n=number), agency=agencies[i], order=i
+                        )
+                        item.tags.set([tags[(number + case_number + i) % len(tags)]])
+            MeetingRecord.objects.create(
+                audit=audit, learning_summary=f"Audit {number}: supervision and drift recurred."
+            )
+            Action.objects.bulk_create(
+                Action(
+                    audit=audit,
+                    text=f"Action {i} of audit {number}: review supervision.",
+                    owner_agency=agencies[i],
+                    due_date=held + datetime.timedelta(days=90),
+                    status=[Action.Status.COMPLETE, Action.Status.IN_PROGRESS][i % 2],
+                )
+                for i in range(4)
+            )
+            version = BriefingVersion.objects.create(
+                audit=audit, number=1, published_at=now, html="<p>bench</p>", pdf=b"%PDF", sha256=""
+            )
+            library_index_version(version=version)
+    return partnership, chair
+
+
+def _p95_ms(timings: list[float]) -> float:
+    return round(statistics.quantiles(timings, n=20)[-1] * 1000, 1)
+
+
+def learning_figures(*, audits: int = 1000, quick: bool = False) -> dict:
+    """The bench keys of learning across audits (Django must be set up)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from learning import report
+
+    partnership, chair = seed_published_history(audits)
+    client = Client()
+    client.force_login(chair)
+    client.get(reverse("home"))
+    rounds = 20 if quick else 60
+    search, trends, queries = [], [], {}
+    for i in range(rounds):
+        url = reverse("learning_library")
+        params = {"q": WORDS[i % len(WORDS)], "page": str(1 + i % 3)}
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        search.append(time.perf_counter() - started)
+        queries.setdefault("search", set()).add(len(captured))
+    year = datetime.date(
+        partnership.audits.order_by("meeting_date").first().meeting_date.year, 1, 1
+    )
+    periods = [{}, {"start": year.isoformat(), "end": year.replace(month=12, day=31).isoformat()}]
+    for i in range(rounds // 2):
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("learning_trends"), periods[i % 2])
+            assert response.status_code == 200
+        trends.append(time.perf_counter() - started)
+        queries.setdefault(f"trends{i % 2}", set()).add(len(captured))
+    started = time.perf_counter()
+    context = report.assurance_context(
+        chair, partnership=partnership, start=year, end=year.replace(month=12, day=31)
+    )
+    report.render_pdf_bytes(context)
+    report_seconds = time.perf_counter() - started
+    return {
+        "search_p95_ms": _p95_ms(search),
+        "trends_p95_ms": _p95_ms(trends),
+        "report_40_audits_s": round(report_seconds, 2),
+        "report_audits": len(context["audits"]),
+        "learning_audits": audits,
+        "learning_queries_flat": all(len(counts) == 1 for counts in queries.values()),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--audits", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="80 audits, a smoke check")
+    options = parser.parse_args()
+    from run import setup_django
+
+    with tempfile.TemporaryDirectory() as folder:
+        setup_django(Path(folder) / "bench.sqlite3")
+        figures = learning_figures(
+            audits=80 if options.quick else options.audits, quick=options.quick
+        )
+    for key, value in figures.items():
+        goal = GOALS.get(key)
+        note = ""
+        if goal:
+            met = value < goal[1] if goal[0] == "<" else value == goal[1]
+            note = f"(goal {goal[0]} {goal[1]}: {'met' if met else 'MISSED'})"
+        print(f"{key}: {value} {note}".rstrip())
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
