@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 
+from actions.access import restrict_actions
 from actions.models import Action
-from maca import access
 from maca.models import Membership
 from maca.pdf import render_pdf
 
@@ -46,7 +46,7 @@ def assurance_context(user, *, partnership, start=None, end=None, today=None) ->
         .values_list("audit_id", "text")
     )
     overdue = (
-        access.restrict_actions(Action.objects.filter(audit_id__in=ids), user)
+        restrict_actions(Action.objects.filter(audit_id__in=ids), user)
         # Only the words of plans published with their briefing are printed.
         .filter(audit__plan_published_at__isnull=False, due_date__lt=today)
         .filter(status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS])

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from actions.access import restrict_actions
 from actions.models import Action
 from cases.models import Audit, Theme
 from findings.models import Tag
@@ -31,7 +32,7 @@ def visible_entries(user):
     the plan is theirs to read (a viewer: published with the briefing; a co-ordinator: their
     agency's)."""
     audits = Audit.objects.visible_to(user).values("pk")
-    actions = access.restrict_actions(Action.objects.all(), user).values("pk")
+    actions = restrict_actions(Action.objects.all(), user).values("pk")
     return LibraryEntry.objects.filter(audit__in=audits).filter(
         Q(action__isnull=True) | Q(action__in=actions)
     )

@@ -8,15 +8,15 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.access import restrict_actions
 from actions.models import Action
 from cases.models import AgencySubmission, Audit, Case, Grade, ToolAnswer
 from findings.models import BriefingVersion
-from maca import access
 
 from .models import LibraryEntry
 from .search import visible_entries
@@ -82,15 +82,13 @@ def published_audits(user, *, partnership, start=None, end=None):
     """The partnership's audits with a published briefing that `user` may read, dated by their
     meeting (else their first publication), within the period."""
     versions = BriefingVersion.objects.filter(audit_id=OuterRef("pk"))
-    first_published = versions.order_by("published_at").values("published_at")[:1]
     latest = versions.order_by("-number").values("number")[:1]
     cases = Case.objects.filter(audit_id=OuterRef("pk")).order_by().values("audit_id")
     audits = (
         Audit.objects.visible_to(user)
-        .filter(partnership=partnership)
-        .filter(Exists(versions))
+        .filter(partnership=partnership, briefing_published_at__isnull=False)
         .annotate(
-            held_on=Coalesce("meeting_date", TruncDate(Subquery(first_published))),
+            held_on=Coalesce("meeting_date", TruncDate("briefing_published_at")),
             latest_version=Subquery(latest),
             case_count=Coalesce(Subquery(cases.annotate(n=Count("pk")).values("n")[:1]), 0),
         )
@@ -289,7 +287,7 @@ def _action_counts(today):
 
 def _actions(user, audit_ids, audits, today) -> dict[str, Chart]:
     """The audits' actions the user may read, by owner agency and by audit: two queries."""
-    actions = access.restrict_actions(Action.objects.filter(audit_id__in=audit_ids), user)
+    actions = restrict_actions(Action.objects.filter(audit_id__in=audit_ids), user)
     counts = _action_counts(today)
     by_agency = (
         actions.values(agency_name=F("owner_agency__name"))
