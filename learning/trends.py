@@ -329,7 +329,7 @@ def _bars_description(rows, columns, what, per) -> str:
     if not rows:
         return "Nothing to show for this period."
     total = sum(sum(values) for _, values in rows)
-    leader, leader_values = rows[0]
+    leader, leader_values = max(rows, key=lambda row: sum(row[1]))
     return (
         f"Bars for {what}, one bar per {per} ({', '.join(str(c) for c in columns)}), "
         f"{total} uses in all. The most frequent is “{leader}”, {sum(leader_values)} times."
