@@ -241,3 +241,16 @@ def test_publishing_is_refused_while_the_learning_summary_holds_a_childs_name(mo
         publish(audit, UserFactory())
     assert any("learning summary" in place for place in refused.value.places)
     assert not LibraryEntry.objects.exists()
+
+
+def test_index_library_puts_versions_published_before_the_library_into_it(world):
+    import io
+
+    from django.core.management import call_command
+
+    LibraryEntry.objects.all().delete()
+    out = io.StringIO()
+    call_command("index_library", stdout=out)
+    assert "holds 12 published items" in out.getvalue()
+    assert LibraryEntry.objects.filter(audit=world.charlie).count() == 0
+    assert LibraryEntry.objects.filter(audit=world.alpha).values("version").distinct().count() == 1
