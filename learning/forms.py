@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django import forms
+from django.utils import timezone
 
 from maca import access
 from maca.models import Partnership
 from maca.widgets import DateInput
 
 from .search import clean_query
+
+DEFAULT_YEARS = 5
 
 
 class PeriodForm(forms.Form):
@@ -61,7 +65,12 @@ def read_scope(params, user) -> Scope:
     """The user's partnership named in the URL (their first when none or not theirs, with a
     note) and the period, whose errors show beside its fields."""
     partnerships = list(Partnership.objects.filter(pk__in=access.memberships_of(user).partnerships))
-    form = PeriodForm({"start": params.get("start", "")[:40], "end": params.get("end", "")[:40]})
+    if "start" in params or "end" in params:
+        dates = {"start": params.get("start", "")[:40], "end": params.get("end", "")[:40]}
+    else:  # the last five calendar years, until a period is chosen
+        first = datetime.date(timezone.localdate().year - DEFAULT_YEARS + 1, 1, 1)
+        dates = {"start": first.isoformat(), "end": ""}
+    form = PeriodForm(dates)
     scope = Scope(form=form, partnerships=partnerships)
     raw = params.get("partnership", "")[:100]
     chosen = next((p for p in partnerships if str(p.pk) == raw), None)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce, ExtractYear, TruncDate
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -115,7 +116,7 @@ class FilterChoices:
 def filter_choices(user) -> FilterChoices:
     """What each filter offers: drawn from the published audits the user may read (five
     queries, on the audits rather than every row)."""
-    published = Audit.objects.visible_to(user).filter(library_entries__isnull=False)
+    published = Audit.objects.visible_to(user).filter(briefing_published_at__isnull=False)
     partnership_ids = access.memberships_of(user).partnerships
     audits = published.values("pk")
     return FilterChoices(
@@ -126,10 +127,14 @@ def filter_choices(user) -> FilterChoices:
             Tag.objects.filter(Q(partnership__isnull=True) | Q(partnership_id__in=partnership_ids))
         ),
         years=sorted(
-            {
-                d.year
-                for d in LibraryEntry.objects.filter(audit__in=audits).dates("held_on", "year")
-            },
+            set(
+                published.annotate(
+                    year=ExtractYear(Coalesce("meeting_date", TruncDate("briefing_published_at")))
+                )
+                .order_by()
+                .values_list("year", flat=True)
+                .distinct()
+            ),
             reverse=True,
         ),
     )

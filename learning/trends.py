@@ -22,6 +22,7 @@ from .models import LibraryEntry
 from .search import visible_entries
 
 RECENT_AUDITS = 4  # a finding tag in at least two of the last four audits recurs
+AUDITS_CHARTED = 12  # actions by audit: the latest, so the chart stays readable
 RECURRING_MIN = 2
 TOP_TAGS = 12
 GRADES = [Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE]
@@ -315,7 +316,7 @@ def _actions(user, audit_ids, audits, today) -> dict[str, Chart]:
         ),
         "actions-by-audit": Chart(
             key="actions-by-audit",
-            title="Actions by audit",
+            title=f"Actions of the last {len(audit_rows)} audits with actions",
             description=_stacked_description(audit_rows, ACTION_STATES, "audit", "actions"),
             row_heading="Audit",
             columns=ACTION_STATES,

@@ -1,6 +1,7 @@
 """Trends across audits: figures per role, charts with their tables and downloads."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -81,7 +82,9 @@ def test_the_page_shows_each_chart_with_its_description_table_and_downloads(clie
     assert "2 published audits in the period" in body
     assert "Recurring" in body and "drift and delay</a> in 2 audits" in body
     chart = reverse("learning_trends_chart", args=["grades", "svg"])
-    assert f'src="{chart}?partnership={world.partnership.pk}"' in body
+    start = f"{datetime.date.today().year - 4}-01-01"  # the last five calendar years
+    assert f'src="{chart}?partnership={world.partnership.pk}&amp;start={start}"' in body
+    assert f'value="{start}"' in body
     assert 'aria-describedby="chart-grades-desc"' in body
     assert '<th scope="row" class="fw-normal">Police — Voice</th>' in body
     assert "Charlie" not in body and "Delta" not in body
