@@ -42,7 +42,7 @@ SENTENCES = [
 def seed_published_history(audits: int) -> tuple[object, object]:
     """`audits` published audits of a new partnership, and a chair of it, written in bulk; the
     library is then filled by the same indexing that publishing runs."""
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from actions.models import Action
@@ -123,6 +123,9 @@ def seed_published_history(audits: int) -> tuple[object, object]:
         )
     for version in versions:
         library_index_version(version=version)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would after a load this size
     return partnership, chair
 
 

@@ -46,6 +46,8 @@ class LibraryEntry(models.Model):
         verbose_name_plural = "library entries"
         indexes = [
             models.Index(fields=["partnership", "held_on"], name="library_partnership_held_on"),
+            # The library without words lists the newest first: read in this order, not sorted.
+            models.Index(fields=["-held_on", "audit", "order"], name="library_newest_first"),
         ]
 
     def __str__(self):
