@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.dispatch import Signal
@@ -22,12 +23,12 @@ from .selectors import briefing_sections
 briefing_published = Signal()
 
 
-class BriefingHasIdentifiers(Exception):
+class BriefingHasIdentifiers(ValidationError):
     """Publishing refused: `places` says where the briefing holds identifying details."""
 
     def __init__(self, places: list[str]):
         self.places = places
-        super().__init__("; ".join(places))
+        super().__init__([f"{place} holds a child's identifying details." for place in places])
 
 
 def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
