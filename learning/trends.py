@@ -19,7 +19,6 @@ from cases.models import AgencySubmission, Audit, Case, Grade, ToolAnswer
 from findings.models import BriefingVersion
 
 from .models import LibraryEntry
-from .search import visible_entries
 
 RECENT_AUDITS = 4  # a finding tag in at least two of the last four audits recurs
 AUDITS_CHARTED = 12  # actions by audit: the latest, so the chart stays readable
@@ -114,7 +113,7 @@ def trends_for(user, *, partnership, start=None, end=None, today=None) -> Trends
         audit.reaudit_of = last_of_theme.get(audit.theme_id)
         last_of_theme[audit.theme_id] = audit
     ids = [audit.pk for audit in audits]
-    tag_uses = _tag_uses(user, ids)
+    tag_uses = _tag_uses(ids)
     recent = audits[-RECENT_AUDITS:]
     charts = {
         "finding-tags": _tags_by_year(tag_uses, audits, LibraryEntry.Section.FINDINGS),
@@ -127,15 +126,19 @@ def trends_for(user, *, partnership, start=None, end=None, today=None) -> Trends
     return Trends(audits, charts, _recurring(tag_uses, recent), recent)
 
 
-def _tag_uses(user, audit_ids) -> list[dict]:
+def _tag_uses(audit_ids) -> list[dict]:
     """(audit, section, tag) -> how many published items carry the tag: one query."""
+    # `audit_ids` came through the gate, and strengths and findings are not a plan's actions:
+    # every row of these audits in these sections is the user's to read.
     Through = LibraryEntry.tags.through
-    entries = visible_entries(user).filter(
-        audit_id__in=audit_ids,
-        section__in=[LibraryEntry.Section.FINDINGS, LibraryEntry.Section.STRENGTHS],
-    )
     return list(
-        Through.objects.filter(libraryentry__in=entries)
+        Through.objects.filter(
+            libraryentry__audit_id__in=audit_ids,
+            libraryentry__section__in=[
+                LibraryEntry.Section.FINDINGS,
+                LibraryEntry.Section.STRENGTHS,
+            ],
+        )
         .values(
             audit_id=F("libraryentry__audit_id"),
             section=F("libraryentry__section"),
