@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("", include("findings.urls")),
     path("", include("actions.urls")),
+    path("", include("learning.urls")),
     path("", include("documents.urls")),
     path("admin/", admin.site.urls),
 ]
