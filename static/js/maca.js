@@ -212,3 +212,57 @@
     }
   }, 1000);
 })();
+
+// A table wider than the screen scrolls inside its box. While it does, the box is a named
+// region in the tab order, so that keyboard users can reach it and scroll it with the arrow
+// keys; when it fits, it is neither (no tab stop that does nothing). Named by the table's own
+// name, or by the section it sits in.
+(function () {
+  "use strict";
+  var MARK = "scrollBox";
+
+  function nameOf(box) {
+    var table = box.querySelector("table");
+    if (table && table.getAttribute("aria-labelledby")) return table.getAttribute("aria-labelledby");
+    var caption = table ? table.querySelector("caption") : null;
+    if (caption) {
+      if (!caption.id) caption.id = "caption-" + Math.random().toString(36).slice(2, 10);
+      return caption.id;
+    }
+    var section = box.closest("[aria-labelledby]");
+    return section ? section.getAttribute("aria-labelledby") : null;
+  }
+
+  function update(box) {
+    var scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.dataset[MARK]) {
+      box.dataset[MARK] = "1";
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      var labelledby = nameOf(box);
+      if (labelledby) box.setAttribute("aria-labelledby", labelledby);
+      else box.setAttribute("aria-label", "Table");
+    } else if (!scrolls && box.dataset[MARK]) {
+      delete box.dataset[MARK];
+      ["tabindex", "role", "aria-labelledby", "aria-label"].forEach(function (name) {
+        box.removeAttribute(name);
+      });
+    }
+  }
+
+  var observer = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) { update(entry.target); });
+  }) : null;
+
+  function watch(root) {
+    var boxes = Array.from(root.querySelectorAll(".table-responsive"));
+    if (root.matches && root.matches(".table-responsive")) boxes.push(root);
+    boxes.forEach(function (box) {
+      update(box);
+      if (observer) observer.observe(box);
+    });
+  }
+  watch(document);
+  window.addEventListener("resize", function () { watch(document); });
+  document.addEventListener("htmx:load", function (event) { watch(event.detail.elt); });
+})();
