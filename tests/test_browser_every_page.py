@@ -12,8 +12,9 @@ Axe runs once per page type, role and width, and only on a role's page whose kin
 (tag, class, role, type) are not all on a page of the same route already checked: another
 role's copy of the same page adds nothing for axe to find."""
 
+import heapq
 import io
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
@@ -115,16 +116,24 @@ class Crawl:
     def follow(self, role: str, client: Client, start: list[str], wanted: set[str]) -> None:
         """One page per route this client reaches: links to routes not yet asked first, then
         the same routes about other objects (STATEFUL) while some of `wanted` is unfound."""
-        new_routes, new_states = deque(start), deque()
+        new_routes: deque[str] = deque(start)
+        # A heap of routes already found, about other objects: those of the audit or action
+        # least looked at so far first, so that every audit's and action's state is seen early.
+        new_states: list[tuple] = []
+        looked_at: Counter = Counter()
         asked_here: set[tuple] = set()
         names_here: set[str] = set()
         pages = self.pages.setdefault(role, {})
         while new_routes or (new_states and not wanted <= self.asked):
-            url = (new_routes or new_states).popleft()
+            url = new_routes.popleft() if new_routes else heapq.heappop(new_states)[-1]
             route = route_of(url)
             if route is None or route in asked_here or route[0] in self.not_pages:
                 continue
+            if new_routes and route[0] in names_here:  # found meanwhile, about another object
+                heapq.heappush(new_states, (looked_at[route[1::3]], len(new_states), url))
+                continue
             asked_here.add(route)
+            looked_at[route[1::3]] += 1
             names_here.add(route[0])
             self.asked.add(route[0])
             response = client.get(url)
@@ -142,7 +151,11 @@ class Crawl:
             for link in parsed.leads_to:
                 linked = route_of(link)
                 if linked and linked not in asked_here:
-                    (new_states if linked[0] in names_here else new_routes).append(link)
+                    if linked[0] not in names_here:
+                        new_routes.append(link)
+                    else:
+                        priority = looked_at[linked[1::3]]
+                        heapq.heappush(new_states, (priority, len(new_states), link))
 
 
 def add_what_the_demo_does_not_show() -> None:
