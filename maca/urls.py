@@ -9,6 +9,7 @@ from maca.signin import SignInForm
 urlpatterns = [
     path("", include("cases.urls")),
     path("healthz", core_views.health, name="health"),
+    path("readyz", core_views.readiness, name="readiness"),
     path("access-log/", core_views.access_log, name="access_log"),
     path("session/keepalive/", core_views.session_keepalive, name="session_keepalive"),
     path(

@@ -1,28 +1,75 @@
 import csv
+import logging
 import time
+import uuid
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from maca import access
+from maca import access, selectors
 from maca.middleware import SEEN_SESSION_KEY
-from maca.models import AccessLogEntry, Membership
+from maca.models import AccessLogEntry
 from maca.spreadsheets import neutralise
 from maca.widgets import DateInput
+
+logger = logging.getLogger(__name__)
 
 
 @login_not_required
 def health(request):
-    """For load balancers: the process is up and the database answers."""
+    """Liveness, for process supervisors: the process is up and answering."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+def readiness(request):
+    """Readiness, for load balancers: whatever this server needs to serve a page answers. Each
+    part is named with "ok" or "unavailable"; the reason goes to the log, not to the caller."""
+    parts = {name: _answers(name, check) for name, check in READINESS_CHECKS.items()}
+    ready = all(state == "ok" for state in parts.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", **parts}, status=200 if ready else 503
+    )
+
+
+def _answers(name, check) -> str:
+    try:
+        check()
+    except Exception:  # any failure means not ready; the log says which and why
+        logger.exception("Readiness check failed: %s", name)
+        return "unavailable"
+    return "ok"
+
+
+def _database_answers():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+
+
+def _cache_answers():
+    key = f"maca:readiness:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=10)
+    if cache.get(key) != "1":
+        raise RuntimeError("The cache did not keep a value.")
+    cache.delete(key)
+
+
+def _storage_answers():
+    default_storage.exists("readiness-probe")
+
+
+READINESS_CHECKS = {
+    "database": _database_answers,
+    "cache": _cache_answers,
+    "storage": _storage_answers,
+}
 
 
 @require_POST
@@ -51,43 +98,18 @@ class AccessLogFilter(forms.Form):
         return data
 
 
-# Pages that show several partnerships' data at once: a look is filed under no partnership when
-# the person belongs to several, and each of their chairs sees it.
-ACROSS_PARTNERSHIPS = ("action_plan", "my_actions", "action_plan_pdf", "action_plan_export")
-
-
 def access_log(request):
     """Who looked at what: the chair's view of their partnerships' access log, read-only."""
     partnership_ids = list(access.chaired_partnerships(request.user).values_list("pk", flat=True))
     if not partnership_ids:
         raise Http404("Not found.")
-    members = Membership.objects.filter(partnership_id__in=partnership_ids).values("user_id")
-    entries = AccessLogEntry.objects.filter(
-        Q(partnership_id__in=partnership_ids)
-        | Q(
-            partnership_id__isnull=True,
-            audit_id__isnull=True,
-            what__in=ACROSS_PARTNERSHIPS,
-            user_id__in=members,
-        )
-    )
     form = AccessLogFilter(request.GET or None)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["username"]:
-            entries = entries.filter(username__icontains=data["username"])
-        if data["audit"]:
-            entries = entries.filter(audit_id=data["audit"])
-        if data["action"]:
-            entries = entries.filter(action=data["action"])
-        if data["since"]:
-            entries = entries.filter(at__date__gte=data["since"])
-        if data["until"]:
-            entries = entries.filter(at__date__lte=data["until"])
     if form.errors:
         # Neither the page nor the download pretends a filter it could not apply was applied.
         context = {"form": form, "page": None, "nav": "access_log"}
         return render(request, "maca/access_log.html", context, status=422)
+    filters = form.cleaned_data if form.is_bound else {}
+    entries = selectors.access_log_entries(partnership_ids, **filters)
     if request.GET.get("format") == "csv":
         return _access_log_csv(entries)
     query = request.GET.copy()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +24,16 @@ from cases.models import (
     ToolAnswer,
 )
 from maca.concurrency import check_current
+
+# Models of the apps built on this one that hold free text about a case, deleted with the rest
+# of its case-level data: name -> model (with a `case` and a `history`), registered in their
+# AppConfig.ready (the meeting's notes on each case: findings/apps.py).
+_case_level_models: dict[str, type] = {}
+
+
+def register_case_level_model(name: str, model) -> None:
+    """Have retention count and delete `model`'s rows (and their history) with a case's data."""
+    _case_level_models[name] = model
 
 
 def _audit_name(audit: Audit) -> str:
@@ -56,7 +65,7 @@ def _delete_files(queryset) -> int:
 
 
 @transaction.atomic
-def purge_identifiers(*, audit: Audit, user, include_files: bool = False) -> PurgeRecord:
+def identifiers_purge(*, audit: Audit, user, include_files: bool = False) -> PurgeRecord:
     """Delete the children's identifying details (and optionally the uploaded chronologies)."""
     audit = Audit.objects.select_for_update().get(pk=audit.pk)  # one purge at a time
     _require_closed_and_free(audit)
@@ -79,7 +88,7 @@ def purge_identifiers(*, audit: Audit, user, include_files: bool = False) -> Pur
 
 
 @transaction.atomic
-def set_legal_hold(*, audit: Audit, user, reason: str, loaded_version: str | None = None) -> None:
+def legal_hold_set(*, audit: Audit, user, reason: str, loaded_version: str | None = None) -> None:
     """Keep the audit's data from retention; `loaded_version` is the audit as the chair saw it."""
     check_current(audit, loaded_version=loaded_version, label="this audit")
     if not reason.strip():
@@ -91,7 +100,7 @@ def set_legal_hold(*, audit: Audit, user, reason: str, loaded_version: str | Non
 
 
 @transaction.atomic
-def lift_legal_hold(*, audit: Audit, user, loaded_version: str | None = None) -> None:
+def legal_hold_lift(*, audit: Audit, user, loaded_version: str | None = None) -> None:
     """End the legal hold: refused if the audit changed since the chair saw it (a hold set
     again meanwhile is not lifted unseen)."""
     check_current(audit, loaded_version=loaded_version, label="this audit")
@@ -124,7 +133,7 @@ class RetentionReport:
     held: list[str] = field(default_factory=list)
 
 
-def enforce_retention(*, today: datetime.date, dry_run: bool = False) -> RetentionReport:
+def retention_enforce(*, today: datetime.date, dry_run: bool = False) -> RetentionReport:
     """Delete the case-level data of audits closed longer than the retention period."""
     report = RetentionReport()
     cutoff = retention_cutoff(today)
@@ -142,13 +151,15 @@ def enforce_retention(*, today: datetime.date, dry_run: bool = False) -> Retenti
 
 
 def _case_level_counts(audit) -> dict[str, int]:
-    note_model = apps.get_model("findings", "CaseMeetingNote")
     return {
         "nominations": Nomination.objects.filter(audit=audit).count(),
         "chronology files": ChronologyFile.objects.filter(case__audit=audit).count(),
         "chronology rows": ChronologyEntry.objects.filter(case__audit=audit).count(),
         "audit tools": AgencySubmission.objects.filter(case__audit=audit).count(),
-        "meeting notes": note_model.objects.filter(case__audit=audit).count(),
+        **{
+            name: model.objects.filter(case__audit=audit).count()
+            for name, model in _case_level_models.items()
+        },
         "reasons for reopening": _reopen_reasons(audit).count(),
     }
 
@@ -184,10 +195,9 @@ def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> bool:
     AgencySubmission.history.filter(case_id__in=case_ids).delete()
     ChronologyEntry.history.filter(case_id__in=case_ids).delete()
     Nomination.history.filter(audit_id=audit.pk).delete()
-    # The meeting's notes on each case belong to the findings app, which builds on this one.
-    note_model = apps.get_model("findings", "CaseMeetingNote")
-    note_model.objects.filter(case_id__in=case_ids).delete()
-    note_model.history.filter(case_id__in=case_ids).delete()
+    for model in _case_level_models.values():  # the meeting's notes on each case
+        model.objects.filter(case_id__in=case_ids).delete()
+        model.history.filter(case_id__in=case_ids).delete()
     # A draw's event named the nominations drawn; the labels go with them.
     AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.DRAW).update(detail={})
     for event in _reopen_reasons(audit):  # who reopened which case stays; why goes
