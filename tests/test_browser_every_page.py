@@ -166,7 +166,7 @@ def add_what_the_demo_does_not_show() -> None:
     theme = Theme.objects.create(partnership=partnership, name="Neglect of teenagers")
     audit = Audit.objects.create(partnership=partnership, theme=theme, target_case_count=2)
     audit.agencies.set(Agency.objects.filter(name__in=["Police", "Housing"]))
-    tool.create_default_tool(audit=audit)
+    tool.default_tool_create(audit=audit)
     stages.audit_advance(audit=audit, user=chair)
     for label in ("Case T", "Case U"):
         data = {"label": label, "reason": "Missing from home.", "age_band": "16_17"}
