@@ -89,7 +89,9 @@ def faint_rings(page) -> list[str]:
     return faint
 
 
-def test_every_focus_ring_stands_out_at_desktop_and_phone_widths(browser, demo):
+def test_every_focus_ring_stands_out_at_desktop_and_phone_widths_and_the_briefing_reflows(
+    browser, demo
+):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{demo}/login/")
@@ -109,6 +111,19 @@ def test_every_focus_ring_stands_out_at_desktop_and_phone_widths(browser, demo):
     page.get_by_role("button", name="Show menu").click()
     expect(page.get_by_role("link", name="Action plan", exact=True)).to_be_visible()
     faint += faint_rings(page)
+
+    # The briefing at 320 px: its links wrap rather than run off the side, and the first Tab stop
+    # skips them to the briefing.
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{demo}/audits/{Audit.objects.get(theme__name='Neglect and housing').pk}/briefing/")
+    links = page.get_by_role("navigation", name="Briefing")
+    assert page.evaluate("nav => nav.getBoundingClientRect().right", links.element_handle()) <= 320
+    assert page.evaluate("nav => nav.scrollWidth <= nav.clientWidth", links.element_handle())
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the briefing")).to_be_focused()
+    faint += [] if page.evaluate(RING_CONTRAST)["contrast"] >= 3 else ["skip link"]
+    page.keyboard.press("Enter")
+    expect(page.locator("main#briefing")).to_be_focused()
     context.close()
     assert not faint, "\n".join(faint)
 
