@@ -71,6 +71,8 @@ PAGE_NAMES = {
     "briefing_version_pdf": "Published briefing PDF",
     "case_pack": "Case pack",
     "case_pack_pdf": "Case pack PDF",
+    "document_progress": "Requested PDF (waiting)",
+    "document_download": "Requested PDF (download)",
     # Actions
     "audit_actions": "Action plan of the audit",
     "action_create": "Action (add)",
