@@ -34,6 +34,7 @@ from actions.services import action_evidence_add
 from cases.models import Audit, Theme
 from cases.services import stages, tool
 from cases.services.nominations import nomination_create, selection_draw
+from documents.models import RequestedDocument
 from maca.models import Agency, Partnership, User
 
 from .conftest import axe_violations
@@ -138,6 +139,8 @@ class Crawl:
             self.asked.add(route[0])
             response = client.get(url)
             assert response.status_code < 500, f"{url} answered {response.status_code}"
+            if response.status_code in (301, 302, 303) and route_of(response["Location"]):
+                new_routes.append(response["Location"])  # a page reached by a redirect
             if response.status_code == 405 or response.get("Content-Type", "")[:9] not in (
                 "text/html",
                 "",
@@ -158,9 +161,10 @@ class Crawl:
                         heapq.heappush(new_states, (priority, len(new_states), link))
 
 
-def add_what_the_demo_does_not_show() -> None:
-    """An audit taking nominations, with a draw to confirm, and a file of evidence for an
-    action."""
+def add_what_the_demo_does_not_show() -> list[str]:
+    """An audit taking nominations, with a draw to confirm, a file of evidence for an action,
+    and a PDF the chair asked for that is still being made; returns the address of the page
+    that waits for it, which only the redirect after asking leads to."""
     chair, qa = User.objects.get(username="chair"), User.objects.get(username="qa")
     partnership = Partnership.objects.get(memberships__user=chair)
     theme = Theme.objects.create(partnership=partnership, name="Neglect of teenagers")
@@ -176,13 +180,17 @@ def add_what_the_demo_does_not_show() -> None:
     action = Action.objects.filter(status=Action.Status.IN_PROGRESS).first()
     attendance = SimpleUploadedFile("attendance.csv", b"Name,Date\nTrainee A,2026-11-02\n")
     action_evidence_add(action=action, user=chair, uploaded_file=attendance)
+    waiting = RequestedDocument.objects.create(
+        audit=audit, kind=RequestedDocument.Kind.CASE_PACK, requested_by=chair
+    )
+    return [reverse("document_progress", args=[audit.pk, waiting.pk])]
 
 
 @pytest.fixture
 def demo_pages(live_server):
     """For each role (and for someone not signed in): a session cookie, and its pages."""
     call_command("load_demo", stdout=io.StringIO())
-    add_what_the_demo_does_not_show()
+    waiting_pages = add_what_the_demo_does_not_show()
     crawl = Crawl()
     wanted = set(named_routes()) - NOT_PAGES
     cookies = {"anonymous": {}}
@@ -191,7 +199,7 @@ def demo_pages(live_server):
         client = Client()
         user = User.objects.get(username=role)
         client.force_login(user)
-        crawl.follow(role, client, seeds(user), wanted)
+        crawl.follow(role, client, seeds(user) + waiting_pages, wanted)
         cookies[role] = {name: morsel.value for name, morsel in client.cookies.items()}
     assert not wanted - crawl.asked, f"nothing leads to {sorted(wanted - crawl.asked)}"
     return live_server.url, cookies, crawl.pages

@@ -108,7 +108,7 @@ def chair_client(demo_audit):
 
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_a_pdf_is_tagged_for_a_screen_reader(chair_client, demo_audit, document):
-    response = chair_client.get(DOCUMENTS[document](demo_audit))
+    response = chair_client.get(DOCUMENTS[document](demo_audit), follow=True)
     assert response.status_code == 200
     pdf = pikepdf.open(io.BytesIO(response.content))
     tree = Tree(pdf)
