@@ -15,6 +15,7 @@ from cases.selectors.identifiers import places_holding_identifiers
 from . import briefing
 from .models import BriefingVersion
 from .selectors import briefing_sections
+from .word import render_docx
 
 
 class BriefingHasIdentifiers(Exception):
@@ -103,7 +104,10 @@ def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> Br
     pdf = briefing.render_pdf_bytes(audit, version=version)
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})
-    return BriefingVersion.objects.create(audit=audit, html=html, pdf=pdf, sha256=sha256, **version)
+    docx = render_docx(audit, version=version)
+    return BriefingVersion.objects.create(
+        audit=audit, html=html, pdf=pdf, docx=docx, sha256=sha256, **version
+    )
 
 
 def _set_plan_published(audit: Audit, user, published: bool) -> None:

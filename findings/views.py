@@ -45,25 +45,35 @@ def briefing_pdf(request, pk):
     return _pdf_response(briefing.render_pdf_bytes(audit), briefing.pdf_filename(audit))
 
 
-def briefing_docx(request, pk):
-    audit = access.get_audit_for(request, pk, "view_draft_briefing")
-    from .word import render_docx
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-    response = HttpResponse(
-        render_docx(audit),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    filename = briefing.pdf_filename(audit).removesuffix(".pdf") + ".docx"
+
+def _docx_response(docx: bytes, audit, number: int | None = None) -> HttpResponse:
+    response = HttpResponse(docx, content_type=DOCX_TYPE)
+    filename = briefing.pdf_filename(audit, number).removesuffix(".pdf") + ".docx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
+def briefing_docx(request, pk):
+    audit = access.get_audit_for(request, pk, "view_draft_briefing")
+    from .word import render_docx
+
+    return _docx_response(render_docx(audit), audit)
+
+
 def briefing_versions(request, pk):
     audit = access.get_audit_for(request, pk, "view_briefing")
-    versions = audit.briefing_versions.select_related("published_by").defer("html", "pdf")
+    versions = list(
+        audit.briefing_versions.select_related("published_by").defer("html", "pdf", "docx")
+    )
+    may_see_draft = access.can(request.user, "view_draft_briefing", audit)
     context = {
         "audit": audit,
         "versions": versions,
+        # The draft is offered to its authors only when it differs from the latest version.
+        "draft_differs": may_see_draft
+        and (not versions or publishing.unchanged_since(audit) is None),
         "allowed": access.allowed_actions(request.user, audit),
         "nav": "audits",
     }
@@ -80,6 +90,25 @@ def briefing_version_pdf(request, pk, number):
     audit = access.get_audit_for(request, pk, "view_briefing")
     version = get_object_or_404(audit.briefing_versions.only("pdf"), number=number)
     return _pdf_response(bytes(version.pdf), briefing.pdf_filename(audit, number))
+
+
+def briefing_version_docx(request, pk, number):
+    """The Word file frozen with the version; for one published before Word files were kept, it
+    is made again only while the briefing is still exactly as that version."""
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    version = get_object_or_404(audit.briefing_versions.defer("html", "pdf"), number=number)
+    docx = bytes(version.docx)
+    if not docx:
+        if publishing.unchanged_since(audit) != version:
+            raise Http404("The Word file of this version was not kept.")
+        from .word import render_docx
+
+        docx = render_docx(audit, version=_frozen(version))
+    return _docx_response(docx, audit, number)
+
+
+def _frozen(version) -> dict:
+    return {"number": version.number, "published_at": version.published_at}
 
 
 def briefing_publish(request, pk):

@@ -69,6 +69,7 @@ PAGE_NAMES = {
     "briefing_versions": "Published briefings",
     "briefing_version": "Published briefing",
     "briefing_version_pdf": "Published briefing PDF",
+    "briefing_version_docx": "Published briefing Word document",
     "case_pack": "Case pack",
     "case_pack_pdf": "Case pack PDF",
     # Actions

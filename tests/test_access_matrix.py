@@ -185,6 +185,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "briefing_versions":              ("L N N O O O O O O", "-"),
     "briefing_version":               ("L N N O O O O O O", "-"),
     "briefing_version_pdf":           ("L N N O O O O O O", "-"),
+    "briefing_version_docx":          ("L N N O O O O O O", "-"),
     "meeting":                        ("L N N D O O O O O", "L N N D O D D D O"),
     "authoring":                      ("L N N D O D D D O", "-"),
     "briefing_layout":                ("L N N D O D D D O", "L N N D O D D D O"),

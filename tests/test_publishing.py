@@ -251,3 +251,38 @@ def test_publishing_again_says_whether_anything_has_changed(client, audit, chair
     assert "has changed since <strong>version 1</strong>" in client.get(page).content.decode()
     StrengthFactory(case=written, text="Added after publishing.")
     assert "Nothing in the briefing has changed" not in client.get(page).content.decode()
+
+
+def test_the_audit_page_gives_the_latest_version_and_the_draft_only_once_it_differs(
+    client, audit, chair, written
+):
+    client.force_login(chair)
+    page = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert "View the draft briefing" in page  # nothing published yet: the draft, named so
+    publish(client, audit)
+
+    page = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert reverse("briefing_version_pdf", args=[audit.pk, 1]) in page
+    assert reverse("briefing_version_docx", args=[audit.pk, 1]) in page
+    assert reverse("briefing_pdf", args=[audit.pk]) not in page
+    versions_url = reverse("briefing_versions", args=[audit.pk])
+    assert "read the draft" not in client.get(versions_url).content.decode()
+
+    StrengthFactory(case=written, text="Added after publishing.")
+    listing = client.get(versions_url).content.decode()
+    assert "changed since version 1" in listing and "read the draft" in listing
+
+
+def test_a_version_s_word_file_is_the_one_published(client, audit, chair, written):
+    from io import BytesIO
+
+    from docx import Document
+
+    client.force_login(chair)
+    publish(client, audit)
+    StrengthFactory(case=written, text="Added after publishing.")
+    response = client.get(reverse("briefing_version_docx", args=[audit.pk, 1]))
+    assert 'filename="neglect-and-housing-briefing-v1.docx"' in response["Content-Disposition"]
+    text = "\n".join(p.text for p in Document(BytesIO(response.content)).paragraphs)
+    assert "Version 1, published" in text and "Draft" not in text
+    assert "Added after publishing." not in text

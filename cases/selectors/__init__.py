@@ -52,6 +52,12 @@ def audit_overview(audit: Audit) -> dict:
     }
 
 
+def latest_published_version(audit: Audit):
+    """The briefing version that the audit's main briefing buttons give, or None before the
+    first is published (reached by its reverse name, without its stored files)."""
+    return audit.briefing_versions.only("number", "published_at", "audit_id").first()
+
+
 def _items(audit, related_name):
     model = Case._meta.get_field(related_name).related_model
     return model.objects.select_related("agency")

@@ -24,7 +24,12 @@ def audit_detail(request, pk):
     """The audit's hub. Readers of the published briefing alone (viewers) see just its links."""
     audit = access.get_audit_for(request, pk, "view_briefing")
     allowed = access.allowed_actions(request.user, audit)
-    context = {"audit": audit, "allowed": allowed, "nav": "audits"}
+    context = {
+        "audit": audit,
+        "allowed": allowed,
+        "nav": "audits",
+        "published_version": selectors.latest_published_version(audit),
+    }
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)
     context.update(selectors.audit_overview(audit))
