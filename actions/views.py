@@ -164,12 +164,20 @@ def _marking_of(audits) -> str:
     return " / ".join(sorted(markings)) or PROTECTIVE_MARKING
 
 
+def _plan_title(request, groups) -> str:
+    """ "Action plan: <theme>" when the plan was asked for one audit, else the composite plan."""
+    if request.GET.get("audit") and len(groups) == 1:
+        return f"Action plan: {groups[0][0].theme.name}"
+    return "Composite action plan"
+
+
 def action_plan_pdf(request):
     """The plan as filtered on screen, as an A4 landscape PDF for the partnership board."""
     actions, counts, described = _exported_actions(request)
     actions = list(actions)
     groups = selectors.group_by_audit(actions)
     context = {
+        "plan_title": _plan_title(request, groups),
         "groups": groups,
         "counts": counts,
         "total": len(actions),
