@@ -16,6 +16,7 @@ from maca import access
 from maca.concurrency import version_of
 from maca.models import Agency, Membership
 from maca.pdf import render_pdf
+from maca.spreadsheets import csv_response
 
 from . import exports, selectors, services
 from .forms import (
@@ -145,13 +146,12 @@ def action_plan_export(request, fmt):
         raise Http404("No such format.")
     actions, _, _ = _exported_actions(request)
     stamp = timezone.localdate().isoformat()
-    if fmt == "xlsx":
-        response = HttpResponse(
-            exports.plan_xlsx(actions),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(exports.plan_csv(actions), content_type="text/csv; charset=utf-8")
+    if fmt == "csv":
+        return csv_response(exports.plan_csv_rows(actions), filename=f"action-plan-{stamp}.csv")
+    response = HttpResponse(
+        exports.plan_xlsx(actions),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,4 +1,4 @@
-import csv
+import itertools
 import time
 
 from django import forms
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from maca import access
 from maca.middleware import SEEN_SESSION_KEY
 from maca.models import AccessLogEntry, Membership
-from maca.spreadsheets import neutralise
+from maca.spreadsheets import csv_response, neutralise
 from maca.widgets import DateInput
 
 
@@ -102,21 +102,18 @@ def access_log(request):
 
 
 def _access_log_csv(entries) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["When", "User", "Action", "What", "Page name", "Path", "Audit", "Address"])
-    for entry in entries.iterator():
-        writer.writerow(
-            [
-                entry.at.isoformat(),
-                neutralise(entry.username),
-                entry.get_action_display(),
-                entry.what_display,
-                entry.what,
-                neutralise(entry.path),
-                entry.audit_id or "",
-                entry.ip_address or "",
-            ]
-        )
-    return response
+    header = ["When", "User", "Action", "What", "Page name", "Path", "Audit", "Address"]
+    rows = (
+        [
+            entry.at.isoformat(),
+            neutralise(entry.username),
+            entry.get_action_display(),
+            entry.what_display,
+            entry.what,
+            neutralise(entry.path),
+            entry.audit_id or "",
+            entry.ip_address or "",
+        ]
+        for entry in entries.iterator()
+    )
+    return csv_response(itertools.chain([header], rows), filename="access-log.csv")

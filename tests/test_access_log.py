@@ -203,7 +203,11 @@ def test_the_log_says_what_was_looked_at_in_words(client, audit, chair):
     client.get(reverse("nomination_identifiers", args=[audit.pk, nomination.pk]))
     page = client.get(reverse("access_log")).content.decode()
     assert "Audit page" in page and "Identifying details" in page
-    rows = client.get(reverse("access_log"), {"format": "csv"}).content.decode().splitlines()
+    rows = (
+        client.get(reverse("access_log"), {"format": "csv"})
+        .content.decode("utf-8-sig")
+        .splitlines()
+    )
     assert rows[0].startswith("When,User,Action,What,Page name,Path")
     assert ",Audit page,audit_detail," in rows[2]
     assert AccessLogEntry.objects.filter(what="audit_detail").exists()  # stored as it was

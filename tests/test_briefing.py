@@ -278,6 +278,11 @@ def test_word_document_has_the_headings_as_word_heading_styles(client, demo_audi
     assert cases[:6] == [f"Case {n}" for n in range(1, 7)]
     assert document.core_properties.title == "Multi Agency Case Audit: Neglect and housing"
     assert document.sections[0].header.paragraphs[0].text == "OFFICIAL-SENSITIVE"
+    # A4 with the PDF's margins (24 mm top, 20 mm sides, 22 mm bottom), not US Letter.
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    margins = (section.top_margin, section.right_margin, section.bottom_margin, section.left_margin)
+    assert [round(margin.mm) for margin in margins] == [24, 20, 22, 20]
 
 
 def test_viewers_get_no_word_draft(client, demo_audit):

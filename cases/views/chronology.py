@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
 from maca import access
 from maca.pdf import render_pdf
+from maca.spreadsheets import csv_response
 
 PDF_STYLESHEETS = ["css/pdf-page.css", "css/chronology-pdf.css"]
 
@@ -296,19 +296,13 @@ def chronology_file_download(request, pk, file_id):
 
 def chronology_template(request, pk, fmt):
     audit = access.get_audit_for(request, pk, "view_audit")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(services.TEMPLATE_HEADINGS)
-        writer.writerow(services.TEMPLATE_EXAMPLE)
-        # A byte order mark lets Excel open the file as UTF-8.
-        body = "\ufeff" + buffer.getvalue()
-        response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(_template_xlsx(), content_type=uploads.CONTENT_TYPES["xlsx"])
-    else:
-        raise Http404("No such format.")
     name = f"{slugify(audit.theme.name) or 'audit'}-chronology-template.{fmt}"
+    if fmt == "csv":
+        rows = [services.TEMPLATE_HEADINGS, services.TEMPLATE_EXAMPLE]
+        return csv_response(rows, filename=name)
+    if fmt != "xlsx":
+        raise Http404("No such format.")
+    response = HttpResponse(_template_xlsx(), content_type=uploads.CONTENT_TYPES["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
