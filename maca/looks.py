@@ -20,6 +20,7 @@ PAGE_NAMES = {
     "selection": "Selection of the cross-section",
     "selection_draw": "Selection (draw)",
     "selection_confirm": "Selection (confirm)",
+    "case_labels": "Case labels",
     # Cases and chronologies
     "case_detail": "Case page",
     "agency_chronology": "Agency chronology",

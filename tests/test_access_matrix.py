@@ -144,6 +144,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "selection":                      ("L N N D D D D D O", "-"),
     "selection_draw":                 ("L M M M M M M M M", "L N N D D D D D O"),
     "selection_confirm":              ("L N N D D D D D O", "L N N D D D D D O"),
+    "case_labels":                    ("L N N D D D D D O", "L N N D D D D D O"),
     # Chronologies.
     "case_detail":                    ("L N N D O O O O O", "-"),
     "agency_chronology":              ("L N N D N O N N O", "-"),
