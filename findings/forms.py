@@ -61,6 +61,10 @@ def item_form_class(kind: Kind, audit):
     return ItemForm
 
 
+# The audit's switches for the briefing's optional sections.
+INCLUDED_SECTIONS = ("include_good_practice", "include_learning_summary", "include_actions_annex")
+
+
 class BriefingLayoutForm(VersionedFormMixin, forms.Form):
     """The six headings, whether to include good practice, and the two narrative sections.
 
@@ -73,6 +77,16 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
         required=False,
         label="Include the good practice section",
         help_text="Some briefings have no good-practice step; untick to leave it out.",
+    )
+    include_learning_summary = forms.BooleanField(
+        required=False,
+        label="Include the learning summary",
+        help_text="The learning summary from the meeting record, after the recommendations.",
+    )
+    include_actions_annex = forms.BooleanField(
+        required=False,
+        label="Include an annex of the actions",
+        help_text="Each action with its owner agency and due date (cancelled ones left out).",
     )
     theme_and_cases = forms.CharField(
         label="Theme / cases: points",
@@ -89,7 +103,8 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
 
     def __init__(self, *args, audit, **kwargs):
         initial = {f"heading_{key}": audit.heading(key) for key in DEFAULT_HEADINGS}
-        initial["include_good_practice"] = audit.include_good_practice
+        for name in INCLUDED_SECTIONS:
+            initial[name] = getattr(audit, name)
         for section in BriefingParagraph.Section.values:
             initial[section] = "\n".join(
                 p.text for p in audit.paragraphs.all() if p.section == section
@@ -109,6 +124,9 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
 
     def headings(self) -> dict[str, str]:
         return {key: self.cleaned_data[f"heading_{key}"] for key in DEFAULT_HEADINGS}
+
+    def included(self) -> dict[str, bool]:
+        return {name: self.cleaned_data[name] for name in INCLUDED_SECTIONS}
 
     def narrative(self) -> dict[str, list[str]]:
         return {

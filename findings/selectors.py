@@ -8,13 +8,30 @@ from django.db.models import Prefetch
 
 from cases.models import Audit, BriefingParagraph, Case
 
-from .models import Finding, GoodPractice, Recommendation, Strength
+from .models import Finding, GoodPractice, MeetingRecord, Recommendation, Strength
 
 
 @dataclass
 class CaseItems:
     case: Case
     items: list
+
+
+@dataclass
+class AnnexAction:
+    """An action as the briefing's annex prints it: what, who owns it, by when."""
+
+    text: str
+    agency: object
+    due_date: object
+
+    @property
+    def agency_id(self):
+        return self.agency.pk if self.agency else None
+
+
+LEARNING_SUMMARY_HEADING = "Learning summary"
+ACTIONS_ANNEX_HEADING = "Annex: actions"
 
 
 @dataclass
@@ -80,8 +97,34 @@ def briefing_sections(audit: Audit) -> list[BriefingSection]:
         ),
         BriefingSection("good_practice", audit.heading_good_practice, items=good_practice),
         BriefingSection("recommendations", audit.heading_recommendations, items=recommendations),
+        BriefingSection(
+            "learning_summary", LEARNING_SUMMARY_HEADING, paragraphs=_learning_summary(audit)
+        ),
+        BriefingSection("actions_annex", ACTIONS_ANNEX_HEADING, items=_annex_actions(audit)),
     ]
     return [section for section in sections if not section.is_empty]
+
+
+def _learning_summary(audit: Audit) -> list[str]:
+    """The meeting record's learning summary, a point per line, when the audit includes it."""
+    if not audit.include_learning_summary:
+        return []
+    summary = (
+        MeetingRecord.objects.filter(audit=audit).values_list("learning_summary", flat=True).first()
+    )
+    return [line.strip() for line in (summary or "").splitlines() if line.strip()]
+
+
+def _annex_actions(audit: Audit) -> list[AnnexAction]:
+    """The audit's actions, not the cancelled ones, reached by their reverse name (the action
+    plan is built on this app), when the audit includes the annex."""
+    if not audit.include_actions_annex:
+        return []
+    actions = audit.actions.exclude(status="cancelled").select_related("owner_agency")
+    return [
+        AnnexAction(action.text, action.owner_agency, action.due_date)
+        for action in actions.order_by("order", "id")
+    ]
 
 
 def briefing_context(audit: Audit) -> dict:

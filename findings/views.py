@@ -12,7 +12,12 @@ from maca import access
 from . import briefing, casepack, publishing, services
 from . import meeting as meeting_forms
 from .forms import BriefingLayoutForm, PublishForm, TagForm, item_form_class
-from .selectors import authoring_context, briefing_sections
+from .selectors import (
+    ACTIONS_ANNEX_HEADING,
+    LEARNING_SUMMARY_HEADING,
+    authoring_context,
+    briefing_sections,
+)
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
@@ -142,9 +147,15 @@ def _empty_sections(audit) -> list[str]:
     briefing leaves out."""
     present = {section.key for section in briefing_sections(audit)}
     included = [
-        key for key in SECTION_KEYS if key != "good_practice" or audit.include_good_practice
+        (key, audit.heading(key))
+        for key in SECTION_KEYS
+        if key != "good_practice" or audit.include_good_practice
     ]
-    return [audit.heading(key) for key in included if key not in present]
+    if audit.include_learning_summary:
+        included.append(("learning_summary", LEARNING_SUMMARY_HEADING))
+    if audit.include_actions_annex:
+        included.append(("actions_annex", ACTIONS_ANNEX_HEADING))
+    return [heading for key, heading in included if key not in present]
 
 
 # Authoring ------------------------------------------------------------------------------------
@@ -280,7 +291,7 @@ def briefing_layout(request, pk):
             services.briefing_layout_update(
                 audit=audit,
                 headings=form.headings(),
-                include_good_practice=form.cleaned_data["include_good_practice"],
+                included=form.included(),
                 narrative=form.narrative(),
             )
             messages.success(request, "The briefing's headings and opening sections were saved.")

@@ -62,6 +62,8 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
                 _bullet(document, item)
         for item in section.items:
             _bullet(document, item, with_cases=section.key == "recommendations")
+            if section.key == "actions_annex" and item.due_date:
+                document.paragraphs[-1].add_run(f" (due {item.due_date:%-d %B %Y})").italic = True
 
     buffer = BytesIO()
     document.save(buffer)
