@@ -176,9 +176,11 @@ def _authoring_content(request, audit, status=200):
     return reswap(retarget(response, "#authoring"), "outerHTML")
 
 
-def _after_change(request, audit, anchor=""):
+def _after_change(request, audit, anchor="", saved=""):
     if request.htmx:
         return _authoring_content(request, audit)
+    if saved:
+        messages.success(request, saved)
     return redirect(reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else ""))
 
 
@@ -229,7 +231,7 @@ def item_add(request, pk, kind):
         form = form_class(request.POST, prefix=f"new-{kind.slug}")
         if form.is_valid():
             services.item_create(kind=kind, audit=audit, case=case, form=form)
-            return _after_change(request, audit, anchor)
+            return _after_change(request, audit, anchor, saved=f"The {kind.label} was added.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(prefix=f"new-{kind.slug}")
     form.owner_label = case.label if case else ""
@@ -252,7 +254,7 @@ def item_edit(request, pk, kind, item_id):
         form = form_class(request.POST, instance=item, prefix=prefix)
         if form.is_valid():
             services.item_update(form=form)
-            return _after_change(request, audit, anchor)
+            return _after_change(request, audit, anchor, saved=f"The {kind.label} was saved.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(instance=item, prefix=prefix)
     return _item_form_response(request, audit, kind, form, action_url, anchor)

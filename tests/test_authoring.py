@@ -141,6 +141,23 @@ def test_edit_keeps_what_was_typed_on_error_and_saves_when_valid(client, audit, 
     assert finding.text == "Changed."
 
 
+def test_the_edit_page_opened_in_its_own_tab_confirms_and_returns_to_writing(
+    client, audit, qa, case
+):
+    finding = FindingFactory(case=case, text="Original.")
+    client.force_login(qa)
+    url = reverse("item_edit", args=[audit.pk, "finding", finding.pk])
+    page = client.get(url).content.decode()
+    assert "hx-post" not in page  # a plain form: nothing on this page for htmx to swap into
+    prefix = f"edit-finding-{finding.pk}"
+    version = {f"{prefix}-loaded_version": loaded_version(client, url, prefix)}
+    response = client.post(url, {f"{prefix}-text": "Changed.", **version}, follow=True)
+    assert response.redirect_chain[-1][0] == (
+        reverse("authoring", args=[audit.pk]) + f"#item-finding-{finding.pk}"
+    )
+    assert "The finding was saved." in response.content.decode()
+
+
 def test_reordering_moves_an_item_and_stops_at_the_ends(client, audit, qa, case):
     first, second, third = (StrengthFactory(case=case, text=t) for t in ("A", "B", "C"))
     client.force_login(qa)
