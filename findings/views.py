@@ -324,26 +324,24 @@ def meeting(request, pk):
     can_edit = access.can(request.user, "author_briefing", audit)
     cases = list(audit.cases.select_related("meeting_note"))
     attendees_class = meeting_forms.attendee_formset_class(audit)
+    data, adding_row = None, False
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        attendees = attendees_class(request.POST, instance=audit, prefix="attendees")
-        form = meeting_forms.MeetingForm(
-            request.POST, audit=audit, cases=cases, attendees=attendees
+        data, adding_row = meeting_forms.with_row_asked_for(request.POST, prefix="attendees")
+    attendees = attendees_class(data, instance=audit, prefix="attendees")
+    form = meeting_forms.MeetingForm(data, audit=audit, cases=cases, attendees=attendees)
+    if data is not None and not adding_row and form.is_valid() and attendees.is_valid():
+        meeting_forms.meeting_record_save(
+            audit=audit,
+            meeting_date=form.cleaned_data["meeting_date"],
+            learning_summary=form.cleaned_data["learning_summary"],
+            notes=form.notes(),
+            attendees=attendees,
+            members_attending=form.ticked_members(),
         )
-        if form.is_valid() and attendees.is_valid():
-            meeting_forms.meeting_record_save(
-                audit=audit,
-                meeting_date=form.cleaned_data["meeting_date"],
-                learning_summary=form.cleaned_data["learning_summary"],
-                notes=form.notes(),
-                attendees=attendees,
-            )
-            messages.success(request, "The meeting record was saved.")
-            return redirect("meeting", pk=audit.pk)
-    else:
-        form = meeting_forms.MeetingForm(audit=audit, cases=cases)
-        attendees = attendees_class(instance=audit, prefix="attendees")
+        messages.success(request, "The meeting record was saved.")
+        return redirect("meeting", pk=audit.pk)
     context = {
         "audit": audit,
         "form": form,
@@ -353,7 +351,7 @@ def meeting(request, pk):
         "cases": cases,
         "nav": "audits",
     }
-    status = 422 if request.method == "POST" else 200
+    status = 422 if data is not None and not adding_row else 200
     return render(request, "findings/meeting.html", context, status=status)
 
 
