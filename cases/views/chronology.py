@@ -168,9 +168,14 @@ def chronology_rows_import(request, pk, case_id, agency_id):
                 agency=agency,
                 user=request.user,
                 uploaded_file=form.cleaned_data["rows_file"],
+                if_already_there=form.cleaned_data.get("if_already_there", ""),
             )
         except services.SubmissionsClosed as refusal:
             return _refused(request, audit, case, agency, str(refusal))
+        except services.RowsAlreadyThere as error:
+            form = ChronologyRowsForm(request.POST, request.FILES, asking=True)
+            form.is_valid()  # which asks for the choice next to it
+            form.add_error("rows_file", error.message)
         except services.RowProblems as error:
             problems = error.problems
             form.add_error("rows_file", error.message)
