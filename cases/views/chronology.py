@@ -22,6 +22,7 @@ from cases.services import chronology as services
 from maca import access
 from maca.pdf import render_pdf
 from maca.spreadsheets import csv_response
+from maca.text import possessive
 
 PDF_STYLESHEETS = ["css/pdf-page.css", "css/chronology-pdf.css"]
 
@@ -73,8 +74,8 @@ def _refusal(request, audit, case, agency) -> str | None:
     """Why the user may not change this chronology now, or None when they may."""
     if not access.can_edit_agency_work(request.user, audit, agency.pk):
         return (
-            f"You can read this chronology, but only {agency.name}'s co-ordinators and the chair "
-            "can change it."
+            f"You can read this chronology, but only {possessive(agency.name)} co-ordinators and "
+            "the chair can change it."
         )
     if not audit.accepts_submissions:
         return services.SubmissionsClosed.message

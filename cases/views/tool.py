@@ -23,6 +23,7 @@ from cases.services import reminders
 from cases.services import tool as services
 from maca import access
 from maca.concurrency import version_of
+from maca.text import possessive
 
 # The questionnaire ---------------------------------------------------------------------------
 
@@ -387,7 +388,7 @@ def tool_answer(request, pk, case_id, agency_id):
             return _confirm_page(
                 request,
                 audit,
-                title=f"Submit {agency.name}'s audit tool for {case.label}?",
+                title=f"Submit {possessive(agency.name)} audit tool for {case.label}?",
                 lines=[
                     "Your answers have been saved.",
                     "Once submitted you cannot change it; the chair can reopen it.",
