@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from maca import access
 from maca.middleware import SEEN_SESSION_KEY
-from maca.models import AccessLogEntry, Membership
+from maca.models import AccessLogEntry, Membership, Partnership
 from maca.spreadsheets import csv_response, neutralise
 from maca.widgets import DateInput
 
@@ -36,12 +36,18 @@ def session_keepalive(request):
 
 class AccessLogFilter(forms.Form):
     username = forms.CharField(required=False, label="User name")
-    audit = forms.IntegerField(required=False, min_value=1, label="Audit number")
+    audit = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Audit", choices=[("", "Any audit")]
+    )
     action = forms.ChoiceField(
         required=False, choices=[("", "Any"), *AccessLogEntry.Action.choices]
     )
     since = forms.DateField(required=False, label="From", widget=DateInput())
     until = forms.DateField(required=False, label="To", widget=DateInput())
+
+    def __init__(self, *args, partnership_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audit"].choices = [("", "Any audit"), *_audit_choices(partnership_ids)]
 
     def clean(self):
         data = super().clean()
@@ -49,6 +55,18 @@ class AccessLogFilter(forms.Form):
         if since and until and until < since:
             self.add_error("until", "'To' must be on or after 'From'")
         return data
+
+
+def _audit_choices(partnership_ids) -> list[tuple[int, str]]:
+    """The partnerships' audits by name, newest first. The audit model is reached through the
+    partnership's reverse relation: this core app does not import the apps built on it."""
+    Audit = Partnership._meta.get_field("audits").related_model
+    audits = (
+        Audit.objects.filter(partnership_id__in=partnership_ids)
+        .select_related("theme")
+        .order_by("-created_at", "-pk")
+    )
+    return [(audit.pk, f"{audit.theme.name} — {audit.title}") for audit in audits]
 
 
 # Pages that show several partnerships' data at once: a look is filed under no partnership when
@@ -71,7 +89,7 @@ def access_log(request):
             user_id__in=members,
         )
     )
-    form = AccessLogFilter(request.GET or None)
+    form = AccessLogFilter(request.GET or None, partnership_ids=partnership_ids)
     if form.is_valid():
         data = form.cleaned_data
         if data["username"]:

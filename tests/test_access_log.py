@@ -97,6 +97,18 @@ def test_the_chair_filters_and_exports_their_partnerships_log(client, audit, cha
     assert exported["Content-Type"].startswith("text/csv")
     assert "qa-person" in exported.content.decode()
 
+    # The audit is picked by its name, from the chair's partnership's audits only.
+    page = client.get(reverse("access_log")).content.decode()
+    assert (
+        f'<option value="{audit.pk}">Neglect and housing — Multi Agency Case Audit</option>' in page
+    )
+    assert f'<option value="{other.pk}">' not in page
+    second = AuditFactory(partnership=audit.partnership, theme__name="Exploitation")
+    client.get(reverse("audit_detail", args=[second.pk]))
+    by_name = client.get(reverse("access_log"), {"audit": audit.pk})
+    assert [e.audit_id for e in by_name.context["page"]] == [audit.pk]
+    assert client.get(reverse("access_log"), {"audit": other.pk}).status_code == 422
+
 
 def test_only_chairs_see_the_access_log(client, audit):
     client.force_login(member(audit, Membership.Role.QA_MEMBER))
