@@ -151,3 +151,21 @@ def test_due_soon_on_the_dashboard_is_the_amber_window(client, audit, settings):
     settings.MACA_RAG_AMBER_DAYS = 21
     page = client.get(reverse("home")).content.decode()
     assert "Review the protocol" in page and "Due in the next 21 days" in page
+
+
+def test_a_stage_has_one_colour_on_cards_tables_and_headers(client, audit):
+    from .factories import CaseFactory
+
+    audit.status = Audit.Status.SUBMISSIONS
+    audit.save()
+    case = CaseFactory(audit=audit)
+    client.force_login(member(audit, Role.CHAIR))
+    pages = [
+        client.get(reverse("home")).content.decode(),  # the in-progress cards and the table
+        client.get(reverse("audit_detail", args=[audit.pk])).content.decode(),
+        client.get(reverse("case_detail", args=[audit.pk, case.pk])).content.decode(),
+    ]
+    badge = '<span class="badge status-tag stage-tag stage-submissions">Submissions open</span>'
+    assert [page.count(badge) for page in pages] == [2, 1, 1]
+    for page in pages:
+        assert not re.search(r'text-bg-\w+ status-tag">Submissions open', page)
