@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases.models import Audit, AuditEvent
 from cases.selectors.identifiers import places_holding_identifiers
+from cases.services.stage_emails import send_stage_emails
 
 from . import briefing
 from .models import BriefingVersion
@@ -105,9 +106,11 @@ def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> Br
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})
     docx = render_docx(audit, version=version)
-    return BriefingVersion.objects.create(
+    published = BriefingVersion.objects.create(
         audit=audit, html=html, pdf=pdf, docx=docx, sha256=sha256, **version
     )
+    send_stage_emails(audit)
+    return published
 
 
 def _set_plan_published(audit: Audit, user, published: bool) -> None:

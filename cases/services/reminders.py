@@ -24,6 +24,7 @@ from django.utils.dateformat import format as date_format
 
 from cases.models import Audit, AuditEvent
 from cases.selectors.progress import missing_by_agency, progress_matrix
+from maca.access import recipients_who_may_see
 from maca.models import Membership, SentReminder
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ class Reminder:
     subject: str
     body: str
     audit_id: int | None = None  # recorded on the audit's history when sent
+    # What the person must be allowed to do with the audit when it is sent, to receive it
+    # (checked by `recipients_who_may_see`); None: no check.
+    permission: str | None = None
 
 
 Source = Callable[[datetime.date], Iterable[Reminder]]
@@ -170,6 +174,7 @@ class RunResult:
     sent: int = 0
     already_sent: int = 0
     failed: int = 0
+    not_allowed: int = 0  # no longer allowed to see the audit: not sent
     would_send: list[Reminder] | None = None
 
 
@@ -180,10 +185,14 @@ def send_due_reminders(
     result = RunResult(would_send=[] if dry_run else None)
     per_audit: Counter = Counter()
     keys_per_audit: dict[int, set[str]] = {}
+    audits: dict[int, Audit] = {}
     for source in SOURCES if sources is None else sources:
         for reminder in source(today):
             if SentReminder.objects.filter(key=reminder.key, user=reminder.user).exists():
                 result.already_sent += 1
+                continue
+            if reminder.permission and not _may_receive(reminder, audits):
+                result.not_allowed += 1
                 continue
             if dry_run:
                 result.would_send.append(reminder)
@@ -215,6 +224,14 @@ def send_due_reminders(
             },
         )
     return result
+
+
+def _may_receive(reminder: Reminder, audits: dict[int, Audit]) -> bool:
+    """Whether the access gate lets the person see the reminder's audit now."""
+    if reminder.audit_id not in audits:
+        audits[reminder.audit_id] = Audit.objects.get(pk=reminder.audit_id)
+    audit = audits[reminder.audit_id]
+    return bool(recipients_who_may_see(audit, [reminder.user], reminder.permission))
 
 
 def _send_once(reminder: Reminder) -> bool:
