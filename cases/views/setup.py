@@ -24,7 +24,11 @@ from cases.forms.setup import (
 )
 from cases.models import Audit, Nomination, NominationIdentity
 from cases.selectors import nominations as nomination_selectors
-from cases.selectors.progress import progress_matrix, returns_not_complete
+from cases.selectors.progress import (
+    agencies_without_coordinator,
+    progress_matrix,
+    returns_not_complete,
+)
 from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
@@ -221,7 +225,11 @@ def audit_members(request, pk):
                 text += f" An invitation to set a password was emailed to {person.email}."
             (messages.success if added.created else messages.info)(request, text)
             return redirect("audit_members", audit.pk)
-    context = {"form": form, "members": nomination_selectors.audit_members(audit)}
+    context = {
+        "form": form,
+        "members": nomination_selectors.audit_members(audit),
+        "agencies_without_coordinator": agencies_without_coordinator(audit),
+    }
     return _render(request, "cases/setup/members.html", audit, context)
 
 
