@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from cases.models import DEFAULT_HEADINGS, BriefingParagraph
 from maca.concurrency import VersionedFormMixin
@@ -159,3 +160,13 @@ class PublishForm(forms.Form):
         super().__init__(
             *args, initial={"with_plan": audit.plan_published_at is not None}, **kwargs
         )
+        meeting = audit.meeting_date
+        if meeting and timezone.localdate() < meeting:
+            # The briefing records what the meeting found: publishing first is rarely meant.
+            self.fields["before_meeting"] = forms.BooleanField(
+                label=f"Publish before the multi-agency meeting on {meeting:%-d %B %Y}",
+                error_messages={
+                    "required": f"The meeting is on {meeting:%-d %B %Y}, after today. Tick to "
+                    "confirm you want to publish the briefing before it."
+                },
+            )

@@ -139,7 +139,7 @@ def briefing_publish(request, pk):
             return render(request, "findings/publish.html", context, status=422)
         messages.success(request, f"Version {version.number} of the briefing is published.")
         return redirect("briefing_versions", pk=audit.pk)
-    return render(request, "findings/publish.html", context)
+    return render(request, "findings/publish.html", context, status=422 if form.errors else 200)
 
 
 def _empty_sections(audit) -> list[str]:

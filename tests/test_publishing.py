@@ -292,3 +292,27 @@ def test_a_version_s_word_file_is_the_one_published(client, audit, chair, writte
     text = "\n".join(p.text for p in Document(BytesIO(response.content)).paragraphs)
     assert "Version 1, published" in text and "Draft" not in text
     assert "Added after publishing." not in text
+
+
+def test_publishing_before_the_meeting_asks_first_naming_the_date(client, audit, chair, written):
+    import datetime
+
+    from django.utils import timezone
+
+    audit.meeting_date = timezone.localdate() + datetime.timedelta(days=10)
+    audit.save()
+    when = f"{audit.meeting_date:%-d %B %Y}"
+    client.force_login(chair)
+    url = reverse("briefing_publish", args=[audit.pk])
+    assert f"Publish before the multi-agency meeting on {when}" in client.get(url).text
+    refused = client.post(url)
+    assert refused.status_code == 422
+    assert f"The meeting is on {when}, after today." in refused.text
+    assert not BriefingVersion.objects.exists()
+    assert client.post(url, {"before_meeting": "on"}).status_code == 302
+    assert BriefingVersion.objects.count() == 1
+
+    audit.meeting_date = timezone.localdate()  # on the day, or after: no question
+    audit.save()
+    assert "before the multi-agency meeting" not in client.get(url).text
+    assert client.post(url).status_code == 302
