@@ -4,6 +4,8 @@ from cases import selectors
 from cases.models import Audit
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
+from cases.selectors.tasks import SHOWN as SHOWN_TASKS
+from cases.selectors.tasks import my_tasks
 from maca import access
 
 
@@ -11,8 +13,11 @@ def home(request):
     """The audits the user can see, under a dashboard: overdue and due-soon actions (from the
     action plan's template tag) and the audits still in progress with their stage."""
     audits = list(selectors.audits_for_home(request.user))
+    tasks = my_tasks(request.user, audits)
     context = {
         "audits": audits,
+        "tasks": tasks[:SHOWN_TASKS],
+        "more_tasks": len(tasks) - SHOWN_TASKS,
         "in_progress": [audit for audit in audits if audit.status != Audit.Status.CLOSED],
         "can_create_audit": bool(access.memberships_of(request.user).chaired),
         "nav": "audits",
