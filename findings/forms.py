@@ -32,7 +32,7 @@ def item_form_class(kind: Kind, audit):
             fields = field_names
             widgets = {
                 "text": forms.Textarea(attrs={"rows": 3}),
-                "tags": forms.CheckboxSelectMultiple,
+                "tags": forms.CheckboxSelectMultiple(attrs={"data-tag-picker": ""}),
                 "cases": forms.CheckboxSelectMultiple,
             }
             labels = {
@@ -40,7 +40,9 @@ def item_form_class(kind: Kind, audit):
                 "agency": "Agency it is about (optional)",
                 "cases": "Cases that evidence it",
             }
-            help_texts = {"tags": "Learning themes, for the view of issues across cases."}
+            help_texts = {
+                "tags": "Learning themes, for the view of issues across cases. Type to find one."
+            }
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)

@@ -8,7 +8,14 @@ from django.db.models import Prefetch
 
 from cases.models import Audit, BriefingParagraph, Case
 
-from .models import Finding, GoodPractice, MeetingRecord, Recommendation, Strength
+from .models import (
+    CaseMeetingNote,
+    Finding,
+    GoodPractice,
+    MeetingRecord,
+    Recommendation,
+    Strength,
+)
 
 
 @dataclass
@@ -201,3 +208,41 @@ def _tag_uses(cases, good_practice, recommendations) -> list[TagUse]:
     for item in recommendations:
         count(item, [c.label for c in item.cases.all()])
     return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.tag.name.lower()))
+
+
+@dataclass
+class CaseContext:
+    """Beside a case's items while writing: the meeting's notes on it and, for those who may
+    read the agencies' returns, each agency's submitted audit-tool grades and answers."""
+
+    note: str = ""
+    submissions: list = field(default_factory=list)
+
+
+def case_context(audit: Audit, *, with_returns: bool) -> dict[int, CaseContext]:
+    """{case id: CaseContext}, in two queries (three with the returns)."""
+    from cases.models import AgencySubmission, ToolAnswer
+
+    contexts = {case_id: CaseContext() for case_id in audit.cases.values_list("pk", flat=True)}
+    notes = CaseMeetingNote.objects.filter(case__audit=audit).exclude(text="")
+    for case_id, text in notes.values_list("case_id", "text"):
+        contexts[case_id].note = text
+    if with_returns:
+        submissions = (
+            AgencySubmission.objects.filter(
+                case__audit=audit, status=AgencySubmission.Status.SUBMITTED
+            )
+            .select_related("agency")
+            .prefetch_related(
+                Prefetch(
+                    "answers",
+                    queryset=ToolAnswer.objects.select_related("question").order_by(
+                        "question__section__order", "question__order", "question_id"
+                    ),
+                )
+            )
+            .order_by("agency__name")
+        )
+        for submission in submissions:
+            contexts[submission.case_id].submissions.append(submission)
+    return contexts

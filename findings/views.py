@@ -17,6 +17,7 @@ from .selectors import (
     LEARNING_SUMMARY_HEADING,
     authoring_context,
     briefing_sections,
+    case_context,
 )
 
 
@@ -168,10 +169,21 @@ def _kind(slug):
         raise Http404("No such kind of item.") from None
 
 
+def _authoring_context(request, audit) -> dict:
+    """The items, and beside each case the meeting's notes on it and, for those who may read
+    the agencies' returns (the meeting pack), their audit-tool grades and answers."""
+    context = authoring_context(audit)
+    with_returns = access.can(request.user, "view_meeting_pack", audit)
+    beside = case_context(audit, with_returns=with_returns)
+    for case in context["cases"]:
+        case.beside = beside.get(case.pk)
+    return context
+
+
 def _authoring_content(request, audit, status=200):
     """The authoring page's content alone: what htmx swaps in after a change."""
     context = {"audit": audit, "allowed": access.allowed_actions(request.user, audit)}
-    context.update(authoring_context(audit))
+    context.update(_authoring_context(request, audit))
     response = render(request, "findings/author/_content.html", context, status=status)
     return reswap(retarget(response, "#authoring"), "outerHTML")
 
@@ -197,7 +209,7 @@ def authoring(request, pk):
         if access.can(request.user, "manage_audit", audit)
         else [],
     }
-    context.update(authoring_context(audit))
+    context.update(_authoring_context(request, audit))
     return render(request, "findings/author/page.html", context)
 
 

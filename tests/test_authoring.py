@@ -343,3 +343,40 @@ def test_tags_are_offered_in_alphabetical_order_whatever_their_capitals(client, 
     assert names == sorted(names, key=str.lower)
     order = [offered.index(name) for name in ("apple tree", "Think Family", "Zebra crossing")]
     assert order == sorted(order)
+
+
+def test_each_case_shows_its_meeting_notes_and_the_agencies_returns_beside_the_items(
+    client, audit, qa, case
+):
+    from django.utils import timezone
+
+    from cases.models import AgencySubmission, ToolAnswer
+    from findings.models import CaseMeetingNote
+
+    from .factories import AgencyFactory, AgencySubmissionFactory, ToolQuestionFactory
+
+    CaseMeetingNote.objects.create(case=case, text="The meeting found drift after the move.")
+    police = AgencyFactory(name="Police")
+    question = ToolQuestionFactory(section__audit=audit, text="Was the child's voice heard?")
+    submitted = AgencySubmissionFactory(
+        case=case, agency=police, status=AgencySubmission.Status.SUBMITTED
+    )
+    ToolAnswer.objects.create(
+        submission=submitted, question=question, text="Seen alone twice.", grade="good"
+    )
+    draft = AgencySubmissionFactory(case=case, status=AgencySubmission.Status.DRAFT)
+    ToolAnswer.objects.create(submission=draft, question=question, text="Not finished yet.")
+    client.force_login(qa)
+    url = reverse("authoring", args=[audit.pk])
+
+    page = client.get(url).content.decode()
+    assert "<details" in page and "<details open" not in page  # collapsed by default
+    assert "The meeting found drift after the move." in page
+    assert "Seen alone twice." not in page  # the pack is not released to QA members yet
+
+    audit.pack_released_at = timezone.now()
+    audit.save()
+    page = client.get(url).content.decode()
+    assert "Police: audit tool" in page and "Was the child&#x27;s voice heard?" in page
+    assert "Seen alone twice." in page and "Good" in page
+    assert "Not finished yet." not in page  # drafts stay with their agency
