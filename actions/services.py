@@ -90,12 +90,7 @@ def action_evidence_add(*, action: Action, user, uploaded_file, description: str
     """
     if not action.is_open:
         raise ValidationError("This action is closed: it takes no more evidence.", code="closed")
-    uploads.check_size(uploaded_file.size)
-    inspection = uploads.inspect(uploaded_file)
-    uploads.check_size(inspection.size)
-    kind = uploads.check_kind_or_image(
-        inspection, uploaded_file.name, EVIDENCE_KINDS, EVIDENCE_DESCRIBED
-    )
+    inspection, kind = uploads.accept(uploaded_file, EVIDENCE_KINDS, EVIDENCE_DESCRIBED)
     earlier = action.evidence.filter(sha256=inspection.sha256).first()
     if earlier:
         day = date_format(timezone.localtime(earlier.uploaded_at), "j F Y")
@@ -107,7 +102,7 @@ def action_evidence_add(*, action: Action, user, uploaded_file, description: str
     extension = uploads.FILE_EXTENSIONS[kind]
     evidence = Evidence(
         action=action,
-        original_name=uploads.display_name(uploaded_file.name, f"evidence.{extension}"),
+        original_name=uploads.display_name(uploaded_file.name, kind),
         kind=kind,
         size=inspection.size,
         sha256=inspection.sha256,

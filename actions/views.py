@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_POST
 
-from cases import uploads
+from actions.access import can_update_action, get_action_for, reads_plan, restrict_actions
+from cases import access, uploads
 from cases.models import Audit
-from maca import access
 from maca.concurrency import version_of
 from maca.models import Agency, Membership
 from maca.pdf import render_pdf
@@ -37,7 +37,7 @@ def audit_import(request):
     partnerships = access.chaired_partnerships(request.user)
     if not partnerships.exists():
         raise Http404("Not found.")
-    problems = []
+    problems, more = [], ""
     if request.method == "POST":
         form = PackageUploadForm(request.POST, request.FILES, partnerships=partnerships)
         if form.is_valid():
@@ -45,13 +45,13 @@ def audit_import(request):
                 data = parse_package(form.cleaned_data["package"].read())
                 audit = import_package(data, into=form.cleaned_data["partnership"])
             except PackageError as error:
-                problems = error.problems
+                problems, more = error.problems, error.more_line()
             else:
                 messages.success(request, f"Imported {audit.theme.name} with its briefing.")
                 return redirect(audit)
     else:
         form = PackageUploadForm(partnerships=partnerships)
-    context = {"form": form, "problems": problems, "nav": "audits"}
+    context = {"form": form, "problems": problems, "more": more, "nav": "audits"}
     status = 422 if (problems or form.errors) else 200
     return render(request, "actions/audit_import.html", context, status=status)
 
@@ -75,14 +75,14 @@ def _plan_filters(request, *, agencies=None):
 def _require_plan_reader(request):
     """404 on the plan for anyone with no action to see (a viewer before any plan is published
     to them)."""
-    access.require(access.reads_plan(request.user))
+    access.require(reads_plan(request.user))
 
 
 def action_plan(request, mine=False):
     """Every action the user may see across audits, filtered in the URL, with RAG counts."""
     _require_plan_reader(request)
     agencies = Agency.objects.filter(
-        actions__in=access.restrict_actions(Action.objects.all(), request.user)
+        actions__in=restrict_actions(Action.objects.all(), request.user)
     ).distinct()
     form, filters = _plan_filters(request, agencies=agencies)
     form.read_choices()
@@ -227,8 +227,8 @@ def _file_error(form, field, error):
 
 
 def action_detail(request, action_id):
-    action = access.get_action_for(request, action_id)
-    can_update = access.can_update_action(request.user, action)
+    action = get_action_for(request, action_id)
+    can_update = can_update_action(request.user, action)
     update_form = None
     if request.method == "POST":
         access.require(can_update)
@@ -281,8 +281,8 @@ def _detail_page(request, action, *, can_update, update_form=None, evidence_form
 @require_POST
 def action_evidence_upload(request, action_id):
     """The owner agency's co-ordinators and the chair add a file of evidence to an open action."""
-    action = access.get_action_for(request, action_id)
-    can_update = access.can_update_action(request.user, action)
+    action = get_action_for(request, action_id)
+    can_update = can_update_action(request.user, action)
     access.require(can_update)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
@@ -314,7 +314,7 @@ def _blank_update_form(action):
 
 def action_evidence_download(request, action_id, evidence_id):
     """A file of evidence, to anyone who may see the action; 404 to everyone else."""
-    action = access.get_action_for(request, action_id)
+    action = get_action_for(request, action_id)
     evidence = get_object_or_404(Evidence, pk=evidence_id, action=action)
     try:
         handle = evidence.file.open("rb")
@@ -323,7 +323,7 @@ def action_evidence_download(request, action_id, evidence_id):
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=evidence.original_name,
+        filename=uploads.display_name(evidence.original_name, evidence.kind),
         content_type=uploads.CONTENT_TYPES.get(evidence.kind, "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -348,7 +348,7 @@ def action_create(request, pk):
 
 
 def action_edit(request, action_id):
-    action = access.get_action_for(request, action_id)
+    action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
         raise PermissionDenied
     form = ActionForm(request.POST or None, instance=action, audit=action.audit)
@@ -361,7 +361,7 @@ def action_edit(request, action_id):
 
 
 def _chair_decision(request, action_id, form_class, service, template, done):
-    action = access.get_action_for(request, action_id)
+    action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
         raise PermissionDenied
     form = form_class(request.POST or None, action=action)
@@ -397,7 +397,7 @@ def action_cancel(request, action_id):
 
 @require_POST
 def action_reopen(request, action_id):
-    action = access.get_action_for(request, action_id)
+    action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
         raise PermissionDenied
     try:

@@ -45,7 +45,7 @@ class Theme(models.Model):
 
 class AuditQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from maca import access
+        from cases import access
 
         return access.restrict_audits(self, user)
 
@@ -77,6 +77,12 @@ class Audit(models.Model):
         null=True,
         blank=True,
         help_text="When the chair published the action plan with the briefing, for viewers.",
+    )
+    briefing_published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the briefing was first published (viewers read it from then on).",
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     # A legal hold stops retention from deleting the audit's case-level data.
@@ -133,6 +139,14 @@ class Audit(models.Model):
         self.status = status
         self.closed_at = timezone.now() if status == self.Status.CLOSED else None
 
+    def mark_briefing_published(self, at) -> None:
+        """The briefing went out (the first version stamps the time); viewers may read it."""
+        if self.briefing_published_at is None:
+            self.briefing_published_at = at
+            Audit.objects.filter(pk=self.pk, briefing_published_at__isnull=True).update(
+                briefing_published_at=at
+            )
+
     @property
     def on_legal_hold(self) -> bool:
         return self.legal_hold_at is not None
@@ -167,7 +181,7 @@ class BriefingParagraph(models.Model):
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="paragraphs")
     section = models.CharField(max_length=20, choices=Section.choices)
-    text = models.TextField()
+    text = models.TextField(max_length=2000)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -284,7 +298,7 @@ class Nomination(models.Model):
     label = models.CharField(
         max_length=50, help_text="A pseudonymous label, never the child's name, e.g. 'Case 7'."
     )
-    reason = models.TextField("reason for nomination")
+    reason = models.TextField("reason for nomination", max_length=2000)
     agencies = models.ManyToManyField(
         Agency, blank=True, related_name="nominations", verbose_name="agencies involved"
     )
@@ -295,7 +309,7 @@ class Nomination(models.Model):
     legal_status = models.CharField(max_length=20, choices=LegalStatus.choices, blank=True)
     tags = models.JSONField(default=list, blank=True, help_text="Free tags, e.g. 'eviction'.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NOMINATED)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = models.TextField(max_length=1000, blank=True)
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

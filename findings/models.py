@@ -74,7 +74,7 @@ class Tag(models.Model):
 class Item(models.Model):
     """Fields shared by every briefing item: its words, the agency it is about, order and tags."""
 
-    text = models.TextField()
+    text = models.TextField(max_length=5000)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
     order = models.PositiveIntegerField(default=0)
     tags = models.ManyToManyField(Tag, blank=True)
@@ -153,13 +153,14 @@ class BriefingVersion(models.Model):
         if self.pk is not None:
             raise ValueError("A published briefing version cannot be changed.")
         super().save(*args, **kwargs)
+        self.audit.mark_briefing_published(self.published_at)
 
 
 class MeetingRecord(models.Model):
     """What the multi-agency meeting concluded: the learning summary for the audit."""
 
     audit = models.OneToOneField(Audit, on_delete=models.CASCADE, related_name="meeting_record")
-    learning_summary = models.TextField(blank=True)
+    learning_summary = models.TextField(max_length=20000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -189,7 +190,7 @@ class CaseMeetingNote(models.Model):
     """The meeting's discussion of one case."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="meeting_note")
-    text = models.TextField(blank=True)
+    text = models.TextField(max_length=20000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()

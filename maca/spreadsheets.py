@@ -1,12 +1,16 @@
-"""Safe spreadsheet cells: what MACA writes to CSV or Excel must never run as a formula; and the
-one shape of a CSV download."""
+"""Safe spreadsheet cells: what MACA writes to CSV or Excel must never run as a formula, and an
+Excel cell holds only what Excel can open; and the one shape of a CSV download."""
 
 import csv
 from collections.abc import Iterable
 
 from django.http import HttpResponse
 
+from maca.text import xml_text
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The most characters an Excel cell may hold; a longer one makes Excel call the file damaged.
+XLSX_CELL_MAX = 32_767
 
 
 def neutralise(value):
@@ -30,3 +34,16 @@ def csv_response(rows: Iterable[Iterable], *, filename: str) -> HttpResponse:
     response.write(BYTE_ORDER_MARK)
     csv.writer(response).writerows(rows)
     return response
+
+
+def xlsx_cell(value):
+    """A value as an Excel cell may hold it: without the characters XML cannot hold (control
+    characters pasted from Word), neutralised, and cut to XLSX_CELL_MAX characters with a note
+    saying so."""
+    if not isinstance(value, str):
+        return value
+    value = neutralise(xml_text(value))
+    if len(value) > XLSX_CELL_MAX:
+        note = f" […cut at {XLSX_CELL_MAX:,} characters, Excel's limit: the full text is in MACA]"
+        value = value[: XLSX_CELL_MAX - len(note)] + note
+    return value

@@ -102,7 +102,7 @@ def test_each_stage_emails_the_people_concerned_once(
 def test_someone_who_may_no_longer_see_the_audit_is_not_emailed(
     audit, people, django_capture_on_commit_callbacks
 ):
-    from maca.access import recipients_who_may_see
+    from cases.access import recipients_who_may_see
 
     Membership.objects.filter(user=people["police"]).delete()
     people["qa"].is_active = False

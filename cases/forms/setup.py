@@ -17,6 +17,7 @@ from maca.identifiers import (
     normalised,
 )
 from maca.models import Agency, Membership, Partnership
+from maca.text import RefuseControlCharactersMixin
 from maca.widgets import DateInput
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
@@ -49,7 +50,7 @@ def parse_new_agencies(text: str, default_sector: str) -> list[tuple[str, str]]:
     return list(agencies.values())
 
 
-class AuditForm(VersionedFormMixin, forms.Form):
+class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     """An audit's details. With `partnerships` (creating) the partnership is a field too;
     with `audit` (editing) the audit's version is kept, so no one's change is lost."""
 

@@ -243,7 +243,7 @@ def selection_confirm(*, audit: Audit, user, nomination_ids: Iterable[int]) -> l
 def _relabel_refused(audit: Audit) -> str:
     if audit.is_closed:
         return "This audit is closed: its cases keep their labels."
-    if audit.briefing_versions.exists():  # reached by its reverse name: findings is above us
+    if audit.briefing_published_at is not None:
         return "The briefing is published: the cases keep the labels it went out with."
     return ""
 

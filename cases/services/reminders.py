@@ -22,9 +22,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 
+from cases.access import recipients_who_may_see
 from cases.models import Audit, AuditEvent
 from cases.selectors.progress import missing_by_agency, progress_matrix
-from maca.access import recipients_who_may_see
 from maca.models import Membership, SentReminder
 
 logger = logging.getLogger(__name__)

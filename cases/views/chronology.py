@@ -13,13 +13,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import uploads
+from cases import access, uploads
 from cases.forms.chronology import ChronologyEntryForm, ChronologyFileForm, ChronologyRowsForm
 from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
-from maca import access
 from maca.pdf import render_pdf
 from maca.spreadsheets import csv_response
 from maca.text import possessive
@@ -292,7 +291,7 @@ def chronology_file_download(request, pk, file_id):
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=document.original_name,
+        filename=uploads.display_name(document.original_name, document.kind),
         content_type=uploads.CONTENT_TYPES.get(document.kind, "application/octet-stream"),
     )
     response["X-Content-Type-Options"] = "nosniff"

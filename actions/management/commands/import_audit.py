@@ -24,7 +24,7 @@ class Command(BaseCommand):
         try:
             audit = import_package(parse_package(raw), partnership_name=partnership)
         except PackageError as error:
-            lines = [f"{path}: {problem}" for problem in error.problems]
+            lines = [f"{path}: {line}" for line in error.lines()]
             raise CommandError("The package was not imported.\n" + "\n".join(lines)) from None
         except ValidationError as error:
             raise CommandError(f"{path}: $: {'; '.join(error.messages)}") from None

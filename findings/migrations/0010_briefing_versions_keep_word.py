@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('findings', '0007_tags_in_alphabetical_order'),
+        ('findings', '0009_text_limits'),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ def keep_existing_briefings_as_they_are(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_versions_of_identity_and_tool'),
+        ('cases', '0007_text_limits'),
     ]
 
     operations = [
