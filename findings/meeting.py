@@ -145,10 +145,11 @@ class AttendeeForm(forms.ModelForm):
         return cleaned
 
 
-def with_row_asked_for(data, *, prefix: str):
-    """The posted form, and whether it asked for one more attendee row ("Add attendee"): then the
-    page is shown again with everything typed and one more row, and nothing is saved."""
-    if "add_attendee" not in data:
+def with_row_asked_for(data, query, *, prefix: str):
+    """The posted form, and whether it asked for one more attendee row ("Add attendee", which
+    posts the form to ?add_attendee=1): then the page is shown again with everything typed and
+    one more row, and nothing is saved."""
+    if "add_attendee" not in query:
         return data, False
     data = data.copy()
     total = f"{prefix}-TOTAL_FORMS"

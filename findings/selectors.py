@@ -124,8 +124,10 @@ def _learning_summary(audit: Audit) -> list[str]:
 
 def _annex_actions(audit: Audit) -> list[AnnexAction]:
     """The audit's actions, not the cancelled ones, reached by their reverse name (the action
-    plan is built on this app), when the audit includes the annex."""
-    if not audit.include_actions_annex:
+    plan is built on this app), when the audit includes the annex and the chair publishes the
+    plan with the briefing: until then the plan's words stay with those who may read them (a
+    co-ordinator reads only their own agency's actions)."""
+    if not (audit.include_actions_annex and audit.plan_published_at):
         return []
     actions = audit.actions.exclude(status="cancelled").select_related("owner_agency")
     return [

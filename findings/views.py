@@ -344,7 +344,9 @@ def meeting(request, pk):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        data, adding_row = meeting_forms.with_row_asked_for(request.POST, prefix="attendees")
+        data, adding_row = meeting_forms.with_row_asked_for(
+            request.POST, request.GET, prefix="attendees"
+        )
     attendees = attendees_class(data, instance=audit, prefix="attendees")
     form = meeting_forms.MeetingForm(data, audit=audit, cases=cases, attendees=attendees)
     if data is not None and not adding_row and form.is_valid() and attendees.is_valid():

@@ -148,10 +148,11 @@ def test_attendees_are_added_one_row_at_a_time_or_ticked_from_the_members(client
 
     # "Add attendee" gives one more row and keeps what was typed, saving nothing.
     typed = {**management(total=1), "attendees-0-name": "B. Nurse", "learning_summary": "Kept."}
-    more = client.post(url, {**typed, "add_attendee": "1"})
+    more = client.post(url + "?add_attendee=1", typed)
     assert more.status_code == 200 and not MeetingAttendee.objects.exists()
     body = more.content.decode()
     assert 'id="id_attendees-1-name"' in body and 'value="B. Nurse"' in body and "Kept." in body
+    assert f'action="{url}"' in body  # saving next posts to the page itself, not to add a row
 
     sam = next(
         value
