@@ -192,21 +192,22 @@ def test_my_tasks_for_each_role_with_due_dates_first(client, audit):
     client.force_login(coordinator)
     page = client.get(reverse("home")).content.decode()
     tasks = page[page.index("My tasks") : page.index("</ul>", page.index("My tasks"))]
-    update = tasks.index("Update the action: Share the plan")
-    chronology = tasks.index("Give the chronology: Case")
-    tool = tasks.index("Submit the audit tool: Case")
+    update = tasks.index("Update the action</a>")
+    assert "Share the plan · Neglect and housing" in tasks
+    chronology = tasks.index("Give the chronology</a>")
+    tool = tasks.index("Submit the audit tool</a>")
     assert update < chronology < tool  # due in 3 days, before the deadline in 9
     assert f"Due {days(3):%-d %B %Y}" in tasks and f"Due {days(9):%-d %B %Y}" in tasks
     assert "Nominate cases" not in tasks  # not theirs
 
     client.force_login(member(audit, Role.QA_MEMBER))
     tasks = client.get(reverse("home")).content.decode()
-    assert f"Nominate cases: {nominating.theme.name}" in tasks
+    assert "Nominate cases</a>" in tasks and nominating.theme.name in tasks
     assert "Give the chronology" not in tasks
 
     client.force_login(member(audit, Role.CHAIR))
     tasks = client.get(reverse("home")).content.decode()
-    assert "Neglect and housing: Agencies are uploading their chronologies" in tasks
+    assert ">Agencies are uploading their chronologies" in tasks
 
     publish(audit)  # so that a viewer sees the audit
     client.force_login(member(audit, Role.VIEWER))

@@ -19,7 +19,8 @@ SHOWN = 12
 
 @dataclass(frozen=True)
 class Task:
-    text: str
+    text: str  # what to do: the link's words
+    where: str  # which audit (and case) it is about
     url: str
     audit: Audit
     due: datetime.date | None = None
@@ -76,10 +77,10 @@ def _returns_to_give(audits, coordinated) -> list[Task]:
             due = audit.submission_deadline
             if not cell.chronology:
                 url = reverse("agency_chronology", args=args)
-                tasks.append(Task(f"Give the chronology: {where}", url, audit, due))
+                tasks.append(Task("Give the chronology", where, url, audit, due))
             if not cell.tool_submitted:
                 url = reverse("tool_answer", args=args)
-                tasks.append(Task(f"Submit the audit tool: {where}", url, audit, due))
+                tasks.append(Task("Submit the audit tool", where, url, audit, due))
     return tasks
 
 
@@ -100,16 +101,17 @@ def _action_updates(audits, coordinated) -> list[Task]:
     for action in actions:
         audit = by_pk[action.audit_id]
         if action.owner_agency_id in coordinated[audit.partnership_id]:
-            text = f"Update the action: {action.text[:80]} · {audit.theme.name}"
+            where = f"{action.text[:80]} · {audit.theme.name}"
             url = reverse("action_detail", args=[action.pk])
-            tasks.append(Task(text, url, audit, action.due_date))
+            tasks.append(Task("Update the action", where, url, audit, action.due_date))
     return tasks
 
 
 def _nominations_open(audits, staff) -> list[Task]:
     return [
         Task(
-            f"Nominate cases: {audit.theme.name}",
+            "Nominate cases",
+            audit.theme.name,
             reverse("nomination_create", args=[audit.pk]),
             audit,
         )
@@ -125,6 +127,6 @@ def _chair_next_steps(audits, chaired) -> list[Task]:
         if audit.partnership_id not in chaired or audit.is_closed:
             continue
         due = audit.submission_deadline if audit.accepts_submissions else audit.meeting_date
-        text = f"{audit.theme.name}: {next_step(audit, chair)}"
-        tasks.append(Task(text, reverse("audit_detail", args=[audit.pk]), audit, due))
+        url = reverse("audit_detail", args=[audit.pk])
+        tasks.append(Task(next_step(audit, chair), audit.theme.name, url, audit, due))
     return tasks
