@@ -90,7 +90,7 @@ def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def parse_package(raw: bytes | str) -> dict:
+def package_parse(raw: bytes | str) -> dict:
     """Decode and validate a package; raises PackageError naming each problem's JSON location."""
     marks = (b"{", b"[") if isinstance(raw, bytes) else ("{", "[")
     containers = raw.count(marks[0]) + raw.count(marks[1])
@@ -119,7 +119,7 @@ def parse_package(raw: bytes | str) -> dict:
         raise PackageError([PackageProblem("$", "not valid JSON: nested too deeply")]) from None
     except ValueError as error:  # e.g. a number of thousands of digits
         raise PackageError([PackageProblem("$", f"not valid JSON: {error}")]) from None
-    validate_package(data)
+    package_validate(data)
     return data
 
 
@@ -127,7 +127,7 @@ def _reason(error) -> str:
     return getattr(error, "msg", None) or str(error)
 
 
-def validate_package(data) -> None:
+def package_validate(data) -> None:
     from jsonschema import Draft202012Validator, FormatChecker
 
     shape = _shape_problems(data)
@@ -423,7 +423,7 @@ class _Lookups:
 
 
 @transaction.atomic
-def import_package(
+def package_import(
     data: dict, *, partnership_name: str | None = None, into: Partnership | None = None
 ) -> Audit:
     """Create an audit from a validated package, all or nothing.
@@ -431,7 +431,7 @@ def import_package(
     The audit joins `into` when given (an upload by a partnership's chair), else the partnership
     the package names, else `partnership_name`, else the default partnership.
     """
-    validate_package(data)
+    package_validate(data)
     name = data.get("partnership") or partnership_name or settings.MACA_DEFAULT_PARTNERSHIP
     partnership = into or Partnership.objects.get_or_create(name=name.strip())[0]
     lookups = _Lookups(data.get("agencies", []), partnership)
@@ -552,7 +552,7 @@ def _action_details(item: dict) -> dict:
     return details
 
 
-def export_package(audit: Audit) -> dict:
+def package_export(audit: Audit) -> dict:
     """The audit as a package that validates against the schema and imports back as the same."""
     audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
     paragraphs = list(audit.paragraphs.all())

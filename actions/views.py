@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,7 +29,7 @@ from .forms import (
     PlanFilterForm,
 )
 from .models import Action, Evidence
-from .package import PackageError, import_package, parse_package
+from .package import PackageError, package_import, package_parse
 
 
 def audit_import(request):
@@ -42,8 +42,8 @@ def audit_import(request):
         form = PackageUploadForm(request.POST, request.FILES, partnerships=partnerships)
         if form.is_valid():
             try:
-                data = parse_package(form.cleaned_data["package"].read())
-                audit = import_package(data, into=form.cleaned_data["partnership"])
+                data = package_parse(form.cleaned_data["package"].read())
+                audit = package_import(data, into=form.cleaned_data["partnership"])
             except PackageError as error:
                 problems, more = error.problems, error.more_line()
             else:
@@ -89,7 +89,10 @@ def action_plan(request, mine=False):
     if mine:
         filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
     actions, counts = selectors.plan_for(request.user, filters=filters)
-    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(actions, PAGE_SIZE)
+    if not filters.get("rag"):
+        paginator.count = sum(counts.values())  # the RAG counts have counted these actions
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     export_query = request.GET.copy()
@@ -315,20 +318,7 @@ def _blank_update_form(action):
 def action_evidence_download(request, action_id, evidence_id):
     """A file of evidence, to anyone who may see the action; 404 to everyone else."""
     action = get_action_for(request, action_id)
-    evidence = get_object_or_404(Evidence, pk=evidence_id, action=action)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=uploads.display_name(evidence.original_name, evidence.kind),
-        content_type=uploads.CONTENT_TYPES.get(evidence.kind, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download_response(get_object_or_404(Evidence, pk=evidence_id, action=action))
 
 
 def action_create(request, pk):
@@ -340,7 +330,7 @@ def action_create(request, pk):
         ).first()
     form = ActionForm(request.POST or None, audit=audit, initial=initial)
     if request.method == "POST" and form.is_valid():
-        action = services.action_create(form=form, audit=audit, user=request.user)
+        action = services.action_create(audit=audit, user=request.user, **form.service_fields())
         messages.success(request, "The action was added to the plan.")
         return redirect("action_detail", action_id=action.pk)
     context = {"form": form, "audit": audit, "nav": "actions"}
@@ -353,7 +343,7 @@ def action_edit(request, action_id):
         raise PermissionDenied
     form = ActionForm(request.POST or None, instance=action, audit=action.audit)
     if request.method == "POST" and form.is_valid():
-        services.action_edit(form=form, user=request.user)
+        services.action_edit(action=action, user=request.user, **form.service_fields())
         messages.success(request, "The action was saved.")
         return redirect("action_detail", action_id=action.pk)
     context = {"form": form, "audit": action.audit, "action": action, "nav": "actions"}

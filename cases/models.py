@@ -253,6 +253,18 @@ class Nomination(models.Model):
     to those who need them.
     """
 
+    # What the nominator writes about the case (the agencies involved are set on their own).
+    WRITTEN_FIELDS = (
+        "label",
+        "reason",
+        "age_band",
+        "gender",
+        "ethnicity",
+        "disability",
+        "legal_status",
+        "tags",
+    )
+
     class Status(models.TextChoices):
         NOMINATED = "nominated", "Nominated"
         SELECTED = "selected", "Selected"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -19,12 +21,12 @@ from .selectors import briefing_sections
 from .word import render_docx
 
 
-class BriefingHasIdentifiers(Exception):
+class BriefingHasIdentifiers(ValidationError):
     """Publishing refused: `places` says where the briefing holds identifying details."""
 
     def __init__(self, places: list[str]):
         self.places = places
-        super().__init__("; ".join(places))
+        super().__init__([f"{place} holds a child's identifying details." for place in places])
 
 
 def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
@@ -82,31 +84,48 @@ def unchanged_since(audit) -> BriefingVersion | None:
     return last if briefing.render_html(audit, version=frozen) == last.html else None
 
 
-@transaction.atomic
 def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> BriefingVersion:
     """Freeze the briefing as the next version; refuse while it holds identifying details.
 
     `with_plan` publishes the audit's action plan to viewers with it (True), withdraws it
-    (False) or leaves it as it is (None)."""
-    locked = Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
-    audit = Audit.objects.select_related("theme", "partnership").get(pk=locked.pk)
+    (False) or leaves it as it is (None).
+
+    The PDF, which may take many seconds for a large audit, is rendered before the audit's row
+    is locked, so that nobody's edits wait for it; under the lock the version is numbered and
+    saved, rendered again there only if another publisher took its number meanwhile."""
+    audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
     plan_goes_out = with_plan if with_plan is not None else bool(audit.plan_published_at)
     places = identifying_details_in_briefing(audit, with_plan=plan_goes_out)
     if places:
         raise BriefingHasIdentifiers(places)
-    if with_plan is not None:
-        _set_plan_published(audit, user, with_plan)
-    last = audit.briefing_versions.aggregate(last=Max("number"))["last"] or 0
-    version = {"number": last + 1, "published_at": timezone.now(), "published_by": user}
+    # Rendered as it goes out: with the plan's annex when the plan is published with it.
+    shown = copy.copy(audit)
+    shown.plan_published_at = (audit.plan_published_at or timezone.now()) if plan_goes_out else None
+    rendered = _render_version(shown, user, _next_number(audit))
+    with transaction.atomic():
+        Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
+        number = _next_number(audit)
+        if number != rendered["number"]:
+            rendered = _render_version(shown, user, number)
+        if with_plan is not None:
+            _set_plan_published(audit, user, with_plan)
+        published = BriefingVersion.objects.create(audit=audit, **rendered)
+        send_stage_emails(audit)
+        return published
+
+
+def _next_number(audit: Audit) -> int:
+    return (audit.briefing_versions.aggregate(last=Max("number"))["last"] or 0) + 1
+
+
+def _render_version(audit: Audit, user, number: int) -> dict:
+    """The frozen page and PDF of version `number`, as BriefingVersion's fields."""
+    version = {"number": number, "published_at": timezone.now(), "published_by": user}
     pdf = briefing.render_pdf_bytes(audit, version=version)
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})
     docx = render_docx(audit, version=version)
-    published = BriefingVersion.objects.create(
-        audit=audit, html=html, pdf=pdf, docx=docx, sha256=sha256, **version
-    )
-    send_stage_emails(audit)
-    return published
+    return {**version, "html": html, "pdf": pdf, "docx": docx, "sha256": sha256}
 
 
 def _set_plan_published(audit: Audit, user, published: bool) -> None:

@@ -73,6 +73,8 @@ PAGE_NAMES = {
     "briefing_version_docx": "Published briefing Word document",
     "case_pack": "Case pack",
     "case_pack_pdf": "Case pack PDF",
+    "document_progress": "Requested PDF (waiting)",
+    "document_download": "Requested PDF (download)",
     # Actions
     "audit_actions": "Action plan of the audit",
     "action_create": "Action (add)",

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from actions.models import Action, ActionUpdate
-from actions.package import SCHEMA_PATH, export_package, validate_package
+from actions.package import SCHEMA_PATH, package_export, package_validate
 from cases.models import Audit, BriefingParagraph, Case, Theme
 from findings.models import Finding, GoodPractice, Recommendation, Strength, Tag
 from maca.models import Agency, Partnership
@@ -203,8 +203,8 @@ def test_a_failure_half_way_rolls_everything_back(tmp_path, monkeypatch):
 
 
 def test_export_validates_against_the_schema_and_round_trips(demo_audit, tmp_path):
-    exported = export_package(demo_audit)
-    validate_package(exported)  # raises on any problem
+    exported = package_export(demo_audit)
+    package_validate(exported)  # raises on any problem
     schema = json.loads(SCHEMA_PATH.read_text())
     assert schema["$id"] == "maca-audit-1.schema.json"
 
@@ -213,7 +213,7 @@ def test_export_validates_against_the_schema_and_round_trips(demo_audit, tmp_pat
     reimported_path = import_file(out).strip().splitlines()[-1]
     reimported = Audit.objects.get(pk=int(reimported_path.strip("/").split("/")[-1]))
     assert reimported.pk != demo_audit.pk
-    assert export_package(reimported) == exported
+    assert package_export(reimported) == exported
 
 
 def test_export_to_standard_output_is_the_package(demo_audit):

@@ -115,7 +115,7 @@ def test_someone_who_may_no_longer_see_the_audit_is_not_emailed(
     assert sent_to("Submissions are open") == ["housing@example.org"]
 
     # The sender asks the gate as it sends, whoever the source named.
-    from cases.services.reminders import Reminder, send_due_reminders
+    from cases.services.reminders import Reminder, due_reminders_send
 
     def source(today):
         for user in (people["school"], people["housing"]):
@@ -128,6 +128,6 @@ def test_someone_who_may_no_longer_see_the_audit_is_not_emailed(
                 permission="view_audit",
             )
 
-    result = send_due_reminders(today=datetime.date.today(), sources=[source])
+    result = due_reminders_send(today=datetime.date.today(), sources=[source])
     assert (result.sent, result.not_allowed) == (1, 1)
     assert sent_to("Test") == ["housing@example.org"]

@@ -273,6 +273,7 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
     """What the chair needs to pick a cross-section. Nothing here identifies the child."""
 
     record_label = "this nomination"
+    field_order = ["label", "reason", "agencies"]
 
     tags = forms.CharField(
         required=False,
@@ -282,17 +283,7 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
 
     class Meta:
         model = Nomination
-        fields = [
-            "label",
-            "reason",
-            "agencies",
-            "age_band",
-            "gender",
-            "ethnicity",
-            "disability",
-            "legal_status",
-            "tags",
-        ]
+        fields = [*Nomination.WRITTEN_FIELDS, "agencies"]
         labels = {"label": "Label", "legal_status": "Legal status"}
         help_texts = {
             "label": "A pseudonymous label such as 'Case 7' — never the child's name.",

@@ -26,9 +26,12 @@ class Task:
     due: datetime.date | None = None
 
 
-def my_tasks(user, audits: list[Audit]) -> list[Task]:
-    """Tasks from `audits` (those the user may see, already fetched with their themes), those
-    with a due date first, soonest first, then the rest in the audits' order."""
+def my_tasks(user) -> list[Task]:
+    """Tasks from the audits the user may see, those with a due date first, soonest first, then
+    the rest in the audits' order (newest first)."""
+    audits = list(
+        Audit.objects.visible_to(user).select_related("theme").order_by("-created_at", "-pk")
+    )
     memberships = access.memberships_of(user)
     tasks = [
         *_returns_to_give(audits, memberships.coordinated),

@@ -147,15 +147,7 @@ def chronology_file_upload(*, case: Case, agency, user, uploaded_file) -> Chrono
         sha256=inspection.sha256,
         uploaded_by=user,
     )
-    document.full_clean(exclude=["file"])
-    document.file.save(f"chronology.{kind}", uploaded_file, save=False)
-    try:
-        document.full_clean()
-        document.save()
-    except BaseException:
-        document.file.delete(save=False)
-        raise
-    return document
+    return uploads.store_with_record(document, uploaded_file, f"chronology.{kind}")
 
 
 def _day(moment) -> str:

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from cases.models import Audit
 from cases.selectors.progress import is_asked
-from cases.services.reminders import Reminder, register_source, send_due_reminders
+from cases.services.reminders import Reminder, due_reminders_send, register_source
 from maca.models import Membership
 
 Role = Membership.Role
@@ -158,6 +158,6 @@ def send_stage_emails(audit: Audit) -> None:
 
     def send():
         fresh = Audit.objects.select_related("theme", "partnership").get(pk=audit_id)
-        send_due_reminders(today=timezone.localdate(), sources=[lambda _: stage_emails_of(fresh)])
+        due_reminders_send(today=timezone.localdate(), sources=[lambda _: stage_emails_of(fresh)])
 
     transaction.on_commit(send)

@@ -6,25 +6,20 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import access, uploads
+from cases import access, chronology_pdf, uploads
 from cases.forms.chronology import ChronologyEntryForm, ChronologyFileForm, ChronologyRowsForm
 from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
-from maca.pdf import render_pdf
 from maca.spreadsheets import csv_response
 from maca.text import possessive
-
-PDF_STYLESHEETS = ["css/pdf-page.css", "css/chronology-pdf.css"]
-
 
 # The case page ------------------------------------------------------------------------------
 
@@ -225,39 +220,32 @@ def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
     auto_id = f"id_entry{entry.pk}_%s" if inline else "id_%s"
     if request.method == "POST":
         form = ChronologyEntryForm(request.POST, entry=entry, auto_id=auto_id)
-        if form.is_valid():
-            try:
-                entry = services.chronology_entry_save(
-                    case=case,
-                    agency=agency,
-                    user=request.user,
-                    entry=entry,
-                    **form.service_fields(),
-                )
-            except services.SubmissionsClosed as refusal:
-                return _refused(request, audit, case, agency, str(refusal))
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
-                if inline:
-                    context = {"audit": audit, "case": case, "agency": agency, "entry": entry}
-                    context["can_edit"] = True
-                    return render(request, "cases/chronology/_entry_row.html", context)
-                messages.success(request, "Row saved.")
-                return _back(audit, case, agency, f"entry-{entry.pk}")
     else:
         form = ChronologyEntryForm(entry=entry, auto_id=auto_id)
-    context = {
-        "audit": audit,
-        "case": case,
-        "agency": agency,
-        "entry": entry,
-        "form": form,
-        "nav": "audits",
-    }
+    if form.is_bound and form.is_valid():
+        try:
+            saved = services.chronology_entry_save(
+                case=case, agency=agency, user=request.user, entry=entry, **form.service_fields()
+            )
+        except services.SubmissionsClosed as refusal:
+            return _refused(request, audit, case, agency, str(refusal))
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return _entry_saved(request, audit, case, agency, saved, inline=inline)
+    context = {"audit": audit, "case": case, "agency": agency, "entry": entry, "form": form}
     if inline:
         return render(request, "cases/chronology/_entry_edit_row.html", context)
-    return render(request, "cases/chronology/entry_form.html", context)
+    return render(request, "cases/chronology/entry_form.html", {**context, "nav": "audits"})
+
+
+def _entry_saved(request, audit, case, agency, entry, *, inline: bool):
+    """In place, the row as it now reads; on its own page, back to the rows with a message."""
+    if inline:
+        context = {"audit": audit, "case": case, "agency": agency, "entry": entry}
+        return render(request, "cases/chronology/_entry_row.html", {**context, "can_edit": True})
+    messages.success(request, "Row saved.")
+    return _back(audit, case, agency, f"entry-{entry.pk}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -284,19 +272,7 @@ def chronology_file_download(request, pk, file_id):
     audit = access.get_audit_for(request, pk, "view_audit")
     document = get_object_or_404(ChronologyFile, pk=file_id, case__audit=audit)
     access.require(access.can_view_agency_work(request.user, audit, document.agency_id))
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=uploads.display_name(document.original_name, document.kind),
-        content_type=uploads.CONTENT_TYPES.get(document.kind, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download_response(document)
 
 
 def chronology_template(request, pk, fmt):
@@ -340,57 +316,13 @@ def _template_xlsx() -> bytes:
 def _integrated(request, pk, case_id):
     audit = access.get_audit_for(request, pk, "view_meeting_pack")
     case = get_object_or_404(Case, pk=case_id, audit=audit)
-    agencies = list(audit.agencies.all())
-    known = {agency.pk for agency in agencies}
-    chosen_agencies = {_int(value) for value in request.GET.getlist("agency")} & known
-    chosen_impacts = set(request.GET.getlist("impact")) & set(ChronologyEntry.Impact.values)
-    entries = selectors.integrated_chronology(
-        case, agency_ids=chosen_agencies, impacts=chosen_impacts
+    agency_ids, impacts = chronology_pdf.chosen_filters(
+        audit, request.GET.getlist("agency"), request.GET.getlist("impact")
     )
-    query = "&".join(
-        [f"agency={agency_id}" for agency_id in sorted(chosen_agencies)]
-        + [
-            f"impact={impact}"
-            for impact in ChronologyEntry.Impact.values
-            if impact in chosen_impacts
-        ]
-    )
-    return {
-        "audit": audit,
-        "case": case,
-        "entries": entries,
-        "agencies": agencies,
-        "impacts": ChronologyEntry.Impact.choices,
-        "chosen_agencies": chosen_agencies,
-        "chosen_impacts": chosen_impacts,
-        "filtered": bool(chosen_agencies or chosen_impacts),
-        "chosen_agency_names": [a.name for a in agencies if a.pk in chosen_agencies],
-        "chosen_impact_names": [
-            label for value, label in ChronologyEntry.Impact.choices if value in chosen_impacts
-        ],
-        "query": query,
-        "nav": "audits",
-    }
-
-
-def _int(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    context = chronology_pdf.integrated_context(audit, case, agency_ids=agency_ids, impacts=impacts)
+    return {**context, "nav": "audits"}
 
 
 def integrated_chronology(request, pk, case_id):
     context = _integrated(request, pk, case_id)
     return render(request, "cases/chronology/integrated.html", context)
-
-
-def integrated_chronology_pdf(request, pk, case_id):
-    context = _integrated(request, pk, case_id)
-    context["generated_at"] = timezone.localtime()
-    pdf = render_pdf("cases/chronology/integrated_pdf.html", context, stylesheets=PDF_STYLESHEETS)
-    name = f"{slugify(context['case'].label) or 'case'}-integrated-chronology.pdf"
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response

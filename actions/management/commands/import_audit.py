@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from actions.package import PackageError, import_package, parse_package
+from actions.package import PackageError, package_import, package_parse
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{path}: cannot read the file ({error.strerror}).") from None
         try:
-            audit = import_package(parse_package(raw), partnership_name=partnership)
+            audit = package_import(package_parse(raw), partnership_name=partnership)
         except PackageError as error:
             lines = [f"{path}: {line}" for line in error.lines()]
             raise CommandError("The package was not imported.\n" + "\n".join(lines)) from None

@@ -9,7 +9,7 @@ from actions.demo_builders import (
     add_actions_in_every_state,
     build_audit_in_progress,
 )
-from actions.package import import_package
+from actions.package import package_import
 from cases.models import Audit
 from findings.publishing import briefing_publish
 from maca.models import Agency, Membership, Partnership, User
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             existing = Audit.objects.filter(
                 partnership__name=data["partnership"], theme__name=data["theme"]["name"]
             ).first()
-            audit = existing or import_package(data)
+            audit = existing or package_import(data)
             partnership = audit.partnership
             verb = "Kept" if existing else "Created"
             self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")
