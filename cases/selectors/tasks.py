@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from cases.models import Audit, Case
-from cases.selectors.progress import _returns, is_asked
+from cases.selectors.progress import _returns
 from cases.selectors.stages import next_step
 from maca import access
 
@@ -45,7 +45,7 @@ def my_tasks(user) -> list[Task]:
 
 def _returns_to_give(audits, coordinated) -> list[Task]:
     """A co-ordinator's chronologies and audit tools still to give, while submissions are open.
-    Four queries: the agencies taking part, the cases with their agencies, what has come in."""
+    Three queries: the agencies taking part, the cases, what has come in."""
     open_audits = {
         audit.pk: audit
         for audit in audits
@@ -61,20 +61,15 @@ def _returns_to_give(audits, coordinated) -> list[Task]:
     for row in taking_part:
         if row.agency_id in coordinated[open_audits[row.audit_id].partnership_id]:
             agencies_of.setdefault(row.audit_id, []).append(row.agency)
-    cases = list(
-        Case.objects.filter(audit_id__in=agencies_of)
-        .order_by("audit_id", "order", "id")
-        .prefetch_related("agencies")
-    )
-    given = _returns(case__audit_id__in=agencies_of, agency_id__in=mine)
+    cases = list(Case.objects.filter(audit_id__in=agencies_of).order_by("audit_id", "order", "id"))
+    given = _returns({"case__audit_id__in": list(agencies_of)}, {"agency_id__in": list(mine)})
     tasks = []
     for case in cases:
         audit = open_audits[case.audit_id]
-        involved = {agency.pk for agency in case.agencies.all()}
         for agency in agencies_of[case.audit_id]:
-            if not is_asked(involved, agency.pk):
+            cell = given.cell(case, agency, linkable=True, passed=False)
+            if not cell.expected:
                 continue
-            cell = given.cell(case, agency, involved=involved, linkable=True, passed=False)
             args = [audit.pk, case.pk, agency.pk]
             where = f"{case.label}, {agency.name} · {audit.theme.name}"
             due = audit.submission_deadline
