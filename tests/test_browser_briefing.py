@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cases.models import Audit
-from findings.models import Finding, Recommendation
+from findings.models import Finding, Recommendation, Tag
 from maca.models import Membership
 
 from .conftest import axe_violations, pdf_text
@@ -38,6 +38,9 @@ def journey(live_server):
     CaseFactory(audit=audit, label="Case 1", order=1)
     CaseFactory(audit=audit, label="Case 2", order=2)
     RecommendationFactory(audit=audit, text="Agree who leads when a family moves area.")
+    # The shared learning tags (an earlier test run in a transaction may have emptied the table).
+    for name in ("voice of the child", "drift and delay", "neglect", "domestic abuse"):
+        Tag.objects.filter(name__iexact=name).exists() or Tag.objects.create(name=name)
     users = {}
     for username, role in (("qa", Role.QA_MEMBER), ("chair", Role.CHAIR), ("viewer", Role.VIEWER)):
         users[username] = UserFactory(username=username, first_name=username.capitalize())
