@@ -29,6 +29,7 @@ class CaseItems:
 class AnnexAction:
     """An action as the briefing's annex prints it: what, who owns it, by when."""
 
+    pk: int
     text: str
     agency: object
     due_date: object
@@ -124,7 +125,7 @@ def _annex_actions(audit: Audit) -> list[AnnexAction]:
         return []
     actions = audit.actions.exclude(status="cancelled").select_related("owner_agency")
     return [
-        AnnexAction(action.text, action.owner_agency, action.due_date)
+        AnnexAction(action.pk, action.text, action.owner_agency, action.due_date)
         for action in actions.order_by("order", "id")
     ]
 
