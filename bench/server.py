@@ -232,7 +232,7 @@ def server_figures(folder: Path, *, quick: bool) -> dict:
     from maca.models import Agency
 
     requests = 100 if quick else 1000
-    audit = Audit.objects.get(theme__name="Neglect and housing")
+    audit = Audit.objects.get(theme__name="Neglect and housing", reaudit_of__isnull=True)
     cookie = _session_cookie("chair")
     port = _free_port()
     server = _start_gunicorn(port, folder / "media")

@@ -12,8 +12,8 @@ from django.utils import timezone
 from cases.models import Audit, AuditEvent
 from cases.selectors.identifiers import places_holding_identifiers
 
-from . import briefing
-from .models import BriefingVersion
+from . import briefing, sevenminute
+from .models import BriefingVersion, SevenMinuteBriefing
 from .selectors import briefing_sections
 
 
@@ -23,6 +23,24 @@ class BriefingHasIdentifiers(Exception):
     def __init__(self, places: list[str]):
         self.places = places
         super().__init__("; ".join(places))
+
+
+class SevenMinuteTooLong(Exception):
+    """Publishing refused: the 7-minute briefing's PDF runs to `pages` pages, not one."""
+
+    def __init__(self, pages: int, part):
+        self.pages = pages
+        self.part = part  # the WrittenPart to shorten first
+        super().__init__(
+            f"The 7-minute briefing runs to {pages} pages: shorten part {part.number} "
+            f"({part.title}), which has {part.words} words (its limit is {part.part.word_limit})."
+        )
+
+
+def seven_minute_parts(audit) -> dict[str, str] | None:
+    """The 7-minute briefing's parts as written, or None when the audit has none."""
+    found = SevenMinuteBriefing.objects.filter(audit=audit).first()
+    return sevenminute.parts_of(found) if found else None
 
 
 def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
@@ -41,6 +59,9 @@ def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
             texts.append((f"{section.heading}, point {number}", item.text))
     if with_plan:
         texts += _plan_texts(audit)
+    parts = seven_minute_parts(audit)
+    if parts:
+        texts += sevenminute.texts_for_checking(parts)
     return texts
 
 
@@ -73,7 +94,7 @@ def unchanged_since(audit) -> BriefingVersion | None:
     """The latest published version, when publishing now would freeze the very same page (it
     is rendered again with that version's number, date and fingerprint, and compared)."""
     last = audit.briefing_versions.select_related("published_by").order_by("-number").first()
-    if last is None:
+    if last is None or (seven_minute_parts(audit) or {}) != last.seven_minute_parts:
         return None
     frozen = {
         "number": last.number,
@@ -100,10 +121,31 @@ def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> Br
         _set_plan_published(audit, user, with_plan)
     last = audit.briefing_versions.aggregate(last=Max("number"))["last"] or 0
     version = {"number": last + 1, "published_at": timezone.now(), "published_by": user}
+    seven_minute = _seven_minute_for(audit, version)  # refused first: it is the quicker
     pdf = briefing.render_pdf_bytes(audit, version=version)
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})
-    return BriefingVersion.objects.create(audit=audit, html=html, pdf=pdf, sha256=sha256, **version)
+    return BriefingVersion.objects.create(
+        audit=audit, html=html, pdf=pdf, sha256=sha256, **seven_minute, **version
+    )
+
+
+def _seven_minute_for(audit, version: dict) -> dict:
+    """The 7-minute briefing's fields of the version, frozen alike; refused past one page."""
+    parts = seven_minute_parts(audit)
+    if parts is None:
+        return {}
+    pdf, pages = sevenminute.render_pdf(audit, parts, version=version)
+    if pages != 1:
+        raise SevenMinuteTooLong(pages, sevenminute.part_to_shorten(parts))
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    html = sevenminute.render_html(audit, parts, version={**version, "sha256": sha256})
+    return {
+        "seven_minute_parts": parts,
+        "seven_minute_html": html,
+        "seven_minute_pdf": pdf,
+        "seven_minute_sha256": sha256,
+    }
 
 
 def _set_plan_published(audit: Audit, user, published: bool) -> None:

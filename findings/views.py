@@ -60,7 +60,9 @@ def briefing_docx(request, pk):
 
 def briefing_versions(request, pk):
     audit = access.get_audit_for(request, pk, "view_briefing")
-    versions = audit.briefing_versions.select_related("published_by").defer("html", "pdf")
+    versions = audit.briefing_versions.select_related("published_by").defer(
+        "html", "pdf", "seven_minute_html", "seven_minute_pdf", "seven_minute_parts"
+    )
     context = {
         "audit": audit,
         "versions": versions,
@@ -92,6 +94,7 @@ def briefing_publish(request, pk):
         "nav": "audits",
         "next_number": audit.briefing_versions.count() + 1,
         "left_out": _empty_sections(audit),
+        "has_seven_minute": publishing.seven_minute_parts(audit) is not None,
     }
     if request.method == "GET":
         context["same_as"] = publishing.unchanged_since(audit)
@@ -102,6 +105,9 @@ def briefing_publish(request, pk):
             )
         except publishing.BriefingHasIdentifiers as refused:
             context["places"] = refused.places
+            return render(request, "findings/publish.html", context, status=422)
+        except publishing.SevenMinuteTooLong as refused:
+            context["too_long"] = refused
             return render(request, "findings/publish.html", context, status=422)
         messages.success(request, f"Version {version.number} of the briefing is published.")
         return redirect("briefing_versions", pk=audit.pk)
