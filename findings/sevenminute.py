@@ -33,13 +33,13 @@ class Part:
 
 
 PARTS = (
-    Part(1, "background", "Background", 80, "The theme and why it was audited."),
-    Part(2, "why_it_matters", "Why it matters", 70, "What it means for children."),
-    Part(3, "what_we_found", "What we found", 120, "The audit's headline findings, one a line."),
-    Part(4, "what_went_well", "What went well", 70, "Strengths and good practice, one a line."),
-    Part(5, "what_needs_to_change", "What needs to change", 90, "The recommendations, one a line."),
-    Part(6, "questions", "Questions for your team", 70, "Questions to discuss, one a line."),
-    Part(7, "find_out_more", "Find out more", 50, "Links and contacts, one a line."),
+    Part(1, "background", "Background", 70, "The theme and why it was audited."),
+    Part(2, "why_it_matters", "Why it matters", 60, "What it means for children."),
+    Part(3, "what_we_found", "What we found", 110, "The audit's headline findings, one a line."),
+    Part(4, "what_went_well", "What went well", 60, "Strengths and good practice, one a line."),
+    Part(5, "what_needs_to_change", "What needs to change", 80, "The recommendations, one a line."),
+    Part(6, "questions", "Questions for your team", 60, "Questions to discuss, one a line."),
+    Part(7, "find_out_more", "Find out more", 40, "Links and contacts, one a line."),
 )
 PART_FIELDS = tuple(part.field for part in PARTS)
 
