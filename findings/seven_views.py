@@ -1,6 +1,7 @@
 """The 7-minute briefing's pages and files, and the records of where the briefing was used."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -140,9 +141,13 @@ def usage_page(request, pk):
         if not agencies.exists():
             raise Http404("Nothing to record here.")
         if form.is_valid():
-            services.usage_record(audit=audit, user=request.user, **form.cleaned_data)
-            messages.success(request, "The session was recorded.")
-            return redirect("usage", pk=audit.pk)
+            try:
+                services.usage_record(audit=audit, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "The session was recorded.")
+                return redirect("usage", pk=audit.pk)
     sees_all = access.can(request.user, "view_all_usage", audit)
     context = {
         "audit": audit,
