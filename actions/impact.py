@@ -111,7 +111,7 @@ def _finding_tags(audit: Audit) -> dict[str, list[str]]:
     return tagged
 
 
-def tag_changes(original: Audit, reaudit: Audit) -> dict[str, list[TagChange]]:
+def tag_changes(original: Audit, reaudit: Audit) -> dict:
     before, after = _finding_tags(original), _finding_tags(reaudit)
     names = sorted(set(before) | set(after), key=str.lower)
     changes = [TagChange(name, before.get(name, []), after.get(name, [])) for name in names]
@@ -119,6 +119,8 @@ def tag_changes(original: Audit, reaudit: Audit) -> dict[str, list[TagChange]]:
         "recurring": [c for c in changes if c.cases_before and c.cases_after],
         "gone": [c for c in changes if c.cases_before and not c.cases_after],
         "new": [c for c in changes if c.cases_after and not c.cases_before],
+        "original": [c for c in changes if c.cases_before],
+        "reaudit_has_tags": bool(after),
     }
 
 
