@@ -148,9 +148,14 @@ class PublishForm(forms.Form):
         )
 
 
-class SevenMinuteForm(forms.ModelForm):
+class SevenMinuteForm(VersionedFormMixin, forms.ModelForm):
     """The seven parts. Each shows its word limit and counts as it is typed (static/js/maca.js);
-    a part over its limit is kept as typed, and publishing checks that the page still fits."""
+    a part over its limit is kept as typed, and publishing checks that the page still fits.
+    Saving over someone else's newer change (or a fresh draft) is refused, keeping what was
+    typed."""
+
+    record_label = "the 7-minute briefing"
+    version_fields = PART_FIELDS
 
     make_standard = forms.BooleanField(
         required=False,

@@ -272,3 +272,22 @@ def test_the_comparison_is_for_reaudits_and_their_partnership_only(
     assert client.get(reverse("comparison", args=[original.pk])).status_code == 403
     client.force_login(outsider)
     assert client.get(reverse("comparison", args=[reaudit.pk])).status_code == 404
+
+
+def test_the_comparison_reads_in_the_same_number_of_queries_however_much_there_is(
+    reaudit, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actions.impact import comparison_context
+
+    with CaptureQueriesContext(connection) as few:
+        comparison_context(reaudit)
+    original = reaudit.reaudit_of
+    for number in range(5):
+        recommendation = RecommendationFactory(audit=original, text=f"More advice {number}.")
+        ActionFactory(audit=original, recommendation=recommendation)
+        FindingFactory(case=reaudit.cases.first()).tags.add(TagFactory(name=f"tag {number}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        comparison_context(reaudit)

@@ -263,3 +263,23 @@ def test_the_chair_can_make_parts_six_and_seven_the_partnership_standard(client,
     client.force_login(qa)
     page = client.get(reverse("seven_minute_edit", args=[written.pk])).content.decode()
     assert "make_standard" not in page  # the partnership's text is the chair's
+
+
+def test_saving_over_someone_elses_newer_parts_is_refused_keeping_what_was_typed(
+    client, written, chair
+):
+    seven_minute_draft(audit=written)
+    client.force_login(chair)
+    page = client.get(reverse("seven_minute_edit", args=[written.pk])).content.decode()
+    loaded = page.split('name="loaded_version" value="')[1].split('"')[0]
+    values = page.split('name="loaded_values" value="')[1].split('"')[0]
+    record = SevenMinuteBriefing.objects.get(audit=written)
+    record.questions = "Their question?"
+    record.save()
+    data = {**sevenminute.parts_of(record), "questions": "My question?"}
+    data.update(loaded_version=loaded, loaded_values=values)
+    response = client.post(reverse("seven_minute_edit", args=[written.pk]), data)
+    assert response.status_code == 422
+    assert "Someone else changed the 7-minute briefing" in response.content.decode()
+    assert "My question?" in response.content.decode()
+    assert SevenMinuteBriefing.objects.get(audit=written).questions == "Their question?"
