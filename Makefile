@@ -17,7 +17,7 @@ help:
 	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
 	@echo "make test     lint, migrations check, tests on SQLite and PostgreSQL, browser tests"
 	@echo "make install  create $(VENV) and install the pinned requirements"
-	@echo "make lint     ruff format --check and ruff check"
+	@echo "make lint     ruff format --check, ruff check and the layers contract (lint-imports)"
 	@echo "make bench    speed and scale figures (bench/run.py)"
 	@echo "make load     50 simulated users reading and writing for 60 s (bench/load.py)"
 
@@ -50,6 +50,7 @@ demo: install
 lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(BIN)/.installed
 	$(BIN)/ruff format .

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cases.admin import CaseLevelAdmin
+
 from .models import Action, ActionUpdate
 
 
@@ -9,7 +11,7 @@ class ActionUpdateInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(CaseLevelAdmin):
     list_display = ["text", "audit", "owner_agency", "lead", "due_date", "status"]
     list_filter = ["status", "owner_agency"]
     search_fields = ["text", "lead"]
@@ -17,5 +19,5 @@ class ActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionUpdate)
-class ActionUpdateAdmin(admin.ModelAdmin):
+class ActionUpdateAdmin(CaseLevelAdmin):
     list_display = ["action", "date", "text"]

@@ -4,9 +4,9 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from cases import access
 from findings.forms import ImpactForm
 from findings.services import impact_verdicts_save
-from maca import access
 
 from . import impact
 

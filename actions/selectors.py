@@ -9,8 +9,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from maca import access
-
+from .access import restrict_actions
 from .models import Action, Rag
 
 OPEN_STATUSES = (Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS)
@@ -30,7 +29,7 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     today = today or timezone.localdate()
     filters = filters or {}
     actions = (
-        access.restrict_actions(Action.objects.all(), user)
+        restrict_actions(Action.objects.all(), user)
         .with_rag(today)
         .select_related("audit__theme", "owner_agency", "lead_user")
     )
@@ -68,7 +67,7 @@ def rag_counts(actions) -> dict[str, int]:
 
 def _visible(user, today):
     return (
-        access.restrict_actions(Action.objects.all(), user)
+        restrict_actions(Action.objects.all(), user)
         .with_rag(today)
         .select_related("audit__theme", "owner_agency", "lead_user")
     )
@@ -121,7 +120,7 @@ def audit_plan(audit, user, *, today: datetime.date | None = None) -> dict:
     per RAG: three queries whatever the number of recommendations and actions."""
     today = today or timezone.localdate()
     actions = (
-        access.restrict_actions(audit.actions.all(), user)
+        restrict_actions(audit.actions.all(), user)
         .with_rag(today)
         .select_related("owner_agency", "lead_user")
         .order_by("order", "pk")

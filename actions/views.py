@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_POST
 
-from cases import uploads
+from actions.access import can_update_action, get_action_for, reads_plan, restrict_actions
+from cases import access, uploads
 from cases.models import Audit
-from maca import access
 from maca.concurrency import version_of
 from maca.models import Agency, Membership
 from maca.pdf import render_pdf
@@ -74,14 +74,14 @@ def _plan_filters(request, *, agencies=None):
 def _require_plan_reader(request):
     """404 on the plan for anyone with no action to see (a viewer before any plan is published
     to them)."""
-    access.require(access.reads_plan(request.user))
+    access.require(reads_plan(request.user))
 
 
 def action_plan(request, mine=False):
     """Every action the user may see across audits, filtered in the URL, with RAG counts."""
     _require_plan_reader(request)
     agencies = Agency.objects.filter(
-        actions__in=access.restrict_actions(Action.objects.all(), request.user)
+        actions__in=restrict_actions(Action.objects.all(), request.user)
     ).distinct()
     form, filters = _plan_filters(request, agencies=agencies)
     form.read_choices()
@@ -219,8 +219,8 @@ def _file_error(form, field, error):
 
 
 def action_detail(request, action_id):
-    action = access.get_action_for(request, action_id)
-    can_update = access.can_update_action(request.user, action)
+    action = get_action_for(request, action_id)
+    can_update = can_update_action(request.user, action)
     update_form = None
     if request.method == "POST":
         access.require(can_update)
@@ -273,8 +273,8 @@ def _detail_page(request, action, *, can_update, update_form=None, evidence_form
 @require_POST
 def action_evidence_upload(request, action_id):
     """The owner agency's co-ordinators and the chair add a file of evidence to an open action."""
-    action = access.get_action_for(request, action_id)
-    can_update = access.can_update_action(request.user, action)
+    action = get_action_for(request, action_id)
+    can_update = can_update_action(request.user, action)
     access.require(can_update)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
@@ -306,7 +306,7 @@ def _blank_update_form(action):
 
 def action_evidence_download(request, action_id, evidence_id):
     """A file of evidence, to anyone who may see the action; 404 to everyone else."""
-    action = access.get_action_for(request, action_id)
+    action = get_action_for(request, action_id)
     evidence = get_object_or_404(Evidence, pk=evidence_id, action=action)
     try:
         handle = evidence.file.open("rb")
@@ -340,7 +340,7 @@ def action_create(request, pk):
 
 
 def action_edit(request, action_id):
-    action = access.get_action_for(request, action_id)
+    action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
         raise PermissionDenied
     form = ActionForm(request.POST or None, instance=action, audit=action.audit)
@@ -353,7 +353,7 @@ def action_edit(request, action_id):
 
 
 def _chair_decision(request, action_id, form_class, service, template, done):
-    action = access.get_action_for(request, action_id)
+    action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
         raise PermissionDenied
     form = form_class(request.POST or None, action=action)
@@ -389,7 +389,7 @@ def action_cancel(request, action_id):
 
 @require_POST
 def action_reopen(request, action_id):
-    action = access.get_action_for(request, action_id)
+    action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
         raise PermissionDenied
     try:

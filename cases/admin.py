@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib import admin
 
 from .models import (
@@ -17,8 +19,40 @@ from .models import (
 )
 
 
+@functools.cache
+def path_to_audit(model, depth: int = 4) -> str | None:
+    """The attributes from `model` to its audit through its foreign keys ("case__audit"), "" for
+    the audit itself, None when it has none."""
+    if model is Audit:
+        return ""
+    if depth == 0:
+        return None
+    for field in model._meta.get_fields():
+        if field.concrete and (field.many_to_one or field.one_to_one) and field.related_model:
+            rest = path_to_audit(field.related_model, depth - 1)
+            if rest is not None:
+                return f"{field.name}__{rest}" if rest else field.name
+    return None
+
+
+class CaseLevelAdmin(admin.ModelAdmin):
+    """An administration page of one record tells the access log which audit the record belongs
+    to, so that the look is filed under that audit's partnership."""
+
+    def get_object(self, request, object_id, from_field=None):
+        record = super().get_object(request, object_id, from_field)
+        path = path_to_audit(self.model)
+        if record is not None and path is not None:
+            audit = record
+            for name in filter(None, path.split("__")):
+                audit = getattr(audit, name, None)
+            if isinstance(audit, Audit):
+                request.audit = audit
+        return record
+
+
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(CaseLevelAdmin):
     list_display = ["name", "partnership"]
     list_filter = ["partnership"]
     search_fields = ["name"]
@@ -35,7 +69,7 @@ class CaseInline(admin.TabularInline):
 
 
 @admin.register(Audit)
-class AuditAdmin(admin.ModelAdmin):
+class AuditAdmin(CaseLevelAdmin):
     list_display = ["theme", "title", "partnership", "status", "meeting_date"]
     list_filter = ["status", "partnership"]
     search_fields = ["title", "theme__name"]
@@ -63,20 +97,20 @@ class AuditAdmin(admin.ModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(CaseLevelAdmin):
     list_display = ["label", "audit", "order"]
     list_filter = ["audit"]
     search_fields = ["label"]
 
 
 @admin.register(BriefingParagraph)
-class BriefingParagraphAdmin(admin.ModelAdmin):
+class BriefingParagraphAdmin(CaseLevelAdmin):
     list_display = ["audit", "section", "order", "text"]
     list_filter = ["section"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(CaseLevelAdmin):
     list_display = ["audit", "kind", "actor", "created_at"]
     list_filter = ["kind"]
 
@@ -88,7 +122,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Nomination)
-class NominationAdmin(admin.ModelAdmin):
+class NominationAdmin(CaseLevelAdmin):
     """Identifying details are deliberately not shown here: they live in their own model."""
 
     list_display = ["label", "audit", "status", "created_at"]
@@ -97,18 +131,18 @@ class NominationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SelectionDraw)
-class SelectionDrawAdmin(admin.ModelAdmin):
+class SelectionDrawAdmin(CaseLevelAdmin):
     list_display = ["audit", "seed", "drawn_by", "confirmed", "created_at"]
 
 
 @admin.register(ChronologyFile)
-class ChronologyFileAdmin(admin.ModelAdmin):
+class ChronologyFileAdmin(CaseLevelAdmin):
     list_display = ["original_name", "case", "agency", "kind", "size", "uploaded_at"]
     readonly_fields = ["file", "sha256", "size", "kind"]
 
 
 @admin.register(ChronologyEntry)
-class ChronologyEntryAdmin(admin.ModelAdmin):
+class ChronologyEntryAdmin(CaseLevelAdmin):
     list_display = ["date", "date_precision", "case", "agency", "impact"]
     list_filter = ["impact", "agency"]
 
@@ -119,7 +153,7 @@ class ToolQuestionInline(admin.TabularInline):
 
 
 @admin.register(ToolSection)
-class ToolSectionAdmin(admin.ModelAdmin):
+class ToolSectionAdmin(CaseLevelAdmin):
     list_display = ["title", "audit", "order"]
     inlines = [ToolQuestionInline]
 
@@ -130,7 +164,7 @@ class ToolAnswerInline(admin.TabularInline):
 
 
 @admin.register(AgencySubmission)
-class AgencySubmissionAdmin(admin.ModelAdmin):
+class AgencySubmissionAdmin(CaseLevelAdmin):
     list_display = ["case", "agency", "status", "submitted_at"]
     list_filter = ["status", "agency"]
     inlines = [ToolAnswerInline]

@@ -45,7 +45,7 @@ class Theme(models.Model):
 
 class AuditQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from maca import access
+        from cases import access
 
         return access.restrict_audits(self, user)
 
@@ -77,6 +77,12 @@ class Audit(models.Model):
         null=True,
         blank=True,
         help_text="When the chair published the action plan with the briefing, for viewers.",
+    )
+    briefing_published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the briefing was first published (viewers read it from then on).",
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     # A legal hold stops retention from deleting the audit's case-level data.
@@ -134,6 +140,14 @@ class Audit(models.Model):
         """Change stage; closing stamps the time that retention counts from."""
         self.status = status
         self.closed_at = timezone.now() if status == self.Status.CLOSED else None
+
+    def mark_briefing_published(self, at) -> None:
+        """The briefing went out (the first version stamps the time); viewers may read it."""
+        if self.briefing_published_at is None:
+            self.briefing_published_at = at
+            Audit.objects.filter(pk=self.pk, briefing_published_at__isnull=True).update(
+                briefing_published_at=at
+            )
 
     @property
     def on_legal_hold(self) -> bool:

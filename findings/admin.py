@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from cases.admin import CaseLevelAdmin
+
 from .models import (
     BriefingVersion,
     CaseMeetingNote,
@@ -14,13 +16,13 @@ from .models import (
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(CaseLevelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(CaseLevelAdmin):
     list_display = ["text", "agency", "order"]
     list_filter = ["agency"]
     search_fields = ["text"]
@@ -49,7 +51,7 @@ class RecommendationAdmin(ItemAdmin):
 
 
 @admin.register(BriefingVersion)
-class BriefingVersionAdmin(admin.ModelAdmin):
+class BriefingVersionAdmin(CaseLevelAdmin):
     """Published versions are shown, never changed."""
 
     list_display = ["audit", "number", "published_at", "published_by", "sha256"]
@@ -64,15 +66,15 @@ class BriefingVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeetingRecord)
-class MeetingRecordAdmin(admin.ModelAdmin):
+class MeetingRecordAdmin(CaseLevelAdmin):
     list_display = ["audit", "updated_at"]
 
 
 @admin.register(MeetingAttendee)
-class MeetingAttendeeAdmin(admin.ModelAdmin):
+class MeetingAttendeeAdmin(CaseLevelAdmin):
     list_display = ["name", "role", "agency", "audit"]
 
 
 @admin.register(CaseMeetingNote)
-class CaseMeetingNoteAdmin(admin.ModelAdmin):
+class CaseMeetingNoteAdmin(CaseLevelAdmin):
     list_display = ["case", "updated_at"]

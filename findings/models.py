@@ -165,6 +165,7 @@ class BriefingVersion(models.Model):
         if self.pk is not None:
             raise ValueError("A published briefing version cannot be changed.")
         super().save(*args, **kwargs)
+        self.audit.mark_briefing_published(self.published_at)
 
     @property
     def has_seven_minute(self) -> bool:

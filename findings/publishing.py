@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -65,25 +65,21 @@ def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
     return texts
 
 
-PLAN_FIELDS = (
-    ("text", "action"),
-    ("intended_outcome", "intended outcome"),
-    ("impact_measure", "impact measure"),
-    ("lead", "lead"),
-    ("outcome_statement", "outcome"),
-    ("cancel_reason", "reason for cancelling"),
-)
+# Readers of the action plan's words that go out with the briefing when the plan is published
+# with it: the actions app, built on this one, registers its own (actions/publishing.py).
+PlanTexts = Callable[[Audit], list[tuple[str, str]]]
+_plan_text_readers: list[PlanTexts] = []
+
+
+def register_plan_texts(reader: PlanTexts) -> PlanTexts:
+    """Add a reader of the plan's published words (usable as a decorator)."""
+    if reader not in _plan_text_readers:
+        _plan_text_readers.append(reader)
+    return reader
 
 
 def _plan_texts(audit) -> list[tuple[str, str]]:
-    """The action plan's words that viewers read when it is published with the briefing."""
-    Action = apps.get_model("actions", "Action")
-    actions = Action.objects.filter(audit=audit).order_by("order", "pk")  # not their updates
-    return [
-        (f"The action plan, action {number} ({described})", getattr(action, field))
-        for number, action in enumerate(actions, start=1)
-        for field, described in PLAN_FIELDS
-    ]
+    return [text for reader in _plan_text_readers for text in reader(audit)]
 
 
 def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[str]:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from maca import access
+from cases import access
 from maca.models import Agency
 from maca.spreadsheets import csv_response, xlsx_response
 
@@ -152,7 +152,7 @@ def usage_page(request, pk):
     context = {
         "audit": audit,
         "form": form if agencies.exists() else None,
-        "published": audit.briefing_versions.exists(),
+        "published": audit.briefing_published_at is not None,
         "sees_all": sees_all,
         "nav": "audits",
         **usage.usage_context(

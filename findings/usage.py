@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -41,7 +41,7 @@ def silent_after(published_at) -> datetime.date | None:
 
 def usage_context(audit: Audit, *, agency_ids, today: datetime.date) -> dict:
     """The records shown (every agency's, or those of `agency_ids`) and, per agency taking part,
-    its sessions, staff and whether it is silent. Four queries whatever the numbers."""
+    its sessions, staff and whether it is silent. Three queries whatever the numbers."""
     records = UsageRecord.objects.filter(audit=audit).select_related("agency", "recorded_by")
     if agency_ids is not None:
         records = records.filter(agency_id__in=agency_ids)
@@ -52,8 +52,7 @@ def usage_context(audit: Audit, *, agency_ids, today: datetime.date) -> dict:
         .annotate(sessions=Count("pk"), staff=Sum("staff_count"), last=Max("date"))
         .order_by()
     }
-    first_published = audit.briefing_versions.aggregate(first=Min("published_at"))["first"]
-    from_day = silent_after(first_published)
+    from_day = silent_after(audit.briefing_published_at)
     overdue = from_day is not None and today >= from_day
     by_agency = []
     for agency in Agency.objects.filter(audits=audit).order_by("name"):
@@ -95,10 +94,8 @@ def usage_reminders(today: datetime.date) -> Iterator[Reminder]:
     """Co-ordinators of agencies that have recorded no use of a briefing published at least
     MACA_USAGE_REMINDER_WEEKS weeks ago: once per audit, agency and person."""
     weeks = datetime.timedelta(weeks=settings.MACA_USAGE_REMINDER_WEEKS)
-    audits = (
-        Audit.objects.annotate(first_published=Min("briefing_versions__published_at"))
-        .filter(first_published__date__lte=today - weeks)
-        .select_related("theme", "partnership")
+    audits = Audit.objects.filter(briefing_published_at__date__lte=today - weeks).select_related(
+        "theme", "partnership"
     )
     for audit in audits:
         used = set(audit.usage_records.values_list("agency_id", flat=True))

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
+from cases import access
 from cases.models import SECTION_KEYS, Case
-from maca import access
 
 from . import briefing, casepack, publishing, services
 from . import meeting as meeting_forms

@@ -5,7 +5,8 @@ from maca.models import Membership
 
 
 def navigation(request):
-    """What the navigation bar offers: the plan for those who read it, the access log for chairs."""
+    """What the navigation bar offers: the access log for chairs (the action plan's link is the
+    actions app's own, `actions.context_processors.navigation`)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -14,7 +15,4 @@ def navigation(request):
         # For the page's warning before an idle sign-out (static/js/maca.js).
         "session_idle_seconds": settings.SESSION_COOKIE_AGE,
         "nav_is_chair": Membership.Role.CHAIR in roles,
-        # Viewers alone ask once more: they read the plan only where one is published to them.
-        "nav_reads_plan": bool(roles - {Membership.Role.VIEWER})
-        or (bool(roles) and access.reads_plan(user)),
     }

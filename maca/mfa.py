@@ -44,7 +44,7 @@ MAX_FAILURES = 5
 SETUP_KEY_SESSION = "mfa_setup_key"
 FAILURES_SESSION = "mfa_failures"
 # Pages an unverified user who must verify may still reach.
-OPEN_URL_NAMES = {"mfa_setup", "mfa_verify", "logout", "health"}
+OPEN_URL_NAMES = {"mfa_setup", "mfa_verify", "logout", "health", "readiness"}
 
 
 # Who must use it ------------------------------------------------------------------------------

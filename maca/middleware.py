@@ -3,12 +3,9 @@ idle expiry of sessions without a database write on every request."""
 
 from __future__ import annotations
 
-import functools
 import time
 
-from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.cache import add_never_cache_headers
 
 from maca import access
@@ -114,60 +111,12 @@ def _action(url_name, response) -> str:
 
 
 def _audit_of(request, kwargs) -> tuple[int | None, int | None]:
-    gated = getattr(request, "audit", None)  # the audit the access gate let through
-    if gated is not None and str(kwargs.get("pk", gated.pk)) == str(gated.pk):
-        return gated.pk, gated.partnership_id
-    Audit = apps.get_model("cases", "Audit")
-    if "pk" in kwargs:
-        audits = Audit.objects.filter(pk=kwargs["pk"])
-    elif "action_id" in kwargs:
-        audits = Audit.objects.filter(actions__pk=kwargs["action_id"])
-    elif "object_id" in kwargs and request.resolver_match.namespace == "admin":
-        return _audit_of_admin_object(request.resolver_match.url_name, kwargs["object_id"])
-    else:
-        return None, None
-    found = audits.values_list("pk", "partnership_id").first()
-    return found if found else (None, None)
-
-
-def _audit_of_admin_object(url_name: str, object_id: str) -> tuple[int | None, int | None]:
-    """The audit of the record an administration page shows ("cases_nomination_change", "12"),
-    so that the look is filed under that audit's partnership."""
-    app_label, model_name, _view = (url_name.split("_") + ["", ""])[:3]
-    try:
-        model = apps.get_model(app_label, model_name)
-    except LookupError:
-        return None, None
-    path = _path_to_audit(model)
-    if path is None:
-        return None, None
-    prefix = f"{path}__" if path else ""
-    try:
-        found = (
-            model._default_manager.filter(pk=object_id)
-            .values_list(f"{prefix}pk", f"{prefix}partnership_id")
-            .first()
-        )
-    except (ValueError, TypeError, ValidationError):
-        return None, None
-    return found if found else (None, None)
-
-
-@functools.cache
-def _path_to_audit(model, depth: int = 4) -> str | None:
-    """The lookup from `model` to its audit through its foreign keys ("case__audit"), "" for the
-    audit itself, None when it has none."""
-    Audit = apps.get_model("cases", "Audit")
-    if model is Audit:
-        return ""
-    if depth == 0:
-        return None
-    for field in model._meta.get_fields():
-        if field.concrete and (field.many_to_one or field.one_to_one) and field.related_model:
-            rest = _path_to_audit(field.related_model, depth - 1)
-            if rest is not None:
-                return f"{field.name}__{rest}" if rest else field.name
-    return None
+    """The audit the view named as the one it shows (the access gate, an administration page of
+    one record), when it is the audit the URL asks for."""
+    audit = getattr(request, "audit", None)
+    if audit is not None and str(kwargs.get("pk", audit.pk)) == str(audit.pk):
+        return audit.pk, audit.partnership_id
+    return None, None
 
 
 def _client_address(request) -> str | None:

@@ -8,6 +8,7 @@ from maca import views as core_views
 urlpatterns = [
     path("", include("cases.urls")),
     path("healthz", core_views.health, name="health"),
+    path("readyz", core_views.readiness, name="readiness"),
     path("access-log/", core_views.access_log, name="access_log"),
     path("session/keepalive/", core_views.session_keepalive, name="session_keepalive"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -1,8 +1,12 @@
 import csv
+import logging
 import time
+import uuid
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
@@ -16,13 +20,57 @@ from maca.models import AccessLogEntry, Membership
 from maca.spreadsheets import neutralise
 from maca.widgets import DateInput
 
+logger = logging.getLogger(__name__)
+
 
 @login_not_required
 def health(request):
-    """For load balancers: the process is up and the database answers."""
+    """Liveness, for process supervisors: the process is up and answering."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+def readiness(request):
+    """Readiness, for load balancers: whatever this server needs to serve a page answers. Each
+    part is named with "ok" or "unavailable"; the reason goes to the log, not to the caller."""
+    parts = {name: _answers(name, check) for name, check in READINESS_CHECKS.items()}
+    ready = all(state == "ok" for state in parts.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", **parts}, status=200 if ready else 503
+    )
+
+
+def _answers(name, check) -> str:
+    try:
+        check()
+    except Exception:  # any failure means not ready; the log says which and why
+        logger.exception("Readiness check failed: %s", name)
+        return "unavailable"
+    return "ok"
+
+
+def _database_answers():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+
+
+def _cache_answers():
+    key = f"maca:readiness:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=10)
+    if cache.get(key) != "1":
+        raise RuntimeError("The cache did not keep a value.")
+    cache.delete(key)
+
+
+def _storage_answers():
+    default_storage.exists("readiness-probe")
+
+
+READINESS_CHECKS = {
+    "database": _database_answers,
+    "cache": _cache_answers,
+    "storage": _storage_answers,
+}
 
 
 @require_POST

@@ -5,9 +5,9 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import access
 from cases.models import NominationIdentity
 from findings.models import BriefingVersion
-from maca import access
 from maca.middleware import SEEN_SESSION_KEY
 from maca.models import Membership, User
 
@@ -280,3 +280,20 @@ def test_nothing_shown_to_a_signed_in_user_is_kept_by_the_browser(client, audit,
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"]
         assert "private" in response["Cache-Control"]
+
+
+def test_briefings_published_before_the_audit_kept_the_date_let_viewers_in(audit):
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("findings.migrations.0008_fill_briefing_published_at")
+    published_at = timezone.now() - datetime.timedelta(days=3)
+    for number, at in ((1, published_at), (2, timezone.now())):
+        BriefingVersion.objects.create(
+            audit=audit, number=number, published_at=at, html="", pdf=b"", sha256="0" * 64
+        )
+    type(audit).objects.update(briefing_published_at=None)
+    fill.fill_briefing_published_at(apps, None)
+    audit.refresh_from_db()
+    assert audit.briefing_published_at == published_at

@@ -254,3 +254,30 @@ def test_a_refusal_before_the_gate_is_not_filed_under_another_partnerships_audit
     browser = Client()
     browser.force_login(chair)
     assert "from-elsewhere" not in browser.get(reverse("access_log")).content.decode()
+
+
+def test_every_administration_page_of_case_level_data_names_its_audit_to_the_log():
+    from django.contrib import admin
+
+    from cases.admin import CaseLevelAdmin
+    from maca.middleware import ADMIN_CASE_LEVEL_APPS
+
+    case_level = [
+        model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in ADMIN_CASE_LEVEL_APPS
+    ]
+    assert case_level
+    assert all(isinstance(model_admin, CaseLevelAdmin) for model_admin in case_level)
+
+
+def test_an_administration_page_of_an_action_is_filed_under_its_audit(client, audit):
+    from actions.models import Action
+
+    from .factories import UserFactory
+
+    action = Action.objects.create(audit=audit, text="Invented action", due_date="2030-01-01")
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(reverse("admin:actions_action_change", args=[action.pk])).status_code == 200
+    entry = AccessLogEntry.objects.get()
+    assert (entry.audit_id, entry.partnership_id) == (audit.pk, audit.partnership_id)

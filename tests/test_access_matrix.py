@@ -112,6 +112,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     #                                  n u b i a w t n h    n u b i a w t n h
     # Open to everyone.
     "health":                         ("O O O O O O O O O", "O O O O O O O O O"),
+    "readiness":                      ("O O O O O O O O O", "O O O O O O O O O"),
     "login":                          ("O O O O O O O O O", "O O O O O O O O O"),
     "logout":                         ("L M M M M M M M M", "L L L L L L L L L"),
     "password_reset":                 ("O O O O O O O O O", "O O O O O O O O O"),
@@ -641,6 +642,7 @@ class Answer:
     changed: list[str]
     rendered_pdf: bool
     error: str = ""
+    logged: int = 0  # access-log entries the request wrote
 
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -654,6 +656,7 @@ def ask(client: Client, method: str, url: str, watch: bool = True) -> Answer:
     counts of the main tables before and after, tell whether the database changed."""
     renders = FakeHTML.renders
     before = snapshot() if watch and method == "POST" else None
+    log_before = AccessLogEntry.objects.count()
     try:
         with transaction.atomic():
             with CaptureQueriesContext(connection) as queries:
@@ -668,6 +671,7 @@ def ask(client: Client, method: str, url: str, watch: bool = True) -> Answer:
             changed = writes if watch else []
             if before is not None and snapshot() != before:
                 changed.append("row counts of the main tables")
+            logged = AccessLogEntry.objects.count() - log_before
             transaction.set_rollback(True)
     except Exception as error:  # a 500: reported with the URL and role
         return Answer(500, "", b"", [], False, f"{type(error).__name__}: {error}")
@@ -679,6 +683,7 @@ def ask(client: Client, method: str, url: str, watch: bool = True) -> Answer:
         body,
         changed,
         FakeHTML.renders != renders,
+        logged=logged,
     )
 
 
@@ -805,11 +810,18 @@ def run_pass(people: People, who: str, agency: str, world: World, expect_for, su
                 where = f"{method} {url} ({route.name}) as {who} about {agency}'s objects"
                 if problem := check(answer, expected, method):
                     problems.append(f"{where}: {problem}")
+                elif method == "GET" and answer.status == 200 and answer.logged != _looks(route):
+                    problems.append(f"{where}: wrote {answer.logged} access-log entries")
                 if found := leaked(answer.body, everything if refused else forbidden):
                     problems.append(f"{where} → {answer.status} shows {', '.join(found)}")
                 if route.name == "logout" and who != "anon":
                     client.force_login(people.users[who])
     return problems
+
+
+def _looks(route: Route) -> int:
+    """Every case-level page or file that is shown is written to the access log exactly once."""
+    return 1 if route.route.startswith(("audits/<int:pk>/", "actions/")) else 0
 
 
 def column_of(who: str, agency: str) -> str:

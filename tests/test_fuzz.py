@@ -153,6 +153,7 @@ def _reset_link(people: People) -> dict:
 
 TARGETS: dict[str, Target] = {
     "health": Target(form=False),
+    "readiness": Target(form=False),
     # Signing out comes first, then the form is read: a malformed request still signs out.
     "logout": Target(form=False, who="chair", quiet=("axes_",)),
     "login": Target(quiet=("axes_",)),

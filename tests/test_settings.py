@@ -68,3 +68,28 @@ def test_a_cache_url_that_is_not_redis_is_refused():
 def test_a_redis_cache_url_selects_the_redis_backend():
     result = run_check(DEBUG="1", CACHE_URL="redis://127.0.0.1:6379/1")
     assert result.returncode == 0, result.stderr
+
+
+def test_json_log_format_writes_one_json_object_a_line():
+    import json
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, logging; django.setup(); logging.getLogger('maca').warning('hello')",
+        ],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "maca.settings", "LOG_FORMAT": "json"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    record = json.loads(result.stderr.strip().splitlines()[-1])
+    assert record["message"] == "hello"
+    assert record["level"] == "WARNING" and record["logger"] == "maca"
+
+
+def test_an_unknown_log_format_is_refused():
+    result = run_check(DEBUG="1", LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be text or json." in result.stderr

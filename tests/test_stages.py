@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import access
 from cases.models import Audit, AuditEvent
 from cases.selectors.stages import next_step, stage_steps
-from maca import access
 from maca.models import Membership
 
 from .conftest import member

@@ -6,7 +6,7 @@ from django import template
 from django.urls import reverse
 
 from actions import selectors
-from maca import access
+from actions.access import reads_plan
 
 register = template.Library()
 
@@ -16,7 +16,7 @@ def dashboard_actions(context):
     """Overdue and due-soon actions the user may see; nothing for a viewer until an audit's plan
     is published to them."""
     user = context["request"].user
-    if not access.reads_plan(user):
+    if not reads_plan(user):
         return {"shown": False}
     lists = selectors.dashboard_actions(user)
     plan = reverse("action_plan")

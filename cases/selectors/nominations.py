@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from cases import access
 from cases.models import Audit, Case, Nomination, SelectionDraw
-from maca import access
 from maca.models import Membership
 
 Role = Membership.Role

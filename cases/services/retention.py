@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +24,16 @@ from cases.models import (
     ToolAnswer,
 )
 from maca.concurrency import check_current
+
+# Models of the apps built on this one that hold free text about a case, deleted with the rest
+# of its case-level data: name -> model (with a `case` and a `history`), registered in their
+# AppConfig.ready (the meeting's notes on each case: findings/apps.py).
+_case_level_models: dict[str, type] = {}
+
+
+def register_case_level_model(name: str, model) -> None:
+    """Have retention count and delete `model`'s rows (and their history) with a case's data."""
+    _case_level_models[name] = model
 
 
 def _audit_name(audit: Audit) -> str:
@@ -142,13 +151,15 @@ def enforce_retention(*, today: datetime.date, dry_run: bool = False) -> Retenti
 
 
 def _case_level_counts(audit) -> dict[str, int]:
-    note_model = apps.get_model("findings", "CaseMeetingNote")
     return {
         "nominations": Nomination.objects.filter(audit=audit).count(),
         "chronology files": ChronologyFile.objects.filter(case__audit=audit).count(),
         "chronology rows": ChronologyEntry.objects.filter(case__audit=audit).count(),
         "audit tools": AgencySubmission.objects.filter(case__audit=audit).count(),
-        "meeting notes": note_model.objects.filter(case__audit=audit).count(),
+        **{
+            name: model.objects.filter(case__audit=audit).count()
+            for name, model in _case_level_models.items()
+        },
         "reasons for reopening": _reopen_reasons(audit).count(),
     }
 
@@ -184,10 +195,9 @@ def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> bool:
     AgencySubmission.history.filter(case_id__in=case_ids).delete()
     ChronologyEntry.history.filter(case_id__in=case_ids).delete()
     Nomination.history.filter(audit_id=audit.pk).delete()
-    # The meeting's notes on each case belong to the findings app, which builds on this one.
-    note_model = apps.get_model("findings", "CaseMeetingNote")
-    note_model.objects.filter(case_id__in=case_ids).delete()
-    note_model.history.filter(case_id__in=case_ids).delete()
+    for model in _case_level_models.values():  # the meeting's notes on each case
+        model.objects.filter(case_id__in=case_ids).delete()
+        model.history.filter(case_id__in=case_ids).delete()
     # A draw's event named the nominations drawn; the labels go with them.
     AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.DRAW).update(detail={})
     for event in _reopen_reasons(audit):  # who reopened which case stays; why goes

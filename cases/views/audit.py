@@ -1,10 +1,9 @@
 from django.shortcuts import render
 
-from cases import selectors
+from cases import access, selectors
 from cases.models import Audit
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
-from maca import access
 
 
 def home(request):
@@ -30,12 +29,10 @@ def audit_detail(request, pk):
     context.update(selectors.audit_overview(audit))
     context["tag_uses"] = selectors.tag_uses(context)
     context["own_agency_only"] = not access.sees_every_action(request.user, audit)
-    if context["own_agency_only"]:
+    plan_agency_ids = access.plan_agency_ids(request.user, audit)
+    if plan_agency_ids is not None:
         # A co-ordinator sees only their own agency's actions, as on the action plan.
-        visible_actions = set(
-            access.restrict_actions(audit.actions.all(), request.user).values_list("pk", flat=True)
-        )
-        context["actions"] = [a for a in context["actions"] if a.pk in visible_actions]
+        context["actions"] = [a for a in context["actions"] if a.owner_agency_id in plan_agency_ids]
     my_agency_ids = access.agency_ids_for(request.user, audit)
     context["my_agencies"] = [a for a in context["agencies"] if a.pk in my_agency_ids]
     context["my_work"] = work_of_agencies(audit, context["cases"], context["my_agencies"])

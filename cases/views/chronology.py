@@ -14,13 +14,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import uploads
+from cases import access, uploads
 from cases.forms.chronology import ChronologyEntryForm, ChronologyFileForm, ChronologyRowsForm
 from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
-from maca import access
 from maca.pdf import render_pdf
 
 PDF_STYLESHEETS = ["css/pdf-page.css", "css/chronology-pdf.css"]

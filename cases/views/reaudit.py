@@ -5,8 +5,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from cases import access
 from cases.services import reaudit as services
-from maca import access
 from maca.widgets import DateInput
 
 

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from cases import access
 from cases.models import PurgeRecord
 from cases.services import retention
-from maca import access
 from maca.concurrency import version_of
 
 

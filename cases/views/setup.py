@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases import access
 from cases.forms.setup import AuditForm, DeclineForm, IdentityForm, MemberAddForm, NominationForm
 from cases.models import Audit, Nomination, NominationIdentity
 from cases.selectors import nominations as nomination_selectors
@@ -21,7 +22,6 @@ from cases.selectors.progress import progress_matrix, returns_not_complete
 from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
-from maca import access
 from maca.models import Membership
 
 Role = Membership.Role
@@ -155,7 +155,7 @@ def _confirm_closing(request, audit):
     ]
     if missing := returns_not_complete(progress_matrix(audit)):
         lines.insert(0, missing)
-    if not audit.briefing_versions.exists():
+    if audit.briefing_published_at is None:
         lines.insert(0, "The briefing has not been published yet.")
     return _confirm_stage_move(
         request,

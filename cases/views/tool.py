@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cases import access
 from cases.forms.tool import QuestionForm, ReopenForm, SectionForm, ToolAnswerForm
 from cases.models import AgencySubmission, AuditEvent, Case, ToolQuestion, ToolSection
 from cases.selectors.identifiers import identifying_details_in_pack
@@ -21,7 +22,6 @@ from cases.selectors.progress import (
 )
 from cases.services import reminders
 from cases.services import tool as services
-from maca import access
 from maca.concurrency import version_of
 
 # The questionnaire ---------------------------------------------------------------------------

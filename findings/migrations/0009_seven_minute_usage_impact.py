@@ -9,8 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_reaudit_of'),
-        ('findings', '0007_tags_in_alphabetical_order'),
+        ('cases', '0007_reaudit_of'),
+        ('findings', '0008_fill_briefing_published_at'),
         ('maca', '0006_partnership_seven_minute_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

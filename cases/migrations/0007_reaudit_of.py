@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0005_versions_of_identity_and_tool'),
+        ('cases', '0006_briefing_published_at'),
     ]
 
     operations = [

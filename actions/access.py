@@ -1,0 +1,72 @@
+"""The access rules of the composite action plan: who sees which actions, and who updates them.
+See docs/architecture.md for the gate as a whole."""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.http import Http404
+
+from actions.models import Action
+from cases.access import Role, access_for, any_of, memberships_of
+
+
+def restrict_actions(queryset, user, *, published: bool = True):
+    """Actions of the composite plan `user` may see: the chair and QA members see every action of
+    their partnership's audits; a co-ordinator sees their own agency's actions; a viewer sees the
+    actions of plans the chair has published with the briefing (with `published`), as rows only.
+
+    Each action is annotated `opens`: whether `user` may open its page (updates, evidence,
+    history), which a viewer may not."""
+    if not user.is_authenticated:
+        return queryset.none()
+    mine = memberships_of(user)
+    opening = []
+    if mine.staff:
+        opening.append(Q(audit__partnership_id__in=mine.staff))
+    for partnership_id, agency_ids in mine.coordinated.items():
+        opening.append(Q(audit__partnership_id=partnership_id, owner_agency_id__in=agency_ids))
+    conditions = list(opening)
+    if published and mine.viewing:
+        conditions.append(
+            Q(
+                audit__partnership_id__in=mine.viewing,
+                audit__plan_published_at__isnull=False,
+                audit__briefing_published_at__isnull=False,
+            )
+        )
+    if not conditions:
+        return queryset.none().annotate(opens=Value(False))
+    opens = (
+        ExpressionWrapper(any_of(opening), output_field=BooleanField()) if opening else Value(False)
+    )
+    return queryset.filter(any_of(conditions)).annotate(opens=opens)
+
+
+def reads_plan(user) -> bool:
+    """Whether `user` sees any of the composite plan: chair, QA member and co-ordinator roles
+    do; a viewer only once a plan has been published to them with its briefing."""
+    if not user.is_authenticated:
+        return False
+    if memberships_of(user).roles - {Role.VIEWER}:
+        return True
+    return restrict_actions(Action.objects.all(), user).exists()
+
+
+def get_action_for(request, action_id):
+    """An action's own page, or 404 for anyone who may not open it (a viewer of a published
+    plan reads its rows only)."""
+    queryset = restrict_actions(Action.objects.all(), request.user, published=False).select_related(
+        "audit__theme", "audit__partnership", "owner_agency", "lead_user", "recommendation"
+    )
+    try:
+        action = queryset.get(pk=action_id)
+    except (Action.DoesNotExist, ValueError):
+        raise Http404("No such action.") from None
+    request.audit = action.audit  # for the access log
+    return action
+
+
+def can_update_action(user, action) -> bool:
+    """Progress updates and evidence: the owner agency's co-ordinators, and the chair."""
+    access = access_for(user, action.audit)
+    return Role.CHAIR in access.roles or action.owner_agency_id in access.agency_ids

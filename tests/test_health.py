@@ -1,0 +1,49 @@
+"""/healthz says the process is up; /readyz says whether what a page needs answers."""
+
+import pytest
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_liveness_answers_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("health"))
+    assert response.json() == {"status": "ok"}
+
+
+def test_readiness_names_each_part_that_answers(client):
+    response = client.get(reverse("readiness"))
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "storage": "ok",
+    }
+
+
+@pytest.mark.parametrize(
+    "part, target, name",
+    [
+        ("database", connection, "cursor"),
+        ("cache", cache, "get"),
+        ("storage", default_storage, "exists"),
+    ],
+)
+def test_readiness_is_503_and_names_the_part_that_does_not_answer(
+    client, monkeypatch, part, target, name
+):
+    def broken(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(target, name, broken)
+    response = client.get(reverse("readiness"))
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable" and body[part] == "unavailable"
+    assert [p for p, state in body.items() if state == "unavailable"] == ["status", part]
+    assert "connection refused" not in response.content.decode()  # the reason is only logged
