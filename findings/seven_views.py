@@ -35,7 +35,7 @@ def _published_or_404(audit, number=None):
     versions = audit.briefing_versions.exclude(seven_minute_sha256="")
     version = versions.filter(number=number).first() if number else versions.first()
     if version is None:
-        raise Http404("No published 7-minute briefing.")
+        raise Http404("No 7-minute briefing has been published for this audit.")
     return version
 
 
@@ -43,7 +43,10 @@ def seven_minute(request, pk):
     """The draft for members; readers of published briefings get the latest published one."""
     audit = access.get_audit_for(request, pk, "view_briefing")
     if not access.can(request.user, "view_draft_briefing", audit):
-        version = _published_or_404(audit)
+        version = audit.briefing_versions.exclude(seven_minute_sha256="").only("number").first()
+        if version is None:
+            messages.info(request, "No 7-minute briefing has been published for this audit yet.")
+            return redirect("briefing_versions", pk=audit.pk)
         return redirect("seven_minute_version", pk=audit.pk, number=version.number)
     return HttpResponse(sevenminute.render_html(audit, _draft_parts(audit)))
 

@@ -9,7 +9,7 @@ from django_htmx.http import reswap, retarget
 from cases import access
 from cases.models import SECTION_KEYS, Case
 
-from . import briefing, casepack, publishing, services
+from . import briefing, casepack, publishing, services, sevenminute
 from . import meeting as meeting_forms
 from .forms import BriefingLayoutForm, PublishForm, TagForm, item_form_class
 from .selectors import authoring_context, briefing_sections
@@ -94,8 +94,12 @@ def briefing_publish(request, pk):
         "nav": "audits",
         "next_number": audit.briefing_versions.count() + 1,
         "left_out": _empty_sections(audit),
-        "has_seven_minute": publishing.seven_minute_parts(audit) is not None,
     }
+    seven_minute = publishing.seven_minute_parts(audit)
+    context["has_seven_minute"] = seven_minute is not None
+    context["seven_minute_empty"] = [
+        part for part in sevenminute.written_parts(seven_minute or {}) if not part.text
+    ]
     if request.method == "GET":
         context["same_as"] = publishing.unchanged_since(audit)
     if request.method == "POST" and form.is_valid():

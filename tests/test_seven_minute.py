@@ -283,3 +283,20 @@ def test_saving_over_someone_elses_newer_parts_is_refused_keeping_what_was_typed
     assert "Someone else changed the 7-minute briefing" in response.content.decode()
     assert "My question?" in response.content.decode()
     assert SevenMinuteBriefing.objects.get(audit=written).questions == "Their question?"
+
+
+def test_a_viewer_of_a_briefing_published_without_one_is_told_so(client, written, chair):
+    briefing_publish(audit=written, user=chair)
+    client.force_login(member(written, Membership.Role.VIEWER))
+    response = client.get(reverse("seven_minute", args=[written.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("briefing_versions", args=[written.pk])
+    assert "No 7-minute briefing has been published for this audit yet." in (
+        response.content.decode()
+    )
+
+
+def test_the_publish_page_names_empty_parts(client, written, chair):
+    seven_minute_save(audit=written, parts={"background": "Why we looked at this."})
+    client.force_login(chair)
+    page = client.get(reverse("briefing_publish", args=[written.pk])).content.decode()
+    assert "6 of its parts are empty" in page and "7 Find out more" in page
