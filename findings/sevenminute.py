@@ -172,8 +172,13 @@ def context(audit, values: dict[str, str], *, version: dict | None = None) -> di
     }
 
 
-def render_html(audit, values: dict[str, str], *, version: dict | None = None) -> str:
-    return render_to_string(HTML_TEMPLATE, context(audit, values, version=version))
+def render_html(
+    audit, values: dict[str, str], *, version: dict | None = None, can_edit: bool = False
+) -> str:
+    """The page; `can_edit` offers a link to edit the draft."""
+    return render_to_string(
+        HTML_TEMPLATE, {**context(audit, values, version=version), "can_edit": can_edit}
+    )
 
 
 def render_pdf(audit, values: dict[str, str], *, version: dict | None = None) -> tuple[bytes, int]:

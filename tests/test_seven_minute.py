@@ -27,6 +27,7 @@ from maca.models import Membership
 
 from .conftest import member, pdf_text
 from .factories import (
+    AgencyFactory,
     CaseFactory,
     FindingFactory,
     GoodPracticeFactory,
@@ -300,3 +301,14 @@ def test_the_publish_page_names_empty_parts(client, written, chair):
     client.force_login(chair)
     page = client.get(reverse("briefing_publish", args=[written.pk])).content.decode()
     assert "6 of its parts are empty" in page and "7 Find out more" in page
+
+
+def test_only_writers_are_offered_the_edit_link(client, written):
+    housing = AgencyFactory(name="Housing")
+    written.agencies.add(housing)
+    edit = reverse("seven_minute_edit", args=[written.pk])
+    client.force_login(member(written))
+    assert edit in client.get(reverse("seven_minute", args=[written.pk])).content.decode()
+    client.force_login(member(written, Membership.Role.COORDINATOR, housing))
+    page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
+    assert edit not in page and "Download Word" in page
