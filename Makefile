@@ -9,9 +9,9 @@ PORT ?= 8000
 PYTEST_WORKERS ?= -n auto
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-APT_TEST := chromium poppler-utils postgresql
+APT_TEST := chromium poppler-utils postgresql nginx-light openssl
 
-.PHONY: help install run demo bench load test test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
+.PHONY: help install run demo bench load restore-drill test test-s3 test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
 
 help:
 	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint     ruff format --check, ruff check and the layers contract (lint-imports)"
 	@echo "make bench    speed and scale figures (bench/run.py)"
 	@echo "make load     50 simulated users reading and writing for 60 s (bench/load.py)"
+	@echo "make restore-drill  back up, drop and restore a database with files, and compare"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) 2>/dev/null || { scripts/apt-ensure python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -64,6 +65,8 @@ test: install apt-test lint
 	$(MAKE) --no-print-directory check-deploy
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-s3
+	$(MAKE) --no-print-directory restore-drill
 	@echo "== benchmark smoke check (figures only mean something from make bench)"
 	$(BIN)/python bench/run.py --quick
 
@@ -75,11 +78,19 @@ test-postgres: $(BIN)/.installed
 	@echo "== tests on a throwaway PostgreSQL"
 	scripts/with-postgres $(BIN)/pytest -q $(PYTEST_WORKERS) -m "not browser"
 
+test-s3: $(BIN)/.installed
+	@echo "== file tests against a throwaway S3-compatible store (moto)"
+	env -u DATABASE_URL scripts/with-s3 $(BIN)/pytest -q $(PYTEST_WORKERS) -m "storage and not browser"
+
 bench: $(BIN)/.installed
 	scripts/with-postgres $(BIN)/python bench/run.py
 
 load: $(BIN)/.installed
 	scripts/with-postgres $(BIN)/python bench/load.py
+
+restore-drill: $(BIN)/.installed
+	@echo "== restore drill: back up, drop, restore, compare row counts and file hashes"
+	PG_TEST_PORT=54328 scripts/with-postgres scripts/restore-drill
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts

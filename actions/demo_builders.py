@@ -110,7 +110,7 @@ def build_audit_in_progress(partnership, *, chair, qa, coordinator) -> Audit:
         target_case_count=4,
     )
     audit.agencies.set(agencies.values())
-    tool.create_default_tool(audit=audit)
+    tool.default_tool_create(audit=audit)
     stages.audit_advance(audit=audit, user=chair)  # nominating
 
     created = []

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from maca.spreadsheets import neutralise
+from maca.spreadsheets import neutralise, xlsx_cell
 
 from .models import Rag
 
@@ -44,9 +44,9 @@ RAG_COLUMN = HEADERS.index("RAG") + 1
 DUE_COLUMN = HEADERS.index("Due date") + 1
 
 
-def rows(actions):
+def rows(actions, cell=neutralise):
     for action in actions:
-        yield action, [neutralise(get(action)) for _, _, get in COLUMNS]
+        yield action, [cell(get(action)) for _, _, get in COLUMNS]
 
 
 def plan_xlsx(actions) -> bytes:
@@ -58,7 +58,7 @@ def plan_xlsx(actions) -> bytes:
         cell.font = Font(bold=True)
     for index, (_, width, _) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    for action, values in rows(actions):
+    for action, values in rows(actions, cell=xlsx_cell):
         sheet.append(values)
         row = sheet.max_row
         sheet.cell(row=row, column=DUE_COLUMN).number_format = "DD/MM/YYYY"

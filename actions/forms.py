@@ -8,9 +8,10 @@ from django.utils.dateformat import format as date_format
 from cases.selectors.identifiers import identifying_details_in
 from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, Membership, User
+from maca.text import RefuseControlCharactersMixin
 from maca.widgets import DateInput
 
-from .models import Action, Rag
+from .models import Action, ActionUpdate, Rag
 
 MAX_PACKAGE_BYTES = 5 * 1024 * 1024
 OPEN = "open"  # the plan's status filter: not started or in progress
@@ -58,7 +59,7 @@ def check_published_plan(form, audit, field_names) -> None:
         )
 
 
-class ActionForm(VersionedFormMixin, forms.ModelForm):
+class ActionForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.ModelForm):
     """The chair's form: create, edit and reassign an action."""
 
     record_label = "this action"
@@ -106,6 +107,10 @@ class ActionForm(VersionedFormMixin, forms.ModelForm):
             .order_by("first_name", "last_name", "username")
         )
         self.fields["text"].error_messages["required"] = "Say what will be done."
+
+    def service_fields(self) -> dict:
+        """The cleaned values as action_create and action_edit take them."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
     def clean_due_date(self):
         due = self.cleaned_data.get("due_date")
@@ -167,7 +172,7 @@ class EvidenceForm(forms.Form):
         self.fields["file"].help_text = _evidence_help()
 
 
-class ActionUpdateForm(VersionedFormMixin, forms.Form):
+class ActionUpdateForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     """The owner agency's progress update, with an optional file of evidence.
 
     It sets the action's status and risk flag, so the action's version is kept: a status or
@@ -178,7 +183,11 @@ class ActionUpdateForm(VersionedFormMixin, forms.Form):
     version_fields = ("status", "at_risk")
 
     date = forms.DateField(label="Date of the update", widget=DateInput)
-    text = forms.CharField(label="What has happened", widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label="What has happened",
+        max_length=ActionUpdate._meta.get_field("text").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     status = forms.ChoiceField(
         choices=[("not_started", "Not started"), ("in_progress", "In progress")]
     )
@@ -224,7 +233,7 @@ class ActionUpdateForm(VersionedFormMixin, forms.Form):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class ActionDecisionForm(VersionedFormMixin, forms.Form):
+class ActionDecisionForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     """The chair's decision on an action (sign-off, cancelling), taken on the action as it is:
     if it changed since the page was opened, the decision is refused and its state shown."""
 
@@ -266,6 +275,7 @@ class ActionDecisionForm(VersionedFormMixin, forms.Form):
 class CompleteForm(ActionDecisionForm):
     outcome_statement = forms.CharField(
         label="Outcome statement",
+        max_length=Action._meta.get_field("outcome_statement").max_length,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the action achieved, and the evidence of its impact.",
         error_messages={"required": "Say what the action achieved."},
@@ -280,6 +290,7 @@ class CompleteForm(ActionDecisionForm):
 class CancelForm(ActionDecisionForm):
     cancel_reason = forms.CharField(
         label="Why is it cancelled?",
+        max_length=Action._meta.get_field("cancel_reason").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the action is cancelled."},
     )

@@ -62,15 +62,16 @@ class Action(models.Model):
         blank=True,
         related_name="actions",
     )
-    text = models.TextField("action")
+    text = models.TextField("action", max_length=2000)
     owner_agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
     )
     intended_outcome = models.TextField(
-        blank=True, help_text="What will be different for children."
+        max_length=2000, blank=True, help_text="What will be different for children."
     )
     impact_measure = models.TextField(
         "how impact will be measured",
+        max_length=2000,
         blank=True,
         help_text="The evidence that will show it worked.",
     )
@@ -90,12 +91,14 @@ class Action(models.Model):
     at_risk = models.BooleanField(
         default=False, help_text="The owner agency expects the action to slip."
     )
-    outcome_statement = models.TextField(blank=True, help_text="What was achieved, on completion.")
+    outcome_statement = models.TextField(
+        max_length=5000, blank=True, help_text="What was achieved, on completion."
+    )
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     signed_off_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.TextField(blank=True)
+    cancel_reason = models.TextField(max_length=2000, blank=True)
     order = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -143,7 +146,7 @@ class ActionUpdate(models.Model):
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
     date = models.DateField()
-    text = models.TextField()
+    text = models.TextField(max_length=5000)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
@@ -49,11 +50,51 @@ class PackageProblem:
 
 
 class PackageError(Exception):
-    """A package that cannot be imported; `problems` say where and why."""
+    """A package that cannot be imported; `problems` say where and why, the first
+    MAX_PROBLEMS of them, and `more` how many others were found."""
 
-    def __init__(self, problems: list[PackageProblem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+    def __init__(self, problems: list[PackageProblem], more: int = 0):
+        self.problems = problems[:MAX_PROBLEMS]
+        self.more = more + max(0, len(problems) - MAX_PROBLEMS)
+        super().__init__("\n".join(self.lines()))
+
+    def more_line(self) -> str:
+        """ "… and 1,234 more problems", or nothing when every problem is listed."""
+        if not self.more:
+            return ""
+        return f"… and {self.more:,} more {'problem' if self.more == 1 else 'problems'}"
+
+    def lines(self) -> list[str]:
+        return [str(p) for p in self.problems] + ([self.more_line()] if self.more else [])
+
+
+# A package is a record of one audit: far smaller than these. They bound the work and memory an
+# import may take, checked before the package is walked, so that a file of a few megabytes holding
+# millions of entries is refused at once instead of being checked entry by entry.
+MAX_PROBLEMS = 50
+MAX_CONTAINERS = 100_000  # lists and objects anywhere in the file, counted before it is parsed
+CAPS = {
+    "cases": 200,
+    "agencies": 200,
+    "items": 5_000,  # strengths, findings, good practice and recommendations together
+    "tags": 20_000,  # tags named by those items, together
+    "actions": 2_000,
+    "updates": 20_000,  # action updates, together
+    "paragraphs": 1_000,  # the briefing's opening paragraphs, together
+    "references": 20_000,  # cases named by recommendations, together
+    "usage": 10_000,  # records of where the briefing was used
+}
+CAP_NOUNS = {
+    "cases": "cases",
+    "agencies": "agencies",
+    "items": "strengths, findings, good practice and recommendations",
+    "tags": "tags on items",
+    "actions": "actions",
+    "updates": "action updates",
+    "paragraphs": "briefing paragraphs",
+    "references": "cases named by recommendations",
+    "usage": "records of where the briefing was used",
+}
 
 
 @cache
@@ -61,8 +102,20 @@ def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def parse_package(raw: bytes | str) -> dict:
+def package_parse(raw: bytes | str) -> dict:
     """Decode and validate a package; raises PackageError naming each problem's JSON location."""
+    marks = (b"{", b"[") if isinstance(raw, bytes) else ("{", "[")
+    containers = raw.count(marks[0]) + raw.count(marks[1])
+    if containers > MAX_CONTAINERS:
+        raise PackageError(
+            [
+                PackageProblem(
+                    "$",
+                    f"the file holds {containers:,} lists and objects; a package may hold at "
+                    f"most {MAX_CONTAINERS:,}",
+                )
+            ]
+        )
     try:
         data = json.loads(raw)
     except UnicodeDecodeError:
@@ -78,7 +131,7 @@ def parse_package(raw: bytes | str) -> dict:
         raise PackageError([PackageProblem("$", "not valid JSON: nested too deeply")]) from None
     except ValueError as error:  # e.g. a number of thousands of digits
         raise PackageError([PackageProblem("$", f"not valid JSON: {error}")]) from None
-    validate_package(data)
+    package_validate(data)
     return data
 
 
@@ -86,40 +139,128 @@ def _reason(error) -> str:
     return getattr(error, "msg", None) or str(error)
 
 
-def validate_package(data) -> None:
+def package_validate(data) -> None:
     from jsonschema import Draft202012Validator, FormatChecker
 
+    shape = _shape_problems(data)
+    if shape:
+        raise PackageError(shape)
     validator = Draft202012Validator(schema(), format_checker=FormatChecker())
+    errors = validator.iter_errors(data)
+    first = list(islice(errors, MAX_PROBLEMS))
+    more = sum(1 for _ in errors)
     problems = [
         PackageProblem(error.json_path, _schema_message(error))
-        for error in sorted(
-            validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
-        )
+        for error in sorted(first, key=lambda e: list(map(str, e.absolute_path)))
     ]
     if not problems:
-        problems = _text_problems(data) or _consistency_problems(data)
+        problems, more = _text_problems(data)
+    if not problems:
+        problems = _consistency_problems(data)
     if problems:
-        raise PackageError(problems)
+        raise PackageError(problems, more=more)
 
 
-def _text_problems(data) -> list[PackageProblem]:
-    """Text that cannot be stored: a NUL character, or half of a surrogate pair ("\\ud800")."""
-    problems = []
-    stack = [("$", data)]
-    while stack:  # not recursive: a package may nest deeply where the schema does not look
-        location, value = stack.pop()
-        if isinstance(value, dict):
-            stack += [(f"{location}.{key}", item) for key, item in reversed(value.items())]
-        elif isinstance(value, list):
-            stack += [(f"{location}[{i}]", item) for i, item in reversed(list(enumerate(value)))]
-        elif isinstance(value, str) and (found := _UNSTORABLE.search(value)):
-            if found.group() == "\x00":
-                problems.append(PackageProblem(location, "contains a NUL character (\\u0000)"))
-            else:
-                problems.append(
-                    PackageProblem(location, "contains half of a surrogate pair, not a character")
-                )
+def _list_at(container, key, location, problems) -> list:
+    """`container[key]` when it is a list (or absent: empty); a problem when it is not."""
+    value = container.get(key, []) if isinstance(container, dict) else []
+    if isinstance(value, list):
+        return value
+    problems.append(PackageProblem(f"{location}.{key}", "should be a list ([…])"))
+    return []
+
+
+def _shape_problems(data) -> list[PackageProblem]:
+    """The package's outline and how much it holds, checked before anything walks its entries."""
+    if not isinstance(data, dict):
+        return [PackageProblem("$", "a package is a JSON object ({…}) holding an audit")]
+    problems: list[PackageProblem] = []
+    totals = dict.fromkeys(CAPS, 0)
+    lists = {
+        key: _list_at(data, key, "$", problems) for key in ("cases", "agencies", "actions", "usage")
+    }
+    for key, entries in lists.items():
+        totals[key] = len(entries)
+    briefing = data.get("briefing")
+    for section in ("theme_and_cases", "process"):
+        totals["paragraphs"] += len(_list_at(briefing, section, "$.briefing", problems))
+    if problems or _over_caps(totals, problems):
+        return problems
+    items = [*_list_at(data, "good_practice", "$", problems)]
+    recommendations = _list_at(data, "recommendations", "$", problems)
+    items += recommendations
+    for index, case in enumerate(lists["cases"]):
+        for kind in ("strengths", "findings"):
+            items += _list_at(case, kind, f"$.cases[{index}]", problems)
+    totals["items"] = len(items)
+    if problems or _over_caps(totals, problems):
+        return problems[:MAX_PROBLEMS]
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("tags"), list):
+            totals["tags"] += len(item["tags"])
+    for item in recommendations:
+        if isinstance(item, dict) and isinstance(item.get("cases"), list):
+            totals["references"] += len(item["cases"])
+    for action in lists["actions"]:
+        if isinstance(action, dict) and isinstance(action.get("updates"), list):
+            totals["updates"] += len(action["updates"])
+    _over_caps(totals, problems)
     return problems
+
+
+def _over_caps(totals: dict[str, int], problems: list[PackageProblem]) -> bool:
+    found = False
+    for key, count in totals.items():
+        if count > CAPS[key]:
+            found = True
+            location = f"$.{key}" if key in ("cases", "agencies", "actions", "usage") else "$"
+            problems.append(
+                PackageProblem(
+                    location,
+                    f"the package holds {count:,} {CAP_NOUNS[key]}; "
+                    f"a package may hold at most {CAPS[key]:,}",
+                )
+            )
+    return found
+
+
+def _text_problems(data) -> tuple[list[PackageProblem], int]:
+    """Text that cannot be stored: a NUL character, or half of a surrogate pair ("\\ud800").
+
+    Walked with a stack of iterators (a package may nest deeply where the schema does not look),
+    and a place named only for a problem, so that the walk holds no more than one path. The
+    first MAX_PROBLEMS are kept, and the others counted.
+    """
+    problems, more = [], 0
+    stack = [("$", _entries(data))]
+    while stack:
+        location, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        key, value = entry
+        if isinstance(value, dict | list):
+            stack.append((_place(location, key), _entries(value)))
+        elif isinstance(value, str) and (found := _UNSTORABLE.search(value)):
+            if len(problems) == MAX_PROBLEMS:
+                more += 1
+                continue
+            message = (
+                "contains a NUL character (\\u0000)"
+                if found.group() == "\x00"
+                else "contains half of a surrogate pair, not a character"
+            )
+            problems.append(PackageProblem(_place(location, key), message))
+    return problems, more
+
+
+def _entries(container):
+    return iter(container.items() if isinstance(container, dict) else enumerate(container))
+
+
+def _place(location: str, key) -> str:
+    return f"{location}[{key}]" if isinstance(key, int) else f"{location}.{key}"
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -184,13 +325,22 @@ def _consistency_problems(data: dict) -> list[PackageProblem]:
     return problems
 
 
+def _limit(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
 def _length_problems(data: dict) -> list[PackageProblem]:
-    """Names and labels must fit their columns and may not be only spaces."""
+    """Names, labels and texts must fit their limits, and required ones may not be only spaces."""
     checks = [("$.partnership", data.get("partnership"), 200), ("$.title", data.get("title"), 200)]
     checks.append(("$.theme.name", data["theme"]["name"], 200))
     checks.append(("$.protective_marking", data.get("protective_marking"), 100))
     for key, heading in data.get("briefing", {}).get("headings", {}).items():
         checks.append((f"$.briefing.headings.{key}", heading, 200))
+    for section in BriefingParagraph.Section.values:
+        checks += [
+            (f"$.briefing.{section}[{i}]", text, _limit(BriefingParagraph, "text"))
+            for i, text in enumerate(data.get("briefing", {}).get(section, []))
+        ]
     for i, agency in enumerate(data.get("agencies", [])):
         checks.append((f"$.agencies[{i}].name", agency["name"], 200))
     for i, case in enumerate(data["cases"]):
@@ -202,9 +352,23 @@ def _length_problems(data: dict) -> list[PackageProblem]:
     for i, use in enumerate(data.get("usage", [])):
         checks.append((f"$.usage[{i}].agency", use["agency"], 200))
         checks.append((f"$.usage[{i}].team", use["team"], 200))
+        limit = _limit(UsageRecord, "reflection")
+        checks.append((f"$.usage[{i}].reflection", use.get("reflection"), limit))
+    for part, text in (data.get("seven_minute_briefing") or {}).items():
+        limit = _limit(SevenMinuteBriefing, part)
+        checks.append((f"$.seven_minute_briefing.{part}", text, limit))
+    for i, item in enumerate(data.get("recommendations", [])):
+        limit = _limit(Recommendation, "impact_measure")
+        checks.append((f"$.recommendations[{i}].impact_measure", item.get("impact_measure"), limit))
     for i, action in enumerate(data.get("actions", [])):
         checks.append((f"$.actions[{i}].owner_agency", action.get("owner_agency"), 200))
         checks.append((f"$.actions[{i}].lead", action.get("lead"), 200))
+        for field in ("text", *ACTION_DETAILS):
+            checks.append((f"$.actions[{i}].{field}", action.get(field), _limit(Action, field)))
+        checks += [
+            (f"$.actions[{i}].updates[{j}].text", update["text"], _limit(ActionUpdate, "text"))
+            for j, update in enumerate(action.get("updates", []))
+        ]
     problems = []
     for location, value, limit in checks:
         if value is not None and len(value) > limit:
@@ -215,20 +379,34 @@ def _length_problems(data: dict) -> list[PackageProblem]:
     required += [
         (f"$.agencies[{i}].name", a["name"]) for i, a in enumerate(data.get("agencies", []))
     ]
-    required += [
-        (f"$.actions[{i}].updates[{j}].text", update["text"])
-        for i, action in enumerate(data.get("actions", []))
-        for j, update in enumerate(action.get("updates", []))
-    ]
+    for i, action in enumerate(data.get("actions", [])):
+        required.append((f"$.actions[{i}].text", action["text"]))
+        required += [
+            (f"$.actions[{i}].updates[{j}].text", update["text"])
+            for j, update in enumerate(action.get("updates", []))
+        ]
+    required += [(location, text) for location, text in _item_texts(data)]
     for location, value in required:
         if not value.strip():
             problems.append(PackageProblem(location, "cannot be blank"))
     return problems
 
 
+def _item_texts(data: dict):
+    """(location, text) of every strength, finding, piece of good practice and recommendation."""
+    for i, case in enumerate(data["cases"]):
+        for kind in ("strengths", "findings"):
+            for j, item in enumerate(case.get(kind, [])):
+                yield f"$.cases[{i}].{kind}[{j}].text", item["text"]
+    for kind in ("good_practice", "recommendations"):
+        for j, item in enumerate(data.get(kind, [])):
+            yield f"$.{kind}[{j}].text", item["text"]
+
+
 def _item_checks(prefix: str, items: list[dict]) -> list[tuple]:
     checks = []
     for i, item in enumerate(items):
+        checks.append((f"{prefix}[{i}].text", item["text"], _limit(Strength, "text")))
         checks.append((f"{prefix}[{i}].agency", item.get("agency"), 200))
         checks += [
             (f"{prefix}[{i}].tags[{j}]", tag, 100) for j, tag in enumerate(item.get("tags", []))
@@ -278,7 +456,7 @@ class _Lookups:
 
 
 @transaction.atomic
-def import_package(
+def package_import(
     data: dict, *, partnership_name: str | None = None, into: Partnership | None = None
 ) -> Audit:
     """Create an audit from a validated package, all or nothing.
@@ -286,7 +464,7 @@ def import_package(
     The audit joins `into` when given (an upload by a partnership's chair), else the partnership
     the package names, else `partnership_name`, else the default partnership.
     """
-    validate_package(data)
+    package_validate(data)
     name = data.get("partnership") or partnership_name or settings.MACA_DEFAULT_PARTNERSHIP
     partnership = into or Partnership.objects.get_or_create(name=name.strip())[0]
     lookups = _Lookups(data.get("agencies", []), partnership)
@@ -448,14 +626,14 @@ CANCELLED_WITHOUT_REASON = "Cancelled before this audit was imported; no reason 
 
 
 def _action_details(item: dict) -> dict:
-    details = {key: str(item.get(key) or "") for key in ACTION_DETAILS}
+    details = {key: item.get(key) or "" for key in ACTION_DETAILS}
     details["at_risk"] = item.get("at_risk") is True
     if item.get("status") == Action.Status.CANCELLED and not details["cancel_reason"].strip():
         details["cancel_reason"] = CANCELLED_WITHOUT_REASON
     return details
 
 
-def export_package(audit: Audit) -> dict:
+def package_export(audit: Audit) -> dict:
     """The audit as a package that validates against the schema and imports back as the same."""
     audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
     paragraphs = list(audit.paragraphs.all())

@@ -24,10 +24,34 @@ EVIDENCE_KINDS = (
 EVIDENCE_DESCRIBED = "a PDF, Word (DOCX), Excel (XLSX) or CSV document, or a PNG or JPEG image"
 
 
+def _set_plan_fields(
+    action: Action,
+    *,
+    text: str,
+    owner_agency,
+    recommendation=None,
+    intended_outcome: str = "",
+    impact_measure: str = "",
+    lead_user=None,
+    lead: str = "",
+    due_date=None,
+) -> None:
+    action.recommendation = recommendation
+    action.text = text
+    action.intended_outcome = intended_outcome
+    action.impact_measure = impact_measure
+    action.owner_agency = owner_agency
+    action.lead_user = lead_user
+    action.lead = lead
+    action.due_date = due_date
+
+
 @transaction.atomic
-def action_create(*, form, audit, user) -> Action:
-    action = form.save(commit=False)
-    action.audit = audit
+def action_create(*, audit, user, **fields) -> Action:
+    """Add an action at the end of `audit`'s plan: `fields` are the chair's values (text,
+    owner_agency, recommendation, intended_outcome, impact_measure, lead_user, lead, due_date)."""
+    action = Action(audit=audit)
+    _set_plan_fields(action, **fields)
     last = audit.actions.aggregate(last=Max("order"))["last"]
     action.order = 0 if last is None else last + 1
     action._change_reason = "Created"
@@ -37,8 +61,9 @@ def action_create(*, form, audit, user) -> Action:
 
 
 @transaction.atomic
-def action_edit(*, form, user) -> Action:
-    action = form.save(commit=False)
+def action_edit(*, action: Action, user, **fields) -> Action:
+    """Change what the action says and who owns and leads it (the same values as creating)."""
+    _set_plan_fields(action, **fields)
     action._change_reason = "Edited by the chair"
     action.full_clean()
     action.save()
@@ -90,12 +115,7 @@ def action_evidence_add(*, action: Action, user, uploaded_file, description: str
     """
     if not action.is_open:
         raise ValidationError("This action is closed: it takes no more evidence.", code="closed")
-    uploads.check_size(uploaded_file.size)
-    inspection = uploads.inspect(uploaded_file)
-    uploads.check_size(inspection.size)
-    kind = uploads.check_kind_or_image(
-        inspection, uploaded_file.name, EVIDENCE_KINDS, EVIDENCE_DESCRIBED
-    )
+    inspection, kind = uploads.accept(uploaded_file, EVIDENCE_KINDS, EVIDENCE_DESCRIBED)
     earlier = action.evidence.filter(sha256=inspection.sha256).first()
     if earlier:
         day = date_format(timezone.localtime(earlier.uploaded_at), "j F Y")
@@ -107,22 +127,14 @@ def action_evidence_add(*, action: Action, user, uploaded_file, description: str
     extension = uploads.FILE_EXTENSIONS[kind]
     evidence = Evidence(
         action=action,
-        original_name=uploads.display_name(uploaded_file.name, f"evidence.{extension}"),
+        original_name=uploads.display_name(uploaded_file.name, kind),
         kind=kind,
         size=inspection.size,
         sha256=inspection.sha256,
         description=(description or "").strip(),
         uploaded_by=user,
     )
-    evidence.full_clean(exclude=["file"])
-    evidence.file.save(f"evidence.{extension}", uploaded_file, save=False)
-    try:
-        evidence.full_clean()
-        evidence.save()
-    except BaseException:
-        evidence.file.delete(save=False)
-        raise
-    return evidence
+    return uploads.store_with_record(evidence, uploaded_file, f"evidence.{extension}")
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from .forms import (
     PlanFilterForm,
 )
 from .models import Action, Evidence
-from .package import PackageError, import_package, parse_package
+from .package import PackageError, package_import, package_parse
 
 
 def audit_import(request):
@@ -36,21 +36,21 @@ def audit_import(request):
     partnerships = access.chaired_partnerships(request.user)
     if not partnerships.exists():
         raise Http404("Not found.")
-    problems = []
+    problems, more = [], ""
     if request.method == "POST":
         form = PackageUploadForm(request.POST, request.FILES, partnerships=partnerships)
         if form.is_valid():
             try:
-                data = parse_package(form.cleaned_data["package"].read())
-                audit = import_package(data, into=form.cleaned_data["partnership"])
+                data = package_parse(form.cleaned_data["package"].read())
+                audit = package_import(data, into=form.cleaned_data["partnership"])
             except PackageError as error:
-                problems = error.problems
+                problems, more = error.problems, error.more_line()
             else:
                 messages.success(request, f"Imported {audit.theme.name} with its briefing.")
                 return redirect(audit)
     else:
         form = PackageUploadForm(partnerships=partnerships)
-    context = {"form": form, "problems": problems, "nav": "audits"}
+    context = {"form": form, "problems": problems, "more": more, "nav": "audits"}
     status = 422 if (problems or form.errors) else 200
     return render(request, "actions/audit_import.html", context, status=status)
 
@@ -307,20 +307,7 @@ def _blank_update_form(action):
 def action_evidence_download(request, action_id, evidence_id):
     """A file of evidence, to anyone who may see the action; 404 to everyone else."""
     action = get_action_for(request, action_id)
-    evidence = get_object_or_404(Evidence, pk=evidence_id, action=action)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=uploads.CONTENT_TYPES.get(evidence.kind, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download_response(get_object_or_404(Evidence, pk=evidence_id, action=action))
 
 
 def action_create(request, pk):
@@ -332,7 +319,7 @@ def action_create(request, pk):
         ).first()
     form = ActionForm(request.POST or None, audit=audit, initial=initial)
     if request.method == "POST" and form.is_valid():
-        action = services.action_create(form=form, audit=audit, user=request.user)
+        action = services.action_create(audit=audit, user=request.user, **form.service_fields())
         messages.success(request, "The action was added to the plan.")
         return redirect("action_detail", action_id=action.pk)
     context = {"form": form, "audit": audit, "nav": "actions"}
@@ -345,7 +332,7 @@ def action_edit(request, action_id):
         raise PermissionDenied
     form = ActionForm(request.POST or None, instance=action, audit=action.audit)
     if request.method == "POST" and form.is_valid():
-        services.action_edit(form=form, user=request.user)
+        services.action_edit(action=action, user=request.user, **form.service_fields())
         messages.success(request, "The action was saved.")
         return redirect("action_detail", action_id=action.pk)
     context = {"form": form, "audit": action.audit, "action": action, "nav": "actions"}

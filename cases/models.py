@@ -183,7 +183,7 @@ class BriefingParagraph(models.Model):
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="paragraphs")
     section = models.CharField(max_length=20, choices=Section.choices)
-    text = models.TextField()
+    text = models.TextField(max_length=2000)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -257,6 +257,18 @@ class Nomination(models.Model):
     to those who need them.
     """
 
+    # What the nominator writes about the case (the agencies involved are set on their own).
+    WRITTEN_FIELDS = (
+        "label",
+        "reason",
+        "age_band",
+        "gender",
+        "ethnicity",
+        "disability",
+        "legal_status",
+        "tags",
+    )
+
     class Status(models.TextChoices):
         NOMINATED = "nominated", "Nominated"
         SELECTED = "selected", "Selected"
@@ -302,7 +314,7 @@ class Nomination(models.Model):
     label = models.CharField(
         max_length=50, help_text="A pseudonymous label, never the child's name, e.g. 'Case 7'."
     )
-    reason = models.TextField("reason for nomination")
+    reason = models.TextField("reason for nomination", max_length=2000)
     agencies = models.ManyToManyField(
         Agency, blank=True, related_name="nominations", verbose_name="agencies involved"
     )
@@ -313,7 +325,7 @@ class Nomination(models.Model):
     legal_status = models.CharField(max_length=20, choices=LegalStatus.choices, blank=True)
     tags = models.JSONField(default=list, blank=True, help_text="Free tags, e.g. 'eviction'.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NOMINATED)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = models.TextField(max_length=1000, blank=True)
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

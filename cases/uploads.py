@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat
 
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 
 # How many leading bytes the content sniffers look at.
@@ -94,16 +98,24 @@ def inspect(uploaded_file) -> Inspection:
     encoding = None
     if not has_nul:
         encoding = "utf-8-sig" if utf8_ok else "cp1252" if cp1252_ok else None
+    if guess is None and encoding and _looks_like_markup(bytes(head), encoding):
+        detected = MARKUP  # a web page, SVG picture or XML: never a table, whatever its commas
     if detected in (PDF, DOCX, XLSX):
         kind = detected
-    elif guess is None and size and encoding and _looks_like_a_table(bytes(head), encoding):
-        kind = CSV
+    elif guess is None and size and encoding and detected is None:
+        kind = CSV if _looks_like_a_table(bytes(head), encoding) else None
     return Inspection(
         kind=kind, size=size, sha256=digest.hexdigest(), detected=detected, encoding=encoding
     )
 
 
 CSV_DELIMITERS = (",", ";", "\t")
+MARKUP = "html"
+
+
+def _looks_like_markup(head: bytes, encoding: str) -> bool:
+    """HTML, SVG or XML: text whose first character that is not a space opens a tag."""
+    return head.decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n").startswith("<")
 
 
 def _article(extension: str) -> str:
@@ -118,6 +130,15 @@ def _looks_like_a_table(head: bytes, encoding: str) -> bool:
     return bool(first_line) and any(mark in first_line[0] for mark in CSV_DELIMITERS)
 
 
+def exact_size(size: int) -> str:
+    """ "21,000,009 bytes (20.03 MB)": exact, with the megabytes (of 1,048,576 bytes) that a
+    file manager shows, so that a file just over the limit never reads as equal to it."""
+    return f"{size:,} bytes ({size / MIB:.2f} MB)"
+
+
+MIB = 1024 * 1024
+
+
 def check_size(size: int | None) -> None:
     """Refuse an empty or too large upload (checked before reading it, and after)."""
     size = size or 0
@@ -125,15 +146,74 @@ def check_size(size: int | None) -> None:
         raise ValidationError("The file is empty. Choose the file again.", code="empty")
     if size > max_bytes():
         raise ValidationError(
-            f"The file is {filesizeformat(size)}: files can be up to "
-            f"{filesizeformat(max_bytes())}.",
+            f"The file is {exact_size(size)}: files can be up to {filesizeformat(max_bytes())} "
+            f"({max_bytes():,} bytes).",
             code="too_large",
+        )
+
+
+# Names that a computer would run or a browser would open as a page. Refused whatever the file
+# holds: a PDF called "invoice.html" has been renamed to trick someone, or picked by mistake.
+PROGRAM_EXTENSIONS = frozenset(
+    [
+        ".app",
+        ".bat",
+        ".cmd",
+        ".com",
+        ".cpl",
+        ".dll",
+        ".exe",
+        ".hta",
+        ".jar",
+        ".js",
+        ".jse",
+        ".lnk",
+        ".msi",
+        ".msp",
+        ".php",
+        ".pif",
+        ".ps1",
+        ".psm1",
+        ".reg",
+        ".scr",
+        ".sh",
+        ".url",
+        ".vb",
+        ".vbe",
+        ".vbs",
+        ".ws",
+        ".wsf",
+    ]
+)
+WEB_PAGE_EXTENSIONS = frozenset(
+    [".htm", ".html", ".mht", ".mhtml", ".shtml", ".svg", ".svgz", ".xht", ".xhtml", ".xml", ".xsl"]
+)
+DANGEROUS_EXTENSIONS = PROGRAM_EXTENSIONS | WEB_PAGE_EXTENSIONS
+
+
+def check_name(name: str | None) -> None:
+    """Refuse a name that a computer would run, or open as a web page."""
+    dangerous = Path(name or "").suffix.lower()
+    if dangerous in DANGEROUS_EXTENSIONS:
+        raise ValidationError(
+            f"Files named {dangerous} can't be uploaded: a computer would run it or open it as "
+            "a web page. If it is a document, save it again as the kind it is (for example "
+            ".pdf) and upload that.",
+            code="dangerous_name",
         )
 
 
 def check_kind(inspection: Inspection, name: str, allowed: tuple[str, ...], described: str) -> str:
     """The kind of an inspected upload, or a ValidationError naming what was wrong with it."""
     suffix = Path(name or "").suffix.lower()
+    check_name(name)
+    if inspection.detected == MARKUP:
+        raise ValidationError(
+            f"This file is not {described}: its contents are a web page, picture or other markup "
+            "(HTML, SVG or XML), which can't be uploaded. Files are checked by their contents, "
+            "not by their names.",
+            code="wrong_type",
+        )
     if inspection.kind not in allowed:
         found = ""
         if inspection.detected:
@@ -177,6 +257,7 @@ def check_kind_or_image(
     inspection: Inspection, name: str, allowed: tuple[str, ...], described: str
 ) -> str:
     """As `check_kind`, also accepting PNG and JPEG images when `allowed` names them."""
+    check_name(name)
     suffix = Path(name or "").suffix.lower()
     image = IMAGE_KINDS.get(inspection.detected or "")
     claimed_image = next((k for k, exts in IMAGE_EXTENSIONS.items() if suffix in exts), None)
@@ -199,11 +280,187 @@ def check_kind_or_image(
     return kind
 
 
-def display_name(name: str | None, default: str) -> str:
-    """The name a file had on the uploader's machine, without any path, kept to 255 characters."""
+def display_name(name: str | None, kind: str) -> str:
+    """The name a file is kept and served under: the uploader's, without any path, ending in the
+    extension of the kind its contents are ("minutes" becomes "minutes.pdf", "notes.doc"
+    "notes.doc.pdf"), kept to 255 characters."""
+    extension = FILE_EXTENSIONS[kind]
+    allowed = EXTENSIONS.get(kind, set()) | IMAGE_EXTENSIONS.get(kind, set())
     name = Path(name or "").name
-    name = "".join(ch for ch in name if ch.isprintable()).strip() or default
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    if not name or Path(name).suffix.lower() not in allowed - {".txt"}:
+        name = f"{name or 'file'}.{extension}"
     if len(name) > 255:
         suffix = Path(name).suffix[:20]
         name = name[: 255 - len(suffix)] + suffix
     return name
+
+
+# Word and Excel files are zip archives of parts -----------------------------------------------
+
+# What an archive may unpack to: a small file that unpacks to gigabytes (a "zip bomb") would
+# exhaust whatever reads it.
+MAX_UNPACKED_BYTES = 50 * MIB
+ARCHIVE_KINDS = (DOCX, XLSX)
+_DAMAGED_ARCHIVE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    RuntimeError,  # an encrypted part
+    NotImplementedError,  # a part packed in a way zipfile does not read
+)
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """How much a workbook's sheets may hold, counted in its XML before any cell is read."""
+
+    rows: int  # per sheet
+    cells_per_row: int
+    cells: int  # per sheet
+    strings: int  # shared strings, for the whole workbook
+    elements: int = 2_000_000  # XML elements in any part, so that reading stays quick
+
+
+class SheetTooLarge(Exception):
+    def __init__(self, what: str, limit: int, row: int | None = None):
+        self.what, self.limit, self.row = what, limit, row
+        super().__init__(what)
+
+
+def check_archive(uploaded_file, kind: str, *, sheet_limits: SheetLimits | None = None) -> None:
+    """Refuse a Word or Excel file that is cut short or damaged, or whose parts unpack to more
+    than MAX_UNPACKED_BYTES. Every part is read once, in chunks (checking its CRC); with
+    `sheet_limits`, the rows and cells of every part are counted as it streams past."""
+    if kind not in ARCHIVE_KINDS:
+        return
+    name = "workbook" if kind == XLSX else "document"
+    uploaded_file.seek(0)
+    try:
+        with zipfile.ZipFile(uploaded_file.file) as archive:
+            parts = archive.infolist()
+            unpacked = sum(part.file_size for part in parts)
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise ValidationError(
+                    f"The {name} unpacks to {filesizeformat(unpacked)}, more than any "
+                    f"{name} MACA keeps (up to {filesizeformat(MAX_UNPACKED_BYTES)}). Save it "
+                    "again without pictures or extra sheets, or as PDF, and upload that.",
+                    code="unpacks_too_large",
+                )
+            for part in parts:
+                _read_part(archive, part, sheet_limits)
+    except _DAMAGED_ARCHIVE:
+        raise ValidationError(
+            f"The {name} is damaged or cut short, so it can't be read. Save it again from "
+            f"{'Excel' if kind == XLSX else 'Word'} and upload it again.",
+            code="damaged",
+        ) from None
+    finally:
+        uploaded_file.seek(0)
+
+
+def _read_part(archive, part, limits: SheetLimits | None) -> None:
+    counter = _SheetCounter(limits) if limits else None
+    with archive.open(part) as stream:
+        while chunk := stream.read(CHUNK_SIZE):
+            if counter:
+                counter.feed(chunk)
+    if counter:
+        counter.feed(b"", final=True)
+
+
+class _SheetCounter:
+    """Counts rows, cells and shared strings as a part's XML streams past, and stops at once at
+    a limit: no element is kept, so a row of a million cells costs no more than one of five."""
+
+    def __init__(self, limits: SheetLimits):
+        self.limits = limits
+        self.rows = self.cells = self.row_cells = self.strings = self.elements = 0
+        self.parser = expat.ParserCreate()
+        self.parser.StartElementHandler = self._start
+        self.readable = True
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        if not self.readable:
+            return
+        try:
+            self.parser.Parse(chunk, final)
+        except expat.ExpatError:
+            self.readable = False  # not XML (a picture): nothing here is a cell
+
+    def _start(self, name, attributes):
+        limits = self.limits
+        self.elements += 1
+        local = name.rpartition(":")[2]
+        if local == "c":
+            self.row_cells += 1
+            self.cells += 1
+            if self.row_cells > limits.cells_per_row:
+                raise SheetTooLarge("cells in a row", limits.cells_per_row, self.rows)
+            if self.cells > limits.cells:
+                raise SheetTooLarge("cells", limits.cells)
+        elif local == "row":
+            self.rows += 1
+            self.row_cells = 0
+            if self.rows > limits.rows:
+                raise SheetTooLarge("rows", limits.rows)
+        elif local == "si":
+            self.strings += 1
+            if self.strings > limits.strings:
+                raise SheetTooLarge("pieces of text", limits.strings)
+        if self.elements > limits.elements:
+            raise SheetTooLarge("XML elements", limits.elements)
+
+
+def accept(
+    uploaded_file,
+    allowed: tuple[str, ...],
+    described: str,
+    *,
+    sheet_limits: SheetLimits | None = None,
+) -> tuple[Inspection, str]:
+    """An upload checked before anything is kept: its size, its name, its kind from its
+    contents (PNG and JPEG too when `allowed` names them) and, for Word and Excel files, that
+    the archive is whole and unpacks to a sensible size (and, given `sheet_limits`, that a
+    workbook's sheets hold no more than they allow: SheetTooLarge). Returns the inspection and
+    the kind."""
+    check_size(uploaded_file.size)
+    inspection = inspect(uploaded_file)
+    check_size(inspection.size)
+    kind = check_kind_or_image(inspection, uploaded_file.name, allowed, described)
+    check_archive(uploaded_file, kind, sheet_limits=sheet_limits)
+    return inspection, kind
+
+
+def store_with_record(record, uploaded_file, stored_name: str):
+    """Write `uploaded_file` into `record.file` and save the record; a record that fails its
+    checks leaves no file behind. Returns the record."""
+    record.full_clean(exclude=["file"])
+    record.file.save(stored_name, uploaded_file, save=False)
+    try:
+        record.full_clean()
+        record.save()
+    except BaseException:
+        record.file.delete(save=False)
+        raise
+    return record
+
+
+def download_response(record) -> FileResponse:
+    """A stored upload (`file`, `original_name`, `kind`) sent as an attachment under its own
+    name, never sniffed as another type or kept by the browser; 404 when the file is missing."""
+    try:
+        handle = record.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404("The file is missing.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=display_name(record.original_name, record.kind),
+        content_type=CONTENT_TYPES.get(record.kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

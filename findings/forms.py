@@ -10,6 +10,10 @@ from .models import ImpactVerdict, SevenMinuteBriefing, Tag
 from .services import Kind
 from .sevenminute import PART_FIELDS, PARTS
 
+# All of a section's points, one per line; each point fits a paragraph.
+NARRATIVE_MAX = 10_000
+PARAGRAPH_MAX = BriefingParagraph._meta.get_field("text").max_length
+
 HEADING_LABELS = {
     "theme_and_cases": "Step 1 heading (theme and cases)",
     "process": "Step 2 heading (process)",
@@ -82,12 +86,14 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
     theme_and_cases = forms.CharField(
         label="Theme / cases: points",
         required=False,
+        max_length=NARRATIVE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One point per line.",
     )
     process = forms.CharField(
         label="Process: points",
         required=False,
+        max_length=NARRATIVE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One point per line.",
     )
@@ -111,6 +117,22 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
 
     def versioned_records(self) -> tuple:
         return (self.audit,)
+
+    def clean(self):
+        cleaned = super().clean()
+        for section in BriefingParagraph.Section.values:
+            long_points = [
+                number
+                for number, line in enumerate((cleaned.get(section) or "").splitlines(), 1)
+                if len(line.strip()) > PARAGRAPH_MAX
+            ]
+            if long_points:
+                self.add_error(
+                    section,
+                    f"Point {long_points[0]} is longer than {PARAGRAPH_MAX:,} characters: "
+                    "split it into shorter points.",
+                )
+        return cleaned
 
     def headings(self) -> dict[str, str]:
         return {key: self.cleaned_data[f"heading_{key}"] for key in DEFAULT_HEADINGS}

@@ -29,6 +29,7 @@ class MeetingForm(VersionedFormMixin, forms.Form):
     learning_summary = forms.CharField(
         label="Learning summary",
         required=False,
+        max_length=MeetingRecord._meta.get_field("learning_summary").max_length,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What the partnership learned from these cases, in a few paragraphs.",
     )
@@ -50,6 +51,7 @@ class MeetingForm(VersionedFormMixin, forms.Form):
             self.fields[f"note_{case.pk}"] = forms.CharField(
                 label=f"Notes on {case.label}",
                 required=False,
+                max_length=CaseMeetingNote._meta.get_field("text").max_length,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
         notes = tuple(f"note_{case.pk}" for case in cases)

@@ -74,7 +74,7 @@ class Tag(models.Model):
 class Item(models.Model):
     """Fields shared by every briefing item: its words, the agency it is about, order and tags."""
 
-    text = models.TextField()
+    text = models.TextField(max_length=5000)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
     order = models.PositiveIntegerField(default=0)
     tags = models.ManyToManyField(Tag, blank=True)
@@ -123,6 +123,7 @@ class Recommendation(Item):
     cases = models.ManyToManyField(Case, blank=True, related_name="recommendations")
     impact_measure = models.TextField(
         "how will we know it worked?",
+        max_length=2000,
         blank=True,
         help_text="What a re-audit of this theme should see if practice has changed.",
     )
@@ -176,7 +177,7 @@ class MeetingRecord(models.Model):
     """What the multi-agency meeting concluded: the learning summary for the audit."""
 
     audit = models.OneToOneField(Audit, on_delete=models.CASCADE, related_name="meeting_record")
-    learning_summary = models.TextField(blank=True)
+    learning_summary = models.TextField(max_length=20000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -206,7 +207,7 @@ class CaseMeetingNote(models.Model):
     """The meeting's discussion of one case."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="meeting_note")
-    text = models.TextField(blank=True)
+    text = models.TextField(max_length=20000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -222,13 +223,13 @@ class SevenMinuteBriefing(models.Model):
     audit = models.OneToOneField(
         Audit, on_delete=models.CASCADE, related_name="seven_minute_briefing"
     )
-    background = models.TextField(blank=True)
-    why_it_matters = models.TextField(blank=True)
-    what_we_found = models.TextField(blank=True)
-    what_went_well = models.TextField(blank=True)
-    what_needs_to_change = models.TextField(blank=True)
-    questions = models.TextField(blank=True)
-    find_out_more = models.TextField(blank=True)
+    background = models.TextField(max_length=5000, blank=True)
+    why_it_matters = models.TextField(max_length=5000, blank=True)
+    what_we_found = models.TextField(max_length=5000, blank=True)
+    what_went_well = models.TextField(max_length=5000, blank=True)
+    what_needs_to_change = models.TextField(max_length=5000, blank=True)
+    questions = models.TextField(max_length=5000, blank=True)
+    find_out_more = models.TextField(max_length=5000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
@@ -245,7 +246,7 @@ class UsageRecord(models.Model):
     date = models.DateField("date used")
     team = models.CharField("team or setting", max_length=200)
     staff_count = models.PositiveIntegerField("number of staff")
-    reflection = models.TextField("what will we do differently?", blank=True)
+    reflection = models.TextField("what will we do differently?", max_length=2000, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -274,7 +275,7 @@ class ImpactVerdict(models.Model):
         Recommendation, on_delete=models.CASCADE, related_name="impact_verdicts"
     )
     verdict = models.CharField(max_length=20, choices=Verdict.choices)
-    evidence = models.TextField(blank=True)
+    evidence = models.TextField(max_length=4000, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -17,12 +18,12 @@ from .models import BriefingVersion, SevenMinuteBriefing
 from .selectors import briefing_sections
 
 
-class BriefingHasIdentifiers(Exception):
+class BriefingHasIdentifiers(ValidationError):
     """Publishing refused: `places` says where the briefing holds identifying details."""
 
     def __init__(self, places: list[str]):
         self.places = places
-        super().__init__("; ".join(places))
+        super().__init__([f"{place} holds a child's identifying details." for place in places])
 
 
 class SevenMinuteTooLong(Exception):

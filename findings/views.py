@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -189,7 +189,11 @@ def item_add(request, pk, kind):
     kind = _kind(kind)
     case = None
     if kind.per_case:
-        case = get_object_or_404(Case, pk=request.GET.get("case") or 0, audit=audit)
+        case_id = request.GET.get("case", "")
+        # Digits that fit a database id: anything else is a broken address, not a missing case.
+        if not (case_id.isascii() and case_id.isdigit() and len(case_id) <= 18):
+            raise BadRequest("The case to add to is missing from the address.")
+        case = get_object_or_404(Case, pk=int(case_id), audit=audit)
     anchor = f"case-{case.pk}" if case else f"list-{kind.slug}"
     action_url = reverse("item_add", args=[audit.pk, kind.slug]) + (
         f"?case={case.pk}" if case else ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import html
-import re
 from io import BytesIO
 
 from django.template.loader import render_to_string
@@ -13,17 +12,15 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from maca.text import xml_text
+
 from .selectors import briefing_context
 
 VERSION_TEMPLATE = "findings/_briefing_version.txt"
 
-# Characters XML 1.0 cannot hold (control characters, lone surrogates): Word files are XML, and
-# one such character typed into a finding would make the whole download fail.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _text(value) -> str:
-    return NOT_XML.sub("", str(value))
+# Word files are XML: one character XML cannot hold, typed into a finding, would make the whole
+# download fail.
+_text = xml_text
 
 
 def render_docx(audit, *, version: dict | None = None) -> bytes:
@@ -72,14 +69,23 @@ def _set_properties(properties, audit, context) -> None:
     version = context["version"]
     when = version["published_at"] if version else timezone.now()
     when = when.astimezone(datetime.UTC).replace(microsecond=0)  # Word's files hold UTC
-    properties.title = _text(context["document_title"])
-    properties.subject = _text(f"{audit.title} 6 Step Briefing")
-    properties.comments = _text(f"{audit.title} 6 Step Briefing: {audit.theme.name}")
+    properties.title = _property(context["document_title"])
+    properties.subject = _property(f"{audit.title} 6 Step Briefing")
+    properties.comments = _property(f"{audit.title} 6 Step Briefing: {audit.theme.name}")
     properties.keywords = f"Version {version['number']}" if version else "Draft"
     properties.content_status = "Published" if version else "Draft"
-    properties.author = properties.last_modified_by = _text(audit.partnership.name)
+    properties.author = properties.last_modified_by = _property(audit.partnership.name)
     properties.created = properties.modified = when
     properties.language = "en-GB"
+
+
+# Word's document properties hold at most 255 characters; the document itself holds any length.
+PROPERTY_MAX = 255
+
+
+def _property(value) -> str:
+    text = _text(value)
+    return text if len(text) <= PROPERTY_MAX else text[: PROPERTY_MAX - 1] + "…"
 
 
 def _bullet(document, item, *, with_cases=False) -> None:

@@ -12,3 +12,7 @@ class MacaConfig(AppConfig):
         from maca.middleware import mark_session_seen
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="maca_mark_session_seen")
+
+        from maca.upload_handlers import prepare_upload_temp_dir
+
+        prepare_upload_temp_dir()

@@ -1,17 +1,5 @@
-"""No lost updates: every edit form carries the version of the record the person loaded.
-
-A record's version is its `updated_at`, as ISO text ("" while the record does not exist yet).
-A form that edits records sends the version back in a hidden `loaded_version` field, with a
-fingerprint of each value it showed in `loaded_values`. Saving over a newer version is refused
-with a conflict message naming the record. Nothing the person typed is thrown away: a field they
-changed keeps what they typed; a field they left alone but someone else changed now holds the
-other person's value (so saving again does not quietly undo it). Every field the other person
-changed is listed with its saved value. The form then holds the newer version, so saving again
-replaces the other person's change knowingly.
-
-Buttons that change a record's state without typing (reopen, submit after confirming) send the
-version too and are refused with `check_current` when it is stale.
-"""
+"""No lost updates: every edit form carries the version of the record the person loaded, and
+saving over a newer version is refused without losing what was typed (docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -284,19 +284,23 @@ def mfa_setup(request):
             },
         )
     secret = base64.b32encode(bytes.fromhex(key)).decode("ascii")
-    label = quote(f"{ISSUER}:{user.get_username()}")
-    config_url = f"otpauth://totp/{label}?" + urlencode(
-        {"secret": secret, "issuer": ISSUER, "digits": 6, "period": 30}
-    )
     context = {
         "form": form,
         "next": next_url,
         "replacing": replacing,
         "required": required_by_policy(user),
-        "qr_image": _qr_image(config_url),
+        "qr_image": _qr_image(_config_url(user, secret)),
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
     }
     return render(request, "registration/mfa_setup.html", context)
+
+
+def _config_url(user, secret: str) -> str:
+    """What an authenticator app reads from the QR code: the key, and whose it is."""
+    label = quote(f"{ISSUER}:{user.get_username()}")
+    return f"otpauth://totp/{label}?" + urlencode(
+        {"secret": secret, "issuer": ISSUER, "digits": 6, "period": 30}
+    )
 
 
 @never_cache

@@ -6,6 +6,7 @@ stops the process at start with a message naming the variable.
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -191,8 +192,48 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # collected, fingerprinted copy (manage.py collectstatic) in production.
 STATIC_FROM_FINDERS = env_bool("STATIC_FROM_FINDERS", DEBUG)
 WHITENOISE_USE_FINDERS = STATIC_FROM_FINDERS
+# Uploaded files: the local folder MEDIA_ROOT, or with STORAGE_URL an S3-compatible object store,
+# s3://BUCKET[/PREFIX]?endpoint_url=https://...&region=...&encryption=AES256|aws:kms, credentials
+# from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. Either way files leave only through
+# access-checked views: objects are private and MACA never hands out their URLs.
+STORAGE_URL = os.environ.get("STORAGE_URL", "")
+
+
+def file_storage(url: str) -> dict:
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ImproperlyConfigured("STORAGE_URL must look like s3://bucket[/prefix]?options.")
+    query = dict(parse_qsl(parts.query))
+    unknown = set(query) - {"endpoint_url", "region", "encryption", "addressing_style"}
+    if unknown:
+        raise ImproperlyConfigured(
+            f"STORAGE_URL has unknown options: {', '.join(sorted(unknown))}."
+        )
+    encryption = query.get("encryption", "AES256")
+    if encryption not in ("AES256", "aws:kms", "none"):
+        raise ImproperlyConfigured("STORAGE_URL's encryption must be AES256, aws:kms or none.")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": parts.netloc,
+            "location": parts.path.strip("/"),
+            "endpoint_url": query.get("endpoint_url"),
+            "region_name": query.get("region"),
+            "addressing_style": query.get("addressing_style"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "object_parameters": (
+                {} if encryption == "none" else {"ServerSideEncryption": encryption}
+            ),
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(STORAGE_URL),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -273,6 +314,10 @@ FILE_UPLOAD_HANDLERS = [
 ]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled here while they arrive: MACA's own
+# folder, not the system's shared one, so that what a killed worker left behind is found and
+# removed when MACA next starts (maca.upload_handlers.prepare_upload_temp_dir).
+FILE_UPLOAD_TEMP_DIR = Path(os.environ.get("UPLOAD_TEMP_DIR", MEDIA_ROOT.parent / "upload-tmp"))
 
 # An action is amber when due within this many days (or flagged at risk), red when overdue.
 MACA_RAG_AMBER_DAYS = env_int("RAG_AMBER_DAYS", 14)

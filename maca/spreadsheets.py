@@ -1,4 +1,5 @@
-"""Safe spreadsheet cells: what MACA writes to CSV or Excel must never run as a formula."""
+"""Safe spreadsheet cells: what MACA writes to CSV or Excel must never run as a formula, and an
+Excel cell holds only what Excel can open."""
 
 from __future__ import annotations
 
@@ -9,14 +10,31 @@ from collections.abc import Iterable
 
 from django.http import HttpResponse
 
+from maca.text import xml_text
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The most characters an Excel cell may hold; a longer one makes Excel call the file damaged.
+XLSX_CELL_MAX = 32_767
 
 
 def neutralise(value):
     """Prefix an apostrophe to text a spreadsheet would read as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
+    return value
+
+
+def xlsx_cell(value):
+    """A value as an Excel cell may hold it: without the characters XML cannot hold (control
+    characters pasted from Word), neutralised, and cut to XLSX_CELL_MAX characters with a note
+    saying so."""
+    if not isinstance(value, str):
+        return value
+    value = neutralise(xml_text(value))
+    if len(value) > XLSX_CELL_MAX:
+        note = f" […cut at {XLSX_CELL_MAX:,} characters, Excel's limit: the full text is in MACA]"
+        value = value[: XLSX_CELL_MAX - len(note)] + note
     return value
 
 
@@ -46,7 +64,7 @@ def xlsx_response(
     title: str, columns: list[tuple[str, int]], rows: Iterable[list], name: str
 ) -> HttpResponse:
     """An Excel download: a bold, frozen header row of `columns` (heading, width), each cell
-    neutralised, dates shown as dates."""
+    as `xlsx_cell` makes it, dates shown as dates."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -60,7 +78,7 @@ def xlsx_response(
     for index, (_, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for row in rows:
-        sheet.append([neutralise(value) for value in row])
+        sheet.append([xlsx_cell(value) for value in row])
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, datetime.date):
                 cell.number_format = "DD/MM/YYYY"

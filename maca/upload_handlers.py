@@ -9,6 +9,8 @@ check refuses with its usual message next to the field.
 from __future__ import annotations
 
 import io
+import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -44,3 +46,25 @@ class SizeLimitUploadHandler(FileUploadHandler):
             self.charset,
             self.content_type_extra,
         )
+
+
+# A leftover is a spooled upload nobody has written to for this long: a live upload is written
+# to as it arrives and read within its request, so only a killed worker's file gets this old.
+LEFTOVER_SECONDS = 60 * 60
+
+
+def prepare_upload_temp_dir(now: float | None = None) -> list[Path]:
+    """Make FILE_UPLOAD_TEMP_DIR (readable by MACA alone) and remove the uploads that workers
+    killed mid-request left in it. Returns what was removed."""
+    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    now = time.time() if now is None else now
+    removed = []
+    for path in folder.glob("*.upload*"):  # Django names them tmpXXXXXXXX.upload.<ext>
+        try:
+            if path.is_file() and now - path.stat().st_mtime > LEFTOVER_SECONDS:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:  # another worker starting removed it first
+            continue
+    return removed

@@ -9,14 +9,13 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from maca import access
+from maca import access, selectors
 from maca.middleware import SEEN_SESSION_KEY
-from maca.models import AccessLogEntry, Membership
+from maca.models import AccessLogEntry
 from maca.spreadsheets import neutralise
 from maca.widgets import DateInput
 
@@ -99,43 +98,18 @@ class AccessLogFilter(forms.Form):
         return data
 
 
-# Pages that show several partnerships' data at once: a look is filed under no partnership when
-# the person belongs to several, and each of their chairs sees it.
-ACROSS_PARTNERSHIPS = ("action_plan", "my_actions", "action_plan_pdf", "action_plan_export")
-
-
 def access_log(request):
     """Who looked at what: the chair's view of their partnerships' access log, read-only."""
     partnership_ids = list(access.chaired_partnerships(request.user).values_list("pk", flat=True))
     if not partnership_ids:
         raise Http404("Not found.")
-    members = Membership.objects.filter(partnership_id__in=partnership_ids).values("user_id")
-    entries = AccessLogEntry.objects.filter(
-        Q(partnership_id__in=partnership_ids)
-        | Q(
-            partnership_id__isnull=True,
-            audit_id__isnull=True,
-            what__in=ACROSS_PARTNERSHIPS,
-            user_id__in=members,
-        )
-    )
     form = AccessLogFilter(request.GET or None)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["username"]:
-            entries = entries.filter(username__icontains=data["username"])
-        if data["audit"]:
-            entries = entries.filter(audit_id=data["audit"])
-        if data["action"]:
-            entries = entries.filter(action=data["action"])
-        if data["since"]:
-            entries = entries.filter(at__date__gte=data["since"])
-        if data["until"]:
-            entries = entries.filter(at__date__lte=data["until"])
     if form.errors:
         # Neither the page nor the download pretends a filter it could not apply was applied.
         context = {"form": form, "page": None, "nav": "access_log"}
         return render(request, "maca/access_log.html", context, status=422)
+    filters = form.cleaned_data if form.is_bound else {}
+    entries = selectors.access_log_entries(partnership_ids, **filters)
     if request.GET.get("format") == "csv":
         return _access_log_csv(entries)
     query = request.GET.copy()

@@ -3,6 +3,7 @@ import io
 import os
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,16 @@ def fresh_cache():
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
+    """Each test stores its files apart: in its own folder, or under its own prefix of the
+    object store when the run has one (scripts/with-s3)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    if settings.STORAGE_URL:
+        default = settings.STORAGES["default"]
+        prefix = f"{default['OPTIONS']['location']}/{uuid.uuid4().hex}"
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {**default, "OPTIONS": {**default["OPTIONS"], "location": prefix}},
+        }
     return settings.MEDIA_ROOT
 
 

@@ -63,3 +63,58 @@ def test_the_layers_run_from_actions_down_to_the_core():
         "cases",
         "maca",
     ]
+
+
+MAX_VIEW_LINES = 40
+
+
+def _callbacks(patterns):
+    for pattern in patterns:
+        if hasattr(pattern, "url_patterns"):
+            yield from _callbacks(pattern.url_patterns)
+        else:
+            yield pattern.callback
+
+
+def views_modules() -> list[Path]:
+    """Every `views` module of the apps, and any other module a URL of theirs routes to."""
+    from django.urls import get_resolver
+
+    apps = [app for app in layers() if (ROOT / app).is_dir()]
+    files = {
+        path
+        for app in apps
+        for path in python_files(app)
+        if path.name == "views.py" or path.parent.name == "views"
+    }
+    for callback in _callbacks(get_resolver().url_patterns):
+        module = getattr(callback, "__module__", "") or ""
+        if module.split(".")[0] in apps:
+            files.add(ROOT / (module.replace(".", "/") + ".py"))
+    return sorted(files)
+
+
+def long_functions(path: Path, limit: int = MAX_VIEW_LINES) -> list[str]:
+    """The functions of `path` longer than `limit` lines, their decorators included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            first = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+            length = node.end_lineno - first + 1
+            if length > limit:
+                found.append(f"{path.name}:{first} {node.name} ({length} lines)")
+    return found
+
+
+def test_views_stay_thin():
+    modules = views_modules()
+    assert ROOT / "maca" / "mfa.py" in modules and ROOT / "cases" / "views" / "tool.py" in modules
+    assert [found for path in modules for found in long_functions(path)] == []
+
+
+def test_the_thin_views_check_sees_a_long_function(tmp_path):
+    body = "\n".join(f"    x = {number}" for number in range(40))
+    view = tmp_path / "views.py"
+    view.write_text(f"@decorated\ndef long_view(request):\n{body}\n")
+    assert len(long_functions(view.resolve(), limit=41)) == 1
+    assert long_functions(view.resolve(), limit=42) == []

@@ -391,3 +391,31 @@ def test_the_word_draft_is_marked_as_a_draft_like_the_pdf(client, audit, chair):
     assert not any(text.startswith("Draft") for text in frozen_texts)
     assert frozen.core_properties.keywords == "Version 1"
     assert frozen.core_properties.created == published.published_at.replace(microsecond=0)
+
+
+def test_a_title_and_theme_past_words_255_character_properties_still_download(client, audit, chair):
+    from io import BytesIO
+
+    from docx import Document
+
+    audit.title = "T" * 200
+    audit.save()
+    audit.theme.name = "Theme " * 33
+    audit.theme.save()
+    client.force_login(chair)
+    response = client.get(reverse("briefing_docx", args=[audit.pk]))
+    assert response.status_code == 200
+    document = Document(BytesIO(response.content))
+    properties = document.core_properties
+    assert len(properties.comments) == 255 and properties.comments.endswith("…")
+    assert properties.title and len(properties.title) <= 255
+    assert any(("Theme " * 33).strip() in p.text for p in document.paragraphs)  # not cut
+
+
+@pytest.mark.parametrize("case", ["abc", "1.5", "-1", "١", "9" * 19, "9" * 5000, ""])
+def test_a_broken_case_in_the_add_item_address_is_a_bad_request(client, audit, chair, case):
+    CaseFactory(audit=audit, label="Case 1")
+    client.force_login(chair)
+    url = reverse("item_add", args=[audit.pk, "finding"])
+    assert client.get(url, {"case": case}).status_code == 400
+    assert client.get(url, {"case": "999999"}).status_code == 404

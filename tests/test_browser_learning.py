@@ -68,9 +68,9 @@ def test_the_7_minute_briefing_its_uses_and_the_reaudit_for_each_role(page, jour
     expect(found).to_have_value(re.compile("No one saw the baby for six weeks."))
     why = page.get_by_label("2 Why it matters")
     why.fill("Children were unseen.")
-    expect(page.locator("#id_why_it_matters-length")).to_have_text("3 of 60 words")
+    expect(page.locator("#id_why_it_matters-words")).to_have_text("3 of 60 words")
     why.fill(" ".join(["unseen"] * 65))
-    expect(page.locator("#id_why_it_matters-length")).to_contain_text("5 over the limit of 60")
+    expect(page.locator("#id_why_it_matters-words")).to_contain_text("5 over the limit of 60")
     assert axe_violations(page) == []
     why.fill("Children were unseen while the adults' needs filled every plan.")
     page.get_by_role("button", name="Save the 7-minute briefing").click()

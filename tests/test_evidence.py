@@ -113,7 +113,7 @@ def test_photographs_are_accepted(client, action, people, name, content, kind):
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("setup.exe", EXE, "Files are checked by their contents"),
+        ("setup.exe", EXE, "Files named .exe can&#x27;t be uploaded"),
         ("report.pdf", EXE, "Files are checked by their contents"),
         ("poster.png", PDF, "The file is named .png but its contents are not a PNG image"),
         ("report.pdf", PNG, "The file is named .pdf but its contents are a PNG image"),

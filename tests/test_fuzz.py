@@ -40,10 +40,10 @@ from hypothesis import strategies as st
 from actions.models import Action
 from actions.package import (
     PackageError,
-    export_package,
-    import_package,
-    parse_package,
-    validate_package,
+    package_export,
+    package_import,
+    package_parse,
+    package_validate,
 )
 from cases.models import AgencySubmission, Audit, ChronologyEntry, Nomination, ToolSection
 from findings.models import MeetingAttendee, Strength, Tag
@@ -480,13 +480,13 @@ IMPORT_REFUSALS = (PackageError,)
 @settings(max_examples=examples(80), deadline=None, suppress_health_check=QUIET)
 @given(raw=package_bytes())
 def test_the_package_import_writes_everything_or_nothing(raw):
-    """parse_package and import_package: a package is imported whole or refused with its
+    """package_parse and package_import: a package is imported whole or refused with its
     problems named, and a refused one leaves no row behind. What is imported exports again as a
     valid package."""
     before = row_counts()
     with transaction.atomic():
         try:
-            audit = import_package(parse_package(raw))
+            audit = package_import(package_parse(raw))
         except IMPORT_REFUSALS as refusal:
             event(f"refused: {refusal.problems[0]}"[:60])
             assert refusal.problems, "a refusal names its problems"
@@ -495,7 +495,7 @@ def test_the_package_import_writes_everything_or_nothing(raw):
         else:
             imported = audit
             event("imported")
-            validate_package(export_package(audit))
+            package_validate(package_export(audit))
         transaction.set_rollback(True)
     if imported is None:
         assert row_counts() == before
@@ -579,7 +579,7 @@ def test_the_structured_chronology_upload_adds_every_row_or_none(
 
 def _problems(raw) -> list[str]:
     with pytest.raises(PackageError) as refused_package:
-        parse_package(raw)
+        package_parse(raw)
     return [str(problem) for problem in refused_package.value.problems]
 
 
@@ -621,7 +621,7 @@ def test_packages_the_database_cannot_hold_are_refused_where_the_problem_is(raw,
 
 def test_an_action_may_name_its_recommendation_as_1_0(db):
     """JSON Schema counts 1.0 as an integer, so the import does too."""
-    audit = import_package(parse_package(json.dumps(bad(actions__0__recommendation=0.0))))
+    audit = package_import(package_parse(json.dumps(bad(actions__0__recommendation=0.0))))
     assert audit.actions.get().recommendation == audit.recommendations.get()
 
 
@@ -638,8 +638,8 @@ def test_tags_whose_names_make_the_same_slug_are_all_kept(db, client, audit, cha
     response = client.post(reverse("tag_add", args=[audit.pk]), {"name": "Voice of the child!"})
     assert response.status_code == 302
     assert Tag.objects.get(name="Voice of the child!").slug == "voice-of-the-child-3"
-    imported = import_package(
-        parse_package(json.dumps(bad(cases__0__strengths__0__tags=["Voice of the child.", "?"])))
+    imported = package_import(
+        package_parse(json.dumps(bad(cases__0__strengths__0__tags=["Voice of the child.", "?"])))
     )
     tags = {t.name for t in Tag.objects.filter(strength__case__audit=imported)}
     assert tags == {"Voice of the child.", "?"}

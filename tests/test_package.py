@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from actions.models import Action, ActionUpdate
-from actions.package import SCHEMA_PATH, export_package, validate_package
+from actions.package import SCHEMA_PATH, package_export, package_validate
 from cases.models import Audit, BriefingParagraph, Case, Theme
 from findings.models import Finding, GoodPractice, Recommendation, Strength, Tag
 from maca.models import Agency, Partnership
@@ -145,6 +145,11 @@ def bad(**changes):
             "is in the future",
         ),
         (
+            bad(seven_minute_briefing={"questions": "x" * 5001}),
+            "$.seven_minute_briefing.questions",
+            "at most 5000 fit",
+        ),
+        (
             bad(seven_minute_briefing={"part_eight": "x"}),
             "$.seven_minute_briefing",
             "Additional properties are not allowed",
@@ -163,6 +168,7 @@ def bad(**changes):
         "long-label",
         "negative-staff",
         "future-use",
+        "long-part",
         "unknown-part",
     ],
 )
@@ -221,8 +227,8 @@ def test_a_failure_half_way_rolls_everything_back(tmp_path, monkeypatch):
 
 
 def test_export_validates_against_the_schema_and_round_trips(demo_audit, tmp_path):
-    exported = export_package(demo_audit)
-    validate_package(exported)  # raises on any problem
+    exported = package_export(demo_audit)
+    package_validate(exported)  # raises on any problem
     schema = json.loads(SCHEMA_PATH.read_text())
     assert schema["$id"] == "maca-audit-1.schema.json"
 
@@ -231,7 +237,7 @@ def test_export_validates_against_the_schema_and_round_trips(demo_audit, tmp_pat
     reimported_path = import_file(out).strip().splitlines()[-1]
     reimported = Audit.objects.get(pk=int(reimported_path.strip("/").split("/")[-1]))
     assert reimported.pk != demo_audit.pk
-    assert export_package(reimported) == exported
+    assert package_export(reimported) == exported
 
 
 def test_export_to_standard_output_is_the_package(demo_audit):
@@ -262,11 +268,11 @@ def test_a_reaudit_with_its_7_minute_briefing_and_uses_round_trips_losslessly(de
 
     reaudit = Audit.objects.get(reaudit_of=demo_audit)
     for audit in (demo_audit, reaudit):
-        exported = export_package(audit)
-        validate_package(exported)
-        again = export_package(import_package_copy(exported))
+        exported = package_export(audit)
+        package_validate(exported)
+        again = package_export(import_package_copy(exported))
         assert again == exported
-    original = export_package(demo_audit)
+    original = package_export(demo_audit)
     assert set(original["seven_minute_briefing"]) == {
         "background",
         "why_it_matters",
@@ -282,14 +288,14 @@ def test_a_reaudit_with_its_7_minute_briefing_and_uses_round_trips_losslessly(de
     assert {use["agency"] for use in original["usage"]} == {"Housing", "Early Help"}
     assert len(original["usage"]) == UsageRecord.objects.filter(audit=demo_audit).count()
     assert any(r["impact_measure"] for r in original["recommendations"])
-    linked = export_package(reaudit)["reaudit_of"]
+    linked = package_export(reaudit)["reaudit_of"]
     assert linked == {"title": demo_audit.title, "meeting_date": "2026-10-14"}
 
 
 def import_package_copy(package):
-    from actions.package import import_package
+    from actions.package import package_import
 
-    return import_package(copy.deepcopy(package))
+    return package_import(copy.deepcopy(package))
 
 
 def test_an_older_package_without_the_new_parts_still_imports(tmp_path):
@@ -297,5 +303,5 @@ def test_an_older_package_without_the_new_parts_still_imports(tmp_path):
     audit = Audit.objects.get()
     assert audit.reaudit_of is None
     assert not hasattr(audit, "seven_minute_briefing") or audit.seven_minute_briefing is None
-    exported = export_package(audit)
+    exported = package_export(audit)
     assert exported["usage"] == [] and "seven_minute_briefing" not in exported

@@ -20,7 +20,7 @@ from cases.models import (
     ToolAnswer,
 )
 from cases.services.reaudit import reaudit_schedule
-from cases.services.retention import enforce_retention
+from cases.services.retention import retention_enforce
 from findings.models import ImpactVerdict
 from maca.models import Membership
 
@@ -130,7 +130,7 @@ def test_carried_identifiers_are_kept_for_the_reaudits_own_retention_period(orig
     Audit.objects.filter(pk=original.pk).update(
         closed_at=timezone.now() - datetime.timedelta(days=365 * 7)
     )
-    enforce_retention(today=timezone.localdate())
+    retention_enforce(today=timezone.localdate())
     assert not NominationIdentity.objects.filter(nomination__audit=original).exists()
     assert NominationIdentity.objects.filter(nomination__audit=reaudit).exists()
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from cases.models import AgencySubmission, Audit, AuditEvent
-from cases.services.reminders import Reminder, deadline_stage, send_due_reminders
+from cases.services.reminders import Reminder, deadline_stage, due_reminders_send
 from maca.models import Membership, SentReminder
 
 from .conftest import member
@@ -129,9 +129,9 @@ def test_other_sources_plug_in_and_send_once(audit, mailoutbox):
     def action_due(today):
         yield Reminder(key="action:1:due", user=person, subject="Action due", body="Due soon.")
 
-    result = send_due_reminders(today=DEADLINE, sources=[action_due])
+    result = due_reminders_send(today=DEADLINE, sources=[action_due])
     assert (result.sent, result.already_sent) == (1, 0)
-    result = send_due_reminders(today=DEADLINE, sources=[action_due])
+    result = due_reminders_send(today=DEADLINE, sources=[action_due])
     assert (result.sent, result.already_sent) == (0, 1)
     assert [mail.subject for mail in mailoutbox] == ["Action due"]
 
@@ -147,6 +147,6 @@ def test_a_failed_send_is_not_recorded(audit, monkeypatch):
     def source(today):
         yield Reminder(key="action:2:due", user=person, subject="Action due", body="Due.")
 
-    result = send_due_reminders(today=DEADLINE, sources=[source])
+    result = due_reminders_send(today=DEADLINE, sources=[source])
     assert (result.sent, result.failed) == (0, 1)
     assert not SentReminder.objects.exists()  # so the next run tries again

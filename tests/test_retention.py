@@ -17,7 +17,7 @@ from cases.models import (
     NominationIdentity,
     PurgeRecord,
 )
-from cases.services.retention import enforce_retention, purge_identifiers
+from cases.services.retention import identifiers_purge, retention_enforce
 from findings.models import BriefingVersion, CaseMeetingNote
 from findings.publishing import briefing_publish
 from maca.concurrency import version_of
@@ -62,7 +62,7 @@ def closed_audit(audit, chair):
 
 def test_purging_identifiers_keeps_the_briefing_and_plan(closed_audit, chair):
     path = ChronologyFile.objects.get().file.path
-    record = purge_identifiers(audit=closed_audit, user=chair, include_files=True)
+    record = identifiers_purge(audit=closed_audit, user=chair, include_files=True)
     assert not NominationIdentity.objects.exists() and not LocalReference.objects.exists()
     assert not ChronologyFile.objects.exists() and not ChronologyFile.history.exists()
     import os
@@ -79,7 +79,7 @@ def test_only_a_closed_audit_is_purged(audit, chair):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        purge_identifiers(audit=audit, user=chair)
+        identifiers_purge(audit=audit, user=chair)
 
 
 def test_the_chair_purges_from_the_page_after_confirming(client, closed_audit, chair):
@@ -109,7 +109,7 @@ def age(audit, years):
 
 def test_retention_deletes_case_level_data_after_six_years(closed_audit):
     today = timezone.localdate()
-    assert enforce_retention(today=today).deleted == []
+    assert retention_enforce(today=today).deleted == []
     age(closed_audit, 6)
     out = io.StringIO()
     call_command("enforce_retention", "--dry-run", stdout=out)
@@ -172,7 +172,7 @@ def test_retention_deletes_meeting_notes_and_reopen_reasons_left_alone_by_the_re
     audit.move_to(Audit.Status.CLOSED)
     audit.save()
     age(audit, 6)
-    report = enforce_retention(today=timezone.localdate())
+    report = retention_enforce(today=timezone.localdate())
     assert report.deleted == [
         f"{audit.theme.name} — {audit.title} ({audit.partnership.name}): "
         "1 meeting notes, 1 reasons for reopening"
@@ -180,7 +180,7 @@ def test_retention_deletes_meeting_notes_and_reopen_reasons_left_alone_by_the_re
     assert not CaseMeetingNote.objects.exists() and not CaseMeetingNote.history.exists()
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.REOPEN)
     assert event.detail == {"case": "Case 1", "agency": "Housing"}
-    assert enforce_retention(today=timezone.localdate()).deleted == []  # nothing left to do
+    assert retention_enforce(today=timezone.localdate()).deleted == []  # nothing left to do
 
 
 def test_a_legal_hold_keeps_a_childs_details_from_being_cleared(client, closed_audit, chair):

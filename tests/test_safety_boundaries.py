@@ -101,28 +101,28 @@ def test_retention_deletes_exactly_at_the_limit_and_not_a_day_before(
     audit = _closed_on(limit + datetime.timedelta(days=days_after_limit), hour)
     due = retention.audits_due_for_deletion(TODAY)
     assert (audit in due) is deleted
-    retention.enforce_retention(today=TODAY)
+    retention.retention_enforce(today=TODAY)
     assert Nomination.objects.filter(audit=audit).exists() is not deleted
 
 
 def test_retention_keeps_an_audit_closed_a_year_short_of_the_period(settings):
     years = settings.MACA_RETENTION_YEARS
     audit = _closed_on(_years_before(TODAY, years - 1) - datetime.timedelta(days=1))
-    retention.enforce_retention(today=TODAY)
+    retention.retention_enforce(today=TODAY)
     assert Nomination.objects.filter(audit=audit).exists()
 
 
 def test_retention_never_touches_an_audit_that_is_not_closed(settings):
     audit = _closed_on(_years_before(TODAY, settings.MACA_RETENTION_YEARS + 2))
     Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.MEETING)
-    retention.enforce_retention(today=TODAY)
+    retention.retention_enforce(today=TODAY)
     assert Nomination.objects.filter(audit=audit).exists()
 
 
 def test_retention_never_touches_an_audit_under_legal_hold(settings):
     audit = _closed_on(_years_before(TODAY, settings.MACA_RETENTION_YEARS + 2))
     Audit.objects.filter(pk=audit.pk).update(legal_hold_at=timezone.now())
-    report = retention.enforce_retention(today=TODAY)
+    report = retention.retention_enforce(today=TODAY)
     assert Nomination.objects.filter(audit=audit).exists()
     assert len(report.held) == 1 and not report.deleted
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from docx import Document
 
-from actions.package import import_package
+from actions.package import package_import
 from cases.models import Audit, NominationIdentity
 from findings import sevenminute
 from findings.models import BriefingVersion, MeetingRecord, SevenMinuteBriefing
@@ -239,7 +239,7 @@ def test_the_demo_7_minute_briefing_is_published_on_one_page(demo_audit, tmp_pat
 
 def test_the_command_drafts_an_imported_audits_parts_and_renders_one_page(db, tmp_path):
     data = json.loads((DEMO_DIR / "exploitation.json").read_text(encoding="utf-8"))
-    audit = import_package(data)
+    audit = package_import(data)
     assert not SevenMinuteBriefing.objects.filter(audit=audit).exists()
     out = tmp_path / "imported.pdf"
     call_command("render_seven_minute", str(audit.pk), "--output", str(out), stdout=io.StringIO())

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from cases.services.reminders import send_due_reminders
+from cases.services.reminders import due_reminders_send
 from findings.models import BriefingVersion, UsageRecord
 from findings.usage import usage_reminders
 from maca.models import Membership
@@ -162,8 +162,8 @@ def test_send_reminders_reminds_silent_agencies_once_after_the_set_weeks(publish
     assert [r.user for r in reminders] == [people["police"]]
     assert "Police has not yet recorded" in reminders[0].body
     mail.outbox.clear()
-    send_due_reminders(today=later, sources=[usage_reminders])
-    send_due_reminders(today=later + datetime.timedelta(days=1), sources=[usage_reminders])
+    due_reminders_send(today=later, sources=[usage_reminders])
+    due_reminders_send(today=later + datetime.timedelta(days=1), sources=[usage_reminders])
     assert [m.to for m in mail.outbox] == [["police@example.org"]]
 
 

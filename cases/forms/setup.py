@@ -17,6 +17,7 @@ from maca.identifiers import (
     normalised,
 )
 from maca.models import Agency, Membership, Partnership
+from maca.text import RefuseControlCharactersMixin
 from maca.widgets import DateInput
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
@@ -49,7 +50,7 @@ def parse_new_agencies(text: str, default_sector: str) -> list[tuple[str, str]]:
     return list(agencies.values())
 
 
-class AuditForm(VersionedFormMixin, forms.Form):
+class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     """An audit's details. With `partnerships` (creating) the partnership is a field too;
     with `audit` (editing) the audit's version is kept, so no one's change is lost."""
 
@@ -272,6 +273,7 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
     """What the chair needs to pick a cross-section. Nothing here identifies the child."""
 
     record_label = "this nomination"
+    field_order = ["label", "reason", "agencies"]
 
     tags = forms.CharField(
         required=False,
@@ -281,17 +283,7 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
 
     class Meta:
         model = Nomination
-        fields = [
-            "label",
-            "reason",
-            "agencies",
-            "age_band",
-            "gender",
-            "ethnicity",
-            "disability",
-            "legal_status",
-            "tags",
-        ]
+        fields = [*Nomination.WRITTEN_FIELDS, "agencies"]
         labels = {"label": "Label", "legal_status": "Legal status"}
         help_texts = {
             "label": "A pseudonymous label such as 'Case 7' — never the child's name.",

@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from cases import access
-from cases.models import Audit, Case, Nomination, SelectionDraw
+from cases.models import Audit, Case, Nomination, NominationIdentity, SelectionDraw
 from maca.models import Membership
 
 Role = Membership.Role
@@ -194,3 +194,20 @@ def identifiers_url(user, audit: Audit, case: Case) -> str | None:
     if not access.can_view_identifiers(user, audit, agency_ids):
         return None
     return reverse("nomination_identifiers", args=[audit.pk, nomination.pk])
+
+
+def identity_for(user, audit: Audit, nomination: Nomination):
+    """The child's identifying details of `nomination` (None when none are held) and the
+    agencies' references `user` may read, by agency name: every one for the chair, their own
+    agencies' for a co-ordinator."""
+    identity = (
+        NominationIdentity.objects.filter(nomination=nomination)
+        .prefetch_related("references__agency")
+        .first()
+    )
+    references = list(identity.references.all()) if identity else []
+    if not access.can(user, "manage_audit", audit):
+        mine = access.agency_ids_for(user, audit)
+        references = [ref for ref in references if ref.agency_id in mine]
+    references.sort(key=lambda ref: ref.agency.name)
+    return identity, references

@@ -11,14 +11,11 @@ import csv
 import datetime
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from contextlib import closing, suppress
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 
@@ -33,9 +30,10 @@ MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows of a sheet looked at, blank ones included
 MAX_COLUMNS = 30
 MAX_PROBLEMS_SHOWN = 50
 MAX_TEXT = 10_000
-# What a workbook may unpack to: openpyxl holds a sheet's shared strings in memory, so a small
-# file that unpacks to gigabytes (a "zip bomb") would exhaust the server.
-MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024
+# What a structured chronology's workbook may hold, counted before openpyxl reads it.
+SHEET_LIMITS = uploads.SheetLimits(
+    rows=MAX_SHEET_ROWS, cells_per_row=1_000, cells=300_000, strings=300_000
+)
 SOURCE_MAX = ChronologyEntry._meta.get_field("source_agency").max_length
 
 DOCUMENT_KINDS = (uploads.PDF, uploads.DOCX, uploads.XLSX, uploads.CSV)
@@ -109,10 +107,7 @@ def chronology_file_upload(*, case: Case, agency, user, uploaded_file) -> Chrono
     (or copied chunk by chunk) under MEDIA_ROOT with a random name. Older versions are kept.
     """
     _require_open(case)
-    uploads.check_size(uploaded_file.size)
-    inspection = uploads.inspect(uploaded_file)
-    uploads.check_size(inspection.size)
-    kind = uploads.check_kind(inspection, uploaded_file.name, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)
+    inspection, kind = uploads.accept(uploaded_file, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)
     earlier = ChronologyFile.objects.filter(
         case=case, agency=agency, sha256=inspection.sha256
     ).first()
@@ -126,35 +121,17 @@ def chronology_file_upload(*, case: Case, agency, user, uploaded_file) -> Chrono
     document = ChronologyFile(
         case=case,
         agency=agency,
-        original_name=_original_name(uploaded_file.name, kind),
+        original_name=uploads.display_name(uploaded_file.name, kind),
         kind=kind,
         size=inspection.size,
         sha256=inspection.sha256,
         uploaded_by=user,
     )
-    document.full_clean(exclude=["file"])
-    document.file.save(f"chronology.{kind}", uploaded_file, save=False)
-    try:
-        document.full_clean()
-        document.save()
-    except BaseException:
-        document.file.delete(save=False)
-        raise
-    return document
+    return uploads.store_with_record(document, uploaded_file, f"chronology.{kind}")
 
 
 def _day(moment) -> str:
     return date_format(localtime(moment), "j F Y")
-
-
-def _original_name(name: str | None, kind: str) -> str:
-    """The name the file had on the uploader's machine, without any path, kept to 255 chars."""
-    name = Path(name or "").name
-    name = "".join(ch for ch in name if ch.isprintable()).strip() or f"chronology.{kind}"
-    if len(name) > 255:
-        suffix = Path(name).suffix[:20]
-        name = name[: 255 - len(suffix)] + suffix
-    return name
 
 
 # Dates ---------------------------------------------------------------------------------------
@@ -259,10 +236,7 @@ def chronology_rows_import(*, case: Case, agency, user, uploaded_file) -> list[C
     saved. A clean file's rows are added in one transaction.
     """
     _require_open(case)
-    uploads.check_size(uploaded_file.size)
-    inspection = uploads.inspect(uploaded_file)
-    uploads.check_size(inspection.size)
-    kind = uploads.check_kind(inspection, uploaded_file.name, ROWS_KINDS, ROWS_DESCRIBED)
+    inspection, kind = _accept_rows_file(uploaded_file)
     if kind == uploads.CSV:
         rows = _csv_rows(uploaded_file, inspection.encoding)
     else:
@@ -310,32 +284,36 @@ def _csv_rows(uploaded_file, encoding: str | None) -> Iterator[tuple[int, list]]
             text.detach()
 
 
-def _check_unpacked_size(uploaded_file) -> None:
-    """Refuse a workbook whose parts unpack to more than MAX_XLSX_UNPACKED_BYTES (zipfile never
-    returns more of a part than its declared size, so the declared sizes bound it)."""
-    unreadable = ValidationError(
-        "The workbook could not be read. Save it again from Excel as .xlsx and retry.",
-        code="xlsx",
-    )
-    uploaded_file.seek(0)
+def _accept_rows_file(uploaded_file) -> tuple[uploads.Inspection, str]:
+    """A CSV, or a workbook whose rows and cells are counted in its XML before openpyxl builds
+    any of them: a small file may hold a row of a million cells, which openpyxl would build
+    before looking at the columns asked for."""
     try:
-        with zipfile.ZipFile(uploaded_file.file) as archive:
-            unpacked = sum(part.file_size for part in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise unreadable from None
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
-        raise ValidationError(
-            f"The workbook unpacks to {filesizeformat(unpacked)}, more than a chronology needs "
-            f"(up to {filesizeformat(MAX_XLSX_UNPACKED_BYTES)}). Save just the chronology's sheet "
-            "as a new workbook, or as CSV, and upload that.",
-            code="xlsx_too_large",
-        )
+        return uploads.accept(uploaded_file, ROWS_KINDS, ROWS_DESCRIBED, sheet_limits=SHEET_LIMITS)
+    except uploads.SheetTooLarge as error:
+        if error.what == "rows":
+            message = (
+                f"The sheet is longer than {error.limit:,} rows. Split it into smaller files and "
+                "upload them one at a time."
+            )
+        elif error.what == "cells in a row":
+            message = (
+                f"Row {error.row:,} of the workbook has more than {error.limit:,} cells, far more "
+                "than a chronology's columns. Copy just the chronology's columns into a new "
+                "workbook, or save it as CSV, and upload that."
+            )
+        else:
+            message = (
+                f"The workbook holds more than {error.limit:,} {error.what}, more than a "
+                "chronology needs. Save just the chronology's sheet as a new workbook, or as "
+                "CSV, and upload that."
+            )
+        raise ValidationError(message, code="too_many_rows") from None
 
 
 def _xlsx_rows(uploaded_file) -> Iterator[tuple[int, list]]:
     from openpyxl import load_workbook
 
-    _check_unpacked_size(uploaded_file)
     uploaded_file.seek(0)
     try:
         workbook = load_workbook(uploaded_file.file, read_only=True, data_only=True)

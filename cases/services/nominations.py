@@ -24,16 +24,7 @@ from cases.services.stages import record_move
 NOT_SELECTED_REASON = "Not selected for this audit's cross-section"
 # Set by the system, and emptied when a person's account is deleted: not checked on each save.
 KEPT_FIELDS = ["nominated_by", "case"]
-NOMINATION_FIELDS = (
-    "label",
-    "reason",
-    "age_band",
-    "gender",
-    "ethnicity",
-    "disability",
-    "legal_status",
-    "tags",
-)
+NOMINATION_FIELDS = Nomination.WRITTEN_FIELDS
 
 
 def _require_open(audit: Audit) -> None:

@@ -18,7 +18,7 @@ from cases.models import (
     ToolQuestion,
     ToolSection,
 )
-from cases.services.tool import create_default_tool
+from cases.services.tool import default_tool_create
 from maca.models import Membership
 
 COPIED_FIELDS = ("title", "protective_marking", "target_case_count", "include_good_practice")
@@ -88,7 +88,7 @@ def reaudit_schedule(
     reaudit.save()
     reaudit.agencies.set(original.agencies.all())
     if not _copy_tool(original, reaudit):
-        create_default_tool(audit=reaudit)
+        default_tool_create(audit=reaudit)
     carried = _carry_forward(cases, reaudit, user)
     AuditEvent.objects.create(
         audit=original,

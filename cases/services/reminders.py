@@ -1,11 +1,5 @@
-"""Reminder emails.
-
-Reminders come from *sources*: callables that take today's date and yield `Reminder`s. One sender
-goes through every source, skips what was already sent (`SentReminder`, one row per key and
-person) and records each reminder in the same transaction as it is sent, so two runs, even at
-the same time, never send the same reminder twice. Other kinds of reminder (action plan due and
-overdue dates) plug in with `register_source`.
-"""
+"""Reminder emails: sources yield reminders, one sender sends each once and records it in the
+same transaction (docs/architecture.md); other apps add sources with `register_source`."""
 
 from __future__ import annotations
 
@@ -106,7 +100,7 @@ def missing_work_messages(audit: Audit, *, stage: str, today=None) -> Iterator[t
 
 
 @transaction.atomic
-def send_progress_reminders(*, audit: Audit, user) -> int:
+def progress_reminders_send(*, audit: Audit, user) -> int:
     """The chair's "remind co-ordinators" button: email everyone with something missing now."""
     messages = list(missing_work_messages(audit, stage="manual"))
     if not messages:
@@ -173,7 +167,7 @@ class RunResult:
     would_send: list[Reminder] | None = None
 
 
-def send_due_reminders(
+def due_reminders_send(
     *, today: datetime.date, dry_run: bool = False, sources: Iterable[Source] | None = None
 ) -> RunResult:
     """Send every reminder due `today` that has not gone to that person before."""

@@ -65,7 +65,7 @@ def _delete_files(queryset) -> int:
 
 
 @transaction.atomic
-def purge_identifiers(*, audit: Audit, user, include_files: bool = False) -> PurgeRecord:
+def identifiers_purge(*, audit: Audit, user, include_files: bool = False) -> PurgeRecord:
     """Delete the children's identifying details (and optionally the uploaded chronologies)."""
     audit = Audit.objects.select_for_update().get(pk=audit.pk)  # one purge at a time
     _require_closed_and_free(audit)
@@ -88,7 +88,7 @@ def purge_identifiers(*, audit: Audit, user, include_files: bool = False) -> Pur
 
 
 @transaction.atomic
-def set_legal_hold(*, audit: Audit, user, reason: str, loaded_version: str | None = None) -> None:
+def legal_hold_set(*, audit: Audit, user, reason: str, loaded_version: str | None = None) -> None:
     """Keep the audit's data from retention; `loaded_version` is the audit as the chair saw it."""
     check_current(audit, loaded_version=loaded_version, label="this audit")
     if not reason.strip():
@@ -100,7 +100,7 @@ def set_legal_hold(*, audit: Audit, user, reason: str, loaded_version: str | Non
 
 
 @transaction.atomic
-def lift_legal_hold(*, audit: Audit, user, loaded_version: str | None = None) -> None:
+def legal_hold_lift(*, audit: Audit, user, loaded_version: str | None = None) -> None:
     """End the legal hold: refused if the audit changed since the chair saw it (a hold set
     again meanwhile is not lifted unseen)."""
     check_current(audit, loaded_version=loaded_version, label="this audit")
@@ -133,7 +133,7 @@ class RetentionReport:
     held: list[str] = field(default_factory=list)
 
 
-def enforce_retention(*, today: datetime.date, dry_run: bool = False) -> RetentionReport:
+def retention_enforce(*, today: datetime.date, dry_run: bool = False) -> RetentionReport:
     """Delete the case-level data of audits closed longer than the retention period."""
     report = RetentionReport()
     cutoff = retention_cutoff(today)

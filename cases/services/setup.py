@@ -17,7 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from cases.models import Audit, Theme
-from cases.services.tool import create_default_tool
+from cases.services.tool import default_tool_create
 from maca.models import Agency, Membership, Partnership
 
 Role = Membership.Role
@@ -72,7 +72,7 @@ def audit_create(*, user, partnership: Partnership, data: dict) -> Audit:
     audit.full_clean()
     audit.save()
     audit.agencies.set(_agencies(data))
-    create_default_tool(audit=audit)
+    default_tool_create(audit=audit)
     return audit
 
 

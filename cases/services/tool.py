@@ -64,7 +64,7 @@ DEFAULT_TOOL = [
 
 
 @transaction.atomic
-def create_default_tool(*, audit: Audit) -> None:
+def default_tool_create(*, audit: Audit) -> None:
     """Give `audit` the default questionnaire, unless it already has one."""
     if audit.tool_sections.exists():
         return
@@ -179,16 +179,16 @@ def question_delete(*, question: ToolQuestion) -> None:
 # Answers -------------------------------------------------------------------------------------
 
 
-def _check_editable(*, audit: Audit, submission: AgencySubmission | None) -> None:
+def check_answerable(
+    *, audit: Audit, case: Case, agency: Agency, submission: AgencySubmission | None
+) -> None:
+    """Refuse, with the writer's message, a change to `agency`'s audit tool for `case` now."""
     if not audit.accepts_submissions:
         raise ValidationError("This audit is not taking submissions at the moment.")
-    if submission is not None and submission.is_locked:
-        raise ValidationError("This audit tool has been submitted and can no longer be changed.")
-
-
-def _check_asked(*, case: Case, agency: Agency) -> None:
     if not asked_of(case, agency):
         raise ValidationError(not_asked_message(case, agency))
+    if submission is not None and submission.is_locked:
+        raise ValidationError("This audit tool has been submitted and can no longer be changed.")
 
 
 @transaction.atomic
@@ -204,8 +204,7 @@ def answers_save(
     submission = (
         AgencySubmission.objects.select_for_update().filter(case=case, agency=agency).first()
     )
-    _check_editable(audit=audit, submission=submission)
-    _check_asked(case=case, agency=agency)
+    check_answerable(audit=audit, case=case, agency=agency, submission=submission)
     if submission is None:
         submission = AgencySubmission(case=case, agency=agency)
         submission.full_clean()
@@ -254,8 +253,12 @@ def submission_submit(
     are not submitted unseen.
     """
     submission = AgencySubmission.objects.select_for_update().get(pk=submission.pk)
-    _check_editable(audit=submission.case.audit, submission=submission)
-    _check_asked(case=submission.case, agency=submission.agency)
+    check_answerable(
+        audit=submission.case.audit,
+        case=submission.case,
+        agency=submission.agency,
+        submission=submission,
+    )
     check_current(submission, loaded_version=loaded_version, label="this audit tool")
     if not ToolQuestion.objects.filter(section__audit_id=submission.case.audit_id).exists():
         raise ValidationError("This audit tool has no questions yet.")

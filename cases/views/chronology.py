@@ -7,7 +7,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -219,39 +219,32 @@ def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
     auto_id = f"id_entry{entry.pk}_%s" if inline else "id_%s"
     if request.method == "POST":
         form = ChronologyEntryForm(request.POST, entry=entry, auto_id=auto_id)
-        if form.is_valid():
-            try:
-                entry = services.chronology_entry_save(
-                    case=case,
-                    agency=agency,
-                    user=request.user,
-                    entry=entry,
-                    **form.service_fields(),
-                )
-            except services.SubmissionsClosed as refusal:
-                return _refused(request, audit, case, agency, str(refusal))
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
-                if inline:
-                    context = {"audit": audit, "case": case, "agency": agency, "entry": entry}
-                    context["can_edit"] = True
-                    return render(request, "cases/chronology/_entry_row.html", context)
-                messages.success(request, "Row saved.")
-                return _back(audit, case, agency, f"entry-{entry.pk}")
     else:
         form = ChronologyEntryForm(entry=entry, auto_id=auto_id)
-    context = {
-        "audit": audit,
-        "case": case,
-        "agency": agency,
-        "entry": entry,
-        "form": form,
-        "nav": "audits",
-    }
+    if form.is_bound and form.is_valid():
+        try:
+            saved = services.chronology_entry_save(
+                case=case, agency=agency, user=request.user, entry=entry, **form.service_fields()
+            )
+        except services.SubmissionsClosed as refusal:
+            return _refused(request, audit, case, agency, str(refusal))
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            return _entry_saved(request, audit, case, agency, saved, inline=inline)
+    context = {"audit": audit, "case": case, "agency": agency, "entry": entry, "form": form}
     if inline:
         return render(request, "cases/chronology/_entry_edit_row.html", context)
-    return render(request, "cases/chronology/entry_form.html", context)
+    return render(request, "cases/chronology/entry_form.html", {**context, "nav": "audits"})
+
+
+def _entry_saved(request, audit, case, agency, entry, *, inline: bool):
+    """In place, the row as it now reads; on its own page, back to the rows with a message."""
+    if inline:
+        context = {"audit": audit, "case": case, "agency": agency, "entry": entry}
+        return render(request, "cases/chronology/_entry_row.html", {**context, "can_edit": True})
+    messages.success(request, "Row saved.")
+    return _back(audit, case, agency, f"entry-{entry.pk}")
 
 
 @require_http_methods(["GET", "POST"])
@@ -278,19 +271,7 @@ def chronology_file_download(request, pk, file_id):
     audit = access.get_audit_for(request, pk, "view_audit")
     document = get_object_or_404(ChronologyFile, pk=file_id, case__audit=audit)
     access.require(access.can_view_agency_work(request.user, audit, document.agency_id))
-    try:
-        handle = document.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=uploads.CONTENT_TYPES.get(document.kind, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return uploads.download_response(document)
 
 
 def chronology_template(request, pk, fmt):

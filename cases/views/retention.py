@@ -53,7 +53,7 @@ def purge(request, pk):
     if not form.is_valid():
         return retention_page(request, pk, purge_form=form, status=422)
     try:
-        record = retention.purge_identifiers(
+        record = retention.identifiers_purge(
             audit=audit, user=request.user, include_files=form.cleaned_data["include_files"]
         )
     except ValidationError as error:
@@ -71,7 +71,7 @@ def legal_hold(request, pk):
     loaded_version = request.POST.get("loaded_version")
     if request.POST.get("lift"):
         try:
-            retention.lift_legal_hold(audit=audit, user=request.user, loaded_version=loaded_version)
+            retention.legal_hold_lift(audit=audit, user=request.user, loaded_version=loaded_version)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -81,7 +81,7 @@ def legal_hold(request, pk):
     if not form.is_valid():
         return retention_page(request, pk, hold_form=form, status=422)
     try:
-        retention.set_legal_hold(
+        retention.legal_hold_set(
             audit=audit,
             user=request.user,
             reason=form.cleaned_data["reason"],

@@ -360,7 +360,7 @@ def _check_no_identifiers(form, nomination) -> None:
 @require_http_methods(["GET", "POST"])
 def nomination_identifiers(request, pk, nomination_id):
     """The child's identifying details: the chair and co-ordinators of agencies involved only;
-    anyone else is answered 404, as if there were nothing here."""
+    anyone else is answered 404, as if there were nothing here. The chair alone changes them."""
     audit = access.get_audit_for(request, pk, "view_briefing")
     nomination = get_object_or_404(audit.nominations.prefetch_related("agencies"), pk=nomination_id)
     involved = list(nomination.agencies.all())
@@ -372,44 +372,15 @@ def nomination_identifiers(request, pk, nomination_id):
             selected=nomination.case_id is not None,
         )
     )
-    is_chair = access.can(request.user, "manage_audit", audit)
-    identity = (
-        NominationIdentity.objects.filter(nomination=nomination)
-        .prefetch_related("references__agency")
-        .first()
-    )
-    references = list(identity.references.all()) if identity else []
-    if not is_chair:
-        mine = access.agency_ids_for(request.user, audit)
-        references = [ref for ref in references if ref.agency_id in mine]
-    references.sort(key=lambda ref: ref.agency.name)
-
+    identity, references = nomination_selectors.identity_for(request.user, audit, nomination)
     form = None
-    if is_chair:
-        agencies = involved  # a reference is held only for an agency involved in the case
-        initial = {}
-        if identity:
-            initial = {"child_name": identity.child_name, "date_of_birth": identity.date_of_birth}
-            initial.update({f"ref_{ref.agency_id}": ref.reference for ref in references})
-        form = IdentityForm(
-            request.POST or None, agencies=agencies, initial=initial, identity=identity
-        )
+    if access.can(request.user, "manage_audit", audit):
+        form = _identity_form(request, identity, references, involved)
     elif request.method == "POST":
         raise PermissionDenied
-    if request.method == "POST" and form.is_valid():
-        form.check_involved({agency.pk for agency in involved})
-        if not form.errors:
-            try:
-                nomination_services.identity_save(
-                    nomination=nomination, user=request.user, identity=form.identity
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(
-                    request, f"The identifying details for {nomination.label} were saved."
-                )
-                return redirect("nomination_identifiers", audit.pk, nomination.pk)
+    if request.method == "POST" and _identity_saved(request, form, nomination, involved):
+        messages.success(request, f"The identifying details for {nomination.label} were saved.")
+        return redirect("nomination_identifiers", audit.pk, nomination.pk)
     context = {
         "nomination": nomination,
         "identity": identity,
@@ -418,6 +389,32 @@ def nomination_identifiers(request, pk, nomination_id):
         "form": form,
     }
     return _render(request, "cases/setup/nomination_identifiers.html", audit, context)
+
+
+def _identity_form(request, identity, references, involved) -> IdentityForm:
+    """The chair's form of the child's details; a reference is held only for an agency involved
+    in the case."""
+    initial = {}
+    if identity:
+        initial = {"child_name": identity.child_name, "date_of_birth": identity.date_of_birth}
+        initial.update({f"ref_{ref.agency_id}": ref.reference for ref in references})
+    return IdentityForm(request.POST or None, agencies=involved, initial=initial, identity=identity)
+
+
+def _identity_saved(request, form, nomination, involved) -> bool:
+    if not form.is_valid():
+        return False
+    form.check_involved({agency.pk for agency in involved})
+    if form.errors:
+        return False
+    try:
+        nomination_services.identity_save(
+            nomination=nomination, user=request.user, identity=form.identity
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
 
 
 @require_http_methods(["GET", "POST"])

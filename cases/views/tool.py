@@ -10,9 +10,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import access
 from cases.forms.tool import QuestionForm, ReopenForm, SectionForm, ToolAnswerForm
-from cases.models import AgencySubmission, AuditEvent, Case, ToolQuestion, ToolSection
+from cases.models import AgencySubmission, Case, ToolQuestion, ToolSection
+from cases.selectors import tool as tool_selectors
 from cases.selectors.identifiers import identifying_details_in_pack
-from cases.selectors.pack import GRADE_CSS, pack_context
+from cases.selectors.pack import pack_context
 from cases.selectors.progress import (
     asked_of,
     missing_by_agency,
@@ -68,7 +69,7 @@ def tool_use_default(request, pk):
     if audit.tool_sections.exists():
         messages.error(request, "This audit already has questions.")
     else:
-        services.create_default_tool(audit=audit)
+        services.default_tool_create(audit=audit)
         messages.success(request, "The default questions have been added. You can change them.")
     return redirect("tool_edit", pk=audit.pk)
 
@@ -276,35 +277,14 @@ def _tool_page(request, audit, case, agency, submission, *, form=None, reopen_fo
     asked = asked_of(case, agency)
     editable = asked and can_edit and audit.accepts_submissions and not locked
     answers = {a.question_id: a for a in submission.answers.all()} if submission else {}
-    sections = form.sections if form is not None else None
     read_only = []
     if editable:
         if form is None:
             form = ToolAnswerForm(sections=_sections(audit), submission=submission, answers=answers)
         sections = form.sections
     else:
-        for section in _sections(audit):
-            rows = []
-            for question in section.questions.all():
-                answer = answers.get(question.pk)
-                grade = answer.grade if answer else ""
-                rows.append(
-                    {
-                        "question": question,
-                        "text": answer.text if answer else "",
-                        "grade": answer.get_grade_display() if grade else "",
-                        "grade_css": GRADE_CSS.get(grade, ""),
-                    }
-                )
-            read_only.append((section, rows))
-        sections = read_only
+        sections = read_only = tool_selectors.answered_sections(_sections(audit), answers)
     is_chair = access.can(request.user, "manage_audit", audit)
-    reopenings = AuditEvent.objects.filter(
-        audit=audit,
-        kind=AuditEvent.Kind.REOPEN,
-        detail__case=case.label,
-        detail__agency=agency.name,
-    ).select_related("actor")
     context = {
         "audit": audit,
         "case": case,
@@ -318,7 +298,7 @@ def _tool_page(request, audit, case, agency, submission, *, form=None, reopen_fo
         "is_chair": is_chair,
         "reopen_form": (reopen_form or ReopenForm()) if is_chair and locked else None,
         "submission_version": version_of(submission) if locked else "",
-        "reopenings": list(reopenings),
+        "reopenings": tool_selectors.reopenings(audit, case, agency),
         "not_asked": "" if asked else not_asked_message(case, agency),
         "nav": "audits",
     }
@@ -339,88 +319,79 @@ def tool_answer(request, pk, case_id, agency_id):
     submission = _submission(case, agency)
     if request.method == "GET":
         return _tool_page(request, audit, case, agency, submission)
-
     if not access.can_edit_agency_work(request.user, audit, agency.pk):
         raise PermissionDenied
     here = reverse("tool_answer", args=[audit.pk, case.pk, agency.pk])
-    if not audit.accepts_submissions:
-        messages.error(request, "This audit is not taking submissions at the moment.")
-        return redirect(here)
-    if not asked_of(case, agency):
-        messages.error(request, not_asked_message(case, agency))
-        return redirect(here)
-    if submission is not None and submission.is_locked:
-        messages.error(request, "This audit tool has been submitted and can no longer be changed.")
-        return redirect(here)
-
     action = request.POST.get("action", "save")
-    if action == "confirm":
-        if submission is None:
-            messages.error(request, "Answer the questions and save them before submitting.")
-            return redirect(here)
-        try:
+    try:
+        services.check_answerable(audit=audit, case=case, agency=agency, submission=submission)
+        if action == "confirm":
+            if submission is None:
+                raise ValidationError("Answer the questions and save them before submitting.")
             services.submission_submit(
                 submission=submission,
                 user=request.user,
                 loaded_version=request.POST.get("loaded_version"),
             )
-        except ValidationError as error:
-            _error(request, error)
+            messages.success(request, f"The audit tool for {case.label} has been submitted.")
             return redirect(here)
-        messages.success(request, f"The audit tool for {case.label} has been submitted.")
+        return _tool_save(request, audit, case, agency, submission, submitting=action == "submit")
+    except ValidationError as error:
+        _error(request, error)
         return redirect(here)
 
+
+def _tool_save(request, audit, case, agency, submission, *, submitting: bool):
+    """Save the answers as a draft; to submit, every question needs a grade, then a confirmation.
+    Answers sent to be submitted without every grade are kept as a draft all the same."""
+    here = reverse("tool_answer", args=[audit.pk, case.pk, agency.pk])
     sections = _sections(audit)
-    if action == "submit" and not any(section.questions.all() for section in sections):
-        messages.error(request, "This audit tool has no questions yet.")
-        return redirect(here)
+    if submitting and not any(section.questions.all() for section in sections):
+        raise ValidationError("This audit tool has no questions yet.")
     form = ToolAnswerForm(
-        request.POST, sections=sections, submission=submission, require_grades=action == "submit"
+        request.POST, sections=sections, submission=submission, require_grades=submitting
     )
-    if form.is_valid():
-        try:
-            submission = services.answers_save(case=case, agency=agency, answers=form.answers())
-        except ValidationError as error:
-            _error(request, error)
-            return redirect(here)
-        if action == "submit":
-            return _confirm_page(
-                request,
-                audit,
-                title=f"Submit {agency.name}'s audit tool for {case.label}?",
-                lines=[
-                    "Your answers have been saved.",
-                    "Once submitted you cannot change it; the chair can reopen it.",
-                ],
-                button="Submit the audit tool",
-                action=here,
-                hidden={"action": "confirm", "loaded_version": version_of(submission)},
-                cancel_url=here,
-                cancel_text="Go back to the answers",
-                page=case.label,
-            )
+    if not form.is_valid():
+        if submitting:
+            submission = _keep_as_draft(request, form, sections, case, agency, submission)
+        return _tool_page(request, audit, case, agency, submission, form=form)
+    submission = services.answers_save(case=case, agency=agency, answers=form.answers())
+    if not submitting:
         messages.success(request, "Draft saved. You can come back and change it until you submit.")
         return redirect(here)
+    return _confirm_page(
+        request,
+        audit,
+        title=f"Submit {agency.name}'s audit tool for {case.label}?",
+        lines=[
+            "Your answers have been saved.",
+            "Once submitted you cannot change it; the chair can reopen it.",
+        ],
+        button="Submit the audit tool",
+        action=here,
+        hidden={"action": "confirm", "loaded_version": version_of(submission)},
+        cancel_url=here,
+        cancel_text="Go back to the answers",
+        page=case.label,
+    )
 
-    draft_saved = False
-    if action == "submit":
-        lenient = ToolAnswerForm(request.POST, sections=sections, submission=submission)
-        if lenient.is_valid():
-            try:
-                submission = services.answers_save(
-                    case=case, agency=agency, answers=lenient.answers()
-                )
-                draft_saved = True
-            except ValidationError:
-                pass
-    if draft_saved:
-        form.carry_saved_version(submission)
-        messages.info(
-            request,
-            "Your answers have been saved as a draft, but the audit tool cannot be submitted "
-            "until every question has a grade.",
-        )
-    return _tool_page(request, audit, case, agency, submission, form=form)
+
+def _keep_as_draft(request, form, sections, case, agency, submission):
+    """Answers sent to be submitted with a grade missing: saved as a draft where they can be."""
+    lenient = ToolAnswerForm(request.POST, sections=sections, submission=submission)
+    if not lenient.is_valid():
+        return submission
+    try:
+        submission = services.answers_save(case=case, agency=agency, answers=lenient.answers())
+    except ValidationError:
+        return submission
+    form.carry_saved_version(submission)
+    messages.info(
+        request,
+        "Your answers have been saved as a draft, but the audit tool cannot be submitted "
+        "until every question has a grade.",
+    )
+    return submission
 
 
 @require_POST
@@ -479,7 +450,7 @@ def progress_remind(request, pk):
     if not audit.accepts_submissions:
         messages.error(request, "Reminders go out only while the audit takes submissions.")
         return redirect("progress", pk=audit.pk)
-    sent = reminders.send_progress_reminders(audit=audit, user=request.user)
+    sent = reminders.progress_reminders_send(audit=audit, user=request.user)
     if sent:
         messages.success(
             request, f"Reminders sent to {sent} co-ordinator{'s' if sent != 1 else ''}."

@@ -66,14 +66,16 @@
       var selector = "textarea[" + attribute + "]";
       var boxes = Array.from(root.querySelectorAll(selector));
       if (root.matches && root.matches(selector)) boxes.push(root);
+      var suffix = attribute === "maxlength" ? "length" : "words";
       boxes.forEach(function (box) {
-        if (box.dataset.counted === attribute) return;
-        box.dataset.counted = attribute;
+        var seen = "counted" + suffix;
+        if (box.dataset[seen]) return;
+        box.dataset[seen] = "yes";
         var limit = parseInt(box.getAttribute(attribute), 10);
         if (attribute === "maxlength") box.removeAttribute("maxlength");
         var hint = document.createElement("div");
         hint.className = "form-text";
-        hint.id = (box.id || box.name) + "-length";
+        hint.id = (box.id || box.name) + "-" + suffix;
         hint.setAttribute("aria-live", "polite");
         box.insertAdjacentElement("afterend", hint);
         box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from actions.package import export_package
+from actions.package import package_export
 from cases.models import Audit
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
             audit = Audit.objects.get(pk=audit_id)
         except Audit.DoesNotExist:
             raise CommandError(f"There is no audit {audit_id}.") from None
-        text = json.dumps(export_package(audit), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(package_export(audit), indent=2, ensure_ascii=False) + "\n"
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from actions.package import PackageError, import_package, parse_package
+from actions.package import PackageError, package_import, package_parse
 
 
 class Command(BaseCommand):
@@ -22,9 +22,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{path}: cannot read the file ({error.strerror}).") from None
         try:
-            audit = import_package(parse_package(raw), partnership_name=partnership)
+            audit = package_import(package_parse(raw), partnership_name=partnership)
         except PackageError as error:
-            lines = [f"{path}: {problem}" for problem in error.problems]
+            lines = [f"{path}: {line}" for line in error.lines()]
             raise CommandError("The package was not imported.\n" + "\n".join(lines)) from None
         except ValidationError as error:
             raise CommandError(f"{path}: $: {'; '.join(error.messages)}") from None

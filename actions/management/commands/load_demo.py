@@ -12,7 +12,7 @@ from actions.demo_builders import (
     add_learning_into_practice,
     build_audit_in_progress,
 )
-from actions.package import import_package
+from actions.package import package_import
 from cases.models import Audit
 from findings.models import SevenMinuteBriefing
 from findings.publishing import briefing_publish
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 theme__name=data["theme"]["name"],
                 reaudit_of__isnull=True,
             ).first()
-            audit = existing or import_package(data)
+            audit = existing or package_import(data)
             partnership = audit.partnership
             verb = "Kept" if existing else "Created"
             self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")

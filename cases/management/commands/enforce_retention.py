@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from cases.services.retention import enforce_retention
+from cases.services.retention import retention_enforce
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             day = datetime.date.fromisoformat(today) if today else timezone.localdate()
         except ValueError:
             raise CommandError(f"--today must be a date like 2026-11-23, not {today!r}.") from None
-        report = enforce_retention(today=day, dry_run=dry_run)
+        report = retention_enforce(today=day, dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
         for line in report.deleted:
             self.stdout.write(f"{verb}: {line}")

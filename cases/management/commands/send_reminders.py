@@ -5,7 +5,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from cases.services.reminders import send_due_reminders
+from cases.services.reminders import due_reminders_send
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 ) from None
         else:
             today = timezone.localdate()
-        result = send_due_reminders(today=today, dry_run=dry_run)
+        result = due_reminders_send(today=today, dry_run=dry_run)
         if dry_run:
             for reminder in result.would_send:
                 self.stdout.write(f"Would send {reminder.key} to {reminder.user.email}")

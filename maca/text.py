@@ -1,0 +1,49 @@
+"""Characters that typed text may not hold, and what every document and spreadsheet does about
+them: text pasted from Word can carry invisible control characters (a vertical tab for a line
+break), which XML files (Word, Excel) cannot hold at all."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+# Characters XML 1.0 cannot hold: control characters other than tab, line feed and carriage
+# return; lone surrogates; and the two non-characters.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def xml_text(value) -> str:
+    """`value` as text an XML file can hold: what it cannot is left out."""
+    return NOT_XML.sub("", str(value))
+
+
+def control_character_message(text: str) -> str | None:
+    """What to tell the writer when `text` holds a control character, or None."""
+    found = CONTROL.search(text)
+    if found is None:
+        return None
+    before = text[max(0, found.start() - 30) : found.start()].split("\n")[-1].strip()
+    where = f" after “{before}”" if before else " at the start"
+    return (
+        f"This holds an invisible control character (U+{ord(found.group()):04X}){where}, "
+        "usually from text pasted from Word or email. Delete it (or the words around it) and "
+        "type them again."
+    )
+
+
+class RefuseControlCharactersMixin:
+    """A form whose text fields refuse control characters, each with a message next to it."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if not isinstance(field, forms.CharField) or field.widget.is_hidden:
+                continue
+            typed = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            if isinstance(typed, str) and (message := control_character_message(typed)):
+                if name in self.errors:
+                    continue  # already refused, e.g. a NUL character
+                self.add_error(name, forms.ValidationError(message, code="control_character"))
+        return cleaned

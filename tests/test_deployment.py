@@ -1,0 +1,100 @@
+"""The production set-up in docs/deploy/ works as docs/deployment.md says: nginx accepts its
+configuration, the environment file passes Django's deployment checks, and every command the
+service files run exists."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "docs" / "deploy"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def environment_file() -> dict[str, str]:
+    lines = (DEPLOY / "environment.example").read_text().splitlines()
+    pairs = (line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    return {name: value for name, value in pairs}
+
+
+def settings_variables() -> set[str]:
+    source = (ROOT / "maca" / "settings.py").read_text()
+    found = re.findall(r'(?:env(?:_int|_bool|_list)?\(|environ\.get\()\s*"([A-Z_]+)"', source)
+    return set(found)
+
+
+def test_every_variable_in_the_example_environment_is_one_maca_reads():
+    unknown = set(environment_file()) - settings_variables()
+    assert not unknown
+
+
+def test_the_example_environment_passes_the_deployment_checks(tmp_path):
+    environment = {
+        "PATH": os.environ["PATH"],  # nothing else of the test run's own settings
+        **environment_file(),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "SECRET_KEY": "k" * 20 + "-Ab3#" * 10,
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_daily_service_runs_only_commands_that_exist():
+    service = (DEPLOY / "maca-daily.service").read_text()
+    commands = re.findall(r"manage\.py (\w+)", service)
+    assert commands == ["send_reminders", "enforce_retention", "clearsessions"]
+    assert set(commands) <= set(get_commands())
+
+
+def test_gunicorn_accepts_the_application_servers_command_line():
+    service = (DEPLOY / "maca.service").read_text().replace("\\\n", " ")
+    command = re.search(r"^ExecStart=(.*)$", service, re.MULTILINE).group(1).split()
+    assert command[0] == "/srv/maca/.venv/bin/gunicorn"
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    result = subprocess.run(
+        [gunicorn, *command[1:], "--check-config"],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--max-requests" in command
+
+
+@pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is installed by make apt-test")
+def test_nginx_accepts_the_example_configuration(tmp_path):
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+         "/CN=maca.example.org", "-keyout", tmp_path / "privkey.pem", "-out",
+         tmp_path / "fullchain.pem"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    site = (DEPLOY / "nginx.conf").read_text().replace("/etc/ssl/maca", str(tmp_path))
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n access_log off;\n include {tmp_path}/site.conf;\n}}\n"
+    )
+    result = subprocess.run(
+        [NGINX, "-t", "-q", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "client_max_body_size 21m;" in site  # UPLOAD_MAX_MB (20) and the form around it

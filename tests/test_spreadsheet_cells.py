@@ -1,0 +1,124 @@
+"""What goes into a spreadsheet can't run, can't break the file, and says when it was cut; what
+is typed into a form can't hold characters that would break a download."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from actions.forms import ActionForm, ActionUpdateForm, CancelForm, CompleteForm
+from cases.forms.setup import AuditForm
+from maca.models import Membership
+from maca.spreadsheets import XLSX_CELL_MAX, xlsx_cell
+
+from .conftest import member
+from .factories import ActionFactory, AgencyFactory
+
+pytestmark = pytest.mark.django_db
+
+# Written out here, not taken from the code, so that dropping one from the code fails a test.
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+CONTROL_CHARACTERS = [chr(n) for n in [*range(0, 9), 11, 12, *range(14, 32)]]
+TEXT_COLUMNS = {
+    "Audit": None,  # the theme's name
+    "Action": "text",
+    "Intended outcome": "intended_outcome",
+    "How impact will be measured": "impact_measure",
+    "Owner agency": None,
+    "Lead": "lead",
+    "Outcome": "outcome_statement",
+}
+
+
+def _exports(client, audit):
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    xlsx = client.get(reverse("action_plan_export", args=["xlsx"]))
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [c.value for c in sheet[1]]
+    sheet_rows = [
+        dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(min_row=2)
+    ]
+    text = client.get(reverse("action_plan_export", args=["csv"])).content.decode()
+    return sheet_rows, list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_every_formula_start_in_every_text_cell_is_neutralised(client, audit, start):
+    agency = AgencyFactory(name=f"{start}Agency")
+    audit.agencies.add(agency)
+    audit.theme.name = f"{start}Theme"
+    audit.theme.save()
+    fields = {field: f"{start}1+1" for field in TEXT_COLUMNS.values() if field}
+    ActionFactory(audit=audit, owner_agency=agency, **fields)
+    (row,), (record,) = _exports(client, audit)
+    for column in TEXT_COLUMNS:
+        assert row[column].startswith("'" + start), (column, row[column])
+        assert record[column].startswith("'" + start), (column, record[column])
+
+
+def test_control_characters_are_left_out_of_the_xlsx_and_never_break_it(client, audit):
+    pasted = "Line" + "".join(CONTROL_CHARACTERS) + "break"
+    agency = AgencyFactory(name="Hous\x0bing")
+    audit.agencies.add(agency)
+    audit.theme.name = "Neglect\x01 and housing"
+    audit.theme.save()
+    fields = {field: pasted for field in TEXT_COLUMNS.values() if field}
+    ActionFactory(audit=audit, owner_agency=agency, **fields)
+    (row,), _ = _exports(client, audit)
+    assert row["Audit"] == "Neglect and housing" and row["Owner agency"] == "Housing"
+    for field in ("Action", "Intended outcome", "Lead", "Outcome"):
+        assert row[field] == "Linebreak"
+
+
+def test_a_control_character_that_hid_a_formula_does_not_let_it_through():
+    assert xlsx_cell("\x01=SUM(A1)") == "'=SUM(A1)"
+
+
+def test_a_cell_over_excels_limit_is_cut_and_says_so(client, audit):
+    ActionFactory(audit=audit, outcome_statement="x" * 40_000, text="Short.")
+    (row,), (record,) = _exports(client, audit)
+    cut = row["Outcome"]
+    assert len(cut) == XLSX_CELL_MAX
+    assert cut.endswith("[…cut at 32,767 characters, Excel's limit: the full text is in MACA]")
+    assert row["Action"] == "Short."
+    assert record["Outcome"] == "x" * 40_000  # CSV has no such limit
+    assert xlsx_cell("x" * XLSX_CELL_MAX) == "x" * XLSX_CELL_MAX
+
+
+def _control_forms(audit):
+    action = ActionFactory(audit=audit)
+    return [
+        (lambda data: ActionForm(data, audit=audit), ["text", "intended_outcome", "lead"]),
+        (lambda data: ActionUpdateForm(data, action=action), ["text"]),
+        (lambda data: CompleteForm(data, action=action), ["outcome_statement"]),
+        (lambda data: CancelForm(data, action=action), ["cancel_reason"]),
+        (
+            lambda data: AuditForm(data, partnerships=audit.partnership.__class__.objects.all()),
+            ["new_theme_name", "new_theme_description", "new_agencies", "title"],
+        ),
+    ]
+
+
+@pytest.mark.parametrize("character", ["\x01", "\x0b", "\x0c", "\x1f", "\x7f", "\x00"])
+def test_forms_refuse_control_characters_next_to_the_field(audit, character):
+    for make, names in _control_forms(audit):
+        for name in names:
+            form = make({name: f"Pasted from Word{character}here"})
+            assert not form.is_valid()
+            errors = " ".join(form.errors.get(name, []))
+            assert "invisible control character" in errors or "Null characters" in errors, (
+                name,
+                form.errors,
+            )
+            if character != "\x00":
+                assert "after “Pasted from Word”" in errors
+
+
+def test_tabs_and_line_breaks_are_ordinary_text(audit):
+    action = ActionFactory(audit=audit)
+    form = CancelForm({"cancel_reason": "First line\r\n\tsecond line"}, action=action)
+    form.is_valid()
+    assert "cancel_reason" not in form.errors
