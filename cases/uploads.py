@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import logging
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -17,8 +18,12 @@ from xml.parsers import expat
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.template.defaultfilters import filesizeformat
+
+from maca.files import FETCH_UNAVAILABLE, STORAGE_ERRORS, STORE_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 # How many leading bytes the content sniffers look at.
 HEAD_BYTES = 8192
@@ -438,7 +443,11 @@ def store_with_record(record, uploaded_file, stored_name: str):
     """Write `uploaded_file` into `record.file` and save the record; a record that fails its
     checks leaves no file behind. Returns the record."""
     record.full_clean(exclude=["file"])
-    record.file.save(stored_name, uploaded_file, save=False)
+    try:
+        record.file.save(stored_name, uploaded_file, save=False)
+    except STORAGE_ERRORS:
+        logger.exception("Storing an upload failed")
+        raise ValidationError(STORE_UNAVAILABLE, code="storage_unavailable") from None
     try:
         record.full_clean()
         record.save()
@@ -455,6 +464,9 @@ def download_response(record) -> FileResponse:
         handle = record.file.open("rb")
     except (FileNotFoundError, ValueError):
         raise Http404("The file is missing.") from None
+    except STORAGE_ERRORS:
+        logger.exception("Fetching a stored file failed")
+        return HttpResponse(FETCH_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
     response = FileResponse(
         handle,
         as_attachment=True,

@@ -102,29 +102,44 @@ def unchanged_since(audit) -> BriefingVersion | None:
     return last if briefing.render_html(audit, version=frozen) == last.html else None
 
 
-@transaction.atomic
 def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> BriefingVersion:
     """Freeze the briefing as the next version; refuse while it holds identifying details.
 
     `with_plan` publishes the audit's action plan to viewers with it (True), withdraws it
-    (False) or leaves it as it is (None)."""
-    locked = Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
-    audit = Audit.objects.select_related("theme", "partnership").get(pk=locked.pk)
+    (False) or leaves it as it is (None).
+
+    The PDF, which may take many seconds for a large audit, is rendered before the audit's row
+    is locked, so that nobody's edits wait for it; under the lock the version is numbered and
+    saved, rendered again there only if another publisher took its number meanwhile."""
+    audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
     plan_goes_out = with_plan if with_plan is not None else bool(audit.plan_published_at)
     places = identifying_details_in_briefing(audit, with_plan=plan_goes_out)
     if places:
         raise BriefingHasIdentifiers(places)
-    if with_plan is not None:
-        _set_plan_published(audit, user, with_plan)
-    last = audit.briefing_versions.aggregate(last=Max("number"))["last"] or 0
-    version = {"number": last + 1, "published_at": timezone.now(), "published_by": user}
+    rendered = _render_version(audit, user, _next_number(audit))
+    with transaction.atomic():
+        Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
+        number = _next_number(audit)
+        if number != rendered["number"]:
+            rendered = _render_version(audit, user, number)
+        if with_plan is not None:
+            _set_plan_published(audit, user, with_plan)
+        return BriefingVersion.objects.create(audit=audit, **rendered)
+
+
+def _next_number(audit: Audit) -> int:
+    return (audit.briefing_versions.aggregate(last=Max("number"))["last"] or 0) + 1
+
+
+def _render_version(audit: Audit, user, number: int) -> dict:
+    """The frozen page and PDF of version `number`, and its 7-minute briefing's, as
+    BriefingVersion's fields; refused when the 7-minute briefing runs past one page."""
+    version = {"number": number, "published_at": timezone.now(), "published_by": user}
     seven_minute = _seven_minute_for(audit, version)  # refused first: it is the quicker
     pdf = briefing.render_pdf_bytes(audit, version=version)
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})
-    return BriefingVersion.objects.create(
-        audit=audit, html=html, pdf=pdf, sha256=sha256, **seven_minute, **version
-    )
+    return {**version, "html": html, "pdf": pdf, "sha256": sha256, **seven_minute}
 
 
 def _seven_minute_for(audit, version: dict) -> dict:

@@ -73,5 +73,4 @@ urlpatterns = [
         name="item_move",
     ),
     path("audits/<int:pk>/case-pack/", views.case_pack, name="case_pack"),
-    path("audits/<int:pk>/case-pack.pdf", views.case_pack_pdf, name="case_pack_pdf"),
 ]

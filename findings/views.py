@@ -347,10 +347,3 @@ def case_pack(request, pk):
         "nav": "audits",
     }
     return _confidential(render(request, "findings/casepack.html", context))
-
-
-def case_pack_pdf(request, pk):
-    audit = access.get_audit_for(request, pk, "view_meeting_pack")
-    return _confidential(
-        _pdf_response(casepack.render_pdf_bytes(audit), casepack.pdf_filename(audit))
-    )

@@ -86,6 +86,8 @@ PAGE_NAMES = {
     "impact": "Impact of the original's recommendations",
     "comparison": "Re-audit compared with the original",
     "comparison_pdf": "Re-audit comparison PDF",
+    "document_progress": "Requested PDF (waiting)",
+    "document_download": "Requested PDF (download)",
     # Actions
     "audit_actions": "Action plan of the audit",
     "action_create": "Action (add)",

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_tasks",
+    "django_tasks_db",
     "django_htmx",
     "simple_history",
     "csp",
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
     "cases",
     "findings",
     "actions",
+    "documents",  # above the others: it makes their long PDFs in the background
 ]
 
 MIDDLEWARE = [
@@ -211,6 +214,8 @@ def file_storage(url: str) -> dict:
         raise ImproperlyConfigured(
             f"STORAGE_URL has unknown options: {', '.join(sorted(unknown))}."
         )
+    from boto3.s3.transfer import TransferConfig
+
     encryption = query.get("encryption", "AES256")
     if encryption not in ("AES256", "aws:kms", "none"):
         raise ImproperlyConfigured("STORAGE_URL's encryption must be AES256, aws:kms or none.")
@@ -225,6 +230,9 @@ def file_storage(url: str) -> dict:
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
+            # Uploads are far below S3's 5 GB limit for one PUT, which streams from the spooled
+            # file; multipart uploads would hold each part in memory.
+            "transfer_config": TransferConfig(multipart_threshold=4 * 1024**3, use_threads=False),
             "object_parameters": (
                 {} if encryption == "none" else {"ServerSideEncryption": encryption}
             ),
@@ -318,6 +326,19 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # folder, not the system's shared one, so that what a killed worker left behind is found and
 # removed when MACA next starts (maca.upload_handlers.prepare_upload_temp_dir).
 FILE_UPLOAD_TEMP_DIR = Path(os.environ.get("UPLOAD_TEMP_DIR", MEDIA_ROOT.parent / "upload-tmp"))
+
+# Background work (long PDFs). "immediate" runs each job at once, in the request that asked for
+# it, so nothing else need run; "database" queues jobs in the database for `manage.py db_worker`.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate")
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 
 # An action is amber when due within this many days (or flagged at risk), red when overdue.
 MACA_RAG_AMBER_DAYS = env_int("RAG_AMBER_DAYS", 14)

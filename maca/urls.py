@@ -34,5 +34,6 @@ urlpatterns = [
     ),
     path("", include("findings.urls")),
     path("", include("actions.urls")),
+    path("", include("documents.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -52,6 +52,13 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+def stored_files(media_root=None) -> list[str]:
+    """Every file in the store this test uses: its own folder, or its own object-store prefix."""
+    from maca.management.commands.inventory import stored_names
+
+    return stored_names()
+
+
 @pytest.fixture
 def audit():
     return AuditFactory(title="Multi Agency Case Audit", theme__name="Neglect and housing")

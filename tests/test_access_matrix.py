@@ -37,6 +37,7 @@ from cases.models import (
     ToolQuestion,
     ToolSection,
 )
+from documents.models import RequestedDocument
 from findings.models import (
     BriefingVersion,
     Finding,
@@ -215,6 +216,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "impact":                         ("L N N D O D D D O", "L N N D O D D D O"),
     "comparison":                     ("L N N D O D D D O", "-"),
     "comparison_pdf":                 ("L N N D O D D D O", "-"),
+    # A PDF made in the background: only the member who asked for it waits for it and fetches it.
+    "document_progress":              ("L N N N N N N N O", "L M M M M M M M M"),
+    "document_download":              ("L N N N N N N N O", "L M M M M M M M M"),
     # The action plan (the action and its evidence belong to the `own` agency).
     "audit_actions":                  ("L N N N O O O O O", "-"),
     "action_create":                  ("L N N D D D D D O", "L N N D D D D D O"),
@@ -316,6 +320,7 @@ class World:
     entries: dict[str, ChronologyEntry]
     actions: dict[str, Action]
     evidence: dict[str, Evidence]
+    document: RequestedDocument
     # secret text -> what it is: "identity", "ref:<agency>", "work:<agency>", "findings",
     # "action:<agency>" or "log".
     secrets: dict[str, str] = field(default_factory=dict)
@@ -336,6 +341,7 @@ class World:
             "number": self.version_number,
             "action_id": self.actions[agency].pk,
             "evidence_id": self.evidence[agency].pk,
+            "document_id": self.document.pk,
             "fmt": fmt,
             "uidb64": "MQ",
             "token": "not-a-real-token",
@@ -474,6 +480,15 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         partnership_id=partnership.pk,
     )
     membership = Membership.objects.filter(partnership=partnership).order_by("pk").last()
+    # A PDF the chair asked for: theirs alone to wait for and fetch.
+    document = RequestedDocument.objects.create(
+        audit=audit,
+        kind=RequestedDocument.Kind.CASE_PACK,
+        requested_by=chair,
+        status=RequestedDocument.Status.READY,
+        pdf=b"%PDF-stub",
+        filename="case-pack.pdf",
+    )
     return World(
         tag=tag,
         audit=audit,
@@ -489,6 +504,7 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         entries=entries,
         actions=actions,
         evidence=evidence,
+        document=document,
         secrets=secrets,
     )
 

@@ -249,7 +249,7 @@ def test_the_pdf_carries_the_markings_on_every_page_and_starts_each_case_on_a_ne
 ):
     release(pack_audit)
     client.force_login(member(pack_audit, Role.COORDINATOR, agency=agencies[0]))
-    response = client.get(pdf_url(pack_audit))
+    response = client.get(pdf_url(pack_audit), follow=True)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-store"
@@ -303,7 +303,7 @@ def test_the_pdf_of_an_audit_without_cases_or_marking_still_says_confidential(
     client, audit, chair, tmp_path
 ):
     client.force_login(chair)
-    response = client.get(pdf_url(audit))
+    response = client.get(pdf_url(audit), follow=True)
     assert response.status_code == 200
     text = pdf_text(response.content, tmp_path)
     assert CONFIDENTIAL in text

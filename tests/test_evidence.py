@@ -10,10 +10,10 @@ from actions.models import ActionUpdate, Evidence
 from maca.concurrency import version_of
 from maca.models import Membership
 
-from .conftest import member
+from .conftest import member, stored_files
 from .factories import ActionFactory, AgencyFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.storage]
 Role = Membership.Role
 
 PDF = (
@@ -29,10 +29,6 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 100
 
 def upload(name, content):
     return SimpleUploadedFile(name, content)
-
-
-def stored_files(media_root):
-    return [p for p in media_root.rglob("*") if p.is_file()] if media_root.exists() else []
 
 
 @pytest.fixture

@@ -119,7 +119,7 @@ def test_an_empty_chronology_says_who_adds_rows(client, world):
 
 def test_the_pdf_holds_the_rows_in_order(client, rows, tmp_path):
     client.force_login(rows["chair"])
-    response = client.get(url(rows, "integrated_chronology_pdf"))
+    response = client.get(url(rows, "integrated_chronology_pdf"), follow=True)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
@@ -139,7 +139,9 @@ def test_the_pdf_holds_the_rows_in_order(client, rows, tmp_path):
 
 def test_the_pdf_respects_the_filters(client, rows, tmp_path):
     client.force_login(rows["chair"])
-    response = client.get(url(rows, "integrated_chronology_pdf", f"?agency={rows['housing'].pk}"))
+    response = client.get(
+        url(rows, "integrated_chronology_pdf", f"?agency={rows['housing'].pk}"), follow=True
+    )
     text = pdf_text(response.content, tmp_path)
     assert "On 6 March" in text and "In March" in text
     assert "On 5 March" not in text
@@ -149,7 +151,7 @@ def test_the_pdf_respects_the_filters(client, rows, tmp_path):
 @pytest.mark.parametrize("name", ["integrated_chronology", "integrated_chronology_pdf"])
 def test_who_may_read_it(client, world, outsider, name):
     client.force_login(world["chair"])
-    assert client.get(url(world, name)).status_code == 200
+    assert client.get(url(world, name), follow=True).status_code == 200
     for person in ("qa_member", "housing_coordinator"):
         client.force_login(world[person])
         assert client.get(url(world, name)).status_code == 403
@@ -162,7 +164,7 @@ def test_who_may_read_it(client, world, outsider, name):
     world["audit"].save()
     for person in ("qa_member", "housing_coordinator", "police_coordinator"):
         client.force_login(world[person])
-        assert client.get(url(world, name)).status_code == 200
+        assert client.get(url(world, name), follow=True).status_code == 200
 
 
 def test_a_case_of_another_audit_is_not_found(client, world):

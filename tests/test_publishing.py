@@ -251,3 +251,57 @@ def test_publishing_again_says_whether_anything_has_changed(client, audit, chair
     assert "has changed since <strong>version 1</strong>" in client.get(page).content.decode()
     StrengthFactory(case=written, text="Added after publishing.")
     assert "Nothing in the briefing has changed" not in client.get(page).content.decode()
+
+
+def test_the_pdf_is_rendered_before_the_audit_is_locked(audit, chair, written, monkeypatch):
+    """Nobody's edits to the audit wait while a large briefing's PDF is rendered."""
+    from django.db.models import QuerySet
+
+    from findings import briefing, publishing
+
+    events = []
+    render, lock = briefing.render_pdf_bytes, QuerySet.select_for_update
+
+    def rendering(*args, **kwargs):
+        events.append("render")
+        return render(*args, **kwargs)
+
+    def locking(self, *args, **kwargs):
+        events.append("lock")
+        return lock(self, *args, **kwargs)
+
+    monkeypatch.setattr(briefing, "render_pdf_bytes", rendering)
+    monkeypatch.setattr(QuerySet, "select_for_update", locking)
+    version = publishing.briefing_publish(audit=audit, user=chair)
+    assert events == ["render", "lock"]
+    assert version.number == 1 and version.pdf.startswith(b"%PDF")
+
+
+def test_a_number_taken_while_rendering_is_rendered_again_under_the_lock(
+    audit, chair, written, monkeypatch, tmp_path
+):
+    from django.utils import timezone
+
+    from findings import briefing, publishing
+
+    render = briefing.render_pdf_bytes
+    numbers = []
+
+    def rendering(audit_, *, version):
+        numbers.append(version["number"])
+        if len(numbers) == 1:  # another publisher finishes while this one renders
+            BriefingVersion.objects.create(
+                audit=audit,
+                number=1,
+                html="x",
+                pdf=b"%PDF",
+                sha256="0" * 64,
+                published_by=chair,
+                published_at=timezone.now(),
+            )
+        return render(audit_, version=version)
+
+    monkeypatch.setattr(briefing, "render_pdf_bytes", rendering)
+    version = publishing.briefing_publish(audit=audit, user=chair)
+    assert numbers == [1, 2] and version.number == 2
+    assert "Version 2" in pdf_text(bytes(version.pdf), tmp_path)

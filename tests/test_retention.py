@@ -33,7 +33,7 @@ from .factories import (
     StrengthFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.storage]
 
 
 @pytest.fixture
@@ -61,13 +61,13 @@ def closed_audit(audit, chair):
 
 
 def test_purging_identifiers_keeps_the_briefing_and_plan(closed_audit, chair):
-    path = ChronologyFile.objects.get().file.path
+    stored = ChronologyFile.objects.get().file
+    storage, name = stored.storage, stored.name
+    assert storage.exists(name)
     record = identifiers_purge(audit=closed_audit, user=chair, include_files=True)
     assert not NominationIdentity.objects.exists() and not LocalReference.objects.exists()
     assert not ChronologyFile.objects.exists() and not ChronologyFile.history.exists()
-    import os
-
-    assert not os.path.exists(path)
+    assert not storage.exists(name)
     assert record.detail == {"identifying details": 1, "chronology documents": 1}
     assert record.purged_by == chair
     assert BriefingVersion.objects.filter(audit=closed_audit).exists()

@@ -12,6 +12,8 @@ from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from .test_chronology_files import world  # noqa: F401 (a fixture)
+
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 ON_S3 = bool(django_settings.STORAGE_URL)
@@ -66,3 +68,78 @@ def test_a_malformed_storage_url_stops_maca_from_starting(url, message):
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+# An object store that goes away ----------------------------------------------------------------
+
+
+@pytest.fixture
+def own_object_store(settings, tmp_path):
+    """A private S3-compatible server for this test alone, so that stopping it harms no other."""
+    import socket
+    import time
+
+    import boto3
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    credentials = {"aws_access_key_id": "maca-test", "aws_secret_access_key": "maca-test"}
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-2", **credentials)
+    for _ in range(150):
+        try:
+            client.create_bucket(
+                Bucket="outage", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"}
+            )
+            break
+        except Exception:  # not answering yet
+            time.sleep(0.2)
+    storage = django_settings.STORAGES["default"]
+    settings.STORAGES = {
+        **django_settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "outage",
+                "endpoint_url": endpoint,
+                "region_name": "eu-west-2",
+                "access_key": "maca-test",
+                "secret_key": "maca-test",
+                "default_acl": "private",
+                "file_overwrite": False,
+            },
+        },
+    }
+    yield server
+    server.kill()
+    server.wait()
+    assert storage  # the run's own store is untouched
+
+
+def test_an_object_store_outage_saves_nothing_and_says_so(client, world, own_object_store):  # noqa: F811
+    from cases.models import ChronologyFile
+
+    from .test_chronology_files import download_url, minimal_pdf, post_document
+
+    client.force_login(world["housing_coordinator"])
+    assert post_document(client, world, "First.pdf", minimal_pdf("first")).status_code == 302
+    first = ChronologyFile.objects.get()
+    assert client.get(download_url(world, first)).status_code == 200
+
+    own_object_store.kill()
+    own_object_store.wait()
+    response = post_document(client, world, "Second.pdf", minimal_pdf("second"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "could not be stored just now, so nothing was saved" in page
+    assert list(ChronologyFile.objects.all()) == [first]  # no record without its file
+
+    download = client.get(download_url(world, first))
+    assert download.status_code == 503
+    assert "cannot be fetched just now" in download.content.decode()

@@ -37,9 +37,4 @@ urlpatterns = [
         views.integrated_chronology,
         name="integrated_chronology",
     ),
-    path(
-        "audits/<int:pk>/cases/<int:case_id>/chronology.pdf",
-        views.integrated_chronology_pdf,
-        name="integrated_chronology_pdf",
-    ),
 ]

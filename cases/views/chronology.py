@@ -10,20 +10,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import access, uploads
+from cases import access, chronology_pdf, uploads
 from cases.forms.chronology import ChronologyEntryForm, ChronologyFileForm, ChronologyRowsForm
 from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
-from maca.pdf import render_pdf
-
-PDF_STYLESHEETS = ["css/pdf-page.css", "css/chronology-pdf.css"]
-
 
 # The case page ------------------------------------------------------------------------------
 
@@ -321,57 +316,13 @@ def _template_xlsx() -> bytes:
 def _integrated(request, pk, case_id):
     audit = access.get_audit_for(request, pk, "view_meeting_pack")
     case = get_object_or_404(Case, pk=case_id, audit=audit)
-    agencies = list(audit.agencies.all())
-    known = {agency.pk for agency in agencies}
-    chosen_agencies = {_int(value) for value in request.GET.getlist("agency")} & known
-    chosen_impacts = set(request.GET.getlist("impact")) & set(ChronologyEntry.Impact.values)
-    entries = selectors.integrated_chronology(
-        case, agency_ids=chosen_agencies, impacts=chosen_impacts
+    agency_ids, impacts = chronology_pdf.chosen_filters(
+        audit, request.GET.getlist("agency"), request.GET.getlist("impact")
     )
-    query = "&".join(
-        [f"agency={agency_id}" for agency_id in sorted(chosen_agencies)]
-        + [
-            f"impact={impact}"
-            for impact in ChronologyEntry.Impact.values
-            if impact in chosen_impacts
-        ]
-    )
-    return {
-        "audit": audit,
-        "case": case,
-        "entries": entries,
-        "agencies": agencies,
-        "impacts": ChronologyEntry.Impact.choices,
-        "chosen_agencies": chosen_agencies,
-        "chosen_impacts": chosen_impacts,
-        "filtered": bool(chosen_agencies or chosen_impacts),
-        "chosen_agency_names": [a.name for a in agencies if a.pk in chosen_agencies],
-        "chosen_impact_names": [
-            label for value, label in ChronologyEntry.Impact.choices if value in chosen_impacts
-        ],
-        "query": query,
-        "nav": "audits",
-    }
-
-
-def _int(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    context = chronology_pdf.integrated_context(audit, case, agency_ids=agency_ids, impacts=impacts)
+    return {**context, "nav": "audits"}
 
 
 def integrated_chronology(request, pk, case_id):
     context = _integrated(request, pk, case_id)
     return render(request, "cases/chronology/integrated.html", context)
-
-
-def integrated_chronology_pdf(request, pk, case_id):
-    context = _integrated(request, pk, case_id)
-    context["generated_at"] = timezone.localtime()
-    pdf = render_pdf("cases/chronology/integrated_pdf.html", context, stylesheets=PDF_STYLESHEETS)
-    name = f"{slugify(context['case'].label) or 'case'}-integrated-chronology.pdf"
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response

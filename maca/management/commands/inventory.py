@@ -28,19 +28,24 @@ def table_counts() -> dict[str, int]:
     }
 
 
-def file_hashes(folder: str = "") -> dict[str, str]:
-    try:
-        folders, files = default_storage.listdir(folder)
-    except FileNotFoundError:  # nothing stored yet
-        return {}
+def file_hashes() -> dict[str, str]:
     hashes = {}
-    for name in files:
-        path = f"{folder}/{name}" if folder else name
+    for path in stored_names():
         digest = hashlib.sha256()
         with default_storage.open(path, "rb") as stored:
             for chunk in stored.chunks():
                 digest.update(chunk)
         hashes[path] = digest.hexdigest()
-    for name in folders:
-        hashes.update(file_hashes(f"{folder}/{name}" if folder else name))
     return hashes
+
+
+def stored_names(folder: str = "") -> list[str]:
+    """Every file in the file store (the local folder or the object store), by name."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:  # nothing stored yet
+        return []
+    names = [f"{folder}/{name}" if folder else name for name in files]
+    for name in folders:
+        names.extend(stored_names(f"{folder}/{name}" if folder else name))
+    return names

@@ -1,0 +1,63 @@
+"""The integrated chronology of a case, as a page's context and as a PDF (which, for a long
+chronology, the background worker makes)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from cases.models import ChronologyEntry
+from cases.selectors import chronology as selectors
+from maca.pdf import render_pdf
+
+PDF_TEMPLATE = "cases/chronology/integrated_pdf.html"
+PDF_STYLESHEETS = ["css/pdf-page.css", "css/chronology-pdf.css"]
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def chosen_filters(audit, agency_values, impact_values) -> tuple[set[int], set[str]]:
+    """The agencies (of this audit) and impacts chosen in the address; anything else ignored."""
+    known = set(audit.agencies.values_list("pk", flat=True))
+    agency_ids = {_int(value) for value in agency_values} & known
+    impacts = set(impact_values) & set(ChronologyEntry.Impact.values)
+    return agency_ids, impacts
+
+
+def integrated_context(audit, case, *, agency_ids: set[int], impacts: set[str]) -> dict:
+    agencies = list(audit.agencies.all())
+    entries = selectors.integrated_chronology(case, agency_ids=agency_ids, impacts=impacts)
+    query = "&".join(
+        [f"agency={agency_id}" for agency_id in sorted(agency_ids)]
+        + [f"impact={impact}" for impact in ChronologyEntry.Impact.values if impact in impacts]
+    )
+    return {
+        "audit": audit,
+        "case": case,
+        "entries": entries,
+        "agencies": agencies,
+        "impacts": ChronologyEntry.Impact.choices,
+        "chosen_agencies": agency_ids,
+        "chosen_impacts": impacts,
+        "filtered": bool(agency_ids or impacts),
+        "chosen_agency_names": [a.name for a in agencies if a.pk in agency_ids],
+        "chosen_impact_names": [
+            label for value, label in ChronologyEntry.Impact.choices if value in impacts
+        ],
+        "query": query,
+    }
+
+
+def render_integrated_chronology_pdf(
+    audit, case, *, agency_ids: set[int], impacts: set[str]
+) -> tuple[bytes, str]:
+    """The PDF and its file name."""
+    context = integrated_context(audit, case, agency_ids=agency_ids, impacts=impacts)
+    context["generated_at"] = timezone.localtime()
+    pdf = render_pdf(PDF_TEMPLATE, context, stylesheets=PDF_STYLESHEETS)
+    return pdf, f"{slugify(case.label) or 'case'}-integrated-chronology.pdf"

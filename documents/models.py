@@ -1,0 +1,57 @@
+"""PDFs that can take a while to make (a case pack, a long integrated chronology): asked for on
+a page, made by the background worker, and fetched from a page that shows their progress."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from cases.models import Audit, Case
+
+
+class RequestedDocument(models.Model):
+    class Kind(models.TextChoices):
+        CASE_PACK = "case_pack", "Case pack"
+        INTEGRATED_CHRONOLOGY = "integrated_chronology", "Integrated chronology"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting to be made"
+        MAKING = "making", "Being made"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Could not be made"
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # What the document shows, e.g. the integrated chronology's chosen agencies and impacts.
+    options = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.audit}"
+
+    @property
+    def done(self) -> bool:
+        return self.status in (self.Status.READY, self.Status.FAILED)
+
+    # The permission that the document's own page needs: asking, waiting and fetching need it too.
+    PERMISSIONS = {
+        Kind.CASE_PACK: "view_meeting_pack",
+        Kind.INTEGRATED_CHRONOLOGY: "view_meeting_pack",
+    }
+
+    @property
+    def permission(self) -> str:
+        return self.PERMISSIONS[self.kind]

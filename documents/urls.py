@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path(
+        "audits/<int:pk>/cases/<int:case_id>/chronology.pdf",
+        views.integrated_chronology_pdf,
+        name="integrated_chronology_pdf",
+    ),
+    path("audits/<int:pk>/case-pack.pdf", views.case_pack_pdf, name="case_pack_pdf"),
+    path(
+        "audits/<int:pk>/documents/<int:document_id>/",
+        views.document_progress,
+        name="document_progress",
+    ),
+    path(
+        "audits/<int:pk>/documents/<int:document_id>/download/",
+        views.document_download,
+        name="document_download",
+    ),
+]

@@ -1,0 +1,119 @@
+"""PDFs that can take a while are made by the background worker: the page that asked waits for
+them and then offers them, to the member who asked alone, through the access gate again."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from documents.models import RequestedDocument
+from maca.models import Membership
+
+from .conftest import member, pdf_text
+from .factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = RequestedDocument.Status
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """What `manage.py db_worker` does in its own process. Here it shares the test's connection,
+    inside the test's transaction, which its check for stale connections would close."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    return lambda: call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+
+
+def test_by_default_a_document_is_made_at_once_and_fetched_straight_away(
+    client, audit, chair, tmp_path, settings
+):
+    assert settings.TASKS["default"]["BACKEND"].endswith("ImmediateBackend")
+    CaseFactory(audit=audit, label="Case 1")
+    client.force_login(chair)
+    response = client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    document = RequestedDocument.objects.get()
+    assert response["Location"] == reverse("document_download", args=[audit.pk, document.pk])
+    pdf = client.get(response["Location"])
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf["Cache-Control"] == "private, no-store"
+    assert "Case 1" in pdf_text(pdf.content, tmp_path)
+
+
+def test_the_worker_makes_it_while_the_page_waits_and_then_offers_it(
+    client, audit, chair, settings, tmp_path, run_worker
+):
+    settings.TASKS = DATABASE_TASKS
+    case = CaseFactory(audit=audit, label="Case 1")
+    client.force_login(chair)
+    url = reverse("integrated_chronology_pdf", args=[audit.pk, case.pk])
+    response = client.get(url)
+    document = RequestedDocument.objects.get()
+    progress = reverse("document_progress", args=[audit.pk, document.pk])
+    download = reverse("document_download", args=[audit.pk, document.pk])
+    assert response["Location"] == progress
+    page = client.get(progress).content.decode()
+    assert "Waiting to be made" in page and 'hx-trigger="every 2s"' in page
+    assert client.get(download).status_code == 404  # not made yet
+
+    run_worker()
+    document.refresh_from_db()
+    assert document.status == Status.READY
+    partial = client.get(progress, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in partial  # it stops asking
+    assert download in partial and "<html" not in partial
+    pdf = client.get(download)
+    assert pdf["Content-Disposition"] == 'attachment; filename="case-1-integrated-chronology.pdf"'
+    assert "Integrated chronology: Case 1" in pdf_text(pdf.content, tmp_path)
+
+
+def test_only_the_member_who_asked_fetches_it_and_only_while_they_may(
+    client, audit, chair, settings, run_worker
+):
+    settings.TASKS = DATABASE_TASKS
+    client.force_login(chair)
+    client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    run_worker()
+    document = RequestedDocument.objects.get()
+    download = reverse("document_download", args=[audit.pk, document.pk])
+    assert client.get(download).status_code == 200
+
+    other_chair = member(audit, Membership.Role.CHAIR)
+    client.force_login(other_chair)
+    assert client.get(download).status_code == 404
+    assert client.get(reverse("document_progress", args=[audit.pk, document.pk])).status_code == 404
+
+    chair.memberships.update(role=Membership.Role.QA_MEMBER)  # the pack is not released to QA
+    client.force_login(chair)
+    assert client.get(download).status_code == 403
+    chair.memberships.all().delete()
+    assert client.get(download).status_code == 404
+
+
+def test_a_member_who_lost_access_before_it_was_made_gets_nothing_made(
+    client, audit, chair, settings, run_worker
+):
+    settings.TASKS = DATABASE_TASKS
+    client.force_login(chair)
+    client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    chair.memberships.all().delete()
+    run_worker()
+    document = RequestedDocument.objects.get()
+    assert document.status == Status.FAILED and not document.pdf
+
+
+def test_a_document_that_could_not_be_made_says_so(client, audit, chair, monkeypatch):
+    from findings import casepack
+
+    def broken(audit):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(casepack, "render_pdf_bytes", broken)
+    client.force_login(chair)
+    response = client.get(reverse("case_pack_pdf", args=[audit.pk]), follow=True)
+    assert "The PDF could not be made" in response.content.decode()
+    assert RequestedDocument.objects.get().status == Status.FAILED
