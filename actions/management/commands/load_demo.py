@@ -21,6 +21,9 @@ from maca.models import Agency, Membership, Partnership, User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_PACKAGES = ["neglect-and-housing.json", "exploitation.json"]
+# Past years' audits, imported with their briefings published, so that the learning library,
+# trends and the board's report have history from the first day.
+HISTORY_PACKAGES = ["history-neglect-2024.json", "history-missing-2025.json"]
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
     # username, first name, last name, role, agency
@@ -50,6 +53,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")
         self._create_users(partnership)
         self._set_standard_seven_minute_text(partnership)
+        self._import_history()
         self._publish_finished_audits(partnership)
         self._add_work_in_progress(partnership)
         self._add_learning_into_practice(partnership)
@@ -68,6 +72,17 @@ class Command(BaseCommand):
         chair = User.objects.get(username="chair")
         if add_learning_into_practice(seed, chair=chair):
             self.stdout.write(f"Added uses of the briefing and a re-audit to {seed.theme.name}.")
+
+    def _import_history(self):
+        chair = User.objects.get(username="chair")
+        for name in HISTORY_PACKAGES:
+            data = json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+            if Audit.objects.filter(
+                partnership__name=data["partnership"], theme__name=data["theme"]["name"]
+            ).exists():
+                continue
+            audit = package_import(data, publish=True, user=chair)
+            self.stdout.write(f"Imported and published past audit {audit.theme.name}.")
 
     def _add_work_in_progress(self, partnership: Partnership):
         users = {
@@ -95,10 +110,9 @@ class Command(BaseCommand):
             partnership=partnership, status=Audit.Status.CLOSED, reaudit_of__isnull=True
         )
         for audit in closed:
-            if not SevenMinuteBriefing.objects.filter(audit=audit).exists():
-                seven_minute_draft(audit=audit)
-            latest = audit.briefing_versions.first()
-            if latest is None or not latest.has_seven_minute:
+            if not audit.briefing_versions.exists():
+                if not SevenMinuteBriefing.objects.filter(audit=audit).exists():
+                    seven_minute_draft(audit=audit)
                 version = briefing_publish(audit=audit, user=chair, with_plan=True)
                 self.stdout.write(f"Published version {version.number} of {audit.theme.name}.")
 
