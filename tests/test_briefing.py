@@ -51,7 +51,8 @@ def test_briefing_shows_the_six_sections_in_order(client, demo_audit):
         "Findings identified per case",
         "Good Practice and Evidence as a Result of this Audit and similar Reviews",
         "Recommendations – Issues Identified Across Multiple Cases",
-        "Annex: actions",  # the demo's meeting record has no learning summary
+        "Learning summary",  # from the demo's meeting record
+        "Annex: actions",
     ]
     assert "Northamptonshire Safeguarding Children Board" in html
     assert "OFFICIAL-SENSITIVE" in html
@@ -277,6 +278,7 @@ def test_word_document_has_the_headings_as_word_heading_styles(client, demo_audi
         "Findings identified per case",
         "Good Practice and Evidence as a Result of this Audit and similar Reviews",
         "Recommendations – Issues Identified Across Multiple Cases",
+        "Learning summary",
         "Annex: actions",
     ]
     cases = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
