@@ -1,0 +1,11 @@
+"""The background worker's jobs for audits. With the default immediate backend they run at once
+(nothing extra to start); with TASKS_BACKEND=database, `manage.py db_worker` runs them."""
+
+from django_tasks import task
+
+
+@task()
+def send_queued_email(email_id: int) -> str:
+    from cases.services.emails import queued_email_send
+
+    return queued_email_send(email_id=email_id)
