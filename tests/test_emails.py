@@ -86,6 +86,26 @@ def test_someone_removed_before_the_worker_runs_is_not_emailed(
     assert OutgoingEmail.objects.get(recipient=person).status == OutgoingEmail.Status.WITHHELD
 
 
+def test_a_viewer_invited_before_the_briefing_is_published_is_emailed(
+    client, audit, chair, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, audit, chair, django_capture_on_commit_callbacks, role=Role.VIEWER)
+    assert [message.to for message in mailoutbox] == [["new.person@example.org"]]
+
+
+def test_a_coordinator_whose_agency_left_the_audit_is_not_emailed(audit, mailoutbox):
+    from .conftest import member
+    from .factories import AgencyFactory
+
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    coordinator = member(audit, Role.COORDINATOR, agency=police)
+    email = emails.email_queue(key="k:6", recipient=coordinator, subject="S", body="B", audit=audit)
+    audit.agencies.remove(police)
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.WITHHELD
+    assert mailoutbox == []
+
+
 def test_a_deactivated_account_is_not_emailed(audit, chair, mailoutbox):
     email = emails.email_queue(key="k:2", recipient=chair, subject="S", body="B", audit=audit)
     User.objects.filter(pk=chair.pk).update(is_active=False)

@@ -58,11 +58,12 @@ def _enqueue(email_id: int, run_after: datetime.datetime | None = None) -> None:
 
 def recipient_may_receive(email: OutgoingEmail) -> bool:
     """Whether the email may still go to its recipient now: an active account with an address,
-    and, for an audit's email, still a member of that audit (the access gate)."""
+    and, for an audit's email, still holding a role in that audit (the access gate's roles; a
+    viewer invited before the briefing is published holds one)."""
     user = email.recipient
     if not (user.is_active and user.email):
         return False
-    return email.audit is None or access.is_member(user, email.audit)
+    return email.audit is None or bool(access.roles_for(user, email.audit))
 
 
 def queued_email_send(*, email_id: int) -> str:
