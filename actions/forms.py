@@ -336,7 +336,15 @@ class PlanFilterForm(forms.Form):
         self.fields["rag"].choices = [("", "Any"), *Rag.choices]
 
     def read_choices(self) -> None:
-        """Read the audit and agency choices once each, for a page that lists them: a template
-        looping over a model field's choices would count them first, in a query of its own."""
-        for name in ("audit", "owner_agency"):
-            self.fields[name].choices = list(self.fields[name].choices)
+        """Read the audit and agency choices once each, as values, for a page that lists them:
+        a template looping over a model field's choices would count them first, in a query of
+        its own, and build a model instance for each."""
+        audit, agency = self.fields["audit"], self.fields["owner_agency"]
+        audit.choices = [
+            ("", audit.empty_label),
+            *(
+                (pk, f"{theme} — {title}")  # as Audit.__str__ words it
+                for pk, theme, title in audit.queryset.values_list("pk", "theme__name", "title")
+            ),
+        ]
+        agency.choices = [("", agency.empty_label), *agency.queryset.values_list("pk", "name")]

@@ -6,7 +6,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from .access import restrict_actions
@@ -65,14 +66,6 @@ def rag_counts(actions) -> dict[str, int]:
     return counts
 
 
-def _visible(user, today):
-    return (
-        restrict_actions(Action.objects.all(), user)
-        .with_rag(today)
-        .select_related("audit__theme", "owner_agency", "lead_user")
-    )
-
-
 @dataclass
 class ActionList:
     """The first few of a list of actions, how many there are in all, and the plan's filter."""
@@ -89,22 +82,53 @@ def dashboard_days() -> int:
 
 def dashboard_actions(user, *, today: datetime.date | None = None) -> dict[str, ActionList]:
     """Overdue actions and open actions due soon (within the amber window, RAG_AMBER_DAYS) that
-    `user` may see, the first ten of each: four queries whatever the number of actions."""
+    `user` may see: the first ten of each, as values, and how many there are, in one query
+    whatever the number of actions (each row is numbered and counted within its list)."""
     today = today or timezone.localdate()
-    overdue = _visible(user, today).filter(rag_rating=Rag.RED).order_by("due_date", "pk")
     soon_until = today + datetime.timedelta(days=dashboard_days())
-    due_soon = (
-        _visible(user, today)
-        .filter(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=soon_until)
+    due_soon = Q(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=soon_until)
+    in_list = {"partition_by": [F("dashboard_list")]}
+    rows = (
+        restrict_actions(Action.objects.all(), user)
+        .with_rag(today)
+        .filter(Q(rag_rating=Rag.RED) | due_soon)
+        .annotate(
+            # Of these rows, the overdue are those due before today (the rest are due soon).
+            dashboard_list=Case(
+                When(due_date__lt=today, then=Value("overdue")),
+                default=Value("due_soon"),
+                output_field=CharField(),
+            )
+        )
+        .annotate(
+            place=Window(RowNumber(), order_by=[F("due_date").asc(), F("pk").asc()], **in_list),
+            total=Window(Count("pk"), **in_list),
+        )
+        .filter(place__lte=DASHBOARD_LIMIT)
         .order_by("due_date", "pk")
+        .values(
+            "pk",
+            "text",
+            "due_date",
+            "opens",
+            "dashboard_list",
+            "total",
+            owner_name=F("owner_agency__name"),
+            theme_name=F("audit__theme__name"),
+        )
     )
+    lists = {"overdue": [], "due_soon": []}
+    totals = {"overdue": 0, "due_soon": 0}
+    for action in rows:
+        lists[action["dashboard_list"]].append(action)
+        totals[action["dashboard_list"]] = action["total"]
     return {
         "overdue": ActionList(
-            list(overdue[:DASHBOARD_LIMIT]), overdue.count(), {"overdue": "on", "sort": "due"}
+            lists["overdue"], totals["overdue"], {"overdue": "on", "sort": "due"}
         ),
         "due_soon": ActionList(
-            list(due_soon[:DASHBOARD_LIMIT]),
-            due_soon.count(),
+            lists["due_soon"],
+            totals["due_soon"],
             {
                 "status": "open",
                 "due_from": today.isoformat(),

@@ -88,7 +88,10 @@ def action_plan(request, mine=False):
     if mine:
         filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
     actions, counts = selectors.plan_for(request.user, filters=filters)
-    page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(actions, PAGE_SIZE)
+    if not filters.get("rag"):
+        paginator.count = sum(counts.values())  # the RAG counts have counted these actions
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     export_query = request.GET.copy()

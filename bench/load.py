@@ -2,6 +2,7 @@
 
     scripts/with-postgres python bench/load.py                 # make load: 50 users, 60 seconds
     scripts/with-postgres python bench/load.py --users 10 --seconds 10
+    scripts/with-postgres python bench/load.py --large   # beside years of data (bench/scale.py)
 
 Each simulated user is signed in (a chair having passed two-step sign-in) and, until the time is
 up or the request cap is reached, mixes the pages of their role with writes through the real
@@ -275,6 +276,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument(
+        "--large", action="store_true", help="first generate 1,000 audits of other partnerships"
+    )
     options = parser.parse_args()
 
     from run import setup_django  # noqa: PLC0415
@@ -283,6 +287,11 @@ def main() -> int:
         setup_django(Path(folder) / "load.sqlite3")
         from server import _free_port, _start_gunicorn  # noqa: PLC0415
 
+        if options.large:
+            import scale  # noqa: PLC0415
+
+            installation = scale.build(scale.FULL)
+            print(f"large installation built in {installation.seconds:.0f} s")
         people, _ = build_people(options.users)
         before = stored_writes()
         port = _free_port()

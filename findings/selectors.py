@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from cases.models import Audit, BriefingParagraph, Case
+from cases.selectors import briefing_items
 
 from .models import Finding, GoodPractice, Recommendation, Strength
 
@@ -33,26 +34,12 @@ class BriefingSection:
 def briefing_sections(audit: Audit) -> list[BriefingSection]:
     """The briefing's sections in order, each with its own heading, empty ones left out.
 
-    Runs six queries whatever the size of the audit: paragraphs, cases, strengths, findings,
-    good practice, recommendations (+1 for the cases each recommendation draws on).
+    Runs four queries whatever the size of the audit: paragraphs, cases, the items of every
+    section (read as values), and the cases each recommendation draws on.
     """
     paragraphs = list(audit.paragraphs.all())
-    cases = list(
-        audit.cases.prefetch_related(
-            Prefetch("strengths", queryset=Strength.objects.select_related("agency")),
-            Prefetch("findings", queryset=Finding.objects.select_related("agency")),
-        )
-    )
-    good_practice = (
-        list(GoodPractice.objects.filter(audit=audit).select_related("agency"))
-        if audit.include_good_practice
-        else []
-    )
-    recommendations = list(
-        Recommendation.objects.filter(audit=audit)
-        .select_related("agency")
-        .prefetch_related(Prefetch("cases", queryset=Case.objects.order_by("order", "id")))
-    )
+    cases = list(audit.cases.order_by("order", "id"))
+    items = briefing_items(audit, cases)
 
     def narrative(section):
         return [p.text for p in paragraphs if p.section == section]
@@ -71,15 +58,21 @@ def briefing_sections(audit: Audit) -> list[BriefingSection]:
         BriefingSection(
             "strengths",
             audit.heading_strengths,
-            case_groups=[CaseItems(c, list(c.strengths.all())) for c in cases if c.strengths.all()],
+            case_groups=[CaseItems(c, c.strength_list) for c in cases if c.strength_list],
         ),
         BriefingSection(
             "findings",
             audit.heading_findings,
-            case_groups=[CaseItems(c, list(c.findings.all())) for c in cases if c.findings.all()],
+            case_groups=[CaseItems(c, c.finding_list) for c in cases if c.finding_list],
         ),
-        BriefingSection("good_practice", audit.heading_good_practice, items=good_practice),
-        BriefingSection("recommendations", audit.heading_recommendations, items=recommendations),
+        BriefingSection(
+            "good_practice",
+            audit.heading_good_practice,
+            items=items.good_practice if audit.include_good_practice else [],
+        ),
+        BriefingSection(
+            "recommendations", audit.heading_recommendations, items=items.recommendations
+        ),
     ]
     return [section for section in sections if not section.is_empty]
 
@@ -91,7 +84,7 @@ def briefing_context(audit: Audit) -> dict:
         "sections": briefing_sections(audit),
         "document_title": f"{audit.title}: {audit.theme.name}",
         # For a draft: the version readers already have, if any.
-        "last_published": audit.briefing_versions.only("number", "published_at")
+        "last_published": audit.briefing_versions.values("number", "published_at")
         .order_by("-number")
         .first(),
     }

@@ -90,10 +90,10 @@ def _property(value) -> str:
 
 def _bullet(document, item, *, with_cases=False) -> None:
     paragraph = document.add_paragraph(style="List Bullet")
-    if item.agency_id:
+    if item.agency:
         paragraph.add_run(_text(f"{item.agency.name}: ")).bold = True
     paragraph.add_run(_text(item.text))
     if with_cases:
-        labels = [case.label for case in item.cases.all()]
+        labels = [case.label for case in item.case_list]
         if labels:
             paragraph.add_run(_text(f" (Seen in {', '.join(labels)})")).italic = True

@@ -149,7 +149,7 @@ def test_briefing_selector_runs_a_constant_number_of_queries(django_assert_num_q
         audit = AuditFactory()
         build_audit(audit, size)
         audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
-        with django_assert_num_queries(8):  # the sections, and the last published version
+        with django_assert_num_queries(4):  # paragraphs, cases, items, last published version
             render_html(audit)
 
 

@@ -9,7 +9,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import CharField, Count, F, IntegerField, Value
 from django.utils import timezone
 
 from cases.models import AgencySubmission, Audit, Case, ChronologyEntry, ChronologyFile
@@ -117,13 +117,15 @@ def is_asked(involved: set[int], agency_id: int) -> bool:
 
 @dataclass
 class _Returns:
-    """What agencies have given, by (case id, agency id): documents, row counts, tool states."""
+    """What agencies have given, by (case id, agency id): documents, row counts, tool states;
+    and the agencies involved in each case, by case id."""
 
-    documents: set
-    row_counts: dict
-    tools: dict
+    documents: set = field(default_factory=set)
+    row_counts: dict = field(default_factory=dict)
+    tools: dict = field(default_factory=dict)
+    involved: dict = field(default_factory=dict)
 
-    def cell(self, case, agency, *, involved: set[int], linkable: bool, passed: bool) -> Cell:
+    def cell(self, case, agency, *, linkable: bool, passed: bool) -> Cell:
         key = (case.pk, agency.pk)
         cell = Cell(
             case=case,
@@ -133,58 +135,95 @@ class _Returns:
             tool=self.tools.get(key, NOT_STARTED),
             overdue=False,
             linkable=linkable,
-            expected=is_asked(involved, agency.pk),
+            expected=is_asked(self.involved.get(case.pk, set()), agency.pk),
         )
         cell.overdue = passed and cell.expected and not cell.complete
         return cell
 
 
-def _returns(**where) -> _Returns:
-    """What has come in for the submissions matching `where`, in three queries."""
-    return _Returns(
-        documents=set(ChronologyFile.objects.filter(**where).values_list("case_id", "agency_id")),
-        row_counts={
-            (row["case_id"], row["agency_id"]): row["n"]
-            for row in ChronologyEntry.objects.filter(**where)
-            .values("case_id", "agency_id")
-            .annotate(n=Count("id"))
+RETURN_COLUMNS = ("row_kind", "row_case", "row_agency", "row_number", "row_state")
+
+
+def _returns(cases: dict, agencies: dict | None = None) -> _Returns:
+    """What has come in on the cases matching `cases` (from the agencies matching `agencies`),
+    and which agencies each case involves, in one query: a row per document, per case and
+    agency with chronology rows (their number), per audit tool (its state), per agency
+    involved."""
+
+    def rows(model, kind, *, number=None, state=None, given=True):
+        where = {**cases, **(agencies or {})} if given else cases
+        return (
+            model.objects.filter(**where)
             .order_by()
-        },
-        tools={
-            (case_id, agency_id): status
-            for case_id, agency_id, status in AgencySubmission.objects.filter(**where).values_list(
-                "case_id", "agency_id", "status"
+            .annotate(
+                row_kind=Value(kind, output_field=CharField()),
+                row_case=F("case_id"),
+                row_agency=F("agency_id"),
+                row_number=number or Value(1, output_field=IntegerField()),
+                row_state=state or Value("", output_field=CharField()),
             )
-        },
+            .values_list(*RETURN_COLUMNS)
+        )
+
+    counted = (
+        ChronologyEntry.objects.filter(**cases, **(agencies or {}))
+        .order_by()
+        .values("case_id", "agency_id")
+        .annotate(
+            row_kind=Value("rows", output_field=CharField()),
+            row_case=F("case_id"),
+            row_agency=F("agency_id"),
+            row_number=Count("id"),
+            row_state=Value("", output_field=CharField()),
+        )
+        .values_list(*RETURN_COLUMNS)
     )
+    union = rows(ChronologyFile, "document").union(
+        counted,
+        rows(AgencySubmission, "tool", state=F("status")),
+        rows(Case.agencies.through, "involved", given=False),
+        all=True,
+    )
+    given = _Returns()
+    for kind, case_id, agency_id, number, state in union:
+        key = (case_id, agency_id)
+        if kind == "document":
+            given.documents.add(key)
+        elif kind == "rows":
+            given.row_counts[key] = number
+        elif kind == "tool":
+            given.tools[key] = state
+        else:
+            given.involved.setdefault(case_id, set()).add(agency_id)
+    return given
 
 
 def progress_matrix(
     audit: Audit,
     *,
+    agencies: list[Agency] | None = None,
     agency_ids: Iterable[int] | None = None,
     linkable_ids: Iterable[int] = (),
     today: datetime.date | None = None,
 ) -> Progress:
-    """Cases × agencies taking part (only `agency_ids` when given), in five queries."""
-    agencies = list(audit.agencies.order_by("name"))
+    """Cases × agencies taking part (only `agency_ids` when given), in three queries (two when
+    the agencies taking part, by name, are given)."""
+    if agencies is None:
+        agencies = list(audit.agencies.order_by("name"))
     if agency_ids is not None:
         wanted = set(agency_ids)
         agencies = [agency for agency in agencies if agency.pk in wanted]
     linkable = set(linkable_ids)
-    cases = list(audit.cases.order_by("order", "id").prefetch_related("agencies"))
-    given = _returns(case__audit=audit)
+    cases = list(audit.cases.order_by("order", "id"))
+    given = _returns({"case__audit": audit})
     passed = deadline_passed(audit, today)
     columns = [AgencyColumn(agency, linkable=agency.pk in linkable) for agency in agencies]
     overall = Tally()
     rows = []
     for case in cases:
-        involved = {agency.pk for agency in case.agencies.all()}
         cells = []
         for column in columns:
-            cell = given.cell(
-                case, column.agency, involved=involved, linkable=column.linkable, passed=passed
-            )
+            cell = given.cell(case, column.agency, linkable=column.linkable, passed=passed)
             cells.append(cell)
             if cell.expected:
                 for tally in (column.tally, overall):
@@ -196,22 +235,16 @@ def progress_matrix(
 
 def work_of_agencies(audit: Audit, cases: list, agencies: list[Agency]) -> list[Cell]:
     """What `agencies` have given on each of `cases` (already fetched), for a co-ordinator's
-    list of their own work: one cell per agency and case, in four queries whatever their
-    number."""
+    list of their own work: one cell per agency and case, in one query whatever their number."""
     if not cases or not agencies:
         return []
-    case_ids = [case.pk for case in cases]
-    involved: dict[int, set[int]] = {}
-    for case_id, agency_id in Case.agencies.through.objects.filter(
-        case_id__in=case_ids
-    ).values_list("case_id", "agency_id"):
-        involved.setdefault(case_id, set()).add(agency_id)
-    given = _returns(case_id__in=case_ids, agency_id__in=[agency.pk for agency in agencies])
+    given = _returns(
+        {"case_id__in": [case.pk for case in cases]},
+        {"agency_id__in": [agency.pk for agency in agencies]},
+    )
     passed = deadline_passed(audit)
     return [
-        given.cell(
-            case, agency, involved=involved.get(case.pk, set()), linkable=True, passed=passed
-        )
+        given.cell(case, agency, linkable=True, passed=passed)
         for agency in agencies
         for case in cases
     ]

@@ -1,7 +1,6 @@
 from django.shortcuts import render
 
 from cases import access, selectors
-from cases.models import Audit
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
 
@@ -9,10 +8,10 @@ from cases.selectors.stages import next_step, stage_steps
 def home(request):
     """The audits the user can see, under a dashboard: overdue and due-soon actions (from the
     action plan's template tag) and the audits still in progress with their stage."""
-    audits = list(selectors.audits_for_home(request.user))
+    page = selectors.audits_for_home(request.user, request.GET.get("page"))
     context = {
-        "audits": audits,
-        "in_progress": [audit for audit in audits if audit.status != Audit.Status.CLOSED],
+        "page": page,
+        "in_progress": selectors.audits_in_progress(request.user),
         "can_create_audit": bool(access.memberships_of(request.user).chaired),
         "nav": "audits",
     }
@@ -26,13 +25,13 @@ def audit_detail(request, pk):
     context = {"audit": audit, "allowed": allowed, "nav": "audits"}
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)
-    context.update(selectors.audit_overview(audit))
-    context["tag_uses"] = selectors.tag_uses(context)
-    context["own_agency_only"] = not access.sees_every_action(request.user, audit)
+    actions = audit.actions.all()
     plan_agency_ids = access.plan_agency_ids(request.user, audit)
     if plan_agency_ids is not None:
         # A co-ordinator sees only their own agency's actions, as on the action plan.
-        context["actions"] = [a for a in context["actions"] if a.owner_agency_id in plan_agency_ids]
+        actions = actions.filter(owner_agency_id__in=plan_agency_ids)
+    context.update(selectors.audit_overview(audit, actions))
+    context["own_agency_only"] = not access.sees_every_action(request.user, audit)
     my_agency_ids = access.agency_ids_for(request.user, audit)
     context["my_agencies"] = [a for a in context["agencies"] if a.pk in my_agency_ids]
     context["my_work"] = work_of_agencies(audit, context["cases"], context["my_agencies"])

@@ -425,14 +425,19 @@ def tool_reopen(request, pk, case_id, agency_id):
 
 def progress(request, pk):
     audit = access.get_audit_for(request, pk, "view_progress")
-    agency_ids = audit.agencies.values_list("pk", flat=True)
-    linkable = access.visible_agency_ids(request.user, audit, agency_ids)
+    agencies = list(audit.agencies.order_by("name"))
+    linkable = access.visible_agency_ids(request.user, audit, [agency.pk for agency in agencies])
     # A co-ordinator sees the agencies whose work they may read: their own, and every agency's
     # once the chair has released the meeting pack (which lets them read every return).
     every_column = access.can(request.user, "view_all_progress", audit)
     released_to_me = not every_column and access.can(request.user, "view_meeting_pack", audit)
     see_all = every_column or released_to_me
-    matrix = progress_matrix(audit, agency_ids=None if see_all else linkable, linkable_ids=linkable)
+    matrix = progress_matrix(
+        audit,
+        agencies=agencies,
+        agency_ids=None if see_all else linkable,
+        linkable_ids=linkable,
+    )
     context = {
         "audit": audit,
         "matrix": matrix,
