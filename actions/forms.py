@@ -23,6 +23,15 @@ class PackageUploadForm(forms.Form):
         help_text="A maca-audit/1 file, as written by “Export” or another MACA installation.",
     )
     partnership = forms.ModelChoiceField(queryset=None, empty_label=None)
+    publish = forms.BooleanField(
+        required=False,
+        label="Publish its briefing as version 1",
+        help_text=(
+            "Dated from the package's meeting date (else today), with its action plan when it "
+            "has one, so that the learning library and trends include it. Checked for a child's "
+            "identifying details as any briefing is."
+        ),
+    )
 
     def __init__(self, *args, partnerships, **kwargs):
         super().__init__(*args, **kwargs)

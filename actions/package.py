@@ -8,6 +8,7 @@ A package never holds a child's identifying details: cases are named by their la
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from cases.models import DEFAULT_HEADINGS, DEFAULT_TITLE, Audit, BriefingParagraph, Case, Theme
-from findings.models import Finding, GoodPractice, Recommendation, Strength, Tag
+from findings.models import Finding, GoodPractice, MeetingRecord, Recommendation, Strength, Tag
+from findings.publishing import BriefingHasIdentifiers, briefing_publish
 from maca.models import Agency, Partnership
 
 from .models import Action, ActionUpdate
@@ -356,7 +359,22 @@ def _length_problems(data: dict) -> list[PackageProblem]:
     for location, value in required:
         if not value.strip():
             problems.append(PackageProblem(location, "cannot be blank"))
+    summary = data.get("learning_summary")
+    if summary is not None and not isinstance(summary, str):
+        problems.append(PackageProblem("$.learning_summary", "must be text"))
+    elif summary and len(summary) > MAX_SUMMARY_CHARS:
+        problems.append(
+            PackageProblem(
+                "$.learning_summary",
+                f"is {len(summary)} characters long; at most {MAX_SUMMARY_CHARS} fit",
+            )
+        )
     return problems
+
+
+# Beyond the schema's named keys (it allows more): the meeting's learning summary, which the
+# learning library and the board's report show once the briefing is published.
+MAX_SUMMARY_CHARS = 20_000
 
 
 def _item_texts(data: dict):
@@ -424,12 +442,20 @@ class _Lookups:
 
 @transaction.atomic
 def package_import(
-    data: dict, *, partnership_name: str | None = None, into: Partnership | None = None
+    data: dict,
+    *,
+    partnership_name: str | None = None,
+    into: Partnership | None = None,
+    publish: bool = False,
+    user=None,
 ) -> Audit:
     """Create an audit from a validated package, all or nothing.
 
     The audit joins `into` when given (an upload by a partnership's chair), else the partnership
-    the package names, else `partnership_name`, else the default partnership.
+    the package names, else `partnership_name`, else the default partnership. With `publish`,
+    its briefing (and its plan, when it has actions) goes out as version 1, dated from the
+    package's meeting date, after the usual check for a child's identifying details; a refusal
+    imports nothing.
     """
     package_validate(data)
     name = data.get("partnership") or partnership_name or settings.MACA_DEFAULT_PARTNERSHIP
@@ -448,7 +474,27 @@ def package_import(
     recommendations = _create_recommendations(audit, data, cases, lookups)
     _create_good_practice(audit, data.get("good_practice", []), lookups)
     _create_actions(audit, data.get("actions", []), recommendations, lookups)
+    if (data.get("learning_summary") or "").strip():
+        MeetingRecord.objects.create(audit=audit, learning_summary=data["learning_summary"].strip())
+    if publish:
+        _publish_imported(audit, user, with_plan=bool(data.get("actions")))
     return audit
+
+
+def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:
+    published_at = timezone.now()
+    if audit.meeting_date:
+        day = datetime.date.fromisoformat(str(audit.meeting_date))
+        published_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+    try:
+        briefing_publish(audit=audit, user=user, with_plan=with_plan, published_at=published_at)
+    except BriefingHasIdentifiers as refused:
+        raise PackageError(
+            [
+                PackageProblem("$", f"the briefing was not published: {place}")
+                for place in refused.places
+            ]
+        ) from None
 
 
 def _create_audit(data, partnership, theme) -> Audit:
@@ -600,6 +646,9 @@ def package_export(audit: Audit) -> dict:
     }
     if not audit.include_good_practice:
         package["include_good_practice"] = False
+    record = MeetingRecord.objects.filter(audit=audit).first()
+    if record and record.learning_summary:
+        package["learning_summary"] = record.learning_summary
     return package
 
 

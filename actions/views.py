@@ -42,11 +42,19 @@ def audit_import(request):
         if form.is_valid():
             try:
                 data = package_parse(form.cleaned_data["package"].read())
-                audit = package_import(data, into=form.cleaned_data["partnership"])
+                audit = package_import(
+                    data,
+                    into=form.cleaned_data["partnership"],
+                    publish=form.cleaned_data["publish"],
+                    user=request.user,
+                )
             except PackageError as error:
                 problems, more = error.problems, error.more_line()
             else:
-                messages.success(request, f"Imported {audit.theme.name} with its briefing.")
+                published = " and published it as version 1" if form.cleaned_data["publish"] else ""
+                messages.success(
+                    request, f"Imported {audit.theme.name} with its briefing{published}."
+                )
                 return redirect(audit)
     else:
         form = PackageUploadForm(partnerships=partnerships)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.dispatch import Signal
 from django.utils import timezone
 
 from cases.models import Audit, AuditEvent
@@ -16,6 +17,10 @@ from cases.selectors.identifiers import places_holding_identifiers
 from . import briefing
 from .models import BriefingVersion
 from .selectors import briefing_sections
+
+# Sent inside the publishing transaction with `version`, once the version is saved: the learning
+# library indexes what went out (it sits above this app, so it listens rather than being called).
+briefing_published = Signal()
 
 
 class BriefingHasIdentifiers(ValidationError):
@@ -40,6 +45,10 @@ def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
                 texts.append((f"{section.heading} › {group.case.label}, point {number}", item.text))
         for number, item in enumerate(section.items, start=1):
             texts.append((f"{section.heading}, point {number}", item.text))
+    # Not printed in the briefing, but published with it to the learning library.
+    summary = getattr(getattr(audit, "meeting_record", None), "learning_summary", "")
+    if summary:
+        texts.append(("The learning summary", summary))
     if with_plan:
         texts += _plan_texts(audit)
     return texts
@@ -81,11 +90,14 @@ def unchanged_since(audit) -> BriefingVersion | None:
     return last if briefing.render_html(audit, version=frozen) == last.html else None
 
 
-def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> BriefingVersion:
+def briefing_publish(
+    *, audit: Audit, user, with_plan: bool | None = None, published_at=None
+) -> BriefingVersion:
     """Freeze the briefing as the next version; refuse while it holds identifying details.
 
     `with_plan` publishes the audit's action plan to viewers with it (True), withdraws it
-    (False) or leaves it as it is (None).
+    (False) or leaves it as it is (None). `published_at` dates a past briefing brought in from
+    a package (now, when not given).
 
     The PDF, which may take many seconds for a large audit, is rendered before the audit's row
     is locked, so that nobody's edits wait for it; under the lock the version is numbered and
@@ -95,24 +107,30 @@ def briefing_publish(*, audit: Audit, user, with_plan: bool | None = None) -> Br
     places = identifying_details_in_briefing(audit, with_plan=plan_goes_out)
     if places:
         raise BriefingHasIdentifiers(places)
-    rendered = _render_version(audit, user, _next_number(audit))
+    rendered = _render_version(audit, user, _next_number(audit), published_at)
     with transaction.atomic():
         Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
         number = _next_number(audit)
         if number != rendered["number"]:
-            rendered = _render_version(audit, user, number)
+            rendered = _render_version(audit, user, number, published_at)
         if with_plan is not None:
             _set_plan_published(audit, user, with_plan)
-        return BriefingVersion.objects.create(audit=audit, **rendered)
+        created = BriefingVersion.objects.create(audit=audit, **rendered)
+        briefing_published.send(sender=BriefingVersion, version=created)
+        return created
 
 
 def _next_number(audit: Audit) -> int:
     return (audit.briefing_versions.aggregate(last=Max("number"))["last"] or 0) + 1
 
 
-def _render_version(audit: Audit, user, number: int) -> dict:
+def _render_version(audit: Audit, user, number: int, published_at=None) -> dict:
     """The frozen page and PDF of version `number`, as BriefingVersion's fields."""
-    version = {"number": number, "published_at": timezone.now(), "published_by": user}
+    version = {
+        "number": number,
+        "published_at": published_at or timezone.now(),
+        "published_by": user,
+    }
     pdf = briefing.render_pdf_bytes(audit, version=version)
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})

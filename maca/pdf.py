@@ -75,4 +75,64 @@ def render_pdf(template_name: str, context: dict, *, stylesheets: list[str]) -> 
     base_url = static_path(stylesheets[0]).parent.as_uri() + "/" if stylesheets else None
     css = [CSS(filename=str(static_path(name)), url_fetcher=fetcher) for name in stylesheets]
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=css, pdf_variant="pdf/ua-1", custom_metadata=True)
+    return document.write_pdf(
+        stylesheets=css,
+        pdf_variant="pdf/ua-1",
+        custom_metadata=True,
+        finisher=finish_tags,
+    )
+
+
+def finish_tags(document, pdf) -> None:
+    """What WeasyPrint's tagging leaves out, put in before the PDF is written: the running
+    header and footer (margin boxes) become pagination artifacts, which a screen reader skips,
+    and each table header cell says whether it heads a column or a row."""
+    objects = pdf.objects
+
+    def resolve(reference):
+        return objects[int(reference.split()[0])] if isinstance(reference, bytes) else reference
+
+    root = resolve(pdf.catalog["StructTreeRoot"])
+    reachable: set[int] = set()
+    pending = [resolve(kid) for kid in root["K"]]
+    while pending:
+        element = pending.pop()
+        reachable.add(element.number)
+        kids = [resolve(k) for k in element.get("K", []) if isinstance(k, bytes)]
+        pending.extend(k for k in kids if "S" in k)
+        if element["S"] == "/TH":
+            row = resolve(element["P"])
+            group = resolve(row["P"]) if row["S"] == "/TR" else row
+            element["A"]["Scope"] = "/Column" if group["S"] == "/THead" else "/Row"
+
+    # The parent tree maps each page's marked content (by MCID) to its structure element; the
+    # margin boxes' elements were never attached to the document, so nothing reaches them.
+    nums = resolve(root["ParentTree"])["Nums"]
+    # pydyf lists each page as three items: its number, its generation and "R".
+    pages = [objects[number] for number in pdf.pages["Kids"][0::3]]
+    for index in range(0, 2 * len(pages), 2):
+        page_number, owners = nums[index], nums[index + 1]
+        running = {
+            mcid for mcid, owner in enumerate(owners) if resolve(owner).number not in reachable
+        }
+        if not running:
+            continue
+        for mcid in running:
+            owners[mcid] = b"null"
+        stream = resolve(pages[page_number]["Contents"])
+        _mark_as_artifacts(stream.stream, running)
+
+
+def _mark_as_artifacts(operations: list, mcids: set[int]) -> None:
+    """Turn the marked-content sequences `/Tag <</MCID n>> BDC` of `mcids` into artifacts."""
+    import pydyf
+
+    for position in range(1, len(operations) - 1):
+        properties = operations[position]
+        if (
+            operations[position + 1] == b"BDC"
+            and isinstance(properties, pydyf.Dictionary)
+            and properties.get("MCID") in mcids
+        ):
+            operations[position - 1] = "/Artifact"
+            operations[position] = pydyf.Dictionary({"Type": "/Pagination"})

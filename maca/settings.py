@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "cases",
     "findings",
     "actions",
+    "learning",
     "documents",  # above the others: it makes their long PDFs in the background
 ]
 

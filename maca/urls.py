@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from maca import mfa
 from maca import views as core_views
+from maca.signin import SignInForm
 
 urlpatterns = [
     path("", include("cases.urls")),
@@ -11,7 +12,13 @@ urlpatterns = [
     path("readyz", core_views.readiness, name="readiness"),
     path("access-log/", core_views.access_log, name="access_log"),
     path("session/keepalive/", core_views.session_keepalive, name="session_keepalive"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mfa/setup/", mfa.mfa_setup, name="mfa_setup"),
     path("mfa/verify/", mfa.mfa_verify, name="mfa_verify"),
@@ -34,6 +41,7 @@ urlpatterns = [
     ),
     path("", include("findings.urls")),
     path("", include("actions.urls")),
+    path("", include("learning.urls")),
     path("", include("documents.urls")),
     path("admin/", admin.site.urls),
 ]

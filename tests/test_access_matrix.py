@@ -132,6 +132,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "my_actions":                     ("L O O N O O O O O", "-"),
     "action_plan_pdf":                ("L O O N O O O O O", "-"),
     "action_plan_export":             ("L O O N O O O O O", "-"),
+    # Learning across audits: each reads only what its asker may read.
+    "learning_library":               ("L O O O O O O O O", "-"),
+    "learning_trends":                ("L O O O O O O O O", "-"),
+    "learning_trends_chart":          ("L O O O O O O O O", "-"),
+    "learning_report":                ("L O O O O O O O O", "-"),
     # The audit, its set-up, members, nominations and selection.
     "audit_detail":                   ("L N N O O O O O O", "-"),
     "audit_edit":                     ("L N N D D D D D O", "L N N D D D D D O"),
@@ -324,6 +329,8 @@ class World:
             "evidence_id": self.evidence[agency].pk,
             "document_id": self.document.pk,
             "fmt": fmt,
+            "key": "returns",  # a chart of the trends
+            "file_type": "csv",
             "uidb64": "MQ",
             "token": "not-a-real-token",
         }

@@ -105,7 +105,7 @@ def test_items_show_their_agency_where_one_is_given(client, audit, chair):
     client.force_login(chair)
     html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
     assert '<span class="agency">Police:</span> Shared intelligence.' in html
-    assert "<li>Plan agreed.</li>" in html
+    assert re.search(r"<li id=\"strengths-\d+\">Plan agreed.</li>", html)
 
 
 def test_text_is_escaped(client, audit, chair):

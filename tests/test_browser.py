@@ -39,7 +39,9 @@ def test_chair_opens_the_audit_reads_the_briefing_and_downloads_the_pdf(page, de
 
     assert axe_violations(page) == []
     page.get_by_role("link", name="View briefing").click()
-    expect(page).to_have_title("Multi Agency Case Audit: Neglect and housing")
+    expect(page).to_have_title(
+        "Draft, not published · Multi Agency Case Audit: Neglect and housing"
+    )
     expect(page.get_by_role("heading", level=2)).to_have_count(6)
     expect(page.get_by_role("heading", name="Findings identified per case")).to_be_visible()
     assert axe_violations(page) == []

@@ -38,10 +38,15 @@ def test_typing_keeps_the_session_alive_and_reading_is_warned_first(page, live_s
     audit.refresh_from_db()
     assert audit.meeting_record.learning_summary.startswith("Housing and social care")
 
-    # Only reading: a warning shortly before the end, and a way to stay.
-    warning = page.get_by_role("alert").filter(has_text="You will be signed out soon")
+    # Only reading, scrolled down the page: a warning shortly before the end, on screen and with
+    # the focus on the way to stay; staying gives the focus back to where it was.
+    page.get_by_role("button", name="Save the meeting record").focus()
+    warning = page.get_by_role("alertdialog", name="You will be signed out soon")
     expect(warning).to_be_visible(timeout=IDLE_SECONDS * 1000)
-    page.get_by_role("button", name="Stay signed in").click()
+    expect(warning).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Stay signed in")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(warning).to_have_count(0)
+    expect(page.get_by_role("button", name="Save the meeting record")).to_be_focused()
     page.reload()
     expect(page.get_by_role("heading", name="Multi-agency meeting")).to_be_visible()

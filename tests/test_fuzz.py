@@ -411,6 +411,7 @@ SAME_QUERY = {
     "action_plan": [("action_plan_export", {"fmt": "csv"}), ("action_plan_pdf", {})],
     "my_actions": [("action_plan_export", {"fmt": "xlsx"})],
     "integrated_chronology": [("integrated_chronology_pdf", None)],
+    "learning_trends": [("learning_trends_chart", {"key": "returns", "file_type": "csv"})],
 }
 
 
@@ -437,7 +438,13 @@ def test_hostile_filters_on_every_page_that_has_them(people, small_uploads):
     _nominating(people)  # the selection page and its filter are open while nominating
     client = _client(people, "chair")
     forms = _get_forms(people, client)
-    assert {name for name, _, _ in forms} >= {"action_plan", "access_log", "selection"}
+    assert {name for name, _, _ in forms} >= {
+        "action_plan",
+        "access_log",
+        "selection",
+        "learning_library",
+        "learning_trends",
+    }
     foreign = _foreign_ids(people)
     world = people.world_a
 

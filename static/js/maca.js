@@ -59,11 +59,14 @@
 })();
 
 // htmx swaps replace the element that had the focus. Keyboard users must not be dropped back to
-// the top of the page: put the focus on the same control, or its nearest sensible neighbour.
+// the top of the page: an inline form that opens (or comes back with errors) takes the focus on
+// its error summary or first field; otherwise the focus goes back to the same control, or its
+// nearest sensible neighbour, or the first control of what was swapped in.
 (function () {
   "use strict";
   var focusedId = null;
   var itemId = null;
+  var swapped = null;
 
   document.addEventListener("htmx:beforeRequest", function () {
     var active = document.activeElement;
@@ -72,17 +75,43 @@
     itemId = item ? item.id : null;
   });
 
-  document.addEventListener("htmx:afterSettle", function (event) {
+  // An outerHTML swap removes the target: remember where it was, to find what replaced it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
-    var form = target && target.querySelector ? target.querySelector("form.item-form") : null;
-    if (target && target.matches && target.matches("form.item-form")) form = target;
+    swapped = target ? { id: target.id, parent: target.parentNode, next: target.nextSibling } : null;
+  });
+
+  function swappedIn(target) {
+    if (target && target.isConnected) return target;
+    if (!swapped) return null;
+    var same = swapped.id ? document.getElementById(swapped.id) : null;
+    if (same) return same;
+    if (swapped.next && swapped.next.isConnected) return swapped.next.previousElementSibling;
+    return swapped.parent && swapped.parent.isConnected ? swapped.parent.lastElementChild : null;
+  }
+
+  function inlineForm(element) {
+    if (!element || !element.querySelector) return null;
+    if (element.matches("form.item-form")) return element;
+    if (element.matches("tr")) return element.querySelector("form[hx-post]");  // a row edited in place
+    return element.querySelector("form.item-form");
+  }
+
+  function lost() {
+    var active = document.activeElement;
+    return !active || active === document.body || !active.isConnected;
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var content = swappedIn(event.detail.target);
+    var form = inlineForm(content);
     if (form) {
       var summary = form.querySelector("#error-summary");
       var field = form.querySelector("textarea, input:not([type=hidden]), select");
       (summary || field || form).focus();
       return;
     }
-    if (document.activeElement && document.activeElement !== document.body) return;
+    if (!lost()) return;
     var same = focusedId ? document.getElementById(focusedId) : null;
     if (same && !same.disabled) {
       same.focus();
@@ -97,8 +126,8 @@
       other.focus();
       return;
     }
-    var item = itemId ? document.getElementById(itemId) : null;
-    if (item) {
+    var item = (itemId ? document.getElementById(itemId) : null) || content;
+    if (item && item !== document.body) {
       var control = item.querySelector("button:not([disabled]), a[href]");
       if (control) {
         control.focus();
@@ -146,31 +175,47 @@
     return input ? input.value : "";
   }
 
+  // The warning is a small dialog fixed on screen, wherever the page is scrolled to: it takes
+  // the focus (on "Stay signed in"), and gives it back to where it was when it closes.
+  var returnFocus = null;
+
   function showBanner(text, withButton) {
     if (!banner) {
+      returnFocus = document.activeElement;
       banner = document.createElement("div");
-      banner.className = "alert alert-warning d-flex flex-wrap align-items-center gap-2 m-0 rounded-0 session-warning";
-      banner.setAttribute("role", "alert");
+      banner.className = "alert alert-warning d-flex flex-wrap align-items-center gap-2 m-0 session-warning";
+      banner.setAttribute("role", "alertdialog");
+      banner.setAttribute("aria-labelledby", "session-warning-text");
+      banner.tabIndex = -1;
       banner.id = "session-warning";
       body.insertBefore(banner, body.firstChild);
     }
     banner.textContent = "";
-    var message = document.createElement("span");
+    var message = document.createElement("p");
+    message.className = "m-0";
+    message.id = "session-warning-text";
     message.textContent = text;
     banner.appendChild(message);
+    var button = null;
     if (withButton) {
-      var button = document.createElement("button");
+      button = document.createElement("button");
       button.type = "button";
       button.className = "btn btn-sm btn-primary";
       button.textContent = "Stay signed in";
       button.addEventListener("click", function () { keepAlive(true); });
       banner.appendChild(button);
     }
+    (button || banner).focus();
   }
 
   function hideBanner() {
-    if (banner) banner.remove();
+    if (!banner) return;
+    var hadFocus = banner.contains(document.activeElement);
+    banner.remove();
     banner = null;
+    if (!hadFocus) return;
+    var back = returnFocus && returnFocus.isConnected && returnFocus !== body ? returnFocus : document.getElementById("main");
+    if (back) back.focus();
   }
 
   function signedOut() {
@@ -211,4 +256,58 @@
       showBanner("You will be signed out soon because nothing has been sent for a while.", true);
     }
   }, 1000);
+})();
+
+// A table wider than the screen scrolls inside its box. While it does, the box is a named
+// region in the tab order, so that keyboard users can reach it and scroll it with the arrow
+// keys; when it fits, it is neither (no tab stop that does nothing). Named by the table's own
+// name, or by the section it sits in.
+(function () {
+  "use strict";
+  var MARK = "scrollBox";
+
+  function nameOf(box) {
+    var table = box.querySelector("table");
+    if (table && table.getAttribute("aria-labelledby")) return table.getAttribute("aria-labelledby");
+    var caption = table ? table.querySelector("caption") : null;
+    if (caption) {
+      if (!caption.id) caption.id = "caption-" + Math.random().toString(36).slice(2, 10);
+      return caption.id;
+    }
+    var section = box.closest("[aria-labelledby]");
+    return section ? section.getAttribute("aria-labelledby") : null;
+  }
+
+  function update(box) {
+    var scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.dataset[MARK]) {
+      box.dataset[MARK] = "1";
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      var labelledby = nameOf(box);
+      if (labelledby) box.setAttribute("aria-labelledby", labelledby);
+      else box.setAttribute("aria-label", "Table");
+    } else if (!scrolls && box.dataset[MARK]) {
+      delete box.dataset[MARK];
+      ["tabindex", "role", "aria-labelledby", "aria-label"].forEach(function (name) {
+        box.removeAttribute(name);
+      });
+    }
+  }
+
+  var observer = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) { update(entry.target); });
+  }) : null;
+
+  function watch(root) {
+    var boxes = Array.from(root.querySelectorAll(".table-responsive"));
+    if (root.matches && root.matches(".table-responsive")) boxes.push(root);
+    boxes.forEach(function (box) {
+      update(box);
+      if (observer) observer.observe(box);
+    });
+  }
+  watch(document);
+  window.addEventListener("resize", function () { watch(document); });
+  document.addEventListener("htmx:load", function (event) { watch(event.detail.elt); });
 })();

@@ -15,18 +15,27 @@ class Command(BaseCommand):
             "--partnership",
             help="the partnership to import into when the package names none",
         )
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="publish the briefing (and its plan) as version 1, dated from the meeting date",
+        )
 
-    def handle(self, *args, path, partnership=None, **options):
+    def handle(self, *args, path, partnership=None, publish=False, **options):
         try:
             raw = Path(path).read_bytes()
         except OSError as error:
             raise CommandError(f"{path}: cannot read the file ({error.strerror}).") from None
         try:
-            audit = package_import(package_parse(raw), partnership_name=partnership)
+            audit = package_import(
+                package_parse(raw), partnership_name=partnership, publish=publish
+            )
         except PackageError as error:
             lines = [f"{path}: {line}" for line in error.lines()]
             raise CommandError("The package was not imported.\n" + "\n".join(lines)) from None
         except ValidationError as error:
             raise CommandError(f"{path}: $: {'; '.join(error.messages)}") from None
         self.stdout.write(f"Imported {audit.theme.name} with {audit.cases.count()} cases.")
+        if publish:
+            self.stdout.write("Published its briefing as version 1.")
         self.stdout.write(audit.get_absolute_url())

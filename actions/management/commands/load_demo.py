@@ -16,6 +16,9 @@ from maca.models import Agency, Membership, Partnership, User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 DEMO_PACKAGES = ["neglect-and-housing.json", "exploitation.json"]
+# Past years' audits, imported with their briefings published, so that the learning library,
+# trends and the board's report have history from the first day.
+HISTORY_PACKAGES = ["history-neglect-2024.json", "history-missing-2025.json"]
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
     # username, first name, last name, role, agency
@@ -42,8 +45,20 @@ class Command(BaseCommand):
             verb = "Kept" if existing else "Created"
             self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")
         self._create_users(partnership)
+        self._import_history()
         self._publish_finished_audits(partnership)
         self._add_work_in_progress(partnership)
+
+    def _import_history(self):
+        chair = User.objects.get(username="chair")
+        for name in HISTORY_PACKAGES:
+            data = json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+            if Audit.objects.filter(
+                partnership__name=data["partnership"], theme__name=data["theme"]["name"]
+            ).exists():
+                continue
+            audit = package_import(data, publish=True, user=chair)
+            self.stdout.write(f"Imported and published past audit {audit.theme.name}.")
 
     def _add_work_in_progress(self, partnership: Partnership):
         users = {

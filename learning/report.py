@@ -1,0 +1,215 @@
+"""The board's assurance report: a partnership's published learning over a period, as PDF
+(A4, tagged PDF/UA) or Word. Built from published material only; no case-level data."""
+
+from __future__ import annotations
+
+import io
+
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.text import slugify
+
+from actions.access import restrict_actions
+from actions.models import Action
+from maca.models import Membership
+from maca.pdf import render_pdf
+
+from .models import LibraryEntry
+from .search import visible_entries
+from .trends import ACTION_STATES, trends_for
+
+PDF_TEMPLATE = "reports/assurance_pdf.html"
+PDF_STYLESHEETS = ["css/pdf-page.css", "css/assurance-pdf.css"]
+PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
+GRADE_SHADES = 5
+
+
+class PartnershipReader:
+    """Reads one partnership as its viewers do, published material only: the reader of a
+    report made on the server's command line, where nobody is signed in."""
+
+    is_authenticated = True
+    pk = None
+
+    def __init__(self, partnership):
+        self._membership_rows = [(partnership.pk, Membership.Role.VIEWER, None)]
+
+
+def assurance_context(user, *, partnership, start=None, end=None, today=None) -> dict:
+    """Everything the report prints, in a constant number of queries."""
+    today = today or timezone.localdate()
+    trends = trends_for(user, partnership=partnership, start=start, end=end, today=today)
+    ids = [audit.pk for audit in trends.audits]
+    summaries = dict(
+        visible_entries(user)
+        .filter(audit_id__in=ids, section=LibraryEntry.Section.LEARNING_SUMMARY)
+        .values_list("audit_id", "text")
+    )
+    overdue = (
+        restrict_actions(Action.objects.filter(audit_id__in=ids), user)
+        # Only the words of plans published with their briefing are printed.
+        .filter(audit__plan_published_at__isnull=False, due_date__lt=today)
+        .filter(status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS])
+        .select_related("owner_agency", "audit__theme")
+        .order_by("due_date", "pk")
+    )
+    grades = trends.charts["grades"]
+    return {
+        "partnership": partnership,
+        "start": start,
+        "end": end,
+        "period": describe_period(start, end),
+        "generated_on": today,
+        "marking": PROTECTIVE_MARKING,
+        "audits": trends.audits,
+        "key_learning": [(audit, summaries.get(audit.pk, "")) for audit in trends.audits],
+        "reaudits": [audit for audit in trends.audits if audit.reaudit_of],
+        "recurring": trends.recurring,
+        "recent": trends.recent,
+        "grades": grades,
+        "grade_cells": _shaded(grades),
+        "actions_by_agency": trends.charts["actions-by-agency"],
+        "action_states": ACTION_STATES,
+        "overdue": list(overdue),
+        "document_title": f"Board assurance report: {partnership.name}",
+    }
+
+
+def describe_period(start, end) -> str:
+    def day(value):
+        return date_format(value, "j F Y")
+
+    if start and end:
+        return f"{day(start)} to {day(end)}"
+    if start:
+        return f"From {day(start)}"
+    if end:
+        return f"Up to {day(end)}"
+    return "Every published audit"
+
+
+def _shaded(chart):
+    """Each heat-map cell with a shade from 0 to GRADE_SHADES - 1 (its number is printed too)."""
+    largest = max((max(values) for _, values in chart.rows), default=0) or 1
+    return [
+        (label, [(value, round(value / largest * (GRADE_SHADES - 1))) for value in values])
+        for label, values in chart.rows
+    ]
+
+
+def filename(partnership, start, end, extension: str) -> str:
+    period = "-".join(d.isoformat() for d in (start, end) if d) or "all"
+    return f"{slugify(partnership.name)[:60] or 'partnership'}-assurance-{period}.{extension}"
+
+
+def render_pdf_bytes(context: dict) -> bytes:
+    return render_pdf(PDF_TEMPLATE, context, stylesheets=PDF_STYLESHEETS)
+
+
+def render_docx_bytes(context: dict) -> bytes:
+    """The same report as a Word document, for boards that edit their annual report in Word."""
+    from docx import Document
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.header.paragraphs[0].text = context["marking"]
+    _footer_page_numbers(section.footer.paragraphs[0])
+    document.core_properties.title = context["document_title"]
+    document.core_properties.author = context["partnership"].name
+    document.styles["Normal"].font.size = Pt(10.5)
+    document.add_heading("Board assurance report", level=0)
+    document.add_paragraph(f"{context['partnership'].name}. {context['period']}.")
+    document.add_paragraph(
+        f"Built from published briefings and action plans on "
+        f"{date_format(context['generated_on'], 'j F Y')}. It holds no case-level data."
+    )
+    document.add_heading("Audits held", level=1)
+    _table(
+        document,
+        ["Theme", "Date", "Cases"],
+        [
+            [
+                a.theme + (f" (re-audit of {a.reaudit_of.name})" if a.reaudit_of else ""),
+                date_format(a.held_on, "j F Y"),
+                str(a.cases),
+            ]
+            for a in context["audits"]
+        ],
+    )
+    document.add_heading("Key learning", level=1)
+    for audit, summary in context["key_learning"]:
+        document.add_heading(audit.name, level=2)
+        document.add_paragraph(summary or "No learning summary was published.")
+    document.add_heading("Recurring themes", level=1)
+    if context["recurring"]:
+        for tag in context["recurring"]:
+            names = ", ".join(a.name for a in tag.audits)
+            document.add_paragraph(f"{tag.name}: {len(tag.audits)} audits ({names})", "List Bullet")
+    else:
+        document.add_paragraph("No finding tag recurs in the last audits of the period.")
+    grades = context["grades"]
+    document.add_heading("Audit-tool grades by agency and question section", level=1)
+    _table(document, [grades.row_heading, *grades.columns], _rows(grades))
+    actions = context["actions_by_agency"]
+    document.add_heading("Action completion by agency", level=1)
+    _table(document, [actions.row_heading, *actions.columns], _rows(actions))
+    document.add_heading("Overdue actions", level=1)
+    _table(
+        document,
+        ["Action", "Owner agency", "Due", "Audit"],
+        [
+            [
+                action.text,
+                action.owner_agency.name if action.owner_agency else "—",
+                date_format(action.due_date, "j F Y"),
+                action.audit.theme.name,
+            ]
+            for action in context["overdue"]
+        ],
+    )
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _rows(chart):
+    return [[label, *(str(v) for v in values)] for label, values in chart.rows]
+
+
+def _table(document, headings, rows) -> None:
+    if not rows:
+        document.add_paragraph("None in this period.")
+        return
+    table = document.add_table(rows=1, cols=len(headings))
+    table.style = "Table Grid"
+    for cell, heading in zip(table.rows[0].cells, headings, strict=True):
+        cell.text = heading
+        cell.paragraphs[0].runs[0].bold = True
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+
+
+def _footer_page_numbers(paragraph) -> None:
+    """'Page N of M' as Word fields, which Word fills in as it lays the pages out."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def field(code):
+        run = paragraph.add_run()
+        for kind, text in (("begin", None), (None, code), ("separate", None), ("end", None)):
+            if kind:
+                element = OxmlElement("w:fldChar")
+                element.set(qn("w:fldCharType"), kind)
+            else:
+                element = OxmlElement("w:instrText")
+                element.set(qn("xml:space"), "preserve")
+                element.text = text
+            run._r.append(element)
+
+    paragraph.add_run("Page ")
+    field("PAGE")
+    paragraph.add_run(" of ")
+    field("NUMPAGES")

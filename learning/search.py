@@ -1,0 +1,269 @@
+"""Reading the library: what a user may find, filtered from the URL, searched by words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, ExtractYear, TruncDate
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from actions.access import restrict_actions
+from actions.models import Action
+from cases.models import Audit, Theme
+from findings.models import Tag
+from maca import access
+from maca.models import Agency, Partnership
+
+from .indexing import MARK_END, MARK_START
+from .models import LibraryEntry
+
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 12
+CONTEXT_WORDS = 14
+
+
+def visible_entries(user):
+    """The rows of audits `user` may read through the access gate; a plan's action only while
+    the plan is theirs to read (a viewer: published with the briefing; a co-ordinator: their
+    agency's)."""
+    audits = Audit.objects.visible_to(user).values("pk")
+    actions = restrict_actions(Action.objects.all(), user).values("pk")
+    return LibraryEntry.objects.filter(audit__in=audits).filter(
+        Q(action__isnull=True) | Q(action__in=actions)
+    )
+
+
+def clean_query(raw: str) -> str:
+    """Words as typed, capped before use, without NUL or other control characters (which the
+    database refuses) and private-use characters (our highlight marks)."""
+    raw = raw[: MAX_QUERY_CHARS * 4]
+    kept = "".join(
+        " " if unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs") else char for char in raw
+    )
+    return " ".join(kept.split())[:MAX_QUERY_CHARS]
+
+
+def _words(query: str) -> list[str]:
+    words = [word.strip("\"'") for word in query.split()]
+    return [word for word in words if word][:MAX_WORDS]
+
+
+@dataclass
+class LibraryFilters:
+    """The library's filters as read from the URL: unknown values are dropped and named."""
+
+    query: str = ""
+    tag: Tag | None = None
+    agency: Agency | None = None
+    section: str = ""
+    year: int | None = None
+    theme: Theme | None = None
+    partnership: Partnership | None = None
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def narrowed(self) -> bool:
+        return any(
+            (
+                self.query,
+                self.tag,
+                self.agency,
+                self.section,
+                self.year,
+                self.theme,
+                self.partnership,
+            )
+        )
+
+
+@dataclass
+class FilterChoices:
+    partnerships: list
+    themes: list
+    agencies: list
+    tags: list
+    years: list
+    sections: list = field(default_factory=lambda: LibraryEntry.Section.choices)
+
+    # (value, label) pairs for the filters' lists.
+    @property
+    def partnership_options(self):
+        return [(p.pk, p.name) for p in self.partnerships]
+
+    @property
+    def theme_options(self):
+        return [(t.pk, t.name) for t in self.themes]
+
+    @property
+    def agency_options(self):
+        return [(a.pk, a.name) for a in self.agencies]
+
+    @property
+    def tag_options(self):
+        return [(t.slug, t.name) for t in self.tags]
+
+    @property
+    def year_options(self):
+        return [(year, year) for year in self.years]
+
+
+def filter_choices(user) -> FilterChoices:
+    """What each filter offers: drawn from the published audits the user may read (five
+    queries, on the audits rather than every row)."""
+    published = Audit.objects.visible_to(user).filter(briefing_published_at__isnull=False)
+    partnership_ids = access.memberships_of(user).partnerships
+    audits = published.values("pk")
+    return FilterChoices(
+        partnerships=list(Partnership.objects.filter(pk__in=partnership_ids)),
+        themes=list(Theme.objects.filter(audits__in=audits).distinct().order_by("name")),
+        agencies=list(Agency.objects.filter(audits__in=audits).distinct().order_by("name")),
+        tags=list(
+            Tag.objects.filter(Q(partnership__isnull=True) | Q(partnership_id__in=partnership_ids))
+        ),
+        years=sorted(
+            set(
+                published.annotate(
+                    year=ExtractYear(Coalesce("meeting_date", TruncDate("briefing_published_at")))
+                )
+                .order_by()
+                .values_list("year", flat=True)
+                .distinct()
+            ),
+            reverse=True,
+        ),
+    )
+
+
+def read_filters(params, choices: FilterChoices) -> LibraryFilters:
+    """Bind the URL's values to the choices offered; anything else is ignored, with a note."""
+    filters = LibraryFilters(query=clean_query(params.get("q", "")))
+
+    def pick(name, label, options, key):
+        raw = params.get(name, "")
+        if not raw:
+            return None
+        raw = raw[:100]
+        for option in options:
+            if str(key(option)) == raw:
+                return option
+        filters.ignored.append(f"The {label} “{clean_query(raw)}” is not one you can filter on.")
+        return None
+
+    filters.partnership = pick("partnership", "partnership", choices.partnerships, lambda o: o.pk)
+    filters.theme = pick("theme", "theme", choices.themes, lambda o: o.pk)
+    filters.agency = pick("agency", "agency", choices.agencies, lambda o: o.pk)
+    filters.tag = pick("tag", "tag", choices.tags, lambda o: o.slug)
+    section = pick("section", "section", choices.sections, lambda o: o[0])
+    filters.section = section[0] if section else ""
+    filters.year = pick("year", "year", choices.years, lambda o: o)
+    return filters
+
+
+@dataclass
+class Result:
+    entry: LibraryEntry
+    excerpt: SafeString
+    link: str
+
+
+def search_library(user, filters: LibraryFilters):
+    """The rows matching `filters`, best first when searching by words (PostgreSQL ranks by
+    English stems; SQLite finds each word anywhere, ignoring case), else newest first."""
+    entries = visible_entries(user).select_related("theme", "agency", "partnership", "version")
+    entries = entries.defer("version__html", "version__pdf", "search_vector")
+    if filters.partnership:
+        entries = entries.filter(partnership=filters.partnership)
+    if filters.theme:
+        entries = entries.filter(theme=filters.theme)
+    if filters.agency:
+        entries = entries.filter(agency=filters.agency)
+    if filters.section:
+        entries = entries.filter(section=filters.section)
+    if filters.year:
+        entries = entries.filter(held_on__year=filters.year)
+    if filters.tag:
+        entries = entries.filter(tags=filters.tag)
+    words = _words(filters.query)
+    if not words:
+        return entries.order_by("-held_on", "audit_id", "order")
+    if connection.vendor == "postgresql":
+        return _postgres_search(entries, filters.query)
+    for word in words:
+        entries = entries.filter(text__icontains=word)
+    return entries.order_by("-held_on", "audit_id", "order")
+
+
+def _postgres_search(entries, query: str):
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+
+    search = SearchQuery(query, config="english", search_type="websearch")
+    return (
+        entries.filter(search_vector=search)
+        .annotate(
+            rank=SearchRank(F("search_vector"), search),
+            headline=SearchHeadline(
+                "text",
+                search,
+                config="english",
+                start_sel=MARK_START,
+                stop_sel=MARK_END,
+                max_words=40,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+        .order_by("-rank", "-held_on", "audit_id", "order")
+    )
+
+
+def results(entries, query: str) -> list[Result]:
+    """One page's rows with their words in context, the match marked, and their link."""
+    words = _words(query)
+    return [Result(entry, _excerpt(entry, words), _link(entry)) for entry in entries]
+
+
+def _excerpt(entry, words: list[str]) -> SafeString:
+    headline = getattr(entry, "headline", None)
+    if headline is not None:  # the library's text holds no marks of its own (see indexing)
+        return mark_safe(
+            escape(headline).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+        )
+    return _marked_context(entry.text, words)
+
+
+def _marked_context(text: str, words: list[str]) -> SafeString:
+    """About CONTEXT_WORDS words either side of the first match, each match marked."""
+    text = text.replace(MARK_START, "").replace(MARK_END, "")
+    pattern = (
+        re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE) if words else None
+    )
+    start, end = 0, len(text)
+    found = pattern.search(text) if pattern else None
+    if found:
+        before = text[: found.start()].split(" ")
+        start = max(0, found.start() - len(" ".join(before[-CONTEXT_WORDS:])))
+    tokens = text[start:].split(" ")
+    if len(tokens) > CONTEXT_WORDS * 2 + 1:
+        end = start + len(" ".join(tokens[: CONTEXT_WORDS * 2 + 1]))
+    piece = text[start:end]
+    marked = (
+        pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_END}", piece) if pattern else piece
+    )
+    html = escape(marked).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return mark_safe(f"{prefix}{html}{suffix}")
+
+
+def _link(entry) -> str:
+    if entry.section == LibraryEntry.Section.ACTIONS:
+        return f"{reverse('audit_actions', args=[entry.audit_id])}#{entry.anchor}"
+    url = reverse("briefing_version", args=[entry.audit_id, entry.version.number])
+    return f"{url}#{entry.anchor}" if entry.anchor else url

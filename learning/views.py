@@ -1,0 +1,107 @@
+"""Learning across audits: the library, the trends and the board's assurance report."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.text import slugify
+
+from . import charts, report, search
+from .forms import read_scope
+from .trends import published_audits, trends_for
+
+PAGE_SIZE = 20
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def library(request):
+    """Search the published learning the user may read; filters live in the URL."""
+    choices = search.filter_choices(request.user)
+    filters = search.read_filters(request.GET, choices)
+    page = Paginator(search.search_library(request.user, filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "filters": filters,
+        "choices": choices,
+        "page": page,
+        "results": search.results(page.object_list, filters.query),
+        "query": _query_without_page(request),
+        "nav": "learning",
+    }
+    return render(request, "learning/library.html", context)
+
+
+def _trends(request, scope):
+    if not scope.valid:
+        return None
+    return trends_for(request.user, partnership=scope.partnership, start=scope.start, end=scope.end)
+
+
+def trends(request):
+    """Charts of a partnership's published audits over a period, each with its table."""
+    scope = read_scope(request.GET, request.user)
+    context = {"scope": scope, "trends": _trends(request, scope), "nav": "learning"}
+    return render(request, "learning/trends.html", context)
+
+
+CHART_TYPES = {
+    "svg": "image/svg+xml; charset=utf-8",
+    "png": "image/png",
+    "csv": "text/csv; charset=utf-8",
+}
+DRAW = {"svg": charts.chart_svg, "png": charts.chart_png, "csv": charts.chart_csv}
+
+
+def trends_chart(request, key, file_type):
+    """One chart of the trends page as SVG or PNG, or its figures as CSV."""
+    scope = read_scope(request.GET, request.user)
+    found = _trends(request, scope)
+    if found is None or key not in found.charts or file_type not in DRAW:
+        raise Http404("No such chart.")
+    chart = found.charts[key]
+    response = HttpResponse(DRAW[file_type](chart), content_type=CHART_TYPES[file_type])
+    name = slugify(f"{scope.partnership.name} {key}")[:80]
+    disposition = "inline" if "download" not in request.GET else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}.{file_type}"'
+    return response
+
+
+REPORT_FORMATS = {
+    "pdf": (report.render_pdf_bytes, "application/pdf"),
+    "docx": (
+        report.render_docx_bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+}
+
+
+def assurance_report(request):
+    """The board's assurance report for a partnership and period, as PDF or Word."""
+    scope = read_scope(request.GET, request.user)
+    wanted = request.GET.get("format", "")
+    if scope.valid and wanted in REPORT_FORMATS:
+        context = report.assurance_context(
+            request.user, partnership=scope.partnership, start=scope.start, end=scope.end
+        )
+        draw, content_type = REPORT_FORMATS[wanted]
+        response = HttpResponse(draw(context), content_type=content_type)
+        name = report.filename(scope.partnership, scope.start, scope.end, wanted)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    context = {"scope": scope, "audits": _report_audits(request, scope), "nav": "learning"}
+    return render(request, "learning/report.html", context)
+
+
+def _report_audits(request, scope):
+    if not scope.valid:
+        return None
+    return list(
+        published_audits(
+            request.user, partnership=scope.partnership, start=scope.start, end=scope.end
+        ).select_related("theme")
+    )

@@ -1,0 +1,65 @@
+"""Learning across audits in a real browser: the demo viewer searches the library and reads the
+trends, with axe on each page; the user guide's screenshot is taken on the way."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import axe_violations, console_errors
+from .test_browser import demo, log_in  # noqa: F401
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# UPDATE_SCREENSHOTS=1 writes the user guide's picture; otherwise it goes to the test's folder.
+GUIDE_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
+
+
+def test_a_viewer_searches_the_library_and_reads_the_trends(page, demo, tmp_path):  # noqa: F811
+    errors = console_errors(page)
+    log_in(page, demo, "viewer")
+    page.get_by_role("link", name="Learning").click()
+    expect(page.get_by_role("heading", name="Learning", level=1)).to_be_visible()
+    page.get_by_label("Words").fill("supervision")
+    page.get_by_label("Tag").select_option(label="management oversight and supervision")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"q=supervision.*tag=management"))
+    results = page.locator(".library-results > li")
+    expect(results.first).to_be_visible()
+    expect(results.first.locator("mark").first).to_be_visible()
+    assert axe_violations(page) == []
+    folder = GUIDE_IMAGES if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1100, "height": 900})
+    page.screenshot(path=str(folder / "learning-library.png"))
+
+    first_link = results.first.get_by_role("link").first
+    first_link.click()
+    expect(page).to_have_url(re.compile(r"/briefing/versions/\d+/#"))
+    page.go_back()
+
+    page.get_by_role("link", name="Trends").click()
+    expect(page.get_by_role("heading", name="Recurring findings")).to_be_visible()
+    expect(page.get_by_text("Recurring", exact=True).first).to_be_visible()
+    charts = page.locator("img.trend-chart")
+    assert charts.count() >= 4
+    for index in range(charts.count()):
+        chart = charts.nth(index)
+        chart.scroll_into_view_if_needed()
+        expect(chart).to_have_js_property("complete", True, timeout=60_000)
+        assert chart.evaluate("img => img.naturalWidth") > 0
+    assert axe_violations(page) == []
+    page.screenshot(path=str(tmp_path / "learning-trends.png"), full_page=True)
+    page.get_by_label("From", exact=True).fill("2026-01-01")
+    page.get_by_label("To", exact=True).fill("2025-01-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("‘To’ must be on or after ‘From’.")).to_be_visible()
+    assert axe_violations(page) == []
+    with page.expect_download() as download:
+        page.goto(demo + "/learning/trends/")
+        page.get_by_role("link", name="CSV").first.click()
+    assert download.value.suggested_filename.endswith(".csv")
+    page.wait_for_load_state("networkidle")  # no chart still on its way when the server stops
+    assert errors == []

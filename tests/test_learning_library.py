@@ -1,0 +1,256 @@
+"""The learning library: each role finds exactly what it may read, on SQLite and PostgreSQL."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from learning.models import LibraryEntry
+from maca.models import Membership
+
+from .learning_world import Role, build_world, publish, quick_pdfs
+
+pytestmark = pytest.mark.django_db
+
+EVERY_SOURCE = ("Alpha", "Bravo", "Charlie", "Delta")
+
+
+@pytest.fixture
+def world(monkeypatch):
+    quick_pdfs(monkeypatch)
+    return build_world()
+
+
+def found(client, user, **params) -> str:
+    client.force_login(user)
+    response = client.get(reverse("learning_library"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def texts_of(body: str) -> list[str]:
+    """The results' words, marks removed, one per result."""
+    excerpts = re.findall(r'<p class="mb-1 library-excerpt">(.*?)</p>', body, re.S)
+    return [re.sub(r"</?mark>", "", excerpt) for excerpt in excerpts]
+
+
+def sources(body: str) -> set[str]:
+    return {word for text in texts_of(body) for word in EVERY_SOURCE if word in text}
+
+
+MEMBER_ROLES = [Role.CHAIR, Role.QA_MEMBER]
+
+
+@pytest.mark.parametrize("role", MEMBER_ROLES)
+def test_the_chair_and_qa_members_find_every_published_audit_of_their_partnership(
+    client, world, role
+):
+    body = found(client, world.users[role], q="supervision")
+    assert sources(body) == {"Alpha", "Bravo"}
+    texts = " ".join(texts_of(body))
+    assert "Alpha summary" in texts and "Alpha recommendation" in texts
+    assert "Alpha housing action" in texts and "Alpha police action" in texts
+    assert "Bravo action" not in texts  # only the actions of published plans
+    assert "written after publishing" not in texts  # the draft moved on; the library did not
+    assert "meeting note" not in body
+
+
+def test_a_coordinator_finds_only_audits_their_agency_takes_part_in_and_its_own_actions(
+    client, world
+):
+    body = found(client, world.users[Role.COORDINATOR], q="supervision")
+    assert sources(body) == {"Alpha"}
+    texts = " ".join(texts_of(body))
+    assert "Alpha housing action" in texts
+    assert "Alpha police action" not in texts
+
+
+def test_a_viewer_finds_published_briefings_and_only_plans_published_to_them(client, world):
+    body = found(client, world.users[Role.VIEWER], q="supervision")
+    assert sources(body) == {"Alpha", "Bravo"}
+    texts = " ".join(texts_of(body))
+    assert "Alpha housing action" in texts and "Alpha police action" in texts
+    assert "Bravo action" not in texts  # Bravo's plan was not published
+
+
+def test_nobody_finds_another_partnerships_text(client, world):
+    assert sources(found(client, world.users["outsider"], q="supervision")) == {"Delta"}
+    assert sources(found(client, world.users["outsider"])) == {"Delta"}
+
+
+def test_a_user_without_a_membership_finds_nothing(client, world, django_user_model):
+    loner = django_user_model.objects.create_user("loner", password="x")
+    assert texts_of(found(client, loner, q="supervision")) == []
+    assert "Nothing has been published to you yet" in found(client, loner)
+
+
+def test_a_new_version_replaces_the_audits_items_and_never_adds_the_draft_before(client, world):
+    chair = world.users[Role.CHAIR]
+    assert "written after publishing" not in found(client, chair, q="written")
+    publish(world.alpha, chair)
+    assert "written after publishing" in " ".join(texts_of(found(client, chair, q="written")))
+    assert LibraryEntry.objects.filter(audit=world.alpha).values("version").distinct().count() == 1
+
+
+def test_results_show_context_theme_date_section_case_and_link_to_the_published_item(client, world):
+    body = found(client, world.users[Role.VIEWER], q="nobody")
+    assert "<mark>nobody</mark>" in body
+    entry = LibraryEntry.objects.get(text__startswith="Alpha: nobody")
+    link = reverse("briefing_version", args=[world.alpha.pk, 1]) + f"#{entry.anchor}"
+    assert f'href="{link}"' in body
+    assert "Findings · Case 1" in body and "Neglect" in body and "12 March 2025" in body
+    version = world.client_version = client.get(link.split("#")[0]).content.decode()
+    assert f'id="{entry.anchor}"' in version
+
+
+def test_filters_combine_and_stay_in_the_pages_links(client, world):
+    chair = world.users[Role.CHAIR]
+    tag = "drift-and-delay"
+    assert sources(found(client, chair, tag=tag)) == {"Alpha", "Bravo"}
+    assert sources(found(client, chair, tag=tag, year="2026")) == {"Bravo"}
+    theme = world.alpha.theme_id
+    assert sources(found(client, chair, tag=tag, theme=str(theme))) == {"Alpha"}
+    texts = texts_of(found(client, chair, section="good_practice"))
+    assert texts == ["Alpha good practice: joint visits."]
+    texts = texts_of(found(client, chair, agency=str(world.housing.pk), section="actions"))
+    assert texts == ["Alpha housing action on supervision."]
+
+
+def test_unknown_filter_values_are_ignored_with_a_message(client, world):
+    body = found(
+        client,
+        world.users[Role.VIEWER],
+        q="supervision",
+        tag="no-such-tag",
+        year="1066",
+        agency="abc",
+        theme=str(world.delta.theme_id),  # another partnership's theme
+        section="chronologies",
+        partnership=str(world.delta.partnership_id),
+    )
+    for label in ("tag", "year", "agency", "theme", "section", "partnership"):
+        assert f"The {label} “" in body
+    assert sources(body) == {"Alpha", "Bravo"}
+
+
+def test_pages_of_results(client, world):
+    chair = world.users[Role.CHAIR]
+    assert len(texts_of(found(client, chair))) == 10  # a page holds 20
+    from learning import views
+
+    views.PAGE_SIZE, saved = 4, views.PAGE_SIZE
+    try:
+        body = found(client, chair, tag="drift-and-delay", page="2")
+        assert "page 2 of" not in body  # two results: one page
+        body = found(client, chair, year="2025", page="2")
+        assert "page 2 of 3" in body and "year=2025&amp;page=1" in body
+        assert len(texts_of(found(client, chair, page="3"))) == 2
+        assert "page 1 of 3" in found(client, chair, page="nonsense")
+    finally:
+        views.PAGE_SIZE = saved
+
+
+HOSTILE = [
+    '"',
+    '"voice of',
+    "supervision & | ! ( ) <-> :* '",
+    "100%",
+    "_",
+    "%_%",
+    "' OR 1=1; DROP TABLE learning_libraryentry; --",
+    "\x00supervision\x00",
+    "supervision" * 500,
+    "Дитина голос 子供の声 صوت الطفل 🧒",
+    "<script>alert(1)</script>",
+    "-",
+    "or",
+    "the",
+    "\ue000\ue001",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_search_terms_never_error(client, world, query):
+    body = found(client, world.users[Role.CHAIR], q=query)
+    assert "<script>alert" not in body
+    assert "result" in body
+
+
+def test_hostile_terms_with_every_filter(client, world):
+    chair = world.users[Role.CHAIR]
+    body = found(client, chair, q="'%", tag="%", year="20_6", theme="1 OR 1=1", page="-1")
+    assert "result" in body.lower()
+
+
+def test_percent_and_underscore_are_searched_as_themselves(client, world):
+    chair = world.users[Role.CHAIR]
+    assert texts_of(found(client, chair, q="%")) == []
+    assert texts_of(found(client, chair, q="_")) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="English stemming is PostgreSQL's")
+def test_postgres_stems_and_ranks(client, world):
+    chair = world.users[Role.CHAIR]
+    texts = texts_of(found(client, chair, q="supervise"))
+    assert any("supervision" in text for text in texts)
+    assert any("supervising" in text for text in texts)
+    assert "<mark>supervision</mark>" in found(client, chair, q="supervise")
+    texts = texts_of(found(client, chair, q='"nobody heard"'))
+    assert len(texts) == 1 and texts[0].startswith("Alpha: nobody heard the child")
+    assert LibraryEntry.objects.filter(search_vector__isnull=True).count() == 0
+
+
+def test_the_library_reads_in_a_constant_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
+    chair = world.users[Role.CHAIR]
+    client.force_login(chair)
+    url = reverse("learning_library")
+    client.get(url, {"q": "supervision"})
+    with django_assert_max_num_queries(14):
+        client.get(url, {"q": "supervision", "tag": "drift-and-delay"})
+    for number in range(6):
+        publish(world.bravo, chair)
+        LibraryEntry.objects.filter(audit=world.bravo).update(held_on=f"201{number}-01-01")
+    with django_assert_max_num_queries(14):
+        client.get(url, {"q": "supervision", "tag": "drift-and-delay"})
+
+
+def test_everyone_signed_in_sees_the_learning_link(client, world):
+    body = found(client, world.users[Role.VIEWER])
+    assert f'href="{reverse("learning_library")}"' in body
+    assert Membership.objects.filter(user=world.users[Role.VIEWER]).exists()
+
+
+def test_publishing_is_refused_while_the_learning_summary_holds_a_childs_name(monkeypatch):
+    from cases.models import NominationIdentity
+    from findings.models import MeetingRecord
+    from findings.publishing import BriefingHasIdentifiers
+
+    from .factories import AuditFactory, CaseFactory, NominationFactory, UserFactory
+
+    quick_pdfs(monkeypatch)
+    audit = AuditFactory()
+    CaseFactory(audit=audit, label="Case 1")
+    nomination = NominationFactory(audit=audit, label="Case 1")
+    NominationIdentity.objects.create(nomination=nomination, child_name="Ellie Brampton")
+    MeetingRecord.objects.create(audit=audit, learning_summary="Ellie Brampton was not heard.")
+    with pytest.raises(BriefingHasIdentifiers) as refused:
+        publish(audit, UserFactory())
+    assert any("learning summary" in place for place in refused.value.places)
+    assert not LibraryEntry.objects.exists()
+
+
+def test_index_library_puts_versions_published_before_the_library_into_it(world):
+    import io
+
+    from django.core.management import call_command
+
+    LibraryEntry.objects.all().delete()
+    out = io.StringIO()
+    call_command("index_library", stdout=out)
+    assert "holds 12 published items" in out.getvalue()
+    assert LibraryEntry.objects.filter(audit=world.charlie).count() == 0
+    assert LibraryEntry.objects.filter(audit=world.alpha).values("version").distinct().count() == 1

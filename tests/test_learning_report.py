@@ -1,0 +1,130 @@
+"""The board's assurance report: published material only, no case-level data, every page marked."""
+
+import io
+import re
+import subprocess
+import zipfile
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from findings.models import MeetingRecord
+
+from .conftest import pdf_text
+from .learning_world import Role, add_operational_data, build_world, publish, quick_pdfs
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(monkeypatch):
+    quick_pdfs(monkeypatch)
+    built = build_world()
+    add_operational_data(built)
+    MeetingRecord.objects.filter(audit=built.alpha).update(learning_summary="Changed in draft.")
+    return built
+
+
+def run(world, tmp_path, name="report.pdf", start="2025-01-01", end="2026-12-31"):
+    output = tmp_path / name
+    call_command(
+        "render_assurance_report",
+        partnership=world.partnership.name,
+        start=start,
+        end=end,
+        output=str(output),
+        stdout=io.StringIO(),
+    )
+    return output
+
+
+def test_the_command_writes_an_a4_tagged_pdf_of_published_learning_only(world, tmp_path):
+    path = run(world, tmp_path)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF")
+    text = pdf_text(data, tmp_path)
+    order = [
+        "Board assurance report",
+        "Audits held",
+        "Neglect",
+        "Exploitation",
+        "Key learning",
+        "Alpha summary: supervision.",
+        "Recurring themes",
+        "drift and delay: 2 audits",
+        "Audit-tool grades by agency and question section",
+        "Police — Voice",
+        "Action completion by agency",
+        "Overdue actions",
+        "Alpha police action on supervision.",
+    ]
+    positions = [text.index(words) for words in order]
+    assert positions == sorted(positions)
+    pages = text.split("\f")
+    pages = [page for page in pages if page.strip()]
+    assert all("OFFICIAL-SENSITIVE" in page for page in pages)
+    assert f"Page 1 of {len(pages)}" in pages[0]
+    for never in ("Changed in draft", "Case 1", "meeting note", "Charlie", "Delta", "Bravo action"):
+        assert never not in text
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Tagged:\s+yes", info) and "(A4)" in info
+
+
+def test_the_command_writes_word_and_refuses_bad_input(world, tmp_path):
+    path = run(world, tmp_path, "report.docx")
+    with zipfile.ZipFile(path) as docx:
+        body = docx.read("word/document.xml").decode()
+        footer = "".join(docx.read(name).decode() for name in docx.namelist() if "footer" in name)
+    assert "Key learning" in body and "Alpha summary: supervision." in body
+    assert "Case 1" not in body and "NUMPAGES" in footer
+    with pytest.raises(CommandError, match="on or after"):
+        run(world, tmp_path, start="2026-01-01", end="2025-01-01")
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        run(world, tmp_path, start="1/1/2025")
+    with pytest.raises(CommandError, match=".pdf or .docx"):
+        run(world, tmp_path, "report.txt")
+    with pytest.raises(CommandError, match="No partnership"):
+        call_command(
+            "render_assurance_report",
+            partnership="Nowhere",
+            start="2025-01-01",
+            end="2025-12-31",
+            output=str(tmp_path / "x.pdf"),
+        )
+
+
+def test_the_period_limits_the_report_and_reaudits_are_named(world, tmp_path):
+    from learning.report import PartnershipReader, assurance_context
+
+    world.bravo.theme = world.alpha.theme
+    world.bravo.save(update_fields=["theme"])
+    context = assurance_context(PartnershipReader(world.partnership), partnership=world.partnership)
+    assert [a.reaudit_of.pk for a in context["reaudits"]] == [world.alpha.pk]
+    text = pdf_text(run(world, tmp_path, start="2026-01-01").read_bytes(), tmp_path)
+    assert "2026" in text and "Alpha summary" not in text
+
+
+@pytest.mark.parametrize("role", [Role.CHAIR, Role.QA_MEMBER, Role.COORDINATOR, Role.VIEWER])
+def test_each_role_downloads_the_report_of_what_they_may_read(client, world, role, tmp_path):
+    client.force_login(world.users[role])
+    url = reverse("learning_report")
+    page = client.get(url, {"start": "2025-01-01"}).content.decode()
+    audits = 1 if role == Role.COORDINATOR else 2
+    assert f"{audits} published audit{'s' if audits > 1 else ''} in the period" in page
+    response = client.get(url, {"start": "2025-01-01", "format": "docx"})
+    assert response["Content-Disposition"].endswith('-assurance-2025-01-01.docx"')
+    with zipfile.ZipFile(io.BytesIO(response.content)) as docx:
+        body = docx.read("word/document.xml").decode()
+    assert ("Exploitation" in body) == (role != Role.COORDINATOR)
+    assert "Southshire" not in body
+
+
+def test_a_report_period_the_wrong_way_round_is_refused_beside_the_field(client, world):
+    client.force_login(world.users[Role.CHAIR])
+    url = reverse("learning_report")
+    response = client.get(url, {"start": "2026-01-01", "end": "2025-01-01", "format": "pdf"})
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    assert "‘To’ must be on or after ‘From’." in body
+    publish(world.bravo, world.users[Role.CHAIR])

@@ -1,0 +1,155 @@
+"""Trends across audits: figures per role, charts with their tables and downloads."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+
+from learning.trends import trends_for
+
+from .learning_world import Role, add_operational_data, build_world, publish, quick_pdfs
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(monkeypatch):
+    quick_pdfs(monkeypatch)
+    built = build_world()
+    add_operational_data(built)
+    return built
+
+
+def page(client, user, **params):
+    client.force_login(user)
+    return client.get(reverse("learning_trends"), params)
+
+
+def rows(trends, key):
+    return dict(trends.charts[key].rows)
+
+
+def test_the_chair_sees_tags_grades_returns_and_actions_of_published_audits(world):
+    trends = trends_for(world.users[Role.CHAIR], partnership=world.partnership)
+    assert [audit.theme for audit in trends.audits] == ["Neglect", "Exploitation"]
+    findings = trends.charts["finding-tags"]
+    assert findings.columns == ["2025", "2026"]
+    assert rows(trends, "finding-tags")["drift and delay"] == [1, 1]
+    assert rows(trends, "finding-tags")["voice of the child"] == [1, 0]
+    # Submitted answers only: Bravo's draft "outstanding" is not counted.
+    assert rows(trends, "grades") == {
+        "Housing — Voice": [0, 1, 0, 0],
+        "Police — Voice": [0, 0, 0, 1],
+    }
+    assert rows(trends, "returns") == {"Housing": [1, 0, 0], "Police": [0, 1, 1]}
+    assert rows(trends, "actions-by-agency") == {"Housing": [0, 1, 0, 0], "Police": [0, 0, 1, 1]}
+    recurring = {tag.name: [a.theme for a in tag.audits] for tag in trends.recurring}
+    assert recurring == {"drift and delay": ["Neglect", "Exploitation"]}
+
+
+def test_the_period_narrows_every_figure(world):
+    import datetime
+
+    trends = trends_for(
+        world.users[Role.CHAIR],
+        partnership=world.partnership,
+        start=datetime.date(2026, 1, 1),
+        end=datetime.date(2026, 12, 31),
+    )
+    assert [audit.theme for audit in trends.audits] == ["Exploitation"]
+    assert trends.recurring == []
+    assert rows(trends, "grades") == {}
+
+
+def test_a_coordinator_counts_only_audits_they_take_part_in_and_their_agencys_actions(world):
+    trends = trends_for(world.users[Role.COORDINATOR], partnership=world.partnership)
+    assert [audit.theme for audit in trends.audits] == ["Neglect"]
+    assert rows(trends, "actions-by-agency") == {"Housing": [0, 1, 0, 0]}
+
+
+def test_a_viewer_counts_published_audits_and_the_plans_published_to_them(world):
+    trends = trends_for(world.users[Role.VIEWER], partnership=world.partnership)
+    assert [audit.theme for audit in trends.audits] == ["Neglect", "Exploitation"]
+    assert rows(trends, "actions-by-agency") == {"Housing": [0, 1, 0, 0], "Police": [0, 0, 1, 0]}
+
+
+def test_the_page_shows_each_chart_with_its_description_table_and_downloads(client, world):
+    response = page(client, world.users[Role.CHAIR])
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "2 published audits in the period" in body
+    assert "Recurring" in body and "drift and delay</a> in 2 audits" in body
+    chart = reverse("learning_trends_chart", args=["grades", "svg"])
+    start = f"{datetime.date.today().year - 4}-01-01"  # the last five calendar years
+    assert f'src="{chart}?partnership={world.partnership.pk}&amp;start={start}"' in body
+    assert f'value="{start}"' in body
+    assert 'aria-describedby="chart-grades-desc"' in body
+    assert '<th scope="row" class="fw-normal">Police — Voice</th>' in body
+    assert "Charlie" not in body and "Delta" not in body
+
+
+def test_charts_download_as_svg_png_and_csv(client, world):
+    client.force_login(world.users[Role.CHAIR])
+    query = {"partnership": world.partnership.pk, "download": "1"}
+    svg = client.get(reverse("learning_trends_chart", args=["grades", "svg"]), query)
+    assert svg["Content-Type"].startswith("image/svg+xml")
+    text = svg.content.decode()
+    assert (
+        '<title id="chart-title">Audit-tool grades by agency and question section</title>' in text
+    )
+    assert "Police — Voice" in text and "<script" not in text
+    assert "attachment" in svg["Content-Disposition"]
+    png = client.get(reverse("learning_trends_chart", args=["actions-by-agency", "png"]), query)
+    assert png.content.startswith(b"\x89PNG")
+    data = client.get(reverse("learning_trends_chart", args=["returns", "csv"]), query)
+    table = list(csv.reader(io.StringIO(data.content.decode())))
+    assert table == [
+        ["Agency", "On time", "Late", "Not submitted"],
+        ["Housing", "1", "0", "0"],
+        ["Police", "0", "1", "1"],
+    ]
+    assert (
+        client.get(reverse("learning_trends_chart", args=["nothing", "svg"]), query).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("learning_trends_chart", args=["grades", "exe"]), query).status_code
+        == 404
+    )
+
+
+def test_another_partnership_is_not_shown_and_is_named_as_ignored(client, world):
+    body = page(
+        client, world.users[Role.CHAIR], partnership=world.delta.partnership_id
+    ).content.decode()
+    assert "is not one of yours" in body
+    assert "Neglect elsewhere" not in body
+    outsider = world.users["outsider"]
+    trends = trends_for(outsider, partnership=world.partnership)
+    assert trends.audits == []
+
+
+def test_an_end_before_the_start_gets_a_message_beside_the_field(client, world):
+    body = page(
+        client, world.users[Role.CHAIR], start="2026-05-01", end="2025-01-01"
+    ).content.decode()
+    assert "‘To’ must be on or after ‘From’." in body
+    assert 'value="2026-05-01"' in body and 'value="2025-01-01"' in body
+    assert 'id="id_end_error"' in body
+    body = page(client, world.users[Role.CHAIR], start="not a date", end="\x00").content.decode()
+    assert "Enter a valid date." in body
+
+
+def test_the_trends_page_reads_in_a_constant_number_of_queries(
+    client, world, django_assert_max_num_queries
+):
+    chair = world.users[Role.CHAIR]
+    page(client, chair)
+    with django_assert_max_num_queries(20) as first:
+        page(client, chair)
+    for _ in range(3):
+        publish(world.bravo, chair)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        page(client, chair)
