@@ -171,6 +171,17 @@ def allowed_actions(user, audit) -> frozenset[str]:
     return AUDIT_RULES.allowed(roles_for(user, audit), audit)
 
 
+def recipients_who_may_see(audit, users: Iterable, action: str = "view_audit") -> list:
+    """Of `users`, those the gate lets take `action` on `audit` at this moment (active, with an
+    email address): the only people an email about the audit may go to. Every email about an
+    audit asks this just before it is sent."""
+    return [
+        user
+        for user in users
+        if user.is_active and user.email and is_member(user, audit) and can(user, action, audit)
+    ]
+
+
 def get_audit_for(request, pk, action: str):
     """The audit `pk` if `request.user` may take `action` on it; 404 for non-members, else 403."""
     try:

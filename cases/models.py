@@ -95,6 +95,12 @@ class Audit(models.Model):
     include_good_practice = models.BooleanField(
         default=True, help_text="Leave the good-practice section out of the briefing when off."
     )
+    include_learning_summary = models.BooleanField(
+        default=True, help_text="Print the meeting record's learning summary in the briefing."
+    )
+    include_actions_annex = models.BooleanField(
+        default=True, help_text="Print a short annex of the audit's actions in the briefing."
+    )
 
     heading_theme_and_cases = models.CharField(
         max_length=200, default=DEFAULT_HEADINGS["theme_and_cases"]

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from cases.models import DEFAULT_HEADINGS, BriefingParagraph
 from maca.concurrency import VersionedFormMixin
@@ -35,7 +36,7 @@ def item_form_class(kind: Kind, audit):
             fields = field_names
             widgets = {
                 "text": forms.Textarea(attrs={"rows": 3}),
-                "tags": forms.CheckboxSelectMultiple,
+                "tags": forms.CheckboxSelectMultiple(attrs={"data-tag-picker": ""}),
                 "cases": forms.CheckboxSelectMultiple,
             }
             labels = {
@@ -43,7 +44,9 @@ def item_form_class(kind: Kind, audit):
                 "agency": "Agency it is about (optional)",
                 "cases": "Cases that evidence it",
             }
-            help_texts = {"tags": "Learning themes, for the view of issues across cases."}
+            help_texts = {
+                "tags": "Learning themes, for the view of issues across cases. Type to find one."
+            }
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
@@ -65,6 +68,10 @@ def item_form_class(kind: Kind, audit):
     return ItemForm
 
 
+# The audit's switches for the briefing's optional sections.
+INCLUDED_SECTIONS = ("include_good_practice", "include_learning_summary", "include_actions_annex")
+
+
 class BriefingLayoutForm(VersionedFormMixin, forms.Form):
     """The six headings, whether to include good practice, and the two narrative sections.
 
@@ -77,6 +84,16 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
         required=False,
         label="Include the good practice section",
         help_text="Some briefings have no good-practice step; untick to leave it out.",
+    )
+    include_learning_summary = forms.BooleanField(
+        required=False,
+        label="Include the learning summary",
+        help_text="The learning summary from the meeting record, after the recommendations.",
+    )
+    include_actions_annex = forms.BooleanField(
+        required=False,
+        label="Include an annex of the actions",
+        help_text="Each action with its owner agency and due date (cancelled ones left out).",
     )
     theme_and_cases = forms.CharField(
         label="Theme / cases: points",
@@ -95,7 +112,8 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
 
     def __init__(self, *args, audit, **kwargs):
         initial = {f"heading_{key}": audit.heading(key) for key in DEFAULT_HEADINGS}
-        initial["include_good_practice"] = audit.include_good_practice
+        for name in INCLUDED_SECTIONS:
+            initial[name] = getattr(audit, name)
         for section in BriefingParagraph.Section.values:
             initial[section] = "\n".join(
                 p.text for p in audit.paragraphs.all() if p.section == section
@@ -132,6 +150,9 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
     def headings(self) -> dict[str, str]:
         return {key: self.cleaned_data[f"heading_{key}"] for key in DEFAULT_HEADINGS}
 
+    def included(self) -> dict[str, bool]:
+        return {name: self.cleaned_data[name] for name in INCLUDED_SECTIONS}
+
     def narrative(self) -> dict[str, list[str]]:
         return {
             section: [
@@ -163,3 +184,13 @@ class PublishForm(forms.Form):
         super().__init__(
             *args, initial={"with_plan": audit.plan_published_at is not None}, **kwargs
         )
+        meeting = audit.meeting_date
+        if meeting and timezone.localdate() < meeting:
+            # The briefing records what the meeting found: publishing first is rarely meant.
+            self.fields["before_meeting"] = forms.BooleanField(
+                label=f"Publish before the multi-agency meeting on {meeting:%-d %B %Y}",
+                error_messages={
+                    "required": f"The meeting is on {meeting:%-d %B %Y}, after today. Tick to "
+                    "confirm you want to publish the briefing before it."
+                },
+            )

@@ -137,6 +137,7 @@ class BriefingVersion(models.Model):
     )
     html = models.TextField()
     pdf = models.BinaryField()
+    docx = models.BinaryField("Word document", default=b"", blank=True)
     sha256 = models.CharField("SHA-256 of the PDF", max_length=64)
 
     class Meta:

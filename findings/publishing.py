@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable
 
@@ -13,10 +14,12 @@ from django.utils import timezone
 
 from cases.models import Audit, AuditEvent
 from cases.selectors.identifiers import places_holding_identifiers
+from cases.services.stage_emails import send_stage_emails
 
 from . import briefing
 from .models import BriefingVersion
 from .selectors import briefing_sections
+from .word import render_docx
 
 # Sent inside the publishing transaction with `version`, once the version is saved: the learning
 # library indexes what went out (it sits above this app, so it listens rather than being called).
@@ -107,16 +110,20 @@ def briefing_publish(
     places = identifying_details_in_briefing(audit, with_plan=plan_goes_out)
     if places:
         raise BriefingHasIdentifiers(places)
-    rendered = _render_version(audit, user, _next_number(audit), published_at)
+    # Rendered as it goes out: with the plan's annex when the plan is published with it.
+    shown = copy.copy(audit)
+    shown.plan_published_at = (audit.plan_published_at or timezone.now()) if plan_goes_out else None
+    rendered = _render_version(shown, user, _next_number(audit), published_at)
     with transaction.atomic():
         Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
         number = _next_number(audit)
         if number != rendered["number"]:
-            rendered = _render_version(audit, user, number, published_at)
+            rendered = _render_version(shown, user, number, published_at)
         if with_plan is not None:
             _set_plan_published(audit, user, with_plan)
         created = BriefingVersion.objects.create(audit=audit, **rendered)
         briefing_published.send(sender=BriefingVersion, version=created)
+        send_stage_emails(audit)
         return created
 
 
@@ -134,7 +141,8 @@ def _render_version(audit: Audit, user, number: int, published_at=None) -> dict:
     pdf = briefing.render_pdf_bytes(audit, version=version)
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})
-    return {**version, "html": html, "pdf": pdf, "sha256": sha256}
+    docx = render_docx(audit, version=version)
+    return {**version, "html": html, "pdf": pdf, "docx": docx, "sha256": sha256}
 
 
 def _set_plan_published(audit: Audit, user, published: bool) -> None:

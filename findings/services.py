@@ -89,12 +89,15 @@ def item_move(*, kind: Kind, item, offset: int) -> None:
 
 @transaction.atomic
 def briefing_layout_update(
-    *, audit: Audit, headings: dict, include_good_practice: bool, narrative: dict[str, list[str]]
+    *, audit: Audit, headings: dict, included: dict[str, bool], narrative: dict[str, list[str]]
 ) -> None:
-    """Headings, whether good practice is shown, and the two narrative sections' points."""
+    """Headings, which optional sections are shown ({"include_good_practice": True, …}), and
+    the two narrative sections' points."""
     for key in DEFAULT_HEADINGS:
         setattr(audit, f"heading_{key}", headings[key].strip() or DEFAULT_HEADINGS[key])
-    audit.include_good_practice = include_good_practice
+    for name in ("include_good_practice", "include_learning_summary", "include_actions_annex"):
+        if name in included:
+            setattr(audit, name, bool(included[name]))
     audit.full_clean(exclude=["agencies"])
     audit.save()
     for section, points in narrative.items():

@@ -18,6 +18,11 @@ urlpatterns = [
         views.briefing_version_pdf,
         name="briefing_version_pdf",
     ),
+    path(
+        "audits/<int:pk>/briefing/versions/<int:number>.docx",
+        views.briefing_version_docx,
+        name="briefing_version_docx",
+    ),
     path("audits/<int:pk>/meeting/", views.meeting, name="meeting"),
     path("audits/<int:pk>/findings/", views.authoring, name="authoring"),
     path("audits/<int:pk>/findings/layout/", views.briefing_layout, name="briefing_layout"),

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 
 from maca.text import xml_text
 
@@ -31,6 +31,7 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
     context = {**briefing_context(audit), "version": version}
     document = Document()
     _set_properties(document.core_properties, audit, context)
+    _a4_with_the_pdf_margins(document.sections[0])
     document.styles["Normal"].font.name = "Arial"
     document.styles["Normal"].font.size = Pt(11)
 
@@ -58,10 +59,25 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
                 _bullet(document, item)
         for item in section.items:
             _bullet(document, item, with_cases=section.key == "recommendations")
+            if section.key == "actions_annex" and item.due_date:
+                document.paragraphs[-1].add_run(f" (due {item.due_date:%-d %B %Y})").italic = True
 
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# The briefing PDF's page (static/css/briefing-pdf.css): A4, margins top, right, bottom, left.
+PAGE_MM = (210, 297)
+MARGINS_MM = (24, 20, 22, 20)
+
+
+def _a4_with_the_pdf_margins(section) -> None:
+    """python-docx's template is US Letter; UK partnerships print on A4."""
+    section.page_width, section.page_height = (Mm(size) for size in PAGE_MM)
+    top, right, bottom, left = (Mm(margin) for margin in MARGINS_MM)
+    section.top_margin, section.right_margin = top, right
+    section.bottom_margin, section.left_margin = bottom, left
 
 
 def _set_properties(properties, audit, context) -> None:

@@ -20,6 +20,7 @@ PAGE_NAMES = {
     "selection": "Selection of the cross-section",
     "selection_draw": "Selection (draw)",
     "selection_confirm": "Selection (confirm)",
+    "case_labels": "Case labels",
     # Cases and chronologies
     "case_detail": "Case page",
     "agency_chronology": "Agency chronology",
@@ -69,6 +70,7 @@ PAGE_NAMES = {
     "briefing_versions": "Published briefings",
     "briefing_version": "Published briefing",
     "briefing_version_pdf": "Published briefing PDF",
+    "briefing_version_docx": "Published briefing Word document",
     "case_pack": "Case pack",
     "case_pack_pdf": "Case pack PDF",
     "document_progress": "Requested PDF (waiting)",

@@ -151,6 +151,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "selection":                      ("L N N D D D D D O", "-"),
     "selection_draw":                 ("L M M M M M M M M", "L N N D D D D D O"),
     "selection_confirm":              ("L N N D D D D D O", "L N N D D D D D O"),
+    "case_labels":                    ("L N N D D D D D O", "L N N D D D D D O"),
     # Chronologies.
     "case_detail":                    ("L N N D O O O O O", "-"),
     "agency_chronology":              ("L N N D N O N N O", "-"),
@@ -192,6 +193,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "briefing_versions":              ("L N N O O O O O O", "-"),
     "briefing_version":               ("L N N O O O O O O", "-"),
     "briefing_version_pdf":           ("L N N O O O O O O", "-"),
+    "briefing_version_docx":          ("L N N O O O O O O", "-"),
     "meeting":                        ("L N N D O O O O O", "L N N D O D D D O"),
     "authoring":                      ("L N N D O D D D O", "-"),
     "briefing_layout":                ("L N N D O D D D O", "L N N D O D D D O"),

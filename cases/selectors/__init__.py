@@ -85,6 +85,12 @@ def audit_overview(audit: Audit, actions) -> dict:
     }
 
 
+def latest_published_version(audit: Audit):
+    """The briefing version that the audit's main briefing buttons give, or None before the
+    first is published (reached by its reverse name, without its stored files)."""
+    return audit.briefing_versions.only("number", "published_at", "audit_id").first()
+
+
 @dataclass(slots=True)
 class AgencyName:
     name: str

@@ -258,6 +258,51 @@
   }, 1000);
 })();
 
+// Learning tags: a long list of boxes per item becomes a short one. The ticked tags show, and a
+// box above them finds the others as you type ("voice" shows "Voice of the child"). Without
+// scripts, every box shows.
+(function () {
+  "use strict";
+  function enhance(root) {
+    var boxes = Array.from(root.querySelectorAll("input[type=checkbox][data-tag-picker]"));
+    var groups = {};
+    boxes.forEach(function (box) { (groups[box.name] = groups[box.name] || []).push(box); });
+    Object.keys(groups).forEach(function (name) {
+      var options = groups[name].map(function (box) { return box.closest(".form-check") || box.parentElement; });
+      var first = options[0];
+      if (!first || first.parentElement.querySelector("[data-tag-filter]")) return;
+      var finder = document.createElement("input");
+      finder.type = "search";
+      finder.className = "form-control form-control-sm mb-1";
+      finder.setAttribute("data-tag-filter", "");
+      finder.setAttribute("aria-label", "Find a tag to add");
+      finder.placeholder = "Type to find a tag";
+      var status = document.createElement("div");
+      status.className = "visually-hidden";
+      status.setAttribute("aria-live", "polite");
+      first.parentElement.insertBefore(finder, first);
+      first.parentElement.insertBefore(status, first);
+      function show() {
+        var typed = finder.value.trim().toLowerCase();
+        var matching = 0;
+        groups[name].forEach(function (box, index) {
+          var label = options[index].textContent.trim().toLowerCase();
+          var hit = typed !== "" && label.indexOf(typed) !== -1;
+          matching += hit ? 1 : 0;
+          options[index].hidden = !(box.checked || hit);
+        });
+        status.textContent = typed ? matching + " tag" + (matching === 1 ? "" : "s") + " found" : "";
+      }
+      finder.addEventListener("input", show);
+      finder.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") event.preventDefault();  // Enter finds; it does not save
+      });
+      groups[name].forEach(function (box) { box.addEventListener("change", show); });
+      show();
+    });
+  }
+  enhance(document);
+  document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
 // A table wider than the screen scrolls inside its box. While it does, the box is a named
 // region in the tab order, so that keyboard users can reach it and scroll it with the arrow
 // keys; when it fits, it is neither (no tab stop that does nothing). Named by the table's own

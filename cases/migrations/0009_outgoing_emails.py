@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_text_limits'),
+        ('cases', '0008_briefing_learning_summary_and_actions_annex'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
