@@ -4,8 +4,9 @@ Nominations open (QA members), submissions open (co-ordinators, with their cases
 deadline), the meeting pack released (QA members and co-ordinators) and each briefing version
 published (everyone on the audit, viewers included). They are reminders of their own kind: they
 go through the reminders' one sender, which records each (key and person) and sends it once, and
-asks the access gate just before sending whether the person may still see the audit. They are
-sent as the audit reaches the stage, and the daily run sends any that could not go then.
+asks the access gate just before sending whether the person may still see the audit. The
+background worker sends them as the audit reaches the stage; the daily run sends any that could
+not go then.
 """
 
 from __future__ import annotations
