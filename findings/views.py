@@ -9,7 +9,7 @@ from django_htmx.http import reswap, retarget
 from cases import access
 from cases.models import SECTION_KEYS, Case
 
-from . import briefing, casepack, publishing, services
+from . import briefing, casepack, publishing, services, sevenminute
 from . import meeting as meeting_forms
 from .forms import BriefingLayoutForm, PublishForm, TagForm, item_form_class
 from .selectors import (
@@ -71,7 +71,14 @@ def briefing_docx(request, pk):
 def briefing_versions(request, pk):
     audit = access.get_audit_for(request, pk, "view_briefing")
     versions = list(
-        audit.briefing_versions.select_related("published_by").defer("html", "pdf", "docx")
+        audit.briefing_versions.select_related("published_by").defer(
+            "html",
+            "pdf",
+            "docx",
+            "seven_minute_html",
+            "seven_minute_pdf",
+            "seven_minute_parts",
+        )
     )
     may_see_draft = access.can(request.user, "view_draft_briefing", audit)
     context = {
@@ -128,6 +135,11 @@ def briefing_publish(request, pk):
         "next_number": audit.briefing_versions.count() + 1,
         "left_out": _empty_sections(audit),
     }
+    seven_minute = publishing.seven_minute_parts(audit)
+    context["has_seven_minute"] = seven_minute is not None
+    context["seven_minute_empty"] = [
+        part for part in sevenminute.written_parts(seven_minute or {}) if not part.text
+    ]
     if request.method == "GET":
         context["same_as"] = publishing.unchanged_since(audit)
     if request.method == "POST" and form.is_valid():
@@ -137,6 +149,9 @@ def briefing_publish(request, pk):
             )
         except publishing.BriefingHasIdentifiers as refused:
             context["places"] = refused.places
+            return render(request, "findings/publish.html", context, status=422)
+        except publishing.SevenMinuteTooLong as refused:
+            context["too_long"] = refused
             return render(request, "findings/publish.html", context, status=422)
         messages.success(request, f"Version {version.number} of the briefing is published.")
         return redirect("briefing_versions", pk=audit.pk)

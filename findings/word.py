@@ -113,3 +113,37 @@ def _bullet(document, item, *, with_cases=False) -> None:
         labels = [case.label for case in item.case_list]
         if labels:
             paragraph.add_run(_text(f" (Seen in {', '.join(labels)})")).italic = True
+
+
+def render_seven_minute_docx(audit, parts: dict[str, str], *, version: dict | None = None) -> bytes:
+    """The 7-minute briefing in Word: its seven numbered parts as headings, in order."""
+    from .sevenminute import context as seven_context
+
+    context = seven_context(audit, parts, version=version)
+    document = Document()
+    _set_properties(document.core_properties, audit, {**context, "version": version})
+    properties = document.core_properties
+    properties.subject = properties.comments = _text(f"7-minute briefing: {audit.theme.name}")
+    document.styles["Normal"].font.name = "Arial"
+    document.styles["Normal"].font.size = Pt(10)
+    if audit.protective_marking:
+        header = document.sections[0].header.paragraphs[0]
+        header.text = _text(audit.protective_marking)
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_paragraph(_text(audit.partnership.name))
+    document.add_heading(_text(f"7-minute briefing: {audit.theme.name}"), level=0)
+    line = (
+        f"Version {version['number']}, published {version['published_at']:%-d %B %Y}"
+        if version
+        else "Draft — not yet published"
+    )
+    document.add_paragraph().add_run(line).bold = version is None
+    for part in context["parts"]:
+        document.add_heading(_text(f"{part.number}. {part.title}"), level=1)
+        lines = part.lines
+        style = "List Bullet" if len(lines) > 1 else None
+        for text in lines:
+            document.add_paragraph(_text(text), style=style)
+    buffer = BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -32,7 +32,7 @@ def test_chair_opens_the_audit_reads_the_briefing_and_downloads_the_pdf(page, de
     expect(page.get_by_role("heading", name="Audits")).to_be_visible()
 
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Neglect and housing").click()
+    page.get_by_role("link", name="Neglect and housing", exact=True).click()
     expect(page.get_by_role("heading", name="Neglect and housing", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Case 6")).to_be_visible()
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Audits")

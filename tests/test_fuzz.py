@@ -192,6 +192,7 @@ TARGETS: dict[str, Target] = {
     "legal_hold": Target(host="retention"),
     "tag_add": Target(host="authoring"),
     "item_move": Target(host="authoring"),
+    "seven_minute_draft": Target(host="seven_minute_edit"),
     "action_reopen": Target(host="action_detail", prepare=_completed),
     "action_evidence_upload": Target(host="action_detail"),
 }

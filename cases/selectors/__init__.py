@@ -37,6 +37,7 @@ def audits_for_home(user, page_number) -> Page:
             "status",
             "meeting_date",
             "case_count",
+            "reaudit_of_id",
             theme_name=F("theme__name"),
             partnership_name=F("partnership__name"),
         )
@@ -52,7 +53,14 @@ def audits_in_progress(user) -> list[dict]:
         Audit.objects.visible_to(user)
         .exclude(status=Audit.Status.CLOSED)
         .order_by(*NEWEST_FIRST)
-        .values("pk", "status", "meeting_date", "submission_deadline", theme_name=F("theme__name"))
+        .values(
+            "pk",
+            "status",
+            "meeting_date",
+            "submission_deadline",
+            "reaudit_of_id",
+            theme_name=F("theme__name"),
+        )
     )
     return [_with_stage(row) for row in audits]
 
