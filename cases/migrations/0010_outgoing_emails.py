@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_briefing_learning_summary_and_actions_annex'),
+        ('cases', '0009_reaudit_of'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
