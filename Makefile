@@ -11,9 +11,9 @@ SITE_URL ?= http://$(HOST):$(PORT)
 PYTEST_WORKERS ?= -n auto
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-APT_TEST := chromium poppler-utils postgresql nginx-light openssl
+APT_TEST := chromium poppler-utils postgresql nginx-light openssl redis-server
 
-.PHONY: help install run demo bench load restore-drill test test-s3 test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
+.PHONY: help install run demo bench load restore-drill multi-host test test-s3 test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
 
 help:
 	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench    speed and scale figures (bench/run.py)"
 	@echo "make load     50 simulated users reading and writing for 60 s (bench/load.py)"
 	@echo "make restore-drill  back up, drop and restore a database with files, and compare"
+	@echo "make multi-host  two application servers and a worker sharing PostgreSQL, Redis, S3"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) 2>/dev/null || { scripts/apt-ensure python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -68,6 +69,7 @@ test: install apt-test lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 	$(MAKE) --no-print-directory test-s3
+	$(MAKE) --no-print-directory multi-host
 	$(MAKE) --no-print-directory restore-drill
 	@echo "== benchmark smoke check (figures only mean something from make bench)"
 	$(BIN)/python bench/run.py --quick
@@ -89,6 +91,10 @@ bench: $(BIN)/.installed
 
 load: $(BIN)/.installed
 	scripts/with-postgres $(BIN)/python bench/load.py
+
+multi-host: $(BIN)/.installed
+	@echo "== two application servers and a worker: sessions, files, emails and edits shared"
+	scripts/multi-host
 
 restore-drill: $(BIN)/.installed
 	@echo "== restore drill: back up, drop, restore, compare row counts and file hashes"

@@ -634,3 +634,40 @@ class PurgeRecord(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} purged from {self.audit_name}"
+
+
+class OutgoingEmail(models.Model):
+    """An email asked for by a page (an invitation, a reminder), sent by the background worker.
+
+    `key` is the email's idempotency key: it is unique, it travels in the message's headers, and
+    the email is marked sent in the same transaction that holds its row locked while it is sent,
+    so a task run again after a worker stopped does not send it twice. Once sent, the subject and
+    body are cleared: only the fact that it went out is kept.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
+        SENT = "sent", "Sent"
+        WITHHELD = "withheld", "Not sent: the recipient may no longer receive it"
+        FAILED = "failed", "Could not be sent"
+
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    audit = models.ForeignKey(
+        Audit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)  # the kind of failure, no content
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"], name="outgoing_email_waiting")]
+
+    def __str__(self):
+        return f"{self.key} ({self.get_status_display()})"

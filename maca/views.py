@@ -4,6 +4,7 @@ import time
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.files.storage import default_storage
@@ -32,7 +33,7 @@ def health(request):
 def readiness(request):
     """Readiness, for load balancers: whatever this server needs to serve a page answers. Each
     part is named with "ok" or "unavailable"; the reason goes to the log, not to the caller."""
-    parts = {name: _answers(name, check) for name, check in READINESS_CHECKS.items()}
+    parts = {name: _answers(name, check) for name, check in readiness_checks().items()}
     ready = all(state == "ok" for state in parts.values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", **parts}, status=200 if ready else 503
@@ -65,11 +66,22 @@ def _storage_answers():
     default_storage.exists("readiness-probe")
 
 
-READINESS_CHECKS = {
-    "database": _database_answers,
-    "cache": _cache_answers,
-    "storage": _storage_answers,
-}
+def _task_queue_answers():
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.exists()
+
+
+def readiness_checks() -> dict:
+    checks = {
+        "database": _database_answers,
+        "cache": _cache_answers,
+        "storage": _storage_answers,
+    }
+    # The task queue is a part of its own only when jobs wait in the database for a worker.
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
+        checks["tasks"] = _task_queue_answers
+    return checks
 
 
 @require_POST

@@ -50,3 +50,22 @@ def test_readiness_is_503_and_names_the_part_that_does_not_answer(
     assert body["status"] == "unavailable" and body[part] == "unavailable"
     assert [p for p, state in body.items() if state == "unavailable"] == ["status", part]
     assert "connection refused" not in response.content.decode()  # the reason is only logged
+
+
+def test_readiness_names_the_task_queue_when_jobs_wait_in_the_database(
+    client, settings, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    assert client.get(reverse("readiness")).json()["tasks"] == "ok"
+
+    def broken(*args, **kwargs):
+        raise OSError("relation does not exist")
+
+    monkeypatch.setattr(type(DBTaskResult.objects.all()), "exists", broken)
+    response = client.get(reverse("readiness"))
+    assert response.status_code == 503 and response.json()["tasks"] == "unavailable"
+    assert response.json()["database"] == "ok"

@@ -19,6 +19,7 @@ from django.utils.dateformat import format as date_format
 from cases.access import recipients_who_may_see
 from cases.models import Audit, AuditEvent
 from cases.selectors.progress import missing_by_agency, progress_matrix
+from cases.services.emails import email_queue
 from maca.models import Membership, SentReminder
 
 logger = logging.getLogger(__name__)
@@ -117,12 +118,14 @@ def progress_reminders_send(*, audit: Audit, user) -> int:
     )
     event.full_clean()
     event.save()
-
-    def send():
-        for recipient, subject, body in messages:
-            send_mail(subject, body, None, [recipient.email])
-
-    transaction.on_commit(send)
+    for recipient, subject, body in messages:
+        email_queue(
+            key=f"reminder:{event.pk}:{recipient.pk}",
+            recipient=recipient,
+            audit=audit,
+            subject=subject,
+            body=body,
+        )
     return len(messages)
 
 

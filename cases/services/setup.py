@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -17,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from cases.models import Audit, BriefingParagraph, Theme
+from cases.services.emails import INVITATION_LINK, email_queue
 from cases.services.tool import default_tool_create
 from maca.models import Agency, Membership, Partnership
 
@@ -154,18 +155,22 @@ def invitation_link(user) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def _send_invitation(*, user, audit: Audit, invited_by, role_label: str) -> None:
+def _queue_invitation(*, user, audit: Audit, invited_by, role_label: str) -> None:
     context = {
         "user": user,
         "audit": audit,
         "invited_by": invited_by,
         "role": role_label,
-        "link": invitation_link(user),
+        "link": INVITATION_LINK,  # made when the email is sent
         "site_url": settings.SITE_URL,
     }
-    subject = "You have been invited to MACA, the multi-agency case audit"
-    body = render_to_string("cases/setup/invitation_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+    email_queue(
+        key=f"invitation:{user.pk}:{uuid.uuid4().hex}",
+        recipient=user,
+        audit=audit,
+        subject="You have been invited to MACA, the multi-agency case audit",
+        body=render_to_string("cases/setup/invitation_email.txt", context),
+    )
 
 
 @transaction.atomic
@@ -210,12 +215,7 @@ def member_add(
     # Someone who has never set a password is sent the invitation (again): links expire.
     invited = not person.has_usable_password() and bool(person.email)
     if invited:
-        role_label = Role(role).label
-        transaction.on_commit(
-            lambda: _send_invitation(
-                user=person, audit=audit, invited_by=user, role_label=role_label
-            )
-        )
+        _queue_invitation(user=person, audit=audit, invited_by=user, role_label=Role(role).label)
     return MemberAdded(membership, created=not existing, new_user=new_user, invited=invited)
 
 

@@ -4,13 +4,15 @@ Nominations open (QA members), submissions open (co-ordinators, with their cases
 deadline), the meeting pack released (QA members and co-ordinators) and each briefing version
 published (everyone on the audit, viewers included). They are reminders of their own kind: they
 go through the reminders' one sender, which records each (key and person) and sends it once, and
-asks the access gate just before sending whether the person may still see the audit. They are
-sent as the audit reaches the stage, and the daily run sends any that could not go then.
+asks the access gate just before sending whether the person may still see the audit. The
+background worker sends them as the audit reaches the stage; the daily run sends any that could
+not go then.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -25,6 +27,7 @@ from cases.selectors.progress import is_asked
 from cases.services.reminders import Reminder, due_reminders_send, register_source
 from maca.models import Membership
 
+logger = logging.getLogger(__name__)
 Role = Membership.Role
 TEMPLATE = "emails/stage_email.txt"
 # The daily run looks back this far for a pack released or a briefing published.
@@ -153,11 +156,23 @@ def recent_stage_emails(today: datetime.date) -> Iterator[Reminder]:
 
 
 def send_stage_emails(audit: Audit) -> None:
-    """Once the transaction that moved the audit on commits, email the people concerned."""
+    """Once the transaction that moved the audit on commits, have the background worker email
+    the people concerned (if the queue does not answer, the daily run sends them)."""
     audit_id = audit.pk
 
-    def send():
-        fresh = Audit.objects.select_related("theme", "partnership").get(pk=audit_id)
-        due_reminders_send(today=timezone.localdate(), sources=[lambda _: stage_emails_of(fresh)])
+    def enqueue():
+        from cases.tasks import send_stage_emails_of_audit
 
-    transaction.on_commit(send)
+        try:
+            send_stage_emails_of_audit.enqueue(audit_id)
+        except Exception:
+            logger.exception("Could not queue the stage emails of audit %s", audit_id)
+
+    transaction.on_commit(enqueue)
+
+
+def stage_emails_send(*, audit_id: int) -> None:
+    """The worker's part: send the stage emails `audit_id` calls for now, each once."""
+    audit = Audit.objects.select_related("theme", "partnership").filter(pk=audit_id).first()
+    if audit is not None:
+        due_reminders_send(today=timezone.localdate(), sources=[lambda _: stage_emails_of(audit)])

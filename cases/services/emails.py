@@ -1,0 +1,136 @@
+"""Emails asked for by a page: queued in the request's transaction, sent by the background worker.
+
+The request only records the email and, once its transaction commits, enqueues the task that
+sends it. The task re-checks the recipient against the access gate at the moment it runs, sends
+the email at most once (its idempotency key), and on failure logs it and leaves it waiting for a
+retry (`retry_emails`), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from cases import access
+from cases.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+Status = OutgoingEmail.Status
+
+# Where an invitation's set-a-password link goes: the link is made when the email is sent, so
+# no working link is ever stored in the database.
+INVITATION_LINK = "[[invitation-link]]"
+MAX_ATTEMPTS = 5
+RETRY_AFTER = datetime.timedelta(minutes=5)
+
+
+def email_queue(*, key: str, recipient, subject: str, body: str, audit=None) -> OutgoingEmail:
+    """Record an email and have the worker send it once the current transaction commits. Queuing
+    the same key again changes nothing: it is sent once."""
+    email, created = OutgoingEmail.objects.get_or_create(
+        key=key,
+        defaults={"recipient": recipient, "audit": audit, "subject": subject, "body": body},
+    )
+    if created:
+        transaction.on_commit(lambda: _enqueue(email.pk))
+    return email
+
+
+def _enqueue(email_id: int, run_after: datetime.datetime | None = None) -> None:
+    from cases.tasks import send_queued_email
+
+    task = send_queued_email
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return  # a backend that cannot wait (immediate) leaves it to retry_emails
+        task = task.using(run_after=run_after)
+    try:
+        task.enqueue(email_id)
+    except Exception:
+        # The queue did not answer: the email stays waiting and retry_emails sends it later.
+        logger.exception("Could not queue email %s; it will be retried", email_id)
+
+
+def recipient_may_receive(email: OutgoingEmail) -> bool:
+    """Whether the email may still go to its recipient now: an active account with an address,
+    and, for an audit's email, still holding a role in that audit (the access gate's roles; a
+    viewer invited before the briefing is published holds one)."""
+    user = email.recipient
+    if not (user.is_active and user.email):
+        return False
+    return email.audit is None or bool(access.roles_for(user, email.audit))
+
+
+def queued_email_send(*, email_id: int) -> str:
+    """Send a queued email unless it went already; returns its status afterwards."""
+    with transaction.atomic():
+        email = (
+            OutgoingEmail.objects.select_for_update(of=("self",))
+            .select_related("recipient", "audit")
+            .filter(pk=email_id)
+            .first()
+        )
+        if email is None or email.status != Status.QUEUED:
+            return email.status if email else Status.WITHHELD
+        if not recipient_may_receive(email):
+            logger.info("Email %s withheld: its recipient may no longer receive it", email.key)
+            _finish(email, Status.WITHHELD)
+            return email.status
+        email.attempts += 1
+        try:
+            _message(email).send()
+        except Exception as error:
+            logger.exception("Could not send email %s (attempt %s)", email.key, email.attempts)
+            email.last_error = type(error).__name__[:200]
+            if email.attempts >= MAX_ATTEMPTS:
+                _finish(email, Status.FAILED)
+            else:
+                email.save(update_fields=["attempts", "last_error"])
+                transaction.on_commit(
+                    lambda: _enqueue(email.pk, run_after=timezone.now() + RETRY_AFTER)
+                )
+            return email.status
+        email.sent_at = timezone.now()
+        _finish(email, Status.SENT)
+        return email.status
+
+
+def _message(email: OutgoingEmail) -> EmailMessage:
+    body = email.body
+    if INVITATION_LINK in body:
+        from cases.services.setup import invitation_link
+
+        body = body.replace(INVITATION_LINK, invitation_link(email.recipient))
+    domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "maca"
+    return EmailMessage(
+        email.subject,
+        body,
+        None,
+        [email.recipient.email],
+        # The same key gives the same Message-ID, so a mail server can drop a repeat.
+        headers={"Message-ID": f"<{email.key}@{domain}>", "X-MACA-Idempotency-Key": email.key},
+    )
+
+
+def _finish(email: OutgoingEmail, status: str) -> None:
+    email.status = status
+    email.subject = email.body = ""  # the fact that it went (or not) is kept, not its content
+    email.save(update_fields=["status", "subject", "body", "attempts", "last_error", "sent_at"])
+
+
+def waiting_emails_retry(*, older_than: datetime.timedelta = RETRY_AFTER) -> int:
+    """Enqueue again every email still waiting after `older_than`: one whose worker stopped
+    mid-task, whose sending failed, or whose queue did not answer. Returns how many."""
+    waiting = list(
+        OutgoingEmail.objects.filter(
+            status=Status.QUEUED, created_at__lt=timezone.now() - older_than
+        ).values_list("pk", flat=True)
+    )
+    for email_id in waiting:
+        _enqueue(email_id)
+    return len(waiting)

@@ -1,0 +1,161 @@
+"""Invitation and reminder emails are queued by the page and sent by the background worker:
+once each, only to someone who may still receive them, and a failure is retried, not lost."""
+
+import io
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+
+from cases.models import OutgoingEmail
+from cases.services import emails
+from maca.models import Membership, User
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """What `manage.py db_worker` does in its own process, sharing the test's connection."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    return lambda: call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+
+
+def invite(client, audit, chair, capture, email="new.person@example.org", role=Role.QA_MEMBER):
+    client.force_login(chair)
+    with capture(execute=True):
+        response = client.post(
+            reverse("audit_members", args=[audit.pk]),
+            {"email": email, "name": "Nia Person", "role": role},
+        )
+    assert response.status_code == 302
+    return User.objects.get(email=email)
+
+
+def test_the_page_queues_the_invitation_and_the_worker_sends_it_once(
+    client, audit, chair, settings, mailoutbox, run_worker, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_TASKS
+    settings.SITE_URL = "https://maca.example.org"
+    person = invite(client, audit, chair, django_capture_on_commit_callbacks)
+    assert mailoutbox == []  # not sent inside the request
+    queued = OutgoingEmail.objects.get(recipient=person)
+    assert queued.status == OutgoingEmail.Status.QUEUED
+    assert "/password/set/" not in queued.body  # no working link is stored
+    assert DBTaskResult.objects.count() == 1
+
+    run_worker()
+    assert [message.to for message in mailoutbox] == [["new.person@example.org"]]
+    message = mailoutbox[0]
+    assert re.search(r"https://maca\.example\.org/password/set/\S+/", message.body)
+    assert message.extra_headers["X-MACA-Idempotency-Key"] == queued.key
+    assert message.extra_headers["Message-ID"] == f"<{queued.key}@maca.example.org>"
+    queued.refresh_from_db()
+    assert queued.status == OutgoingEmail.Status.SENT and queued.sent_at
+    assert queued.body == "" and queued.subject == ""  # only the fact that it went is kept
+
+    # The task run again (a worker stopped after sending, say) sends nothing more.
+    emails.queued_email_send(email_id=queued.pk)
+    assert len(mailoutbox) == 1
+
+
+def test_a_key_queued_twice_is_sent_once(
+    audit, chair, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            emails.email_queue(key="k:1", recipient=chair, subject="S", body="B", audit=audit)
+    assert len(mailoutbox) == 1 and OutgoingEmail.objects.count() == 1
+
+
+def test_someone_removed_before_the_worker_runs_is_not_emailed(
+    client, audit, chair, settings, mailoutbox, run_worker, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_TASKS
+    person = invite(client, audit, chair, django_capture_on_commit_callbacks)
+    Membership.objects.filter(user=person).delete()
+    run_worker()
+    assert mailoutbox == []
+    assert OutgoingEmail.objects.get(recipient=person).status == OutgoingEmail.Status.WITHHELD
+
+
+def test_a_viewer_invited_before_the_briefing_is_published_is_emailed(
+    client, audit, chair, mailoutbox, django_capture_on_commit_callbacks
+):
+    invite(client, audit, chair, django_capture_on_commit_callbacks, role=Role.VIEWER)
+    assert [message.to for message in mailoutbox] == [["new.person@example.org"]]
+
+
+def test_a_coordinator_whose_agency_left_the_audit_is_not_emailed(audit, mailoutbox):
+    from .conftest import member
+    from .factories import AgencyFactory
+
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    coordinator = member(audit, Role.COORDINATOR, agency=police)
+    email = emails.email_queue(key="k:6", recipient=coordinator, subject="S", body="B", audit=audit)
+    audit.agencies.remove(police)
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.WITHHELD
+    assert mailoutbox == []
+
+
+def test_a_deactivated_account_is_not_emailed(audit, chair, mailoutbox):
+    email = emails.email_queue(key="k:2", recipient=chair, subject="S", body="B", audit=audit)
+    User.objects.filter(pk=chair.pk).update(is_active=False)
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.WITHHELD
+    assert mailoutbox == []
+
+
+def test_a_failure_is_logged_and_retried_not_lost(audit, chair, settings, mailoutbox, caplog):
+    settings.EMAIL_BACKEND = "tests.test_emails.BrokenEmailBackend"
+    email = emails.email_queue(key="k:3", recipient=chair, subject="S", body="B", audit=audit)
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.QUEUED
+    assert "Could not send email k:3" in caplog.text
+    email.refresh_from_db()
+    assert email.attempts == 1 and email.last_error == "ConnectionRefusedError"
+    assert email.body == "B"  # kept until it is sent
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    out = io.StringIO()
+    call_command("retry_emails", "--older-than", "0", stdout=out)
+    assert "Queued 1 waiting emails again" in out.getvalue()
+    assert [message.to for message in mail.outbox] == [[chair.email]]
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.SENT
+
+
+def test_an_email_failing_every_time_is_given_up_and_says_so(audit, chair, settings, caplog):
+    settings.EMAIL_BACKEND = "tests.test_emails.BrokenEmailBackend"
+    email = emails.email_queue(key="k:4", recipient=chair, subject="S", body="B", audit=audit)
+    for _ in range(emails.MAX_ATTEMPTS):
+        emails.queued_email_send(email_id=email.pk)
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.FAILED and email.attempts == emails.MAX_ATTEMPTS
+
+
+def test_a_failure_with_the_database_queue_is_queued_again_for_later(
+    audit, chair, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_TASKS
+    settings.EMAIL_BACKEND = "tests.test_emails.BrokenEmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        email = emails.email_queue(key="k:5", recipient=chair, subject="S", body="B", audit=audit)
+    with django_capture_on_commit_callbacks(execute=True):
+        emails.queued_email_send(email_id=email.pk)
+    later = DBTaskResult.objects.order_by("-enqueued_at").first()
+    assert DBTaskResult.objects.count() == 2 and later.run_after is not None
+
+
+class BrokenEmailBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
