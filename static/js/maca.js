@@ -338,6 +338,8 @@
   }
   enhance(document);
   document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
+})();
+
 // A table wider than the screen scrolls inside its box. While it does, the box is a named
 // region in the tab order, so that keyboard users can reach it and scroll it with the arrow
 // keys; when it fits, it is neither (no tab stop that does nothing). Named by the table's own
