@@ -44,7 +44,7 @@ def test_chair_opens_the_audit_reads_the_briefing_and_downloads_the_pdf(page, de
         re.compile(r"^Version 1, published .* · Multi Agency Case Audit: Neglect and housing$")
     )
     expect(page.locator(".cover .version")).to_have_text(re.compile(r"^Version 1, published"))
-    expect(page.get_by_role("heading", level=2)).to_have_count(7)  # and the actions annex
+    expect(page.get_by_role("heading", level=2)).to_have_count(8)  # learning summary, actions annex
     expect(page.get_by_role("heading", name="Findings identified per case")).to_be_visible()
     assert axe_violations(page) == []
 
