@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in invitation and reminder emails point where `make run` serves, unless SITE_URL is set.
+SITE_URL ?= http://$(HOST):$(PORT)
 # Tests run in one process per core (pytest-xdist); PYTEST_WORKERS= runs them in this one.
 PYTEST_WORKERS ?= -n auto
 MODULES ?=
@@ -45,7 +47,7 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	@echo
 	@echo "MACA is at http://$(HOST):$(PORT)/ — sign in as chair / demo (Ctrl+C to stop)"
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput

@@ -242,3 +242,79 @@ def add_actions_in_every_state(audit: Audit, *, chair) -> None:
         user=chair,
         cancel_reason="Covered by the joint eviction-prevention pathway.",
     )
+
+
+STANDARD_QUESTIONS = (
+    "What would you do differently tomorrow?\n"
+    "Who else in the family should you be asking about?\n"
+    "When did you last check a chronology before a meeting?"
+)
+STANDARD_FIND_OUT_MORE = (
+    "Partnership procedures: www.example.org/procedures\n"
+    "Training and 7-minute briefings: www.example.org/learning\n"
+    "Ask the partnership's business unit: learning@example.org"
+)
+IMPACT_MEASURES = {
+    0: "Housing attend child in need meetings for families facing eviction; no eviction reaches "
+    "a crisis without a plan.",
+    1: "Staff can say what the 16-17 year old Housing Protocol asks of them.",
+    3: "Supervision records show management oversight of every case audited.",
+}
+USES = [
+    # agency, days ago, team (invented), staff, reflection
+    (
+        "Housing",
+        40,
+        "Housing options team (demo)",
+        14,
+        "Ring the MASH on the day an eviction is set, not the day before.",
+    ),
+    (
+        "Housing",
+        12,
+        "Tenancy sustainment officers (demo)",
+        9,
+        "Ask to join core groups for families we support.",
+    ),
+    (
+        "Early Help",
+        25,
+        "Early Help hub east (demo)",
+        21,
+        "Check the housing position at every assessment.",
+    ),
+]
+
+
+def add_learning_into_practice(audit: Audit, *, chair) -> bool:
+    """Impact measures on the recommendations, uses of the briefing by two agencies, and a
+    re-audit of the theme with two cases carried forward. False when they are there already."""
+    from cases.services.reaudit import reaudit_schedule
+    from findings.services import usage_record
+
+    if audit.reaudits.exists():
+        return False
+    today = timezone.localdate()
+    recommendations = list(audit.recommendations.all())
+    for index, measure in IMPACT_MEASURES.items():
+        recommendations[index].impact_measure = measure
+        recommendations[index].save(update_fields=["impact_measure"])
+    agencies = {a.name: a for a in audit.agencies.all()}
+    for agency, days_ago, team, staff, reflection in USES:
+        usage_record(
+            audit=audit,
+            agency=agencies[agency],
+            user=chair,
+            date=today - datetime.timedelta(days=days_ago),
+            team=team,
+            staff_count=staff,
+            reflection=reflection,
+        )
+    carried = list(audit.cases.filter(label__in=["Case 2", "Case 5"]).values_list("pk", flat=True))
+    reaudit_schedule(
+        original=audit,
+        user=chair,
+        meeting_date=today + datetime.timedelta(days=120),
+        carry_forward=carried,
+    )
+    return True

@@ -6,7 +6,6 @@ return) is prefixed with an apostrophe, so opening an export never runs anything
 
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
@@ -71,12 +70,10 @@ def plan_xlsx(actions) -> bytes:
     return buffer.getvalue()
 
 
-def plan_csv(actions) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
+def plan_csv_rows(actions):
+    """The plan as CSV rows, the header first, dates as ISO dates."""
+    yield HEADERS
     for _, values in rows(actions):
-        writer.writerow(
-            ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values]
-        )
-    return buffer.getvalue()
+        yield [
+            "" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values
+        ]

@@ -22,8 +22,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from cases.models import DEFAULT_HEADINGS, DEFAULT_TITLE, Audit, BriefingParagraph, Case, Theme
-from findings.models import Finding, GoodPractice, MeetingRecord, Recommendation, Strength, Tag
+from findings.models import (
+    Finding,
+    GoodPractice,
+    MeetingRecord,
+    Recommendation,
+    SevenMinuteBriefing,
+    Strength,
+    Tag,
+    UsageRecord,
+)
 from findings.publishing import BriefingHasIdentifiers, briefing_publish
+from findings.sevenminute import PART_FIELDS
 from maca.models import Agency, Partnership
 
 from .models import Action, ActionUpdate
@@ -75,6 +85,7 @@ CAPS = {
     "updates": 20_000,  # action updates, together
     "paragraphs": 1_000,  # the briefing's opening paragraphs, together
     "references": 20_000,  # cases named by recommendations, together
+    "usage": 10_000,  # records of where the briefing was used
 }
 CAP_NOUNS = {
     "cases": "cases",
@@ -85,6 +96,7 @@ CAP_NOUNS = {
     "updates": "action updates",
     "paragraphs": "briefing paragraphs",
     "references": "cases named by recommendations",
+    "usage": "records of where the briefing was used",
 }
 
 
@@ -167,7 +179,9 @@ def _shape_problems(data) -> list[PackageProblem]:
         return [PackageProblem("$", "a package is a JSON object ({…}) holding an audit")]
     problems: list[PackageProblem] = []
     totals = dict.fromkeys(CAPS, 0)
-    lists = {key: _list_at(data, key, "$", problems) for key in ("cases", "agencies", "actions")}
+    lists = {
+        key: _list_at(data, key, "$", problems) for key in ("cases", "agencies", "actions", "usage")
+    }
     for key, entries in lists.items():
         totals[key] = len(entries)
     briefing = data.get("briefing")
@@ -202,7 +216,7 @@ def _over_caps(totals: dict[str, int], problems: list[PackageProblem]) -> bool:
     for key, count in totals.items():
         if count > CAPS[key]:
             found = True
-            location = f"$.{key}" if key in ("cases", "agencies", "actions") else "$"
+            location = f"$.{key}" if key in ("cases", "agencies", "actions", "usage") else "$"
             problems.append(
                 PackageProblem(
                     location,
@@ -292,6 +306,14 @@ def _consistency_problems(data: dict) -> list[PackageProblem]:
                         f"no case in this package is labelled {label!r}",
                     )
                 )
+    today = timezone.localdate().isoformat()
+    for index, use in enumerate(data.get("usage", [])):
+        if use["date"] > today:
+            problems.append(
+                PackageProblem(f"$.usage[{index}].date", "is in the future: record uses once held")
+            )
+        if not use["team"].strip():
+            problems.append(PackageProblem(f"$.usage[{index}].team", "cannot be blank"))
     recommendation_count = len(data.get("recommendations", []))
     for a_index, action in enumerate(data.get("actions", [])):
         index = action.get("recommendation")
@@ -330,6 +352,17 @@ def _length_problems(data: dict) -> list[PackageProblem]:
             checks += _item_checks(f"$.cases[{i}].{kind}", case.get(kind, []))
     checks += _item_checks("$.good_practice", data.get("good_practice", []))
     checks += _item_checks("$.recommendations", data.get("recommendations", []))
+    for i, use in enumerate(data.get("usage", [])):
+        checks.append((f"$.usage[{i}].agency", use["agency"], 200))
+        checks.append((f"$.usage[{i}].team", use["team"], 200))
+        limit = _limit(UsageRecord, "reflection")
+        checks.append((f"$.usage[{i}].reflection", use.get("reflection"), limit))
+    for part, text in (data.get("seven_minute_briefing") or {}).items():
+        limit = _limit(SevenMinuteBriefing, part)
+        checks.append((f"$.seven_minute_briefing.{part}", text, limit))
+    for i, item in enumerate(data.get("recommendations", [])):
+        limit = _limit(Recommendation, "impact_measure")
+        checks.append((f"$.recommendations[{i}].impact_measure", item.get("impact_measure"), limit))
     for i, action in enumerate(data.get("actions", [])):
         checks.append((f"$.actions[{i}].owner_agency", action.get("owner_agency"), 200))
         checks.append((f"$.actions[{i}].lead", action.get("lead"), 200))
@@ -476,6 +509,8 @@ def package_import(
     _create_actions(audit, data.get("actions", []), recommendations, lookups)
     if (data.get("learning_summary") or "").strip():
         MeetingRecord.objects.create(audit=audit, learning_summary=data["learning_summary"].strip())
+    _create_seven_minute(audit, data.get("seven_minute_briefing"))
+    _create_usage(audit, data.get("usage", []), lookups)
     if publish:
         _publish_imported(audit, user, with_plan=bool(data.get("actions")))
     return audit
@@ -513,9 +548,48 @@ def _create_audit(data, partnership, theme) -> Audit:
         },
     )
     audit.move_to(audit.status)  # an imported closed audit counts its retention from today
+    audit.reaudit_of = _original_of(data.get("reaudit_of"), partnership, theme)
     audit.full_clean(exclude=["agencies"])
     audit.save()
     return audit
+
+
+def _original_of(link: dict | None, partnership, theme) -> Audit | None:
+    """The earlier audit of the same theme and partnership that a re-audit's package names by
+    its title and meeting date; None when it is not here."""
+    if not link:
+        return None
+    candidates = Audit.objects.filter(
+        partnership=partnership, theme=theme, meeting_date=link.get("meeting_date")
+    )
+    if link.get("title"):
+        candidates = candidates.filter(title=link["title"].strip())
+    return candidates.order_by("pk").first()
+
+
+def _create_seven_minute(audit, parts: dict | None) -> None:
+    if parts is not None:
+        SevenMinuteBriefing.objects.create(
+            audit=audit, **{field: parts.get(field, "") for field in PART_FIELDS}
+        )
+
+
+def _create_usage(audit, uses: list[dict], lookups) -> None:
+    records = []
+    for use in uses:
+        agency = lookups.agency(use["agency"])
+        audit.agencies.add(agency)  # an agency that used the briefing took part in it
+        records.append(
+            UsageRecord(
+                audit=audit,
+                agency=agency,
+                date=use["date"],
+                team=use["team"].strip(),
+                staff_count=use["staff"],
+                reflection=use.get("reflection", ""),
+            )
+        )
+    UsageRecord.objects.bulk_create(records)
 
 
 def _create_paragraphs(audit, briefing: dict) -> None:
@@ -555,7 +629,14 @@ def _create_good_practice(audit, items, lookups) -> None:
 def _create_recommendations(audit, data, cases, lookups) -> list[Recommendation]:
     recommendations = []
     for order, item in enumerate(data.get("recommendations", [])):
-        recommendation = _create_item(Recommendation, item, order, lookups, audit=audit)
+        recommendation = _create_item(
+            Recommendation,
+            item,
+            order,
+            lookups,
+            audit=audit,
+            impact_measure=item.get("impact_measure", ""),
+        )
         recommendation.cases.set([cases[label.strip()] for label in item.get("cases", [])])
         recommendations.append(recommendation)
     return recommendations
@@ -639,11 +720,34 @@ def package_export(audit: Audit) -> dict:
             for i in audit.good_practice.select_related("agency").prefetch_related("tags")
         ],
         "recommendations": [
-            {**_export_item(r), "cases": [c.label for c in sorted(r.cases.all(), key=_case_order)]}
+            {
+                **_export_item(r),
+                "impact_measure": r.impact_measure,
+                "cases": [c.label for c in sorted(r.cases.all(), key=_case_order)],
+            }
             for r in recommendations
         ],
         "actions": [_export_action(a, recommendation_index) for a in actions],
+        "usage": [
+            {
+                "agency": use.agency.name,
+                "date": use.date.isoformat(),
+                "team": use.team,
+                "staff": use.staff_count,
+                "reflection": use.reflection,
+            }
+            for use in audit.usage_records.select_related("agency").order_by("date", "pk")
+        ],
     }
+    seven_minute = SevenMinuteBriefing.objects.filter(audit=audit).first()
+    if seven_minute:
+        package["seven_minute_briefing"] = {f: getattr(seven_minute, f) for f in PART_FIELDS}
+    if audit.reaudit_of_id:
+        original = audit.reaudit_of
+        package["reaudit_of"] = {
+            "title": original.title,
+            "meeting_date": original.meeting_date.isoformat() if original.meeting_date else None,
+        }
     if not audit.include_good_practice:
         package["include_good_practice"] = False
     record = MeetingRecord.objects.filter(audit=audit).first()

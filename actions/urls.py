@@ -1,8 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import impact_views, views
 
 urlpatterns = [
+    path("audits/<int:pk>/impact/", impact_views.impact_page, name="impact"),
+    path("audits/<int:pk>/comparison/", impact_views.comparison, name="comparison"),
+    path("audits/<int:pk>/comparison.pdf", impact_views.comparison_pdf, name="comparison_pdf"),
     path("audits/import/", views.audit_import, name="audit_import"),
     path("audits/<int:pk>/actions/", views.audit_actions, name="audit_actions"),
     path("audits/<int:pk>/actions/new/", views.action_create, name="action_create"),

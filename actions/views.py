@@ -16,6 +16,7 @@ from cases.models import Audit
 from maca.concurrency import version_of
 from maca.models import Agency, Membership
 from maca.pdf import render_pdf
+from maca.spreadsheets import csv_response
 
 from . import exports, selectors, services
 from .forms import (
@@ -156,13 +157,12 @@ def action_plan_export(request, fmt):
         raise Http404("No such format.")
     actions, _, _ = _exported_actions(request)
     stamp = timezone.localdate().isoformat()
-    if fmt == "xlsx":
-        response = HttpResponse(
-            exports.plan_xlsx(actions),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(exports.plan_csv(actions), content_type="text/csv; charset=utf-8")
+    if fmt == "csv":
+        return csv_response(exports.plan_csv_rows(actions), filename=f"action-plan-{stamp}.csv")
+    response = HttpResponse(
+        exports.plan_xlsx(actions),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -175,12 +175,20 @@ def _marking_of(audits) -> str:
     return " / ".join(sorted(markings)) or PROTECTIVE_MARKING
 
 
+def _plan_title(request, groups) -> str:
+    """ "Action plan: <theme>" when the plan was asked for one audit, else the composite plan."""
+    if request.GET.get("audit") and len(groups) == 1:
+        return f"Action plan: {groups[0][0].theme.name}"
+    return "Composite action plan"
+
+
 def action_plan_pdf(request):
     """The plan as filtered on screen, as an A4 landscape PDF for the partnership board."""
     actions, counts, described = _exported_actions(request)
     actions = list(actions)
     groups = selectors.group_by_audit(actions)
     context = {
+        "plan_title": _plan_title(request, groups),
         "groups": groups,
         "counts": counts,
         "total": len(actions),

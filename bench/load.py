@@ -185,7 +185,7 @@ def build_people(count: int) -> tuple[list[tuple[dict, Plan]], dict]:
 
     call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     reporting = Audit.objects.get(theme__name="Child exploitation")
-    published = Audit.objects.get(theme__name="Neglect and housing")
+    published = Audit.objects.get(theme__name="Neglect and housing", reaudit_of__isnull=True)
     housing = Agency.objects.get(name="Housing")
     reporting.agencies.add(housing)
     cases = list(reporting.cases.order_by("order"))

@@ -29,7 +29,7 @@ def demo_pages() -> dict[str, str]:
 
     from cases.models import Audit
 
-    audit = Audit.objects.get(theme__name="Neglect and housing")
+    audit = Audit.objects.get(theme__name="Neglect and housing", reaudit_of__isnull=True)
     case = audit.cases.order_by("order").first()
     return {
         "home": reverse("home"),

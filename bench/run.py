@@ -78,7 +78,7 @@ def pdf_over_raw(runs: int) -> float:
 
     call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
     audit = Audit.objects.select_related("theme", "partnership").get(
-        theme__name="Neglect and housing"
+        theme__name="Neglect and housing", reaudit_of__isnull=True
     )
     html = render_to_string(briefing.PDF_TEMPLATE, briefing_context(audit))
     stylesheets = [str(static_path(name)) for name in briefing.PDF_STYLESHEETS]

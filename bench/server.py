@@ -291,7 +291,7 @@ def server_figures(folder: Path, *, quick: bool) -> dict:
     from maca.models import Agency
 
     requests = 40 if quick else 1000
-    audit = Audit.objects.get(theme__name="Neglect and housing")
+    audit = Audit.objects.get(theme__name="Neglect and housing", reaudit_of__isnull=True)
     pages = heavy_pages(audit)
     cookies = {username: _session_cookie(username) for username in ("chair", "qa", "housing")}
     figures = {}

@@ -42,6 +42,19 @@ def _open(audit) -> bool:
     return audit.status != "closed"
 
 
+def _closed(audit) -> bool:
+    return audit.status == "closed"
+
+
+def _reaudit_open(audit) -> bool:
+    """The meeting of a re-audit records its verdicts on the original's recommendations."""
+    return audit.reaudit_of_id is not None and _open(audit)
+
+
+def _is_reaudit(audit) -> bool:
+    return audit.reaudit_of_id is not None
+
+
 def _pack_released(audit) -> bool:
     return audit.pack_released_at is not None
 
@@ -74,6 +87,17 @@ AUDIT_RULES = RuleTable(
             Role.QA_MEMBER: _pack_released,
             Role.COORDINATOR: _pack_released,
         },
+        # The 7-minute briefing is mostly written once the audit has closed: it carries the
+        # learning out to teams.
+        "write_seven_minute": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
+        # Where the published briefing was used: co-ordinators record their own agency's
+        # sessions (the chair any agency's); the chair and QA members see every agency's.
+        "record_usage": {Role.CHAIR: _published, Role.COORDINATOR: _published},
+        "view_usage": dict.fromkeys(MEMBERS, _always),
+        "view_all_usage": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
+        "schedule_reaudit": {Role.CHAIR: _closed},
+        "record_impact": {Role.CHAIR: _reaudit_open, Role.QA_MEMBER: _reaudit_open},
+        "view_comparison": {Role.CHAIR: _is_reaudit, Role.QA_MEMBER: _is_reaudit},
     },
     # Why a role that may take an action in principle may not take it now (the 403 page).
     not_now={
@@ -81,6 +105,9 @@ AUDIT_RULES = RuleTable(
         _pack_released: "The chair has not released the meeting pack to members yet.",
         _published: "The briefing of this audit has not been published yet.",
         _plan_published: "The action plan of this audit has not been published to viewers.",
+        _closed: "Only a closed audit can be audited again: close it first.",
+        _reaudit_open: "This audit is not an open re-audit of an earlier audit.",
+        _is_reaudit: "This audit is not a re-audit of an earlier audit.",
     },
 )
 RULES = AUDIT_RULES.rules
@@ -169,6 +196,17 @@ def can(user, action: str, audit) -> bool:
 def allowed_actions(user, audit) -> frozenset[str]:
     """Every audit-wide action `user` may take on `audit`, for templates to show controls."""
     return AUDIT_RULES.allowed(roles_for(user, audit), audit)
+
+
+def recipients_who_may_see(audit, users: Iterable, action: str = "view_audit") -> list:
+    """Of `users`, those the gate lets take `action` on `audit` at this moment (active, with an
+    email address): the only people an email about the audit may go to. Every email about an
+    audit asks this just before it is sent."""
+    return [
+        user
+        for user in users
+        if user.is_active and user.email and is_member(user, audit) and can(user, action, audit)
+    ]
 
 
 def get_audit_for(request, pk, action: str):

@@ -14,3 +14,5 @@ class CasesConfig(AppConfig):
             sender=self.get_model("ChronologyFile"),
             dispatch_uid="chronology_file_deleted",
         )
+        # The stage emails join the daily reminders run.
+        from .services import stage_emails  # noqa: F401

@@ -95,6 +95,20 @@ class Audit(models.Model):
     include_good_practice = models.BooleanField(
         default=True, help_text="Leave the good-practice section out of the briefing when off."
     )
+    include_learning_summary = models.BooleanField(
+        default=True, help_text="Print the meeting record's learning summary in the briefing."
+    )
+    include_actions_annex = models.BooleanField(
+        default=True, help_text="Print a short annex of the audit's actions in the briefing."
+    )
+    reaudit_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reaudits",
+        help_text="The closed audit of the same theme whose impact this audit checks.",
+    )
 
     heading_theme_and_cases = models.CharField(
         max_length=200, default=DEFAULT_HEADINGS["theme_and_cases"]
@@ -224,6 +238,8 @@ class AuditEvent(models.Model):
         PLAN_PUBLISHED = "plan_published", "Action plan published to viewers"
         PLAN_WITHDRAWN = "plan_withdrawn", "Action plan withdrawn from viewers"
         REMINDER = "reminder", "Reminder sent"
+        REAUDIT_SCHEDULED = "reaudit_scheduled", "Re-audit scheduled"
+        CARRIED_FORWARD = "carried_forward", "Cases carried forward"
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -10,3 +10,6 @@ class FindingsConfig(AppConfig):
 
         # The meeting's notes on each case go when the audit's retention period ends.
         register_case_level_model("meeting notes", self.get_model("CaseMeetingNote"))
+
+        # Registers the reminder to agencies that have not recorded using the briefing.
+        from . import usage  # noqa: F401

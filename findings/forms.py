@@ -1,11 +1,14 @@
 from django import forms
+from django.utils import timezone
 
 from cases.models import DEFAULT_HEADINGS, BriefingParagraph
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency
+from maca.widgets import DateInput
 
-from .models import Tag
+from .models import ImpactVerdict, SevenMinuteBriefing, Tag
 from .services import Kind
+from .sevenminute import PART_FIELDS, PARTS
 
 # All of a section's points, one per line; each point fits a paragraph.
 NARRATIVE_MAX = 10_000
@@ -23,7 +26,8 @@ HEADING_LABELS = {
 
 def item_form_class(kind: Kind, audit):
     """A form for one kind of item, its choices limited to this audit's agencies and cases."""
-    field_names = ("text", "agency", "tags") + (("cases",) if kind.slug == "recommendation" else ())
+    extra = ("cases", "impact_measure") if kind.slug == "recommendation" else ()
+    field_names = ("text", "agency", "tags", *extra)
 
     class ItemForm(VersionedFormMixin, forms.ModelForm):
         # Saving over someone else's newer change is refused, showing theirs and keeping what
@@ -35,15 +39,18 @@ def item_form_class(kind: Kind, audit):
             fields = field_names
             widgets = {
                 "text": forms.Textarea(attrs={"rows": 3}),
-                "tags": forms.CheckboxSelectMultiple,
+                "tags": forms.CheckboxSelectMultiple(attrs={"data-tag-picker": ""}),
                 "cases": forms.CheckboxSelectMultiple,
+                "impact_measure": forms.Textarea(attrs={"rows": 2}),
             }
             labels = {
                 "text": kind.label.capitalize(),
                 "agency": "Agency it is about (optional)",
                 "cases": "Cases that evidence it",
             }
-            help_texts = {"tags": "Learning themes, for the view of issues across cases."}
+            help_texts = {
+                "tags": "Learning themes, for the view of issues across cases. Type to find one."
+            }
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
@@ -65,6 +72,10 @@ def item_form_class(kind: Kind, audit):
     return ItemForm
 
 
+# The audit's switches for the briefing's optional sections.
+INCLUDED_SECTIONS = ("include_good_practice", "include_learning_summary", "include_actions_annex")
+
+
 class BriefingLayoutForm(VersionedFormMixin, forms.Form):
     """The six headings, whether to include good practice, and the two narrative sections.
 
@@ -77,6 +88,16 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
         required=False,
         label="Include the good practice section",
         help_text="Some briefings have no good-practice step; untick to leave it out.",
+    )
+    include_learning_summary = forms.BooleanField(
+        required=False,
+        label="Include the learning summary",
+        help_text="The learning summary from the meeting record, after the recommendations.",
+    )
+    include_actions_annex = forms.BooleanField(
+        required=False,
+        label="Include an annex of the actions",
+        help_text="Each action with its owner agency and due date (cancelled ones left out).",
     )
     theme_and_cases = forms.CharField(
         label="Theme / cases: points",
@@ -95,7 +116,8 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
 
     def __init__(self, *args, audit, **kwargs):
         initial = {f"heading_{key}": audit.heading(key) for key in DEFAULT_HEADINGS}
-        initial["include_good_practice"] = audit.include_good_practice
+        for name in INCLUDED_SECTIONS:
+            initial[name] = getattr(audit, name)
         for section in BriefingParagraph.Section.values:
             initial[section] = "\n".join(
                 p.text for p in audit.paragraphs.all() if p.section == section
@@ -132,6 +154,9 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
     def headings(self) -> dict[str, str]:
         return {key: self.cleaned_data[f"heading_{key}"] for key in DEFAULT_HEADINGS}
 
+    def included(self) -> dict[str, bool]:
+        return {name: self.cleaned_data[name] for name in INCLUDED_SECTIONS}
+
     def narrative(self) -> dict[str, list[str]]:
         return {
             section: [
@@ -163,3 +188,154 @@ class PublishForm(forms.Form):
         super().__init__(
             *args, initial={"with_plan": audit.plan_published_at is not None}, **kwargs
         )
+        meeting = audit.meeting_date
+        if meeting and timezone.localdate() < meeting:
+            # The briefing records what the meeting found: publishing first is rarely meant.
+            self.fields["before_meeting"] = forms.BooleanField(
+                label=f"Publish before the multi-agency meeting on {meeting:%-d %B %Y}",
+                error_messages={
+                    "required": f"The meeting is on {meeting:%-d %B %Y}, after today. Tick to "
+                    "confirm you want to publish the briefing before it."
+                },
+            )
+
+
+class SevenMinuteForm(VersionedFormMixin, forms.ModelForm):
+    """The seven parts. Each shows its word limit and counts as it is typed (static/js/maca.js);
+    a part over its limit is kept as typed, and publishing checks that the page still fits.
+    Saving over someone else's newer change (or a fresh draft) is refused, keeping what was
+    typed."""
+
+    record_label = "the 7-minute briefing"
+    version_fields = PART_FIELDS
+
+    make_standard = forms.BooleanField(
+        required=False,
+        label="Also make parts 6 and 7 the partnership's standard text",
+        help_text="New 7-minute briefings of the partnership start from them.",
+    )
+
+    class Meta:
+        model = SevenMinuteBriefing
+        fields = PART_FIELDS
+
+    def __init__(self, *args, can_set_standard: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for part in PARTS:
+            field = self.fields[part.field]
+            field.label = f"{part.number} {part.title}"
+            field.help_text = f"{part.hint} Up to {part.word_limit} words."
+            field.widget = forms.Textarea(
+                attrs={"rows": 5 if part.word_limit > 80 else 4, "data-word-limit": part.word_limit}
+            )
+        if not can_set_standard:
+            del self.fields["make_standard"]
+
+
+class UsageForm(forms.Form):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), empty_label=None)
+    date = forms.DateField(
+        label="Date used", widget=DateInput, error_messages={"invalid": "Enter a real date."}
+    )
+    team = forms.CharField(
+        label="Team or setting", max_length=200, help_text="For example: Early Help team north."
+    )
+    staff_count = forms.IntegerField(
+        label="Number of staff",
+        min_value=0,
+        max_value=100_000,
+        error_messages={
+            "invalid": "Enter the number of staff as a whole number, such as 12.",
+            "min_value": "The number of staff cannot be negative.",
+            "max_value": "Enter a number of staff up to 100,000.",
+            "required": "Enter how many staff took part.",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reflection = forms.CharField(
+        label="What will we do differently?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+        help_text="A short reflection from the session.",
+    )
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["date"].error_messages["required"] = "Enter the date it was used."
+        self.fields["team"].error_messages["required"] = "Enter the team or setting."
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError("The date cannot be in the future.")
+        return date
+
+    def clean_team(self):
+        team = self.cleaned_data["team"].strip()
+        if not team:
+            raise forms.ValidationError("Enter the team or setting.")
+        return team
+
+
+class ImpactForm(forms.Form):
+    """For each of the original audit's recommendations: its impact measure, and the verdict and
+    evidence of the re-audit's meeting."""
+
+    def __init__(self, *args, recommendations, verdicts: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.recommendations = list(recommendations)
+        choices = [("", "Not decided yet"), *ImpactVerdict.Verdict.choices]
+        for number, recommendation in enumerate(self.recommendations, start=1):
+            held = verdicts.get(recommendation.pk)
+            key = recommendation.pk
+            self.fields[f"measure_{key}"] = forms.CharField(
+                label=f"Recommendation {number}: how will we know it worked?",
+                required=False,
+                max_length=2000,
+                initial=recommendation.impact_measure,
+                widget=forms.Textarea(attrs={"rows": 2, "maxlength": 2000}),
+            )
+            self.fields[f"verdict_{key}"] = forms.ChoiceField(
+                label=f"Recommendation {number}: impact",
+                choices=choices,
+                required=False,
+                initial=held.verdict if held else "",
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"evidence_{key}"] = forms.CharField(
+                label=f"Recommendation {number}: evidence",
+                required=False,
+                max_length=4000,
+                initial=held.evidence if held else "",
+                widget=forms.Textarea(attrs={"rows": 2, "maxlength": 4000}),
+            )
+
+    def rows(self):
+        for recommendation in self.recommendations:
+            key = recommendation.pk
+            yield (
+                recommendation,
+                self[f"measure_{key}"],
+                self[f"verdict_{key}"],
+                self[f"evidence_{key}"],
+            )
+
+    def clean(self):
+        data = super().clean()
+        for recommendation in self.recommendations:
+            key = recommendation.pk
+            if data.get(f"verdict_{key}") and not (data.get(f"evidence_{key}") or "").strip():
+                self.add_error(f"evidence_{key}", "Say what evidence the verdict rests on.")
+        return data
+
+    def verdicts(self) -> dict[int, dict]:
+        return {
+            r.pk: {
+                "impact_measure": self.cleaned_data[f"measure_{r.pk}"],
+                "verdict": self.cleaned_data[f"verdict_{r.pk}"],
+                "evidence": self.cleaned_data[f"evidence_{r.pk}"],
+            }
+            for r in self.recommendations
+        }

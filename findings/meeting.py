@@ -34,6 +34,13 @@ class MeetingForm(VersionedFormMixin, forms.Form):
         help_text="What the partnership learned from these cases, in a few paragraphs.",
     )
 
+    members_attending = forms.MultipleChoiceField(
+        label="Members of the audit who attended",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick them to add them to the list, with their role and agency.",
+    )
+
     def __init__(self, *args, audit, cases, attendees=None, **kwargs):
         record = getattr(audit, "meeting_record", None)
         initial = {
@@ -54,6 +61,10 @@ class MeetingForm(VersionedFormMixin, forms.Form):
                 max_length=CaseMeetingNote._meta.get_field("text").max_length,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
+        self.members = _members_not_listed(audit)
+        self.fields["members_attending"].choices = [
+            (str(pk), described) for pk, (described, _) in self.members.items()
+        ]
         notes = tuple(f"note_{case.pk}" for case in cases)
         self.version_fields = ("meeting_date", *notes, "learning_summary")
 
@@ -77,8 +88,31 @@ class MeetingForm(VersionedFormMixin, forms.Form):
     def note_fields(self):
         return [self[f"note_{case.pk}"] for case in self.cases]
 
+    def ticked_members(self) -> list[dict]:
+        """The ticked members as attendees: their name, role and agency."""
+        return [self.members[int(pk)][1] for pk in self.cleaned_data["members_attending"]]
+
     def notes(self) -> dict[int, str]:
         return {case.pk: self.cleaned_data[f"note_{case.pk}"].strip() for case in self.cases}
+
+
+def _members_not_listed(audit) -> dict[int, tuple[str, dict]]:
+    """The audit's members (not its viewers) not yet among the attendees, by membership:
+    how the list describes them, and the attendee they would be."""
+    from cases.selectors.nominations import audit_members
+
+    listed = {name.casefold() for name in audit.meeting_attendees.values_list("name", flat=True)}
+    agencies = set(audit.agencies.values_list("pk", flat=True))
+    members = {}
+    for membership in audit_members(audit):
+        name = membership.user.get_full_name() or membership.user.username
+        if membership.role == "viewer" or name.casefold() in listed:
+            continue
+        agency = membership.agency if membership.agency_id in agencies else None
+        role = membership.get_role_display()
+        described = ", ".join(filter(None, (name, role, agency.name if agency else "")))
+        members[membership.pk] = (described, {"name": name, "role": role, "agency": agency})
+    return members
 
 
 def _typed_attendees(formset) -> set[tuple[str, str, str]]:
@@ -111,9 +145,28 @@ class AttendeeForm(forms.ModelForm):
         return cleaned
 
 
+def with_row_asked_for(data, query, *, prefix: str):
+    """The posted form, and whether it asked for one more attendee row ("Add attendee", which
+    posts the form to ?add_attendee=1): then the page is shown again with everything typed and
+    one more row, and nothing is saved."""
+    if "add_attendee" not in query:
+        return data, False
+    data = data.copy()
+    total = f"{prefix}-TOTAL_FORMS"
+    try:
+        rows = int(data.get(total) or 0)
+    except ValueError:
+        rows = 0
+    data[total] = str(min(max(rows, 0), MAX_ATTENDEE_ROWS) + 1)
+    return data, True
+
+
+MAX_ATTENDEE_ROWS = 200
+
+
 def attendee_formset_class(audit):
     base = inlineformset_factory(
-        Audit, MeetingAttendee, form=AttendeeForm, extra=3, can_delete=True
+        Audit, MeetingAttendee, form=AttendeeForm, extra=1, can_delete=True
     )
 
     class AttendeeFormSet(base):
@@ -128,7 +181,13 @@ def attendee_formset_class(audit):
 
 @transaction.atomic
 def meeting_record_save(
-    *, audit, meeting_date, learning_summary: str, notes: dict[int, str], attendees
+    *,
+    audit,
+    meeting_date,
+    learning_summary: str,
+    notes: dict[int, str],
+    attendees,
+    members_attending: list[dict] = (),
 ) -> None:
     audit.meeting_date = meeting_date
     audit.save(update_fields=["meeting_date", "updated_at"])
@@ -148,3 +207,9 @@ def meeting_record_save(
         attendee.audit = audit
         attendee.full_clean()
         attendee.save()
+    typed = {name.casefold() for name in audit.meeting_attendees.values_list("name", flat=True)}
+    for member in members_attending:
+        if member["name"].casefold() not in typed:  # typed into a row as well: once
+            attendee = MeetingAttendee(audit=audit, **member)
+            attendee.full_clean()
+            attendee.save()

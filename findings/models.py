@@ -121,6 +121,12 @@ class Recommendation(Item):
 
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="recommendations")
     cases = models.ManyToManyField(Case, blank=True, related_name="recommendations")
+    impact_measure = models.TextField(
+        "how will we know it worked?",
+        max_length=2000,
+        blank=True,
+        help_text="What a re-audit of this theme should see if practice has changed.",
+    )
 
     class Meta(Item.Meta):
         constraints = [_text_not_empty("recommendation_text_not_empty")]
@@ -137,7 +143,16 @@ class BriefingVersion(models.Model):
     )
     html = models.TextField()
     pdf = models.BinaryField()
+    docx = models.BinaryField("Word document", default=b"", blank=True)
     sha256 = models.CharField("SHA-256 of the PDF", max_length=64)
+    # The 7-minute briefing published with it, when the audit has one: its parts as they were,
+    # its page and its one-page PDF with that PDF's own fingerprint.
+    seven_minute_parts = models.JSONField(default=dict, blank=True)
+    seven_minute_html = models.TextField(blank=True)
+    seven_minute_pdf = models.BinaryField(default=b"", blank=True)
+    seven_minute_sha256 = models.CharField(
+        "SHA-256 of the 7-minute briefing's PDF", max_length=64, blank=True
+    )
 
     class Meta:
         ordering = ["-number"]
@@ -153,6 +168,10 @@ class BriefingVersion(models.Model):
             raise ValueError("A published briefing version cannot be changed.")
         super().save(*args, **kwargs)
         self.audit.mark_briefing_published(self.published_at)
+
+    @property
+    def has_seven_minute(self) -> bool:
+        return bool(self.seven_minute_sha256)
 
 
 class MeetingRecord(models.Model):
@@ -196,3 +215,81 @@ class CaseMeetingNote(models.Model):
 
     def __str__(self):
         return f"Meeting notes for {self.case}"
+
+
+class SevenMinuteBriefing(models.Model):
+    """The audit's learning on one page, in seven numbered parts, read with a team in seven
+    minutes. The parts and their word limits are listed in findings.sevenminute.PARTS."""
+
+    audit = models.OneToOneField(
+        Audit, on_delete=models.CASCADE, related_name="seven_minute_briefing"
+    )
+    background = models.TextField(max_length=5000, blank=True)
+    why_it_matters = models.TextField(max_length=5000, blank=True)
+    what_we_found = models.TextField(max_length=5000, blank=True)
+    what_went_well = models.TextField(max_length=5000, blank=True)
+    what_needs_to_change = models.TextField(max_length=5000, blank=True)
+    questions = models.TextField(max_length=5000, blank=True)
+    find_out_more = models.TextField(max_length=5000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    def __str__(self):
+        return f"7-minute briefing for {self.audit}"
+
+
+class UsageRecord(models.Model):
+    """One time an agency used the audit's briefing or 7-minute briefing with its staff."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="usage_records")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    date = models.DateField("date used")
+    team = models.CharField("team or setting", max_length=200)
+    staff_count = models.PositiveIntegerField("number of staff")
+    reflection = models.TextField("what will we do differently?", max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(team=""), name="usage_team_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.agency}: {self.team} ({self.date:%d %B %Y})"
+
+
+class ImpactVerdict(models.Model):
+    """What a re-audit's meeting concluded about one recommendation of the original audit."""
+
+    class Verdict(models.TextChoices):
+        SEEN = "seen", "Impact seen"
+        PARTLY_SEEN = "partly_seen", "Impact partly seen"
+        NOT_SEEN = "not_seen", "Impact not seen"
+
+    reaudit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="impact_verdicts")
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="impact_verdicts"
+    )
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    evidence = models.TextField(max_length=4000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reaudit", "recommendation"], name="impact_verdict_once_per_reaudit"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_verdict_display()}: {self.recommendation}"

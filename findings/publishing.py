@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Callable
 
@@ -13,10 +14,12 @@ from django.utils import timezone
 
 from cases.models import Audit, AuditEvent
 from cases.selectors.identifiers import places_holding_identifiers
+from cases.services.stage_emails import send_stage_emails
 
-from . import briefing
-from .models import BriefingVersion
+from . import briefing, sevenminute
+from .models import BriefingVersion, SevenMinuteBriefing
 from .selectors import briefing_sections
+from .word import render_docx
 
 # Sent inside the publishing transaction with `version`, once the version is saved: the learning
 # library indexes what went out (it sits above this app, so it listens rather than being called).
@@ -29,6 +32,24 @@ class BriefingHasIdentifiers(ValidationError):
     def __init__(self, places: list[str]):
         self.places = places
         super().__init__([f"{place} holds a child's identifying details." for place in places])
+
+
+class SevenMinuteTooLong(Exception):
+    """Publishing refused: the 7-minute briefing's PDF runs to `pages` pages, not one."""
+
+    def __init__(self, pages: int, part):
+        self.pages = pages
+        self.part = part  # the WrittenPart to shorten first
+        super().__init__(
+            f"The 7-minute briefing runs to {pages} pages: shorten part {part.number} "
+            f"({part.title}), which has {part.words} words (its limit is {part.part.word_limit})."
+        )
+
+
+def seven_minute_parts(audit) -> dict[str, str] | None:
+    """The 7-minute briefing's parts as written, or None when the audit has none."""
+    found = SevenMinuteBriefing.objects.filter(audit=audit).first()
+    return sevenminute.parts_of(found) if found else None
 
 
 def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
@@ -51,6 +72,9 @@ def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
         texts.append(("The learning summary", summary))
     if with_plan:
         texts += _plan_texts(audit)
+    parts = seven_minute_parts(audit)
+    if parts:
+        texts += sevenminute.texts_for_checking(parts)
     return texts
 
 
@@ -79,7 +103,7 @@ def unchanged_since(audit) -> BriefingVersion | None:
     """The latest published version, when publishing now would freeze the very same page (it
     is rendered again with that version's number, date and fingerprint, and compared)."""
     last = audit.briefing_versions.select_related("published_by").order_by("-number").first()
-    if last is None:
+    if last is None or (seven_minute_parts(audit) or {}) != last.seven_minute_parts:
         return None
     frozen = {
         "number": last.number,
@@ -107,16 +131,20 @@ def briefing_publish(
     places = identifying_details_in_briefing(audit, with_plan=plan_goes_out)
     if places:
         raise BriefingHasIdentifiers(places)
-    rendered = _render_version(audit, user, _next_number(audit), published_at)
+    # Rendered as it goes out: with the plan's annex when the plan is published with it.
+    shown = copy.copy(audit)
+    shown.plan_published_at = (audit.plan_published_at or timezone.now()) if plan_goes_out else None
+    rendered = _render_version(shown, user, _next_number(audit), published_at)
     with transaction.atomic():
         Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
         number = _next_number(audit)
         if number != rendered["number"]:
-            rendered = _render_version(audit, user, number, published_at)
+            rendered = _render_version(shown, user, number, published_at)
         if with_plan is not None:
             _set_plan_published(audit, user, with_plan)
         created = BriefingVersion.objects.create(audit=audit, **rendered)
         briefing_published.send(sender=BriefingVersion, version=created)
+        send_stage_emails(audit)
         return created
 
 
@@ -125,16 +153,37 @@ def _next_number(audit: Audit) -> int:
 
 
 def _render_version(audit: Audit, user, number: int, published_at=None) -> dict:
-    """The frozen page and PDF of version `number`, as BriefingVersion's fields."""
+    """The frozen page and PDF of version `number`, and its 7-minute briefing's, as
+    BriefingVersion's fields; refused when the 7-minute briefing runs past one page."""
     version = {
         "number": number,
         "published_at": published_at or timezone.now(),
         "published_by": user,
     }
+    seven_minute = _seven_minute_for(audit, version)  # refused first: it is the quicker
     pdf = briefing.render_pdf_bytes(audit, version=version)
     sha256 = hashlib.sha256(pdf).hexdigest()
     html = briefing.render_html(audit, version={**version, "sha256": sha256})
-    return {**version, "html": html, "pdf": pdf, "sha256": sha256}
+    docx = render_docx(audit, version=version)
+    return {**version, "html": html, "pdf": pdf, "docx": docx, "sha256": sha256, **seven_minute}
+
+
+def _seven_minute_for(audit, version: dict) -> dict:
+    """The 7-minute briefing's fields of the version, frozen alike; refused past one page."""
+    parts = seven_minute_parts(audit)
+    if parts is None:
+        return {}
+    pdf, pages = sevenminute.render_pdf(audit, parts, version=version)
+    if pages != 1:
+        raise SevenMinuteTooLong(pages, sevenminute.part_to_shorten(parts))
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    html = sevenminute.render_html(audit, parts, version={**version, "sha256": sha256})
+    return {
+        "seven_minute_parts": parts,
+        "seven_minute_html": html,
+        "seven_minute_pdf": pdf,
+        "seven_minute_sha256": sha256,
+    }
 
 
 def _set_plan_published(audit: Audit, user, published: bool) -> None:

@@ -9,13 +9,38 @@ from django.db.models import Prefetch
 from cases.models import Audit, BriefingParagraph, Case
 from cases.selectors import briefing_items
 
-from .models import Finding, GoodPractice, Recommendation, Strength
+from .models import (
+    CaseMeetingNote,
+    Finding,
+    GoodPractice,
+    MeetingRecord,
+    Recommendation,
+    Strength,
+)
 
 
 @dataclass
 class CaseItems:
     case: Case
     items: list
+
+
+@dataclass
+class AnnexAction:
+    """An action as the briefing's annex prints it: what, who owns it, by when."""
+
+    pk: int
+    text: str
+    agency: object
+    due_date: object
+
+    @property
+    def agency_id(self):
+        return self.agency.pk if self.agency else None
+
+
+LEARNING_SUMMARY_HEADING = "Learning summary"
+ACTIONS_ANNEX_HEADING = "Annex: actions"
 
 
 @dataclass
@@ -73,8 +98,36 @@ def briefing_sections(audit: Audit) -> list[BriefingSection]:
         BriefingSection(
             "recommendations", audit.heading_recommendations, items=items.recommendations
         ),
+        BriefingSection(
+            "learning_summary", LEARNING_SUMMARY_HEADING, paragraphs=_learning_summary(audit)
+        ),
+        BriefingSection("actions_annex", ACTIONS_ANNEX_HEADING, items=_annex_actions(audit)),
     ]
     return [section for section in sections if not section.is_empty]
+
+
+def _learning_summary(audit: Audit) -> list[str]:
+    """The meeting record's learning summary, a point per line, when the audit includes it."""
+    if not audit.include_learning_summary:
+        return []
+    summary = (
+        MeetingRecord.objects.filter(audit=audit).values_list("learning_summary", flat=True).first()
+    )
+    return [line.strip() for line in (summary or "").splitlines() if line.strip()]
+
+
+def _annex_actions(audit: Audit) -> list[AnnexAction]:
+    """The audit's actions, not the cancelled ones, reached by their reverse name (the action
+    plan is built on this app), when the audit includes the annex and the chair publishes the
+    plan with the briefing: until then the plan's words stay with those who may read them (a
+    co-ordinator reads only their own agency's actions)."""
+    if not (audit.include_actions_annex and audit.plan_published_at):
+        return []
+    actions = audit.actions.exclude(status="cancelled").select_related("owner_agency")
+    return [
+        AnnexAction(action.pk, action.text, action.owner_agency, action.due_date)
+        for action in actions.order_by("order", "id")
+    ]
 
 
 def briefing_context(audit: Audit) -> dict:
@@ -151,3 +204,41 @@ def _tag_uses(cases, good_practice, recommendations) -> list[TagUse]:
     for item in recommendations:
         count(item, [c.label for c in item.cases.all()])
     return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.tag.name.lower()))
+
+
+@dataclass
+class CaseContext:
+    """Beside a case's items while writing: the meeting's notes on it and, for those who may
+    read the agencies' returns, each agency's submitted audit-tool grades and answers."""
+
+    note: str = ""
+    submissions: list = field(default_factory=list)
+
+
+def case_context(audit: Audit, *, with_returns: bool) -> dict[int, CaseContext]:
+    """{case id: CaseContext}, in two queries (three with the returns)."""
+    from cases.models import AgencySubmission, ToolAnswer
+
+    contexts = {case_id: CaseContext() for case_id in audit.cases.values_list("pk", flat=True)}
+    notes = CaseMeetingNote.objects.filter(case__audit=audit).exclude(text="")
+    for case_id, text in notes.values_list("case_id", "text"):
+        contexts[case_id].note = text
+    if with_returns:
+        submissions = (
+            AgencySubmission.objects.filter(
+                case__audit=audit, status=AgencySubmission.Status.SUBMITTED
+            )
+            .select_related("agency")
+            .prefetch_related(
+                Prefetch(
+                    "answers",
+                    queryset=ToolAnswer.objects.select_related("question").order_by(
+                        "question__section__order", "question__order", "question_id"
+                    ),
+                )
+            )
+            .order_by("agency__name")
+        )
+        for submission in submissions:
+            contexts[submission.case_id].submissions.append(submission)
+    return contexts

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.utils import timezone
 
 from cases.models import DEFAULT_HEADINGS, Audit, BriefingParagraph, Case
 
-from .models import Finding, GoodPractice, Recommendation, Strength, Tag
+from . import sevenminute
+from .models import (
+    Finding,
+    GoodPractice,
+    ImpactVerdict,
+    Recommendation,
+    SevenMinuteBriefing,
+    Strength,
+    Tag,
+    UsageRecord,
+)
 
 
 @dataclass(frozen=True)
@@ -89,12 +101,15 @@ def item_move(*, kind: Kind, item, offset: int) -> None:
 
 @transaction.atomic
 def briefing_layout_update(
-    *, audit: Audit, headings: dict, include_good_practice: bool, narrative: dict[str, list[str]]
+    *, audit: Audit, headings: dict, included: dict[str, bool], narrative: dict[str, list[str]]
 ) -> None:
-    """Headings, whether good practice is shown, and the two narrative sections' points."""
+    """Headings, which optional sections are shown ({"include_good_practice": True, …}), and
+    the two narrative sections' points."""
     for key in DEFAULT_HEADINGS:
         setattr(audit, f"heading_{key}", headings[key].strip() or DEFAULT_HEADINGS[key])
-    audit.include_good_practice = include_good_practice
+    for name in ("include_good_practice", "include_learning_summary", "include_actions_annex"):
+        if name in included:
+            setattr(audit, name, bool(included[name]))
     audit.full_clean(exclude=["agencies"])
     audit.save()
     for section, points in narrative.items():
@@ -121,3 +136,107 @@ def tag_create(*, name: str, partnership) -> Tag:
     tag.full_clean(exclude=["slug"])
     tag.save()
     return tag
+
+
+# The 7-minute briefing -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def seven_minute_draft(*, audit: Audit) -> SevenMinuteBriefing:
+    """Draft parts 1 to 5 from the briefing (replacing them); parts 6 and 7 start from the
+    partnership's standard text when they are empty."""
+    record, _ = SevenMinuteBriefing.objects.select_for_update().get_or_create(audit=audit)
+    for field, text in sevenminute.drafted_parts(audit).items():
+        setattr(record, field, text)
+    partnership = audit.partnership
+    record.questions = record.questions or partnership.seven_minute_questions
+    record.find_out_more = record.find_out_more or partnership.seven_minute_find_out_more
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def seven_minute_save(*, audit: Audit, parts: dict[str, str]) -> SevenMinuteBriefing:
+    """Keep every part as typed (a part over its word limit too: the page says by how much)."""
+    record, _ = SevenMinuteBriefing.objects.select_for_update().get_or_create(audit=audit)
+    for field in sevenminute.PART_FIELDS:
+        setattr(record, field, (parts.get(field) or "").strip())
+    record.full_clean()
+    record.save()
+    return record
+
+
+def seven_minute_parts_or_draft(audit: Audit) -> dict[str, str]:
+    """The parts as written; for an audit whose parts were never written, drafted first."""
+    record = SevenMinuteBriefing.objects.filter(audit=audit).first()
+    return sevenminute.parts_of(record or seven_minute_draft(audit=audit))
+
+
+@transaction.atomic
+def partnership_seven_minute_text_update(*, partnership, questions: str, find_out_more: str):
+    """The partnership's standard parts 6 and 7, copied into each new 7-minute briefing."""
+    partnership.seven_minute_questions = questions.strip()
+    partnership.seven_minute_find_out_more = find_out_more.strip()
+    partnership.full_clean()
+    partnership.save(update_fields=["seven_minute_questions", "seven_minute_find_out_more"])
+    return partnership
+
+
+# Where the briefing was used -----------------------------------------------------------------
+
+
+@transaction.atomic
+def usage_record(
+    *, audit: Audit, agency, user, date, team: str, staff_count: int, reflection: str
+) -> UsageRecord:
+    """One use of the briefing by an agency taking part in the audit."""
+    if not audit.agencies.filter(pk=agency.pk).exists():
+        raise ValidationError({"agency": "Choose an agency taking part in this audit."})
+    record = UsageRecord(
+        audit=audit,
+        agency=agency,
+        recorded_by=user,
+        date=date,
+        team=team.strip(),
+        staff_count=staff_count,
+        reflection=reflection.strip(),
+    )
+    record.full_clean()
+    if record.date > timezone.localdate():
+        raise ValidationError({"date": "The date cannot be in the future."})
+    record.save()
+    return record
+
+
+# Impact at the re-audit ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def impact_verdicts_save(*, reaudit: Audit, user, verdicts: dict[int, dict]) -> int:
+    """For each of the original audit's recommendations (by id): its impact measure, and the
+    re-audit meeting's verdict and evidence. A recommendation with no verdict chosen keeps none.
+    Returns how many verdicts are held."""
+    if reaudit.reaudit_of_id is None:
+        raise ValidationError("This audit is not a re-audit: it has no original to compare with.")
+    recommendations = Recommendation.objects.select_for_update().filter(
+        audit_id=reaudit.reaudit_of_id, pk__in=verdicts
+    )
+    for recommendation in recommendations:
+        given = verdicts[recommendation.pk]
+        measure = (given.get("impact_measure") or "").strip()
+        if measure != recommendation.impact_measure:
+            recommendation.impact_measure = measure
+            recommendation.save(update_fields=["impact_measure", "updated_at"])
+        if not given.get("verdict"):
+            ImpactVerdict.objects.filter(reaudit=reaudit, recommendation=recommendation).delete()
+            continue
+        verdict = ImpactVerdict.objects.filter(
+            reaudit=reaudit, recommendation=recommendation
+        ).first() or ImpactVerdict(reaudit=reaudit, recommendation=recommendation)
+        verdict.verdict = given["verdict"]
+        verdict.evidence = (given.get("evidence") or "").strip()
+        verdict.recorded_by = user
+        verdict.full_clean()
+        verdict.save()
+    return ImpactVerdict.objects.filter(reaudit=reaudit).count()

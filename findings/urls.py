@@ -1,8 +1,42 @@
 from django.urls import path
 
-from . import views
+from . import seven_views, views
 
 urlpatterns = [
+    path("audits/<int:pk>/seven-minute/", seven_views.seven_minute, name="seven_minute"),
+    path("audits/<int:pk>/seven-minute.pdf", seven_views.seven_minute_pdf, name="seven_minute_pdf"),
+    path(
+        "audits/<int:pk>/seven-minute.docx",
+        seven_views.seven_minute_docx,
+        name="seven_minute_docx",
+    ),
+    path(
+        "audits/<int:pk>/seven-minute/edit/",
+        seven_views.seven_minute_edit,
+        name="seven_minute_edit",
+    ),
+    path(
+        "audits/<int:pk>/seven-minute/draft/",
+        seven_views.seven_minute_draft,
+        name="seven_minute_draft",
+    ),
+    path(
+        "audits/<int:pk>/briefing/versions/<int:number>/seven-minute/",
+        seven_views.seven_minute_version,
+        name="seven_minute_version",
+    ),
+    path(
+        "audits/<int:pk>/briefing/versions/<int:number>/seven-minute.pdf",
+        seven_views.seven_minute_version_pdf,
+        name="seven_minute_version_pdf",
+    ),
+    path(
+        "audits/<int:pk>/briefing/versions/<int:number>/seven-minute.docx",
+        seven_views.seven_minute_version_docx,
+        name="seven_minute_version_docx",
+    ),
+    path("audits/<int:pk>/usage/", seven_views.usage_page, name="usage"),
+    path("audits/<int:pk>/usage.<str:fmt>", seven_views.usage_export, name="usage_export"),
     path("audits/<int:pk>/briefing/", views.briefing_html, name="briefing_html"),
     path("audits/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),
     path("audits/<int:pk>/briefing.docx", views.briefing_docx, name="briefing_docx"),
@@ -17,6 +51,11 @@ urlpatterns = [
         "audits/<int:pk>/briefing/versions/<int:number>.pdf",
         views.briefing_version_pdf,
         name="briefing_version_pdf",
+    ),
+    path(
+        "audits/<int:pk>/briefing/versions/<int:number>.docx",
+        views.briefing_version_docx,
+        name="briefing_version_docx",
     ),
     path("audits/<int:pk>/meeting/", views.meeting, name="meeting"),
     path("audits/<int:pk>/findings/", views.authoring, name="authoring"),

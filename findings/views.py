@@ -9,10 +9,16 @@ from django_htmx.http import reswap, retarget
 from cases import access
 from cases.models import SECTION_KEYS, Case
 
-from . import briefing, casepack, publishing, services
+from . import briefing, casepack, publishing, services, sevenminute
 from . import meeting as meeting_forms
 from .forms import BriefingLayoutForm, PublishForm, TagForm, item_form_class
-from .selectors import authoring_context, briefing_sections
+from .selectors import (
+    ACTIONS_ANNEX_HEADING,
+    LEARNING_SUMMARY_HEADING,
+    authoring_context,
+    briefing_sections,
+    case_context,
+)
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
@@ -45,25 +51,42 @@ def briefing_pdf(request, pk):
     return _pdf_response(briefing.render_pdf_bytes(audit), briefing.pdf_filename(audit))
 
 
-def briefing_docx(request, pk):
-    audit = access.get_audit_for(request, pk, "view_draft_briefing")
-    from .word import render_docx
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-    response = HttpResponse(
-        render_docx(audit),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    filename = briefing.pdf_filename(audit).removesuffix(".pdf") + ".docx"
+
+def _docx_response(docx: bytes, audit, number: int | None = None) -> HttpResponse:
+    response = HttpResponse(docx, content_type=DOCX_TYPE)
+    filename = briefing.pdf_filename(audit, number).removesuffix(".pdf") + ".docx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
+def briefing_docx(request, pk):
+    audit = access.get_audit_for(request, pk, "view_draft_briefing")
+    from .word import render_docx
+
+    return _docx_response(render_docx(audit), audit)
+
+
 def briefing_versions(request, pk):
     audit = access.get_audit_for(request, pk, "view_briefing")
-    versions = audit.briefing_versions.select_related("published_by").defer("html", "pdf")
+    versions = list(
+        audit.briefing_versions.select_related("published_by").defer(
+            "html",
+            "pdf",
+            "docx",
+            "seven_minute_html",
+            "seven_minute_pdf",
+            "seven_minute_parts",
+        )
+    )
+    may_see_draft = access.can(request.user, "view_draft_briefing", audit)
     context = {
         "audit": audit,
         "versions": versions,
+        # The draft is offered to its authors only when it differs from the latest version.
+        "draft_differs": may_see_draft
+        and (not versions or publishing.unchanged_since(audit) is None),
         "allowed": access.allowed_actions(request.user, audit),
         "nav": "audits",
     }
@@ -82,6 +105,25 @@ def briefing_version_pdf(request, pk, number):
     return _pdf_response(bytes(version.pdf), briefing.pdf_filename(audit, number))
 
 
+def briefing_version_docx(request, pk, number):
+    """The Word file frozen with the version; for one published before Word files were kept, it
+    is made again only while the briefing is still exactly as that version."""
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    version = get_object_or_404(audit.briefing_versions.defer("html", "pdf"), number=number)
+    docx = bytes(version.docx)
+    if not docx:
+        if publishing.unchanged_since(audit) != version:
+            raise Http404("The Word file of this version was not kept.")
+        from .word import render_docx
+
+        docx = render_docx(audit, version=_frozen(version))
+    return _docx_response(docx, audit, number)
+
+
+def _frozen(version) -> dict:
+    return {"number": version.number, "published_at": version.published_at}
+
+
 def briefing_publish(request, pk):
     """Publishing asks for confirmation, then freezes the briefing as the next version."""
     audit = access.get_audit_for(request, pk, "publish_briefing")
@@ -93,6 +135,11 @@ def briefing_publish(request, pk):
         "next_number": audit.briefing_versions.count() + 1,
         "left_out": _empty_sections(audit),
     }
+    seven_minute = publishing.seven_minute_parts(audit)
+    context["has_seven_minute"] = seven_minute is not None
+    context["seven_minute_empty"] = [
+        part for part in sevenminute.written_parts(seven_minute or {}) if not part.text
+    ]
     if request.method == "GET":
         context["same_as"] = publishing.unchanged_since(audit)
     if request.method == "POST" and form.is_valid():
@@ -103,9 +150,12 @@ def briefing_publish(request, pk):
         except publishing.BriefingHasIdentifiers as refused:
             context["places"] = refused.places
             return render(request, "findings/publish.html", context, status=422)
+        except publishing.SevenMinuteTooLong as refused:
+            context["too_long"] = refused
+            return render(request, "findings/publish.html", context, status=422)
         messages.success(request, f"Version {version.number} of the briefing is published.")
         return redirect("briefing_versions", pk=audit.pk)
-    return render(request, "findings/publish.html", context)
+    return render(request, "findings/publish.html", context, status=422 if form.errors else 200)
 
 
 def _empty_sections(audit) -> list[str]:
@@ -113,9 +163,15 @@ def _empty_sections(audit) -> list[str]:
     briefing leaves out."""
     present = {section.key for section in briefing_sections(audit)}
     included = [
-        key for key in SECTION_KEYS if key != "good_practice" or audit.include_good_practice
+        (key, audit.heading(key))
+        for key in SECTION_KEYS
+        if key != "good_practice" or audit.include_good_practice
     ]
-    return [audit.heading(key) for key in included if key not in present]
+    if audit.include_learning_summary:
+        included.append(("learning_summary", LEARNING_SUMMARY_HEADING))
+    if audit.include_actions_annex:
+        included.append(("actions_annex", ACTIONS_ANNEX_HEADING))
+    return [heading for key, heading in included if key not in present]
 
 
 # Authoring ------------------------------------------------------------------------------------
@@ -128,17 +184,30 @@ def _kind(slug):
         raise Http404("No such kind of item.") from None
 
 
+def _authoring_context(request, audit) -> dict:
+    """The items, and beside each case the meeting's notes on it and, for those who may read
+    the agencies' returns (the meeting pack), their audit-tool grades and answers."""
+    context = authoring_context(audit)
+    with_returns = access.can(request.user, "view_meeting_pack", audit)
+    beside = case_context(audit, with_returns=with_returns)
+    for case in context["cases"]:
+        case.beside = beside.get(case.pk)
+    return context
+
+
 def _authoring_content(request, audit, status=200):
     """The authoring page's content alone: what htmx swaps in after a change."""
     context = {"audit": audit, "allowed": access.allowed_actions(request.user, audit)}
-    context.update(authoring_context(audit))
+    context.update(_authoring_context(request, audit))
     response = render(request, "findings/author/_content.html", context, status=status)
     return reswap(retarget(response, "#authoring"), "outerHTML")
 
 
-def _after_change(request, audit, anchor=""):
+def _after_change(request, audit, anchor="", saved=""):
     if request.htmx:
         return _authoring_content(request, audit)
+    if saved:
+        messages.success(request, saved)
     return redirect(reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else ""))
 
 
@@ -155,7 +224,7 @@ def authoring(request, pk):
         if access.can(request.user, "manage_audit", audit)
         else [],
     }
-    context.update(authoring_context(audit))
+    context.update(_authoring_context(request, audit))
     return render(request, "findings/author/page.html", context)
 
 
@@ -193,7 +262,7 @@ def item_add(request, pk, kind):
         form = form_class(request.POST, prefix=f"new-{kind.slug}")
         if form.is_valid():
             services.item_create(kind=kind, audit=audit, case=case, form=form)
-            return _after_change(request, audit, anchor)
+            return _after_change(request, audit, anchor, saved=f"The {kind.label} was added.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(prefix=f"new-{kind.slug}")
     form.owner_label = case.label if case else ""
@@ -216,7 +285,7 @@ def item_edit(request, pk, kind, item_id):
         form = form_class(request.POST, instance=item, prefix=prefix)
         if form.is_valid():
             services.item_update(form=form)
-            return _after_change(request, audit, anchor)
+            return _after_change(request, audit, anchor, saved=f"The {kind.label} was saved.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(instance=item, prefix=prefix)
     return _item_form_response(request, audit, kind, form, action_url, anchor)
@@ -255,7 +324,7 @@ def briefing_layout(request, pk):
             services.briefing_layout_update(
                 audit=audit,
                 headings=form.headings(),
-                include_good_practice=form.cleaned_data["include_good_practice"],
+                included=form.included(),
                 narrative=form.narrative(),
             )
             messages.success(request, "The briefing's headings and opening sections were saved.")
@@ -286,26 +355,26 @@ def meeting(request, pk):
     can_edit = access.can(request.user, "author_briefing", audit)
     cases = list(audit.cases.select_related("meeting_note"))
     attendees_class = meeting_forms.attendee_formset_class(audit)
+    data, adding_row = None, False
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        attendees = attendees_class(request.POST, instance=audit, prefix="attendees")
-        form = meeting_forms.MeetingForm(
-            request.POST, audit=audit, cases=cases, attendees=attendees
+        data, adding_row = meeting_forms.with_row_asked_for(
+            request.POST, request.GET, prefix="attendees"
         )
-        if form.is_valid() and attendees.is_valid():
-            meeting_forms.meeting_record_save(
-                audit=audit,
-                meeting_date=form.cleaned_data["meeting_date"],
-                learning_summary=form.cleaned_data["learning_summary"],
-                notes=form.notes(),
-                attendees=attendees,
-            )
-            messages.success(request, "The meeting record was saved.")
-            return redirect("meeting", pk=audit.pk)
-    else:
-        form = meeting_forms.MeetingForm(audit=audit, cases=cases)
-        attendees = attendees_class(instance=audit, prefix="attendees")
+    attendees = attendees_class(data, instance=audit, prefix="attendees")
+    form = meeting_forms.MeetingForm(data, audit=audit, cases=cases, attendees=attendees)
+    if data is not None and not adding_row and form.is_valid() and attendees.is_valid():
+        meeting_forms.meeting_record_save(
+            audit=audit,
+            meeting_date=form.cleaned_data["meeting_date"],
+            learning_summary=form.cleaned_data["learning_summary"],
+            notes=form.notes(),
+            attendees=attendees,
+            members_attending=form.ticked_members(),
+        )
+        messages.success(request, "The meeting record was saved.")
+        return redirect("meeting", pk=audit.pk)
     context = {
         "audit": audit,
         "form": form,
@@ -315,7 +384,7 @@ def meeting(request, pk):
         "cases": cases,
         "nav": "audits",
     }
-    status = 422 if request.method == "POST" else 200
+    status = 422 if data is not None and not adding_row else 200
     return render(request, "findings/meeting.html", context, status=status)
 
 

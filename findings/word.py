@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 
 from maca.text import xml_text
 
@@ -31,6 +31,7 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
     context = {**briefing_context(audit), "version": version}
     document = Document()
     _set_properties(document.core_properties, audit, context)
+    _a4_with_the_pdf_margins(document.sections[0])
     document.styles["Normal"].font.name = "Arial"
     document.styles["Normal"].font.size = Pt(11)
 
@@ -58,10 +59,25 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
                 _bullet(document, item)
         for item in section.items:
             _bullet(document, item, with_cases=section.key == "recommendations")
+            if section.key == "actions_annex" and item.due_date:
+                document.paragraphs[-1].add_run(f" (due {item.due_date:%-d %B %Y})").italic = True
 
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# The briefing PDF's page (static/css/briefing-pdf.css): A4, margins top, right, bottom, left.
+PAGE_MM = (210, 297)
+MARGINS_MM = (24, 20, 22, 20)
+
+
+def _a4_with_the_pdf_margins(section) -> None:
+    """python-docx's template is US Letter; UK partnerships print on A4."""
+    section.page_width, section.page_height = (Mm(size) for size in PAGE_MM)
+    top, right, bottom, left = (Mm(margin) for margin in MARGINS_MM)
+    section.top_margin, section.right_margin = top, right
+    section.bottom_margin, section.left_margin = bottom, left
 
 
 def _set_properties(properties, audit, context) -> None:
@@ -97,3 +113,37 @@ def _bullet(document, item, *, with_cases=False) -> None:
         labels = [case.label for case in item.case_list]
         if labels:
             paragraph.add_run(_text(f" (Seen in {', '.join(labels)})")).italic = True
+
+
+def render_seven_minute_docx(audit, parts: dict[str, str], *, version: dict | None = None) -> bytes:
+    """The 7-minute briefing in Word: its seven numbered parts as headings, in order."""
+    from .sevenminute import context as seven_context
+
+    context = seven_context(audit, parts, version=version)
+    document = Document()
+    _set_properties(document.core_properties, audit, {**context, "version": version})
+    properties = document.core_properties
+    properties.subject = properties.comments = _text(f"7-minute briefing: {audit.theme.name}")
+    document.styles["Normal"].font.name = "Arial"
+    document.styles["Normal"].font.size = Pt(10)
+    if audit.protective_marking:
+        header = document.sections[0].header.paragraphs[0]
+        header.text = _text(audit.protective_marking)
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.add_paragraph(_text(audit.partnership.name))
+    document.add_heading(_text(f"7-minute briefing: {audit.theme.name}"), level=0)
+    line = (
+        f"Version {version['number']}, published {version['published_at']:%-d %B %Y}"
+        if version
+        else "Draft — not yet published"
+    )
+    document.add_paragraph().add_run(line).bold = version is None
+    for part in context["parts"]:
+        document.add_heading(_text(f"{part.number}. {part.title}"), level=1)
+        lines = part.lines
+        style = "List Bullet" if len(lines) > 1 else None
+        for text in lines:
+            document.add_paragraph(_text(text), style=style)
+    buffer = BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -6,7 +6,14 @@ from django.db import connection, transaction
 
 from actions.models import Action
 from cases.models import Audit
-from findings.models import BriefingVersion, MeetingRecord
+from findings.models import (
+    BriefingVersion,
+    Finding,
+    GoodPractice,
+    MeetingRecord,
+    Recommendation,
+    Strength,
+)
 from findings.selectors import briefing_sections
 
 from .models import LibraryEntry
@@ -64,20 +71,20 @@ def library_index_version(*, version: BriefingVersion) -> int:
     record = MeetingRecord.objects.filter(audit=audit).first()
     if record:
         add(Section.LEARNING_SUMMARY, record.learning_summary)
-    for section in briefing_sections(audit):
-        kind = ITEM_SECTIONS.get(section.key)
-        if kind is None:
-            continue
+    sections = [s for s in briefing_sections(audit) if s.key in ITEM_SECTIONS]
+    records = _item_records(row for section in sections for row in _section_rows(section))
+    for section in sections:
+        kind = ITEM_SECTIONS[section.key]
         for group in section.case_groups:
-            for item in group.items:
-                add(kind, item.text, case_label=group.case.label, **_item_fields(section, item))
-        for item in section.items:
+            for row in group.items:
+                record = records[(row.kind, row.pk)]
+                add(kind, row.text, case_label=group.case.label, **_item_fields(section, record))
+        for row in section.items:
             labels = (
-                ", ".join(c.label for c in item.cases.all())
-                if kind == Section.RECOMMENDATIONS
-                else ""
+                ", ".join(c.label for c in row.case_list) if kind == Section.RECOMMENDATIONS else ""
             )
-            add(kind, item.text, case_label=labels[:50], **_item_fields(section, item))
+            record = records[(row.kind, row.pk)]
+            add(kind, row.text, case_label=labels[:50], **_item_fields(section, record))
     if audit.plan_published_at:
         for action in Action.objects.filter(audit=audit).order_by("order", "pk"):
             add(
@@ -98,6 +105,32 @@ def library_index_version(*, version: BriefingVersion) -> int:
     )
     update_search_vectors(LibraryEntry.objects.filter(audit=audit))
     return len(created)
+
+
+ITEM_MODELS = {
+    "strength": Strength,
+    "finding": Finding,
+    "goodpractice": GoodPractice,
+    "recommendation": Recommendation,
+}
+
+
+def _section_rows(section):
+    for group in section.case_groups:
+        yield from group.items
+    yield from section.items
+
+
+def _item_records(rows) -> dict[tuple[str, int], object]:
+    """The briefing's item rows as their records (for their agency and tags): one query a kind."""
+    wanted: dict[str, list[int]] = {}
+    for row in rows:
+        wanted.setdefault(row.kind, []).append(row.pk)
+    return {
+        (kind, record.pk): record
+        for kind, pks in wanted.items()
+        for record in ITEM_MODELS[kind].objects.filter(pk__in=pks).only("pk", "agency_id")
+    }
 
 
 def _item_fields(section, item) -> dict:

@@ -16,6 +16,18 @@ class Partnership(models.Model):
     """A safeguarding children partnership: the organisation that owns audits and their output."""
 
     name = models.CharField(max_length=200, unique=True)
+    # The partnership's own words for the last two parts of every 7-minute briefing, copied into
+    # each new one, where the chair may change them for that audit.
+    seven_minute_questions = models.TextField(
+        "standard questions for your team",
+        blank=True,
+        help_text="Part 6 of each new 7-minute briefing: one question a line.",
+    )
+    seven_minute_find_out_more = models.TextField(
+        "standard 'find out more'",
+        blank=True,
+        help_text="Part 7 of each new 7-minute briefing: links and contacts, one a line.",
+    )
 
     class Meta:
         ordering = ["name"]

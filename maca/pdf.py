@@ -68,19 +68,22 @@ def render_pdf(template_name: str, context: dict, *, stylesheets: list[str]) -> 
     `stylesheets` are static paths such as "css/briefing-print.css". WeasyPrint is imported here,
     not at module load, because importing it takes most of a second.
     """
+    return render_pdf_and_count_pages(template_name, context, stylesheets=stylesheets)[0]
+
+
+def render_pdf_and_count_pages(
+    template_name: str, context: dict, *, stylesheets: list[str]
+) -> tuple[bytes, int]:
+    """The PDF as `render_pdf` makes it, and how many pages it runs to (laid out once)."""
     from weasyprint import CSS, HTML
 
     html = render_to_string(template_name, context)
     fetcher = _static_only_fetcher()
     base_url = static_path(stylesheets[0]).parent.as_uri() + "/" if stylesheets else None
     css = [CSS(filename=str(static_path(name)), url_fetcher=fetcher) for name in stylesheets]
-    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf(
-        stylesheets=css,
-        pdf_variant="pdf/ua-1",
-        custom_metadata=True,
-        finisher=finish_tags,
-    )
+    options = {"stylesheets": css, "pdf_variant": "pdf/ua-1", "custom_metadata": True}
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**options)
+    return document.write_pdf(finisher=finish_tags, **options), len(document.pages)
 
 
 def finish_tags(document, pdf) -> None:

@@ -355,6 +355,10 @@ MACA_REMINDER_DAYS_AFTER = env_int("REMINDER_DAYS_AFTER", 1)
 # co-ordinators are emailed (and again once it is overdue).
 MACA_ACTION_REMINDER_DAYS_BEFORE = env_int("ACTION_REMINDER_DAYS_BEFORE", 14)
 
+# Agencies that have recorded no use of a published briefing this many weeks after it was first
+# published are shown to the chair and reminded by send_reminders.
+MACA_USAGE_REMINDER_WEEKS = env_int("USAGE_REMINDER_WEEKS", 8)
+
 # The partnership an imported package joins when it names none.
 MACA_DEFAULT_PARTNERSHIP = os.environ.get(
     "MACA_DEFAULT_PARTNERSHIP", "Safeguarding Children Partnership"

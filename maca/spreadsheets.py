@@ -1,9 +1,19 @@
 """Safe spreadsheet cells: what MACA writes to CSV or Excel must never run as a formula, and an
-Excel cell holds only what Excel can open."""
+Excel cell holds only what Excel can open; and the one shape of a CSV download."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable
+
+from django.http import HttpResponse
 
 from maca.text import xml_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The most characters an Excel cell may hold; a longer one makes Excel call the file damaged.
 XLSX_CELL_MAX = 32_767
 
@@ -13,6 +23,11 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+# A byte order mark first, so that Excel on Windows reads the file as UTF-8 ("Children’s", not
+# "Childrenâ€™s").
+BYTE_ORDER_MARK = "\ufeff"
 
 
 def xlsx_cell(value):
@@ -26,3 +41,55 @@ def xlsx_cell(value):
         note = f" […cut at {XLSX_CELL_MAX:,} characters, Excel's limit: the full text is in MACA]"
         value = value[: XLSX_CELL_MAX - len(note)] + note
     return value
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return neutralise(value)
+
+
+def csv_response(rows: Iterable[Iterable], *, filename: str) -> HttpResponse:
+    """A CSV download of `rows` (the first is the header), each cell neutralised, in UTF-8 with
+    a byte order mark, never kept by a shared cache."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    response.write(BYTE_ORDER_MARK)
+    writer = csv.writer(response)
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+    return response
+
+
+def xlsx_response(
+    title: str, columns: list[tuple[str, int]], rows: Iterable[list], name: str
+) -> HttpResponse:
+    """An Excel download: a bold, frozen header row of `columns` (heading, width), each cell
+    as `xlsx_cell` makes it, dates shown as dates."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title[:31]
+    sheet.append([heading for heading, _ in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, (_, width) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for row in rows:
+        sheet.append([xlsx_cell(value) for value in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, datetime.date):
+                cell.number_format = "DD/MM/YYYY"
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response

@@ -1,4 +1,4 @@
-import csv
+import itertools
 import logging
 import time
 import uuid
@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from maca import access, selectors
 from maca.middleware import SEEN_SESSION_KEY
-from maca.models import AccessLogEntry
-from maca.spreadsheets import neutralise
+from maca.models import AccessLogEntry, Partnership
+from maca.spreadsheets import csv_response, neutralise
 from maca.widgets import DateInput
 
 logger = logging.getLogger(__name__)
@@ -83,12 +83,18 @@ def session_keepalive(request):
 
 class AccessLogFilter(forms.Form):
     username = forms.CharField(required=False, label="User name")
-    audit = forms.IntegerField(required=False, min_value=1, label="Audit number")
+    audit = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Audit", choices=[("", "Any audit")]
+    )
     action = forms.ChoiceField(
         required=False, choices=[("", "Any"), *AccessLogEntry.Action.choices]
     )
     since = forms.DateField(required=False, label="From", widget=DateInput())
     until = forms.DateField(required=False, label="To", widget=DateInput())
+
+    def __init__(self, *args, partnership_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audit"].choices = [("", "Any audit"), *_audit_choices(partnership_ids)]
 
     def clean(self):
         data = super().clean()
@@ -98,12 +104,24 @@ class AccessLogFilter(forms.Form):
         return data
 
 
+def _audit_choices(partnership_ids) -> list[tuple[int, str]]:
+    """The partnerships' audits by name, newest first. The audit model is reached through the
+    partnership's reverse relation: this core app does not import the apps built on it."""
+    Audit = Partnership._meta.get_field("audits").related_model
+    audits = (
+        Audit.objects.filter(partnership_id__in=partnership_ids)
+        .select_related("theme")
+        .order_by("-created_at", "-pk")
+    )
+    return [(audit.pk, f"{audit.theme.name} — {audit.title}") for audit in audits]
+
+
 def access_log(request):
     """Who looked at what: the chair's view of their partnerships' access log, read-only."""
     partnership_ids = list(access.chaired_partnerships(request.user).values_list("pk", flat=True))
     if not partnership_ids:
         raise Http404("Not found.")
-    form = AccessLogFilter(request.GET or None)
+    form = AccessLogFilter(request.GET or None, partnership_ids=partnership_ids)
     if form.errors:
         # Neither the page nor the download pretends a filter it could not apply was applied.
         context = {"form": form, "page": None, "nav": "access_log"}
@@ -124,21 +142,18 @@ def access_log(request):
 
 
 def _access_log_csv(entries) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["When", "User", "Action", "What", "Page name", "Path", "Audit", "Address"])
-    for entry in entries.iterator():
-        writer.writerow(
-            [
-                entry.at.isoformat(),
-                neutralise(entry.username),
-                entry.get_action_display(),
-                entry.what_display,
-                entry.what,
-                neutralise(entry.path),
-                entry.audit_id or "",
-                entry.ip_address or "",
-            ]
-        )
-    return response
+    header = ["When", "User", "Action", "What", "Page name", "Path", "Audit", "Address"]
+    rows = (
+        [
+            entry.at.isoformat(),
+            neutralise(entry.username),
+            entry.get_action_display(),
+            entry.what_display,
+            entry.what,
+            neutralise(entry.path),
+            entry.audit_id or "",
+            entry.ip_address or "",
+        ]
+        for entry in entries.iterator()
+    )
+    return csv_response(itertools.chain([header], rows), filename="access-log.csv")

@@ -1,6 +1,7 @@
 import base64
 import io
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -87,7 +88,7 @@ def outsider():
 def demo_audit(db):
     call_command("load_demo", stdout=io.StringIO())
     return Audit.objects.select_related("theme", "partnership").get(
-        theme__name="Neglect and housing"
+        theme__name="Neglect and housing", reaudit_of__isnull=True
     )
 
 
@@ -181,3 +182,43 @@ def pytest_runtest_makereport(item, call):
             f"Screenshot (PNG, base64):\n{base64.b64encode(png).decode()}",
         )
     )
+
+
+MM = 72 / 25.4  # PDF points in a millimetre
+
+
+PAGE_TAG = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">')
+WORD_TAG = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+)
+
+
+def pdf_words(pdf: bytes, tmp_path: Path) -> list[dict]:
+    """Every word of the PDF with its page's size and its box, in points (pdftotext -bbox)."""
+    path = tmp_path / "words.pdf"
+    path.write_bytes(pdf)
+    result = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True
+    )
+    words = []
+    for number, page in enumerate(result.stdout.split("<page ")[1:], start=1):
+        width, height = map(float, PAGE_TAG.match("<page " + page).groups())
+        for x_min, y_min, x_max, y_max, text in WORD_TAG.findall(page):
+            box = {"xMin": float(x_min), "yMin": float(y_min), "xMax": float(x_max)}
+            box["yMax"] = float(y_max)
+            words.append({"page": number, "width": width, "height": height, **box, "text": text})
+    return words
+
+
+def words_outside(words: list[dict], *, left_mm: float, right_mm: float, edge_mm: float = 5):
+    """The words that cross the left or right margin, or come within `edge_mm` of the top or
+    bottom edge of their page (the marking and page numbers sit in the top and bottom margins)."""
+    slack = 0.5
+    return [
+        f"page {w['page']}: {w['text']!r} at x {w['xMin']:.0f}–{w['xMax']:.0f} of {w['width']:.0f}"
+        for w in words
+        if w["xMin"] < left_mm * MM - slack
+        or w["xMax"] > w["width"] - right_mm * MM + slack
+        or w["yMin"] < edge_mm * MM
+        or w["yMax"] > w["height"] - edge_mm * MM
+    ]

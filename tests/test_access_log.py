@@ -97,6 +97,18 @@ def test_the_chair_filters_and_exports_their_partnerships_log(client, audit, cha
     assert exported["Content-Type"].startswith("text/csv")
     assert "qa-person" in exported.content.decode()
 
+    # The audit is picked by its name, from the chair's partnership's audits only.
+    page = client.get(reverse("access_log")).content.decode()
+    assert (
+        f'<option value="{audit.pk}">Neglect and housing — Multi Agency Case Audit</option>' in page
+    )
+    assert f'<option value="{other.pk}">' not in page
+    second = AuditFactory(partnership=audit.partnership, theme__name="Exploitation")
+    client.get(reverse("audit_detail", args=[second.pk]))
+    by_name = client.get(reverse("access_log"), {"audit": audit.pk})
+    assert [e.audit_id for e in by_name.context["page"]] == [audit.pk]
+    assert client.get(reverse("access_log"), {"audit": other.pk}).status_code == 422
+
 
 def test_only_chairs_see_the_access_log(client, audit):
     client.force_login(member(audit, Membership.Role.QA_MEMBER))
@@ -203,7 +215,11 @@ def test_the_log_says_what_was_looked_at_in_words(client, audit, chair):
     client.get(reverse("nomination_identifiers", args=[audit.pk, nomination.pk]))
     page = client.get(reverse("access_log")).content.decode()
     assert "Audit page" in page and "Identifying details" in page
-    rows = client.get(reverse("access_log"), {"format": "csv"}).content.decode().splitlines()
+    rows = (
+        client.get(reverse("access_log"), {"format": "csv"})
+        .content.decode("utf-8-sig")
+        .splitlines()
+    )
     assert rows[0].startswith("When,User,Action,What,Page name,Path")
     assert ",Audit page,audit_detail," in rows[2]
     assert AccessLogEntry.objects.filter(what="audit_detail").exists()  # stored as it was

@@ -42,10 +42,13 @@ from findings.models import (
     BriefingVersion,
     Finding,
     GoodPractice,
+    ImpactVerdict,
     MeetingRecord,
     Recommendation,
+    SevenMinuteBriefing,
     Strength,
     Tag,
+    UsageRecord,
 )
 from findings.publishing import briefing_publish
 from maca.models import AccessLogEntry, Membership
@@ -151,6 +154,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "selection":                      ("L N N D D D D D O", "-"),
     "selection_draw":                 ("L M M M M M M M M", "L N N D D D D D O"),
     "selection_confirm":              ("L N N D D D D D O", "L N N D D D D D O"),
+    "case_labels":                    ("L N N D D D D D O", "L N N D D D D D O"),
     # Chronologies.
     "case_detail":                    ("L N N D O O O O O", "-"),
     "agency_chronology":              ("L N N D N O N N O", "-"),
@@ -192,6 +196,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "briefing_versions":              ("L N N O O O O O O", "-"),
     "briefing_version":               ("L N N O O O O O O", "-"),
     "briefing_version_pdf":           ("L N N O O O O O O", "-"),
+    "briefing_version_docx":          ("L N N O O O O O O", "-"),
     "meeting":                        ("L N N D O O O O O", "L N N D O D D D O"),
     "authoring":                      ("L N N D O D D D O", "-"),
     "briefing_layout":                ("L N N D O D D D O", "L N N D O D D D O"),
@@ -202,6 +207,22 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "item_move":                      ("L M M M M M M M M", "L N N D O D D D O"),
     "case_pack":                      ("L N N D D D D D O", "-"),
     "case_pack_pdf":                  ("L N N D D D D D O", "-"),
+    # The 7-minute briefing (published with version 1) and where the briefing was used.
+    "seven_minute":                   ("L N N O O O O O O", "-"),
+    "seven_minute_pdf":               ("L N N O O O O O O", "-"),
+    "seven_minute_docx":              ("L N N D O O O O O", "-"),
+    "seven_minute_edit":              ("L N N D O D D D O", "L N N D O D D D O"),
+    "seven_minute_draft":             ("L M M M M M M M M", "L N N D O D D D O"),
+    "seven_minute_version":           ("L N N O O O O O O", "-"),
+    "seven_minute_version_pdf":       ("L N N O O O O O O", "-"),
+    "seven_minute_version_docx":      ("L N N O O O O O O", "-"),
+    "usage":                          ("L N N D O O O O O", "L N N D D O O O O"),
+    "usage_export":                   ("L N N D O D D D O", "-"),
+    # Re-audits: audit A is an open re-audit of a closed audit (so it cannot be re-audited).
+    "reaudit_schedule":               ("L N N D D D D D D", "L N N D D D D D D"),
+    "impact":                         ("L N N D O D D D O", "L N N D O D D D O"),
+    "comparison":                     ("L N N D O D D D O", "-"),
+    "comparison_pdf":                 ("L N N D O D D D O", "-"),
     # A PDF made in the background: only the member who asked for it waits for it and fetches it.
     "document_progress":              ("L N N N N N N N O", "L M M M M M M M M"),
     "document_download":              ("L N N N N N N N O", "L M M M M M M M M"),
@@ -340,10 +361,14 @@ class World:
 
 
 def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> World:
+    original = AuditFactory(
+        partnership=partnership, status=Audit.Status.CLOSED, theme__name=f"Theme {tag}"
+    )
     audit = AuditFactory(
         partnership=partnership,
         status=Audit.Status.SUBMISSIONS,
-        theme__name=f"Theme {tag}",
+        theme=original.theme,
+        reaudit_of=original,
     )
     audit.agencies.add(*agencies.values())
     involved = [agencies["housing"], agencies["police"]]
@@ -434,7 +459,26 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         ),
         "recommendation": recommendation,
     }
+    SevenMinuteBriefing.objects.create(
+        audit=audit, what_we_found=secret(f"Sevenminutetext{tag}4471", "findings")
+    )
     version = briefing_publish(audit=audit, user=chair)
+    for key in ("housing", "police"):
+        UsageRecord.objects.create(
+            audit=audit,
+            agency=agencies[key],
+            date=datetime.date(2026, 1, 5),
+            team="Team",
+            staff_count=3,
+            reflection=secret(f"Usagereflection{key}{tag}5092", f"usage:{key}"),
+        )
+    original_recommendation = RecommendationFactory(audit=original, text="Earlier advice.")
+    ImpactVerdict.objects.create(
+        reaudit=audit,
+        recommendation=original_recommendation,
+        verdict=ImpactVerdict.Verdict.PARTLY_SEEN,
+        evidence=secret(f"Impactevidence{tag}3170", "impact"),
+    )
     AccessLogEntry.objects.create(
         user=chair,
         username=chair.username,
@@ -486,6 +530,11 @@ class FakeHTML:
     def write_pdf(self, *args, **kwargs) -> bytes:
         FakeHTML.renders += 1
         return b"%PDF-stub\n" + self.string.encode()
+
+    def render(self, *args, **kwargs):
+        """Laid out on one page, as the 7-minute briefing must be."""
+        self.pages = [self]
+        return self
 
 
 class FakeCSS:
@@ -566,6 +615,9 @@ COUNTED = [
     Tag,
     BriefingVersion,
     MeetingRecord,
+    SevenMinuteBriefing,
+    UsageRecord,
+    ImpactVerdict,
     Action,
     ActionUpdate,
     Evidence,
@@ -695,6 +747,9 @@ def leaked(body: bytes, forbidden: dict[str, str]) -> list[str]:
     return [f"{what} “{text}”" for text, what in forbidden.items() if text.encode() in body]
 
 
+AGENCIES = ("housing", "police")
+
+
 def visible_kinds(who: str) -> set[str]:
     """What each person may read of audit A (nothing of audit B), by kind of secret. The meeting
     pack is not released, so QA members read no agency's chronology or audit tool."""
@@ -703,15 +758,16 @@ def visible_kinds(who: str) -> set[str]:
         "outsider": set(),
         "absent": set(),
         "viewer": {"findings"},
-        "qa": {"findings", "action:housing", "action:police"},
-        "housing": {"findings", "identity", "ref:housing", "work:housing", "action:housing"},
-        "police": {"findings", "identity", "ref:police", "work:police", "action:police"},
+        "qa": {"findings", "impact"}
+        | {f"{kind}:{a}" for kind in ("action", "usage") for a in AGENCIES},
+        "housing": {"findings", "identity"}
+        | {f"{k}:housing" for k in ("ref", "work", "action", "usage")},
+        "police": {"findings", "identity"}
+        | {f"{k}:police" for k in ("ref", "work", "action", "usage")},
         "uninvolved": {"findings"},
-        "chair": {"findings", "identity", "log"}
+        "chair": {"findings", "identity", "log", "impact"}
         | {
-            f"{kind}:{agency}"
-            for kind in ("ref", "work", "action")
-            for agency in ("housing", "police")
+            f"{kind}:{agency}" for kind in ("ref", "work", "action", "usage") for agency in AGENCIES
         },
     }[who]
 

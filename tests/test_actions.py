@@ -382,3 +382,24 @@ def test_exports_say_which_open_actions_are_at_risk_as_the_pdf_does(client, audi
     text = client.get(reverse("action_plan_export", args=["csv"])).content.decode()
     records = list(csv.DictReader(io.StringIO(text)))
     assert {record["Action"]: record["At risk"] for record in records} == expected
+
+
+def test_csv_downloads_start_with_a_byte_order_mark_so_excel_reads_utf8(client, audit, housing):
+    """Excel on Windows shows "Children’s" and not "Childrenâ€™s" only with the mark."""
+    from .factories import ActionFactory
+
+    agency = AgencyFactory(name="Children’s Social Care")
+    audit.agencies.add(agency)
+    ActionFactory(audit=audit, owner_agency=agency, text="Share the plan.")
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    downloads = [
+        client.get(reverse("action_plan_export", args=["csv"])),
+        client.get(reverse("access_log"), {"format": "csv"}),
+        client.get(reverse("chronology_template", args=[audit.pk, "csv"])),
+    ]
+    for response in downloads:
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        assert response.content.startswith(b"\xef\xbb\xbf")
+        assert response["Content-Disposition"].startswith("attachment; filename=")
+    assert "Children’s Social Care" in downloads[0].content.decode("utf-8-sig")

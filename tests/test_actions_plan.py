@@ -13,7 +13,7 @@ from actions.models import Action
 from findings.models import BriefingVersion
 from maca.models import Membership
 
-from .conftest import member, pdf_text
+from .conftest import member, pdf_text, pdf_words, words_outside
 from .factories import ActionFactory, AgencyFactory, AuditFactory, RecommendationFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +201,28 @@ def test_what_when_and_how_it_stands_come_first_so_a_phone_shows_them(client, au
         headings = re.findall(r'<th scope="col">([^<]+)</th>', page)
         assert headings[:4] == ["Action", "Due", "Status", "RAG"]
         assert "Owner" in headings[4:] and "Lead" in headings[4:]
+
+
+def test_both_plan_pdfs_keep_every_word_inside_the_margins(client, demo_audit, tmp_path):
+    """The composite plan and one audit's plan, A4 landscape: nothing (RAG badges, long dates,
+    long words) runs past the 14 mm side margins, and one audit's plan is titled as such."""
+    Action.objects.filter(audit=demo_audit).update(due_date=datetime.date(2026, 9, 30))
+    ActionFactory(
+        audit=demo_audit,
+        due_date=datetime.date(2026, 9, 23),
+        lead="Designated-Safeguarding-Lead-for-Northamptonshire-Primary-Schools",
+        text="Supercalifragilisticexpialidocious" * 3,
+        status=Action.Status.CANCELLED,
+        cancel_reason="Merged.",
+    )
+    client.force_login(demo_audit.partnership.memberships.get(user__username="chair").user)
+    composite = client.get(reverse("action_plan_pdf")).content
+    one = client.get(reverse("action_plan_pdf"), {"audit": demo_audit.pk}).content
+    for pdf in (composite, one):
+        words = pdf_words(pdf, tmp_path)
+        assert words and words[0]["width"] > words[0]["height"]  # landscape
+        assert words_outside(words, left_mm=14, right_mm=14) == []
+    assert "Composite action plan" in pdf_text(composite, tmp_path)
+    one_text = pdf_text(one, tmp_path)
+    assert "Composite action plan" not in one_text
+    assert f"Action plan: {demo_audit.theme.name}" in one_text

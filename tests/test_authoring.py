@@ -141,6 +141,23 @@ def test_edit_keeps_what_was_typed_on_error_and_saves_when_valid(client, audit, 
     assert finding.text == "Changed."
 
 
+def test_the_edit_page_opened_in_its_own_tab_confirms_and_returns_to_writing(
+    client, audit, qa, case
+):
+    finding = FindingFactory(case=case, text="Original.")
+    client.force_login(qa)
+    url = reverse("item_edit", args=[audit.pk, "finding", finding.pk])
+    page = client.get(url).content.decode()
+    assert "hx-post" not in page  # a plain form: nothing on this page for htmx to swap into
+    prefix = f"edit-finding-{finding.pk}"
+    version = {f"{prefix}-loaded_version": loaded_version(client, url, prefix)}
+    response = client.post(url, {f"{prefix}-text": "Changed.", **version}, follow=True)
+    assert response.redirect_chain[-1][0] == (
+        reverse("authoring", args=[audit.pk]) + f"#item-finding-{finding.pk}"
+    )
+    assert "The finding was saved." in response.content.decode()
+
+
 def test_reordering_moves_an_item_and_stops_at_the_ends(client, audit, qa, case):
     first, second, third = (StrengthFactory(case=case, text=t) for t in ("A", "B", "C"))
     client.force_login(qa)
@@ -326,3 +343,40 @@ def test_tags_are_offered_in_alphabetical_order_whatever_their_capitals(client, 
     assert names == sorted(names, key=str.lower)
     order = [offered.index(name) for name in ("apple tree", "Think Family", "Zebra crossing")]
     assert order == sorted(order)
+
+
+def test_each_case_shows_its_meeting_notes_and_the_agencies_returns_beside_the_items(
+    client, audit, qa, case
+):
+    from django.utils import timezone
+
+    from cases.models import AgencySubmission, ToolAnswer
+    from findings.models import CaseMeetingNote
+
+    from .factories import AgencyFactory, AgencySubmissionFactory, ToolQuestionFactory
+
+    CaseMeetingNote.objects.create(case=case, text="The meeting found drift after the move.")
+    police = AgencyFactory(name="Police")
+    question = ToolQuestionFactory(section__audit=audit, text="Was the child's voice heard?")
+    submitted = AgencySubmissionFactory(
+        case=case, agency=police, status=AgencySubmission.Status.SUBMITTED
+    )
+    ToolAnswer.objects.create(
+        submission=submitted, question=question, text="Seen alone twice.", grade="good"
+    )
+    draft = AgencySubmissionFactory(case=case, status=AgencySubmission.Status.DRAFT)
+    ToolAnswer.objects.create(submission=draft, question=question, text="Not finished yet.")
+    client.force_login(qa)
+    url = reverse("authoring", args=[audit.pk])
+
+    page = client.get(url).content.decode()
+    assert "<details" in page and "<details open" not in page  # collapsed by default
+    assert "The meeting found drift after the move." in page
+    assert "Seen alone twice." not in page  # the pack is not released to QA members yet
+
+    audit.pack_released_at = timezone.now()
+    audit.save()
+    page = client.get(url).content.decode()
+    assert "Police: audit tool" in page and "Was the child&#x27;s voice heard?" in page
+    assert "Seen alone twice." in page and "Good" in page
+    assert "Not finished yet." not in page  # drafts stay with their agency

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Audit
 from findings.briefing import render_html
@@ -50,6 +51,7 @@ def test_briefing_shows_the_six_sections_in_order(client, demo_audit):
         "Findings identified per case",
         "Good Practice and Evidence as a Result of this Audit and similar Reviews",
         "Recommendations – Issues Identified Across Multiple Cases",
+        "Annex: actions",  # the demo's meeting record has no learning summary
     ]
     assert "Northamptonshire Safeguarding Children Board" in html
     assert "OFFICIAL-SENSITIVE" in html
@@ -149,7 +151,9 @@ def test_briefing_selector_runs_a_constant_number_of_queries(django_assert_num_q
         audit = AuditFactory()
         build_audit(audit, size)
         audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
-        with django_assert_num_queries(4):  # paragraphs, cases, items, last published version
+        # Paragraphs, cases, items, the learning summary, the last published version (the
+        # actions annex adds one once the plan is published with the briefing).
+        with django_assert_num_queries(5):
             render_html(audit)
 
 
@@ -273,11 +277,17 @@ def test_word_document_has_the_headings_as_word_heading_styles(client, demo_audi
         "Findings identified per case",
         "Good Practice and Evidence as a Result of this Audit and similar Reviews",
         "Recommendations – Issues Identified Across Multiple Cases",
+        "Annex: actions",
     ]
     cases = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
     assert cases[:6] == [f"Case {n}" for n in range(1, 7)]
     assert document.core_properties.title == "Multi Agency Case Audit: Neglect and housing"
     assert document.sections[0].header.paragraphs[0].text == "OFFICIAL-SENSITIVE"
+    # A4 with the PDF's margins (24 mm top, 20 mm sides, 22 mm bottom), not US Letter.
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    margins = (section.top_margin, section.right_margin, section.bottom_margin, section.left_margin)
+    assert [round(margin.mm) for margin in margins] == [24, 20, 22, 20]
 
 
 def test_viewers_get_no_word_draft(client, demo_audit):
@@ -391,6 +401,73 @@ def test_the_word_draft_is_marked_as_a_draft_like_the_pdf(client, audit, chair):
     assert not any(text.startswith("Draft") for text in frozen_texts)
     assert frozen.core_properties.keywords == "Version 1"
     assert frozen.core_properties.created == published.published_at.replace(microsecond=0)
+
+
+def test_the_learning_summary_and_an_actions_annex_are_optional_and_on_for_new_audits(
+    client, audit, chair
+):
+    from actions.models import Action
+    from findings.models import MeetingRecord
+
+    CaseFactory(audit=audit, label="Case 1")
+    MeetingRecord.objects.create(
+        audit=audit, learning_summary="Housing must join core groups.\nSupervision is thin."
+    )
+    Action.objects.create(audit=audit, text="Invite housing.", due_date="2027-01-31")
+    Action.objects.create(
+        audit=audit, text="Dropped idea.", status="cancelled", cancel_reason="Merged."
+    )
+    client.force_login(chair)
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    # The actions go into the briefing only once the plan is published with it: until then a
+    # co-ordinator reading the draft may read only their own agency's actions.
+    assert headings(html)[-1] == "Learning summary" and "Invite housing." not in html
+    Audit.objects.filter(pk=audit.pk).update(plan_published_at=timezone.now())
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    assert headings(html)[-2:] == ["Learning summary", "Annex: actions"]
+    assert in_order(html, ["Housing must join core groups.", "Supervision is thin."])
+    assert "Invite housing." in html and "(due 31 January 2027)" in html
+    assert "Dropped idea." not in html
+
+    from maca.concurrency import version_of
+
+    layout = reverse("briefing_layout", args=[audit.pk])
+    assert re.search(r'name="include_learning_summary"[^>]*checked', client.get(layout).text)
+    keys = ("theme_and_cases", "process", "strengths", "findings", "good_practice")
+    data = {f"heading_{key}": "" for key in (*keys, "recommendations")}
+    data.update(include_good_practice="on", loaded_version=version_of(audit))
+    assert client.post(layout, data).status_code == 302  # the two boxes unticked
+    audit.refresh_from_db()
+    assert not audit.include_learning_summary and not audit.include_actions_annex
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    assert "Learning summary" not in html and "Invite housing." not in html
+
+
+def test_a_new_audit_starts_with_the_partnership_s_standard_paragraphs(audit, chair):
+    from cases.models import BriefingParagraph
+    from cases.services.setup import audit_create
+
+    data = {
+        "theme": None,
+        "new_theme_name": "Neglect 2027",
+        "title": "Multi Agency Case Audit",
+        "submission_deadline": None,
+        "meeting_date": None,
+        "protective_marking": "",
+        "target_case_count": 6,
+    }
+    first = audit_create(user=chair, partnership=audit.partnership, data=data)
+    texts = list(first.paragraphs.values_list("section", "text"))
+    assert ("process", "Multi-agency meeting to examine and analyse each case.") in texts
+    assert any(section == "theme_and_cases" for section, _ in texts)
+    assert first.include_learning_summary and first.include_actions_annex
+
+    first.paragraphs.all().delete()
+    BriefingParagraph.objects.create(audit=first, section="process", text="Our own process.")
+    second = audit_create(
+        user=chair, partnership=audit.partnership, data={**data, "new_theme_name": "Exploitation"}
+    )
+    assert list(second.paragraphs.values_list("text", flat=True)) == ["Our own process."]
 
 
 def test_a_title_and_theme_past_words_255_character_properties_still_download(client, audit, chair):

@@ -32,30 +32,33 @@ def test_chair_opens_the_audit_reads_the_briefing_and_downloads_the_pdf(page, de
     expect(page.get_by_role("heading", name="Audits")).to_be_visible()
 
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Neglect and housing").click()
+    page.get_by_role("link", name="Neglect and housing", exact=True).click()
     expect(page.get_by_role("heading", name="Neglect and housing", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Case 6")).to_be_visible()
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Audits")
 
     assert axe_violations(page) == []
+    # The audit is closed and its version 1 unchanged since: the main buttons give version 1.
     page.get_by_role("link", name="View briefing").click()
     expect(page).to_have_title(
-        "Draft, not published · Multi Agency Case Audit: Neglect and housing"
+        re.compile(r"^Version 1, published .* · Multi Agency Case Audit: Neglect and housing$")
     )
-    expect(page.get_by_role("heading", level=2)).to_have_count(6)
+    expect(page.locator(".cover .version")).to_have_text(re.compile(r"^Version 1, published"))
+    expect(page.get_by_role("heading", level=2)).to_have_count(7)  # and the actions annex
     expect(page.get_by_role("heading", name="Findings identified per case")).to_be_visible()
     assert axe_violations(page) == []
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download PDF").click()
     download = download_info.value
-    assert download.suggested_filename == "neglect-and-housing-briefing.pdf"
+    assert download.suggested_filename == "neglect-and-housing-briefing-v1.pdf"
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     data = saved.read_bytes()
     assert data.startswith(b"%PDF")
     text = pdf_text(data, tmp_path)
     assert "Recommendations – Issues Identified Across Multiple Cases" in text
+    assert "Version 1, published" in text and "Draft" not in text
     assert errors == []  # nothing blocked by the Content Security Policy, no script errors
 
 

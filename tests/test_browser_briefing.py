@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cases.models import Audit
-from findings.models import Finding, Recommendation
+from findings.models import Finding, Recommendation, Tag
 from maca.models import Membership
 
 from .conftest import axe_violations, pdf_text
@@ -38,6 +38,9 @@ def journey(live_server):
     CaseFactory(audit=audit, label="Case 1", order=1)
     CaseFactory(audit=audit, label="Case 2", order=2)
     RecommendationFactory(audit=audit, text="Agree who leads when a family moves area.")
+    # The shared learning tags (an earlier test run in a transaction may have emptied the table).
+    for name in ("voice of the child", "drift and delay", "neglect", "domestic abuse"):
+        Tag.objects.filter(name__iexact=name).exists() or Tag.objects.create(name=name)
     users = {}
     for username, role in (("qa", Role.QA_MEMBER), ("chair", Role.CHAIR), ("viewer", Role.VIEWER)):
         users[username] = UserFactory(username=username, first_name=username.capitalize())
@@ -58,7 +61,7 @@ def log_out(page):
     expect(page.get_by_label("Username")).to_be_visible()
 
 
-def add_item(page, owner, link, field, text, cases=()):
+def add_item(page, owner, link, field, text, cases=(), tag=None):
     """Open the inline form in `owner` (a region), fill it in and save it, all through htmx."""
     owner.get_by_role("link", name=link).click()
     form = page.locator("form.item-form")
@@ -66,6 +69,14 @@ def add_item(page, owner, link, field, text, cases=()):
     form.get_by_role("textbox", name=re.compile(rf"^{field}\b")).fill(text)  # "Finding*"
     for label in cases:
         form.get_by_label(label, exact=True).check()
+    if tag:
+        # The tags are a short list: none shows until typed for, then only those that match.
+        boxes = form.locator("input[data-tag-picker]")
+        expect(boxes.first).to_be_hidden()
+        form.get_by_role("searchbox", name="Find a tag to add").fill(tag[:5])
+        expect(form.get_by_label(tag, exact=True)).to_be_visible()
+        assert boxes.evaluate_all("bs => bs.filter(b => b.checkVisibility()).length") < 4
+        form.get_by_label(tag, exact=True).check()
     form.get_by_role("button", name="Save").click()
     expect(page.locator("form.item-form")).to_have_count(0)
 
@@ -84,7 +95,14 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
 
     case1 = page.get_by_role("region", name="Case 1")
     case2 = page.get_by_role("region", name="Case 2")
-    add_item(page, case1, "Add a finding", "Finding", "The move to a new area ended the plan.")
+    add_item(
+        page,
+        case1,
+        "Add a finding",
+        "Finding",
+        "The move to a new area ended the plan.",
+        tag="voice of the child",
+    )
     expect(page.get_by_role("region", name="Case 1")).to_contain_text(
         "The move to a new area ended the plan."
     )
@@ -123,12 +141,14 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
         "Agree who leads when a family moves area.",
     ]
     assert sorted(c.label for c in stored[0].cases.all()) == ["Case 1", "Case 2"]
+    tagged = Finding.objects.get(text="The move to a new area ended the plan.")
+    assert [t.name for t in tagged.tags.all()] == ["voice of the child"]
     assert set(Finding.objects.filter(case__audit=audit).values_list("case__label", flat=True)) == {
         "Case 1",
         "Case 2",
     }
 
-    page.get_by_role("link", name="Preview the briefing").click()
+    page.get_by_role("link", name="Preview the draft briefing").click()
     expect(page).to_have_title(
         "Draft, not published · Multi Agency Case Audit: Neglect and housing"
     )

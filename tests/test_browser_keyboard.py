@@ -79,7 +79,7 @@ def test_a_qa_member_writes_a_finding_with_the_keyboard_alone(page, demo):
     ).to_be_visible()
     assert axe_violations(page) == []
 
-    tab_to(page, "Preview the briefing")
+    tab_to(page, "Preview the draft briefing")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Nobody asked the young person where they spent")).to_be_visible()
     assert axe_violations(page) == []

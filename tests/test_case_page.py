@@ -189,3 +189,17 @@ def test_queries_do_not_grow_with_agencies_files_or_rows(client, world):
     small = count()
     add(18)
     assert count() == small
+
+
+def test_names_ending_in_s_take_the_apostrophe_alone(client, world):
+    from maca.text import possessive
+
+    assert possessive("Police") == "Police's"
+    assert possessive("Health – GP practices") == "Health – GP practices'"
+    gp = AgencyFactory(name="Health – GP practices")
+    world["audit"].agencies.add(gp)
+    world["case"].agencies.add(gp)
+    client.force_login(world["chair"])
+    page = client.get(case_url(world)).content.decode()
+    assert "Health – GP practices' audit tool" in page.replace("&#x27;", "'")
+    assert "practices's" not in page.replace("&#x27;", "'")

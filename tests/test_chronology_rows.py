@@ -459,3 +459,32 @@ def test_a_csv_saved_with_semicolons_or_tabs_is_read_as_well(client, world):
         "Home visit",
         "Visit, then a call",
     ]
+
+
+def test_the_same_file_twice_asks_before_doubling_the_rows(client, world):
+    client.force_login(world["housing_coordinator"])
+    first = csv_bytes("23/11/2026,Home visit,,,", "24/11/2026,Strategy meeting,,,")
+    assert post_rows(client, world, "rows.csv", first).status_code == 302
+    ChronologyEntryFactory(  # another agency's identical row is theirs, not a duplicate
+        case=world["case"], agency=world["police"], date=D(2026, 11, 23), event="Home visit"
+    )
+    again = csv_bytes(
+        "23/11/2026,Home  visit,,,", "24/11/2026,Strategy meeting,,,", "25/11/2026,New call,,,"
+    )
+    asked = post_rows(client, world, "rows.csv", again)
+    body = asked.content.decode()
+    assert "2 rows of this file are already here" in body
+    assert "Add only the new rows" in body and "Replace my agency" in body
+    mine = ChronologyEntry.objects.filter(case=world["case"], agency=world["housing"])
+    assert mine.count() == 2
+
+    url = import_url(world)
+    client.post(url, {"rows_file": upload("rows.csv", again), "if_already_there": "new_only"})
+    assert sorted(mine.values_list("event", flat=True)) == [
+        "Home visit",
+        "New call",
+        "Strategy meeting",
+    ]
+    client.post(url, {"rows_file": upload("rows.csv", first), "if_already_there": "replace"})
+    assert sorted(mine.values_list("event", flat=True)) == ["Home visit", "Strategy meeting"]
+    assert ChronologyEntry.objects.filter(agency=world["police"]).count() == 1

@@ -151,3 +151,76 @@ def test_due_soon_on_the_dashboard_is_the_amber_window(client, audit, settings):
     settings.MACA_RAG_AMBER_DAYS = 21
     page = client.get(reverse("home")).content.decode()
     assert "Review the protocol" in page and "Due in the next 21 days" in page
+
+
+def test_a_stage_has_one_colour_on_cards_tables_and_headers(client, audit):
+    from .factories import CaseFactory
+
+    audit.status = Audit.Status.SUBMISSIONS
+    audit.save()
+    case = CaseFactory(audit=audit)
+    client.force_login(member(audit, Role.CHAIR))
+    pages = [
+        client.get(reverse("home")).content.decode(),  # the in-progress cards and the table
+        client.get(reverse("audit_detail", args=[audit.pk])).content.decode(),
+        client.get(reverse("case_detail", args=[audit.pk, case.pk])).content.decode(),
+    ]
+    badge = '<span class="badge status-tag stage-tag stage-submissions">Submissions open</span>'
+    assert [page.count(badge) for page in pages] == [2, 1, 1]
+    for page in pages:
+        assert not re.search(r'text-bg-\w+ status-tag">Submissions open', page)
+
+
+def _tasks_world(audit, size):
+    from .factories import CaseFactory
+
+    audit.status = Audit.Status.SUBMISSIONS
+    audit.submission_deadline = days(9)
+    audit.save()
+    housing = AgencyFactory()
+    audit.agencies.add(housing)
+    for _ in range(size):
+        CaseFactory(audit=audit)
+        ActionFactory(audit=audit, owner_agency=housing, due_date=days(3), text="Share the plan")
+    nominating = AuditFactory(partnership=audit.partnership, status=Audit.Status.NOMINATING)
+    return housing, nominating
+
+
+def test_my_tasks_for_each_role_with_due_dates_first(client, audit):
+    housing, nominating = _tasks_world(audit, 1)
+    coordinator = member(audit, Role.COORDINATOR, agency=housing)
+    client.force_login(coordinator)
+    page = client.get(reverse("home")).content.decode()
+    tasks = page[page.index("My tasks") : page.index("</ul>", page.index("My tasks"))]
+    update = tasks.index("Update the action</a>")
+    assert "Share the plan · Neglect and housing" in tasks
+    chronology = tasks.index("Give the chronology</a>")
+    tool = tasks.index("Submit the audit tool</a>")
+    assert update < chronology < tool  # due in 3 days, before the deadline in 9
+    assert f"Due {days(3):%-d %B %Y}" in tasks and f"Due {days(9):%-d %B %Y}" in tasks
+    assert "Nominate cases" not in tasks  # not theirs
+
+    client.force_login(member(audit, Role.QA_MEMBER))
+    tasks = client.get(reverse("home")).content.decode()
+    assert "Nominate cases</a>" in tasks and nominating.theme.name in tasks
+    assert "Give the chronology" not in tasks
+
+    client.force_login(member(audit, Role.CHAIR))
+    tasks = client.get(reverse("home")).content.decode()
+    assert ">Agencies are uploading their chronologies" in tasks
+
+    publish(audit)  # so that a viewer sees the audit
+    client.force_login(member(audit, Role.VIEWER))
+    assert "Nothing is waiting for you." in client.get(reverse("home")).content.decode()
+
+
+def test_my_tasks_take_the_same_number_of_queries_whatever_the_size(client):
+    counts = []
+    for size in (1, 6):
+        audit = AuditFactory()
+        housing, _ = _tasks_world(audit, size)
+        client.force_login(member(audit, Role.COORDINATOR, agency=housing))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("home")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

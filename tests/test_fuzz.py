@@ -138,6 +138,14 @@ def _completed(people: People) -> dict:
     return {}
 
 
+def _unpublished(people: People) -> dict:
+    """Case labels change only until the briefing is first published."""
+    audit = people.world_a.audit
+    audit.briefing_versions.all().delete()
+    Audit.objects.filter(pk=audit.pk).update(briefing_published_at=None)
+    return {}
+
+
 def _authenticator(people: People) -> dict:
     TOTPDevice.objects.create(user=people.users["housing"], name="App", confirmed=True)
     return {}
@@ -167,6 +175,7 @@ TARGETS: dict[str, Target] = {
     "nomination_decline": Target(prepare=_nominating),
     "selection_draw": Target(host="selection", prepare=_nominating),
     "selection_confirm": Target(query="pick={nomination_id}", prepare=_nominating),
+    "case_labels": Target(prepare=_unpublished),
     "chronology_file_upload": Target(host="agency_chronology"),
     "chronology_rows_import": Target(host="agency_chronology"),
     "chronology_entry_add": Target(host="agency_chronology"),
@@ -183,6 +192,7 @@ TARGETS: dict[str, Target] = {
     "legal_hold": Target(host="retention"),
     "tag_add": Target(host="authoring"),
     "item_move": Target(host="authoring"),
+    "seven_minute_draft": Target(host="seven_minute_edit"),
     "action_reopen": Target(host="action_detail", prepare=_completed),
     "action_evidence_upload": Target(host="action_detail"),
 }

@@ -131,3 +131,39 @@ def test_a_saved_attendee_ticked_for_removal_needs_no_name(client, audit):
     )
     assert response.status_code == 302
     assert not MeetingAttendee.objects.exists()
+
+
+def test_attendees_are_added_one_row_at_a_time_or_ticked_from_the_members(client, audit):
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    chair = member(audit, Membership.Role.CHAIR, first_name="Ada", last_name="Chair")
+    member(audit, Membership.Role.COORDINATOR, agency=police, first_name="Sam", last_name="Cop")
+    member(audit, Membership.Role.VIEWER, first_name="Val", last_name="Viewer")
+    client.force_login(chair)
+    url = reverse("meeting", args=[audit.pk])
+    page = client.get(url).content.decode()
+    assert page.count('name="attendees-') - page.count("attendees-TOTAL") < 10  # one empty row
+    assert 'id="id_attendees-1-name"' not in page
+    assert "Sam Cop, Agency co-ordinator, Police" in page and "Val Viewer" not in page
+
+    # "Add attendee" gives one more row and keeps what was typed, saving nothing.
+    typed = {**management(total=1), "attendees-0-name": "B. Nurse", "learning_summary": "Kept."}
+    more = client.post(url + "?add_attendee=1", typed)
+    assert more.status_code == 200 and not MeetingAttendee.objects.exists()
+    body = more.content.decode()
+    assert 'id="id_attendees-1-name"' in body and 'value="B. Nurse"' in body and "Kept." in body
+    assert f'action="{url}"' in body  # saving next posts to the page itself, not to add a row
+
+    sam = next(
+        value
+        for value, label in more.context["form"].fields["members_attending"].choices
+        if label.startswith("Sam Cop")
+    )
+    saved = client.post(
+        url, {**typed, "members_attending": [sam], "loaded_version": version_of(audit)}
+    )
+    assert saved.status_code == 302
+    listed = {(a.name, a.role, a.agency) for a in MeetingAttendee.objects.all()}
+    assert listed == {("B. Nurse", "", None), ("Sam Cop", "Agency co-ordinator", police)}
+    # Once listed, a member is no longer offered to tick.
+    assert "Sam Cop, Agency co-ordinator" not in client.get(url).content.decode()

@@ -134,6 +134,26 @@ def bad(**changes):
             "there is no recommendation 3",
         ),
         (bad(cases__0__label="x" * 51), "$.cases[0].label", "at most 50 fit"),
+        (
+            bad(usage=[{"agency": "Police", "date": "2026-01-02", "team": "T", "staff": -1}]),
+            "$.usage[0].staff",
+            "is less than the minimum of 0",
+        ),
+        (
+            bad(usage=[{"agency": "Police", "date": "2099-01-02", "team": "T", "staff": 3}]),
+            "$.usage[0].date",
+            "is in the future",
+        ),
+        (
+            bad(seven_minute_briefing={"questions": "x" * 5001}),
+            "$.seven_minute_briefing.questions",
+            "at most 5000 fit",
+        ),
+        (
+            bad(seven_minute_briefing={"part_eight": "x"}),
+            "$.seven_minute_briefing",
+            "Additional properties are not allowed",
+        ),
     ],
     ids=[
         "not-json",
@@ -146,6 +166,10 @@ def bad(**changes):
         "duplicate-label",
         "bad-recommendation-index",
         "long-label",
+        "negative-staff",
+        "future-use",
+        "long-part",
+        "unknown-part",
     ],
 )
 def test_bad_packages_are_refused_with_the_file_and_location_and_nothing_is_written(
@@ -235,3 +259,49 @@ def test_a_cancelled_action_without_a_reason_still_imports(tmp_path):
     package = bad(actions__0__status="cancelled")
     import_file(write(tmp_path, package))
     assert Action.objects.get().cancel_reason.startswith("Cancelled before this audit was imported")
+
+
+def test_a_reaudit_with_its_7_minute_briefing_and_uses_round_trips_losslessly(demo_audit):
+    """The demo's re-audit links to its original; the original carries its 7-minute briefing,
+    its uses and its impact measures: each exports, imports and exports again the same."""
+    from findings.models import SevenMinuteBriefing, UsageRecord
+
+    reaudit = Audit.objects.get(reaudit_of=demo_audit)
+    for audit in (demo_audit, reaudit):
+        exported = package_export(audit)
+        package_validate(exported)
+        again = package_export(import_package_copy(exported))
+        assert again == exported
+    original = package_export(demo_audit)
+    assert set(original["seven_minute_briefing"]) == {
+        "background",
+        "why_it_matters",
+        "what_we_found",
+        "what_went_well",
+        "what_needs_to_change",
+        "questions",
+        "find_out_more",
+    }
+    assert original["seven_minute_briefing"]["what_we_found"] == (
+        SevenMinuteBriefing.objects.get(audit=demo_audit).what_we_found
+    )
+    assert {use["agency"] for use in original["usage"]} == {"Housing", "Early Help"}
+    assert len(original["usage"]) == UsageRecord.objects.filter(audit=demo_audit).count()
+    assert any(r["impact_measure"] for r in original["recommendations"])
+    linked = package_export(reaudit)["reaudit_of"]
+    assert linked == {"title": demo_audit.title, "meeting_date": "2026-10-14"}
+
+
+def import_package_copy(package):
+    from actions.package import package_import
+
+    return package_import(copy.deepcopy(package))
+
+
+def test_an_older_package_without_the_new_parts_still_imports(tmp_path):
+    import_file(write(tmp_path, VALID))
+    audit = Audit.objects.get()
+    assert audit.reaudit_of is None
+    assert not hasattr(audit, "seven_minute_briefing") or audit.seven_minute_briefing is None
+    exported = package_export(audit)
+    assert exported["usage"] == [] and "seven_minute_briefing" not in exported

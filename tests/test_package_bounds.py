@@ -94,6 +94,11 @@ def _holding(key: str, count: int) -> dict:
         data["briefing"]["process"] = [f"Point {n}." for n in range(count - 1)]  # VALID has 1
     elif key == "references":
         data["recommendations"][0]["cases"] = ["Case 1"] * count
+    elif key == "usage":
+        data["usage"] = [
+            {"agency": "Police", "date": "2026-04-01", "team": f"Team {n}", "staff": 3}
+            for n in range(count)
+        ]
     return data
 
 

@@ -230,6 +230,25 @@ def test_remind_emails_only_coordinators_with_something_missing(
     assert event.actor == chair and event.detail["recipients"] == 1
 
 
+def test_agencies_with_nobody_to_remind_are_named_on_progress_members_and_reminders(
+    client, audit, chair, setup, mailoutbox, django_capture_on_commit_callbacks
+):
+    housing, police = setup["housing"], setup["police"]
+    member(audit, Role.COORDINATOR, agency=housing, email="housing@example.org")
+    member(audit, Role.COORDINATOR, agency=police, email="")  # no address: nobody to reach
+    client.force_login(chair)
+    for url in (reverse("progress", args=[audit.pk]), reverse("audit_members", args=[audit.pk])):
+        page = client.get(url).content.decode()
+        assert "Nobody to remind:</strong> Police takes part with no co-ordinator" in page
+        assert "Nobody to remind:</strong> Housing" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("progress_remind", args=[audit.pk]), follow=True)
+    body = response.content.decode()
+    assert "Reminders sent to 1 co-ordinator." in body
+    assert "Nobody to remind at Police: it has something missing" in body
+    assert [mail.to for mail in mailoutbox] == [["housing@example.org"]]
+
+
 def test_remind_when_nothing_is_missing(
     client, audit, chair, mailoutbox, django_capture_on_commit_callbacks
 ):

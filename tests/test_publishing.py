@@ -199,7 +199,7 @@ def test_the_publish_page_says_which_sections_will_be_left_out(client, audit, ch
     client.force_login(chair)
     page = client.get(reverse("briefing_publish", args=[audit.pk])).content.decode()
     assert "have nothing in them and will be left out" in page
-    for heading in ("Theme / Cases", "Process", "Findings identified per case"):
+    for heading in ("Theme / Cases", "Process", "Findings identified per case", "Learning summary"):
         assert f"<li>{heading}</li>" in page
     assert "<li>Strengths identified per case</li>" not in page
 
@@ -251,6 +251,65 @@ def test_publishing_again_says_whether_anything_has_changed(client, audit, chair
     assert "has changed since <strong>version 1</strong>" in client.get(page).content.decode()
     StrengthFactory(case=written, text="Added after publishing.")
     assert "Nothing in the briefing has changed" not in client.get(page).content.decode()
+
+
+def test_the_audit_page_gives_the_latest_version_and_the_draft_only_once_it_differs(
+    client, audit, chair, written
+):
+    client.force_login(chair)
+    page = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert "View the draft briefing" in page  # nothing published yet: the draft, named so
+    publish(client, audit)
+
+    page = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert reverse("briefing_version_pdf", args=[audit.pk, 1]) in page
+    assert reverse("briefing_version_docx", args=[audit.pk, 1]) in page
+    assert reverse("briefing_pdf", args=[audit.pk]) not in page
+    versions_url = reverse("briefing_versions", args=[audit.pk])
+    assert "read the draft" not in client.get(versions_url).content.decode()
+
+    StrengthFactory(case=written, text="Added after publishing.")
+    listing = client.get(versions_url).content.decode()
+    assert "changed since version 1" in listing and "read the draft" in listing
+
+
+def test_a_version_s_word_file_is_the_one_published(client, audit, chair, written):
+    from io import BytesIO
+
+    from docx import Document
+
+    client.force_login(chair)
+    publish(client, audit)
+    StrengthFactory(case=written, text="Added after publishing.")
+    response = client.get(reverse("briefing_version_docx", args=[audit.pk, 1]))
+    assert 'filename="neglect-and-housing-briefing-v1.docx"' in response["Content-Disposition"]
+    text = "\n".join(p.text for p in Document(BytesIO(response.content)).paragraphs)
+    assert "Version 1, published" in text and "Draft" not in text
+    assert "Added after publishing." not in text
+
+
+def test_publishing_before_the_meeting_asks_first_naming_the_date(client, audit, chair, written):
+    import datetime
+
+    from django.utils import timezone
+
+    audit.meeting_date = timezone.localdate() + datetime.timedelta(days=10)
+    audit.save()
+    when = f"{audit.meeting_date:%-d %B %Y}"
+    client.force_login(chair)
+    url = reverse("briefing_publish", args=[audit.pk])
+    assert f"Publish before the multi-agency meeting on {when}" in client.get(url).text
+    refused = client.post(url)
+    assert refused.status_code == 422
+    assert f"The meeting is on {when}, after today." in refused.text
+    assert not BriefingVersion.objects.exists()
+    assert client.post(url, {"before_meeting": "on"}).status_code == 302
+    assert BriefingVersion.objects.count() == 1
+
+    audit.meeting_date = timezone.localdate()  # on the day, or after: no question
+    audit.save()
+    assert "before the multi-agency meeting" not in client.get(url).text
+    assert client.post(url).status_code == 302
 
 
 def test_the_pdf_is_rendered_before_the_audit_is_locked(audit, chair, written, monkeypatch):

@@ -25,6 +25,16 @@ def reminder_days(settings):
     settings.SITE_URL = "https://maca.example.org"
 
 
+@pytest.fixture(autouse=True)
+def deadline_reminders_only(monkeypatch):
+    """These tests are about deadline reminders: the stage emails have their own."""
+    from cases.services import reminders
+    from cases.services.stage_emails import recent_stage_emails
+
+    kept = [source for source in reminders.SOURCES if source is not recent_stage_emails]
+    monkeypatch.setattr(reminders, "SOURCES", kept)
+
+
 @pytest.fixture
 def open_audit(audit):
     """Housing has sent everything in; Police has nothing in for Case 1."""

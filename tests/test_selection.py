@@ -265,3 +265,43 @@ def test_selection_page_runs_a_constant_number_of_queries(client, open_audit, pe
     with CaptureQueriesContext(connection) as ten:
         assert client.get(url).status_code == 200
     assert len(one) == len(ten)
+
+
+def test_the_chair_numbers_the_selected_cases_in_order_and_relabels_them_uniquely(
+    client, audit, chair
+):
+    from findings.models import BriefingVersion
+
+    from .factories import CaseFactory
+
+    audit.status = Audit.Status.SELECTED
+    audit.save()
+    one, two, four = (CaseFactory(audit=audit, label=f"Case {n}", order=n) for n in (1, 2, 4))
+    client.force_login(chair)
+    url = reverse("case_labels", args=[audit.pk])
+    hub = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    assert url in hub
+    assert "Case 1, Case 2, Case 3" in client.get(url).content.decode()
+
+    assert client.post(url, {"in_order": "1"}).status_code == 302
+    assert list(audit.cases.values_list("label", flat=True)) == ["Case 1", "Case 2", "Case 3"]
+
+    # Two cases may swap labels; two the same (whatever the capitals) are refused, field by field.
+    swap = {f"case_{one.pk}": "Case 2", f"case_{two.pk}": "Case 1", f"case_{four.pk}": "Case C"}
+    assert client.post(url, swap).status_code == 302
+    assert list(audit.cases.values_list("label", flat=True)) == ["Case 2", "Case 1", "Case C"]
+    clash = {**swap, f"case_{four.pk}": "case 1"}
+    refused = client.post(url, clash)
+    assert refused.status_code == 422
+    assert "each label must be different" in refused.content.decode()
+    assert 'value="case 1"' in refused.content.decode()  # nothing typed is lost
+    assert list(audit.cases.values_list("label", flat=True)) == ["Case 2", "Case 1", "Case C"]
+
+    # Once the briefing is published, the labels stay as it went out.
+    BriefingVersion.objects.create(
+        audit=audit, number=1, published_at=audit.created_at, html="", pdf=b"", sha256="0" * 64
+    )
+    assert url not in client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
+    client.post(url, {"in_order": "1"})
+    client.post(url, {f"case_{one.pk}": "X", f"case_{two.pk}": "Y", f"case_{four.pk}": "Z"})
+    assert list(audit.cases.values_list("label", flat=True)) == ["Case 2", "Case 1", "Case C"]

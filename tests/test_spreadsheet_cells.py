@@ -43,7 +43,8 @@ def _exports(client, audit):
     sheet_rows = [
         dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(min_row=2)
     ]
-    text = client.get(reverse("action_plan_export", args=["csv"])).content.decode()
+    # The byte order mark that lets Excel read UTF-8 is not part of the first heading.
+    text = client.get(reverse("action_plan_export", args=["csv"])).content.decode("utf-8-sig")
     return sheet_rows, list(csv.DictReader(io.StringIO(text, newline="")))
 
 

@@ -50,6 +50,24 @@ class ChronologyRowsForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, asking=False, **kwargs):
+        """`asking`: some of the file's rows were already here; say what to do with them."""
+        super().__init__(*args, **kwargs)
+        if asking or (self.data and "if_already_there" in self.data):
+            from cases.services.chronology import ADD_NEW_ONLY, REPLACE_MINE
+
+            self.fields["if_already_there"] = forms.ChoiceField(
+                label="Some of these rows are already here",
+                choices=[
+                    (ADD_NEW_ONLY, "Add only the new rows"),
+                    (REPLACE_MINE, "Replace my agency's rows with the file's rows"),
+                ],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Choose whether to add only the new rows or to replace your rows."
+                },
+            )
+
 
 class ChronologyEntryForm(VersionedFormMixin, forms.Form):
     """One row of the chronology. Changing a row, give its `entry`: its version is kept."""

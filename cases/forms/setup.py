@@ -446,3 +446,21 @@ class DeclineForm(forms.Form):
 def _listed(things: list[str]) -> str:
     """ "a postcode, a phone number and a date of birth"."""
     return things[0] if len(things) == 1 else f"{', '.join(things[:-1])} and {things[-1]}"
+
+
+class CaseLabelsForm(forms.Form):
+    """One label per selected case, in the cases' order."""
+
+    def __init__(self, *args, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cases = cases
+        for case in cases:
+            self.fields[f"case_{case.pk}"] = forms.CharField(
+                label=f"Label of the case now called “{case.label}”",
+                initial=case.label,
+                max_length=50,
+                help_text="A pseudonymous label, never the child's name.",
+            )
+
+    def labels(self) -> dict[int, str]:
+        return {case.pk: self.cleaned_data[f"case_{case.pk}"] for case in self.cases}

@@ -37,6 +37,7 @@ def audits_for_home(user, page_number) -> Page:
             "status",
             "meeting_date",
             "case_count",
+            "reaudit_of_id",
             theme_name=F("theme__name"),
             partnership_name=F("partnership__name"),
         )
@@ -52,7 +53,14 @@ def audits_in_progress(user) -> list[dict]:
         Audit.objects.visible_to(user)
         .exclude(status=Audit.Status.CLOSED)
         .order_by(*NEWEST_FIRST)
-        .values("pk", "status", "meeting_date", "submission_deadline", theme_name=F("theme__name"))
+        .values(
+            "pk",
+            "status",
+            "meeting_date",
+            "submission_deadline",
+            "reaudit_of_id",
+            theme_name=F("theme__name"),
+        )
     )
     return [_with_stage(row) for row in audits]
 
@@ -83,6 +91,12 @@ def audit_overview(audit: Audit, actions) -> dict:
         ),
         "agencies": list(audit.agencies.all()),
     }
+
+
+def latest_published_version(audit: Audit):
+    """The briefing version that the audit's main briefing buttons give, or None before the
+    first is published (reached by its reverse name, without its stored files)."""
+    return audit.briefing_versions.only("number", "published_at", "audit_id").first()
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from cases.models import Audit, ChronologyEntry, NominationIdentity, ToolAnswer
 from maca.identifiers import NAME_PART_MIN_LENGTH, identity_patterns, normalised
+from maca.text import possessive
 
 
 @dataclass
@@ -32,7 +33,7 @@ def _squeezed(text: str) -> str:
 
 def _child(identity, label) -> _Child:
     references = [
-        (f"{reference.agency.name}'s reference number for {label}", reference.reference)
+        (f"{possessive(reference.agency.name)} reference number for {label}", reference.reference)
         for reference in identity.references.all()
     ]
     patterns = identity_patterns(
@@ -101,7 +102,8 @@ def _pack_texts(audit: Audit):
         .order_by("case__order", "agency__name", "date", "pk")
     )
     for entry in entries:
-        place = f"{entry.case.label}, {entry.agency.name}'s chronology, entry of {entry.date_shown}"
+        chronology = f"{possessive(entry.agency.name)} chronology"
+        place = f"{entry.case.label}, {chronology}, entry of {entry.date_shown}"
         yield place, "\n".join((entry.event, entry.source_agency, entry.action_taken))
     answers = (
         ToolAnswer.objects.filter(submission__case__audit=audit)
@@ -116,7 +118,9 @@ def _pack_texts(audit: Audit):
     )
     for answer in answers:
         submission = answer.submission
-        place = f"{submission.case.label}, {submission.agency.name}'s audit tool, answer to "
+        place = (
+            f"{submission.case.label}, {possessive(submission.agency.name)} audit tool, answer to "
+        )
         place += f"“{answer.question.text}”"
         yield place, answer.text
 

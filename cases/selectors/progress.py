@@ -261,6 +261,19 @@ def returns_not_complete(progress: Progress) -> str | None:
     )
 
 
+def agencies_without_coordinator(audit: Audit) -> list[Agency]:
+    """The agencies taking part that have no active co-ordinator with an email address: nobody
+    a reminder could reach. One query."""
+    from maca.models import Membership
+
+    reachable = Membership.objects.filter(
+        partnership_id=audit.partnership_id,
+        role=Membership.Role.COORDINATOR,
+        user__is_active=True,
+    ).exclude(user__email="")
+    return list(audit.agencies.exclude(pk__in=reachable.values("agency_id")).order_by("name"))
+
+
 def missing_by_agency(progress: Progress) -> dict[int, list[Cell]]:
     """{agency id: its incomplete cells}, only for agencies with something missing."""
     missing: dict[int, list[Cell]] = {}

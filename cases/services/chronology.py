@@ -87,6 +87,26 @@ class RowProblems(ValidationError):
         )
 
 
+class RowsAlreadyThere(ValidationError):
+    """Some of the file's rows are already in the chronology (same date, agency and event):
+    the user chooses to add only the new rows or to replace the agency's rows."""
+
+    def __init__(self, *, already: int, new: int):
+        self.already, self.new = already, new
+        super().__init__(
+            f"{_count(already, 'row')} of this file {'is' if already == 1 else 'are'} already "
+            "here (the same date, agency and event), so nothing was saved. Choose the file again "
+            f"and say whether to add only the {_count(new, 'new row')} or to replace your rows "
+            "with the file's.",
+            code="rows_already_there",
+        )
+
+
+# What to do when a file's rows are already in the chronology.
+ADD_NEW_ONLY = "new_only"
+REPLACE_MINE = "replace"
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
@@ -229,11 +249,15 @@ def parse_impact(value) -> str:
 
 
 @transaction.atomic
-def chronology_rows_import(*, case: Case, agency, user, uploaded_file) -> list[ChronologyEntry]:
+def chronology_rows_import(
+    *, case: Case, agency, user, uploaded_file, if_already_there: str = ""
+) -> list[ChronologyEntry]:
     """Add the rows of a structured chronology (CSV or XLSX, laid out as the template).
 
     Every row is checked first; if any has a problem, RowProblems lists them all and nothing is
-    saved. A clean file's rows are added in one transaction.
+    saved. A clean file's rows are added in one transaction. When some are already there (the
+    same date, agency and event), RowsAlreadyThere asks first, unless `if_already_there` says to
+    add only the new ones (ADD_NEW_ONLY) or to replace the agency's rows (REPLACE_MINE).
     """
     _require_open(case)
     inspection, kind = _accept_rows_file(uploaded_file)
@@ -250,12 +274,29 @@ def chronology_rows_import(*, case: Case, agency, user, uploaded_file) -> list[C
             "The file has its column headings but no rows. Add the events below the headings.",
             code="no_rows",
         )
+    entries = _without_rows_already_there(entries, case, agency, if_already_there)
     for entry in entries:
         # Case, agency and author are set here, not typed; the event's own constraint
         # (not empty) was checked row by row above.
         entry.full_clean(exclude=["case", "agency", "created_by"], validate_constraints=False)
     created = ChronologyEntry.objects.bulk_create(entries)
     return created
+
+
+def _row_key(date, event: str) -> tuple:
+    return date, " ".join(event.split()).casefold()
+
+
+def _without_rows_already_there(entries, case, agency, if_already_there: str):
+    mine = ChronologyEntry.objects.filter(case=case, agency=agency)
+    if if_already_there == REPLACE_MINE:
+        mine.delete()
+        return entries
+    there = {_row_key(date, event) for date, event in mine.values_list("date", "event")}
+    new = [entry for entry in entries if _row_key(entry.date, entry.event) not in there]
+    if len(new) < len(entries) and if_already_there != ADD_NEW_ONLY:
+        raise RowsAlreadyThere(already=len(entries) - len(new), new=len(new))
+    return new
 
 
 def _delimiter(uploaded_file, encoding: str) -> str:

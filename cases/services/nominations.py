@@ -229,3 +229,54 @@ def selection_confirm(*, audit: Audit, user, nomination_ids: Iterable[int]) -> l
     record_move(audit=locked, user=user, to=Audit.Status.SELECTED)
     audit.status = locked.status
     return cases
+
+
+def _relabel_refused(audit: Audit) -> str:
+    if audit.is_closed:
+        return "This audit is closed: its cases keep their labels."
+    if audit.briefing_published_at is not None:
+        return "The briefing is published: the cases keep the labels it went out with."
+    return ""
+
+
+def case_labels_allowed(audit: Audit) -> bool:
+    return not _relabel_refused(audit)
+
+
+@transaction.atomic
+def case_labels_update(*, audit: Audit, labels: dict[int, str]) -> list[Case]:
+    """Give the audit's selected cases new labels ({case id: label}), unique within the audit
+    whatever their capitals; refused once the briefing is published or the audit is closed."""
+    locked = Audit.objects.select_for_update().get(pk=audit.pk)
+    if refused := _relabel_refused(locked):
+        raise ValidationError(refused)
+    cases = list(locked.cases.all())
+    if set(labels) != {case.pk for case in cases}:
+        raise ValidationError("The audit's cases have changed since you opened this page.")
+    wanted = {pk: " ".join(label.split()) for pk, label in labels.items()}
+    seen: dict[str, int] = {}
+    errors = {}
+    for pk, label in wanted.items():
+        if not label:
+            errors[pk] = "Enter a label."
+        elif label.casefold() in seen:
+            errors[pk] = f"Another case is labelled “{label}”: each label must be different."
+        seen.setdefault(label.casefold(), pk)
+    if errors:
+        raise ValidationError({f"case_{pk}": message for pk, message in errors.items()})
+    # Through labels no case holds, so that two cases may swap theirs under the unique rule.
+    for case in cases:
+        Case.objects.filter(pk=case.pk).update(label=f"~relabel-{case.pk}")
+    for case in cases:
+        case.label = wanted[case.pk]
+        case.full_clean(validate_unique=False)
+        case.save(update_fields=["label"])
+    return cases
+
+
+def cases_in_order_labels(audit: Audit) -> dict[int, str]:
+    """ "Case 1", "Case 2", … in the cases' order."""
+    return {
+        pk: f"Case {number}"
+        for number, pk in enumerate(audit.cases.values_list("pk", flat=True), start=1)
+    }

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 
+from cases.access import recipients_who_may_see
 from cases.models import Audit, AuditEvent
 from cases.selectors.progress import missing_by_agency, progress_matrix
 from maca.models import Membership, SentReminder
@@ -30,6 +31,9 @@ class Reminder:
     subject: str
     body: str
     audit_id: int | None = None  # recorded on the audit's history when sent
+    # What the person must be allowed to do with the audit when it is sent, to receive it
+    # (checked by `recipients_who_may_see`); None: no check.
+    permission: str | None = None
 
 
 Source = Callable[[datetime.date], Iterable[Reminder]]
@@ -164,6 +168,7 @@ class RunResult:
     sent: int = 0
     already_sent: int = 0
     failed: int = 0
+    not_allowed: int = 0  # no longer allowed to see the audit: not sent
     would_send: list[Reminder] | None = None
 
 
@@ -174,10 +179,14 @@ def due_reminders_send(
     result = RunResult(would_send=[] if dry_run else None)
     per_audit: Counter = Counter()
     keys_per_audit: dict[int, set[str]] = {}
+    audits: dict[int, Audit] = {}
     for source in SOURCES if sources is None else sources:
         for reminder in source(today):
             if SentReminder.objects.filter(key=reminder.key, user=reminder.user).exists():
                 result.already_sent += 1
+                continue
+            if reminder.permission and not _may_receive(reminder, audits):
+                result.not_allowed += 1
                 continue
             if dry_run:
                 result.would_send.append(reminder)
@@ -209,6 +218,14 @@ def due_reminders_send(
             },
         )
     return result
+
+
+def _may_receive(reminder: Reminder, audits: dict[int, Audit]) -> bool:
+    """Whether the access gate lets the person see the reminder's audit now."""
+    if reminder.audit_id not in audits:
+        audits[reminder.audit_id] = Audit.objects.get(pk=reminder.audit_id)
+    audit = audits[reminder.audit_id]
+    return bool(recipients_who_may_see(audit, [reminder.user], reminder.permission))
 
 
 def _send_once(reminder: Reminder) -> bool:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from cases.models import Audit, Theme
+from cases.models import Audit, BriefingParagraph, Theme
 from cases.services.tool import default_tool_create
 from maca.models import Agency, Membership, Partnership
 
@@ -73,7 +73,45 @@ def audit_create(*, user, partnership: Partnership, data: dict) -> Audit:
     audit.save()
     audit.agencies.set(_agencies(data))
     default_tool_create(audit=audit)
+    _start_with_standard_paragraphs(audit)
     return audit
+
+
+def standard_paragraphs(partnership: Partnership) -> list[tuple[str, str]]:
+    """The partnership's standard Theme / Cases and Process points, as (section, text): those of
+    its latest audit that has any, else MACA's wording of the usual process."""
+    latest = (
+        Audit.objects.filter(partnership=partnership, paragraphs__isnull=False)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest is not None:
+        return list(latest.paragraphs.values_list("section", "text"))
+    Section = BriefingParagraph.Section
+    return [
+        (Section.THEME_AND_CASES, f"Themes are based on priorities identified by {partnership}."),
+        (Section.THEME_AND_CASES, "QA sub-group members nominate cases."),
+        (
+            Section.THEME_AND_CASES,
+            "Cases are selected to ensure there is a cross-section of children, their needs and "
+            "the services working with them.",
+        ),
+        (
+            Section.PROCESS,
+            "Completed chronologies and audit tools submitted for the selected cases from each "
+            "agency.",
+        ),
+        (Section.PROCESS, "Multi-agency meeting to examine and analyse each case."),
+        (Section.PROCESS, "Learning summary developed."),
+        (Section.PROCESS, "Actions identified as part of the MACA composite action plan."),
+    ]
+
+
+def _start_with_standard_paragraphs(audit: Audit) -> None:
+    BriefingParagraph.objects.bulk_create(
+        BriefingParagraph(audit=audit, section=section, text=text, order=order)
+        for order, (section, text) in enumerate(standard_paragraphs(audit.partnership))
+    )
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from cases.models import Audit, AuditEvent
+from cases.services.stage_emails import send_stage_emails
 
 Status = Audit.Status
 ORDER: list[str] = [value for value, _ in Status.choices]
@@ -49,6 +50,7 @@ def record_move(*, audit: Audit, user, to: str) -> None:
     AuditEvent.objects.create(
         audit=audit, kind=AuditEvent.Kind.STATUS, actor=user, detail={"from": before, "to": to}
     )
+    send_stage_emails(audit)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from cases.models import (
     ToolSection,
 )
 from cases.selectors.progress import asked_of, not_asked_message
+from cases.services.stage_emails import send_stage_emails
 from maca.concurrency import check_current
 from maca.models import Agency
 
@@ -322,4 +323,5 @@ def pack_release(*, audit: Audit, user) -> Audit:
     audit.pack_released_at = timezone.now()
     audit.save(update_fields=["pack_released_at", "updated_at"])
     AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.PACK_RELEASED, actor=user)
+    send_stage_emails(audit)
     return audit

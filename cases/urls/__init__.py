@@ -4,7 +4,7 @@ from django.urls import path
 
 from cases.views import audit
 
-from . import chronology, retention, setup, tool
+from . import chronology, reaudit, retention, setup, tool
 
 urlpatterns = [
     path("", audit.home, name="home"),
@@ -13,4 +13,5 @@ urlpatterns = [
     *chronology.urlpatterns,
     *tool.urlpatterns,
     *retention.urlpatterns,
+    *reaudit.urlpatterns,
 ]

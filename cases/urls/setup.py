@@ -33,5 +33,6 @@ urlpatterns = [
     ),
     path("audits/<int:pk>/selection/", setup.selection, name="selection"),
     path("audits/<int:pk>/selection/draw/", setup.selection_draw, name="selection_draw"),
+    path("audits/<int:pk>/cases/labels/", setup.case_labels, name="case_labels"),
     path("audits/<int:pk>/selection/confirm/", setup.selection_confirm, name="selection_confirm"),
 ]

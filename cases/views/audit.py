@@ -3,15 +3,20 @@ from django.shortcuts import render
 from cases import access, selectors
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
+from cases.selectors.tasks import SHOWN as SHOWN_TASKS
+from cases.selectors.tasks import my_tasks
 
 
 def home(request):
     """The audits the user can see, under a dashboard: overdue and due-soon actions (from the
     action plan's template tag) and the audits still in progress with their stage."""
     page = selectors.audits_for_home(request.user, request.GET.get("page"))
+    tasks = my_tasks(request.user)
     context = {
         "page": page,
         "in_progress": selectors.audits_in_progress(request.user),
+        "tasks": tasks[:SHOWN_TASKS],
+        "more_tasks": len(tasks) - SHOWN_TASKS,
         "can_create_audit": bool(access.memberships_of(request.user).chaired),
         "nav": "audits",
     }
@@ -22,7 +27,12 @@ def audit_detail(request, pk):
     """The audit's hub. Readers of the published briefing alone (viewers) see just its links."""
     audit = access.get_audit_for(request, pk, "view_briefing")
     allowed = access.allowed_actions(request.user, audit)
-    context = {"audit": audit, "allowed": allowed, "nav": "audits"}
+    context = {
+        "audit": audit,
+        "allowed": allowed,
+        "nav": "audits",
+        "published_version": selectors.latest_published_version(audit),
+    }
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)
     actions = audit.actions.all()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -19,6 +18,8 @@ from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
+from maca.spreadsheets import csv_response
+from maca.text import possessive
 
 # The case page ------------------------------------------------------------------------------
 
@@ -67,8 +68,8 @@ def _refusal(request, audit, case, agency) -> str | None:
     """Why the user may not change this chronology now, or None when they may."""
     if not access.can_edit_agency_work(request.user, audit, agency.pk):
         return (
-            f"You can read this chronology, but only {agency.name}'s co-ordinators and the chair "
-            "can change it."
+            f"You can read this chronology, but only {possessive(agency.name)} co-ordinators and "
+            "the chair can change it."
         )
     if not audit.accepts_submissions:
         return services.SubmissionsClosed.message
@@ -162,9 +163,14 @@ def chronology_rows_import(request, pk, case_id, agency_id):
                 agency=agency,
                 user=request.user,
                 uploaded_file=form.cleaned_data["rows_file"],
+                if_already_there=form.cleaned_data.get("if_already_there", ""),
             )
         except services.SubmissionsClosed as refusal:
             return _refused(request, audit, case, agency, str(refusal))
+        except services.RowsAlreadyThere as error:
+            form = ChronologyRowsForm(request.POST, request.FILES, asking=True)
+            form.is_valid()  # which asks for the choice next to it
+            form.add_error("rows_file", error.message)
         except services.RowProblems as error:
             problems = error.problems
             form.add_error("rows_file", error.message)
@@ -271,19 +277,13 @@ def chronology_file_download(request, pk, file_id):
 
 def chronology_template(request, pk, fmt):
     audit = access.get_audit_for(request, pk, "view_audit")
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(services.TEMPLATE_HEADINGS)
-        writer.writerow(services.TEMPLATE_EXAMPLE)
-        # A byte order mark lets Excel open the file as UTF-8.
-        body = "\ufeff" + buffer.getvalue()
-        response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        response = HttpResponse(_template_xlsx(), content_type=uploads.CONTENT_TYPES["xlsx"])
-    else:
-        raise Http404("No such format.")
     name = f"{slugify(audit.theme.name) or 'audit'}-chronology-template.{fmt}"
+    if fmt == "csv":
+        rows = [services.TEMPLATE_HEADINGS, services.TEMPLATE_EXAMPLE]
+        return csv_response(rows, filename=name)
+    if fmt != "xlsx":
+        raise Http404("No such format.")
+    response = HttpResponse(_template_xlsx(), content_type=uploads.CONTENT_TYPES["xlsx"])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

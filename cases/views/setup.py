@@ -15,10 +15,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import access
-from cases.forms.setup import AuditForm, DeclineForm, IdentityForm, MemberAddForm, NominationForm
+from cases.forms.setup import (
+    AuditForm,
+    CaseLabelsForm,
+    DeclineForm,
+    IdentityForm,
+    MemberAddForm,
+    NominationForm,
+)
 from cases.models import Audit, Nomination, NominationIdentity
 from cases.selectors import nominations as nomination_selectors
-from cases.selectors.progress import progress_matrix, returns_not_complete
+from cases.selectors.progress import (
+    agencies_without_coordinator,
+    progress_matrix,
+    returns_not_complete,
+)
 from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
@@ -214,7 +225,11 @@ def audit_members(request, pk):
                 text += f" An invitation to set a password was emailed to {person.email}."
             (messages.success if added.created else messages.info)(request, text)
             return redirect("audit_members", audit.pk)
-    context = {"form": form, "members": nomination_selectors.audit_members(audit)}
+    context = {
+        "form": form,
+        "members": nomination_selectors.audit_members(audit),
+        "agencies_without_coordinator": agencies_without_coordinator(audit),
+    }
     return _render(request, "cases/setup/members.html", audit, context)
 
 
@@ -554,3 +569,44 @@ def selection_confirm(request, pk):
         "not_selected_reason": nomination_services.NOT_SELECTED_REASON,
     }
     return _render(request, "cases/setup/selection_confirm.html", audit, context)
+
+
+# The selected cases' labels -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def case_labels(request, pk):
+    """The chair renumbers or relabels the selected cases, until the briefing is published."""
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    cases = list(audit.cases.all())
+    if not cases:
+        raise Http404("No cases selected yet.")
+    in_order = request.method == "POST" and "in_order" in request.POST
+    form = CaseLabelsForm(None if in_order else request.POST or None, cases=cases)
+    if in_order:
+        labels = nomination_services.cases_in_order_labels(audit)
+    else:
+        labels = form.labels() if form.is_bound and form.is_valid() else None
+    if labels is not None:
+        try:
+            nomination_services.case_labels_update(audit=audit, labels=labels)
+        except ValidationError as error:
+            if form.is_bound:
+                _add_errors(form, error)
+            else:
+                _refuse(request, error)
+        else:
+            messages.success(request, "The cases' labels were saved.")
+            return redirect(reverse("audit_detail", args=[audit.pk]) + "#cases-heading")
+    context = {
+        "form": form,
+        "allowed_now": nomination_services.case_labels_allowed(audit),
+        "in_order": ", ".join(nomination_services.cases_in_order_labels(audit).values()),
+    }
+    status = 422 if form.errors else 200
+    return render(
+        request,
+        "cases/setup/case_labels.html",
+        {"audit": audit, "nav": "audits", **context},
+        status=status,
+    )

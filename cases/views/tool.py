@@ -15,6 +15,7 @@ from cases.selectors import tool as tool_selectors
 from cases.selectors.identifiers import identifying_details_in_pack
 from cases.selectors.pack import pack_context
 from cases.selectors.progress import (
+    agencies_without_coordinator,
     asked_of,
     missing_by_agency,
     not_asked_message,
@@ -24,6 +25,7 @@ from cases.selectors.progress import (
 from cases.services import reminders
 from cases.services import tool as services
 from maca.concurrency import version_of
+from maca.text import possessive
 
 # The questionnaire ---------------------------------------------------------------------------
 
@@ -362,7 +364,7 @@ def _tool_save(request, audit, case, agency, submission, *, submitting: bool):
     return _confirm_page(
         request,
         audit,
-        title=f"Submit {agency.name}'s audit tool for {case.label}?",
+        title=f"Submit {possessive(agency.name)} audit tool for {case.label}?",
         lines=[
             "Your answers have been saved.",
             "Once submitted you cannot change it; the chair can reopen it.",
@@ -444,6 +446,8 @@ def progress(request, pk):
         "see_all": see_all,
         "released_to_me": released_to_me,
         "can_remind": access.can(request.user, "manage_audit", audit),
+        "can_manage": access.can(request.user, "manage_audit", audit),
+        "agencies_without_coordinator": agencies_without_coordinator(audit) if see_all else [],
         "nav": "audits",
     }
     return render(request, "cases/tool/progress.html", context)
@@ -456,23 +460,22 @@ def progress_remind(request, pk):
         messages.error(request, "Reminders go out only while the audit takes submissions.")
         return redirect("progress", pk=audit.pk)
     sent = reminders.progress_reminders_send(audit=audit, user=request.user)
+    missing = missing_by_agency(progress_matrix(audit))
     if sent:
         messages.success(
             request, f"Reminders sent to {sent} co-ordinator{'s' if sent != 1 else ''}."
         )
-    else:
-        messages.info(
+    elif not missing:
+        messages.info(request, "Nothing is missing: no reminders sent.")
+    unreached = [a.name for a in agencies_without_coordinator(audit) if a.pk in missing]
+    if unreached:
+        messages.warning(
             request,
-            "No reminders sent: no co-ordinator with an email address is recorded for the "
-            "agencies with something missing."
-            if _anything_missing(audit)
-            else "Nothing is missing: no reminders sent.",
+            f"Nobody to remind at {', '.join(unreached)}: "
+            f"{'it has' if len(unreached) == 1 else 'they have'} something missing but no "
+            "co-ordinator with an email address. Add one on the Members page.",
         )
     return redirect("progress", pk=audit.pk)
-
-
-def _anything_missing(audit) -> bool:
-    return bool(missing_by_agency(progress_matrix(audit)))
 
 
 # The meeting pack ----------------------------------------------------------------------------

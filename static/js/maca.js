@@ -24,34 +24,69 @@
 
 // A text box's limit is the server's to enforce, with a message next to the box: the browser's
 // own limit would cut pasted text short without a word. While the text is too long, the box says
-// by how much.
+// by how much. A box with a word limit (the 7-minute briefing's parts) always shows its count;
+// words over the limit are kept as typed.
 (function () {
   "use strict";
   // Counted as the server counts: characters (not UTF-16 units), a line break sent as two.
   function lengthOf(text) {
     return Array.from(text.replace(/\r?\n/g, "\r\n")).length;
   }
+  // Words as the server counts them (Python's str.split()): runs of non-space characters.
+  function wordsIn(text) {
+    var trimmed = text.trim();
+    return trimmed ? trimmed.split(/\s+/).length : 0;
+  }
+  function number(value) { return value.toLocaleString("en-GB"); }
+  var measures = {
+    maxlength: function (box, limit) {
+      var over = lengthOf(box.value) - limit;
+      return {
+        over: over > 0,
+        text: over > 0
+          ? "This is " + number(over) + " characters over the limit of " + number(limit) +
+            ": shorten it before sending."
+          : "",
+      };
+    },
+    "data-word-limit": function (box, limit) {
+      var words = wordsIn(box.value);
+      var over = words - limit;
+      return {
+        over: over > 0,
+        text: over > 0
+          ? number(words) + " words: " + number(over) + " over the limit of " + number(limit) +
+            ". It is kept as typed, but shorten it so the briefing fits on one page."
+          : number(words) + " of " + number(limit) + " words",
+      };
+    },
+  };
   function watch(root) {
-    var boxes = Array.from(root.querySelectorAll("textarea[maxlength]"));
-    if (root.matches && root.matches("textarea[maxlength]")) boxes.push(root);
-    boxes.forEach(function (box) {
-      var limit = parseInt(box.getAttribute("maxlength"), 10);
-      box.removeAttribute("maxlength");
-      var hint = document.createElement("div");
-      hint.className = "form-text text-danger";
-      hint.id = (box.id || box.name) + "-length";
-      hint.setAttribute("aria-live", "polite");
-      box.insertAdjacentElement("afterend", hint);
-      box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());
-      function check() {
-        var over = lengthOf(box.value) - limit;
-        hint.textContent = over > 0
-          ? "This is " + over.toLocaleString("en-GB") + " characters over the limit of " +
-            limit.toLocaleString("en-GB") + ": shorten it before sending."
-          : "";
-      }
-      box.addEventListener("input", check);
-      check();
+    Object.keys(measures).forEach(function (attribute) {
+      var selector = "textarea[" + attribute + "]";
+      var boxes = Array.from(root.querySelectorAll(selector));
+      if (root.matches && root.matches(selector)) boxes.push(root);
+      var suffix = attribute === "maxlength" ? "length" : "words";
+      boxes.forEach(function (box) {
+        var seen = "counted" + suffix;
+        if (box.dataset[seen]) return;
+        box.dataset[seen] = "yes";
+        var limit = parseInt(box.getAttribute(attribute), 10);
+        if (attribute === "maxlength") box.removeAttribute("maxlength");
+        var hint = document.createElement("div");
+        hint.className = "form-text";
+        hint.id = (box.id || box.name) + "-" + suffix;
+        hint.setAttribute("aria-live", "polite");
+        box.insertAdjacentElement("afterend", hint);
+        box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());
+        function check() {
+          var measured = measures[attribute](box, limit);
+          hint.textContent = measured.text;
+          hint.classList.toggle("text-danger", measured.over);
+        }
+        box.addEventListener("input", check);
+        check();
+      });
     });
   }
   watch(document);
@@ -258,6 +293,51 @@
   }, 1000);
 })();
 
+// Learning tags: a long list of boxes per item becomes a short one. The ticked tags show, and a
+// box above them finds the others as you type ("voice" shows "Voice of the child"). Without
+// scripts, every box shows.
+(function () {
+  "use strict";
+  function enhance(root) {
+    var boxes = Array.from(root.querySelectorAll("input[type=checkbox][data-tag-picker]"));
+    var groups = {};
+    boxes.forEach(function (box) { (groups[box.name] = groups[box.name] || []).push(box); });
+    Object.keys(groups).forEach(function (name) {
+      var options = groups[name].map(function (box) { return box.closest(".form-check") || box.parentElement; });
+      var first = options[0];
+      if (!first || first.parentElement.querySelector("[data-tag-filter]")) return;
+      var finder = document.createElement("input");
+      finder.type = "search";
+      finder.className = "form-control form-control-sm mb-1";
+      finder.setAttribute("data-tag-filter", "");
+      finder.setAttribute("aria-label", "Find a tag to add");
+      finder.placeholder = "Type to find a tag";
+      var status = document.createElement("div");
+      status.className = "visually-hidden";
+      status.setAttribute("aria-live", "polite");
+      first.parentElement.insertBefore(finder, first);
+      first.parentElement.insertBefore(status, first);
+      function show() {
+        var typed = finder.value.trim().toLowerCase();
+        var matching = 0;
+        groups[name].forEach(function (box, index) {
+          var label = options[index].textContent.trim().toLowerCase();
+          var hit = typed !== "" && label.indexOf(typed) !== -1;
+          matching += hit ? 1 : 0;
+          options[index].hidden = !(box.checked || hit);
+        });
+        status.textContent = typed ? matching + " tag" + (matching === 1 ? "" : "s") + " found" : "";
+      }
+      finder.addEventListener("input", show);
+      finder.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") event.preventDefault();  // Enter finds; it does not save
+      });
+      groups[name].forEach(function (box) { box.addEventListener("change", show); });
+      show();
+    });
+  }
+  enhance(document);
+  document.addEventListener("htmx:load", function (event) { enhance(event.detail.elt); });
 // A table wider than the screen scrolls inside its box. While it does, the box is a named
 // region in the tab order, so that keyboard users can reach it and scroll it with the arrow
 // keys; when it fits, it is neither (no tab stop that does nothing). Named by the table's own

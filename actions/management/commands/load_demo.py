@@ -6,12 +6,17 @@ from django.db import transaction
 
 from actions.demo_builders import (
     IN_PROGRESS_THEME,
+    STANDARD_FIND_OUT_MORE,
+    STANDARD_QUESTIONS,
     add_actions_in_every_state,
+    add_learning_into_practice,
     build_audit_in_progress,
 )
 from actions.package import package_import
 from cases.models import Audit
+from findings.models import SevenMinuteBriefing
 from findings.publishing import briefing_publish
+from findings.services import seven_minute_draft
 from maca.models import Agency, Membership, Partnership, User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -38,16 +43,35 @@ class Command(BaseCommand):
         for name in DEMO_PACKAGES:
             data = json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
             existing = Audit.objects.filter(
-                partnership__name=data["partnership"], theme__name=data["theme"]["name"]
+                partnership__name=data["partnership"],
+                theme__name=data["theme"]["name"],
+                reaudit_of__isnull=True,
             ).first()
             audit = existing or package_import(data)
             partnership = audit.partnership
             verb = "Kept" if existing else "Created"
             self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")
         self._create_users(partnership)
+        self._set_standard_seven_minute_text(partnership)
         self._import_history()
         self._publish_finished_audits(partnership)
         self._add_work_in_progress(partnership)
+        self._add_learning_into_practice(partnership)
+
+    def _set_standard_seven_minute_text(self, partnership: Partnership):
+        if not partnership.seven_minute_questions:
+            partnership.seven_minute_questions = STANDARD_QUESTIONS
+            partnership.seven_minute_find_out_more = STANDARD_FIND_OUT_MORE
+            partnership.save(update_fields=["seven_minute_questions", "seven_minute_find_out_more"])
+
+    def _add_learning_into_practice(self, partnership: Partnership):
+        """The closed audit's 7-minute briefing in use by two agencies, and its re-audit."""
+        seed = Audit.objects.get(
+            partnership=partnership, theme__name="Neglect and housing", reaudit_of__isnull=True
+        )
+        chair = User.objects.get(username="chair")
+        if add_learning_into_practice(seed, chair=chair):
+            self.stdout.write(f"Added uses of the briefing and a re-audit to {seed.theme.name}.")
 
     def _import_history(self):
         chair = User.objects.get(username="chair")
@@ -64,7 +88,9 @@ class Command(BaseCommand):
         users = {
             u.username: u for u in User.objects.filter(username__in=["chair", "qa", "housing"])
         }
-        seed = Audit.objects.get(partnership=partnership, theme__name="Neglect and housing")
+        seed = Audit.objects.get(
+            partnership=partnership, theme__name="Neglect and housing", reaudit_of__isnull=True
+        )
         if seed.actions.count() <= 2:
             add_actions_in_every_state(seed, chair=users["chair"])
             self.stdout.write(f"Added actions in every state to {seed.theme.name}.")
@@ -80,8 +106,13 @@ class Command(BaseCommand):
         """A closed audit's briefing has gone out with its action plan: version 1 and the plan
         are there for the demo viewer."""
         chair = User.objects.get(username="chair")
-        for audit in Audit.objects.filter(partnership=partnership, status=Audit.Status.CLOSED):
+        closed = Audit.objects.filter(
+            partnership=partnership, status=Audit.Status.CLOSED, reaudit_of__isnull=True
+        )
+        for audit in closed:
             if not audit.briefing_versions.exists():
+                if not SevenMinuteBriefing.objects.filter(audit=audit).exists():
+                    seven_minute_draft(audit=audit)
                 version = briefing_publish(audit=audit, user=chair, with_plan=True)
                 self.stdout.write(f"Published version {version.number} of {audit.theme.name}.")
 

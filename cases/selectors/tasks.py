@@ -1,0 +1,130 @@
+""" "My tasks" on the home page: what is waiting for this person, due dates first, in a constant
+number of queries whatever the number of audits, cases and actions."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from cases.models import Audit, Case
+from cases.selectors.progress import _returns
+from cases.selectors.stages import next_step
+from maca import access
+
+# Shown on the home page; the rest are counted.
+SHOWN = 12
+
+
+@dataclass(frozen=True)
+class Task:
+    text: str  # what to do: the link's words
+    where: str  # which audit (and case) it is about
+    url: str
+    audit: Audit
+    due: datetime.date | None = None
+
+
+def my_tasks(user) -> list[Task]:
+    """Tasks from the audits the user may see, those with a due date first, soonest first, then
+    the rest in the audits' order (newest first)."""
+    audits = list(
+        Audit.objects.visible_to(user).select_related("theme").order_by("-created_at", "-pk")
+    )
+    memberships = access.memberships_of(user)
+    tasks = [
+        *_returns_to_give(audits, memberships.coordinated),
+        *_action_updates(audits, memberships.coordinated),
+        *_nominations_open(audits, memberships.staff),
+        *_chair_next_steps(audits, memberships.chaired),
+    ]
+    undated = datetime.date.max
+    return sorted(tasks, key=lambda task: task.due or undated)  # stable: undated keep order
+
+
+def _returns_to_give(audits, coordinated) -> list[Task]:
+    """A co-ordinator's chronologies and audit tools still to give, while submissions are open.
+    Three queries: the agencies taking part, the cases, what has come in."""
+    open_audits = {
+        audit.pk: audit
+        for audit in audits
+        if audit.accepts_submissions and audit.partnership_id in coordinated
+    }
+    if not open_audits:
+        return []
+    mine = {agency for agencies in coordinated.values() for agency in agencies}
+    taking_part = Audit.agencies.through.objects.filter(
+        audit_id__in=open_audits, agency_id__in=mine
+    ).select_related("agency")
+    agencies_of: dict[int, list] = {}
+    for row in taking_part:
+        if row.agency_id in coordinated[open_audits[row.audit_id].partnership_id]:
+            agencies_of.setdefault(row.audit_id, []).append(row.agency)
+    cases = list(Case.objects.filter(audit_id__in=agencies_of).order_by("audit_id", "order", "id"))
+    given = _returns({"case__audit_id__in": list(agencies_of)}, {"agency_id__in": list(mine)})
+    tasks = []
+    for case in cases:
+        audit = open_audits[case.audit_id]
+        for agency in agencies_of[case.audit_id]:
+            cell = given.cell(case, agency, linkable=True, passed=False)
+            if not cell.expected:
+                continue
+            args = [audit.pk, case.pk, agency.pk]
+            where = f"{case.label}, {agency.name} · {audit.theme.name}"
+            due = audit.submission_deadline
+            if not cell.chronology:
+                url = reverse("agency_chronology", args=args)
+                tasks.append(Task("Give the chronology", where, url, audit, due))
+            if not cell.tool_submitted:
+                url = reverse("tool_answer", args=args)
+                tasks.append(Task("Submit the audit tool", where, url, audit, due))
+    return tasks
+
+
+def _action_updates(audits, coordinated) -> list[Task]:
+    """Open actions owned by an agency the user co-ordinates for: each wants an update. One
+    query (the action plan is built on this app: its model is reached by the reverse name)."""
+    if not coordinated:
+        return []
+    by_pk = {audit.pk: audit for audit in audits if audit.partnership_id in coordinated}
+    if not by_pk:
+        return []
+    Action = Audit._meta.get_field("actions").related_model
+    mine = {agency for agencies in coordinated.values() for agency in agencies}
+    actions = Action.objects.filter(
+        audit_id__in=by_pk, owner_agency_id__in=mine, status__in=["not_started", "in_progress"]
+    ).only("pk", "text", "due_date", "audit_id", "owner_agency_id")
+    tasks = []
+    for action in actions:
+        audit = by_pk[action.audit_id]
+        if action.owner_agency_id in coordinated[audit.partnership_id]:
+            where = f"{action.text[:80]} · {audit.theme.name}"
+            url = reverse("action_detail", args=[action.pk])
+            tasks.append(Task("Update the action", where, url, audit, action.due_date))
+    return tasks
+
+
+def _nominations_open(audits, staff) -> list[Task]:
+    return [
+        Task(
+            "Nominate cases",
+            audit.theme.name,
+            reverse("nomination_create", args=[audit.pk]),
+            audit,
+        )
+        for audit in audits
+        if audit.accepts_nominations and audit.partnership_id in staff
+    ]
+
+
+def _chair_next_steps(audits, chaired) -> list[Task]:
+    chair = frozenset({"manage_audit"})
+    tasks = []
+    for audit in audits:
+        if audit.partnership_id not in chaired or audit.is_closed:
+            continue
+        due = audit.submission_deadline if audit.accepts_submissions else audit.meeting_date
+        url = reverse("audit_detail", args=[audit.pk])
+        tasks.append(Task(next_step(audit, chair), audit.theme.name, url, audit, due))
+    return tasks

@@ -1,0 +1,180 @@
+"""The 7-minute briefing's pages and files, and the records of where the briefing was used."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+
+from cases import access
+from maca.models import Agency
+from maca.spreadsheets import csv_response, xlsx_response
+
+from . import services, sevenminute, usage
+from .forms import SevenMinuteForm, UsageForm
+from .models import SevenMinuteBriefing, UsageRecord
+from .word import render_seven_minute_docx
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _draft_parts(audit) -> dict[str, str]:
+    record = SevenMinuteBriefing.objects.filter(audit=audit).first()
+    return sevenminute.parts_of(record)
+
+
+def _published_or_404(audit, number=None):
+    versions = audit.briefing_versions.exclude(seven_minute_sha256="")
+    version = versions.filter(number=number).first() if number else versions.first()
+    if version is None:
+        raise Http404("No 7-minute briefing has been published for this audit.")
+    return version
+
+
+def seven_minute(request, pk):
+    """The draft for members; readers of published briefings get the latest published one."""
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    if not access.can(request.user, "view_draft_briefing", audit):
+        version = audit.briefing_versions.exclude(seven_minute_sha256="").only("number").first()
+        if version is None:
+            messages.info(request, "No 7-minute briefing has been published for this audit yet.")
+            return redirect("briefing_versions", pk=audit.pk)
+        return redirect("seven_minute_version", pk=audit.pk, number=version.number)
+    can_edit = access.can(request.user, "write_seven_minute", audit)
+    return HttpResponse(sevenminute.render_html(audit, _draft_parts(audit), can_edit=can_edit))
+
+
+def seven_minute_pdf(request, pk):
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    if not access.can(request.user, "view_draft_briefing", audit):
+        version = _published_or_404(audit)
+        return redirect("seven_minute_version_pdf", pk=audit.pk, number=version.number)
+    pdf, _ = sevenminute.render_pdf(audit, _draft_parts(audit))
+    return _download(pdf, "application/pdf", sevenminute.filename(audit, "pdf"))
+
+
+def seven_minute_docx(request, pk):
+    audit = access.get_audit_for(request, pk, "view_draft_briefing")
+    docx = render_seven_minute_docx(audit, _draft_parts(audit))
+    return _download(docx, DOCX, sevenminute.filename(audit, "docx"))
+
+
+def seven_minute_version(request, pk, number):
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    return HttpResponse(_published_or_404(audit, number).seven_minute_html)
+
+
+def seven_minute_version_pdf(request, pk, number):
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    version = _published_or_404(audit, number)
+    filename = sevenminute.filename(audit, "pdf", number)
+    return _download(bytes(version.seven_minute_pdf), "application/pdf", filename)
+
+
+def seven_minute_version_docx(request, pk, number):
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    version = _published_or_404(audit, number)
+    frozen = {"number": version.number, "published_at": version.published_at}
+    docx = render_seven_minute_docx(audit, version.seven_minute_parts, version=frozen)
+    return _download(docx, DOCX, sevenminute.filename(audit, "docx", number))
+
+
+def seven_minute_edit(request, pk):
+    audit = access.get_audit_for(request, pk, "write_seven_minute")
+    record = SevenMinuteBriefing.objects.filter(audit=audit).first()
+    can_set_standard = access.can(request.user, "manage_audit", audit)
+    data = request.POST if request.method == "POST" else None
+    form = SevenMinuteForm(data, instance=record, can_set_standard=can_set_standard)
+    if request.method == "POST" and form.is_valid():
+        services.seven_minute_save(audit=audit, parts=form.cleaned_data)
+        if form.cleaned_data.get("make_standard"):
+            services.partnership_seven_minute_text_update(
+                partnership=audit.partnership,
+                questions=form.cleaned_data["questions"],
+                find_out_more=form.cleaned_data["find_out_more"],
+            )
+        messages.success(request, "The 7-minute briefing was saved.")
+        return redirect("seven_minute_edit", pk=audit.pk)
+    context = {
+        "audit": audit,
+        "form": form,
+        "record": record,
+        "parts": sevenminute.written_parts(sevenminute.parts_of(record)),
+        "nav": "audits",
+    }
+    return render(request, "findings/seven/edit.html", context, status=422 if form.errors else 200)
+
+
+@require_POST
+def seven_minute_draft(request, pk):
+    audit = access.get_audit_for(request, pk, "write_seven_minute")
+    services.seven_minute_draft(audit=audit)
+    messages.success(
+        request, "Parts 1 to 5 were drafted from the briefing. Read them through and edit them."
+    )
+    return redirect("seven_minute_edit", pk=audit.pk)
+
+
+# Where the briefing was used -----------------------------------------------------------------
+
+
+def _recording_agencies(request, audit):
+    """The agencies `request.user` may record sessions for: the chair any taking part, a
+    co-ordinator their own."""
+    if not access.can(request.user, "record_usage", audit):
+        return Agency.objects.none()
+    taking_part = Agency.objects.filter(audits=audit)
+    if access.can(request.user, "manage_audit", audit):
+        return taking_part
+    return taking_part.filter(pk__in=access.agency_ids_for(request.user, audit))
+
+
+def usage_page(request, pk):
+    audit = access.get_audit_for(request, pk, "view_usage")
+    agencies = _recording_agencies(request, audit)
+    form = UsageForm(request.POST if request.method == "POST" else None, agencies=agencies)
+    if request.method == "POST":
+        if not agencies.exists():
+            raise Http404("Nothing to record here.")
+        if form.is_valid():
+            try:
+                services.usage_record(audit=audit, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "The session was recorded.")
+                return redirect("usage", pk=audit.pk)
+    sees_all = access.can(request.user, "view_all_usage", audit)
+    context = {
+        "audit": audit,
+        "form": form if agencies.exists() else None,
+        "published": audit.briefing_published_at is not None,
+        "sees_all": sees_all,
+        "nav": "audits",
+        **usage.usage_context(
+            audit,
+            agency_ids=None if sees_all else access.agency_ids_for(request.user, audit),
+            today=timezone.localdate(),
+        ),
+    }
+    status = 422 if form.errors else 200
+    return render(request, "findings/usage.html", context, status=status)
+
+
+def usage_export(request, pk, fmt):
+    audit = access.get_audit_for(request, pk, "view_all_usage")
+    records = UsageRecord.objects.filter(audit=audit).select_related("agency")
+    name = f"{slugify(audit.theme.name) or 'audit'}-briefing-use"
+    if fmt == "csv":
+        return csv_response([usage.HEADERS, *usage.rows(records)], filename=f"{name}.csv")
+    if fmt == "xlsx":
+        return xlsx_response("Where it was used", usage.COLUMNS, usage.rows(records), name)
+    raise Http404("No such format.")

@@ -1,0 +1,105 @@
+"""On a 390 px phone no page scrolls sideways: a chair's and a co-ordinator's walk through the
+demo's pages, with axe on the pages where people act."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from cases.models import Audit
+from maca.models import User
+
+from .conftest import axe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def demo(live_server):
+    call_command("load_demo", stdout=io.StringIO())
+    return live_server.url
+
+
+def log_in(page, base_url, username):
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Audits", level=1)).to_be_visible()
+
+
+def chair_pages() -> list[tuple[str, bool]]:
+    """(path, check with axe) for the chair's walk."""
+    closed = Audit.objects.get(theme__name="Neglect and housing")
+    working = Audit.objects.exclude(pk=closed.pk).filter(cases__isnull=False).first()
+    case = closed.cases.first()
+    agency = case.agencies.first() or closed.agencies.first()
+    action = closed.actions.first()
+    pages = [
+        (reverse("home"), True),
+        (reverse("audit_detail", args=[closed.pk]), True),
+        (reverse("briefing_html", args=[closed.pk]), False),
+        (reverse("briefing_version", args=[closed.pk, 1]), False),
+        (reverse("briefing_versions", args=[closed.pk]), True),
+        (reverse("meeting", args=[closed.pk]), True),
+        (reverse("audit_members", args=[closed.pk]), True),
+        (reverse("progress", args=[closed.pk]), True),
+        (reverse("case_detail", args=[closed.pk, case.pk]), False),
+        (reverse("agency_chronology", args=[closed.pk, case.pk, agency.pk]), False),
+        (reverse("tool_answer", args=[closed.pk, case.pk, agency.pk]), False),
+        (reverse("nomination_list", args=[closed.pk]), False),
+        (reverse("audit_actions", args=[closed.pk]), False),
+        (reverse("action_plan"), False),
+        (reverse("action_detail", args=[action.pk]), False),
+        # Its table scrolls inside its box on a phone: made a focusable region with the rest.
+        (reverse("access_log"), False),
+    ]
+    if working is not None:
+        pages += [
+            (reverse("audit_detail", args=[working.pk]), False),
+            (reverse("authoring", args=[working.pk]), False),
+            (reverse("briefing_layout", args=[working.pk]), False),
+            (reverse("briefing_publish", args=[working.pk]), True),
+            (reverse("case_labels", args=[working.pk]), True),
+        ]
+    return pages
+
+
+def too_wide(page) -> int | None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    return width if width > PHONE["width"] else None
+
+
+def table_scrolls(page) -> bool:
+    """Whether a table scrolls sideways inside its box (the page itself may not)."""
+    return page.evaluate(
+        "[...document.querySelectorAll('.table-responsive')]"
+        ".some(box => box.scrollWidth > box.clientWidth)"
+    )
+
+
+def test_no_page_scrolls_sideways_on_a_phone(page, demo):
+    page.set_viewport_size(PHONE)
+    log_in(page, demo, "chair")
+    wide, violations = {}, {}
+    for path, with_axe in chair_pages():
+        response = page.goto(demo + path)
+        assert response.status == 200, path
+        if width := too_wide(page):
+            wide[path] = width
+        if path == reverse("home") and table_scrolls(page):
+            wide["home's audit table"] = "scrolls"
+        if with_axe and (found := axe_violations(page)):
+            violations[path] = found
+    # A co-ordinator's home page, with their tasks first.
+    page.context.clear_cookies()
+    coordinator = User.objects.filter(memberships__role="coordinator").first()
+    log_in(page, demo, coordinator.username)
+    expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
+    if width := too_wide(page):
+        wide["home (co-ordinator)"] = width
+    assert wide == {}
+    assert violations == {}

@@ -1,0 +1,293 @@
+"""Re-audits: scheduled from a closed audit (once), cases carried forward with their identifiers,
+impact verdicts on the original's recommendations, and the comparison page and PDF."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from actions.models import Action
+from cases.models import (
+    AgencySubmission,
+    Audit,
+    AuditEvent,
+    Grade,
+    LocalReference,
+    Nomination,
+    NominationIdentity,
+    ToolAnswer,
+)
+from cases.services.reaudit import reaudit_schedule
+from cases.services.retention import retention_enforce
+from findings.models import ImpactVerdict
+from maca.models import Membership
+
+from .conftest import member, pdf_text
+from .factories import (
+    ActionFactory,
+    AgencyFactory,
+    AuditFactory,
+    CaseFactory,
+    FindingFactory,
+    RecommendationFactory,
+    TagFactory,
+    ToolQuestionFactory,
+    ToolSectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+@pytest.fixture
+def original(audit):
+    """A closed audit: two agencies, a two-section tool, three cases (one with a child's
+    identifiers), tagged findings and a recommendation with two actions."""
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    for title in ("Working together", "Voice of the child"):
+        ToolQuestionFactory(section=ToolSectionFactory(audit=audit, title=title), text="Seen?")
+    cases = [CaseFactory(audit=audit, label=f"Case {n}", order=n) for n in (1, 2, 3)]
+    cases[0].agencies.add(housing)
+    nomination = Nomination.objects.create(
+        audit=audit,
+        label="Case 1",
+        reason="Repeated referrals.",
+        status=Nomination.Status.SELECTED,
+        case=cases[0],
+        age_band="5_9",
+    )
+    nomination.agencies.add(housing)
+    identity = NominationIdentity.objects.create(
+        nomination=nomination, child_name="Zebedee Quartermaine"
+    )
+    LocalReference.objects.create(identity=identity, agency=housing, reference="HX-77310")
+    drift, voice = TagFactory(name="drift and delay"), TagFactory(name="voice of the child")
+    FindingFactory(case=cases[0], text="Drift.").tags.add(drift)
+    FindingFactory(case=cases[1], text="Unheard.").tags.add(voice)
+    recommendation = RecommendationFactory(audit=audit, text="Invite Housing to core groups.")
+    ActionFactory(
+        audit=audit,
+        recommendation=recommendation,
+        text="Update the guidance.",
+        status=Action.Status.COMPLETE,
+        outcome_statement="Guidance published.",
+    )
+    ActionFactory(audit=audit, recommendation=recommendation, text="Train the officers.")
+    audit.move_to(Audit.Status.CLOSED)
+    audit.save()
+    return audit
+
+
+def schedule(client, audit, **data):
+    return client.post(reverse("reaudit_schedule", args=[audit.pk]), data)
+
+
+def test_the_chair_schedules_a_reaudit_that_copies_and_carries_forward(client, original, chair):
+    client.force_login(chair)
+    carried = list(
+        original.cases.filter(label__in=["Case 1", "Case 2"]).values_list("pk", flat=True)
+    )
+    response = schedule(client, original, meeting_date="2027-06-01", carry_forward=carried)
+    reaudit = Audit.objects.get(reaudit_of=original)
+    assert response.url == reverse("audit_detail", args=[reaudit.pk])
+    assert (reaudit.theme, reaudit.status) == (original.theme, Audit.Status.DRAFT)
+    assert reaudit.meeting_date == datetime.date(2027, 6, 1)
+    assert set(reaudit.agencies.values_list("name", flat=True)) == {"Housing", "Police"}
+    assert [s.title for s in reaudit.tool_sections.all()] == [
+        "Working together",
+        "Voice of the child",
+    ]
+    assert [c.label for c in reaudit.cases.all()] == ["Case 1", "Case 2"]
+    assert list(reaudit.cases.get(label="Case 1").agencies.values_list("name", flat=True)) == [
+        "Housing"
+    ]
+    copied = NominationIdentity.objects.get(nomination__audit=reaudit)
+    assert copied.child_name == "Zebedee Quartermaine"
+    assert copied.references.get().reference == "HX-77310"
+    assert copied.nomination.case.label == "Case 1" and copied.nomination.age_band == "5_9"
+    event = AuditEvent.objects.get(audit=reaudit, kind=AuditEvent.Kind.CARRIED_FORWARD)
+    assert event.actor == chair
+    assert event.detail == {
+        "from_audit": original.pk,
+        "labels": ["Case 1", "Case 2"],
+        "identifiers": 1,
+    }
+    assert AuditEvent.objects.filter(audit=original, kind="reaudit_scheduled").exists()
+    page = client.get(reverse("audit_detail", args=[reaudit.pk])).content.decode()
+    assert "A re-audit of" in page and reverse("audit_detail", args=[original.pk]) in page
+
+
+def test_carried_identifiers_are_kept_for_the_reaudits_own_retention_period(original, chair):
+    reaudit, _ = reaudit_schedule(
+        original=original,
+        user=chair,
+        meeting_date=None,
+        carry_forward=[original.cases.get(label="Case 1").pk],
+    )
+    Audit.objects.filter(pk=original.pk).update(
+        closed_at=timezone.now() - datetime.timedelta(days=365 * 7)
+    )
+    retention_enforce(today=timezone.localdate())
+    assert not NominationIdentity.objects.filter(nomination__audit=original).exists()
+    assert NominationIdentity.objects.filter(nomination__audit=reaudit).exists()
+
+
+def test_a_second_press_schedules_one_reaudit(client, original, chair):
+    client.force_login(chair)
+    first = schedule(client, original, meeting_date="2027-06-01")
+    second = schedule(client, original, meeting_date="2027-06-01")
+    assert Audit.objects.filter(reaudit_of=original).count() == 1
+    assert first.url == second.url
+
+
+def test_an_audit_not_closed_is_refused_with_a_message(client, original, chair):
+    original.move_to(Audit.Status.REPORTING)
+    original.save()
+    client.force_login(chair)
+    response = schedule(client, original, meeting_date="2027-06-01")
+    assert response.status_code == 403
+    assert "Only a closed audit can be audited again" in response.content.decode()
+    with pytest.raises(ValidationError, match="Only a closed audit can be audited again"):
+        reaudit_schedule(original=original, user=chair, meeting_date=None)
+    assert not Audit.objects.filter(reaudit_of=original).exists()
+
+
+def test_an_audit_of_another_partnership_is_refused(client, original, outsider):
+    client.force_login(outsider)
+    assert schedule(client, original, meeting_date="2027-06-01").status_code == 404
+    with pytest.raises(ValidationError, match="own partnership"):
+        reaudit_schedule(original=original, user=outsider, meeting_date=None)
+    assert not Audit.objects.filter(reaudit_of=original).exists()
+
+
+def test_cases_of_another_audit_cannot_be_carried_forward(original, chair):
+    stranger = CaseFactory(audit=AuditFactory(partnership=original.partnership))
+    with pytest.raises(ValidationError):
+        reaudit_schedule(
+            original=original, user=chair, meeting_date=None, carry_forward=[stranger.pk]
+        )
+    assert not Audit.objects.filter(reaudit_of=original).exists()
+
+
+def grade(audit, agency, section_title, value, label="Case 1"):
+    case = audit.cases.get(label=label)
+    question = audit.tool_sections.get(title=section_title).questions.first()
+    submission, _ = AgencySubmission.objects.get_or_create(
+        case=case, agency=agency, defaults={"status": AgencySubmission.Status.SUBMITTED}
+    )
+    ToolAnswer.objects.create(submission=submission, question=question, grade=value)
+
+
+@pytest.fixture
+def reaudit(original, chair):
+    reaudit, _ = reaudit_schedule(
+        original=original,
+        user=chair,
+        meeting_date=datetime.date(2027, 6, 1),
+        carry_forward=list(original.cases.values_list("pk", flat=True)),
+    )
+    housing, police = (original.agencies.get(name=n) for n in ("Housing", "Police"))
+    grade(original, housing, "Working together", Grade.REQUIRES_IMPROVEMENT)
+    grade(original, police, "Working together", Grade.GOOD)
+    grade(original, housing, "Voice of the child", Grade.GOOD)
+    grade(reaudit, housing, "Working together", Grade.GOOD)  # better
+    grade(reaudit, police, "Working together", Grade.INADEQUATE)  # worse
+    grade(reaudit, housing, "Voice of the child", Grade.GOOD)  # same
+    FindingFactory(case=reaudit.cases.get(label="Case 1"), text="Drift again.").tags.add(
+        TagFactory(name="drift and delay")
+    )
+    return reaudit
+
+
+def test_the_meeting_records_impact_verdicts_with_evidence(client, reaudit, chair):
+    recommendation = reaudit.reaudit_of.recommendations.get()
+    client.force_login(chair)
+    page = client.get(reverse("impact", args=[reaudit.pk])).content.decode()
+    assert "Invite Housing to core groups." in page and "Update the guidance." in page
+    url = reverse("impact", args=[reaudit.pk])
+    key = recommendation.pk
+    typed = {f"measure_{key}": "Housing at every core group.", f"verdict_{key}": "partly_seen"}
+    response = client.post(url, typed)
+    assert response.status_code == 422
+    assert "Say what evidence the verdict rests on." in response.content.decode()
+    assert "Housing at every core group." in response.content.decode()
+    assert not ImpactVerdict.objects.exists()
+    client.post(url, {**typed, f"evidence_{key}": "Seen in two of three cases."})
+    verdict = ImpactVerdict.objects.get()
+    assert (verdict.verdict, verdict.evidence, verdict.recorded_by) == (
+        "partly_seen",
+        "Seen in two of three cases.",
+        chair,
+    )
+    recommendation.refresh_from_db()
+    assert recommendation.impact_measure == "Housing at every core group."
+    client.post(url, {f"verdict_{key}": "", f"measure_{key}": "Housing at every core group."})
+    assert not ImpactVerdict.objects.exists()  # undecided again
+
+
+def test_verdicts_are_recorded_only_on_an_open_reaudit(client, original, reaudit, chair):
+    client.force_login(chair)
+    assert client.get(reverse("impact", args=[original.pk])).status_code == 403
+    reaudit.move_to(Audit.Status.CLOSED)
+    reaudit.save()
+    assert client.get(reverse("impact", args=[reaudit.pk])).status_code == 403
+
+
+def test_the_comparison_reads_better_same_and_worse(client, reaudit, chair, tmp_path):
+    recommendation = reaudit.reaudit_of.recommendations.get()
+    ImpactVerdict.objects.create(
+        reaudit=reaudit, recommendation=recommendation, verdict="seen", evidence="Minutes show it."
+    )
+    client.force_login(chair)
+    page = client.get(reverse("comparison", args=[reaudit.pk])).content.decode()
+    rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    cells = [[c.split("<")[0] for c in row.split("<td>")[1:]] for row in rows]
+    assert cells[0][:4] == ["Housing", "Voice of the child", "Good", "Good"]
+    assert "Same" in rows[0]
+    assert cells[1][:4] == ["Housing", "Working together", "Requires improvement", "Good"]
+    assert "Better" in rows[1]
+    assert cells[2][:4] == ["Police", "Working together", "Good", "Inadequate"]
+    assert "Worse" in rows[2]
+    assert "1 better, 1 the same, 1 worse" in page
+    still = page.split("Still found")[1].split("No longer found")[0]
+    gone = page.split("No longer found")[1].split("impact-heading")[0]
+    assert "drift and delay" in still and "voice of the child" in gone
+    assert "Impact seen" in page and "Minutes show it." in page
+    assert "Update the guidance. — Complete" in page and "Train the officers. — Not started" in page
+    pdf = client.get(reverse("comparison_pdf", args=[reaudit.pk]))
+    text = pdf_text(pdf.content, tmp_path)
+    assert "Better" in text and "Worse" in text and "Impact seen" in text
+    assert "Zebedee" not in page and "Zebedee" not in text
+
+
+def test_the_comparison_is_for_reaudits_and_their_partnership_only(
+    client, original, reaudit, outsider
+):
+    qa = member(original, Role.QA_MEMBER)
+    client.force_login(qa)
+    assert client.get(reverse("comparison", args=[reaudit.pk])).status_code == 200
+    assert client.get(reverse("comparison", args=[original.pk])).status_code == 403
+    client.force_login(outsider)
+    assert client.get(reverse("comparison", args=[reaudit.pk])).status_code == 404
+
+
+def test_the_comparison_reads_in_the_same_number_of_queries_however_much_there_is(
+    reaudit, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actions.impact import comparison_context
+
+    with CaptureQueriesContext(connection) as few:
+        comparison_context(reaudit)
+    original = reaudit.reaudit_of
+    for number in range(5):
+        recommendation = RecommendationFactory(audit=original, text=f"More advice {number}.")
+        ActionFactory(audit=original, recommendation=recommendation)
+        FindingFactory(case=reaudit.cases.first()).tags.add(TagFactory(name=f"tag {number}"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        comparison_context(reaudit)

@@ -1,0 +1,314 @@
+"""The 7-minute briefing: drafted from the briefing, edited with word limits, one A4 page always,
+published with the briefing in the same version, read by viewers in HTML, PDF and Word."""
+
+import hashlib
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from docx import Document
+
+from actions.package import package_import
+from cases.models import Audit, NominationIdentity
+from findings import sevenminute
+from findings.models import BriefingVersion, MeetingRecord, SevenMinuteBriefing
+from findings.publishing import (
+    BriefingHasIdentifiers,
+    SevenMinuteTooLong,
+    briefing_publish,
+    unchanged_since,
+)
+from findings.services import seven_minute_draft, seven_minute_save
+from maca.models import Membership
+
+from .conftest import member, pdf_text
+from .factories import (
+    AgencyFactory,
+    CaseFactory,
+    FindingFactory,
+    GoodPracticeFactory,
+    NominationFactory,
+    RecommendationFactory,
+    StrengthFactory,
+)
+from .test_briefing import pdf_objects
+
+pytestmark = pytest.mark.django_db
+DEMO_DIR = Path(__file__).resolve().parent.parent / "actions" / "demo"
+
+
+def pdf_info(pdf: bytes, tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "seven.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return {
+        key.strip(): value.strip()
+        for key, _, value in (line.partition(":") for line in out.stdout.splitlines())
+    }
+
+
+def pages_as_pictures(pdf: bytes, tmp_path: Path) -> list[Path]:
+    path = tmp_path / "picture.pdf"
+    path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(path), str(tmp_path / "page")], check=True)
+    return sorted(tmp_path.glob("page*.png"))
+
+
+def assert_one_tagged_a4_page(pdf: bytes, tmp_path: Path, title: str) -> None:
+    info = pdf_info(pdf, tmp_path)
+    assert info["Pages"] == "1"
+    assert info["Page size"].startswith("595.276 x 841.89")  # A4
+    assert info["Tagged"] == "yes"
+    assert info["Title"] == title
+    assert len(pages_as_pictures(pdf, tmp_path)) == 1
+    assert b"/Lang (en-GB)" in pdf_objects(pdf)
+
+
+@pytest.fixture
+def written(audit):
+    audit.protective_marking = "OFFICIAL-SENSITIVE"
+    audit.save()
+    audit.partnership.seven_minute_questions = "What will you do differently tomorrow?"
+    audit.partnership.seven_minute_find_out_more = "Procedures: www.example.org/procedures"
+    audit.partnership.save()
+    first, second = (
+        CaseFactory(audit=audit, label="Case 1"),
+        CaseFactory(audit=audit, label="Case 2"),
+    )
+    FindingFactory(case=first, text="Drift while the family moved between areas.")
+    FindingFactory(case=second, text="No one saw the baby for six weeks.")
+    StrengthFactory(case=first, text="Housing raised the alarm early.")
+    GoodPracticeFactory(audit=audit, text="A same-day referral route for evictions.")
+    RecommendationFactory(audit=audit, text="Agree who leads when a family moves area.")
+    MeetingRecord.objects.create(
+        audit=audit, learning_summary="Children were unseen while adults' needs filled the plan."
+    )
+    return audit
+
+
+def test_drafting_fills_parts_one_to_five_from_the_briefing_and_six_and_seven_from_the_partnership(
+    written,
+):
+    parts = sevenminute.parts_of(seven_minute_draft(audit=written))
+    assert "2 cases were audited" in parts["background"]
+    assert parts["why_it_matters"] == "Children were unseen while adults' needs filled the plan."
+    assert parts["what_we_found"].splitlines() == [
+        "Drift while the family moved between areas.",
+        "No one saw the baby for six weeks.",
+    ]
+    assert "Housing raised the alarm early." in parts["what_went_well"]
+    assert "A same-day referral route for evictions." in parts["what_went_well"]
+    assert parts["what_needs_to_change"] == "Agree who leads when a family moves area."
+    assert parts["questions"] == "What will you do differently tomorrow?"
+    assert parts["find_out_more"] == "Procedures: www.example.org/procedures"
+    for written_part in sevenminute.written_parts(parts):
+        assert written_part.over_limit == 0
+
+
+def test_a_draft_keeps_to_each_parts_word_limit(written):
+    case = written.cases.first()
+    for number in range(30):
+        FindingFactory(
+            case=case, text=f"Finding number {number} about drift and delay in the plan."
+        )
+    parts = sevenminute.parts_of(seven_minute_draft(audit=written))
+    limit = next(p.word_limit for p in sevenminute.PARTS if p.field == "what_we_found")
+    assert 0 < sevenminute.word_count(parts["what_we_found"]) <= limit
+
+
+def test_the_chair_edits_a_part_over_its_limit_and_it_is_kept_as_typed(client, written, chair):
+    client.force_login(chair)
+    page = client.get(reverse("seven_minute_edit", args=[written.pk])).content.decode()
+    assert 'data-word-limit="80"' in page and "Up to 80 words." in page  # part 5's limit
+    too_long = " ".join(["word"] * 130)
+    data = {field: "" for field in sevenminute.PART_FIELDS}
+    data["what_needs_to_change"] = too_long
+    response = client.post(reverse("seven_minute_edit", args=[written.pk]), data)
+    assert response.status_code == 302
+    assert SevenMinuteBriefing.objects.get(audit=written).what_needs_to_change == too_long
+
+
+def test_a_viewer_reads_only_the_published_7_minute_briefing(client, written, chair, tmp_path):
+    seven_minute_draft(audit=written)
+    viewer = member(written, Membership.Role.VIEWER)
+    client.force_login(viewer)
+    assert client.get(reverse("seven_minute", args=[written.pk])).status_code == 404
+    version = briefing_publish(audit=written, user=chair)
+    assert version.has_seven_minute
+    assert version.seven_minute_sha256 == hashlib.sha256(version.seven_minute_pdf).hexdigest()
+    assert version.sha256 != version.seven_minute_sha256
+
+    draft = client.get(reverse("seven_minute", args=[written.pk]))
+    assert draft.url == reverse("seven_minute_version", args=[written.pk, 1])
+    page = client.get(draft.url).content.decode()
+    assert version.seven_minute_sha256 in page
+    assert "Version 1, published" in page and "Drift while the family moved" in page
+    assert page.index("seven-part-1") < page.index("seven-part-7")  # read in order 1 to 7
+    pdf = client.get(reverse("seven_minute_version_pdf", args=[written.pk, 1]))
+    assert hashlib.sha256(pdf.content).hexdigest() == version.seven_minute_sha256
+    assert_one_tagged_a4_page(pdf.content, tmp_path, "7-minute briefing: Neglect and housing")
+    text = pdf_text(pdf.content, tmp_path)
+    assert "OFFICIAL-SENSITIVE" in text and "Version 1, published" in text
+    docx = client.get(reverse("seven_minute_version_docx", args=[written.pk, 1]))
+    headings = [
+        p.text for p in Document(io.BytesIO(docx.content)).paragraphs if p.style.name == "Heading 1"
+    ]
+    assert headings == [f"{p.number}. {p.title}" for p in sevenminute.PARTS]
+    assert client.get(reverse("seven_minute_edit", args=[written.pk])).status_code == 403
+    assert client.get(reverse("seven_minute_docx", args=[written.pk])).status_code == 403
+
+
+def test_publishing_refuses_a_7_minute_briefing_of_two_pages_naming_the_part(
+    client, written, chair
+):
+    parts = sevenminute.parts_of(seven_minute_draft(audit=written))
+    parts["what_we_found"] = "\n".join(["Drift and delay in the plan for the children."] * 60)
+    seven_minute_save(audit=written, parts=parts)
+    with pytest.raises(SevenMinuteTooLong) as refused:
+        briefing_publish(audit=written, user=chair)
+    assert refused.value.pages > 1 and refused.value.part.number == 3
+    client.force_login(chair)
+    response = client.post(reverse("briefing_publish", args=[written.pk]))
+    assert response.status_code == 422
+    assert "Shorten part 3 (What we found)" in response.content.decode()
+    assert not BriefingVersion.objects.exists()
+
+
+@pytest.mark.parametrize("words_a_line", [4, 7, 15])
+def test_every_part_at_its_word_limit_still_fits_on_one_page(written, tmp_path, words_a_line):
+    words = [
+        "Agencies",
+        "shared",
+        "the",
+        "housing",
+        "history",
+        "late",
+        "and",
+        "nobody",
+        "checked",
+        "on",
+        "the",
+        "baby",
+    ]
+    parts = {}
+    for part in sevenminute.PARTS:
+        chosen = [words[i % len(words)] for i in range(part.word_limit)]
+        lines = range(0, len(chosen), words_a_line)
+        parts[part.field] = "\n".join(" ".join(chosen[i : i + words_a_line]) for i in lines)
+    pdf, pages = sevenminute.render_pdf(written, parts)
+    assert pages == 1
+    assert_one_tagged_a4_page(pdf, tmp_path, "7-minute briefing: Neglect and housing")
+
+
+def test_publishing_refuses_a_childs_details_in_the_7_minute_briefing(written, chair):
+    nomination = NominationFactory(audit=written, label="Case 1", case=written.cases.first())
+    NominationIdentity.objects.create(nomination=nomination, child_name="Zebedee Quartermaine")
+    parts = sevenminute.parts_of(seven_minute_draft(audit=written))
+    parts["questions"] = "Who was checking on Zebedee Quartermaine at school?"
+    seven_minute_save(audit=written, parts=parts)
+    with pytest.raises(BriefingHasIdentifiers) as refused:
+        briefing_publish(audit=written, user=chair)
+    assert any("7-minute briefing, part 6" in place for place in refused.value.places)
+    assert not BriefingVersion.objects.exists()
+
+
+def test_a_changed_7_minute_briefing_is_a_change_to_publish(written, chair):
+    seven_minute_draft(audit=written)
+    briefing_publish(audit=written, user=chair)
+    assert unchanged_since(written) is not None
+    parts = sevenminute.parts_of(SevenMinuteBriefing.objects.get(audit=written))
+    seven_minute_save(audit=written, parts={**parts, "questions": "A new question?"})
+    assert unchanged_since(written) is None
+
+
+def test_the_demo_7_minute_briefing_is_published_on_one_page(demo_audit, tmp_path):
+    version = demo_audit.briefing_versions.first()
+    assert version.has_seven_minute
+    assert_one_tagged_a4_page(
+        bytes(version.seven_minute_pdf), tmp_path, "7-minute briefing: Neglect and housing"
+    )
+    text = pdf_text(bytes(version.seven_minute_pdf), tmp_path)
+    for part in sevenminute.PARTS:
+        assert part.title in text
+    assert "Not written yet" not in text
+
+
+def test_the_command_drafts_an_imported_audits_parts_and_renders_one_page(db, tmp_path):
+    data = json.loads((DEMO_DIR / "exploitation.json").read_text(encoding="utf-8"))
+    audit = package_import(data)
+    assert not SevenMinuteBriefing.objects.filter(audit=audit).exists()
+    out = tmp_path / "imported.pdf"
+    call_command("render_seven_minute", str(audit.pk), "--output", str(out), stdout=io.StringIO())
+    assert SevenMinuteBriefing.objects.filter(audit=audit).exists()
+    title = f"7-minute briefing: {audit.theme.name}"
+    assert_one_tagged_a4_page(out.read_bytes(), tmp_path, title)
+    html = tmp_path / "imported.html"
+    call_command("render_seven_minute", str(audit.pk), "--output", str(html), stdout=io.StringIO())
+    assert f"<title>{title}</title>" in html.read_text()
+    assert Audit.objects.get(pk=audit.pk).seven_minute_briefing.what_needs_to_change
+
+
+def test_the_chair_can_make_parts_six_and_seven_the_partnership_standard(client, written, chair):
+    client.force_login(chair)
+    data = {field: "" for field in sevenminute.PART_FIELDS}
+    data.update(questions="Who is the lead professional?", find_out_more="Call 01234 567890")
+    data["make_standard"] = "on"
+    client.post(reverse("seven_minute_edit", args=[written.pk]), data)
+    written.partnership.refresh_from_db()
+    assert written.partnership.seven_minute_questions == "Who is the lead professional?"
+    qa = member(written)
+    client.force_login(qa)
+    page = client.get(reverse("seven_minute_edit", args=[written.pk])).content.decode()
+    assert "make_standard" not in page  # the partnership's text is the chair's
+
+
+def test_saving_over_someone_elses_newer_parts_is_refused_keeping_what_was_typed(
+    client, written, chair
+):
+    seven_minute_draft(audit=written)
+    client.force_login(chair)
+    page = client.get(reverse("seven_minute_edit", args=[written.pk])).content.decode()
+    loaded = page.split('name="loaded_version" value="')[1].split('"')[0]
+    values = page.split('name="loaded_values" value="')[1].split('"')[0]
+    record = SevenMinuteBriefing.objects.get(audit=written)
+    record.questions = "Their question?"
+    record.save()
+    data = {**sevenminute.parts_of(record), "questions": "My question?"}
+    data.update(loaded_version=loaded, loaded_values=values)
+    response = client.post(reverse("seven_minute_edit", args=[written.pk]), data)
+    assert response.status_code == 422
+    assert "Someone else changed the 7-minute briefing" in response.content.decode()
+    assert "My question?" in response.content.decode()
+    assert SevenMinuteBriefing.objects.get(audit=written).questions == "Their question?"
+
+
+def test_a_viewer_of_a_briefing_published_without_one_is_told_so(client, written, chair):
+    briefing_publish(audit=written, user=chair)
+    client.force_login(member(written, Membership.Role.VIEWER))
+    response = client.get(reverse("seven_minute", args=[written.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("briefing_versions", args=[written.pk])
+    assert "No 7-minute briefing has been published for this audit yet." in (
+        response.content.decode()
+    )
+
+
+def test_the_publish_page_names_empty_parts(client, written, chair):
+    seven_minute_save(audit=written, parts={"background": "Why we looked at this."})
+    client.force_login(chair)
+    page = client.get(reverse("briefing_publish", args=[written.pk])).content.decode()
+    assert "6 of its parts are empty" in page and "7 Find out more" in page
+
+
+def test_only_writers_are_offered_the_edit_link(client, written):
+    housing = AgencyFactory(name="Housing")
+    written.agencies.add(housing)
+    edit = reverse("seven_minute_edit", args=[written.pk])
+    client.force_login(member(written))
+    assert edit in client.get(reverse("seven_minute", args=[written.pk])).content.decode()
+    client.force_login(member(written, Membership.Role.COORDINATOR, housing))
+    page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
+    assert edit not in page and "Download Word" in page

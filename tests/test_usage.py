@@ -1,0 +1,201 @@
+"""Where the briefing was used: co-ordinators record sessions, the chair sees each agency's and who
+is silent, reminders go to the silent, and the records export safely."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from cases.services.reminders import due_reminders_send
+from findings.models import BriefingVersion, UsageRecord
+from findings.usage import usage_reminders
+from maca.models import Membership
+
+from .conftest import member
+from .factories import AgencyFactory, CaseFactory, StrengthFactory
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+@pytest.fixture
+def published(audit, chair):
+    """A published briefing; Housing and Police take part, each with a co-ordinator."""
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    StrengthFactory(case=CaseFactory(audit=audit))
+    BriefingVersion.objects.create(
+        audit=audit, number=1, published_at=timezone.now(), html="", pdf=b"", sha256="0" * 64
+    )
+    people = {
+        "housing": member(audit, Role.COORDINATOR, housing, email="housing@example.org"),
+        "police": member(audit, Role.COORDINATOR, police, email="police@example.org"),
+    }
+    return audit, {"housing": housing, "police": police}, people
+
+
+def record(client, audit, agency, **overrides):
+    data = {
+        "agency": agency.pk,
+        "date": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
+        "team": "Tenancy officers",
+        "staff_count": "12",
+        "reflection": "Ring the MASH on the day an eviction is set.",
+        **overrides,
+    }
+    return client.post(reverse("usage", args=[audit.pk]), data)
+
+
+def test_a_coordinator_records_a_session_for_their_agency(client, published):
+    audit, agencies, people = published
+    client.force_login(people["housing"])
+    response = record(client, audit, agencies["housing"])
+    assert response.status_code == 302
+    use = UsageRecord.objects.get()
+    assert (use.agency, use.staff_count, use.recorded_by) == (
+        agencies["housing"],
+        12,
+        people["housing"],
+    )
+    # Another agency's: not a choice they have.
+    response = record(client, audit, agencies["police"])
+    assert response.status_code == 422
+    assert UsageRecord.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("date", "2099-01-01", "The date cannot be in the future."),
+        ("staff_count", "-3", "The number of staff cannot be negative."),
+        ("staff_count", "a dozen", "Enter the number of staff as a whole number, such as 12."),
+        ("staff_count", "", "Enter how many staff took part."),
+        ("team", "   ", "Enter the team or setting."),
+    ],
+)
+def test_bad_input_gets_a_message_beside_the_field_and_keeps_what_was_typed(
+    client, published, field, value, message
+):
+    audit, agencies, people = published
+    client.force_login(people["housing"])
+    response = record(client, audit, agencies["housing"], **{field: value})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert message in page
+    assert 'id="error-summary"' in page and f'href="#id_{field}"' in page
+    assert "Ring the MASH on the day an eviction is set." in page  # nothing typed is lost
+    assert not UsageRecord.objects.exists()
+
+
+def test_a_future_date_is_refused_by_the_service_too(published, chair):
+    from django.core.exceptions import ValidationError
+
+    from findings.services import usage_record
+
+    audit, agencies, _ = published
+    with pytest.raises(ValidationError, match="future"):
+        usage_record(
+            audit=audit,
+            agency=agencies["housing"],
+            user=chair,
+            date=timezone.localdate() + datetime.timedelta(days=1),
+            team="Team",
+            staff_count=3,
+            reflection="",
+        )
+
+
+def test_nothing_is_recorded_before_the_briefing_is_published(client, published):
+    audit, agencies, people = published
+    audit.briefing_versions.all().delete()
+    audit.briefing_published_at = None
+    audit.save()
+    client.force_login(people["housing"])
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "once the briefing is published" in page
+    assert record(client, audit, agencies["housing"]).status_code == 404
+    assert not UsageRecord.objects.exists()
+
+
+def test_the_chair_sees_each_agencys_sessions_and_who_is_silent(client, published, chair, settings):
+    audit, agencies, people = published
+    settings.MACA_USAGE_REMINDER_WEEKS = 6
+    for staff in (12, 8):
+        UsageRecord.objects.create(
+            audit=audit,
+            agency=agencies["housing"],
+            date=timezone.localdate(),
+            team="Officers",
+            staff_count=staff,
+        )
+    client.force_login(chair)
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "recorded nothing" not in page  # published today: not yet silent
+    seven_weeks_ago = timezone.now() - datetime.timedelta(weeks=7)
+    type(audit).objects.filter(pk=audit.pk).update(briefing_published_at=seven_weeks_ago)
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "1 agency has recorded nothing</strong> 6 weeks after" in page
+    assert "Police" in page.split("recorded nothing")[1].split("</p>")[0]
+    housing_row = page.split('<th scope="row" class="fw-normal">Housing</th>')[1].split("</tr>")[0]
+    assert '<td class="text-end">2</td><td class="text-end">20</td>' in housing_row
+    # A co-ordinator sees their own agency's sessions only.
+    client.force_login(people["police"])
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "Officers" not in page and "By agency" not in page
+
+
+def test_send_reminders_reminds_silent_agencies_once_after_the_set_weeks(published, settings):
+    audit, agencies, people = published
+    settings.MACA_USAGE_REMINDER_WEEKS = 6
+    UsageRecord.objects.create(
+        audit=audit, agency=agencies["housing"], date=timezone.localdate(), team="T", staff_count=1
+    )
+    today = timezone.localdate()
+    assert list(usage_reminders(today)) == []  # published today
+    later = today + datetime.timedelta(weeks=6)
+    reminders = list(usage_reminders(later))
+    assert [r.user for r in reminders] == [people["police"]]
+    assert "Police has not yet recorded" in reminders[0].body
+    mail.outbox.clear()
+    due_reminders_send(today=later, sources=[usage_reminders])
+    due_reminders_send(today=later + datetime.timedelta(days=1), sources=[usage_reminders])
+    assert [m.to for m in mail.outbox] == [["police@example.org"]]
+
+
+def test_the_records_export_as_csv_and_xlsx_with_formulas_neutralised(client, published, chair):
+    audit, agencies, _ = published
+    UsageRecord.objects.create(
+        audit=audit,
+        agency=agencies["police"],
+        date=datetime.date(2026, 3, 4),
+        team='=HYPERLINK("http://example.org")',
+        staff_count=5,
+        reflection="+1 for the new checklist",
+    )
+    client.force_login(chair)
+    response = client.get(reverse("usage_export", args=[audit.pk, "csv"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == [
+        "Agency",
+        "Date used",
+        "Team or setting",
+        "Number of staff",
+        "What will we do differently?",
+    ]
+    assert rows[1] == [
+        "Police",
+        "2026-03-04",
+        '\'=HYPERLINK("http://example.org")',
+        "5",
+        "'+1 for the new checklist",
+    ]
+    response = client.get(reverse("usage_export", args=[audit.pk, "xlsx"]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet["C2"].value.startswith("'=") and sheet["D2"].value == 5
+    assert sheet["B2"].value.date() == datetime.date(2026, 3, 4)
+    assert client.get(reverse("usage_export", args=[audit.pk, "pdf"])).status_code == 404
