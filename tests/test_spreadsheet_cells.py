@@ -141,3 +141,12 @@ def test_the_control_character_message_says_where_the_character_is(typed, pointe
         f"This holds an invisible control character (U+000B){pointer}, usually from text pasted "
         "from Word or email. Delete it (or the words around it) and type them again."
     )
+
+
+def test_every_field_with_a_control_character_is_refused_even_after_a_null_character(audit):
+    form = ActionForm(
+        {"text": "Pasted\x00here", "intended_outcome": "Pasted from Word\x0bhere"}, audit=audit
+    )
+    assert not form.is_valid()
+    assert "Null characters" in " ".join(form.errors["text"])
+    assert "after “Pasted from Word”" in " ".join(form.errors["intended_outcome"])
