@@ -9,11 +9,13 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 # Tests run in one process per core (pytest-xdist); PYTEST_WORKERS= runs them in this one.
 PYTEST_WORKERS ?= -n auto
+MODULES ?=
+MUTATION_JOBS ?= 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := chromium poppler-utils postgresql nginx-light openssl redis-server
 
-.PHONY: help install run demo bench load restore-drill multi-host test test-s3 test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
+.PHONY: help install run demo bench load restore-drill multi-host mutation test test-s3 test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
 
 help:
 	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
@@ -24,6 +26,7 @@ help:
 	@echo "make load     50 simulated users reading and writing for 60 s (bench/load.py)"
 	@echo "make restore-drill  back up, drop and restore a database with files, and compare"
 	@echo "make multi-host  two application servers and a worker sharing PostgreSQL, Redis, S3"
+	@echo "make mutation  mutation score of the safety modules (MODULES=maca/spreadsheets.py for one group)"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) 2>/dev/null || { scripts/apt-ensure python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -99,6 +102,11 @@ multi-host: $(BIN)/.installed
 restore-drill: $(BIN)/.installed
 	@echo "== restore drill: back up, drop, restore, compare row counts and file hashes"
 	PG_TEST_PORT=54328 scripts/with-postgres scripts/restore-drill
+
+# Not part of `make test`: slow (each mutant sets up a test database). MUTATION_JOBS=2 runs two
+# mutants at a time.
+mutation: $(BIN)/.installed
+	MUTATION_JOBS=$(MUTATION_JOBS) $(BIN)/python scripts/mutation $(MODULES)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache test-artifacts

@@ -12,6 +12,7 @@ from actions.forms import ActionForm, ActionUpdateForm, CancelForm, CompleteForm
 from cases.forms.setup import AuditForm
 from maca.models import Membership
 from maca.spreadsheets import XLSX_CELL_MAX, xlsx_cell
+from maca.text import control_character_message
 
 from .conftest import member
 from .factories import ActionFactory, AgencyFactory
@@ -125,3 +126,27 @@ def test_tabs_and_line_breaks_are_ordinary_text(audit):
     form = CancelForm({"cancel_reason": "First line\r\n\tsecond line"}, action=action)
     form.is_valid()
     assert "cancel_reason" not in form.errors
+
+
+@pytest.mark.parametrize(
+    ("typed", "pointer"),
+    [
+        ("\x0bPasted", " at the start"),
+        ("First line\nsecond\x0b line", " after “second”"),
+        ("Z" + "a" * 30 + "\x0b", f" after “{'a' * 30}”"),
+    ],
+)
+def test_the_control_character_message_says_where_the_character_is(typed, pointer):
+    assert control_character_message(typed) == (
+        f"This holds an invisible control character (U+000B){pointer}, usually from text pasted "
+        "from Word or email. Delete it (or the words around it) and type them again."
+    )
+
+
+def test_every_field_with_a_control_character_is_refused_even_after_a_null_character(audit):
+    form = ActionForm(
+        {"text": "Pasted\x00here", "intended_outcome": "Pasted from Word\x0bhere"}, audit=audit
+    )
+    assert not form.is_valid()
+    assert "Null characters" in " ".join(form.errors["text"])
+    assert "after “Pasted from Word”" in " ".join(form.errors["intended_outcome"])
