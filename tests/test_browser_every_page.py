@@ -52,7 +52,12 @@ NOT_PAGES = {"health"}
 STATEFUL = ("pk", "case_id", "agency_id", "action_id")
 
 
-NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# Two frames, so the page has laid itself out at the new width; a page the browser stops
+# painting (a download, a dialog) would never give a frame, so a second is the most it waits.
+NEXT_FRAME = (
+    "() => new Promise(done => {"
+    " requestAnimationFrame(() => requestAnimationFrame(done)); setTimeout(done, 1000); })"
+)
 
 
 def named_routes(resolver=None, prefix="") -> dict[str, str]:
