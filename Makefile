@@ -9,6 +9,9 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 # Tests run in one process per core (pytest-xdist); PYTEST_WORKERS= runs them in this one.
 PYTEST_WORKERS ?= -n auto
+# The every-page accessibility walk runs alone: inside a worker after other browser tests it has
+# stalled waiting on the browser.
+EVERY_PAGE := tests/test_browser_every_page.py::test_every_page_for_every_role_passes_axe_at_desktop_and_phone_widths
 MODULES ?=
 MUTATION_JOBS ?= 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -79,7 +82,9 @@ test: install apt-test lint
 
 test-sqlite: $(BIN)/.installed
 	@echo "== tests on SQLite (with the browser tests)"
-	env -u DATABASE_URL $(BIN)/pytest -q $(PYTEST_WORKERS)
+	env -u DATABASE_URL $(BIN)/pytest -q $(PYTEST_WORKERS) --deselect $(EVERY_PAGE)
+	@echo "== every page for every role with axe, in one process of its own"
+	env -u DATABASE_URL $(BIN)/pytest -q -p no:xdist $(EVERY_PAGE)
 
 test-postgres: $(BIN)/.installed
 	@echo "== tests on a throwaway PostgreSQL"
