@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from cases import access
 from cases.models import SECTION_KEYS, Case
@@ -205,7 +205,9 @@ def _authoring_content(request, audit, status=200):
 
 def _after_change(request, audit, anchor="", saved=""):
     if request.htmx:
-        return _authoring_content(request, audit)
+        response = _authoring_content(request, audit)
+        # The page script puts the keyboard focus on what was just changed, not at the top.
+        return trigger_client_event(response, "maca:focus", {"id": anchor}) if anchor else response
     if saved:
         messages.success(request, saved)
     return redirect(reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else ""))
@@ -261,8 +263,9 @@ def item_add(request, pk, kind):
     if request.method == "POST":
         form = form_class(request.POST, prefix=f"new-{kind.slug}")
         if form.is_valid():
-            services.item_create(kind=kind, audit=audit, case=case, form=form)
-            return _after_change(request, audit, anchor, saved=f"The {kind.label} was added.")
+            item = services.item_create(kind=kind, audit=audit, case=case, form=form)
+            added = f"item-{kind.slug}-{item.pk}"
+            return _after_change(request, audit, added, saved=f"The {kind.label} was added.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(prefix=f"new-{kind.slug}")
     form.owner_label = case.label if case else ""

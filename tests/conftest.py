@@ -61,6 +61,32 @@ def stored_files(media_root=None) -> list[str]:
 
 
 @pytest.fixture
+def run_worker(monkeypatch):
+    """What `manage.py db_worker --batch` does in its own process: run every queued task, then
+    stop. Here it shares the test's connection, inside the test's transaction, which the worker's
+    check for stale connections would close. The command itself is not called: it would take
+    over this process's signals, and on a locked database it waits for ever."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run(limit=200):
+        worker = db_worker.Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=limit,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        )
+        worker.run()
+
+    return run
+
+
+@pytest.fixture
 def audit():
     return AuditFactory(title="Multi Agency Case Audit", theme__name="Neglect and housing")
 
@@ -135,6 +161,15 @@ def axe_violations(page) -> list[str]:
     """WCAG 2.2 A/AA violations on the page as axe-core finds them, one line each."""
     # Evaluated through the browser's debugging protocol, which the page's Content Security
     # Policy does not govern; a <script> tag would rightly be refused.
+    # Colours are measured once they have settled: a button that has just taken the focus is
+    # still fading between its two states for a moment.
+    page.evaluate(
+        """Promise.race([
+             Promise.all(document.getAnimations()
+               .filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+               .map(a => a.finished.catch(() => null))),
+             new Promise(done => setTimeout(done, 1000))])"""
+    )
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
     # Only the violations are wanted: axe then keeps one example of each pass, not every node,

@@ -210,6 +210,7 @@ def demo_pages(live_server):
     return live_server.url, cookies, crawl.pages
 
 
+@pytest.mark.timeout(1200)  # hundreds of pages, each at two widths
 def test_every_page_for_every_role_passes_axe_at_desktop_and_phone_widths(browser, demo_pages):
     base_url, cookies, pages = demo_pages
     host = urlsplit(base_url).hostname

@@ -77,6 +77,8 @@ def test_a_qa_member_writes_a_finding_with_the_keyboard_alone(page, demo):
     expect(
         page.get_by_text("Nobody asked the young person where they spent the weekend.")
     ).to_be_visible()
+    # The focus stays with what was just written, not at the top of the case.
+    expect(page.get_by_role("link", name="Edit finding 2 of Case A")).to_be_focused()
     assert axe_violations(page) == []
 
     tab_to(page, "Preview the draft briefing")

@@ -1,10 +1,7 @@
 """PDFs that can take a while are made by the background worker: the page that asked waits for
 them and then offers them, to the member who asked alone, through the access gate again."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from documents.models import RequestedDocument
@@ -17,16 +14,6 @@ pytestmark = pytest.mark.django_db
 
 Status = RequestedDocument.Status
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-@pytest.fixture
-def run_worker(monkeypatch):
-    """What `manage.py db_worker` does in its own process. Here it shares the test's connection,
-    inside the test's transaction, which its check for stale connections would close."""
-    from django_tasks_db.management.commands import db_worker
-
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    return lambda: call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
 
 
 def test_by_default_a_document_is_made_at_once_and_fetched_straight_away(

@@ -19,15 +19,6 @@ Role = Membership.Role
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
-@pytest.fixture
-def run_worker(monkeypatch):
-    """What `manage.py db_worker` does in its own process, sharing the test's connection."""
-    from django_tasks_db.management.commands import db_worker
-
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    return lambda: call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
-
-
 def invite(client, audit, chair, capture, email="new.person@example.org", role=Role.QA_MEMBER):
     client.force_login(chair)
     with capture(execute=True):

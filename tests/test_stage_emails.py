@@ -134,13 +134,10 @@ def test_someone_who_may_no_longer_see_the_audit_is_not_emailed(
 
 
 def test_with_the_database_queue_the_worker_sends_the_stage_emails(
-    audit, people, settings, monkeypatch, django_capture_on_commit_callbacks
+    audit, people, settings, run_worker, django_capture_on_commit_callbacks
 ):
-    from django_tasks_db.management.commands import db_worker
-
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     move(audit, people["chair"], Audit.Status.NOMINATING, django_capture_on_commit_callbacks)
     assert mail.outbox == []  # queued, not sent in the request
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-    call_command("db_worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
+    run_worker()
     assert sent_to("Nominations are open") == ["qa@example.org"]

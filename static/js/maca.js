@@ -102,8 +102,15 @@
   var focusedId = null;
   var itemId = null;
   var swapped = null;
+  var changedId = null;
+
+  // The server names what a change made (a new finding, say): the focus goes there.
+  document.addEventListener("maca:focus", function (event) {
+    changedId = event.detail && event.detail.id ? String(event.detail.id) : null;
+  });
 
   document.addEventListener("htmx:beforeRequest", function () {
+    changedId = null;
     var active = document.activeElement;
     focusedId = active && active.id ? active.id : null;
     var item = active && active.closest ? active.closest("[id^='item-']") : null;
@@ -161,7 +168,8 @@
       other.focus();
       return;
     }
-    var item = (itemId ? document.getElementById(itemId) : null) || content;
+    var changed = changedId ? document.getElementById(changedId) : null;
+    var item = changed || (itemId ? document.getElementById(itemId) : null) || content;
     if (item && item !== document.body) {
       var control = item.querySelector("button:not([disabled]), a[href]");
       if (control) {
