@@ -7,7 +7,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.http import Http404
 
 from actions.models import Action
-from cases.access import Role, access_for, any_of, memberships_of
+from cases.access import MEMBERS, Role, access_for, any_of, memberships_of
 
 
 def restrict_actions(queryset, user, *, published: bool = True):
@@ -47,7 +47,7 @@ def reads_plan(user) -> bool:
     do; a viewer only once a plan has been published to them with its briefing."""
     if not user.is_authenticated:
         return False
-    if memberships_of(user).roles - {Role.VIEWER}:
+    if memberships_of(user).roles & set(MEMBERS):
         return True
     return restrict_actions(Action.objects.all(), user).exists()
 

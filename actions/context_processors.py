@@ -11,6 +11,6 @@ def navigation(request):
     roles = access.memberships_of(user).roles
     # Viewers alone ask once more: they read the plan only where one is published to them.
     return {
-        "nav_reads_plan": bool(roles - {Membership.Role.VIEWER})
-        or (bool(roles) and reads_plan(user))
+        "nav_reads_plan": bool(roles & set(access.MEMBERS))
+        or (Membership.Role.VIEWER in roles and reads_plan(user))
     }

@@ -95,7 +95,9 @@ CHRONOLOGY_CSV = (
 def build_audit_in_progress(partnership, *, chair, qa, coordinator) -> Audit:
     """An audit at 'Submissions open': nominated, selected, and part-way through submissions."""
     today = timezone.localdate()
-    agencies = {a.name: a for a in Agency.objects.filter(name__in=_agency_names())}
+    agencies = {
+        a.name: a for a in Agency.objects.filter(partnership=partnership, name__in=_agency_names())
+    }
     theme, _ = Theme.objects.get_or_create(
         partnership=partnership,
         name=IN_PROGRESS_THEME,

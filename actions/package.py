@@ -18,7 +18,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from cases.models import DEFAULT_HEADINGS, DEFAULT_TITLE, Audit, BriefingParagraph, Case, Theme
@@ -436,13 +435,11 @@ class _Lookups:
     """Agencies and tags by name, created on first use, fetched once per import."""
 
     def __init__(self, declared_agencies: list[dict], partnership):
-        self.agencies = {a.name.casefold(): a for a in Agency.objects.all()}
+        self.agencies = {
+            a.name.casefold(): a for a in Agency.objects.filter(partnership=partnership)
+        }
         self.partnership = partnership
-        # The partnership's own tags first, so that a shared tag of the same name wins.
-        tags = Tag.objects.for_partnership(partnership.pk).order_by(
-            F("partnership_id").desc(nulls_last=True)
-        )
-        self.tags = {t.name.casefold(): t for t in tags}
+        self.tags = {t.name.casefold(): t for t in Tag.objects.for_partnership(partnership.pk)}
         self.sectors = {}
         for entry in declared_agencies:
             if entry.get("sector"):
@@ -457,7 +454,9 @@ class _Lookups:
             sector = self.sectors.get(key, "").strip().lower()
             if sector not in Agency.Sector.values:
                 sector = Agency.Sector.OTHER
-            self.agencies[key] = Agency.objects.create(name=name, sector=sector)
+            self.agencies[key] = Agency.objects.create(
+                partnership=self.partnership, name=name, sector=sector
+            )
         return self.agencies[key]
 
     def tag_list(self, names: list[str]) -> list[Tag]:
@@ -484,14 +483,16 @@ def package_import(
 ) -> Audit:
     """Create an audit from a validated package, all or nothing.
 
-    The audit joins `into` when given (an upload by a partnership's chair), else the partnership
-    the package names, else `partnership_name`, else the default partnership. With `publish`,
+    The audit joins `into` when given (an upload by a partnership's chair, or the partnership an
+    operator named: `partnership_for_import`), else `partnership_name`, else the partnership the
+    package names, else the default partnership, made when there is none of that name. With
+    `publish`,
     its briefing (and its plan, when it has actions) goes out as version 1, dated from the
     package's meeting date, after the usual check for a child's identifying details; a refusal
     imports nothing.
     """
     package_validate(data)
-    name = data.get("partnership") or partnership_name or settings.MACA_DEFAULT_PARTNERSHIP
+    name = partnership_name or data.get("partnership") or settings.MACA_DEFAULT_PARTNERSHIP
     partnership = into or Partnership.objects.get_or_create(name=name.strip())[0]
     lookups = _Lookups(data.get("agencies", []), partnership)
     theme_data = data["theme"]
@@ -514,6 +515,40 @@ def package_import(
     if publish:
         _publish_imported(audit, user, with_plan=bool(data.get("actions")))
     return audit
+
+
+class UnknownPartnership(Exception):
+    """An import names a partnership this installation does not have."""
+
+
+@transaction.atomic
+def partnership_for_import(
+    *, data: dict, name: str | None, create: bool
+) -> tuple[Partnership, bool]:
+    """The partnership an operator's import joins, and whether it was made for it: `name` when
+    given (whatever the package says), else the partnership the package names, else the
+    installation's default. A name no partnership has (matched ignoring case) is refused with
+    `UnknownPartnership` unless `create`: a mistyped name must not start a partnership."""
+    chosen = name if name is not None else data.get("partnership")
+    if not isinstance(chosen, str) or not chosen.strip():
+        chosen = settings.MACA_DEFAULT_PARTNERSHIP
+    chosen = " ".join(chosen.split())
+    partnership = (
+        Partnership.objects.filter(name=chosen).first()
+        or Partnership.objects.filter(name__iexact=chosen).order_by("pk").first()
+    )
+    if partnership is not None:
+        return partnership, False
+    if not create:
+        known = ", ".join(f"'{p}'" for p in Partnership.objects.order_by("name")) or "none yet"
+        raise UnknownPartnership(
+            f"There is no partnership called '{chosen}' (the partnerships are: {known}). "
+            "Check the name, or give --create-partnership to create it."
+        )
+    partnership = Partnership(name=chosen)
+    partnership.full_clean()
+    partnership.save()
+    return partnership, True
 
 
 def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:

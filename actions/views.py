@@ -75,7 +75,9 @@ def _plan_filters(request, *, agencies=None):
     """The plan's filter form, bound to the URL, and the filters it holds when valid."""
     audits = Audit.objects.visible_to(request.user).select_related("theme")
     if agencies is None:
-        agencies = Agency.objects.all()
+        agencies = Agency.objects.filter(
+            partnership_id__in=access.memberships_of(request.user).partnerships
+        )
     form = PlanFilterForm(request.GET or None, audits=audits, agencies=agencies)
     return form, (form.cleaned_data if form.is_valid() else {})
 

@@ -55,8 +55,10 @@ def seed_published_history(audits: int) -> tuple[object, object]:
     partnership = Partnership.objects.create(name=f"Bench partnership {stamp}")
     chair = User.objects.create(username=f"bench-learning-{stamp}")
     Membership.objects.create(user=chair, partnership=partnership, role=Membership.Role.CHAIR)
-    agencies = [Agency.objects.get_or_create(name=f"Bench agency {i}")[0] for i in range(6)]
-    tags = list(Tag.objects.filter(partnership__isnull=True)[:12])
+    agencies = [
+        Agency.objects.create(partnership=partnership, name=f"Bench agency {i}") for i in range(6)
+    ]
+    tags = list(Tag.objects.filter(partnership=partnership)[:12])
     themes = [Theme.objects.create(partnership=partnership, name=f"Theme {i}") for i in range(8)]
     first_year = timezone.localdate().year - audits // AUDITS_A_YEAR
     now = timezone.now()

@@ -186,7 +186,7 @@ def build_people(count: int) -> tuple[list[tuple[dict, Plan]], dict]:
     call_command("load_demo", verbosity=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     reporting = Audit.objects.get(theme__name="Child exploitation")
     published = Audit.objects.get(theme__name="Neglect and housing", reaudit_of__isnull=True)
-    housing = Agency.objects.get(name="Housing")
+    housing = Agency.objects.get(partnership=reporting.partnership, name="Housing")
     reporting.agencies.add(housing)
     cases = list(reporting.cases.order_by("order"))
     common = [reverse("home"), reverse("audit_detail", args=[reporting.pk])]

@@ -115,7 +115,7 @@ def build_large_audit(case_count: int, items_per_case: int):
     audit = Audit.objects.create(
         partnership=partnership, theme=theme, protective_marking="OFFICIAL"
     )
-    agency, _ = Agency.objects.get_or_create(name="Benchmark Agency")
+    agency, _ = Agency.objects.get_or_create(partnership=partnership, name="Benchmark Agency")
     cases = Case.objects.bulk_create(
         Case(audit=audit, label=f"Case {n + 1}", order=n) for n in range(case_count)
     )

@@ -39,6 +39,11 @@ TEXT = (
 )
 
 
+def _audit_id(item) -> int:
+    """The audit of a briefing item: its case's, or its own."""
+    return item.case.audit_id if hasattr(item, "case_id") else item.audit_id
+
+
 @dataclass(frozen=True)
 class Size:
     """How much to generate. Briefing items, actions, updates, access-log entries and users are
@@ -52,7 +57,7 @@ class Size:
     updates: int = 20_000
     access_log: int = 30_000
     users: int = 2_000
-    agencies: int = 12
+    agencies: int = 12  # in each partnership
     agencies_per_audit: int = 4
     chronology_rows_per_case: int = 8
 
@@ -121,6 +126,7 @@ def build(size: Size = FULL, *, seed: int = 7) -> Installation:  # noqa: PLR0915
         Strength,
         Tag,
     )
+    from findings.services import learning_tags_seed
     from maca.models import AccessLogEntry, Agency, Membership, Partnership, User
 
     started = time.perf_counter()
@@ -130,14 +136,29 @@ def build(size: Size = FULL, *, seed: int = 7) -> Installation:  # noqa: PLR0915
     run = f"{int(time.time() * 1000) % 10**9:09d}"  # names stay unique when built again
 
     with transaction.atomic():
-        agencies = Agency.objects.bulk_create(
-            Agency(name=f"Scale agency {run}-{n + 1:02d}", sector=Agency.Sector.OTHER)
-            for n in range(size.agencies)
-        )
         partnerships = Partnership.objects.bulk_create(
             Partnership(name=f"Scale partnership {run}-{n + 1:02d}")
             for n in range(size.partnerships)
         )
+        # Each partnership has its own agencies and learning tags.
+        made = Agency.objects.bulk_create(
+            Agency(
+                partnership=partnership,
+                name=f"Scale agency {run}-{n + 1:02d}",
+                sector=Agency.Sector.OTHER,
+            )
+            for partnership in partnerships
+            for n in range(size.agencies)
+        )
+        agencies_of = {
+            p.pk: made[i * size.agencies : (i + 1) * size.agencies]
+            for i, p in enumerate(partnerships)
+        }
+        for partnership in partnerships:
+            learning_tags_seed(partnership=partnership)
+        tags_of = {
+            p.pk: list(Tag.objects.filter(partnership=p).order_by("pk")[:12]) for p in partnerships
+        }
 
         # Users: per partnership one chair, a few QA members, co-ordinators for every agency,
         # and viewers.
@@ -148,13 +169,11 @@ def build(size: Size = FULL, *, seed: int = 7) -> Installation:  # noqa: PLR0915
             qa = max(1, count // 20)
             viewers = max(1, count // 5)
             coordinators = max(1, count - 1 - qa - viewers)
+            own = agencies_of[partnerships[p].pk]
             plan = (
                 [(Membership.Role.CHAIR, None)]
                 + [(Membership.Role.QA_MEMBER, None)] * qa
-                + [
-                    (Membership.Role.COORDINATOR, agencies[n % len(agencies)])
-                    for n in range(coordinators)
-                ]
+                + [(Membership.Role.COORDINATOR, own[n % len(own)]) for n in range(coordinators)]
                 + [(Membership.Role.VIEWER, None)] * viewers
             )[:count]
             for n, (role, agency) in enumerate(plan):
@@ -215,7 +234,8 @@ def build(size: Size = FULL, *, seed: int = 7) -> Installation:  # noqa: PLR0915
         with _dates_as_given(*(Audit._meta.get_field(f) for f in ("created_at", "updated_at"))):
             audits = Audit.objects.bulk_create(audits, batch_size=BATCH)
         taking_part = {
-            audit.pk: chance.sample(agencies, size.agencies_per_audit) for audit in audits
+            audit.pk: chance.sample(agencies_of[audit.partnership_id], size.agencies_per_audit)
+            for audit in audits
         }
         Audit.agencies.through.objects.bulk_create(
             (
@@ -314,7 +334,7 @@ def build(size: Size = FULL, *, seed: int = 7) -> Installation:  # noqa: PLR0915
                     practice.append(GoodPractice(audit=audit, agency=agency, text=text, order=n))
                 else:
                     recommendations.append(Recommendation(audit=audit, text=text, order=n))
-        tags = list(Tag.objects.filter(partnership__isnull=True).order_by("pk")[:12])
+        partnership_of = {audit.pk: audit.partnership_id for audit in audits}
         for model, rows in (
             (Strength, strengths),
             (Finding, findings),
@@ -323,11 +343,12 @@ def build(size: Size = FULL, *, seed: int = 7) -> Installation:  # noqa: PLR0915
         ):
             made = model.objects.bulk_create(rows, batch_size=BATCH)
             column = f"{model._meta.model_name}_id"
-            if tags:
+            if any(tags_of.values()):
                 model.tags.through.objects.bulk_create(
                     (
                         model.tags.through(**{column: item.pk, "tag_id": tags[n % len(tags)].pk})
                         for n, item in enumerate(made)
+                        if (tags := tags_of[partnership_of[_audit_id(item)]])
                     ),
                     batch_size=BATCH,
                 )

@@ -345,7 +345,7 @@ def server_figures(folder: Path, *, quick: bool) -> dict:
 
         in_progress = Audit.objects.get(theme__name="Domestic abuse and young parents")
         case = in_progress.cases.order_by("order").first()
-        housing = Agency.objects.get(name="Housing")
+        housing = Agency.objects.get(partnership=in_progress.partnership, name="Housing")
         before = _worker_peaks(server)
         size = UPLOAD_BYTES // 10 if quick else UPLOAD_BYTES
         status = _upload(port, cookies["housing"], in_progress, case, housing, size)

@@ -163,7 +163,8 @@ def _load_access(user, audit) -> AuditAccess:
         for partnership_id, role, agency_id in membership_rows(user)
         if partnership_id == audit.partnership_id
     ]
-    roles = {role for role, _ in memberships if role != Role.COORDINATOR}
+    # The partnership administrator's role opens no audit.
+    roles = {role for role, _ in memberships if role in (Role.CHAIR, Role.QA_MEMBER, Role.VIEWER)}
     coordinated = {agency_id for role, agency_id in memberships if role == Role.COORDINATOR}
     agency_ids = set()
     if coordinated:

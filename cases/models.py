@@ -11,20 +11,9 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from simple_history.models import HistoricalRecords
 
-from maca.models import Agency, Partnership
+from maca.models import DEFAULT_HEADINGS, SECTION_KEYS, Agency, Partnership  # noqa: F401
 
 DEFAULT_TITLE = "Multi Agency Case Audit"
-
-# The six headings of the briefing, in order, as the partnership's own 6-step briefings word them.
-DEFAULT_HEADINGS = {
-    "theme_and_cases": "Theme / Cases",
-    "process": "Process",
-    "strengths": "Strengths identified per case",
-    "findings": "Findings identified per case",
-    "good_practice": "Good Practice and Evidence as a Result of this Audit and similar Reviews",
-    "recommendations": "Recommendations – Issues Identified Across Multiple Cases",
-}
-SECTION_KEYS = tuple(DEFAULT_HEADINGS)
 
 
 class Theme(models.Model):

@@ -10,23 +10,44 @@ from simple_history.models import HistoricalRecords
 from cases.models import Audit, Case
 from maca.models import Agency, Partnership
 
+# The learning themes each partnership starts with; its chairs add more.
+LEARNING_TAGS = [
+    "drift and delay",
+    "management oversight and supervision",
+    "contingency planning",
+    "disguised compliance",
+    "voice of the child",
+    "Think Family",
+    "use of chronologies",
+    "escalation",
+    "information sharing",
+    "domestic abuse",
+    "neglect",
+    "housing",
+    "parental mental health",
+    "substance misuse",
+    "child exploitation",
+    "missing children",
+    "trauma-informed practice",
+]
+
 
 class TagQuerySet(models.QuerySet):
     def for_partnership(self, partnership_id):
-        """The shared taxonomy and the tags the partnership's chairs added, not another's."""
-        return self.filter(Q(partnership__isnull=True) | Q(partnership_id=partnership_id))
+        """The partnership's own tags: the learning themes it started with and those its chairs
+        added (another partnership's, whose names may say too much, never)."""
+        return self.filter(partnership_id=partnership_id)
 
 
 class Tag(models.Model):
-    """A learning theme such as 'drift and delay' or 'voice of the child'. The seeded taxonomy
-    is shared; a tag a chair adds belongs to their partnership (its name may say too much to
-    show to another)."""
+    """A learning theme such as 'drift and delay' or 'voice of the child'. Every tag belongs to
+    one partnership: each starts with the same learning themes (LEARNING_TAGS), and a tag a
+    chair adds is their partnership's alone. The slug is the same in every partnership for the
+    same name, so the library can filter several partnerships' rows by one tag."""
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
-    partnership = models.ForeignKey(
-        Partnership, on_delete=models.CASCADE, null=True, blank=True, related_name="tags"
-    )
+    slug = models.SlugField(max_length=100)
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="tags")
 
     objects = TagQuerySet.as_manager()
 
@@ -39,9 +60,7 @@ class Tag(models.Model):
                 name="tag_name_unique_in_partnership",
             ),
             models.UniqueConstraint(
-                Lower("name"),
-                condition=Q(partnership__isnull=True),
-                name="shared_tag_name_unique",
+                fields=["partnership", "slug"], name="tag_slug_unique_in_partnership"
             ),
         ]
 
@@ -54,12 +73,12 @@ class Tag(models.Model):
         super().save(*args, **kwargs)
 
     def _free_slug(self) -> str:
-        """The name as a slug, made unique: "Voice-of-the-child" beside "Voice of the child"
-        becomes voice-of-the-child-2; a name with no letters a slug can hold (Cyrillic, "!!!")
-        becomes tag, tag-2…"""
+        """The name as a slug, made unique in the partnership: "Voice-of-the-child" beside "Voice
+        of the child" becomes voice-of-the-child-2; a name with no letters a slug can hold
+        (Cyrillic, "!!!") becomes tag, tag-2…"""
         base = slugify(self.name)[:100] or "tag"
         taken = set(
-            Tag.objects.filter(slug__startswith=base[:90])
+            Tag.objects.filter(partnership_id=self.partnership_id, slug__startswith=base[:90])
             .exclude(pk=self.pk)
             .values_list("slug", flat=True)
         )

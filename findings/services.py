@@ -6,13 +6,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
 
 from cases.models import DEFAULT_HEADINGS, Audit, BriefingParagraph, Case
 
 from . import sevenminute
 from .models import (
+    LEARNING_TAGS,
     Finding,
     GoodPractice,
     ImpactVerdict,
@@ -121,15 +123,24 @@ def briefing_layout_update(
 
 
 @transaction.atomic
-def tag_create(*, name: str, partnership) -> Tag:
-    """A learning tag the partnership can use: the shared one or its own of that name, or a new
-    one of its own."""
-    existing = (
-        Tag.objects.for_partnership(partnership.pk)
-        .filter(name__iexact=name.strip())
-        .order_by(F("partnership_id").asc(nulls_first=True))  # the shared one first
-        .first()
+def learning_tags_seed(*, partnership) -> None:
+    """Give a new partnership the learning themes every partnership starts with."""
+    Tag.objects.bulk_create(
+        [Tag(name=name, slug=slugify(name), partnership=partnership) for name in LEARNING_TAGS],
+        ignore_conflicts=True,
     )
+
+
+def give_new_partnership_its_tags(sender, instance, created, raw=False, **kwargs) -> None:
+    """post_save receiver of Partnership (findings/apps.py)."""
+    if created and not raw:
+        learning_tags_seed(partnership=instance)
+
+
+@transaction.atomic
+def tag_create(*, name: str, partnership) -> Tag:
+    """The partnership's learning tag of that name, made when it has none."""
+    existing = Tag.objects.for_partnership(partnership.pk).filter(name__iexact=name.strip()).first()
     if existing:
         return existing
     tag = Tag(name=name.strip(), partnership=partnership)

@@ -102,6 +102,9 @@ class FilterChoices:
 
     @property
     def agency_options(self):
+        """Each partnership has its own agencies: with several, each is named with its own."""
+        if len(self.partnerships) > 1:
+            return [(a.pk, f"{a.name} ({a.partnership.name})") for a in self.agencies]
         return [(a.pk, a.name) for a in self.agencies]
 
     @property
@@ -122,10 +125,13 @@ def filter_choices(user) -> FilterChoices:
     return FilterChoices(
         partnerships=list(Partnership.objects.filter(pk__in=partnership_ids)),
         themes=list(Theme.objects.filter(audits__in=audits).distinct().order_by("name")),
-        agencies=list(Agency.objects.filter(audits__in=audits).distinct().order_by("name")),
-        tags=list(
-            Tag.objects.filter(Q(partnership__isnull=True) | Q(partnership_id__in=partnership_ids))
+        agencies=list(
+            Agency.objects.filter(audits__in=audits)
+            .select_related("partnership")
+            .distinct()
+            .order_by("name", "partnership__name")
         ),
+        tags=_one_per_slug(Tag.objects.filter(partnership_id__in=partnership_ids)),
         years=sorted(
             set(
                 published.annotate(
@@ -138,6 +144,15 @@ def filter_choices(user) -> FilterChoices:
             reverse=True,
         ),
     )
+
+
+def _one_per_slug(tags) -> list[Tag]:
+    """Each partnership has its own learning tags; the same name has the same slug in each, and
+    one choice of the filter finds the rows of every partnership that tag them so."""
+    seen: dict[str, Tag] = {}
+    for tag in tags:
+        seen.setdefault(tag.slug, tag)
+    return list(seen.values())
 
 
 def read_filters(params, choices: FilterChoices) -> LibraryFilters:
@@ -188,7 +203,7 @@ def search_library(user, filters: LibraryFilters):
     if filters.year:
         entries = entries.filter(held_on__year=filters.year)
     if filters.tag:
-        entries = entries.filter(tags=filters.tag)
+        entries = entries.filter(tags__slug=filters.tag.slug)
     words = _words(filters.query)
     if not words:
         return entries.order_by("-held_on", "audit_id", "order")

@@ -1,6 +1,7 @@
-"""The machinery of the one access gate: roles, who holds which where, and rule tables.
+"""The machinery of the one access gate: roles, who holds which where, and rule tables; and the
+rules of a partnership itself (its administration pages and its logo).
 
-The rules themselves live beside the models they guard (`cases/access.py` for audits and each
+The rules of audits live beside the models they guard (`cases/access.py` for audits and each
 agency's work, `actions/access.py` for the action plan); see docs/architecture.md.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
@@ -18,6 +20,9 @@ Role = Membership.Role
 
 # Roles that take part in an audit's work (a viewer only reads what is published).
 MEMBERS = (Role.CHAIR, Role.QA_MEMBER, Role.COORDINATOR)
+# The roles that count in a partnership's audits. The partnership administrator's is not one:
+# it opens the partnership's own pages, never an audit.
+AUDIT_ROLES = (*MEMBERS, Role.VIEWER)
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,17 @@ class Memberships:
     viewing: frozenset[int]  # partnerships where the user is a viewer
     chaired: frozenset[int] = frozenset()  # partnerships the user chairs
     roles: frozenset[str] = frozenset()  # every role the user holds anywhere
+    administered: frozenset[int] = frozenset()  # partnerships the user administers
 
     @property
     def partnerships(self) -> list[int]:
+        """The partnerships whose audits the user may take part in or read."""
         return sorted(self.staff | self.viewing | set(self.coordinated))
+
+    @property
+    def audit_roles(self) -> frozenset[str]:
+        """Every role the user holds anywhere that counts in audits."""
+        return self.roles & frozenset(AUDIT_ROLES)
 
 
 def membership_rows(user) -> list[tuple[int, str, int | None]]:
@@ -76,8 +88,15 @@ def membership_rows(user) -> list[tuple[int, str, int | None]]:
     return rows
 
 
+def roles_in_partnership(user, partnership_id) -> frozenset[str]:
+    """Every role `user` holds in one partnership, the administrator's too."""
+    return frozenset(
+        role for where, role, _ in membership_rows(user) if str(where) == str(partnership_id)
+    )
+
+
 def memberships_of(user) -> Memberships:
-    staff, viewing, chaired, coordinated = set(), set(), set(), {}
+    staff, viewing, chaired, administered, coordinated = set(), set(), set(), set(), {}
     rows = membership_rows(user)
     for partnership_id, role, agency_id in rows:
         if role in (Role.CHAIR, Role.QA_MEMBER):
@@ -88,12 +107,15 @@ def memberships_of(user) -> Memberships:
             viewing.add(partnership_id)
         elif role == Role.COORDINATOR and agency_id is not None:
             coordinated.setdefault(partnership_id, set()).add(agency_id)
+        elif role == Role.PARTNERSHIP_ADMIN:
+            administered.add(partnership_id)
     return Memberships(
         frozenset(staff),
         {partnership: frozenset(agencies) for partnership, agencies in coordinated.items()},
         frozenset(viewing),
         frozenset(chaired),
         frozenset(role for _, role, _ in rows),
+        frozenset(administered),
     )
 
 
@@ -119,3 +141,45 @@ def require(allowed: bool) -> None:
     """For agency-scoped objects: answer 404, as if the object did not exist, when not allowed."""
     if not allowed:
         raise Http404("Not found.")
+
+
+# The partnership itself ----------------------------------------------------------------------
+
+
+def _always(partnership) -> bool:
+    return True
+
+
+PARTNERSHIP_RULES = RuleTable(
+    rules={
+        # Its people and their roles, its agencies, its standard texts, marking, headings and
+        # logo: the partnership administrator's pages. No audit is reached through them.
+        "administer_partnership": {Role.PARTNERSHIP_ADMIN: _always},
+        # The logo heads the partnership's pages and documents: every member sees it.
+        "view_logo": dict.fromkeys(Role.values, _always),
+    },
+    not_now={},
+)
+
+
+def administered_partnerships(user):
+    """The partnerships whose administration pages `user` may open."""
+    if not user.is_authenticated:
+        return Partnership.objects.none()
+    return Partnership.objects.filter(pk__in=memberships_of(user).administered)
+
+
+def get_partnership_for(request, partnership_id, action: str) -> Partnership:
+    """The partnership `partnership_id` if `request.user` may take `action` on it. Anyone who
+    holds no role in it gets 404, as for a partnership that does not exist; a member whose roles
+    do not allow the action gets 403."""
+    roles = roles_in_partnership(request.user, partnership_id)
+    if not roles:
+        raise Http404("No such partnership.")
+    try:
+        partnership = Partnership.objects.get(pk=partnership_id)
+    except (Partnership.DoesNotExist, ValueError):
+        raise Http404("No such partnership.") from None
+    if not PARTNERSHIP_RULES.can(roles, action, partnership):
+        raise PermissionDenied("Only the partnership's administrators can open this page.")
+    return partnership

@@ -64,6 +64,7 @@ def required_by_policy(user) -> bool:
         or user.is_superuser
         or settings.MFA_REQUIRED_FOR_ALL
         or bool(access.memberships_of(user).chaired)
+        or bool(access.memberships_of(user).administered)
     )
 
 

@@ -1,8 +1,24 @@
 """Core records: people, the partnerships they work in, the agencies they speak for, their roles."""
 
+import secrets
+
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+
+# The six headings of the briefing, in order, as the partnership's own 6-step briefings word them.
+DEFAULT_HEADINGS = {
+    "theme_and_cases": "Theme / Cases",
+    "process": "Process",
+    "strengths": "Strengths identified per case",
+    "findings": "Findings identified per case",
+    "good_practice": "Good Practice and Evidence as a Result of this Audit and similar Reviews",
+    "recommendations": "Recommendations – Issues Identified Across Multiple Cases",
+}
+SECTION_KEYS = tuple(DEFAULT_HEADINGS)
 
 
 class User(AbstractUser):
@@ -12,10 +28,54 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+def logo_path(instance, filename):
+    """A random name under the partnership's folder: a logo is found only through its record."""
+    extension = ".png" if instance.logo_kind == "png" else ".jpg"
+    return f"partnerships/{instance.pk}/logo/{secrets.token_hex(16)}{extension}"
+
+
 class Partnership(models.Model):
-    """A safeguarding children partnership: the organisation that owns audits and their output."""
+    """A safeguarding children partnership: the organisation that owns audits and their output.
+    Its own words and marks (standard texts, marking, headings, logo) start each new audit and
+    head its documents; the partnership administrator keeps them."""
 
     name = models.CharField(max_length=200, unique=True)
+    protective_marking = models.CharField(
+        max_length=100,
+        blank=True,
+        default=DEFAULT_MARKING,
+        help_text="Given to each new audit, printed on every page of its documents.",
+    )
+    # The standard points of the briefing's two narrative sections, one a line, copied into each
+    # new audit; when empty, those of the partnership's latest audit, else MACA's wording.
+    standard_theme_and_cases = models.TextField(
+        "standard Theme / Cases points",
+        blank=True,
+        max_length=5000,
+        help_text="One point a line, copied into each new audit's briefing.",
+    )
+    standard_process = models.TextField(
+        "standard Process points",
+        blank=True,
+        max_length=5000,
+        help_text="One point a line, copied into each new audit's briefing.",
+    )
+    heading_theme_and_cases = models.CharField(
+        max_length=200, default=DEFAULT_HEADINGS["theme_and_cases"]
+    )
+    heading_process = models.CharField(max_length=200, default=DEFAULT_HEADINGS["process"])
+    heading_strengths = models.CharField(max_length=200, default=DEFAULT_HEADINGS["strengths"])
+    heading_findings = models.CharField(max_length=200, default=DEFAULT_HEADINGS["findings"])
+    heading_good_practice = models.CharField(
+        max_length=200, default=DEFAULT_HEADINGS["good_practice"]
+    )
+    heading_recommendations = models.CharField(
+        max_length=200, default=DEFAULT_HEADINGS["recommendations"]
+    )
+    # Kept only through cases.uploads' checks (PNG or JPEG, size-capped); served to members.
+    logo = models.FileField(upload_to=logo_path, max_length=300, blank=True, editable=False)
+    logo_kind = models.CharField(max_length=10, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
     # The partnership's own words for the last two parts of every 7-minute briefing, copied into
     # each new one, where the chair may change them for that audit.
     seven_minute_questions = models.TextField(
@@ -35,6 +95,10 @@ class Partnership(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def headings(self) -> dict[str, str]:
+        return {key: getattr(self, f"heading_{key}") for key in SECTION_KEYS}
+
 
 class Agency(models.Model):
     class Sector(models.TextChoices):
@@ -47,12 +111,21 @@ class Agency(models.Model):
         YOUTH_JUSTICE = "youth justice", "Youth justice"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=200, unique=True)
+    # Each partnership has its own agencies: two partnerships may each have a "Police".
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="agencies")
+    name = models.CharField(max_length=200)
     sector = models.CharField(max_length=40, choices=Sector.choices, default=Sector.OTHER)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "agencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "name"], name="agency_name_unique_in_partnership"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="agency_name_not_empty"),
+        ]
 
     def __str__(self):
         return self.name
@@ -66,6 +139,9 @@ class Membership(models.Model):
         QA_MEMBER = "qa_member", "QA member"
         COORDINATOR = "coordinator", "Agency co-ordinator"
         VIEWER = "viewer", "Viewer"
+        # Runs MACA for the partnership (its people, agencies, settings and logo); sees no
+        # audit by virtue of this role.
+        PARTNERSHIP_ADMIN = "partnership_admin", "Partnership administrator"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     partnership = models.ForeignKey(
@@ -99,6 +175,14 @@ class Membership(models.Model):
     def __str__(self):
         where = f" for {self.agency}" if self.agency_id else ""
         return f"{self.user} — {self.get_role_display()}{where} ({self.partnership})"
+
+    def clean(self):
+        if (
+            self.agency_id
+            and self.partnership_id
+            and self.agency.partnership_id != self.partnership_id
+        ):
+            raise ValidationError({"agency": "Choose an agency of this partnership."})
 
 
 class SentReminder(models.Model):

@@ -41,11 +41,18 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Partnership {n}")
 
 
+def test_partnership():
+    """The partnership an agency or tag belongs to when a test does not say: one for the whole
+    test, so that agencies made apart can still take part in its audits."""
+    return PartnershipFactory(name="Test partnership")
+
+
 class AgencyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Agency
-        django_get_or_create = ["name"]
+        django_get_or_create = ["partnership", "name"]
 
+    partnership = factory.LazyFunction(test_partnership)
     name = factory.Sequence(lambda n: f"Agency {n}")
     sector = Agency.Sector.HEALTH
 
@@ -97,8 +104,9 @@ class CaseFactory(factory.django.DjangoModelFactory):
 class TagFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tag
-        django_get_or_create = ["name"]
+        django_get_or_create = ["partnership", "name"]
 
+    partnership = factory.LazyFunction(test_partnership)
     name = factory.Sequence(lambda n: f"tag {n}")
 
 

@@ -561,11 +561,10 @@ def people(settings, monkeypatch):
 
     partnership = PartnershipFactory(name="Northshire Safeguarding Children Partnership")
     agencies = {
-        "housing": AgencyFactory(name="Housing"),
-        "police": AgencyFactory(name="Police"),
-        "education": AgencyFactory(name="Education"),
+        key: AgencyFactory(name=key.title(), partnership=partnership)
+        for key in ("housing", "police", "education")
     }
-    fire = AgencyFactory(name="Fire and Rescue")
+    fire = AgencyFactory(name="Fire and Rescue", partnership=partnership)
 
     def person(role, agency=None, where=partnership):
         user = UserFactory()
@@ -585,9 +584,11 @@ def people(settings, monkeypatch):
     users["viewer"] = person(Role.VIEWER)
     world_a = build_world("A", partnership, agencies, users["chair"], users["qa"])
 
+    # Another partnership, with agencies of the same names as its own.
     other = PartnershipFactory(name="Southshire Safeguarding Children Partnership")
     chair_b = person(Role.CHAIR, where=other)
-    world_b = build_world("B", other, agencies, chair_b, chair_b)
+    agencies_b = {key: AgencyFactory(name=key.title(), partnership=other) for key in agencies}
+    world_b = build_world("B", other, agencies_b, chair_b, chair_b)
     return People(users=users, world_a=world_a, world_b=world_b)
 
 
@@ -903,8 +904,9 @@ B_PASSES = [
 
 @pytest.mark.parametrize(("who", "agency"), B_PASSES, ids=[w for w, _ in B_PASSES])
 def test_nobody_reaches_another_partnerships_audit(people, who, agency):
-    """Audit B belongs to another partnership (its agencies are the same Housing and Police):
-    404 to everyone here, whatever their role, for every route about an audit or an action."""
+    """Audit B belongs to another partnership (its agencies have the same names, Housing and
+    Police): 404 to everyone here, whatever their role, for every route about an audit or an
+    action."""
 
     def expect_for(route, method, code):
         if not CONTAINERS & set(route.kwargs):

@@ -13,6 +13,7 @@ from .factories import (
     AuditFactory,
     CaseFactory,
     FindingFactory,
+    PartnershipFactory,
     RecommendationFactory,
     StrengthFactory,
 )
@@ -61,9 +62,9 @@ def test_outsiders_and_viewers_cannot_reach_authoring(client, audit, outsider):
 
 
 def test_a_qa_member_adds_a_finding_with_agency_and_tags(client, audit, qa, case):
-    police = AgencyFactory(name="Police")
+    police = AgencyFactory(name="Police", partnership=audit.partnership)
     audit.agencies.add(police)
-    tag = Tag.objects.get(name="escalation")
+    tag = Tag.objects.get(name="escalation", partnership=audit.partnership)
     client.force_login(qa)
     response = client.post(
         add_url(audit, "finding", case),
@@ -252,7 +253,7 @@ def test_a_tag_a_chair_adds_stays_within_their_partnership(client, audit, chair,
 
     client.force_login(chair)
     client.post(reverse("tag_add", args=[audit.pk]), {"name": "Family of Robin Invented"})
-    client.post(reverse("tag_add", args=[audit.pk]), {"name": "NEGLECT"})  # the shared one
+    client.post(reverse("tag_add", args=[audit.pk]), {"name": "NEGLECT"})  # its own already
     own = Tag.objects.get(name="Family of Robin Invented")
     assert own.partnership == audit.partnership
     assert not Tag.objects.filter(name="NEGLECT").exists()
@@ -265,13 +266,17 @@ def test_a_tag_a_chair_adds_stays_within_their_partnership(client, audit, chair,
         reverse("item_add", args=[other.pk, "strength"]) + f"?case={other_case.pk}"
     ).content.decode()
     assert "Family of Robin Invented" not in page
-    assert "voice of the child" in page  # the shared taxonomy is everyone's
+    assert "voice of the child" in page  # every partnership starts with the learning themes
 
 
-def test_the_learning_taxonomy_is_seeded():
-    names = set(Tag.objects.values_list("name", flat=True))
+def test_every_new_partnership_starts_with_the_learning_themes():
+    partnership = PartnershipFactory()
+    names = set(Tag.objects.filter(partnership=partnership).values_list("name", flat=True))
     assert {"drift and delay", "voice of the child", "trauma-informed practice"} <= names
     assert len(names) >= 17
+    assert Tag.objects.get(partnership=partnership, name="voice of the child").slug == (
+        "voice-of-the-child"
+    )
 
 
 def test_authoring_page_queries_do_not_grow(client):

@@ -329,7 +329,10 @@ def test_the_pdf_renderer_reads_nothing_outside_the_static_files():
 def test_the_audit_page_shows_issues_across_cases(client, audit, chair):
     from findings.models import Tag
 
-    housing, oversight = (Tag.objects.get_or_create(name=n)[0] for n in ("housing", "oversight"))
+    housing, oversight = (
+        Tag.objects.get_or_create(name=n, partnership=audit.partnership)[0]
+        for n in ("housing", "oversight")
+    )
     cases = [CaseFactory(audit=audit, label=f"Case {n}", order=n) for n in (1, 2, 10)]
     for case in cases:
         StrengthFactory(case=case).tags.add(housing)

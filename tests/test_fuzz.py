@@ -546,7 +546,7 @@ def test_the_import_page_and_command_refuse_cleanly(people, chair_client, tmp_pa
     before = row_counts()
     with transaction.atomic():
         try:
-            call_command("import_audit", str(path), stdout=io.StringIO())
+            call_command("import_audit", str(path), "--create-partnership", stdout=io.StringIO())
         except CommandError as refusal:
             assert str(refusal)
             assert row_counts() == before
@@ -643,11 +643,12 @@ def test_an_action_may_name_its_recommendation_as_1_0(db):
 
 def test_tags_whose_names_make_the_same_slug_are_all_kept(db, client, audit, chair):
     """ "Voice-of-the-child" beside the seeded "voice of the child", and names with no letters a
-    slug can hold, were a server error (the slug is unique)."""
-    assert Tag.objects.filter(slug="voice-of-the-child").exists()
+    slug can hold, were a server error (the slug is unique in the partnership)."""
+    mine = Tag.objects.filter(partnership=audit.partnership)
+    assert mine.filter(slug="voice-of-the-child").exists()
     for name in ("Voice-of-the-child", "!!!", "???", "Свобода"):
-        Tag(name=name).save()
-    slugs = dict(Tag.objects.values_list("name", "slug"))
+        Tag(name=name, partnership=audit.partnership).save()
+    slugs = dict(mine.values_list("name", "slug"))
     assert slugs["Voice-of-the-child"] == "voice-of-the-child-2"
     assert {slugs["!!!"], slugs["???"], slugs["Свобода"]} == {"tag", "tag-2", "tag-3"}
     client.force_login(chair)

@@ -33,7 +33,7 @@ def import_file(tmp_path, data, *options):
     path = tmp_path / "past.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     out = io.StringIO()
-    call_command("import_audit", str(path), *options, stdout=out)
+    call_command("import_audit", str(path), "--create-partnership", *options, stdout=out)
     return out.getvalue()
 
 

@@ -77,7 +77,7 @@ def write(tmp_path, content, name="package.json"):
 
 def import_file(path):
     out = io.StringIO()
-    call_command("import_audit", str(path), stdout=out)
+    call_command("import_audit", str(path), "--create-partnership", stdout=out)
     return out.getvalue()
 
 

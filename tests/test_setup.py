@@ -24,7 +24,7 @@ Role = Membership.Role
 
 @pytest.fixture
 def housing(audit):
-    agency = AgencyFactory(name="Housing Trust")
+    agency = AgencyFactory(name="Housing Trust", partnership=audit.partnership)
     audit.agencies.add(agency)
     return agency
 
@@ -84,7 +84,7 @@ def test_only_chairs_may_start_an_audit(client, audit, people, outsider):
 
 
 def test_creating_an_audit_makes_a_draft_with_the_default_tool(client, audit, chair):
-    police = AgencyFactory(name="City Police")
+    police = AgencyFactory(name="City Police", partnership=audit.partnership)
     client.force_login(chair)
     page = client.get(reverse("audit_create")).content.decode()
     assert 'value="Multi Agency Case Audit"' in page
@@ -284,7 +284,7 @@ def test_adding_an_existing_person_does_not_duplicate_them(
 
 
 def test_a_coordinator_needs_an_agency_taking_part(client, audit, chair, housing):
-    other = AgencyFactory(name="Elsewhere Agency")
+    other = AgencyFactory(name="Elsewhere Agency", partnership=audit.partnership)
     client.force_login(chair)
     url = reverse("audit_members", args=[audit.pk])
     data = {"email": "coord@example.org", "name": "Co Ord", "role": Role.COORDINATOR}

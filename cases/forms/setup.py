@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from cases.models import DEFAULT_TITLE, Nomination, Theme
+from maca.access import AUDIT_ROLES
 from maca.concurrency import VersionedFormMixin
 from maca.identifiers import (
     identifying_shapes,
@@ -16,16 +17,27 @@ from maca.identifiers import (
     looks_like_a_name,
     normalised,
 )
-from maca.models import Agency, Membership, Partnership
+from maca.models import DEFAULT_MARKING, Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin
 from maca.widgets import DateInput
 
-DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 Role = Membership.Role
+AUDIT_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value in AUDIT_ROLES]
 SECTORS_BY_WORD = {
     **{value.lower(): value for value, _ in Agency.Sector.choices},
     **{label.lower(): value for value, label in Agency.Sector.choices},
 }
+
+
+class AgenciesChoiceField(forms.ModelMultipleChoiceField):
+    """Agencies, each named with its partnership when the list holds several partnerships'."""
+
+    def __init__(self, *args, show_partnership=False, **kwargs):
+        self.show_partnership = show_partnership
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.partnership.name})" if self.show_partnership else obj.name
 
 
 class ThemeChoiceField(forms.ModelChoiceField):
@@ -86,9 +98,9 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
         help_text="Why the partnership is looking at this theme. Optional.",
     )
     title = forms.CharField(max_length=200, initial=DEFAULT_TITLE)
-    agencies = forms.ModelMultipleChoiceField(
+    agencies = AgenciesChoiceField(
         label="Agencies taking part",
-        queryset=Agency.objects.all(),
+        queryset=Agency.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Their co-ordinators upload chronologies and answer the audit tool.",
@@ -155,6 +167,9 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
         if audit is not None:
             del self.fields["partnership"]
             self.fields["theme"].queryset = Theme.objects.filter(partnership=audit.partnership_id)
+            self.fields["agencies"].queryset = Agency.objects.filter(
+                partnership=audit.partnership_id
+            )
             return
         partnerships = list(partnerships or [])
         self.fields["partnership"].queryset = Partnership.objects.filter(
@@ -163,9 +178,15 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
         if len(partnerships) == 1:
             self.fields["partnership"].widget = forms.HiddenInput()
             self.fields["partnership"].initial = partnerships[0].pk
+            # A new audit is marked as its partnership marks its audits.
+            self.fields["protective_marking"].initial = partnerships[0].protective_marking
         themes = Theme.objects.filter(partnership__in=partnerships).select_related("partnership")
         self.fields["theme"].queryset = themes
         self.fields["theme"].show_partnership = len(partnerships) > 1
+        self.fields["agencies"].queryset = Agency.objects.filter(
+            partnership__in=partnerships
+        ).select_related("partnership")
+        self.fields["agencies"].show_partnership = len(partnerships) > 1
 
     def versioned_records(self) -> tuple:
         return (self.audit,) if self.audit is not None else ()
@@ -196,6 +217,13 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
             self.add_error("theme", "Choose a theme, or type the name of a new theme below.")
         elif theme and partnership_id and theme.partnership_id != partnership_id:
             self.add_error("theme", "Choose a theme of the partnership running this audit.")
+        others = [a.name for a in data.get("agencies") or [] if a.partnership_id != partnership_id]
+        if partnership_id and others:
+            self.add_error(
+                "agencies",
+                f"Choose agencies of the partnership running this audit: {', '.join(others)} "
+                "belongs to another.",
+            )
         elif (
             new_name
             and partnership_id
@@ -232,7 +260,8 @@ class MemberAddForm(forms.Form):
         label="Full name", max_length=150, required=False, help_text="Needed for a new account."
     )
     role = forms.ChoiceField(
-        choices=[("", "Choose a role"), *Role.choices],
+        # The partnership administrator's role is given on the partnership's own pages.
+        choices=[("", "Choose a role"), *AUDIT_ROLE_CHOICES],
         error_messages={"required": "Choose the person's role."},
     )
     agency = forms.ModelChoiceField(

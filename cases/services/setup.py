@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from cases.models import Audit, BriefingParagraph, Theme
 from cases.services.emails import INVITATION_LINK, email_queue
 from cases.services.tool import default_tool_create
+from maca.access import AUDIT_ROLES
 from maca.models import Agency, Membership, Partnership
 
 Role = Membership.Role
@@ -48,13 +49,16 @@ def _theme(partnership: Partnership, data: dict) -> Theme:
     return theme
 
 
-def _agencies(data: dict) -> list[Agency]:
-    """The agencies ticked plus those typed in, reusing an existing agency of the same name."""
+def _agencies(partnership: Partnership, data: dict) -> list[Agency]:
+    """The agencies ticked plus those typed in, reusing the partnership's agency of the same
+    name. Every one is the partnership's own."""
     agencies = {agency.pk: agency for agency in data.get("agencies") or []}
+    if any(agency.partnership_id != partnership.pk for agency in agencies.values()):
+        raise ValidationError({"agencies": "Choose agencies of this audit's partnership."})
     for name, sector in data.get("new_agencies") or []:
-        agency = Agency.objects.filter(name__iexact=name).first()
+        agency = Agency.objects.filter(partnership=partnership, name__iexact=name).first()
         if agency is None:
-            agency = Agency(name=name, sector=sector)
+            agency = Agency(partnership=partnership, name=name, sector=sector)
             agency.full_clean()
             agency.save()
         agencies[agency.pk] = agency
@@ -69,18 +73,32 @@ def audit_create(*, user, partnership: Partnership, data: dict) -> Audit:
         theme=_theme(partnership, data),
         status=Audit.Status.DRAFT,
         **{field: data[field] for field in AUDIT_FIELDS},
+        **{f"heading_{key}": heading for key, heading in partnership.headings.items()},
     )
     audit.full_clean()
     audit.save()
-    audit.agencies.set(_agencies(data))
+    audit.agencies.set(_agencies(partnership, data))
     default_tool_create(audit=audit)
     _start_with_standard_paragraphs(audit)
     return audit
 
 
 def standard_paragraphs(partnership: Partnership) -> list[tuple[str, str]]:
-    """The partnership's standard Theme / Cases and Process points, as (section, text): those of
-    its latest audit that has any, else MACA's wording of the usual process."""
+    """The partnership's standard Theme / Cases and Process points, as (section, text): those
+    its administrator set, else those of its latest audit that has any, else MACA's wording of
+    the usual process."""
+    Section = BriefingParagraph.Section
+    own = [
+        (section, line.strip())
+        for section, text in (
+            (Section.THEME_AND_CASES, partnership.standard_theme_and_cases),
+            (Section.PROCESS, partnership.standard_process),
+        )
+        for line in text.splitlines()
+        if line.strip()
+    ]
+    if own:
+        return own
     latest = (
         Audit.objects.filter(partnership=partnership, paragraphs__isnull=False)
         .order_by("-created_at", "-pk")
@@ -88,7 +106,6 @@ def standard_paragraphs(partnership: Partnership) -> list[tuple[str, str]]:
     )
     if latest is not None:
         return list(latest.paragraphs.values_list("section", "text"))
-    Section = BriefingParagraph.Section
     return [
         (Section.THEME_AND_CASES, f"Themes are based on priorities identified by {partnership}."),
         (Section.THEME_AND_CASES, "QA sub-group members nominate cases."),
@@ -123,7 +140,7 @@ def audit_update(*, audit: Audit, user, data: dict) -> Audit:
         setattr(audit, field, data[field])
     audit.full_clean()
     audit.save()
-    audit.agencies.set(_agencies(data))
+    audit.agencies.set(_agencies(audit.partnership, data))
     return audit
 
 
@@ -181,6 +198,8 @@ def member_add(
     (and inviting them to set a password) when there is none."""
     User = get_user_model()
     email = email.strip().lower()
+    if role not in AUDIT_ROLES:
+        raise ValidationError({"role": "Choose one of the roles of an audit."})
     if role == Role.COORDINATOR:
         if agency is None or not audit.agencies.filter(pk=agency.pk).exists():
             raise ValidationError({"agency": "Choose an agency taking part in this audit."})

@@ -2,8 +2,16 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from actions.package import PackageError, package_import, package_parse
+from actions.package import (
+    PackageError,
+    UnknownPartnership,
+    package_import,
+    package_parse,
+    package_validate,
+    partnership_for_import,
+)
 
 
 class Command(BaseCommand):
@@ -13,7 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("path", help="the package file")
         parser.add_argument(
             "--partnership",
-            help="the partnership to import into when the package names none",
+            metavar="NAME",
+            help=(
+                "the partnership to import into, whatever the package names (without it: the "
+                "package's partnership, else the installation's default)"
+            ),
+        )
+        parser.add_argument(
+            "--create-partnership",
+            action="store_true",
+            help="create the partnership when there is none of that name (else that is an error)",
         )
         parser.add_argument(
             "--publish",
@@ -27,14 +44,22 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{path}: cannot read the file ({error.strerror}).") from None
         try:
-            audit = package_import(
-                package_parse(raw), partnership_name=partnership, publish=publish
-            )
+            with transaction.atomic():
+                data = package_parse(raw)
+                package_validate(data)
+                into, created = partnership_for_import(
+                    data=data, name=partnership, create=options["create_partnership"]
+                )
+                audit = package_import(data, into=into, publish=publish)
+        except UnknownPartnership as error:
+            raise CommandError(f"{path}: nothing was imported. {error}") from None
         except PackageError as error:
             lines = [f"{path}: {line}" for line in error.lines()]
             raise CommandError("The package was not imported.\n" + "\n".join(lines)) from None
         except ValidationError as error:
             raise CommandError(f"{path}: $: {'; '.join(error.messages)}") from None
+        made = " (created for this import)" if created else ""
+        self.stdout.write(f"Into the partnership '{into.name}'{made}.")
         self.stdout.write(f"Imported {audit.theme.name} with {audit.cases.count()} cases.")
         if publish:
             self.stdout.write("Published its briefing as version 1.")

@@ -31,6 +31,7 @@ DEMO_USERS = [
     ("qa", "Sam", "QA member (demo)", Membership.Role.QA_MEMBER, None),
     ("housing", "Jo", "Housing co-ordinator (demo)", Membership.Role.COORDINATOR, "Housing"),
     ("viewer", "Kim", "Viewer (demo)", Membership.Role.VIEWER, None),
+    ("admin", "Robin", "Partnership administrator (demo)", Membership.Role.PARTNERSHIP_ADMIN, None),
 ]
 
 
@@ -130,7 +131,11 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
-            agency = Agency.objects.get(name=agency_name) if agency_name else None
+            agency = (
+                Agency.objects.get(partnership=partnership, name=agency_name)
+                if agency_name
+                else None
+            )
             Membership.objects.get_or_create(
                 user=user, partnership=partnership, role=role, agency=agency
             )
