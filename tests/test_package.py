@@ -12,6 +12,8 @@ from cases.models import Audit, BriefingParagraph, Case, Theme
 from findings.models import Finding, GoodPractice, Recommendation, Strength, Tag
 from maca.models import Agency, Partnership
 
+from .factories import AgencyFactory
+
 pytestmark = pytest.mark.django_db
 
 ALL_MODELS = [
@@ -196,6 +198,48 @@ def test_missing_required_keys_are_named(tmp_path):
 def test_a_missing_file_is_a_clear_message(tmp_path):
     with pytest.raises(CommandError, match="cannot read the file"):
         import_file(tmp_path / "nowhere.json")
+
+
+def test_the_partnership_named_on_the_command_line_wins_over_the_package_s(tmp_path):
+    southshire = Partnership.objects.create(name="Southshire Partnership")
+    AgencyFactory(name="Police", partnership=Partnership.objects.create(name="Northshire"))
+    out = io.StringIO()
+    path = write(tmp_path, VALID)
+    call_command("import_audit", str(path), "--partnership", "southshire partnership", stdout=out)
+    audit = Audit.objects.get()
+    assert audit.partnership == southshire
+    assert "Into the partnership 'Southshire Partnership'." in out.getvalue()
+    assert not Partnership.objects.filter(name=VALID["partnership"]).exists()
+    # The agencies it names are Southshire's own, beside Northshire's Police.
+    assert {a.partnership for a in audit.agencies.all()} == {southshire}
+    assert Agency.objects.filter(name="Police").count() == 2
+
+
+def test_an_unknown_partnership_imports_nothing_unless_it_is_to_be_created(tmp_path):
+    Partnership.objects.create(name="Southshire Partnership")
+    before = counts()
+    path = write(tmp_path, VALID)
+    for name in (["--partnership", "Southshir Partnership"], []):  # mistyped; the package's
+        with pytest.raises(CommandError) as refused:
+            call_command("import_audit", str(path), *name, stdout=io.StringIO())
+        assert "nothing was imported" in str(refused.value)
+        assert "There is no partnership called" in str(refused.value)
+        assert "'Southshire Partnership'" in str(refused.value)  # the ones there are
+        assert "--create-partnership" in str(refused.value)
+        assert counts() == before
+    out = io.StringIO()
+    call_command(
+        "import_audit",
+        str(path),
+        "--partnership",
+        "Westshire Partnership",
+        "--create-partnership",
+        stdout=out,
+    )
+    assert Audit.objects.get().partnership.name == "Westshire Partnership"
+    assert "Into the partnership 'Westshire Partnership' (created for this import)." in (
+        out.getvalue()
+    )
 
 
 def test_the_import_command_exits_non_zero_without_a_traceback(tmp_path):
