@@ -1,13 +1,12 @@
 from django.contrib import admin
 
-from cases.admin import CaseLevelAdmin
+from cases.admin import CaseLevelAdmin, CaseLevelInline
 
 from .models import Action, ActionUpdate
 
 
-class ActionUpdateInline(admin.TabularInline):
+class ActionUpdateInline(CaseLevelInline):
     model = ActionUpdate
-    extra = 0
 
 
 @admin.register(Action)

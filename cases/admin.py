@@ -35,9 +35,31 @@ def path_to_audit(model, depth: int = 4) -> str | None:
     return None
 
 
+def _superuser(request) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
 class CaseLevelAdmin(admin.ModelAdmin):
-    """An administration page of one record tells the access log which audit the record belongs
-    to, so that the look is filed under that audit's partnership."""
+    """The administration pages of case-level data (every model of `cases`, `findings` and
+    `actions`): shown to superusers only, whatever permissions another staff account holds, and
+    read only, for them too. Every look is in the access log (maca.middleware): a page of one
+    record tells the log which audit the record belongs to, so that the look is filed under that
+    audit's partnership."""
+
+    def has_module_permission(self, request):
+        return _superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _superuser(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def get_object(self, request, object_id, from_field=None):
         record = super().get_object(request, object_id, from_field)
@@ -58,14 +80,30 @@ class ThemeAdmin(CaseLevelAdmin):
     search_fields = ["name"]
 
 
-class BriefingParagraphInline(admin.TabularInline):
+class CaseLevelInline(admin.TabularInline):
+    """Rows shown inside a case-level record's page: read only, as the page is."""
+
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        return _superuser(request)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class BriefingParagraphInline(CaseLevelInline):
     model = BriefingParagraph
-    extra = 0
 
 
-class CaseInline(admin.TabularInline):
+class CaseInline(CaseLevelInline):
     model = Case
-    extra = 0
 
 
 @admin.register(Audit)
@@ -114,12 +152,6 @@ class AuditEventAdmin(CaseLevelAdmin):
     list_display = ["audit", "kind", "actor", "created_at"]
     list_filter = ["kind"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Nomination)
 class NominationAdmin(CaseLevelAdmin):
@@ -147,9 +179,8 @@ class ChronologyEntryAdmin(CaseLevelAdmin):
     list_filter = ["impact", "agency"]
 
 
-class ToolQuestionInline(admin.TabularInline):
+class ToolQuestionInline(CaseLevelInline):
     model = ToolQuestion
-    extra = 0
 
 
 @admin.register(ToolSection)
@@ -158,9 +189,8 @@ class ToolSectionAdmin(CaseLevelAdmin):
     inlines = [ToolQuestionInline]
 
 
-class ToolAnswerInline(admin.TabularInline):
+class ToolAnswerInline(CaseLevelInline):
     model = ToolAnswer
-    extra = 0
 
 
 @admin.register(AgencySubmission)

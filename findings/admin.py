@@ -17,9 +17,9 @@ from .models import (
 
 @admin.register(Tag)
 class TagAdmin(CaseLevelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "partnership"]
+    list_filter = ["partnership"]
     search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
 
 
 class ItemAdmin(CaseLevelAdmin):
@@ -55,8 +55,8 @@ class BriefingVersionAdmin(CaseLevelAdmin):
     """Published versions are shown, never changed."""
 
     list_display = ["audit", "number", "published_at", "published_by", "sha256"]
-    exclude = ["html", "pdf"]
-    readonly_fields = ["audit", "number", "published_at", "published_by", "sha256"]
+    # Which versions went out, not what they said.
+    fields = ["audit", "number", "published_at", "published_by", "sha256", "seven_minute_sha256"]
 
     def has_add_permission(self, request):
         return False

@@ -17,14 +17,19 @@ class MacaUserAdmin(UserAdmin):
 
 @admin.register(Partnership)
 class PartnershipAdmin(admin.ModelAdmin):
+    """Installation staff create partnerships; its administrator keeps its settings and logo
+    (uploaded through MACA's own checks, so not here)."""
+
     search_fields = ["name"]
+    fields = ["name"]
 
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name", "sector"]
-    list_filter = ["sector"]
+    list_display = ["name", "partnership", "sector"]
+    list_filter = ["partnership", "sector"]
     search_fields = ["name"]
+    autocomplete_fields = ["partnership"]
 
 
 @admin.register(Membership)

@@ -1,0 +1,93 @@
+"""Django's administration pages are for the installation's staff: case-level models are shown to
+superusers only, read only, and every look at them is in the access log."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from cases.admin import CaseLevelAdmin
+from maca.middleware import ADMIN_CASE_LEVEL_APPS
+from maca.models import AccessLogEntry
+
+from .factories import CaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CASE_LEVEL = sorted(
+    (model for model in admin.site._registry if model._meta.app_label in ADMIN_CASE_LEVEL_APPS),
+    key=lambda model: model._meta.label,
+)
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def staff(client):
+    """A staff account that is not a superuser, holding every permission there is."""
+    user = UserFactory(is_staff=True)
+    user.user_permissions.set(Permission.objects.all())
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def superuser(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+def test_every_case_level_model_is_behind_the_case_level_rules():
+    assert CASE_LEVEL
+    for model in CASE_LEVEL:
+        assert isinstance(admin.site._registry[model], CaseLevelAdmin), model
+
+
+def test_staff_who_are_not_superusers_see_no_case_level_model(client, staff, audit):
+    index = client.get(reverse("admin:index")).content.decode()
+    for model in CASE_LEVEL:
+        assert url(model, "changelist") not in index, model
+        assert client.get(url(model, "changelist")).status_code == 403, model
+    assert client.get(url(type(audit), "change", audit.pk)).status_code == 403
+    # What they are there for: partnerships, agencies, people and their memberships.
+    assert reverse("admin:maca_partnership_changelist") in index
+    assert reverse("admin:maca_agency_changelist") in index
+    assert reverse("admin:maca_membership_changelist") in index
+
+
+def test_superusers_read_case_level_models_and_change_nothing(client, superuser, audit):
+    case = CaseFactory(audit=audit, label="Case 1")
+    page = client.get(url(type(case), "change", case.pk))
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
+    assert client.post(url(type(case), "change", case.pk), {"label": "Renamed"}).status_code == 403
+    assert client.get(url(type(case), "delete", case.pk)).status_code == 403
+    assert client.post(url(type(case), "delete", case.pk), {"post": "yes"}).status_code == 403
+    assert client.get(url(type(case), "add")).status_code == 403
+    case.refresh_from_db()
+    assert case.label == "Case 1"
+    for model in CASE_LEVEL:
+        model_admin = admin.site._registry[model]
+        assert model_admin.has_view_permission(page.wsgi_request), model
+        for change in ("add", "change", "delete"):
+            assert not getattr(model_admin, f"has_{change}_permission")(page.wsgi_request), model
+
+
+def test_every_look_of_a_superuser_at_case_level_data_is_in_the_access_log(
+    client, superuser, audit
+):
+    case = CaseFactory(audit=audit, label="Case 1")
+    for model in CASE_LEVEL:
+        before = AccessLogEntry.objects.count()
+        assert client.get(url(model, "changelist")).status_code == 200, model
+        assert AccessLogEntry.objects.count() == before + 1, model
+    client.get(url(type(case), "change", case.pk))
+    entry = AccessLogEntry.objects.first()
+    assert (entry.what, entry.audit_id, entry.username) == (
+        "cases_case_change",
+        audit.pk,
+        superuser.username,
+    )
