@@ -10,6 +10,9 @@ from django.db.models import Case, CharField, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from cases.access import memberships_of
+from maca.models import Partnership
+
 from .access import restrict_actions
 from .models import Action, Rag
 
@@ -32,7 +35,7 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     actions = (
         restrict_actions(Action.objects.all(), user)
         .with_rag(today)
-        .select_related("audit__theme", "owner_agency", "lead_user")
+        .select_related("audit__theme", "audit__partnership", "owner_agency", "lead_user")
     )
     if filters.get("audit"):
         actions = actions.filter(audit=filters["audit"])
@@ -162,6 +165,16 @@ def audit_plan(audit, user, *, today: datetime.date | None = None) -> dict:
         "counts": counts,
         "total": sum(counts.values()),
     }
+
+
+def plan_partnerships(user, groups) -> list:
+    """The partnerships whose actions the plan's PDF holds, by name; with none, those whose plan
+    the user reads (so that an empty plan still says whose it is)."""
+    found = {audit.partnership_id: audit.partnership for audit, _ in groups}
+    if not found:
+        ids = memberships_of(user).partnerships
+        return list(Partnership.objects.filter(pk__in=ids).order_by("name"))
+    return sorted(found.values(), key=lambda partnership: partnership.name)
 
 
 def group_by_audit(actions) -> list[tuple]:

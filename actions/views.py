@@ -191,6 +191,7 @@ def action_plan_pdf(request):
     groups = selectors.group_by_audit(actions)
     context = {
         "plan_title": _plan_title(request, groups),
+        "partnerships": selectors.plan_partnerships(request.user, groups),
         "groups": groups,
         "counts": counts,
         "total": len(actions),

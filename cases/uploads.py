@@ -439,12 +439,13 @@ def accept(
     return inspection, kind
 
 
-def store_with_record(record, uploaded_file, stored_name: str):
-    """Write `uploaded_file` into `record.file` and save the record; a record that fails its
-    checks leaves no file behind. Returns the record."""
-    record.full_clean(exclude=["file"])
+def store_with_record(record, uploaded_file, stored_name: str, *, field: str = "file"):
+    """Write `uploaded_file` into the record's file field (`field`) and save the record; a
+    record that fails its checks leaves no file behind. Returns the record."""
+    record.full_clean(exclude=[field])
+    stored = getattr(record, field)
     try:
-        record.file.save(stored_name, uploaded_file, save=False)
+        stored.save(stored_name, uploaded_file, save=False)
     except STORAGE_ERRORS:
         logger.exception("Storing an upload failed")
         raise ValidationError(STORE_UNAVAILABLE, code="storage_unavailable") from None
@@ -452,7 +453,7 @@ def store_with_record(record, uploaded_file, stored_name: str):
         record.full_clean()
         record.save()
     except BaseException:
-        record.file.delete(save=False)
+        stored.delete(save=False)
         raise
     return record
 

@@ -12,6 +12,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
+from maca.logos import logo_bytes
 from maca.text import xml_text
 
 from .selectors import briefing_context
@@ -40,7 +41,7 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
         header = section.header.paragraphs[0]
         header.text = _text(audit.protective_marking)
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_paragraph(_text(audit.partnership.name))
+    _partnership_mark(document, audit.partnership, height=Mm(18))
     document.add_heading(_text(audit.title), level=0)
     document.add_paragraph(_text(f"6 Step Briefing — Theme: {audit.theme.name}"))
     if audit.meeting_date:
@@ -65,6 +66,28 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _partnership_mark(document, partnership, *, height) -> None:
+    """The partnership's logo (with its name as the picture's description), then its name."""
+    data = logo_bytes(partnership)
+    if data and _word_reads(data):
+        picture = document.add_paragraph().add_run().add_picture(BytesIO(data), height=height)
+        picture._inline.docPr.set("descr", _text(f"Logo of {partnership.name}"))
+    document.add_paragraph(_text(partnership.name))
+
+
+def _word_reads(picture: bytes) -> bool:
+    """Whether Word's writer can place the picture: a logo kept before today's checks, or
+    damaged in storage since, leaves the document with the partnership's name alone rather
+    than failing it."""
+    from docx.image.image import Image
+
+    try:
+        Image.from_blob(picture)
+    except Exception:  # any way a damaged picture fails to parse
+        return False
+    return True
 
 
 # The briefing PDF's page (static/css/briefing-pdf.css): A4, margins top, right, bottom, left.
@@ -130,7 +153,7 @@ def render_seven_minute_docx(audit, parts: dict[str, str], *, version: dict | No
         header = document.sections[0].header.paragraphs[0]
         header.text = _text(audit.protective_marking)
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_paragraph(_text(audit.partnership.name))
+    _partnership_mark(document, audit.partnership, height=Mm(12))
     document.add_heading(_text(f"7-minute briefing: {audit.theme.name}"), level=0)
     line = (
         f"Version {version['number']}, published {version['published_at']:%-d %B %Y}"

@@ -24,7 +24,8 @@ def static_path(relative: str) -> Path:
 
 
 def _static_only_fetcher():
-    """A URL fetcher that reads static files and refuses everything else.
+    """A URL fetcher that reads static files and pictures carried in the document as data:
+    addresses (a partnership's logo), and refuses everything else.
 
     Case text is escaped, but a PDF renderer that fetches remote URLs would still be one template
     slip away from leaking data or hanging on a closed council network.
@@ -39,6 +40,8 @@ def _static_only_fetcher():
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
+            if url.startswith("data:image/"):
+                return super().fetch(url, headers)  # a logo carried inside the document
             if not url.startswith("file://"):
                 raise ValueError(f"Refused to fetch {url!r} while rendering a PDF.")
             # Decoded first, as the file handler decodes it: "%2e%2e" is "..".
@@ -47,7 +50,7 @@ def _static_only_fetcher():
                 raise ValueError(f"Refused to read {path} while rendering a PDF.")
             return super().fetch(url, headers)
 
-    return StaticOnlyFetcher(allowed_protocols={"file"})
+    return StaticOnlyFetcher(allowed_protocols={"file", "data"})
 
 
 def load_renderer() -> None:

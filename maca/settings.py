@@ -317,6 +317,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "maca@localhost")
 # Uploads (chronologies, evidence): identified from their content, limited in size, streamed to
 # disk rather than held in memory, and kept under MEDIA_ROOT with random names.
 MACA_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20) * 1024 * 1024
+# A partnership's logo (PNG or JPEG) heads its pages and every document: kept small.
+MACA_LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512) * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_HANDLERS = [
     "maca.upload_handlers.SizeLimitUploadHandler",  # drops what is past MACA_UPLOAD_MAX_BYTES

@@ -86,6 +86,7 @@ Role = Membership.Role
 #   other       a co-ordinator of the other agency taking part and involved in the case
 #   uninvolved  a co-ordinator of an agency taking part in the audit but not involved in the case
 #   chair       the partnership's chair
+#   padmin      the partnership's administrator (its people, agencies, settings and logo; no audit)
 #
 # Answers:
 #   O  ok: 200 or a redirect (not to the sign-in page); for a POST, anything but 403/404/405/5xx
@@ -104,138 +105,160 @@ Role = Membership.Role
 # Every route about an audit or an action is also requested for audit B (another partnership):
 # 404 to every signed-in role. And the chair asks with audit A's number but audit B's case, file,
 # row, nomination, section, question, item or member: 404.
-ROLES = ("anon", "outsider", "absent", "viewer", "qa", "own", "other", "uninvolved", "chair")
+ROLES = (
+    "anon",
+    "outsider",
+    "absent",
+    "viewer",
+    "qa",
+    "own",
+    "other",
+    "uninvolved",
+    "chair",
+    "padmin",
+)
 
 # fmt: off
 EXPECTED: dict[str, tuple[str, str]] = {
-    #                                  GET                  POST
-    #                                  a o a v q o o u c    a o a v q o o u c
-    #                                  n u b i a w t n h    n u b i a w t n h
+    #                                  GET                    POST
+    #                                  a o a v q o o u c p    a o a v q o o u c p
+    #                                  n u b i a w t n h a    n u b i a w t n h a
     # Open to everyone.
-    "health":                         ("O O O O O O O O O", "O O O O O O O O O"),
-    "readiness":                      ("O O O O O O O O O", "O O O O O O O O O"),
-    "login":                          ("O O O O O O O O O", "O O O O O O O O O"),
-    "logout":                         ("L M M M M M M M M", "L L L L L L L L L"),
-    "password_reset":                 ("O O O O O O O O O", "O O O O O O O O O"),
-    "password_reset_done":            ("O O O O O O O O O", "M M M M M M M M M"),
-    "password_reset_confirm":         ("O O O O O O O O O", "O O O O O O O O O"),
-    "password_reset_complete":        ("O O O O O O O O O", "M M M M M M M M M"),
+    "health":                         ("O O O O O O O O O O", "O O O O O O O O O O"),
+    "readiness":                      ("O O O O O O O O O O", "O O O O O O O O O O"),
+    "login":                          ("O O O O O O O O O O", "O O O O O O O O O O"),
+    "logout":                         ("L M M M M M M M M M", "L L L L L L L L L L"),
+    "password_reset":                 ("O O O O O O O O O O", "O O O O O O O O O O"),
+    "password_reset_done":            ("O O O O O O O O O O", "M M M M M M M M M M"),
+    "password_reset_confirm":         ("O O O O O O O O O O", "O O O O O O O O O O"),
+    "password_reset_complete":        ("O O O O O O O O O O", "M M M M M M M M M M"),
     # Second factor: any signed-in user, about their own account.
-    "mfa_setup":                      ("L O O O O O O O O", "L O O O O O O O O"),
-    "mfa_verify":                     ("L O O O O O O O O", "L O O O O O O O O"),
-    "mfa_recovery_codes":             ("L O O O O O O O O", "L O O O O O O O O"),
+    "mfa_setup":                      ("L O O O O O O O O O", "L O O O O O O O O O"),
+    "mfa_verify":                     ("L O O O O O O O O O", "L O O O O O O O O O"),
+    "mfa_recovery_codes":             ("L O O O O O O O O O", "L O O O O O O O O O"),
     # Keeping a signed-in session alive while its page is being typed in.
-    "session_keepalive":              ("L M M M M M M M M", "L O O O O O O O O"),
+    "session_keepalive":              ("L M M M M M M M M M", "L O O O O O O O O O"),
     # Not about one audit.
-    "home":                           ("L O O O O O O O O", "-"),
-    "audit_create":                   ("L O N N N N N N O", "L O N N N N N N O"),
-    "audit_import":                   ("L O N N N N N N O", "L O N N N N N N O"),
-    "access_log":                     ("L O N N N N N N O", "-"),
-    "action_plan":                    ("L O O N O O O O O", "-"),
-    "my_actions":                     ("L O O N O O O O O", "-"),
-    "action_plan_pdf":                ("L O O N O O O O O", "-"),
-    "action_plan_export":             ("L O O N O O O O O", "-"),
+    "home":                           ("L O O O O O O O O O", "-"),
+    "audit_create":                   ("L O N N N N N N O N", "L O N N N N N N O N"),
+    "audit_import":                   ("L O N N N N N N O N", "L O N N N N N N O N"),
+    "access_log":                     ("L O N N N N N N O N", "-"),
+    "action_plan":                    ("L O O N O O O O O N", "-"),
+    "my_actions":                     ("L O O N O O O O O N", "-"),
+    "action_plan_pdf":                ("L O O N O O O O O N", "-"),
+    "action_plan_export":             ("L O O N O O O O O N", "-"),
     # Learning across audits: each reads only what its asker may read.
-    "learning_library":               ("L O O O O O O O O", "-"),
-    "learning_trends":                ("L O O O O O O O O", "-"),
-    "learning_trends_chart":          ("L O O O O O O O O", "-"),
-    "learning_report":                ("L O O O O O O O O", "-"),
+    "learning_library":               ("L O O O O O O O O O", "-"),
+    "learning_trends":                ("L O O O O O O O O O", "-"),
+    "learning_trends_chart":          ("L O O O O O O O O N", "-"),
+    "learning_report":                ("L O O O O O O O O O", "-"),
     # The audit, its set-up, members, nominations and selection.
-    "audit_detail":                   ("L N N O O O O O O", "-"),
-    "audit_edit":                     ("L N N D D D D D O", "L N N D D D D D O"),
-    "audit_stage":                    ("L M M M M M M M M", "L N N D D D D D O"),
-    "audit_members":                  ("L N N D D D D D O", "L N N D D D D D O"),
-    "audit_member_remove":            ("L N N D D D D D O", "L N N D D D D D O"),
-    "nomination_list":                ("L N N D O D D D O", "-"),
-    "nomination_create":              ("L N N D O D D D O", "L N N D O D D D O"),
-    "nomination_edit":                ("L N N D O D D D O", "L N N D O D D D O"),
-    "nomination_identifiers":         ("L N N N N O O N O", "L N N N N D D N O"),
-    "nomination_decline":             ("L N N D D D D D O", "L N N D D D D D O"),
-    "selection":                      ("L N N D D D D D O", "-"),
-    "selection_draw":                 ("L M M M M M M M M", "L N N D D D D D O"),
-    "selection_confirm":              ("L N N D D D D D O", "L N N D D D D D O"),
-    "case_labels":                    ("L N N D D D D D O", "L N N D D D D D O"),
+    "audit_detail":                   ("L N N O O O O O O N", "-"),
+    "audit_edit":                     ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "audit_stage":                    ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "audit_members":                  ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "audit_member_remove":            ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "nomination_list":                ("L N N D O D D D O N", "-"),
+    "nomination_create":              ("L N N D O D D D O N", "L N N D O D D D O N"),
+    "nomination_edit":                ("L N N D O D D D O N", "L N N D O D D D O N"),
+    "nomination_identifiers":         ("L N N N N O O N O N", "L N N N N D D N O N"),
+    "nomination_decline":             ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "selection":                      ("L N N D D D D D O N", "-"),
+    "selection_draw":                 ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "selection_confirm":              ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "case_labels":                    ("L N N D D D D D O N", "L N N D D D D D O N"),
     # Chronologies.
-    "case_detail":                    ("L N N D O O O O O", "-"),
-    "agency_chronology":              ("L N N D N O N N O", "-"),
-    "chronology_file_upload":         ("L M M M M M M M M", "L N N D N O N N O"),
-    "chronology_rows_import":         ("L M M M M M M M M", "L N N D N O N N O"),
-    "chronology_entry_add":           ("L M M M M M M M M", "L N N D N O N N O"),
-    "chronology_entry_edit":          ("L N N D N O N N O", "L N N D N O N N O"),
-    "chronology_entry_delete":        ("L N N D N O N N O", "L N N D N O N N O"),
-    "chronology_file_download":       ("L N N D N O N N O", "-"),
-    "chronology_template":            ("L N N D O O O O O", "-"),
-    "integrated_chronology":          ("L N N D D D D D O", "-"),
-    "integrated_chronology_pdf":      ("L N N D D D D D O", "-"),
+    "case_detail":                    ("L N N D O O O O O N", "-"),
+    "agency_chronology":              ("L N N D N O N N O N", "-"),
+    "chronology_file_upload":         ("L M M M M M M M M M", "L N N D N O N N O N"),
+    "chronology_rows_import":         ("L M M M M M M M M M", "L N N D N O N N O N"),
+    "chronology_entry_add":           ("L M M M M M M M M M", "L N N D N O N N O N"),
+    "chronology_entry_edit":          ("L N N D N O N N O N", "L N N D N O N N O N"),
+    "chronology_entry_delete":        ("L N N D N O N N O N", "L N N D N O N N O N"),
+    "chronology_file_download":       ("L N N D N O N N O N", "-"),
+    "chronology_template":            ("L N N D O O O O O N", "-"),
+    "integrated_chronology":          ("L N N D D D D D O N", "-"),
+    "integrated_chronology_pdf":      ("L N N D D D D D O N", "-"),
     # The audit tool, progress, the meeting pack.
-    "tool_edit":                      ("L N N D D D D D O", "-"),
-    "tool_use_default":               ("L M M M M M M M M", "L N N D D D D D O"),
-    "tool_section_add":               ("L N N D D D D D O", "L N N D D D D D O"),
-    "tool_section_edit":              ("L N N D D D D D O", "L N N D D D D D O"),
-    "tool_section_move":              ("L M M M M M M M M", "L N N D D D D D O"),
-    "tool_section_delete":            ("L N N D D D D D O", "L N N D D D D D O"),
-    "tool_question_add":              ("L N N D D D D D O", "L N N D D D D D O"),
-    "tool_question_edit":             ("L N N D D D D D O", "L N N D D D D D O"),
-    "tool_question_move":             ("L M M M M M M M M", "L N N D D D D D O"),
-    "tool_question_delete":           ("L N N D D D D D O", "L N N D D D D D O"),
-    "tool_answer":                    ("L N N D N O N N O", "L N N D N O N N O"),
-    "tool_reopen":                    ("L M M M M M M M M", "L N N D D D D D O"),
-    "progress":                       ("L N N D O O O O O", "-"),
-    "progress_remind":                ("L M M M M M M M M", "L N N D D D D D O"),
-    "meeting_pack":                   ("L N N D D D D D O", "-"),
-    "pack_release":                   ("L N N D D D D D O", "L N N D D D D D O"),
+    "tool_edit":                      ("L N N D D D D D O N", "-"),
+    "tool_use_default":               ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "tool_section_add":               ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "tool_section_edit":              ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "tool_section_move":              ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "tool_section_delete":            ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "tool_question_add":              ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "tool_question_edit":             ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "tool_question_move":             ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "tool_question_delete":           ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "tool_answer":                    ("L N N D N O N N O N", "L N N D N O N N O N"),
+    "tool_reopen":                    ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "progress":                       ("L N N D O O O O O N", "-"),
+    "progress_remind":                ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "meeting_pack":                   ("L N N D D D D D O N", "-"),
+    "pack_release":                   ("L N N D D D D D O N", "L N N D D D D D O N"),
     # Retention.
-    "retention":                      ("L N N D D D D D O", "-"),
-    "retention_purge":                ("L M M M M M M M M", "L N N D D D D D O"),
-    "legal_hold":                     ("L M M M M M M M M", "L N N D D D D D O"),
+    "retention":                      ("L N N D D D D D O N", "-"),
+    "retention_purge":                ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "legal_hold":                     ("L M M M M M M M M M", "L N N D D D D D O N"),
     # The briefing, the meeting record, authoring, the case pack.
-    "briefing_html":                  ("L N N O O O O O O", "-"),
-    "briefing_pdf":                   ("L N N O O O O O O", "-"),
-    "briefing_docx":                  ("L N N D O O O O O", "-"),
-    "briefing_publish":               ("L N N D D D D D O", "L N N D D D D D O"),
-    "briefing_versions":              ("L N N O O O O O O", "-"),
-    "briefing_version":               ("L N N O O O O O O", "-"),
-    "briefing_version_pdf":           ("L N N O O O O O O", "-"),
-    "briefing_version_docx":          ("L N N O O O O O O", "-"),
-    "meeting":                        ("L N N D O O O O O", "L N N D O D D D O"),
-    "authoring":                      ("L N N D O D D D O", "-"),
-    "briefing_layout":                ("L N N D O D D D O", "L N N D O D D D O"),
-    "tag_add":                        ("L M M M M M M M M", "L N N D D D D D O"),
-    "item_add":                       ("L N N D O D D D O", "L N N D O D D D O"),
-    "item_edit":                      ("L N N D O D D D O", "L N N D O D D D O"),
-    "item_delete":                    ("L N N D O D D D O", "L N N D O D D D O"),
-    "item_move":                      ("L M M M M M M M M", "L N N D O D D D O"),
-    "case_pack":                      ("L N N D D D D D O", "-"),
-    "case_pack_pdf":                  ("L N N D D D D D O", "-"),
+    "briefing_html":                  ("L N N O O O O O O N", "-"),
+    "briefing_pdf":                   ("L N N O O O O O O N", "-"),
+    "briefing_docx":                  ("L N N D O O O O O N", "-"),
+    "briefing_publish":               ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "briefing_versions":              ("L N N O O O O O O N", "-"),
+    "briefing_version":               ("L N N O O O O O O N", "-"),
+    "briefing_version_pdf":           ("L N N O O O O O O N", "-"),
+    "briefing_version_docx":          ("L N N O O O O O O N", "-"),
+    "meeting":                        ("L N N D O O O O O N", "L N N D O D D D O N"),
+    "authoring":                      ("L N N D O D D D O N", "-"),
+    "briefing_layout":                ("L N N D O D D D O N", "L N N D O D D D O N"),
+    "tag_add":                        ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "item_add":                       ("L N N D O D D D O N", "L N N D O D D D O N"),
+    "item_edit":                      ("L N N D O D D D O N", "L N N D O D D D O N"),
+    "item_delete":                    ("L N N D O D D D O N", "L N N D O D D D O N"),
+    "item_move":                      ("L M M M M M M M M M", "L N N D O D D D O N"),
+    "case_pack":                      ("L N N D D D D D O N", "-"),
+    "case_pack_pdf":                  ("L N N D D D D D O N", "-"),
     # The 7-minute briefing (published with version 1) and where the briefing was used.
-    "seven_minute":                   ("L N N O O O O O O", "-"),
-    "seven_minute_pdf":               ("L N N O O O O O O", "-"),
-    "seven_minute_docx":              ("L N N D O O O O O", "-"),
-    "seven_minute_edit":              ("L N N D O D D D O", "L N N D O D D D O"),
-    "seven_minute_draft":             ("L M M M M M M M M", "L N N D O D D D O"),
-    "seven_minute_version":           ("L N N O O O O O O", "-"),
-    "seven_minute_version_pdf":       ("L N N O O O O O O", "-"),
-    "seven_minute_version_docx":      ("L N N O O O O O O", "-"),
-    "usage":                          ("L N N D O O O O O", "L N N D D O O O O"),
-    "usage_export":                   ("L N N D O D D D O", "-"),
+    "seven_minute":                   ("L N N O O O O O O N", "-"),
+    "seven_minute_pdf":               ("L N N O O O O O O N", "-"),
+    "seven_minute_docx":              ("L N N D O O O O O N", "-"),
+    "seven_minute_edit":              ("L N N D O D D D O N", "L N N D O D D D O N"),
+    "seven_minute_draft":             ("L M M M M M M M M M", "L N N D O D D D O N"),
+    "seven_minute_version":           ("L N N O O O O O O N", "-"),
+    "seven_minute_version_pdf":       ("L N N O O O O O O N", "-"),
+    "seven_minute_version_docx":      ("L N N O O O O O O N", "-"),
+    "usage":                          ("L N N D O O O O O N", "L N N D D O O O O N"),
+    "usage_export":                   ("L N N D O D D D O N", "-"),
     # Re-audits: audit A is an open re-audit of a closed audit (so it cannot be re-audited).
-    "reaudit_schedule":               ("L N N D D D D D D", "L N N D D D D D D"),
-    "impact":                         ("L N N D O D D D O", "L N N D O D D D O"),
-    "comparison":                     ("L N N D O D D D O", "-"),
-    "comparison_pdf":                 ("L N N D O D D D O", "-"),
+    "reaudit_schedule":               ("L N N D D D D D D N", "L N N D D D D D D N"),
+    "impact":                         ("L N N D O D D D O N", "L N N D O D D D O N"),
+    "comparison":                     ("L N N D O D D D O N", "-"),
+    "comparison_pdf":                 ("L N N D O D D D O N", "-"),
     # A PDF made in the background: only the member who asked for it waits for it and fetches it.
-    "document_progress":              ("L N N N N N N N O", "L M M M M M M M M"),
-    "document_download":              ("L N N N N N N N O", "L M M M M M M M M"),
+    "document_progress":              ("L N N N N N N N O N", "L M M M M M M M M M"),
+    "document_download":              ("L N N N N N N N O N", "L M M M M M M M M M"),
     # The action plan (the action and its evidence belong to the `own` agency).
-    "audit_actions":                  ("L N N N O O O O O", "-"),
-    "action_create":                  ("L N N D D D D D O", "L N N D D D D D O"),
-    "action_detail":                  ("L N N N O O N N O", "L N N N N O N N O"),
-    "action_edit":                    ("L N N N D D N N O", "L N N N D D N N O"),
-    "action_complete":                ("L N N N D D N N O", "L N N N D D N N O"),
-    "action_cancel":                  ("L N N N D D N N O", "L N N N D D N N O"),
-    "action_reopen":                  ("L M M M M M M M M", "L N N N D D N N O"),
-    "action_evidence_upload":         ("L M M M M M M M M", "L N N N N O N N O"),
-    "action_evidence_download":       ("L N N N O O N N O", "-"),
+    "audit_actions":                  ("L N N N O O O O O N", "-"),
+    "action_create":                  ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "action_detail":                  ("L N N N O O N N O N", "L N N N N O N N O N"),
+    "action_edit":                    ("L N N N D D N N O N", "L N N N D D N N O N"),
+    "action_complete":                ("L N N N D D N N O N", "L N N N D D N N O N"),
+    "action_cancel":                  ("L N N N D D N N O N", "L N N N D D N N O N"),
+    "action_reopen":                  ("L M M M M M M M M M", "L N N N D D N N O N"),
+    "action_evidence_upload":         ("L M M M M M M M M M", "L N N N N O N N O N"),
+    "action_evidence_download":       ("L N N N O O N N O N", "-"),
+    # The partnership itself: its administrator's pages (403 to its other members, 404 to
+    # anyone else), and its logo, for every member.
+    "partnership_list":               ("L N N N N N N N N O", "-"),
+    "partnership_people":             ("L N D D D D D D D O", "L N D D D D D D D O"),
+    "partnership_member_remove":      ("L N D D D D D D D O", "L N D D D D D D D O"),
+    "partnership_agencies":           ("L N D D D D D D D O", "L N D D D D D D D O"),
+    "partnership_agency_edit":        ("L N D D D D D D D O", "L N D D D D D D D O"),
+    "partnership_settings":           ("L N D D D D D D D O", "L N D D D D D D D O"),
+    "partnership_logo_edit":          ("L N D D D D D D D O", "L N D D D D D D D O"),
+    "partnership_logo_remove":        ("L M M M M M M M M M", "L N D D D D D D D O"),
+    "partnership_logo":               ("L N O O O O O O O O", "-"),
 }
 # fmt: on
 
@@ -247,7 +270,7 @@ ITEM_KINDS = ("strength", "finding", "good-practice", "recommendation")
 FORMATS = ("csv", "xlsx")
 # Keyword arguments that name the containing object: swapping only these is not a cross-audit
 # probe (that is the audit-B pass).
-CONTAINERS = {"pk", "action_id"}
+CONTAINERS = {"pk", "action_id", "partnership_id"}
 
 
 def _answers(spec: str) -> dict[str, str | None]:
@@ -349,6 +372,7 @@ class World:
             "action_id": self.actions[agency].pk,
             "evidence_id": self.evidence[agency].pk,
             "document_id": self.document.pk,
+            "partnership_id": self.audit.partnership_id,
             "fmt": fmt,
             "key": "returns",  # a chart of the trends
             "file_type": "csv",
@@ -488,6 +512,9 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         audit_id=audit.pk,
         partnership_id=partnership.pk,
     )
+    partnership.logo_kind = "png"
+    logo = LOGO_BYTES + secret(f"logomarker{tag}7781", "logo").encode()
+    partnership.logo.save("logo.png", ContentFile(logo), save=True)
     membership = Membership.objects.filter(partnership=partnership).order_by("pk").last()
     # A PDF the chair asked for: theirs alone to wait for and fetch.
     document = RequestedDocument.objects.create(
@@ -516,6 +543,10 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         document=document,
         secrets=secrets,
     )
+
+
+# The partnership's logo: its bytes are for the partnership's members only.
+LOGO_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02logo"
 
 
 class FakeHTML:
@@ -580,6 +611,7 @@ def people(settings, monkeypatch):
         "absent": person(Role.COORDINATOR, fire),
         "outsider": person(Role.CHAIR, where=PartnershipFactory(name="Faraway Partnership")),
     }
+    users["padmin"] = person(Role.PARTNERSHIP_ADMIN)
     # Created last, so that the world's membership to remove is the viewer's.
     users["viewer"] = person(Role.VIEWER)
     world_a = build_world("A", partnership, agencies, users["chair"], users["qa"])
@@ -754,7 +786,7 @@ AGENCIES = ("housing", "police")
 def visible_kinds(who: str) -> set[str]:
     """What each person may read of audit A (nothing of audit B), by kind of secret. The meeting
     pack is not released, so QA members read no agency's chronology or audit tool."""
-    return {
+    kinds = {
         "anon": set(),
         "outsider": set(),
         "absent": set(),
@@ -770,7 +802,10 @@ def visible_kinds(who: str) -> set[str]:
         | {
             f"{kind}:{agency}" for kind in ("ref", "work", "action", "usage") for agency in AGENCIES
         },
+        "padmin": set(),  # no case-level data by virtue of the role
     }[who]
+    # The partnership's logo is every member's to see.
+    return kinds if who in ("anon", "outsider") else kinds | {"logo"}
 
 
 def requests_for(route: Route):
@@ -882,6 +917,7 @@ PASSES = [
     ("police", "housing"),
     ("uninvolved", "housing"),
     ("chair", "housing"),
+    ("padmin", "housing"),
 ]
 
 
@@ -899,14 +935,15 @@ B_PASSES = [
     ("qa", "housing"),
     ("housing", "housing"),
     ("chair", "housing"),
+    ("padmin", "housing"),
 ]
 
 
 @pytest.mark.parametrize(("who", "agency"), B_PASSES, ids=[w for w, _ in B_PASSES])
 def test_nobody_reaches_another_partnerships_audit(people, who, agency):
     """Audit B belongs to another partnership (its agencies have the same names, Housing and
-    Police): 404 to everyone here, whatever their role, for every route about an audit or an
-    action."""
+    Police): 404 to everyone here, whatever their role, for every route about an audit, an
+    action or the partnership."""
 
     def expect_for(route, method, code):
         if not CONTAINERS & set(route.kwargs):
@@ -919,15 +956,17 @@ def test_nobody_reaches_another_partnerships_audit(people, who, agency):
     assert not problems, report(problems)
 
 
-def test_the_chair_cannot_reach_another_audits_objects_through_their_own_audit(people):
+@pytest.mark.parametrize("who", ["chair", "padmin"])
+def test_nobody_reaches_another_partnerships_objects_through_their_own(people, who):
     """Audit A's number with audit B's case, file, row, nomination, section, question, item,
-    member or evidence: 404, as if they did not exist."""
+    member or evidence, and partnership A's number with partnership B's member or agency: 404,
+    as if they did not exist (403 where the asker may not open the page at all)."""
     probed = []
 
     def expect_for(route, method, code):
         probed.append(route.name)
-        return "M" if code == "M" else "N"
+        return code if code in ("M", "D", "N") else "N"
 
-    problems = run_pass(people, "chair", "housing", people.world_a, expect_for, sub=people.world_b)
-    assert len(set(probed)) > 20
+    problems = run_pass(people, who, "housing", people.world_a, expect_for, sub=people.world_b)
+    assert len(set(probed)) > (20 if who == "chair" else 3)
     assert not problems, report(problems)

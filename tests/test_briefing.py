@@ -321,6 +321,7 @@ def test_the_pdf_renderer_reads_nothing_outside_the_static_files():
         css.replace("briefing-pdf.css", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/hostname"),
         "file:///etc/hostname",
         "https://example.org/logo.png",
+        "data:text/html,<p>not a picture</p>",
     ):
         with pytest.raises(ValueError, match="Refused"):
             fetcher.fetch(url)

@@ -195,6 +195,7 @@ TARGETS: dict[str, Target] = {
     "seven_minute_draft": Target(host="seven_minute_edit"),
     "action_reopen": Target(host="action_detail", prepare=_completed),
     "action_evidence_upload": Target(host="action_detail"),
+    "partnership_logo_remove": Target(host="partnership_logo_edit", form=False),
 }
 # Routes with a kind of item in the URL: a kind without cases, and recommendations with them.
 KINDS = ("strength", "recommendation")
@@ -207,12 +208,18 @@ def _post_codes(name: str) -> dict[str, str]:
 
 def _who(name: str) -> str | None:
     """Who fuzzes a route: the public signed out, an agency's own work as its co-ordinator, the
-    rest as the chair; None when nobody may POST to it."""
+    partnership's own pages as its administrator, the rest as the chair; None when nobody may
+    POST to it."""
     target = TARGETS.get(name, Target())
     codes = _post_codes(name)
     if target.who:
         return target.who
-    for column, who in (("anon", "anon"), ("own", "housing"), ("chair", "chair")):
+    for column, who in (
+        ("anon", "anon"),
+        ("own", "housing"),
+        ("chair", "chair"),
+        ("padmin", "padmin"),
+    ):
         if codes.get(column) == "O":
             return who
     return None

@@ -196,8 +196,6 @@ def member_add(
 ) -> MemberAdded:
     """Give the person with `email` a role in the audit's partnership, creating their account
     (and inviting them to set a password) when there is none."""
-    User = get_user_model()
-    email = email.strip().lower()
     if role not in AUDIT_ROLES:
         raise ValidationError({"role": "Choose one of the roles of an audit."})
     if role == Role.COORDINATOR:
@@ -205,37 +203,52 @@ def member_add(
             raise ValidationError({"agency": "Choose an agency taking part in this audit."})
     else:
         agency = None
-    person = (
-        User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
-        .order_by("pk")
-        .first()
+    person, new_user = person_for_email(email=email, name=name)
+    membership, created = membership_hold(
+        person=person, partnership=audit.partnership, role=role, agency=agency
     )
-    new_user = person is None
-    if new_user:
-        first, last = _split_name(name)
-        person = User(username=email, email=email, first_name=first, last_name=last)
-        person.set_unusable_password()
-        person.full_clean()
-        person.save()
-    elif name.strip() and not person.get_full_name():
-        person.first_name, person.last_name = _split_name(name)
-        person.save(update_fields=["first_name", "last_name"])
-
-    existing = Membership.objects.filter(
-        user=person, partnership=audit.partnership, role=role, agency=agency
-    ).first()
-    membership = existing or Membership(
-        user=person, partnership=audit.partnership, role=role, agency=agency
-    )
-    if not existing:
-        membership.full_clean()
-        membership.save()
 
     # Someone who has never set a password is sent the invitation (again): links expire.
     invited = not person.has_usable_password() and bool(person.email)
     if invited:
         _queue_invitation(user=person, audit=audit, invited_by=user, role_label=Role(role).label)
-    return MemberAdded(membership, created=not existing, new_user=new_user, invited=invited)
+    return MemberAdded(membership, created=created, new_user=new_user, invited=invited)
+
+
+def person_for_email(*, email: str, name: str):
+    """The person with `email` (as email address or username), and whether they are new: an
+    account is made for someone new, who cannot sign in until they set a password."""
+    User = get_user_model()
+    email = email.strip().lower()
+    person = (
+        User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+        .order_by("pk")
+        .first()
+    )
+    if person is None:
+        first, last = _split_name(name)
+        person = User(username=email, email=email, first_name=first, last_name=last)
+        person.set_unusable_password()
+        person.full_clean()
+        person.save()
+        return person, True
+    if name.strip() and not person.get_full_name():
+        person.first_name, person.last_name = _split_name(name)
+        person.save(update_fields=["first_name", "last_name"])
+    return person, False
+
+
+def membership_hold(*, person, partnership: Partnership, role: str, agency: Agency | None):
+    """`person`'s membership of `partnership` in `role` (for `agency`), and whether it is new."""
+    existing = Membership.objects.filter(
+        user=person, partnership=partnership, role=role, agency=agency
+    ).first()
+    if existing:
+        return existing, False
+    membership = Membership(user=person, partnership=partnership, role=role, agency=agency)
+    membership.full_clean()
+    membership.save()
+    return membership, True
 
 
 def member_remove_refusal(*, membership: Membership, user) -> str | None:
@@ -251,7 +264,7 @@ def member_remove_refusal(*, membership: Membership, user) -> str | None:
 @transaction.atomic
 def member_remove(*, audit: Audit, user, membership: Membership) -> None:
     """End `membership` (a partnership-level role, so it ends in every audit of the partnership)."""
-    if membership.partnership_id != audit.partnership_id:
+    if membership.partnership_id != audit.partnership_id or membership.role not in AUDIT_ROLES:
         raise ValidationError("That membership is not part of this audit's partnership.")
     reason = member_remove_refusal(membership=membership, user=user)
     if reason:

@@ -4,7 +4,7 @@ from django.urls import path
 
 from cases.views import audit
 
-from . import chronology, reaudit, retention, setup, tool
+from . import chronology, partnership, reaudit, retention, setup, tool
 
 urlpatterns = [
     path("", audit.home, name="home"),
@@ -14,4 +14,5 @@ urlpatterns = [
     *tool.urlpatterns,
     *retention.urlpatterns,
     *reaudit.urlpatterns,
+    *partnership.urlpatterns,
 ]

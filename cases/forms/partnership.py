@@ -1,0 +1,135 @@
+"""Forms of the partnership administrator's pages: people, agencies, settings and the logo."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from maca.concurrency import VersionedFormMixin
+from maca.models import Agency, Membership, Partnership
+from maca.text import RefuseControlCharactersMixin
+
+Role = Membership.Role
+
+
+class PartnershipMemberForm(RefuseControlCharactersMixin, forms.Form):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=150,
+        help_text="Someone without a MACA account is emailed an invitation to set a password.",
+    )
+    name = forms.CharField(
+        label="Full name", max_length=150, required=False, help_text="Needed for a new account."
+    )
+    role = forms.ChoiceField(
+        choices=[("", "Choose a role"), *Role.choices],
+        error_messages={"required": "Choose the person's role."},
+        help_text=(
+            "Roles count in every audit of the partnership, except the partnership "
+            "administrator's, which opens these pages only."
+        ),
+    )
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        help_text="For agency co-ordinators only: the agency they speak for.",
+    )
+
+    def __init__(self, *args, partnership: Partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = Agency.objects.filter(partnership=partnership)
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.COORDINATOR:
+            if not data.get("agency") and "agency" not in self.errors:
+                self.add_error("agency", "Choose the agency this co-ordinator speaks for.")
+        else:
+            data["agency"] = None
+        return data
+
+
+class AgencyForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.ModelForm):
+    """An agency of the partnership: its name (unique in the partnership) and sector."""
+
+    record_label = "this agency"
+
+    class Meta:
+        model = Agency
+        fields = ["name", "sector"]
+        help_texts = {
+            "name": "As the partnership's documents name it. Another partnership's agency of the "
+            "same name is another agency."
+        }
+
+
+class PartnershipSettingsForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.ModelForm):
+    """What each new audit and 7-minute briefing of the partnership starts with."""
+
+    record_label = "the partnership's settings"
+
+    class Meta:
+        model = Partnership
+        fields = [
+            "protective_marking",
+            "standard_theme_and_cases",
+            "standard_process",
+            "heading_theme_and_cases",
+            "heading_process",
+            "heading_strengths",
+            "heading_findings",
+            "heading_good_practice",
+            "heading_recommendations",
+            "seven_minute_questions",
+            "seven_minute_find_out_more",
+        ]
+        labels = {
+            "heading_theme_and_cases": "Heading of section 1 (theme and cases)",
+            "heading_process": "Heading of section 2 (process)",
+            "heading_strengths": "Heading of section 3 (strengths)",
+            "heading_findings": "Heading of section 4 (findings)",
+            "heading_good_practice": "Heading of section 5 (good practice)",
+            "heading_recommendations": "Heading of section 6 (recommendations)",
+        }
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 4})
+            for name in (
+                "standard_theme_and_cases",
+                "standard_process",
+                "seven_minute_questions",
+                "seven_minute_find_out_more",
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name.startswith("heading_"):
+                field.required = False
+                field.help_text = "Left empty, MACA's wording is used."
+
+
+LOGO_ACCEPT = ".png,.jpg,.jpeg,image/png,image/jpeg"
+
+
+class LogoForm(forms.Form):
+    logo = forms.FileField(
+        label="Logo",
+        error_messages={
+            "required": "Choose the picture of the logo to upload.",
+            "empty": "The file is empty. Choose the file again.",
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": LOGO_ACCEPT}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = filesizeformat(settings.MACA_LOGO_MAX_BYTES)
+        self.fields["logo"].help_text = (
+            f"A PNG or JPEG picture, up to {limit}. It heads the partnership's pages, briefings, "
+            "7-minute briefings and action plans."
+        )

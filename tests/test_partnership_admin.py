@@ -1,0 +1,447 @@
+"""The partnership administrator: runs MACA for one partnership (its people and roles, agencies,
+settings and logo) in MACA's own pages, and sees no audit by virtue of the role."""
+
+import re
+import struct
+import zlib
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cases.services.setup import audit_create
+from findings.models import BriefingVersion
+from findings.publishing import briefing_publish
+from maca.concurrency import version_of
+from maca.models import Agency, Membership, Partnership, User
+
+from .conftest import member, pdf_text, stored_files
+from .factories import ActionFactory, AgencyFactory, CaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+Role = Membership.Role
+
+
+def png(width=2, height=2) -> bytes:
+    """A real PNG of one colour."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x1d\x3f\x6e" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.fixture
+def partnership(audit):
+    return audit.partnership
+
+
+@pytest.fixture
+def administrator(audit):
+    return member(audit, Role.PARTNERSHIP_ADMIN, username="runs-maca")
+
+
+@pytest.fixture
+def other_partnership():
+    other = Partnership.objects.create(name="Southshire Partnership")
+    AgencyFactory(name="Police", partnership=other)
+    return other
+
+
+def url(name, partnership, *args):
+    return reverse(name, args=[partnership.pk, *args])
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.wsgi_request._messages]
+
+
+# People and their roles -------------------------------------------------------------------------
+
+
+def test_the_administrator_gives_roles_in_their_partnership_and_new_people_are_invited(
+    client, partnership, administrator, mailoutbox, django_capture_on_commit_callbacks
+):
+    police = AgencyFactory(name="Police", partnership=partnership)
+    client.force_login(administrator)
+    page = client.get(url("partnership_people", partnership))
+    assert page.status_code == 200
+    assert "Partnership administrator" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("partnership_people", partnership),
+            {
+                "email": "Pat@Example.org",
+                "name": "Pat Police",
+                "role": Role.COORDINATOR,
+                "agency": police.pk,
+            },
+        )
+    assert response.status_code == 302
+    pat = User.objects.get(email="pat@example.org")
+    assert Membership.objects.get(user=pat).agency == police
+    assert not pat.is_staff and not pat.is_superuser
+    assert len(mailoutbox) == 1 and partnership.name in mailoutbox[0].body
+    # Another administrator, and a chair: any role of the partnership.
+    for email, role in (
+        ("second@example.org", Role.PARTNERSHIP_ADMIN),
+        ("c@example.org", Role.CHAIR),
+    ):
+        client.post(url("partnership_people", partnership), {"email": email, "role": role})
+        assert Membership.objects.filter(user__email=email, role=role, partnership=partnership)
+
+
+def test_a_coordinator_speaks_for_one_of_the_partnership_s_own_agencies(
+    client, partnership, administrator, other_partnership
+):
+    theirs = Agency.objects.get(partnership=other_partnership)
+    client.force_login(administrator)
+    data = {"email": "coord@example.org", "name": "Co Ord", "role": Role.COORDINATOR}
+    for agency in ("", theirs.pk):
+        response = client.post(url("partnership_people", partnership), {**data, "agency": agency})
+        assert response.status_code == 422
+        assert 'value="coord@example.org"' in response.content.decode()  # nothing typed is lost
+    assert (
+        "Choose the agency this co-ordinator speaks for"
+        in client.post(url("partnership_people", partnership), data).content.decode()
+    )
+    assert not User.objects.filter(email="coord@example.org").exists()
+
+
+def test_the_administrator_cannot_change_their_own_roles_nor_make_a_superuser(
+    client, partnership, administrator
+):
+    client.force_login(administrator)
+    response = client.post(
+        url("partnership_people", partnership),
+        {"email": administrator.email, "role": Role.CHAIR},
+    )
+    assert response.status_code == 422
+    assert "You cannot change your own roles" in response.content.decode()
+    assert not Membership.objects.filter(user=administrator, role=Role.CHAIR).exists()
+    own = Membership.objects.get(user=administrator)
+    remove = url("partnership_member_remove", partnership, own.pk)
+    assert "You cannot change your own roles" in client.get(remove).content.decode()
+    client.post(remove)
+    assert Membership.objects.filter(pk=own.pk).exists()
+    # Whatever else a request carries, no account is made staff or superuser.
+    client.post(
+        url("partnership_people", partnership),
+        {"email": "new@example.org", "role": Role.VIEWER, "is_superuser": "on", "is_staff": "on"},
+    )
+    created = User.objects.get(email="new@example.org")
+    assert not created.is_superuser and not created.is_staff
+
+
+def test_the_administrator_removes_a_role_of_their_partnership_only(
+    client, audit, partnership, administrator, other_partnership
+):
+    viewer = member(audit, Role.VIEWER)
+    elsewhere = Membership.objects.create(
+        user=viewer, partnership=other_partnership, role=Role.VIEWER
+    )
+    client.force_login(administrator)
+    assert (
+        client.get(url("partnership_member_remove", partnership, elsewhere.pk)).status_code == 404
+    )
+    assert (
+        client.post(url("partnership_member_remove", partnership, elsewhere.pk)).status_code == 404
+    )
+    mine = Membership.objects.get(user=viewer, partnership=partnership)
+    response = client.post(url("partnership_member_remove", partnership, mine.pk))
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=mine.pk).exists()
+    assert Membership.objects.filter(pk=elsewhere.pk).exists()
+    assert User.objects.filter(pk=viewer.pk).exists()  # the account is kept
+
+
+def test_nobody_else_opens_the_administration_pages(
+    client, audit, partnership, administrator, other_partnership, outsider
+):
+    pages = [
+        url(name, partnership)
+        for name in (
+            "partnership_people",
+            "partnership_agencies",
+            "partnership_settings",
+            "partnership_logo_edit",
+        )
+    ]
+    for role in (Role.CHAIR, Role.QA_MEMBER, Role.VIEWER):
+        client.force_login(member(audit, role))
+        for page in pages:
+            assert client.get(page).status_code == 403, (role, page)
+        assert client.get(reverse("partnership_list")).status_code == 404
+    client.force_login(outsider)
+    for page in pages:
+        assert client.get(page).status_code == 404
+    # Another partnership's administrator: 404, as if this partnership did not exist.
+    theirs = UserFactory()
+    Membership.objects.create(
+        user=theirs, partnership=other_partnership, role=Role.PARTNERSHIP_ADMIN
+    )
+    client.force_login(theirs)
+    for page in pages:
+        assert client.get(page).status_code == 404
+        assert client.post(page, {"email": "x@example.org", "role": Role.CHAIR}).status_code == 404
+    assert not User.objects.filter(email="x@example.org").exists()
+
+
+def test_a_chair_cannot_give_the_administrator_s_role_nor_remove_it(client, audit, administrator):
+    chair = member(audit, Role.CHAIR)
+    client.force_login(chair)
+    members = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
+    assert "Partnership administrator" not in members
+    response = client.post(
+        reverse("audit_members", args=[audit.pk]),
+        {"email": "someone@example.org", "role": Role.PARTNERSHIP_ADMIN},
+    )
+    assert response.status_code == 200
+    assert not Membership.objects.filter(role=Role.PARTNERSHIP_ADMIN).exclude(user=administrator)
+    own = Membership.objects.get(user=administrator)
+    answer = client.post(reverse("audit_member_remove", args=[audit.pk, own.pk]))
+    assert answer.status_code == 404
+    assert Membership.objects.filter(pk=own.pk).exists()
+
+
+# No case-level data by virtue of the role --------------------------------------------------------
+
+
+def test_the_administrator_sees_no_audit(client, audit, administrator):
+    CaseFactory(audit=audit, label="Case 1")
+    ActionFactory(audit=audit, text="Invented action text")
+    briefing_publish(audit=audit, user=member(audit, Role.CHAIR))
+    client.force_login(administrator)
+    home = client.get(reverse("home")).content.decode()
+    assert audit.theme.name not in home
+    assert reverse("action_plan") not in home  # no action plan in the navigation
+    assert reverse("partnership_list") in home
+    for name in ("audit_detail", "briefing_html", "briefing_pdf", "audit_actions"):
+        assert client.get(reverse(name, args=[audit.pk])).status_code == 404, name
+    for name in ("action_plan", "access_log", "audit_create"):
+        assert client.get(reverse(name)).status_code == 404, name
+    library = client.get(reverse("learning_library")).content.decode()
+    assert audit.theme.name not in library
+
+
+# Agencies ---------------------------------------------------------------------------------------
+
+
+def test_agencies_are_the_partnership_s_own_and_their_names_unique_in_it(
+    client, partnership, administrator, other_partnership
+):
+    client.force_login(administrator)
+    add = url("partnership_agencies", partnership)
+    assert client.post(add, {"name": "Police", "sector": "police"}).status_code == 302
+    again = client.post(add, {"name": " police ", "sector": "police"})
+    assert again.status_code == 422
+    assert "The partnership already has an agency called police." in again.content.decode()
+    # The other partnership's Police is another agency, and not shown here.
+    mine = Agency.objects.get(partnership=partnership, name="Police")
+    assert Agency.objects.filter(name="Police").count() == 2
+    page = client.get(add).content.decode()
+    theirs = Agency.objects.get(partnership=other_partnership)
+    assert url("partnership_agency_edit", partnership, mine.pk) in page
+    assert url("partnership_agency_edit", partnership, theirs.pk) not in page
+    assert client.get(url("partnership_agency_edit", partnership, theirs.pk)).status_code == 404
+    edit = url("partnership_agency_edit", partnership, mine.pk)
+    loaded = version_of(mine)
+    saved = client.post(edit, {"name": "City Police", "sector": "police", "loaded_version": loaded})
+    assert saved.status_code == 302
+    mine.refresh_from_db()
+    assert mine.name == "City Police"
+    stale = client.post(edit, {"name": "Town Police", "sector": "police", "loaded_version": loaded})
+    assert stale.status_code == 422
+    assert "Someone else changed this agency" in stale.content.decode()
+    assert 'value="Town Police"' in stale.content.decode()
+
+
+# Settings ---------------------------------------------------------------------------------------
+
+
+def test_settings_start_each_new_audit_and_7_minute_briefing(client, audit, administrator):
+    partnership = audit.partnership
+    client.force_login(administrator)
+    form = client.get(url("partnership_settings", partnership)).content.decode()
+    assert "Strengths identified per case" in form
+    data = {
+        "protective_marking": "OFFICIAL",
+        "standard_theme_and_cases": "Cases chosen by the QA group.\n\nThemes from the board.",
+        "standard_process": "Chronologies from every agency.",
+        "heading_theme_and_cases": "",  # MACA's wording
+        "heading_process": "How we did it",
+        "heading_strengths": "What went well",
+        "heading_findings": "What did not",
+        "heading_good_practice": "Good practice",
+        "heading_recommendations": "What must change",
+        "seven_minute_questions": "What will you do tomorrow?",
+        "seven_minute_find_out_more": "Procedures: www.example.org",
+        "loaded_version": version_of(partnership),
+    }
+    assert client.post(url("partnership_settings", partnership), data).status_code == 302
+    partnership.refresh_from_db()
+    assert partnership.heading_theme_and_cases == "Theme / Cases"
+    assert partnership.heading_process == "How we did it"
+
+    chair = member(audit, Role.CHAIR)
+    client.force_login(chair)
+    assert 'value="OFFICIAL"' in client.get(reverse("audit_create")).content.decode()
+    new = audit_create(
+        user=chair,
+        partnership=partnership,
+        data={
+            "theme": None,
+            "new_theme_name": "Exploitation",
+            "title": "MACA",
+            "submission_deadline": None,
+            "meeting_date": None,
+            "protective_marking": "OFFICIAL",
+            "target_case_count": 6,
+        },
+    )
+    assert new.heading_strengths == "What went well"
+    paragraphs = new.paragraphs.order_by("order")
+    assert list(paragraphs.values_list("section", "text")) == [
+        ("theme_and_cases", "Cases chosen by the QA group."),
+        ("theme_and_cases", "Themes from the board."),
+        ("process", "Chronologies from every agency."),
+    ]
+    client.post(reverse("seven_minute_draft", args=[new.pk]))
+    assert new.seven_minute_briefing.questions == "What will you do tomorrow?"
+    audit.refresh_from_db()
+    assert audit.heading_process == "Process"  # an audit already started keeps its own
+
+
+def test_a_control_character_in_a_setting_is_refused_next_to_it(client, partnership, administrator):
+    client.force_login(administrator)
+    response = client.post(
+        url("partnership_settings", partnership),
+        {"protective_marking": "OFFICIAL\x0b", "loaded_version": version_of(partnership)},
+    )
+    assert response.status_code == 422
+    assert "invisible control character" in response.content.decode()
+    partnership.refresh_from_db()
+    assert partnership.protective_marking == "OFFICIAL-SENSITIVE"
+
+
+# The logo ---------------------------------------------------------------------------------------
+
+
+def upload_logo(client, partnership, content, name="logo.png"):
+    return client.post(
+        url("partnership_logo_edit", partnership), {"logo": SimpleUploadedFile(name, content)}
+    )
+
+
+@pytest.mark.storage
+def test_the_logo_is_checked_kept_in_storage_and_shown_to_members_only(
+    client, audit, partnership, administrator, outsider, django_capture_on_commit_callbacks
+):
+    client.force_login(administrator)
+    assert upload_logo(client, partnership, png()).status_code == 302
+    partnership.refresh_from_db()
+    assert partnership.logo_kind == "png"
+    assert stored_files() == [partnership.logo.name]
+    for who in (administrator, member(audit, Role.VIEWER), member(audit, Role.CHAIR)):
+        client.force_login(who)
+        answer = client.get(url("partnership_logo", partnership))
+        assert answer.status_code == 200
+        assert answer["Content-Type"] == "image/png"
+        assert answer["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(answer.streaming_content) == png()
+        page = client.get(reverse("home")).content.decode()
+        assert url("partnership_logo", partnership) in page and partnership.name in page
+    client.force_login(outsider)
+    answer = client.get(url("partnership_logo", partnership))
+    assert answer.status_code == 404 and not getattr(answer, "streaming", False)
+
+    # Replaced: the earlier file goes once the new one is kept; removed: nothing is left.
+    client.force_login(administrator)
+    earlier = partnership.logo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_logo(client, partnership, png(3, 1))
+    partnership.refresh_from_db()
+    assert stored_files() == [partnership.logo.name] and partnership.logo.name != earlier
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url("partnership_logo_remove", partnership))
+    partnership.refresh_from_db()
+    assert not partnership.logo and stored_files() == []
+    assert client.get(url("partnership_logo", partnership)).status_code == 404
+
+
+@pytest.mark.storage
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', "Files named .svg"),
+        ("logo.png", b"%PDF-1.4\n%%EOF\n", "is not a PNG or JPEG image"),
+        ("logo.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "is not a PNG or JPEG image"),
+        ("logo.png", png()[:40], "damaged or cut short"),
+        ("logo.png", png(4001, 1), "up to 4,000 pixels"),
+        ("logo.png", b"", "The file is empty"),
+    ],
+)
+def test_a_logo_that_is_not_a_png_or_jpeg_picture_is_refused_and_nothing_kept(
+    client, partnership, administrator, name, content, words
+):
+    client.force_login(administrator)
+    response = upload_logo(client, partnership, content, name)
+    assert response.status_code == 422
+    assert words in response.content.decode()
+    partnership.refresh_from_db()
+    assert not partnership.logo and stored_files() == []
+
+
+@pytest.mark.storage
+def test_a_logo_over_its_size_cap_is_refused(client, partnership, administrator, settings):
+    settings.MACA_LOGO_MAX_BYTES = 100
+    client.force_login(administrator)
+    response = upload_logo(client, partnership, png(40, 40) + b"\x00" * 200)
+    assert response.status_code == 422
+    assert "a logo can be up to 100" in response.content.decode()
+    assert stored_files() == []
+
+
+def test_the_logo_and_name_head_the_briefing_the_7_minute_briefing_and_the_plan(
+    client, audit, partnership, administrator, tmp_path
+):
+    from docx import Document
+
+    client.force_login(administrator)
+    upload_logo(client, partnership, png(20, 10))
+    chair = member(audit, Role.CHAIR)
+    CaseFactory(audit=audit, label="Case 1")
+    ActionFactory(
+        audit=audit, text="Write a protocol.", owner_agency=AgencyFactory(partnership=partnership)
+    )
+    client.force_login(chair)
+    data_uri = re.compile(
+        r'<img class="partnership-logo" src="data:image/png;base64,[^"]+" alt="Logo of '
+    )
+    for name in ("briefing_html", "seven_minute"):
+        page = client.get(reverse(name, args=[audit.pk])).content.decode()
+        assert data_uri.search(page), name
+        assert partnership.name in page
+    for name in ("briefing_pdf", "seven_minute_pdf"):
+        pdf = client.get(reverse(name, args=[audit.pk])).content
+        assert b"/Subtype /Image" in pdf, name
+        assert partnership.name in pdf_text(pdf, tmp_path)
+    plan = client.get(reverse("action_plan_pdf")).content
+    assert b"/Subtype /Image" in plan and partnership.name in pdf_text(plan, tmp_path)
+    for name in ("briefing_docx", "seven_minute_docx"):
+        document = Document(BytesIO(client.get(reverse(name, args=[audit.pk])).content))
+        assert document.inline_shapes, name
+        assert document.inline_shapes[0]._inline.docPr.get("descr") == f"Logo of {partnership.name}"
+        assert partnership.name in [p.text for p in document.paragraphs]
+    # A published version keeps the logo it went out with.
+    version = briefing_publish(audit=audit, user=chair)
+    assert "data:image/png;base64," in BriefingVersion.objects.get(pk=version.pk).html
