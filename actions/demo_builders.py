@@ -7,6 +7,8 @@ always has overdue, due-soon and on-track actions.
 from __future__ import annotations
 
 import datetime
+import struct
+import zlib
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -164,6 +166,37 @@ def build_audit_in_progress(partnership, *, chair, qa, coordinator) -> Audit:
     tool.answers_save(case=cases[0], agency=agencies["Police"], answers=first_half)
     assert AgencySubmission.objects.filter(case__audit=audit).count() == 3
     return audit
+
+
+def demo_logo() -> bytes:
+    """An invented partnership's logo: a PNG of three bands of blue and a white square."""
+    width, height = 240, 80
+    rows = []
+    for y in range(height):
+        row = bytearray(b"\x00")
+        for x in range(width):
+            square = 20 <= x < 60 and 20 <= y < 60
+            band = (
+                (0x1D, 0x3F, 0x6E)
+                if x < 80
+                else (0x2B, 0x5C, 0x9E)
+                if x < 160
+                else (0x5A, 0x8B, 0xC6)
+            )
+            row += bytes((255, 255, 255) if square else band)
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _agency_names():

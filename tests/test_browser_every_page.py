@@ -41,8 +41,9 @@ from .conftest import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# The chair first: it reaches the most, so the other roles' copies of a page add little.
-ROLES = ["chair", "qa", "housing", "viewer"]
+# The chair first: it reaches the most, so the other roles' copies of a page add little. The
+# partnership administrator alone reaches the partnership's own pages.
+ROLES = ["chair", "qa", "housing", "viewer", "admin"]
 WIDTHS = [1280, 390]
 # Not a page anyone navigates to: what a load balancer asks for.
 NOT_PAGES = {"health"}
@@ -74,8 +75,8 @@ def named_routes(resolver=None, prefix="") -> dict[str, str]:
 
 
 class PageParser(HTMLParser):
-    """Where a page leads (links, htmx requests, forms and their buttons' own actions) and the
-    kinds of element it is made of."""
+    """Where a page leads (links, htmx requests, forms and their buttons' own actions, the
+    pictures it shows) and the kinds of element it is made of."""
 
     def __init__(self):
         super().__init__()
@@ -88,6 +89,8 @@ class PageParser(HTMLParser):
         for attribute in ("href", "hx-get", "hx-post", "action", "formaction"):
             if attrs.get(attribute) and tag != "link":
                 self.leads_to.append(urldefrag(attrs[attribute]).url)
+        if tag == "img" and attrs.get("src"):  # a picture MACA serves, such as a logo
+            self.leads_to.append(attrs["src"])
 
 
 def route_of(url: str) -> tuple | None:

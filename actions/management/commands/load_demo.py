@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -11,9 +12,11 @@ from actions.demo_builders import (
     add_actions_in_every_state,
     add_learning_into_practice,
     build_audit_in_progress,
+    demo_logo,
 )
 from actions.package import package_import
 from cases.models import Audit
+from cases.services.partnership import partnership_logo_set
 from findings.models import SevenMinuteBriefing
 from findings.publishing import briefing_publish
 from findings.services import seven_minute_draft
@@ -54,10 +57,18 @@ class Command(BaseCommand):
             self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")
         self._create_users(partnership)
         self._set_standard_seven_minute_text(partnership)
+        self._set_logo(partnership)
         self._import_history()
         self._publish_finished_audits(partnership)
         self._add_work_in_progress(partnership)
         self._add_learning_into_practice(partnership)
+
+    def _set_logo(self, partnership: Partnership):
+        """The partnership's logo, through the same checks as an upload by its administrator."""
+        if not partnership.logo:
+            picture = SimpleUploadedFile("logo.png", demo_logo(), content_type="image/png")
+            partnership_logo_set(partnership=partnership, uploaded_file=picture)
+            self.stdout.write(f"Gave {partnership} its logo.")
 
     def _set_standard_seven_minute_text(self, partnership: Partnership):
         if not partnership.seven_minute_questions:
