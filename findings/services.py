@@ -190,7 +190,10 @@ def partnership_seven_minute_text_update(*, partnership, questions: str, find_ou
     partnership.seven_minute_questions = questions.strip()
     partnership.seven_minute_find_out_more = find_out_more.strip()
     partnership.full_clean()
-    partnership.save(update_fields=["seven_minute_questions", "seven_minute_find_out_more"])
+    # Its version moves on, so that the administrator's settings page does not save over it.
+    partnership.save(
+        update_fields=["seven_minute_questions", "seven_minute_find_out_more", "updated_at"]
+    )
     return partnership
 
 

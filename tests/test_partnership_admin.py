@@ -445,3 +445,23 @@ def test_the_logo_and_name_head_the_briefing_the_7_minute_briefing_and_the_plan(
     # A published version keeps the logo it went out with.
     version = briefing_publish(audit=audit, user=chair)
     assert "data:image/png;base64," in BriefingVersion.objects.get(pk=version.pk).html
+
+
+def test_the_settings_do_not_save_over_a_chair_s_standard_7_minute_text(
+    client, partnership, administrator
+):
+    from findings.services import partnership_seven_minute_text_update
+
+    client.force_login(administrator)
+    loaded = version_of(partnership)
+    partnership_seven_minute_text_update(
+        partnership=partnership, questions="The chair's question?", find_out_more=""
+    )
+    response = client.post(
+        url("partnership_settings", partnership),
+        {"protective_marking": "OFFICIAL", "seven_minute_questions": "", "loaded_version": loaded},
+    )
+    assert response.status_code == 422
+    assert "Someone else changed the partnership&#x27;s settings" in response.content.decode()
+    partnership.refresh_from_db()
+    assert partnership.seven_minute_questions == "The chair's question?"
