@@ -130,6 +130,13 @@ def test_whoever_can_open_the_administration_pages_must_use_it(client, superuser
     assert response["Location"].startswith(reverse("mfa_setup"))
 
 
+def test_a_partnership_administrator_must_use_it_as_a_chair_must(client, audit):
+    """They give people roles: their account is as valuable as a chair's."""
+    client.force_login(member(audit, Role.PARTNERSHIP_ADMIN))
+    response = client.get(reverse("partnership_people", args=[audit.partnership_id]))
+    assert response["Location"].startswith(reverse("mfa_setup"))
+
+
 @pytest.mark.parametrize("role", [Role.QA_MEMBER, Role.COORDINATOR, Role.VIEWER])
 def test_other_roles_are_not_required_to(client, audit, role):
     agency = AgencyFactory() if role == Role.COORDINATOR else None
