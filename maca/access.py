@@ -65,11 +65,6 @@ class Memberships:
         """The partnerships whose audits the user may take part in or read."""
         return sorted(self.staff | self.viewing | set(self.coordinated))
 
-    @property
-    def audit_roles(self) -> frozenset[str]:
-        """Every role the user holds anywhere that counts in audits."""
-        return self.roles & frozenset(AUDIT_ROLES)
-
 
 def membership_rows(user) -> list[tuple[int, str, int | None]]:
     """(partnership, role, agency) of each of `user`'s memberships: one query, kept on the user
