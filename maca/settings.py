@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "maca.middleware.NoStoreMiddleware",
     "maca.middleware.SessionIdleRefreshMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "maca.middleware.SignInRequiredMiddleware",
     "maca.mfa.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
