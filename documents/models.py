@@ -1,5 +1,6 @@
-"""PDFs that can take a while to make (a case pack, a long integrated chronology): asked for on
-a page, made by the background worker, and fetched from a page that shows their progress."""
+"""PDFs that can take a while to make (a case pack, a long integrated chronology, the draft
+briefing of a large audit): asked for on a page, made by the background worker, and fetched from
+a page that shows their progress."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ class RequestedDocument(models.Model):
     class Kind(models.TextChoices):
         CASE_PACK = "case_pack", "Case pack"
         INTEGRATED_CHRONOLOGY = "integrated_chronology", "Integrated chronology"
+        DRAFT_BRIEFING = "draft_briefing", "Draft briefing"
 
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting to be made"
@@ -50,6 +52,7 @@ class RequestedDocument(models.Model):
     PERMISSIONS = {
         Kind.CASE_PACK: "view_meeting_pack",
         Kind.INTEGRATED_CHRONOLOGY: "view_meeting_pack",
+        Kind.DRAFT_BRIEFING: "view_draft_briefing",
     }
 
     @property

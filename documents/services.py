@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases import access
 from cases.chronology_pdf import render_integrated_chronology_pdf
-from findings import casepack
+from findings import briefing, casepack
 
 from .models import RequestedDocument
 
@@ -62,6 +62,8 @@ def document_make(*, document_id: int) -> None:
 def _render(document: RequestedDocument) -> tuple[bytes, str]:
     if document.kind == Kind.CASE_PACK:
         return casepack.render_pdf_bytes(document.audit), casepack.pdf_filename(document.audit)
+    if document.kind == Kind.DRAFT_BRIEFING:
+        return briefing.render_pdf_bytes(document.audit), briefing.pdf_filename(document.audit)
     options = document.options
     return render_integrated_chronology_pdf(
         document.audit,

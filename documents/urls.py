@@ -9,6 +9,7 @@ urlpatterns = [
         name="integrated_chronology_pdf",
     ),
     path("audits/<int:pk>/case-pack.pdf", views.case_pack_pdf, name="case_pack_pdf"),
+    path("audits/<int:pk>/briefing-draft.pdf", views.draft_briefing_pdf, name="draft_briefing_pdf"),
     path(
         "audits/<int:pk>/documents/<int:document_id>/",
         views.document_progress,

@@ -36,6 +36,12 @@ def case_pack_pdf(request, pk):
     return _onward(document)
 
 
+def draft_briefing_pdf(request, pk):
+    audit = access.get_audit_for(request, pk, "view_draft_briefing")
+    document = services.document_request(audit=audit, user=request.user, kind=Kind.DRAFT_BRIEFING)
+    return _onward(document)
+
+
 def _onward(document: RequestedDocument):
     """Straight to the file when it is made already (the immediate backend), else to the page
     that waits for it."""

@@ -44,11 +44,13 @@ def briefing_html(request, pk):
 
 
 def briefing_pdf(request, pk):
+    """The latest published version for those who may not read drafts; for the authors, the
+    draft, which the background worker makes (a large audit's takes a while)."""
     audit = access.get_audit_for(request, pk, "view_briefing")
     if not access.can(request.user, "view_draft_briefing", audit):
         version = _latest_version_or_404(audit)
         return redirect("briefing_version_pdf", pk=audit.pk, number=version.number)
-    return _pdf_response(briefing.render_pdf_bytes(audit), briefing.pdf_filename(audit))
+    return redirect("draft_briefing_pdf", pk=audit.pk)
 
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

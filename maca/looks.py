@@ -73,6 +73,7 @@ PAGE_NAMES = {
     "briefing_version_docx": "Published briefing Word document",
     "case_pack": "Case pack",
     "case_pack_pdf": "Case pack PDF",
+    "draft_briefing_pdf": "Draft briefing PDF",
     "seven_minute": "7-minute briefing",
     "seven_minute_pdf": "7-minute briefing PDF",
     "seven_minute_docx": "7-minute briefing Word document",

@@ -207,6 +207,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "item_move":                      ("L M M M M M M M M", "L N N D O D D D O"),
     "case_pack":                      ("L N N D D D D D O", "-"),
     "case_pack_pdf":                  ("L N N D D D D D O", "-"),
+    "draft_briefing_pdf":             ("L N N D O O O O O", "-"),
     # The 7-minute briefing (published with version 1) and where the briefing was used.
     "seven_minute":                   ("L N N O O O O O O", "-"),
     "seven_minute_pdf":               ("L N N O O O O O O", "-"),
