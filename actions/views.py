@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,9 +14,10 @@ from actions.access import can_update_action, get_action_for, reads_plan, restri
 from cases import access, uploads
 from cases.models import Audit
 from maca.concurrency import version_of
+from maca.downloads import PDF, attachment_response
 from maca.models import Agency, Membership
 from maca.pdf import render_pdf
-from maca.spreadsheets import csv_response
+from maca.spreadsheets import XLSX, csv_response
 
 from . import exports, selectors, services
 from .forms import (
@@ -159,13 +160,9 @@ def action_plan_export(request, fmt):
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         return csv_response(exports.plan_csv_rows(actions), filename=f"action-plan-{stamp}.csv")
-    response = HttpResponse(
-        exports.plan_xlsx(actions),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return attachment_response(
+        exports.plan_xlsx(actions), filename=f"action-plan-{stamp}.{fmt}", content_type=XLSX
     )
-    response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _marking_of(audits) -> str:
@@ -198,10 +195,7 @@ def action_plan_pdf(request):
     }
     pdf = render_pdf("actions/plan_pdf.html", context, stylesheets=PDF_STYLESHEETS)
     stamp = timezone.localdate().isoformat()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(pdf, filename=f"action-plan-{stamp}.pdf", content_type=PDF)
 
 
 def audit_actions(request, pk):

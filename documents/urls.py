@@ -3,6 +3,12 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("documents/<int:document_id>/", views.own_document_progress, name="own_document_progress"),
+    path(
+        "documents/<int:document_id>/download/",
+        views.own_document_download,
+        name="own_document_download",
+    ),
     path(
         "audits/<int:pk>/cases/<int:case_id>/chronology.pdf",
         views.integrated_chronology_pdf,

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from cases import access
+from maca.downloads import DOCX, attachment_response
 from maca.models import Agency
 from maca.spreadsheets import csv_response, xlsx_response
 
@@ -17,13 +18,9 @@ from .forms import SevenMinuteForm, UsageForm
 from .models import SevenMinuteBriefing, UsageRecord
 from .word import render_seven_minute_docx
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment_response(content, filename=filename, content_type=content_type)
 
 
 def _draft_parts(audit) -> dict[str, str]:

@@ -8,6 +8,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from cases import access
 from cases.models import SECTION_KEYS, Case
+from maca.downloads import DOCX, PDF, attachment_response
 
 from . import briefing, casepack, publishing, services, sevenminute
 from . import meeting as meeting_forms
@@ -22,9 +23,7 @@ from .selectors import (
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment_response(pdf, filename=filename, content_type=PDF)
 
 
 def _latest_version_or_404(audit):
@@ -53,14 +52,9 @@ def briefing_pdf(request, pk):
     return redirect("draft_briefing_pdf", pk=audit.pk)
 
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
 def _docx_response(docx: bytes, audit, number: int | None = None) -> HttpResponse:
-    response = HttpResponse(docx, content_type=DOCX_TYPE)
     filename = briefing.pdf_filename(audit, number).removesuffix(".pdf") + ".docx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment_response(docx, filename=filename, content_type=DOCX)
 
 
 def briefing_docx(request, pk):

@@ -227,6 +227,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # A PDF made in the background: only the member who asked for it waits for it and fetches it.
     "document_progress":              ("L N N N N N N N O", "L M M M M M M M M"),
     "document_download":              ("L N N N N N N N O", "L M M M M M M M M"),
+    # A document across audits (the board's report): the world's document is one audit's.
+    "own_document_progress":          ("L N N N N N N N N", "L M M M M M M M M"),
+    "own_document_download":          ("L N N N N N N N N", "L M M M M M M M M"),
     # The action plan (the action and its evidence belong to the `own` agency).
     "audit_actions":                  ("L N N N O O O O O", "-"),
     "action_create":                  ("L N N D D D D D O", "L N N D D D D D O"),
@@ -496,7 +499,7 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         kind=RequestedDocument.Kind.CASE_PACK,
         requested_by=chair,
         status=RequestedDocument.Status.READY,
-        pdf=b"%PDF-stub",
+        content=b"%PDF-stub",
         filename="case-pack.pdf",
     )
     return World(

@@ -90,7 +90,7 @@ def test_a_member_who_lost_access_before_it_was_made_gets_nothing_made(
     chair.memberships.all().delete()
     run_worker()
     document = RequestedDocument.objects.get()
-    assert document.status == Status.FAILED and not document.pdf
+    assert document.status == Status.FAILED and not document.content
 
 
 def test_a_document_that_could_not_be_made_says_so(client, audit, chair, monkeypatch):

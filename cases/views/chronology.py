@@ -6,7 +6,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -18,6 +18,7 @@ from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
+from maca.downloads import attachment_response
 from maca.spreadsheets import csv_response
 from maca.text import possessive
 
@@ -283,9 +284,9 @@ def chronology_template(request, pk, fmt):
         return csv_response(rows, filename=name)
     if fmt != "xlsx":
         raise Http404("No such format.")
-    response = HttpResponse(_template_xlsx(), content_type=uploads.CONTENT_TYPES["xlsx"])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment_response(
+        _template_xlsx(), filename=name, content_type=uploads.CONTENT_TYPES["xlsx"]
+    )
 
 
 def _template_xlsx() -> bytes:
