@@ -118,20 +118,33 @@ def why_not(user, action: str, audit) -> str:
     return AUDIT_RULES.why_not(roles_for(user, audit), action)
 
 
+def takes_part(*, audit: str, agency: str) -> Exists:
+    """For a query: whether the agency (the field `agency` of the outer row) takes part in the
+    audit (the field `audit`). An agency takes part only while it is one of the audit's
+    agencies: its co-ordinators see the audit, and its work and actions in it, only then."""
+    return Exists(
+        Audit.agencies.through.objects.filter(audit_id=OuterRef(audit), agency_id=OuterRef(agency))
+    )
+
+
+def coordinator_audits(partnership_id: int, agency_ids) -> Q:
+    """The audits of a partnership in which one of `agency_ids` takes part."""
+    taking_part = Audit.agencies.through.objects.filter(
+        audit_id=OuterRef("pk"), agency_id__in=agency_ids
+    )
+    return Q(partnership_id=partnership_id) & Q(Exists(taking_part))
+
+
 def restrict_audits(queryset, user):
     """The audits of `queryset` that `user` is a member of."""
     if not user.is_authenticated:
         return queryset.none()
     mine = memberships_of(user)
-    taking_part = Audit.agencies.through.objects.filter(audit_id=OuterRef("pk"))
     conditions = []
     if mine.staff:
         conditions.append(Q(partnership_id__in=mine.staff))
     for partnership_id, agency_ids in mine.coordinated.items():
-        conditions.append(
-            Q(partnership_id=partnership_id)
-            & Q(Exists(taking_part.filter(agency_id__in=agency_ids)))
-        )
+        conditions.append(coordinator_audits(partnership_id, agency_ids))
     if mine.viewing:
         conditions.append(Q(partnership_id__in=mine.viewing, briefing_published_at__isnull=False))
     if not conditions:
@@ -234,7 +247,7 @@ def plan_agency_ids(user, audit) -> frozenset[int] | None:
     roles = roles_for(user, audit)
     if roles & {Role.CHAIR, Role.QA_MEMBER} or (Role.VIEWER in roles and _plan_published(audit)):
         return None
-    return memberships_of(user).coordinated.get(audit.partnership_id, frozenset())
+    return agency_ids_for(user, audit)
 
 
 # Agency-scoped rules -------------------------------------------------------------------------
