@@ -341,7 +341,7 @@ def nomination_edit(request, pk, nomination_id):
         )
         return redirect("nomination_list", audit.pk)
     form = NominationForm(request.POST or None, instance=nomination, audit=audit)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and is_chair:
         _check_no_identifiers(form, nomination)
     if request.method == "POST" and not form.errors:
         try:
@@ -358,6 +358,9 @@ def nomination_edit(request, pk, nomination_id):
 
 
 def _check_no_identifiers(form, nomination) -> None:
+    """The label and reason compared with the identifiers held: for the chair only, who may read
+    them. Anyone else is asked only about what looks identifying by its shape (the form's own
+    check), so that no one learns from a warning whether a guess at a child's details is right."""
     identity = (
         NominationIdentity.objects.filter(nomination=nomination)
         .prefetch_related("references")
