@@ -22,6 +22,7 @@ from maca.access import (  # noqa: F401 (the rest of the gate, for callers of th
     RuleTable,
     any_of,
     chaired_partnerships,
+    forget_memberships,
     membership_rows,
     memberships_of,
     require,
@@ -214,12 +215,17 @@ def allowed_actions(user, audit) -> frozenset[str]:
 def recipients_who_may_see(audit, users: Iterable, action: str = "view_audit") -> list:
     """Of `users`, those the gate lets take `action` on `audit` at this moment (active, with an
     email address): the only people an email about the audit may go to. Every email about an
-    audit asks this just before it is sent."""
-    return [
-        user
-        for user in users
-        if user.is_active and user.email and is_member(user, audit) and can(user, action, audit)
-    ]
+    audit asks this just before it is sent, with the roles read afresh (not as they were when
+    the email was thought of)."""
+    allowed = []
+    for user in users:
+        if not (user.is_active and user.email):
+            continue
+        forget_memberships(user)
+        audit.__dict__.get("_access_cache", {}).pop(user.pk, None)
+        if is_member(user, audit) and can(user, action, audit):
+            allowed.append(user)
+    return allowed
 
 
 def get_audit_for(request, pk, action: str):
