@@ -120,6 +120,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "password_reset_done":            ("O O O O O O O O O", "M M M M M M M M M"),
     "password_reset_confirm":         ("O O O O O O O O O", "O O O O O O O O O"),
     "password_reset_complete":        ("O O O O O O O O O", "M M M M M M M M M"),
+    # An invitation's link: with a secret that is no invitation's, not found to anyone.
+    "invitation_accept":              ("N N N N N N N N N", "N N N N N N N N N"),
     # Second factor: any signed-in user, about their own account.
     "mfa_setup":                      ("L O O O O O O O O", "L O O O O O O O O"),
     "mfa_verify":                     ("L O O O O O O O O", "L O O O O O O O O"),

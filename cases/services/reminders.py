@@ -127,6 +127,7 @@ def progress_reminders_send(*, audit: Audit, user) -> int:
             key=f"reminder:{event.pk}:{recipient.pk}",
             recipient=recipient,
             audit=audit,
+            permission="view_progress",
             subject=subject,
             body=body,
         )
