@@ -687,3 +687,26 @@ class OutgoingEmail(models.Model):
     @property
     def address(self) -> str:
         return self.recipient.email if self.recipient_id else self.invitation.email
+
+
+class ConfirmedText(models.Model):
+    """A text of an audit that looks as if it held someone's identifying details by its shape (a
+    postcode, a date of birth, an NHS or phone number, an address, a label like a name), which a
+    person confirmed it does not. Kept by the text's SHA-256, so that any change to the text asks
+    again. The writer's confirmation lets the text be saved; publishing needs the chair's."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="confirmed_texts")
+    text_hash = models.CharField(max_length=64)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(auto_now=True)
+    by_chair = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "text_hash"], name="text_confirmed_once"),
+        ]
+
+    def __str__(self):
+        return f"A text of {self.audit} confirmed {'by the chair' if self.by_chair else ''}".strip()

@@ -195,6 +195,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "briefing_pdf":                   ("L N N O O O O O O", "-"),
     "briefing_docx":                  ("L N N D O O O O O", "-"),
     "briefing_publish":               ("L N N D D D D D O", "L N N D D D D D O"),
+    "briefing_confirm_text":          ("L M M M M M M M M", "L N N D D D D D O"),
     "briefing_versions":              ("L N N O O O O O O", "-"),
     "briefing_version":               ("L N N O O O O O O", "-"),
     "briefing_version_pdf":           ("L N N O O O O O O", "-"),

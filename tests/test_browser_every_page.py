@@ -31,10 +31,11 @@ from django.utils.http import urlsafe_base64_encode
 
 from actions.models import Action
 from actions.services import action_evidence_add
-from cases.models import Audit, Theme
+from cases.models import Audit, Case, Theme
 from cases.services import stages, tool
 from cases.services.nominations import nomination_create, selection_draw
 from documents.models import RequestedDocument
+from findings.models import Finding
 from maca.invitations import invitation_issue, invitation_link_make
 from maca.models import Agency, Membership, Partnership, User
 
@@ -189,6 +190,9 @@ def add_what_the_demo_does_not_show() -> list[str]:
     waiting = RequestedDocument.objects.create(
         audit=audit, kind=RequestedDocument.Kind.CASE_PACK, requested_by=chair
     )
+    # A finding that looks identifying, which the chair confirms from the publishing page.
+    written = Case.objects.filter(audit__partnership=partnership).order_by("pk").first()
+    Finding.objects.create(case=written, text="Seen at the clinic, NN1 2AB.", order=99)
     return [reverse("document_progress", args=[audit.pk, waiting.pk]), invitation_page(chair)]
 
 
