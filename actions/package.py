@@ -540,6 +540,7 @@ def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:
                 for place in refused.places
             ]
         ) from None
+    audit.refresh_from_db(fields=["briefing_published_at", "plan_published_at"])
 
 
 def looks_identifying_after_import(audit: Audit) -> str:

@@ -235,3 +235,19 @@ def test_an_imported_package_that_looks_identifying_is_flagged_and_not_published
     refused = client.post(reverse("briefing_publish", args=[imported.pk])).content.decode()
     assert "The case label “Jayden Smith” looks as if it holds a name." in refused
     assert "Jayden Smith, point 1 looks as if it holds a postcode" in refused
+
+
+def test_the_import_command_says_what_looks_identifying_and_does_not_publish(tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    package = json.loads(json.dumps(VALID))
+    package["cases"][0]["findings"][0]["text"] = DETAILS
+    path = tmp_path / "past.json"
+    path.write_text(json.dumps(package))
+    out = io.StringIO()
+    call_command("import_audit", str(path), "--publish", stdout=out)
+    assert "Its briefing was not published: 1 of its texts look as if they hold" in out.getvalue()
+    assert "Published its briefing" not in out.getvalue()
+    assert not BriefingVersion.objects.exists()
