@@ -32,7 +32,12 @@ from findings.models import (
     Tag,
     UsageRecord,
 )
-from findings.publishing import BriefingHasIdentifiers, briefing_publish
+from findings.publishing import (
+    BriefingHasIdentifiers,
+    BriefingLooksIdentifying,
+    briefing_publish,
+    unconfirmed_in_briefing,
+)
 from findings.sevenminute import PART_FIELDS
 from maca.models import Agency, Partnership
 
@@ -488,7 +493,8 @@ def package_import(
     the package names, else `partnership_name`, else the default partnership. With `publish`,
     its briefing (and its plan, when it has actions) goes out as version 1, dated from the
     package's meeting date, after the usual check for a child's identifying details; a refusal
-    imports nothing.
+    imports nothing. Texts that only look identifying by their shape are imported unconfirmed,
+    and the briefing is then not published (`looks_identifying_after_import` says so).
     """
     package_validate(data)
     name = data.get("partnership") or partnership_name or settings.MACA_DEFAULT_PARTNERSHIP
@@ -523,6 +529,10 @@ def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:
         published_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
     try:
         briefing_publish(audit=audit, user=user, with_plan=with_plan, published_at=published_at)
+    except BriefingLooksIdentifying:
+        # Imported, not published: publishing refuses until the chair confirms each text or
+        # changes it (`looks_identifying_after_import`).
+        return
     except BriefingHasIdentifiers as refused:
         raise PackageError(
             [
@@ -530,6 +540,23 @@ def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:
                 for place in refused.places
             ]
         ) from None
+    audit.refresh_from_db(fields=["briefing_published_at", "plan_published_at"])
+
+
+def looks_identifying_after_import(audit: Audit) -> str:
+    """What to tell the importer when texts of the imported audit (its case labels, briefing,
+    7-minute briefing and plan) look as if they held someone's identifying details: they were
+    imported unconfirmed, so that the briefing is not published until the chair confirms each,
+    or changes it. Empty when none does."""
+    flags = unconfirmed_in_briefing(audit, with_plan=True)
+    if not flags:
+        return ""
+    published = "" if audit.briefing_published_at else "Its briefing was not published: "
+    return (
+        f"{published}{len(flags)} of its texts look as if they hold someone's identifying "
+        "details (the publishing page lists them). Take each out, or confirm that it is not "
+        "what it looks like, before the briefing is published."
+    )
 
 
 def _create_audit(data, partnership, theme) -> Audit:

@@ -30,7 +30,12 @@ from .forms import (
     PlanFilterForm,
 )
 from .models import Action, Evidence
-from .package import PackageError, package_import, package_parse
+from .package import (
+    PackageError,
+    looks_identifying_after_import,
+    package_import,
+    package_parse,
+)
 
 
 def audit_import(request):
@@ -53,16 +58,22 @@ def audit_import(request):
             except PackageError as error:
                 problems, more = error.problems, error.more_line()
             else:
-                published = " and published it as version 1" if form.cleaned_data["publish"] else ""
-                messages.success(
-                    request, f"Imported {audit.theme.name} with its briefing{published}."
-                )
+                _say_imported(request, audit)
                 return redirect(audit)
     else:
         form = PackageUploadForm(partnerships=partnerships)
     context = {"form": form, "problems": problems, "more": more, "nav": "audits"}
     status = 422 if (problems or form.errors) else 200
     return render(request, "actions/audit_import.html", context, status=status)
+
+
+def _say_imported(request, audit) -> None:
+    published = " and published it as version 1" if audit.briefing_published_at else ""
+    done = f"Imported {audit.theme.name} with its briefing{published}."
+    if flagged := looks_identifying_after_import(audit):
+        messages.warning(request, f"{done} {flagged}")
+    else:
+        messages.success(request, done)
 
 
 # The composite action plan -------------------------------------------------------------------

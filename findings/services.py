@@ -10,6 +10,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from cases.models import DEFAULT_HEADINGS, Audit, BriefingParagraph, Case
+from cases.services.confirmations import texts_confirm
 
 from . import sevenminute
 from .models import (
@@ -55,8 +56,10 @@ KINDS = {
 
 
 @transaction.atomic
-def item_create(*, kind: Kind, audit: Audit, case: Case | None, form) -> object:
-    """Save a new item from a valid ModelForm, at the end of its list."""
+def item_create(*, kind: Kind, audit: Audit, case: Case | None, form, user=None) -> object:
+    """Save a new item from a valid ModelForm, at the end of its list, with the writer's
+    confirmation that what looked identifying in it is not (`form.texts_to_confirm`)."""
+    texts_confirm(audit=audit, texts=form.texts_to_confirm, user=user)
     item = form.save(commit=False)
     if kind.per_case:
         item.case = case
@@ -71,7 +74,8 @@ def item_create(*, kind: Kind, audit: Audit, case: Case | None, form) -> object:
 
 
 @transaction.atomic
-def item_update(*, form) -> object:
+def item_update(*, form, user=None) -> object:
+    texts_confirm(audit=form.audit, texts=form.texts_to_confirm, user=user)
     item = form.save(commit=False)
     item.full_clean()
     item.save()
@@ -101,10 +105,18 @@ def item_move(*, kind: Kind, item, offset: int) -> None:
 
 @transaction.atomic
 def briefing_layout_update(
-    *, audit: Audit, headings: dict, included: dict[str, bool], narrative: dict[str, list[str]]
+    *,
+    audit: Audit,
+    headings: dict,
+    included: dict[str, bool],
+    narrative: dict[str, list[str]],
+    confirmed_texts=(),
+    user=None,
 ) -> None:
     """Headings, which optional sections are shown ({"include_good_practice": True, …}), and
-    the two narrative sections' points."""
+    the two narrative sections' points (`confirmed_texts`: those the writer confirmed are not
+    identifying, though they look it)."""
+    texts_confirm(audit=audit, texts=confirmed_texts, user=user)
     for key in DEFAULT_HEADINGS:
         setattr(audit, f"heading_{key}", headings[key].strip() or DEFAULT_HEADINGS[key])
     for name in ("include_good_practice", "include_learning_summary", "include_actions_annex"):
@@ -157,8 +169,11 @@ def seven_minute_draft(*, audit: Audit) -> SevenMinuteBriefing:
 
 
 @transaction.atomic
-def seven_minute_save(*, audit: Audit, parts: dict[str, str]) -> SevenMinuteBriefing:
+def seven_minute_save(
+    *, audit: Audit, parts: dict[str, str], confirmed_texts=(), user=None
+) -> SevenMinuteBriefing:
     """Keep every part as typed (a part over its word limit too: the page says by how much)."""
+    texts_confirm(audit=audit, texts=confirmed_texts, user=user)
     record, _ = SevenMinuteBriefing.objects.select_for_update().get_or_create(audit=audit)
     for field in sevenminute.PART_FIELDS:
         setattr(record, field, (parts.get(field) or "").strip())

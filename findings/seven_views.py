@@ -89,9 +89,14 @@ def seven_minute_edit(request, pk):
     record = SevenMinuteBriefing.objects.filter(audit=audit).first()
     can_set_standard = access.can(request.user, "manage_audit", audit)
     data = request.POST if request.method == "POST" else None
-    form = SevenMinuteForm(data, instance=record, can_set_standard=can_set_standard)
+    form = SevenMinuteForm(data, instance=record, audit=audit, can_set_standard=can_set_standard)
     if request.method == "POST" and form.is_valid():
-        services.seven_minute_save(audit=audit, parts=form.cleaned_data)
+        services.seven_minute_save(
+            audit=audit,
+            parts=form.cleaned_data,
+            confirmed_texts=form.texts_to_confirm,
+            user=request.user,
+        )
         if form.cleaned_data.get("make_standard"):
             services.partnership_seven_minute_text_update(
                 partnership=audit.partnership,

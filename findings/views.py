@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -124,20 +124,13 @@ def briefing_publish(request, pk):
     """Publishing asks for confirmation, then freezes the briefing as the next version."""
     audit = access.get_audit_for(request, pk, "publish_briefing")
     form = PublishForm(request.POST if request.method == "POST" else None, audit=audit)
-    context = {
-        "audit": audit,
-        "form": form,
-        "nav": "audits",
-        "next_number": audit.briefing_versions.count() + 1,
-        "left_out": _empty_sections(audit),
-    }
-    seven_minute = publishing.seven_minute_parts(audit)
-    context["has_seven_minute"] = seven_minute is not None
-    context["seven_minute_empty"] = [
-        part for part in sevenminute.written_parts(seven_minute or {}) if not part.text
-    ]
+    context = _publish_context(audit, form)
     if request.method == "GET":
         context["same_as"] = publishing.unchanged_since(audit)
+        with_plan = audit.plan_published_at is not None
+        context["looks_identifying"] = publishing.unconfirmed_in_briefing(
+            audit, with_plan=with_plan
+        )
     if request.method == "POST" and form.is_valid():
         try:
             version = publishing.briefing_publish(
@@ -146,12 +139,45 @@ def briefing_publish(request, pk):
         except publishing.BriefingHasIdentifiers as refused:
             context["places"] = refused.places
             return render(request, "findings/publish.html", context, status=422)
+        except publishing.BriefingLooksIdentifying as refused:
+            context["flags"] = refused.flags
+            return render(request, "findings/publish.html", context, status=422)
         except publishing.SevenMinuteTooLong as refused:
             context["too_long"] = refused
             return render(request, "findings/publish.html", context, status=422)
         messages.success(request, f"Version {version.number} of the briefing is published.")
         return redirect("briefing_versions", pk=audit.pk)
     return render(request, "findings/publish.html", context, status=422 if form.errors else 200)
+
+
+def _publish_context(audit, form) -> dict:
+    seven_minute = publishing.seven_minute_parts(audit)
+    return {
+        "audit": audit,
+        "form": form,
+        "nav": "audits",
+        "next_number": audit.briefing_versions.count() + 1,
+        "left_out": _empty_sections(audit),
+        "has_seven_minute": seven_minute is not None,
+        "seven_minute_empty": [
+            part for part in sevenminute.written_parts(seven_minute or {}) if not part.text
+        ],
+    }
+
+
+@require_POST
+def briefing_confirm_text(request, pk):
+    """The chair confirms, text by text, that words which look identifying are not."""
+    audit = access.get_audit_for(request, pk, "publish_briefing")
+    try:
+        flag = publishing.briefing_text_confirm(
+            audit=audit, digest=request.POST.get("digest", ""), user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Confirmed: {flag.place} identifies no one.")
+    return redirect("briefing_publish", pk=audit.pk)
 
 
 def _empty_sections(audit) -> list[str]:
@@ -259,7 +285,9 @@ def item_add(request, pk, kind):
     if request.method == "POST":
         form = form_class(request.POST, prefix=f"new-{kind.slug}")
         if form.is_valid():
-            item = services.item_create(kind=kind, audit=audit, case=case, form=form)
+            item = services.item_create(
+                kind=kind, audit=audit, case=case, form=form, user=request.user
+            )
             added = f"item-{kind.slug}-{item.pk}"
             return _after_change(request, audit, added, saved=f"The {kind.label} was added.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
@@ -283,7 +311,7 @@ def item_edit(request, pk, kind, item_id):
     if request.method == "POST":
         form = form_class(request.POST, instance=item, prefix=prefix)
         if form.is_valid():
-            services.item_update(form=form)
+            services.item_update(form=form, user=request.user)
             return _after_change(request, audit, anchor, saved=f"The {kind.label} was saved.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(instance=item, prefix=prefix)
@@ -325,6 +353,8 @@ def briefing_layout(request, pk):
                 headings=form.headings(),
                 included=form.included(),
                 narrative=form.narrative(),
+                confirmed_texts=form.texts_to_confirm,
+                user=request.user,
             )
             messages.success(request, "The briefing's headings and opening sections were saved.")
             return redirect("authoring", pk=audit.pk)
@@ -371,6 +401,8 @@ def meeting(request, pk):
             notes=form.notes(),
             attendees=attendees,
             members_attending=form.ticked_members(),
+            confirmed_texts=form.texts_to_confirm,
+            user=request.user,
         )
         messages.success(request, "The meeting record was saved.")
         return redirect("meeting", pk=audit.pk)

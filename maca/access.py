@@ -76,6 +76,12 @@ def membership_rows(user) -> list[tuple[int, str, int | None]]:
     return rows
 
 
+def forget_memberships(user) -> None:
+    """Read `user`'s memberships afresh at the next question: for a long-running job (a
+    reminder run), which must ask the gate about the person as things are when it sends."""
+    user.__dict__.pop("_membership_rows", None)
+
+
 def memberships_of(user) -> Memberships:
     staff, viewing, chaired, coordinated = set(), set(), set(), {}
     rows = membership_rows(user)

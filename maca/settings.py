@@ -361,6 +361,10 @@ MACA_ACTION_REMINDER_DAYS_BEFORE = env_int("ACTION_REMINDER_DAYS_BEFORE", 14)
 # published are shown to the chair and reminded by send_reminders.
 MACA_USAGE_REMINDER_WEEKS = env_int("USAGE_REMINDER_WEEKS", 8)
 
+# An invitation to join a partnership (emailed from an audit's Members page) can be accepted for
+# this many days.
+MACA_INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+
 # The partnership an imported package joins when it names none.
 MACA_DEFAULT_PARTNERSHIP = os.environ.get(
     "MACA_DEFAULT_PARTNERSHIP", "Safeguarding Children Partnership"

@@ -120,6 +120,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "password_reset_done":            ("O O O O O O O O O", "M M M M M M M M M"),
     "password_reset_confirm":         ("O O O O O O O O O", "O O O O O O O O O"),
     "password_reset_complete":        ("O O O O O O O O O", "M M M M M M M M M"),
+    # An invitation's link: with a secret that is no invitation's, not found to anyone.
+    "invitation_accept":              ("N N N N N N N N N", "N N N N N N N N N"),
     # Second factor: any signed-in user, about their own account.
     "mfa_setup":                      ("L O O O O O O O O", "L O O O O O O O O"),
     "mfa_verify":                     ("L O O O O O O O O", "L O O O O O O O O"),
@@ -193,6 +195,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "briefing_pdf":                   ("L N N O O O O O O", "-"),
     "briefing_docx":                  ("L N N D O O O O O", "-"),
     "briefing_publish":               ("L N N D D D D D O", "L N N D D D D D O"),
+    "briefing_confirm_text":          ("L M M M M M M M M", "L N N D D D D D O"),
     "briefing_versions":              ("L N N O O O O O O", "-"),
     "briefing_version":               ("L N N O O O O O O", "-"),
     "briefing_version_pdf":           ("L N N O O O O O O", "-"),

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from cases.models import Audit, BriefingParagraph, Theme
 from cases.services.emails import INVITATION_LINK, email_queue
 from cases.services.tool import default_tool_create
-from maca.models import Agency, Membership, Partnership
+from maca.invitations import invitation_issue
+from maca.models import Agency, Invitation, Membership, Partnership
 
 Role = Membership.Role
 
@@ -130,93 +124,40 @@ def audit_update(*, audit: Audit, user, data: dict) -> Audit:
 # Members -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MemberAdded:
-    membership: Membership
-    created: bool  # False when they already held this role
-    new_user: bool
-    invited: bool
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    first, _, last = " ".join(name.split()).rpartition(" ")
-    return (first, last) if first else (last, "")
-
-
-def invitation_link(user) -> str:
-    """The link that lets `user` set their password (the password-reset confirmation page)."""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    return f"{settings.SITE_URL}{path}"
-
-
-def _queue_invitation(*, user, audit: Audit, invited_by, role_label: str) -> None:
+def _queue_invitation(*, invitation: Invitation, audit: Audit, invited_by) -> None:
     context = {
-        "user": user,
+        "invitation": invitation,
         "audit": audit,
         "invited_by": invited_by,
-        "role": role_label,
+        "role": invitation.get_role_display(),
         "link": INVITATION_LINK,  # made when the email is sent
+        "days": settings.MACA_INVITATION_DAYS,
         "site_url": settings.SITE_URL,
     }
     email_queue(
-        key=f"invitation:{user.pk}:{uuid.uuid4().hex}",
-        recipient=user,
-        audit=audit,
-        subject="You have been invited to MACA, the multi-agency case audit",
+        key=f"invitation:{invitation.pk}:{uuid.uuid4().hex}",
+        invitation=invitation,
+        subject=f"You are invited to join {audit.partnership.name} in MACA",
         body=render_to_string("cases/setup/invitation_email.txt", context),
     )
 
 
 @transaction.atomic
-def member_add(
-    *, audit: Audit, user, email: str, name: str, role: str, agency: Agency | None
-) -> MemberAdded:
-    """Give the person with `email` a role in the audit's partnership, creating their account
-    (and inviting them to set a password) when there is none."""
-    User = get_user_model()
-    email = email.strip().lower()
-    if role == Role.COORDINATOR:
-        if agency is None or not audit.agencies.filter(pk=agency.pk).exists():
-            raise ValidationError({"agency": "Choose an agency taking part in this audit."})
-    else:
-        agency = None
-    person = (
-        User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
-        .order_by("pk")
-        .first()
+def member_invite(
+    *, audit: Audit, user, email: str, role: str, agency: Agency | None
+) -> Invitation:
+    """Email `email` an invitation to `role` in the audit's partnership (for a co-ordinator, for
+    an agency taking part). Every address is treated alike: no account is looked up, attached or
+    changed; the person becomes a member by accepting (maca/invitations.py)."""
+    taking_part = agency is not None and audit.agencies.filter(pk=agency.pk).exists()
+    if role == Role.COORDINATOR and not taking_part:
+        raise ValidationError({"agency": "Choose an agency taking part in this audit."})
+    invitation, send = invitation_issue(
+        email=email, partnership=audit.partnership, role=role, agency=agency, invited_by=user
     )
-    new_user = person is None
-    if new_user:
-        first, last = _split_name(name)
-        person = User(username=email, email=email, first_name=first, last_name=last)
-        person.set_unusable_password()
-        person.full_clean()
-        person.save()
-    elif name.strip() and not person.get_full_name():
-        person.first_name, person.last_name = _split_name(name)
-        person.save(update_fields=["first_name", "last_name"])
-
-    existing = Membership.objects.filter(
-        user=person, partnership=audit.partnership, role=role, agency=agency
-    ).first()
-    membership = existing or Membership(
-        user=person, partnership=audit.partnership, role=role, agency=agency
-    )
-    if not existing:
-        membership.full_clean()
-        membership.save()
-
-    # Someone who has never set a password is sent the invitation (again): links expire.
-    invited = not person.has_usable_password() and bool(person.email)
-    if invited:
-        _queue_invitation(user=person, audit=audit, invited_by=user, role_label=Role(role).label)
-    return MemberAdded(membership, created=not existing, new_user=new_user, invited=invited)
+    if send:
+        _queue_invitation(invitation=invitation, audit=audit, invited_by=user)
+    return invitation
 
 
 def member_remove_refusal(*, membership: Membership, user) -> str | None:

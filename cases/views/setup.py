@@ -33,6 +33,7 @@ from cases.selectors.progress import (
 from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
+from maca.invitations import open_invitations
 from maca.models import Membership
 
 Role = Membership.Role
@@ -204,30 +205,28 @@ def audit_members(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            added = setup_services.member_add(
+            invitation = setup_services.member_invite(
                 audit=audit,
                 user=request.user,
                 email=data["email"],
-                name=data["name"],
                 role=data["role"],
                 agency=data["agency"],
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            person, role = added.membership.user, added.membership.get_role_display()
-            where = f" for {added.membership.agency}" if added.membership.agency_id else ""
-            if added.created:
-                text = f"{person} was added as {role}{where}."
-            else:
-                text = f"{person} already holds the role {role}{where}: nothing was added."
-            if added.invited:
-                text += f" An invitation to set a password was emailed to {person.email}."
-            (messages.success if added.created else messages.info)(request, text)
+            # The same words whether or not the address has an account: nothing is revealed.
+            where = f" for {invitation.agency}" if invitation.agency_id else ""
+            messages.success(
+                request,
+                f"An invitation to join as {invitation.get_role_display()}{where} was emailed "
+                f"to {invitation.email}. They become a member when they accept it.",
+            )
             return redirect("audit_members", audit.pk)
     context = {
         "form": form,
         "members": nomination_selectors.audit_members(audit),
+        "invitations": open_invitations(audit.partnership_id),
         "agencies_without_coordinator": agencies_without_coordinator(audit),
     }
     return _render(request, "cases/setup/members.html", audit, context)
@@ -341,7 +340,7 @@ def nomination_edit(request, pk, nomination_id):
         )
         return redirect("nomination_list", audit.pk)
     form = NominationForm(request.POST or None, instance=nomination, audit=audit)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and is_chair:
         _check_no_identifiers(form, nomination)
     if request.method == "POST" and not form.errors:
         try:
@@ -358,6 +357,9 @@ def nomination_edit(request, pk, nomination_id):
 
 
 def _check_no_identifiers(form, nomination) -> None:
+    """The label and reason compared with the identifiers held: for the chair only, who may read
+    them. Anyone else is asked only about what looks identifying by its shape (the form's own
+    check), so that no one learns from a warning whether a guess at a child's details is right."""
     identity = (
         NominationIdentity.objects.filter(nomination=nomination)
         .prefetch_related("references")

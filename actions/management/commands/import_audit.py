@@ -3,7 +3,12 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from actions.package import PackageError, package_import, package_parse
+from actions.package import (
+    PackageError,
+    looks_identifying_after_import,
+    package_import,
+    package_parse,
+)
 
 
 class Command(BaseCommand):
@@ -36,6 +41,8 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(f"{path}: $: {'; '.join(error.messages)}") from None
         self.stdout.write(f"Imported {audit.theme.name} with {audit.cases.count()} cases.")
-        if publish:
+        if audit.briefing_published_at:
             self.stdout.write("Published its briefing as version 1.")
+        if flagged := looks_identifying_after_import(audit):
+            self.stdout.write(flagged)
         self.stdout.write(audit.get_absolute_url())
