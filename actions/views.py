@@ -15,6 +15,7 @@ from cases import access, uploads
 from cases.models import Audit
 from maca.concurrency import version_of
 from maca.models import Agency, Membership
+from maca.once import one_press
 from maca.pdf import render_pdf
 from maca.spreadsheets import csv_response
 
@@ -32,6 +33,7 @@ from .models import Action, Evidence
 from .package import PackageError, package_import, package_parse
 
 
+@one_press
 def audit_import(request):
     """A partnership's chair brings a past audit into the record from a maca-audit/1 package."""
     partnerships = access.chaired_partnerships(request.user)
@@ -237,6 +239,7 @@ def _file_error(form, field, error):
     form.add_error(field if getattr(error, "code", None) in UPLOAD_CODES else None, error)
 
 
+@one_press
 def action_detail(request, action_id):
     action = get_action_for(request, action_id)
     can_update = can_update_action(request.user, action)
@@ -290,6 +293,7 @@ def _detail_page(request, action, *, can_update, update_form=None, evidence_form
 
 
 @require_POST
+@one_press
 def action_evidence_upload(request, action_id):
     """The owner agency's co-ordinators and the chair add a file of evidence to an open action."""
     action = get_action_for(request, action_id)
@@ -329,6 +333,7 @@ def action_evidence_download(request, action_id, evidence_id):
     return uploads.download_response(get_object_or_404(Evidence, pk=evidence_id, action=action))
 
 
+@one_press
 def action_create(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     initial = {}

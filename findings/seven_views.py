@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from cases import access
 from maca.models import Agency
+from maca.once import one_press
 from maca.spreadsheets import csv_response, xlsx_response
 
 from . import services, sevenminute, usage
@@ -137,6 +138,7 @@ def _recording_agencies(request, audit):
     return taking_part.filter(pk__in=access.agency_ids_for(request.user, audit))
 
 
+@one_press
 def usage_page(request, pk):
     audit = access.get_audit_for(request, pk, "view_usage")
     agencies = _recording_agencies(request, audit)

@@ -8,6 +8,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from cases import access
 from cases.models import SECTION_KEYS, Case
+from maca.once import led_to, one_press
 
 from . import briefing, casepack, publishing, services, sevenminute
 from . import meeting as meeting_forms
@@ -124,6 +125,7 @@ def _frozen(version) -> dict:
     return {"number": version.number, "published_at": version.published_at}
 
 
+@one_press
 def briefing_publish(request, pk):
     """Publishing asks for confirmation, then freezes the briefing as the next version."""
     audit = access.get_audit_for(request, pk, "publish_briefing")
@@ -204,13 +206,14 @@ def _authoring_content(request, audit, status=200):
 
 
 def _after_change(request, audit, anchor="", saved=""):
+    shown_at = reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else "")
     if request.htmx:
-        response = _authoring_content(request, audit)
+        response = led_to(_authoring_content(request, audit), shown_at)
         # The page script puts the keyboard focus on what was just changed, not at the top.
         return trigger_client_event(response, "maca:focus", {"id": anchor}) if anchor else response
     if saved:
         messages.success(request, saved)
-    return redirect(reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else ""))
+    return redirect(shown_at)
 
 
 def authoring(request, pk):
@@ -245,6 +248,7 @@ def _item_form_response(request, audit, kind, form, action_url, anchor, status=2
     return render(request, template, context, status=status)
 
 
+@one_press
 def item_add(request, pk, kind):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)
@@ -341,6 +345,7 @@ def briefing_layout(request, pk):
 
 
 @require_POST
+@one_press
 def tag_add(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = TagForm(request.POST)

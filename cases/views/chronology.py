@@ -18,6 +18,7 @@ from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
+from maca.once import one_press
 from maca.spreadsheets import csv_response
 from maca.text import possessive
 
@@ -117,6 +118,7 @@ def agency_chronology(request, pk, case_id, agency_id):
 
 
 @require_POST
+@one_press
 def chronology_file_upload(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     if reason := _refusal(request, audit, case, agency):
@@ -150,6 +152,7 @@ def chronology_file_upload(request, pk, case_id, agency_id):
 
 
 @require_POST
+@one_press
 def chronology_rows_import(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     if reason := _refusal(request, audit, case, agency):
@@ -184,6 +187,7 @@ def chronology_rows_import(request, pk, case_id, agency_id):
 
 
 @require_POST
+@one_press
 def chronology_entry_add(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     if reason := _refusal(request, audit, case, agency):

@@ -34,6 +34,7 @@ from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
 from maca.models import Membership
+from maca.once import one_press
 
 Role = Membership.Role
 
@@ -60,6 +61,7 @@ def _render(request, template, audit, context):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def audit_create(request):
     partnerships = list(access.chaired_partnerships(request.user).distinct())
     if not partnerships:
@@ -198,6 +200,7 @@ def _confirm_stage_move(request, audit, *, danger=False, **wording):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def audit_members(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = MemberAddForm(request.POST or None, audit=audit)
@@ -290,6 +293,7 @@ def _closed_to_nominations(request, audit):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def nomination_create(request, pk):
     audit = access.get_audit_for(request, pk, "nominate")
     if not audit.accepts_nominations:
@@ -512,6 +516,7 @@ def selection(request, pk):
 
 
 @require_POST
+@one_press
 def selection_draw(request, pk):
     audit, refused = _selection_audit(request, pk)
     if refused:
