@@ -19,7 +19,7 @@ from findings.models import BriefingVersion, Strength, Tag
 from maca.models import Agency, Membership, UsedFormToken
 from maca.once import FIELD, used_tokens_delete
 
-from .conftest import member
+from .conftest import member, stored_files
 from .factories import ActionFactory, AgencyFactory, CaseFactory, StrengthFactory
 from .test_chronology_files import minimal_pdf
 from .test_package import VALID
@@ -226,6 +226,17 @@ def test_a_tag_is_added_once(chair_client, audit):
     assert Tag.objects.filter(name="Missed appointments").count() == 1
 
 
+def test_a_tag_of_a_name_taken_a_moment_ago_is_the_one_used(audit, monkeypatch):
+    from findings import services
+
+    taken = Tag.objects.create(name="Missed appointments", partnership=audit.partnership)
+    looks = iter([None])  # the first look finds nothing: the other press had not saved yet
+    found = services._tag_named
+    monkeypatch.setattr(services, "_tag_named", lambda *args: next(looks, None) or found(*args))
+    tag = services.tag_create(name="missed appointments", partnership=audit.partnership)
+    assert tag == taken and Tag.objects.filter(name__iexact="missed appointments").count() == 1
+
+
 def test_a_briefing_item_is_added_once_in_place_or_on_its_own_page(chair_client, audit):
     case = CaseFactory(audit=audit, label="Case 1")
     add = reverse("item_add", args=[audit.pk, "strength"]) + f"?case={case.pk}"
@@ -330,6 +341,80 @@ def test_a_member_is_added_once_with_one_invitation(chair_client, audit):
     assert_same_answer(first, second)
     assert Membership.objects.filter(user__email="new.person@example.org").count() == 1
     assert OutgoingEmail.objects.count() == 1
+
+
+# Two presses without a token, at the same moment -------------------------------------------
+
+
+def saved_meanwhile(monkeypatch, model, save_other):
+    """Another press saves the same record after this one was checked, just before it saves."""
+    save = model.save
+    beaten = []
+
+    def beaten_to_it(self, *args, **kwargs):
+        if self.pk is None and not beaten:
+            beaten.append(self)
+            save_other(self)
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(model, "save", beaten_to_it)
+
+
+def without_token(fields):
+    return {name: value for name, value in fields.items() if name != FIELD}
+
+
+def test_a_theme_saved_a_moment_ago_is_a_message_not_an_error(chair_client, audit, monkeypatch):
+    url = reverse("audit_create")
+    fields = {**form_on(chair_client, url), "new_theme_name": "Exploitation"}
+    fields["submission_deadline"] = str(IN_A_MONTH)
+    saved_meanwhile(
+        monkeypatch,
+        Theme,
+        lambda theme: Theme.objects.create(partnership=audit.partnership, name=theme.name),
+    )
+    response = chair_client.post(url, without_token(fields))
+    assert response.status_code == 200
+    assert "already has a theme called &#x27;Exploitation&#x27;" in response.content.decode()
+    assert not Audit.objects.filter(theme__name="Exploitation").exists()
+
+
+def test_a_label_taken_a_moment_ago_is_a_message_not_an_error(client, audit, chair, monkeypatch):
+    audit.status = Audit.Status.NOMINATING
+    audit.save()
+    client.force_login(chair)
+    url = reverse("nomination_create", args=[audit.pk])
+    fields = {**form_on(client, url), "label": "Case 1", "reason": "Referrals with no plan."}
+    saved_meanwhile(
+        monkeypatch,
+        Nomination,
+        lambda made: Nomination.objects.create(audit=audit, label=made.label, reason="x"),
+    )
+    response = client.post(url, without_token(fields))
+    assert response.status_code == 200
+    assert "already a nomination labelled &#x27;Case 1&#x27;" in response.content.decode()
+
+
+def test_a_document_uploaded_a_moment_ago_is_refused_as_a_duplicate(chronology, monkeypatch):
+    def save_other(document):
+        ChronologyFile.objects.create(
+            case=document.case,
+            agency=document.agency,
+            original_name="chronology.pdf",
+            kind=document.kind,
+            size=document.size,
+            sha256=document.sha256,
+            file="chronology/other.pdf",
+        )
+
+    saved_meanwhile(monkeypatch, ChronologyFile, save_other)
+    upload = SimpleUploadedFile("chronology.pdf", minimal_pdf(), content_type="application/pdf")
+    response = chronology["client"].post(
+        reverse("chronology_file_upload", args=chronology["args"]), {"document": upload}
+    )
+    assert response.status_code == 200
+    assert "This file has just been uploaded here." in response.content.decode()
+    assert stored_files() == []  # nothing left behind
 
 
 # What a press remembers ----------------------------------------------------------------------

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.models import (
@@ -65,7 +65,16 @@ def nomination_create(*, audit: Audit, user, data: dict, identity: dict | None) 
         },
     )
     nomination.full_clean(exclude=KEPT_FIELDS)
-    nomination.save()
+    try:
+        with transaction.atomic():
+            nomination.save()
+    except IntegrityError:  # the same label saved by someone else a moment ago
+        raise ValidationError(
+            {
+                "label": f"There is already a nomination labelled '{nomination.label}' in this "
+                "audit. Choose another label."
+            }
+        ) from None
     nomination.agencies.set(agencies)
     if _has_identity(identity):
         identity_save(nomination=nomination, user=user, identity=identity)
