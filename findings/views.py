@@ -155,9 +155,24 @@ def briefing_publish(request, pk):
         except publishing.SevenMinuteTooLong as refused:
             context["too_long"] = refused
             return render(request, "findings/publish.html", context, status=422)
-        messages.success(request, f"Version {version.number} of the briefing is published.")
+        _say_published(request, audit, version, with_plan=form.cleaned_data["with_plan"])
         return redirect("briefing_versions", pk=audit.pk)
     return render(request, "findings/publish.html", context, status=422 if form.errors else 200)
+
+
+def _say_published(request, audit, version, *, with_plan: bool) -> None:
+    if version.newly_published:
+        messages.success(request, f"Version {version.number} of the briefing is published.")
+        return
+    text = (
+        f"Nothing in the briefing has changed since version {version.number}, so no new "
+        "version was made."
+    )
+    if with_plan and audit.plan_published_at is None:
+        text += " The action plan is now published with it."
+    elif not with_plan and audit.plan_published_at is not None:
+        text += " The action plan is no longer published."
+    messages.info(request, text)
 
 
 def _empty_sections(audit) -> list[str]:

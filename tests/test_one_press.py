@@ -268,6 +268,53 @@ def test_publishing_twice_makes_one_version(chair_client, audit, written):
     assert said(first) == ["Version 1 of the briefing is published."]
 
 
+def test_publishing_with_nothing_changed_makes_no_new_version(chair_client, audit, written):
+    publish = reverse("briefing_publish", args=[audit.pk])
+    chair_client.post(publish, form_on(chair_client, publish))
+    page = chair_client.get(publish).content.decode()
+    assert "publishing now makes no new version" in page and "Publish version 2" not in page
+    again = chair_client.post(publish, form_on(chair_client, publish))
+    assert again.status_code == 302
+    assert BriefingVersion.objects.count() == 1
+    assert said(again) == [
+        "Nothing in the briefing has changed since version 1, so no new version was made."
+    ]
+    StrengthFactory(case=audit.cases.get(), text="Added after publishing.")
+    chair_client.post(publish, form_on(chair_client, publish))
+    assert list(BriefingVersion.objects.values_list("number", flat=True)) == [2, 1]
+
+
+def test_publishing_nothing_new_still_publishes_the_plan_when_asked(chair_client, audit, written):
+    publish = reverse("briefing_publish", args=[audit.pk])
+    chair_client.post(publish, form_on(chair_client, publish))
+    # This audit has no actions: publishing its plan adds nothing to the briefing's page.
+    again = chair_client.post(publish, {**form_on(chair_client, publish), "with_plan": "on"})
+    audit.refresh_from_db()
+    assert BriefingVersion.objects.count() == 1 and audit.plan_published_at is not None
+    assert said(again) == [
+        "Nothing in the briefing has changed since version 1, so no new version was made. "
+        "The action plan is now published with it."
+    ]
+
+
+def test_two_publishers_at_once_make_one_version(audit, chair, written, monkeypatch):
+    from findings import publishing
+
+    render = publishing._render_version
+    others = []
+
+    def rendering(*args, **kwargs):
+        if not others:  # another press publishes the same briefing while this one renders
+            monkeypatch.setattr(publishing, "_render_version", render)
+            others.append(publishing.briefing_publish(audit=audit, user=chair))
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(publishing, "_render_version", rendering)
+    version = publishing.briefing_publish(audit=audit, user=chair)
+    assert version == others[0] and not version.newly_published
+    assert BriefingVersion.objects.count() == 1
+
+
 # The action plan -----------------------------------------------------------------------------
 
 
