@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from actions.access import can_update_action, get_action_for, reads_plan, restrict_actions
 from cases import access, uploads
 from cases.models import Audit
-from maca.concurrency import version_of
+from maca.concurrency import no_lost_updates, version_of
 from maca.models import Agency, Membership
 from maca.once import one_press
 from maca.pdf import render_pdf
@@ -240,6 +240,7 @@ def _file_error(form, field, error):
 
 
 @one_press
+@no_lost_updates
 def action_detail(request, action_id):
     action = get_action_for(request, action_id)
     can_update = can_update_action(request.user, action)
@@ -334,6 +335,7 @@ def action_evidence_download(request, action_id, evidence_id):
 
 
 @one_press
+@no_lost_updates
 def action_create(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     initial = {}
@@ -350,6 +352,7 @@ def action_create(request, pk):
     return render(request, "actions/form.html", context, status=422 if form.errors else 200)
 
 
+@no_lost_updates
 def action_edit(request, action_id):
     action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
@@ -376,6 +379,7 @@ def _chair_decision(request, action_id, form_class, service, template, done):
     return render(request, template, context, status=422 if form.errors else 200)
 
 
+@no_lost_updates
 def action_complete(request, action_id):
     return _chair_decision(
         request,
@@ -387,6 +391,7 @@ def action_complete(request, action_id):
     )
 
 
+@no_lost_updates
 def action_cancel(request, action_id):
     return _chair_decision(
         request,

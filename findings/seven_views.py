@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from cases import access
+from maca.concurrency import no_lost_updates
 from maca.models import Agency
 from maca.once import one_press
 from maca.spreadsheets import csv_response, xlsx_response
@@ -88,6 +89,7 @@ def seven_minute_version_docx(request, pk, number):
     return _download(docx, DOCX, sevenminute.filename(audit, "docx", number))
 
 
+@no_lost_updates
 def seven_minute_edit(request, pk):
     audit = access.get_audit_for(request, pk, "write_seven_minute")
     record = SevenMinuteBriefing.objects.filter(audit=audit).first()

@@ -8,6 +8,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from cases import access
 from cases.models import SECTION_KEYS, Case
+from maca.concurrency import no_lost_updates
 from maca.once import led_to, one_press
 
 from . import briefing, casepack, publishing, services, sevenminute
@@ -264,6 +265,7 @@ def _item_form_response(request, audit, kind, form, action_url, anchor, status=2
 
 
 @one_press
+@no_lost_updates
 def item_add(request, pk, kind):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)
@@ -295,6 +297,7 @@ def _item_for(audit, kind, item_id):
     return get_object_or_404(kind.for_audit(audit), pk=item_id)
 
 
+@no_lost_updates
 def item_edit(request, pk, kind, item_id):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)
@@ -338,6 +341,7 @@ def item_move(request, pk, kind, item_id):
     return _after_change(request, audit, f"item-{kind.slug}-{item.pk}")
 
 
+@no_lost_updates
 def briefing_layout(request, pk):
     audit = access.get_audit_for(request, pk, "author_briefing")
     if request.method == "POST":
@@ -372,6 +376,7 @@ def tag_add(request, pk):
     return redirect(reverse("authoring", args=[audit.pk]) + "#tags")
 
 
+@no_lost_updates
 def meeting(request, pk):
     """The meeting record: everyone in the audit reads it; the chair and QA members write it."""
     audit = access.get_audit_for(request, pk, "view_audit")
