@@ -393,18 +393,26 @@ def test_a_member_is_added_once_with_one_invitation(chair_client, audit):
 # Two presses without a token, at the same moment -------------------------------------------
 
 
-def saved_meanwhile(monkeypatch, model, save_other):
-    """Another press saves the same record after this one was checked, just before it saves."""
-    save = model.save
+def saved_meanwhile(monkeypatch, model, save_other, *, after="full_clean"):
+    """Another press saves the same record after this one checked it, before it saves: just
+    after this record's `after` method (its check), or just before its save."""
+    method = getattr(model, after)
     beaten = []
 
-    def beaten_to_it(self, *args, **kwargs):
-        if self.pk is None and not beaten:
-            beaten.append(self)
-            save_other(self)
-        return save(self, *args, **kwargs)
+    def beat(record):
+        if record.pk is None and not beaten:
+            beaten.append(record)
+            save_other(record)
 
-    monkeypatch.setattr(model, "save", beaten_to_it)
+    def beaten_to_it(self, *args, **kwargs):
+        if after == "save":
+            beat(self)
+        done = method(self, *args, **kwargs)
+        if after != "save":
+            beat(self)
+        return done
+
+    monkeypatch.setattr(model, after, beaten_to_it)
 
 
 def without_token(fields):
@@ -436,6 +444,7 @@ def test_a_label_taken_a_moment_ago_is_a_message_not_an_error(client, audit, cha
         monkeypatch,
         Nomination,
         lambda made: Nomination.objects.create(audit=audit, label=made.label, reason="x"),
+        after="save",
     )
     response = client.post(url, without_token(fields))
     assert response.status_code == 200
@@ -454,7 +463,7 @@ def test_a_document_uploaded_a_moment_ago_is_refused_as_a_duplicate(chronology, 
             file="chronology/other.pdf",
         )
 
-    saved_meanwhile(monkeypatch, ChronologyFile, save_other)
+    saved_meanwhile(monkeypatch, ChronologyFile, save_other, after="save")
     upload = SimpleUploadedFile("chronology.pdf", minimal_pdf(), content_type="application/pdf")
     response = chronology["client"].post(
         reverse("chronology_file_upload", args=chronology["args"]), {"document": upload}
@@ -462,6 +471,22 @@ def test_a_document_uploaded_a_moment_ago_is_refused_as_a_duplicate(chronology, 
     assert response.status_code == 200
     assert "This file has just been uploaded here." in response.content.decode()
     assert stored_files() == []  # nothing left behind
+
+
+def test_a_role_given_a_moment_ago_is_not_given_twice(chair_client, audit, monkeypatch):
+    url = reverse("audit_members", args=[audit.pk])
+    fields = {**form_on(chair_client, url), "email": "new.person@example.org", "role": "viewer"}
+    saved_meanwhile(
+        monkeypatch,
+        Membership,
+        lambda given: Membership.objects.create(
+            user=given.user, partnership=given.partnership, role=given.role
+        ),
+    )
+    response = chair_client.post(url, without_token(fields))
+    assert response.status_code == 302
+    assert "already holds the role Viewer: nothing was added" in said(response)[0]
+    assert Membership.objects.filter(user__email="new.person@example.org").count() == 1
 
 
 # What a press remembers ----------------------------------------------------------------------

@@ -198,30 +198,44 @@ def member_add(
     )
     new_user = person is None
     if new_user:
-        first, last = _split_name(name)
-        person = User(username=email, email=email, first_name=first, last_name=last)
-        person.set_unusable_password()
-        person.full_clean()
-        person.save()
+        person, new_user = _new_person(email, name)
     elif name.strip() and not person.get_full_name():
         person.first_name, person.last_name = _split_name(name)
         person.save(update_fields=["first_name", "last_name"])
 
-    existing = Membership.objects.filter(
-        user=person, partnership=audit.partnership, role=role, agency=agency
-    ).first()
-    membership = existing or Membership(
-        user=person, partnership=audit.partnership, role=role, agency=agency
-    )
+    held = {"user": person, "partnership": audit.partnership, "role": role, "agency": agency}
+    existing = Membership.objects.filter(**held).first()
     if not existing:
-        membership.full_clean()
-        membership.save()
+        membership = Membership(**held)
+        membership.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                membership.save()
+        except IntegrityError:  # given by another press a moment ago
+            existing = Membership.objects.get(**held)
+    membership = existing or membership
 
     # Someone who has never set a password is sent the invitation (again): links expire.
     invited = not person.has_usable_password() and bool(person.email)
     if invited:
         _queue_invitation(user=person, audit=audit, invited_by=user, role_label=Role(role).label)
     return MemberAdded(membership, created=not existing, new_user=new_user, invited=invited)
+
+
+def _new_person(email: str, name: str):
+    """An account for `email`, invited to set a password; (the account, whether it is new).
+    One added by another press a moment ago is the one used."""
+    User = get_user_model()
+    first, last = _split_name(name)
+    person = User(username=email, email=email, first_name=first, last_name=last)
+    person.set_unusable_password()
+    person.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        return User.objects.get(username=email), False
+    return person, True
 
 
 def member_remove_refusal(*, membership: Membership, user) -> str | None:
