@@ -599,7 +599,7 @@ def main() -> int:
     latencies = sorted(tally.latencies) or [0.0]
     centiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     figures = {
-        "users": options.users,
+        "users": 0 if options.twice_only else options.users,
         "seconds": round(elapsed, 1),
         "requests": tally.requests,
         "rps": round(tally.requests / elapsed, 1),
