@@ -2,7 +2,7 @@
 (a double click, a retry, a second tab's copy of the request) is answered with the page the first
 press led to, without doing the work again (docs/architecture.md "One-press creates").
 
-A form puts `{% form_token %}` (maca/templatetags/once.py) inside itself; its view is decorated
+A form puts `{% form_token %}` (maca/templatetags/one_press.py) inside itself; its view is decorated
 with `@one_press`. A POST without a token (a page opened before tokens existed, a script) is
 done as sent, without this guard.
 """
@@ -117,7 +117,8 @@ def one_press(view):
         with transaction.atomic():
             if not _claim(request, key):
                 used = UsedFormToken.objects.filter(token=key, user=request.user).first()
-                # Always found: the first press recorded its answer, or took its claim back.
+                # The row that refused this press is committed, with its answer: found unless
+                # deleted since, when the press is done as sent.
                 if used is not None:
                     return _answer_again(request, used)
                 return view(request, *args, **kwargs)
