@@ -38,6 +38,7 @@ from findings.publishing import (
     briefing_publish,
     unconfirmed_in_briefing,
 )
+from findings.services import tag_create
 from findings.sevenminute import PART_FIELDS
 from maca.models import Agency, Partnership
 
@@ -462,7 +463,10 @@ class _Lookups:
             sector = self.sectors.get(key, "").strip().lower()
             if sector not in Agency.Sector.values:
                 sector = Agency.Sector.OTHER
-            self.agencies[key] = Agency.objects.create(name=name, sector=sector)
+            # Another import may add the same agency at this moment: both use one.
+            self.agencies[key] = Agency.objects.get_or_create(
+                name=name, defaults={"sector": sector}
+            )[0]
         return self.agencies[key]
 
     def tag_list(self, names: list[str]) -> list[Tag]:
@@ -473,7 +477,7 @@ class _Lookups:
                 continue
             key = name.casefold()
             if key not in self.tags:
-                self.tags[key] = Tag.objects.create(name=name, partnership=self.partnership)
+                self.tags[key] = tag_create(name=name, partnership=self.partnership)
             tags.append(self.tags[key])
         return tags
 

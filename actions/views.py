@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST
 from actions.access import can_update_action, get_action_for, reads_plan, restrict_actions
 from cases import access, uploads
 from cases.models import Audit
-from maca.concurrency import version_of
+from maca.concurrency import no_lost_updates, version_of
 from maca.downloads import PDF, attachment_response
 from maca.models import Agency, Membership
+from maca.once import one_press
 from maca.pdf import render_pdf
 from maca.spreadsheets import XLSX, csv_response
 
@@ -38,6 +39,7 @@ from .package import (
 )
 
 
+@one_press
 def audit_import(request):
     """A partnership's chair brings a past audit into the record from a maca-audit/1 package."""
     partnerships = access.chaired_partnerships(request.user)
@@ -242,6 +244,8 @@ def _file_error(form, field, error):
     form.add_error(field if getattr(error, "code", None) in UPLOAD_CODES else None, error)
 
 
+@one_press
+@no_lost_updates
 def action_detail(request, action_id):
     action = get_action_for(request, action_id)
     can_update = can_update_action(request.user, action)
@@ -295,6 +299,7 @@ def _detail_page(request, action, *, can_update, update_form=None, evidence_form
 
 
 @require_POST
+@one_press
 def action_evidence_upload(request, action_id):
     """The owner agency's co-ordinators and the chair add a file of evidence to an open action."""
     action = get_action_for(request, action_id)
@@ -334,6 +339,8 @@ def action_evidence_download(request, action_id, evidence_id):
     return uploads.download_response(get_object_or_404(Evidence, pk=evidence_id, action=action))
 
 
+@one_press
+@no_lost_updates
 def action_create(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     initial = {}
@@ -350,6 +357,7 @@ def action_create(request, pk):
     return render(request, "actions/form.html", context, status=422 if form.errors else 200)
 
 
+@no_lost_updates
 def action_edit(request, action_id):
     action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
@@ -376,6 +384,7 @@ def _chair_decision(request, action_id, form_class, service, template, done):
     return render(request, template, context, status=422 if form.errors else 200)
 
 
+@no_lost_updates
 def action_complete(request, action_id):
     return _chair_decision(
         request,
@@ -387,6 +396,7 @@ def action_complete(request, action_id):
     )
 
 
+@no_lost_updates
 def action_cancel(request, action_id):
     return _chair_decision(
         request,

@@ -18,6 +18,7 @@ from xml.parsers import expat
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.template.defaultfilters import filesizeformat
 
@@ -441,16 +442,27 @@ def accept(
 
 def store_with_record(record, uploaded_file, stored_name: str):
     """Write `uploaded_file` into `record.file` and save the record; a record that fails its
-    checks leaves no file behind. Returns the record."""
-    record.full_clean(exclude=["file"])
+    checks leaves no file behind. Returns the record.
+
+    The caller has refused a file already there; one saved by another press since is refused
+    here, by the database's unique constraint, as a duplicate."""
+    record.full_clean(exclude=["file"], validate_constraints=False)
     try:
         record.file.save(stored_name, uploaded_file, save=False)
     except STORAGE_ERRORS:
         logger.exception("Storing an upload failed")
         raise ValidationError(STORE_UNAVAILABLE, code="storage_unavailable") from None
     try:
-        record.full_clean()
-        record.save()
+        record.full_clean(validate_constraints=False)
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # The same file saved a moment ago by another press: refused as a duplicate, as it
+        # would have been a moment later.
+        record.file.delete(save=False)
+        raise ValidationError(
+            "This file has just been uploaded here. Choose another file.", code="duplicate"
+        ) from None
     except BaseException:
         record.file.delete(save=False)
         raise

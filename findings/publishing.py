@@ -162,6 +162,10 @@ def briefing_publish(
     (False) or leaves it as it is (None). `published_at` dates a past briefing brought in from
     a package (now, when not given).
 
+    When the briefing would go out exactly as the latest version, no version is made: that
+    version is returned, with `newly_published` False (the plan is still published or withdrawn
+    as asked). So two presses of Publish, even at the same moment, make one version.
+
     The PDF, which may take many seconds for a large audit, is rendered before the audit's row
     is locked, so that nobody's edits wait for it; under the lock the version is numbered and
     saved, rendered again there only if another publisher took its number meanwhile."""
@@ -176,14 +180,20 @@ def briefing_publish(
     # Rendered as it goes out: with the plan's annex when the plan is published with it.
     shown = copy.copy(audit)
     shown.plan_published_at = (audit.plan_published_at or timezone.now()) if plan_goes_out else None
-    rendered = _render_version(shown, user, _next_number(audit), published_at)
+    rendered = None
+    if unchanged_since(shown) is None:
+        rendered = _render_version(shown, user, _next_number(audit), published_at)
     with transaction.atomic():
         Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
-        number = _next_number(audit)
-        if number != rendered["number"]:
-            rendered = _render_version(shown, user, number, published_at)
         if with_plan is not None:
             _set_plan_published(audit, user, with_plan)
+        latest = unchanged_since(shown)
+        if latest is not None:
+            latest.newly_published = False
+            return latest
+        number = _next_number(audit)
+        if rendered is None or number != rendered["number"]:
+            rendered = _render_version(shown, user, number, published_at)
         created = BriefingVersion.objects.create(audit=audit, **rendered)
         briefing_published.send(sender=BriefingVersion, version=created)
         send_stage_emails(audit)

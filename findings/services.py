@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -132,22 +132,34 @@ def briefing_layout_update(
         )
 
 
-@transaction.atomic
-def tag_create(*, name: str, partnership) -> Tag:
-    """A learning tag the partnership can use: the shared one or its own of that name, or a new
-    one of its own."""
-    existing = (
+def _tag_named(name: str, partnership) -> Tag | None:
+    return (
         Tag.objects.for_partnership(partnership.pk)
-        .filter(name__iexact=name.strip())
+        .filter(name__iexact=name)
         .order_by(F("partnership_id").asc(nulls_first=True))  # the shared one first
         .first()
     )
-    if existing:
-        return existing
-    tag = Tag(name=name.strip(), partnership=partnership)
-    tag.full_clean(exclude=["slug"])
-    tag.save()
-    return tag
+
+
+@transaction.atomic
+def tag_create(*, name: str, partnership) -> Tag:
+    """A learning tag the partnership can use: the shared one or its own of that name, or a new
+    one of its own. Two people adding the same name at once get the same tag."""
+    name = name.strip()
+    for _attempt in range(3):
+        existing = _tag_named(name, partnership)
+        if existing:
+            return existing
+        tag = Tag(name=name, partnership=partnership)
+        tag.full_clean(exclude=["slug"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                tag.save()
+        except IntegrityError:
+            # Added meanwhile: that tag is found next time round (or another slug is chosen).
+            continue
+        return tag
+    raise ValidationError("The tag could not be added just now. Try again.")
 
 
 # The 7-minute briefing -----------------------------------------------------------------------

@@ -9,8 +9,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from cases import access
+from maca.concurrency import no_lost_updates
 from maca.downloads import DOCX, attachment_response
 from maca.models import Agency
+from maca.once import one_press
 from maca.spreadsheets import csv_response, xlsx_response
 
 from . import services, sevenminute, usage
@@ -84,6 +86,7 @@ def seven_minute_version_docx(request, pk, number):
     return _download(docx, DOCX, sevenminute.filename(audit, "docx", number))
 
 
+@no_lost_updates
 def seven_minute_edit(request, pk):
     audit = access.get_audit_for(request, pk, "write_seven_minute")
     record = SevenMinuteBriefing.objects.filter(audit=audit).first()
@@ -139,6 +142,7 @@ def _recording_agencies(request, audit):
     return taking_part.filter(pk__in=access.agency_ids_for(request.user, audit))
 
 
+@one_press
 def usage_page(request, pk):
     audit = access.get_audit_for(request, pk, "view_usage")
     agencies = _recording_agencies(request, audit)

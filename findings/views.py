@@ -8,7 +8,9 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from cases import access
 from cases.models import SECTION_KEYS, Case
+from maca.concurrency import no_lost_updates
 from maca.downloads import DOCX, PDF, attachment_response
+from maca.once import led_to, one_press
 
 from . import briefing, casepack, publishing, services, sevenminute
 from . import meeting as meeting_forms
@@ -120,6 +122,7 @@ def _frozen(version) -> dict:
     return {"number": version.number, "published_at": version.published_at}
 
 
+@one_press
 def briefing_publish(request, pk):
     """Publishing asks for confirmation, then freezes the briefing as the next version."""
     audit = access.get_audit_for(request, pk, "publish_briefing")
@@ -145,7 +148,7 @@ def briefing_publish(request, pk):
         except publishing.SevenMinuteTooLong as refused:
             context["too_long"] = refused
             return render(request, "findings/publish.html", context, status=422)
-        messages.success(request, f"Version {version.number} of the briefing is published.")
+        _say_published(request, audit, version, with_plan=form.cleaned_data["with_plan"])
         return redirect("briefing_versions", pk=audit.pk)
     return render(request, "findings/publish.html", context, status=422 if form.errors else 200)
 
@@ -178,6 +181,21 @@ def briefing_confirm_text(request, pk):
     else:
         messages.success(request, f"Confirmed: {flag.place} identifies no one.")
     return redirect("briefing_publish", pk=audit.pk)
+
+
+def _say_published(request, audit, version, *, with_plan: bool) -> None:
+    if version.newly_published:
+        messages.success(request, f"Version {version.number} of the briefing is published.")
+        return
+    text = (
+        f"Nothing in the briefing has changed since version {version.number}, so no new "
+        "version was made."
+    )
+    if with_plan and audit.plan_published_at is None:
+        text += " The action plan is now published with it."
+    elif not with_plan and audit.plan_published_at is not None:
+        text += " The action plan is no longer published."
+    messages.info(request, text)
 
 
 def _empty_sections(audit) -> list[str]:
@@ -226,13 +244,14 @@ def _authoring_content(request, audit, status=200):
 
 
 def _after_change(request, audit, anchor="", saved=""):
+    shown_at = reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else "")
     if request.htmx:
-        response = _authoring_content(request, audit)
+        response = led_to(_authoring_content(request, audit), shown_at)
         # The page script puts the keyboard focus on what was just changed, not at the top.
         return trigger_client_event(response, "maca:focus", {"id": anchor}) if anchor else response
     if saved:
         messages.success(request, saved)
-    return redirect(reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else ""))
+    return redirect(shown_at)
 
 
 def authoring(request, pk):
@@ -267,6 +286,8 @@ def _item_form_response(request, audit, kind, form, action_url, anchor, status=2
     return render(request, template, context, status=status)
 
 
+@one_press
+@no_lost_updates
 def item_add(request, pk, kind):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)
@@ -300,6 +321,7 @@ def _item_for(audit, kind, item_id):
     return get_object_or_404(kind.for_audit(audit), pk=item_id)
 
 
+@no_lost_updates
 def item_edit(request, pk, kind, item_id):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)
@@ -343,6 +365,7 @@ def item_move(request, pk, kind, item_id):
     return _after_change(request, audit, f"item-{kind.slug}-{item.pk}")
 
 
+@no_lost_updates
 def briefing_layout(request, pk):
     audit = access.get_audit_for(request, pk, "author_briefing")
     if request.method == "POST":
@@ -367,6 +390,7 @@ def briefing_layout(request, pk):
 
 
 @require_POST
+@one_press
 def tag_add(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = TagForm(request.POST)
@@ -378,6 +402,7 @@ def tag_add(request, pk):
     return redirect(reverse("authoring", args=[audit.pk]) + "#tags")
 
 
+@no_lost_updates
 def meeting(request, pk):
     """The meeting record: everyone in the audit reads it; the chair and QA members write it."""
     audit = access.get_audit_for(request, pk, "view_audit")

@@ -67,6 +67,7 @@ PAGE_NAMES = {
     "briefing_pdf": "Briefing PDF",
     "briefing_docx": "Briefing Word document",
     "briefing_publish": "Publish the briefing",
+    "briefing_confirm_text": "Confirm a text identifies no one",
     "briefing_versions": "Published briefings",
     "briefing_version": "Published briefing",
     "briefing_version_pdf": "Published briefing PDF",

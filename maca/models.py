@@ -211,3 +211,22 @@ class Invitation(models.Model):
     def is_open(self, now=None) -> bool:
         """Not yet accepted and not expired."""
         return self.accepted_at is None and (now or timezone.now()) < self.expires
+
+
+class UsedFormToken(models.Model):
+    """A create form that was sent and did its work (maca/once.py): a second press of the same
+    form finds it here and is answered with the same page, `result_url`, and `messages`.
+
+    `token` is a keyed fingerprint of the form's one-time token, its sender and what it sent.
+    Kept for a day (enforce_retention deletes older ones).
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    result_url = models.TextField(blank=True)
+    # The messages the first press showed, as [level, text, extra tags].
+    messages = models.JSONField(default=list, blank=True)
+
+    def __str__(self):
+        return f"{self.user} → {self.result_url}"

@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from cases.models import Audit, BriefingParagraph, Theme
@@ -38,7 +38,12 @@ def _theme(partnership: Partnership, data: dict) -> Theme:
         description=(data.get("new_theme_description") or "").strip(),
     )
     theme.full_clean()
-    theme.save()
+    try:
+        with transaction.atomic():
+            theme.save()
+    except IntegrityError:  # the same name saved by someone else a moment ago
+        message = f"The partnership already has a theme called '{theme.name}': choose it instead."
+        raise ValidationError({"new_theme_name": message}) from None
     return theme
 
 
@@ -48,9 +53,9 @@ def _agencies(data: dict) -> list[Agency]:
     for name, sector in data.get("new_agencies") or []:
         agency = Agency.objects.filter(name__iexact=name).first()
         if agency is None:
-            agency = Agency(name=name, sector=sector)
-            agency.full_clean()
-            agency.save()
+            Agency(name=name, sector=sector).full_clean(validate_unique=False)
+            # Another audit may add the same agency at this moment: both use one.
+            agency = Agency.objects.get_or_create(name=name, defaults={"sector": sector})[0]
         agencies[agency.pk] = agency
     return list(agencies.values())
 

@@ -18,7 +18,9 @@ from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
+from maca.concurrency import no_lost_updates
 from maca.downloads import attachment_response
+from maca.once import one_press
 from maca.spreadsheets import csv_response
 from maca.text import possessive
 
@@ -118,6 +120,7 @@ def agency_chronology(request, pk, case_id, agency_id):
 
 
 @require_POST
+@one_press
 def chronology_file_upload(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     if reason := _refusal(request, audit, case, agency):
@@ -151,6 +154,7 @@ def chronology_file_upload(request, pk, case_id, agency_id):
 
 
 @require_POST
+@one_press
 def chronology_rows_import(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     if reason := _refusal(request, audit, case, agency):
@@ -185,6 +189,8 @@ def chronology_rows_import(request, pk, case_id, agency_id):
 
 
 @require_POST
+@one_press
+@no_lost_updates
 def chronology_entry_add(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     if reason := _refusal(request, audit, case, agency):
@@ -210,6 +216,7 @@ def _entry(case, agency, entry_id):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
     """Change a row: on its own page, or in place in the rows table when htmx asks."""
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)

@@ -33,8 +33,10 @@ from cases.selectors.progress import (
 from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
+from maca.concurrency import no_lost_updates
 from maca.invitations import open_invitations
 from maca.models import Membership
+from maca.once import one_press
 
 Role = Membership.Role
 
@@ -61,6 +63,8 @@ def _render(request, template, audit, context):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
+@no_lost_updates
 def audit_create(request):
     partnerships = list(access.chaired_partnerships(request.user).distinct())
     if not partnerships:
@@ -86,6 +90,7 @@ def audit_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def audit_edit(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = AuditForm(request.POST or None, audit=audit)
@@ -199,6 +204,7 @@ def _confirm_stage_move(request, audit, *, danger=False, **wording):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def audit_members(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = MemberAddForm(request.POST or None, audit=audit)
@@ -289,6 +295,8 @@ def _closed_to_nominations(request, audit):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
+@no_lost_updates
 def nomination_create(request, pk):
     audit = access.get_audit_for(request, pk, "nominate")
     if not audit.accepts_nominations:
@@ -324,6 +332,7 @@ def nomination_create(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def nomination_edit(request, pk, nomination_id):
     audit = access.get_audit_for(request, pk, "nominate")
     nomination = get_object_or_404(audit.nominations, pk=nomination_id)
@@ -375,6 +384,7 @@ def _check_no_identifiers(form, nomination) -> None:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def nomination_identifiers(request, pk, nomination_id):
     """The child's identifying details: the chair and co-ordinators of agencies involved only;
     anyone else is answered 404, as if there were nothing here. The chair alone changes them."""
@@ -514,6 +524,7 @@ def selection(request, pk):
 
 
 @require_POST
+@one_press
 def selection_draw(request, pk):
     audit, refused = _selection_audit(request, pk)
     if refused:
