@@ -193,7 +193,20 @@ def add_what_the_demo_does_not_show() -> list[str]:
     # A finding that looks identifying, which the chair confirms from the publishing page.
     written = Case.objects.filter(audit__partnership=partnership).order_by("pk").first()
     Finding.objects.create(case=written, text="Seen at the clinic, NN1 2AB.", order=99)
-    return [reverse("document_progress", args=[audit.pk, waiting.pk]), invitation_page(chair)]
+    report = RequestedDocument.objects.create(
+        partnership=partnership,
+        kind=RequestedDocument.Kind.ASSURANCE_REPORT,
+        options={"start": None, "end": None, "format": "pdf"},
+        requested_by=chair,
+        status=RequestedDocument.Status.READY,
+        content=b"%PDF-1.4\n%%EOF\n",
+        filename="board-assurance-report.pdf",
+    )
+    return [
+        reverse("document_progress", args=[audit.pk, waiting.pk]),
+        reverse("own_document_progress", args=[report.pk]),
+        invitation_page(chair),
+    ]
 
 
 def invitation_page(chair) -> str:
