@@ -26,7 +26,7 @@ help:
 	@echo "make install  create $(VENV) and install the pinned requirements"
 	@echo "make lint     ruff format --check, ruff check and the layers contract (lint-imports)"
 	@echo "make bench    speed and scale figures (bench/run.py)"
-	@echo "make load     50 simulated users reading and writing for 60 s (bench/load.py)"
+	@echo "make load     50 simulated users reading and writing for 60 s, then every create pressed twice (bench/load.py)"
 	@echo "make restore-drill  back up, drop and restore a database with files, and compare"
 	@echo "make multi-host  two application servers and a worker sharing PostgreSQL, Redis, S3"
 	@echo "make mutation  mutation score of the safety modules (MODULES=maca/spreadsheets.py for one group)"

@@ -7,12 +7,13 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from django.http import Http404
 
 from actions.models import Action
-from cases.access import MEMBERS, Role, access_for, any_of, memberships_of
+from cases.access import MEMBERS, Role, access_for, any_of, memberships_of, takes_part
 
 
 def restrict_actions(queryset, user, *, published: bool = True):
     """Actions of the composite plan `user` may see: the chair and QA members see every action of
-    their partnership's audits; a co-ordinator sees their own agency's actions; a viewer sees the
+    their partnership's audits; a co-ordinator sees their own agency's actions while the agency
+    takes part in the action's audit (`cases.access.takes_part`); a viewer sees the
     actions of plans the chair has published with the briefing (with `published`), as rows only.
 
     Each action is annotated `opens`: whether `user` may open its page (updates, evidence,
@@ -23,8 +24,13 @@ def restrict_actions(queryset, user, *, published: bool = True):
     opening = []
     if mine.staff:
         opening.append(Q(audit__partnership_id__in=mine.staff))
-    for partnership_id, agency_ids in mine.coordinated.items():
-        opening.append(Q(audit__partnership_id=partnership_id, owner_agency_id__in=agency_ids))
+    if mine.coordinated:
+        # Their agency's actions, only while the agency takes part in the action's audit.
+        coordinated = any_of(
+            Q(audit__partnership_id=partnership_id, owner_agency_id__in=agency_ids)
+            for partnership_id, agency_ids in mine.coordinated.items()
+        )
+        opening.append(coordinated & Q(takes_part(audit="audit_id", agency="owner_agency_id")))
     conditions = list(opening)
     if published and mine.viewing:
         conditions.append(

@@ -5,6 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from cases.forms.identifying import CONFIRM_FIELD, AsksAboutIdentifyingText
 from cases.selectors.identifiers import identifying_details_in
 from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, Membership, User
@@ -68,10 +69,17 @@ def check_published_plan(form, audit, field_names) -> None:
         )
 
 
-class ActionForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.ModelForm):
+PLAN_READERS = "Everyone who reads the audit's action plan may read this"
+
+
+class ActionForm(
+    AsksAboutIdentifyingText, RefuseControlCharactersMixin, VersionedFormMixin, forms.ModelForm
+):
     """The chair's form: create, edit and reassign an action."""
 
     record_label = "this action"
+    identifying_fields = ("text", "intended_outcome", "impact_measure", "lead")
+    identifying_where = PLAN_READERS
 
     class Meta:
         model = Action
@@ -119,7 +127,8 @@ class ActionForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.ModelFo
 
     def service_fields(self) -> dict:
         """The cleaned values as action_create and action_edit take them."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        fields = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {**fields, "confirmed_texts": self.texts_to_confirm}
 
     def clean_due_date(self):
         due = self.cleaned_data.get("due_date")
@@ -181,7 +190,9 @@ class EvidenceForm(forms.Form):
         self.fields["file"].help_text = _evidence_help()
 
 
-class ActionUpdateForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
+class ActionUpdateForm(
+    AsksAboutIdentifyingText, RefuseControlCharactersMixin, VersionedFormMixin, forms.Form
+):
     """The owner agency's progress update, with an optional file of evidence.
 
     It sets the action's status and risk flag, so the action's version is kept: a status or
@@ -190,6 +201,7 @@ class ActionUpdateForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.F
 
     record_label = "this action"
     version_fields = ("status", "at_risk")
+    identifying_where = "The chair, the QA members and the agency's co-ordinators read this"
 
     date = forms.DateField(label="Date of the update", widget=DateInput)
     text = forms.CharField(
@@ -230,6 +242,9 @@ class ActionUpdateForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.F
     def versioned_records(self) -> tuple:
         return (self.action,)
 
+    def identifying_audit(self):
+        return self.action.audit
+
     def conflict_message(self) -> str:
         message = super().conflict_message()
         if self.files.get(self.add_prefix("evidence_file")):
@@ -239,15 +254,20 @@ class ActionUpdateForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.F
     def update_fields(self) -> dict:
         """The cleaned values as action_post_update takes them."""
         names = ("date", "text", "status", "at_risk", "evidence_file", "evidence_description")
-        return {name: self.cleaned_data[name] for name in names}
+        fields = {name: self.cleaned_data[name] for name in names}
+        return {**fields, "confirmed_texts": self.texts_to_confirm}
 
 
-class ActionDecisionForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
+class ActionDecisionForm(
+    AsksAboutIdentifyingText, RefuseControlCharactersMixin, VersionedFormMixin, forms.Form
+):
     """The chair's decision on an action (sign-off, cancelling), taken on the action as it is:
     if it changed since the page was opened, the decision is refused and its state shown."""
 
     record_label = "this action"
     conflict_heading = "The action as it is now:"
+    identifying_fields = ("outcome_statement", "cancel_reason")
+    identifying_where = PLAN_READERS
 
     def __init__(self, *args, action, **kwargs):
         self.action = action
@@ -255,6 +275,9 @@ class ActionDecisionForm(RefuseControlCharactersMixin, VersionedFormMixin, forms
 
     def versioned_records(self) -> tuple:
         return (self.action,)
+
+    def identifying_audit(self):
+        return self.action.audit
 
     def conflict_changes(self) -> list[Change]:
         action = self.action
@@ -276,9 +299,12 @@ class ActionDecisionForm(RefuseControlCharactersMixin, VersionedFormMixin, forms
 
     def decision(self) -> dict:
         """The cleaned values as the service takes them."""
-        return {
-            name: value for name, value in self.cleaned_data.items() if name not in (FIELD, VALUES)
+        decided = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in (FIELD, VALUES, CONFIRM_FIELD)
         }
+        return {**decided, "confirmed_texts": self.texts_to_confirm}
 
 
 class CompleteForm(ActionDecisionForm):

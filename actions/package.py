@@ -31,7 +31,13 @@ from findings.models import (
     Tag,
     UsageRecord,
 )
-from findings.publishing import BriefingHasIdentifiers, briefing_publish
+from findings.publishing import (
+    BriefingHasIdentifiers,
+    BriefingLooksIdentifying,
+    briefing_publish,
+    unconfirmed_in_briefing,
+)
+from findings.services import tag_create
 from findings.sevenminute import PART_FIELDS
 from maca.models import Agency, Partnership
 
@@ -454,9 +460,10 @@ class _Lookups:
             sector = self.sectors.get(key, "").strip().lower()
             if sector not in Agency.Sector.values:
                 sector = Agency.Sector.OTHER
-            self.agencies[key] = Agency.objects.create(
-                partnership=self.partnership, name=name, sector=sector
-            )
+            # Another import may add the same agency at this moment: both use one.
+            self.agencies[key] = Agency.objects.get_or_create(
+                partnership=self.partnership, name=name, defaults={"sector": sector}
+            )[0]
         return self.agencies[key]
 
     def tag_list(self, names: list[str]) -> list[Tag]:
@@ -467,7 +474,7 @@ class _Lookups:
                 continue
             key = name.casefold()
             if key not in self.tags:
-                self.tags[key] = Tag.objects.create(name=name, partnership=self.partnership)
+                self.tags[key] = tag_create(name=name, partnership=self.partnership)
             tags.append(self.tags[key])
         return tags
 
@@ -489,7 +496,8 @@ def package_import(
     `publish`,
     its briefing (and its plan, when it has actions) goes out as version 1, dated from the
     package's meeting date, after the usual check for a child's identifying details; a refusal
-    imports nothing.
+    imports nothing. Texts that only look identifying by their shape are imported unconfirmed,
+    and the briefing is then not published (`looks_identifying_after_import` says so).
     """
     package_validate(data)
     name = partnership_name or data.get("partnership") or settings.MACA_DEFAULT_PARTNERSHIP
@@ -558,6 +566,10 @@ def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:
         published_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
     try:
         briefing_publish(audit=audit, user=user, with_plan=with_plan, published_at=published_at)
+    except BriefingLooksIdentifying:
+        # Imported, not published: publishing refuses until the chair confirms each text or
+        # changes it (`looks_identifying_after_import`).
+        return
     except BriefingHasIdentifiers as refused:
         raise PackageError(
             [
@@ -565,6 +577,23 @@ def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:
                 for place in refused.places
             ]
         ) from None
+    audit.refresh_from_db(fields=["briefing_published_at", "plan_published_at"])
+
+
+def looks_identifying_after_import(audit: Audit) -> str:
+    """What to tell the importer when texts of the imported audit (its case labels, briefing,
+    7-minute briefing and plan) look as if they held someone's identifying details: they were
+    imported unconfirmed, so that the briefing is not published until the chair confirms each,
+    or changes it. Empty when none does."""
+    flags = unconfirmed_in_briefing(audit, with_plan=True)
+    if not flags:
+        return ""
+    published = "" if audit.briefing_published_at else "Its briefing was not published: "
+    return (
+        f"{published}{len(flags)} of its texts look as if they hold someone's identifying "
+        "details (the publishing page lists them). Take each out, or confirm that it is not "
+        "what it looks like, before the briefing is published."
+    )
 
 
 def _create_audit(data, partnership, theme) -> Audit:

@@ -1,10 +1,13 @@
 """Reminders for the composite action plan, sent by the daily `send_reminders` run.
 
-- An open action's lead (when a MACA user) and its owner agency's co-ordinators hear about it
+- An open action's lead (when a MACA user who may open the action) and its owner agency's
+  co-ordinators hear about it
   MACA_ACTION_REMINDER_DAYS_BEFORE days before its due date, and again once it is overdue: once
   per action and stage (`action:<id>:due_soon`, `action:<id>:overdue`).
 - Each chair gets a weekly digest on Mondays of their partnership's overdue and due-soon actions
   (`digest:<user id>:<ISO year-week>`), when there is anything to list.
+
+Each goes only to someone who, as it is sent, may open every action it describes.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from django.urls import reverse
 from django.utils.dateformat import format as date_format
 
 from cases.services.reminders import Reminder, register_source
+from maca.access import forget_memberships
 from maca.models import Membership
 
+from .access import restrict_actions
 from .models import Action
 
 Role = Membership.Role
@@ -48,6 +53,19 @@ def action_stage(due: datetime.date, today: datetime.date) -> str | None:
 
 def _reachable(user) -> bool:
     return bool(user and user.is_active and user.email)
+
+
+def may_open_all(action_ids):
+    """The question the reminders' sender asks of each recipient as it sends: may they, now,
+    open every one of the actions the email describes (their page is 'Not found' otherwise)."""
+    wanted = set(action_ids)
+
+    def may_see(user) -> bool:
+        forget_memberships(user)
+        visible = restrict_actions(Action.objects.filter(pk__in=wanted), user, published=False)
+        return visible.count() == len(wanted)
+
+    return may_see
 
 
 def _open_actions_due_by(today: datetime.date):
@@ -112,6 +130,8 @@ def action_reminders(today: datetime.date) -> Iterator[Reminder]:
                 subject=subject,
                 body=body,
                 audit_id=action.audit_id,
+                permission="view_plan",
+                may_see=may_open_all([action.pk]),
             )
 
 
@@ -161,4 +181,10 @@ def chair_digests(today: datetime.date) -> Iterator[Reminder]:
             },
         )
         subject = f"Action plan this week: {len(overdue)} overdue, {len(due_soon)} due soon"
-        yield Reminder(key=f"digest:{user_id}:{week}", user=user, subject=subject, body=body)
+        yield Reminder(
+            key=f"digest:{user_id}:{week}",
+            user=user,
+            subject=subject,
+            body=body,
+            may_see=may_open_all(a.pk for a in mine),
+        )

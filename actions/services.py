@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from cases import uploads
+from cases.services.confirmations import texts_confirm
 from maca.concurrency import check_current
 
 from .models import Action, ActionUpdate, Evidence
@@ -47,9 +48,11 @@ def _set_plan_fields(
 
 
 @transaction.atomic
-def action_create(*, audit, user, **fields) -> Action:
+def action_create(*, audit, user, confirmed_texts=(), **fields) -> Action:
     """Add an action at the end of `audit`'s plan: `fields` are the chair's values (text,
-    owner_agency, recommendation, intended_outcome, impact_measure, lead_user, lead, due_date)."""
+    owner_agency, recommendation, intended_outcome, impact_measure, lead_user, lead, due_date);
+    `confirmed_texts` those of its words that look identifying and the chair confirmed are not."""
+    texts_confirm(audit=audit, texts=confirmed_texts, user=user)
     action = Action(audit=audit)
     _set_plan_fields(action, **fields)
     last = audit.actions.aggregate(last=Max("order"))["last"]
@@ -61,8 +64,9 @@ def action_create(*, audit, user, **fields) -> Action:
 
 
 @transaction.atomic
-def action_edit(*, action: Action, user, **fields) -> Action:
+def action_edit(*, action: Action, user, confirmed_texts=(), **fields) -> Action:
     """Change what the action says and who owns and leads it (the same values as creating)."""
+    texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
     _set_plan_fields(action, **fields)
     action._change_reason = "Edited by the chair"
     action.full_clean()
@@ -81,11 +85,13 @@ def action_post_update(
     at_risk: bool,
     evidence_file=None,
     evidence_description: str = "",
+    confirmed_texts=(),
 ):
     """The owner agency reports progress: a dated note, the status while open, the risk flag,
     and optionally a file of evidence (all kept, or none of it)."""
     if not action.is_open:
         raise ValidationError("This action is closed: it takes no more updates.")
+    texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
     update = ActionUpdate(action=action, date=date, text=text.strip(), author=user)
     update.full_clean()
     update.save()
@@ -138,10 +144,11 @@ def action_evidence_add(*, action: Action, user, uploaded_file, description: str
 
 
 @transaction.atomic
-def action_complete(*, action: Action, user, outcome_statement: str) -> Action:
+def action_complete(*, action: Action, user, outcome_statement: str, confirmed_texts=()) -> Action:
     """The chair signs the action off as complete, with what it achieved."""
     if not outcome_statement.strip():
         raise ValidationError({"outcome_statement": "Say what the action achieved."})
+    texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
     action.status = Action.Status.COMPLETE
     action.outcome_statement = outcome_statement.strip()
     action.signed_off_by = user
@@ -153,9 +160,10 @@ def action_complete(*, action: Action, user, outcome_statement: str) -> Action:
 
 
 @transaction.atomic
-def action_cancel(*, action: Action, user, cancel_reason: str) -> Action:
+def action_cancel(*, action: Action, user, cancel_reason: str, confirmed_texts=()) -> Action:
     if not cancel_reason.strip():
         raise ValidationError({"cancel_reason": "Say why the action is cancelled."})
+    texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
     action.status = Action.Status.CANCELLED
     action.cancel_reason = cancel_reason.strip()
     action._change_reason = "Cancelled"

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,10 +13,12 @@ from django.views.decorators.http import require_POST
 from actions.access import can_update_action, get_action_for, reads_plan, restrict_actions
 from cases import access, uploads
 from cases.models import Audit
-from maca.concurrency import version_of
+from maca.concurrency import no_lost_updates, version_of
+from maca.downloads import PDF, attachment_response
 from maca.models import Agency, Membership
+from maca.once import one_press
 from maca.pdf import render_pdf
-from maca.spreadsheets import csv_response
+from maca.spreadsheets import XLSX, csv_response
 
 from . import exports, selectors, services
 from .forms import (
@@ -29,9 +31,15 @@ from .forms import (
     PlanFilterForm,
 )
 from .models import Action, Evidence
-from .package import PackageError, package_import, package_parse
+from .package import (
+    PackageError,
+    looks_identifying_after_import,
+    package_import,
+    package_parse,
+)
 
 
+@one_press
 def audit_import(request):
     """A partnership's chair brings a past audit into the record from a maca-audit/1 package."""
     partnerships = access.chaired_partnerships(request.user)
@@ -52,16 +60,22 @@ def audit_import(request):
             except PackageError as error:
                 problems, more = error.problems, error.more_line()
             else:
-                published = " and published it as version 1" if form.cleaned_data["publish"] else ""
-                messages.success(
-                    request, f"Imported {audit.theme.name} with its briefing{published}."
-                )
+                _say_imported(request, audit)
                 return redirect(audit)
     else:
         form = PackageUploadForm(partnerships=partnerships)
     context = {"form": form, "problems": problems, "more": more, "nav": "audits"}
     status = 422 if (problems or form.errors) else 200
     return render(request, "actions/audit_import.html", context, status=status)
+
+
+def _say_imported(request, audit) -> None:
+    published = " and published it as version 1" if audit.briefing_published_at else ""
+    done = f"Imported {audit.theme.name} with its briefing{published}."
+    if flagged := looks_identifying_after_import(audit):
+        messages.warning(request, f"{done} {flagged}")
+    else:
+        messages.success(request, done)
 
 
 # The composite action plan -------------------------------------------------------------------
@@ -161,13 +175,9 @@ def action_plan_export(request, fmt):
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         return csv_response(exports.plan_csv_rows(actions), filename=f"action-plan-{stamp}.csv")
-    response = HttpResponse(
-        exports.plan_xlsx(actions),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return attachment_response(
+        exports.plan_xlsx(actions), filename=f"action-plan-{stamp}.{fmt}", content_type=XLSX
     )
-    response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _marking_of(audits) -> str:
@@ -201,10 +211,7 @@ def action_plan_pdf(request):
     }
     pdf = render_pdf("actions/plan_pdf.html", context, stylesheets=PDF_STYLESHEETS)
     stamp = timezone.localdate().isoformat()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(pdf, filename=f"action-plan-{stamp}.pdf", content_type=PDF)
 
 
 def audit_actions(request, pk):
@@ -240,6 +247,8 @@ def _file_error(form, field, error):
     form.add_error(field if getattr(error, "code", None) in UPLOAD_CODES else None, error)
 
 
+@one_press
+@no_lost_updates
 def action_detail(request, action_id):
     action = get_action_for(request, action_id)
     can_update = can_update_action(request.user, action)
@@ -293,6 +302,7 @@ def _detail_page(request, action, *, can_update, update_form=None, evidence_form
 
 
 @require_POST
+@one_press
 def action_evidence_upload(request, action_id):
     """The owner agency's co-ordinators and the chair add a file of evidence to an open action."""
     action = get_action_for(request, action_id)
@@ -332,6 +342,8 @@ def action_evidence_download(request, action_id, evidence_id):
     return uploads.download_response(get_object_or_404(Evidence, pk=evidence_id, action=action))
 
 
+@one_press
+@no_lost_updates
 def action_create(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     initial = {}
@@ -348,6 +360,7 @@ def action_create(request, pk):
     return render(request, "actions/form.html", context, status=422 if form.errors else 200)
 
 
+@no_lost_updates
 def action_edit(request, action_id):
     action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):
@@ -374,6 +387,7 @@ def _chair_decision(request, action_id, form_class, service, template, done):
     return render(request, template, context, status=422 if form.errors else 200)
 
 
+@no_lost_updates
 def action_complete(request, action_id):
     return _chair_decision(
         request,
@@ -385,6 +399,7 @@ def action_complete(request, action_id):
     )
 
 
+@no_lost_updates
 def action_cancel(request, action_id):
     return _chair_decision(
         request,

@@ -7,9 +7,14 @@
 Each simulated user is signed in (a chair having passed two-step sign-in) and, until the time is
 up or the request cap is reached, mixes the pages of their role with writes through the real
 forms: QA members add findings, co-ordinators post progress updates on their agency's actions.
-At the end, what the server acknowledged is counted against what the database holds. Prints one
-line per figure and, last, one JSON line; exits non-zero on any error or lost write.
-Traffic goes to 127.0.0.1 only.
+At the end, what the server acknowledged is counted against what the database holds.
+
+Then every create form is sent twice at the same moment, as a double click or a retry sends it
+(the same page, the same one-time token): both presses must get the same answer, and the
+record must be stored once. `--twice-only` runs this phase alone.
+
+Prints one line per figure and, last, one JSON line; exits non-zero on any error, lost write or
+duplicate. Traffic goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import argparse
 import http.client
 import json
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -34,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 MARK = "Load test"
 MAX_REQUESTS = 100_000
 REQUEST_TIMEOUT = 30
+URLENCODED = "application/x-www-form-urlencoded"
 
 
 class FormReader(HTMLParser):
@@ -106,12 +113,14 @@ class Browser:
     def __init__(self, port: int, cookies: dict[str, str], tally: Tally):
         self.port, self.cookies, self.tally = port, dict(cookies), tally
 
-    def request(self, method, path, body=None, expect=(200,)) -> tuple[int, str, dict]:
+    def request(
+        self, method, path, body=None, expect=(200,), content_type=URLENCODED
+    ) -> tuple[int, str, dict]:
         if not self.tally.take_request():
             raise TimeoutError("request cap reached")
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = content_type
             headers["Referer"] = f"http://127.0.0.1:{self.port}{path}"
         started = time.perf_counter()
         try:
@@ -262,6 +271,275 @@ def simulate(port, cookies, plan: Plan, tally: Tally, until: float, seed: int) -
         return
 
 
+# Every create, pressed twice at once ---------------------------------------------------------
+
+
+@dataclass
+class Create:
+    """A create form: where it is, what is typed, and how many records one press stores."""
+
+    name: str
+    username: str
+    page: str
+    changes: dict
+    stored: callable
+    action: str | None = None  # the form's address, when not the page's own
+    files: dict = field(default_factory=dict)  # name -> (file name, content, type)
+    adds: int = 1
+
+
+def _multipart(fields: dict, files: dict) -> tuple[bytes, str]:
+    boundary = "----maca-twice"
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        )
+    body = "".join(parts).encode()
+    for name, (filename, content, kind) in files.items():
+        body += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{filename}"\r\nContent-Type: {kind}\r\n\r\n'
+            ).encode()
+            + content
+            + b"\r\n"
+        )
+    return body + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _cookies_of(username: str) -> dict:
+    from server import _session_cookie  # noqa: PLC0415
+
+    return dict(part.strip().split("=", 1) for part in _session_cookie(username).split(";"))
+
+
+def press_twice(port, create: Create, tally: Tally) -> tuple[list[str], int]:
+    """Load the form once and send it twice at the same moment, from two connections with the
+    same cookies. The problems seen, and how many records were stored beyond one press's."""
+    cookies = _cookies_of(create.username)
+    first, second = Browser(port, cookies, tally), Browser(port, cookies, tally)
+    action = create.action or create.page
+    status, html, _ = first.get(create.page)
+    reader = FormReader(action, create.page)
+    reader.feed(html)
+    if status != 200 or not reader.found:
+        return [f"{create.name}: no form on {create.page} ({status})"], 0
+    fields = {**reader.fields, **create.changes}
+    if create.files:
+        body, content_type = _multipart(fields, create.files)
+    else:
+        body, content_type = urlencode(fields).encode(), URLENCODED
+    before = create.stored()
+    start, answers = threading.Barrier(2), [None, None]
+
+    def press(number, browser):
+        start.wait()
+        answers[number] = browser.request(
+            "POST", action, body, expect=(302, 303), content_type=content_type
+        )
+
+    threads = [threading.Thread(target=press, args=pair) for pair in enumerate((first, second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=4 * REQUEST_TIMEOUT)
+    problems = []
+    statuses = [answer[0] if answer else 0 for answer in answers]
+    if any(code not in (302, 303) for code in statuses):
+        said = next((_summary(a[1]) for a in answers if a and a[0] not in (302, 303)), "")
+        problems.append(f"{create.name}: answered {statuses} {said}".rstrip())
+    elif answers[0][2]["Location"] != answers[1][2]["Location"]:
+        problems.append(f"{create.name}: answered with two pages {[a[2] for a in answers]}")
+    added = create.stored() - before
+    if added < create.adds:
+        problems.append(f"{create.name}: {added} stored, not {create.adds}")
+    return problems, max(0, added - create.adds)
+
+
+def _summary(html: str) -> str:
+    """The words of a page's error summary, to say why a press was refused."""
+    start = html.find('id="error-summary"')
+    if start < 0:
+        return ""
+    text = re.sub(r"<[^>]+>", " ", html[start : html.find("</div>", start)])
+    return "(" + " ".join(text.split()[1:40]) + ")"
+
+
+def twice_creates(audit) -> list[Create]:
+    """Every create form of MACA, on the demo data, with what to type and how to count it."""
+    import datetime
+
+    from django.urls import reverse
+
+    from actions.models import Action, ActionUpdate, Evidence
+    from cases.models import Audit, ChronologyEntry, ChronologyFile, Nomination, ToolSection
+    from cases.selectors.progress import asked_of
+    from findings.models import BriefingVersion, Finding, Tag
+    from maca.models import Agency, Membership
+
+    housing = Agency.objects.get(name="Housing")
+    nominating = Audit.objects.create(
+        partnership=audit.partnership,
+        theme=audit.theme,
+        status=Audit.Status.NOMINATING,
+        title=f"{MARK}: nominations",
+    )
+    nominating.agencies.add(housing)
+    working = Audit.objects.filter(
+        partnership=audit.partnership, status=Audit.Status.SUBMISSIONS
+    ).first()
+    case = next(c for c in working.cases.order_by("-order") if asked_of(c, housing))
+    chronology = [working.pk, case.pk, housing.pk]
+    followed = Action.objects.create(
+        audit=audit, text=f"{MARK}: action pressed twice.", owner_agency=housing
+    )
+    first_case = audit.cases.order_by("order").first()
+    in_a_month = str(datetime.date.today() + datetime.timedelta(days=30))
+    package = json.loads(
+        (
+            Path(__file__).resolve().parent.parent / "actions" / "demo" / "exploitation.json"
+        ).read_text(encoding="utf-8")
+    )
+    package["theme"]["name"] = f"{MARK}: imported"
+    package["agencies"].append({"name": f"{MARK}: imported agency", "sector": "other"})
+    rows = f"Date,Event,Source agency,Impact,Action taken\r\n11/2026,{MARK}: row,,,\r\n"
+    document = f"Date,Event\r\n11/2026,{MARK}: document\r\n"
+    evidence = f"Date,Evidence\r\n20/11/2026,{MARK}: sign-in sheet\r\n"
+    return [
+        Create(
+            "a new audit with a new theme",
+            "chair",
+            reverse("audit_create"),
+            {
+                "new_theme_name": f"{MARK}: theme",
+                "new_agencies": f"{MARK}: agency",
+                "submission_deadline": in_a_month,
+            },
+            lambda: Audit.objects.filter(theme__name=f"{MARK}: theme").count(),
+        ),
+        Create(
+            "a nomination",
+            "chair",
+            reverse("nomination_create", args=[nominating.pk]),
+            {"label": f"{MARK} case", "reason": "Pressed twice."},
+            lambda: Nomination.objects.filter(audit=nominating).count(),
+        ),
+        Create(
+            "an import adding an agency",
+            "chair",
+            reverse("audit_import"),
+            {},
+            lambda: (
+                Audit.objects.filter(theme__name=f"{MARK}: imported").count()
+                + Agency.objects.filter(name=f"{MARK}: imported agency").count()
+            ),
+            files={"package": ("past.json", json.dumps(package).encode(), "application/json")},
+            adds=2,
+        ),
+        Create(
+            "a chronology document",
+            "housing",
+            reverse("agency_chronology", args=chronology),
+            {},
+            lambda: ChronologyFile.objects.filter(case=case, agency=housing).count(),
+            action=reverse("chronology_file_upload", args=chronology),
+            files={"document": ("chronology.csv", document.encode(), "text/csv")},
+        ),
+        Create(
+            "a file of chronology rows",
+            "housing",
+            reverse("agency_chronology", args=chronology),
+            {},
+            lambda: ChronologyEntry.objects.filter(case=case, event=f"{MARK}: row").count(),
+            action=reverse("chronology_rows_import", args=chronology),
+            files={"rows_file": ("rows.csv", rows.encode(), "text/csv")},
+        ),
+        Create(
+            "a chronology row",
+            "housing",
+            reverse("agency_chronology", args=chronology),
+            {"date": "12/2026", "event": f"{MARK}: typed row", "impact": "neutral"},
+            lambda: ChronologyEntry.objects.filter(case=case, event=f"{MARK}: typed row").count(),
+            action=reverse("chronology_entry_add", args=chronology),
+        ),
+        Create(
+            "a tag",
+            "chair",
+            reverse("authoring", args=[audit.pk]),
+            {"name": f"{MARK} tag"},
+            lambda: Tag.objects.filter(name=f"{MARK} tag").count(),
+            action=reverse("tag_add", args=[audit.pk]),
+        ),
+        Create(
+            "a briefing finding",
+            "chair",
+            reverse("item_add", args=[audit.pk, "finding"]) + f"?case={first_case.pk}",
+            {"new-finding-text": f"{MARK}: finding pressed twice."},
+            lambda: Finding.objects.filter(text=f"{MARK}: finding pressed twice.").count(),
+        ),
+        Create(
+            "an action",
+            "chair",
+            reverse("action_create", args=[audit.pk]),
+            {"text": f"{MARK}: new action.", "owner_agency": str(housing.pk), "lead": "A. Lead"},
+            lambda: Action.objects.filter(text=f"{MARK}: new action.").count(),
+        ),
+        Create(
+            "an action update",
+            "housing",
+            reverse("action_detail", args=[followed.pk]),
+            {"text": f"{MARK}: update pressed twice.", "status": "in_progress"},
+            lambda: ActionUpdate.objects.filter(text=f"{MARK}: update pressed twice.").count(),
+        ),
+        Create(
+            "evidence",
+            "housing",
+            reverse("action_detail", args=[followed.pk]),
+            {},
+            lambda: Evidence.objects.filter(action=followed).count(),
+            action=reverse("action_evidence_upload", args=[followed.pk]),
+            files={"file": ("evidence.csv", evidence.encode(), "text/csv")},
+        ),
+        Create(
+            "a section of the audit tool",
+            "chair",
+            reverse("tool_section_add", args=[nominating.pk]),
+            {"title": f"{MARK}: section"},
+            lambda: ToolSection.objects.filter(title=f"{MARK}: section").count(),
+        ),
+        Create(
+            "a member",
+            "chair",
+            reverse("audit_members", args=[nominating.pk]),
+            {"email": "load.twice@example.org", "name": "Twice Pressed", "role": "viewer"},
+            lambda: Membership.objects.filter(user__email="load.twice@example.org").count(),
+        ),
+        Create(
+            "a briefing version",
+            "chair",
+            reverse("briefing_publish", args=[audit.pk]),
+            {"before_meeting": "on"},
+            lambda: BriefingVersion.objects.filter(audit=audit).count(),
+        ),
+    ]
+
+
+def twice_phase(port, audit) -> dict:
+    """Each create pressed twice at once, one create after another."""
+    tally = Tally()
+    problems, duplicates = [], 0
+    for create in twice_creates(audit):
+        found, extra = press_twice(port, create, tally)
+        problems += found
+        duplicates += extra
+        for line in found or ["done once"]:
+            print(f"twice: {create.name}: {line.removeprefix(create.name + ': ')}")
+        if extra:
+            print(f"twice: {create.name}: {extra} duplicate(s)")
+    return {"twice_errors": len(problems), "twice_duplicates": duplicates}
+
+
 def stored_writes() -> int:
     from actions.models import ActionUpdate
     from findings.models import Finding
@@ -279,6 +557,9 @@ def main() -> int:
     parser.add_argument(
         "--large", action="store_true", help="first generate 1,000 audits of other partnerships"
     )
+    parser.add_argument(
+        "--twice-only", action="store_true", help="only press every create twice at once"
+    )
     options = parser.parse_args()
 
     from run import setup_django  # noqa: PLC0415
@@ -292,14 +573,14 @@ def main() -> int:
 
             installation = scale.build(scale.FULL)
             print(f"large installation built in {installation.seconds:.0f} s")
-        people, _ = build_people(options.users)
+        people, built = build_people(0 if options.twice_only else options.users)
         before = stored_writes()
         port = _free_port()
         server = _start_gunicorn(port, Path(folder) / "media")
         tally = Tally()
         try:
             started = time.monotonic()
-            until = started + options.seconds
+            until = started + (0 if options.twice_only else options.seconds)
             threads = [
                 threading.Thread(target=simulate, args=(port, cookies, plan, tally, until, n))
                 for n, (cookies, plan) in enumerate(people)
@@ -308,16 +589,17 @@ def main() -> int:
                 thread.start()
             for thread in threads:
                 thread.join(timeout=options.seconds + 2 * REQUEST_TIMEOUT)
-            elapsed = time.monotonic() - started
+            elapsed = max(time.monotonic() - started, 0.001)
+            stored = stored_writes() - before
+            twice = twice_phase(port, built["audit"])
         finally:
             server.terminate()
             server.wait(timeout=30)
-        stored = stored_writes() - before
 
     latencies = sorted(tally.latencies) or [0.0]
     centiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     figures = {
-        "users": options.users,
+        "users": 0 if options.twice_only else options.users,
         "seconds": round(elapsed, 1),
         "requests": tally.requests,
         "rps": round(tally.requests / elapsed, 1),
@@ -329,13 +611,15 @@ def main() -> int:
         "p50_ms": round(centiles[49] * 1000, 1),
         "p95_ms": round(centiles[94] * 1000, 1),
         "p99_ms": round(centiles[98] * 1000, 1),
+        **twice,
     }
     for error in tally.errors[:10]:
         print(f"error: {error}")
     for key, value in figures.items():
         print(f"{key}: {value}")
     print(json.dumps(figures))
-    return 0 if figures["errors"] == 0 and figures["lost_writes"] == 0 else 1
+    failures = ("errors", "lost_writes", "twice_errors", "twice_duplicates")
+    return 1 if any(figures[name] for name in failures) else 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from learning_bench import GOALS as LEARNING_GOALS  # noqa: E402
+
 GOALS = {
     "built_page_over_signed_in_bare_rps": (">=", 0.35),
     "open_loop_p95_ms": ("<", 100.0),
@@ -36,6 +38,7 @@ GOALS = {
     "pdf_60_cases_peak_mib": ("<=", 300.0),
     "max_queries": ("<=", 20),
     "queries_flat": ("==", True),
+    **LEARNING_GOALS,
 }
 
 
@@ -273,6 +276,12 @@ def main() -> int:
         print(f"({time.perf_counter() - started:.0f} s) PDFs and queries per page measured")
         figures.update(server_figures(Path(folder), quick=options.quick))
         print(f"({time.perf_counter() - started:.0f} s) pages measured through gunicorn")
+        from learning_bench import learning_figures  # noqa: PLC0415
+
+        figures.update(learning_figures(audits=80 if options.quick else 1000, quick=options.quick))
+        print(
+            f"({time.perf_counter() - started:.0f} s) learning library, trends and report measured"
+        )
 
     for key, value in figures.items():
         print(f"{key}: {value} {verdict(key, value)}".rstrip())

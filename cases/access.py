@@ -22,6 +22,7 @@ from maca.access import (  # noqa: F401 (the rest of the gate, for callers of th
     RuleTable,
     any_of,
     chaired_partnerships,
+    forget_memberships,
     membership_rows,
     memberships_of,
     require,
@@ -118,20 +119,33 @@ def why_not(user, action: str, audit) -> str:
     return AUDIT_RULES.why_not(roles_for(user, audit), action)
 
 
+def takes_part(*, audit: str, agency: str) -> Exists:
+    """For a query: whether the agency (the field `agency` of the outer row) takes part in the
+    audit (the field `audit`). An agency takes part only while it is one of the audit's
+    agencies: its co-ordinators see the audit, and its work and actions in it, only then."""
+    return Exists(
+        Audit.agencies.through.objects.filter(audit_id=OuterRef(audit), agency_id=OuterRef(agency))
+    )
+
+
+def coordinator_audits(partnership_id: int, agency_ids) -> Q:
+    """The audits of a partnership in which one of `agency_ids` takes part."""
+    taking_part = Audit.agencies.through.objects.filter(
+        audit_id=OuterRef("pk"), agency_id__in=agency_ids
+    )
+    return Q(partnership_id=partnership_id) & Q(Exists(taking_part))
+
+
 def restrict_audits(queryset, user):
     """The audits of `queryset` that `user` is a member of."""
     if not user.is_authenticated:
         return queryset.none()
     mine = memberships_of(user)
-    taking_part = Audit.agencies.through.objects.filter(audit_id=OuterRef("pk"))
     conditions = []
     if mine.staff:
         conditions.append(Q(partnership_id__in=mine.staff))
     for partnership_id, agency_ids in mine.coordinated.items():
-        conditions.append(
-            Q(partnership_id=partnership_id)
-            & Q(Exists(taking_part.filter(agency_id__in=agency_ids)))
-        )
+        conditions.append(coordinator_audits(partnership_id, agency_ids))
     if mine.viewing:
         conditions.append(Q(partnership_id__in=mine.viewing, briefing_published_at__isnull=False))
     if not conditions:
@@ -202,12 +216,17 @@ def allowed_actions(user, audit) -> frozenset[str]:
 def recipients_who_may_see(audit, users: Iterable, action: str = "view_audit") -> list:
     """Of `users`, those the gate lets take `action` on `audit` at this moment (active, with an
     email address): the only people an email about the audit may go to. Every email about an
-    audit asks this just before it is sent."""
-    return [
-        user
-        for user in users
-        if user.is_active and user.email and is_member(user, audit) and can(user, action, audit)
-    ]
+    audit asks this just before it is sent, with the roles read afresh (not as they were when
+    the email was thought of)."""
+    allowed = []
+    for user in users:
+        if not (user.is_active and user.email):
+            continue
+        forget_memberships(user)
+        audit.__dict__.get("_access_cache", {}).pop(user.pk, None)
+        if is_member(user, audit) and can(user, action, audit):
+            allowed.append(user)
+    return allowed
 
 
 def get_audit_for(request, pk, action: str):
@@ -235,7 +254,7 @@ def plan_agency_ids(user, audit) -> frozenset[int] | None:
     roles = roles_for(user, audit)
     if roles & {Role.CHAIR, Role.QA_MEMBER} or (Role.VIEWER in roles and _plan_published(audit)):
         return None
-    return memberships_of(user).coordinated.get(audit.partnership_id, frozenset())
+    return agency_ids_for(user, audit)
 
 
 # Agency-scoped rules -------------------------------------------------------------------------

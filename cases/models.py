@@ -641,12 +641,18 @@ class OutgoingEmail(models.Model):
         FAILED = "failed", "Could not be sent"
 
     key = models.CharField(max_length=200, unique=True)
+    # To an account, or, for an invitation, to the invited address (no account is looked up).
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    invitation = models.ForeignKey(
+        "maca.Invitation", on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
     )
     audit = models.ForeignKey(
         Audit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # What the recipient must be allowed to do with the audit when it is sent (cases/access.py).
+    permission = models.CharField(max_length=40, default="view_audit")
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -657,6 +663,39 @@ class OutgoingEmail(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"], name="outgoing_email_waiting")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | Q(invitation__isnull=False),
+                name="outgoing_email_has_an_addressee",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.key} ({self.get_status_display()})"
+
+    @property
+    def address(self) -> str:
+        return self.recipient.email if self.recipient_id else self.invitation.email
+
+
+class ConfirmedText(models.Model):
+    """A text of an audit that looks as if it held someone's identifying details by its shape (a
+    postcode, a date of birth, an NHS or phone number, an address, a label like a name), which a
+    person confirmed it does not. Kept by the text's SHA-256, so that any change to the text asks
+    again. The writer's confirmation lets the text be saved; publishing needs the chair's."""
+
+    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="confirmed_texts")
+    text_hash = models.CharField(max_length=64)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(auto_now=True)
+    by_chair = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "text_hash"], name="text_confirmed_once"),
+        ]
+
+    def __str__(self):
+        return f"A text of {self.audit} confirmed {'by the chair' if self.by_chair else ''}".strip()

@@ -18,6 +18,7 @@ from xml.parsers import expat
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.template.defaultfilters import filesizeformat
 
@@ -441,8 +442,11 @@ def accept(
 
 def store_with_record(record, uploaded_file, stored_name: str, *, field: str = "file"):
     """Write `uploaded_file` into the record's file field (`field`) and save the record; a
-    record that fails its checks leaves no file behind. Returns the record."""
-    record.full_clean(exclude=[field])
+    record that fails its checks leaves no file behind. Returns the record.
+
+    The caller has refused a file already there; one saved by another press since is refused
+    here, by the database's unique constraint, as a duplicate."""
+    record.full_clean(exclude=[field], validate_constraints=False)
     stored = getattr(record, field)
     try:
         stored.save(stored_name, uploaded_file, save=False)
@@ -450,8 +454,16 @@ def store_with_record(record, uploaded_file, stored_name: str, *, field: str = "
         logger.exception("Storing an upload failed")
         raise ValidationError(STORE_UNAVAILABLE, code="storage_unavailable") from None
     try:
-        record.full_clean()
-        record.save()
+        record.full_clean(validate_constraints=False)
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        # The same file saved a moment ago by another press: refused as a duplicate, as it
+        # would have been a moment later.
+        stored.delete(save=False)
+        raise ValidationError(
+            "This file has just been uploaded here. Choose another file.", code="duplicate"
+        ) from None
     except BaseException:
         stored.delete(save=False)
         raise

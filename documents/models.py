@@ -1,18 +1,23 @@
-"""PDFs that can take a while to make (a case pack, a long integrated chronology): asked for on
-a page, made by the background worker, and fetched from a page that shows their progress."""
+"""Documents that can take a while to make (a case pack, a long integrated chronology, the draft
+briefing of a large audit, the board's assurance report): asked for on a page, made by the
+background worker, and fetched from a page that shows their progress."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from cases.models import Audit, Case
+from maca.models import Partnership
 
 
 class RequestedDocument(models.Model):
     class Kind(models.TextChoices):
         CASE_PACK = "case_pack", "Case pack"
         INTEGRATED_CHRONOLOGY = "integrated_chronology", "Integrated chronology"
+        DRAFT_BRIEFING = "draft_briefing", "Draft briefing"
+        ASSURANCE_REPORT = "assurance_report", "Board assurance report"
 
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting to be made"
@@ -20,7 +25,14 @@ class RequestedDocument(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Could not be made"
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="+")
+    # A document of one audit names it; a document across audits (the board's report) names the
+    # partnership instead.
+    audit = models.ForeignKey(
+        Audit, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     case = models.ForeignKey(
         Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -34,13 +46,30 @@ class RequestedDocument(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     finished_at = models.DateTimeField(null=True, blank=True)
     filename = models.CharField(max_length=200, blank=True)
-    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    content_type = models.CharField(max_length=100, default="application/pdf")
 
     class Meta:
         ordering = ["-requested_at", "-id"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} for {self.audit}"
+        return f"{self.get_kind_display()} for {self.audit or self.partnership}"
+
+    @property
+    def progress_url(self) -> str:
+        if self.audit_id is None:
+            return reverse("own_document_progress", args=[self.pk])
+        return reverse("document_progress", args=[self.audit_id, self.pk])
+
+    @property
+    def download_url(self) -> str:
+        if self.audit_id is None:
+            return reverse("own_document_download", args=[self.pk])
+        return reverse("document_download", args=[self.audit_id, self.pk])
+
+    @property
+    def format_name(self) -> str:
+        return "Word file" if "wordprocessing" in self.content_type else "PDF"
 
     @property
     def done(self) -> bool:
@@ -50,8 +79,10 @@ class RequestedDocument(models.Model):
     PERMISSIONS = {
         Kind.CASE_PACK: "view_meeting_pack",
         Kind.INTEGRATED_CHRONOLOGY: "view_meeting_pack",
+        Kind.DRAFT_BRIEFING: "view_draft_briefing",
     }
 
     @property
     def permission(self) -> str:
+        """The audit permission asking, waiting and fetching need (documents of one audit)."""
         return self.PERMISSIONS[self.kind]

@@ -8,10 +8,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from cases import access
-from cases.chronology_pdf import render_integrated_chronology_pdf
-from findings import casepack
-
+from .kinds import KINDS, may_have
 from .models import RequestedDocument
 
 logger = logging.getLogger(__name__)
@@ -23,12 +20,18 @@ KEEP_FOR = datetime.timedelta(hours=24)
 
 
 def document_request(
-    *, audit, user, kind: str, case=None, options: dict | None = None
+    *, user, kind: str, audit=None, partnership=None, case=None, options: dict | None = None
 ) -> RequestedDocument:
-    """Ask the background worker for a document; returns it, perhaps already made."""
+    """Ask the background worker for a document of one audit (or, across audits, of one
+    partnership); returns it, perhaps already made."""
     RequestedDocument.objects.filter(requested_at__lt=timezone.now() - KEEP_FOR).delete()
     document = RequestedDocument.objects.create(
-        audit=audit, case=case, kind=kind, options=options or {}, requested_by=user
+        audit=audit,
+        partnership=partnership,
+        case=case,
+        kind=kind,
+        options=options or {},
+        requested_by=user,
     )
     from .tasks import make_requested_document
 
@@ -38,37 +41,25 @@ def document_request(
 
 
 def document_make(*, document_id: int) -> None:
-    """Make a requested document, if the person who asked may still see what it shows."""
+    """Make a requested document, if the person who asked may still have what it shows."""
     document = RequestedDocument.objects.select_related(
-        "audit__theme", "audit__partnership", "case", "requested_by"
+        "audit__theme", "audit__partnership", "partnership", "case", "requested_by"
     ).get(pk=document_id)
     if document.done:
         return
     _set_status(document, Status.MAKING)
-    user, audit = document.requested_by, document.audit
-    if not (access.is_member(user, audit) and access.can(user, document.permission, audit)):
+    if not may_have(document.requested_by, document):
         _set_status(document, Status.FAILED)
         return
     try:
-        pdf, filename = _render(document)
+        made = KINDS[document.kind].make(document)
     except Exception:
         logger.exception("Requested document %s could not be made", document.pk)
         _set_status(document, Status.FAILED)
         return
-    document.pdf, document.filename = pdf, filename
-    _set_status(document, Status.READY, fields=["pdf", "filename"])
-
-
-def _render(document: RequestedDocument) -> tuple[bytes, str]:
-    if document.kind == Kind.CASE_PACK:
-        return casepack.render_pdf_bytes(document.audit), casepack.pdf_filename(document.audit)
-    options = document.options
-    return render_integrated_chronology_pdf(
-        document.audit,
-        document.case,
-        agency_ids=set(options.get("agencies", [])),
-        impacts=set(options.get("impacts", [])),
-    )
+    document.content, document.filename = made.content, made.filename
+    document.content_type = made.content_type
+    _set_status(document, Status.READY, fields=["content", "filename", "content_type"])
 
 
 def _set_status(document: RequestedDocument, status: str, fields=()) -> None:

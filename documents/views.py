@@ -1,15 +1,17 @@
 """Asking for a PDF that may take a while, waiting for it, and fetching it: each through the
 access gate, checked again when the file is fetched."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from cases import access
 from cases.chronology_pdf import chosen_filters
 from cases.models import Case
+from maca.downloads import attachment_response
 
 from . import services
+from .kinds import may_have
 from .models import RequestedDocument
 
 Kind = RequestedDocument.Kind
@@ -27,27 +29,34 @@ def integrated_chronology_pdf(request, pk, case_id):
     document = services.document_request(
         audit=audit, user=request.user, kind=Kind.INTEGRATED_CHRONOLOGY, case=case, options=options
     )
-    return _onward(document)
+    return onward(document)
 
 
 def case_pack_pdf(request, pk):
     audit = access.get_audit_for(request, pk, "view_meeting_pack")
     document = services.document_request(audit=audit, user=request.user, kind=Kind.CASE_PACK)
-    return _onward(document)
+    return onward(document)
 
 
-def _onward(document: RequestedDocument):
+def draft_briefing_pdf(request, pk):
+    audit = access.get_audit_for(request, pk, "view_draft_briefing")
+    document = services.document_request(audit=audit, user=request.user, kind=Kind.DRAFT_BRIEFING)
+    return onward(document)
+
+
+def onward(document: RequestedDocument):
     """Straight to the file when it is made already (the immediate backend), else to the page
     that waits for it."""
     if document.status == RequestedDocument.Status.READY:
-        return redirect("document_download", document.audit_id, document.pk)
-    return redirect("document_progress", document.audit_id, document.pk)
+        return redirect(document.download_url)
+    return redirect(document.progress_url)
 
 
 def _document_for(request, pk, document_id) -> RequestedDocument:
-    """The user's own requested document, if they may still see what it shows; else 404/403."""
+    """The user's own requested document of an audit, if they may still see what it shows;
+    else 404/403."""
     document = get_object_or_404(
-        RequestedDocument.objects.select_related("case").defer("pdf"),
+        RequestedDocument.objects.select_related("case").defer("content"),
         pk=document_id,
         audit_id=pk,
         requested_by=request.user,
@@ -56,28 +65,51 @@ def _document_for(request, pk, document_id) -> RequestedDocument:
     return document
 
 
-@require_GET
-def document_progress(request, pk, document_id):
-    document = _document_for(request, pk, document_id)
-    context = {
-        "document": document,
-        "audit": document.audit,
-        "poll_seconds": POLL_SECONDS,
-        "nav": "audits",
-    }
+def _own_document_for(request, document_id) -> RequestedDocument:
+    """The user's own requested document across audits, if they may still have it; else 404."""
+    document = get_object_or_404(
+        RequestedDocument.objects.select_related("partnership").defer("content"),
+        pk=document_id,
+        audit__isnull=True,
+        requested_by=request.user,
+    )
+    if not may_have(request.user, document):
+        raise Http404("No such document.")
+    return document
+
+
+def _progress(request, document: RequestedDocument, nav: str):
+    context = {"document": document, "audit": document.audit, "poll_seconds": POLL_SECONDS}
     template = "documents/_progress.html" if request.htmx else "documents/progress.html"
-    response = render(request, template, context)
+    response = render(request, template, {**context, "nav": nav})
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _download(document: RequestedDocument):
+    if document.status != RequestedDocument.Status.READY:
+        raise Http404("The document is not ready.")
+    content = RequestedDocument.objects.values_list("content", flat=True).get(pk=document.pk)
+    return attachment_response(
+        bytes(content), filename=document.filename, content_type=document.content_type
+    )
+
+
+@require_GET
+def document_progress(request, pk, document_id):
+    return _progress(request, _document_for(request, pk, document_id), "audits")
 
 
 @require_GET
 def document_download(request, pk, document_id):
-    document = _document_for(request, pk, document_id)
-    if document.status != RequestedDocument.Status.READY:
-        raise Http404("The document is not ready.")
-    pdf = RequestedDocument.objects.values_list("pdf", flat=True).get(pk=document.pk)
-    response = HttpResponse(bytes(pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _download(_document_for(request, pk, document_id))
+
+
+@require_GET
+def own_document_progress(request, document_id):
+    return _progress(request, _own_document_for(request, document_id), "learning")
+
+
+@require_GET
+def own_document_download(request, document_id):
+    return _download(_own_document_for(request, document_id))

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 
+from cases.forms.identifying import AsksAboutIdentifyingText
 from cases.models import DEFAULT_HEADINGS, BriefingParagraph
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency
@@ -29,10 +30,12 @@ def item_form_class(kind: Kind, audit):
     extra = ("cases", "impact_measure") if kind.slug == "recommendation" else ()
     field_names = ("text", "agency", "tags", *extra)
 
-    class ItemForm(VersionedFormMixin, forms.ModelForm):
+    class ItemForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.ModelForm):
         # Saving over someone else's newer change is refused, showing theirs and keeping what
         # this person typed.
         record_label = f"this {kind.label}"
+        identifying_fields = ("text", "impact_measure")
+        identifying_where = "Everyone who reads the published briefing may read this"
 
         class Meta:
             model = kind.model
@@ -53,6 +56,7 @@ def item_form_class(kind: Kind, audit):
             }
 
         def __init__(self, *args, **kwargs):
+            self.audit = audit
             super().__init__(*args, **kwargs)
             self.fields["text"].error_messages["required"] = "Enter the text."
             self.fields["agency"].queryset = Agency.objects.filter(audits=audit)
@@ -76,13 +80,15 @@ def item_form_class(kind: Kind, audit):
 INCLUDED_SECTIONS = ("include_good_practice", "include_learning_summary", "include_actions_annex")
 
 
-class BriefingLayoutForm(VersionedFormMixin, forms.Form):
+class BriefingLayoutForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.Form):
     """The six headings, whether to include good practice, and the two narrative sections.
 
     They are stored on the audit (the narrative as its paragraphs): versioned by the audit.
     """
 
     record_label = "the briefing's headings and opening sections"
+    identifying_fields = tuple(BriefingParagraph.Section.values)
+    identifying_where = "Everyone who reads the published briefing may read this"
 
     include_good_practice = forms.BooleanField(
         required=False,
@@ -151,6 +157,14 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
                 )
         return cleaned
 
+    def identifying_texts(self, name: str) -> list[str]:
+        """Each point on its own: the briefing prints, and publishing checks, point by point."""
+        return self.narrative_of(name)
+
+    def narrative_of(self, section: str) -> list[str]:
+        text = self.cleaned_data.get(section) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
     def headings(self) -> dict[str, str]:
         return {key: self.cleaned_data[f"heading_{key}"] for key in DEFAULT_HEADINGS}
 
@@ -158,12 +172,7 @@ class BriefingLayoutForm(VersionedFormMixin, forms.Form):
         return {name: self.cleaned_data[name] for name in INCLUDED_SECTIONS}
 
     def narrative(self) -> dict[str, list[str]]:
-        return {
-            section: [
-                line.strip() for line in self.cleaned_data[section].splitlines() if line.strip()
-            ]
-            for section in BriefingParagraph.Section.values
-        }
+        return {section: self.narrative_of(section) for section in BriefingParagraph.Section.values}
 
 
 class TagForm(forms.Form):
@@ -200,7 +209,7 @@ class PublishForm(forms.Form):
             )
 
 
-class SevenMinuteForm(VersionedFormMixin, forms.ModelForm):
+class SevenMinuteForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.ModelForm):
     """The seven parts. Each shows its word limit and counts as it is typed (static/js/maca.js);
     a part over its limit is kept as typed, and publishing checks that the page still fits.
     Saving over someone else's newer change (or a fresh draft) is refused, keeping what was
@@ -208,6 +217,8 @@ class SevenMinuteForm(VersionedFormMixin, forms.ModelForm):
 
     record_label = "the 7-minute briefing"
     version_fields = PART_FIELDS
+    identifying_fields = PART_FIELDS
+    identifying_where = "Teams across the partnership read the published 7-minute briefing"
 
     make_standard = forms.BooleanField(
         required=False,
@@ -219,7 +230,8 @@ class SevenMinuteForm(VersionedFormMixin, forms.ModelForm):
         model = SevenMinuteBriefing
         fields = PART_FIELDS
 
-    def __init__(self, *args, can_set_standard: bool = False, **kwargs):
+    def __init__(self, *args, audit, can_set_standard: bool = False, **kwargs):
+        self.audit = audit
         super().__init__(*args, **kwargs)
         for part in PARTS:
             field = self.fields[part.field]

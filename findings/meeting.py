@@ -6,7 +6,9 @@ from django import forms
 from django.db import transaction
 from django.forms import inlineformset_factory
 
+from cases.forms.identifying import AsksAboutIdentifyingText
 from cases.models import Audit
+from cases.services.confirmations import texts_confirm
 from maca.concurrency import Change, VersionedFormMixin
 from maca.models import Agency
 from maca.widgets import DateInput
@@ -14,12 +16,16 @@ from maca.widgets import DateInput
 from .models import CaseMeetingNote, MeetingAttendee, MeetingRecord
 
 
-class MeetingForm(VersionedFormMixin, forms.Form):
+class MeetingForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.Form):
     """The meeting's date (on the audit), notes per case and learning summary, with the
     attendees' formset alongside: versioned together by the audit, its meeting record and notes.
     """
 
     record_label = "the meeting record"
+    identifying_where = (
+        "Every member of the audit reads the meeting record, and the learning summary is "
+        "published with the briefing"
+    )
     meeting_date = forms.DateField(
         label="Date of the meeting",
         required=False,
@@ -84,6 +90,9 @@ class MeetingForm(VersionedFormMixin, forms.Form):
             dated = changes and changes[0].label == str(self["meeting_date"].label)
             changes.insert(1 if dated else 0, Change("Who attended", listed))
         return changes
+
+    def identifying_field_names(self) -> tuple[str, ...]:
+        return (*(f"note_{case.pk}" for case in self.cases), "learning_summary")
 
     def note_fields(self):
         return [self[f"note_{case.pk}"] for case in self.cases]
@@ -188,7 +197,12 @@ def meeting_record_save(
     notes: dict[int, str],
     attendees,
     members_attending: list[dict] = (),
+    confirmed_texts=(),
+    user=None,
 ) -> None:
+    """The meeting's record, with the writer's confirmation that what looked identifying in the
+    notes or summary is not (`confirmed_texts`)."""
+    texts_confirm(audit=audit, texts=confirmed_texts, user=user)
     audit.meeting_date = meeting_date
     audit.save(update_fields=["meeting_date", "updated_at"])
     MeetingRecord.objects.update_or_create(

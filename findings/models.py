@@ -173,6 +173,9 @@ class BriefingVersion(models.Model):
         "SHA-256 of the 7-minute briefing's PDF", max_length=64, blank=True
     )
 
+    # False on the latest version when briefing_publish returns it because nothing changed.
+    newly_published = True
+
     class Meta:
         ordering = ["-number"]
         constraints = [

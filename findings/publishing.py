@@ -13,7 +13,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from cases.models import Audit, AuditEvent
-from cases.selectors.identifiers import places_holding_identifiers
+from cases.selectors.identifiers import Flag, places_holding_identifiers, unconfirmed_flags
+from cases.services.confirmations import digests_confirm
 from cases.services.stage_emails import send_stage_emails
 
 from . import briefing, sevenminute
@@ -32,6 +33,15 @@ class BriefingHasIdentifiers(ValidationError):
     def __init__(self, places: list[str]):
         self.places = places
         super().__init__([f"{place} holds a child's identifying details." for place in places])
+
+
+class BriefingLooksIdentifying(ValidationError):
+    """Publishing refused: `flags` are the texts that look as if they held someone's identifying
+    details by their shape, and that the chair has not confirmed are not (each can be)."""
+
+    def __init__(self, flags: list[Flag]):
+        self.flags = flags
+        super().__init__([str(flag) for flag in flags])
 
 
 class SevenMinuteTooLong(Exception):
@@ -99,6 +109,34 @@ def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[s
     return places_holding_identifiers(audit, _briefing_texts(audit, with_plan=with_plan))
 
 
+def unconfirmed_in_briefing(audit, *, with_plan: bool = False) -> list[Flag]:
+    """The texts going out with the briefing that look identifying by their shape (a case label
+    also when it reads like a name) and that the chair has not confirmed are not."""
+    labels = [(f"The case label “{case.label}”", case.label) for case in audit.cases.all()]
+    places = {place for place, _ in labels}
+    texts = [
+        (place, text)
+        for place, text in _briefing_texts(audit, with_plan=with_plan)
+        if place not in places
+    ]
+    return unconfirmed_flags(audit, texts, labels=labels)
+
+
+def briefing_text_confirm(*, audit: Audit, digest: str, user) -> Flag:
+    """The chair confirms that one text the briefing (or its plan) would publish, which looks
+    identifying, is not. Refused for a text no longer there, or already confirmed."""
+    flag = next(
+        (f for f in unconfirmed_in_briefing(audit, with_plan=True) if f.digest == digest), None
+    )
+    if flag is None:
+        raise ValidationError(
+            "That text has changed or been confirmed since the page was opened: nothing was "
+            "confirmed. Check the list again."
+        )
+    digests_confirm(audit=audit, digests=[digest], user=user)
+    return flag
+
+
 def unchanged_since(audit) -> BriefingVersion | None:
     """The latest published version, when publishing now would freeze the very same page (it
     is rendered again with that version's number, date and fingerprint, and compared)."""
@@ -117,11 +155,16 @@ def unchanged_since(audit) -> BriefingVersion | None:
 def briefing_publish(
     *, audit: Audit, user, with_plan: bool | None = None, published_at=None
 ) -> BriefingVersion:
-    """Freeze the briefing as the next version; refuse while it holds identifying details.
+    """Freeze the briefing as the next version; refuse while it holds identifying details, or
+    words that look identifying and the chair has not confirmed are not.
 
     `with_plan` publishes the audit's action plan to viewers with it (True), withdraws it
     (False) or leaves it as it is (None). `published_at` dates a past briefing brought in from
     a package (now, when not given).
+
+    When the briefing would go out exactly as the latest version, no version is made: that
+    version is returned, with `newly_published` False (the plan is still published or withdrawn
+    as asked). So two presses of Publish, even at the same moment, make one version.
 
     The PDF, which may take many seconds for a large audit, is rendered before the audit's row
     is locked, so that nobody's edits wait for it; under the lock the version is numbered and
@@ -131,17 +174,26 @@ def briefing_publish(
     places = identifying_details_in_briefing(audit, with_plan=plan_goes_out)
     if places:
         raise BriefingHasIdentifiers(places)
+    flags = unconfirmed_in_briefing(audit, with_plan=plan_goes_out)
+    if flags:
+        raise BriefingLooksIdentifying(flags)
     # Rendered as it goes out: with the plan's annex when the plan is published with it.
     shown = copy.copy(audit)
     shown.plan_published_at = (audit.plan_published_at or timezone.now()) if plan_goes_out else None
-    rendered = _render_version(shown, user, _next_number(audit), published_at)
+    rendered = None
+    if unchanged_since(shown) is None:
+        rendered = _render_version(shown, user, _next_number(audit), published_at)
     with transaction.atomic():
         Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
-        number = _next_number(audit)
-        if number != rendered["number"]:
-            rendered = _render_version(shown, user, number, published_at)
         if with_plan is not None:
             _set_plan_published(audit, user, with_plan)
+        latest = unchanged_since(shown)
+        if latest is not None:
+            latest.newly_published = False
+            return latest
+        number = _next_number(audit)
+        if rendered is None or number != rendered["number"]:
+            rendered = _render_version(shown, user, number, published_at)
         created = BriefingVersion.objects.create(audit=audit, **rendered)
         briefing_published.send(sender=BriefingVersion, version=created)
         send_stage_emails(audit)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from cases.models import DEFAULT_HEADINGS, Audit, BriefingParagraph, Case
+from cases.services.confirmations import texts_confirm
 
 from . import sevenminute
 from .models import (
@@ -57,8 +58,10 @@ KINDS = {
 
 
 @transaction.atomic
-def item_create(*, kind: Kind, audit: Audit, case: Case | None, form) -> object:
-    """Save a new item from a valid ModelForm, at the end of its list."""
+def item_create(*, kind: Kind, audit: Audit, case: Case | None, form, user=None) -> object:
+    """Save a new item from a valid ModelForm, at the end of its list, with the writer's
+    confirmation that what looked identifying in it is not (`form.texts_to_confirm`)."""
+    texts_confirm(audit=audit, texts=form.texts_to_confirm, user=user)
     item = form.save(commit=False)
     if kind.per_case:
         item.case = case
@@ -73,7 +76,8 @@ def item_create(*, kind: Kind, audit: Audit, case: Case | None, form) -> object:
 
 
 @transaction.atomic
-def item_update(*, form) -> object:
+def item_update(*, form, user=None) -> object:
+    texts_confirm(audit=form.audit, texts=form.texts_to_confirm, user=user)
     item = form.save(commit=False)
     item.full_clean()
     item.save()
@@ -103,10 +107,18 @@ def item_move(*, kind: Kind, item, offset: int) -> None:
 
 @transaction.atomic
 def briefing_layout_update(
-    *, audit: Audit, headings: dict, included: dict[str, bool], narrative: dict[str, list[str]]
+    *,
+    audit: Audit,
+    headings: dict,
+    included: dict[str, bool],
+    narrative: dict[str, list[str]],
+    confirmed_texts=(),
+    user=None,
 ) -> None:
     """Headings, which optional sections are shown ({"include_good_practice": True, …}), and
-    the two narrative sections' points."""
+    the two narrative sections' points (`confirmed_texts`: those the writer confirmed are not
+    identifying, though they look it)."""
+    texts_confirm(audit=audit, texts=confirmed_texts, user=user)
     for key in DEFAULT_HEADINGS:
         setattr(audit, f"heading_{key}", headings[key].strip() or DEFAULT_HEADINGS[key])
     for name in ("include_good_practice", "include_learning_summary", "include_actions_annex"):
@@ -137,16 +149,34 @@ def give_new_partnership_its_tags(sender, instance, created, raw=False, **kwargs
         learning_tags_seed(partnership=instance)
 
 
+def _tag_named(name: str, partnership) -> Tag | None:
+    return (
+        Tag.objects.for_partnership(partnership.pk)
+        .filter(name__iexact=name)
+        .order_by(F("partnership_id").asc(nulls_first=True))  # the shared one first
+        .first()
+    )
+
+
 @transaction.atomic
 def tag_create(*, name: str, partnership) -> Tag:
-    """The partnership's learning tag of that name, made when it has none."""
-    existing = Tag.objects.for_partnership(partnership.pk).filter(name__iexact=name.strip()).first()
-    if existing:
-        return existing
-    tag = Tag(name=name.strip(), partnership=partnership)
-    tag.full_clean(exclude=["slug"])
-    tag.save()
-    return tag
+    """A learning tag the partnership can use: the shared one or its own of that name, or a new
+    one of its own. Two people adding the same name at once get the same tag."""
+    name = name.strip()
+    for _attempt in range(3):
+        existing = _tag_named(name, partnership)
+        if existing:
+            return existing
+        tag = Tag(name=name, partnership=partnership)
+        tag.full_clean(exclude=["slug"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                tag.save()
+        except IntegrityError:
+            # Added meanwhile: that tag is found next time round (or another slug is chosen).
+            continue
+        return tag
+    raise ValidationError("The tag could not be added just now. Try again.")
 
 
 # The 7-minute briefing -----------------------------------------------------------------------
@@ -168,8 +198,11 @@ def seven_minute_draft(*, audit: Audit) -> SevenMinuteBriefing:
 
 
 @transaction.atomic
-def seven_minute_save(*, audit: Audit, parts: dict[str, str]) -> SevenMinuteBriefing:
+def seven_minute_save(
+    *, audit: Audit, parts: dict[str, str], confirmed_texts=(), user=None
+) -> SevenMinuteBriefing:
     """Keep every part as typed (a part over its word limit too: the page says by how much)."""
+    texts_confirm(audit=audit, texts=confirmed_texts, user=user)
     record, _ = SevenMinuteBriefing.objects.select_for_update().get_or_create(audit=audit)
     for field in sevenminute.PART_FIELDS:
         setattr(record, field, (parts.get(field) or "").strip())

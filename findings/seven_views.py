@@ -9,7 +9,10 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from cases import access
+from maca.concurrency import no_lost_updates
+from maca.downloads import DOCX, attachment_response
 from maca.models import Agency
+from maca.once import one_press
 from maca.spreadsheets import csv_response, xlsx_response
 
 from . import services, sevenminute, usage
@@ -17,13 +20,9 @@ from .forms import SevenMinuteForm, UsageForm
 from .models import SevenMinuteBriefing, UsageRecord
 from .word import render_seven_minute_docx
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment_response(content, filename=filename, content_type=content_type)
 
 
 def _draft_parts(audit) -> dict[str, str]:
@@ -87,14 +86,20 @@ def seven_minute_version_docx(request, pk, number):
     return _download(docx, DOCX, sevenminute.filename(audit, "docx", number))
 
 
+@no_lost_updates
 def seven_minute_edit(request, pk):
     audit = access.get_audit_for(request, pk, "write_seven_minute")
     record = SevenMinuteBriefing.objects.filter(audit=audit).first()
     can_set_standard = access.can(request.user, "manage_audit", audit)
     data = request.POST if request.method == "POST" else None
-    form = SevenMinuteForm(data, instance=record, can_set_standard=can_set_standard)
+    form = SevenMinuteForm(data, instance=record, audit=audit, can_set_standard=can_set_standard)
     if request.method == "POST" and form.is_valid():
-        services.seven_minute_save(audit=audit, parts=form.cleaned_data)
+        services.seven_minute_save(
+            audit=audit,
+            parts=form.cleaned_data,
+            confirmed_texts=form.texts_to_confirm,
+            user=request.user,
+        )
         if form.cleaned_data.get("make_standard"):
             services.partnership_seven_minute_text_update(
                 partnership=audit.partnership,
@@ -137,6 +142,7 @@ def _recording_agencies(request, audit):
     return taking_part.filter(pk__in=access.agency_ids_for(request.user, audit))
 
 
+@one_press
 def usage_page(request, pk):
     audit = access.get_audit_for(request, pk, "view_usage")
     agencies = _recording_agencies(request, audit)

@@ -41,6 +41,11 @@ urlpatterns = [
     path("audits/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),
     path("audits/<int:pk>/briefing.docx", views.briefing_docx, name="briefing_docx"),
     path("audits/<int:pk>/briefing/publish/", views.briefing_publish, name="briefing_publish"),
+    path(
+        "audits/<int:pk>/briefing/publish/confirm/",
+        views.briefing_confirm_text,
+        name="briefing_confirm_text",
+    ),
     path("audits/<int:pk>/briefing/versions/", views.briefing_versions, name="briefing_versions"),
     path(
         "audits/<int:pk>/briefing/versions/<int:number>/",

@@ -15,6 +15,7 @@ from django.db.models import Count, Max, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from cases.access import can_edit_agency_work
 from cases.models import Audit
 from cases.services.reminders import Reminder, register_source
 from maca.models import Agency, Membership
@@ -129,4 +130,12 @@ def usage_reminders(today: datetime.date) -> Iterator[Reminder]:
                 subject=subject,
                 body=body,
                 audit_id=audit.pk,
+                permission="record_usage",
+                may_see=_still_speaks_for(audit, membership.agency_id),
             )
+
+
+def _still_speaks_for(audit: Audit, agency_id: int):
+    """At the moment of sending: is the person still a co-ordinator of the agency in the audit
+    (or its chair), who records its uses?"""
+    return lambda user: can_edit_agency_work(user, audit, agency_id)

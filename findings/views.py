@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -8,6 +8,9 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from cases import access
 from cases.models import SECTION_KEYS, Case
+from maca.concurrency import no_lost_updates
+from maca.downloads import DOCX, PDF, attachment_response
+from maca.once import led_to, one_press
 
 from . import briefing, casepack, publishing, services, sevenminute
 from . import meeting as meeting_forms
@@ -22,9 +25,7 @@ from .selectors import (
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment_response(pdf, filename=filename, content_type=PDF)
 
 
 def _latest_version_or_404(audit):
@@ -44,21 +45,18 @@ def briefing_html(request, pk):
 
 
 def briefing_pdf(request, pk):
+    """The latest published version for those who may not read drafts; for the authors, the
+    draft, which the background worker makes (a large audit's takes a while)."""
     audit = access.get_audit_for(request, pk, "view_briefing")
     if not access.can(request.user, "view_draft_briefing", audit):
         version = _latest_version_or_404(audit)
         return redirect("briefing_version_pdf", pk=audit.pk, number=version.number)
-    return _pdf_response(briefing.render_pdf_bytes(audit), briefing.pdf_filename(audit))
-
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return redirect("draft_briefing_pdf", pk=audit.pk)
 
 
 def _docx_response(docx: bytes, audit, number: int | None = None) -> HttpResponse:
-    response = HttpResponse(docx, content_type=DOCX_TYPE)
     filename = briefing.pdf_filename(audit, number).removesuffix(".pdf") + ".docx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment_response(docx, filename=filename, content_type=DOCX)
 
 
 def briefing_docx(request, pk):
@@ -124,24 +122,18 @@ def _frozen(version) -> dict:
     return {"number": version.number, "published_at": version.published_at}
 
 
+@one_press
 def briefing_publish(request, pk):
     """Publishing asks for confirmation, then freezes the briefing as the next version."""
     audit = access.get_audit_for(request, pk, "publish_briefing")
     form = PublishForm(request.POST if request.method == "POST" else None, audit=audit)
-    context = {
-        "audit": audit,
-        "form": form,
-        "nav": "audits",
-        "next_number": audit.briefing_versions.count() + 1,
-        "left_out": _empty_sections(audit),
-    }
-    seven_minute = publishing.seven_minute_parts(audit)
-    context["has_seven_minute"] = seven_minute is not None
-    context["seven_minute_empty"] = [
-        part for part in sevenminute.written_parts(seven_minute or {}) if not part.text
-    ]
+    context = _publish_context(audit, form)
     if request.method == "GET":
         context["same_as"] = publishing.unchanged_since(audit)
+        with_plan = audit.plan_published_at is not None
+        context["looks_identifying"] = publishing.unconfirmed_in_briefing(
+            audit, with_plan=with_plan
+        )
     if request.method == "POST" and form.is_valid():
         try:
             version = publishing.briefing_publish(
@@ -150,12 +142,60 @@ def briefing_publish(request, pk):
         except publishing.BriefingHasIdentifiers as refused:
             context["places"] = refused.places
             return render(request, "findings/publish.html", context, status=422)
+        except publishing.BriefingLooksIdentifying as refused:
+            context["flags"] = refused.flags
+            return render(request, "findings/publish.html", context, status=422)
         except publishing.SevenMinuteTooLong as refused:
             context["too_long"] = refused
             return render(request, "findings/publish.html", context, status=422)
-        messages.success(request, f"Version {version.number} of the briefing is published.")
+        _say_published(request, audit, version, with_plan=form.cleaned_data["with_plan"])
         return redirect("briefing_versions", pk=audit.pk)
     return render(request, "findings/publish.html", context, status=422 if form.errors else 200)
+
+
+def _publish_context(audit, form) -> dict:
+    seven_minute = publishing.seven_minute_parts(audit)
+    return {
+        "audit": audit,
+        "form": form,
+        "nav": "audits",
+        "next_number": audit.briefing_versions.count() + 1,
+        "left_out": _empty_sections(audit),
+        "has_seven_minute": seven_minute is not None,
+        "seven_minute_empty": [
+            part for part in sevenminute.written_parts(seven_minute or {}) if not part.text
+        ],
+    }
+
+
+@require_POST
+def briefing_confirm_text(request, pk):
+    """The chair confirms, text by text, that words which look identifying are not."""
+    audit = access.get_audit_for(request, pk, "publish_briefing")
+    try:
+        flag = publishing.briefing_text_confirm(
+            audit=audit, digest=request.POST.get("digest", ""), user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, f"Confirmed: {flag.place} identifies no one.")
+    return redirect("briefing_publish", pk=audit.pk)
+
+
+def _say_published(request, audit, version, *, with_plan: bool) -> None:
+    if version.newly_published:
+        messages.success(request, f"Version {version.number} of the briefing is published.")
+        return
+    text = (
+        f"Nothing in the briefing has changed since version {version.number}, so no new "
+        "version was made."
+    )
+    if with_plan and audit.plan_published_at is None:
+        text += " The action plan is now published with it."
+    elif not with_plan and audit.plan_published_at is not None:
+        text += " The action plan is no longer published."
+    messages.info(request, text)
 
 
 def _empty_sections(audit) -> list[str]:
@@ -204,13 +244,14 @@ def _authoring_content(request, audit, status=200):
 
 
 def _after_change(request, audit, anchor="", saved=""):
+    shown_at = reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else "")
     if request.htmx:
-        response = _authoring_content(request, audit)
+        response = led_to(_authoring_content(request, audit), shown_at)
         # The page script puts the keyboard focus on what was just changed, not at the top.
         return trigger_client_event(response, "maca:focus", {"id": anchor}) if anchor else response
     if saved:
         messages.success(request, saved)
-    return redirect(reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else ""))
+    return redirect(shown_at)
 
 
 def authoring(request, pk):
@@ -245,6 +286,8 @@ def _item_form_response(request, audit, kind, form, action_url, anchor, status=2
     return render(request, template, context, status=status)
 
 
+@one_press
+@no_lost_updates
 def item_add(request, pk, kind):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)
@@ -263,7 +306,9 @@ def item_add(request, pk, kind):
     if request.method == "POST":
         form = form_class(request.POST, prefix=f"new-{kind.slug}")
         if form.is_valid():
-            item = services.item_create(kind=kind, audit=audit, case=case, form=form)
+            item = services.item_create(
+                kind=kind, audit=audit, case=case, form=form, user=request.user
+            )
             added = f"item-{kind.slug}-{item.pk}"
             return _after_change(request, audit, added, saved=f"The {kind.label} was added.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
@@ -276,6 +321,7 @@ def _item_for(audit, kind, item_id):
     return get_object_or_404(kind.for_audit(audit), pk=item_id)
 
 
+@no_lost_updates
 def item_edit(request, pk, kind, item_id):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)
@@ -287,7 +333,7 @@ def item_edit(request, pk, kind, item_id):
     if request.method == "POST":
         form = form_class(request.POST, instance=item, prefix=prefix)
         if form.is_valid():
-            services.item_update(form=form)
+            services.item_update(form=form, user=request.user)
             return _after_change(request, audit, anchor, saved=f"The {kind.label} was saved.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(instance=item, prefix=prefix)
@@ -319,6 +365,7 @@ def item_move(request, pk, kind, item_id):
     return _after_change(request, audit, f"item-{kind.slug}-{item.pk}")
 
 
+@no_lost_updates
 def briefing_layout(request, pk):
     audit = access.get_audit_for(request, pk, "author_briefing")
     if request.method == "POST":
@@ -329,6 +376,8 @@ def briefing_layout(request, pk):
                 headings=form.headings(),
                 included=form.included(),
                 narrative=form.narrative(),
+                confirmed_texts=form.texts_to_confirm,
+                user=request.user,
             )
             messages.success(request, "The briefing's headings and opening sections were saved.")
             return redirect("authoring", pk=audit.pk)
@@ -341,6 +390,7 @@ def briefing_layout(request, pk):
 
 
 @require_POST
+@one_press
 def tag_add(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = TagForm(request.POST)
@@ -352,6 +402,7 @@ def tag_add(request, pk):
     return redirect(reverse("authoring", args=[audit.pk]) + "#tags")
 
 
+@no_lost_updates
 def meeting(request, pk):
     """The meeting record: everyone in the audit reads it; the chair and QA members write it."""
     audit = access.get_audit_for(request, pk, "view_audit")
@@ -375,6 +426,8 @@ def meeting(request, pk):
             notes=form.notes(),
             attendees=attendees,
             members_attending=form.ticked_members(),
+            confirmed_texts=form.texts_to_confirm,
+            user=request.user,
         )
         messages.success(request, "The meeting record was saved.")
         return redirect("meeting", pk=audit.pk)

@@ -12,7 +12,10 @@ class LearningConfig(AppConfig):
     def ready(self):
         from findings.publishing import briefing_published
 
+        from .documents import register
         from .indexing import index_published_version
+
+        register()  # the board's report is made by the background worker
 
         briefing_published.connect(
             index_published_version, dispatch_uid="learning_index_published_version"

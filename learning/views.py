@@ -5,7 +5,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.text import slugify
 
-from . import charts, report, search
+from documents.models import RequestedDocument
+from documents.services import document_request
+from documents.views import onward
+
+from . import charts, documents, search
 from .forms import read_scope
 from .trends import published_audits, trends_for
 
@@ -71,28 +75,19 @@ def trends_chart(request, key, file_type):
     return response
 
 
-REPORT_FORMATS = {
-    "pdf": (report.render_pdf_bytes, "application/pdf"),
-    "docx": (
-        report.render_docx_bytes,
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ),
-}
-
-
 def assurance_report(request):
-    """The board's assurance report for a partnership and period, as PDF or Word."""
+    """The board's assurance report for a partnership and period; asked for as PDF or Word, it
+    is made by the background worker, with a page that shows its progress."""
     scope = read_scope(request.GET, request.user)
     wanted = request.GET.get("format", "")
-    if scope.valid and wanted in REPORT_FORMATS:
-        context = report.assurance_context(
-            request.user, partnership=scope.partnership, start=scope.start, end=scope.end
+    if scope.valid and wanted in documents.FORMATS:
+        document = document_request(
+            user=request.user,
+            kind=RequestedDocument.Kind.ASSURANCE_REPORT,
+            partnership=scope.partnership,
+            options=documents.report_options(start=scope.start, end=scope.end, file_format=wanted),
         )
-        draw, content_type = REPORT_FORMATS[wanted]
-        response = HttpResponse(draw(context), content_type=content_type)
-        name = report.filename(scope.partnership, scope.start, scope.end, wanted)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return onward(document)
     context = {"scope": scope, "audits": _report_audits(request, scope), "nav": "learning"}
     return render(request, "learning/report.html", context)
 

@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import AccessLogEntry, Agency, Membership, Partnership, SentReminder, User
+from .models import (
+    AccessLogEntry,
+    Agency,
+    Invitation,
+    Membership,
+    Partnership,
+    SentReminder,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -38,6 +46,22 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "partnership"]
     search_fields = ["user__username", "user__email", "agency__name"]
     autocomplete_fields = ["user", "partnership", "agency"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: an invitation is made from an audit's Members page and accepted by its link."""
+
+    list_display = ["email", "partnership", "role", "agency", "expires", "accepted_at"]
+    list_filter = ["role", "partnership"]
+    search_fields = ["email"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AccessLogEntry)

@@ -4,10 +4,13 @@ saving over a newer version is refused without losing what was typed (docs/archi
 from __future__ import annotations
 
 import datetime
+import functools
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Model
 from django.utils.crypto import salted_hmac
 from django.utils.dateformat import format as date_format
@@ -30,18 +33,72 @@ def version_of(*records) -> str:
     return max(stamps).isoformat() if stamps else ""
 
 
+def locked_version(*records) -> str:
+    """The records' version as saved now, each row locked until the transaction ends (on
+    PostgreSQL: whoever saves them meanwhile waits, and a save still at work is waited for).
+    Outside a transaction, the version as saved now, unlocked."""
+    stamps = []
+    locking = transaction.get_connection().in_atomic_block
+    for record in records:
+        if record is None or record.pk is None or not hasattr(record, "updated_at"):
+            continue
+        rows = type(record)._base_manager.filter(pk=record.pk)
+        stamp = (rows.select_for_update() if locking else rows).values_list("updated_at").first()
+        if stamp is not None:
+            stamps.append(stamp[0])
+    return max(stamps).isoformat() if stamps else ""
+
+
 def check_current(*records, loaded_version: str | None, label: str) -> None:
-    """Refuse a state change pressed on a page older than the records' latest change.
+    """Refuse a state change pressed on a page older than the records' latest change. Called
+    in the service's transaction, it locks the records, so the change it allows is saved over
+    the version compared, not over one saved in between.
 
     `loaded_version` None (a request that did not say which version it saw) is not checked,
     as with the audit's stage button.
     """
-    if loaded_version is not None and loaded_version != version_of(*records):
+    if loaded_version is not None and loaded_version != locked_version(*records):
         raise ValidationError(
             f"Someone else changed {label} after you opened the page, so nothing was changed. "
             "Check it as it is now, then try again.",
             code=CONFLICT,
         )
+
+
+class _BuildAgain(Exception):
+    """The records changed after the form was built from them: build it again from the newer
+    version, so that the conflict it then finds lists what changed."""
+
+
+# How many more times the view under `no_lost_updates` may be run again; 0 outside one.
+_runs_left: ContextVar[int] = ContextVar("maca_concurrency_runs_left", default=0)
+RUNS = 3
+
+
+def no_lost_updates(view):
+    """For a view that saves a versioned form: its POST runs in one transaction, in which the
+    form's check that the records are as loaded locks them (VersionedFormMixin.clean) until the
+    save is committed. Two saves of the same version are then one after the other: the second
+    finds the first's version and is shown the conflict. When the records changed between
+    building the form and locking them, the view is run again, to build the form afresh."""
+
+    @functools.wraps(view)
+    def saving_current(request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        for left in reversed(range(RUNS)):
+            runs_left = _runs_left.set(left)
+            try:
+                with transaction.atomic():
+                    return view(request, *args, **kwargs)
+            except _BuildAgain:
+                continue
+            finally:
+                _runs_left.reset(runs_left)
+        raise AssertionError("unreachable: the last run does not build again")
+
+    saving_current.no_lost_updates = True
+    return saving_current
 
 
 @dataclass(frozen=True)
@@ -235,6 +292,19 @@ class VersionedFormMixin:
                 changes.append(Change(str(bound.label), shown(bound.field, saved)))
         return changes
 
+    def _still_as_loaded(self) -> bool:
+        """In a transaction (a view under `no_lost_updates`), lock the records as saved now, to
+        save over them, and say whether they are still the version this form was built from.
+        When they are not, the view is run again to build the form afresh; the last time, the
+        change is refused without its details (saving again from the form shows them)."""
+        if not transaction.get_connection().in_atomic_block:
+            return True
+        if locked_version(*self.versioned_records()) == self.loaded_from:
+            return True
+        if _runs_left.get() > 0:
+            raise _BuildAgain
+        return False
+
     def _set_data(self, name: str, value) -> None:
         key, data = self.add_prefix(name), _as_data(self.fields[name], value)
         if data is None:
@@ -246,7 +316,7 @@ class VersionedFormMixin:
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get(FIELD, "") != self.loaded_from:
+        if cleaned.get(FIELD, "") != self.loaded_from or not self._still_as_loaded():
             self.data = self.data.copy()
             self.conflict = self.conflict_changes()
             # The form now stands on the version the person has been shown.

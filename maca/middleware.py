@@ -1,12 +1,18 @@
-"""Access logging: every successful look at case-level data leaves one entry. And sliding
-idle expiry of sessions without a database write on every request."""
+"""Access logging: every successful look at case-level data leaves one entry. Sliding idle expiry
+of sessions without a database write on every request, and sign-in asked for on every page."""
 
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from maca import access
 from maca.models import AccessLogEntry
@@ -170,3 +176,37 @@ class NoStoreMiddleware:
         if request.user.is_authenticated and not kept_by_nobody:
             add_never_cache_headers(response)
         return response
+
+
+SIGNED_OUT = (
+    "You were signed out because MACA was not used for a while. Sign in again to carry on; "
+    "anything you had typed and not saved is offered back to you."
+)
+
+
+class SignInRequiredMiddleware(LoginRequiredMiddleware):
+    """Every page asks for sign-in (Django's LoginRequiredMiddleware), and says so when a session
+    ran out. A request from a page part (htmx) gets 401 with HX-Redirect, so the sign-in page
+    replaces the whole page, never the part, and returns to the page the person was on."""
+
+    def handle_no_permission(self, request, view_func):
+        # A session cookie whose session holds nothing: it has ended (signing out removes it).
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and not request.session.keys():
+            messages.info(request, SIGNED_OUT)
+        if request.headers.get("HX-Request") != "true":
+            return super().handle_no_permission(request, view_func)
+        response = HttpResponse("Sign in again to carry on.", status=401)
+        login = resolve_url(self.get_login_url(view_func))
+        response["HX-Redirect"] = f"{login}?{urlencode({'next': _page_of(request)})}"
+        return response
+
+
+def _page_of(request) -> str:
+    """The address of the page a page part was asked for from, when it is one of MACA's own."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    same_site = url_has_allowed_host_and_scheme(
+        current.geturl(), allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if same_site and current.path:
+        return current.path + (f"?{current.query}" if current.query else "")
+    return request.get_full_path()

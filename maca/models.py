@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
@@ -249,3 +250,67 @@ class AccessLogEntry(models.Model):
         from maca.looks import page_name
 
         return page_name(self.what)
+
+
+class Invitation(models.Model):
+    """An offer of a role in a partnership, emailed to an address. The person becomes a member
+    only by accepting it, signed in with an account of that address or creating one; until then
+    nothing of any account is shown to, or changed by, whoever invited them.
+
+    `token_hash` is the SHA-256 of the secret in the emailed link: the link is made as the email
+    is sent and never stored, so the database alone accepts no invitation."""
+
+    email = models.EmailField(max_length=254)
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="invitations"
+    )
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(role="coordinator") | Q(agency__isnull=False),
+                name="invitation_coordinator_has_agency",
+            ),
+        ]
+
+    def __str__(self):
+        where = f" for {self.agency}" if self.agency_id else ""
+        return f"{self.email} — {self.get_role_display()}{where} ({self.partnership})"
+
+    def is_open(self, now=None) -> bool:
+        """Not yet accepted and not expired."""
+        return self.accepted_at is None and (now or timezone.now()) < self.expires
+
+
+class UsedFormToken(models.Model):
+    """A create form that was sent and did its work (maca/once.py): a second press of the same
+    form finds it here and is answered with the same page, `result_url`, and `messages`.
+
+    `token` is a keyed fingerprint of the form's one-time token, its sender and what it sent.
+    Kept for a day (enforce_retention deletes older ones).
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    result_url = models.TextField(blank=True)
+    # The messages the first press showed, as [level, text, extra tags].
+    messages = models.JSONField(default=list, blank=True)
+
+    def __str__(self):
+        return f"{self.user} → {self.result_url}"

@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "maca.middleware.NoStoreMiddleware",
     "maca.middleware.SessionIdleRefreshMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "maca.middleware.SignInRequiredMiddleware",
     "maca.mfa.MFARequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -362,6 +362,10 @@ MACA_ACTION_REMINDER_DAYS_BEFORE = env_int("ACTION_REMINDER_DAYS_BEFORE", 14)
 # Agencies that have recorded no use of a published briefing this many weeks after it was first
 # published are shown to the chair and reminded by send_reminders.
 MACA_USAGE_REMINDER_WEEKS = env_int("USAGE_REMINDER_WEEKS", 8)
+
+# An invitation to join a partnership (emailed from an audit's Members page) can be accepted for
+# this many days.
+MACA_INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
 
 # The partnership an imported package joins when it names none.
 MACA_DEFAULT_PARTNERSHIP = os.environ.get(

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.http import HttpResponse
 
+from maca.downloads import attachment_response
 from maca.text import xml_text
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -54,9 +55,7 @@ def _csv_cell(value):
 def csv_response(rows: Iterable[Iterable], *, filename: str) -> HttpResponse:
     """A CSV download of `rows` (the first is the header), each cell neutralised, in UTF-8 with
     a byte order mark, never kept by a shared cache."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
+    response = attachment_response(filename=filename, content_type="text/csv; charset=utf-8")
     response.write(BYTE_ORDER_MARK)
     writer = csv.writer(response)
     for row in rows:
@@ -90,6 +89,4 @@ def xlsx_response(
     sheet.auto_filter.ref = sheet.dimensions
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    return attachment_response(buffer.getvalue(), filename=f"{name}.xlsx", content_type=XLSX)

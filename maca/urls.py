@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from maca import mfa
+from maca import invitation_views, mfa
 from maca import views as core_views
 from maca.signin import SignInForm
 
@@ -20,6 +20,11 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "invitations/<str:token>/",
+        invitation_views.invitation_accept,
+        name="invitation_accept",
+    ),
     path("mfa/setup/", mfa.mfa_setup, name="mfa_setup"),
     path("mfa/verify/", mfa.mfa_verify, name="mfa_verify"),
     path("mfa/recovery-codes/", mfa.mfa_recovery_codes, name="mfa_recovery_codes"),

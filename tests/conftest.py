@@ -17,7 +17,13 @@ from maca.models import Membership
 
 from .factories import AuditFactory, MembershipFactory, UserFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's browser itself, not its /usr/bin/chromium wrapper script, which adds desktop options
+# (GPU rasterisation, extensions) that a test run has no use for.
+CHROMIUM = next(
+    path
+    for path in ("/usr/lib/chromium/chromium", shutil.which("chromium"), "/usr/bin/chromium")
+    if path and os.path.exists(path)
+)
 
 # Property-based tests try the same examples on every run and keep no example database, so CI
 # is deterministic; HYPOTHESIS_PROFILE=hunt draws new examples each run, to look further.
@@ -143,6 +149,15 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture
+def browser(browser_type, browser_type_launch_args):
+    """A browser of its own for each test. One Chromium driven through many journeys in a row
+    has stopped drawing frames part-way through a run, and every wait on its page then hung."""
+    browser = browser_type.launch(**browser_type_launch_args)
+    yield browser
+    browser.close()
 
 
 def console_errors(page) -> list[str]:

@@ -508,10 +508,11 @@ class Answer:
 
 def ask(client: Client, url: str, data=None, *, quiet_tables=(), follow=False, **extra) -> Answer:
     """POST inside a savepoint that is rolled back: the answer, every write to a table outside
-    `quiet_tables` (and the session table, and the access log, which records a form shown again
-    with its errors as a look), and which tables' row counts changed. With `follow`,
-    a redirect is followed with a GET, to see that what was saved can be shown."""
-    quiet = ("django_session", "maca_accesslogentry", *quiet_tables)
+    `quiet_tables` (and the session table, the access log, which records a form shown again
+    with its errors as a look, and the record of a press, which a refused press takes back:
+    maca/once.py), and which tables' row counts changed. With `follow`, a redirect is followed
+    with a GET, to see that what was saved can be shown."""
+    quiet = ("django_session", "maca_accesslogentry", "maca_usedformtoken", *quiet_tables)
     cookies = client.cookies
     client.cookies = type(cookies)()
     client.cookies.update(cookies)

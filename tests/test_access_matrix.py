@@ -132,6 +132,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "password_reset_done":            ("O O O O O O O O O O", "M M M M M M M M M M"),
     "password_reset_confirm":         ("O O O O O O O O O O", "O O O O O O O O O O"),
     "password_reset_complete":        ("O O O O O O O O O O", "M M M M M M M M M M"),
+    # An invitation's link: with a secret that is no invitation's, not found to anyone.
+    "invitation_accept":              ("N N N N N N N N N N", "N N N N N N N N N N"),
     # Second factor: any signed-in user, about their own account.
     "mfa_setup":                      ("L O O O O O O O O O", "L O O O O O O O O O"),
     "mfa_verify":                     ("L O O O O O O O O O", "L O O O O O O O O O"),
@@ -219,6 +221,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "item_move":                      ("L M M M M M M M M M", "L N N D O D D D O N"),
     "case_pack":                      ("L N N D D D D D O N", "-"),
     "case_pack_pdf":                  ("L N N D D D D D O N", "-"),
+    "briefing_confirm_text":          ("L M M M M M M M M M", "L N N D D D D D O N"),
+    "draft_briefing_pdf":             ("L N N D O O O O O N", "-"),
     # The 7-minute briefing (published with version 1) and where the briefing was used.
     "seven_minute":                   ("L N N O O O O O O N", "-"),
     "seven_minute_pdf":               ("L N N O O O O O O N", "-"),
@@ -238,6 +242,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # A PDF made in the background: only the member who asked for it waits for it and fetches it.
     "document_progress":              ("L N N N N N N N O N", "L M M M M M M M M M"),
     "document_download":              ("L N N N N N N N O N", "L M M M M M M M M M"),
+    # A document across audits (the board's report): the world's document is one audit's.
+    "own_document_progress":          ("L N N N N N N N N N", "L M M M M M M M M M"),
+    "own_document_download":          ("L N N N N N N N N N", "L M M M M M M M M M"),
     # The action plan (the action and its evidence belong to the `own` agency).
     "audit_actions":                  ("L N N N O O O O O N", "-"),
     "action_create":                  ("L N N D D D D D O N", "L N N D D D D D O N"),
@@ -522,7 +529,7 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         kind=RequestedDocument.Kind.CASE_PACK,
         requested_by=chair,
         status=RequestedDocument.Status.READY,
-        pdf=b"%PDF-stub",
+        content=b"%PDF-stub",
         filename="case-pack.pdf",
     )
     return World(

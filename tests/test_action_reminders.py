@@ -158,3 +158,35 @@ def test_no_digest_when_nothing_is_due(audit):
     member(audit, Role.CHAIR, email="chair@example.org")
     run("--today", MONDAY.isoformat())
     assert mail.outbox == []
+
+
+def test_a_lead_removed_from_the_partnership_hears_nothing_more(plan):
+    """Made lead, then removed (the action's page is 'Not found' to them since): no email with
+    the action's words reaches them."""
+    Membership.objects.filter(user=plan["lead"]).delete()
+    run("--today", DUE.isoformat())
+    assert [m.to[0] for m in action_mail()] == ["housing@example.org"]
+    assert "lead@example.org" not in run("--dry-run", "--today", DUE.isoformat())
+
+
+def test_a_lead_who_may_not_open_the_action_hears_nothing(plan):
+    """A lead whose only role is a viewer's, or a co-ordinator of another agency, may not open
+    the action: they are not emailed its words."""
+    Membership.objects.filter(user=plan["lead"]).update(role=Role.VIEWER)
+    run("--today", DUE.isoformat())
+    assert [m.to[0] for m in action_mail()] == ["housing@example.org"]
+
+
+def test_the_digest_goes_only_to_someone_who_still_chairs_when_it_is_sent(plan, monkeypatch):
+    from actions import reminders
+
+    built = reminders.chair_digests
+
+    def removed_meanwhile(today):
+        for reminder in built(today):
+            Membership.objects.filter(user=reminder.user).delete()
+            yield reminder
+
+    monkeypatch.setattr("cases.services.reminders.SOURCES", [removed_meanwhile])
+    run("--today", MONDAY.isoformat())
+    assert mail.outbox == []

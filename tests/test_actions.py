@@ -403,3 +403,20 @@ def test_csv_downloads_start_with_a_byte_order_mark_so_excel_reads_utf8(client, 
         assert response.content.startswith(b"\xef\xbb\xbf")
         assert response["Content-Disposition"].startswith("attachment; filename=")
     assert "Children’s Social Care" in downloads[0].content.decode("utf-8-sig")
+
+
+def test_a_coordinator_loses_their_agencys_actions_when_it_leaves_the_audit(
+    client, audit, housing, action
+):
+    own = member(audit, Membership.Role.COORDINATOR, agency=housing)
+    client.force_login(own)
+    detail = reverse("action_detail", args=[action.pk])
+    export = reverse("action_plan_export", args=["csv"])
+    assert client.get(detail).status_code == 200
+    assert action.text in client.get(export).content.decode()
+
+    audit.agencies.remove(housing)
+    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
+    assert client.get(detail).status_code == 404
+    assert action.text not in client.get(export).content.decode()
+    assert action.text not in client.get(reverse("action_plan")).content.decode()

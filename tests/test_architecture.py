@@ -2,6 +2,7 @@
 
 import ast
 import configparser
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +119,90 @@ def test_the_thin_views_check_sees_a_long_function(tmp_path):
     view.write_text(f"@decorated\ndef long_view(request):\n{body}\n")
     assert len(long_functions(view.resolve(), limit=41)) == 1
     assert long_functions(view.resolve(), limit=42) == []
+
+
+# No lost updates: every view that saves a versioned form checks and saves under one lock --------
+
+
+def versioned_form_names() -> set[str]:
+    """The names of the versioned forms (VersionedFormMixin), and of functions that make one."""
+    import inspect
+    import sys
+
+    from maca.concurrency import VersionedFormMixin
+
+    views_modules()  # the URLs, and through them every form, are imported
+    names, classes = set(), [VersionedFormMixin]
+    while classes:
+        found = classes.pop().__subclasses__()
+        names.update(cls.__name__ for cls in found)
+        classes += found
+    apps = tuple(f"{app}." for app in layers())
+    for module in [m for name, m in sys.modules.items() if name.startswith(apps)]:
+        for name, value in vars(module).items():
+            made_here = inspect.isfunction(value) and value.__module__ == module.__name__
+            makes_one = made_here and re.search(
+                r"class \w+\([^)]*\bVersionedFormMixin\b", inspect.getsource(value)
+            )
+            if makes_one:
+                names.add(name)
+    return names - {"VersionedFormMixin"}
+
+
+def saves_a_versioned_form(functions: dict, name: str, versioned: set[str]) -> bool:
+    """Whether the function `name` of a module (its functions by name), or a function of the
+    same module that it calls and that reads the request's data, binds a versioned form to the
+    request's data: reads `request.POST` and names a versioned form or its maker."""
+    seen, todo, names, reads_post = set(), [name], set(), False
+    while todo:
+        node = functions[todo.pop()]
+        seen.add(node.name)
+        reads_post |= "request.POST" in ast.unparse(node)
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name | ast.Attribute):
+                names.add(inner.id if isinstance(inner, ast.Name) else inner.attr)
+            if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name):
+                called = functions.get(inner.func.id)
+                if called and called.name not in seen and "request.POST" in ast.unparse(called):
+                    todo.append(called.name)
+    return reads_post and bool(names & versioned)
+
+
+def unguarded_versioned_saves() -> list[str]:
+    import inspect
+
+    from django.urls import get_resolver
+
+    versioned = versioned_form_names()
+    trees = {}
+    found = []
+    for callback in _callbacks(get_resolver().url_patterns):
+        view = inspect.unwrap(callback)
+        path = Path(inspect.getsourcefile(view))
+        if not path.is_relative_to(ROOT) or getattr(callback, "no_lost_updates", False):
+            continue
+        if path not in trees:
+            tree = ast.parse(path.read_text(), str(path))
+            trees[path] = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+        if view.__name__ in trees[path] and saves_a_versioned_form(
+            trees[path], view.__name__, versioned
+        ):
+            found.append(f"{path.relative_to(ROOT)} {view.__name__}")
+    return sorted(set(found))
+
+
+def test_every_view_saving_a_versioned_form_locks_what_it_saves():
+    """Wrapped in `maca.concurrency.no_lost_updates` (docs/architecture.md)."""
+    assert {"item_form_class", "MeetingForm", "ActionUpdateForm"} <= versioned_form_names()
+    assert unguarded_versioned_saves() == []
+
+
+def test_the_versioned_saves_check_sees_a_form_bound_in_a_helper():
+    tree = ast.parse(
+        "def view(request):\n    return _save(request)\n\n"
+        "def _save(request):\n    form = ItemForm(request.POST)\n\n"
+        "def other(request):\n    return ItemForm()\n"
+    )
+    functions = {node.name: node for node in tree.body}
+    assert saves_a_versioned_form(functions, "view", {"ItemForm"})
+    assert not saves_a_versioned_form(functions, "other", {"ItemForm"})

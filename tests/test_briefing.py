@@ -160,7 +160,7 @@ def test_briefing_selector_runs_a_constant_number_of_queries(django_assert_num_q
 
 def test_pdf_holds_the_briefing_in_order(client, demo_audit, tmp_path):
     client.force_login(demo_audit.partnership.memberships.get(role="chair").user)
-    response = client.get(reverse("briefing_pdf", args=[demo_audit.pk]))
+    response = client.get(reverse("briefing_pdf", args=[demo_audit.pk]), follow=True)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert 'filename="neglect-and-housing-briefing.pdf"' in response["Content-Disposition"]
@@ -249,7 +249,7 @@ def test_render_briefing_writes_a_pdf_with_the_same_text_as_the_view(client, dem
     out = tmp_path / "briefing.pdf"
     call_command("render_briefing", str(demo_audit.pk), "--output", str(out), stdout=io.StringIO())
     client.force_login(demo_audit.partnership.memberships.get(role="chair").user)
-    served = client.get(reverse("briefing_pdf", args=[demo_audit.pk])).content
+    served = client.get(reverse("briefing_pdf", args=[demo_audit.pk]), follow=True).content
     assert pdf_text(out.read_bytes(), tmp_path) == pdf_text(served, tmp_path)
 
 

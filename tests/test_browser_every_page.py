@@ -31,11 +31,13 @@ from django.utils.http import urlsafe_base64_encode
 
 from actions.models import Action
 from actions.services import action_evidence_add
-from cases.models import Audit, Theme
+from cases.models import Audit, Case, Theme
 from cases.services import stages, tool
 from cases.services.nominations import nomination_create, selection_draw
 from documents.models import RequestedDocument
-from maca.models import Agency, Partnership, User
+from findings.models import Finding
+from maca.invitations import invitation_issue, invitation_link_make
+from maca.models import Agency, Membership, Partnership, User
 
 from .conftest import axe_violations
 
@@ -191,7 +193,35 @@ def add_what_the_demo_does_not_show() -> list[str]:
     waiting = RequestedDocument.objects.create(
         audit=audit, kind=RequestedDocument.Kind.CASE_PACK, requested_by=chair
     )
-    return [reverse("document_progress", args=[audit.pk, waiting.pk])]
+    # A finding that looks identifying, which the chair confirms from the publishing page.
+    written = Case.objects.filter(audit__partnership=partnership).order_by("pk").first()
+    Finding.objects.create(case=written, text="Seen at the clinic, NN1 2AB.", order=99)
+    report = RequestedDocument.objects.create(
+        partnership=partnership,
+        kind=RequestedDocument.Kind.ASSURANCE_REPORT,
+        options={"start": None, "end": None, "format": "pdf"},
+        requested_by=chair,
+        status=RequestedDocument.Status.READY,
+        content=b"%PDF-1.4\n%%EOF\n",
+        filename="board-assurance-report.pdf",
+    )
+    return [
+        reverse("document_progress", args=[audit.pk, waiting.pk]),
+        reverse("own_document_progress", args=[report.pk]),
+        invitation_page(chair),
+    ]
+
+
+def invitation_page(chair) -> str:
+    """The page an emailed invitation leads to (its link is made only as the email is sent)."""
+    invitation, _ = invitation_issue(
+        email="invited@example.org",
+        partnership=Partnership.objects.get(memberships__user=chair),
+        role=Membership.Role.QA_MEMBER,
+        agency=None,
+        invited_by=chair,
+    )
+    return urlsplit(invitation_link_make(invitation)).path
 
 
 @pytest.fixture
@@ -202,7 +232,8 @@ def demo_pages(live_server):
     crawl = Crawl()
     wanted = set(named_routes()) - NOT_PAGES
     cookies = {"anonymous": {}}
-    crawl.follow("anonymous", Client(), seeds(User.objects.get(username="chair")), set())
+    chair = User.objects.get(username="chair")
+    crawl.follow("anonymous", Client(), seeds(chair) + waiting_pages[-1:], set())
     for role in ROLES:
         client = Client()
         user = User.objects.get(username=role)

@@ -8,6 +8,7 @@ Every form is read from the page as the browser would send it, hidden version in
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from html.parser import HTMLParser
@@ -667,3 +668,75 @@ def test_lifting_a_legal_hold_from_an_old_page_changes_nothing(audit):
     assert "Someone else changed this audit after you opened the page" in text(response)
     audit.refresh_from_db()
     assert audit.on_legal_hold and audit.legal_hold_reason == "Practice review."
+
+
+# Saves at the same moment ----------------------------------------------------------------------
+
+
+def saved_by_someone_else_after_it_was_read(monkeypatch, finding, *, reads=1):
+    """Someone else saves the finding after this request has read it and before it saves: the
+    request's first `reads` reads give the version before their save."""
+    from findings import views
+
+    before = type(finding).objects.get(pk=finding.pk)
+    finding.text = "The chair's words."
+    finding.save()
+    stale_reads = [reads]
+
+    def reading(audit, kind, item_id):
+        stale_reads[0] -= 1
+        return (
+            copy.deepcopy(before) if stale_reads[0] >= 0 else type(finding).objects.get(pk=item_id)
+        )
+
+    monkeypatch.setattr(views, "_item_for", reading)
+
+
+def test_a_save_landing_while_another_is_checked_is_not_lost(audit, case, monkeypatch):
+    finding = FindingFactory(case=case, text="First words.")
+    url = reverse("item_edit", args=[audit.pk, "finding", finding.pk])
+    prefix = f"edit-finding-{finding.pk}-"
+    (second,) = people(audit, Role.QA_MEMBER, 1)
+    mine = opened(second, url, {f"{prefix}text": "My words."})
+    saved_by_someone_else_after_it_was_read(monkeypatch, finding)
+
+    refused = second.post(url, mine)
+    assert refused.status_code == 422
+    assert_conflict(
+        refused, record="this finding", typed={f"{prefix}text": "My words."}, saved=["chair"]
+    )
+    finding.refresh_from_db()
+    assert finding.text == "The chair's words."
+
+
+def test_a_save_beaten_again_and_again_is_refused_and_saves_nothing(audit, case, monkeypatch):
+    finding = FindingFactory(case=case, text="First words.")
+    url = reverse("item_edit", args=[audit.pk, "finding", finding.pk])
+    prefix = f"edit-finding-{finding.pk}-"
+    (second,) = people(audit, Role.QA_MEMBER, 1)
+    mine = opened(second, url, {f"{prefix}text": "My words."})
+    saved_by_someone_else_after_it_was_read(monkeypatch, finding, reads=10)
+
+    refused = second.post(url, mine)
+    assert refused.status_code == 422
+    assert "Someone else changed this finding while you were editing" in text(refused)
+    assert "My words." in text(refused)
+    finding.refresh_from_db()
+    assert finding.text == "The chair's words."
+
+
+def test_a_button_pressed_on_a_copy_older_than_the_saved_action_changes_nothing(audit, action):
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from actions.services import action_reopen
+    from maca.concurrency import version_of
+
+    Action.objects.filter(pk=action.pk).update(status=Action.Status.COMPLETE)
+    read = Action.objects.get(pk=action.pk)  # as the page showed it
+    loaded = version_of(read)
+    Action.objects.filter(pk=action.pk).update(text="Changed.", updated_at=timezone.now())
+    with pytest.raises(ValidationError, match="Someone else changed this action"):
+        action_reopen(action=read, user=member(audit, Role.CHAIR), loaded_version=loaded)
+    action.refresh_from_db()
+    assert action.status == Action.Status.COMPLETE

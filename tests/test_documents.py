@@ -90,7 +90,7 @@ def test_a_member_who_lost_access_before_it_was_made_gets_nothing_made(
     chair.memberships.all().delete()
     run_worker()
     document = RequestedDocument.objects.get()
-    assert document.status == Status.FAILED and not document.pdf
+    assert document.status == Status.FAILED and not document.content
 
 
 def test_a_document_that_could_not_be_made_says_so(client, audit, chair, monkeypatch):
@@ -104,3 +104,27 @@ def test_a_document_that_could_not_be_made_says_so(client, audit, chair, monkeyp
     response = client.get(reverse("case_pack_pdf", args=[audit.pk]), follow=True)
     assert "The PDF could not be made" in response.content.decode()
     assert RequestedDocument.objects.get().status == Status.FAILED
+
+
+def test_the_draft_briefing_is_made_by_the_worker_and_a_viewer_cannot_ask_for_it(
+    client, audit, chair, settings, tmp_path, run_worker
+):
+    from .factories import FindingFactory
+
+    settings.TASKS = DATABASE_TASKS
+    case = CaseFactory(audit=audit, label="Case 1")
+    FindingFactory(case=case, text="Nobody asked where the young person slept.")
+    client.force_login(chair)
+    response = client.get(reverse("briefing_pdf", args=[audit.pk]), follow=True)
+    document = RequestedDocument.objects.get()
+    assert document.kind == RequestedDocument.Kind.DRAFT_BRIEFING
+    assert response.redirect_chain[-1][0] == reverse(
+        "document_progress", args=[audit.pk, document.pk]
+    )
+    run_worker()
+    pdf = client.get(reverse("document_download", args=[audit.pk, document.pk]))
+    assert "Nobody asked where the young person slept." in pdf_text(pdf.content, tmp_path)
+
+    client.force_login(member(audit, Membership.Role.VIEWER))
+    assert client.get(reverse("draft_briefing_pdf", args=[audit.pk])).status_code in (403, 404)
+    assert RequestedDocument.objects.count() == 1

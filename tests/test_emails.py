@@ -8,11 +8,12 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from cases.models import OutgoingEmail
 from cases.services import emails
-from maca.models import Membership, User
+from maca.models import Invitation, Membership, User
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -23,11 +24,10 @@ def invite(client, audit, chair, capture, email="new.person@example.org", role=R
     client.force_login(chair)
     with capture(execute=True):
         response = client.post(
-            reverse("audit_members", args=[audit.pk]),
-            {"email": email, "name": "Nia Person", "role": role},
+            reverse("audit_members", args=[audit.pk]), {"email": email, "role": role}
         )
     assert response.status_code == 302
-    return User.objects.get(email=email)
+    return Invitation.objects.get(email=email)
 
 
 def test_the_page_queues_the_invitation_and_the_worker_sends_it_once(
@@ -35,17 +35,20 @@ def test_the_page_queues_the_invitation_and_the_worker_sends_it_once(
 ):
     settings.TASKS = DATABASE_TASKS
     settings.SITE_URL = "https://maca.example.org"
-    person = invite(client, audit, chair, django_capture_on_commit_callbacks)
+    invitation = invite(client, audit, chair, django_capture_on_commit_callbacks)
     assert mailoutbox == []  # not sent inside the request
-    queued = OutgoingEmail.objects.get(recipient=person)
-    assert queued.status == OutgoingEmail.Status.QUEUED
-    assert "/password/set/" not in queued.body  # no working link is stored
+    queued = OutgoingEmail.objects.get(invitation=invitation)
+    assert queued.status == OutgoingEmail.Status.QUEUED and queued.recipient is None
+    assert "/invitations/" not in queued.body  # no working link is stored
+    assert invitation.token_hash == ""
     assert DBTaskResult.objects.count() == 1
 
     run_worker()
     assert [message.to for message in mailoutbox] == [["new.person@example.org"]]
     message = mailoutbox[0]
-    assert re.search(r"https://maca\.example\.org/password/set/\S+/", message.body)
+    token = re.search(r"https://maca\.example\.org/invitations/(\S+)/", message.body).group(1)
+    invitation.refresh_from_db()
+    assert invitation.token_hash and token not in invitation.token_hash  # only its digest
     assert message.extra_headers["X-MACA-Idempotency-Key"] == queued.key
     assert message.extra_headers["Message-ID"] == f"<{queued.key}@maca.example.org>"
     queued.refresh_from_db()
@@ -66,15 +69,16 @@ def test_a_key_queued_twice_is_sent_once(
     assert len(mailoutbox) == 1 and OutgoingEmail.objects.count() == 1
 
 
-def test_someone_removed_before_the_worker_runs_is_not_emailed(
+def test_an_invitation_accepted_or_expired_before_the_worker_runs_is_not_sent(
     client, audit, chair, settings, mailoutbox, run_worker, django_capture_on_commit_callbacks
 ):
     settings.TASKS = DATABASE_TASKS
-    person = invite(client, audit, chair, django_capture_on_commit_callbacks)
-    Membership.objects.filter(user=person).delete()
+    invitation = invite(client, audit, chair, django_capture_on_commit_callbacks)
+    invitation.expires = timezone.now()
+    invitation.save()
     run_worker()
     assert mailoutbox == []
-    assert OutgoingEmail.objects.get(recipient=person).status == OutgoingEmail.Status.WITHHELD
+    assert OutgoingEmail.objects.get(invitation=invitation).status == OutgoingEmail.Status.WITHHELD
 
 
 def test_a_viewer_invited_before_the_briefing_is_published_is_emailed(
@@ -82,6 +86,29 @@ def test_a_viewer_invited_before_the_briefing_is_published_is_emailed(
 ):
     invite(client, audit, chair, django_capture_on_commit_callbacks, role=Role.VIEWER)
     assert [message.to for message in mailoutbox] == [["new.person@example.org"]]
+
+
+def test_a_queued_email_goes_only_to_someone_who_may_see_what_it_describes(audit, mailoutbox):
+    """Asked as it is sent, with the email's permission: a viewer holds a role in the audit,
+    but may not see its progress before anything is published."""
+    from .conftest import member
+
+    viewer = member(audit, Role.VIEWER)
+    qa = member(audit, Role.QA_MEMBER)
+    for person in (viewer, qa):
+        email = emails.email_queue(
+            key=f"k:p:{person.pk}",
+            recipient=person,
+            subject="S",
+            body="B",
+            audit=audit,
+            permission="view_progress",
+        )
+        emails.queued_email_send(email_id=email.pk)
+    assert [message.to for message in mailoutbox] == [[qa.email]]
+    Membership.objects.filter(user=qa).delete()
+    email = emails.email_queue(key="k:p:again", recipient=qa, subject="S", body="B", audit=audit)
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.WITHHELD
 
 
 def test_a_coordinator_whose_agency_left_the_audit_is_not_emailed(audit, mailoutbox):

@@ -261,3 +261,14 @@ def test_files_go_with_their_records_however_they_are_deleted(
         action.audit.delete()
     assert not Evidence.objects.exists()
     assert stored_files(media_root) == []
+
+
+def test_an_agency_that_left_the_audit_no_longer_downloads_its_evidence(
+    client, audit, action, people, housing
+):
+    client.force_login(people["own"])
+    post_evidence(client, action)
+    url = reverse("action_evidence_download", args=[action.pk, Evidence.objects.get().pk])
+    assert client.get(url).status_code == 200
+    audit.agencies.remove(housing)
+    assert client.get(url).status_code == 404

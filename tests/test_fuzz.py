@@ -46,7 +46,7 @@ from actions.package import (
     package_validate,
 )
 from cases.models import AgencySubmission, Audit, ChronologyEntry, Nomination, ToolSection
-from findings.models import MeetingAttendee, Strength, Tag
+from findings.models import Finding, MeetingAttendee, Strength, Tag
 from maca.models import Agency
 
 from .factories import CaseFactory, ToolQuestionFactory, ToolSectionFactory
@@ -146,6 +146,12 @@ def _unpublished(people: People) -> dict:
     return {}
 
 
+def _looks_identifying(people: People) -> dict:
+    """A finding the chair is asked to confirm before publishing."""
+    Finding.objects.create(case=people.world_a.case, text="Seen at the clinic, NN1 2AB.")
+    return {}
+
+
 def _authenticator(people: People) -> dict:
     TOTPDevice.objects.create(user=people.users["housing"], name="App", confirmed=True)
     return {}
@@ -191,6 +197,7 @@ TARGETS: dict[str, Target] = {
     "retention_purge": Target(host="retention", prepare=_closed),
     "legal_hold": Target(host="retention"),
     "tag_add": Target(host="authoring"),
+    "briefing_confirm_text": Target(host="briefing_publish", prepare=_looks_identifying),
     "item_move": Target(host="authoring"),
     "seven_minute_draft": Target(host="seven_minute_edit"),
     "action_reopen": Target(host="action_detail", prepare=_completed),

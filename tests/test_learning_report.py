@@ -112,7 +112,7 @@ def test_each_role_downloads_the_report_of_what_they_may_read(client, world, rol
     page = client.get(url, {"start": "2025-01-01"}).content.decode()
     audits = 1 if role == Role.COORDINATOR else 2
     assert f"{audits} published audit{'s' if audits > 1 else ''} in the period" in page
-    response = client.get(url, {"start": "2025-01-01", "format": "docx"})
+    response = client.get(url, {"start": "2025-01-01", "format": "docx"}, follow=True)
     assert response["Content-Disposition"].endswith('-assurance-2025-01-01.docx"')
     with zipfile.ZipFile(io.BytesIO(response.content)) as docx:
         body = docx.read("word/document.xml").decode()
@@ -128,3 +128,36 @@ def test_a_report_period_the_wrong_way_round_is_refused_beside_the_field(client,
     assert response["Content-Type"].startswith("text/html")
     assert "‘To’ must be on or after ‘From’." in body
     publish(world.bravo, world.users[Role.CHAIR])
+
+
+def test_the_worker_makes_the_report_for_the_member_who_asked_and_no_one_else(
+    client, world, settings, run_worker, tmp_path
+):
+    from documents.models import RequestedDocument
+    from maca.models import Membership
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    chair = world.users[Role.CHAIR]
+    client.force_login(chair)
+    asked = client.get(reverse("learning_report"), {"start": "2025-01-01", "format": "pdf"})
+    document = RequestedDocument.objects.get()
+    progress = reverse("own_document_progress", args=[document.pk])
+    download = reverse("own_document_download", args=[document.pk])
+    assert asked["Location"] == progress
+    assert "Waiting to be made" in client.get(progress).content.decode()
+    assert client.get(download).status_code == 404  # not made yet
+    run_worker()
+    assert "Download the PDF" in client.get(progress).content.decode()
+    assert "Exploitation" in pdf_text(client.get(download).content, tmp_path)
+
+    client.force_login(world.users[Role.QA_MEMBER])  # the same partnership, not the asker
+    assert client.get(progress).status_code == 404
+    assert client.get(download).status_code == 404
+
+    # Asked for, then the member left before it was made: nothing is made for them.
+    client.force_login(chair)
+    client.get(reverse("learning_report"), {"start": "2025-01-01", "format": "docx"})
+    Membership.objects.filter(user=chair).delete()
+    run_worker()
+    latest = RequestedDocument.objects.order_by("-pk").first()
+    assert latest.status == RequestedDocument.Status.FAILED and latest.content is None

@@ -47,7 +47,7 @@ def test_a_long_word_breaks_inside_the_briefing_pdf(client, audit, chair, tmp_pa
     case = CaseFactory(audit=audit, label="Case 1")
     FindingFactory(case=case, text=f"See {LONG_WORD} for the record.")
     client.force_login(chair)
-    response = client.get(reverse("briefing_pdf", args=[audit.pk]))
+    response = client.get(reverse("briefing_pdf", args=[audit.pk]), follow=True)
     assert response.status_code == 200
     assert_broken_within_the_page(response.content, tmp_path, margin_pt=56)  # 20 mm
 

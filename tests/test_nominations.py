@@ -481,3 +481,30 @@ def test_pseudonymous_labels_are_not_asked_about(client, open_audit, people, lab
         nomination_data(label=label, reason=reason),
     )
     assert Nomination.objects.filter(label=label).exists()
+
+
+def test_only_the_chair_is_warned_that_an_edit_matches_the_stored_identifiers(
+    client, open_audit, people, housing
+):
+    """A QA member may not read the identifying details (even those they typed in): a warning
+    naming a match with them would let them test guesses by editing their own nomination."""
+    client.force_login(people["qa_member"])
+    client.post(
+        reverse("nomination_create", args=[open_audit.pk]),
+        with_identity(nomination_data(agencies=[housing.pk]), child_name=CHILD),
+    )
+    nomination = Nomination.objects.get()
+    url = reverse("nomination_edit", args=[open_audit.pk, nomination.pk])
+    guess = nomination_data(
+        agencies=[housing.pk],
+        reason=f"Is it {CHILD.split()[0]}?",
+        loaded_version=version_of(nomination),
+    )
+    response = client.post(url, guess)
+    assert "Take out the child" not in response.content.decode()
+    assert response.status_code == 302  # saved: nothing told them the guess was right
+
+    client.force_login(people["chair"])
+    nomination.refresh_from_db()
+    response = client.post(url, {**guess, "loaded_version": version_of(nomination)})
+    assert "Take out the child&#x27;s name" in response.content.decode()

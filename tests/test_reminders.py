@@ -137,7 +137,13 @@ def test_other_sources_plug_in_and_send_once(audit, mailoutbox):
     person = member(audit, email="lead@example.org")
 
     def action_due(today):
-        yield Reminder(key="action:1:due", user=person, subject="Action due", body="Due soon.")
+        yield Reminder(
+            key="action:1:due",
+            user=person,
+            subject="Action due",
+            body="Due soon.",
+            audit_id=audit.pk,
+        )
 
     result = due_reminders_send(today=DEADLINE, sources=[action_due])
     assert (result.sent, result.already_sent) == (1, 0)
@@ -155,8 +161,40 @@ def test_a_failed_send_is_not_recorded(audit, monkeypatch):
     monkeypatch.setattr("cases.services.reminders.send_mail", broken)
 
     def source(today):
-        yield Reminder(key="action:2:due", user=person, subject="Action due", body="Due.")
+        yield Reminder(
+            key="action:2:due", user=person, subject="Action due", body="Due.", audit_id=audit.pk
+        )
 
     result = due_reminders_send(today=DEADLINE, sources=[source])
     assert (result.sent, result.failed) == (0, 1)
     assert not SentReminder.objects.exists()  # so the next run tries again
+
+
+def test_a_reminder_about_an_audit_goes_only_to_someone_still_on_it(open_audit, mailoutbox):
+    """Whatever the source, the sender asks the access gate as it sends: someone removed from
+    the partnership, or whose agency left the audit, is not emailed about it."""
+    removed = member(open_audit, Role.QA_MEMBER, email="removed@example.org")
+    Membership.objects.filter(user=removed).delete()
+    left = AgencyFactory(name="Left Agency")
+    coordinator = member(open_audit, Role.COORDINATOR, agency=left, email="left@example.org")
+    staying = member(open_audit, Role.QA_MEMBER, email="staying@example.org")
+
+    def source(today):
+        for user in (removed, coordinator, staying):
+            yield Reminder(
+                key="about:audit", user=user, subject="S", body="B", audit_id=open_audit.pk
+            )
+
+    result = due_reminders_send(today=DEADLINE, sources=[source])
+    assert (result.sent, result.not_allowed) == (1, 2)
+    assert [mail.to for mail in mailoutbox] == [["staying@example.org"]]
+
+
+def test_a_reminder_about_nothing_the_gate_guards_is_not_sent(audit, mailoutbox):
+    person = member(audit, email="someone@example.org")
+
+    def source(today):
+        yield Reminder(key="about:nothing", user=person, subject="S", body="B")
+
+    assert due_reminders_send(today=DEADLINE, sources=[source]).not_allowed == 1
+    assert mailoutbox == []

@@ -226,78 +226,154 @@ def test_members_page_lists_the_audits_people(client, audit, people, housing):
     assert "Absent" not in page
 
 
-def test_adding_a_new_person_creates_an_account_and_invites_them(
+def invite(client, chair, audit, capture, **data):
+    client.force_login(chair)
+    with capture(execute=True):
+        return client.post(
+            reverse("audit_members", args=[audit.pk]), {"role": Role.QA_MEMBER, **data}
+        )
+
+
+def accept_link(message) -> str:
+    return re.search(r"https://maca\.example\.org(/invitations/\S+/)", message.body).group(1)
+
+
+def test_a_new_person_is_invited_and_creates_their_account_on_accepting(
     client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
 ):
     settings.SITE_URL = "https://maca.example.org"
-    client.force_login(chair)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("audit_members", args=[audit.pk]),
-            {"email": "New.Person@Example.org", "name": "Nia Person", "role": Role.QA_MEMBER},
-        )
+    response = invite(
+        client, chair, audit, django_capture_on_commit_callbacks, email="New.Person@Example.org"
+    )
     assert response.status_code == 302
-    user = User.objects.get(email="new.person@example.org")
-    assert user.username == "new.person@example.org"
-    assert user.get_full_name() == "Nia Person"
-    assert not user.has_usable_password()
-    assert Membership.objects.filter(user=user, role=Role.QA_MEMBER).count() == 1
-    assert any("invitation" in text for text in texts(response))
-
-    assert len(mailoutbox) == 1
-    email = mailoutbox[0]
-    assert email.to == ["new.person@example.org"]
-    link = re.search(r"https://maca\.example\.org(/password/set/\S+/)", email.body).group(1)
+    assert texts(response) == [
+        "An invitation to join as QA member was emailed to new.person@example.org. They become "
+        "a member when they accept it."
+    ]
+    assert not User.objects.filter(email="new.person@example.org").exists()  # not until accepted
+    assert "new.person@example.org" in client.get(response.url).content.decode()  # waiting
+    assert [message.to for message in mailoutbox] == [["new.person@example.org"]]
+    link = accept_link(mailoutbox[0])
 
     client.logout()
-    page = client.get(link, follow=True)
-    assert page.status_code == 200
-    assert "Set your password" in page.content.decode()
-    set_url = page.redirect_chain[-1][0] if page.redirect_chain else link
+    page = client.get(link)
+    assert "Create your account" in page.content.decode()
+    short = client.post(
+        link, {"first_name": "Nia", "last_name": "Person", "password1": "a", "password2": "a"}
+    )
+    assert (
+        short.status_code == 422
+        and not User.objects.filter(username__iexact="new.person@example.org").exists()
+    )
+    password = "a-long-new-pass-4521"
     done = client.post(
-        set_url, {"new_password1": "a-long-new-pass-4521", "new_password2": "a-long-new-pass-4521"}
+        link,
+        {"first_name": "Nia", "last_name": "Person", "password1": password, "password2": password},
     )
     assert done.status_code == 302
-    user.refresh_from_db()
-    assert user.check_password("a-long-new-pass-4521")
+    user = User.objects.get(email="new.person@example.org")
+    assert user.username == "new.person@example.org" and user.get_full_name() == "Nia Person"
+    assert Membership.objects.filter(user=user, role=Role.QA_MEMBER).count() == 1
+    assert "You are now QA member" in " ".join(texts(done))
+    # The link has done its work: it no longer works, for anyone.
+    client.logout()
+    assert client.get(link).status_code == 404
     signed_in = client.post(
-        reverse("login"),
-        {"username": "new.person@example.org", "password": "a-long-new-pass-4521"},
+        reverse("login"), {"username": "new.person@example.org", "password": password}
     )
     assert signed_in.status_code == 302
 
 
-def test_adding_an_existing_person_does_not_duplicate_them(
+def test_an_address_with_an_account_elsewhere_is_treated_as_any_other(
+    client, audit, chair, outsider, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    """The page answers the same whether or not the address has an account, shows no other
+    account's name, and attaches no one: the person accepts, or nothing happens."""
+    settings.SITE_URL = "https://maca.example.org"
+    outsider.first_name, outsider.last_name = "Pat", "TwoChair"
+    outsider.email = "pat@example.org"
+    outsider.save()
+    known = invite(
+        client, chair, audit, django_capture_on_commit_callbacks, email="pat@example.org"
+    )
+    said_for_known = texts(known)
+    client.get(known.url)  # the message is shown, and gone
+    unknown = invite(
+        client, chair, audit, django_capture_on_commit_callbacks, email="nobody@example.org"
+    )
+    assert [t.replace("pat@", "X@") for t in said_for_known] == [
+        t.replace("nobody@", "X@") for t in texts(unknown)
+    ]
+    page = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
+    assert "TwoChair" not in page and "Pat" not in page
+    assert Membership.objects.filter(user=outsider, partnership=audit.partnership).count() == 0
+    assert sorted(m.to[0] for m in mailoutbox) == ["nobody@example.org", "pat@example.org"]
+    sent = next(m for m in mailoutbox if m.to == ["pat@example.org"])
+    assert "TwoChair" not in sent.body
+
+    # Pat signs in from the link and accepts: only then are they a member.
+    link = accept_link(sent)
+    client.logout()
+    assert "Sign in to accept" in client.get(link).content.decode()
+    client.force_login(outsider)
+    assert client.post(link).status_code == 302
+    assert Membership.objects.filter(user=outsider, partnership=audit.partnership).count() == 1
+
+
+def test_only_the_account_of_the_invited_address_may_accept(
+    client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://maca.example.org"
+    invite(client, chair, audit, django_capture_on_commit_callbacks, email="invited@example.org")
+    link = accept_link(mailoutbox[0])
+    someone = UserFactory(email="someone.else@example.org")
+    client.force_login(someone)
+    assert "sent to another email address" in client.get(link).content.decode()
+    client.post(link)
+    assert not Membership.objects.filter(user=someone).exists()
+
+
+def test_an_expired_invitation_does_not_work(
+    client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    from maca.models import Invitation
+
+    settings.SITE_URL = "https://maca.example.org"
+    invite(client, chair, audit, django_capture_on_commit_callbacks, email="late@example.org")
+    Invitation.objects.update(expires=timezone.now() - datetime.timedelta(minutes=1))
+    client.logout()
+    page = client.get(accept_link(mailoutbox[0]))
+    assert page.status_code == 404 and "This invitation no longer works" in page.content.decode()
+    assert client.get("/invitations/not-a-token/").status_code == 404
+
+
+def test_a_second_press_sends_one_invitation(
     client, audit, chair, mailoutbox, django_capture_on_commit_callbacks
 ):
-    existing = UserFactory(email="known@example.org")
-    client.force_login(chair)
-    url = reverse("audit_members", args=[audit.pk])
-    data = {"email": "KNOWN@example.org", "name": "", "role": Role.QA_MEMBER}
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, data)
-        again = client.post(url, data)
-    assert User.objects.filter(email__iexact="known@example.org").count() == 1
-    assert Membership.objects.filter(user=existing, role=Role.QA_MEMBER).count() == 1
-    assert any("already holds the role" in text for text in texts(again))
-    assert mailoutbox == []  # they have a password already
+    for _ in range(2):
+        invite(client, chair, audit, django_capture_on_commit_callbacks, email="twice@example.org")
+    assert len(mailoutbox) == 1
+    page = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
+    assert page.count("<td>twice@example.org</td>") == 1
 
 
 def test_a_coordinator_needs_an_agency_taking_part(client, audit, chair, housing):
+    from maca.models import Invitation
+
     other = AgencyFactory(name="Elsewhere Agency", partnership=audit.partnership)
     client.force_login(chair)
     url = reverse("audit_members", args=[audit.pk])
-    data = {"email": "coord@example.org", "name": "Co Ord", "role": Role.COORDINATOR}
+    data = {"email": "coord@example.org", "role": Role.COORDINATOR}
     response = client.post(url, data)
     assert response.status_code == 200
     assert "Choose the agency this co-ordinator speaks for" in response.content.decode()
     assert 'value="coord@example.org"' in response.content.decode()
     response = client.post(url, {**data, "agency": other.pk})
     assert response.status_code == 200
-    assert not User.objects.filter(email="coord@example.org").exists()
+    assert not Invitation.objects.exists()
     response = client.post(url, {**data, "agency": housing.pk})
     assert response.status_code == 302
-    assert Membership.objects.get(user__email="coord@example.org").agency == housing
+    assert Invitation.objects.get(email="coord@example.org").agency == housing
 
 
 def test_removing_a_member_asks_first_then_removes(client, audit, people):

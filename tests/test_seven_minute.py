@@ -257,7 +257,12 @@ def test_the_chair_can_make_parts_six_and_seven_the_partnership_standard(client,
     data = {field: "" for field in sevenminute.PART_FIELDS}
     data.update(questions="Who is the lead professional?", find_out_more="Call 01234 567890")
     data["make_standard"] = "on"
-    client.post(reverse("seven_minute_edit", args=[written.pk]), data)
+    # A telephone number is asked about, as anyone's would be: this one is the service's.
+    asked = client.post(reverse("seven_minute_edit", args=[written.pk]), data)
+    assert "This looks like it holds a phone number" in asked.content.decode()
+    client.post(
+        reverse("seven_minute_edit", args=[written.pk]), {**data, "holds_no_identifiers": "on"}
+    )
     written.partnership.refresh_from_db()
     assert written.partnership.seven_minute_questions == "Who is the lead professional?"
     qa = member(written)

@@ -15,10 +15,10 @@ def repoint_agencies(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("actions", "0003_text_limits"),
-        ("cases", "0011_agencies_of_partnerships"),
-        ("maca", "0007_partnership_settings_and_its_agencies"),
+        ("cases", "0013_agencies_of_partnerships"),
+        ("maca", "0009_partnership_settings_and_its_agencies"),
     ]
-    run_before = [("maca", "0008_share_unused_agencies")]
+    run_before = [("maca", "0010_share_unused_agencies")]
 
     operations = [
         migrations.RunPython(repoint_agencies, migrations.RunPython.noop),

@@ -17,10 +17,10 @@ class PartnershipMemberForm(RefuseControlCharactersMixin, forms.Form):
     email = forms.EmailField(
         label="Email address",
         max_length=150,
-        help_text="Someone without a MACA account is emailed an invitation to set a password.",
-    )
-    name = forms.CharField(
-        label="Full name", max_length=150, required=False, help_text="Needed for a new account."
+        help_text=(
+            "They are emailed an invitation, and hold the role once they accept it (signing in, "
+            "or creating their account)."
+        ),
     )
     role = forms.ChoiceField(
         choices=[("", "Choose a role"), *Role.choices],

@@ -254,10 +254,8 @@ class MemberAddForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
         max_length=150,
-        help_text="Someone without a MACA account is emailed an invitation to set a password.",
-    )
-    name = forms.CharField(
-        label="Full name", max_length=150, required=False, help_text="Needed for a new account."
+        help_text="We email an invitation to this address. The person becomes a member when they "
+        "accept it, signing in or creating their account.",
     )
     role = forms.ChoiceField(
         # The partnership administrator's role is given on the partnership's own pages.

@@ -1,16 +1,26 @@
 """Where texts hold a child's identifying details: the names, dates of birth and reference
-numbers held for an audit's children, found in words written about them.
+numbers held for an audit's children, found in words written about them; and the texts that look
+identifying by their shape alone, until a person confirms they are not.
 
-Used by the briefing's publishing check, the action plan's and the meeting pack's warnings.
+Used by the briefing's publishing check, the action plan's and the meeting pack's warnings, and
+the forms that ask about what looks identifying (cases/forms/identifying.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cases.models import Audit, ChronologyEntry, NominationIdentity, ToolAnswer
-from maca.identifiers import NAME_PART_MIN_LENGTH, identity_patterns, normalised
+from cases.models import Audit, ChronologyEntry, ConfirmedText, NominationIdentity, ToolAnswer
+from maca.identifiers import (
+    NAME_PART_MIN_LENGTH,
+    identifying_shapes,
+    identity_patterns,
+    looks_like_a_name,
+    normalised,
+)
 from maca.text import possessive
 
 
@@ -128,3 +138,68 @@ def _pack_texts(audit: Audit):
 def identifying_details_in_pack(audit: Audit) -> list[str]:
     """Where the meeting pack holds a child's identifying details, for the chair."""
     return places_holding_identifiers(audit, _pack_texts(audit))
+
+
+# What looks identifying by its shape ---------------------------------------------------------
+
+
+def text_digest(text: str) -> str:
+    """The text's fingerprint as a confirmation is kept: however it is spaced."""
+    return hashlib.sha256(" ".join((text or "").split()).encode()).hexdigest()
+
+
+def confirmed_digests(audit, *, by_chair: bool = False) -> set[str]:
+    """The fingerprints of the audit's texts confirmed as not identifying (by the chair only,
+    with `by_chair`): one query."""
+    confirmed = ConfirmedText.objects.filter(audit=audit)
+    if by_chair:
+        confirmed = confirmed.filter(by_chair=True)
+    return set(confirmed.values_list("text_hash", flat=True))
+
+
+def looks_identifying(text: str, *, label: bool = False) -> list[str]:
+    """What `text` looks as if it held ("a postcode", "an NHS number"…); for a case's label,
+    also "a name" when it reads like one."""
+    found = identifying_shapes(text or "")
+    return (["a name"] if label and looks_like_a_name(text or "") else []) + found
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A text that looks identifying and is not confirmed: where it is, what it looks as if it
+    held, and its fingerprint (what confirming it records)."""
+
+    place: str
+    kinds: tuple[str, ...]
+    digest: str
+
+    def __str__(self):
+        return f"{self.place} looks as if it holds {listed(list(self.kinds))}."
+
+
+def unconfirmed_flags(
+    audit, texts: Iterable[tuple[str, str]], *, labels: Iterable[tuple[str, str]] = ()
+) -> list[Flag]:
+    """Of the (place, text) pairs (and the (place, case label) pairs), those that look
+    identifying and that the chair has not confirmed are not."""
+    confirmed = None
+    flags = []
+    checked = [(place, text, False) for place, text in texts]
+    checked += [(place, text, True) for place, text in labels]
+    for place, text, label in checked:
+        kinds = looks_identifying(text, label=label)
+        if not kinds:
+            continue
+        if confirmed is None:
+            confirmed = confirmed_digests(audit, by_chair=True)
+        digest = text_digest(text)
+        if digest not in confirmed:
+            flags.append(Flag(place, tuple(kinds), digest))
+    return flags
+
+
+def listed(things: list[str]) -> str:
+    """ "a postcode, a phone number and a date of birth"."""
+    if len(things) == 1:
+        return things[0]
+    return f"{', '.join(things[:-1])} and {things[-1]}"

@@ -274,6 +274,8 @@ def chronology_rows_import(
             "The file has its column headings but no rows. Add the events below the headings.",
             code="no_rows",
         )
+    # One import into a case at a time: a second one sees the first's rows as already there.
+    Case.objects.select_for_update().filter(pk=case.pk).exists()
     entries = _without_rows_already_there(entries, case, agency, if_already_there)
     for entry in entries:
         # Case, agency and author are set here, not typed; the event's own constraint

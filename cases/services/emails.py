@@ -18,23 +18,42 @@ from django.utils import timezone
 
 from cases import access
 from cases.models import OutgoingEmail
+from maca.invitations import invitation_link_make
 
 logger = logging.getLogger(__name__)
 Status = OutgoingEmail.Status
 
-# Where an invitation's set-a-password link goes: the link is made when the email is sent, so
-# no working link is ever stored in the database.
+# Where an invitation's link goes: the link is made when the email is sent, so no working link
+# is ever stored in the database.
 INVITATION_LINK = "[[invitation-link]]"
 MAX_ATTEMPTS = 5
 RETRY_AFTER = datetime.timedelta(minutes=5)
 
 
-def email_queue(*, key: str, recipient, subject: str, body: str, audit=None) -> OutgoingEmail:
-    """Record an email and have the worker send it once the current transaction commits. Queuing
-    the same key again changes nothing: it is sent once."""
+def email_queue(
+    *,
+    key: str,
+    subject: str,
+    body: str,
+    recipient=None,
+    invitation=None,
+    audit=None,
+    permission: str = "view_audit",
+) -> OutgoingEmail:
+    """Record an email to an account (`recipient`) or an invited address (`invitation`) and have
+    the worker send it once the current transaction commits. `permission` is what the recipient
+    must be allowed to do with `audit` when it is sent. Queuing the same key again changes
+    nothing: it is sent once."""
     email, created = OutgoingEmail.objects.get_or_create(
         key=key,
-        defaults={"recipient": recipient, "audit": audit, "subject": subject, "body": body},
+        defaults={
+            "recipient": recipient,
+            "invitation": invitation,
+            "audit": audit,
+            "permission": permission,
+            "subject": subject,
+            "body": body,
+        },
     )
     if created:
         transaction.on_commit(lambda: _enqueue(email.pk))
@@ -57,13 +76,20 @@ def _enqueue(email_id: int, run_after: datetime.datetime | None = None) -> None:
 
 
 def recipient_may_receive(email: OutgoingEmail) -> bool:
-    """Whether the email may still go to its recipient now: an active account with an address,
-    and, for an audit's email, still holding a role in that audit (the access gate's roles; a
-    viewer invited before the briefing is published holds one)."""
+    """Whether the email may still go to its recipient now, asked as it is sent: an invitation
+    while it is open (not accepted, not expired); an email to an account while the account is
+    active with an address and, for an audit's email, the access gate lets them take the email's
+    `permission` on that audit."""
+    if email.recipient_id is None:
+        return email.invitation is not None and email.invitation.is_open()
+    if INVITATION_LINK in email.body and email.invitation is None:
+        return False  # queued before invitations were records: its link could not be made
     user = email.recipient
     if not (user.is_active and user.email):
         return False
-    return email.audit is None or bool(access.roles_for(user, email.audit))
+    if email.audit is None:
+        return email.invitation is None or email.invitation.is_open()
+    return bool(access.recipients_who_may_see(email.audit, [user], email.permission))
 
 
 def queued_email_send(*, email_id: int) -> str:
@@ -71,7 +97,7 @@ def queued_email_send(*, email_id: int) -> str:
     with transaction.atomic():
         email = (
             OutgoingEmail.objects.select_for_update(of=("self",))
-            .select_related("recipient", "audit")
+            .select_related("recipient", "audit", "invitation")
             .filter(pk=email_id)
             .first()
         )
@@ -102,16 +128,14 @@ def queued_email_send(*, email_id: int) -> str:
 
 def _message(email: OutgoingEmail) -> EmailMessage:
     body = email.body
-    if INVITATION_LINK in body:
-        from cases.services.setup import invitation_link
-
-        body = body.replace(INVITATION_LINK, invitation_link(email.recipient))
+    if INVITATION_LINK in body and email.invitation is not None:
+        body = body.replace(INVITATION_LINK, invitation_link_make(email.invitation))
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "maca"
     return EmailMessage(
         email.subject,
         body,
         None,
-        [email.recipient.email],
+        [email.address],
         # The same key gives the same Message-ID, so a mail server can drop a repeat.
         headers={"Message-ID": f"<{email.key}@{domain}>", "X-MACA-Idempotency-Key": email.key},
     )

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.models import (
@@ -64,8 +64,20 @@ def nomination_create(*, audit: Audit, user, data: dict, identity: dict | None) 
             field: data.get(field) or ("" if field != "tags" else []) for field in NOMINATION_FIELDS
         },
     )
+    taken = ValidationError(
+        {
+            "label": f"There is already a nomination labelled '{nomination.label}' in this "
+            "audit. Choose another label."
+        }
+    )
+    if audit.nominations.filter(label__iexact=nomination.label).exists():
+        raise taken
     nomination.full_clean(exclude=KEPT_FIELDS)
-    nomination.save()
+    try:
+        with transaction.atomic():
+            nomination.save()
+    except IntegrityError:  # the same label saved by someone else a moment ago
+        raise taken from None
     nomination.agencies.set(agencies)
     if _has_identity(identity):
         identity_save(nomination=nomination, user=user, identity=identity)

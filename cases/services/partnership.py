@@ -8,19 +8,16 @@ cannot touch another partnership, and never set an account's staff or superuser 
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 
 from cases import uploads
-from cases.services.emails import INVITATION_LINK, email_queue
-from cases.services.setup import MemberAdded, membership_hold, person_for_email
+from cases.services.setup import invitation_queue
 from maca.concurrency import check_current
-from maca.models import Agency, Membership, Partnership
+from maca.invitations import invitation_issue
+from maca.models import Agency, Invitation, Membership, Partnership
 
 Role = Membership.Role
 
@@ -49,35 +46,13 @@ LOGO_MAX_PIXELS = 4000  # on either side
 # People and their roles -------------------------------------------------------------------------
 
 
-def _queue_invitation(*, person, partnership: Partnership, invited_by, role_label: str) -> None:
-    context = {
-        "user": person,
-        "partnership": partnership,
-        "invited_by": invited_by,
-        "role": role_label,
-        "link": INVITATION_LINK,  # made when the email is sent
-        "site_url": settings.SITE_URL,
-    }
-    email_queue(
-        key=f"invitation:{person.pk}:{uuid.uuid4().hex}",
-        recipient=person,
-        subject="You have been invited to MACA, the multi-agency case audit",
-        body=render_to_string("cases/partnership/invitation_email.txt", context),
-    )
-
-
 @transaction.atomic
-def partnership_member_add(
-    *,
-    partnership: Partnership,
-    user,
-    email: str,
-    name: str,
-    role: str,
-    agency: Agency | None,
-) -> MemberAdded:
-    """Give the person with `email` a role in `partnership` (any role, the administrator's too),
-    creating their account and inviting them to set a password when they have none."""
+def partnership_member_invite(
+    *, partnership: Partnership, user, email: str, role: str, agency: Agency | None
+) -> Invitation:
+    """Email `email` an invitation to a role in `partnership` (any role, the administrator's
+    too). Every address is treated alike: no account is looked up, attached or changed; the
+    person becomes a member by accepting (maca/invitations.py)."""
     if role not in Role.values:
         raise ValidationError({"role": "Choose one of the roles."})
     if role == Role.COORDINATOR:
@@ -85,20 +60,14 @@ def partnership_member_add(
             raise ValidationError({"agency": "Choose one of the partnership's agencies."})
     else:
         agency = None
-    if email.strip().lower() in {user.email.lower(), user.username.lower()}:
+    if email.strip().lower() in {(user.email or "").lower(), user.username.lower()}:
         raise ValidationError({"email": OWN_ROLES})
-    person, new_user = person_for_email(email=email, name=name)
-    if person.pk == user.pk:
-        raise ValidationError({"email": OWN_ROLES})
-    membership, created = membership_hold(
-        person=person, partnership=partnership, role=role, agency=agency
+    invitation, send = invitation_issue(
+        email=email, partnership=partnership, role=role, agency=agency, invited_by=user
     )
-    invited = not person.has_usable_password() and bool(person.email)
-    if invited:
-        _queue_invitation(
-            person=person, partnership=partnership, invited_by=user, role_label=Role(role).label
-        )
-    return MemberAdded(membership, created=created, new_user=new_user, invited=invited)
+    if send:
+        invitation_queue(invitation=invitation, invited_by=user)
+    return invitation
 
 
 def partnership_member_remove_refusal(*, membership: Membership, user) -> str | None:

@@ -32,9 +32,13 @@ class Reminder:
     subject: str
     body: str
     audit_id: int | None = None  # recorded on the audit's history when sent
-    # What the person must be allowed to do with the audit when it is sent, to receive it
-    # (checked by `recipients_who_may_see`); None: no check.
-    permission: str | None = None
+    # What the person must be allowed to do with the audit at the moment it is sent, to receive
+    # it (asked of the access gate, `recipients_who_may_see`, by the sender).
+    permission: str = "view_audit"
+    # A further question the source's own app asks of the person at the moment it is sent, for
+    # what the email describes beyond the audit (the action plan: may they still open this
+    # action?). A reminder about no audit must carry one.
+    may_see: Callable[[object], bool] | None = None
 
 
 Source = Callable[[datetime.date], Iterable[Reminder]]
@@ -123,6 +127,7 @@ def progress_reminders_send(*, audit: Audit, user) -> int:
             key=f"reminder:{event.pk}:{recipient.pk}",
             recipient=recipient,
             audit=audit,
+            permission="view_progress",
             subject=subject,
             body=body,
         )
@@ -160,7 +165,14 @@ def deadline_reminders(today: datetime.date) -> Iterator[Reminder]:
             continue
         key = f"deadline:{audit.pk}:{stage}"
         for user, subject, body in missing_work_messages(audit, stage=stage, today=today):
-            yield Reminder(key=key, user=user, subject=subject, body=body, audit_id=audit.pk)
+            yield Reminder(
+                key=key,
+                user=user,
+                subject=subject,
+                body=body,
+                audit_id=audit.pk,
+                permission="view_progress",
+            )
 
 
 # The sender ----------------------------------------------------------------------------------
@@ -188,7 +200,7 @@ def due_reminders_send(
             if SentReminder.objects.filter(key=reminder.key, user=reminder.user).exists():
                 result.already_sent += 1
                 continue
-            if reminder.permission and not _may_receive(reminder, audits):
+            if not _may_receive(reminder, audits):
                 result.not_allowed += 1
                 continue
             if dry_run:
@@ -224,11 +236,22 @@ def due_reminders_send(
 
 
 def _may_receive(reminder: Reminder, audits: dict[int, Audit]) -> bool:
-    """Whether the access gate lets the person see the reminder's audit now."""
-    if reminder.audit_id not in audits:
-        audits[reminder.audit_id] = Audit.objects.get(pk=reminder.audit_id)
-    audit = audits[reminder.audit_id]
-    return bool(recipients_who_may_see(audit, [reminder.user], reminder.permission))
+    """Whether the access gate lets the person see what the reminder describes, now: its audit
+    (with its permission) and whatever its source asks besides. A reminder that names neither
+    an audit nor a question is about nothing the gate guards, and is not sent."""
+    user = reminder.user
+    if not (user.is_active and user.email):
+        return False
+    if reminder.audit_id is None and reminder.may_see is None:
+        logger.warning("Reminder %s names nothing to check its recipient against", reminder.key)
+        return False
+    if reminder.audit_id is not None:
+        if reminder.audit_id not in audits:
+            audits[reminder.audit_id] = Audit.objects.filter(pk=reminder.audit_id).first()
+        audit = audits[reminder.audit_id]
+        if audit is None or not recipients_who_may_see(audit, [user], reminder.permission):
+            return False
+    return reminder.may_see is None or reminder.may_see(user)
 
 
 def _send_once(reminder: Reminder) -> bool:

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from cases.models import Audit, BriefingParagraph, Theme
 from cases.services.emails import INVITATION_LINK, email_queue
 from cases.services.tool import default_tool_create
 from maca.access import AUDIT_ROLES
-from maca.models import Agency, Membership, Partnership
+from maca.invitations import invitation_issue
+from maca.models import Agency, Invitation, Membership, Partnership
 
 Role = Membership.Role
 
@@ -45,7 +39,12 @@ def _theme(partnership: Partnership, data: dict) -> Theme:
         description=(data.get("new_theme_description") or "").strip(),
     )
     theme.full_clean()
-    theme.save()
+    try:
+        with transaction.atomic():
+            theme.save()
+    except IntegrityError:  # the same name saved by someone else a moment ago
+        message = f"The partnership already has a theme called '{theme.name}': choose it instead."
+        raise ValidationError({"new_theme_name": message}) from None
     return theme
 
 
@@ -58,9 +57,13 @@ def _agencies(partnership: Partnership, data: dict) -> list[Agency]:
     for name, sector in data.get("new_agencies") or []:
         agency = Agency.objects.filter(partnership=partnership, name__iexact=name).first()
         if agency is None:
-            agency = Agency(partnership=partnership, name=name, sector=sector)
-            agency.full_clean()
-            agency.save()
+            Agency(partnership=partnership, name=name, sector=sector).full_clean(
+                validate_unique=False
+            )
+            # Another audit may add the same agency at this moment: both use one.
+            agency = Agency.objects.get_or_create(
+                partnership=partnership, name=name, defaults={"sector": sector}
+            )[0]
         agencies[agency.pk] = agency
     return list(agencies.values())
 
@@ -147,108 +150,43 @@ def audit_update(*, audit: Audit, user, data: dict) -> Audit:
 # Members -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MemberAdded:
-    membership: Membership
-    created: bool  # False when they already held this role
-    new_user: bool
-    invited: bool
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    first, _, last = " ".join(name.split()).rpartition(" ")
-    return (first, last) if first else (last, "")
-
-
-def invitation_link(user) -> str:
-    """The link that lets `user` set their password (the password-reset confirmation page)."""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    return f"{settings.SITE_URL}{path}"
-
-
-def _queue_invitation(*, user, audit: Audit, invited_by, role_label: str) -> None:
+def invitation_queue(*, invitation: Invitation, invited_by, audit: Audit | None = None) -> None:
+    """Email `invitation`, from an audit's Members page (`audit`) or the partnership's own."""
     context = {
-        "user": user,
+        "invitation": invitation,
         "audit": audit,
         "invited_by": invited_by,
-        "role": role_label,
+        "role": invitation.get_role_display(),
         "link": INVITATION_LINK,  # made when the email is sent
+        "days": settings.MACA_INVITATION_DAYS,
         "site_url": settings.SITE_URL,
     }
     email_queue(
-        key=f"invitation:{user.pk}:{uuid.uuid4().hex}",
-        recipient=user,
-        audit=audit,
-        subject="You have been invited to MACA, the multi-agency case audit",
+        key=f"invitation:{invitation.pk}:{uuid.uuid4().hex}",
+        invitation=invitation,
+        subject=f"You are invited to join {invitation.partnership.name} in MACA",
         body=render_to_string("cases/setup/invitation_email.txt", context),
     )
 
 
 @transaction.atomic
-def member_add(
-    *, audit: Audit, user, email: str, name: str, role: str, agency: Agency | None
-) -> MemberAdded:
-    """Give the person with `email` a role in the audit's partnership, creating their account
-    (and inviting them to set a password) when there is none."""
+def member_invite(
+    *, audit: Audit, user, email: str, role: str, agency: Agency | None
+) -> Invitation:
+    """Email `email` an invitation to `role` in the audit's partnership (for a co-ordinator, for
+    an agency taking part). Every address is treated alike: no account is looked up, attached or
+    changed; the person becomes a member by accepting (maca/invitations.py)."""
     if role not in AUDIT_ROLES:
         raise ValidationError({"role": "Choose one of the roles of an audit."})
-    if role == Role.COORDINATOR:
-        if agency is None or not audit.agencies.filter(pk=agency.pk).exists():
-            raise ValidationError({"agency": "Choose an agency taking part in this audit."})
-    else:
-        agency = None
-    person, new_user = person_for_email(email=email, name=name)
-    membership, created = membership_hold(
-        person=person, partnership=audit.partnership, role=role, agency=agency
+    taking_part = agency is not None and audit.agencies.filter(pk=agency.pk).exists()
+    if role == Role.COORDINATOR and not taking_part:
+        raise ValidationError({"agency": "Choose an agency taking part in this audit."})
+    invitation, send = invitation_issue(
+        email=email, partnership=audit.partnership, role=role, agency=agency, invited_by=user
     )
-
-    # Someone who has never set a password is sent the invitation (again): links expire.
-    invited = not person.has_usable_password() and bool(person.email)
-    if invited:
-        _queue_invitation(user=person, audit=audit, invited_by=user, role_label=Role(role).label)
-    return MemberAdded(membership, created=created, new_user=new_user, invited=invited)
-
-
-def person_for_email(*, email: str, name: str):
-    """The person with `email` (as email address or username), and whether they are new: an
-    account is made for someone new, who cannot sign in until they set a password."""
-    User = get_user_model()
-    email = email.strip().lower()
-    person = (
-        User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
-        .order_by("pk")
-        .first()
-    )
-    if person is None:
-        first, last = _split_name(name)
-        person = User(username=email, email=email, first_name=first, last_name=last)
-        person.set_unusable_password()
-        person.full_clean()
-        person.save()
-        return person, True
-    if name.strip() and not person.get_full_name():
-        person.first_name, person.last_name = _split_name(name)
-        person.save(update_fields=["first_name", "last_name"])
-    return person, False
-
-
-def membership_hold(*, person, partnership: Partnership, role: str, agency: Agency | None):
-    """`person`'s membership of `partnership` in `role` (for `agency`), and whether it is new."""
-    existing = Membership.objects.filter(
-        user=person, partnership=partnership, role=role, agency=agency
-    ).first()
-    if existing:
-        return existing, False
-    membership = Membership(user=person, partnership=partnership, role=role, agency=agency)
-    membership.full_clean()
-    membership.save()
-    return membership, True
+    if send:
+        invitation_queue(invitation=invitation, audit=audit, invited_by=user)
+    return invitation
 
 
 def member_remove_refusal(*, membership: Membership, user) -> str | None:

@@ -6,7 +6,7 @@ import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
@@ -18,6 +18,9 @@ from cases.models import Case, ChronologyEntry, ChronologyFile
 from cases.selectors import chronology as selectors
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services import chronology as services
+from maca.concurrency import no_lost_updates
+from maca.downloads import attachment_response
+from maca.once import one_press
 from maca.spreadsheets import csv_response
 from maca.text import possessive
 
@@ -117,6 +120,7 @@ def agency_chronology(request, pk, case_id, agency_id):
 
 
 @require_POST
+@one_press
 def chronology_file_upload(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     if reason := _refusal(request, audit, case, agency):
@@ -150,6 +154,7 @@ def chronology_file_upload(request, pk, case_id, agency_id):
 
 
 @require_POST
+@one_press
 def chronology_rows_import(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     if reason := _refusal(request, audit, case, agency):
@@ -184,6 +189,8 @@ def chronology_rows_import(request, pk, case_id, agency_id):
 
 
 @require_POST
+@one_press
+@no_lost_updates
 def chronology_entry_add(request, pk, case_id, agency_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     if reason := _refusal(request, audit, case, agency):
@@ -209,6 +216,7 @@ def _entry(case, agency, entry_id):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
     """Change a row: on its own page, or in place in the rows table when htmx asks."""
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
@@ -283,9 +291,9 @@ def chronology_template(request, pk, fmt):
         return csv_response(rows, filename=name)
     if fmt != "xlsx":
         raise Http404("No such format.")
-    response = HttpResponse(_template_xlsx(), content_type=uploads.CONTENT_TYPES["xlsx"])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment_response(
+        _template_xlsx(), filename=name, content_type=uploads.CONTENT_TYPES["xlsx"]
+    )
 
 
 def _template_xlsx() -> bytes:

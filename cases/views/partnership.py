@@ -24,6 +24,7 @@ from cases.forms.partnership import (
 )
 from cases.selectors import partnership as selectors
 from cases.services import partnership as services
+from cases.views.setup import invited_message
 from maca import access
 from maca.files import FETCH_UNAVAILABLE, STORAGE_ERRORS
 
@@ -65,13 +66,13 @@ def partnership_people(request, partnership_id):
     form = PartnershipMemberForm(request.POST or None, partnership=partnership)
     if request.method == "POST" and form.is_valid():
         try:
-            added = services.partnership_member_add(
+            invitation = services.partnership_member_invite(
                 partnership=partnership, user=request.user, **form.cleaned_data
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, _added_message(added))
+            messages.success(request, invited_message(invitation))
             return redirect("partnership_people", partnership.pk)
     people = selectors.partnership_people(partnership)
     status = 422 if form.errors else 200
@@ -83,17 +84,6 @@ def partnership_people(request, partnership_id):
         {"form": form, "people": people},
         status,
     )
-
-
-def _added_message(added) -> str:
-    person, role = added.membership.user, added.membership.get_role_display()
-    where = f" for {added.membership.agency}" if added.membership.agency_id else ""
-    if not added.created:
-        return f"{person} already holds the role {role}{where}: nothing was added."
-    text = f"{person} was given the role {role}{where}."
-    if added.invited:
-        text += f" An invitation to set a password was emailed to {person.email}."
-    return text
 
 
 @require_http_methods(["GET", "POST"])

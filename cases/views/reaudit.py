@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from cases import access
 from cases.services import reaudit as services
+from maca.once import one_press
 from maca.widgets import DateInput
 
 
@@ -32,6 +33,7 @@ class ReauditForm(forms.Form):
         self.fields["carry_forward"].queryset = original.cases.all()
 
 
+@one_press
 def reaudit_schedule(request, pk):
     original = access.get_audit_for(request, pk, "schedule_reaudit")
     existing = services.open_reaudit_of(original)

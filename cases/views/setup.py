@@ -33,7 +33,10 @@ from cases.selectors.progress import (
 from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
+from maca.concurrency import no_lost_updates
+from maca.invitations import open_invitations
 from maca.models import Membership
+from maca.once import one_press
 
 Role = Membership.Role
 
@@ -60,6 +63,8 @@ def _render(request, template, audit, context):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
+@no_lost_updates
 def audit_create(request):
     partnerships = list(access.chaired_partnerships(request.user).distinct())
     if not partnerships:
@@ -85,6 +90,7 @@ def audit_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def audit_edit(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = AuditForm(request.POST or None, audit=audit)
@@ -198,36 +204,38 @@ def _confirm_stage_move(request, audit, *, danger=False, **wording):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
+def invited_message(invitation) -> str:
+    """The same words whether or not the address has an account: nothing is revealed."""
+    where = f" for {invitation.agency}" if invitation.agency_id else ""
+    return (
+        f"An invitation to join as {invitation.get_role_display()}{where} was emailed to "
+        f"{invitation.email}. They become a member when they accept it."
+    )
+
+
 def audit_members(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = MemberAddForm(request.POST or None, audit=audit)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            added = setup_services.member_add(
+            invitation = setup_services.member_invite(
                 audit=audit,
                 user=request.user,
                 email=data["email"],
-                name=data["name"],
                 role=data["role"],
                 agency=data["agency"],
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            person, role = added.membership.user, added.membership.get_role_display()
-            where = f" for {added.membership.agency}" if added.membership.agency_id else ""
-            if added.created:
-                text = f"{person} was added as {role}{where}."
-            else:
-                text = f"{person} already holds the role {role}{where}: nothing was added."
-            if added.invited:
-                text += f" An invitation to set a password was emailed to {person.email}."
-            (messages.success if added.created else messages.info)(request, text)
+            messages.success(request, invited_message(invitation))
             return redirect("audit_members", audit.pk)
     context = {
         "form": form,
         "members": nomination_selectors.audit_members(audit),
+        "invitations": open_invitations(audit.partnership_id),
         "agencies_without_coordinator": agencies_without_coordinator(audit),
     }
     return _render(request, "cases/setup/members.html", audit, context)
@@ -290,6 +298,8 @@ def _closed_to_nominations(request, audit):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
+@no_lost_updates
 def nomination_create(request, pk):
     audit = access.get_audit_for(request, pk, "nominate")
     if not audit.accepts_nominations:
@@ -325,6 +335,7 @@ def nomination_create(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def nomination_edit(request, pk, nomination_id):
     audit = access.get_audit_for(request, pk, "nominate")
     nomination = get_object_or_404(audit.nominations, pk=nomination_id)
@@ -341,7 +352,7 @@ def nomination_edit(request, pk, nomination_id):
         )
         return redirect("nomination_list", audit.pk)
     form = NominationForm(request.POST or None, instance=nomination, audit=audit)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and is_chair:
         _check_no_identifiers(form, nomination)
     if request.method == "POST" and not form.errors:
         try:
@@ -358,6 +369,9 @@ def nomination_edit(request, pk, nomination_id):
 
 
 def _check_no_identifiers(form, nomination) -> None:
+    """The label and reason compared with the identifiers held: for the chair only, who may read
+    them. Anyone else is asked only about what looks identifying by its shape (the form's own
+    check), so that no one learns from a warning whether a guess at a child's details is right."""
     identity = (
         NominationIdentity.objects.filter(nomination=nomination)
         .prefetch_related("references")
@@ -373,6 +387,7 @@ def _check_no_identifiers(form, nomination) -> None:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def nomination_identifiers(request, pk, nomination_id):
     """The child's identifying details: the chair and co-ordinators of agencies involved only;
     anyone else is answered 404, as if there were nothing here. The chair alone changes them."""
@@ -512,6 +527,7 @@ def selection(request, pk):
 
 
 @require_POST
+@one_press
 def selection_draw(request, pk):
     audit, refused = _selection_audit(request, pk)
     if refused:

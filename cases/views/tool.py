@@ -24,7 +24,8 @@ from cases.selectors.progress import (
 )
 from cases.services import reminders
 from cases.services import tool as services
-from maca.concurrency import version_of
+from maca.concurrency import no_lost_updates, version_of
+from maca.once import one_press
 from maca.text import possessive
 
 # The questionnaire ---------------------------------------------------------------------------
@@ -66,6 +67,7 @@ def tool_edit(request, pk):
 
 
 @require_POST
+@one_press
 def tool_use_default(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     if audit.tool_sections.exists():
@@ -91,6 +93,8 @@ def _form_page(request, audit, form, *, title, submit, intro="", page=None):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
+@no_lost_updates
 def tool_section_add(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = SectionForm(request.POST or None)
@@ -102,6 +106,7 @@ def tool_section_add(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def tool_section_edit(request, pk, section_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
@@ -160,6 +165,8 @@ def tool_section_delete(request, pk, section_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
+@no_lost_updates
 def tool_question_add(request, pk, section_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
@@ -185,6 +192,7 @@ def _question(audit, question_id):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def tool_question_edit(request, pk, question_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     question = _question(audit, question_id)
@@ -316,6 +324,7 @@ def _submission(case, agency):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def tool_answer(request, pk, case_id, agency_id):
     audit, case, agency = _agency_work(request, pk, case_id, agency_id)
     submission = _submission(case, agency)

@@ -54,11 +54,11 @@ def _repoint_usage_reminders(apps, agencies):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0011_agencies_of_partnerships"),
+        ("cases", "0013_agencies_of_partnerships"),
         ("findings", "0011_seven_minute_usage_impact"),
-        ("maca", "0007_partnership_settings_and_its_agencies"),
+        ("maca", "0009_partnership_settings_and_its_agencies"),
     ]
-    run_before = [("maca", "0008_share_unused_agencies")]
+    run_before = [("maca", "0010_share_unused_agencies")]
 
     operations = [
         # A shared tag's copies keep its slug, one per partnership.

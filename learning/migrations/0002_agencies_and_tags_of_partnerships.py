@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         ("findings", "0012_agencies_and_tags_of_partnerships"),
     ]
     run_before = [
-        ("maca", "0008_share_unused_agencies"),
+        ("maca", "0010_share_unused_agencies"),
         ("findings", "0013_share_unused_learning_tags"),
     ]
 

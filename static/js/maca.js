@@ -401,3 +401,129 @@
   window.addEventListener("resize", function () { watch(document); });
   document.addEventListener("htmx:load", function (event) { watch(event.detail.elt); });
 })();
+
+// Text typed into a form whose sending found the session ended is kept in this tab
+// (sessionStorage, never sent anywhere) and offered back on the page the person returns to
+// after signing in again: put back into the same form when it is on the page, otherwise shown
+// to copy. A page part (htmx) learns of the end from a 401; a whole-page form from landing on
+// the sign-in page straight after it was sent.
+(function () {
+  "use strict";
+  var KEY = "maca:unsaved";
+  var store = window.sessionStorage;
+  var signIn = document.getElementById("login-form");
+
+  function typed(form) {
+    var fields = [];
+    form.querySelectorAll("textarea, input").forEach(function (field) {
+      var kind = (field.getAttribute("type") || "text").toLowerCase();
+      var textual = field.tagName === "TEXTAREA" || ["text", "search", "email", "url", "date", "number"].indexOf(kind) !== -1;
+      if (!textual || !field.name || !field.value.trim()) return;
+      var label = field.labels && field.labels[0] ? field.labels[0].textContent.trim() : field.name;
+      fields.push({ name: field.name, label: label, value: field.value });
+    });
+    return fields;
+  }
+
+  function keep(form, signedOut) {
+    var fields = typed(form);
+    if (!fields.length) return;
+    var action = new URL(form.getAttribute("action") || window.location.href, window.location.href);
+    store.setItem(KEY, JSON.stringify({ action: action.pathname + action.search, fields: fields, signedOut: signedOut }));
+  }
+
+  document.addEventListener("htmx:beforeOnLoad", function (event) {
+    if (event.detail.xhr.status !== 401) return;
+    var element = event.detail.elt;
+    var form = element && element.closest ? element.closest("form") : null;
+    if (form) keep(form, true);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form === signIn || (form.method || "").toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
+    keep(form, false);
+  });
+
+  var kept = null;
+  try { kept = JSON.parse(store.getItem(KEY) || "null"); } catch (error) { kept = null; }
+  if (!kept) return;
+  if (signIn) {
+    kept.signedOut = true;  // the form was sent and sign-in was asked for: keep it for later
+    store.setItem(KEY, JSON.stringify(kept));
+    return;
+  }
+  store.removeItem(KEY);
+  if (!kept.signedOut || !Array.isArray(kept.fields)) return;  // it was sent and saved
+  offerBack(kept);
+
+  function sameForm(action) {
+    var forms = document.querySelectorAll("main form[method=post], main form[method=POST]");
+    for (var i = 0; i < forms.length; i++) {
+      var url = new URL(forms[i].getAttribute("action") || window.location.href, window.location.href);
+      if (url.pathname + url.search === action) return forms[i];
+    }
+    return null;
+  }
+
+  function offerBack(saved) {
+    var main = document.getElementById("main");
+    if (!main) return;
+    var panel = document.createElement("section");
+    panel.className = "alert alert-warning";
+    panel.setAttribute("aria-labelledby", "unsaved-heading");
+    var heading = document.createElement("h2");
+    heading.className = "h5";
+    heading.id = "unsaved-heading";
+    heading.textContent = "What you typed before you were signed out";
+    panel.appendChild(heading);
+    var form = sameForm(saved.action);
+    var intro = document.createElement("p");
+    intro.textContent = form
+      ? "It was not saved. Put it back into the form below, check it, and save it again."
+      : "It was not saved. Copy what you need, then open the form again and paste it in.";
+    panel.appendChild(intro);
+    saved.fields.forEach(function (field, index) {
+      var label = document.createElement("label");
+      label.className = "form-label fw-semibold";
+      label.htmlFor = "unsaved-" + index;
+      label.textContent = String(field.label);
+      var box = document.createElement("textarea");
+      box.className = "form-control mb-2";
+      box.id = "unsaved-" + index;
+      box.readOnly = true;
+      box.rows = 3;
+      box.value = String(field.value);
+      panel.appendChild(label);
+      panel.appendChild(box);
+    });
+    var buttons = document.createElement("div");
+    buttons.className = "d-flex gap-2";
+    if (form) {
+      var restore = document.createElement("button");
+      restore.type = "button";
+      restore.className = "btn btn-primary btn-sm";
+      restore.textContent = "Put it back in the form";
+      restore.addEventListener("click", function () {
+        saved.fields.forEach(function (field) {
+          var target = form.elements.namedItem(field.name);
+          if (target && "value" in target) target.value = field.value;
+        });
+        panel.remove();
+        var first = form.querySelector("textarea, input:not([type=hidden])");
+        if (first) first.focus();
+      });
+      buttons.appendChild(restore);
+    }
+    var discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "btn btn-outline-dark btn-sm";
+    discard.textContent = "Discard it";
+    discard.addEventListener("click", function () { panel.remove(); main.focus(); });
+    buttons.appendChild(discard);
+    panel.appendChild(buttons);
+    main.insertBefore(panel, main.firstChild);
+    heading.tabIndex = -1;
+    heading.focus();
+  }
+})();

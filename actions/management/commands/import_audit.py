@@ -7,6 +7,7 @@ from django.db import transaction
 from actions.package import (
     PackageError,
     UnknownPartnership,
+    looks_identifying_after_import,
     package_import,
     package_parse,
     package_validate,
@@ -61,6 +62,8 @@ class Command(BaseCommand):
         made = " (created for this import)" if created else ""
         self.stdout.write(f"Into the partnership '{into.name}'{made}.")
         self.stdout.write(f"Imported {audit.theme.name} with {audit.cases.count()} cases.")
-        if publish:
+        if audit.briefing_published_at:
             self.stdout.write("Published its briefing as version 1.")
+        if flagged := looks_identifying_after_import(audit):
+            self.stdout.write(flagged)
         self.stdout.write(audit.get_absolute_url())

@@ -4,12 +4,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cases.services.retention import retention_enforce
+from maca.once import used_tokens_delete
 
 
 class Command(BaseCommand):
     help = (
         "Delete the case-level data of audits closed longer than the retention period "
-        "(RETENTION_YEARS), except audits under legal hold. Run it daily from cron."
+        "(RETENTION_YEARS), except audits under legal hold, and forget the create forms sent "
+        "more than a day ago. Run it daily from cron."
     )
 
     def add_arguments(self, parser):
@@ -31,3 +33,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Kept (legal hold): {line}")
         if not report.deleted:
             self.stdout.write("Nothing is due for deletion.")
+        if not dry_run and (forgotten := used_tokens_delete()):
+            self.stdout.write(f"Forgot {forgotten} create form(s) sent more than a day ago.")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("maca", "0008_share_unused_agencies"),
+        ("maca", "0010_share_unused_agencies"),
     ]
 
     operations = [

@@ -16,11 +16,13 @@ def give_agencies_to_their_members_partnerships(apps, schema_editor):
     split = Split(apps, "maca", "Agency")
     Membership = apps.get_model("maca", "Membership")
     repoint_foreign_key(split, Membership, "agency", "partnership_id")
+    Invitation = apps.get_model("maca", "Invitation")
+    repoint_foreign_key(split, Invitation, "agency", "partnership_id")
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("maca", "0006_partnership_seven_minute_text"),
+        ("maca", "0008_used_form_token"),
     ]
 
     operations = [

@@ -13,7 +13,7 @@ def share_unused_agencies(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("maca", "0007_partnership_settings_and_its_agencies"),
+        ("maca", "0009_partnership_settings_and_its_agencies"),
     ]
 
     operations = [

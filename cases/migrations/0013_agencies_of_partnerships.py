@@ -32,10 +32,10 @@ def repoint_agencies(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0010_outgoing_emails"),
-        ("maca", "0007_partnership_settings_and_its_agencies"),
+        ("cases", "0012_confirmed_texts"),
+        ("maca", "0009_partnership_settings_and_its_agencies"),
     ]
-    run_before = [("maca", "0008_share_unused_agencies")]
+    run_before = [("maca", "0010_share_unused_agencies")]
 
     operations = [
         migrations.RunPython(repoint_agencies, migrations.RunPython.noop),

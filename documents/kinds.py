@@ -1,0 +1,74 @@
+"""Each kind of requested document: how it is made and who may have it, checked when it is asked
+for, when it is made and when it is fetched. The documents of one audit are registered here; a
+higher app registers its own from its `AppConfig.ready()` (the board's assurance report,
+learning/apps.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cases import access
+from cases.chronology_pdf import render_integrated_chronology_pdf
+from findings import briefing, casepack
+
+from .models import RequestedDocument
+
+Kind = RequestedDocument.Kind
+
+
+@dataclass(frozen=True)
+class Made:
+    content: bytes
+    filename: str
+    content_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    make: Callable[[RequestedDocument], Made]
+    allowed: Callable[[object, RequestedDocument], bool]
+
+
+KINDS: dict[str, DocumentKind] = {}
+
+
+def register_kind(kind: str, *, make, allowed) -> None:
+    KINDS[kind] = DocumentKind(make=make, allowed=allowed)
+
+
+def may_have(user, document: RequestedDocument) -> bool:
+    """Whether `user` may ask for, wait for and fetch `document`, as things stand now."""
+    kind = KINDS.get(document.kind)
+    return kind is not None and kind.allowed(user, document)
+
+
+def _audit_member_may(user, document: RequestedDocument) -> bool:
+    audit = document.audit
+    return access.is_member(user, audit) and access.can(user, document.permission, audit)
+
+
+def _case_pack(document: RequestedDocument) -> Made:
+    audit = document.audit
+    return Made(casepack.render_pdf_bytes(audit), casepack.pdf_filename(audit))
+
+
+def _draft_briefing(document: RequestedDocument) -> Made:
+    audit = document.audit
+    return Made(briefing.render_pdf_bytes(audit), briefing.pdf_filename(audit))
+
+
+def _integrated_chronology(document: RequestedDocument) -> Made:
+    options = document.options
+    pdf, filename = render_integrated_chronology_pdf(
+        document.audit,
+        document.case,
+        agency_ids=set(options.get("agencies", [])),
+        impacts=set(options.get("impacts", [])),
+    )
+    return Made(pdf, filename)
+
+
+register_kind(Kind.CASE_PACK, make=_case_pack, allowed=_audit_member_may)
+register_kind(Kind.DRAFT_BRIEFING, make=_draft_briefing, allowed=_audit_member_may)
+register_kind(Kind.INTEGRATED_CHRONOLOGY, make=_integrated_chronology, allowed=_audit_member_may)

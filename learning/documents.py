@@ -1,0 +1,58 @@
+"""The board's assurance report as a requested document: made by the background worker for the
+person who asked, from what they may read when it is made."""
+
+from __future__ import annotations
+
+import datetime
+
+from documents.kinds import Made, register_kind
+from documents.models import RequestedDocument
+from maca import access
+
+from . import report
+
+FORMATS = {
+    "pdf": (report.render_pdf_bytes, "application/pdf"),
+    "docx": (
+        report.render_docx_bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+}
+
+
+def report_options(*, start, end, file_format: str) -> dict:
+    return {
+        "start": start.isoformat() if start else None,
+        "end": end.isoformat() if end else None,
+        "format": file_format,
+    }
+
+
+def _day(value):
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def make_report(document: RequestedDocument) -> Made:
+    options = document.options
+    start, end = _day(options.get("start")), _day(options.get("end"))
+    context = report.assurance_context(
+        document.requested_by, partnership=document.partnership, start=start, end=end
+    )
+    draw, content_type = FORMATS[options["format"]]
+    name = report.filename(document.partnership, start, end, options["format"])
+    return Made(draw(context), name, content_type)
+
+
+def may_have_report(user, document: RequestedDocument) -> bool:
+    """A member of the partnership, as the report page asks; what it holds is what they read."""
+    return (
+        document.partnership_id is not None
+        and document.partnership_id in access.memberships_of(user).partnerships
+        and document.options.get("format") in FORMATS
+    )
+
+
+def register() -> None:
+    register_kind(
+        RequestedDocument.Kind.ASSURANCE_REPORT, make=make_report, allowed=may_have_report
+    )

@@ -1,0 +1,112 @@
+"""The page where an invited person accepts: signed in with the account of the invited address,
+or by creating that account."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, password_validation
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from maca import invitations
+from maca.text import RefuseControlCharactersMixin
+
+TEMPLATE = "registration/invitation_accept.html"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class AccountForm(RefuseControlCharactersMixin, forms.Form):
+    """The invited person's own account: their name and a password."""
+
+    first_name = forms.CharField(label="First name", max_length=150)
+    last_name = forms.CharField(label="Last name", max_length=150)
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="The password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+        rules = " ".join(password_validation.password_validators_help_texts())
+        self.fields["password1"].help_text = f"One you do not use anywhere else. {rules}"
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ: type the same one twice.")
+        elif first:
+            person = get_user_model()(
+                username=self.email,
+                email=self.email,
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, user=person)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+def _joined(request, invitation):
+    where = f" for {invitation.agency}" if invitation.agency_id else ""
+    messages.success(
+        request,
+        f"You are now {invitation.get_role_display()}{where} in {invitation.partnership}.",
+    )
+    return redirect("home")
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    invitation = invitations.invitation_for_token(token)
+    if invitation is None or not (invitation.is_open() or invitation.accepted_by == request.user):
+        return render(request, TEMPLATE, {"gone": True}, status=404)
+    context = {"invitation": invitation, "next": request.path}
+    if request.user.is_authenticated:
+        return _accept_signed_in(request, invitation, context)
+    if invitations.account_for(invitation.email) is not None:
+        return render(request, TEMPLATE, {**context, "sign_in": True})
+    form = AccountForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = invitations.account_create(
+                invitation=invitation,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password1"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user, backend=BACKEND)
+            return _joined(request, invitation)
+    status = 422 if form.errors else 200
+    return render(request, TEMPLATE, {**context, "form": form}, status=status)
+
+
+def _accept_signed_in(request, invitation, context):
+    mismatch = not invitations.is_for(invitation, request.user)
+    if request.method == "POST" and not mismatch:
+        try:
+            invitations.invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as error:
+            context["refusal"] = error.messages[0]
+        else:
+            return _joined(request, invitation)
+    return render(request, TEMPLATE, {**context, "signed_in": True, "mismatch": mismatch})

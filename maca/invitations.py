@@ -1,0 +1,176 @@
+"""Invitations to a partnership: a chair offers a role to an email address, and the person who
+reads the email accepts it, signed in with an account of that address or creating one.
+
+Whoever invites learns nothing of any account: the same invitation is made, and the same answer
+given, whether or not the address already has one, and no account is attached or changed until
+its owner accepts."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from maca.models import Agency, Invitation, Membership, Partnership
+
+Role = Membership.Role
+# The same invitation asked for again within this time is the same press: it is not sent twice.
+REPEAT_WITHIN = datetime.timedelta(minutes=2)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lifetime() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.MACA_INVITATION_DAYS)
+
+
+@transaction.atomic
+def invitation_issue(
+    *, email: str, partnership: Partnership, role: str, agency: Agency | None, invited_by
+) -> tuple[Invitation, bool]:
+    """An open invitation of `email` to `role` in `partnership`, and whether it should be emailed
+    now: an open invitation of the same address to the same role is renewed (a new expiry),
+    not duplicated, and not emailed again if it was asked for moments ago."""
+    email = email.strip().lower()
+    if role != Role.COORDINATOR:
+        agency = None
+    now = timezone.now()
+    open_one = (
+        Invitation.objects.select_for_update()
+        .filter(
+            email=email,
+            partnership=partnership,
+            role=role,
+            agency=agency,
+            accepted_at__isnull=True,
+            expires__gt=now,
+        )
+        .first()
+    )
+    if open_one is not None:
+        repeated = open_one.expires - _lifetime() > now - REPEAT_WITHIN
+        open_one.expires = now + _lifetime()
+        open_one.invited_by = invited_by
+        open_one.save(update_fields=["expires", "invited_by"])
+        return open_one, not repeated
+    invitation = Invitation(
+        email=email,
+        partnership=partnership,
+        role=role,
+        agency=agency,
+        invited_by=invited_by,
+        expires=now + _lifetime(),
+    )
+    invitation.full_clean()
+    invitation.save()
+    return invitation, True
+
+
+def invitation_link_make(invitation: Invitation) -> str:
+    """A fresh link to accept `invitation`, made as its email is sent: only the secret's digest
+    is kept, so an earlier link (never sent, if sending failed) stops working."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = _digest(token)
+    invitation.save(update_fields=["token_hash"])
+    return settings.SITE_URL + reverse("invitation_accept", args=[token])
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """The invitation a link's secret belongs to (open, accepted or expired), or None."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Invitation.objects.select_related("partnership", "agency", "invited_by")
+        .filter(token_hash=_digest(token))
+        .first()
+    )
+
+
+def account_for(email: str):
+    """The account whose email address (or user name) is `email`, if any."""
+    User = get_user_model()
+    email = email.strip().lower()
+    matching = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
+    return matching.order_by("pk").first()
+
+
+def is_for(invitation: Invitation, user) -> bool:
+    """Whether `user`'s account is the one of the invited address."""
+    address = invitation.email.lower()
+    return (user.email or "").lower() == address or user.username.lower() == address
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Give `user` the invited role. Accepting again (a second press) changes nothing."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None and invitation.accepted_by_id == user.pk:
+        return _membership(invitation, user)
+    if not invitation.is_open():
+        raise ValidationError(
+            "This invitation has expired or has already been used. Ask the person who invited "
+            "you to send a new one."
+        )
+    if not is_for(invitation, user):
+        raise ValidationError(
+            "This invitation was sent to another email address than your account's. Sign out, "
+            "then open the link again and sign in with the account of the address it was sent to "
+            "(or create one)."
+        )
+    membership = _membership(invitation, user)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def _membership(invitation: Invitation, user) -> Membership:
+    membership, _ = Membership.objects.get_or_create(
+        user=user,
+        partnership=invitation.partnership,
+        role=invitation.role,
+        agency=invitation.agency,
+    )
+    return membership
+
+
+@transaction.atomic
+def account_create(*, invitation: Invitation, first_name: str, last_name: str, password: str):
+    """The invited person's own account (user name and email: the invited address), with the
+    invited role. Refused when the address has an account already: its owner signs in."""
+    Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if account_for(invitation.email) is not None:
+        raise ValidationError(
+            "There is already an account with this email address: sign in to accept the invitation."
+        )
+    User = get_user_model()
+    user = User(
+        username=invitation.email,
+        email=invitation.email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+def open_invitations(partnership_id: int):
+    """The partnership's invitations not yet accepted nor expired, newest first (one query)."""
+    return list(
+        Invitation.objects.filter(
+            partnership_id=partnership_id, accepted_at__isnull=True, expires__gt=timezone.now()
+        ).select_related("agency")
+    )

@@ -1,0 +1,138 @@
+"""One press, one record: a create form carries a one-time token, and the same form sent again
+(a double click, a retry, a second tab's copy of the request) is answered with the page the first
+press led to, without doing the work again (docs/architecture.md "One-press creates").
+
+A form puts `{% form_token %}` (maca/templatetags/one_press.py) inside itself; its view is decorated
+with `@one_press`. A POST without a token (a page opened before tokens existed, a script) is
+done as sent, without this guard.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import secrets
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from maca.models import UsedFormToken
+
+FIELD = "form_token"
+MAX_TOKEN_LENGTH = 64
+# How long a second press is recognised: tokens older than this are deleted daily.
+KEPT_FOR = datetime.timedelta(days=1)
+_NOT_PART_OF_THE_PRESS = {FIELD, "csrfmiddlewaretoken"}
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _key(request, token: str) -> str:
+    """The token, its sender and what the form sent, as one keyed fingerprint: the same form
+    sent again with other values (Back, a change, then Save) is a new press, not a repeat."""
+    parts = [str(request.user.pk), token]
+    for name in sorted(request.POST):
+        if name not in _NOT_PART_OF_THE_PRESS:
+            parts += [name, *request.POST.getlist(name)]
+    for name in sorted(request.FILES):
+        parts += [name, *(f"{sent.name}:{sent.size}" for sent in request.FILES.getlist(name))]
+    return salted_hmac("maca.once", "\0".join(parts)).hexdigest()
+
+
+def led_to(response: HttpResponse, url: str) -> HttpResponse:
+    """Mark a page that answers a press done in place (htmx swapping the result in) with the
+    address that shows the result, for a second press to be sent to."""
+    response.one_press_result = url
+    return response
+
+
+def _result_url(response: HttpResponse) -> str | None:
+    """Where the press led, when it did its work: a redirect, or a page marked with `led_to`.
+    Anything else (the form again with its errors, a refusal) did nothing to repeat."""
+    if response.status_code in (301, 302, 303):
+        return response["Location"]
+    return getattr(response, "one_press_result", None)
+
+
+def _queued_messages(request) -> list:
+    # The messages added while this request runs, to show again to a second press.
+    return list(getattr(messages.get_messages(request), "_queued_messages", []))
+
+
+def _claim(request, key: str) -> bool:
+    """True when this press is the first with `key`. A first press still at work holds the
+    row, so a second one waits here until it has finished (PostgreSQL), then finds it used."""
+    try:
+        with transaction.atomic():
+            UsedFormToken.objects.create(token=key, user=request.user)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _answer_again(request, used: UsedFormToken) -> HttpResponse:
+    storage = messages.get_messages(request)
+    # Those of the first answer that already reached the browser, and wait to be shown.
+    waiting = {(m.level, str(m.message)) for m in getattr(storage, "_loaded_messages", [])}
+    for level, text, tags in used.messages:
+        if (level, text) not in waiting:
+            messages.add_message(request, level, text, extra_tags=tags)
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = used.result_url  # the whole page, as the result shows it
+        return response
+    return redirect(used.result_url)
+
+
+def _record(key: str, response: HttpResponse, shown: list) -> None:
+    url = _result_url(response)
+    if url is None:  # nothing done: the same form may be sent again
+        UsedFormToken.objects.filter(token=key).delete()
+        return
+    UsedFormToken.objects.filter(token=key).update(
+        result_url=url,
+        messages=[
+            [message.level, str(message.message), message.extra_tags or ""] for message in shown
+        ],
+    )
+
+
+def one_press(view):
+    """Do a create view's work once per form token: a repeated press is answered with the same
+    redirect and messages as the first. The first press runs in one transaction with the
+    record of its token, so the work and the record stand or fall together."""
+
+    @functools.wraps(view)
+    def pressed_once(request, *args, **kwargs):
+        token = request.POST.get(FIELD, "") if request.method == "POST" else ""
+        if not token or len(token) > MAX_TOKEN_LENGTH or not request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = _key(request, token)
+        with transaction.atomic():
+            if not _claim(request, key):
+                used = UsedFormToken.objects.filter(token=key, user=request.user).first()
+                # The row that refused this press is committed, with its answer: found unless
+                # deleted since, when the press is done as sent.
+                if used is not None:
+                    return _answer_again(request, used)
+                return view(request, *args, **kwargs)
+            already = len(_queued_messages(request))
+            response = view(request, *args, **kwargs)
+            _record(key, response, _queued_messages(request)[already:])
+        return response
+
+    pressed_once.one_press = True
+    return pressed_once
+
+
+def used_tokens_delete(*, now: datetime.datetime | None = None) -> int:
+    """Forget presses older than a day; returns how many."""
+    before = (now or timezone.now()) - KEPT_FOR
+    deleted, _ = UsedFormToken.objects.filter(created_at__lt=before).delete()
+    return deleted
