@@ -14,7 +14,7 @@ from cases.services.setup import audit_create
 from findings.models import BriefingVersion
 from findings.publishing import briefing_publish
 from maca.concurrency import version_of
-from maca.models import Agency, Membership, Partnership, User
+from maca.models import Agency, Invitation, Membership, Partnership, User
 
 from .conftest import member, pdf_text, stored_files
 from .factories import ActionFactory, AgencyFactory, CaseFactory, UserFactory
@@ -68,10 +68,11 @@ def messages_of(response) -> list[str]:
 # People and their roles -------------------------------------------------------------------------
 
 
-def test_the_administrator_gives_roles_in_their_partnership_and_new_people_are_invited(
+def test_the_administrator_invites_people_to_roles_in_their_partnership(
     client, partnership, administrator, mailoutbox, django_capture_on_commit_callbacks
 ):
     police = AgencyFactory(name="Police", partnership=partnership)
+    elsewhere = UserFactory(email="pat@example.org", first_name="Pat", last_name="Elsewhere")
     client.force_login(administrator)
     page = client.get(url("partnership_people", partnership))
     assert page.status_code == 200
@@ -79,17 +80,16 @@ def test_the_administrator_gives_roles_in_their_partnership_and_new_people_are_i
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             url("partnership_people", partnership),
-            {
-                "email": "Pat@Example.org",
-                "name": "Pat Police",
-                "role": Role.COORDINATOR,
-                "agency": police.pk,
-            },
+            {"email": "Pat@Example.org", "role": Role.COORDINATOR, "agency": police.pk},
+            follow=True,
         )
-    assert response.status_code == 302
-    pat = User.objects.get(email="pat@example.org")
-    assert Membership.objects.get(user=pat).agency == police
-    assert not pat.is_staff and not pat.is_superuser
+    said = response.content.decode()
+    # The same words as for an address without an account: nothing of Pat's account shows.
+    assert "An invitation to join as Agency co-ordinator for Police was emailed to" in said
+    assert "Elsewhere" not in said
+    invitation = Invitation.objects.get(email="pat@example.org")
+    assert (invitation.partnership, invitation.agency) == (partnership, police)
+    assert not Membership.objects.filter(user=elsewhere).exists()  # only by accepting
     assert len(mailoutbox) == 1 and partnership.name in mailoutbox[0].body
     # Another administrator, and a chair: any role of the partnership.
     for email, role in (
@@ -97,7 +97,7 @@ def test_the_administrator_gives_roles_in_their_partnership_and_new_people_are_i
         ("c@example.org", Role.CHAIR),
     ):
         client.post(url("partnership_people", partnership), {"email": email, "role": role})
-        assert Membership.objects.filter(user__email=email, role=role, partnership=partnership)
+        assert Invitation.objects.filter(email=email, role=role, partnership=partnership)
 
 
 def test_a_coordinator_speaks_for_one_of_the_partnership_s_own_agencies(
@@ -105,7 +105,7 @@ def test_a_coordinator_speaks_for_one_of_the_partnership_s_own_agencies(
 ):
     theirs = Agency.objects.get(partnership=other_partnership)
     client.force_login(administrator)
-    data = {"email": "coord@example.org", "name": "Co Ord", "role": Role.COORDINATOR}
+    data = {"email": "coord@example.org", "role": Role.COORDINATOR}
     for agency in ("", theirs.pk):
         response = client.post(url("partnership_people", partnership), {**data, "agency": agency})
         assert response.status_code == 422
@@ -115,6 +115,7 @@ def test_a_coordinator_speaks_for_one_of_the_partnership_s_own_agencies(
         in client.post(url("partnership_people", partnership), data).content.decode()
     )
     assert not User.objects.filter(email="coord@example.org").exists()
+    assert not Invitation.objects.filter(email="coord@example.org").exists()
 
 
 def test_the_administrator_cannot_change_their_own_roles_nor_make_a_superuser(
@@ -138,8 +139,10 @@ def test_the_administrator_cannot_change_their_own_roles_nor_make_a_superuser(
         url("partnership_people", partnership),
         {"email": "new@example.org", "role": Role.VIEWER, "is_superuser": "on", "is_staff": "on"},
     )
-    created = User.objects.get(email="new@example.org")
-    assert not created.is_superuser and not created.is_staff
+    # The invitation carries a role only; the account is made by its owner on accepting.
+    assert not User.objects.filter(email="new@example.org").exists()
+    invited = Invitation.objects.get(email="new@example.org")
+    assert invited.role == Role.VIEWER
 
 
 def test_the_administrator_removes_a_role_of_their_partnership_only(
@@ -433,7 +436,7 @@ def test_the_logo_and_name_head_the_briefing_the_7_minute_briefing_and_the_plan(
         assert data_uri.search(page), name
         assert partnership.name in page
     for name in ("briefing_pdf", "seven_minute_pdf"):
-        pdf = client.get(reverse(name, args=[audit.pk])).content
+        pdf = client.get(reverse(name, args=[audit.pk]), follow=True).content
         assert b"/Subtype /Image" in pdf, name
         assert partnership.name in pdf_text(pdf, tmp_path)
     plan = client.get(reverse("action_plan_pdf")).content

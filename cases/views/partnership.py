@@ -27,6 +27,8 @@ from cases.services import partnership as services
 from cases.views.setup import invited_message
 from maca import access
 from maca.files import FETCH_UNAVAILABLE, STORAGE_ERRORS
+from maca.invitations import open_invitations
+from maca.once import one_press
 
 logger = logging.getLogger(__name__)
 ADMINISTER = "administer_partnership"
@@ -61,6 +63,7 @@ def partnership_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def partnership_people(request, partnership_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)
     form = PartnershipMemberForm(request.POST or None, partnership=partnership)
@@ -81,7 +84,7 @@ def partnership_people(request, partnership_id):
         "cases/partnership/people.html",
         partnership,
         "people",
-        {"form": form, "people": people},
+        {"form": form, "people": people, "invitations": open_invitations(partnership.pk)},
         status,
     )
 

@@ -203,8 +203,6 @@ def _confirm_stage_move(request, audit, *, danger=False, **wording):
 # Members -------------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
-@one_press
 def invited_message(invitation) -> str:
     """The same words whether or not the address has an account: nothing is revealed."""
     where = f" for {invitation.agency}" if invitation.agency_id else ""
@@ -214,6 +212,8 @@ def invited_message(invitation) -> str:
     )
 
 
+@require_http_methods(["GET", "POST"])
+@one_press
 def audit_members(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = MemberAddForm(request.POST or None, audit=audit)
