@@ -247,7 +247,7 @@ def test_the_import_command_says_what_looks_identifying_and_does_not_publish(tmp
     path = tmp_path / "past.json"
     path.write_text(json.dumps(package))
     out = io.StringIO()
-    call_command("import_audit", str(path), "--publish", stdout=out)
+    call_command("import_audit", str(path), "--publish", "--create-partnership", stdout=out)
     assert "Its briefing was not published: 1 of its texts look as if they hold" in out.getvalue()
     assert "Published its briefing" not in out.getvalue()
     assert not BriefingVersion.objects.exists()

@@ -26,6 +26,7 @@ from cases.selectors import partnership as selectors
 from cases.services import partnership as services
 from cases.views.setup import invited_message
 from maca import access
+from maca.concurrency import no_lost_updates
 from maca.files import FETCH_UNAVAILABLE, STORAGE_ERRORS
 from maca.invitations import open_invitations
 from maca.once import one_press
@@ -113,6 +114,8 @@ def partnership_member_remove(request, partnership_id, membership_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
+@no_lost_updates
 def partnership_agencies(request, partnership_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)
     form = AgencyForm(request.POST or None)
@@ -136,6 +139,7 @@ def _agency_fields(form) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def partnership_agency_edit(request, partnership_id, agency_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)
     agency = selectors.partnership_agency(partnership, agency_id)
@@ -162,6 +166,7 @@ def partnership_agency_edit(request, partnership_id, agency_id):
 
 
 @require_http_methods(["GET", "POST"])
+@no_lost_updates
 def partnership_settings(request, partnership_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)
     form = PartnershipSettingsForm(request.POST or None, instance=partnership)
