@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from cases.services.partnership import SETTINGS_FIELDS
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin
@@ -74,19 +75,7 @@ class PartnershipSettingsForm(RefuseControlCharactersMixin, VersionedFormMixin, 
 
     class Meta:
         model = Partnership
-        fields = [
-            "protective_marking",
-            "standard_theme_and_cases",
-            "standard_process",
-            "heading_theme_and_cases",
-            "heading_process",
-            "heading_strengths",
-            "heading_findings",
-            "heading_good_practice",
-            "heading_recommendations",
-            "seven_minute_questions",
-            "seven_minute_find_out_more",
-        ]
+        fields = list(SETTINGS_FIELDS)
         labels = {
             "heading_theme_and_cases": "Heading of section 1 (theme and cases)",
             "heading_process": "Heading of section 2 (process)",
