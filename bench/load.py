@@ -376,7 +376,7 @@ def twice_creates(audit) -> list[Create]:
     from cases.models import Audit, ChronologyEntry, ChronologyFile, Nomination, ToolSection
     from cases.selectors.progress import asked_of
     from findings.models import BriefingVersion, Finding, Tag
-    from maca.models import Agency, Membership
+    from maca.models import Agency, Invitation
 
     housing = Agency.objects.get(name="Housing")
     nominating = Audit.objects.create(
@@ -509,11 +509,11 @@ def twice_creates(audit) -> list[Create]:
             lambda: ToolSection.objects.filter(title=f"{MARK}: section").count(),
         ),
         Create(
-            "a member",
+            "a member's invitation",
             "chair",
             reverse("audit_members", args=[nominating.pk]),
-            {"email": "load.twice@example.org", "name": "Twice Pressed", "role": "viewer"},
-            lambda: Membership.objects.filter(user__email="load.twice@example.org").count(),
+            {"email": "load.twice@example.org", "role": "viewer"},
+            lambda: Invitation.objects.filter(email="load.twice@example.org").count(),
         ),
         Create(
             "a briefing version",
