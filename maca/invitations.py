@@ -115,7 +115,11 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """Give `user` the invited role. Accepting again (a second press) changes nothing."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None and invitation.accepted_by_id == user.pk:
-        return _membership(invitation, user)
+        # A second press finds the role given by the first. A role removed since is not given
+        # back: an accepted invitation's link is spent.
+        held = _held(invitation, user)
+        if held is not None:
+            return held
     if not invitation.is_open():
         raise ValidationError(
             "This invitation has expired or has already been used. Ask the person who invited "
@@ -132,6 +136,15 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return membership
+
+
+def _held(invitation: Invitation, user) -> Membership | None:
+    return Membership.objects.filter(
+        user=user,
+        partnership=invitation.partnership,
+        role=invitation.role,
+        agency=invitation.agency,
+    ).first()
 
 
 def _membership(invitation: Invitation, user) -> Membership:

@@ -202,11 +202,12 @@ class SignInRequiredMiddleware(LoginRequiredMiddleware):
 
 
 def _page_of(request) -> str:
-    """The address of the page a page part was asked for from, when it is one of MACA's own."""
+    """The address of the page a page part was asked for from, when it is one of MACA's own;
+    else the home page."""
     current = urlsplit(request.headers.get("HX-Current-URL", ""))
     same_site = url_has_allowed_host_and_scheme(
         current.geturl(), allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     if same_site and current.path:
         return current.path + (f"?{current.query}" if current.query else "")
-    return request.get_full_path()
+    return "/"  # never the page part itself, which is no page to land on

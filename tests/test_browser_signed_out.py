@@ -59,6 +59,19 @@ def test_text_typed_when_the_session_ended_is_offered_back_after_signing_in(page
     expect(page).to_have_url(form_page)
     page.get_by_role("button", name="Put it back in the form").click()
     expect(page.get_by_role("textbox", name=re.compile(r"^Finding"))).to_have_value(TYPED)
+    # Someone else signing in on this tab is not shown what was typed.
+    page.goto(form_page)
+    page.get_by_role("textbox", name=re.compile(r"^Finding")).fill(TYPED)
+    Session.objects.all().delete()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("You were signed out because MACA was not used")).to_be_visible()
+    sign_in_here(page, "chair")
+    expect(page).to_have_url(form_page)
+    page.wait_for_load_state("load")  # the page's script has run
+    expect(
+        page.get_by_role("region", name="What you typed before you were signed out")
+    ).to_have_count(0)
+
     # The browser reports the 401 that sent the page to sign in; nothing else went wrong.
     assert [error for error in errors if "status of 401" not in error] == []
 

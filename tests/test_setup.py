@@ -333,6 +333,21 @@ def test_only_the_account_of_the_invited_address_may_accept(
     assert not Membership.objects.filter(user=someone).exists()
 
 
+def test_a_member_removed_after_accepting_cannot_accept_again(
+    client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://maca.example.org"
+    invite(client, chair, audit, django_capture_on_commit_callbacks, email="was.here@example.org")
+    link = accept_link(mailoutbox[0])
+    person = UserFactory(email="was.here@example.org")
+    client.force_login(person)
+    client.post(link)
+    assert Membership.objects.filter(user=person).count() == 1
+    Membership.objects.filter(user=person).delete()  # the chair removed them
+    client.post(link)  # the old email's link, pressed again
+    assert not Membership.objects.filter(user=person).exists()
+
+
 def test_an_expired_invitation_does_not_work(
     client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
 ):

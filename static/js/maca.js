@@ -410,6 +410,7 @@
 (function () {
   "use strict";
   var KEY = "maca:unsaved";
+  var KEEP_FOR_MS = 30 * 60 * 1000;
   var store = window.sessionStorage;
   var signIn = document.getElementById("login-form");
 
@@ -429,7 +430,13 @@
     var fields = typed(form);
     if (!fields.length) return;
     var action = new URL(form.getAttribute("action") || window.location.href, window.location.href);
-    store.setItem(KEY, JSON.stringify({ action: action.pathname + action.search, fields: fields, signedOut: signedOut }));
+    store.setItem(KEY, JSON.stringify({
+      action: action.pathname + action.search,
+      fields: fields,
+      signedOut: signedOut,
+      user: document.body.dataset.userId || "",
+      at: Date.now()
+    }));
   }
 
   document.addEventListener("htmx:beforeOnLoad", function (event) {
@@ -441,6 +448,10 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (form.id === "logout-form") {
+      store.removeItem(KEY);  // signing out on purpose: nothing is kept for whoever comes next
+      return;
+    }
     if (form === signIn || (form.method || "").toLowerCase() !== "post" || form.hasAttribute("hx-post")) return;
     keep(form, false);
   });
@@ -455,6 +466,9 @@
   }
   store.removeItem(KEY);
   if (!kept.signedOut || !Array.isArray(kept.fields)) return;  // it was sent and saved
+  // Offered back only to the person who typed it, and only for half an hour.
+  if (kept.user && kept.user !== (document.body.dataset.userId || "")) return;
+  if (!(Date.now() - kept.at < KEEP_FOR_MS)) return;
   offerBack(kept);
 
   function sameForm(action) {
