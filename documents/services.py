@@ -23,16 +23,26 @@ def document_request(
     *, user, kind: str, audit=None, partnership=None, case=None, options: dict | None = None
 ) -> RequestedDocument:
     """Ask the background worker for a document of one audit (or, across audits, of one
-    partnership); returns it, perhaps already made."""
+    partnership); returns it, perhaps already made. The same document asked for again while it
+    is still being made (a reload, a second press) is the one already on its way: no second
+    copy is queued. Once made, asking again makes it afresh, as what it shows may have changed."""
     RequestedDocument.objects.filter(requested_at__lt=timezone.now() - KEEP_FOR).delete()
-    document = RequestedDocument.objects.create(
-        audit=audit,
-        partnership=partnership,
-        case=case,
-        kind=kind,
-        options=options or {},
-        requested_by=user,
+    wanted = {
+        "audit": audit,
+        "partnership": partnership,
+        "case": case,
+        "kind": kind,
+        "options": options or {},
+        "requested_by": user,
+    }
+    on_its_way = (
+        RequestedDocument.objects.filter(**wanted, status__in=[Status.WAITING, Status.MAKING])
+        .defer("content")
+        .first()
     )
+    if on_its_way is not None:
+        return on_its_way
+    document = RequestedDocument.objects.create(**wanted)
     from .tasks import make_requested_document
 
     make_requested_document.enqueue(document.pk)

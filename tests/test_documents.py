@@ -128,3 +128,18 @@ def test_the_draft_briefing_is_made_by_the_worker_and_a_viewer_cannot_ask_for_it
     client.force_login(member(audit, Membership.Role.VIEWER))
     assert client.get(reverse("draft_briefing_pdf", args=[audit.pk])).status_code in (403, 404)
     assert RequestedDocument.objects.count() == 1
+
+
+def test_asking_again_while_it_is_being_made_queues_no_second_copy(
+    client, audit, chair, settings, run_worker
+):
+    settings.TASKS = DATABASE_TASKS
+    CaseFactory(audit=audit, label="Case 1")
+    client.force_login(chair)
+    first = client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    again = client.get(reverse("case_pack_pdf", args=[audit.pk]))  # a reload while it waits
+    assert first["Location"] == again["Location"]
+    assert RequestedDocument.objects.count() == 1
+    run_worker()
+    client.get(reverse("case_pack_pdf", args=[audit.pk]))  # made: asked again, made afresh
+    assert RequestedDocument.objects.count() == 2
