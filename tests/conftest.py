@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from hypothesis import settings as hypothesis_settings
 
 from cases.models import Audit
@@ -17,8 +19,22 @@ from maca.models import Membership
 
 from .factories import AuditFactory, MembershipFactory, UserFactory
 
+
 # Debian's browser itself, not its /usr/bin/chromium wrapper script, which adds desktop options
 # (GPU rasterisation, extensions) that a test run has no use for.
+class OneRequestAtATimeServer(WSGIServer):
+    """The browser tests' server answers one request at a time. Its threads would share the one
+    in-memory SQLite connection of the test database, and two requests at once (a page's
+    charts) have deadlocked on it. Django closes each connection of a server without threads,
+    so the browser's next request is never kept waiting behind an idle one."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connections_override = connections_override
+
+
+LiveServerThread.server_class = OneRequestAtATimeServer
+
 CHROMIUM = next(
     path
     for path in ("/usr/lib/chromium/chromium", shutil.which("chromium"), "/usr/bin/chromium")
