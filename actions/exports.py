@@ -6,14 +6,6 @@ return) is prefixed with an apostrophe, so opening an export never runs anything
 
 from __future__ import annotations
 
-import io
-
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-
-from maca.spreadsheets import neutralise, xlsx_cell
-
 from .models import Rag
 
 RAG_FILLS = {
@@ -40,40 +32,24 @@ COLUMNS = [
 ]
 HEADERS = [name for name, _, _ in COLUMNS]
 RAG_COLUMN = HEADERS.index("RAG") + 1
-DUE_COLUMN = HEADERS.index("Due date") + 1
 
 
-def rows(actions, cell=neutralise):
+XLSX_COLUMNS = [(name, width) for name, width, _ in COLUMNS]
+FILL_OF_RAG_LABEL = {Rag(rag).label: colour for rag, colour in RAG_FILLS.items()}
+
+
+def rows(actions):
+    """Each action's cells, as they are: the spreadsheet responses make each one safe."""
     for action in actions:
-        yield action, [cell(get(action)) for _, _, get in COLUMNS]
+        yield [get(action) for _, _, get in COLUMNS]
 
 
-def plan_xlsx(actions) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Action plan"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, (_, width, _) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for action, values in rows(actions, cell=xlsx_cell):
-        sheet.append(values)
-        row = sheet.max_row
-        sheet.cell(row=row, column=DUE_COLUMN).number_format = "DD/MM/YYYY"
-        fill = RAG_FILLS[action.rag_rating]
-        sheet.cell(row=row, column=RAG_COLUMN).fill = PatternFill("solid", fgColor=fill)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def rag_fill(values) -> dict[int, str]:
+    """The RAG cell of a plan row shaded in its colour."""
+    return {RAG_COLUMN: FILL_OF_RAG_LABEL[values[RAG_COLUMN - 1]]}
 
 
 def plan_csv_rows(actions):
-    """The plan as CSV rows, the header first, dates as ISO dates."""
+    """The plan as CSV rows, the header first."""
     yield HEADERS
-    for _, values in rows(actions):
-        yield [
-            "" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in values
-        ]
+    yield from rows(actions)

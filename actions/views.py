@@ -18,7 +18,7 @@ from maca.downloads import PDF, attachment_response
 from maca.models import Agency, Membership
 from maca.once import one_press
 from maca.pdf import render_pdf
-from maca.spreadsheets import XLSX, csv_response
+from maca.spreadsheets import csv_response, xlsx_response
 
 from . import exports, selectors, services
 from .forms import (
@@ -175,8 +175,12 @@ def action_plan_export(request, fmt):
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         return csv_response(exports.plan_csv_rows(actions), filename=f"action-plan-{stamp}.csv")
-    return attachment_response(
-        exports.plan_xlsx(actions), filename=f"action-plan-{stamp}.{fmt}", content_type=XLSX
+    return xlsx_response(
+        "Action plan",
+        exports.XLSX_COLUMNS,
+        exports.rows(actions),
+        f"action-plan-{stamp}",
+        fills=exports.rag_fill,
     )
 
 

@@ -64,12 +64,13 @@ def csv_response(rows: Iterable[Iterable], *, filename: str) -> HttpResponse:
 
 
 def xlsx_response(
-    title: str, columns: list[tuple[str, int]], rows: Iterable[list], name: str
+    title: str, columns: list[tuple[str, int]], rows: Iterable[list], name: str, *, fills=None
 ) -> HttpResponse:
     """An Excel download: a bold, frozen header row of `columns` (heading, width), each cell
-    as `xlsx_cell` makes it, dates shown as dates."""
+    as `xlsx_cell` makes it, dates shown as dates. `fills`, when given, maps a row's values to
+    {column number: colour} for the cells of that row to shade (a RAG rating, say)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
@@ -85,6 +86,8 @@ def xlsx_response(
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, datetime.date):
                 cell.number_format = "DD/MM/YYYY"
+        for column, colour in (fills(row) if fills else {}).items():
+            sheet.cell(row=sheet.max_row, column=column).fill = PatternFill("solid", fgColor=colour)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     buffer = io.BytesIO()

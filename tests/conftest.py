@@ -35,10 +35,14 @@ class OneRequestAtATimeServer(WSGIServer):
 
 LiveServerThread.server_class = OneRequestAtATimeServer
 
+# Only browser tests need it (`make apt-test` installs it); the rest run without.
 CHROMIUM = next(
-    path
-    for path in ("/usr/lib/chromium/chromium", shutil.which("chromium"), "/usr/bin/chromium")
-    if path and os.path.exists(path)
+    (
+        path
+        for path in ("/usr/lib/chromium/chromium", shutil.which("chromium"), "/usr/bin/chromium")
+        if path and os.path.exists(path)
+    ),
+    None,
 )
 
 # Property-based tests try the same examples on every run and keep no example database, so CI
@@ -152,6 +156,8 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> str:
 # Playwright drives Debian's Chromium: it cannot download a browser build of its own here.
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    if CHROMIUM is None:
+        pytest.fail("Browser tests need Debian's Chromium: make apt-test installs it.")
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,

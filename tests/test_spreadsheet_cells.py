@@ -2,17 +2,19 @@
 is typed into a form can't hold characters that would break a download."""
 
 import csv
+import datetime
 import io
 
 import pytest
+from django import forms
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from actions.forms import ActionForm, ActionUpdateForm, CancelForm, CompleteForm
 from cases.forms.setup import AuditForm
 from maca.models import Membership
-from maca.spreadsheets import XLSX_CELL_MAX, xlsx_cell
-from maca.text import control_character_message
+from maca.spreadsheets import XLSX, XLSX_CELL_MAX, csv_response, xlsx_cell, xlsx_response
+from maca.text import RefuseControlCharactersMixin, control_character_message
 
 from .conftest import member
 from .factories import ActionFactory, AgencyFactory
@@ -150,3 +152,65 @@ def test_every_field_with_a_control_character_is_refused_even_after_a_null_chara
     assert not form.is_valid()
     assert "Null characters" in " ".join(form.errors["text"])
     assert "after “Pasted from Word”" in " ".join(form.errors["intended_outcome"])
+
+
+def test_an_excel_download_has_a_bold_frozen_header_widths_dates_and_shaded_cells():
+    response = xlsx_response(
+        "A title longer than Excel's thirty-one characters",
+        [("Name", 30), ("Due", 12)],
+        [["=Alpha", datetime.date(2026, 3, 1)], ["Beta", None]],
+        "people",
+        fills=lambda values: {1: "F4B6B6"} if values[0] == "Beta" else {},
+    )
+    assert response["Content-Type"] == XLSX
+    assert response["Content-Disposition"] == 'attachment; filename="people.xlsx"'
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "A title longer than Excel's thi"
+    assert [cell.value for cell in sheet[1]] == ["Name", "Due"]
+    assert all(cell.font.bold for cell in sheet[1]) and not sheet["A2"].font.bold
+    assert sheet.column_dimensions["A"].width == 30 and sheet.column_dimensions["B"].width == 12
+    assert sheet["A2"].value == "'=Alpha"
+    assert sheet["B2"].value.date() == datetime.date(2026, 3, 1)
+    assert sheet["B2"].number_format == "DD/MM/YYYY"
+    assert sheet["A3"].fill.fgColor.rgb.endswith("F4B6B6") and sheet["A3"].fill.fill_type == "solid"
+    assert sheet["A2"].fill.fill_type is None
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:B3"
+
+
+def test_a_csv_download_starts_with_a_byte_order_mark_and_writes_dates_and_blanks_plainly():
+    response = csv_response(
+        [["Name", "Due"], ["=Alpha", datetime.date(2026, 3, 1)], [None, "Beta"]],
+        filename="people.csv",
+    )
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="people.csv"'
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeffName,Due\r\n")
+    assert list(csv.reader(io.StringIO(text[1:], newline=""))) == [
+        ["Name", "Due"],
+        ["'=Alpha", "2026-03-01"],
+        ["", "Beta"],
+    ]
+
+
+def test_the_plan_export_shades_each_rag_cell_in_its_colour(client, audit):
+    ActionFactory(audit=audit, due_date=datetime.date(2000, 1, 1))
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    xlsx = client.get(reverse("action_plan_export", args=["xlsx"]))
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [cell.value for cell in sheet[1]]
+    rag = sheet.cell(row=2, column=header.index("RAG") + 1)
+    assert rag.value == "Red" and rag.fill.fgColor.rgb.endswith("F4B6B6")
+    assert sheet.cell(row=2, column=header.index("Due date") + 1).number_format == "DD/MM/YYYY"
+
+
+def test_only_visible_text_fields_are_refused_for_control_characters_with_their_own_code():
+    class Form(RefuseControlCharactersMixin, forms.Form):
+        text = forms.CharField()
+        token = forms.CharField(widget=forms.HiddenInput)
+        anything = forms.Field(required=False)
+
+    form = Form({"text": "Pasted\x0bhere", "token": "made\x01by MACA", "anything": "a\x0bb"})
+    assert not form.is_valid()
+    assert form.has_error("text", code="control_character")
+    assert "token" not in form.errors and "anything" not in form.errors
