@@ -19,7 +19,7 @@ def restrict_actions(queryset, user, *, published: bool = True):
     Each action is annotated `opens`: whether `user` may open its page (updates, evidence,
     history), which a viewer may not."""
     if not user.is_authenticated:
-        return queryset.none()
+        return queryset.none().annotate(opens=Value(False))
     mine = memberships_of(user)
     opening = []
     if mine.staff:
