@@ -12,6 +12,7 @@ PAGE_NAMES = {
     "audit_stage": "Audit stage (change)",
     "audit_members": "Members",
     "audit_member_remove": "Member (remove)",
+    "audit_invitation_withdraw": "Invitation (withdraw)",
     "nomination_list": "Nominations",
     "nomination_create": "Nomination (new)",
     "nomination_edit": "Nomination (edit)",
