@@ -13,6 +13,7 @@ PAGE_NAMES = {
     "audit_members": "Members",
     "audit_member_remove": "Member (remove)",
     "audit_invitation_withdraw": "Invitation (withdraw)",
+    "audit_import_progress": "Imported audit package (outcome)",
     "nomination_list": "Nominations",
     "nomination_create": "Nomination (new)",
     "nomination_edit": "Nomination (edit)",
