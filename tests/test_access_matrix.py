@@ -915,7 +915,9 @@ def run_pass(people: People, who: str, agency: str, world: World, expect_for, su
 
 def _looks(route: Route) -> int:
     """Every case-level page or file that is shown is written to the access log exactly once."""
-    return 1 if route.route.startswith(("audits/<int:pk>/", "actions/")) else 0
+    from maca.middleware import CASE_LEVEL_PREFIXES
+
+    return 1 if route.route.startswith(CASE_LEVEL_PREFIXES) else 0
 
 
 def column_of(who: str, agency: str) -> str:
