@@ -18,3 +18,8 @@ class ActionsConfig(AppConfig):
             sender=self.get_model("Evidence"),
             dispatch_uid="evidence_deleted",
         )
+        post_delete.connect(
+            delete_file_with_record,
+            sender=self.get_model("PackageImport"),
+            dispatch_uid="package_import_deleted",
+        )

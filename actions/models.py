@@ -191,3 +191,85 @@ class Evidence(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+def package_path(instance, filename):
+    """A random name: the package waits here only until it is imported."""
+    return f"imports/{secrets.token_hex(16)}.json"
+
+
+class PackageImport(models.Model):
+    """A maca-audit/1 package waiting to be imported by the background worker, and what became
+    of it. A chair's upload names its partnership and who asked; an operator's
+    (`manage.py import_audit`) names no one, and may name a partnership still to be created.
+    The file is deleted once the import is done or has failed: only the outcome is kept."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting to be imported"
+        WORKING = "working", "Being imported"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Not imported"
+
+    file = models.FileField(upload_to=package_path, max_length=300, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    partnership = models.ForeignKey(
+        "maca.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # An operator's import into a partnership that does not exist yet: its name, created in the
+    # import's own transaction (so a failed import leaves no empty partnership behind).
+    partnership_name = models.CharField(max_length=200, blank=True)
+    create_partnership = models.BooleanField(default=False)
+    partnership_created = models.BooleanField(default=False)
+    publish = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    # The package's problems as [location, message] pairs, the first few, and how many more.
+    problems = models.JSONField(default=list, blank=True)
+    more_problems = models.PositiveIntegerField(default=0)
+    audit = models.ForeignKey(
+        Audit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Package import {self.pk} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    def start(self) -> None:
+        self.status = self.Status.WORKING
+        self.started_at = timezone.now()
+        self.save(update_fields=["status", "started_at"])
+
+    def succeed(self, audit: Audit, *, partnership, created: bool) -> None:
+        self.audit, self.partnership, self.partnership_created = audit, partnership, created
+        self._finish(self.Status.DONE, ["audit", "partnership", "partnership_created"])
+
+    def fail(self, problems: list[tuple[str, str]] = (), more: int = 0) -> None:
+        self.problems = [[location, message] for location, message in problems]
+        self.more_problems = more
+        self._finish(self.Status.FAILED, ["problems", "more_problems"])
+
+    def _finish(self, status: str, fields: list[str]) -> None:
+        self.status = status
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "finished_at", *fields])
+
+    def more_line(self) -> str:
+        return more_problems_line(self.more_problems)
+
+
+def more_problems_line(more: int) -> str:
+    """ "… and 1,234 more problems", or nothing when every problem is listed."""
+    if not more:
+        return ""
+    return f"… and {more:,} more {'problem' if more == 1 else 'problems'}"

@@ -41,7 +41,7 @@ from findings.services import tag_create
 from findings.sevenminute import PART_FIELDS
 from maca.models import Agency, Partnership
 
-from .models import Action, ActionUpdate
+from .models import Action, ActionUpdate, more_problems_line
 
 FORMAT = "maca-audit/1"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "maca-audit-1.schema.json"
@@ -68,9 +68,7 @@ class PackageError(Exception):
 
     def more_line(self) -> str:
         """ "… and 1,234 more problems", or nothing when every problem is listed."""
-        if not self.more:
-            return ""
-        return f"… and {self.more:,} more {'problem' if self.more == 1 else 'problems'}"
+        return more_problems_line(self.more)
 
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems] + ([self.more_line()] if self.more else [])
@@ -529,14 +527,10 @@ class UnknownPartnership(Exception):
     """An import names a partnership this installation does not have."""
 
 
-@transaction.atomic
-def partnership_for_import(
-    *, data: dict, name: str | None, create: bool
-) -> tuple[Partnership, bool]:
-    """The partnership an operator's import joins, and whether it was made for it: `name` when
-    given (whatever the package says), else the partnership the package names, else the
-    installation's default. A name no partnership has (matched ignoring case) is refused with
-    `UnknownPartnership` unless `create`: a mistyped name must not start a partnership."""
+def partnership_chosen(*, data: dict, name: str | None) -> tuple[Partnership | None, str]:
+    """The partnership an operator's import joins, and its name: `name` when given (whatever
+    the package says), else the partnership the package names, else the installation's default,
+    matched ignoring case. None when no partnership has that name."""
     chosen = name if name is not None else data.get("partnership")
     if not isinstance(chosen, str) or not chosen.strip():
         chosen = settings.MACA_DEFAULT_PARTNERSHIP
@@ -545,14 +539,29 @@ def partnership_for_import(
         Partnership.objects.filter(name=chosen).first()
         or Partnership.objects.filter(name__iexact=chosen).order_by("pk").first()
     )
+    return partnership, chosen
+
+
+def unknown_partnership(chosen: str) -> UnknownPartnership:
+    known = ", ".join(f"'{p}'" for p in Partnership.objects.order_by("name")) or "none yet"
+    return UnknownPartnership(
+        f"There is no partnership called '{chosen}' (the partnerships are: {known}). "
+        "Check the name, or give --create-partnership to create it."
+    )
+
+
+@transaction.atomic
+def partnership_for_import(
+    *, data: dict, name: str | None, create: bool
+) -> tuple[Partnership, bool]:
+    """The partnership an operator's import joins (`partnership_chosen`), and whether it was
+    made for it. A name no partnership has is refused with `UnknownPartnership` unless
+    `create`: a mistyped name must not start a partnership."""
+    partnership, chosen = partnership_chosen(data=data, name=name)
     if partnership is not None:
         return partnership, False
     if not create:
-        known = ", ".join(f"'{p}'" for p in Partnership.objects.order_by("name")) or "none yet"
-        raise UnknownPartnership(
-            f"There is no partnership called '{chosen}' (the partnerships are: {known}). "
-            "Check the name, or give --create-partnership to create it."
-        )
+        raise unknown_partnership(chosen)
     partnership = Partnership(name=chosen)
     partnership.full_clean()
     partnership.save()

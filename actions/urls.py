@@ -7,6 +7,11 @@ urlpatterns = [
     path("audits/<int:pk>/comparison/", impact_views.comparison, name="comparison"),
     path("audits/<int:pk>/comparison.pdf", impact_views.comparison_pdf, name="comparison_pdf"),
     path("audits/import/", views.audit_import, name="audit_import"),
+    path(
+        "audits/import/<int:import_id>/",
+        views.audit_import_progress,
+        name="audit_import_progress",
+    ),
     path("audits/<int:pk>/actions/", views.audit_actions, name="audit_actions"),
     path("audits/<int:pk>/actions/new/", views.action_create, name="action_create"),
     path("actions/", views.action_plan, name="action_plan"),

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from actions.access import can_update_action, get_action_for, reads_plan, restrict_actions
 from cases import access, uploads
@@ -20,7 +20,7 @@ from maca.once import one_press
 from maca.pdf import render_pdf
 from maca.spreadsheets import csv_response, xlsx_response
 
-from . import exports, selectors, services
+from . import exports, imports, selectors, services
 from .forms import (
     ActionForm,
     ActionUpdateForm,
@@ -30,52 +30,79 @@ from .forms import (
     PackageUploadForm,
     PlanFilterForm,
 )
-from .models import Action, Evidence
-from .package import (
-    PackageError,
-    looks_identifying_after_import,
-    package_import,
-    package_parse,
-)
+from .models import Action, Evidence, PackageImport
+from .package import looks_identifying_after_import
 
 
 @one_press
 def audit_import(request):
-    """A partnership's chair brings a past audit into the record from a maca-audit/1 package."""
+    """A partnership's chair brings a past audit into the record from a maca-audit/1 package:
+    the file is kept and the worker imports it while a page shows how it goes."""
     partnerships = access.chaired_partnerships(request.user)
     if not partnerships.exists():
         raise Http404("Not found.")
-    problems, more = [], ""
     if request.method == "POST":
         form = PackageUploadForm(request.POST, request.FILES, partnerships=partnerships)
         if form.is_valid():
+            upload = form.cleaned_data["package"]
             try:
-                data = package_parse(form.cleaned_data["package"].read())
-                audit = package_import(
-                    data,
-                    into=form.cleaned_data["partnership"],
-                    publish=form.cleaned_data["publish"],
+                job = imports.package_import_queue(
+                    content=upload,
+                    original_name=upload.name,
                     user=request.user,
+                    partnership=form.cleaned_data["partnership"],
+                    publish=form.cleaned_data["publish"],
                 )
-            except PackageError as error:
-                problems, more = error.problems, error.more_line()
+            except ValidationError as error:
+                form.add_error(None, error)
             else:
-                _say_imported(request, audit)
-                return redirect(audit)
+                return _onward(request, job)
     else:
         form = PackageUploadForm(partnerships=partnerships)
-    context = {"form": form, "problems": problems, "more": more, "nav": "audits"}
-    status = 422 if (problems or form.errors) else 200
+    context = {"form": form, "nav": "audits"}
+    status = 422 if form.errors else 200
     return render(request, "actions/audit_import.html", context, status=status)
 
 
-def _say_imported(request, audit) -> None:
+# How often the progress page asks whether the import has finished.
+POLL_SECONDS = 2
+
+
+def _onward(request, job: PackageImport):
+    """Straight to the audit when it is imported already (the immediate backend), else to the
+    page that waits for it."""
+    if job.status == PackageImport.Status.DONE and job.audit is not None:
+        level, text = _imported(job.audit)
+        messages.add_message(request, level, text)
+        return redirect(job.audit)
+    return redirect("audit_import_progress", import_id=job.pk)
+
+
+@require_GET
+def audit_import_progress(request, import_id):
+    """How the chair's import goes, then its outcome: to the chair who asked, while they chair
+    the partnership; 404 to everyone else."""
+    job = get_object_or_404(PackageImport.objects.select_related("audit__theme"), pk=import_id)
+    if not imports.may_see(request.user, job):
+        raise Http404("Not found.")
+    context = {"job": job, "poll_seconds": POLL_SECONDS, "nav": "audits"}
+    if job.status == PackageImport.Status.DONE and job.audit is not None:
+        request.audit = job.audit  # the access log files the look under the imported audit
+        level, context["imported"] = _imported(job.audit)
+        context["imported_warning"] = level == messages.WARNING
+    template = "actions/_import_progress.html" if request.htmx else "actions/import_progress.html"
+    response = render(request, template, context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _imported(audit) -> tuple[int, str]:
+    """What the chair is told of an imported audit: a warning when texts look identifying."""
     published = " and published it as version 1" if audit.briefing_published_at else ""
     done = f"Imported {audit.theme.name} with its briefing{published}."
     if flagged := looks_identifying_after_import(audit):
-        messages.warning(request, f"{done} {flagged}")
-    else:
-        messages.success(request, done)
+        return messages.WARNING, f"{done} {flagged}"
+    return messages.SUCCESS, done
 
 
 # The composite action plan -------------------------------------------------------------------

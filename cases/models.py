@@ -653,6 +653,10 @@ class OutgoingEmail(models.Model):
     )
     # What the recipient must be allowed to do with the audit when it is sent (cases/access.py).
     permission = models.CharField(max_length=40, default="view_audit")
+    # A notice to a partnership's chair (a role granted in it): sent only while they chair it.
+    partnership = models.ForeignKey(
+        "maca.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from maca.access import AUDIT_ROLES, memberships_of
 from maca.models import Agency, Invitation, Membership, Partnership
 
 Role = Membership.Role
@@ -53,6 +54,7 @@ def invitation_issue(
             role=role,
             agency=agency,
             accepted_at__isnull=True,
+            withdrawn_at__isnull=True,
             expires__gt=now,
         )
         .first()
@@ -184,6 +186,37 @@ def open_invitations(partnership_id: int):
     """The partnership's invitations not yet accepted nor expired, newest first (one query)."""
     return list(
         Invitation.objects.filter(
-            partnership_id=partnership_id, accepted_at__isnull=True, expires__gt=timezone.now()
+            partnership_id=partnership_id,
+            accepted_at__isnull=True,
+            withdrawn_at__isnull=True,
+            expires__gt=timezone.now(),
         ).select_related("agency")
     )
+
+
+def may_withdraw(user, invitation: Invitation) -> bool:
+    """Whoever could have issued `invitation` may withdraw it: the partnership's administrator
+    (any role), or its chair (a role of its audits, as the Members page gives)."""
+    held = memberships_of(user)
+    if invitation.partnership_id in held.administered:
+        return True
+    return invitation.partnership_id in held.chaired and invitation.role in AUDIT_ROLES
+
+
+@transaction.atomic
+def invitation_withdraw(*, invitation: Invitation, user) -> Invitation:
+    """Withdraw an open invitation: its link then shows what an expired one's does, and its
+    email, if not yet sent, is not sent. Withdrawing it again (a second press) changes nothing."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not may_withdraw(user, invitation):
+        raise ValidationError("Only whoever could have sent this invitation may withdraw it.")
+    if invitation.withdrawn_at is not None:
+        return invitation
+    if not invitation.is_open():
+        raise ValidationError(
+            "This invitation has been accepted or has expired: there is nothing to withdraw."
+        )
+    invitation.withdrawn_at = timezone.now()
+    invitation.withdrawn_by = user
+    invitation.save(update_fields=["withdrawn_at", "withdrawn_by"])
+    return invitation

@@ -12,6 +12,8 @@ PAGE_NAMES = {
     "audit_stage": "Audit stage (change)",
     "audit_members": "Members",
     "audit_member_remove": "Member (remove)",
+    "audit_invitation_withdraw": "Invitation (withdraw)",
+    "audit_import_progress": "Imported audit package (outcome)",
     "nomination_list": "Nominations",
     "nomination_create": "Nomination (new)",
     "nomination_edit": "Nomination (edit)",

@@ -17,8 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from maca import access
 from maca.models import AccessLogEntry
 
-# Routes below these prefixes show or return case-level data.
-CASE_LEVEL_PREFIXES = ("audits/<int:pk>/", "actions/")
+# Routes below these prefixes show or return case-level data (an import's outcome names the audit
+# it made and the package's problems).
+CASE_LEVEL_PREFIXES = ("audits/<int:pk>/", "actions/", "audits/import/<int:import_id>/")
 # The administration pages of these apps show case-level data too (to staff, who are logged).
 ADMIN_CASE_LEVEL_APPS = ("cases", "findings", "actions")
 # Pages whose very purpose is a particular kind of look.

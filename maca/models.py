@@ -278,6 +278,11 @@ class Invitation(models.Model):
     accepted_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Withdrawn before it was accepted: its link then works no more than an expired one's.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -293,8 +298,12 @@ class Invitation(models.Model):
         return f"{self.email} — {self.get_role_display()}{where} ({self.partnership})"
 
     def is_open(self, now=None) -> bool:
-        """Not yet accepted and not expired."""
-        return self.accepted_at is None and (now or timezone.now()) < self.expires
+        """Not yet accepted, withdrawn or expired."""
+        return (
+            self.accepted_at is None
+            and self.withdrawn_at is None
+            and (now or timezone.now()) < self.expires
+        )
 
 
 class UsedFormToken(models.Model):

@@ -19,8 +19,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from actions.models import Action, ActionUpdate, Evidence
+from actions.models import Action, ActionUpdate, Evidence, PackageImport
 from cases.models import (
     AgencySubmission,
     Audit,
@@ -51,7 +52,7 @@ from findings.models import (
     UsageRecord,
 )
 from findings.publishing import briefing_publish
-from maca.models import AccessLogEntry, Membership
+from maca.models import AccessLogEntry, Invitation, Membership
 
 from .factories import (
     ActionFactory,
@@ -144,6 +145,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "home":                           ("L O O O O O O O O O", "-"),
     "audit_create":                   ("L O N N N N N N O N", "L O N N N N N N O N"),
     "audit_import":                   ("L O N N N N N N O N", "L O N N N N N N O N"),
+    # A package the chair is importing: theirs alone to follow.
+    "audit_import_progress":          ("L N N N N N N N O N", "L M M M M M M M M M"),
     "access_log":                     ("L O N N N N N N O N", "-"),
     "action_plan":                    ("L O O N O O O O O N", "-"),
     "my_actions":                     ("L O O N O O O O O N", "-"),
@@ -160,6 +163,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "audit_stage":                    ("L M M M M M M M M M", "L N N D D D D D O N"),
     "audit_members":                  ("L N N D D D D D O N", "L N N D D D D D O N"),
     "audit_member_remove":            ("L N N D D D D D O N", "L N N D D D D D O N"),
+    "audit_invitation_withdraw":      ("L M M M M M M M M M", "L N N D D D D D O N"),
     "nomination_list":                ("L N N D O D D D O N", "-"),
     "nomination_create":              ("L N N D O D D D O N", "L N N D O D D D O N"),
     "nomination_edit":                ("L N N D O D D D O N", "L N N D O D D D O N"),
@@ -260,6 +264,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "partnership_list":               ("L N N N N N N N N O", "-"),
     "partnership_people":             ("L N D D D D D D D O", "L N D D D D D D D O"),
     "partnership_member_remove":      ("L N D D D D D D D O", "L N D D D D D D D O"),
+    "partnership_invitation_withdraw": ("L M M M M M M M M M", "L N D D D D D D D O"),
     "partnership_agencies":           ("L N D D D D D D D O", "L N D D D D D D D O"),
     "partnership_agency_edit":        ("L N D D D D D D D O", "L N D D D D D D D O"),
     "partnership_settings":           ("L N D D D D D D D O", "L N D D D D D D D O"),
@@ -358,6 +363,8 @@ class World:
     actions: dict[str, Action]
     evidence: dict[str, Evidence]
     document: RequestedDocument
+    package_import: PackageImport
+    invitation: Invitation
     # secret text -> what it is: "identity", "ref:<agency>", "work:<agency>", "findings",
     # "action:<agency>" or "log".
     secrets: dict[str, str] = field(default_factory=dict)
@@ -379,6 +386,8 @@ class World:
             "action_id": self.actions[agency].pk,
             "evidence_id": self.evidence[agency].pk,
             "document_id": self.document.pk,
+            "import_id": self.package_import.pk,
+            "invitation_id": self.invitation.pk,
             "partnership_id": self.audit.partnership_id,
             "fmt": fmt,
             "key": "returns",  # a chart of the trends
@@ -532,6 +541,21 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         content=b"%PDF-stub",
         filename="case-pack.pdf",
     )
+    # A package the chair imported: theirs alone to follow. An invitation not yet accepted.
+    package_import = PackageImport.objects.create(
+        requested_by=chair,
+        partnership=partnership,
+        status=PackageImport.Status.DONE,
+        audit=original,
+        original_name="past.json",
+    )
+    invitation = Invitation.objects.create(
+        email=f"invited-{tag.lower()}@example.org",
+        partnership=partnership,
+        role=Role.QA_MEMBER,
+        invited_by=chair,
+        expires=timezone.now() + datetime.timedelta(days=7),
+    )
     return World(
         tag=tag,
         audit=audit,
@@ -548,6 +572,8 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         actions=actions,
         evidence=evidence,
         document=document,
+        package_import=package_import,
+        invitation=invitation,
         secrets=secrets,
     )
 
@@ -889,7 +915,9 @@ def run_pass(people: People, who: str, agency: str, world: World, expect_for, su
 
 def _looks(route: Route) -> int:
     """Every case-level page or file that is shown is written to the access log exactly once."""
-    return 1 if route.route.startswith(("audits/<int:pk>/", "actions/")) else 0
+    from maca.middleware import CASE_LEVEL_PREFIXES
+
+    return 1 if route.route.startswith(CASE_LEVEL_PREFIXES) else 0
 
 
 def column_of(who: str, agency: str) -> str:

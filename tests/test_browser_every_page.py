@@ -29,7 +29,7 @@ from django.urls.exceptions import Resolver404
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from actions.models import Action
+from actions.models import Action, PackageImport
 from actions.services import action_evidence_add
 from cases.models import Audit, Case, Theme
 from cases.services import stages, tool
@@ -173,8 +173,9 @@ class Crawl:
 
 def add_what_the_demo_does_not_show() -> list[str]:
     """An audit taking nominations, with a draw to confirm, a file of evidence for an action,
-    and a PDF the chair asked for that is still being made; returns the address of the page
-    that waits for it, which only the redirect after asking leads to."""
+    a PDF the chair asked for that is still being made and a package still being imported;
+    returns the addresses of the pages that wait for them, which only the redirect after asking
+    leads to."""
     chair, qa = User.objects.get(username="chair"), User.objects.get(username="qa")
     partnership = Partnership.objects.get(memberships__user=chair)
     theme = Theme.objects.create(partnership=partnership, name="Neglect of teenagers")
@@ -205,9 +206,14 @@ def add_what_the_demo_does_not_show() -> list[str]:
         content=b"%PDF-1.4\n%%EOF\n",
         filename="board-assurance-report.pdf",
     )
+    # A package the chair is importing, still waiting for the worker.
+    package = PackageImport.objects.create(
+        requested_by=chair, partnership=partnership, original_name="past-audit.json"
+    )
     return [
         reverse("document_progress", args=[audit.pk, waiting.pk]),
         reverse("own_document_progress", args=[report.pk]),
+        reverse("audit_import_progress", args=[package.pk]),
         invitation_page(chair),
     ]
 

@@ -62,17 +62,21 @@ def test_the_daily_service_runs_only_commands_that_exist():
 
 @pytest.mark.parametrize(
     "unit, expected",
-    [("maca-worker.service", "db_worker"), ("maca-retry-emails.service", "retry_emails")],
+    [
+        ("maca-worker.service", ["db_worker"]),
+        ("maca-retry-emails.service", ["retry_emails", "retry_imports"]),
+    ],
 )
 def test_the_worker_services_run_commands_that_accept_their_arguments(unit, expected, settings):
     assert environment_file()["TASKS_BACKEND"] == "database"
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     service = (DEPLOY / unit).read_text()
-    command = re.search(r"^ExecStart=\S+ manage\.py (.*)$", service, re.MULTILINE).group(1)
-    name, *arguments = command.split()
-    assert name == expected
-    parser = load_command_class(get_commands()[name], name).create_parser("manage.py", name)
-    parser.parse_args(arguments)  # exits (fails the test) on an argument the command lacks
+    commands = re.findall(r"^ExecStart=\S+ manage\.py (.*)$", service, re.MULTILINE)
+    assert [command.split()[0] for command in commands] == expected
+    for command in commands:
+        name, *arguments = command.split()
+        parser = load_command_class(get_commands()[name], name).create_parser("manage.py", name)
+        parser.parse_args(arguments)  # exits (fails the test) on an argument the command lacks
 
 
 def test_gunicorn_accepts_the_application_servers_command_line():

@@ -203,6 +203,8 @@ TARGETS: dict[str, Target] = {
     "action_reopen": Target(host="action_detail", prepare=_completed),
     "action_evidence_upload": Target(host="action_detail"),
     "partnership_logo_remove": Target(host="partnership_logo_edit", form=False),
+    "audit_invitation_withdraw": Target(host="audit_members", form=False),
+    "partnership_invitation_withdraw": Target(host="partnership_people", form=False),
 }
 # Routes with a kind of item in the URL: a kind without cases, and recommendations with them.
 KINDS = ("strength", "recommendation")

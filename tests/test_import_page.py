@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from actions.models import PackageImport
 from cases.models import Audit
 from maca.models import Membership
 
@@ -45,10 +46,14 @@ def test_bad_packages_show_the_same_messages_and_write_nothing(
     client.force_login(chair)
     before = counts()
     response = client.post(
-        reverse("audit_import"), {"package": upload(content), "partnership": audit.partnership.pk}
+        reverse("audit_import"),
+        {"package": upload(content), "partnership": audit.partnership.pk},
+        follow=True,
     )
-    assert response.status_code == 422
+    job = PackageImport.objects.get()
+    assert response.redirect_chain == [(reverse("audit_import_progress", args=[job.pk]), 302)]
     assert "The package was not imported" in response.content.decode()
+    assert reverse("audit_import") in response.content.decode()  # to try again
     assert shown in response.content.decode()
     assert counts() == before
 
@@ -72,3 +77,4 @@ def test_only_chairs_may_import(client, audit, outsider):
     )
     assert response.status_code == 422
     assert not Audit.objects.filter(partnership=other_partnership).exists()
+    assert not PackageImport.objects.exists()

@@ -265,7 +265,7 @@ def test_a_failure_half_way_rolls_everything_back(tmp_path, monkeypatch):
 
     monkeypatch.setattr(package_module, "_create_actions", explode)
     before = counts()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(CommandError, match="the package could not be imported"):
         import_file(write(tmp_path, VALID))
     assert counts() == before
 

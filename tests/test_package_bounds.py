@@ -42,11 +42,12 @@ def test_the_flood_package_is_refused_quickly_through_the_page_and_the_command(
     body = encode_multipart(BOUNDARY, {"package": upload, "partnership": audit.partnership.pk})
 
     def through_the_page():
-        responses.append(client.generic("POST", url, body, content_type=MULTIPART_CONTENT))
+        sent = client.generic("POST", url, body, content_type=MULTIPART_CONTENT)
+        responses.append(client.get(sent["Location"]))  # the import's progress page
 
     seconds, peak = cost(through_the_page)
     page = responses[-1].content.decode()
-    assert responses[-1].status_code == 422
+    assert responses[-1].status_code == 200 and "The package was not imported" in page
     assert "a package may hold at most 200" in page and "2,400,000 cases" in page
     assert len(page) < 100_000
     print(f"{seconds:.2f} s, {peak / MIB:.1f} MiB")
@@ -150,7 +151,9 @@ def test_fifty_problems_are_listed_and_the_others_counted(client, audit, chair, 
     client.force_login(chair)
     upload = SimpleUploadedFile("many.json", json.dumps(package_data).encode())
     page = client.post(
-        reverse("audit_import"), {"package": upload, "partnership": audit.partnership.pk}
+        reverse("audit_import"),
+        {"package": upload, "partnership": audit.partnership.pk},
+        follow=True,
     ).content.decode()
     assert page.count("is not of type") == 50
     assert "… and 70 more problems" in page

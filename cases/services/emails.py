@@ -39,11 +39,13 @@ def email_queue(
     invitation=None,
     audit=None,
     permission: str = "view_audit",
+    partnership=None,
 ) -> OutgoingEmail:
     """Record an email to an account (`recipient`) or an invited address (`invitation`) and have
     the worker send it once the current transaction commits. `permission` is what the recipient
-    must be allowed to do with `audit` when it is sent. Queuing the same key again changes
-    nothing: it is sent once."""
+    must be allowed to do with `audit` when it is sent; a notice to a chair of `partnership` is
+    sent only while they chair it. Queuing the same key again changes nothing: it is sent
+    once."""
     email, created = OutgoingEmail.objects.get_or_create(
         key=key,
         defaults={
@@ -51,6 +53,7 @@ def email_queue(
             "invitation": invitation,
             "audit": audit,
             "permission": permission,
+            "partnership": partnership,
             "subject": subject,
             "body": body,
         },
@@ -79,7 +82,7 @@ def recipient_may_receive(email: OutgoingEmail) -> bool:
     """Whether the email may still go to its recipient now, asked as it is sent: an invitation
     while it is open (not accepted, not expired); an email to an account while the account is
     active with an address and, for an audit's email, the access gate lets them take the email's
-    `permission` on that audit."""
+    `permission` on that audit; a notice to a partnership's chair while they chair it."""
     if email.recipient_id is None:
         return email.invitation is not None and email.invitation.is_open()
     if INVITATION_LINK in email.body and email.invitation is None:
@@ -87,6 +90,8 @@ def recipient_may_receive(email: OutgoingEmail) -> bool:
     user = email.recipient
     if not (user.is_active and user.email):
         return False
+    if email.partnership_id is not None:
+        return email.partnership_id in access.memberships_of(user).chaired
     if email.audit is None:
         return email.invitation is None or email.invitation.is_open()
     return bool(access.recipients_who_may_see(email.audit, [user], email.permission))

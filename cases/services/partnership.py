@@ -9,17 +9,23 @@ cannot touch another partnership, and never set an account's staff or superuser 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
 
 from cases import uploads
+from cases.services.emails import email_queue
 from cases.services.setup import invitation_queue
 from maca.concurrency import check_current
 from maca.invitations import invitation_issue
 from maca.models import Agency, Invitation, Membership, Partnership
 
 Role = Membership.Role
+# The roles that open case-level data of the partnership's audits (a co-ordinator's, of their
+# agency's cases): inviting someone to one of these is told to the partnership's chairs.
+CASE_DATA_ROLES = (Role.CHAIR, Role.QA_MEMBER, Role.COORDINATOR)
 
 OWN_ROLES = (
     "You cannot change your own roles: ask another administrator of the partnership, or your "
@@ -67,7 +73,38 @@ def partnership_member_invite(
     )
     if send:
         invitation_queue(invitation=invitation, invited_by=user)
+    if role in CASE_DATA_ROLES:
+        grant_notice_queue(invitation=invitation, invited_by=user)
     return invitation
+
+
+def grant_notice_queue(*, invitation: Invitation, invited_by) -> None:
+    """Tell the partnership's chairs (but the one who invited) of an invitation to a role that
+    opens case data, so that no such grant goes unseen. Once per chair and invitation."""
+    chairs = (
+        get_user_model()
+        .objects.filter(
+            memberships__partnership=invitation.partnership_id,
+            memberships__role=Role.CHAIR,
+            is_active=True,
+        )
+        .exclude(pk=invited_by.pk)
+        .distinct()
+    )
+    context = {
+        "invitation": invitation,
+        "invited_by": invited_by,
+        "role": invitation.get_role_display(),
+        "site_url": settings.SITE_URL,
+    }
+    for chair in chairs:
+        email_queue(
+            key=f"grant-notice:{invitation.pk}:{chair.pk}",
+            recipient=chair,
+            partnership=invitation.partnership,
+            subject=f"{invitation.email} is invited as {context['role']} in MACA",
+            body=render_to_string("cases/partnership/grant_notice_email.txt", context),
+        )
 
 
 def partnership_member_remove_refusal(*, membership: Membership, user) -> str | None:

@@ -14,6 +14,11 @@ urlpatterns = [
         views.partnership_member_remove,
         name="partnership_member_remove",
     ),
+    path(
+        f"{PARTNERSHIP}invitations/<int:invitation_id>/withdraw/",
+        views.partnership_invitation_withdraw,
+        name="partnership_invitation_withdraw",
+    ),
     path(f"{PARTNERSHIP}agencies/", views.partnership_agencies, name="partnership_agencies"),
     path(
         f"{PARTNERSHIP}agencies/<int:agency_id>/",

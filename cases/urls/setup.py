@@ -14,6 +14,11 @@ urlpatterns = [
         setup.audit_member_remove,
         name="audit_member_remove",
     ),
+    path(
+        "audits/<int:pk>/members/invitations/<int:invitation_id>/withdraw/",
+        setup.audit_invitation_withdraw,
+        name="audit_invitation_withdraw",
+    ),
     path("audits/<int:pk>/nominations/", setup.nomination_list, name="nomination_list"),
     path("audits/<int:pk>/nominations/new/", setup.nomination_create, name="nomination_create"),
     path(

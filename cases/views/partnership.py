@@ -13,7 +13,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases.forms.partnership import (
@@ -24,11 +24,12 @@ from cases.forms.partnership import (
 )
 from cases.selectors import partnership as selectors
 from cases.services import partnership as services
-from cases.views.setup import invited_message
+from cases.views.setup import invited_message, withdraw_and_say
 from maca import access
 from maca.concurrency import no_lost_updates
 from maca.files import FETCH_UNAVAILABLE, STORAGE_ERRORS
 from maca.invitations import open_invitations
+from maca.models import Invitation
 from maca.once import one_press
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,16 @@ def partnership_people(request, partnership_id):
         {"form": form, "people": people, "invitations": open_invitations(partnership.pk)},
         status,
     )
+
+
+@require_POST
+@one_press
+def partnership_invitation_withdraw(request, partnership_id, invitation_id):
+    """The administrator withdraws an open invitation to any role of the partnership."""
+    partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, partnership=partnership)
+    withdraw_and_say(request, invitation)
+    return redirect("partnership_people", partnership.pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -34,8 +34,8 @@ from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
 from maca.concurrency import no_lost_updates
-from maca.invitations import open_invitations
-from maca.models import Membership
+from maca.invitations import invitation_withdraw, may_withdraw, open_invitations
+from maca.models import Invitation, Membership
 from maca.once import one_press
 
 Role = Membership.Role
@@ -239,6 +239,33 @@ def audit_members(request, pk):
         "agencies_without_coordinator": agencies_without_coordinator(audit),
     }
     return _render(request, "cases/setup/members.html", audit, context)
+
+
+@require_POST
+@one_press
+def audit_invitation_withdraw(request, pk, invitation_id):
+    """The chair withdraws an open invitation to a role of the partnership's audits."""
+    audit = access.get_audit_for(request, pk, "manage_audit")
+    invitation = get_object_or_404(Invitation, pk=invitation_id, partnership=audit.partnership_id)
+    access.require(may_withdraw(request.user, invitation))
+    withdraw_and_say(request, invitation)
+    return redirect("audit_members", audit.pk)
+
+
+def withdraw_and_say(request, invitation) -> None:
+    try:
+        invitation_withdraw(invitation=invitation, user=request.user)
+    except ValidationError as error:
+        _refuse(request, error)
+    else:
+        messages.success(request, withdrawn_message(invitation))
+
+
+def withdrawn_message(invitation) -> str:
+    return (
+        f"The invitation of {invitation.email} as {invitation.get_role_display()} was "
+        "withdrawn: its link no longer works."
+    )
 
 
 @require_http_methods(["GET", "POST"])
