@@ -47,9 +47,3 @@ class RefuseControlCharactersMixin:
                     continue  # already refused, e.g. a NUL character
                 self.add_error(name, forms.ValidationError(message, code="control_character"))
         return cleaned
-
-
-def possessive(name) -> str:
-    """ "Police's", but "Health – GP practices'": a name ending in s takes the apostrophe alone."""
-    name = str(name)
-    return f"{name}'" if name.rstrip().lower().endswith("s") else f"{name}'s"

@@ -192,7 +192,7 @@ def test_queries_do_not_grow_with_agencies_files_or_rows(client, world):
 
 
 def test_names_ending_in_s_take_the_apostrophe_alone(client, world):
-    from maca.text import possessive
+    from maca.wording import possessive
 
     assert possessive("Police") == "Police's"
     assert possessive("Health – GP practices") == "Health – GP practices'"

@@ -21,7 +21,7 @@ from maca.identifiers import (
     looks_like_a_name,
     normalised,
 )
-from maca.text import possessive
+from maca.wording import possessive
 
 
 @dataclass

@@ -22,7 +22,7 @@ from maca.concurrency import no_lost_updates
 from maca.downloads import attachment_response
 from maca.once import one_press
 from maca.spreadsheets import csv_response
-from maca.text import possessive
+from maca.wording import possessive
 
 # The case page ------------------------------------------------------------------------------
 

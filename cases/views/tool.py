@@ -26,7 +26,7 @@ from cases.services import reminders
 from cases.services import tool as services
 from maca.concurrency import no_lost_updates, version_of
 from maca.once import one_press
-from maca.text import possessive
+from maca.wording import possessive
 
 # The questionnaire ---------------------------------------------------------------------------
 

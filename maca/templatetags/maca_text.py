@@ -1,6 +1,6 @@
 from django import template
 
-from maca.text import possessive as _possessive
+from maca.wording import possessive as _possessive
 
 register = template.Library()
 
