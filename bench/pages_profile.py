@@ -6,13 +6,15 @@ count, and a pyinstrument profile of the slowest.
     python bench/pages_profile.py --page audit_detail --runs 50    # profile one page
 
 Every request passes the whole middleware (sign-in, two-step sign-in, the access gate, the access
-log), as in production.
+log), as in production, and with the bench server's settings: DEBUG off (no query log) and
+nothing cached.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -21,6 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+DUMMY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 
 def demo_pages() -> dict[str, str]:
@@ -86,12 +91,18 @@ def main() -> int:
     parser.add_argument("--coordinator", action="store_true", help="as its co-ordinator")
     options = parser.parse_args()
 
+    # As bench/server.py runs its server, less what only a real server needs.
+    os.environ.update(DEBUG="0", STATIC_FROM_FINDERS="1", SECURE_SSL_REDIRECT="0")
+    os.environ.update(SECURE_COOKIES="0", LOG_LEVEL="WARNING")
     from run import setup_django
     from server import signed_in_client
 
     with tempfile.TemporaryDirectory() as folder:
         setup_django(Path(folder) / "profile.sqlite3")
         from django.core.management import call_command
+        from django.test.utils import override_settings
+
+        override_settings(CACHES=DUMMY_CACHE).enable()
 
         if options.scale or options.installation:
             import scale

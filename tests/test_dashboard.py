@@ -69,6 +69,24 @@ def test_the_chair_sees_every_overdue_and_due_soon_action(client, audit, plan, c
     assert "Audits you can see" in page
 
 
+def test_only_open_actions_due_by_the_end_of_the_window_are_listed(client, audit, chair):
+    ActionFactory(audit=audit, due_date=days(-2), status="in_progress", text="Started late")
+    ActionFactory(audit=audit, due_date=days(0), text="Due today")
+    ActionFactory(
+        audit=audit,
+        due_date=days(-2),
+        status="cancelled",
+        cancel_reason="No longer needed",
+        text="Dropped",
+    )
+    ActionFactory(audit=audit, due_date=days(40), at_risk=True, text="At risk later")
+    ActionFactory(audit=audit, due_date=None, text="Not dated")
+    page = home(client, chair)
+    overdue, due_soon = page.split("due-soon-heading", 1)
+    assert "Started late" in overdue and "Due today" in due_soon
+    assert "Dropped" not in page and "At risk later" not in page and "Not dated" not in page
+
+
 def test_a_coordinator_sees_their_own_agencys_actions(client, audit, plan):
     page = home(client, member(audit, Role.COORDINATOR, agency=plan["housing"]))
     assert "Housing late" in page and "Housing soon" in page
