@@ -25,6 +25,7 @@ from .factories import (
     AuditFactory,
     MembershipFactory,
     PartnershipFactory,
+    RecommendationFactory,
     UserFactory,
 )
 
@@ -99,7 +100,8 @@ def test_memberships_sort_each_role_into_its_own_set():
         (Role.COORDINATOR, three, police),
         (Role.COORDINATOR, three, housing),
         (Role.VIEWER, four, None),
-        (Role.PARTNERSHIP_ADMIN, one, None),
+        # An agency recorded beside another role makes no one a co-ordinator.
+        (Role.PARTNERSHIP_ADMIN, one, AgencyFactory(partnership=one)),
     )
     mine = gate.memberships_of(user)
     assert mine.staff == {one.pk, two.pk}
@@ -153,6 +155,7 @@ def test_only_chairs_start_audits_and_only_administrators_administer():
         (Role.PARTNERSHIP_ADMIN, administered, None),
         (Role.QA_MEMBER, other, None),
     )
+    _holding((Role.CHAIR, other, None))  # someone else's chair
     assert list(gate.chaired_partnerships(user)) == [chaired]
     assert list(gate.administered_partnerships(user)) == [administered]
 
@@ -168,8 +171,9 @@ def test_any_of_joins_with_or_and_matches_nothing_when_empty():
 
 def test_require_answers_not_found_when_not_allowed():
     assert gate.require(True) is None
-    with pytest.raises(Http404):
+    with pytest.raises(Http404) as missing:
         gate.require(False)
+    assert str(missing.value) == "Not found."
 
 
 def test_a_partnerships_pages_open_to_its_administrators_only():
@@ -180,11 +184,13 @@ def test_a_partnerships_pages_open_to_its_administrators_only():
     found = gate.get_partnership_for(_request(admin), partnership.pk, "administer_partnership")
     assert found == partnership
     assert gate.get_partnership_for(_request(chair), partnership.pk, "view_logo") == partnership
-    with pytest.raises(PermissionDenied, match="Only the partnership's administrators"):
+    with pytest.raises(PermissionDenied) as refused:
         gate.get_partnership_for(_request(chair), partnership.pk, "administer_partnership")
+    assert str(refused.value) == "Only the partnership's administrators can open this page."
     for user, asked in ((stranger, partnership.pk), (admin, "x"), (admin, 10**9)):
-        with pytest.raises(Http404):
+        with pytest.raises(Http404) as missing:
             gate.get_partnership_for(_request(user), asked, "view_logo")
+        assert str(missing.value) == "No such partnership."
 
 
 def test_a_role_left_in_a_deleted_partnership_still_finds_nothing():
@@ -192,8 +198,9 @@ def test_a_role_left_in_a_deleted_partnership_still_finds_nothing():
     admin = _holding((Role.PARTNERSHIP_ADMIN, partnership, None))
     gate.membership_rows(admin)  # remembered for the request, as a page would have
     Partnership.objects.filter(pk=partnership.pk).delete()
-    with pytest.raises(Http404):
+    with pytest.raises(Http404) as missing:
         gate.get_partnership_for(_request(admin), partnership.pk, "administer_partnership")
+    assert str(missing.value) == "No such partnership."
 
 
 # An audit's rules, by its state --------------------------------------------------------------
@@ -271,6 +278,8 @@ def test_a_viewer_is_told_the_plan_is_not_published_to_them():
 
 
 def test_a_coordinator_holds_the_role_only_through_an_agency_taking_part():
+    earlier = AuditFactory()  # its rows make the audit's agency rows' own ids differ from agencies'
+    earlier.agencies.add(*(AgencyFactory(partnership=earlier.partnership) for _ in range(3)))
     audit = AuditFactory()
     taking_part, left_out = AgencyFactory(partnership=audit.partnership), AgencyFactory()
     audit.agencies.add(taking_part)
@@ -323,6 +332,7 @@ def test_lists_of_audits_hold_only_those_a_user_is_a_member_of():
     not_taking_part = AuditFactory(partnership=partnership)
     published = AuditFactory(partnership=partnership, briefing_published_at=NOW)
     elsewhere = AuditFactory()
+    published_elsewhere = AuditFactory(briefing_published_at=NOW)
     everything = Audit.objects.all()
     staff = _holding((Role.QA_MEMBER, partnership, None))
     coordinator = _holding((Role.COORDINATOR, partnership, agency))
@@ -335,6 +345,7 @@ def test_lists_of_audits_hold_only_those_a_user_is_a_member_of():
     assert not access.restrict_audits(everything, admin).exists()
     assert not access.restrict_audits(everything, AnonymousUser()).exists()
     assert elsewhere not in set(access.restrict_audits(everything, staff))
+    assert published_elsewhere not in set(access.restrict_audits(everything, staff))
 
 
 def test_get_audit_for_answers_not_found_to_non_members_and_forbidden_to_members():
@@ -349,8 +360,9 @@ def test_get_audit_for_answers_not_found_to_non_members_and_forbidden_to_members
     assert str(refused.value) == ""  # a role that may never: no reason to give
     for user, asked in ((viewer, audit.pk), (qa, "x"), (qa, 10**9)):
         request = _request(user)
-        with pytest.raises(Http404):
+        with pytest.raises(Http404) as missing:
             access.get_audit_for(request, asked, "view_audit")
+        assert str(missing.value) == "No such audit."
         assert not hasattr(request, "audit")
     audit.status = "closed"
     audit.save()
@@ -402,7 +414,12 @@ def _plan_world():
     published = AuditFactory(partnership=partnership, briefing_published_at=NOW)
     published.plan_published_at = NOW
     published.save()
+    # Another partnership's published plan, holding one of this partnership's agencies (which
+    # its pages never allow): nobody here sees it.
+    theirs = AuditFactory(briefing_published_at=NOW, plan_published_at=NOW)
+    theirs.agencies.add(police)
     actions = {
+        "theirs": ActionFactory(audit=theirs, owner_agency=police),
         "police": ActionFactory(audit=audit, owner_agency=police),
         "housing": ActionFactory(audit=audit, owner_agency=housing),
         "published": ActionFactory(audit=published, owner_agency=police),
@@ -465,20 +482,32 @@ def test_every_working_role_reads_the_plan_and_nobody_else():
     assert not action_access.reads_plan(AnonymousUser())
 
 
-def test_an_action_page_opens_to_those_who_may_open_it_and_names_its_audit():
+def test_an_action_page_opens_to_those_who_may_open_it_and_names_its_audit(
+    django_assert_num_queries,
+):
     partnership, police, _, audit, actions = _plan_world()
     coordinator = _holding((Role.COORDINATOR, partnership, police))
     viewer = _holding((Role.VIEWER, partnership, None))
+    Action.objects.filter(pk=actions["police"].pk).update(
+        lead_user=coordinator, recommendation=RecommendationFactory(audit=audit)
+    )
     request = _request(coordinator)
-    assert action_access.get_action_for(request, actions["police"].pk) == actions["police"]
+    gate.membership_rows(coordinator)
+    with django_assert_num_queries(1):
+        found = action_access.get_action_for(request, actions["police"].pk)
+        assert found.audit.theme.name and found.audit.partnership.name
+        assert found.owner_agency.name and found.lead_user.username
+        assert found.recommendation.text
+    assert found == actions["police"]
     assert request.audit == audit
     for user, asked in (
         (coordinator, actions["housing"].pk),
         (viewer, actions["published"].pk),
         (coordinator, "x"),
     ):
-        with pytest.raises(Http404):
+        with pytest.raises(Http404) as missing:
             action_access.get_action_for(_request(user), asked)
+        assert str(missing.value) == "No such action."
 
 
 def test_progress_on_an_action_is_for_its_agencys_coordinators_and_the_chair():
@@ -539,9 +568,11 @@ def test_emails_go_only_to_active_people_with_an_address_whom_the_gate_lets_see_
     removed = _holding((Role.CHAIR, audit.partnership, None))
     assert access.is_member(removed, audit)  # remembered, as a long job would have
     Membership.objects.filter(user=removed).delete()
-    people = [chair, qa, inactive, no_address, removed]
+    people = [inactive, no_address, chair, removed, qa]
     assert access.recipients_who_may_see(audit, people) == [chair, qa]
     assert access.recipients_who_may_see(audit, people, "manage_audit") == [chair]
+    as_loaded = Audit.objects.get(pk=audit.pk)  # nobody asked about it yet
+    assert access.recipients_who_may_see(as_loaded, [_fresh(qa)]) == [qa]
 
 
 def test_an_old_date_is_not_a_publication():
