@@ -278,8 +278,10 @@ def test_a_viewer_is_told_the_plan_is_not_published_to_them():
 
 
 def test_a_coordinator_holds_the_role_only_through_an_agency_taking_part():
-    earlier = AuditFactory()  # its rows make the audit's agency rows' own ids differ from agencies'
-    earlier.agencies.add(*(AgencyFactory(partnership=earlier.partnership) for _ in range(3)))
+    # More agencies than rows joining agencies to audits: the two kinds of id differ.
+    earlier = AuditFactory()
+    agencies = [AgencyFactory(partnership=earlier.partnership) for _ in range(5)]
+    earlier.agencies.add(*agencies[:2])
     audit = AuditFactory()
     taking_part, left_out = AgencyFactory(partnership=audit.partnership), AgencyFactory()
     audit.agencies.add(taking_part)
