@@ -390,6 +390,10 @@ def test_what_a_text_looks_as_if_it_held(text, label, kinds):
     assert looks_identifying(text, label=label) == kinds
 
 
+def test_a_text_is_read_as_a_label_only_when_it_is_one():
+    assert looks_identifying("Ellie Smith") == []
+
+
 @pytest.mark.parametrize(
     "things, said",
     [
@@ -572,6 +576,23 @@ def test_publishing_the_plan_saves_the_audit_as_changed(audit, chair, written):
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.PLAN_PUBLISHED).count() == 1
 
 
+def test_publishing_the_plan_keeps_an_edit_made_while_the_briefing_rendered(
+    audit, chair, written, monkeypatch
+):
+    from findings import briefing
+
+    render = briefing.render_pdf_bytes
+
+    def rendering(*args, **kwargs):
+        type(audit).objects.filter(pk=audit.pk).update(title="Renamed meanwhile")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(briefing, "render_pdf_bytes", rendering)
+    briefing_publish(audit=audit, user=chair, with_plan=True)
+    audit.refresh_from_db()
+    assert audit.title == "Renamed meanwhile" and audit.plan_published_at is not None
+
+
 def test_a_plan_holding_a_childs_name_is_refused_while_it_stays_published(audit, case, chair):
     Action.objects.create(audit=audit, text="Visit Ellie.", due_date="2027-01-01")
     with pytest.raises(BriefingHasIdentifiers):
@@ -604,6 +625,10 @@ def test_the_7_minute_briefing_is_frozen_with_the_version(audit, chair, written)
     assert "Drift while the family moved" in html
     assert "Version 1 published" in html and version.seven_minute_sha256 in html
     assert f"by {chair}" in html
+    again = briefing_publish(audit=audit, user=chair)
+    assert again.pk == version.pk and again.newly_published is False
+    SevenMinuteBriefing.objects.update(questions="What would you do?")
+    assert briefing_publish(audit=audit, user=chair).number == 2
 
 
 def test_a_version_without_a_7_minute_briefing_has_none(audit, chair, written):
