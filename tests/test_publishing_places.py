@@ -680,3 +680,19 @@ def test_the_7_minute_briefing_is_rendered_for_the_version_being_published(audit
     assert fields["seven_minute_sha256"] == sha256
     assert "Version 4 published" in fields["seven_minute_html"]
     assert sha256 in fields["seven_minute_html"]
+
+
+def test_the_versions_pdf_and_word_file_name_the_version_not_a_draft(
+    audit, chair, written, tmp_path
+):
+    from io import BytesIO
+
+    from docx import Document
+
+    from .conftest import pdf_text
+
+    version = briefing_publish(audit=audit, user=chair)
+    printed = pdf_text(bytes(version.pdf), tmp_path)
+    assert "Version 1, published" in printed and "Draft" not in printed
+    words = "\n".join(p.text for p in Document(BytesIO(bytes(version.docx))).paragraphs)
+    assert "Version 1, published" in words and "Draft" not in words
