@@ -14,6 +14,9 @@ from maca.identifiers import identifying_shapes, looks_like_a_name
         ("d.o.b. 1.2.19", ["a date of birth"]),
         ("born on 3 March 2019", ["a date of birth"]),
         ("NHS 943 476 5919", ["an NHS number"]),
+        ("NHS 943 476 0070", ["an NHS number"]),  # its check digit is 0
+        ("call 016977 0123", ["a phone number"]),  # ten digits: a small exchange
+        ("+44 16977 0123", ["a phone number"]),  # nine digits after +44
         ("Her date of birth is 01/02/2015.", ["a date of birth"]),
         ("DOB 2015-02-01", ["a date of birth"]),
         ("born on the 3rd of March 2015", ["a date of birth"]),
@@ -36,6 +39,7 @@ def test_what_has_the_shape_of_identifying_details_is_found(text, found):
         "Year 10, 2019-2020",
         "A 4 way meeting was held",
         "NHS 943 476 5918",  # the check digit is wrong: not an NHS number
+        "Ref +44 77009 001234",  # eleven digits after +44: no UK number
         "Case ref 2023-0456",
         "ST4 lead",
         "On 3 June St Thomas' Hospital saw the child after a fall.",
