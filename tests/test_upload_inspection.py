@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 
@@ -33,8 +34,14 @@ ALL_KINDS = ("pdf", "docx", "xlsx", "csv", "png", "jpeg")
 
 
 def inspected(content: bytes, name: str = "chronology.csv"):
-    upload = SimpleUploadedFile(name, content)
+    """As a file spooled to disk is read: in chunks of the size asked for."""
+    upload = File(io.BytesIO(content), name=name)
+    upload.seek(3)  # somewhere else: what read it last left it there
     return uploads.inspect(upload), upload
+
+
+def upload_of(content: bytes, name: str = "c.pdf"):
+    return SimpleUploadedFile(name, content)
 
 
 def refusal(content: bytes, name: str, allowed=DOCUMENT_KINDS, described=DOCUMENT_DESCRIBED):
@@ -119,7 +126,12 @@ def test_markup_after_any_leading_space_or_byte_order_mark_is_refused(before):
     content = (before + '<svg onload="alert(1)">Date,Event</svg>').encode()
     for allowed, described in ((DOCUMENT_KINDS, DOCUMENT_DESCRIBED), (ROWS_KINDS, ROWS_DESCRIBED)):
         error = refusal(content, "chronology.csv", allowed, described)
-        assert "web page, picture or other markup" in error.message
+        assert error.code == "wrong_type"
+        assert error.message == (
+            f"This file is not {described}: its contents are a web page, picture or other "
+            "markup (HTML, SVG or XML), which can't be uploaded. Files are checked by their "
+            "contents, not by their names."
+        )
 
 
 def test_markup_with_a_byte_order_mark_but_windows_1252_text_is_refused():
@@ -167,11 +179,13 @@ def test_a_name_claiming_another_kind_is_refused(content, name, says):
     error = refusal(content, name)
     assert error.code == "wrong_type"
     assert error.message.startswith(says)
+    assert error.message.endswith(" Check that you chose the right file.")
 
 
 @pytest.mark.parametrize("name", ["chronology", "chronology.dat", "chronology.CSV.bak"])
 def test_a_table_must_be_named_csv(name):
     error = refusal(HEADINGS, name)
+    assert error.code == "wrong_type"
     assert error.message == (
         f"This file is not {DOCUMENT_DESCRIBED}. A CSV file's name ends in .csv."
     )
@@ -201,7 +215,14 @@ def test_names_a_computer_would_run_or_open_as_a_page_are_refused_in_any_case(na
     error = refusal(minimal_pdf(), name)
     suffix = name[name.rindex(".") :].lower()
     assert error.code == "dangerous_name"
-    assert error.message.startswith(f"Files named {suffix} can't be uploaded")
+    assert error.message == (
+        f"Files named {suffix} can't be uploaded: a computer would run it or open it as a web "
+        "page. If it is a document, save it again as the kind it is (for example .pdf) and "
+        "upload that."
+    )
+    with pytest.raises(ValidationError) as raised:
+        uploads.check_kind(uploads.inspect(upload_of(minimal_pdf())), name, ("pdf",), "a PDF")
+    assert raised.value.code == "dangerous_name"
 
 
 def test_a_file_with_no_name_is_judged_by_its_content():
