@@ -104,7 +104,7 @@ def test_a_table_whose_first_8_kb_end_inside_a_character_is_still_a_table():
     assert inspection.kind == uploads.CSV
 
 
-@pytest.mark.parametrize("heading", [b"Date,Event", b"Date;Event", b"Date\tEvent"])
+@pytest.mark.parametrize("heading", [b"Date,Event", b"Date;Event", b"Date\tEvent", b"X<Y,Z"])
 def test_a_table_may_be_split_by_commas_semicolons_or_tabs(heading):
     inspection, _ = inspected(heading + b"\r\n2026,Visit\r\n")
     assert inspection.kind == uploads.CSV
@@ -121,7 +121,9 @@ def test_binary_empty_and_document_contents_are_named_for_what_they_are():
     assert inspected(b"\xef\xbb\xbf")[0].kind is None  # only a byte order mark
 
 
-@pytest.mark.parametrize("before", ["\ufeff", " ", "\t", "\r", "\n", "\ufeff\ufeff \r\n\t"])
+@pytest.mark.parametrize(
+    "before", ["\ufeff", " ", "\t", "\r", "\n", "\ufeff\ufeff \r\n\t", "\ufeff" * 3]
+)
 def test_markup_after_any_leading_space_or_byte_order_mark_is_refused(before):
     content = (before + '<svg onload="alert(1)">Date,Event</svg>').encode()
     for allowed, described in ((DOCUMENT_KINDS, DOCUMENT_DESCRIBED), (ROWS_KINDS, ROWS_DESCRIBED)):
