@@ -27,6 +27,12 @@ def test_counts_are_written_with_their_plural():
 
 
 def test_the_messages_for_problem_rows_and_rows_already_there():
+    error = rows.RowProblems(["Row 2: a", "Row 3: b"])
+    assert (error.problems, error.code) == (["Row 2: a", "Row 3: b"], "row_problems")
+    assert error.messages[0].startswith("The file has 2 problems, so nothing was saved.")
+    assert str(rows.SubmissionsClosed()) == (
+        "This audit no longer accepts submissions, so its chronologies can no longer be changed."
+    )
     assert rows.RowProblems(["a"]).messages == [
         "The file has 1 problem, so nothing was saved. Correct the rows listed and upload the "
         "file again."
