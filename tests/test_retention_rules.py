@@ -157,13 +157,30 @@ def test_the_description_leaves_out_what_there_is_none_of():
     )
 
 
-def test_a_model_registered_for_retention_is_counted_and_deleted_with_the_case():
+def test_a_model_registered_for_retention_is_counted_with_the_case(monkeypatch):
     audit = full_audit()
+    monkeypatch.setattr(retention, "_case_level_models", {})
     retention.register_case_level_model("notes again", CaseMeetingNote)
-    try:
-        assert retention._case_level_counts(audit)["notes again"] == 1
-    finally:
-        del retention._case_level_models["notes again"]
+    assert retention._case_level_counts(audit)["notes again"] == 1
+
+
+def held_audits(number):
+    for _ in range(number):
+        audit = full_audit()
+        Audit.objects.filter(pk=audit.pk).update(legal_hold_at=timezone.now())
+
+
+def test_the_audits_kept_by_a_hold_are_listed_in_a_constant_number_of_queries():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    held_audits(1)
+    with CaptureQueriesContext(connection) as one:
+        retention.retention_enforce(today=TODAY)
+    held_audits(2)
+    with CaptureQueriesContext(connection) as three:
+        assert len(retention.retention_enforce(today=TODAY).held) == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
 
 
 def test_a_purge_refuses_an_audit_that_is_open_or_held(django_user_model):
