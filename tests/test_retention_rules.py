@@ -212,3 +212,30 @@ def test_purging_files_deletes_them_their_history_and_only_this_audits(django_us
     assert theirs.file.storage.exists(theirs.file.name)
     assert set(ChronologyFile.history.values_list("id", flat=True)) == {theirs.pk}
     assert AgencySubmission.objects.count() == 2 and ChronologyEntry.objects.count() == 2
+
+
+def test_an_audit_with_nothing_left_to_delete_does_not_stop_the_next_one():
+    due = full_audit()
+    empty = AuditFactory(status=Audit.Status.CLOSED, title="Nothing left")  # listed first
+    Audit.objects.filter(pk=empty.pk).update(closed_at=end_of(datetime.date(2018, 1, 1)))
+    assert list(retention.audits_due_for_deletion(TODAY)) == [empty, due]
+    assert retention.retention_enforce(today=TODAY).deleted == [f"{name_of(due)}: {EVERYTHING}"]
+
+
+def test_a_hold_on_an_audit_not_yet_due_is_not_listed():
+    audit = full_audit(closed=TODAY)
+    Audit.objects.filter(pk=audit.pk).update(legal_hold_at=timezone.now())
+    assert retention.retention_enforce(today=TODAY).held == []
+
+
+def test_each_audit_due_costs_one_count_per_kind_of_data_and_no_more():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    full_audit()
+    with CaptureQueriesContext(connection) as one:
+        retention.retention_enforce(today=TODAY, dry_run=True)
+    full_audit("Exploitation")
+    with CaptureQueriesContext(connection) as two:
+        assert len(retention.retention_enforce(today=TODAY, dry_run=True).deleted) == 2
+    assert len(two.captured_queries) - len(one.captured_queries) == len(COUNTS)
