@@ -587,3 +587,24 @@ def test_a_file_store_that_refuses_keeps_no_record_says_so_and_is_logged(kept, m
     assert raised.value.message.startswith("The file could not be stored just now")
     assert not type(record).objects.exists()
     assert [r.getMessage() for r in caplog.records] == ["Storing an upload failed"]
+
+
+def test_a_record_that_fails_to_save_leaves_neither_file_nor_record(kept):
+    from django.db import OperationalError
+
+    from .conftest import stored_files
+
+    record = kept()
+    real_save, calls = record.save, []
+
+    def save_failing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("the database went away for a moment")
+        return real_save(*args, **kwargs)
+
+    record.save = save_failing_once
+    with pytest.raises(OperationalError):
+        uploads.store_with_record(record, SimpleUploadedFile("c.pdf", minimal_pdf()), "c.pdf")
+    assert not type(record).objects.exists()
+    assert stored_files() == []
