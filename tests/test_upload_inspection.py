@@ -608,3 +608,15 @@ def test_a_record_that_fails_to_save_leaves_neither_file_nor_record(kept):
         uploads.store_with_record(record, SimpleUploadedFile("c.pdf", minimal_pdf()), "c.pdf")
     assert not type(record).objects.exists()
     assert stored_files() == []
+
+
+def test_accepting_checks_the_archive_and_the_sheet_limits_asked_for():
+    error = refusal(minimal_docx()[:-40], "c.docx")
+    assert error.code == "damaged"
+    with pytest.raises(uploads.SheetTooLarge):
+        uploads.accept(
+            SimpleUploadedFile("c.xlsx", workbook([CELL] * 4)),
+            ROWS_KINDS,
+            ROWS_DESCRIBED,
+            sheet_limits=LIMITS,
+        )
