@@ -81,6 +81,9 @@ def test_more_ways_of_writing_a_date(typed, date, precision):
         (None, "the date is empty"),
         ("  ", "the date is empty"),
         ("2026-13", "the date '2026-13' is not a real date"),
+        ("2026-02-30", "the date '2026-02-30' is not a real date"),
+        ("30 February 2026", "the date '30 February 2026' is not a real date"),
+        ("March 1899", "the date 'March 1899' is not between 1900 and 2100"),
     ],
 )
 def test_dates_out_of_range_or_unknown_say_so(typed, message):
