@@ -120,8 +120,10 @@ MARKUP = "html"
 
 
 def _looks_like_markup(head: bytes, encoding: str) -> bool:
-    """HTML, SVG or XML: text whose first character that is not a space opens a tag."""
-    return head.decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n").startswith("<")
+    """HTML, SVG or XML: text whose first character that is not a space opens a tag (after any
+    byte order mark, even one before text that is not UTF-8)."""
+    text = head.removeprefix(codecs.BOM_UTF8).decode(encoding, errors="ignore")
+    return text.lstrip("\ufeff \t\r\n").startswith("<")
 
 
 def _article(extension: str) -> str:
@@ -297,7 +299,7 @@ def display_name(name: str | None, kind: str) -> str:
     if not name or Path(name).suffix.lower() not in allowed - {".txt"}:
         name = f"{name or 'file'}.{extension}"
     if len(name) > 255:
-        suffix = Path(name).suffix[:20]
+        suffix = Path(name).suffix  # one of the kind's own, so short
         name = name[: 255 - len(suffix)] + suffix
     return name
 
@@ -484,7 +486,7 @@ def download_response(record) -> FileResponse:
         handle,
         as_attachment=True,
         filename=display_name(record.original_name, record.kind),
-        content_type=CONTENT_TYPES.get(record.kind, "application/octet-stream"),
+        content_type=CONTENT_TYPES[record.kind],
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

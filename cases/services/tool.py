@@ -234,13 +234,13 @@ def answers_save(
     return submission
 
 
-def missing_grades(submission: AgencySubmission) -> list[ToolQuestion]:
-    """The audit's questions that `submission` has not graded yet."""
+def has_ungraded_questions(submission: AgencySubmission) -> bool:
+    """Whether the audit has a question that `submission` has not graded yet."""
     graded = submission.answers.exclude(grade="").values("question_id")
-    return list(
+    return (
         ToolQuestion.objects.filter(section__audit_id=submission.case.audit_id)
         .exclude(pk__in=graded)
-        .order_by("section__order", "section_id", "order", "id")
+        .exists()
     )
 
 
@@ -263,7 +263,7 @@ def submission_submit(
     check_current(submission, loaded_version=loaded_version, label="this audit tool")
     if not ToolQuestion.objects.filter(section__audit_id=submission.case.audit_id).exists():
         raise ValidationError("This audit tool has no questions yet.")
-    if missing_grades(submission):
+    if has_ungraded_questions(submission):
         raise ValidationError("Give every question a grade before submitting.")
     submission.status = AgencySubmission.Status.SUBMITTED
     submission.submitted_at = timezone.now()

@@ -1,0 +1,241 @@
+"""The retention rules, called directly: when the period ends (leap days included), what each
+purge deletes and reports, and what a legal hold or an open audit keeps."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from cases.models import (
+    AgencySubmission,
+    Audit,
+    AuditEvent,
+    ChronologyEntry,
+    ChronologyFile,
+    Nomination,
+    NominationIdentity,
+    PurgeRecord,
+)
+from cases.services import retention
+from findings.models import CaseMeetingNote
+
+from .factories import (
+    AgencyFactory,
+    AgencySubmissionFactory,
+    AuditFactory,
+    CaseFactory,
+    ChronologyEntryFactory,
+    NominationFactory,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.storage]
+
+TODAY = datetime.date(2026, 11, 23)
+
+
+def end_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
+def test_the_period_ends_at_the_end_of_the_same_day_years_before(settings):
+    settings.MACA_RETENTION_YEARS = 6
+    assert retention.retention_cutoff(TODAY) == end_of(datetime.date(2020, 11, 23))
+    settings.MACA_RETENTION_YEARS = 4
+    assert retention.retention_cutoff(datetime.date(2028, 2, 29)) == end_of(
+        datetime.date(2024, 2, 29)
+    )
+
+
+def test_counted_from_a_29_february_the_period_ends_on_28_february(settings):
+    settings.MACA_RETENTION_YEARS = 6
+    assert retention.retention_cutoff(datetime.date(2028, 2, 29)) == end_of(
+        datetime.date(2022, 2, 28)
+    )
+
+
+def full_audit(title="Neglect", closed=datetime.date(2019, 1, 1)) -> Audit:
+    """A closed audit holding one of each kind of case-level data."""
+    audit = AuditFactory(status=Audit.Status.CLOSED, title=title)
+    housing = AgencyFactory(name=f"Housing {title}")
+    case = CaseFactory(audit=audit, label="Case 1")
+    nomination = NominationFactory(audit=audit, label="Case 1", case=case)
+    NominationIdentity.objects.create(nomination=nomination, child_name="Robin Invented")
+    ChronologyEntryFactory(case=case, agency=housing)
+    upload = ChronologyFile(
+        case=case, agency=housing, original_name="c.csv", kind="csv", size=3, sha256="a" * 64
+    )
+    upload.file.save("c.csv", ContentFile(b"a,b"), save=False)
+    upload.save()
+    AgencySubmissionFactory(case=case, agency=housing)
+    CaseMeetingNote.objects.create(case=case, text="Discussed the move in March.")
+    AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.REOPEN, detail={"reason": "x"})
+    AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.REOPEN, detail={"case": "1"})
+    Audit.objects.filter(pk=audit.pk).update(closed_at=end_of(closed))
+    return audit
+
+
+def name_of(audit) -> str:
+    return f"{audit.theme.name} — {audit.title} ({audit.partnership.name})"
+
+
+EVERYTHING = (
+    "1 nominations, 1 chronology files, 1 chronology rows, 1 audit tools, 1 meeting notes, "
+    "1 reasons for reopening"
+)
+COUNTS = {
+    "nominations": 1,
+    "chronology files": 1,
+    "chronology rows": 1,
+    "audit tools": 1,
+    "meeting notes": 1,
+    "reasons for reopening": 1,
+}
+
+
+def test_retention_names_and_counts_everything_it_deletes_and_nothing_of_other_audits():
+    due = full_audit("Neglect")
+    kept = full_audit("Exploitation", closed=TODAY)
+    report = retention.retention_enforce(today=TODAY)
+    assert report.deleted == [f"{name_of(due)}: {EVERYTHING}"]
+    assert report.held == []
+    record = PurgeRecord.objects.get()
+    assert (record.kind, record.detail, record.audit_id_kept) == ("retention", COUNTS, due.pk)
+    assert record.audit_name == name_of(due)
+    assert retention._case_level_counts(kept) == COUNTS
+    assert not Nomination.objects.filter(audit=due).exists()
+
+
+def test_a_dry_run_lists_the_same_and_deletes_nothing():
+    due = full_audit()
+    report = retention.retention_enforce(today=TODAY, dry_run=True)
+    assert report.deleted == [f"{name_of(due)}: {EVERYTHING}"]
+    assert retention._case_level_counts(due) == COUNTS
+    assert not PurgeRecord.objects.exists()
+
+
+def test_an_audit_under_legal_hold_is_listed_with_the_reason_and_kept():
+    held = full_audit()
+    Audit.objects.filter(pk=held.pk).update(
+        legal_hold_at=timezone.now(), legal_hold_reason="Needed by a practice review."
+    )
+    report = retention.retention_enforce(today=TODAY)
+    assert report.held == [f"{name_of(held)}: Needed by a practice review."]
+    assert report.deleted == []
+    assert retention._case_level_counts(held) == COUNTS
+
+
+def test_an_audit_held_after_it_was_listed_is_left_alone():
+    audit = full_audit()
+    listed = retention.audits_due_for_deletion(TODAY).get()
+    Audit.objects.filter(pk=audit.pk).update(legal_hold_at=timezone.now())
+    assert retention._delete_case_level_data(listed, COUNTS) is False
+    assert retention._case_level_counts(audit) == COUNTS
+
+
+@pytest.mark.parametrize("status", [s for s in Audit.Status.values if s != Audit.Status.CLOSED])
+def test_an_audit_not_closed_is_never_due_however_old(status):
+    audit = full_audit()
+    Audit.objects.filter(pk=audit.pk).update(status=status)
+    assert not retention.audits_due_for_deletion(TODAY).exists()
+    assert retention.retention_enforce(today=TODAY).deleted == []
+
+
+def test_only_the_reasons_for_reopening_count_not_the_reopening_itself():
+    audit = full_audit()
+    assert list(retention._reopen_reasons(audit).values_list("detail", flat=True)) == [
+        {"reason": "x"}
+    ]
+    AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.DRAW, detail={"reason": "y"})
+    assert retention._reopen_reasons(audit).count() == 1
+
+
+def test_the_description_leaves_out_what_there_is_none_of():
+    assert retention._describe({"nominations": 2, "chronology files": 0, "audit tools": 1}) == (
+        "2 nominations, 1 audit tools"
+    )
+
+
+def test_a_model_registered_for_retention_is_counted_with_the_case(monkeypatch):
+    audit = full_audit()
+    monkeypatch.setattr(retention, "_case_level_models", {})
+    retention.register_case_level_model("notes again", CaseMeetingNote)
+    assert retention._case_level_counts(audit)["notes again"] == 1
+
+
+def held_audits(number):
+    for _ in range(number):
+        audit = full_audit()
+        Audit.objects.filter(pk=audit.pk).update(legal_hold_at=timezone.now())
+
+
+def test_the_audits_kept_by_a_hold_are_listed_in_a_constant_number_of_queries():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    held_audits(1)
+    with CaptureQueriesContext(connection) as one:
+        retention.retention_enforce(today=TODAY)
+    held_audits(2)
+    with CaptureQueriesContext(connection) as three:
+        assert len(retention.retention_enforce(today=TODAY).held) == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
+
+
+def test_a_purge_refuses_an_audit_that_is_open_or_held(django_user_model):
+    chair = django_user_model.objects.create(username="chair")
+    audit = full_audit()
+    Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.MEETING)
+    with pytest.raises(ValidationError) as raised:
+        retention.identifiers_purge(audit=audit, user=chair)
+    assert raised.value.messages == ["Only a closed audit can be purged: close it first."]
+    Audit.objects.filter(pk=audit.pk).update(
+        status=Audit.Status.CLOSED, legal_hold_at=timezone.now()
+    )
+    with pytest.raises(ValidationError) as raised:
+        retention.identifiers_purge(audit=audit, user=chair)
+    assert raised.value.messages == [
+        "This audit is under a legal hold, so nothing of it may be deleted: lift the hold "
+        "first if it is no longer needed."
+    ]
+    assert NominationIdentity.objects.exists() and not PurgeRecord.objects.exists()
+
+
+def test_purging_files_deletes_them_their_history_and_only_this_audits(django_user_model):
+    chair = django_user_model.objects.create(username="chair")
+    audit, other = full_audit("Neglect"), full_audit("Exploitation")
+    theirs = ChronologyFile.objects.get(case__audit=other)
+    record = retention.identifiers_purge(audit=audit, user=chair, include_files=True)
+    assert record.detail == {"identifying details": 1, "chronology documents": 1}
+    assert list(ChronologyFile.objects.all()) == [theirs]
+    assert theirs.file.storage.exists(theirs.file.name)
+    assert set(ChronologyFile.history.values_list("id", flat=True)) == {theirs.pk}
+    assert AgencySubmission.objects.count() == 2 and ChronologyEntry.objects.count() == 2
+
+
+def test_an_audit_with_nothing_left_to_delete_does_not_stop_the_next_one():
+    due = full_audit()
+    empty = AuditFactory(status=Audit.Status.CLOSED, title="Nothing left")  # listed first
+    Audit.objects.filter(pk=empty.pk).update(closed_at=end_of(datetime.date(2018, 1, 1)))
+    assert list(retention.audits_due_for_deletion(TODAY)) == [empty, due]
+    assert retention.retention_enforce(today=TODAY).deleted == [f"{name_of(due)}: {EVERYTHING}"]
+
+
+def test_a_hold_on_an_audit_not_yet_due_is_not_listed():
+    audit = full_audit(closed=TODAY)
+    Audit.objects.filter(pk=audit.pk).update(legal_hold_at=timezone.now())
+    assert retention.retention_enforce(today=TODAY).held == []
+
+
+def test_each_audit_due_costs_one_count_per_kind_of_data_and_no_more():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    full_audit()
+    with CaptureQueriesContext(connection) as one:
+        retention.retention_enforce(today=TODAY, dry_run=True)
+    full_audit("Exploitation")
+    with CaptureQueriesContext(connection) as two:
+        assert len(retention.retention_enforce(today=TODAY, dry_run=True).deleted) == 2
+    assert len(two.captured_queries) - len(one.captured_queries) == len(COUNTS)
