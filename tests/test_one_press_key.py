@@ -4,11 +4,14 @@ values and files. Anything else is a press of its own and does its work."""
 from __future__ import annotations
 
 import pytest
+from django.contrib import messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.test import RequestFactory
+from django_htmx.middleware import HtmxDetails
 
 from maca.once import FIELD, one_press
 
@@ -22,6 +25,17 @@ def done():
     return []
 
 
+def posted(user, data, files=None, *, bare=False):
+    """A POST as the middleware leaves it; `bare`: without session or messages."""
+    request = RequestFactory().post("/create/", {**data, **(files or {})})
+    request.user = user
+    request.htmx = HtmxDetails(request)
+    if not bare:
+        request.session = SessionStore()
+        request._messages = FallbackStorage(request)
+    return request
+
+
 @pytest.fixture
 def press(done):
     @one_press
@@ -29,12 +43,8 @@ def press(done):
         done.append(dict(request.POST))
         return redirect(f"/made/{len(done)}/")
 
-    def pressed(user, data, files=None):
-        request = RequestFactory().post("/create/", {**data, **(files or {})})
-        request.user = user
-        request.session = SessionStore()
-        request._messages = FallbackStorage(request)
-        return create(request)
+    def pressed(user, data, files=None, **kwargs):
+        return create(posted(user, data, files, **kwargs))
 
     return pressed
 
@@ -83,3 +93,44 @@ def test_another_file_or_other_values_with_the_same_file_make_a_new_press(press,
     assert len(done) == 2
     press(user, {FIELD: "t1", "a": "2"}, upload())
     assert len(done) == 3
+
+
+@pytest.mark.parametrize("status", [301, 302, 303])
+def test_any_redirect_is_where_a_second_press_is_sent(done, status):
+    @one_press
+    def create(request):
+        done.append(1)
+        response = HttpResponse(status=status)
+        response["Location"] = f"/made/{len(done)}/"
+        return response
+
+    user, form = UserFactory(), {FIELD: "t1"}
+    first, second = create(posted(user, form)), create(posted(user, form))
+    assert len(done) == 1
+    assert second.status_code == 302 and second["Location"] == first["Location"] == "/made/1/"
+
+
+def test_a_second_press_shows_the_first_ones_messages_with_their_styles(done):
+    @one_press
+    def create(request):
+        done.append(1)
+        messages.success(request, "Saved.", extra_tags="lasting")
+        messages.info(request, "Emailed.")
+        return redirect("/made/")
+
+    user, form = UserFactory(), {FIELD: "t1"}
+    create(posted(user, form))
+    again = posted(user, form)
+    create(again)
+    assert len(done) == 1
+    assert [(str(m.message), m.tags) for m in again._messages] == [
+        ("Saved.", "lasting success"),
+        ("Emailed.", "info"),
+    ]
+
+
+def test_a_press_without_session_or_messages_is_still_done_once(press, done):
+    user, form = UserFactory(), {FIELD: "t1"}
+    assert press(user, form, bare=True)["Location"] == "/made/1/"
+    assert press(user, form, bare=True)["Location"] == "/made/1/"
+    assert len(done) == 1
