@@ -167,11 +167,11 @@ def test_a_draft_kept_while_refused_is_the_version_saved_again_from(audit, agenc
     draft.carry_saved_version(audit)
     assert draft.data[FIELD] == version_of(audit)
 
-    audit = saved_by_someone_else(audit)  # then someone else changes the colour
-    form = AuditSettings(audit, draft.data, initial=stored(agencies, title="Mine", colour="blue"))
+    audit = saved_by_someone_else(audit)  # then someone else changes the title and colour
+    form = AuditSettings(audit, draft.data, initial=stored(agencies, title="Theirs", colour="blue"))
     assert not form.is_valid()
-    assert form.conflict == [Change("Colour", "Blue", True)]
-    assert form.data["colour"] == "blue"
+    assert form.conflict == [Change("Title", "Theirs", True), Change("Colour", "Blue", True)]
+    assert (form.data["title"], form.data["colour"]) == ("Theirs", "blue")
 
 
 def test_shown_reads_stored_values_as_a_person_does(agencies):
@@ -182,6 +182,7 @@ def test_shown_reads_stored_values_as_a_person_does(agencies):
     assert shown(forms.MultipleChoiceField(choices=[("a", "A")]), []) == ""
     assert shown(forms.ChoiceField(choices=COLOURS), "amber") == "Amber"
     assert shown(forms.ChoiceField(choices=COLOURS), "gone") == "gone"
+    assert shown(forms.ChoiceField(choices=[("", "Any colour"), *COLOURS]), "") == ""
     assert shown(forms.DateField(), datetime.date(2026, 1, 2)) == "2 January 2026"
     everyone = Agency.objects.all()
     assert shown(forms.ModelChoiceField(queryset=everyone), agencies[1].pk) == "Police"

@@ -105,6 +105,25 @@ def test_a_link_finds_its_invitation_and_nothing_else(audit, chair):
     assert invitation_for_token("") is None
     assert invitation_for_token(token + "x") is None
     assert invitation_for_token("x" * 101) is None
+
+
+def test_a_link_is_looked_up_only_when_it_could_be_one(
+    audit, chair, agency, django_assert_num_queries
+):
+    invitation, _ = issue(audit, chair, role=Role.COORDINATOR, agency=agency)
+    token = token_of(invitation)
+    with django_assert_num_queries(0):
+        assert invitation_for_token("") is None
+        assert invitation_for_token("x" * 101) is None
+    with django_assert_num_queries(1):
+        assert invitation_for_token("x" * 100) is None
+    with django_assert_num_queries(1):  # what the accept page shows comes with it
+        found = invitation_for_token(token)
+        assert (found.partnership, found.agency, found.invited_by) == (
+            audit.partnership,
+            agency,
+            chair,
+        )
     renewed = token_of(invitation)
     assert invitation_for_token(token) is None  # an earlier link stops working
     assert invitation_for_token(renewed) == invitation
@@ -216,3 +235,27 @@ def test_withdrawing_twice_changes_nothing_and_an_accepted_one_stays(audit, chai
         invitation_withdraw(invitation=accepted, user=chair)
     accepted.refresh_from_db()
     assert accepted.withdrawn_at is None
+
+
+def test_a_spent_link_gives_back_only_the_very_role_it_gave(audit, chair, agency):
+    """A role removed since accepting is not given back by the link, whatever other roles the
+    person, or someone else, holds."""
+    police = AgencyFactory(partnership=audit.partnership, name="Police")
+    person = UserFactory(username="kim", email="kim@example.org")
+    member_elsewhere = Membership.objects.create(
+        user=person, partnership=PartnershipFactory(name="Elsewhere"), role=Role.QA_MEMBER
+    )
+    Membership.objects.create(user=person, partnership=audit.partnership, role=Role.VIEWER)
+    Membership.objects.create(
+        user=person, partnership=audit.partnership, role=Role.COORDINATOR, agency=police
+    )
+    member(audit, Role.QA_MEMBER)  # someone else
+    member(audit, Role.COORDINATOR, agency=agency)  # someone else
+    for role, invited_for in ((Role.QA_MEMBER, None), (Role.COORDINATOR, agency)):
+        invitation, _ = issue(audit, chair, email="kim@example.org", role=role, agency=invited_for)
+        given = invitation_accept(invitation=invitation, user=person)
+        assert (given.role, given.agency) == (role, invited_for)
+        given.delete()
+        with pytest.raises(ValidationError, match="expired or has already been used"):
+            invitation_accept(invitation=invitation, user=person)
+    assert Membership.objects.filter(pk=member_elsewhere.pk).exists()
