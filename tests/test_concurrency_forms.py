@@ -238,3 +238,14 @@ def test_a_form_of_no_stored_record_has_no_version_and_no_conflict():
     assert drawn[FIELD].value() == ""
     sent = Question({"text": "Why?", FIELD: "", VALUES: drawn[VALUES].value()})
     assert sent.is_valid() and sent.conflict is None
+
+
+def test_without_what_was_loaded_only_fields_typed_otherwise_than_saved_are_listed(audit, agencies):
+    sent = as_sent(AuditSettings(audit, initial=stored(agencies)))
+    del sent[VALUES]  # a page drawn before the form sent what it showed
+    sent["title"] = "Mine"
+    audit = saved_by_someone_else(audit)
+    form = AuditSettings(audit, sent, initial=stored(agencies, title="Theirs"))
+    assert not form.is_valid()
+    assert form.conflict == [Change("Title", "Theirs")]
+    assert form.data["title"] == "Mine"

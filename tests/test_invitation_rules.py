@@ -259,3 +259,24 @@ def test_a_spent_link_gives_back_only_the_very_role_it_gave(audit, chair, agency
         with pytest.raises(ValidationError, match="expired or has already been used"):
             invitation_accept(invitation=invitation, user=person)
     assert Membership.objects.filter(pk=member_elsewhere.pk).exists()
+
+
+def test_a_link_made_as_the_email_goes_leaves_a_withdrawal_meanwhile_alone(audit, chair):
+    invitation, _ = issue(audit, chair)
+    as_read_by_the_sender = Invitation.objects.get(pk=invitation.pk)
+    invitation_withdraw(invitation=invitation, user=chair)
+    token = token_of(as_read_by_the_sender)
+    found = invitation_for_token(token)
+    assert found.withdrawn_by == chair and not found.is_open()
+
+
+def test_the_waiting_invitations_come_with_their_agencies(
+    audit, chair, agency, django_assert_num_queries
+):
+    issue(audit, chair, email="a@example.org", role=Role.COORDINATOR, agency=agency)
+    issue(audit, chair, email="b@example.org", role=Role.COORDINATOR, agency=agency)
+    with django_assert_num_queries(1):
+        assert [i.agency.name for i in open_invitations(audit.partnership_id)] == [
+            "Health",
+            "Health",
+        ]
