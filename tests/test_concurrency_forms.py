@@ -109,7 +109,11 @@ def test_fields_left_alone_take_every_kind_of_saved_value(audit, agencies):
     form = AuditSettings(audit, sent, initial=theirs)
 
     assert not form.is_valid()
-    assert form.non_field_errors()[0].startswith("Someone else changed this audit while you")
+    assert form.non_field_errors() == [
+        "Someone else changed this audit while you were editing, so nothing was saved. What you "
+        "typed is kept in the form, and what they changed is shown below: save again to replace "
+        "theirs with your version, or cancel to keep theirs."
+    ]
     assert form.merged_changes == [
         Change("Colour", "Blue", True),
         Change("Urgent", "No", True),
@@ -243,9 +247,17 @@ def test_a_form_of_no_stored_record_has_no_version_and_no_conflict():
 def test_without_what_was_loaded_only_fields_typed_otherwise_than_saved_are_listed(audit, agencies):
     sent = as_sent(AuditSettings(audit, initial=stored(agencies)))
     del sent[VALUES]  # a page drawn before the form sent what it showed
-    sent["title"] = "Mine"
+    sent["title"], sent["colour"] = "Mine", "amber"
     audit = saved_by_someone_else(audit)
-    form = AuditSettings(audit, sent, initial=stored(agencies, title="Theirs"))
+    form = AuditSettings(audit, sent, initial=stored(agencies, title="Theirs", colour="blue"))
     assert not form.is_valid()
-    assert form.conflict == [Change("Title", "Theirs")]
-    assert form.data["title"] == "Mine"
+    assert form.conflict == [Change("Title", "Theirs"), Change("Colour", "Blue")]
+    assert (form.data["title"], form.data["colour"]) == ("Mine", "amber")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_form_checked_outside_a_transaction_saves_when_nothing_changed(audit, agencies):
+    assert not transaction.get_connection().in_atomic_block
+    sent = as_sent(AuditSettings(audit, initial=stored(agencies)))
+    form = AuditSettings(audit, sent, initial=stored(agencies))
+    assert form.is_valid(), form.errors

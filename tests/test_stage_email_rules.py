@@ -24,6 +24,7 @@ from findings.models import BriefingVersion
 from maca.models import Membership
 
 from .conftest import member
+from .factories import AuditFactory
 from .test_stage_emails import people  # noqa: F401 -- the fixture
 
 pytestmark = pytest.mark.django_db
@@ -136,6 +137,21 @@ def test_the_worker_sends_an_audits_stage_emails_once_and_skips_a_deleted_audit(
     assert len(mail.outbox) == 1
 
 
+def test_the_worker_sends_only_the_emails_of_the_audit_it_was_given(audit, people):  # noqa: F811
+    other = AuditFactory(partnership=audit.partnership, status=Audit.Status.NOMINATING)
+    at(audit, status=Audit.Status.NOMINATING)
+    stage_emails_send(audit_id=audit.pk)
+    assert [m.subject for m in mail.outbox] == ["Nominations are open: Neglect and housing"]
+    assert f"/audits/{other.pk}/" not in mail.outbox[0].body
+
+
+def test_submissions_without_a_deadline_name_none(audit, people):  # noqa: F811
+    audit = at(audit, status=Audit.Status.SUBMISSIONS, submission_deadline=None)
+    body = next(stage_emails_of(audit)).body
+    assert 'Submissions are open for the multi-agency case audit "Neglect and housing". ' in body
+    assert "due by" not in body
+
+
 def test_a_queue_that_does_not_answer_is_logged_and_changes_nothing(
     audit,
     monkeypatch,
@@ -150,4 +166,6 @@ def test_a_queue_that_does_not_answer_is_logged_and_changes_nothing(
     monkeypatch.setattr(tasks, "send_stage_emails_of_audit", SimpleNamespace(enqueue=refuse))
     with django_capture_on_commit_callbacks(execute=True):
         send_stage_emails(audit)
-    assert f"Could not queue the stage emails of audit {audit.pk}" in caplog.text
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Could not queue the stage emails of audit {audit.pk}"
+    ]
