@@ -105,10 +105,13 @@ def test_nothing_sent_to_a_signed_in_person_is_kept_by_the_browser():
         ("http://testserver", False, "/"),
         ("http://testserver/audits/1/", True, "/"),
         ("", False, "/"),
+        (None, False, "/"),
     ],
 )
 def test_a_page_part_sends_the_whole_page_to_sign_in_and_back(current, secure, back_to):
-    headers = {"HX-Request": "true", "HX-Current-URL": current}
+    headers = {"HX-Request": "true"}
+    if current is not None:
+        headers["HX-Current-URL"] = current
     request = RequestFactory().get("/audits/1/part/", headers=headers, secure=secure)
     request.user = AnonymousUser()
     request.session = SessionStore()
