@@ -136,6 +136,12 @@ def test_fields_left_alone_take_every_kind_of_saved_value(audit, agencies):
     assert again.cleaned_data["title"] == "Mine"
     assert again.cleaned_data["urgent"] is False
 
+    # Someone changes the colour again while the person reads the conflict: taken again.
+    changed_again = saved_by_someone_else(audit)
+    third = AuditSettings(changed_again, form.data, initial={**theirs, "colour": "amber"})
+    assert not third.is_valid()
+    assert third.conflict == [Change("Colour", "Amber", True)]
+
 
 def test_a_box_ticked_by_someone_else_is_ticked_in_the_form(audit, agencies):
     sent = as_sent(AuditSettings(audit, initial=stored(agencies, urgent=False, lead=None)))

@@ -24,7 +24,7 @@ from findings.models import BriefingVersion
 from maca.models import Membership
 
 from .conftest import member
-from .factories import AuditFactory
+from .factories import AgencyFactory, AuditFactory, PartnershipFactory
 from .test_stage_emails import people  # noqa: F401 -- the fixture
 
 pytestmark = pytest.mark.django_db
@@ -49,14 +49,25 @@ def version(audit, number, published_at=None):
 
 def test_nominations_open_write_to_qa_members_who_may_nominate(audit, people):  # noqa: F811
     member(audit, Membership.Role.QA_MEMBER, email="")  # no address: no email
+    elsewhere = AuditFactory(partnership=PartnershipFactory(name="Elsewhere"))
+    member(elsewhere, Membership.Role.QA_MEMBER, email="qa@elsewhere.org")
     key = f"stage:{audit.pk}:nominating"
-    assert emails(at(audit, status=Audit.Status.NOMINATING)) == [
+    audit = at(audit, status=Audit.Status.NOMINATING)
+    assert emails(audit) == [
         (key, "qa@example.org", "Nominations are open: Neglect and housing", "nominate", audit.pk)
     ]
+    body = next(stage_emails_of(audit)).body
+    assert (
+        'Nominations are open for the multi-agency case audit "Neglect and housing". Please put '
+        "forward cases" in body
+    )
+    assert f"https://maca.example.org/audits/{audit.pk}/nominations/new/" in body
     assert emails(at(audit, status=Audit.Status.DRAFT)) == []
 
 
 def test_submissions_open_write_to_each_coordinator_of_the_agencies_taking_part(audit, people):  # noqa: F811
+    # A QA member recorded with an agency taking part is no co-ordinator of it.
+    member(audit, Membership.Role.QA_MEMBER, agency=people["housing"].memberships.get().agency)
     audit = at(audit, status=Audit.Status.SUBMISSIONS)
     key = f"stage:{audit.pk}:submissions"
     subject = "Submissions are open: Neglect and housing"
@@ -169,3 +180,15 @@ def test_a_queue_that_does_not_answer_is_logged_and_changes_nothing(
     assert [r.getMessage() for r in caplog.records] == [
         f"Could not queue the stage emails of audit {audit.pk}"
     ]
+
+
+def test_a_coordinator_of_several_agencies_gets_one_email_listing_them_by_name(audit, people):  # noqa: F811
+    zeta, alpha = AgencyFactory(name="Zeta service"), AgencyFactory(name="Alpha service")
+    audit.agencies.add(zeta, alpha)
+    both = member(audit, Membership.Role.COORDINATOR, agency=zeta, email="both@example.org")
+    Membership.objects.create(
+        user=both, partnership=audit.partnership, role=Membership.Role.COORDINATOR, agency=alpha
+    )
+    audit = at(audit, status=Audit.Status.SUBMISSIONS)
+    [body] = [r.body for r in stage_emails_of(audit) if r.user == both]
+    assert body.index("Alpha service: Case 2") < body.index("Zeta service: Case 2")
