@@ -30,7 +30,7 @@ _NOT_PART_OF_THE_PRESS = {FIELD, "csrfmiddlewaretoken"}
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(24)
+    return secrets.token_urlsafe()  # the secrets module's default strength
 
 
 def _key(request, token: str) -> str:
