@@ -88,7 +88,9 @@ def test_the_pack_released_writes_to_qa_members_and_coordinators_until_closed(au
         (key, address, subject, "view_meeting_pack", audit.pk)
         for address in ("housing@example.org", "police@example.org", "qa@example.org")
     ]
-    assert f"https://maca.example.org/audits/{audit.pk}/pack/" in next(stage_emails_of(audit)).body
+    body = next(stage_emails_of(audit)).body
+    assert f"https://maca.example.org/audits/{audit.pk}/pack/" in body
+    assert 'The chair has released the meeting pack for the multi-agency case audit "Neg' in body
     assert emails(at(audit, status=Audit.Status.CLOSED)) == []
 
 
