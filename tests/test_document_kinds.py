@@ -105,3 +105,19 @@ def test_the_board_report_is_made_for_the_person_and_period_asked(audit, chair, 
     document.options = documents.report_options(start=None, end=None, file_format="docx")
     KINDS[Kind.ASSURANCE_REPORT].make(document)
     assert seen[-1] == (chair, audit.partnership, None, None)
+
+
+def test_a_kind_registered_is_made_and_allowed_by_its_own_rules(audit, chair, monkeypatch):
+    monkeypatch.setattr(kinds, "KINDS", {})
+    kinds.register_kind("note", make=lambda d: Made(b"note", "note.pdf"), allowed=lambda u, d: True)
+    note = asked(chair, audit=audit, kind="note")
+    assert may_have(UserFactory(), note)
+    assert kinds.KINDS["note"].make(note) == Made(b"note", "note.pdf")
+
+    documents.register()
+    monkeypatch.setattr(report, "assurance_context", lambda user, **period: {})
+    monkeypatch.setitem(documents.FORMATS, "pdf", (lambda context: b"%PDF report", "pdf"))
+    options = documents.report_options(start=None, end=None, file_format="pdf")
+    board = asked(chair, partnership=audit.partnership, kind=Kind.ASSURANCE_REPORT, options=options)
+    assert may_have(chair, board) and not may_have(UserFactory(), board)
+    assert kinds.KINDS[Kind.ASSURANCE_REPORT].make(board).content == b"%PDF report"
