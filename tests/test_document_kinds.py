@@ -27,12 +27,14 @@ def asked(user, **fields) -> RequestedDocument:
 
 
 def test_documents_of_an_audit_are_for_members_with_the_pages_permission(audit, chair):
-    viewer = member(audit, Role.VIEWER)
+    viewer, qa = member(audit, Role.VIEWER), member(audit, Role.QA_MEMBER)
     outsider = UserFactory()
     for kind in (Kind.CASE_PACK, Kind.INTEGRATED_CHRONOLOGY, Kind.DRAFT_BRIEFING):
         document = asked(chair, audit=audit, kind=kind)
         assert may_have(chair, document)
         assert not may_have(viewer, document)
+        if kind != Kind.DRAFT_BRIEFING:
+            assert not may_have(qa, document)  # a member, before the pack is released
         assert not may_have(outsider, document)
     assert not may_have(chair, asked(chair, audit=audit, kind="unknown"))
 
