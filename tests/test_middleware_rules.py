@@ -123,3 +123,13 @@ def test_a_page_part_sends_the_whole_page_to_sign_in_and_back(current, secure, b
     login, _, query = response["HX-Redirect"].partition("?")
     assert login == "/login/"
     assert parse_qs(query) == {"next": [back_to]}
+
+
+def test_each_look_records_the_address_asked_for_up_to_500_characters():
+    user = UserFactory()
+    look = {"user_id": user.pk, "username": user.username, "action": "view", "what": "audit_detail"}
+    request = RequestFactory().get("/audits/1/", {"tab": "cases"}, REMOTE_ADDR="192.0.2.7")
+    entry = middleware.record_look(request, look)
+    assert (entry.path, entry.ip_address) == ("/audits/1/?tab=cases", "192.0.2.7")
+    long = middleware.record_look(RequestFactory().get("/audits/1/", {"q": "x" * 600}), look)
+    assert long.path == ("/audits/1/?q=" + "x" * 600)[:500]
