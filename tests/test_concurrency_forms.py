@@ -144,7 +144,10 @@ def test_fields_left_alone_take_every_kind_of_saved_value(audit, agencies):
 
 
 def test_a_box_ticked_by_someone_else_is_ticked_in_the_form(audit, agencies):
-    sent = as_sent(AuditSettings(audit, initial=stored(agencies, urgent=False, lead=None)))
+    drawn = AuditSettings(audit, initial=stored(agencies, urgent=False))
+    for hidden in (FIELD, VALUES):  # drawn as the browser keeps them, unseen
+        assert str(drawn[hidden]).startswith('<input type="hidden"')
+    sent = as_sent(drawn)
     audit = saved_by_someone_else(audit)
     form = AuditSettings(audit, sent, initial=stored(agencies, urgent=True, lead=agencies[1]))
     assert not form.is_valid()
