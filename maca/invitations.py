@@ -101,7 +101,7 @@ def invitation_for_token(token: str) -> Invitation | None:
 def account_for(email: str):
     """The account whose email address (or user name) is `email`, if any."""
     User = get_user_model()
-    email = email.strip().lower()
+    email = email.strip()
     matching = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
     return matching.order_by("pk").first()
 

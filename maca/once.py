@@ -30,7 +30,7 @@ _NOT_PART_OF_THE_PRESS = {FIELD, "csrfmiddlewaretoken"}
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(24)
+    return secrets.token_urlsafe()  # the secrets module's default strength
 
 
 def _key(request, token: str) -> str:
@@ -83,7 +83,7 @@ def _answer_again(request, used: UsedFormToken) -> HttpResponse:
     for level, text, tags in used.messages:
         if (level, text) not in waiting:
             messages.add_message(request, level, text, extra_tags=tags)
-    if getattr(request, "htmx", False):
+    if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = used.result_url  # the whole page, as the result shows it
         return response
@@ -127,7 +127,6 @@ def one_press(view):
             _record(key, response, _queued_messages(request)[already:])
         return response
 
-    pressed_once.one_press = True
     return pressed_once
 
 

@@ -1,0 +1,125 @@
+"""Each kind of requested document on its own: who may have it as things stand, and what is made
+from what the person asked for."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from documents import kinds
+from documents.kinds import KINDS, Made, may_have
+from documents.models import RequestedDocument
+from findings import briefing, casepack
+from learning import documents, report
+from maca.models import Membership
+
+from .conftest import member
+from .factories import CaseFactory, PartnershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+Kind = RequestedDocument.Kind
+Role = Membership.Role
+
+
+def asked(user, **fields) -> RequestedDocument:
+    return RequestedDocument(requested_by=user, **fields)
+
+
+def test_documents_of_an_audit_are_for_members_with_the_pages_permission(audit, chair):
+    viewer, qa = member(audit, Role.VIEWER), member(audit, Role.QA_MEMBER)
+    outsider = UserFactory()
+    for kind in (Kind.CASE_PACK, Kind.INTEGRATED_CHRONOLOGY, Kind.DRAFT_BRIEFING):
+        document = asked(chair, audit=audit, kind=kind)
+        assert may_have(chair, document)
+        assert not may_have(viewer, document)
+        if kind != Kind.DRAFT_BRIEFING:
+            assert not may_have(qa, document)  # a member, before the pack is released
+        assert not may_have(outsider, document)
+    assert not may_have(chair, asked(chair, audit=audit, kind="unknown"))
+
+
+def test_each_kind_is_made_from_what_was_asked(audit, chair, monkeypatch):
+    case = CaseFactory(audit=audit, label="Case 1")
+    drawn = []
+
+    def chronology(audit_, case_, *, agency_ids, impacts):
+        drawn.append((audit_, case_, agency_ids, impacts))
+        return b"%PDF chronology", "case-1.pdf"
+
+    monkeypatch.setattr(kinds, "render_integrated_chronology_pdf", chronology)
+    document = asked(
+        chair,
+        audit=audit,
+        case=case,
+        kind=Kind.INTEGRATED_CHRONOLOGY,
+        options={"agencies": [3, 4], "impacts": ["harm"]},
+    )
+    assert KINDS[Kind.INTEGRATED_CHRONOLOGY].make(document) == Made(
+        b"%PDF chronology", "case-1.pdf", "application/pdf"
+    )
+    assert drawn == [(audit, case, {3, 4}, {"harm"})]
+    document.options = {}
+    KINDS[Kind.INTEGRATED_CHRONOLOGY].make(document)
+    assert drawn[-1] == (audit, case, set(), set())
+
+    monkeypatch.setattr(casepack, "render_pdf_bytes", lambda a: b"pack of " + str(a.pk).encode())
+    monkeypatch.setattr(briefing, "render_pdf_bytes", lambda a: b"draft of " + str(a.pk).encode())
+    pack = KINDS[Kind.CASE_PACK].make(asked(chair, audit=audit, kind=Kind.CASE_PACK))
+    assert pack == Made(f"pack of {audit.pk}".encode(), casepack.pdf_filename(audit))
+    draft = KINDS[Kind.DRAFT_BRIEFING].make(asked(chair, audit=audit, kind=Kind.DRAFT_BRIEFING))
+    assert draft == Made(f"draft of {audit.pk}".encode(), briefing.pdf_filename(audit))
+
+
+def test_the_board_report_is_for_members_of_its_partnership_in_a_known_format(audit, chair):
+    viewer = member(audit, Role.VIEWER)
+    other = PartnershipFactory(name="Elsewhere")
+    options = documents.report_options(start=None, end=None, file_format="pdf")
+    assert options == {"start": None, "end": None, "format": "pdf"}
+    kind = Kind.ASSURANCE_REPORT
+    mine = asked(chair, partnership=audit.partnership, kind=kind, options=options)
+    assert may_have(chair, mine) and may_have(viewer, mine)
+    assert not may_have(UserFactory(), mine)
+    assert not may_have(chair, asked(chair, partnership=other, kind=kind, options=options))
+    assert not may_have(chair, asked(chair, kind=kind, options=options))
+    unknown = asked(chair, partnership=audit.partnership, kind=kind, options={"format": "xls"})
+    assert not may_have(chair, unknown)
+
+
+def test_the_board_report_is_made_for_the_person_and_period_asked(audit, chair, monkeypatch):
+    seen = []
+
+    def context(user, *, partnership, start, end):
+        seen.append((user, partnership, start, end))
+        return {"title": "report"}
+
+    monkeypatch.setattr(report, "assurance_context", context)
+    monkeypatch.setitem(documents.FORMATS, "docx", (lambda c: b"docx " + c["title"].encode(), "w"))
+    start, end = datetime.date(2026, 1, 1), datetime.date(2026, 6, 30)
+    options = documents.report_options(start=start, end=end, file_format="docx")
+    assert options == {"start": "2026-01-01", "end": "2026-06-30", "format": "docx"}
+    document = asked(
+        chair, partnership=audit.partnership, kind=Kind.ASSURANCE_REPORT, options=options
+    )
+    made = KINDS[Kind.ASSURANCE_REPORT].make(document)
+    assert made == Made(b"docx report", report.filename(audit.partnership, start, end, "docx"), "w")
+    assert seen == [(chair, audit.partnership, start, end)]
+    document.options = documents.report_options(start=None, end=None, file_format="docx")
+    KINDS[Kind.ASSURANCE_REPORT].make(document)
+    assert seen[-1] == (chair, audit.partnership, None, None)
+
+
+def test_a_kind_registered_is_made_and_allowed_by_its_own_rules(audit, chair, monkeypatch):
+    monkeypatch.setattr(kinds, "KINDS", {})
+    kinds.register_kind("note", make=lambda d: Made(b"note", "note.pdf"), allowed=lambda u, d: True)
+    note = asked(chair, audit=audit, kind="note")
+    assert may_have(UserFactory(), note)
+    assert kinds.KINDS["note"].make(note) == Made(b"note", "note.pdf")
+
+    documents.register()
+    monkeypatch.setattr(report, "assurance_context", lambda user, **period: {})
+    monkeypatch.setitem(documents.FORMATS, "pdf", (lambda context: b"%PDF report", "pdf"))
+    options = documents.report_options(start=None, end=None, file_format="pdf")
+    board = asked(chair, partnership=audit.partnership, kind=Kind.ASSURANCE_REPORT, options=options)
+    assert may_have(chair, board) and not may_have(UserFactory(), board)
+    assert kinds.KINDS[Kind.ASSURANCE_REPORT].make(board).content == b"%PDF report"

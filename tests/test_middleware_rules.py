@@ -1,0 +1,135 @@
+"""The request rules around every page on their own: a session kept alive while used and ended
+when idle, nothing kept by the browser for a signed-in person, and a page part whose session
+ended sending the whole page to sign in, back to the page the person was on."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from maca import middleware
+from maca.middleware import (
+    SEEN_SESSION_KEY,
+    NoStoreMiddleware,
+    SessionIdleRefreshMiddleware,
+    SignInRequiredMiddleware,
+    mark_session_seen,
+    refresh_idle_expiry,
+)
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+NOW = 1_800_000_000
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    monkeypatch.setattr(middleware.time, "time", lambda: NOW + 0.5)
+
+
+def test_a_session_used_again_after_the_refresh_interval_is_kept_alive(settings):
+    every = settings.SESSION_REFRESH_SECONDS
+    session = {SEEN_SESSION_KEY: NOW - every}
+    refresh_idle_expiry(session)
+    assert session[SEEN_SESSION_KEY] == NOW
+    session = {SEEN_SESSION_KEY: NOW - every + 1}
+    refresh_idle_expiry(session)
+    assert session[SEEN_SESSION_KEY] == NOW - every + 1  # not rewritten on every request
+    session = {}
+    refresh_idle_expiry(session)
+    assert session[SEEN_SESSION_KEY] == NOW
+
+
+def signed_in(user) -> object:
+    request = RequestFactory().get("/")
+    request.user = user
+    request.session = SessionStore()
+    request.session["x"] = 1
+    request.session.save()
+    return request
+
+
+def test_only_a_signed_in_session_is_kept_alive_by_its_requests():
+    request = signed_in(UserFactory())
+    SessionIdleRefreshMiddleware(lambda r: HttpResponse())(request)
+    assert request.session[SEEN_SESSION_KEY] == NOW
+
+    anonymous = signed_in(AnonymousUser())
+    SessionIdleRefreshMiddleware(lambda r: HttpResponse())(anonymous)
+    assert SEEN_SESSION_KEY not in anonymous.session
+
+    unsaved = signed_in(UserFactory())
+    unsaved.session = SessionStore()
+    SessionIdleRefreshMiddleware(lambda r: HttpResponse())(unsaved)
+    assert SEEN_SESSION_KEY not in unsaved.session
+
+
+def test_signing_in_starts_the_idle_clock():
+    request = signed_in(UserFactory())
+    mark_session_seen(sender=None, request=request, user=request.user)
+    assert request.session[SEEN_SESSION_KEY] == NOW
+    mark_session_seen(sender=None, request=RequestFactory().get("/"), user=None)  # no session
+
+
+def test_nothing_sent_to_a_signed_in_person_is_kept_by_the_browser():
+    def answer(request):
+        return HttpResponse("case details")
+
+    response = NoStoreMiddleware(answer)(signed_in(UserFactory()))
+    for part in ("no-cache", "no-store", "must-revalidate", "private"):
+        assert part in response["Cache-Control"]
+
+    def download(request):
+        response = HttpResponse(b"%PDF")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    assert NoStoreMiddleware(download)(signed_in(UserFactory()))["Cache-Control"] == (
+        "private, no-store"
+    )
+    public = NoStoreMiddleware(answer)(signed_in(AnonymousUser()))
+    assert "Cache-Control" not in public
+
+
+@pytest.mark.parametrize(
+    "current, secure, back_to",
+    [
+        ("http://testserver/audits/1/findings/?tab=recs", False, "/audits/1/findings/?tab=recs"),
+        ("http://testserver/audits/1/", False, "/audits/1/"),
+        ("http://testserver", False, "/"),
+        ("http://testserver/audits/1/", True, "/"),
+        ("", False, "/"),
+        (None, False, "/"),
+    ],
+)
+def test_a_page_part_sends_the_whole_page_to_sign_in_and_back(current, secure, back_to):
+    headers = {"HX-Request": "true"}
+    if current is not None:
+        headers["HX-Current-URL"] = current
+    request = RequestFactory().get("/audits/1/part/", headers=headers, secure=secure)
+    request.user = AnonymousUser()
+    request.session = SessionStore()
+    response = SignInRequiredMiddleware(lambda r: HttpResponse()).handle_no_permission(
+        request, lambda r: HttpResponse()
+    )
+    assert response.status_code == 401
+    assert response.content == b"Sign in again to carry on."
+    login, _, query = response["HX-Redirect"].partition("?")
+    assert login == "/login/"
+    assert parse_qs(query) == {"next": [back_to]}
+
+
+def test_each_look_records_the_address_asked_for_up_to_500_characters():
+    user = UserFactory()
+    look = {"user_id": user.pk, "username": user.username, "action": "view", "what": "audit_detail"}
+    request = RequestFactory().get("/audits/1/", {"tab": "cases"}, REMOTE_ADDR="192.0.2.7")
+    entry = middleware.record_look(request, look)
+    assert (entry.path, entry.ip_address) == ("/audits/1/?tab=cases", "192.0.2.7")
+    long = middleware.record_look(RequestFactory().get("/audits/1/", {"q": "x" * 600}), look)
+    assert long.path == ("/audits/1/?q=" + "x" * 600)[:500]

@@ -1,0 +1,136 @@
+"""What makes two presses the same press: the same person, the same form token and the same
+values and files. Anything else is a press of its own and does its work."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.test import RequestFactory
+from django_htmx.middleware import HtmxDetails
+
+from maca.once import FIELD, one_press
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def done():
+    return []
+
+
+def posted(user, data, files=None, *, bare=False):
+    """A POST as the middleware leaves it; `bare`: without session or messages."""
+    request = RequestFactory().post("/create/", {**data, **(files or {})})
+    request.user = user
+    request.htmx = HtmxDetails(request)
+    if not bare:
+        request.session = SessionStore()
+        request._messages = FallbackStorage(request)
+    return request
+
+
+@pytest.fixture
+def press(done):
+    @one_press
+    def create(request):
+        done.append(dict(request.POST))
+        return redirect(f"/made/{len(done)}/")
+
+    def pressed(user, data, files=None, **kwargs):
+        return create(posted(user, data, files, **kwargs))
+
+    return pressed
+
+
+def test_the_same_press_twice_does_the_work_once(press, done):
+    user = UserFactory()
+    form = {FIELD: "t1", "a": "1", "b": "2"}
+    assert press(user, form)["Location"] == press(user, form)["Location"] == "/made/1/"
+    assert len(done) == 1
+
+
+def test_another_persons_press_with_the_same_token_is_their_own(press, done):
+    first, second = UserFactory(), UserFactory()
+    form = {FIELD: "t1", "a": "1"}
+    press(first, form)
+    assert press(second, form)["Location"] == "/made/2/"
+    assert press(second, form)["Location"] == "/made/2/"  # their own second press
+    assert len(done) == 2
+
+
+def test_a_form_drawn_again_is_a_new_press_even_with_the_same_values(press, done):
+    user = UserFactory()
+    press(user, {FIELD: "t1", "a": "1", "b": "2"})
+    press(user, {FIELD: "t2", "a": "1", "b": "2"})
+    assert len(done) == 2
+
+
+def test_any_value_changed_makes_a_new_press(press, done):
+    user = UserFactory()
+    press(user, {FIELD: "t1", "a": "1", "b": "2"})
+    press(user, {FIELD: "t1", "a": "9", "b": "2"})
+    press(user, {FIELD: "t1", "a": "9", "b": "3"})
+    assert len(done) == 3
+
+
+def test_another_file_or_other_values_with_the_same_file_make_a_new_press(press, done):
+    user = UserFactory()
+
+    def upload(content=b"rows"):
+        return {"file": SimpleUploadedFile("rows.csv", content)}
+
+    press(user, {FIELD: "t1", "a": "1"}, upload())
+    press(user, {FIELD: "t1", "a": "1"}, upload())
+    assert len(done) == 1
+    press(user, {FIELD: "t1", "a": "1"}, upload(b"other rows"))
+    assert len(done) == 2
+    press(user, {FIELD: "t1", "a": "2"}, upload())
+    assert len(done) == 3
+
+
+@pytest.mark.parametrize("status", [301, 302, 303])
+def test_any_redirect_is_where_a_second_press_is_sent(done, status):
+    @one_press
+    def create(request):
+        done.append(1)
+        response = HttpResponse(status=status)
+        response["Location"] = f"/made/{len(done)}/"
+        return response
+
+    user, form = UserFactory(), {FIELD: "t1"}
+    first, second = create(posted(user, form)), create(posted(user, form))
+    assert len(done) == 1
+    assert second.status_code == 302 and second["Location"] == first["Location"] == "/made/1/"
+
+
+def test_a_second_press_shows_the_first_ones_messages_with_their_styles(done):
+    @one_press
+    def create(request):
+        done.append(1)
+        messages.success(request, "Saved.", extra_tags="lasting")
+        messages.info(request, "Emailed.")
+        return redirect("/made/")
+
+    user, form = UserFactory(), {FIELD: "t1"}
+    create(posted(user, form))
+    again = posted(user, form)
+    create(again)
+    assert len(done) == 1
+    assert [(str(m.message), m.tags) for m in again._messages] == [
+        ("Saved.", "lasting success"),
+        ("Emailed.", "info"),
+    ]
+
+
+def test_a_press_without_session_or_messages_is_still_done_once(press, done):
+    user, form = UserFactory(), {FIELD: "t1"}
+    assert press(user, form, bare=True)["Location"] == "/made/1/"
+    assert press(user, form, bare=True)["Location"] == "/made/1/"
+    assert len(done) == 1

@@ -1,0 +1,78 @@
+"""The background import's housekeeping on its own: how long an outcome is kept, which stopped
+imports are queued again, and who may see an import."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+import pytest
+from django.utils import timezone
+
+from actions import imports
+from actions.imports import may_see, unfinished_imports_retry
+from actions.models import PackageImport
+from maca.models import Membership
+
+from .conftest import member
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+Status = PackageImport.Status
+
+
+def job(*, ago=datetime.timedelta(0), finished_ago=None, status=Status.WAITING, **fields):
+    made = PackageImport.objects.create(status=status, **fields)
+    now = timezone.now()
+    PackageImport.objects.filter(pk=made.pk).update(
+        created_at=now - ago,
+        finished_at=None if finished_ago is None else now - finished_ago,
+    )
+    return made
+
+
+def test_an_outcome_is_kept_a_day_then_forgotten_when_the_next_import_is_queued():
+    hour = datetime.timedelta(hours=1)
+    old_done = job(status=Status.DONE, finished_ago=imports.KEEP_FOR + hour)
+    old_failed = job(status=Status.FAILED, finished_ago=imports.KEEP_FOR + hour)
+    recent = job(status=Status.DONE, finished_ago=imports.KEEP_FOR - hour)
+    waiting = job(ago=imports.KEEP_FOR * 3)
+    imports._forget_finished()
+    kept = set(PackageImport.objects.values_list("pk", flat=True))
+    assert kept == {recent.pk, waiting.pk}
+    assert old_done.pk not in kept and old_failed.pk not in kept
+
+
+def test_imports_stopped_mid_way_are_queued_again_once_they_are_late(monkeypatch, caplog):
+    queued = []
+    monkeypatch.setattr(imports, "_enqueue", queued.append)
+    minute = datetime.timedelta(minutes=1)
+    late = job(ago=imports.RETRY_AFTER + minute)
+    working = job(ago=imports.RETRY_AFTER + minute, status=Status.WORKING)
+    job(ago=imports.RETRY_AFTER - minute)  # still within its time
+    job(ago=imports.RETRY_AFTER * 2, status=Status.DONE)
+    job(ago=imports.RETRY_AFTER * 2, status=Status.FAILED)
+    assert unfinished_imports_retry() == 2
+    assert sorted(queued) == sorted([late.pk, working.pk])
+    queued.clear()
+    assert unfinished_imports_retry(older_than=datetime.timedelta(0)) == 3
+
+    def refuse(import_id):
+        raise ConnectionError("no queue")
+
+    monkeypatch.setattr(imports, "_enqueue", refuse)
+    with caplog.at_level(logging.ERROR):
+        assert unfinished_imports_retry() == 2
+    assert f"Could not queue import {late.pk} again" in caplog.text
+
+
+def test_an_import_is_seen_only_by_the_chair_who_asked_while_they_chair(audit, chair):
+    mine = job(requested_by=chair, partnership=audit.partnership)
+    assert may_see(chair, mine)
+    other_chair = member(audit, Membership.Role.CHAIR)
+    assert not may_see(other_chair, mine)
+    operators = job(partnership=audit.partnership)
+    assert not may_see(chair, operators)
+    qa = member(audit, Membership.Role.QA_MEMBER)
+    assert not may_see(qa, job(requested_by=qa, partnership=audit.partnership))
+    assert not may_see(UserFactory(), mine)
