@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread
 from hypothesis import settings as hypothesis_settings
+from playwright.sync_api import expect
 
 from cases.models import Audit
 from maca.models import Membership
@@ -34,6 +35,11 @@ class OneRequestAtATimeServer(WSGIServer):
 
 
 LiveServerThread.server_class = OneRequestAtATimeServer
+
+# A page's answer waits behind the other tests' work on a shared 2-core machine: what a browser
+# test expects to see is waited for up to 15 s (not Playwright's 5), and is still checked at once
+# when it is already there.
+expect.set_options(timeout=15_000)
 
 # Only browser tests need it (`make apt-test` installs it); the rest run without.
 CHROMIUM = next(

@@ -164,6 +164,7 @@ def test_the_focus_follows_inline_edits_and_is_never_dropped(browser, demo):
     page.get_by_role("link", name="Add a strength").first.press("Enter")
     item_form = page.locator("form.item-form")
     expect(item_form).to_be_visible()
+    expect(item_form.locator(":focus")).to_have_count(1)  # htmx has settled the new form
     item_form.get_by_role("button", name="Save").press("Enter")
     expect(item_form.get_by_role("alert")).to_be_focused()
     context.close()
