@@ -2,10 +2,12 @@
 page and the partnership's People page; and an invitation to a role that opens case data, sent
 by the partnership's administrator, is told to the partnership's chairs."""
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import OutgoingEmail
 from cases.services import emails
@@ -240,3 +242,31 @@ def test_a_notice_goes_once_and_only_to_someone_still_chairing_when_it_is_sent(
     )
     chair.memberships.update(role=Role.QA_MEMBER)  # no longer chairs when it is sent
     assert emails.queued_email_send(email_id=later.pk) == OutgoingEmail.Status.WITHHELD
+
+
+def test_each_withdraw_button_on_the_members_page_withdraws_its_own_rows_invitation(
+    client, audit, chair
+):
+    """Newest first: a QA member's invitation, then an administrator's older one, which a chair
+    may not withdraw: its row has no button, not the row above's."""
+    administrators = Invitation.objects.create(
+        email="admin@example.org",
+        partnership=audit.partnership,
+        role=Role.PARTNERSHIP_ADMIN,
+        token_hash="a" * 64,
+        expires=timezone.now() + datetime.timedelta(days=14),
+    )
+    qa = Invitation.objects.create(
+        email="qa@example.org",
+        partnership=audit.partnership,
+        role=Role.QA_MEMBER,
+        token_hash="b" * 64,
+        expires=timezone.now() + datetime.timedelta(days=14),
+    )
+    client.force_login(chair)
+    page = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
+    withdraw = reverse("audit_invitation_withdraw", args=[audit.pk, qa.pk])
+    pattern = re.escape(withdraw).replace(str(qa.pk), r"\d+")
+    assert re.findall(f'action="({pattern})"', page) == [withdraw]
+    assert 'Withdraw<span class="visually-hidden"> the invitation of admin@' not in page
+    assert administrators.email in page
