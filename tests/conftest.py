@@ -58,6 +58,30 @@ hypothesis_settings.register_profile("hunt", derandomize=False, database=None, d
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "maca"))
 
 
+if os.environ.get("MACA_TEST_DATABASE_TEMPLATE"):
+    # Imported once by mutmut's fork server, which collects the tests, not by every mutant.
+    import maca.urls  # noqa: F401
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(django_test_environment, django_db_blocker):
+        """Mutation runs (scripts/mutation) start each forked test session from a copy of a
+        database migrated once, instead of creating every table again: that creation was most
+        of a mutant's time."""
+        from django.db import connections
+
+        template = Path(os.environ["MACA_TEST_DATABASE_TEMPLATE"])
+        copy = template.with_name(f"{template.stem}-{os.getpid()}{template.suffix}")
+        shutil.copyfile(template, copy)
+        connection = connections["default"]
+        with django_db_blocker.unblock():
+            connection.close()
+        connection.settings_dict["NAME"] = str(copy)
+        yield
+        with django_db_blocker.unblock():
+            connection.close()
+        copy.unlink(missing_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Real hashing is deliberately slow; tests only need passwords to check."""

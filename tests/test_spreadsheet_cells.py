@@ -177,6 +177,13 @@ def test_an_excel_download_has_a_bold_frozen_header_widths_dates_and_shaded_cell
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:B3"
 
 
+def test_an_excel_download_without_shading_leaves_every_cell_plain():
+    response = xlsx_response("Plain", [("Name", 20)], [["Alpha"], ["Beta"]], "plain")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert [row[0].value for row in sheet.iter_rows()] == ["Name", "Alpha", "Beta"]
+    assert all(row[0].fill.fill_type is None for row in sheet.iter_rows(min_row=2))
+
+
 def test_a_csv_download_starts_with_a_byte_order_mark_and_writes_dates_and_blanks_plainly():
     response = csv_response(
         [["Name", "Due"], ["=Alpha", datetime.date(2026, 3, 1)], [None, "Beta"]],
