@@ -55,7 +55,7 @@ def package_import_queue(
     import. A chair's upload names `user` and the `partnership` they chair; an operator's
     names the partnership, or `partnership_name` to create. When the file store or the queue
     does not answer, nothing is kept and ValidationError(NOT_HANDLED_NOW) is raised."""
-    _forget_finished()
+    finished_imports_forget()
     if isinstance(content, bytes):
         content = ContentFile(content)
     job = PackageImport(
@@ -91,10 +91,13 @@ def _enqueue(import_id: int) -> None:
     import_package.enqueue(import_id)
 
 
-def _forget_finished() -> None:
-    PackageImport.objects.filter(
+def finished_imports_forget() -> int:
+    """Delete the outcomes kept longer than KEEP_FOR (their problems may quote the package).
+    Returns how many."""
+    deleted, _ = PackageImport.objects.filter(
         finished_at__lt=timezone.now() - KEEP_FOR, status__in=[Status.DONE, Status.FAILED]
     ).delete()
+    return deleted
 
 
 def may_see(user, job: PackageImport) -> bool:

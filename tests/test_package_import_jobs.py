@@ -4,9 +4,11 @@ imports are queued again, and who may see an import."""
 from __future__ import annotations
 
 import datetime
+import io
 import logging
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from actions import imports
@@ -31,16 +33,26 @@ def job(*, ago=datetime.timedelta(0), finished_ago=None, status=Status.WAITING, 
     return made
 
 
-def test_an_outcome_is_kept_a_day_then_forgotten_when_the_next_import_is_queued():
+def test_an_outcome_is_kept_a_day_then_forgotten():
     hour = datetime.timedelta(hours=1)
     old_done = job(status=Status.DONE, finished_ago=imports.KEEP_FOR + hour)
     old_failed = job(status=Status.FAILED, finished_ago=imports.KEEP_FOR + hour)
     recent = job(status=Status.DONE, finished_ago=imports.KEEP_FOR - hour)
     waiting = job(ago=imports.KEEP_FOR * 3)
-    imports._forget_finished()
+    assert imports.finished_imports_forget() == 2
     kept = set(PackageImport.objects.values_list("pk", flat=True))
     assert kept == {recent.pk, waiting.pk}
     assert old_done.pk not in kept and old_failed.pk not in kept
+
+
+def test_the_retry_command_every_few_minutes_forgets_outcomes_over_a_day_old():
+    """Outcomes are not kept until someone next imports a package: the problems of a failed one
+    may quote the package's text."""
+    job(status=Status.FAILED, finished_ago=imports.KEEP_FOR + datetime.timedelta(minutes=1))
+    out = io.StringIO()
+    call_command("retry_imports", stdout=out)
+    assert "Deleted 1 outcomes of imports finished over a day ago" in out.getvalue()
+    assert not PackageImport.objects.exists()
 
 
 def test_imports_stopped_mid_way_are_queued_again_once_they_are_late(monkeypatch, caplog):

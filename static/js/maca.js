@@ -439,6 +439,18 @@
     }));
   }
 
+  // A part of the page that asks again every few seconds (an import's progress) stops asking
+  // once it is refused (its person lost the role, say), and says so instead of asking on.
+  document.addEventListener("htmx:responseError", function (event) {
+    var polled = event.detail.elt;
+    if (!polled || !polled.dataset || !polled.dataset.refusedText) return;
+    var said = document.createElement("div");
+    said.className = "alert alert-warning";
+    said.setAttribute("role", "alert");
+    said.textContent = polled.dataset.refusedText;
+    polled.replaceWith(said);
+  });
+
   document.addEventListener("htmx:beforeOnLoad", function (event) {
     if (event.detail.xhr.status !== 401) return;
     var element = event.detail.elt;

@@ -1,0 +1,40 @@
+"""An import's progress page asks every few seconds how the import goes; once it is refused (the
+chair stopped chairing the partnership meanwhile), it stops asking and says so."""
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from actions.models import PackageImport
+from maca.models import Membership
+
+from .test_browser_focus import sign_in
+from .test_package_imports import DATABASE_TASKS, send
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_progress_page_stops_asking_once_it_is_refused(
+    browser, live_server, settings, audit, chair
+):
+    settings.TASKS = DATABASE_TASKS  # no worker runs: the import stays waiting
+    client = Client()
+    client.force_login(chair)
+    job_path = send(client, audit)["Location"]
+    assert PackageImport.objects.get().status == PackageImport.Status.WAITING
+
+    context = browser.new_context()
+    sign_in(context, live_server.url, chair.username)
+    page = context.new_page()
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if job_path in request.url else 0)
+    page.goto(live_server.url + job_path)
+    expect(page.locator("#import-progress")).to_contain_text("A large package takes a minute")
+
+    chair.memberships.update(role=Membership.Role.QA_MEMBER)
+    expect(page.get_by_role("alert")).to_contain_text("This import can no longer be shown to you")
+    expect(page.locator("#import-progress")).to_have_count(0)
+    refused_after = len(asked)
+    page.wait_for_timeout(4_500)  # two more turns of the two-second poll
+    assert len(asked) == refused_after
+    context.close()
