@@ -119,35 +119,35 @@ def _require_open(case: Case) -> None:
 # Documents -----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def chronology_file_upload(*, case: Case, agency, user, uploaded_file) -> ChronologyFile:
     """Keep `uploaded_file` as the agency's current chronology document for `case`.
 
     The file is identified from its content, measured and hashed in one streamed pass, then moved
     (or copied chunk by chunk) under MEDIA_ROOT with a random name. Older versions are kept.
     """
-    _require_open(case)
-    inspection, kind = uploads.accept(uploaded_file, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)
-    earlier = ChronologyFile.objects.filter(
-        case=case, agency=agency, sha256=inspection.sha256
-    ).first()
-    if earlier:
-        raise ValidationError(
-            f"This file has already been uploaded for {case.label} "
-            f"(as “{earlier.original_name}” on {_day(earlier.uploaded_at)}). "
-            "Choose the new version of the chronology.",
-            code="duplicate",
+    with transaction.atomic():
+        _require_open(case)
+        inspection, kind = uploads.accept(uploaded_file, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)
+        earlier = ChronologyFile.objects.filter(
+            case=case, agency=agency, sha256=inspection.sha256
+        ).first()
+        if earlier:
+            raise ValidationError(
+                f"This file has already been uploaded for {case.label} "
+                f"(as “{earlier.original_name}” on {_day(earlier.uploaded_at)}). "
+                "Choose the new version of the chronology.",
+                code="duplicate",
+            )
+        document = ChronologyFile(
+            case=case,
+            agency=agency,
+            original_name=uploads.display_name(uploaded_file.name, kind),
+            kind=kind,
+            size=inspection.size,
+            sha256=inspection.sha256,
+            uploaded_by=user,
         )
-    document = ChronologyFile(
-        case=case,
-        agency=agency,
-        original_name=uploads.display_name(uploaded_file.name, kind),
-        kind=kind,
-        size=inspection.size,
-        sha256=inspection.sha256,
-        uploaded_by=user,
-    )
-    return uploads.store_with_record(document, uploaded_file, f"chronology.{kind}")
+        return uploads.store_with_record(document, uploaded_file, f"chronology.{kind}")
 
 
 def _day(moment) -> str:
@@ -248,7 +248,6 @@ def parse_impact(value) -> str:
 # Structured rows -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def chronology_rows_import(
     *, case: Case, agency, user, uploaded_file, if_already_there: str = ""
 ) -> list[ChronologyEntry]:
@@ -259,30 +258,31 @@ def chronology_rows_import(
     same date, agency and event), RowsAlreadyThere asks first, unless `if_already_there` says to
     add only the new ones (ADD_NEW_ONLY) or to replace the agency's rows (REPLACE_MINE).
     """
-    _require_open(case)
-    inspection, kind = _accept_rows_file(uploaded_file)
-    if kind == uploads.CSV:
-        rows = _csv_rows(uploaded_file, inspection.encoding)
-    else:
-        rows = _xlsx_rows(uploaded_file)
-    with closing(rows):
-        entries, problems = _entries_from(rows, case=case, agency=agency, user=user)
-    if problems:
-        raise RowProblems(problems)
-    if not entries:
-        raise ValidationError(
-            "The file has its column headings but no rows. Add the events below the headings.",
-            code="no_rows",
-        )
-    # One import into a case at a time: a second one sees the first's rows as already there.
-    Case.objects.select_for_update().filter(pk=case.pk).exists()
-    entries = _without_rows_already_there(entries, case, agency, if_already_there)
-    for entry in entries:
-        # Case, agency and author are set here, not typed; the event's own constraint
-        # (not empty) was checked row by row above.
-        entry.full_clean(exclude=["case", "agency", "created_by"], validate_constraints=False)
-    created = ChronologyEntry.objects.bulk_create(entries)
-    return created
+    with transaction.atomic():
+        _require_open(case)
+        inspection, kind = _accept_rows_file(uploaded_file)
+        if kind == uploads.CSV:
+            rows = _csv_rows(uploaded_file, inspection.encoding)
+        else:
+            rows = _xlsx_rows(uploaded_file)
+        with closing(rows):
+            entries, problems = _entries_from(rows, case=case, agency=agency, user=user)
+        if problems:
+            raise RowProblems(problems)
+        if not entries:
+            raise ValidationError(
+                "The file has its column headings but no rows. Add the events below the headings.",
+                code="no_rows",
+            )
+        # One import into a case at a time: a second one sees the first's rows as already there.
+        Case.objects.select_for_update().filter(pk=case.pk).exists()
+        entries = _without_rows_already_there(entries, case, agency, if_already_there)
+        for entry in entries:
+            # Case, agency and author are set here, not typed; the event's own constraint
+            # (not empty) was checked row by row above.
+            entry.full_clean(exclude=["case", "agency", "created_by"], validate_constraints=False)
+        created = ChronologyEntry.objects.bulk_create(entries)
+        return created
 
 
 def _row_key(date, event: str) -> tuple:
@@ -510,7 +510,6 @@ def _entry_from(values: dict, *, case, agency, user) -> tuple[ChronologyEntry | 
 # Single rows ---------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def chronology_entry_save(
     *,
     case: Case,
@@ -525,25 +524,28 @@ def chronology_entry_save(
     entry: ChronologyEntry | None = None,
 ) -> ChronologyEntry:
     """Add a row to the agency's structured chronology for `case`, or change `entry`."""
-    _require_open(case)
-    if entry is None:
-        entry = ChronologyEntry(case=case, agency=agency, created_by=user)
-    elif entry.case_id != case.pk or entry.agency_id != agency.pk:
-        raise ValidationError("That row belongs to another chronology.", code="wrong_chronology")
-    entry.date = date
-    entry.date_precision = date_precision
-    entry.event = event
-    entry.source_agency = source_agency
-    entry.impact = impact or Impact.UNKNOWN
-    entry.action_taken = action_taken
-    # The author is recorded by the code (and may since have left), never typed.
-    entry.full_clean(exclude=["created_by"])
-    entry.save()
-    return entry
+    with transaction.atomic():
+        _require_open(case)
+        if entry is None:
+            entry = ChronologyEntry(case=case, agency=agency, created_by=user)
+        elif entry.case_id != case.pk or entry.agency_id != agency.pk:
+            raise ValidationError(
+                "That row belongs to another chronology.", code="wrong_chronology"
+            )
+        entry.date = date
+        entry.date_precision = date_precision
+        entry.event = event
+        entry.source_agency = source_agency
+        entry.impact = impact or Impact.UNKNOWN
+        entry.action_taken = action_taken
+        # The author is recorded by the code (and may since have left), never typed.
+        entry.full_clean(exclude=["created_by"])
+        entry.save()
+        return entry
 
 
-@transaction.atomic
 def chronology_entry_delete(*, entry: ChronologyEntry, user) -> None:
     """Remove a row from an agency's structured chronology."""
-    _require_open(entry.case)
-    entry.delete()
+    with transaction.atomic():
+        _require_open(entry.case)
+        entry.delete()

@@ -64,50 +64,54 @@ def _delete_files(queryset) -> int:
     return len(ids)
 
 
-@transaction.atomic
 def identifiers_purge(*, audit: Audit, user, include_files: bool = False) -> PurgeRecord:
     """Delete the children's identifying details (and optionally the uploaded chronologies)."""
-    audit = Audit.objects.select_for_update().get(pk=audit.pk)  # one purge at a time
-    _require_closed_and_free(audit)
-    identities = NominationIdentity.objects.filter(nomination__audit=audit)
-    detail = {"identifying details": identities.count()}
-    identities.delete()
-    kind = PurgeRecord.Kind.IDENTIFIERS
-    if include_files:
-        detail["chronology documents"] = _delete_files(
-            ChronologyFile.objects.filter(case__audit=audit)
+    with transaction.atomic():
+        audit = Audit.objects.select_for_update().get(pk=audit.pk)  # one purge at a time
+        _require_closed_and_free(audit)
+        identities = NominationIdentity.objects.filter(nomination__audit=audit)
+        detail = {"identifying details": identities.count()}
+        identities.delete()
+        kind = PurgeRecord.Kind.IDENTIFIERS
+        if include_files:
+            detail["chronology documents"] = _delete_files(
+                ChronologyFile.objects.filter(case__audit=audit)
+            )
+            kind = PurgeRecord.Kind.FILES
+        return PurgeRecord.objects.create(
+            audit_id_kept=audit.pk,
+            audit_name=_audit_name(audit),
+            kind=kind,
+            detail=detail,
+            purged_by=user,
         )
-        kind = PurgeRecord.Kind.FILES
-    return PurgeRecord.objects.create(
-        audit_id_kept=audit.pk,
-        audit_name=_audit_name(audit),
-        kind=kind,
-        detail=detail,
-        purged_by=user,
-    )
 
 
-@transaction.atomic
 def legal_hold_set(*, audit: Audit, user, reason: str, loaded_version: str | None = None) -> None:
     """Keep the audit's data from retention; `loaded_version` is the audit as the chair saw it."""
-    check_current(audit, loaded_version=loaded_version, label="this audit")
-    if not reason.strip():
-        raise ValidationError({"reason": "Say why the audit's data must be kept."})
-    audit.legal_hold_at = timezone.now()
-    audit.legal_hold_reason = reason.strip()
-    audit.legal_hold_by = user
-    audit.save(update_fields=["legal_hold_at", "legal_hold_reason", "legal_hold_by", "updated_at"])
+    with transaction.atomic():
+        check_current(audit, loaded_version=loaded_version, label="this audit")
+        if not reason.strip():
+            raise ValidationError({"reason": "Say why the audit's data must be kept."})
+        audit.legal_hold_at = timezone.now()
+        audit.legal_hold_reason = reason.strip()
+        audit.legal_hold_by = user
+        audit.save(
+            update_fields=["legal_hold_at", "legal_hold_reason", "legal_hold_by", "updated_at"]
+        )
 
 
-@transaction.atomic
 def legal_hold_lift(*, audit: Audit, user, loaded_version: str | None = None) -> None:
     """End the legal hold: refused if the audit changed since the chair saw it (a hold set
     again meanwhile is not lifted unseen)."""
-    check_current(audit, loaded_version=loaded_version, label="this audit")
-    audit.legal_hold_at = None
-    audit.legal_hold_reason = ""
-    audit.legal_hold_by = None
-    audit.save(update_fields=["legal_hold_at", "legal_hold_reason", "legal_hold_by", "updated_at"])
+    with transaction.atomic():
+        check_current(audit, loaded_version=loaded_version, label="this audit")
+        audit.legal_hold_at = None
+        audit.legal_hold_reason = ""
+        audit.legal_hold_by = None
+        audit.save(
+            update_fields=["legal_hold_at", "legal_hold_reason", "legal_hold_by", "updated_at"]
+        )
 
 
 def retention_cutoff(today: datetime.date) -> datetime.datetime:
@@ -175,39 +179,39 @@ def _describe(counts: dict[str, int]) -> str:
     return ", ".join(f"{number} {what}" for what, number in counts.items() if number)
 
 
-@transaction.atomic
 def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> bool:
     """Nominations with their identifiers, chronologies, audit tools and draws go, with their
     history; the cases keep their labels, and the briefing and the action plan stay. An audit
     put under legal hold since it was listed is left alone."""
-    if Audit.objects.select_for_update().get(pk=audit.pk).legal_hold_at:
-        return False
-    case_ids = list(audit.cases.values_list("pk", flat=True))
-    submission_ids = list(
-        AgencySubmission.objects.filter(case_id__in=case_ids).values_list("pk", flat=True)
-    )
-    _delete_files(ChronologyFile.objects.filter(case_id__in=case_ids))
-    ChronologyEntry.objects.filter(case_id__in=case_ids).delete()
-    AgencySubmission.objects.filter(pk__in=submission_ids).delete()  # and their answers
-    SelectionDraw.objects.filter(audit=audit).delete()
-    Nomination.objects.filter(audit=audit).delete()  # and their identifiers
-    ToolAnswer.history.filter(submission_id__in=submission_ids).delete()
-    AgencySubmission.history.filter(case_id__in=case_ids).delete()
-    ChronologyEntry.history.filter(case_id__in=case_ids).delete()
-    Nomination.history.filter(audit_id=audit.pk).delete()
-    for model in _case_level_models.values():  # the meeting's notes on each case
-        model.objects.filter(case_id__in=case_ids).delete()
-        model.history.filter(case_id__in=case_ids).delete()
-    # A draw's event named the nominations drawn; the labels go with them.
-    AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.DRAW).update(detail={})
-    for event in _reopen_reasons(audit):  # who reopened which case stays; why goes
-        event.detail.pop("reason")
-        event.save(update_fields=["detail"])
-    PurgeRecord.objects.create(
-        audit_id_kept=audit.pk,
-        audit_name=_audit_name(audit),
-        kind=PurgeRecord.Kind.RETENTION,
-        detail=counts,
-        purged_by=None,
-    )
-    return True
+    with transaction.atomic():
+        if Audit.objects.select_for_update().get(pk=audit.pk).legal_hold_at:
+            return False
+        case_ids = list(audit.cases.values_list("pk", flat=True))
+        submission_ids = list(
+            AgencySubmission.objects.filter(case_id__in=case_ids).values_list("pk", flat=True)
+        )
+        _delete_files(ChronologyFile.objects.filter(case_id__in=case_ids))
+        ChronologyEntry.objects.filter(case_id__in=case_ids).delete()
+        AgencySubmission.objects.filter(pk__in=submission_ids).delete()  # and their answers
+        SelectionDraw.objects.filter(audit=audit).delete()
+        Nomination.objects.filter(audit=audit).delete()  # and their identifiers
+        ToolAnswer.history.filter(submission_id__in=submission_ids).delete()
+        AgencySubmission.history.filter(case_id__in=case_ids).delete()
+        ChronologyEntry.history.filter(case_id__in=case_ids).delete()
+        Nomination.history.filter(audit_id=audit.pk).delete()
+        for model in _case_level_models.values():  # the meeting's notes on each case
+            model.objects.filter(case_id__in=case_ids).delete()
+            model.history.filter(case_id__in=case_ids).delete()
+        # A draw's event named the nominations drawn; the labels go with them.
+        AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.DRAW).update(detail={})
+        for event in _reopen_reasons(audit):  # who reopened which case stays; why goes
+            event.detail.pop("reason")
+            event.save(update_fields=["detail"])
+        PurgeRecord.objects.create(
+            audit_id_kept=audit.pk,
+            audit_name=_audit_name(audit),
+            kind=PurgeRecord.Kind.RETENTION,
+            detail=counts,
+            purged_by=None,
+        )
+        return True

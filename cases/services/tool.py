@@ -192,7 +192,6 @@ def check_answerable(
         raise ValidationError("This audit tool has been submitted and can no longer be changed.")
 
 
-@transaction.atomic
 def answers_save(
     *, case: Case, agency: Agency, answers: dict[int, tuple[str, str]]
 ) -> AgencySubmission:
@@ -201,37 +200,38 @@ def answers_save(
     Creates the submission on first save. Blank answers are not kept, so only real answers
     count when deciding whether a question may be deleted.
     """
-    audit = case.audit
-    submission = (
-        AgencySubmission.objects.select_for_update().filter(case=case, agency=agency).first()
-    )
-    check_answerable(audit=audit, case=case, agency=agency, submission=submission)
-    if submission is None:
-        submission = AgencySubmission(case=case, agency=agency)
-        submission.full_clean()
-        submission.save()
-    else:
-        submission.save(update_fields=["updated_at"])
-    question_ids = set(
-        ToolQuestion.objects.filter(section__audit=audit, pk__in=answers).values_list(
-            "pk", flat=True
+    with transaction.atomic():
+        audit = case.audit
+        submission = (
+            AgencySubmission.objects.select_for_update().filter(case=case, agency=agency).first()
         )
-    )
-    existing = {answer.question_id: answer for answer in submission.answers.all()}
-    for question_id, (text, grade) in answers.items():
-        if question_id not in question_ids:
-            continue
-        answer = existing.get(question_id)
-        if not text.strip() and not grade:
-            if answer is not None:
-                answer.delete()
-            continue
-        if answer is None:
-            answer = ToolAnswer(submission=submission, question_id=question_id)
-        answer.text, answer.grade = text, grade
-        answer.full_clean(exclude=["submission", "question"])
-        answer.save()
-    return submission
+        check_answerable(audit=audit, case=case, agency=agency, submission=submission)
+        if submission is None:
+            submission = AgencySubmission(case=case, agency=agency)
+            submission.full_clean()
+            submission.save()
+        else:
+            submission.save(update_fields=["updated_at"])
+        question_ids = set(
+            ToolQuestion.objects.filter(section__audit=audit, pk__in=answers).values_list(
+                "pk", flat=True
+            )
+        )
+        existing = {answer.question_id: answer for answer in submission.answers.all()}
+        for question_id, (text, grade) in answers.items():
+            if question_id not in question_ids:
+                continue
+            answer = existing.get(question_id)
+            if not text.strip() and not grade:
+                if answer is not None:
+                    answer.delete()
+                continue
+            if answer is None:
+                answer = ToolAnswer(submission=submission, question_id=question_id)
+            answer.text, answer.grade = text, grade
+            answer.full_clean(exclude=["submission", "question"])
+            answer.save()
+        return submission
 
 
 def has_ungraded_questions(submission: AgencySubmission) -> bool:
@@ -244,7 +244,6 @@ def has_ungraded_questions(submission: AgencySubmission) -> bool:
     )
 
 
-@transaction.atomic
 def submission_submit(
     *, submission: AgencySubmission, user, loaded_version: str | None = None
 ) -> AgencySubmission:
@@ -253,75 +252,76 @@ def submission_submit(
     `loaded_version` is the version the person confirmed: answers saved by someone else since
     are not submitted unseen.
     """
-    submission = AgencySubmission.objects.select_for_update().get(pk=submission.pk)
-    check_answerable(
-        audit=submission.case.audit,
-        case=submission.case,
-        agency=submission.agency,
-        submission=submission,
-    )
-    check_current(submission, loaded_version=loaded_version, label="this audit tool")
-    if not ToolQuestion.objects.filter(section__audit_id=submission.case.audit_id).exists():
-        raise ValidationError("This audit tool has no questions yet.")
-    if has_ungraded_questions(submission):
-        raise ValidationError("Give every question a grade before submitting.")
-    submission.status = AgencySubmission.Status.SUBMITTED
-    submission.submitted_at = timezone.now()
-    submission.submitted_by = user
-    submission.full_clean()
-    submission.save()
-    return submission
+    with transaction.atomic():
+        submission = AgencySubmission.objects.select_for_update().get(pk=submission.pk)
+        check_answerable(
+            audit=submission.case.audit,
+            case=submission.case,
+            agency=submission.agency,
+            submission=submission,
+        )
+        check_current(submission, loaded_version=loaded_version, label="this audit tool")
+        if not ToolQuestion.objects.filter(section__audit_id=submission.case.audit_id).exists():
+            raise ValidationError("This audit tool has no questions yet.")
+        if has_ungraded_questions(submission):
+            raise ValidationError("Give every question a grade before submitting.")
+        submission.status = AgencySubmission.Status.SUBMITTED
+        submission.submitted_at = timezone.now()
+        submission.submitted_by = user
+        submission.full_clean()
+        submission.save()
+        return submission
 
 
-@transaction.atomic
 def submission_reopen(
     *, submission: AgencySubmission, user, reason: str, loaded_version: str | None = None
 ) -> AuditEvent:
     """Send a submitted audit tool back to draft so the agency can change it; the reason stays.
     Refused if it changed since the chair's page was drawn (reopened and submitted again)."""
-    submission = (
-        AgencySubmission.objects.select_for_update()
-        .select_related("case__audit", "agency")
-        .get(pk=submission.pk)
-    )
-    check_current(submission, loaded_version=loaded_version, label="this audit tool")
-    if not submission.is_locked:
-        raise ValidationError("This audit tool has not been submitted, so it is already open.")
-    if not reason.strip():
-        raise ValidationError("Say why it is being reopened.")
-    submission.status = AgencySubmission.Status.DRAFT
-    submission.submitted_at = None
-    submission.submitted_by = None
-    submission.full_clean()
-    submission.save()
-    event = AuditEvent(
-        audit=submission.case.audit,
-        kind=AuditEvent.Kind.REOPEN,
-        actor=user,
-        detail={
-            "case": submission.case.label,
-            "agency": submission.agency.name,
-            "reason": reason.strip(),
-        },
-    )
-    event.full_clean()
-    event.save()
-    return event
+    with transaction.atomic():
+        submission = (
+            AgencySubmission.objects.select_for_update()
+            .select_related("case__audit", "agency")
+            .get(pk=submission.pk)
+        )
+        check_current(submission, loaded_version=loaded_version, label="this audit tool")
+        if not submission.is_locked:
+            raise ValidationError("This audit tool has not been submitted, so it is already open.")
+        if not reason.strip():
+            raise ValidationError("Say why it is being reopened.")
+        submission.status = AgencySubmission.Status.DRAFT
+        submission.submitted_at = None
+        submission.submitted_by = None
+        submission.full_clean()
+        submission.save()
+        event = AuditEvent(
+            audit=submission.case.audit,
+            kind=AuditEvent.Kind.REOPEN,
+            actor=user,
+            detail={
+                "case": submission.case.label,
+                "agency": submission.agency.name,
+                "reason": reason.strip(),
+            },
+        )
+        event.full_clean()
+        event.save()
+        return event
 
 
 # The meeting pack ----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def pack_release(*, audit: Audit, user) -> Audit:
     """Open the meeting pack to the QA members and agency co-ordinators."""
-    audit = Audit.objects.select_for_update().get(pk=audit.pk)
-    if audit.pack_released_at is not None:
-        raise ValidationError("The meeting pack has already been released.")
-    if audit.is_closed:
-        raise ValidationError("This audit is closed: its meeting pack is no longer released.")
-    audit.pack_released_at = timezone.now()
-    audit.save(update_fields=["pack_released_at", "updated_at"])
-    AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.PACK_RELEASED, actor=user)
-    send_stage_emails(audit)
-    return audit
+    with transaction.atomic():
+        audit = Audit.objects.select_for_update().get(pk=audit.pk)
+        if audit.pack_released_at is not None:
+            raise ValidationError("The meeting pack has already been released.")
+        if audit.is_closed:
+            raise ValidationError("This audit is closed: its meeting pack is no longer released.")
+        audit.pack_released_at = timezone.now()
+        audit.save(update_fields=["pack_released_at", "updated_at"])
+        AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.PACK_RELEASED, actor=user)
+        send_stage_emails(audit)
+        return audit
