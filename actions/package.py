@@ -477,7 +477,6 @@ class _Lookups:
         return tags
 
 
-@transaction.atomic
 def package_import(
     data: dict,
     *,
@@ -497,30 +496,33 @@ def package_import(
     imports nothing. Texts that only look identifying by their shape are imported unconfirmed,
     and the briefing is then not published (`looks_identifying_after_import` says so).
     """
-    package_validate(data)
-    name = partnership_name or data.get("partnership") or settings.MACA_DEFAULT_PARTNERSHIP
-    partnership = into or Partnership.objects.get_or_create(name=name.strip())[0]
-    lookups = _Lookups(data.get("agencies", []), partnership)
-    theme_data = data["theme"]
-    theme, created = Theme.objects.get_or_create(
-        partnership=partnership,
-        name=theme_data["name"].strip(),
-        defaults={"description": theme_data.get("description", "")},
-    )
-    audit = _create_audit(data, partnership, theme)
-    audit.agencies.set([lookups.agency(a["name"]) for a in data.get("agencies", [])])
-    _create_paragraphs(audit, data.get("briefing", {}))
-    cases = _create_cases(audit, data["cases"], lookups)
-    recommendations = _create_recommendations(audit, data, cases, lookups)
-    _create_good_practice(audit, data.get("good_practice", []), lookups)
-    _create_actions(audit, data.get("actions", []), recommendations, lookups)
-    if (data.get("learning_summary") or "").strip():
-        MeetingRecord.objects.create(audit=audit, learning_summary=data["learning_summary"].strip())
-    _create_seven_minute(audit, data.get("seven_minute_briefing"))
-    _create_usage(audit, data.get("usage", []), lookups)
-    if publish:
-        _publish_imported(audit, user, with_plan=bool(data.get("actions")))
-    return audit
+    with transaction.atomic():
+        package_validate(data)
+        name = partnership_name or data.get("partnership") or settings.MACA_DEFAULT_PARTNERSHIP
+        partnership = into or Partnership.objects.get_or_create(name=name.strip())[0]
+        lookups = _Lookups(data.get("agencies", []), partnership)
+        theme_data = data["theme"]
+        theme, created = Theme.objects.get_or_create(
+            partnership=partnership,
+            name=theme_data["name"].strip(),
+            defaults={"description": theme_data.get("description", "")},
+        )
+        audit = _create_audit(data, partnership, theme)
+        audit.agencies.set([lookups.agency(a["name"]) for a in data.get("agencies", [])])
+        _create_paragraphs(audit, data.get("briefing", {}))
+        cases = _create_cases(audit, data["cases"], lookups)
+        recommendations = _create_recommendations(audit, data, cases, lookups)
+        _create_good_practice(audit, data.get("good_practice", []), lookups)
+        _create_actions(audit, data.get("actions", []), recommendations, lookups)
+        if (data.get("learning_summary") or "").strip():
+            MeetingRecord.objects.create(
+                audit=audit, learning_summary=data["learning_summary"].strip()
+            )
+        _create_seven_minute(audit, data.get("seven_minute_briefing"))
+        _create_usage(audit, data.get("usage", []), lookups)
+        if publish:
+            _publish_imported(audit, user, with_plan=bool(data.get("actions")))
+        return audit
 
 
 class UnknownPartnership(Exception):
@@ -550,22 +552,22 @@ def unknown_partnership(chosen: str) -> UnknownPartnership:
     )
 
 
-@transaction.atomic
 def partnership_for_import(
     *, data: dict, name: str | None, create: bool
 ) -> tuple[Partnership, bool]:
     """The partnership an operator's import joins (`partnership_chosen`), and whether it was
     made for it. A name no partnership has is refused with `UnknownPartnership` unless
     `create`: a mistyped name must not start a partnership."""
-    partnership, chosen = partnership_chosen(data=data, name=name)
-    if partnership is not None:
-        return partnership, False
-    if not create:
-        raise unknown_partnership(chosen)
-    partnership = Partnership(name=chosen)
-    partnership.full_clean()
-    partnership.save()
-    return partnership, True
+    with transaction.atomic():
+        partnership, chosen = partnership_chosen(data=data, name=name)
+        if partnership is not None:
+            return partnership, False
+        if not create:
+            raise unknown_partnership(chosen)
+        partnership = Partnership(name=chosen)
+        partnership.full_clean()
+        partnership.save()
+        return partnership, True
 
 
 def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:

@@ -82,7 +82,6 @@ def no_lost_updates(view):
     finds the first's version and is shown the conflict. When the records changed between
     building the form and locking them, the view is run again, to build the form afresh."""
 
-    @functools.wraps(view)
     def saving_current(request, *args, **kwargs):
         if request.method != "POST":
             return view(request, *args, **kwargs)
@@ -97,6 +96,8 @@ def no_lost_updates(view):
                 _runs_left.reset(runs_left)
         raise AssertionError("unreachable: the last run does not build again")
 
+    # Not @functools.wraps: make mutation would leave a decorated function unmutated.
+    functools.update_wrapper(saving_current, view)
     saving_current.no_lost_updates = True
     return saving_current
 

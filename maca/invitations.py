@@ -35,47 +35,47 @@ def _lifetime() -> datetime.timedelta:
     return datetime.timedelta(days=settings.MACA_INVITATION_DAYS)
 
 
-@transaction.atomic
 def invitation_issue(
     *, email: str, partnership: Partnership, role: str, agency: Agency | None, invited_by
 ) -> tuple[Invitation, bool]:
     """An open invitation of `email` to `role` in `partnership`, and whether it should be emailed
     now: an open invitation of the same address to the same role is renewed (a new expiry),
     not duplicated, and not emailed again if it was asked for moments ago."""
-    email = email.strip().lower()
-    if role != Role.COORDINATOR:
-        agency = None
-    now = timezone.now()
-    open_one = (
-        Invitation.objects.select_for_update()
-        .filter(
+    with transaction.atomic():
+        email = email.strip().lower()
+        if role != Role.COORDINATOR:
+            agency = None
+        now = timezone.now()
+        open_one = (
+            Invitation.objects.select_for_update()
+            .filter(
+                email=email,
+                partnership=partnership,
+                role=role,
+                agency=agency,
+                accepted_at__isnull=True,
+                withdrawn_at__isnull=True,
+                expires__gt=now,
+            )
+            .first()
+        )
+        if open_one is not None:
+            repeated = open_one.expires - _lifetime() > now - REPEAT_WITHIN
+            open_one.expires = now + _lifetime()
+            open_one.invited_by = invited_by
+            open_one.save(update_fields=["expires", "invited_by"])
+            return open_one, not repeated
+        invitation = Invitation(
             email=email,
             partnership=partnership,
             role=role,
             agency=agency,
-            accepted_at__isnull=True,
-            withdrawn_at__isnull=True,
-            expires__gt=now,
+            invited_by=invited_by,
+            expires=now + _lifetime(),
         )
-        .first()
-    )
-    if open_one is not None:
-        repeated = open_one.expires - _lifetime() > now - REPEAT_WITHIN
-        open_one.expires = now + _lifetime()
-        open_one.invited_by = invited_by
-        open_one.save(update_fields=["expires", "invited_by"])
-        return open_one, not repeated
-    invitation = Invitation(
-        email=email,
-        partnership=partnership,
-        role=role,
-        agency=agency,
-        invited_by=invited_by,
-        expires=now + _lifetime(),
-    )
-    invitation.full_clean()
-    invitation.save()
-    return invitation, True
+        invitation.full_clean()
+        invitation.save()
+        return invitation, True
 
 
 def invitation_link_make(invitation: Invitation) -> str:
@@ -112,32 +112,32 @@ def is_for(invitation: Invitation, user) -> bool:
     return (user.email or "").lower() == address or user.username.lower() == address
 
 
-@transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """Give `user` the invited role. Accepting again (a second press) changes nothing."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.accepted_at is not None and invitation.accepted_by_id == user.pk:
-        # A second press finds the role given by the first. A role removed since is not given
-        # back: an accepted invitation's link is spent.
-        held = _held(invitation, user)
-        if held is not None:
-            return held
-    if not invitation.is_open():
-        raise ValidationError(
-            "This invitation has expired or has already been used. Ask the person who invited "
-            "you to send a new one."
-        )
-    if not is_for(invitation, user):
-        raise ValidationError(
-            "This invitation was sent to another email address than your account's. Sign out, "
-            "then open the link again and sign in with the account of the address it was sent to "
-            "(or create one)."
-        )
-    membership = _membership(invitation, user)
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
-    return membership
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None and invitation.accepted_by_id == user.pk:
+            # A second press finds the role given by the first. A role removed since is not given
+            # back: an accepted invitation's link is spent.
+            held = _held(invitation, user)
+            if held is not None:
+                return held
+        if not invitation.is_open():
+            raise ValidationError(
+                "This invitation has expired or has already been used. Ask the person who invited "
+                "you to send a new one."
+            )
+        if not is_for(invitation, user):
+            raise ValidationError(
+                "This invitation was sent to another email address than your account's. Sign "
+                "out, then open the link again and sign in with the account of the address it "
+                "was sent to (or create one)."
+            )
+        membership = _membership(invitation, user)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        return membership
 
 
 def _held(invitation: Invitation, user) -> Membership | None:
@@ -159,27 +159,28 @@ def _membership(invitation: Invitation, user) -> Membership:
     return membership
 
 
-@transaction.atomic
 def account_create(*, invitation: Invitation, first_name: str, last_name: str, password: str):
     """The invited person's own account (user name and email: the invited address), with the
     invited role. Refused when the address has an account already: its owner signs in."""
-    Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if account_for(invitation.email) is not None:
-        raise ValidationError(
-            "There is already an account with this email address: sign in to accept the invitation."
+    with transaction.atomic():
+        Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if account_for(invitation.email) is not None:
+            raise ValidationError(
+                "There is already an account with this email address: sign in to accept the "
+                "invitation."
+            )
+        User = get_user_model()
+        user = User(
+            username=invitation.email,
+            email=invitation.email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
         )
-    User = get_user_model()
-    user = User(
-        username=invitation.email,
-        email=invitation.email,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-    )
-    user.set_password(password)
-    user.full_clean()
-    user.save()
-    invitation_accept(invitation=invitation, user=user)
-    return user
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+        invitation_accept(invitation=invitation, user=user)
+        return user
 
 
 def open_invitations(partnership_id: int):
@@ -203,20 +204,20 @@ def may_withdraw(user, invitation: Invitation) -> bool:
     return invitation.partnership_id in held.chaired and invitation.role in AUDIT_ROLES
 
 
-@transaction.atomic
 def invitation_withdraw(*, invitation: Invitation, user) -> Invitation:
     """Withdraw an open invitation: its link then shows what an expired one's does, and its
     email, if not yet sent, is not sent. Withdrawing it again (a second press) changes nothing."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not may_withdraw(user, invitation):
-        raise ValidationError("Only whoever could have sent this invitation may withdraw it.")
-    if invitation.withdrawn_at is not None:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not may_withdraw(user, invitation):
+            raise ValidationError("Only whoever could have sent this invitation may withdraw it.")
+        if invitation.withdrawn_at is not None:
+            return invitation
+        if not invitation.is_open():
+            raise ValidationError(
+                "This invitation has been accepted or has expired: there is nothing to withdraw."
+            )
+        invitation.withdrawn_at = timezone.now()
+        invitation.withdrawn_by = user
+        invitation.save(update_fields=["withdrawn_at", "withdrawn_by"])
         return invitation
-    if not invitation.is_open():
-        raise ValidationError(
-            "This invitation has been accepted or has expired: there is nothing to withdraw."
-        )
-    invitation.withdrawn_at = timezone.now()
-    invitation.withdrawn_by = user
-    invitation.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    return invitation

@@ -108,7 +108,6 @@ def one_press(view):
     redirect and messages as the first. The first press runs in one transaction with the
     record of its token, so the work and the record stand or fall together."""
 
-    @functools.wraps(view)
     def pressed_once(request, *args, **kwargs):
         token = request.POST.get(FIELD, "") if request.method == "POST" else ""
         if not token or len(token) > MAX_TOKEN_LENGTH or not request.user.is_authenticated:
@@ -127,6 +126,8 @@ def one_press(view):
             _record(key, response, _queued_messages(request)[already:])
         return response
 
+    # Not @functools.wraps: make mutation would leave a decorated function unmutated.
+    functools.update_wrapper(pressed_once, view)
     return pressed_once
 
 
