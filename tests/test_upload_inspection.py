@@ -251,14 +251,25 @@ def test_evidence_accepts_photographs_and_documents_named_for_what_they_hold(con
     assert uploads.accept(SimpleUploadedFile(name, content), ALL_KINDS, "evidence")[1] == kind
 
 
+CHECK = "Check that you chose the right file."
+
+
 @pytest.mark.parametrize(
     "content, name, says",
     [
-        (PNG, "poster.jpg", "The file is named .jpg but its contents are a PNG image."),
-        (JPEG, "poster.png", "The file is named .png but its contents are a JPEG image."),
-        (PNG, "minutes.pdf", "The file is named .pdf but its contents are a PNG image."),
-        (minimal_pdf(), "poster.JPEG", "The file is named .jpeg but its contents are not a JPEG"),
-        (minimal_pdf(), "poster.png", "The file is named .png but its contents are not a PNG"),
+        (PNG, "poster.jpg", "The file is named .jpg but its contents are a PNG image. " + CHECK),
+        (JPEG, "poster.png", "The file is named .png but its contents are a JPEG image. " + CHECK),
+        (PNG, "minutes.pdf", "The file is named .pdf but its contents are a PNG image. " + CHECK),
+        (
+            minimal_pdf(),
+            "poster.JPEG",
+            "The file is named .jpeg but its contents are not a JPEG image. " + CHECK,
+        ),
+        (
+            minimal_pdf(),
+            "poster.png",
+            "The file is named .png but its contents are not a PNG image. " + CHECK,
+        ),
         (PNG, "poster.html", "Files named .html can't be uploaded"),
     ],
 )
