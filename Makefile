@@ -13,7 +13,7 @@ PYTEST_WORKERS ?= -n auto
 # stalled waiting on the browser.
 EVERY_PAGE := tests/test_browser_every_page.py::test_every_page_for_every_role_passes_axe_at_desktop_and_phone_widths
 MODULES ?=
-MUTATION_JOBS ?= 1
+MUTATION_JOBS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := chromium poppler-utils postgresql nginx-light openssl redis-server
@@ -108,8 +108,8 @@ restore-drill: $(BIN)/.installed
 	@echo "== restore drill: back up, drop, restore, compare row counts and file hashes"
 	PG_TEST_PORT=54328 scripts/with-postgres scripts/restore-drill
 
-# Not part of `make test`: slow (each mutant sets up a test database). MUTATION_JOBS=2 runs two
-# mutants at a time.
+# Not part of `make test`: slow. Mutants run as many at a time as the machine has cores
+# (MUTATION_JOBS=1 for one at a time).
 mutation: $(BIN)/.installed
 	MUTATION_JOBS=$(MUTATION_JOBS) $(BIN)/python scripts/mutation $(MODULES)
 
