@@ -28,6 +28,7 @@ from maca.concurrency import (
 )
 from maca.models import Agency
 
+from .conftest import member
 from .factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +271,66 @@ def test_a_form_checked_outside_a_transaction_saves_when_nothing_changed(audit, 
     sent = as_sent(AuditSettings(audit, initial=stored(agencies)))
     form = AuditSettings(audit, sent, initial=stored(agencies))
     assert form.is_valid(), form.errors
+
+
+def test_values_stored_and_sent_back_alike_have_one_fingerprint():
+    """A text area sends its lines back with CRLF and a box left empty may be stored as None:
+    neither is taken for a change."""
+    fingerprint = concurrency._fingerprint
+    assert fingerprint("notes", "one\ntwo") == fingerprint("notes", "one\r\ntwo\r\n")
+    assert fingerprint("urgent", None) == fingerprint("urgent", False)
+    assert fingerprint("urgent", True) != fingerprint("urgent", False)
+    assert fingerprint("urgent", True) == fingerprint("urgent", forms.BooleanField().clean("on"))
+    assert fingerprint("title", "Ours") != fingerprint("colour", "Ours")
+
+
+def test_a_text_area_left_alone_takes_their_text_though_it_came_back_with_crlf(audit, agencies):
+    drawn = AuditSettings(audit, initial=stored(agencies, title="line one\nline two"))
+    sent = as_sent(drawn)
+    sent["title"] = "line one\r\nline two"
+    sent["colour"] = "amber"
+    audit = saved_by_someone_else(audit)
+    form = AuditSettings(audit, sent, initial=stored(agencies, title="Theirs"))
+    assert not form.is_valid()
+    assert form.merged_changes == [Change("Title", "Theirs", True)]
+    assert form.data["title"] == "Theirs" and form.data["colour"] == "amber"
+
+
+def test_a_record_that_keeps_no_version_counts_for_nothing(audit):
+    membership = member(audit).memberships.get()
+    assert not hasattr(membership, "updated_at")
+    assert locked_version(membership) == version_of(membership) == ""
+    assert locked_version(membership, audit) == version_of(audit)
+
+
+def test_a_conflict_is_refused_with_its_own_code_and_message(audit, agencies):
+    sent = as_sent(AuditSettings(audit, initial=stored(agencies)))
+    audit = saved_by_someone_else(audit)
+    form = AuditSettings(audit, sent, initial=stored(agencies))
+    assert not form.is_valid()
+    [error] = form.non_field_errors().as_data()
+    assert error.code == concurrency.CONFLICT
+    assert error.message == (
+        "Someone else changed this audit while you were editing, so nothing was saved. What you "
+        "typed is kept in the form, and what they changed is shown below: save again to replace "
+        "theirs with your version, or cancel to keep theirs."
+    )
+
+
+def test_records_changed_after_the_form_was_built_build_it_again_until_the_last_run(
+    audit, agencies
+):
+    sent = as_sent(AuditSettings(audit, initial=stored(agencies)))
+    form = AuditSettings(audit, sent, initial=stored(agencies))
+    saved_by_someone_else(audit)  # after the form was built from the audit
+    with transaction.atomic():
+        token = concurrency._runs_left.set(1)
+        with pytest.raises(concurrency._BuildAgain):
+            form.is_valid()
+        concurrency._runs_left.reset(token)
+    form = AuditSettings(audit, sent, initial=stored(agencies))
+    saved_by_someone_else(audit)
+    with transaction.atomic():
+        assert concurrency._runs_left.get() == 0  # the last run: refused, not built again
+        assert not form.is_valid()
+        assert form.conflict == []
