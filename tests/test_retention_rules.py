@@ -17,9 +17,12 @@ from cases.models import (
     Nomination,
     NominationIdentity,
     PurgeRecord,
+    SelectionDraw,
+    ToolAnswer,
 )
 from cases.services import retention
 from findings.models import CaseMeetingNote
+from maca.concurrency import version_of
 
 from .factories import (
     AgencyFactory,
@@ -239,3 +242,109 @@ def test_each_audit_due_costs_one_count_per_kind_of_data_and_no_more():
     with CaptureQueriesContext(connection) as two:
         assert len(retention.retention_enforce(today=TODAY, dry_run=True).deleted) == 2
     assert len(two.captured_queries) - len(one.captured_queries) == len(COUNTS)
+
+
+def with_draw(audit) -> Audit:
+    draw = SelectionDraw.objects.create(audit=audit, seed="invented-seed")
+    draw.nominations.set(audit.nominations.all())
+    AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.DRAW, detail={"drawn": ["Case 1"]})
+    return audit
+
+
+def test_retention_deletes_every_row_and_history_of_the_due_audits_cases_and_keeps_the_others():
+    due, kept = with_draw(full_audit("Neglect")), with_draw(full_audit("Exploitation", TODAY))
+    retention.retention_enforce(today=TODAY)
+    for model in (ChronologyEntry, ChronologyFile, AgencySubmission, CaseMeetingNote):
+        assert not model.objects.filter(case__audit=due).exists(), model
+        assert model.objects.filter(case__audit=kept).count() == 1, model
+        assert not model.history.filter(case__audit=due).exists(), model
+    assert not ToolAnswer.history.filter(submission__case__audit=due).exists()
+    assert not Nomination.history.filter(audit_id=due.pk).exists()
+    assert list(SelectionDraw.objects.values_list("audit", flat=True)) == [kept.pk]
+    draws = AuditEvent.objects.filter(kind=AuditEvent.Kind.DRAW)
+    assert draws.get(audit=due).detail == {}
+    assert draws.get(audit=kept).detail == {"drawn": ["Case 1"]}
+    reopened = AuditEvent.objects.filter(audit=due, kind=AuditEvent.Kind.REOPEN)
+    assert sorted(map(str, reopened.values_list("detail", flat=True))) == ["{'case': '1'}", "{}"]
+    assert due.cases.get().label == "Case 1"  # the case keeps its label
+
+
+def test_an_audit_reopened_since_it_was_closed_is_not_listed_as_held():
+    reopened = full_audit()
+    Audit.objects.filter(pk=reopened.pk).update(
+        status=Audit.Status.MEETING, legal_hold_at=timezone.now(), legal_hold_reason="Review"
+    )
+    assert retention.retention_enforce(today=TODAY).held == []
+
+
+def test_a_purge_of_identifiers_alone_keeps_the_chronologies_and_says_what_it_did(
+    django_user_model,
+):
+    chair = django_user_model.objects.create(username="chair")
+    audit = full_audit()
+    record = retention.identifiers_purge(audit=audit, user=chair)
+    assert not NominationIdentity.objects.exists()
+    assert ChronologyFile.objects.filter(case__audit=audit).count() == 1
+    assert (record.kind, record.detail) == ("identifiers", {"identifying details": 1})
+    assert (record.audit_id_kept, record.audit_name, record.purged_by) == (
+        audit.pk,
+        name_of(audit),
+        chair,
+    )
+
+
+def test_a_hold_is_set_and_lifted_with_who_why_and_when_and_nothing_else_of_the_audit(
+    django_user_model,
+):
+    chair = django_user_model.objects.create(username="chair")
+    audit = full_audit()
+    Audit.objects.filter(pk=audit.pk).update(title="Renamed by someone else")
+    retention.legal_hold_set(audit=audit, user=chair, reason="  Needed by a review.  ")
+    stored = Audit.objects.get(pk=audit.pk)
+    assert (stored.legal_hold_reason, stored.legal_hold_by, stored.title) == (
+        "Needed by a review.",
+        chair,
+        "Renamed by someone else",
+    )
+    assert stored.legal_hold_at is not None
+    retention.legal_hold_lift(audit=audit, user=chair)
+    stored = Audit.objects.get(pk=audit.pk)
+    assert (stored.legal_hold_at, stored.legal_hold_reason, stored.legal_hold_by) == (
+        None,
+        "",
+        None,
+    )
+    assert stored.title == "Renamed by someone else"
+
+
+def test_a_hold_without_a_reason_is_refused_next_to_the_reason(django_user_model):
+    chair = django_user_model.objects.create(username="chair")
+    audit = full_audit()
+    with pytest.raises(ValidationError) as raised:
+        retention.legal_hold_set(audit=audit, user=chair, reason="   ")
+    assert raised.value.message_dict == {"reason": ["Say why the audit's data must be kept."]}
+    assert Audit.objects.get(pk=audit.pk).legal_hold_at is None
+
+
+STALE = (
+    "Someone else changed this audit after you opened the page, so nothing was changed. "
+    "Check it as it is now, then try again."
+)
+
+
+@pytest.mark.parametrize("held_first", [False, True])
+def test_a_hold_set_or_lifted_from_an_older_page_is_refused(django_user_model, held_first):
+    chair = django_user_model.objects.create(username="chair")
+    audit = full_audit()
+    if held_first:
+        retention.legal_hold_set(audit=audit, user=chair, reason="Review")
+    loaded = version_of(Audit.objects.get(pk=audit.pk))
+    Audit.objects.filter(pk=audit.pk).update(
+        updated_at=timezone.now() + datetime.timedelta(seconds=5)
+    )
+    change = retention.legal_hold_lift if held_first else retention.legal_hold_set
+    extra = {} if held_first else {"reason": "Another"}
+    with pytest.raises(ValidationError) as raised:
+        change(audit=audit, user=chair, loaded_version=loaded, **extra)
+    assert raised.value.messages == [STALE]
+    assert (Audit.objects.get(pk=audit.pk).legal_hold_at is not None) is held_first
