@@ -440,3 +440,24 @@ def test_a_question_moves_within_its_section(sections):
         ("y", 0),
         ("x", 1),
     ]
+
+
+def versions(records) -> list[str]:
+    return [version_of(type(record).objects.get(pk=record.pk)) for record in records]
+
+
+@pytest.mark.parametrize("direction", ["up", "down"])
+def test_moving_a_section_or_a_question_leaves_their_edit_pages_current(sections, direction):
+    """Putting them in order is not a change of their wording: a rename or an edit page opened
+    before the move, of the one moved or of any renumbered, still saves without a conflict."""
+    _, made = sections
+    questions = [
+        ToolQuestionFactory(section=made[0], text=t, order=o) for t, o in (("x", 3), ("y", 5))
+    ]
+    seen = versions(made), versions(questions)
+    tool.section_move(section=made[1], direction=direction)
+    tool.question_move(question=questions[0 if direction == "down" else 1], direction=direction)
+    assert (versions(made), versions(questions)) == seen
+    assert [ToolSection.objects.get(pk=s.pk).order for s in made] == (
+        [1, 0, 2] if direction == "up" else [0, 2, 1]
+    )
