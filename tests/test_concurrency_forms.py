@@ -230,18 +230,60 @@ def test_a_change_pressed_on_an_older_page_is_refused_with_its_reason(audit):
     ]
 
 
-def test_a_guarded_view_is_known_as_guarded_and_runs_in_one_transaction():
+def test_a_guarded_view_runs_its_post_alone_in_one_transaction_with_all_it_was_given():
     seen = []
 
-    def view(request):
-        seen.append(transaction.get_connection().in_atomic_block)
-        return HttpResponse("ok")
+    def view(request, number, *, name):
+        seen.append(len(transaction.get_connection().atomic_blocks))
+        return HttpResponse(f"{request.method} {number} {name}")
 
     guarded = no_lost_updates(view)
     assert guarded.no_lost_updates is True
-    assert guarded(RequestFactory().post("/")).content == b"ok"
-    assert guarded(RequestFactory().get("/")).content == b"ok"
-    assert seen[0] is True
+    assert (guarded.__name__, guarded.__wrapped__) == ("view", view)
+    outside = len(transaction.get_connection().atomic_blocks)
+    assert guarded(RequestFactory().post("/"), 7, name="a").content == b"POST 7 a"
+    assert guarded(RequestFactory().get("/"), 8, name="b").content == b"GET 8 b"
+    assert seen == [outside + 1, outside]
+
+
+def test_a_guarded_view_is_run_again_while_the_form_asks_until_its_last_run():
+    runs_left = []
+
+    def view(request):
+        runs_left.append(concurrency._runs_left.get())
+        if concurrency._runs_left.get() > 0:
+            raise concurrency._BuildAgain
+        return HttpResponse("built from the records as they are")
+
+    answer = no_lost_updates(view)(RequestFactory().post("/"))
+    assert answer.content == b"built from the records as they are"
+    assert runs_left == [2, 1, 0] and concurrency._runs_left.get() == 0
+
+
+def test_a_view_asking_to_build_again_on_its_last_run_is_a_mistake_said_plainly():
+    def view(request):
+        raise concurrency._BuildAgain
+
+    with pytest.raises(AssertionError) as raised:
+        no_lost_updates(view)(RequestFactory().post("/"))
+    assert str(raised.value) == "unreachable: the last run does not build again"
+
+
+def test_only_the_fields_that_show_stored_values_are_compared(audit):
+    class Note(VersionedFormMixin, forms.Form):
+        version_fields = ("title",)
+        title = forms.CharField()
+        note = forms.CharField(required=False)  # what to say of the change: no stored value
+
+        def versioned_records(self):
+            return (audit,)
+
+    sent = as_sent(Note(initial={"title": "Ours"}))
+    sent["note"] = "Typed now"
+    saved_by_someone_else(audit)
+    form = Note(sent, initial={"title": "Theirs"})
+    assert not form.is_valid()
+    assert form.conflict == [Change("Title", "Theirs", True)]
 
 
 def test_a_form_of_no_stored_record_has_no_version_and_no_conflict():
