@@ -11,17 +11,21 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.urls import resolve, reverse
 
 from maca import middleware
 from maca.middleware import (
     SEEN_SESSION_KEY,
+    AccessLogMiddleware,
     NoStoreMiddleware,
     SessionIdleRefreshMiddleware,
     SignInRequiredMiddleware,
     mark_session_seen,
     refresh_idle_expiry,
 )
+from maca.models import AccessLogEntry, Membership
 
+from .conftest import member
 from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +137,39 @@ def test_each_look_records_the_address_asked_for_up_to_500_characters():
     assert (entry.path, entry.ip_address) == ("/audits/1/?tab=cases", "192.0.2.7")
     long = middleware.record_look(RequestFactory().get("/audits/1/", {"q": "x" * 600}), look)
     assert long.path == ("/audits/1/?q=" + "x" * 600)[:500]
+
+
+@pytest.mark.parametrize(
+    "method, status, action",
+    [
+        ("GET", 200, "view"),
+        ("POST", 200, "view"),
+        ("POST", 422, "view"),  # a form sent back with its errors shows the page's data
+        ("GET", 403, "refused"),
+        ("GET", 404, "refused"),  # filed under no audit: it may not exist, or not be theirs
+        ("POST", 302, None),
+        ("GET", 500, None),
+        ("HEAD", 200, None),
+    ],
+)
+def test_a_case_level_page_is_logged_once_when_shown_or_refused(audit, method, status, action):
+    path = reverse("audit_detail", args=[audit.pk])
+    request = RequestFactory().generic(method, path)
+    request.user = member(audit, Membership.Role.CHAIR)
+    request.resolver_match = resolve(path)
+    request.audit = audit
+    AccessLogMiddleware(lambda request: HttpResponse(status=status))(request)
+    logged = list(AccessLogEntry.objects.values_list("action", "audit_id", "what"))
+    filed = None if status == 404 else audit.pk
+    assert logged == ([] if action is None else [(action, filed, "audit_detail")])
+
+
+def test_a_look_is_filed_under_the_audit_only_when_it_is_the_one_the_address_asks_for(audit):
+    request = RequestFactory().get("/")
+    request.user = member(audit)
+    request.audit = audit
+    own = (audit.pk, audit.partnership_id)
+    assert middleware.filed_under(request, {"pk": audit.pk}) == own
+    assert middleware.filed_under(request, {"pk": str(audit.pk)}) == own
+    assert middleware.filed_under(request, {"import_id": 9}) == own  # a page naming no audit
+    assert middleware.filed_under(request, {"pk": audit.pk + 1}) == (None, audit.partnership_id)
