@@ -284,6 +284,14 @@ def test_a_line_break_inside_a_csv_cell_is_kept_as_written():
     assert list(service._csv_rows(upload, "utf-8-sig"))[1] == (2, ["2026", "Visit\r\nthen a call"])
 
 
+def test_a_csv_given_up_after_its_file_is_closed_is_let_go_quietly():
+    upload = SimpleUploadedFile("c.csv", b"Date,Event\r\n2026,Visit\r\n")
+    reading = service._csv_rows(upload, "utf-8-sig")
+    assert next(reading) == (1, ["Date", "Event"])
+    upload.close()
+    reading.close()
+
+
 HEADING_READ = 64 * 1024
 
 
