@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +14,9 @@ from django.shortcuts import redirect
 from django.test import RequestFactory
 from django_htmx.middleware import HtmxDetails
 
-from maca.once import FIELD, one_press
+from maca import once
+from maca.models import UsedFormToken
+from maca.once import FIELD, MAX_TOKEN_LENGTH, one_press
 
 from .factories import UserFactory
 
@@ -134,3 +137,72 @@ def test_a_press_without_session_or_messages_is_still_done_once(press, done):
     assert press(user, form, bare=True)["Location"] == "/made/1/"
     assert press(user, form, bare=True)["Location"] == "/made/1/"
     assert len(done) == 1
+
+
+@pytest.fixture
+def create_numbered(done):
+    @one_press
+    def create(request, number, *, kind):
+        done.append((request.method, number, kind))
+        messages.success(request, f"Made {kind} {number}.")
+        return redirect(f"/made/{kind}/{number}/")
+
+    return create
+
+
+def test_the_view_gets_its_request_and_arguments_on_every_path(create_numbered, done, monkeypatch):
+    user = UserFactory()
+    assert create_numbered.__wrapped__.__name__ == "create"
+    create_numbered(posted(user, {}), 1, kind="finding")  # no token: done as sent
+    create_numbered(posted(user, {FIELD: "t1"}), 2, kind="finding")  # the first press
+    get = RequestFactory().get("/create/")
+    get.user, get.session = user, SessionStore()
+    get._messages = FallbackStorage(get)
+    create_numbered(get, 3, kind="finding")
+    monkeypatch.setattr(once, "_claim", lambda request, key: False)  # its record deleted since
+    create_numbered(posted(user, {FIELD: "t2"}), 4, kind="finding")
+    assert done == [("POST", n, "finding") for n in (1, 2)] + [("GET", 3, "finding")] + [
+        ("POST", 4, "finding")
+    ]
+    assert UsedFormToken.objects.count() == 1  # the first press's alone, not the page's GET
+
+
+def test_a_post_without_a_token_and_a_get_are_done_each_time_and_never_recorded(press, done):
+    user = UserFactory()
+    press(user, {"a": "1"})
+    press(user, {"a": "1"})
+    assert len(done) == 2 and not UsedFormToken.objects.exists()
+
+
+def test_a_token_up_to_its_length_is_kept_and_a_longer_one_is_ignored(press, done):
+    user = UserFactory()
+    longest = {FIELD: "t" * MAX_TOKEN_LENGTH}
+    press(user, longest)
+    press(user, longest)
+    assert len(done) == 1
+    too_long = {FIELD: "t" * (MAX_TOKEN_LENGTH + 1)}
+    press(user, too_long)
+    press(user, too_long)
+    assert len(done) == 3
+
+
+def test_a_signed_out_press_with_a_token_is_done_as_sent_and_not_recorded(press, done):
+    press(AnonymousUser(), {FIELD: "t1"}, bare=True)
+    press(AnonymousUser(), {FIELD: "t1"}, bare=True)
+    assert len(done) == 2 and not UsedFormToken.objects.exists()
+
+
+def test_a_second_press_is_sent_where_its_own_first_press_led(press, done):
+    user = UserFactory()
+    press(user, {FIELD: "earlier form"})  # the person's earlier press of another form
+    form = {FIELD: "t2", "title": "Second"}
+    assert press(user, form)["Location"] == "/made/2/"
+    assert press(user, form)["Location"] == "/made/2/"
+
+
+def test_only_the_messages_of_the_press_itself_are_kept_for_a_second_press(create_numbered):
+    user = UserFactory()
+    request = posted(user, {FIELD: "t1"})
+    messages.info(request, "Said before the press.")
+    create_numbered(request, 1, kind="finding")
+    assert UsedFormToken.objects.get().messages == [[messages.SUCCESS, "Made finding 1.", ""]]
