@@ -280,3 +280,63 @@ def test_the_waiting_invitations_come_with_their_agencies(
             "Health",
             "Health",
         ]
+
+
+EXPIRED = (
+    "This invitation has expired or has already been used. Ask the person who invited you to "
+    "send a new one."
+)
+ANOTHER_ADDRESS = (
+    "This invitation was sent to another email address than your account's. Sign out, then open "
+    "the link again and sign in with the account of the address it was sent to (or create one)."
+)
+
+
+def test_a_coordinators_invitation_is_renewed_only_for_the_same_agency_while_open(
+    audit, chair, agency
+):
+    police = AgencyFactory(partnership=audit.partnership, name="Police")
+    health, _ = issue(audit, chair, role=Role.COORDINATOR, agency=agency)
+    assert issue(audit, chair, role=Role.COORDINATOR, agency=agency)[0].pk == health.pk
+    for_police, _ = issue(audit, chair, role=Role.COORDINATOR, agency=police)
+    assert for_police.pk != health.pk and for_police.agency == police
+    invitation_accept(invitation=health, user=UserFactory(email="new@example.org"))
+    again, _ = issue(audit, chair, role=Role.COORDINATOR, agency=agency)
+    assert again.pk not in (health.pk, for_police.pk)
+    assert Invitation.objects.filter(agency=agency).count() == 2
+
+
+def test_an_invitation_accepted_by_one_account_is_spent_for_another_holding_the_role(audit, chair):
+    invitation, _ = issue(audit, chair, email="shared@example.org")
+    invitation_accept(invitation=invitation, user=UserFactory(email="shared@example.org"))
+    already_a_member = member(audit, Role.QA_MEMBER, email="shared@example.org")
+    with pytest.raises(ValidationError) as raised:
+        invitation_accept(invitation=invitation, user=already_a_member)
+    assert raised.value.messages == [EXPIRED]
+
+
+def test_each_refusal_says_what_to_do(audit, chair):
+    invitation, _ = issue(audit, chair, email="named@example.org")
+    with pytest.raises(ValidationError) as raised:
+        invitation_accept(invitation=invitation, user=UserFactory(email="other@example.org"))
+    assert raised.value.messages == [ANOTHER_ADDRESS]
+    UserFactory(username="named", email="named@example.org")
+    with pytest.raises(ValidationError) as raised:
+        account_create(invitation=invitation, first_name="N", last_name="J", password="x-Long-42")
+    assert raised.value.messages == [
+        "There is already an account with this email address: sign in to accept the invitation."
+    ]
+    with pytest.raises(ValidationError) as raised:
+        invitation_withdraw(invitation=invitation, user=member(audit, Role.QA_MEMBER))
+    assert raised.value.messages == [
+        "Only whoever could have sent this invitation may withdraw it."
+    ]
+    Invitation.objects.filter(pk=invitation.pk).update(expires=timezone.now())
+    with pytest.raises(ValidationError) as raised:
+        invitation_withdraw(invitation=invitation, user=chair)
+    assert raised.value.messages == [
+        "This invitation has been accepted or has expired: there is nothing to withdraw."
+    ]
+    with pytest.raises(ValidationError) as raised:
+        invitation_accept(invitation=invitation, user=UserFactory(email="named2@example.org"))
+    assert raised.value.messages == [EXPIRED]
