@@ -144,15 +144,17 @@ def dashboard_actions(user, *, today: datetime.date | None = None) -> dict[str, 
 
 def audit_plan(audit, user, *, today: datetime.date | None = None) -> dict:
     """One audit's actions that `user` may see, grouped under its recommendations, with counts
-    per RAG: three queries whatever the number of recommendations and actions."""
+    per RAG: two queries whatever the number of recommendations and actions."""
     today = today or timezone.localdate()
     actions = (
         restrict_actions(audit.actions.all(), user)
-        .with_rag(today)
         .select_related("owner_agency", "lead_user")
         .order_by("order", "pk")
+        .rated(today)
     )
-    counts = rag_counts(actions)
+    counts = {rag.value: 0 for rag in Rag}
+    for action in actions:  # all of them are listed, so counted here rather than in SQL
+        counts[action.rag_rating] += 1
     by_recommendation: dict[int | None, list] = {}
     for action in actions:
         by_recommendation.setdefault(action.recommendation_id, []).append(action)

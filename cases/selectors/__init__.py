@@ -86,9 +86,9 @@ def audit_overview(audit: Audit, actions) -> dict:
         "recommendations": items.recommendations,
         "good_practice": items.good_practice,
         "tag_uses": tag_uses(items, cases),
-        "actions": list(
-            actions.with_rag().select_related("owner_agency", "lead_user").order_by("order", "id")
-        ),
+        "actions": actions.select_related("owner_agency", "lead_user")
+        .order_by("order", "id")
+        .rated(),
         "agencies": list(audit.agencies.all()),
     }
 
