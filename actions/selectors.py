@@ -35,7 +35,7 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     actions = (
         restrict_actions(Action.objects.all(), user)
         .with_rag(today)
-        .select_related("audit__theme", "audit__partnership", "owner_agency", "lead_user")
+        .select_related("audit__theme", "owner_agency", "lead_user")
     )
     if filters.get("audit"):
         actions = actions.filter(audit=filters["audit"])
