@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Value, When, Window
@@ -32,11 +33,9 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     """The actions `user` may see, with RAG, filtered; and counts per RAG before the RAG filter."""
     today = today or timezone.localdate()
     filters = filters or {}
-    actions = (
-        restrict_actions(Action.objects.all(), user)
-        .with_rag(today)
-        .select_related("audit__theme", "owner_agency", "lead_user")
-    )
+    actions = restrict_actions(
+        _rated_actions(today, settings.MACA_RAG_AMBER_DAYS), user
+    ).select_related("audit__theme", "owner_agency", "lead_user")
     if filters.get("audit"):
         actions = actions.filter(audit=filters["audit"])
     if filters.get("theme"):
@@ -59,6 +58,14 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     if filters.get("rag"):
         actions = actions.filter(rag_rating=filters["rag"])
     return actions.order_by(*SORTS.get(filters.get("sort") or "due", SORTS["due"])), counts
+
+
+@lru_cache(maxsize=1)
+def _rated_actions(today: datetime.date, amber_days: int):
+    """Every action with its RAG rating on `today` (with an amber window of `amber_days`, the
+    setting `with_rag` reads): built once a day, as the rating's expression costs more to build
+    than the plan's query takes to run."""
+    return Action.objects.with_rag(today)
 
 
 def rag_counts(actions) -> dict[str, int]:
