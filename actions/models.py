@@ -46,6 +46,15 @@ class ActionQuerySet(models.QuerySet):
             )
         )
 
+    def rated(self, today: datetime.date | None = None) -> list:
+        """The actions, each with `rag_rating` as `with_rag` gives it, set by `Action.rag`: for
+        a list shown whole, whose rating need not be built into the SQL."""
+        today = today or timezone.localdate()
+        actions = list(self)
+        for action in actions:
+            action.rag_rating = action.rag(today)
+        return actions
+
 
 class Action(models.Model):
     class Status(models.TextChoices):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Value, When, Window
@@ -32,11 +33,9 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     """The actions `user` may see, with RAG, filtered; and counts per RAG before the RAG filter."""
     today = today or timezone.localdate()
     filters = filters or {}
-    actions = (
-        restrict_actions(Action.objects.all(), user)
-        .with_rag(today)
-        .select_related("audit__theme", "audit__partnership", "owner_agency", "lead_user")
-    )
+    actions = restrict_actions(
+        _rated_actions(today, settings.MACA_RAG_AMBER_DAYS), user
+    ).select_related("audit__theme", "owner_agency", "lead_user")
     if filters.get("audit"):
         actions = actions.filter(audit=filters["audit"])
     if filters.get("theme"):
@@ -59,6 +58,14 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     if filters.get("rag"):
         actions = actions.filter(rag_rating=filters["rag"])
     return actions.order_by(*SORTS.get(filters.get("sort") or "due", SORTS["due"])), counts
+
+
+@lru_cache(maxsize=1)
+def _rated_actions(today: datetime.date, amber_days: int):
+    """Every action with its RAG rating on `today` (with an amber window of `amber_days`, the
+    setting `with_rag` reads): built once a day, as the rating's expression costs more to build
+    than the plan's query takes to run."""
+    return Action.objects.with_rag(today)
 
 
 def rag_counts(actions) -> dict[str, int]:
@@ -144,15 +151,17 @@ def dashboard_actions(user, *, today: datetime.date | None = None) -> dict[str, 
 
 def audit_plan(audit, user, *, today: datetime.date | None = None) -> dict:
     """One audit's actions that `user` may see, grouped under its recommendations, with counts
-    per RAG: three queries whatever the number of recommendations and actions."""
+    per RAG: two queries whatever the number of recommendations and actions."""
     today = today or timezone.localdate()
     actions = (
         restrict_actions(audit.actions.all(), user)
-        .with_rag(today)
         .select_related("owner_agency", "lead_user")
         .order_by("order", "pk")
+        .rated(today)
     )
-    counts = rag_counts(actions)
+    counts = {rag.value: 0 for rag in Rag}
+    for action in actions:  # all of them are listed, so counted here rather than in SQL
+        counts[action.rag_rating] += 1
     by_recommendation: dict[int | None, list] = {}
     for action in actions:
         by_recommendation.setdefault(action.recommendation_id, []).append(action)

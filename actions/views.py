@@ -177,7 +177,8 @@ def _exported_actions(request):
         filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
         described.insert(0, "My agency's actions")
     actions, counts = selectors.plan_for(request.user, filters=filters)
-    return actions.select_related("recommendation"), counts, described
+    # The PDF names each audit's partnership, which the page does not.
+    return actions.select_related("recommendation", "audit__partnership"), counts, described
 
 
 def _describe(form, filters) -> list[str]:

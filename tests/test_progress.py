@@ -105,6 +105,7 @@ def test_the_page_says_each_state_in_words(client, audit, chair, setup):
     assert "Overdue" not in html
     case2, police = setup["case2"], setup["police"]
     assert reverse("tool_answer", args=[audit.pk, case2.pk, police.pk]) in html
+    assert reverse("agency_chronology", args=[audit.pk, case2.pk, police.pk]) in html
 
 
 def test_the_page_says_how_each_chronology_was_given_as_the_case_page_does(

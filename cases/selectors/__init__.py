@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from cases.models import Audit, Case
@@ -86,9 +96,9 @@ def audit_overview(audit: Audit, actions) -> dict:
         "recommendations": items.recommendations,
         "good_practice": items.good_practice,
         "tag_uses": tag_uses(items, cases),
-        "actions": list(
-            actions.with_rag().select_related("owner_agency", "lead_user").order_by("order", "id")
-        ),
+        "actions": actions.select_related("owner_agency", "lead_user")
+        .order_by("order", "id")
+        .rated(),
         "agencies": list(audit.agencies.all()),
     }
 
@@ -152,27 +162,10 @@ def briefing_items(audit: Audit, cases: list, *, with_tags: bool = False) -> Bri
     """Every briefing item of `audit` (whose `cases` are given, in order), with the cases each
     recommendation draws on and, when `with_tags`, the names of their learning tags: one query,
     whatever their number."""
-    recommendation = _item_model("recommendation")
-    parts = [
-        _item_rows(kind, audit, with_tags=with_tags) for kind in ITEM_KINDS
-    ]  # and the cases recommendations draw on, as rows of their own:
-    parts.append(
-        recommendation.cases.through.objects.filter(recommendation__audit=audit).annotate(
-            **_columns(
-                "drawn_on",
-                pk=F("recommendation_id"),
-                text=Value("", output_field=CharField()),
-                agency=Value(None, output_field=CharField()),
-                case=F("case_id"),
-                order=Value(0, output_field=IntegerField()),
-                tag=Value(None, output_field=CharField()),
-            )
-        )
-    )
+    parts = [part.filter(**{audit_of: audit.pk}) for audit_of, part in _item_parts(with_tags)]
     rows: dict[tuple[str, int], ItemRow] = {}
     drawn_on: dict[int, set[int]] = {}
-    union = parts[0].values_list(*COLUMNS).order_by()
-    union = union.union(*(part.values_list(*COLUMNS).order_by() for part in parts[1:]), all=True)
+    union = parts[0].union(*parts[1:], all=True)
     for kind, pk, text, agency_name, case_id, order, tag_name in union:
         if kind == "drawn_on":
             drawn_on.setdefault(pk, set()).add(case_id)
@@ -211,12 +204,35 @@ def _columns(kind: str, **values) -> dict:
     }
 
 
-def _item_rows(kind: str, audit: Audit, *, with_tags: bool):
-    model = _item_model(kind)
+@cache
+def _item_parts(with_tags: bool) -> list[tuple[str, QuerySet]]:
+    """The union's parts, each with the lookup that picks an audit's rows: one per kind of item,
+    and the cases recommendations draw on as rows of their own. Built once: the columns do not
+    change from one audit to the next, and cost more to build than the query takes to run."""
+    recommendation = _item_model("recommendation")
+    parts = [(_audit_of(kind), _item_rows(kind, with_tags=with_tags)) for kind in ITEM_KINDS]
+    drawn_on = recommendation.cases.through.objects.annotate(
+        **_columns(
+            "drawn_on",
+            pk=F("recommendation_id"),
+            text=Value("", output_field=CharField()),
+            agency=Value(None, output_field=CharField()),
+            case=F("case_id"),
+            order=Value(0, output_field=IntegerField()),
+            tag=Value(None, output_field=CharField()),
+        )
+    )
+    parts.append(("recommendation__audit_id", drawn_on))
+    return [(audit_of, part.values_list(*COLUMNS).order_by()) for audit_of, part in parts]
+
+
+def _audit_of(kind: str) -> str:
+    return "case__audit_id" if kind in ("strength", "finding") else "audit_id"
+
+
+def _item_rows(kind: str, *, with_tags: bool) -> QuerySet:
     per_case = kind in ("strength", "finding")
-    return model.objects.filter(
-        **({"case__audit": audit} if per_case else {"audit": audit})
-    ).annotate(
+    return _item_model(kind).objects.annotate(
         **_columns(
             kind,
             pk=F("pk"),
