@@ -1,0 +1,522 @@
+"""The rules of an audit package's import, checked on the import itself (no pages, no command):
+which partnership it joins, which agencies and learning tags it links (this partnership's alone,
+never another's), how its briefing is published, and what the importer is told."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import logging
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from actions import imports
+from actions.models import Action, ActionUpdate
+from actions.package import (
+    MAX_SUMMARY_CHARS,
+    PackageError,
+    PackageProblem,
+    UnknownPartnership,
+    _Lookups,
+    looks_identifying_after_import,
+    package_import,
+    package_parse,
+    package_validate,
+    partnership_chosen,
+    partnership_for_import,
+)
+from cases.models import Audit, BriefingParagraph
+from findings import publishing
+from findings.models import (
+    BriefingVersion,
+    Finding,
+    Recommendation,
+    SevenMinuteBriefing,
+    Strength,
+    Tag,
+    UsageRecord,
+)
+from findings.services import tag_create
+from maca.models import Agency, Partnership
+
+from .factories import UserFactory
+from .test_package import VALID
+
+pytestmark = pytest.mark.django_db
+
+DEFAULT = "Safeguarding Children Partnership"
+
+
+def package(**changes):
+    data = copy.deepcopy(VALID)
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def mine():
+    return Partnership.objects.create(name="Westshire Partnership")
+
+
+@pytest.fixture
+def other():
+    """Another partnership holding an agency and a learning tag named as the package's are."""
+    other = Partnership.objects.create(name="Eastshire Partnership")
+    Agency.objects.create(partnership=other, name="Police", sector=Agency.Sector.HEALTH)
+    Agency.objects.create(partnership=other, name="Early Help", sector=Agency.Sector.HEALTH)
+    tag_create(name="Missed health visits", partnership=other)
+    return other
+
+
+def rows_of(partnership):
+    return (
+        sorted(Agency.objects.filter(partnership=partnership).values_list("pk", "name", "sector")),
+        sorted(Tag.objects.filter(partnership=partnership).values_list("pk", "name")),
+    )
+
+
+def limit(model, field):
+    return model._meta.get_field(field).max_length
+
+
+def changed(path: str, value):
+    """VALID with the value at `path` ("cases.0.label") set."""
+    data = package(
+        usage=[{"agency": "Police", "date": "2026-01-02", "team": "Team north", "staff": 3}],
+        good_practice=[{"text": "Joint visits."}],
+        seven_minute_briefing={"questions": "What would you do?"},
+    )
+    data["recommendations"][0]["cases"] = ["Case 1"]
+    target = data
+    keys = path.split(".")
+    for key in keys[:-1]:
+        target = target[int(key) if key.isdigit() else key]
+    target[int(keys[-1]) if keys[-1].isdigit() else keys[-1]] = value
+    return data
+
+
+def problems_of(data) -> list[str]:
+    try:
+        package_validate(data)
+    except PackageError as error:
+        return error.lines()
+    return []
+
+
+# Where a package is checked: shape, lengths, blanks, unstorable text, references -------------
+
+LIMITS = [
+    ("partnership", 200),
+    ("title", 200),
+    ("theme.name", 200),
+    ("protective_marking", 100),
+    ("briefing.headings.strengths", 200),
+    ("briefing.theme_and_cases.0", limit(BriefingParagraph, "text")),
+    ("briefing.process.0", limit(BriefingParagraph, "text")),
+    ("agencies.1.name", 200),
+    ("cases.1.label", 50),
+    ("cases.0.strengths.0.text", limit(Strength, "text")),
+    ("cases.0.strengths.0.agency", 200),
+    ("cases.0.strengths.0.tags.0", 100),
+    ("cases.0.findings.0.text", limit(Strength, "text")),
+    ("cases.1.findings.0.agency", 200),
+    ("cases.0.findings.0.tags.0", 100),
+    ("good_practice.0.text", limit(Strength, "text")),
+    ("recommendations.0.text", limit(Strength, "text")),
+    ("recommendations.0.impact_measure", limit(Recommendation, "impact_measure")),
+    ("usage.0.agency", 200),
+    ("usage.0.team", 200),
+    ("usage.0.reflection", limit(UsageRecord, "reflection")),
+    ("seven_minute_briefing.questions", limit(SevenMinuteBriefing, "questions")),
+    ("actions.0.owner_agency", 200),
+    ("actions.0.lead", 200),
+    ("actions.0.text", limit(Action, "text")),
+    ("actions.0.intended_outcome", limit(Action, "intended_outcome")),
+    ("actions.0.impact_measure", limit(Action, "impact_measure")),
+    ("actions.0.outcome_statement", limit(Action, "outcome_statement")),
+    ("actions.0.cancel_reason", limit(Action, "cancel_reason")),
+    ("actions.0.updates.0.text", limit(ActionUpdate, "text")),
+]
+
+
+def location(path: str) -> str:
+    return "$" + "".join(f"[{k}]" if k.isdigit() else f".{k}" for k in path.split("."))
+
+
+@pytest.mark.parametrize("path, most", LIMITS, ids=[path for path, _ in LIMITS])
+def test_each_text_may_be_as_long_as_its_field_holds_and_no_longer(path, most):
+    assert problems_of(changed(path, "x" * most)) == []
+    assert problems_of(changed(path, "x" * (most + 1))) == [
+        f"{location(path)}: is {most + 1} characters long; at most {most} fit"
+    ]
+
+
+BLANKS = [
+    ("theme.name", "cannot be blank"),
+    ("agencies.0.name", "cannot be blank"),
+    ("cases.0.strengths.0.text", "cannot be blank"),
+    ("cases.1.findings.0.text", "cannot be blank"),
+    ("good_practice.0.text", "cannot be blank"),
+    ("recommendations.0.text", "cannot be blank"),
+    ("actions.0.text", "cannot be blank"),
+    ("actions.0.updates.0.text", "cannot be blank"),
+    ("usage.0.team", "cannot be blank"),
+    ("cases.1.label", "a case label cannot be blank"),
+]
+
+
+@pytest.mark.parametrize("path, message", BLANKS, ids=[path for path, _ in BLANKS])
+def test_required_text_of_spaces_alone_is_refused(path, message):
+    assert problems_of(changed(path, "   ")) == [f"{location(path)}: {message}"]
+
+
+@pytest.mark.parametrize(
+    "data, lines",
+    [
+        ([], ["$: a package is a JSON object ({…}) holding an audit"]),
+        ("text", ["$: a package is a JSON object ({…}) holding an audit"]),
+        (
+            changed("cases", {"Case 1": {}}),
+            ["$.cases: should be a list ([…])"],
+        ),
+        (
+            changed("agencies", "Police"),
+            ["$.agencies: should be a list ([…])"],
+        ),
+        (
+            changed("briefing.process", "Agencies sent chronologies."),
+            ["$.briefing.process: should be a list ([…])"],
+        ),
+        (
+            changed("good_practice", "Joint visits."),
+            ["$.good_practice: should be a list ([…])"],
+        ),
+        (
+            changed("cases.1.findings", {"text": "Drift."}),
+            ["$.cases[1].findings: should be a list ([…])"],
+        ),
+        (
+            changed("cases.0.findings.0.text", "No plan\x00."),
+            ["$.cases[0].findings[0].text: contains a NUL character (\\u0000)"],
+        ),
+        (
+            changed("theme.name", "Neglect \ud800"),
+            ["$.theme.name: contains half of a surrogate pair, not a character"],
+        ),
+        (
+            changed("cases.1.label", " Case 1 "),
+            [
+                "$.cases[1].label: two cases are labelled 'Case 1' (the other is $.cases[0])",
+            ],
+        ),
+        (changed("recommendations.0.cases", [" Case 2 ", "Case 1"]), []),
+        (
+            changed("actions.0.recommendation", 1),
+            [
+                "$.actions[0].recommendation: there is no recommendation 1 (the package has 1, "
+                "counted from 0)"
+            ],
+        ),
+        (
+            changed("usage.0.date", "2099-01-01"),
+            ["$.usage[0].date: is in the future: record uses once held"],
+        ),
+        (changed("learning_summary", 5), ["$.learning_summary: must be text"]),
+        (changed("learning_summary", "x" * MAX_SUMMARY_CHARS), []),
+        (
+            changed("learning_summary", "x" * (MAX_SUMMARY_CHARS + 1)),
+            [
+                f"$.learning_summary: is {MAX_SUMMARY_CHARS + 1} characters long; at most "
+                f"{MAX_SUMMARY_CHARS} fit"
+            ],
+        ),
+        (
+            changed("format", "maca-audit/2"),
+            ["$.format: the format must be 'maca-audit/1', not 'maca-audit/2'"],
+        ),
+    ],
+)
+def test_what_is_wrong_with_a_package_is_said_where_it_is(data, lines):
+    assert problems_of(data) == lines
+
+
+def test_a_package_is_read_from_its_bytes_or_its_text():
+    import json
+
+    raw = json.dumps(VALID)
+    assert package_parse(raw) == VALID
+    assert package_parse(raw.encode()) == VALID
+    with pytest.raises(PackageError) as refused:
+        package_parse(b"\xff\xfe{")
+    assert refused.value.lines() == ["$: not a text file: an audit package is JSON text (.json)"]
+    with pytest.raises(PackageError) as refused:
+        package_parse('{"format": ')
+    assert refused.value.lines() == ["$: not valid JSON (line 1, column 12): Expecting value"]
+    with pytest.raises(PackageError) as refused:
+        package_parse("[" * 100_000 + "]" * 100_000)
+    assert refused.value.lines() == ["$: not valid JSON: nested too deeply"]
+
+
+# Agencies and tags: this partnership's alone ---------------------------------------------------
+
+
+def test_an_import_links_only_its_own_partnerships_agencies_and_tags(mine, other):
+    police = Agency.objects.create(partnership=mine, name="POLICE", sector=Agency.Sector.POLICE)
+    escalation = tag_create(name="Escalation", partnership=mine)
+    others_before = rows_of(other)
+
+    data = package()
+    data["cases"][0]["strengths"][0]["tags"] = ["ESCALATION", "missed health visits"]
+    audit = package_import(data, into=mine)
+
+    assert rows_of(other) == others_before  # nothing of the other partnership's changed
+    strength = Strength.objects.get()
+    assert strength.agency == police  # its own, matched ignoring case, not a second one
+    missed = Tag.objects.get(partnership=mine, name="missed health visits")
+    assert set(strength.tags.all()) == {escalation, missed}
+    linked_agencies = set(audit.agencies.all()) | {f.agency for f in Finding.objects.all()}
+    linked_tags = set(Tag.objects.filter(strength__isnull=False)) | set(
+        Tag.objects.filter(finding__isnull=False)
+    )
+    assert {a.partnership for a in linked_agencies if a} == {mine}
+    assert {t.partnership for t in linked_tags} == {mine}
+    assert Agency.objects.filter(partnership=mine, name__iexact="police").count() == 1
+    assert Agency.objects.get(partnership=mine, name="Early Help").sector == "other"
+    assert Agency.objects.get(partnership=mine, name="Housing").sector == "housing"
+    assert Tag.objects.get(partnership=mine, name="contingency planning")
+
+
+@pytest.mark.parametrize(
+    "declared, asked, sector",
+    [
+        ([{"name": "Police", "sector": "police"}], "Police", "police"),
+        ([{"name": " Police ", "sector": " POLICE "}], "police ", "police"),
+        (
+            [{"name": "Youth Offending", "sector": "youth justice"}],
+            "YOUTH OFFENDING",
+            "youth justice",
+        ),
+        ([{"name": "Police"}], "Police", "other"),
+        ([{"name": "Police", "sector": ""}], "Police", "other"),
+        ([{"name": "Police", "sector": "astrology"}], "Police", "other"),
+        ([{"name": "Housing", "sector": "housing"}], "Early Help", "other"),
+        ([], "Early Help", "other"),
+    ],
+)
+def test_a_new_agency_takes_the_sector_the_package_declares_for_it(
+    mine, other, declared, asked, sector
+):
+    lookups = _Lookups(declared, mine)
+    agency = lookups.agency(asked)
+    assert (agency.partnership, agency.name, agency.sector) == (mine, asked.strip(), sector)
+    assert Agency.objects.get(pk=agency.pk).sector == sector
+    assert lookups.agency(asked.upper()) == agency  # the same one, made once
+    assert Agency.objects.filter(partnership=mine).count() == 1
+
+
+@pytest.mark.parametrize("name", [None, "", "   "])
+def test_no_agency_named_is_none(mine, name):
+    assert _Lookups([], mine).agency(name) is None
+    assert not Agency.objects.filter(partnership=mine).exists()
+
+
+def test_tags_are_the_partnerships_own_made_once_and_blank_names_skipped(mine, other):
+    drift = tag_create(name="Drift", partnership=mine)
+    others_before = rows_of(other)
+    lookups = _Lookups([], mine)
+    with CaptureQueriesContext(connection) as queries:
+        assert lookups.tag_list(["drift", " DRIFT "]) == [drift, drift]  # fetched once, at start
+    assert not queries.captured_queries
+
+    tags = lookups.tag_list([" ", "Missed Health Visits", "", "missed health visits", "escalation"])
+
+    assert [t.name for t in tags] == ["Missed Health Visits", "Missed Health Visits", "escalation"]
+    assert tags[0] == tags[1]
+    assert {t.partnership for t in tags} == {mine}
+    assert Tag.objects.filter(partnership=mine, name__iexact="missed health visits").count() == 1
+    assert rows_of(other) == others_before
+
+
+# Which partnership an operator's import joins --------------------------------------------------
+
+
+@pytest.fixture
+def partnerships(mine):
+    return {
+        "mine": mine,
+        "shouting": Partnership.objects.create(name="WESTSHIRE PARTNERSHIP"),
+        "default": Partnership.objects.create(name=DEFAULT),
+    }
+
+
+@pytest.mark.parametrize(
+    "data, name, expected, chosen",
+    [
+        ({"partnership": "Westshire Partnership"}, None, "mine", "Westshire Partnership"),
+        ({"partnership": "WESTSHIRE PARTNERSHIP"}, None, "shouting", "WESTSHIRE PARTNERSHIP"),
+        ({"partnership": "westshire  partnership "}, None, "mine", "westshire partnership"),
+        ({"partnership": "Westshire Partnership"}, f"  {DEFAULT} ", "default", DEFAULT),
+        ({"partnership": "Westshire Partnership"}, "", "default", DEFAULT),
+        ({}, None, "default", DEFAULT),
+        ({"partnership": "   "}, None, "default", DEFAULT),
+        ({"partnership": 7}, None, "default", DEFAULT),
+        ({"partnership": None}, None, "default", DEFAULT),
+        ({"partnership": "Nowhere  Partnership"}, None, None, "Nowhere Partnership"),
+        ({}, "Nowhere", None, "Nowhere"),
+    ],
+)
+def test_the_partnership_chosen_is_the_name_given_else_the_packages_else_the_default(
+    partnerships, data, name, expected, chosen
+):
+    found, said = partnership_chosen(data=data, name=name)
+    assert (found, said) == (partnerships.get(expected), chosen)
+
+
+def test_an_import_joins_an_existing_partnership_without_making_one(partnerships):
+    before = Partnership.objects.count()
+    data = {"partnership": "westshire partnership"}
+    assert partnership_for_import(data=data, name=None, create=False) == (
+        partnerships["mine"],
+        False,
+    )
+    assert partnership_for_import(data=data, name=None, create=True) == (
+        partnerships["mine"],
+        False,
+    )
+    assert partnership_for_import(data={}, name=DEFAULT, create=True) == (
+        partnerships["default"],
+        False,
+    )
+    assert Partnership.objects.count() == before
+
+
+def test_a_name_no_partnership_has_is_refused_unless_it_is_to_be_created(partnerships):
+    before = Partnership.objects.count()
+    with pytest.raises(UnknownPartnership) as refused:
+        partnership_for_import(
+            data={"partnership": "Nowhere  Partnership"}, name=None, create=False
+        )
+    assert str(refused.value) == (
+        "There is no partnership called 'Nowhere Partnership' (the partnerships are: "
+        f"'{DEFAULT}', 'WESTSHIRE PARTNERSHIP', 'Westshire Partnership'). Check the name, or "
+        "give --create-partnership to create it."
+    )
+    assert Partnership.objects.count() == before
+
+    made, created = partnership_for_import(
+        data={"partnership": "Nowhere  Partnership"}, name=None, create=True
+    )
+    assert created is True
+    assert Partnership.objects.get(pk=made.pk).name == "Nowhere Partnership"
+
+
+# Publishing on import and what the importer is told ---------------------------------------------
+
+
+def test_a_published_import_is_dated_noon_on_its_meeting_day_by_the_importer(mine):
+    user = UserFactory()
+    audit = package_import(package(), into=mine, publish=True, user=user)
+    noon = timezone.make_aware(datetime.datetime(2026, 3, 4, 12))
+    version = BriefingVersion.objects.get(audit=audit)
+    assert (version.number, version.published_at, version.published_by) == (1, noon, user)
+    assert audit.briefing_published_at == noon
+    assert audit.plan_published_at is not None  # its actions go out with it
+    assert looks_identifying_after_import(audit) == ""
+
+
+def test_a_package_without_actions_publishes_its_briefing_without_a_plan(mine):
+    audit = package_import(package(actions=[]), into=mine, publish=True)
+    assert audit.briefing_published_at is not None
+    assert Audit.objects.get(pk=audit.pk).plan_published_at is None
+
+
+def test_a_publication_refused_for_identifiers_says_where_and_imports_nothing(mine, monkeypatch):
+    places = [
+        "Findings › Case 1, point 1 contains part of a name.",
+        "Case 2 holds a date of birth.",
+    ]
+    monkeypatch.setattr(publishing, "places_holding_identifiers", lambda audit, texts: places)
+    with pytest.raises(PackageError) as refused:
+        package_import(package(), into=mine, publish=True)
+    assert refused.value.problems == [
+        PackageProblem("$", f"the briefing was not published: {place}") for place in places
+    ]
+    assert not Audit.objects.exists()
+
+
+def looking_identifying():
+    data = package()
+    data["cases"][0]["label"] = "Jayden Smith"
+    data["recommendations"][0]["cases"] = ["Jayden Smith", "Case 2"]
+    return data
+
+
+def test_an_import_that_looks_identifying_is_not_published_and_says_so(mine):
+    audit = package_import(looking_identifying(), into=mine, publish=True)
+    assert audit.briefing_published_at is None
+    assert not BriefingVersion.objects.exists()
+    assert looks_identifying_after_import(audit) == (
+        "Its briefing was not published: 1 of its texts look as if they hold someone's "
+        "identifying details (the publishing page lists them). Take each out, or confirm that it "
+        "is not what it looks like, before the briefing is published."
+    )
+    audit.briefing_published_at = timezone.now()  # published once the chair confirmed it
+    assert looks_identifying_after_import(audit) == (
+        "1 of its texts look as if they hold someone's identifying details (the publishing page "
+        "lists them). Take each out, or confirm that it is not what it looks like, before the "
+        "briefing is published."
+    )
+
+
+def test_texts_of_the_plan_that_look_identifying_are_counted_too(mine):
+    data = package()
+    data["actions"][0]["text"] = "Visit the family at 12 High Street, NN1 2AB."
+    audit = package_import(data, into=mine)
+    assert looks_identifying_after_import(audit).startswith(
+        "Its briefing was not published: 1 of its texts look as if they hold"
+    )
+
+
+# The background import's housekeeping ------------------------------------------------------------
+
+
+class BrokenStorage:
+    def delete(self, name):
+        raise OSError("the file store is not answering")
+
+
+def test_a_file_that_cannot_be_deleted_is_logged_by_name(caplog):
+    with caplog.at_level(logging.ERROR, logger="actions.imports"):
+        imports._delete_file(BrokenStorage(), "imports/package.json")
+    [record] = caplog.records
+    assert record.getMessage() == (
+        "An audit package's file imports/package.json could not be deleted"
+    )
+    assert record.exc_info is not None
+
+
+def test_a_kept_file_is_deleted(tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+
+    storage = FileSystemStorage(location=tmp_path)
+    name = storage.save("package.json", ContentFile(b"{}"))
+    imports._delete_file(storage, name)
+    assert not storage.exists(name)
+
+
+def test_an_import_that_cannot_be_queued_again_is_logged_by_its_number(monkeypatch, caplog):
+    from actions.models import PackageImport
+
+    job = PackageImport.objects.create(status=PackageImport.Status.WAITING)
+
+    def refuse(import_id):
+        raise ConnectionError("no queue")
+
+    monkeypatch.setattr(imports, "_enqueue", refuse)
+    with caplog.at_level(logging.ERROR, logger="actions.imports"):
+        assert imports.unfinished_imports_retry(older_than=datetime.timedelta(0)) == 1
+    assert [r.getMessage() for r in caplog.records] == [f"Could not queue import {job.pk} again"]
