@@ -520,3 +520,111 @@ def test_an_import_that_cannot_be_queued_again_is_logged_by_its_number(monkeypat
     with caplog.at_level(logging.ERROR, logger="actions.imports"):
         assert imports.unfinished_imports_retry(older_than=datetime.timedelta(0)) == 1
     assert [r.getMessage() for r in caplog.records] == [f"Could not queue import {job.pk} again"]
+
+
+# The background import's run: once, by whom it may be, and what it says ---------------------------
+
+
+@pytest.fixture
+def queued(settings):
+    """Imports wait in the database queue; each test runs the job itself."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+def run(content, **fields):
+    """Queue a package's import and run it as the worker would; the job as it ended."""
+    import json
+
+    from actions.models import PackageImport
+
+    raw = content if isinstance(content, bytes) else json.dumps(content).encode()
+    job = imports.package_import_queue(content=raw, original_name="past.json", **fields)
+    assert job.status == PackageImport.Status.WAITING
+    imports.package_import_run(import_id=job.pk)
+    return PackageImport.objects.get(pk=job.pk)
+
+
+def test_a_chairs_import_runs_once_into_their_partnership_and_its_file_is_deleted(
+    queued, audit, chair, django_capture_on_commit_callbacks
+):
+    from .conftest import stored_files
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = run(VALID, user=chair, partnership=audit.partnership)
+    assert (job.status, job.problems, job.partnership_created) == ("done", [], False)
+    assert job.audit.partnership == audit.partnership
+    assert job.partnership == audit.partnership
+    assert not job.file and stored_files() == []
+    imports.package_import_run(import_id=job.pk)  # run again: nothing more is imported
+    assert Audit.objects.filter(theme__name="Domestic abuse").count() == 1
+
+
+def test_an_operators_import_joins_the_partnership_named_or_one_made_only_when_asked(queued, mine):
+    job = run(VALID, partnership_name="Westshire Partnership")
+    assert (job.status, job.partnership, job.partnership_created) == ("done", mine, False)
+    refused = run(VALID, partnership_name="Nowhere")
+    assert refused.status == "failed" and refused.audit is None
+    assert refused.problems == [
+        [
+            "$",
+            "There is no partnership called 'Nowhere' (the partnerships are: 'Westshire "
+            "Partnership'). Check the name, or give --create-partnership to create it.",
+        ]
+    ]
+    made = run(VALID, partnership_name="Nowhere", create_partnership=True)
+    assert (made.status, made.partnership.name, made.partnership_created) == (
+        "done",
+        "Nowhere",
+        True,
+    )
+    assert made.audit.partnership == made.partnership
+    too_long = run(VALID, partnership_name="x" * 201, create_partnership=True)
+    assert too_long.status == "failed"
+    assert too_long.problems == [
+        ["$", "Ensure this value has at most 200 characters (it has 201)."]
+    ]
+    assert not Partnership.objects.filter(name="x" * 201).exists()
+
+
+def test_a_package_with_problems_fails_the_job_saying_where(queued, mine):
+    job = run(changed("format", "maca-audit/2"), partnership=mine)
+    assert (job.status, job.audit) == ("failed", None)
+    assert job.problems == [["$.format", "the format must be 'maca-audit/1', not 'maca-audit/2'"]]
+    assert job.more_problems == 0
+    assert not Audit.objects.exists()
+
+
+def test_a_chair_who_no_longer_chairs_imports_nothing(queued, audit, chair):
+    from maca.models import Membership
+
+    job = imports.package_import_queue(
+        content=b"{}", original_name="past.json", user=chair, partnership=audit.partnership
+    )
+    chair.memberships.update(role=Membership.Role.QA_MEMBER)
+    imports.package_import_run(import_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.problems) == (
+        "failed",
+        [["$", "you no longer chair the partnership this audit was to join"]],
+    )
+    assert not job.file
+
+
+def test_an_unexpected_failure_fails_the_job_logged_with_nothing_written(
+    queued, mine, monkeypatch, caplog
+):
+    from actions import package as package_module
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(package_module, "_create_actions", explode)
+    with caplog.at_level(logging.ERROR, logger="actions.imports"):
+        job = run(VALID, partnership=mine)
+    assert (job.status, job.problems, job.audit) == ("failed", [], None)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"The audit package of import {job.pk} could not be imported"
+    ]
+    assert not Audit.objects.exists()
