@@ -628,3 +628,91 @@ def test_an_unexpected_failure_fails_the_job_logged_with_nothing_written(
         f"The audit package of import {job.pk} could not be imported"
     ]
     assert not Audit.objects.exists()
+
+
+def test_a_queued_import_keeps_the_file_who_asked_and_its_name(queued, audit, chair):
+    from actions.models import PackageImport
+
+    from .conftest import stored_files
+
+    name = "a very long name " * 20 + ".json"
+    job = imports.package_import_queue(
+        content=b"{}", original_name=name, user=chair, partnership=audit.partnership, publish=True
+    )
+    job = PackageImport.objects.get(pk=job.pk)
+    assert (job.status, job.original_name, job.requested_by, job.partnership, job.publish) == (
+        "waiting",
+        name[:255],
+        chair,
+        audit.partnership,
+        True,
+    )
+    assert len(stored_files()) == 1
+    with job.file.open("rb") as kept:
+        assert kept.read() == b"{}"
+    nameless = imports.package_import_queue(
+        content=b"{}", original_name=None, partnership_name="Eastshire", create_partnership=True
+    )
+    assert (nameless.original_name, nameless.partnership_name, nameless.create_partnership) == (
+        "",
+        "Eastshire",
+        True,
+    )
+
+
+def test_queuing_an_import_forgets_outcomes_over_a_day_old(queued, mine):
+    from actions.models import PackageImport
+
+    old = PackageImport.objects.create(status=PackageImport.Status.DONE)
+    PackageImport.objects.filter(pk=old.pk).update(
+        finished_at=timezone.now() - imports.KEEP_FOR - datetime.timedelta(minutes=1)
+    )
+    new = imports.package_import_queue(content=b"{}", original_name="past.json", partnership=mine)
+    assert list(PackageImport.objects.values_list("pk", flat=True)) == [new.pk]
+
+
+def test_a_file_store_outage_refuses_the_import_keeping_nothing(monkeypatch, caplog, mine):
+    from django.core.exceptions import ValidationError
+    from django.core.files.storage import FileSystemStorage
+
+    from actions.models import PackageImport
+
+    def unavailable(self, name, content):
+        raise OSError("the file store is not answering")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", unavailable)
+    with (
+        caplog.at_level(logging.ERROR, logger="actions.imports"),
+        pytest.raises(ValidationError) as refused,
+    ):
+        imports.package_import_queue(content=b"{}", original_name="past.json", partnership=mine)
+    assert (refused.value.code, refused.value.messages) == (
+        "unavailable",
+        [imports.NOT_HANDLED_NOW],
+    )
+    assert [r.getMessage() for r in caplog.records] == ["Storing an audit package failed"]
+    assert not PackageImport.objects.exists()
+
+
+def test_a_queue_outage_refuses_the_import_keeping_nothing(queued, monkeypatch, caplog, mine):
+    from django.core.exceptions import ValidationError
+
+    from actions.models import PackageImport
+
+    from .conftest import stored_files
+
+    def unavailable(import_id):
+        raise ConnectionError("the queue is not answering")
+
+    monkeypatch.setattr(imports, "_enqueue", unavailable)
+    with (
+        caplog.at_level(logging.ERROR, logger="actions.imports"),
+        pytest.raises(ValidationError) as refused,
+    ):
+        imports.package_import_queue(content=b"{}", original_name="past.json", partnership=mine)
+    assert (refused.value.code, refused.value.messages) == (
+        "unavailable",
+        [imports.NOT_HANDLED_NOW],
+    )
+    assert [r.getMessage() for r in caplog.records] == ["Queuing an audit package's import failed"]
+    assert not PackageImport.objects.exists() and stored_files() == []
