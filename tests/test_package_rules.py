@@ -596,14 +596,18 @@ def test_a_package_with_problems_fails_the_job_saying_where(queued, mine):
     assert not Audit.objects.exists()
 
 
-def test_a_chair_who_no_longer_chairs_imports_nothing(queued, audit, chair):
+def test_a_chair_who_no_longer_chairs_imports_nothing(queued, audit, chair, caplog):
     from maca.models import Membership
 
     job = imports.package_import_queue(
         content=b"{}", original_name="past.json", user=chair, partnership=audit.partnership
     )
     chair.memberships.update(role=Membership.Role.QA_MEMBER)
-    imports.package_import_run(import_id=job.pk)
+    with caplog.at_level(logging.INFO, logger="actions.imports"):
+        imports.package_import_run(import_id=job.pk)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Import {job.pk} not made: its chair no longer chairs the partnership"
+    ]
     job.refresh_from_db()
     assert (job.status, job.problems) == (
         "failed",
@@ -630,7 +634,7 @@ def test_an_unexpected_failure_fails_the_job_logged_with_nothing_written(
     assert not Audit.objects.exists()
 
 
-def test_a_queued_import_keeps_the_file_who_asked_and_its_name(queued, audit, chair):
+def test_a_queued_import_keeps_the_file_who_asked_and_its_name(queued, audit, chair, mine):
     from actions.models import PackageImport
 
     from .conftest import stored_files
@@ -648,8 +652,14 @@ def test_a_queued_import_keeps_the_file_who_asked_and_its_name(queued, audit, ch
         True,
     )
     assert len(stored_files()) == 1
+    assert job.file.name.endswith(".json")  # kept as what it is, under a name of its own
     with job.file.open("rb") as kept:
         assert kept.read() == b"{}"
+    from django_tasks_db.models import DBTaskResult
+
+    assert [task.args_kwargs["args"] for task in DBTaskResult.objects.all()] == [[job.pk]]
+    plain = imports.package_import_queue(content=b"{}", original_name="b.json", partnership=mine)
+    assert (plain.publish, plain.partnership_name, plain.create_partnership) == (False, "", False)
     nameless = imports.package_import_queue(
         content=b"{}", original_name=None, partnership_name="Eastshire", create_partnership=True
     )
@@ -716,3 +726,51 @@ def test_a_queue_outage_refuses_the_import_keeping_nothing(queued, monkeypatch, 
     )
     assert [r.getMessage() for r in caplog.records] == ["Queuing an audit package's import failed"]
     assert not PackageImport.objects.exists() and stored_files() == []
+
+
+def test_by_default_an_import_is_done_as_soon_as_it_is_queued(mine):
+    job = imports.package_import_queue(
+        content=json_bytes(VALID), original_name="past.json", partnership=mine
+    )
+    assert job.status == "done" and job.audit.partnership == mine
+
+
+def json_bytes(data) -> bytes:
+    import json
+
+    return json.dumps(data).encode()
+
+
+def test_a_job_that_is_not_there_is_not_run():
+    from actions.models import PackageImport
+
+    imports.package_import_run(import_id=987_654)
+    assert not PackageImport.objects.exists()
+
+
+def test_a_chairs_import_published_on_import_is_published_by_them(queued, audit, chair):
+    job = run(VALID, user=chair, partnership=audit.partnership, publish=True)
+    assert job.status == "done" and job.audit.briefing_published_at is not None
+    assert BriefingVersion.objects.get(audit=job.audit).published_by == chair
+    unpublished = run(VALID, user=chair, partnership=audit.partnership)
+    assert unpublished.audit.briefing_published_at is None
+
+
+def test_an_operators_import_without_a_name_joins_the_packages_partnership(queued):
+    named = Partnership.objects.create(name=VALID["partnership"])
+    job = run(VALID)
+    assert (job.status, job.partnership, job.partnership_created) == ("done", named, False)
+
+
+def test_every_reason_a_record_was_refused_is_said(queued, mine, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from actions.models import PackageImport
+
+    def refuse(*args, **kwargs):
+        raise ValidationError(["The theme is closed.", "The partnership is archived."])
+
+    monkeypatch.setattr(imports, "package_import", refuse)
+    job = run(VALID, partnership=mine)
+    assert job.problems == [["$", "The theme is closed.; The partnership is archived."]]
+    assert PackageImport.objects.filter(pk=job.pk, file="").exists()
