@@ -243,6 +243,49 @@ def test_what_is_wrong_with_a_package_is_said_where_it_is(data, lines):
     assert problems_of(data) == lines
 
 
+def without_recommendations():
+    data = package()
+    del data["recommendations"]
+    del data["actions"][0]["recommendation"]
+    return data
+
+
+def recommendation_naming_no_case():
+    data = package()
+    del data["recommendations"][0]["cases"]
+    return data
+
+
+@pytest.mark.parametrize("data", [without_recommendations(), recommendation_naming_no_case()])
+def test_recommendations_and_the_cases_they_name_may_be_left_out(data):
+    assert problems_of(data) == []
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_a_file_of_more_lists_and_objects_than_allowed_is_refused_unread(monkeypatch, as_bytes):
+    from actions import package as package_module
+
+    monkeypatch.setattr(package_module, "MAX_CONTAINERS", 3)
+    raw = '{"a": [{}], "b": []}'  # two objects and two lists
+    raw = raw.encode() if as_bytes else raw
+    with pytest.raises(PackageError) as refused:
+        package_parse(raw)
+    assert refused.value.lines() == [
+        "$: the file holds 4 lists and objects; a package may hold at most 3"
+    ]
+    monkeypatch.setattr(package_module, "MAX_CONTAINERS", 4)
+    with pytest.raises(PackageError) as refused:
+        package_parse(raw)
+    assert refused.value.lines()[0] == "$: 'format' is required"  # read, then found wanting
+
+
+def test_a_number_too_long_to_read_is_not_valid_json():
+    with pytest.raises(PackageError) as refused:
+        package_parse('{"format": ' + "1" * 5000 + "}")
+    [line] = refused.value.lines()
+    assert line.startswith("$: not valid JSON: Exceeds the limit (4300 digits)")
+
+
 def test_a_package_is_read_from_its_bytes_or_its_text():
     import json
 
