@@ -256,9 +256,33 @@ def recommendation_naming_no_case():
     return data
 
 
-@pytest.mark.parametrize("data", [without_recommendations(), recommendation_naming_no_case()])
-def test_recommendations_and_the_cases_they_name_may_be_left_out(data):
+SMALLEST = {"format": "maca-audit/1", "theme": {"name": "Neglect"}, "cases": [{"label": "Case 1"}]}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        without_recommendations(),
+        recommendation_naming_no_case(),
+        SMALLEST,
+        {**SMALLEST, "briefing": {}},
+        {**SMALLEST, "briefing": {"headings": {"strengths": "What went well"}}},
+        {**SMALLEST, "briefing": {"process": ["Agencies sent chronologies."]}},
+    ],
+    ids=["no-recommendations", "recommendation-no-cases", "smallest", "empty-briefing",
+         "headings-only", "process-only"],
+)  # fmt: skip
+def test_every_part_but_the_format_theme_and_cases_may_be_left_out(data):
     assert problems_of(data) == []
+
+
+def test_the_smallest_package_imports(mine):
+    audit = package_import(copy.deepcopy(SMALLEST), into=mine)
+    assert [c.label for c in audit.cases.all()] == ["Case 1"]
+
+
+def test_a_use_of_the_briefing_recorded_today_is_not_in_the_future():
+    assert problems_of(changed("usage.0.date", timezone.localdate().isoformat())) == []
 
 
 @pytest.mark.parametrize("as_bytes", [False, True])
