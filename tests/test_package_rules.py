@@ -250,6 +250,12 @@ def without_recommendations():
     return data
 
 
+def action_without_updates():
+    data = package()
+    del data["actions"][0]["updates"]
+    return data
+
+
 def recommendation_naming_no_case():
     data = package()
     del data["recommendations"][0]["cases"]
@@ -264,12 +270,13 @@ SMALLEST = {"format": "maca-audit/1", "theme": {"name": "Neglect"}, "cases": [{"
     [
         without_recommendations(),
         recommendation_naming_no_case(),
+        action_without_updates(),
         SMALLEST,
         {**SMALLEST, "briefing": {}},
         {**SMALLEST, "briefing": {"headings": {"strengths": "What went well"}}},
         {**SMALLEST, "briefing": {"process": ["Agencies sent chronologies."]}},
     ],
-    ids=["no-recommendations", "recommendation-no-cases", "smallest", "empty-briefing",
+    ids=["no-recommendations", "recommendation-no-cases", "no-updates", "smallest", "empty-briefing",
          "headings-only", "process-only"],
 )  # fmt: skip
 def test_every_part_but_the_format_theme_and_cases_may_be_left_out(data):
