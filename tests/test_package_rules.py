@@ -276,9 +276,16 @@ SMALLEST = {"format": "maca-audit/1", "theme": {"name": "Neglect"}, "cases": [{"
         {**SMALLEST, "briefing": {"headings": {"strengths": "What went well"}}},
         {**SMALLEST, "briefing": {"process": ["Agencies sent chronologies."]}},
     ],
-    ids=["no-recommendations", "recommendation-no-cases", "no-updates", "smallest", "empty-briefing",
-         "headings-only", "process-only"],
-)  # fmt: skip
+    ids=[
+        "no-recommendations",
+        "recommendation-no-cases",
+        "no-updates",
+        "smallest",
+        "empty-briefing",
+        "headings-only",
+        "process-only",
+    ],
+)
 def test_every_part_but_the_format_theme_and_cases_may_be_left_out(data):
     assert problems_of(data) == []
 
