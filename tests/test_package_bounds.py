@@ -107,9 +107,11 @@ def _holding(key: str, count: int) -> dict:
 def test_each_cap_takes_what_it_allows_and_names_itself_when_passed(key):
     assert package._shape_problems(_holding(key, CAPS[key])) == []
     problems = package._shape_problems(_holding(key, CAPS[key] + 1))
-    assert len(problems) == 1
-    assert f"holds {CAPS[key] + 1:,} {package.CAP_NOUNS[key]}" in problems[0].message
-    assert f"a package may hold at most {CAPS[key]:,}" in problems[0].message
+    where = f"$.{key}" if key in ("cases", "agencies", "actions", "usage") else "$"
+    assert [str(p) for p in problems] == [
+        f"{where}: the package holds {CAPS[key] + 1:,} {package.CAP_NOUNS[key]}; "
+        f"a package may hold at most {CAPS[key]:,}"
+    ]
 
 
 def test_the_shape_is_checked_before_the_entries(monkeypatch):
