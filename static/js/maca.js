@@ -440,9 +440,12 @@
   }
 
   // A part of the page that asks again every few seconds (an import's progress) stops asking
-  // once it is refused (its person lost the role, say), and says so instead of asking on.
+  // once it is refused (its person lost the role, say), and says so instead of asking on. A
+  // server error or an outage (5xx) is not a refusal: it goes on asking.
   document.addEventListener("htmx:responseError", function (event) {
     var polled = event.detail.elt;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status !== 403 && status !== 404) return;
     if (!polled || !polled.dataset || !polled.dataset.refusedText) return;
     var said = document.createElement("div");
     said.className = "alert alert-warning";

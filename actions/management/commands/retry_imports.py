@@ -22,7 +22,8 @@ class Command(BaseCommand):
         )  # fmt: skip
 
     def handle(self, *args, older_than=10, **options):
-        count = unfinished_imports_retry(older_than=datetime.timedelta(minutes=older_than))
-        self.stdout.write(f"Queued {count} unfinished imports again")
+        # First: outcomes may quote the package, and a queue that is down must not keep them.
         forgotten = finished_imports_forget()
         self.stdout.write(f"Deleted {forgotten} outcomes of imports finished over a day ago")
+        count = unfinished_imports_retry(older_than=datetime.timedelta(minutes=older_than))
+        self.stdout.write(f"Queued {count} unfinished imports again")
