@@ -56,6 +56,7 @@ def package_import_queue(
     names the partnership, or `partnership_name` to create. When the file store or the queue
     does not answer, nothing is kept and ValidationError(NOT_HANDLED_NOW) is raised."""
     finished_imports_forget()
+    _check_partnership_name(partnership_name)
     if isinstance(content, bytes):
         content = ContentFile(content)
     job = PackageImport(
@@ -89,6 +90,16 @@ def _enqueue(import_id: int) -> None:
     # With the database queue the job's row is written in this transaction: both or neither.
     # With the immediate backend the import runs here and now.
     import_package.enqueue(import_id)
+
+
+def _check_partnership_name(name: str) -> None:
+    limit = PackageImport._meta.get_field("partnership_name").max_length
+    if len(name) > limit:
+        raise ValidationError(
+            f"A partnership's name may be at most {limit} characters (this one has "
+            f"{len(name)}), so nothing was imported.",
+            code="too_long",
+        )
 
 
 def finished_imports_forget() -> int:

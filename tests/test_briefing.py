@@ -221,7 +221,9 @@ def pdf_objects(pdf: bytes) -> bytes:
     inflated = [pdf]
     for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
         try:
-            inflated.append(zlib.decompress(stream.group(1)))
+            # Not zlib.decompress: a stream whose last byte is a carriage return loses it to the
+            # pattern, and only the checksum is cut, never the text.
+            inflated.append(zlib.decompressobj().decompress(stream.group(1)))
         except zlib.error:
             continue  # not a deflated stream (an image, say)
     return b"".join(inflated)

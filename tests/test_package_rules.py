@@ -9,12 +9,13 @@ import datetime
 import logging
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from actions import imports
-from actions.models import Action, ActionUpdate
+from actions.models import Action, ActionUpdate, PackageImport
 from actions.package import (
     MAX_SUMMARY_CHARS,
     PackageError,
@@ -661,12 +662,14 @@ def test_an_operators_import_joins_the_partnership_named_or_one_made_only_when_a
         True,
     )
     assert made.audit.partnership == made.partnership
-    too_long = run(VALID, partnership_name="x" * 201, create_partnership=True)
-    assert too_long.status == "failed"
-    assert too_long.problems == [
-        ["$", "Ensure this value has at most 200 characters (it has 201)."]
+    with pytest.raises(ValidationError) as raised:  # refused before it is kept or queued
+        run(VALID, partnership_name="x" * 201, create_partnership=True)
+    assert raised.value.messages == [
+        "A partnership's name may be at most 200 characters (this one has 201), so nothing "
+        "was imported."
     ]
-    assert not Partnership.objects.filter(name="x" * 201).exists()
+    assert not Partnership.objects.filter(name__startswith="xxx").exists()
+    assert not PackageImport.objects.filter(partnership_name__startswith="xxx").exists()
 
 
 def test_a_package_with_problems_fails_the_job_saying_where(queued, mine):
