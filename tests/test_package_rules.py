@@ -765,51 +765,41 @@ def test_queuing_an_import_forgets_outcomes_over_a_day_old(queued, mine):
     assert list(PackageImport.objects.values_list("pk", flat=True)) == [new.pk]
 
 
-def test_a_file_store_outage_refuses_the_import_keeping_nothing(monkeypatch, caplog, mine):
-    from django.core.exceptions import ValidationError
-    from django.core.files.storage import FileSystemStorage
+def refused_as_unavailable(caplog, partnership) -> list[str]:
+    """Queue an import that is refused as not handled now, keeping nothing; what was logged."""
+    from .conftest import stored_files
 
-    from actions.models import PackageImport
+    with (
+        caplog.at_level(logging.ERROR, logger="actions.imports"),
+        pytest.raises(ValidationError) as refused,
+    ):
+        imports.package_import_queue(
+            content=b"{}", original_name="past.json", partnership=partnership
+        )
+    assert (refused.value.code, refused.value.messages) == (
+        "unavailable",
+        [imports.NOT_HANDLED_NOW],
+    )
+    assert not PackageImport.objects.exists() and stored_files() == []
+    return [record.getMessage() for record in caplog.records]
+
+
+def test_a_file_store_outage_refuses_the_import_keeping_nothing(monkeypatch, caplog, mine):
+    from django.core.files.storage import FileSystemStorage
 
     def unavailable(self, name, content):
         raise OSError("the file store is not answering")
 
     monkeypatch.setattr(FileSystemStorage, "_save", unavailable)
-    with (
-        caplog.at_level(logging.ERROR, logger="actions.imports"),
-        pytest.raises(ValidationError) as refused,
-    ):
-        imports.package_import_queue(content=b"{}", original_name="past.json", partnership=mine)
-    assert (refused.value.code, refused.value.messages) == (
-        "unavailable",
-        [imports.NOT_HANDLED_NOW],
-    )
-    assert [r.getMessage() for r in caplog.records] == ["Storing an audit package failed"]
-    assert not PackageImport.objects.exists()
+    assert refused_as_unavailable(caplog, mine) == ["Storing an audit package failed"]
 
 
 def test_a_queue_outage_refuses_the_import_keeping_nothing(queued, monkeypatch, caplog, mine):
-    from django.core.exceptions import ValidationError
-
-    from actions.models import PackageImport
-
-    from .conftest import stored_files
-
     def unavailable(import_id):
         raise ConnectionError("the queue is not answering")
 
     monkeypatch.setattr(imports, "_enqueue", unavailable)
-    with (
-        caplog.at_level(logging.ERROR, logger="actions.imports"),
-        pytest.raises(ValidationError) as refused,
-    ):
-        imports.package_import_queue(content=b"{}", original_name="past.json", partnership=mine)
-    assert (refused.value.code, refused.value.messages) == (
-        "unavailable",
-        [imports.NOT_HANDLED_NOW],
-    )
-    assert [r.getMessage() for r in caplog.records] == ["Queuing an audit package's import failed"]
-    assert not PackageImport.objects.exists() and stored_files() == []
+    assert refused_as_unavailable(caplog, mine) == ["Queuing an audit package's import failed"]
 
 
 def test_by_default_an_import_is_done_as_soon_as_it_is_queued(mine):
