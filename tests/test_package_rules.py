@@ -848,3 +848,11 @@ def test_every_reason_a_record_was_refused_is_said(queued, mine, monkeypatch):
     job = run(VALID, partnership=mine)
     assert job.problems == [["$", "The theme is closed.; The partnership is archived."]]
     assert PackageImport.objects.filter(pk=job.pk, file="").exists()
+
+
+def test_a_new_partnerships_name_may_be_200_characters_and_not_one_more(queued, mine):
+    longest = run(VALID, partnership_name="y" * 200, create_partnership=True)
+    assert (longest.status, longest.partnership.name) == ("done", "y" * 200)
+    with pytest.raises(ValidationError) as raised:
+        run(VALID, partnership_name="y" * 201, create_partnership=True)
+    assert raised.value.code == "too_long"
