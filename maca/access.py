@@ -74,13 +74,35 @@ def membership_rows(user) -> list[tuple[int, str, int | None]]:
         return []
     rows = user.__dict__.get("_membership_rows")
     if rows is None:
-        rows = list(
-            Membership.objects.filter(user=user)
-            .order_by()
-            .values_list("partnership_id", "role", "agency_id")
-        )
-        user.__dict__["_membership_rows"] = rows
+        rows = _read_memberships(user)
     return rows
+
+
+def _read_memberships(user) -> list[tuple[int, str, int | None]]:
+    """The memberships, and in the same query the name and logo of each partnership (which head
+    every page: `member_partnership`)."""
+    read = Membership.objects.filter(user=user).order_by()
+    read = read.values_list(
+        "partnership_id", "role", "agency_id", "partnership__name", "partnership__logo"
+    )
+    rows, partnerships = [], {}
+    for partnership_id, role, agency_id, name, logo in read:
+        rows.append((partnership_id, role, agency_id))
+        partnerships[partnership_id] = (name, logo)
+    user.__dict__["_membership_rows"] = rows
+    user.__dict__["_member_partnerships"] = partnerships
+    return rows
+
+
+def member_partnership(user, partnership_id: int) -> Partnership | None:
+    """The name and logo (only) of a partnership `user` belongs to, as read with their
+    memberships; None for any other."""
+    membership_rows(user)
+    read = user.__dict__.get("_member_partnerships", {}).get(partnership_id)
+    if read is None:
+        return None
+    name, logo = read
+    return Partnership(pk=partnership_id, name=name, logo=logo)
 
 
 def roles_in_partnership(user, partnership_id) -> frozenset[str]:
@@ -94,6 +116,7 @@ def forget_memberships(user) -> None:
     """Read `user`'s memberships afresh at the next question: for a long-running job (a
     reminder run), which must ask the gate about the person as things are when it sends."""
     user.__dict__.pop("_membership_rows", None)
+    user.__dict__.pop("_member_partnerships", None)
 
 
 def memberships_of(user) -> Memberships:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from maca import access
-from maca.models import Membership, Partnership
+from maca.models import Membership
 
 
 def navigation(request):
@@ -35,4 +35,4 @@ def _page_partnership(request):
     partnership_ids = {where for where, _, _ in access.membership_rows(request.user)}
     if len(partnership_ids) != 1:
         return None
-    return Partnership.objects.only("name", "logo", "logo_kind").get(pk=partnership_ids.pop())
+    return access.member_partnership(request.user, partnership_ids.pop())

@@ -380,6 +380,8 @@ def test_the_logo_is_checked_kept_in_storage_and_shown_to_members_only(
     partnership.refresh_from_db()
     assert not partnership.logo and stored_files() == []
     assert client.get(url("partnership_logo", partnership)).status_code == 404
+    page = client.get(reverse("home")).content.decode()
+    assert partnership.name in page and url("partnership_logo", partnership) not in page
 
 
 @pytest.mark.storage
