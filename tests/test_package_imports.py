@@ -329,6 +329,104 @@ def test_the_command_with_no_wait_only_queues_it(audit, tmp_path, queued, run_wo
     assert imported()[0].partnership.name == "Westshire"
 
 
+@pytest.fixture
+def waiting_command(monkeypatch):
+    """The command asking every hundredth of a second, and saying at once that no worker has
+    started the import."""
+    from actions.management.commands import import_audit
+
+    monkeypatch.setattr(import_audit, "WAIT_SECONDS", 0.01)
+    monkeypatch.setattr(import_audit, "NOT_STARTED_HINT_SECONDS", 0)
+    return import_audit
+
+
+def test_the_command_stops_waiting_when_no_worker_runs_and_the_import_stays_queued(
+    audit, tmp_path, queued, run_worker, waiting_command
+):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "past.json"
+    path.write_text(json.dumps(VALID))
+    err = io.StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("import_audit", str(path), "--partnership", audit.partnership.name,
+                     "--wait-minutes", "0.002", stdout=io.StringIO(), stderr=err)  # fmt: skip
+    job = PackageImport.objects.get()
+    assert str(refused.value) == (
+        f"The worker has not finished it in 0.002 min. Import {job.pk} stays queued: the worker "
+        "imports it when it runs (`manage.py db_worker`), and `manage.py import_audit --no-wait` "
+        "queues without waiting."
+    )
+    assert f"Waiting for the worker to import it (import {job.pk})." in err.getvalue()
+    assert "No worker has started it yet: is `manage.py db_worker` running?" in err.getvalue()
+    assert job.status == Status.WAITING and imported() == []
+    run_worker()
+    job.refresh_from_db()
+    assert job.status == Status.DONE and len(imported()) == 1
+
+
+def test_the_command_says_no_worker_only_while_the_import_waits(
+    audit, tmp_path, queued, waiting_command, monkeypatch
+):
+    """A worker that has started the import is running: no hint, however long it takes."""
+    from django.core.management.base import CommandError
+
+    real_queue = waiting_command.package_import_queue
+
+    def queue_and_start(**kwargs):
+        job = real_queue(**kwargs)
+        PackageImport.objects.filter(pk=job.pk).update(status=Status.WORKING)
+        return job
+
+    monkeypatch.setattr(waiting_command, "package_import_queue", queue_and_start)
+    path = tmp_path / "past.json"
+    path.write_text(json.dumps(VALID))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="has not finished it in 0.002 min"):
+        call_command("import_audit", str(path), "--partnership", audit.partnership.name,
+                     "--wait-minutes", "0.002", stdout=io.StringIO(), stderr=err)  # fmt: skip
+    assert "No worker has started it" not in err.getvalue()
+
+
+def test_ctrl_c_while_waiting_leaves_the_import_queued(
+    audit, tmp_path, queued, waiting_command, monkeypatch
+):
+    from django.core.management.base import CommandError
+
+    def interrupted(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(waiting_command.time, "sleep", interrupted)
+    path = tmp_path / "past.json"
+    path.write_text(json.dumps(VALID))
+    with pytest.raises(CommandError, match=r"^Stopped waiting\. Import \d+ stays queued"):
+        call_command("import_audit", str(path), "--partnership", audit.partnership.name,
+                     stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    assert PackageImport.objects.get().status == Status.WAITING
+
+
+@pytest.mark.parametrize("minutes", ["0", "-1", "ten", "nan", "1441"])
+def test_a_wait_that_is_not_a_number_of_minutes_is_refused_before_anything_is_queued(
+    audit, tmp_path, minutes
+):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "past.json"
+    path.write_text(json.dumps(VALID))
+    with pytest.raises(CommandError, match="give a number of minutes from 0 to 1440"):
+        call_command("import_audit", str(path), "--wait-minutes", minutes, stdout=io.StringIO())
+    assert not PackageImport.objects.exists()
+
+
+def test_a_wait_of_a_day_is_taken(audit, tmp_path):
+    path = tmp_path / "past.json"
+    path.write_text(json.dumps(VALID))
+    out = io.StringIO()
+    call_command("import_audit", str(path), "--partnership", audit.partnership.name,
+                 "--wait-minutes", "1440", stdout=out)  # fmt: skip
+    assert f"Imported {VALID['theme']['name']} with 2 cases." in out.getvalue()
+
+
 def test_a_failed_import_creates_no_partnership(tmp_path, monkeypatch):
     from django.core.management.base import CommandError
 

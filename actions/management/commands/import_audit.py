@@ -1,4 +1,5 @@
 import time
+from argparse import ArgumentTypeError
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -15,8 +16,10 @@ from actions.package import (
     unknown_partnership,
 )
 
-# How often the command asks whether the worker has finished the import.
+# How often the command asks whether the worker has finished the import; after how long with
+# the import not started it says that no worker seems to be running.
 WAIT_SECONDS = 1
+NOT_STARTED_HINT_SECONDS = 30
 
 
 class Command(BaseCommand):
@@ -50,6 +53,13 @@ class Command(BaseCommand):
             action="store_true",
             help="only queue the import and print its number; the worker imports it later",
         )
+        parser.add_argument(
+            "--wait-minutes",
+            type=_positive_minutes,
+            default=10,
+            metavar="N",
+            help="stop waiting after N minutes (default 10); the import stays queued",
+        )
 
     def handle(self, *args, path, partnership=None, publish=False, no_wait=False, **options):
         create = options["create_partnership"]
@@ -79,7 +89,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Into the partnership '{into.name if into else chosen}'{made}.")
             self.stdout.write(f"Queued as import {job.pk}: the worker imports it.")
             return
-        self._report(path, self._wait(job))
+        self._report(path, self._wait(job, minutes=options["wait_minutes"]))
 
     def _read(self, path) -> bytes:
         try:
@@ -87,12 +97,27 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{path}: cannot read the file ({error.strerror}).") from None
 
-    def _wait(self, job: PackageImport) -> PackageImport:
-        if not job.finished:
-            self.stderr.write(f"Waiting for the worker to import it (import {job.pk}).")
-        while not job.finished:
-            time.sleep(WAIT_SECONDS)
-            job.refresh_from_db()
+    def _wait(self, job: PackageImport, *, minutes: float) -> PackageImport:
+        """The job once finished; a CommandError when it is not within `minutes` or the operator
+        stops waiting (Ctrl+C). Either way the import stays queued for the worker."""
+        if job.finished:
+            return job
+        self.stderr.write(f"Waiting for the worker to import it (import {job.pk}).")
+        started = time.monotonic()
+        hinted = False
+        try:
+            while not job.finished:
+                waited = time.monotonic() - started
+                if waited >= minutes * 60:
+                    raise _still_queued(job, f"The worker has not finished it in {minutes:g} min.")
+                time.sleep(WAIT_SECONDS)
+                job.refresh_from_db()
+                waiting = job.status == PackageImport.Status.WAITING
+                if waiting and not hinted and waited >= NOT_STARTED_HINT_SECONDS:
+                    self.stderr.write(NO_WORKER_HINT)
+                    hinted = True
+        except KeyboardInterrupt:
+            raise _still_queued(job, "Stopped waiting.") from None
         return job
 
     def _report(self, path, job: PackageImport) -> None:
@@ -110,6 +135,29 @@ class Command(BaseCommand):
         if flagged := looks_identifying_after_import(audit):
             self.stdout.write(flagged)
         self.stdout.write(audit.get_absolute_url())
+
+
+NO_WORKER_HINT = (
+    "No worker has started it yet: is `manage.py db_worker` running? (With TASKS_BACKEND="
+    "immediate there is no worker to run: imports are done at once.)"
+)
+
+
+def _positive_minutes(text: str) -> float:
+    try:
+        minutes = float(text)
+    except ValueError:
+        minutes = 0
+    if not 0 < minutes <= 24 * 60:
+        raise ArgumentTypeError("give a number of minutes from 0 to 1440, such as 10 or 0.5")
+    return minutes
+
+
+def _still_queued(job: PackageImport, why: str) -> CommandError:
+    return CommandError(
+        f"{why} Import {job.pk} stays queued: the worker imports it when it runs "
+        "(`manage.py db_worker`), and `manage.py import_audit --no-wait` queues without waiting."
+    )
 
 
 def _not_imported(path, lines: list[str]) -> CommandError:
