@@ -207,3 +207,30 @@ def test_wrong_types_and_blank_or_long_text_are_refused_not_converted(
 def test_the_schema_knows_every_audit_status():
     statuses = package.schema()["properties"]["status"]["enum"]
     assert statuses == list(Audit.Status.values)
+
+
+def test_the_cases_named_by_recommendations_are_counted_across_them_all():
+    data = copy.deepcopy(VALID)
+    half = CAPS["references"] // 2
+    first = {**data["recommendations"][0], "cases": ["Case 1"] * half}
+    data["recommendations"] = [first, {**first, "cases": ["Case 1"] * (half + 1)}]
+    assert [str(p) for p in package._shape_problems(data)] == [
+        f"$: the package holds {CAPS['references'] + 1:,} cases named by recommendations; "
+        f"a package may hold at most {CAPS['references']:,}"
+    ]
+
+
+def test_recommendations_that_are_not_a_list_are_named_before_anything_is_walked():
+    assert [str(p) for p in package._shape_problems(bad(recommendations="Share more."))] == [
+        "$.recommendations: should be a list ([…])"
+    ]
+
+
+def test_only_the_first_50_schema_problems_are_listed_and_the_rest_counted():
+    data = copy.deepcopy(VALID)
+    data["agencies"] = [{"name": n} for n in range(60)]  # a number where a name belongs
+    with pytest.raises(PackageError) as raised:
+        package.package_validate(data)
+    assert len(raised.value.problems) == package.MAX_PROBLEMS == 50
+    assert all(".name" in str(p) for p in raised.value.problems)
+    assert raised.value.lines()[-1] == "… and 10 more problems"
