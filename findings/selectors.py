@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from cases.models import Audit, BriefingParagraph, Case
-from cases.selectors import briefing_items
 
+from .items import briefing_items
 from .models import (
     CaseMeetingNote,
     Finding,
@@ -242,3 +242,9 @@ def case_context(audit: Audit, *, with_returns: bool) -> dict[int, CaseContext]:
         for submission in submissions:
             contexts[submission.case_id].submissions.append(submission)
     return contexts
+
+
+def latest_published_version(audit: Audit):
+    """The briefing version that the audit's main briefing buttons give, or None before the
+    first is published (without its stored files)."""
+    return audit.briefing_versions.only("number", "published_at", "audit_id").first()
