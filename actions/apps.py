@@ -10,8 +10,8 @@ class ActionsConfig(AppConfig):
         from maca.files import delete_file_with_record
 
         # Registers the action plan's reminders with the daily send_reminders run, the plan's
-        # words with the check made before the briefing is published, and its "Update the
-        # action" tasks with the home page.
+        # words with the check made before the briefing is published and its actions with the
+        # briefing's annex, and its "Update the action" tasks with the home page.
         from . import my_tasks, publishing, reminders  # noqa: F401
 
         post_delete.connect(
