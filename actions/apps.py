@@ -9,9 +9,10 @@ class ActionsConfig(AppConfig):
     def ready(self):
         from maca.files import delete_file_with_record
 
-        # Registers the action plan's reminders with the daily send_reminders run, and the
-        # plan's words with the check made before the briefing is published.
-        from . import publishing, reminders  # noqa: F401
+        # Registers the action plan's reminders with the daily send_reminders run, the plan's
+        # words with the check made before the briefing is published and its actions with the
+        # briefing's annex, and its "Update the action" tasks with the home page.
+        from . import my_tasks, publishing, reminders  # noqa: F401
 
         post_delete.connect(
             delete_file_with_record,

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import impact_views, views
+from . import audit_views, impact_views, views
 
 urlpatterns = [
+    path("audits/<int:pk>/", audit_views.audit_detail, name="audit_detail"),
     path("audits/<int:pk>/impact/", impact_views.impact_page, name="impact"),
     path("audits/<int:pk>/comparison/", impact_views.comparison, name="comparison"),
     path("audits/<int:pk>/comparison.pdf", impact_views.comparison_pdf, name="comparison_pdf"),

@@ -14,5 +14,7 @@ class CasesConfig(AppConfig):
             sender=self.get_model("ChronologyFile"),
             dispatch_uid="chronology_file_deleted",
         )
-        # The stage emails join the daily reminders run.
+        # The stage emails join the daily reminders run; the audits are offered by the access
+        # log's filter.
+        from . import selectors  # noqa: F401
         from .services import stage_emails  # noqa: F401

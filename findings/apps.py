@@ -22,5 +22,6 @@ class FindingsConfig(AppConfig):
             give_new_partnership_its_tags, sender=Partnership, dispatch_uid="learning_tags"
         )
 
-        # Registers the reminder to agencies that have not recorded using the briefing.
-        from . import usage  # noqa: F401
+        # Registers the reminder to agencies that have not recorded using the briefing, and the
+        # briefing's versions with the stage emails.
+        from . import publishing, usage  # noqa: F401

@@ -8,19 +8,31 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
 from cases.models import Audit, AuditEvent
 from cases.selectors.identifiers import Flag, places_holding_identifiers, unconfirmed_flags
 from cases.services.confirmations import digests_confirm
-from cases.services.stage_emails import send_stage_emails
+from cases.services.stage_emails import register_briefing_versions, send_stage_emails
 
 from . import briefing, sevenminute
 from .models import BriefingVersion, SevenMinuteBriefing
 from .selectors import briefing_sections
 from .word import render_docx
+
+
+def _latest_version(audit: Audit):
+    return audit.briefing_versions.only("number", "published_at").first()
+
+
+def _published_since(since) -> Q:
+    return Q(briefing_versions__published_at__gte=since)
+
+
+# The stage emails tell everyone on the audit of each version published.
+register_briefing_versions(latest=_latest_version, published_since=_published_since)
 
 # Sent inside the publishing transaction with `version`, once the version is saved: the learning
 # library indexes what went out (it sits above this app, so it listens rather than being called).

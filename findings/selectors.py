@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from cases.models import Audit, BriefingParagraph, Case
-from cases.selectors import briefing_items
 
+from .items import briefing_items
 from .models import (
     CaseMeetingNote,
     Finding,
@@ -116,18 +116,26 @@ def _learning_summary(audit: Audit) -> list[str]:
     return [line.strip() for line in (summary or "").splitlines() if line.strip()]
 
 
+# Readers of the annex's actions: the action plan is built on this app and registers its reader
+# from its `AppConfig.ready()` (actions/publishing.py). A reader takes the audit and returns its
+# AnnexActions.
+_annex_readers: list = []
+
+
+def register_annex_actions(reader):
+    """Add a reader of the actions printed in the briefing's annex (usable as a decorator)."""
+    if reader not in _annex_readers:
+        _annex_readers.append(reader)
+    return reader
+
+
 def _annex_actions(audit: Audit) -> list[AnnexAction]:
-    """The audit's actions, not the cancelled ones, reached by their reverse name (the action
-    plan is built on this app), when the audit includes the annex and the chair publishes the
-    plan with the briefing: until then the plan's words stay with those who may read them (a
-    co-ordinator reads only their own agency's actions)."""
+    """The audit's actions, not the cancelled ones, when the audit includes the annex and the
+    chair publishes the plan with the briefing: until then the plan's words stay with those who
+    may read them (a co-ordinator reads only their own agency's actions)."""
     if not (audit.include_actions_annex and audit.plan_published_at):
         return []
-    actions = audit.actions.exclude(status="cancelled").select_related("owner_agency")
-    return [
-        AnnexAction(action.pk, action.text, action.owner_agency, action.due_date)
-        for action in actions.order_by("order", "id")
-    ]
+    return [action for reader in _annex_readers for action in reader(audit)]
 
 
 def briefing_context(audit: Audit) -> dict:
@@ -242,3 +250,9 @@ def case_context(audit: Audit, *, with_returns: bool) -> dict[int, CaseContext]:
         for submission in submissions:
             contexts[submission.case_id].submissions.append(submission)
     return contexts
+
+
+def latest_published_version(audit: Audit):
+    """The briefing version that the audit's main briefing buttons give, or None before the
+    first is published (without its stored files)."""
+    return audit.briefing_versions.only("number", "published_at", "audit_id").first()

@@ -8,6 +8,10 @@ from django.db.models import Q
 
 from maca.models import AccessLogEntry, Membership
 
+# Audits belong to the cases app, built on this one: it registers the reader of the audits a chair
+# may filter the access log by, from its `AppConfig.ready()` (cases/selectors/__init__.py).
+_audit_choice_readers: list = []
+
 # Pages that show several partnerships' data at once: a look is filed under no partnership when
 # the person belongs to several, and each of their chairs sees it.
 ACROSS_PARTNERSHIPS = ("action_plan", "my_actions", "action_plan_pdf", "action_plan_export")
@@ -45,3 +49,20 @@ def access_log_entries(
     if until:
         entries = entries.filter(at__date__lte=until)
     return entries
+
+
+def register_audit_choices(reader):
+    """Add a reader of the audits offered by the access log's filter (usable as a decorator): it
+    takes `partnership_ids` and returns (id, name) pairs."""
+    if reader not in _audit_choice_readers:
+        _audit_choice_readers.append(reader)
+    return reader
+
+
+def audit_choices(*, partnership_ids) -> list[tuple[int, str]]:
+    """The partnerships' audits by name, newest first, as choices."""
+    return [
+        choice
+        for reader in _audit_choice_readers
+        for choice in reader(partnership_ids=partnership_ids)
+    ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from maca import access, selectors
 from maca.middleware import SEEN_SESSION_KEY
-from maca.models import AccessLogEntry, Partnership
+from maca.models import AccessLogEntry
 from maca.spreadsheets import csv_response, neutralise
 from maca.widgets import DateInput
 
@@ -106,7 +106,10 @@ class AccessLogFilter(forms.Form):
 
     def __init__(self, *args, partnership_ids, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["audit"].choices = [("", "Any audit"), *_audit_choices(partnership_ids)]
+        self.fields["audit"].choices = [
+            ("", "Any audit"),
+            *selectors.audit_choices(partnership_ids=partnership_ids),
+        ]
 
     def clean(self):
         data = super().clean()
@@ -114,18 +117,6 @@ class AccessLogFilter(forms.Form):
         if since and until and until < since:
             self.add_error("until", "'To' must be on or after 'From'")
         return data
-
-
-def _audit_choices(partnership_ids) -> list[tuple[int, str]]:
-    """The partnerships' audits by name, newest first. The audit model is reached through the
-    partnership's reverse relation: this core app does not import the apps built on it."""
-    Audit = Partnership._meta.get_field("audits").related_model
-    audits = (
-        Audit.objects.filter(partnership_id__in=partnership_ids)
-        .select_related("theme")
-        .order_by("-created_at", "-pk")
-    )
-    return [(audit.pk, f"{audit.theme.name} — {audit.title}") for audit in audits]
 
 
 def access_log(request):

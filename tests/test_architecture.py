@@ -57,6 +57,110 @@ def test_the_get_model_check_sees_a_call_on_a_higher_app(tmp_path):
     assert list(models_named(ast.parse('self.get_model("Evidence")'))) == []
 
 
+# A relation's model read at run time: `Model._meta.get_field("name").related_model`. A name made
+# at run time (`f"{kind}s"`, a variable) counts every relation it may name when the call's
+# relation is read.
+RELATION_READS = ("related_model", "remote_field")
+
+
+def _name_pattern(node: ast.expr) -> str:
+    """A regular expression for the field names `node` may make."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return re.escape(node.value)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            _name_pattern(part) if isinstance(part, ast.Constant) else ".*" for part in node.values
+        )
+    if isinstance(node, ast.IfExp):
+        return f"(?:{_name_pattern(node.body)}|{_name_pattern(node.orelse)})"
+    return ".*"
+
+
+def relations_reached(tree: ast.AST, namespace: dict):
+    """(line, app label) of each model reached through `Model._meta.get_field(...)`, `Model` being
+    a model among the module's names (`namespace`)."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db import models
+
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        meta = node.func.value
+        if (
+            node.func.attr != "get_field"
+            or not node.args
+            or not (
+                isinstance(meta, ast.Attribute)
+                and meta.attr == "_meta"
+                and isinstance(meta.value, ast.Name)
+            )
+        ):
+            continue
+        model = namespace.get(meta.value.id)
+        if not (isinstance(model, type) and issubclass(model, models.Model)):
+            continue
+        name = node.args[0]
+        if isinstance(name, ast.Constant) and isinstance(name.value, str):
+            try:
+                fields = [model._meta.get_field(name.value)]
+            except FieldDoesNotExist:
+                continue
+        else:
+            parent = parents.get(node)
+            if not (isinstance(parent, ast.Attribute) and parent.attr in RELATION_READS):
+                continue
+            pattern = _name_pattern(name)
+            fields = [f for f in model._meta.get_fields() if re.fullmatch(pattern, f.name)]
+        for field in fields:
+            if field.is_relation and field.related_model is not None:
+                yield node.lineno, field.related_model._meta.app_label
+
+
+def upward_field_reads() -> list[str]:
+    import importlib
+
+    order = layers()
+    found = []
+    for height, app in enumerate(order):
+        above = set(order[:height])
+        for path in python_files(app):
+            source = path.read_text()
+            if "_meta.get_field(" not in source:
+                continue
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(
+                ".__init__"
+            )
+            namespace = vars(importlib.import_module(module))
+            for line, label in relations_reached(ast.parse(source, str(path)), namespace):
+                if label in above:
+                    found.append(f"{path.relative_to(ROOT)}:{line} reaches {label}")
+    return sorted(set(found))
+
+
+def test_no_app_reaches_a_higher_one_through_its_relations():
+    assert upward_field_reads() == []
+
+
+def test_the_relations_check_sees_a_model_of_a_higher_app():
+    from cases.models import Audit, Case
+    from maca.models import Partnership
+
+    source = (
+        'Case._meta.get_field(f"{kind}s").related_model\n'
+        'Audit._meta.get_field("good_practice" if good else "recommendations").related_model\n'
+        'Audit._meta.get_field("actions")\n'
+        'Partnership._meta.get_field("audits").related_model\n'
+        "Partnership._meta.get_field(name).default\n"
+        'Audit._meta.get_field("title").max_length\n'
+        'Audit._meta.get_field("theme").related_model\n'
+    )
+    namespace = {"Case": Case, "Audit": Audit, "Partnership": Partnership}
+    reached = set(relations_reached(ast.parse(source), namespace))
+    assert {(1, "findings"), (2, "findings"), (3, "actions"), (4, "cases"), (7, "cases")} <= reached
+    assert {line for line, _ in reached} == {1, 2, 3, 4, 7}
+
+
 def test_the_layers_run_from_actions_down_to_the_core():
     assert [app for app in layers() if (ROOT / app).is_dir()][-4:] == [
         "actions",

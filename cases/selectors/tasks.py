@@ -4,6 +4,7 @@ number of queries whatever the number of audits, cases and actions."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -26,6 +27,19 @@ class Task:
     due: datetime.date | None = None
 
 
+# Tasks from the apps built on this one, which register their sources from their
+# `AppConfig.ready()`: the action plan's "Update the action" (actions/my_tasks.py). A source takes
+# the audits the user may see (newest first) and their memberships, and returns a list of Tasks.
+_sources: list[Callable[..., list[Task]]] = []
+
+
+def register_source(source):
+    """Add a source of tasks (usable as a decorator)."""
+    if source not in _sources:
+        _sources.append(source)
+    return source
+
+
 def my_tasks(user) -> list[Task]:
     """Tasks from the audits the user may see, those with a due date first, soonest first, then
     the rest in the audits' order (newest first)."""
@@ -35,7 +49,7 @@ def my_tasks(user) -> list[Task]:
     memberships = access.memberships_of(user)
     tasks = [
         *_returns_to_give(audits, memberships.coordinated),
-        *_action_updates(audits, memberships.coordinated),
+        *(task for source in _sources for task in source(audits=audits, memberships=memberships)),
         *_nominations_open(audits, memberships.staff),
         *_chair_next_steps(audits, memberships.chaired),
     ]
@@ -79,29 +93,6 @@ def _returns_to_give(audits, coordinated) -> list[Task]:
             if not cell.tool_submitted:
                 url = reverse("tool_answer", args=args)
                 tasks.append(Task("Submit the audit tool", where, url, audit, due))
-    return tasks
-
-
-def _action_updates(audits, coordinated) -> list[Task]:
-    """Open actions owned by an agency the user co-ordinates for: each wants an update. One
-    query (the action plan is built on this app: its model is reached by the reverse name)."""
-    if not coordinated:
-        return []
-    by_pk = {audit.pk: audit for audit in audits if audit.partnership_id in coordinated}
-    if not by_pk:
-        return []
-    Action = Audit._meta.get_field("actions").related_model
-    mine = {agency for agencies in coordinated.values() for agency in agencies}
-    actions = Action.objects.filter(
-        audit_id__in=by_pk, owner_agency_id__in=mine, status__in=["not_started", "in_progress"]
-    ).only("pk", "text", "due_date", "audit_id", "owner_agency_id")
-    tasks = []
-    for action in actions:
-        audit = by_pk[action.audit_id]
-        if action.owner_agency_id in coordinated[audit.partnership_id]:
-            where = f"{action.text[:80]} · {audit.theme.name}"
-            url = reverse("action_detail", args=[action.pk])
-            tasks.append(Task("Update the action", where, url, audit, action.due_date))
     return tasks
 
 

@@ -33,6 +33,17 @@ TEMPLATE = "emails/stage_email.txt"
 # The daily run looks back this far for a pack released or a briefing published.
 CATCH_UP_DAYS = 7
 
+# The briefing's versions belong to the findings app, built on this one: it registers from its
+# `AppConfig.ready()` how to read an audit's latest published version and which audits published
+# one since a given time (findings/publishing.py).
+_briefing_versions = {"latest": lambda audit: None, "published_since": lambda since: Q(pk=None)}
+
+
+def register_briefing_versions(*, latest, published_since) -> None:
+    """`latest(audit)`: the audit's latest published version (with its `number`), or None;
+    `published_since(since)`: a Q picking the audits that published a version since then."""
+    _briefing_versions.update(latest=latest, published_since=published_since)
+
 
 def _day(date) -> str:
     return f"{date:%-d %B %Y}" if date else ""
@@ -97,7 +108,7 @@ def stage_emails_of(audit: Audit) -> Iterator[Reminder]:
                 kind="pack",
                 link=_link("meeting_pack", audit),
             )
-    latest = audit.briefing_versions.only("number", "published_at").first()
+    latest = _briefing_versions["latest"](audit)
     if latest is not None:
         roles = [Role.CHAIR, Role.QA_MEMBER, Role.VIEWER]
         people = {m.user_id: m.user for m in _members(audit, roles, coordinators=True)}
@@ -146,7 +157,7 @@ def recent_stage_emails(today: datetime.date) -> Iterator[Reminder]:
         Audit.objects.filter(
             Q(status__in=[Audit.Status.NOMINATING, Audit.Status.SUBMISSIONS])
             | Q(pack_released_at__gte=since)
-            | Q(briefing_versions__published_at__gte=since)
+            | _briefing_versions["published_since"](since)
         )
         .select_related("theme", "partnership")
         .distinct()

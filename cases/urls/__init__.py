@@ -1,4 +1,5 @@
-"""Audit pages. Each area of the audit's life keeps its routes in its own module here."""
+"""Audit pages (the audit's own page, which shows the action plan too, is routed by `actions`).
+Each area of the audit's life keeps its routes in its own module here."""
 
 from django.urls import path
 
@@ -8,7 +9,6 @@ from . import chronology, partnership, reaudit, retention, setup, tool
 
 urlpatterns = [
     path("", audit.home, name="home"),
-    path("audits/<int:pk>/", audit.audit_detail, name="audit_detail"),
     *setup.urlpatterns,
     *chronology.urlpatterns,
     *tool.urlpatterns,

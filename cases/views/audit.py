@@ -1,8 +1,6 @@
 from django.shortcuts import render
 
 from cases import access, selectors
-from cases.selectors.progress import work_of_agencies
-from cases.selectors.stages import next_step, stage_steps
 from cases.selectors.tasks import SHOWN as SHOWN_TASKS
 from cases.selectors.tasks import my_tasks
 
@@ -21,30 +19,3 @@ def home(request):
         "nav": "audits",
     }
     return render(request, "cases/home.html", context)
-
-
-def audit_detail(request, pk):
-    """The audit's hub. Readers of the published briefing alone (viewers) see just its links."""
-    audit = access.get_audit_for(request, pk, "view_briefing")
-    allowed = access.allowed_actions(request.user, audit)
-    context = {
-        "audit": audit,
-        "allowed": allowed,
-        "nav": "audits",
-        "published_version": selectors.latest_published_version(audit),
-    }
-    if "view_audit" not in allowed:
-        return render(request, "cases/audit_published.html", context)
-    actions = audit.actions.all()
-    plan_agency_ids = access.plan_agency_ids(request.user, audit)
-    if plan_agency_ids is not None:
-        # A co-ordinator sees only their own agency's actions, as on the action plan.
-        actions = actions.filter(owner_agency_id__in=plan_agency_ids)
-    context.update(selectors.audit_overview(audit, actions))
-    context["own_agency_only"] = not access.sees_every_action(request.user, audit)
-    my_agency_ids = access.agency_ids_for(request.user, audit)
-    context["my_agencies"] = [a for a in context["agencies"] if a.pk in my_agency_ids]
-    context["my_work"] = work_of_agencies(audit, context["cases"], context["my_agencies"])
-    context["steps"] = stage_steps(audit)
-    context["next_step"] = next_step(audit, allowed)
-    return render(request, "cases/audit_detail.html", context)

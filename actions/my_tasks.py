@@ -1,0 +1,34 @@
+""" "Update the action" in the home page's "My tasks" (cases/selectors/tasks.py), which this app
+registers from its `AppConfig.ready()`."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from cases.selectors.tasks import Task, register_source
+
+from .models import Action
+
+
+@register_source
+def action_updates(*, audits, memberships) -> list[Task]:
+    """Open actions owned by an agency the user co-ordinates for: each wants an update. One
+    query."""
+    coordinated = memberships.coordinated
+    if not coordinated:
+        return []
+    by_pk = {audit.pk: audit for audit in audits if audit.partnership_id in coordinated}
+    if not by_pk:
+        return []
+    mine = {agency for agencies in coordinated.values() for agency in agencies}
+    actions = Action.objects.filter(
+        audit_id__in=by_pk, owner_agency_id__in=mine, status__in=["not_started", "in_progress"]
+    ).only("pk", "text", "due_date", "audit_id", "owner_agency_id")
+    tasks = []
+    for action in actions:
+        audit = by_pk[action.audit_id]
+        if action.owner_agency_id in coordinated[audit.partnership_id]:
+            where = f"{action.text[:80]} · {audit.theme.name}"
+            url = reverse("action_detail", args=[action.pk])
+            tasks.append(Task("Update the action", where, url, audit, action.due_date))
+    return tasks
