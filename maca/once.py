@@ -2,7 +2,7 @@
 (a double click, a retry, a second tab's copy of the request) is answered with the page the first
 press led to, without doing the work again (docs/architecture.md "One-press creates").
 
-A form puts `{% form_token %}` (maca/templatetags/one_press.py) inside itself; its view is decorated
+A form puts `{{ form_token() }}` (maca/jinja.py) inside itself; its view is decorated
 with `@one_press`. A POST without a token (a page opened before tokens existed, a script) is
 done as sent, without this guard.
 """

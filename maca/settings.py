@@ -111,18 +111,34 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "maca.urls"
 
+# MACA's own templates are Jinja2, read by Django's rules (maca/jinja.py); the admin's and
+# crispy-forms' templates stay in Django's language.
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "maca.jinja.environment",
+            "extensions": ["cases.jinja.CasesExtension", "actions.jinja.ActionsExtension"],
+            "keep_trailing_newline": True,
+            "auto_reload": DEBUG,
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "maca.context_processors.navigation",
+                "actions.context_processors.navigation",
+            ],
+        },
+    },
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "maca.context_processors.navigation",
-                "actions.context_processors.navigation",
             ],
         },
     },

@@ -11,6 +11,8 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 from django.core.servers.basehttp import WSGIServer
+from django.template.backends import jinja2 as jinja2_backend
+from django.test.signals import template_rendered
 from django.test.testcases import LiveServerThread
 from hypothesis import settings as hypothesis_settings
 from playwright.sync_api import expect
@@ -35,6 +37,17 @@ class OneRequestAtATimeServer(WSGIServer):
 
 
 LiveServerThread.server_class = OneRequestAtATimeServer
+
+
+def _render_and_tell(self, context=None, request=None):
+    """A Jinja2 page tells the test client what it was drawn from (`response.context`), as
+    Django's own templates do under test."""
+    template_rendered.send(sender=self, template=self, context=dict(context or {}))
+    return _render_jinja2(self, context, request)
+
+
+_render_jinja2 = jinja2_backend.Template.render
+jinja2_backend.Template.render = _render_and_tell
 
 # A page's answer waits behind the other tests' work on a shared 2-core machine: what a browser
 # test expects to see is waited for up to 15 s (not Playwright's 5), and is still checked at once

@@ -1,30 +1,34 @@
-"""The home page's action plan panels, so that the audits app need not import this one."""
+"""The action plan's part of the home page, for the audits app's template, which cannot import
+this app: `{{ dashboard_actions(request) }}`."""
 
 from urllib.parse import urlencode
 
-from django import template
+from django.template.loader import render_to_string
 from django.urls import reverse
+from markupsafe import Markup
 
 from actions import selectors
 from actions.access import reads_plan
+from maca.jinja import FilterExtension
 
-register = template.Library()
 
-
-@register.inclusion_tag("actions/_dashboard_actions.html", takes_context=True)
-def dashboard_actions(context):
+def dashboard_actions(request) -> Markup:
     """Overdue and due-soon actions the user may see; nothing for a viewer until an audit's plan
     is published to them."""
-    user = context["request"].user
+    user = request.user
     if not reads_plan(user):
-        return {"shown": False}
+        return Markup()
     lists = selectors.dashboard_actions(user)
     plan = reverse("action_plan")
-    return {
-        "shown": True,
+    context = {
         "overdue": lists["overdue"],
         "due_soon": lists["due_soon"],
         "overdue_url": f"{plan}?{urlencode(lists['overdue'].query)}",
         "due_soon_url": f"{plan}?{urlencode(lists['due_soon'].query)}",
         "days": selectors.dashboard_days(),
     }
+    return Markup(render_to_string("actions/_dashboard_actions.html", context))
+
+
+class ActionsExtension(FilterExtension):
+    functions = {"dashboard_actions": dashboard_actions}

@@ -1,0 +1,205 @@
+"""The templates' language: Jinja2, with Django's rules for what a name in a template means.
+
+MACA's own templates are Jinja2 (Django renders them several times faster than its own
+language; the admin and crispy-forms keep theirs). A name is looked up as Django's templates look
+it up, so that a template says `{{ action.get_status_display }}` and `{% if form.is_bound %}`:
+a key before an attribute, a method called without arguments, never one that changes data
+(`alters_data`), and a lookup that fails, or whose object does not exist, is empty rather than an
+error. Each app adds its own filters and functions with a Jinja2 extension named in the
+`TEMPLATES` setting, where the layers meet.
+"""
+
+from __future__ import annotations
+
+from inspect import signature
+
+import jinja2
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
+from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2.ext import Extension
+from markupsafe import Markup, escape
+
+from maca import logos
+from maca.once import FIELD, new_token
+from maca.wording import possessive
+
+LOOKUP_ERRORS = (TypeError, AttributeError, KeyError, ValueError, IndexError)
+# Per type: whether a name is first looked up as a key (`obj[name]`), as Django's templates do.
+_LOOKS_UP_KEYS: dict[type, bool] = {}
+
+
+def _looks_up_keys(kind: type) -> bool:
+    looks = _LOOKS_UP_KEYS.get(kind)
+    if looks is None:
+        looks = _LOOKS_UP_KEYS[kind] = hasattr(kind, "__getitem__")
+    return looks
+
+
+def _called(value, undefined):
+    """What calling `value` without arguments gives, as Django's templates do: nothing for a
+    method that changes data (`alters_data`) or needs arguments."""
+    if getattr(value, "do_not_call_in_templates", False):
+        return value
+    if getattr(value, "alters_data", False):
+        return undefined()
+    try:
+        return value()
+    except TypeError:
+        try:
+            signature(value).bind()
+        except (TypeError, ValueError):  # it needs arguments: not for a template to call
+            return undefined()
+        raise
+
+
+class Environment(jinja2.Environment):
+    """Names resolved by Django's template rules (see the module's docstring). Every `a.b` and
+    `a[b]` of every page comes here: kept to one call in the usual cases."""
+
+    def getattr(self, obj, name):
+        if isinstance(obj, jinja2.Undefined):
+            return self.undefined(obj=obj, name=name)
+        try:
+            value = self._find(obj, name)
+            if callable(value) and not isinstance(value, jinja2.Undefined):
+                value = _called(value, lambda: self.undefined(obj=obj, name=name))
+        except Exception as error:
+            if getattr(error, "silent_variable_failure", False):  # e.g. DoesNotExist
+                return self.undefined(obj=obj, name=name)
+            raise
+        return value
+
+    getitem = getattr
+
+    def _find(self, obj, name):
+        if _looks_up_keys(type(obj)):
+            try:
+                return obj[name]
+            except LOOKUP_ERRORS:
+                pass
+        try:
+            return getattr(obj, name)
+        except (TypeError, AttributeError):
+            if isinstance(name, str) and name in dir(obj):  # raised by a property: an error
+                raise
+        try:
+            return obj[int(name)]
+        except (IndexError, ValueError, KeyError, TypeError):
+            return self.undefined(obj=obj, name=name)
+
+
+def url(name, *args, **kwargs) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def form_token() -> Markup:
+    """The one-time token of a create form (maca/once.py), new each time the form is drawn, so
+    the next form (an htmx swap included) never repeats the last one's."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, new_token())
+
+
+def _keeps_safety(function):
+    """A Django filter that keeps text marked safe (`is_safe`) doing so here too."""
+
+    def keeping(value, *args):
+        result = function(value, *args)
+        if hasattr(value, "__html__") and not hasattr(result, "__html__"):
+            return Markup(result)  # noqa: S704 (the filters given keep safe text safe)
+        return result
+
+    return keeping
+
+
+@jinja2.pass_eval_context
+def linebreaksbr(eval_context, value):
+    return defaultfilters.linebreaksbr(value, autoescape=eval_context.autoescape)
+
+
+@jinja2.pass_eval_context
+def linebreaks(eval_context, value):
+    return defaultfilters.linebreaks_filter(value, autoescape=eval_context.autoescape)
+
+
+@jinja2.pass_eval_context
+def join(eval_context, value, arg=""):
+    return defaultfilters.join(value, arg, autoescape=eval_context.autoescape)
+
+
+@jinja2.pass_eval_context
+def escaped_as_django_does(eval_context, value):
+    """Each value written into a page, escaped as Django escapes (`&#x27;` for an apostrophe),
+    so that a page reads the same whichever language drew which part of it."""
+    if not eval_context.autoescape or hasattr(value, "__html__"):
+        return value
+    escaped = str(escape(value)).replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
+    return Markup(escaped)  # noqa: S704 (escaped on the line above)
+
+
+def default(value, arg=""):
+    """Django's `default`: `arg` for any false value, not only for an undefined one."""
+    return value or arg
+
+
+FILTERS = {
+    "add": defaultfilters.add,
+    "capfirst": _keeps_safety(defaultfilters.capfirst),
+    "date": defaultfilters.date,
+    "default": default,
+    "default_if_none": defaultfilters.default_if_none,
+    "filesizeformat": defaultfilters.filesizeformat,
+    "join": join,
+    "linebreaks": linebreaks,
+    "linebreaksbr": linebreaksbr,
+    "lower": _keeps_safety(defaultfilters.lower),
+    "pluralize": defaultfilters.pluralize,
+    "slice": defaultfilters.slice_filter,
+    "slugify": defaultfilters.slugify,
+    "stringformat": defaultfilters.stringformat,
+    "time": defaultfilters.time,
+    "truncatechars": defaultfilters.truncatechars,
+    "truncatewords": defaultfilters.truncatewords,
+    "urlencode": defaultfilters.urlencode,
+    "yesno": defaultfilters.yesno,
+    "crispy": as_crispy_form,
+    "as_crispy_field": as_crispy_field,
+    "possessive": possessive,
+    "logo_data_uri": logos.logo_data_uri,
+}
+
+RAG_BADGES = {
+    "red": ("text-bg-danger", Markup('Red<span class="visually-hidden"> (overdue)</span>')),
+    "amber": ("text-bg-warning", "Amber"),
+    "green": ("text-bg-success", "Green"),
+    "complete": ("text-bg-primary", "Complete"),
+}
+CANCELLED = ("text-bg-light border", "Cancelled")
+
+
+def rag_badge(rag) -> Markup:
+    """An action's RAG rating as a badge: `{{ action.rag_rating|rag_badge }}`."""
+    colour, words = RAG_BADGES.get(rag, CANCELLED)
+    return Markup('<span class="badge {} status-tag">{}</span>').format(colour, words)
+
+
+def environment(**options) -> Environment:
+    # A name that is not there is empty, and so is anything looked up on it, as in Django.
+    env = Environment(
+        **{**options, "undefined": jinja2.ChainableUndefined, "finalize": escaped_as_django_does}
+    )
+    env.globals.update(url=url, static=static, form_token=form_token)
+    env.filters.update(FILTERS, rag_badge=rag_badge)
+    return env
+
+
+class FilterExtension(Extension):
+    """An app's own filters and functions: a subclass sets `filters` and `functions`."""
+
+    filters: dict = {}
+    functions: dict = {}
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.filters.update(self.filters)
+        environment.globals.update(self.functions)
