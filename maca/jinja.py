@@ -61,14 +61,14 @@ class Environment(jinja2.Environment):
 
     def getattr(self, obj, name):
         if isinstance(obj, jinja2.Undefined):
-            return self.undefined(obj=obj, name=name)
+            return self.undefined(hint=f"no {name!r}")
         try:
             value = self._find(obj, name)
             if callable(value) and not isinstance(value, jinja2.Undefined):
-                value = _called(value, lambda: self.undefined(obj=obj, name=name))
+                value = _called(value, lambda: self.undefined(hint=f"{name!r} not drawn"))
         except Exception as error:
             if getattr(error, "silent_variable_failure", False):  # e.g. DoesNotExist
-                return self.undefined(obj=obj, name=name)
+                return self.undefined(hint=f"no {name!r}")
             raise
         return value
 
@@ -85,7 +85,7 @@ class Environment(jinja2.Environment):
         except (TypeError, AttributeError):
             if isinstance(name, str) and name in dir(obj):  # raised by a property: an error
                 raise
-        return self.undefined(obj=obj, name=name)
+        return self.undefined(hint=f"no {name!r}")
 
 
 def url(name, *args, **kwargs) -> str:
