@@ -62,6 +62,21 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     return actions.order_by(*SORTS.get(filters.get("sort") or "due", SORTS["due"])), counts
 
 
+# What a row of the plan's page shows (the downloads show more).
+PLAN_ROW_FIELDS = (
+    "text",
+    "due_date",
+    "status",
+    "at_risk",
+    "lead",
+    "lead_user__first_name",
+    "lead_user__last_name",
+    "lead_user__username",
+    "owner_agency__name",
+    "audit__theme__name",
+)
+
+
 @lru_cache(maxsize=1)
 def _rated_actions(today: datetime.date, amber_days: int):
     """Every action with its RAG rating on `today` (with an amber window of `amber_days`, the

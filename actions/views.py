@@ -140,7 +140,7 @@ def action_plan(request, mine=False):
     if mine:
         filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
     actions, counts = selectors.plan_for(request.user, filters=filters)
-    paginator = Paginator(actions, PAGE_SIZE)
+    paginator = Paginator(actions.only(*selectors.PLAN_ROW_FIELDS), PAGE_SIZE)
     if not filters.get("rag"):
         paginator.count = sum(counts.values())  # the RAG counts have counted these actions
     page = paginator.get_page(request.GET.get("page"))
