@@ -62,8 +62,8 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     return actions.order_by(*SORTS.get(filters.get("sort") or "due", SORTS["due"])), counts
 
 
-# What a row of the plan's page shows (the downloads show more).
-PLAN_ROW_FIELDS = (
+# What a row of a list of actions shows (the downloads show more), and its RAG rating is made of.
+ACTION_ROW_FIELDS = (
     "text",
     "due_date",
     "status",
@@ -73,8 +73,8 @@ PLAN_ROW_FIELDS = (
     "lead_user__last_name",
     "lead_user__username",
     "owner_agency__name",
-    "audit__theme__name",
 )
+PLAN_ROW_FIELDS = (*ACTION_ROW_FIELDS, "audit__theme__name")
 
 
 @lru_cache(maxsize=1)
@@ -173,6 +173,7 @@ def audit_plan(audit, user, *, today: datetime.date | None = None) -> dict:
     actions = (
         restrict_actions(audit.actions.all(), user)
         .select_related("owner_agency", "lead_user")
+        .only(*ACTION_ROW_FIELDS, "recommendation_id", "audit_id")
         .order_by("order", "pk")
         .rated(today)
     )
@@ -227,6 +228,7 @@ def audit_overview(audit: Audit, *, plan_agency_ids: frozenset[int] | None) -> d
         "good_practice": items.good_practice,
         "tag_uses": tag_uses(items, cases),
         "actions": actions.select_related("owner_agency", "lead_user")
+        .only(*ACTION_ROW_FIELDS)
         .order_by("order", "id")
         .rated(),
         "agencies": list(audit.agencies.all()),
