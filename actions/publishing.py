@@ -36,5 +36,7 @@ def annex_actions(audit) -> list[AnnexAction]:
     actions = Action.objects.filter(audit=audit).exclude(status="cancelled")
     return [
         AnnexAction(action.pk, action.text, action.owner_agency, action.due_date)
-        for action in actions.select_related("owner_agency").order_by("order", "id")
+        for action in actions.select_related("owner_agency")
+        .only("text", "due_date", "owner_agency__name")
+        .order_by("order", "id")
     ]
