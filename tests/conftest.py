@@ -250,9 +250,39 @@ def outsider():
     return user
 
 
+DEMO_PDFS: dict[tuple, tuple[bytes, int]] = {}
+
+
+def load_demo() -> None:
+    """What `manage.py load_demo` makes, for a test that starts from the demo.
+
+    Loading the demo publishes its finished audits, and most of that time is laying out their
+    PDFs, which come out the same test after test. A PDF already rendered in this process from
+    the same template, HTML and stylesheets is used again: WeasyPrint makes the same bytes from
+    the same input. Anything else differs in its HTML and is rendered afresh, and the tests' own
+    PDFs are never taken from here."""
+    from django.template.loader import render_to_string
+
+    import findings.sevenminute
+    import maca.pdf
+
+    render = maca.pdf.render_pdf_and_count_pages
+
+    def render_once(template_name, context, *, stylesheets):
+        key = (template_name, render_to_string(template_name, context), tuple(stylesheets))
+        if key not in DEMO_PDFS:
+            DEMO_PDFS[key] = render(template_name, context, stylesheets=stylesheets)
+        return DEMO_PDFS[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(maca.pdf, "render_pdf_and_count_pages", render_once)
+        patch.setattr(findings.sevenminute, "render_pdf_and_count_pages", render_once)
+        call_command("load_demo", stdout=io.StringIO())
+
+
 @pytest.fixture
 def demo_audit(db):
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo()
     return Audit.objects.select_related("theme", "partnership").get(
         theme__name="Neglect and housing", reaudit_of__isnull=True
     )
