@@ -18,7 +18,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := chromium poppler-utils postgresql nginx-light openssl redis-server
 
-.PHONY: help install run demo bench load restore-drill multi-host mutation test test-s3 test-sqlite test-postgres lint format check-deploy clean apt-runtime apt-test
+.PHONY: help install run demo bench bench-quick load restore-drill multi-host mutation test test-s3 test-sqlite test-sqlite-workers every-page test-postgres lint format check-deploy clean apt-runtime apt-test
 
 help:
 	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
@@ -69,22 +69,31 @@ format: $(BIN)/.installed
 check-deploy: $(BIN)/.installed
 	scripts/check-deploy
 
+# After the tests on SQLite, two lines run side by side (scripts/side-by-side): the PostgreSQL
+# and S3 runs keep both cores busy, while the every-page walk, the servers of multi-host, the
+# restore drill and the benchmark mostly wait on a browser, a server or a disk. Each starts and
+# stops its own services on ports of its own; each one's output is shown whole when it ends.
 test: install apt-test lint
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory check-deploy
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
-	$(MAKE) --no-print-directory test-s3
-	$(MAKE) --no-print-directory multi-host
-	$(MAKE) --no-print-directory restore-drill
-	@echo "== benchmark smoke check (figures only mean something from make bench)"
-	$(BIN)/python bench/run.py --quick
+	$(MAKE) --no-print-directory test-sqlite-workers
+	scripts/side-by-side "test-postgres test-s3" "every-page multi-host restore-drill bench-quick"
 
 test-sqlite: $(BIN)/.installed
+	$(MAKE) --no-print-directory test-sqlite-workers
+	$(MAKE) --no-print-directory every-page
+
+test-sqlite-workers: $(BIN)/.installed
 	@echo "== tests on SQLite (with the browser tests)"
 	env -u DATABASE_URL $(BIN)/pytest -q $(PYTEST_WORKERS) --deselect $(EVERY_PAGE)
+
+every-page: $(BIN)/.installed
 	@echo "== every page for every role with axe, in one process of its own"
 	env -u DATABASE_URL $(BIN)/pytest -q -p no:xdist $(EVERY_PAGE)
+
+bench-quick: $(BIN)/.installed
+	@echo "== benchmark smoke check (figures only mean something from make bench)"
+	$(BIN)/python bench/run.py --quick
 
 test-postgres: $(BIN)/.installed
 	@echo "== tests on a throwaway PostgreSQL"

@@ -112,9 +112,61 @@ def pytest_configure(config):
         config._tmp_path_factory = TempPathFactory.from_config(config, _ispytest=True)
 
 
-def pytest_collection_modifyitems(items):
-    """Mutation runs name their test files, the direct tests of a module first: a mutant's tests
+# The run on PostgreSQL (make test-postgres) is there for what the database does: a test that
+# asks for no database (no django_db mark, no db, transactional_db or live_server fixture) cannot
+# reach it, proves the same on SQLite, and is left out of that run.
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+def uses_the_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def leave_out_tests_without_a_database(config, items):
+    kept, left_out = [], []
+    for item in items:
+        (kept if uses_the_database(item) else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+    config.maca_left_out = len(left_out)
+    if hasattr(config, "workeroutput"):  # a pytest-xdist worker tells the main process
+        config.workeroutput["maca_left_out"] = len(left_out)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist: every worker collects the same tests, so one worker's count is the run's."""
+    count = getattr(node, "workeroutput", {}).get("maca_left_out")
+    if count is not None:
+        node.config.maca_left_out = count
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    count = getattr(config, "maca_left_out", None)
+    if ON_POSTGRESQL and count:
+        terminalreporter.write_line(
+            f"{count} tests that use no database were left out on PostgreSQL: "
+            "the run on SQLite has them."
+        )
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, only the tests that use the database run (above).
+
+    Mutation runs name their test files, the direct tests of a module first: a mutant's tests
     run in that order, so the fast test that kills it runs before the slow page tests."""
+    if ON_POSTGRESQL:
+        leave_out_tests_without_a_database(config, items)
     order = os.environ.get("MACA_MUTATION_TEST_ORDER")
     if not order:
         return
@@ -211,9 +263,39 @@ def outsider():
     return user
 
 
+DEMO_PDFS: dict[tuple, tuple[bytes, int]] = {}
+
+
+def load_demo() -> None:
+    """What `manage.py load_demo` makes, for a test that starts from the demo.
+
+    Loading the demo publishes its finished audits, and most of that time is laying out their
+    PDFs, which come out the same test after test. A PDF already rendered in this process from
+    the same template, HTML and stylesheets is used again: WeasyPrint makes the same bytes from
+    the same input. Anything else differs in its HTML and is rendered afresh, and the tests' own
+    PDFs are never taken from here."""
+    from django.template.loader import render_to_string
+
+    import findings.sevenminute
+    import maca.pdf
+
+    render = maca.pdf.render_pdf_and_count_pages
+
+    def render_once(template_name, context, *, stylesheets):
+        key = (template_name, render_to_string(template_name, context), tuple(stylesheets))
+        if key not in DEMO_PDFS:
+            DEMO_PDFS[key] = render(template_name, context, stylesheets=stylesheets)
+        return DEMO_PDFS[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(maca.pdf, "render_pdf_and_count_pages", render_once)
+        patch.setattr(findings.sevenminute, "render_pdf_and_count_pages", render_once)
+        call_command("load_demo", stdout=io.StringIO())
+
+
 @pytest.fixture
 def demo_audit(db):
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo()
     return Audit.objects.select_related("theme", "partnership").get(
         theme__name="Neglect and housing", reaudit_of__isnull=True
     )

@@ -1,20 +1,18 @@
 """The demo chair's first journey, in a real browser (Debian's Chromium)."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from .conftest import axe_violations, console_errors, pdf_text
+from .conftest import axe_violations, console_errors, load_demo, pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo(live_server):
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo()
     return live_server.url
 
 

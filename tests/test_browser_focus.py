@@ -3,16 +3,16 @@ of page (sign-in, lists with filters, forms with selects, checkboxes and radios,
 has a ring with at least 3:1 contrast against what is around it, and after an in-page (htmx)
 update the focus is on what changed, never on <body>."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
 
 from cases.models import Audit, ChronologyEntry
 from maca.models import User
+
+from .conftest import load_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +59,7 @@ RING_CONTRAST = r"""() => {
 
 @pytest.fixture
 def demo(live_server):
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo()
     return live_server.url
 
 

@@ -1,14 +1,12 @@
 """A QA member's day with the keyboard alone: sign in, open an audit, write a finding and read
 the briefing, with the focus visible at every stop."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from .conftest import axe_violations, console_errors
+from .conftest import axe_violations, console_errors, load_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +28,7 @@ FOCUS_STYLE = """() => {
 
 @pytest.fixture
 def demo(live_server):
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo()
     return live_server.url
 
 

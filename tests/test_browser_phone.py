@@ -1,17 +1,14 @@
 """On a 390 px phone no page scrolls sideways: a chair's and a co-ordinator's walk through the
 demo's pages, with axe on the pages where people act."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from cases.models import Audit
 from maca.models import User
 
-from .conftest import axe_violations
+from .conftest import axe_violations, load_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -19,7 +16,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def demo(live_server):
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo()
     return live_server.url
 
 

@@ -1,17 +1,15 @@
 """A whole audit's first half in a real browser: nominate, select, submit, see it complete."""
 
 import datetime
-import io
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from cases.models import Audit
 from cases.services.tool import question_add, section_add
 from maca.models import Agency, Membership
 
-from .conftest import axe_violations, console_errors, member
+from .conftest import axe_violations, console_errors, load_demo, member
 from .factories import AgencyFactory, AuditFactory
 from .test_browser import log_in
 
@@ -130,7 +128,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
 def test_a_long_answer_is_never_cut_short_and_the_page_says_by_how_much_it_is_over(
     page, live_server
 ):
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo()
     audit = Audit.objects.get(theme__name="Domestic abuse and young parents")
     case = audit.cases.order_by("order")[1]
     housing = Agency.objects.get(name="Housing")

@@ -4,7 +4,6 @@ and that signing in and resetting a password tell nothing about which accounts e
 from __future__ import annotations
 
 import base64
-import io
 import re
 import time
 
@@ -479,12 +478,11 @@ def test_password_reset_answers_alike_for_an_existing_and_an_unknown_account(cli
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_chair_sets_up_two_step_sign_in_in_a_browser(page, live_server):
-    from django.core.management import call_command
     from playwright.sync_api import expect
 
-    from .conftest import axe_violations, console_errors
+    from .conftest import axe_violations, console_errors, load_demo
 
-    call_command("load_demo", stdout=io.StringIO())
+    load_demo()
     errors = console_errors(page)
     page.goto(f"{live_server.url}/")
     page.get_by_label("Username").fill("chair")
