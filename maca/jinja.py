@@ -17,7 +17,7 @@ import jinja2
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from jinja2.ext import Extension
 from markupsafe import Markup, escape
 
@@ -90,6 +90,15 @@ class Environment(jinja2.Environment):
 
 def url(name, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def url_or_empty(name, *args, **kwargs) -> str:
+    """The address, or nothing when there is none for these arguments (an item with no
+    agency): `{% set tool_url = url_or_empty(...) %}{% if tool_url %}...`."""
+    try:
+        return url(name, *args, **kwargs)
+    except NoReverseMatch:
+        return ""
 
 
 def form_token() -> Markup:
@@ -174,7 +183,7 @@ def environment(**options) -> Environment:
     env = Environment(
         **{**options, "undefined": jinja2.ChainableUndefined, "finalize": escaped_as_django_does}
     )
-    env.globals.update(url=url, static=static, form_token=form_token)
+    env.globals.update(url=url, url_or_empty=url_or_empty, static=static, form_token=form_token)
     env.filters.update(FILTERS, rag_badge=rag_badge)
     return env
 

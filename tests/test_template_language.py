@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.template.backends.jinja2 import Jinja2
+from django.urls import NoReverseMatch
 from django.utils.safestring import mark_safe
 
 from cases.models import ChronologyEntry
@@ -138,6 +139,10 @@ def test_django_filters_keep_their_meaning():
 def test_addresses_static_files_and_the_one_press_token():
     assert draw("{{ url('audit_detail', 7) }}") == "/audits/7/"
     assert draw("{{ url('audit_detail', pk=7) }}") == "/audits/7/"
+    assert draw("[{{ url_or_empty('audit_detail', 7) }}]") == "[/audits/7/]"
+    assert draw("[{{ url_or_empty('audit_detail', none.pk) }}]") == "[]"
+    with pytest.raises(NoReverseMatch):
+        draw("{{ url('audit_detail', none.pk) }}")
     assert draw("{{ static('css/maca.css') }}").endswith("css/maca.css")
     token = draw("{{ form_token() }}")
     assert token.startswith(f'<input type="hidden" name="{FIELD}" value="')
