@@ -170,3 +170,47 @@ def test_each_app_adds_its_own_filters_and_functions():
         f'<span class="badge status-tag impact-tag impact-high">{entry.get_impact_display()}</span>'
     )
     assert draw("{{ dashboard_actions is defined }}") == "True"
+
+
+def named_routes(patterns=None):
+    """(name, number of arguments) of every named address of MACA."""
+    from django.urls import URLPattern, get_resolver
+
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLPattern):
+            if pattern.name:
+                yield pattern.name, len(pattern.pattern.converters)
+        else:
+            yield from named_routes(pattern.url_patterns)
+
+
+def test_every_address_by_numbers_is_the_one_django_gives():
+    from django.urls import reverse
+
+    routes = sorted(set(named_routes()))
+    assert len(routes) > 100
+    for name, count in routes:
+        for numbers in ([3] * count, list(range(1, count + 1)), [12345678901] * count):
+            try:
+                expected = reverse(name, args=numbers or None)
+            except NoReverseMatch:
+                with pytest.raises(NoReverseMatch):
+                    jinja.url(name, *numbers)
+                continue
+            assert jinja.url(name, *numbers) == expected, name
+
+
+def test_an_address_that_is_not_numbers_alone_is_left_to_django():
+    from django.urls import set_script_prefix
+
+    assert jinja.url("audit_detail", "7") == "/audits/7/"
+    with pytest.raises(NoReverseMatch):
+        jinja.url("audit_detail", -7)
+    with pytest.raises(NoReverseMatch):
+        jinja.url("audit_detail", True)
+    set_script_prefix("/maca/")
+    try:
+        assert jinja.url("audit_detail", 7) == "/maca/audits/7/"
+    finally:
+        set_script_prefix("/")
+    assert jinja.url("audit_detail", 7) == "/audits/7/"
