@@ -11,13 +11,18 @@ error. Each app adds its own filters and functions with a Jinja2 extension named
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
 from inspect import signature
 
 import jinja2
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django.template import defaultfilters
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.formats import localize
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from jinja2.ext import Extension
 from markupsafe import Markup, escape
 
@@ -25,6 +30,8 @@ from maca import logos
 from maca.once import FIELD, new_token
 from maca.wording import possessive
 
+# Values Django writes in the site's format (and dates and times in the current time zone).
+LOCALISED = (datetime.date, datetime.time, float, Decimal)
 LOOKUP_ERRORS = (TypeError, AttributeError, KeyError, ValueError, IndexError)
 # Per type: whether a name is first looked up as a key (`obj[name]`), as Django's templates do.
 _LOOKS_UP_KEYS: dict[type, bool] = {}
@@ -52,6 +59,16 @@ def _called(value, undefined):
         except (TypeError, ValueError):  # it needs arguments: not for a template to call
             return undefined()
         raise
+
+
+class Missing(jinja2.ChainableUndefined):
+    """A name that is not there: empty, anything looked up on it missing too, and false in any
+    comparison (`{% if count > 1 %}`), as in Django's templates."""
+
+    def _false(self, other):
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = _false
 
 
 class Environment(jinja2.Environment):
@@ -98,7 +115,7 @@ _SHAPES: dict[tuple, str | None] = {}
 def url(name, *args, **kwargs) -> str:
     if kwargs or not args or not all(type(arg) is int and arg >= 0 for arg in args):
         return reverse(name, args=args or None, kwargs=kwargs or None)
-    key = (get_script_prefix(), name, len(args))
+    key = (get_urlconf(), get_script_prefix(), name, len(args))
     shape = _SHAPES.get(key, "")
     if shape == "":
         shape = _SHAPES[key] = _shape_of(name, len(args))
@@ -116,7 +133,7 @@ def _shape_of(name: str, count: int) -> str | None:
         address = reverse(name, args=_STAND_INS[:count])
     except NoReverseMatch:
         return None
-    shape = address.replace("{", "{{").replace("}", "}}")
+    shape = address  # Django writes a brace as %7B and %7D: none is left to mistake for a slot
     for stand_in in _STAND_INS[:count]:
         if shape.count(str(stand_in)) != 1:
             return None
@@ -141,23 +158,29 @@ def form_token() -> Markup:
 
 @jinja2.pass_eval_context
 def linebreaksbr(eval_context, value):
+    value = as_django_takes_it(value)
     return defaultfilters.linebreaksbr(value, autoescape=eval_context.autoescape)
 
 
 @jinja2.pass_eval_context
 def linebreaks(eval_context, value):
+    value = as_django_takes_it(value)
     return defaultfilters.linebreaks_filter(value, autoescape=eval_context.autoescape)
 
 
 @jinja2.pass_eval_context
 def join(eval_context, value, arg=""):
+    value = [as_django_takes_it(item) for item in as_django_takes_it(value) or ()]
     return defaultfilters.join(value, arg, autoescape=eval_context.autoescape)
 
 
 @jinja2.pass_eval_context
 def escaped_as_django_does(eval_context, value):
-    """Each value written into a page, escaped as Django escapes (`&#x27;` for an apostrophe),
-    so that a page reads the same whichever language drew which part of it."""
+    """Each value written into a page as Django writes it: dates and times in the current time
+    zone and the site's format, numbers with a decimal part localised, and escaped as Django
+    escapes (`&#x27;` for an apostrophe), so a page reads the same whichever language drew it."""
+    if isinstance(value, LOCALISED):  # a date in the current time zone, in the site's format
+        value = localize(template_localtime(value))
     if not eval_context.autoescape or hasattr(value, "__html__"):
         return value
     escaped = str(escape(value)).replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
@@ -169,16 +192,38 @@ def default(value, arg=""):
     return value or arg
 
 
-FILTERS = {
+def as_django_takes_it(value):
+    """`value` as Django's filters take it: a missing name empty, text that markupsafe marks safe
+    marked safe for Django too (else a filter would escape it again)."""
+    if isinstance(value, jinja2.Undefined):
+        return ""
+    if isinstance(value, Markup):
+        return mark_safe(str(value))  # noqa: S308 (already safe: markupsafe's mark)
+    return value
+
+
+class DjangoFilter:
+    """One of Django's filters, given what it would be given in Django's templates: the value
+    as above, and a date and time in the current time zone (`expects_localtime`)."""
+
+    def __init__(self, function):
+        self.function = function
+        self.localtime = getattr(function, "expects_localtime", False)
+
+    def __call__(self, value, *args):
+        value = as_django_takes_it(value)
+        if self.localtime:
+            value = template_localtime(value)
+        return self.function(value, *args)
+
+
+DJANGO_FILTERS = {
     "add": defaultfilters.add,
     "capfirst": defaultfilters.capfirst,
     "date": defaultfilters.date,
-    "default": default,
     "default_if_none": defaultfilters.default_if_none,
     "filesizeformat": defaultfilters.filesizeformat,
-    "join": join,
-    "linebreaks": linebreaks,
-    "linebreaksbr": linebreaksbr,
+    "length": defaultfilters.length,
     "lower": defaultfilters.lower,
     "pluralize": defaultfilters.pluralize,
     "slice": defaultfilters.slice_filter,
@@ -189,6 +234,12 @@ FILTERS = {
     "truncatewords": defaultfilters.truncatewords,
     "urlencode": defaultfilters.urlencode,
     "yesno": defaultfilters.yesno,
+}
+FILTERS = {
+    "default": default,
+    "join": join,
+    "linebreaks": linebreaks,
+    "linebreaksbr": linebreaksbr,
     "crispy": as_crispy_form,
     "as_crispy_field": as_crispy_field,
     "possessive": possessive,
@@ -212,10 +263,9 @@ def rag_badge(rag) -> Markup:
 
 def environment(**options) -> Environment:
     # A name that is not there is empty, and so is anything looked up on it, as in Django.
-    env = Environment(
-        **{**options, "undefined": jinja2.ChainableUndefined, "finalize": escaped_as_django_does}
-    )
+    env = Environment(**{**options, "undefined": Missing, "finalize": escaped_as_django_does})
     env.globals.update(url=url, url_or_empty=url_or_empty, static=static, form_token=form_token)
+    env.filters.update({name: DjangoFilter(function) for name, function in DJANGO_FILTERS.items()})
     env.filters.update(FILTERS, rag_badge=rag_badge)
     return env
 

@@ -300,3 +300,16 @@ def test_an_administration_page_of_an_action_is_filed_under_its_audit(client, au
     assert client.get(reverse("admin:actions_action_change", args=[action.pk])).status_code == 200
     entry = AccessLogEntry.objects.get()
     assert (entry.audit_id, entry.partnership_id) == (audit.pk, audit.partnership_id)
+
+
+def test_the_log_shows_each_look_at_uk_time(client, audit, chair):
+    """Kept in UTC, shown in the partnership's own time: half past eleven at night UTC on
+    1 July is half past midnight on 2 July in London."""
+    import datetime
+
+    client.force_login(chair)
+    client.get(reverse("audit_detail", args=[audit.pk]))
+    late = datetime.datetime(2024, 7, 1, 23, 30, 5, tzinfo=datetime.UTC)
+    AccessLogEntry.objects.update(at=late)
+    page = client.get(reverse("access_log")).content.decode()
+    assert "2 July 2024, 00:30:05" in page and "1 July 2024" not in page

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.template import engines
 from django.template.backends.jinja2 import Jinja2
 from django.urls import NoReverseMatch
 from django.utils.safestring import mark_safe
@@ -18,6 +19,7 @@ from maca.once import FIELD
 def _fresh_lookup_rules():
     """Each test learns afresh which kinds of object are looked up by key."""
     jinja._LOOKS_UP_KEYS.clear()
+    jinja._SHAPES.clear()
 
 
 def draw(source: str, **context) -> str:
@@ -140,6 +142,7 @@ def test_addresses_static_files_and_the_one_press_token():
     assert draw("{{ url('audit_detail', 7) }}") == "/audits/7/"
     assert draw("{{ url('audit_detail', pk=7) }}") == "/audits/7/"
     assert draw("[{{ url_or_empty('audit_detail', 7) }}]") == "[/audits/7/]"
+    assert draw("[{{ url_or_empty('audit_detail', pk=7) }}]") == "[/audits/7/]"
     assert draw("[{{ url_or_empty('audit_detail', none.pk) }}]") == "[]"
     with pytest.raises(NoReverseMatch):
         draw("{{ url('audit_detail', none.pk) }}")
@@ -214,3 +217,61 @@ def test_an_address_that_is_not_numbers_alone_is_left_to_django():
     finally:
         set_script_prefix("/")
     assert jinja.url("audit_detail", 7) == "/audits/7/"
+
+
+def test_dates_and_times_are_in_the_current_time_zone_as_in_django():
+    from datetime import UTC, datetime
+
+    late = datetime(2024, 7, 1, 23, 30, tzinfo=UTC)  # 00:30 on 2 July in London
+    assert draw("{{ d|date('j F Y, H:i') }}", d=late) == "2 July 2024, 00:30"
+    assert draw("{{ d|time('H:i') }}", d=late) == "00:30"
+    assert draw(r"{{ d|date('j F Y \\a\\t H:i') }}", d=late) == "2 July 2024 at 00:30"
+    django = engines["django"].from_string("{{ d }}|{{ day }}|{{ n }}")
+    context = {"d": late, "day": late.date(), "n": 2.5}
+    assert draw("{{ d }}|{{ day }}|{{ n }}", **context) == django.render(context)
+
+
+def test_a_missing_name_is_empty_to_django_filters_and_false_in_comparisons():
+    assert draw("{{ nothing|date('j F Y')|default('Not set') }}") == "Not set"
+    assert draw("[{{ nothing|time('H:i') }}{{ nothing|filesizeformat }}]") == "[0\xa0bytes]"
+    assert draw("{{ nothing|length }}|{{ none|length }}") == "0|0"
+    assert (
+        draw("{% if nothing > 1 or nothing < 1 or nothing >= 1 or nothing <= 1 %}yes{% endif %}")
+        == ""
+    )
+    assert draw("{% if nothing is defined and nothing is not none %}shown{% endif %}") == ""
+
+
+def test_text_already_safe_is_not_escaped_again_by_a_django_filter():
+    from markupsafe import Markup
+
+    safe = Markup("Tom &amp; <b>Jerry</b>")
+    assert draw("{{ m|lower }}", m=safe) == "tom &amp; <b>jerry</b>"
+    assert draw("{{ m|linebreaksbr }}", m=safe) == "Tom &amp; <b>Jerry</b>"
+    assert draw("{{ m|truncatewords(9) }}", m=safe) == "Tom &amp; <b>Jerry</b>"
+    assert draw("{{ [m, 'R&D']|join(' / ') }}", m=safe) == "Tom &amp; <b>Jerry</b> / R&amp;D"
+
+
+def test_an_address_by_numbers_is_worked_out_once_per_name_and_filled_in(monkeypatch):
+    from django.urls import reverse
+
+    asked = []
+
+    def counting(name, *args, **kwargs):
+        asked.append(name)
+        return reverse(name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja, "reverse", counting)
+    assert [jinja.url("case_detail", a, c) for a, c in ((1, 2), (30, 4), (5, 600))] == [
+        "/audits/1/cases/2/",
+        "/audits/30/cases/4/",
+        "/audits/5/cases/600/",
+    ]
+    assert asked == ["case_detail"]
+    assert jinja.url("audit_detail", 9) == "/audits/9/" and asked[-1] == "audit_detail"
+    assert jinja.url("audit_detail", 10) == "/audits/10/" and len(asked) == 2
+    assert jinja.url("audit_detail", 0) == "/audits/0/" and len(asked) == 2
+    assert jinja.url("audit_detail", 1) == "/audits/1/" and len(asked) == 2
+    assert jinja.url("home") == "/" and len(asked) == 3  # no numbers: Django's, each time
+    assert jinja.url("home") == "/" and len(asked) == 4
+    assert jinja._shape_of("case_detail", 9) is None  # more numbers than it has stand-ins for
