@@ -357,6 +357,7 @@ def axe_violations(page) -> list[str]:
     # Policy does not govern; a <script> tag would rightly be refused.
     # Colours are measured once they have settled: a button that has just taken the focus is
     # still fading between its two states for a moment.
+    page.wait_for_load_state()
     page.evaluate(
         """Promise.race([
              Promise.all(document.getAnimations()

@@ -42,6 +42,7 @@ def add_action(page, base, audit, text, due):
     page.goto(f"{base}/audits/{audit.pk}/actions/")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Add an action for recommendation 1").click()
+    expect(page.get_by_label("Owner agency")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_label("Action", exact=False).first.fill(text)
     page.get_by_label("Owner agency").select_option(label="Housing")
@@ -87,6 +88,7 @@ def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_
 
     chair.goto(first_url)
     chair.get_by_role("link", name="Sign off as complete").click()
+    expect(chair.get_by_label("Outcome statement")).to_be_visible()
     assert axe_violations(chair) == []
     chair.get_by_label("Outcome statement").fill("Housing attended 9 of 10 core groups.")
     chair.get_by_role("button", name="Sign off as complete").click()

@@ -168,6 +168,7 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
     expect(page.get_by_text("Nothing published yet.")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Publish the briefing").first.click()
+    expect(page.get_by_role("button", name="Publish version 1")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Publish version 1").click()
     expect(page.get_by_role("status")).to_contain_text("Version 1 of the briefing is published.")

@@ -75,6 +75,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     chair.get_by_label("Case 1", exact=True).check()
     assert axe_violations(chair) == [], chair.url
     chair.get_by_role("button", name="Continue to confirm the selection").click()
+    expect(chair.get_by_role("button", name="Confirm the selection of 1 case")).to_be_visible()
     assert axe_violations(chair) == [], chair.url
     chair.get_by_role("button", name="Confirm the selection of 1 case").click()
     expect(chair.get_by_text("Cases selected").first).to_be_visible()
@@ -103,6 +104,7 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     agency.get_by_label("Good", exact=True).check()
     assert axe_violations(agency) == [], agency.url
     agency.get_by_role("button", name="Submit").click()
+    expect(agency.get_by_role("heading", name="Submit Housing's audit tool")).to_be_visible()
     assert axe_violations(agency) == [], agency.url
     agency.get_by_role("button", name="Submit").click()  # the confirmation step
     expect(agency.get_by_text("Submitted by")).to_be_visible()
@@ -117,6 +119,9 @@ def test_nominate_select_submit_and_see_the_matrix_complete(browser, people, tmp
     chair.goto(f"{base}/audits/{audit.pk}/pack/")
     assert axe_violations(chair) == [], chair.url
     chair.get_by_role("link", name="Release the meeting pack to members").click()
+    expect(
+        chair.get_by_role("heading", name="Release the meeting pack to members?")
+    ).to_be_visible()
     assert axe_violations(chair) == [], chair.url
     chair.get_by_role("button", name="Release the meeting pack").click()
     expect(chair.get_by_role("status")).to_contain_text("members can now read it")
