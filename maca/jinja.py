@@ -105,15 +105,16 @@ class Environment(jinja2.Environment):
         return self.undefined(hint=f"no {name!r}")
 
 
-# An address by name and numbers (`url('case_detail', audit.pk, case.pk)`), the most common
-# shape on every page, is found once per name with stand-in numbers and then filled in: Django's
-# `reverse` costs about as much as drawing a table row, and a page asks for dozens.
+# An address by name and numbers (`url('case_detail', audit.pk, case.pk)`) or by name alone
+# (`url('home')`), the most common shapes on every page, is found once per name with stand-in
+# numbers and then filled in: Django's `reverse` costs about as much as drawing a table row,
+# and a page asks for dozens.
 _STAND_INS = tuple(7_000_000_001 + n for n in range(8))
 _SHAPES: dict[tuple, str | None] = {}
 
 
 def url(name, *args, **kwargs) -> str:
-    if kwargs or not args or not all(type(arg) is int and arg >= 0 for arg in args):
+    if kwargs or not all(type(arg) is int and arg >= 0 for arg in args):
         return reverse(name, args=args or None, kwargs=kwargs or None)
     key = (get_urlconf(), get_script_prefix(), name, len(args))
     shape = _SHAPES.get(key, "")

@@ -272,6 +272,8 @@ def test_an_address_by_numbers_is_worked_out_once_per_name_and_filled_in(monkeyp
     assert jinja.url("audit_detail", 10) == "/audits/10/" and len(asked) == 2
     assert jinja.url("audit_detail", 0) == "/audits/0/" and len(asked) == 2
     assert jinja.url("audit_detail", 1) == "/audits/1/" and len(asked) == 2
-    assert jinja.url("home") == "/" and len(asked) == 3  # no numbers: Django's, each time
-    assert jinja.url("home") == "/" and len(asked) == 4
+    assert jinja.url("home") == "/" and len(asked) == 3  # by name alone: worked out once too
+    assert jinja.url("home") == "/" and len(asked) == 3
+    assert jinja.url("audit_detail", pk=9) == "/audits/9/" and len(asked) == 4  # Django's
+    assert jinja.url("audit_detail", pk=9) == "/audits/9/" and len(asked) == 5
     assert jinja._shape_of("case_detail", 9) is None  # more numbers than it has stand-ins for
