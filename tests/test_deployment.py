@@ -95,6 +95,19 @@ def test_gunicorn_accepts_the_application_servers_command_line():
     assert "--max-requests" in command
 
 
+def test_a_worker_starts_with_what_it_loaded_set_aside_from_the_garbage_collector():
+    probe = "import gc, maca.wsgi; print(gc.get_freeze_count())"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**os.environ, "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 50_000  # Django, every app's views, the PDF renderer
+
+
 @pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is installed by make apt-test")
 def test_nginx_accepts_the_example_configuration(tmp_path):
     subprocess.run(
