@@ -50,6 +50,10 @@ def test_home_lists_the_audits_a_page_at_a_time_newest_first(client, audit, chai
     assert "Theme 04" in second and "Theme 00" in second and "Theme 05" not in second
     assert "Next</a>" not in second
     assert 'href="?page=1">Previous</a>' in second
+    for beyond in ("3", "99999", "0", "-1"):  # the last page, as anywhere else
+        assert "page 2 of 2" in client.get(reverse("home"), {"page": beyond}).content.decode()
+    for nonsense in ("x", "1.5", ""):
+        assert "page 1 of 2" in client.get(reverse("home"), {"page": nonsense}).content.decode()
 
 
 def test_home_runs_the_same_queries_however_many_audits(client, audit, chair):

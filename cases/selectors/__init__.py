@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery, Window
 from django.db.models.functions import Coalesce
 
 from cases.models import Audit, Case
@@ -17,7 +17,7 @@ NEWEST_FIRST = (F("meeting_date").desc(nulls_first=True), "-created_at", "-pk")
 
 def audits_for_home(user, page_number) -> Page:
     """A page of the audits `user` may see, newest first, as values with their stage in words
-    and their cases counted in the database: two queries (the count, the page)."""
+    and their cases counted in the database: one query (the page, each row carrying the count)."""
     cases = (
         Case.objects.filter(audit=OuterRef("pk"))
         .order_by()
@@ -40,9 +40,28 @@ def audits_for_home(user, page_number) -> Page:
             partnership_name=F("partnership__name"),
         )
     )
-    page = Paginator(audits, HOME_PAGE_SIZE).get_page(page_number)
+    page = page_counted_in_its_rows(audits, page_number, HOME_PAGE_SIZE)
     page.object_list = [_with_stage(row) for row in page.object_list]
     return page
+
+
+def page_counted_in_its_rows(rows, number, per_page: int) -> Page:
+    """Django's `Paginator(rows, per_page).get_page(number)`, with the count carried on each row
+    of the page (a window over the whole list) rather than asked for in a query of its own; past
+    the last page, as Django's, the last page."""
+    paginator = Paginator(rows, per_page)
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * per_page
+    found = number >= 1 and list(
+        rows.annotate(rows_in_all=Window(Count("pk")))[start : start + per_page]
+    )
+    if not found and number != 1:
+        return paginator.get_page(number)
+    paginator.count = found[0]["rows_in_all"] if found else 0
+    return Page(found, number, paginator)
 
 
 def audits_in_progress(user) -> list[dict]:
