@@ -254,5 +254,8 @@ def case_context(audit: Audit, *, with_returns: bool) -> dict[int, CaseContext]:
 
 def latest_published_version(audit: Audit):
     """The briefing version that the audit's main briefing buttons give, or None before the
-    first is published (without its stored files)."""
+    first is published (without its stored files): no query before then, as the audit records
+    when its first version was published."""
+    if audit.briefing_published_at is None:
+        return None
     return audit.briefing_versions.only("number", "published_at", "audit_id").first()
