@@ -216,9 +216,9 @@ def audit_overview(audit: Audit, *, plan_agency_ids: frozenset[int] | None) -> d
     """Cases with their strengths and findings (`strength_list`, `finding_list`), good practice,
     recommendations with the cases they draw on (`case_list`), how the learning tags are used,
     the audit's actions (only those of `plan_agency_ids` unless None), and the agencies taking
-    part, for the audit page: six queries whatever the size of the audit."""
-    cases = list(audit.cases.order_by("order", "id"))
-    items = briefing_items(audit, cases, with_tags=True)
+    part, for the audit page: three queries whatever the size of the audit."""
+    items = briefing_items(audit, with_tags=True)
+    cases = items.cases
     actions = Action.objects.filter(audit=audit)
     if plan_agency_ids is not None:
         actions = actions.filter(owner_agency_id__in=plan_agency_ids)

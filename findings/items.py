@@ -1,5 +1,5 @@
-"""An audit's briefing items (strengths, findings, good practice, recommendations) read as values
-for the pages that list them, in one query whatever their number."""
+"""An audit's cases and briefing items (strengths, findings, good practice, recommendations) read
+as values for the pages that list them, in one query whatever their number."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from functools import cache
 
 from django.db.models import CharField, F, IntegerField, QuerySet, Value
 
-from cases.models import Audit
+from cases.models import Audit, Case
 
 from .models import Finding, GoodPractice, Recommendation, Strength
 
@@ -60,17 +60,21 @@ ITEM_MODELS = {
 }
 
 
-def briefing_items(audit: Audit, cases: list, *, with_tags: bool = False) -> BriefingItems:
-    """Every briefing item of `audit` (whose `cases` are given, in order), with the cases each
-    recommendation draws on and, when `with_tags`, the names of their learning tags: one query,
-    whatever their number."""
+def briefing_items(audit: Audit, *, with_tags: bool = False) -> BriefingItems:
+    """The cases of `audit` in order, and every briefing item with the cases each recommendation
+    draws on and, when `with_tags`, the names of their learning tags: one query, whatever their
+    number."""
     parts = [part.filter(**{audit_of: audit.pk}) for audit_of, part in _item_parts(with_tags)]
     rows: dict[tuple[str, int], ItemRow] = {}
     drawn_on: dict[int, set[int]] = {}
+    cases = []
     union = parts[0].union(*parts[1:], all=True)
     for kind, pk, text, agency_name, case_id, order, tag_name in union:
         if kind == "drawn_on":
             drawn_on.setdefault(pk, set()).add(case_id)
+            continue
+        if kind == "case":
+            cases.append(Case.from_db(union.db, CASE_FIELDS, (pk, audit.pk, text, order)))
             continue
         item = rows.get((kind, pk))
         if item is None:
@@ -78,6 +82,7 @@ def briefing_items(audit: Audit, cases: list, *, with_tags: bool = False) -> Bri
             item = rows[(kind, pk)] = ItemRow(kind, pk, text, agency, case_id, order)
         if tag_name is not None:
             item.tags.append(tag_name)
+    cases.sort(key=lambda case: (case.order, case.pk))
     by_case: dict[tuple[str, int], list[ItemRow]] = {}
     good_practice, recommendations = [], []
     for item in sorted(rows.values(), key=lambda item: (item.order, item.pk)):
@@ -95,6 +100,7 @@ def briefing_items(audit: Audit, cases: list, *, with_tags: bool = False) -> Bri
     return BriefingItems(cases, good_practice, recommendations)
 
 
+CASE_FIELDS = ("id", "audit_id", "label", "order")
 COLUMNS = ("row_kind", "row_pk", "row_text", "row_agency", "row_case", "row_order", "row_tag")
 
 
@@ -109,8 +115,9 @@ def _columns(kind: str, **values) -> dict:
 @cache
 def _item_parts(with_tags: bool) -> list[tuple[str, QuerySet]]:
     """The union's parts, each with the lookup that picks an audit's rows: one per kind of item,
-    and the cases recommendations draw on as rows of their own. Built once: the columns do not
-    change from one audit to the next, and cost more to build than the query takes to run."""
+    the cases recommendations draw on as rows of their own, and the cases. Built once: the
+    columns do not change from one audit to the next, and cost more to build than the query
+    takes to run."""
     parts = [(_audit_of(kind), _item_rows(kind, with_tags=with_tags)) for kind in ITEM_MODELS]
     drawn_on = Recommendation.cases.through.objects.annotate(
         **_columns(
@@ -124,6 +131,18 @@ def _item_parts(with_tags: bool) -> list[tuple[str, QuerySet]]:
         )
     )
     parts.append(("recommendation__audit_id", drawn_on))
+    cases = Case.objects.annotate(
+        **_columns(
+            "case",
+            pk=F("pk"),
+            text=F("label"),
+            agency=Value(None, output_field=CharField()),
+            case=Value(None, output_field=IntegerField()),
+            order=F("order"),
+            tag=Value(None, output_field=CharField()),
+        )
+    )
+    parts.append(("audit_id", cases))
     return [(audit_of, part.values_list(*COLUMNS).order_by()) for audit_of, part in parts]
 
 

@@ -59,12 +59,12 @@ class BriefingSection:
 def briefing_sections(audit: Audit) -> list[BriefingSection]:
     """The briefing's sections in order, each with its own heading, empty ones left out.
 
-    Runs four queries whatever the size of the audit: paragraphs, cases, the items of every
-    section (read as values), and the cases each recommendation draws on.
+    Runs two queries whatever the size of the audit: paragraphs, then the cases and the items
+    of every section with the cases each recommendation draws on (read as values).
     """
     paragraphs = list(audit.paragraphs.all())
-    cases = list(audit.cases.order_by("order", "id"))
-    items = briefing_items(audit, cases)
+    items = briefing_items(audit)
+    cases = items.cases
 
     def narrative(section):
         return [p.text for p in paragraphs if p.section == section]

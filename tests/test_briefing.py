@@ -152,9 +152,9 @@ def test_briefing_selector_runs_a_constant_number_of_queries(django_assert_num_q
         audit = AuditFactory()
         build_audit(audit, size)
         audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
-        # Paragraphs, cases, items, the learning summary, the last published version (the
-        # actions annex adds one once the plan is published with the briefing).
-        with django_assert_num_queries(5):
+        # Paragraphs, the cases with their items, the learning summary, the last published
+        # version (the actions annex adds one once the plan is published with the briefing).
+        with django_assert_num_queries(4):
             render_html(audit)
 
 
