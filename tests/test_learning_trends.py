@@ -120,6 +120,16 @@ def test_charts_download_as_svg_png_and_csv(client, world):
     )
 
 
+def test_a_theme_named_like_a_formula_heads_its_column_of_the_csv_as_text(client, world):
+    world.alpha.theme.name = '=HYPERLINK("https://example.org","Open")'
+    world.alpha.theme.save()
+    client.force_login(world.users[Role.CHAIR])
+    query = {"partnership": world.partnership.pk, "download": "1"}
+    data = client.get(reverse("learning_trends_chart", args=["recent-finding-tags", "csv"]), query)
+    header = next(csv.reader(io.StringIO(data.content.decode())))
+    assert header[1] == '\'=HYPERLINK("https://example.org","Open") (March 2025)'
+
+
 def test_another_partnership_is_not_shown_and_is_named_as_ignored(client, world):
     body = page(
         client, world.users[Role.CHAIR], partnership=world.delta.partnership_id
