@@ -68,6 +68,7 @@ def _draw(chart: Chart, fmt: str) -> bytes:
         {
             "svg.fonttype": "none",  # text stays text: selectable, read aloud, small
             "svg.hashsalt": chart.key,  # the same figures draw the same file
+            "text.parse_math": False,  # a name's "$" is a dollar sign, not TeX
             "font.family": FONT,
             "font.size": 10,
         }
