@@ -8,6 +8,8 @@ import io
 
 from django.utils.html import escape
 
+from maca.spreadsheets import neutralise
+
 from .trends import Chart
 
 # Okabe–Ito: told apart by people with any common colour vision; hatching and the numbers on
@@ -30,15 +32,11 @@ MEANING = {
 def chart_csv(chart: Chart) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([chart.row_heading, *chart.columns])
+    # An audit's name heads a column of some charts: as much typed text as a row's label.
+    writer.writerow([chart.row_heading, *map(neutralise, chart.columns)])
     for label, values in chart.rows:
-        writer.writerow([_safe_cell(label), *values])
+        writer.writerow([neutralise(label), *values])
     return out.getvalue()
-
-
-def _safe_cell(text: str) -> str:
-    """A spreadsheet reads a cell starting with = + - @ as a formula."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def chart_svg(chart: Chart) -> str:
@@ -70,6 +68,7 @@ def _draw(chart: Chart, fmt: str) -> bytes:
         {
             "svg.fonttype": "none",  # text stays text: selectable, read aloud, small
             "svg.hashsalt": chart.key,  # the same figures draw the same file
+            "text.parse_math": False,  # a name's "$" is a dollar sign, not TeX
             "font.family": FONT,
             "font.size": 10,
         }

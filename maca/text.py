@@ -19,6 +19,12 @@ def xml_text(value) -> str:
     return NOT_XML.sub("", str(value))
 
 
+def one_line(text: str) -> str:
+    """`text` on one line, as an email's subject must be: a line break typed into a name (a
+    theme's, say) would otherwise stop the email going at all."""
+    return " ".join(text.split())
+
+
 def control_character_message(text: str) -> str | None:
     """What to tell the writer when `text` holds a control character, or None."""
     found = CONTROL.search(text)

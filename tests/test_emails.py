@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from cases.models import OutgoingEmail
+from cases.models import Audit, OutgoingEmail, Theme
 from cases.services import emails
-from maca.models import Invitation, Membership, User
+from cases.services.stage_emails import stage_emails_send
+from maca.models import Invitation, Membership, Partnership, User
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -169,6 +170,28 @@ def test_a_failure_with_the_database_queue_is_queued_again_for_later(
         emails.queued_email_send(email_id=email.pk)
     later = DBTaskResult.objects.order_by("-enqueued_at").first()
     assert DBTaskResult.objects.count() == 2 and later.run_after is not None
+
+
+def test_an_invitation_goes_when_the_partnership_s_name_holds_a_line_break(
+    client, audit, chair, mailoutbox, django_capture_on_commit_callbacks
+):
+    Partnership.objects.filter(pk=audit.partnership_id).update(name="Northshire\r\nPartnership")
+    invite(client, audit, chair, django_capture_on_commit_callbacks)
+    assert [message.subject for message in mailoutbox] == [
+        "You are invited to join Northshire Partnership in MACA"
+    ]
+
+
+def test_a_stage_email_goes_when_the_theme_s_name_holds_a_line_break(audit, mailoutbox):
+    from .conftest import member
+
+    Theme.objects.filter(pk=audit.theme_id).update(name="Neglect\nBcc: someone@example.org")
+    member(audit, Role.QA_MEMBER, email="qa@example.org")
+    Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.NOMINATING)
+    stage_emails_send(audit_id=audit.pk)
+    assert [(message.subject, message.to, message.bcc) for message in mailoutbox] == [
+        ("Nominations are open: Neglect Bcc: someone@example.org", ["qa@example.org"], [])
+    ]
 
 
 class BrokenEmailBackend:

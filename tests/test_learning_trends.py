@@ -7,6 +7,7 @@ import io
 import pytest
 from django.urls import reverse
 
+from findings.models import Tag
 from learning.trends import trends_for
 
 from .learning_world import Role, add_operational_data, build_world, publish, quick_pdfs
@@ -118,6 +119,27 @@ def test_charts_download_as_svg_png_and_csv(client, world):
         client.get(reverse("learning_trends_chart", args=["grades", "exe"]), query).status_code
         == 404
     )
+
+
+def test_a_theme_named_like_a_formula_heads_its_column_of_the_csv_as_text(client, world):
+    world.alpha.theme.name = '=HYPERLINK("https://example.org","Open")'
+    world.alpha.theme.save()
+    client.force_login(world.users[Role.CHAIR])
+    query = {"partnership": world.partnership.pk, "download": "1"}
+    data = client.get(reverse("learning_trends_chart", args=["recent-finding-tags", "csv"]), query)
+    header = next(csv.reader(io.StringIO(data.content.decode())))
+    assert header[1] == '\'=HYPERLINK("https://example.org","Open") (March 2025)'
+
+
+def test_a_tag_with_dollar_signs_is_drawn_as_typed(client, world):
+    Tag.objects.filter(name__iexact="drift and delay").update(name=r"Costs $5 \frac $")
+    client.force_login(world.users[Role.CHAIR])
+    query = {"partnership": world.partnership.pk}
+    svg = client.get(reverse("learning_trends_chart", args=["finding-tags", "svg"]), query)
+    assert svg.status_code == 200
+    assert r">Costs $5 \frac $</text>" in svg.content.decode()
+    png = client.get(reverse("learning_trends_chart", args=["finding-tags", "png"]), query)
+    assert png.content.startswith(b"\x89PNG")
 
 
 def test_another_partnership_is_not_shown_and_is_named_as_ignored(client, world):

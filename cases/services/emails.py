@@ -19,6 +19,7 @@ from django.utils import timezone
 from cases import access
 from cases.models import OutgoingEmail
 from maca.invitations import invitation_link_make
+from maca.text import one_line
 
 logger = logging.getLogger(__name__)
 Status = OutgoingEmail.Status
@@ -137,7 +138,7 @@ def _message(email: OutgoingEmail) -> EmailMessage:
         body = body.replace(INVITATION_LINK, invitation_link_make(email.invitation))
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "maca"
     return EmailMessage(
-        email.subject,
+        one_line(email.subject),
         body,
         None,
         [email.address],

@@ -21,6 +21,7 @@ from cases.models import Audit, AuditEvent
 from cases.selectors.progress import missing_by_agency, progress_matrix
 from cases.services.emails import email_queue
 from maca.models import Membership, SentReminder
+from maca.text import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +261,7 @@ def _send_once(reminder: Reminder) -> bool:
     try:
         with transaction.atomic():
             SentReminder.objects.create(key=reminder.key, user=reminder.user)
-            send_mail(reminder.subject, reminder.body, None, [reminder.user.email])
+            send_mail(one_line(reminder.subject), reminder.body, None, [reminder.user.email])
     except IntegrityError:
         return False
     return True
