@@ -153,6 +153,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite, the embedded default, as several processes share it: readers never wait for a
+    # writer (write-ahead log), every commit still reaches the disk before it is acknowledged,
+    # and a transaction takes the write lock as it begins, so that two that read then write wait
+    # their turn instead of one failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 
 # Caches hold query results and fragments only, never a whole response, and only after the access
 # gate. Local memory by default; CACHE_URL (redis://host:port/db) shares one Redis between servers.

@@ -93,3 +93,64 @@ def test_an_unknown_log_format_is_refused():
     result = run_check(DEBUG="1", LOG_FORMAT="xml")
     assert result.returncode != 0
     assert "LOG_FORMAT must be text or json." in result.stderr
+
+
+SIMULTANEOUS_WRITERS = """
+import threading
+import django
+from django.db import connection, transaction
+
+django.setup()
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE counter (n integer)")
+    cursor.execute("INSERT INTO counter VALUES (0)")
+    cursor.execute("PRAGMA journal_mode")
+    print(cursor.fetchone()[0])
+    cursor.execute("PRAGMA synchronous")
+    print(cursor.fetchone()[0])
+failures = []
+
+
+def writer():
+    try:
+        for _ in range(40):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT n FROM counter")  # read, then write what was read
+                (n,) = cursor.fetchone()
+                cursor.execute("UPDATE counter SET n = %s", [n + 1])
+    except Exception as error:
+        failures.append(repr(error))
+    finally:
+        connection.close()
+
+
+threads = [threading.Thread(target=writer) for _ in range(4)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT n FROM counter")
+    print(cursor.fetchone()[0], failures)
+"""
+
+
+def test_on_sqlite_simultaneous_saves_wait_their_turn_and_none_is_lost(tmp_path):
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+        DEBUG="1",
+        DJANGO_SETTINGS_MODULE="maca.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SIMULTANEOUS_WRITERS],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    journal, synchronous, outcome = result.stdout.split("\n", 2)
+    assert journal == "wal" and synchronous == "2"  # 2: FULL, each commit on the disk
+    assert outcome.strip() == "160 []"
