@@ -97,6 +97,7 @@ def _bars(axes, chart: Chart, rows, *, stacked: bool) -> None:
     series = len(chart.columns)
     height = 0.8 if stacked else 0.8 / max(series, 1)
     lefts = [0] * len(rows)
+    handles = []
     for index, column in enumerate(chart.columns):
         values = [values[index] for _, values in rows]
         colour, hatch = MEANING.get(
@@ -114,6 +115,7 @@ def _bars(axes, chart: Chart, rows, *, stacked: bool) -> None:
             edgecolor="#1a1a1a",
             linewidth=0.4,
         )
+        handles.append(bars)
         shown = [str(v) if v else "" for v in values]
         axes.bar_label(
             bars,
@@ -129,7 +131,16 @@ def _bars(axes, chart: Chart, rows, *, stacked: bool) -> None:
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.spines[["top", "right"]].set_visible(False)
     if series:
-        axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+        # Named one by one: matplotlib leaves out of a legend it gathers itself any series whose
+        # name starts with "_", as a theme's may.
+        axes.legend(
+            handles,
+            list(chart.columns),
+            loc="upper left",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+            fontsize=9,
+        )
 
 
 def _heatmap(axes, chart: Chart, rows) -> None:

@@ -175,3 +175,12 @@ def test_the_trends_page_reads_in_a_constant_number_of_queries(
         publish(world.bravo, chair)
     with django_assert_max_num_queries(len(first.captured_queries)):
         page(client, chair)
+
+
+def test_a_theme_whose_name_starts_with_an_underscore_is_named_in_the_legend(client, world):
+    world.alpha.theme.name = "_Neglect"
+    world.alpha.theme.save()
+    client.force_login(world.users[Role.CHAIR])
+    query = {"partnership": world.partnership.pk}
+    svg = client.get(reverse("learning_trends_chart", args=["recent-finding-tags", "svg"]), query)
+    assert ">_Neglect (March 2025)</text>" in svg.content.decode()
