@@ -39,8 +39,22 @@ def control_character_message(text: str) -> str | None:
     )
 
 
+LINE_BREAK_MESSAGE = "This fits on one line: take out the line break."
+
+
+def _refusal(field, typed: str) -> str | None:
+    """Why `typed` cannot go in `field`: a control character, or a line break in a one-line box
+    (which no browser sends: a name that went on to head an email would stop it going)."""
+    if message := control_character_message(typed):
+        return message
+    if isinstance(field.widget, forms.TextInput) and len(typed.strip().splitlines()) > 1:
+        return LINE_BREAK_MESSAGE
+    return None
+
+
 class RefuseControlCharactersMixin:
-    """A form whose text fields refuse control characters, each with a message next to it."""
+    """A form whose text fields refuse control characters, and line breaks in one-line boxes,
+    each with a message next to it."""
 
     def clean(self):
         cleaned = super().clean()
@@ -48,7 +62,7 @@ class RefuseControlCharactersMixin:
             if not isinstance(field, forms.CharField) or field.widget.is_hidden:
                 continue
             typed = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
-            if isinstance(typed, str) and (message := control_character_message(typed)):
+            if isinstance(typed, str) and (message := _refusal(field, typed)):
                 if name in self.errors:
                     continue  # already refused, e.g. a NUL character
                 self.add_error(name, forms.ValidationError(message, code="control_character"))

@@ -132,6 +132,21 @@ def test_an_existing_theme_can_be_chosen_but_not_retyped(client, audit, chair):
     assert Audit.objects.filter(theme=audit.theme).count() == 2
 
 
+def test_a_line_break_in_a_one_line_name_is_refused_next_to_it(client, audit, chair):
+    client.force_login(chair)
+    typed = "Exploitation\r\nBcc: someone@example.org"
+    data = audit_data(partnership=audit.partnership.pk, new_theme_name=typed)
+    response = client.post(reverse("audit_create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["new_theme_name"] == [
+        "This fits on one line: take out the line break."
+    ]
+    assert "Children at risk outside the home." in response.content.decode()  # kept as typed
+    assert not Audit.objects.exclude(pk=audit.pk).exists()
+    data = audit_data(partnership=audit.partnership.pk, new_theme_name="Exploitation\n")
+    assert client.post(reverse("audit_create"), data).status_code == 302  # only at the end
+
+
 def test_a_chair_cannot_use_another_partnerships_theme_or_partnership(client, audit, chair):
     other_theme = ThemeFactory(name="Elsewhere")
     client.force_login(chair)
