@@ -50,7 +50,8 @@ def test_home_lists_the_audits_a_page_at_a_time_newest_first(client, audit, chai
     assert "Theme 04" in second and "Theme 00" in second and "Theme 05" not in second
     assert "Next</a>" not in second
     assert 'href="?page=1">Previous</a>' in second
-    for beyond in ("3", "99999", "0", "-1"):  # the last page, as anywhere else
+    # Past the end, the last page, as anywhere else: even a number no database could count to.
+    for beyond in ("3", "99999", "0", "-1", str(2**63 // HOME_PAGE_SIZE), "9" * 25):
         assert "page 2 of 2" in client.get(reverse("home"), {"page": beyond}).content.decode()
     for nonsense in ("x", "1.5", ""):
         assert "page 1 of 2" in client.get(reverse("home"), {"page": nonsense}).content.decode()

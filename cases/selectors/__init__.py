@@ -10,6 +10,8 @@ from cases.models import Audit, Case
 from maca.selectors import register_audit_choices
 
 HOME_PAGE_SIZE = 25
+# The most rows a query may skip and take, on every database: a signed 64-bit number.
+MOST_ROWS = 2**63 - 1
 # Newest meeting first, and audits with no meeting date yet (being set up) before them all, on
 # every database alike.
 NEWEST_FIRST = (F("meeting_date").desc(nulls_first=True), "-created_at", "-pk")
@@ -55,8 +57,12 @@ def page_counted_in_its_rows(rows, number, per_page: int) -> Page:
     except (TypeError, ValueError):
         number = 1
     start = (number - 1) * per_page
-    found = number >= 1 and list(
-        rows.annotate(rows_in_all=Window(Count("pk")))[start : start + per_page]
+    # A page beyond any list a database can count (a number typed into the address) is past the
+    # end: not asked for, as the database would refuse to skip that many rows.
+    found = (
+        number >= 1
+        and start + per_page <= MOST_ROWS
+        and list(rows.annotate(rows_in_all=Window(Count("pk")))[start : start + per_page])
     )
     if not found and number != 1:
         return paginator.get_page(number)
