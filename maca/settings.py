@@ -334,6 +334,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that stops answering fails the send (tried again later) rather than holding a
+# worker, and the email's row, for as long as the connection stays open.
+EMAIL_TIMEOUT = 10
 # With EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: the folder emails go to.
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 # Links in emails (invitations, reminders) need the site's address: no request is at hand.

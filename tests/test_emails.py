@@ -3,6 +3,7 @@ once each, only to someone who may still receive them, and a failure is retried,
 
 import io
 import re
+import socket
 
 import pytest
 from django.core import mail
@@ -148,6 +149,22 @@ def test_a_failure_is_logged_and_retried_not_lost(audit, chair, settings, mailou
     assert [message.to for message in mail.outbox] == [[chair.email]]
     email.refresh_from_db()
     assert email.status == OutgoingEmail.Status.SENT
+
+
+def test_a_mail_server_that_stops_answering_fails_the_send_in_time(audit, chair, settings):
+    # As shipped, a send gives up well before a save waiting on SQLite's lock would (20 s).
+    assert 0 < settings.EMAIL_TIMEOUT < 20
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, then never says a word
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+    settings.EMAIL_TIMEOUT = 0.5
+    email = emails.email_queue(key="k:6", recipient=chair, subject="S", body="B", audit=audit)
+    try:
+        assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.QUEUED
+    finally:
+        silent.close()
+    email.refresh_from_db()
+    assert email.attempts == 1 and email.last_error  # to be tried again later
 
 
 def test_an_email_failing_every_time_is_given_up_and_says_so(audit, chair, settings, caplog):
