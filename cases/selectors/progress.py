@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.db.models import CharField, Count, F, IntegerField, QuerySet, Value
+from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, QuerySet, Value
 from django.utils import timezone
 
 from cases.models import AgencySubmission, Audit, Case, ChronologyEntry, ChronologyFile
@@ -273,17 +273,24 @@ def returns_not_complete(progress: Progress) -> str | None:
     )
 
 
-def agencies_without_coordinator(audit: Audit) -> list[Agency]:
-    """The agencies taking part that have no active co-ordinator with an email address: nobody
-    a reminder could reach. One query."""
+def agencies_taking_part(audit: Audit) -> list[Agency]:
+    """The agencies taking part in `audit` by name, each with `reachable`: whether it has an
+    active co-ordinator with an email address, whom a reminder reaches. One query."""
     from maca.models import Membership
 
-    reachable = Membership.objects.filter(
+    coordinator = Membership.objects.filter(
         partnership_id=audit.partnership_id,
+        agency_id=OuterRef("pk"),
         role=Membership.Role.COORDINATOR,
         user__is_active=True,
     ).exclude(user__email="")
-    return list(audit.agencies.exclude(pk__in=reachable.values("agency_id")).order_by("name"))
+    return list(audit.agencies.annotate(reachable=Exists(coordinator)).order_by("name"))
+
+
+def agencies_without_coordinator(audit: Audit) -> list[Agency]:
+    """The agencies taking part that have no active co-ordinator with an email address: nobody
+    a reminder could reach. One query."""
+    return [agency for agency in agencies_taking_part(audit) if not agency.reachable]
 
 
 def missing_by_agency(progress: Progress) -> dict[int, list[Cell]]:

@@ -15,6 +15,7 @@ from cases.selectors import tool as tool_selectors
 from cases.selectors.identifiers import identifying_details_in_pack
 from cases.selectors.pack import pack_context
 from cases.selectors.progress import (
+    agencies_taking_part,
     agencies_without_coordinator,
     asked_of,
     missing_by_agency,
@@ -436,7 +437,7 @@ def tool_reopen(request, pk, case_id, agency_id):
 
 def progress(request, pk):
     audit = access.get_audit_for(request, pk, "view_progress")
-    agencies = list(audit.agencies.order_by("name"))
+    agencies = agencies_taking_part(audit)
     linkable = access.visible_agency_ids(request.user, audit, [agency.pk for agency in agencies])
     # A co-ordinator sees the agencies whose work they may read: their own, and every agency's
     # once the chair has released the meeting pack (which lets them read every return).
@@ -456,7 +457,7 @@ def progress(request, pk):
         "released_to_me": released_to_me,
         "can_remind": access.can(request.user, "manage_audit", audit),
         "can_manage": access.can(request.user, "manage_audit", audit),
-        "agencies_without_coordinator": agencies_without_coordinator(audit) if see_all else [],
+        "agencies_without_coordinator": [a for a in agencies if not a.reachable] if see_all else [],
         "nav": "audits",
     }
     return render(request, "cases/tool/progress.html", context)
