@@ -115,7 +115,7 @@ multi-host: $(BIN)/.installed
 
 restore-drill: $(BIN)/.installed
 	@echo "== restore drill: back up, drop, restore, compare row counts and file hashes"
-	PG_TEST_PORT=54328 scripts/with-postgres scripts/restore-drill
+	PG_TEST_PORT=24328 scripts/with-postgres scripts/restore-drill
 
 # Not part of `make test`: slow. Mutants run as many at a time as the machine has cores
 # (MUTATION_JOBS=1 for one at a time).

@@ -25,7 +25,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-PORTS = [int(port) for port in os.environ.get("MULTIHOST_PORTS", "54361,54362").split(",")]
+PORTS = [int(port) for port in os.environ.get("MULTIHOST_PORTS", "24361,24362").split(",")]
 PASSWORD = "correct-horse-battery-staple"  # tests.factories.PASSWORD
 
 SEED = """
