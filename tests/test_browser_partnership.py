@@ -62,6 +62,7 @@ def test_the_administrator_runs_the_partnership_from_its_own_pages(page, people,
     expect(invitations).to_contain_text("jo.housing@example.org")
     assert no_violations(page) == []
     page.get_by_role("link", name=re.compile(r"^Remove ")).first.click()
+    expect(page.get_by_role("link", name="No, keep it")).to_be_visible()
     assert no_violations(page) == []
     page.get_by_role("link", name="No, keep it").click()
 
@@ -77,6 +78,7 @@ def test_the_administrator_runs_the_partnership_from_its_own_pages(page, people,
     page.get_by_role("button", name="Add the agency").click()
     expect(page.get_by_role("table")).to_contain_text("City Police")
     page.get_by_role("link", name="Edit City Police").click()
+    expect(page.get_by_role("button", name="Save the agency")).to_be_visible()
     assert no_violations(page) == []
     page.get_by_role("textbox", name="Name").fill("Northshire Police")
     page.get_by_role("button", name="Save the agency").click()
@@ -85,6 +87,7 @@ def test_the_administrator_runs_the_partnership_from_its_own_pages(page, people,
 
     # Settings.
     page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_label("Protective marking")).to_be_visible()
     assert no_violations(page) == []
     page.get_by_label("Protective marking").fill("OFFICIAL")
     page.get_by_label("Heading of section 3 (strengths)").fill("What went well")
@@ -95,6 +98,7 @@ def test_the_administrator_runs_the_partnership_from_its_own_pages(page, people,
 
     # The logo: uploaded, then at the head of every page of the partnership's members.
     page.get_by_role("link", name="Logo").click()
+    expect(page.locator("#id_logo")).to_be_attached()
     assert no_violations(page) == []
     picture = tmp_path / "logo.png"
     picture.write_bytes(png(60, 20))

@@ -125,7 +125,7 @@ def test_the_7_minute_briefing_its_uses_and_the_reaudit_for_each_role(page, jour
     expect(page.get_by_text("Agree who leads when a family moves area.")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_role("link", name="Record the impact verdicts").click()
-    assert page.url.endswith(f"/audits/{reaudit.pk}/impact/")
+    expect(page).to_have_url(re.compile(rf"/audits/{reaudit.pk}/impact/$"))
     page.get_by_label("Impact partly seen").check()
     page.get_by_label("Evidence").fill("Seen in one case of two.")
     assert axe_violations(page) == []
