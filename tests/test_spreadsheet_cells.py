@@ -14,7 +14,7 @@ from actions.forms import ActionForm, ActionUpdateForm, CancelForm, CompleteForm
 from cases.forms.setup import AuditForm
 from maca.models import Membership
 from maca.spreadsheets import XLSX, XLSX_CELL_MAX, csv_response, xlsx_cell, xlsx_response
-from maca.text import RefuseControlCharactersMixin, control_character_message
+from maca.text import RefuseControlCharactersMixin, control_character_message, one_line
 
 from .conftest import member
 from .factories import ActionFactory, AgencyFactory
@@ -221,3 +221,21 @@ def test_only_visible_text_fields_are_refused_for_control_characters_with_their_
     assert not form.is_valid()
     assert form.has_error("text", code="control_character")
     assert "token" not in form.errors and "anything" not in form.errors
+
+
+@pytest.mark.parametrize("typed", ["Exploitation\r\nBcc: x", "Exploitation\nBcc: x", "A\rB"])
+def test_a_line_break_is_refused_in_a_one_line_box_only(typed):
+    class Form(RefuseControlCharactersMixin, forms.Form):
+        name = forms.CharField()
+        notes = forms.CharField(widget=forms.Textarea)
+
+    form = Form({"name": typed, "notes": typed})
+    assert not form.is_valid()
+    assert form.errors == {"name": ["This fits on one line: take out the line break."]}
+    assert Form({"name": "Exploitation\r\n", "notes": "x"}).is_valid()  # only at the end: dropped
+
+
+def test_an_email_subject_is_put_on_one_line():
+    assert one_line("Nominations are open:\r\nNeglect \n and  housing ") == (
+        "Nominations are open: Neglect and housing"
+    )
