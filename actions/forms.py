@@ -1,7 +1,6 @@
 from django import forms
 from django.conf import settings
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
@@ -11,6 +10,7 @@ from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, Membership, User
 from maca.text import RefuseControlCharactersMixin
 from maca.widgets import DateInput
+from maca.wording import size_limit
 
 from .models import Action, ActionUpdate, Rag
 
@@ -160,7 +160,7 @@ EVIDENCE_ACCEPT = (
 
 
 def _evidence_help() -> str:
-    limit = filesizeformat(settings.MACA_UPLOAD_MAX_BYTES)
+    limit = size_limit(settings.MACA_UPLOAD_MAX_BYTES)
     return (
         f"PDF, Word (DOCX), Excel (XLSX), CSV, or a photograph as PNG or JPEG, up to {limit}: "
         "for example a training sign-in sheet, a poster or a revised procedure."

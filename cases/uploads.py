@@ -23,6 +23,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.template.defaultfilters import filesizeformat
 
 from maca.files import FETCH_UNAVAILABLE, STORAGE_ERRORS, STORE_UNAVAILABLE
+from maca.wording import size_limit
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ def check_size(size: int | None) -> None:
         raise ValidationError("The file is empty. Choose the file again.", code="empty")
     if size > max_bytes():
         raise ValidationError(
-            f"The file is {exact_size(size)}: files can be up to {filesizeformat(max_bytes())} "
+            f"The file is {exact_size(size)}: files can be up to {size_limit(max_bytes())} "
             f"({max_bytes():,} bytes).",
             code="too_large",
         )
@@ -353,7 +354,7 @@ def check_archive(uploaded_file, kind: str, *, sheet_limits: SheetLimits | None 
             if unpacked > MAX_UNPACKED_BYTES:
                 raise ValidationError(
                     f"The {name} unpacks to {filesizeformat(unpacked)}, more than any "
-                    f"{name} MACA keeps (up to {filesizeformat(MAX_UNPACKED_BYTES)}). Save it "
+                    f"{name} MACA keeps (up to {size_limit(MAX_UNPACKED_BYTES)}). Save it "
                     "again without pictures or extra sheets, or as PDF, and upload that.",
                     code="unpacks_too_large",
                 )

@@ -272,3 +272,10 @@ def test_an_agency_that_left_the_audit_no_longer_downloads_its_evidence(
     assert client.get(url).status_code == 200
     audit.agencies.remove(housing)
     assert client.get(url).status_code == 404
+
+
+def test_the_evidence_hint_gives_the_size_limit_as_people_write_it(client, action, people):
+    client.force_login(people["own"])
+    page = client.get(reverse("action_detail", args=[action.pk])).content.decode()
+    assert "up to 20\xa0MB: for example a training sign-in sheet" in page
+    assert "20.0" not in page

@@ -471,3 +471,10 @@ def test_the_settings_do_not_save_over_a_chair_s_standard_7_minute_text(
     assert "Someone else changed the partnership&#x27;s settings" in response.content.decode()
     partnership.refresh_from_db()
     assert partnership.seven_minute_questions == "The chair's question?"
+
+
+def test_the_logo_hint_gives_the_size_limit_as_people_write_it(client, partnership, administrator):
+    client.force_login(administrator)
+    page = client.get(url("partnership_logo_edit", partnership)).content.decode()
+    assert "A PNG or JPEG picture, up to 512\xa0KB." in page
+    assert "512.0" not in page

@@ -389,7 +389,7 @@ def test_an_archive_unpacking_past_the_limit_is_refused_with_its_size():
     assert raised.value.code == "unpacks_too_large"
     assert raised.value.message == (
         "The workbook unpacks to 50.0\xa0MB, more than any workbook MACA keeps (up to "
-        "50.0\xa0MB). Save it again without pictures or extra sheets, or as PDF, and upload that."
+        "50\xa0MB). Save it again without pictures or extra sheets, or as PDF, and upload that."
     )
     assert upload.tell() == 0
 

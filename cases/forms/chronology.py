@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 
 from cases.models import ChronologyEntry
 from cases.services.chronology import DATE_FORMS, date_as_typed, parse_chronology_date
 from maca.concurrency import VersionedFormMixin
+from maca.wording import size_limit
 
 
 def _limit() -> str:
-    return filesizeformat(settings.MACA_UPLOAD_MAX_BYTES)
+    return size_limit(settings.MACA_UPLOAD_MAX_BYTES)
 
 
 class ChronologyFileForm(forms.Form):

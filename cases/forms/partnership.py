@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 
 from cases.services.partnership import SETTINGS_FIELDS
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin
+from maca.wording import size_limit
 
 Role = Membership.Role
 
@@ -117,7 +117,7 @@ class LogoForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        limit = filesizeformat(settings.MACA_LOGO_MAX_BYTES)
+        limit = size_limit(settings.MACA_LOGO_MAX_BYTES)
         self.fields["logo"].help_text = (
             f"A PNG or JPEG picture, up to {limit}. It heads the partnership's pages, briefings, "
             "7-minute briefings and action plans."

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 
 from cases import uploads
@@ -21,6 +20,7 @@ from cases.services.setup import invitation_queue
 from maca.concurrency import check_current
 from maca.invitations import invitation_issue
 from maca.models import Agency, Invitation, Membership, Partnership
+from maca.wording import size_limit
 
 Role = Membership.Role
 # The roles that open case-level data of the partnership's audits (a co-ordinator's, of their
@@ -193,7 +193,7 @@ def _check_logo_size(size: int | None) -> None:
     if (size or 0) > logo_max_bytes():
         raise ValidationError(
             f"The picture is {uploads.exact_size(size)}: a logo can be up to "
-            f"{filesizeformat(logo_max_bytes())} ({logo_max_bytes():,} bytes).",
+            f"{size_limit(logo_max_bytes())} ({logo_max_bytes():,} bytes).",
             code="too_large",
         )
 
