@@ -5,6 +5,8 @@ from markupsafe import Markup
 
 from maca.jinja import FilterExtension
 
+from .naming import audit_name
+
 
 def entry_date(entry) -> Markup | str:
     """The date to its precision, marked when approximate."""
@@ -20,4 +22,4 @@ def impact_badge(entry) -> Markup:
 
 
 class CasesExtension(FilterExtension):
-    filters = {"entry_date": entry_date, "impact_badge": impact_badge}
+    filters = {"entry_date": entry_date, "impact_badge": impact_badge, "audit_name": audit_name}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from cases.models import Audit, Case
+from cases.naming import audit_name
 from cases.selectors.progress import _returns
 from cases.selectors.stages import next_step
 from maca import access
@@ -96,7 +97,7 @@ def _returns_to_give(audits, coordinated) -> list[Task]:
             if not cell.expected:
                 continue
             args = [audit.pk, case.pk, agency.pk]
-            where = f"{case.label}, {agency.name} · {audit.theme.name}"
+            where = f"{case.label}, {agency.name} · {audit_name(audit)}"
             due = audit.submission_deadline
             if not cell.chronology:
                 url = reverse("agency_chronology", args=args)
@@ -111,7 +112,7 @@ def _nominations_open(audits, staff) -> list[Task]:
     return [
         Task(
             "Nominate cases",
-            audit.theme.name,
+            audit_name(audit),
             reverse("nomination_create", args=[audit.pk]),
             audit,
         )
@@ -128,5 +129,5 @@ def _chair_next_steps(audits, chaired) -> list[Task]:
             continue
         due = audit.submission_deadline if audit.accepts_submissions else audit.meeting_date
         url = reverse("audit_detail", args=[audit.pk])
-        tasks.append(Task(next_step(audit, chair), audit.theme.name, url, audit, due))
+        tasks.append(Task(next_step(audit, chair), audit_name(audit), url, audit, due))
     return tasks
