@@ -50,6 +50,16 @@ def test_every_title_names_its_object_and_its_state(chair_client, demo_audit):
     assert published.startswith("Version 1, published ")
 
 
+@pytest.mark.parametrize(
+    ("url_name", "with_audit"),
+    [("meeting", True), ("case_labels", True), ("learning_library", False)],
+)
+def test_a_page_s_title_begins_with_its_heading(chair_client, demo_audit, url_name, with_audit):
+    page = chair_client.get(reverse(url_name, args=[demo_audit.pk] if with_audit else []))
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", page.content.decode(), re.S).group(1).strip()
+    assert title_of(page).startswith(f"{heading} · ") or title_of(page) == f"{heading} · MACA"
+
+
 def test_a_refused_sign_in_marks_both_fields_invalid_and_points_them_at_the_reason(client, db):
     User.objects.create_user(username="kim", password="right-password")
     response = client.post(reverse("login"), {"username": "kim", "password": "wrong"})
