@@ -145,6 +145,7 @@ def test_pages_of_results(client, world):
         assert "page 2 of" not in body  # two results: one page
         body = found(client, chair, year="2025", page="2")
         assert "page 2 of 3" in body and "year=2025&amp;page=1" in body
+        assert '<span class="page-link">2 of 3</span>' in body  # beside Previous and Next
         assert len(texts_of(found(client, chair, page="3"))) == 2
         assert "page 1 of 3" in found(client, chair, page="nonsense")
     finally:
