@@ -24,6 +24,7 @@ TASK_AUDIT_FIELDS = (
     "submission_deadline",
     "meeting_date",
     "theme__name",
+    "reaudit_of_id",  # a re-audit is named as one
 )
 
 
