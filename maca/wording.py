@@ -1,5 +1,7 @@
 """How names are put into sentences."""
 
+from django.template.defaultfilters import filesizeformat
+
 
 def possessive(name) -> str:
     """ "Police's", but "Health – GP practices'": a name ending in s takes the apostrophe alone."""
@@ -10,7 +12,5 @@ def possessive(name) -> str:
 def size_limit(size: int) -> str:
     """A size limit as people write it: "20 MB" and "512 KB", not Django's "20.0 MB", but
     "1.5 MB" when the limit is not a whole number. The space stays a non-breaking one."""
-    from django.template.defaultfilters import filesizeformat
-
     number, space, unit = str(filesizeformat(size)).partition("\xa0")
     return f"{number.removesuffix('.0')}{space}{unit}"
