@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from cases.forms.identifying import AsksAboutIdentifyingText
 from cases.models import DEFAULT_HEADINGS, BriefingParagraph
+from cases.uploads import PDF, check_kind, check_size, inspect
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency
 from maca.widgets import DateInput
@@ -351,3 +352,26 @@ class ImpactForm(forms.Form):
             }
             for r in self.recommendations
         }
+
+
+class CopyCheckForm(forms.Form):
+    """A copy of a published PDF, compared with what was published by its fingerprint. The copy
+    is read once, in chunks, and never kept."""
+
+    copy = forms.FileField(
+        label="A copy of the briefing or 7-minute briefing (PDF)",
+        error_messages={
+            "required": "Choose the PDF to check.",
+            "empty": "The file is empty. Choose the file again.",
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
+        help_text="For example, a PDF that was emailed to you or saved on a shared drive.",
+    )
+
+    def clean_copy(self) -> str:
+        """The copy's SHA-256, once it is known to be a PDF of a size MACA takes."""
+        uploaded = self.cleaned_data["copy"]
+        check_size(uploaded.size)
+        inspection = inspect(uploaded)
+        check_kind(inspection, uploaded.name, (PDF,), "a PDF")
+        return inspection.sha256

@@ -257,3 +257,16 @@ def _set_plan_published(audit: Audit, user, published: bool) -> None:
     audit.save(update_fields=["plan_published_at", "updated_at"])
     kind = AuditEvent.Kind.PLAN_PUBLISHED if published else AuditEvent.Kind.PLAN_WITHDRAWN
     AuditEvent.objects.create(audit=audit, kind=kind, actor=user)
+
+
+def version_of_copy(
+    versions: list[BriefingVersion], sha256: str
+) -> tuple[BriefingVersion | None, bool]:
+    """The published version whose briefing PDF, or 7-minute briefing PDF (then True), has this
+    fingerprint: (None, False) when none has."""
+    for version in versions:
+        if sha256 == version.sha256:
+            return version, False
+        if sha256 == version.seven_minute_sha256:
+            return version, True
+    return None, False

@@ -14,7 +14,7 @@ from maca.once import led_to, one_press
 
 from . import briefing, casepack, publishing, services, sevenminute
 from . import meeting as meeting_forms
-from .forms import BriefingLayoutForm, PublishForm, TagForm, item_form_class
+from .forms import BriefingLayoutForm, CopyCheckForm, PublishForm, TagForm, item_form_class
 from .selectors import (
     ACTIONS_ANNEX_HEADING,
     LEARNING_SUMMARY_HEADING,
@@ -67,6 +67,7 @@ def briefing_docx(request, pk):
 
 
 def briefing_versions(request, pk):
+    """The published versions; a PDF sent in is checked against their fingerprints."""
     audit = access.get_audit_for(request, pk, "view_briefing")
     versions = list(
         audit.briefing_versions.select_related("published_by").defer(
@@ -78,6 +79,13 @@ def briefing_versions(request, pk):
             "seven_minute_parts",
         )
     )
+    posted = request.method == "POST"
+    check_form = CopyCheckForm(request.POST if posted else None, request.FILES if posted else None)
+    checked = None
+    if versions and posted and check_form.is_valid():
+        match, seven_minute = publishing.version_of_copy(versions, check_form.cleaned_data["copy"])
+        checked = {"version": match, "seven_minute": seven_minute, "latest": versions[0]}
+        check_form = CopyCheckForm()
     may_see_draft = access.can(request.user, "view_draft_briefing", audit)
     context = {
         "audit": audit,
@@ -86,6 +94,8 @@ def briefing_versions(request, pk):
         "draft_differs": may_see_draft
         and (not versions or publishing.unchanged_since(audit) is None),
         "allowed": access.allowed_actions(request.user, audit),
+        "check_form": check_form,
+        "checked": checked,
         "nav": "audits",
     }
     return render(request, "findings/versions.html", context)

@@ -1,5 +1,5 @@
 """The briefing's journey in a real browser: written by a QA member, published by the chair,
-downloaded by a viewer whose copy matches the published fingerprint."""
+downloaded by a viewer whose copy matches the published fingerprint, as the page confirms."""
 
 import hashlib
 import re
@@ -197,6 +197,14 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
     assert "OFFICIAL-SENSITIVE" in text
     assert "Version 1" in text
     assert "No one saw the baby for six weeks." in text
+
+    # The viewer checks the downloaded copy on the page instead of by hand.
+    page.get_by_label("A copy of the briefing or 7-minute briefing (PDF)").set_input_files(saved)
+    page.get_by_role("button", name="Check the copy").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "This copy is version 1 of the briefing, published"
+    )
+    assert axe_violations(page) == []
 
 
 def test_a_qa_member_records_who_came_and_the_meeting_date_survives(page, journey):
