@@ -81,6 +81,10 @@ def test_an_agency_not_involved_in_a_case_is_asked_nothing_for_it(client, audit,
     html = client.get(reverse("progress", args=[audit.pk])).content.decode()
     assert "Not involved in this case: nothing is asked of Housing Trust." in html
     assert "33% complete (1 of 3)" in html
+    case2 = reverse("case_detail", args=[audit.pk, setup["case2"].pk])
+    # Nothing to open where nothing is asked or given; the agency involved keeps its links.
+    assert f"{case2}agencies/{setup['housing'].pk}/tool/" not in html
+    assert f"{case2}agencies/{setup['police'].pk}/tool/" in html
 
 
 def test_the_page_says_each_state_in_words(client, audit, chair, setup):

@@ -64,6 +64,11 @@ class Cell:
         return self.chronology and self.tool_submitted
 
     @property
+    def nothing_asked_or_given(self) -> bool:
+        """Not involved in the case, and nothing sent in for it: there is nothing to open."""
+        return not self.expected and not self.chronology and self.tool == NOT_STARTED
+
+    @property
     def missing(self) -> list[str]:
         """What is still to come, in words."""
         items = []
