@@ -628,10 +628,10 @@ class PurgeRecord(models.Model):
 class OutgoingEmail(models.Model):
     """An email asked for by a page (an invitation, a reminder), sent by the background worker.
 
-    `key` is the email's idempotency key: it is unique, it travels in the message's headers, and
-    the email is marked sent in the same transaction that holds its row locked while it is sent,
-    so a task run again after a worker stopped does not send it twice. Once sent, the subject and
-    body are cleared: only the fact that it went out is kept.
+    `key` is the email's idempotency key: it is unique and it travels in the message's headers.
+    A worker claims the email (`sending_until`) before sending it and marks it sent afterwards,
+    so a task run again, or by a second worker, does not send it twice. Once sent, the subject
+    and body are cleared: only the fact that it went out is kept.
     """
 
     class Status(models.TextChoices):
@@ -664,6 +664,8 @@ class OutgoingEmail(models.Model):
     last_error = models.CharField(max_length=200, blank=True)  # the kind of failure, no content
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # While a worker is sending it; another leaves it alone until then.
+    sending_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"], name="outgoing_email_waiting")]

@@ -1,13 +1,16 @@
 """Invitation and reminder emails are queued by the page and sent by the background worker:
 once each, only to someone who may still receive them, and a failure is retried, not lost."""
 
+import datetime
 import io
 import re
 import socket
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -217,3 +220,61 @@ class BrokenEmailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")
+
+
+class RecordingEmailBackend(locmem.EmailBackend):
+    """Notes how many transactions were open on the database when each message went."""
+
+    depths: list[int] = []
+
+    def send_messages(self, messages):
+        RecordingEmailBackend.depths.append(len(connection.atomic_blocks))
+        return super().send_messages(messages)
+
+
+def test_an_email_is_sent_outside_any_transaction_so_a_slow_server_blocks_no_page(
+    audit, chair, settings, mailoutbox
+):
+    """A mail server answering slowly would otherwise hold the database's write lock (SQLite) or
+    the email's row (PostgreSQL) while pages wait."""
+    settings.EMAIL_BACKEND = "tests.test_emails.RecordingEmailBackend"
+    RecordingEmailBackend.depths = []
+    email = emails.email_queue(key="k:7", recipient=chair, subject="S", body="B", audit=audit)
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.SENT
+    assert RecordingEmailBackend.depths == [outside]
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.sending_until) == ("sent", 1, None)
+
+
+def test_an_email_another_worker_is_sending_is_left_to_it_until_its_claim_runs_out(
+    audit, chair, mailoutbox
+):
+    email = emails.email_queue(key="k:8", recipient=chair, subject="S", body="B", audit=audit)
+    sending = timezone.now() + datetime.timedelta(minutes=1)
+    OutgoingEmail.objects.filter(pk=email.pk).update(sending_until=sending, attempts=1)
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.QUEUED
+    assert mailoutbox == []
+
+    # That worker stopped mid-send: once its claim has run out, the retry sends the email.
+    stopped = timezone.now() - datetime.timedelta(seconds=1)
+    OutgoingEmail.objects.filter(pk=email.pk).update(sending_until=stopped)
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.SENT
+    assert [message.to for message in mailoutbox] == [[chair.email]]
+    email.refresh_from_db()
+    assert email.attempts == 2 and email.sending_until is None
+
+
+class DeletingEmailBackend(locmem.EmailBackend):
+    """The recipient's account is deleted, with its emails, while the message is on its way."""
+
+    def send_messages(self, messages):
+        OutgoingEmail.objects.all().delete()
+        return super().send_messages(messages)
+
+
+def test_an_email_deleted_while_it_was_being_sent_ends_quietly(audit, chair, settings, mailoutbox):
+    settings.EMAIL_BACKEND = "tests.test_emails.DeletingEmailBackend"
+    email = emails.email_queue(key="k:9", recipient=chair, subject="S", body="B", audit=audit)
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.SENT
+    assert not OutgoingEmail.objects.exists()

@@ -29,6 +29,9 @@ Status = OutgoingEmail.Status
 INVITATION_LINK = "[[invitation-link]]"
 MAX_ATTEMPTS = 5
 RETRY_AFTER = datetime.timedelta(minutes=5)
+# How long a worker's claim on an email lasts: far longer than a send may take (EMAIL_TIMEOUT
+# bounds each step), and no longer than an email waits before it is retried.
+SENDING_CLAIM = RETRY_AFTER
 
 
 def email_queue(
@@ -99,7 +102,31 @@ def recipient_may_receive(email: OutgoingEmail) -> bool:
 
 
 def queued_email_send(*, email_id: int) -> str:
-    """Send a queued email unless it went already; returns its status afterwards."""
+    """Send a queued email unless it went already, or another worker is sending it; returns its
+    status afterwards.
+
+    The email is claimed in one short transaction and marked sent or failed in another; it is
+    sent between them, outside any transaction, so a slow mail server holds no lock that pages
+    wait on. A worker that stops mid-send leaves its claim to run out, and the retry sends the
+    email again under the same Message-ID, which a mail server can drop as a repeat."""
+    email, status = _claimed(email_id)
+    if email is None:
+        return status
+    try:
+        _message(email).send()
+    except Exception as error:
+        logger.exception("Could not send email %s (attempt %s)", email.key, email.attempts)
+        return _failed(email, error)
+    with transaction.atomic():
+        email.sent_at = timezone.now()
+        _finish(email, Status.SENT)
+    return email.status
+
+
+def _claimed(email_id: int) -> tuple[OutgoingEmail | None, str]:
+    """(The email, now claimed for sending, and its status), or (None, its status) when it is
+    not to be sent now: gone, sent, given up, claimed by another worker, or withheld because its
+    recipient may no longer receive it (the access gate, asked at this moment)."""
     with transaction.atomic():
         email = (
             OutgoingEmail.objects.select_for_update(of=("self",))
@@ -107,29 +134,34 @@ def queued_email_send(*, email_id: int) -> str:
             .filter(pk=email_id)
             .first()
         )
-        if email is None or email.status != Status.QUEUED:
-            return email.status if email else Status.WITHHELD
+        if email is None:
+            return None, Status.WITHHELD
+        now = timezone.now()
+        if email.status != Status.QUEUED or (email.sending_until and email.sending_until > now):
+            return None, email.status
         if not recipient_may_receive(email):
             logger.info("Email %s withheld: its recipient may no longer receive it", email.key)
             _finish(email, Status.WITHHELD)
-            return email.status
+            return None, email.status
         email.attempts += 1
-        try:
-            _message(email).send()
-        except Exception as error:
-            logger.exception("Could not send email %s (attempt %s)", email.key, email.attempts)
-            email.last_error = type(error).__name__[:200]
-            if email.attempts >= MAX_ATTEMPTS:
-                _finish(email, Status.FAILED)
-            else:
-                email.save(update_fields=["attempts", "last_error"])
-                transaction.on_commit(
-                    lambda: _enqueue(email.pk, run_after=timezone.now() + RETRY_AFTER)
-                )
-            return email.status
-        email.sent_at = timezone.now()
-        _finish(email, Status.SENT)
-        return email.status
+        email.sending_until = now + SENDING_CLAIM
+        email.save(update_fields=["attempts", "sending_until"])
+        return email, email.status
+
+
+def _failed(email: OutgoingEmail, error: Exception) -> str:
+    """Record a failed attempt: given up after MAX_ATTEMPTS, else left waiting and retried."""
+    with transaction.atomic():
+        email.last_error = type(error).__name__[:200]
+        email.sending_until = None
+        if email.attempts >= MAX_ATTEMPTS:
+            _finish(email, Status.FAILED)
+        else:
+            _store(email, "last_error", "sending_until")
+            transaction.on_commit(
+                lambda: _enqueue(email.pk, run_after=timezone.now() + RETRY_AFTER)
+            )
+    return email.status
 
 
 def _message(email: OutgoingEmail) -> EmailMessage:
@@ -150,7 +182,16 @@ def _message(email: OutgoingEmail) -> EmailMessage:
 def _finish(email: OutgoingEmail, status: str) -> None:
     email.status = status
     email.subject = email.body = ""  # the fact that it went (or not) is kept, not its content
-    email.save(update_fields=["status", "subject", "body", "attempts", "last_error", "sent_at"])
+    email.sending_until = None
+    _store(email, "status", "subject", "body", "attempts", "last_error", "sent_at", "sending_until")
+
+
+def _store(email: OutgoingEmail, *fields: str) -> None:
+    """Save these fields; nothing, with no error, when the email was deleted meanwhile (with
+    its recipient's account, say) while it was being sent."""
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        **{name: getattr(email, name) for name in fields}
+    )
 
 
 def waiting_emails_retry(*, older_than: datetime.timedelta = RETRY_AFTER) -> int:
