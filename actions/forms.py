@@ -6,6 +6,7 @@ from django.utils.dateformat import format as date_format
 
 from cases.forms.identifying import CONFIRM_FIELD, AsksAboutIdentifyingText
 from cases.selectors.identifiers import identifying_details_in
+from cases.uploads import upload_field
 from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
 from maca.models import Agency, Membership, User
 from maca.text import RefuseControlCharactersMixin
@@ -170,13 +171,8 @@ def _evidence_help() -> str:
 class EvidenceForm(forms.Form):
     """A file showing an action's progress or impact."""
 
-    file = forms.FileField(
-        label="Evidence file",
-        error_messages={
-            "required": "Choose the file to upload.",
-            "empty": "The file is empty. Choose the file again.",
-        },
-        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
+    file = upload_field(
+        "Evidence file", accept=EVIDENCE_ACCEPT, choose="Choose the file to upload."
     )
     description = forms.CharField(
         label="What it shows (optional)",
@@ -217,12 +213,7 @@ class ActionUpdateForm(
         required=False,
         help_text="Shows the action as amber until the flag is cleared.",
     )
-    evidence_file = forms.FileField(
-        label="Evidence (optional)",
-        required=False,
-        error_messages={"empty": "The file is empty. Choose the file again."},
-        widget=forms.ClearableFileInput(attrs={"accept": EVIDENCE_ACCEPT}),
-    )
+    evidence_file = upload_field("Evidence (optional)", accept=EVIDENCE_ACCEPT)
     evidence_description = forms.CharField(
         label="What the evidence shows (optional)", max_length=300, required=False
     )

@@ -16,6 +16,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 import filetype
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -148,11 +149,32 @@ def exact_size(size: int) -> str:
 MIB = 1024 * 1024
 
 
+EMPTY_MESSAGE = "The file is empty. Choose the file again."
+
+
+def upload_field(
+    label: str, *, accept: str, choose: str | None = None, help_text: str = ""
+) -> forms.FileField:
+    """A form's file field, as every upload in MACA asks for one: the kinds it takes offered
+    first by the browser's file picker (`accept`), and `choose` said when no file was chosen
+    (no message: the file is optional)."""
+    messages = {"empty": EMPTY_MESSAGE}
+    if choose:
+        messages["required"] = choose
+    return forms.FileField(
+        label=label,
+        required=bool(choose),
+        error_messages=messages,
+        widget=forms.ClearableFileInput(attrs={"accept": accept}),
+        help_text=help_text,
+    )
+
+
 def check_size(size: int | None) -> None:
     """Refuse an empty or too large upload (checked before reading it, and after)."""
     size = size or 0
     if size == 0:
-        raise ValidationError("The file is empty. Choose the file again.", code="empty")
+        raise ValidationError(EMPTY_MESSAGE, code="empty")
     if size > max_bytes():
         raise ValidationError(
             f"The file is {exact_size(size)}: files can be up to {size_limit(max_bytes())} "

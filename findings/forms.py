@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from cases.forms.identifying import AsksAboutIdentifyingText
 from cases.models import DEFAULT_HEADINGS, BriefingParagraph
-from cases.uploads import PDF, check_kind, check_size, inspect
+from cases.uploads import PDF, check_kind, check_size, inspect, upload_field
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency
 from maca.widgets import DateInput
@@ -358,13 +358,10 @@ class CopyCheckForm(forms.Form):
     """A copy of a published PDF, compared with what was published by its fingerprint. The copy
     is read once, in chunks, and never kept."""
 
-    copy = forms.FileField(
-        label="A copy of the briefing or 7-minute briefing (PDF)",
-        error_messages={
-            "required": "Choose the PDF to check.",
-            "empty": "The file is empty. Choose the file again.",
-        },
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
+    copy = upload_field(
+        "A copy of the briefing or 7-minute briefing (PDF)",
+        accept=".pdf,application/pdf",
+        choose="Choose the PDF to check.",
         help_text="For example, a PDF that was emailed to you or saved on a shared drive.",
     )
 

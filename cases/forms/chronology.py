@@ -7,6 +7,7 @@ from django.conf import settings
 
 from cases.models import ChronologyEntry
 from cases.services.chronology import DATE_FORMS, date_as_typed, parse_chronology_date
+from cases.uploads import upload_field
 from maca.concurrency import VersionedFormMixin
 from maca.wording import size_limit
 
@@ -16,15 +17,10 @@ def _limit() -> str:
 
 
 class ChronologyFileForm(forms.Form):
-    document = forms.FileField(
-        label="Chronology document",
-        error_messages={
-            "required": "Choose the chronology document to upload.",
-            "empty": "The file is empty. Choose the file again.",
-        },
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".pdf,.docx,.xlsx,.csv,application/pdf,text/csv"}
-        ),
+    document = upload_field(
+        "Chronology document",
+        accept=".pdf,.docx,.xlsx,.csv,application/pdf,text/csv",
+        choose="Choose the chronology document to upload.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -36,13 +32,10 @@ class ChronologyFileForm(forms.Form):
 
 
 class ChronologyRowsForm(forms.Form):
-    rows_file = forms.FileField(
-        label="Structured chronology file",
-        error_messages={
-            "required": "Choose the CSV or Excel file of chronology rows.",
-            "empty": "The file is empty. Choose the file again.",
-        },
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    rows_file = upload_field(
+        "Structured chronology file",
+        accept=".csv,.xlsx",
+        choose="Choose the CSV or Excel file of chronology rows.",
         help_text=(
             "CSV or Excel (XLSX) laid out as the template: Date, Event, Source agency, Impact, "
             "Action taken. Rows are added to those already here; if any row has a problem, "

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from cases.services.partnership import SETTINGS_FIELDS
+from cases.uploads import upload_field
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin
@@ -106,13 +107,8 @@ LOGO_ACCEPT = ".png,.jpg,.jpeg,image/png,image/jpeg"
 
 
 class LogoForm(forms.Form):
-    logo = forms.FileField(
-        label="Logo",
-        error_messages={
-            "required": "Choose the picture of the logo to upload.",
-            "empty": "The file is empty. Choose the file again.",
-        },
-        widget=forms.ClearableFileInput(attrs={"accept": LOGO_ACCEPT}),
+    logo = upload_field(
+        "Logo", accept=LOGO_ACCEPT, choose="Choose the picture of the logo to upload."
     )
 
     def __init__(self, *args, **kwargs):
