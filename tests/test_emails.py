@@ -217,3 +217,31 @@ class BrokenEmailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("mail server down")
+
+
+def test_a_reminder_naming_an_agency_its_recipient_no_longer_speaks_for_is_not_sent(
+    audit, chair, mailoutbox
+):
+    """The chair's reminder names what each of the co-ordinator's agencies still owes, case by
+    case: it goes only while they still speak for every agency it names."""
+    from cases.services.reminders import progress_reminders_send
+
+    from .conftest import member
+    from .factories import AgencyFactory, CaseFactory, MembershipFactory
+
+    audit.status = Audit.Status.SUBMISSIONS
+    audit.save()
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    CaseFactory(audit=audit, label="Case 1")
+    both = member(audit, Role.COORDINATOR, agency=housing, email="both@example.org")
+    MembershipFactory(
+        user=both, partnership=audit.partnership, role=Role.COORDINATOR, agency=police
+    )
+    assert progress_reminders_send(audit=audit, user=chair) == 1
+    email = OutgoingEmail.objects.get(recipient=both)
+    assert "Police" in email.body and "Housing" in email.body
+
+    Membership.objects.filter(user=both, agency=police).delete()
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.WITHHELD
+    assert mailoutbox == []
