@@ -112,10 +112,11 @@ def finished_imports_forget() -> int:
 
 
 def may_see(user, job: PackageImport) -> bool:
-    """Whether `user` may see `job` now: the chair who asked, while they chair its partnership.
-    An operator's import is no one's in the browser."""
+    """Whether `user` may see `job` now: the chair who asked, while their account is active and
+    they chair its partnership. An operator's import is no one's in the browser."""
     return (
-        job.requested_by_id is not None
+        user.is_active
+        and job.requested_by_id is not None
         and job.requested_by_id == user.pk
         and job.partnership_id in access.memberships_of(user).chaired
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from cases.access import takes_part
 from cases.selectors.tasks import Task, register_source
 
 from .models import Action
@@ -12,7 +13,8 @@ from .models import Action
 
 @register_source
 def action_updates(*, audits, memberships) -> list[Task]:
-    """Open actions owned by an agency the user co-ordinates for: each wants an update. One
+    """Open actions owned by an agency the user co-ordinates for, while it takes part in the
+    action's audit (as `actions.access.restrict_actions` shows them): each wants an update. One
     query."""
     coordinated = memberships.coordinated
     if not coordinated:
@@ -22,7 +24,10 @@ def action_updates(*, audits, memberships) -> list[Task]:
         return []
     mine = {agency for agencies in coordinated.values() for agency in agencies}
     actions = Action.objects.filter(
-        audit_id__in=by_pk, owner_agency_id__in=mine, status__in=["not_started", "in_progress"]
+        takes_part(audit="audit_id", agency="owner_agency_id"),
+        audit_id__in=by_pk,
+        owner_agency_id__in=mine,
+        status__in=["not_started", "in_progress"],
     ).only("pk", "text", "due_date", "audit_id", "owner_agency_id")
     tasks = []
     for action in actions:

@@ -23,6 +23,7 @@ from maca.access import (  # noqa: F401 (the rest of the gate, for callers of th
     any_of,
     chaired_partnerships,
     forget_memberships,
+    get_partnership_for,
     membership_rows,
     memberships_of,
     require,
@@ -241,6 +242,17 @@ def get_audit_for(request, pk, action: str):
     if not can(request.user, action, audit):
         raise PermissionDenied(why_not(request.user, action, audit))
     return audit
+
+
+def audit_reached(request, pk) -> None:
+    """404 unless `request.user` may know that audit `pk` exists (is a member of it)."""
+    get_audit_for(request, pk, "view_briefing")
+
+
+def partnership_reached(request, partnership_id) -> None:
+    """404 unless `request.user` holds a role in the partnership, 403 unless they administer it
+    (the partnership's own pages are its administrator's)."""
+    get_partnership_for(request, partnership_id, "administer_partnership")
 
 
 def sees_every_action(user, audit) -> bool:

@@ -14,7 +14,14 @@ class CasesConfig(AppConfig):
             sender=self.get_model("ChronologyFile"),
             dispatch_uid="chronology_file_deleted",
         )
+        from maca import once
+
         # The stage emails join the daily reminders run; the audits are offered by the access
         # log's filter.
-        from . import selectors  # noqa: F401
+        from . import access, selectors  # noqa: F401
         from .services import stage_emails  # noqa: F401
+
+        # A form sent again is answered with the first press's page only while its sender may
+        # still reach the audit or partnership its address names.
+        once.register_gate("pk", access.audit_reached)
+        once.register_gate("partnership_id", access.partnership_reached)

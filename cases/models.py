@@ -653,6 +653,9 @@ class OutgoingEmail(models.Model):
     )
     # What the recipient must be allowed to do with the audit when it is sent (cases/access.py).
     permission = models.CharField(max_length=40, default="view_audit")
+    # The agencies whose work the email describes (a reminder of what each still owes): it is
+    # sent only while the recipient may still see each one's work in the audit.
+    agency_ids = models.JSONField(default=list, blank=True)
     # A notice to a partnership's chair (a role granted in it): sent only while they chair it.
     partnership = models.ForeignKey(
         "maca.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="+"

@@ -38,9 +38,10 @@ def register_kind(kind: str, *, make, allowed) -> None:
 
 
 def may_have(user, document: RequestedDocument) -> bool:
-    """Whether `user` may ask for, wait for and fetch `document`, as things stand now."""
+    """Whether `user` may ask for, wait for and fetch `document`, as things stand now: never
+    once their account is deactivated (the worker makes nothing for them)."""
     kind = KINDS.get(document.kind)
-    return kind is not None and kind.allowed(user, document)
+    return kind is not None and user.is_active and kind.allowed(user, document)
 
 
 def _audit_member_may(user, document: RequestedDocument) -> bool:

@@ -20,12 +20,25 @@ FORMATS = {
 }
 
 
-def report_options(*, start, end, file_format: str) -> dict:
+def report_options(*, asker, partnership, start, end, file_format: str) -> dict:
+    """What the report shows: the period, the format, and the roles its asker holds in the
+    partnership as they ask (what it holds is what those roles read)."""
     return {
         "start": start.isoformat() if start else None,
         "end": end.isoformat() if end else None,
         "format": file_format,
+        "held": roles_held(asker, partnership.pk),
     }
+
+
+def roles_held(user, partnership_id: int) -> list[list]:
+    """Each role `user` holds in the partnership, with its agency (0 for none), as JSON keeps
+    them."""
+    return sorted(
+        [role, agency_id or 0]
+        for where, role, agency_id in access.membership_rows(user)
+        if where == partnership_id
+    )
 
 
 def _day(value):
@@ -44,11 +57,14 @@ def make_report(document: RequestedDocument) -> Made:
 
 
 def may_have_report(user, document: RequestedDocument) -> bool:
-    """A member of the partnership, as the report page asks; what it holds is what they read."""
+    """A member of the partnership, as the report page asks, while they hold the roles they
+    held when they asked: what it holds is what those roles read, so once they hold fewer (or
+    others) it is no longer theirs, and they ask again."""
     return (
         document.partnership_id is not None
         and document.partnership_id in access.memberships_of(user).partnerships
         and document.options.get("format") in FORMATS
+        and document.options.get("held") == roles_held(user, document.partnership_id)
     )
 
 

@@ -14,6 +14,7 @@ from findings.models import (
     Recommendation,
     Strength,
 )
+from findings.publishing import unchanged_since
 from findings.selectors import briefing_sections
 
 from .models import LibraryEntry
@@ -162,13 +163,19 @@ def update_search_vectors(entries) -> None:
     entries.update(search_vector=SearchVector("text", config="english", weight="A"))
 
 
-def library_rebuild() -> int:
+def library_rebuild() -> tuple[int, int]:
     """Index every audit's latest published version again (after an upgrade that added the
-    library: versions published before it were not indexed). The items are read as they are now."""
-    count = 0
+    library: versions published before it were not indexed). The items are read as they are
+    now, so an audit whose briefing has changed since its latest version is left out, its rows
+    as they were: what it holds now has not been published, nor checked for a child's details.
+    Publishing it again puts it in. Returns the items indexed and the audits left out."""
+    count = left_out = 0
     latest = {}
     for version in BriefingVersion.objects.defer("html", "pdf").order_by("audit_id", "number"):
         latest[version.audit_id] = version
     for version in latest.values():
+        if unchanged_since(version.audit) is None:
+            left_out += 1
+            continue
         count += library_index_version(version=version)
-    return count
+    return count, left_out

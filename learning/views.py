@@ -85,7 +85,13 @@ def assurance_report(request):
             user=request.user,
             kind=RequestedDocument.Kind.ASSURANCE_REPORT,
             partnership=scope.partnership,
-            options=documents.report_options(start=scope.start, end=scope.end, file_format=wanted),
+            options=documents.report_options(
+                asker=request.user,
+                partnership=scope.partnership,
+                start=scope.start,
+                end=scope.end,
+                file_format=wanted,
+            ),
         )
         return onward(document)
     context = {"scope": scope, "audits": _report_audits(request, scope), "nav": "learning"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import functools
 import secrets
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
@@ -27,6 +28,26 @@ MAX_TOKEN_LENGTH = 64
 # How long a second press is recognised: tokens older than this are deleted daily.
 KEPT_FOR = datetime.timedelta(days=1)
 _NOT_PART_OF_THE_PRESS = {FIELD, "csrfmiddlewaretoken"}
+
+
+# The access gate's question for what an address names, asked before a press sent again is
+# answered with the first press's page: each app whose objects an address names registers it
+# for the address's keyword from its `AppConfig.ready()` (an audit's `pk` and a partnership's
+# `partnership_id`: cases/apps.py; an action's `action_id`: actions/apps.py). It raises Http404
+# (or PermissionDenied) as the view itself would, so nothing answers before the gate.
+_gates: dict[str, Callable] = {}
+
+
+def register_gate(keyword: str, gate: Callable) -> None:
+    """Have `gate(request, value)` asked of the value of `keyword` in an address before a press
+    sent again to it is answered."""
+    _gates[keyword] = gate
+
+
+def _ask_the_gate(request, kwargs: dict) -> None:
+    for keyword, value in kwargs.items():
+        if keyword in _gates:
+            _gates[keyword](request, value)
 
 
 def new_token() -> str:
@@ -117,8 +138,10 @@ def one_press(view):
             if not _claim(request, key):
                 used = UsedFormToken.objects.filter(token=key, user=request.user).first()
                 # The row that refused this press is committed, with its answer: found unless
-                # deleted since, when the press is done as sent.
+                # deleted since, when the press is done as sent. The answer is given only to
+                # someone the gate still lets reach what the address names.
                 if used is not None:
+                    _ask_the_gate(request, kwargs)
                     return _answer_again(request, used)
                 return view(request, *args, **kwargs)
             already = len(_queued_messages(request))

@@ -36,6 +36,7 @@ from cases.services import stages, tool
 from cases.services.nominations import nomination_create, selection_draw
 from documents.models import RequestedDocument
 from findings.models import Finding
+from learning.documents import report_options
 from maca.invitations import invitation_issue, invitation_link_make
 from maca.models import Agency, Membership, Partnership, User
 
@@ -200,7 +201,9 @@ def add_what_the_demo_does_not_show() -> list[str]:
     report = RequestedDocument.objects.create(
         partnership=partnership,
         kind=RequestedDocument.Kind.ASSURANCE_REPORT,
-        options={"start": None, "end": None, "format": "pdf"},
+        options=report_options(
+            asker=chair, partnership=partnership, start=None, end=None, file_format="pdf"
+        ),
         requested_by=chair,
         status=RequestedDocument.Status.READY,
         content=b"%PDF-1.4\n%%EOF\n",

@@ -242,3 +242,21 @@ def test_my_tasks_take_the_same_number_of_queries_whatever_the_size(client):
             assert client.get(reverse("home")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_my_tasks_name_no_action_of_an_agency_that_left_the_audit(client, audit):
+    """A co-ordinator of two agencies sees, of an audit one of them left, only the actions of
+    the one still taking part, as the action plan shows them."""
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    ActionFactory(audit=audit, owner_agency=housing, text="Share the housing plan")
+    ActionFactory(audit=audit, owner_agency=police, text="Brief the police teams")
+    coordinator = member(audit, Role.COORDINATOR, agency=housing)
+    Membership.objects.create(
+        user=coordinator, partnership=audit.partnership, role=Role.COORDINATOR, agency=police
+    )
+    audit.agencies.remove(police)
+    client.force_login(coordinator)
+    page = client.get(reverse("home")).content.decode()
+    assert "Share the housing plan" in page
+    assert "Brief the police teams" not in page

@@ -22,6 +22,12 @@ Kind = RequestedDocument.Kind
 Role = Membership.Role
 
 
+def report_options(user, partnership, *, start=None, end=None, file_format="pdf") -> dict:
+    return documents.report_options(
+        asker=user, partnership=partnership, start=start, end=end, file_format=file_format
+    )
+
+
 def asked(user, **fields) -> RequestedDocument:
     return RequestedDocument(requested_by=user, **fields)
 
@@ -74,11 +80,16 @@ def test_each_kind_is_made_from_what_was_asked(audit, chair, monkeypatch):
 def test_the_board_report_is_for_members_of_its_partnership_in_a_known_format(audit, chair):
     viewer = member(audit, Role.VIEWER)
     other = PartnershipFactory(name="Elsewhere")
-    options = documents.report_options(start=None, end=None, file_format="pdf")
-    assert options == {"start": None, "end": None, "format": "pdf"}
+    options = report_options(chair, audit.partnership, file_format="pdf")
+    assert options == {"start": None, "end": None, "format": "pdf", "held": [["chair", 0]]}
     kind = Kind.ASSURANCE_REPORT
     mine = asked(chair, partnership=audit.partnership, kind=kind, options=options)
-    assert may_have(chair, mine) and may_have(viewer, mine)
+    assert may_have(chair, mine)
+    # What it holds is what the asker's roles read: not another role's to have.
+    assert not may_have(viewer, mine)
+    viewers = report_options(viewer, audit.partnership, file_format="pdf")
+    theirs = asked(viewer, partnership=audit.partnership, kind=kind, options=viewers)
+    assert may_have(viewer, theirs)
     assert not may_have(UserFactory(), mine)
     assert not may_have(chair, asked(chair, partnership=other, kind=kind, options=options))
     assert not may_have(chair, asked(chair, kind=kind, options=options))
@@ -96,15 +107,15 @@ def test_the_board_report_is_made_for_the_person_and_period_asked(audit, chair, 
     monkeypatch.setattr(report, "assurance_context", context)
     monkeypatch.setitem(documents.FORMATS, "docx", (lambda c: b"docx " + c["title"].encode(), "w"))
     start, end = datetime.date(2026, 1, 1), datetime.date(2026, 6, 30)
-    options = documents.report_options(start=start, end=end, file_format="docx")
-    assert options == {"start": "2026-01-01", "end": "2026-06-30", "format": "docx"}
+    options = report_options(chair, audit.partnership, start=start, end=end, file_format="docx")
+    assert options["start"] == "2026-01-01" and options["end"] == "2026-06-30"
     document = asked(
         chair, partnership=audit.partnership, kind=Kind.ASSURANCE_REPORT, options=options
     )
     made = KINDS[Kind.ASSURANCE_REPORT].make(document)
     assert made == Made(b"docx report", report.filename(audit.partnership, start, end, "docx"), "w")
     assert seen == [(chair, audit.partnership, start, end)]
-    document.options = documents.report_options(start=None, end=None, file_format="docx")
+    document.options = report_options(chair, audit.partnership, file_format="docx")
     KINDS[Kind.ASSURANCE_REPORT].make(document)
     assert seen[-1] == (chair, audit.partnership, None, None)
 
@@ -119,7 +130,7 @@ def test_a_kind_registered_is_made_and_allowed_by_its_own_rules(audit, chair, mo
     documents.register()
     monkeypatch.setattr(report, "assurance_context", lambda user, **period: {})
     monkeypatch.setitem(documents.FORMATS, "pdf", (lambda context: b"%PDF report", "pdf"))
-    options = documents.report_options(start=None, end=None, file_format="pdf")
+    options = report_options(chair, audit.partnership, file_format="pdf")
     board = asked(chair, partnership=audit.partnership, kind=Kind.ASSURANCE_REPORT, options=options)
     assert may_have(chair, board) and not may_have(UserFactory(), board)
     assert kinds.KINDS[Kind.ASSURANCE_REPORT].make(board).content == b"%PDF report"

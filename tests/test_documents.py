@@ -93,6 +93,19 @@ def test_a_member_who_lost_access_before_it_was_made_gets_nothing_made(
     assert document.status == Status.FAILED and not document.content
 
 
+def test_nothing_is_made_for_a_member_whose_account_was_deactivated_before_it_was_made(
+    client, audit, chair, settings, run_worker
+):
+    settings.TASKS = DATABASE_TASKS
+    client.force_login(chair)
+    client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    chair.is_active = False
+    chair.save(update_fields=["is_active"])
+    run_worker()
+    document = RequestedDocument.objects.get()
+    assert document.status == Status.FAILED and not document.content
+
+
 def test_a_document_that_could_not_be_made_says_so(client, audit, chair, monkeypatch):
     from findings import casepack
 

@@ -278,3 +278,31 @@ def test_an_email_deleted_while_it_was_being_sent_ends_quietly(audit, chair, set
     email = emails.email_queue(key="k:9", recipient=chair, subject="S", body="B", audit=audit)
     assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.SENT
     assert not OutgoingEmail.objects.exists()
+
+
+def test_a_reminder_naming_an_agency_its_recipient_no_longer_speaks_for_is_not_sent(
+    audit, chair, mailoutbox
+):
+    """The chair's reminder names what each of the co-ordinator's agencies still owes, case by
+    case: it goes only while they still speak for every agency it names."""
+    from cases.services.reminders import progress_reminders_send
+
+    from .conftest import member
+    from .factories import AgencyFactory, CaseFactory, MembershipFactory
+
+    audit.status = Audit.Status.SUBMISSIONS
+    audit.save()
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    CaseFactory(audit=audit, label="Case 1")
+    both = member(audit, Role.COORDINATOR, agency=housing, email="both@example.org")
+    MembershipFactory(
+        user=both, partnership=audit.partnership, role=Role.COORDINATOR, agency=police
+    )
+    assert progress_reminders_send(audit=audit, user=chair) == 1
+    email = OutgoingEmail.objects.get(recipient=both)
+    assert "Police" in email.body and "Housing" in email.body
+
+    Membership.objects.filter(user=both, agency=police).delete()
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.WITHHELD
+    assert mailoutbox == []

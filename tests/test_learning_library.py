@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from learning.models import LibraryEntry
@@ -249,9 +250,34 @@ def test_index_library_puts_versions_published_before_the_library_into_it(world)
 
     from django.core.management import call_command
 
+    from findings.models import Finding
+
+    Finding.objects.filter(text__startswith="Alpha draft").delete()  # as published, again
     LibraryEntry.objects.all().delete()
     out = io.StringIO()
     call_command("index_library", stdout=out)
-    assert "holds 12 published items" in out.getvalue()
+    assert "holds 11 published items" in out.getvalue()
+    assert "left out" not in out.getvalue()
     assert LibraryEntry.objects.filter(audit=world.charlie).count() == 0
     assert LibraryEntry.objects.filter(audit=world.alpha).values("version").distinct().count() == 1
+
+
+def test_index_library_never_puts_a_draft_written_since_the_latest_version_into_it(world):
+    """A briefing changed since its latest version is not read as it is now: its draft has not
+    been published, nor checked for a child's details. It goes in when it is published again."""
+    import io
+
+    from django.core.management import call_command
+
+    LibraryEntry.objects.all().delete()
+    out = io.StringIO()
+    call_command("index_library", stdout=out)
+    assert not LibraryEntry.objects.filter(text__contains="Alpha draft").exists()
+    assert not LibraryEntry.objects.filter(audit=world.alpha).exists()
+    assert LibraryEntry.objects.filter(audit=world.bravo).exists()
+    assert "1 audit changed since its latest version was left out" in out.getvalue()
+    assert "Alpha draft" not in found(
+        Client(), world.users[Role.VIEWER], q="supervision written after publishing"
+    )
+    publish(world.alpha, world.users[Role.CHAIR])
+    assert LibraryEntry.objects.filter(text__contains="Alpha draft").exists()

@@ -161,3 +161,29 @@ def test_the_worker_makes_the_report_for_the_member_who_asked_and_no_one_else(
     run_worker()
     latest = RequestedDocument.objects.order_by("-pk").first()
     assert latest.status == RequestedDocument.Status.FAILED and latest.content is None
+
+
+def test_a_report_made_before_a_member_lost_a_role_is_not_handed_over(client, world, tmp_path):
+    """The report holds what its asker could read when it was made: once they hold less in the
+    partnership, it is no longer theirs to fetch (they can ask for it again)."""
+    from documents.models import RequestedDocument
+
+    from .factories import MembershipFactory
+
+    chair = world.users[Role.CHAIR]
+    MembershipFactory(
+        user=chair, partnership=world.partnership, role=Role.COORDINATOR, agency=world.housing
+    )
+    client.force_login(chair)
+    client.get(reverse("learning_report"), {"start": "2025-01-01", "format": "pdf"})
+    document = RequestedDocument.objects.get()
+    download = reverse("own_document_download", args=[document.pk])
+    assert "Exploitation" in pdf_text(client.get(download).content, tmp_path)
+
+    chair.memberships.get(role=Role.CHAIR).delete()
+    assert client.get(download).status_code == 404
+    assert client.get(reverse("own_document_progress", args=[document.pk])).status_code == 404
+    asked_again = client.get(
+        reverse("learning_report"), {"start": "2025-01-01", "format": "pdf"}, follow=True
+    )
+    assert "Exploitation" not in pdf_text(asked_again.content, tmp_path)

@@ -546,3 +546,21 @@ def test_presses_are_forgotten_after_a_day(chair_client, audit, chair):
     )
     call_command("enforce_retention", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert not UsedFormToken.objects.exists()
+
+
+def test_a_press_sent_again_after_losing_access_is_refused_not_answered(client, audit, housing):
+    """The same form sent again is answered with the first press's page only while the access
+    gate still lets its sender reach what it names: a co-ordinator removed since gets 404."""
+    action = ActionFactory(audit=audit, owner_agency=housing, lead="Head of Housing")
+    coordinator = member(audit, Role.COORDINATOR, agency=housing)
+    client.force_login(coordinator)
+    page = reverse("action_detail", args=[action.pk])
+    fields = {**form_on(client, page), "text": "Met the team.", "status": "in_progress"}
+    first = client.post(page, fields)
+    assert "Your update was added" in client.get(first["Location"]).content.decode()
+
+    Membership.objects.filter(user=coordinator).delete()
+    again = client.post(page, fields)
+    assert again.status_code == 404
+    assert not any("update was added" in text for text in said(again))
+    assert ActionUpdate.objects.count() == 1

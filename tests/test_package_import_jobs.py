@@ -78,6 +78,16 @@ def test_imports_stopped_mid_way_are_queued_again_once_they_are_late(monkeypatch
     assert f"Could not queue import {late.pk} again" in caplog.text
 
 
+def test_an_import_is_not_made_for_a_chair_whose_account_was_deactivated_since(audit, chair):
+    queued = job(requested_by=chair, partnership=audit.partnership)
+    chair.is_active = False
+    chair.save(update_fields=["is_active"])
+    assert not may_see(chair, queued)
+    imports.package_import_run(import_id=queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == Status.FAILED and queued.audit is None
+
+
 def test_an_import_is_seen_only_by_the_chair_who_asked_while_they_chair(audit, chair):
     mine = job(requested_by=chair, partnership=audit.partnership)
     assert may_see(chair, mine)

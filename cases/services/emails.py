@@ -43,11 +43,13 @@ def email_queue(
     invitation=None,
     audit=None,
     permission: str = "view_audit",
+    agency_ids=(),
     partnership=None,
 ) -> OutgoingEmail:
     """Record an email to an account (`recipient`) or an invited address (`invitation`) and have
     the worker send it once the current transaction commits. `permission` is what the recipient
-    must be allowed to do with `audit` when it is sent; a notice to a chair of `partnership` is
+    must be allowed to do with `audit` when it is sent, and `agency_ids` the agencies whose work
+    in it they must still be allowed to see; a notice to a chair of `partnership` is
     sent only while they chair it. Queuing the same key again changes nothing: it is sent
     once."""
     email, created = OutgoingEmail.objects.get_or_create(
@@ -57,6 +59,7 @@ def email_queue(
             "invitation": invitation,
             "audit": audit,
             "permission": permission,
+            "agency_ids": sorted(agency_ids),
             "partnership": partnership,
             "subject": subject,
             "body": body,
@@ -86,7 +89,8 @@ def recipient_may_receive(email: OutgoingEmail) -> bool:
     """Whether the email may still go to its recipient now, asked as it is sent: an invitation
     while it is open (not accepted, not expired); an email to an account while the account is
     active with an address and, for an audit's email, the access gate lets them take the email's
-    `permission` on that audit; a notice to a partnership's chair while they chair it."""
+    `permission` on that audit and see the work of each agency it describes; a notice to a
+    partnership's chair while they chair it."""
     if email.recipient_id is None:
         return email.invitation is not None and email.invitation.is_open()
     if INVITATION_LINK in email.body and email.invitation is None:
@@ -98,7 +102,11 @@ def recipient_may_receive(email: OutgoingEmail) -> bool:
         return email.partnership_id in access.memberships_of(user).chaired
     if email.audit is None:
         return email.invitation is None or email.invitation.is_open()
-    return bool(access.recipients_who_may_see(email.audit, [user], email.permission))
+    if not access.recipients_who_may_see(email.audit, [user], email.permission):
+        return False
+    return all(
+        access.can_view_agency_work(user, email.audit, agency_id) for agency_id in email.agency_ids
+    )
 
 
 def queued_email_send(*, email_id: int) -> str:

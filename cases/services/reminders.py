@@ -68,7 +68,8 @@ def _day(date: datetime.date | None) -> str:
 
 
 def missing_work_messages(audit: Audit, *, stage: str, today=None) -> Iterator[tuple]:
-    """(user, subject, body) for each co-ordinator whose agency has something missing.
+    """(user, agency ids, subject, body) for each co-ordinator whose agency has something
+    missing: the agencies are those whose missing work the message names.
 
     A co-ordinator of several agencies taking part gets one message covering them all.
     """
@@ -106,7 +107,7 @@ def missing_work_messages(audit: Audit, *, stage: str, today=None) -> Iterator[t
                 "link": link,
             },
         )
-        yield user, subject, body
+        yield user, [agency.pk for agency, _ in agencies], subject, body
 
 
 @transaction.atomic
@@ -123,12 +124,13 @@ def progress_reminders_send(*, audit: Audit, user) -> int:
     )
     event.full_clean()
     event.save()
-    for recipient, subject, body in messages:
+    for recipient, agency_ids, subject, body in messages:
         email_queue(
             key=f"reminder:{event.pk}:{recipient.pk}",
             recipient=recipient,
             audit=audit,
             permission="view_progress",
+            agency_ids=agency_ids,
             subject=subject,
             body=body,
         )
@@ -165,7 +167,7 @@ def deadline_reminders(today: datetime.date) -> Iterator[Reminder]:
         if stage is None:
             continue
         key = f"deadline:{audit.pk}:{stage}"
-        for user, subject, body in missing_work_messages(audit, stage=stage, today=today):
+        for user, _, subject, body in missing_work_messages(audit, stage=stage, today=today):
             yield Reminder(
                 key=key,
                 user=user,

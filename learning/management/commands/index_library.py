@@ -7,9 +7,19 @@ class Command(BaseCommand):
     help = (
         "Put every audit's latest published briefing into the learning library again: once, "
         "after upgrading to a version with the library (versions published before it are not "
-        "in it). Items are read as they are now."
+        "in it). Items are read as they are now: an audit whose briefing has changed since its "
+        "latest version is left out until it is published again."
     )
 
     def handle(self, *args, **options):
-        count = library_rebuild()
+        count, left_out = library_rebuild()
         self.stdout.write(f"The learning library holds {count} published items.")
+        if left_out:
+            audits = (
+                "audit changed since its latest version was"
+                if left_out == 1
+                else ("audits changed since their latest version were")
+            )
+            self.stdout.write(
+                f"{left_out} {audits} left out: publish the briefing again to put it in."
+            )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0014_email_to_a_partnerships_chair'),
+        ('cases', '0015_outgoing_email_agencies'),
     ]
 
     operations = [
