@@ -4,12 +4,28 @@ background worker, and fetched from a page that shows their progress."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Audit, Case
 from maca.models import Partnership
+
+# A made document holds case material: it is kept only long enough to be fetched.
+KEEP_FOR = datetime.timedelta(hours=24)
+
+
+class RequestedDocumentQuerySet(models.QuerySet):
+    def kept(self):
+        """The documents asked for within KEEP_FOR: older ones are never handed over, even
+        before they are deleted."""
+        return self.filter(requested_at__gte=timezone.now() - KEEP_FOR)
+
+    def past_keeping(self):
+        return self.filter(requested_at__lt=timezone.now() - KEEP_FOR)
 
 
 class RequestedDocument(models.Model):
@@ -48,6 +64,8 @@ class RequestedDocument(models.Model):
     filename = models.CharField(max_length=200, blank=True)
     content = models.BinaryField(null=True, blank=True, editable=False)
     content_type = models.CharField(max_length=100, default="application/pdf")
+
+    objects = RequestedDocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at", "-id"]

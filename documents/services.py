@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import logging
 
 from django.db import transaction
@@ -15,9 +14,6 @@ logger = logging.getLogger(__name__)
 Kind = RequestedDocument.Kind
 Status = RequestedDocument.Status
 
-# A made document holds case material: it is kept only long enough to be fetched.
-KEEP_FOR = datetime.timedelta(hours=24)
-
 
 def document_request(
     *, user, kind: str, audit=None, partnership=None, case=None, options: dict | None = None
@@ -26,7 +22,7 @@ def document_request(
     partnership); returns it, perhaps already made. The same document asked for again while it
     is still being made (a reload, a second press) is the one already on its way: no second
     copy is queued. Once made, asking again makes it afresh, as what it shows may have changed."""
-    RequestedDocument.objects.filter(requested_at__lt=timezone.now() - KEEP_FOR).delete()
+    RequestedDocument.objects.past_keeping().delete()
     wanted = {
         "audit": audit,
         "partnership": partnership,

@@ -56,7 +56,7 @@ def _document_for(request, pk, document_id) -> RequestedDocument:
     """The user's own requested document of an audit, if they may still see what it shows;
     else 404/403."""
     document = get_object_or_404(
-        RequestedDocument.objects.select_related("case").defer("content"),
+        RequestedDocument.objects.kept().select_related("case").defer("content"),
         pk=document_id,
         audit_id=pk,
         requested_by=request.user,
@@ -68,7 +68,7 @@ def _document_for(request, pk, document_id) -> RequestedDocument:
 def _own_document_for(request, document_id) -> RequestedDocument:
     """The user's own requested document across audits, if they may still have it; else 404."""
     document = get_object_or_404(
-        RequestedDocument.objects.select_related("partnership").defer("content"),
+        RequestedDocument.objects.kept().select_related("partnership").defer("content"),
         pk=document_id,
         audit__isnull=True,
         requested_by=request.user,

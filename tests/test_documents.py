@@ -1,10 +1,13 @@
 """PDFs that can take a while are made by the background worker: the page that asked waits for
 them and then offers them, to the member who asked alone, through the access gate again."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from documents.models import RequestedDocument
+from documents.models import KEEP_FOR, RequestedDocument
 from maca.models import Membership
 
 from .conftest import member, pdf_text
@@ -79,6 +82,24 @@ def test_only_the_member_who_asked_fetches_it_and_only_while_they_may(
     assert client.get(download).status_code == 403
     chair.memberships.all().delete()
     assert client.get(download).status_code == 404
+
+
+def test_a_document_past_its_keeping_time_is_not_handed_over_even_before_it_is_deleted(
+    client, audit, chair
+):
+    client.force_login(chair)
+    client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    document = RequestedDocument.objects.get()
+    addresses = [
+        reverse("document_download", args=[audit.pk, document.pk]),
+        reverse("document_progress", args=[audit.pk, document.pk]),
+    ]
+    just_kept = timezone.now() - KEEP_FOR + datetime.timedelta(minutes=1)
+    RequestedDocument.objects.update(requested_at=just_kept)
+    assert [client.get(address).status_code for address in addresses] == [200, 200]
+    RequestedDocument.objects.update(requested_at=just_kept - datetime.timedelta(minutes=2))
+    assert [client.get(address).status_code for address in addresses] == [404, 404]
+    assert RequestedDocument.objects.exists()  # deleted when someone next asks for one
 
 
 def test_a_member_who_lost_access_before_it_was_made_gets_nothing_made(
