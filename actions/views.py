@@ -34,7 +34,7 @@ from .models import Action, Evidence, PackageImport
 from .package import looks_identifying_after_import
 
 
-@one_press
+@one_press(gate=access.chair_reached)
 def audit_import(request):
     """A partnership's chair brings a past audit into the record from a maca-audit/1 package:
     the file is kept and the worker imports it while a page shows how it goes."""

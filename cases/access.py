@@ -21,6 +21,7 @@ from maca.access import (  # noqa: F401 (the rest of the gate, for callers of th
     Role,
     RuleTable,
     any_of,
+    chair_reached,
     chaired_partnerships,
     forget_memberships,
     get_partnership_for,

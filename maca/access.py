@@ -161,6 +161,11 @@ def chaired_partnerships(user):
     return Partnership.objects.filter(memberships__user=user, memberships__role=Role.CHAIR)
 
 
+def chair_reached(request) -> None:
+    """404 unless `request.user` chairs a partnership: the gate of pages that start audits."""
+    require(chaired_partnerships(request.user).exists())
+
+
 def require(allowed: bool) -> None:
     """For agency-scoped objects: answer 404, as if the object did not exist, when not allowed."""
     if not allowed:

@@ -124,10 +124,14 @@ def _record(key: str, response: HttpResponse, shown: list) -> None:
     )
 
 
-def one_press(view):
+def one_press(view=None, *, gate: Callable | None = None):
     """Do a create view's work once per form token: a repeated press is answered with the same
     redirect and messages as the first. The first press runs in one transaction with the
-    record of its token, so the work and the record stand or fall together."""
+    record of its token, so the work and the record stand or fall together. `gate(request)` is
+    asked, as well as the gates of what the address names, before a repeat is answered: for an
+    address that names nothing (`@one_press(gate=...)`)."""
+    if view is None:
+        return functools.partial(one_press, gate=gate)
 
     def pressed_once(request, *args, **kwargs):
         token = request.POST.get(FIELD, "") if request.method == "POST" else ""
@@ -142,6 +146,8 @@ def one_press(view):
                 # someone the gate still lets reach what the address names.
                 if used is not None:
                     _ask_the_gate(request, kwargs)
+                    if gate is not None:
+                        gate(request)
                     return _answer_again(request, used)
                 return view(request, *args, **kwargs)
             already = len(_queued_messages(request))

@@ -564,3 +564,27 @@ def test_a_press_sent_again_after_losing_access_is_refused_not_answered(client, 
     assert again.status_code == 404
     assert not any("update was added" in text for text in said(again))
     assert ActionUpdate.objects.count() == 1
+
+
+@pytest.mark.parametrize("page", ["audit_create", "audit_import"])
+def test_a_press_to_start_an_audit_sent_again_by_someone_no_longer_a_chair_is_refused(
+    chair_client, audit, chair, page
+):
+    """These addresses name nothing to ask the gate about: being a chair is their gate, asked
+    before a repeat is answered with the first press's page."""
+    changes = {"new_theme_name": "Exploitation", "submission_deadline": str(IN_A_MONTH)}
+    files = {
+        "package": lambda: SimpleUploadedFile(
+            "past.json", json.dumps(VALID).encode(), content_type="application/json"
+        )
+    }
+    url = reverse(page)
+    fields = {**form_on(chair_client, url), **(changes if page == "audit_create" else {})}
+    data = {**fields, **{name: make() for name, make in files.items()}}
+    first = chair_client.post(url, data if page == "audit_import" else fields)
+    assert first.status_code == 302
+    Membership.objects.filter(user=chair).update(role=Role.QA_MEMBER)
+    data = {**fields, **{name: make() for name, make in files.items()}}
+    again = chair_client.post(url, data if page == "audit_import" else fields)
+    assert again.status_code == 404
+    assert Audit.objects.exclude(pk=audit.pk).count() == 1

@@ -63,7 +63,7 @@ def _render(request, template, audit, context):
 
 
 @require_http_methods(["GET", "POST"])
-@one_press
+@one_press(gate=access.chair_reached)
 @no_lost_updates
 def audit_create(request):
     partnerships = list(access.chaired_partnerships(request.user).distinct())
