@@ -321,6 +321,7 @@ def _item_for(audit, kind, item_id):
     return get_object_or_404(kind.for_audit(audit), pk=item_id)
 
 
+@one_press
 @no_lost_updates
 def item_edit(request, pk, kind, item_id):
     audit = access.get_audit_for(request, pk, "author_briefing")
@@ -365,6 +366,7 @@ def item_move(request, pk, kind, item_id):
     return _after_change(request, audit, f"item-{kind.slug}-{item.pk}")
 
 
+@one_press
 @no_lost_updates
 def briefing_layout(request, pk):
     audit = access.get_audit_for(request, pk, "author_briefing")
@@ -402,6 +404,7 @@ def tag_add(request, pk):
     return redirect(reverse("authoring", args=[audit.pk]) + "#tags")
 
 
+@one_press
 @no_lost_updates
 def meeting(request, pk):
     """The meeting record: everyone in the audit reads it; the chair and QA members write it."""
@@ -431,15 +434,8 @@ def meeting(request, pk):
         )
         messages.success(request, "The meeting record was saved.")
         return redirect("meeting", pk=audit.pk)
-    context = {
-        "audit": audit,
-        "form": form,
-        "attendees": attendees,
-        "can_edit": can_edit,
-        "record": getattr(audit, "meeting_record", None),
-        "cases": cases,
-        "nav": "audits",
-    }
+    context = {"audit": audit, "form": form, "attendees": attendees, "can_edit": can_edit}
+    context |= {"record": getattr(audit, "meeting_record", None), "cases": cases, "nav": "audits"}
     status = 422 if data is not None and not adding_row else 200
     return render(request, "findings/meeting.html", context, status=status)
 

@@ -128,6 +128,7 @@ def one_press(view):
 
     # Not @functools.wraps: make mutation would leave a decorated function unmutated.
     functools.update_wrapper(pressed_once, view)
+    pressed_once.one_press = True
     return pressed_once
 
 

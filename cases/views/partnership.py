@@ -150,6 +150,7 @@ def _agency_fields(form) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def partnership_agency_edit(request, partnership_id, agency_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)
@@ -177,6 +178,7 @@ def partnership_agency_edit(request, partnership_id, agency_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def partnership_settings(request, partnership_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)

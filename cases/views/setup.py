@@ -90,6 +90,7 @@ def audit_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def audit_edit(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
@@ -362,6 +363,7 @@ def nomination_create(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def nomination_edit(request, pk, nomination_id):
     audit = access.get_audit_for(request, pk, "nominate")
@@ -414,6 +416,7 @@ def _check_no_identifiers(form, nomination) -> None:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def nomination_identifiers(request, pk, nomination_id):
     """The child's identifying details: the chair and co-ordinators of agencies involved only;
