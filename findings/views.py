@@ -341,6 +341,7 @@ def item_edit(request, pk, kind, item_id):
     return _item_form_response(request, audit, kind, form, action_url, anchor)
 
 
+@one_press
 def item_delete(request, pk, kind, item_id):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)

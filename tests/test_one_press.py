@@ -20,7 +20,15 @@ from maca.models import Agency, Membership, UsedFormToken
 from maca.once import FIELD, used_tokens_delete
 
 from .conftest import member, stored_files
-from .factories import ActionFactory, AgencyFactory, CaseFactory, StrengthFactory
+from .factories import (
+    ActionFactory,
+    AgencyFactory,
+    CaseFactory,
+    ChronologyEntryFactory,
+    StrengthFactory,
+    ToolQuestionFactory,
+    ToolSectionFactory,
+)
 from .test_chronology_files import minimal_pdf
 from .test_package import VALID
 
@@ -607,3 +615,35 @@ def test_deleting_identifying_details_twice_records_one_deletion(chair_client, a
     )
     assert_same_answer(first, second)
     assert PurgeRecord.objects.count() == 1
+
+
+def test_deleting_a_chronology_row_twice_shows_the_chronology_not_page_not_found(chronology):
+    entry = ChronologyEntryFactory(
+        case_id=chronology["args"][1], agency_id=chronology["args"][2], event="Seen at home"
+    )
+    page = reverse("chronology_entry_delete", args=[*chronology["args"], entry.pk])
+    first, second = press_twice(chronology["client"], page)
+    assert_same_answer(first, second)
+    assert said(second) == ["Row deleted."]
+
+
+def test_deleting_a_briefing_item_twice_shows_the_briefing_not_page_not_found(chair_client, audit):
+    strength = StrengthFactory(case=CaseFactory(audit=audit), text="Good joint visits.")
+    page = reverse("item_delete", args=[audit.pk, "strength", strength.pk])
+    first, second = press_twice(chair_client, page)
+    assert_same_answer(first, second)
+    assert said(second) == ["The strength was deleted."]
+
+
+def test_deleting_a_question_of_the_audit_tool_twice_shows_the_tool(chair_client, audit):
+    question = ToolQuestionFactory(section=ToolSectionFactory(audit=audit), text="Voice?")
+    page = reverse("tool_question_delete", args=[audit.pk, question.pk])
+    first, second = press_twice(chair_client, page)
+    assert_same_answer(first, second)
+
+
+def test_removing_a_member_twice_shows_the_members(chair_client, audit):
+    membership = Membership.objects.get(user=member(audit, Role.VIEWER))
+    page = reverse("audit_member_remove", args=[audit.pk, membership.pk])
+    first, second = press_twice(chair_client, page)
+    assert_same_answer(first, second)

@@ -258,6 +258,7 @@ def _entry_saved(request, audit, case, agency, entry, *, inline: bool):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def chronology_entry_delete(request, pk, case_id, agency_id, entry_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     entry = _entry(case, agency, entry_id)

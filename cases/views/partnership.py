@@ -102,6 +102,7 @@ def partnership_invitation_withdraw(request, partnership_id, invitation_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def partnership_member_remove(request, partnership_id, membership_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)
     membership = selectors.partnership_membership(partnership, membership_id)

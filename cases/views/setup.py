@@ -270,6 +270,7 @@ def withdrawn_message(invitation) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def audit_member_remove(request, pk, membership_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     members = {m.pk: m for m in nomination_selectors.audit_members(audit)}

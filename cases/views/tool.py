@@ -129,6 +129,7 @@ def tool_section_move(request, pk, section_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def tool_section_delete(request, pk, section_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
@@ -224,6 +225,7 @@ def tool_question_move(request, pk, question_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def tool_question_delete(request, pk, question_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     question = _question(audit, question_id)
