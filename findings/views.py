@@ -169,6 +169,7 @@ def _publish_context(audit, form) -> dict:
 
 
 @require_POST
+@one_press
 def briefing_confirm_text(request, pk):
     """The chair confirms, text by text, that words which look identifying are not."""
     audit = access.get_audit_for(request, pk, "publish_briefing")

@@ -107,6 +107,7 @@ def audit_edit(request, pk):
 
 
 @require_POST
+@one_press
 def audit_stage(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     expected = request.POST.get("expected_status") or None
@@ -479,6 +480,7 @@ def _identity_saved(request, form, nomination, involved) -> bool:
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def nomination_decline(request, pk, nomination_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     nomination = get_object_or_404(audit.nominations, pk=nomination_id)
@@ -578,6 +580,7 @@ def selection_draw(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def selection_confirm(request, pk):
     audit, refused = _selection_audit(request, pk)
     if refused:

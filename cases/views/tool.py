@@ -518,6 +518,7 @@ def _returns_missing(audit) -> list[str]:
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def pack_release(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     pack_url = reverse("meeting_pack", args=[audit.pk])
