@@ -392,6 +392,7 @@ def action_create(request, pk):
     return render(request, "actions/form.html", context, status=422 if form.errors else 200)
 
 
+@one_press
 @no_lost_updates
 def action_edit(request, action_id):
     action = get_action_for(request, action_id)
@@ -419,6 +420,7 @@ def _chair_decision(request, action_id, form_class, service, template, done):
     return render(request, template, context, status=422 if form.errors else 200)
 
 
+@one_press
 @no_lost_updates
 def action_complete(request, action_id):
     return _chair_decision(
@@ -431,6 +433,7 @@ def action_complete(request, action_id):
     )
 
 
+@one_press
 @no_lost_updates
 def action_cancel(request, action_id):
     return _chair_decision(
@@ -444,6 +447,7 @@ def action_cancel(request, action_id):
 
 
 @require_POST
+@one_press
 def action_reopen(request, action_id):
     action = get_action_for(request, action_id)
     if not access.can(request.user, "manage_audit", action.audit):

@@ -86,6 +86,7 @@ def seven_minute_version_docx(request, pk, number):
     return _download(docx, DOCX, sevenminute.filename(audit, "docx", number))
 
 
+@one_press
 @no_lost_updates
 def seven_minute_edit(request, pk):
     audit = access.get_audit_for(request, pk, "write_seven_minute")

@@ -179,6 +179,7 @@ def _publish_context(audit, form) -> dict:
 
 
 @require_POST
+@one_press
 def briefing_confirm_text(request, pk):
     """The chair confirms, text by text, that words which look identifying are not."""
     audit = access.get_audit_for(request, pk, "publish_briefing")
@@ -331,6 +332,7 @@ def _item_for(audit, kind, item_id):
     return get_object_or_404(kind.for_audit(audit), pk=item_id)
 
 
+@one_press
 @no_lost_updates
 def item_edit(request, pk, kind, item_id):
     audit = access.get_audit_for(request, pk, "author_briefing")
@@ -350,6 +352,7 @@ def item_edit(request, pk, kind, item_id):
     return _item_form_response(request, audit, kind, form, action_url, anchor)
 
 
+@one_press
 def item_delete(request, pk, kind, item_id):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)
@@ -375,6 +378,7 @@ def item_move(request, pk, kind, item_id):
     return _after_change(request, audit, f"item-{kind.slug}-{item.pk}")
 
 
+@one_press
 @no_lost_updates
 def briefing_layout(request, pk):
     audit = access.get_audit_for(request, pk, "author_briefing")
@@ -412,6 +416,7 @@ def tag_add(request, pk):
     return redirect(reverse("authoring", args=[audit.pk]) + "#tags")
 
 
+@one_press
 @no_lost_updates
 def meeting(request, pk):
     """The meeting record: everyone in the audit reads it; the chair and QA members write it."""
@@ -441,15 +446,8 @@ def meeting(request, pk):
         )
         messages.success(request, "The meeting record was saved.")
         return redirect("meeting", pk=audit.pk)
-    context = {
-        "audit": audit,
-        "form": form,
-        "attendees": attendees,
-        "can_edit": can_edit,
-        "record": getattr(audit, "meeting_record", None),
-        "cases": cases,
-        "nav": "audits",
-    }
+    context = {"audit": audit, "form": form, "attendees": attendees, "can_edit": can_edit}
+    context |= {"record": getattr(audit, "meeting_record", None), "cases": cases, "nav": "audits"}
     status = 422 if data is not None and not adding_row else 200
     return render(request, "findings/meeting.html", context, status=status)
 

@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 
 from maca import logos
 from maca.once import FIELD, new_token
+from maca.text import typed_texts
 from maca.wording import possessive
 
 # Values Django writes in the site's format (and dates and times in the current time zone).
@@ -287,7 +288,13 @@ def rag_badge(rag) -> Markup:
 def environment(**options) -> Environment:
     # A name that is not there is empty, and so is anything looked up on it, as in Django.
     env = Environment(**{**options, "undefined": Missing, "finalize": escaped_as_django_does})
-    env.globals.update(url=url, url_or_empty=url_or_empty, static=static, form_token=form_token)
+    env.globals.update(
+        url=url,
+        url_or_empty=url_or_empty,
+        static=static,
+        form_token=form_token,
+        typed_texts=typed_texts,
+    )
     env.filters.update({name: DjangoFilter(function) for name, function in DJANGO_FILTERS.items()})
     env.filters.update(FILTERS, rag_badge=rag_badge)
     return env

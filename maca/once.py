@@ -157,6 +157,7 @@ def one_press(view=None, *, gate: Callable | None = None):
 
     # Not @functools.wraps: make mutation would leave a decorated function unmutated.
     functools.update_wrapper(pressed_once, view)
+    pressed_once.one_press = True
     return pressed_once
 
 

@@ -67,3 +67,30 @@ class RefuseControlCharactersMixin:
                     continue  # already refused, e.g. a NUL character
                 self.add_error(name, forms.ValidationError(message, code="control_character"))
         return cleaned
+
+
+# What a form carries for the machine, not typed by a person: its security and version fields.
+_NOT_TYPED = {"csrfmiddlewaretoken", "form_token", "loaded_version", "loaded_values"}
+# Secrets are never shown back, whatever their field is called ("new_password1", "otp_token").
+_SECRET = re.compile(r"password|token|otp|secret|code", re.IGNORECASE)
+# A choice's stored value ("in_progress"), a number, a date: not words to copy back.
+_CODE = re.compile(r"[a-z0-9_\-:.]*")
+
+
+def typed_texts(request) -> list[str]:
+    """The words a person sent with a form, for a page that could not save them (what they
+    were saving was deleted meanwhile), so that nothing they wrote is lost."""
+    user = getattr(request, "user", None)
+    if request is None or request.method != "POST" or not (user and user.is_authenticated):
+        return []
+    texts = []
+    for name, values in request.POST.lists():
+        if name.rsplit("-", 1)[-1] in _NOT_TYPED:  # a form's prefix first ("edit-1-...")
+            continue
+        if _SECRET.search(name):
+            continue
+        for value in values:
+            value = value.strip()
+            if value and not _CODE.fullmatch(value) and value not in texts:
+                texts.append(value)
+    return texts

@@ -301,6 +301,19 @@ def test_every_view_saving_a_versioned_form_locks_what_it_saves():
     assert unguarded_versioned_saves() == []
 
 
+def test_every_view_saving_a_versioned_form_answers_a_second_press_as_the_first():
+    """A double click on Save is answered as the first press was ("... was saved"), not with
+    the first press's save as someone else's change (maca/once.py)."""
+    from django.urls import get_resolver
+
+    once = [
+        getattr(callback, "__name__", "")
+        for callback in _callbacks(get_resolver().url_patterns)
+        if getattr(callback, "no_lost_updates", False) and not getattr(callback, "one_press", False)
+    ]
+    assert once == []
+
+
 def test_the_versioned_saves_check_sees_a_form_bound_in_a_helper():
     tree = ast.parse(
         "def view(request):\n    return _save(request)\n\n"

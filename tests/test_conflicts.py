@@ -740,3 +740,48 @@ def test_a_button_pressed_on_a_copy_older_than_the_saved_action_changes_nothing(
         action_reopen(action=read, user=member(audit, Role.CHAIR), loaded_version=loaded)
     action.refresh_from_db()
     assert action.status == Action.Status.COMPLETE
+
+
+# Saving what another tab deleted -------------------------------------------------------------
+
+
+def test_saving_an_item_deleted_in_another_tab_keeps_what_was_typed(client, audit, chair):
+    from .factories import CaseFactory, StrengthFactory
+    from .test_one_press import form_on
+
+    strength = StrengthFactory(case=CaseFactory(audit=audit), text="Good joint visits.")
+    client.force_login(chair)
+    page = reverse("item_edit", args=[audit.pk, "strength", strength.pk])
+    fields = form_on(client, page)
+    strength.delete()  # in another tab
+    fields[f"edit-strength-{strength.pk}-text"] = "Joint visits <b>each</b> week, well recorded."
+    response = client.post(page, fields)
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "Nothing was saved" in body
+    assert "Joint visits &lt;b&gt;each&lt;/b&gt; week, well recorded." in body
+    version = next(v for name, v in fields.items() if name.endswith("loaded_version"))
+    fingerprints = next(v for name, v in fields.items() if name.endswith("loaded_values"))
+    assert version[0] not in body and fingerprints[0] not in body  # only what a person typed
+
+
+def test_a_page_not_found_shows_nothing_typed_when_nothing_was_sent(client, chair):
+    client.force_login(chair)
+    body = client.get("/audits/999999/").content.decode()
+    assert "Page not found" in body and "Nothing was saved" not in body
+
+
+def test_a_page_not_found_never_shows_a_password_or_what_someone_signed_out_sent(client, chair):
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from maca.text import typed_texts
+
+    sent = {"new_password1": "Correct horse battery 9", "otp_token": "123456", "note": "Kept words"}
+    anonymous = RequestFactory().post("/invitations/no-such-link/", sent)
+    anonymous.user = AnonymousUser()
+    assert typed_texts(anonymous) == []
+    client.force_login(chair)
+    body = client.post("/audits/999999/", sent).content.decode()
+    assert "Kept words" in body
+    assert "Correct horse" not in body and "123456" not in body

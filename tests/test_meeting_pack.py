@@ -320,3 +320,13 @@ def test_releasing_the_pack_says_how_many_returns_are_still_missing(client, audi
     client.force_login(chair)
     page = client.get(reverse("pack_release", args=[audit.pk])).content.decode()
     assert "1 of 2 agency returns" in page and "not complete yet" in page
+
+
+def test_pressing_release_twice_says_released_not_already_released(client, audit, chair, housing):
+    from .test_one_press import assert_same_answer, press_twice, said
+
+    client.force_login(chair)
+    first, second = press_twice(client, reverse("pack_release", args=[audit.pk]))
+    assert_same_answer(first, second)
+    assert said(second) == ["The meeting pack has been released: members can now read it."]
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.PACK_RELEASED).count() == 1

@@ -20,7 +20,15 @@ from maca.models import Agency, Membership, UsedFormToken
 from maca.once import FIELD, used_tokens_delete
 
 from .conftest import member, stored_files
-from .factories import ActionFactory, AgencyFactory, CaseFactory, StrengthFactory
+from .factories import (
+    ActionFactory,
+    AgencyFactory,
+    CaseFactory,
+    ChronologyEntryFactory,
+    StrengthFactory,
+    ToolQuestionFactory,
+    ToolSectionFactory,
+)
 from .test_chronology_files import minimal_pdf
 from .test_package import VALID
 
@@ -588,3 +596,96 @@ def test_a_press_to_start_an_audit_sent_again_by_someone_no_longer_a_chair_is_re
     again = chair_client.post(url, data if page == "audit_import" else fields)
     assert again.status_code == 404
     assert Audit.objects.exclude(pk=audit.pk).count() == 1
+
+
+# Saving and state buttons pressed twice -------------------------------------------------------
+
+
+def test_saving_an_item_twice_says_it_was_saved_not_that_someone_else_changed_it(
+    chair_client, audit
+):
+    strength = StrengthFactory(case=CaseFactory(audit=audit), text="Good joint visits.")
+    page = reverse("item_edit", args=[audit.pk, "strength", strength.pk])
+    changes = {f"edit-strength-{strength.pk}-text": "Good joint home visits."}
+    first, second = press_twice(chair_client, page, changes=changes)
+    assert_same_answer(first, second)
+    assert said(second) == ["The strength was saved."]
+    strength.refresh_from_db()
+    assert strength.text == "Good joint home visits."
+
+
+def test_signing_an_action_off_twice_signs_it_off_once(chair_client, audit, housing):
+    action = ActionFactory(audit=audit, owner_agency=housing, lead="Head of Housing")
+    page = reverse("action_complete", args=[action.pk])
+    first, second = press_twice(chair_client, page, changes={"outcome_statement": "Trained."})
+    assert_same_answer(first, second)
+    assert said(second) == ["The action is signed off as complete."]
+    assert action.history.count() == 2  # made, then signed off: once
+
+
+def test_reopening_an_action_twice_says_it_is_open_again(chair_client, audit, housing):
+    action = ActionFactory(
+        audit=audit, owner_agency=housing, status=Action.Status.COMPLETE, outcome_statement="Done."
+    )
+    page = reverse("action_detail", args=[action.pk])
+    first, second = press_twice(chair_client, page, reverse("action_reopen", args=[action.pk]))
+    assert_same_answer(first, second)
+    assert said(second) == ["The action is open again."]
+
+
+def test_reminding_co_ordinators_twice_emails_each_once(chair_client, audit, housing):
+    from cases.models import AuditEvent, OutgoingEmail
+
+    Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.SUBMISSIONS)
+    CaseFactory(audit=audit, label="Case 1").agencies.add(housing)
+    member(audit, Role.COORDINATOR, agency=housing, email="housing@example.org")
+    page = reverse("progress", args=[audit.pk])
+    first, second = press_twice(chair_client, page, reverse("progress_remind", args=[audit.pk]))
+    assert_same_answer(first, second)
+    assert said(second) == ["Reminders sent to 1 co-ordinator."]
+    assert OutgoingEmail.objects.count() == 1
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.REMINDER).count() == 1
+
+
+def test_deleting_identifying_details_twice_records_one_deletion(chair_client, audit):
+    from cases.models import PurgeRecord
+
+    Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.CLOSED)
+    page = reverse("retention", args=[audit.pk])
+    first, second = press_twice(
+        chair_client, page, reverse("retention_purge", args=[audit.pk]), changes={"confirm": "on"}
+    )
+    assert_same_answer(first, second)
+    assert PurgeRecord.objects.count() == 1
+
+
+def test_deleting_a_chronology_row_twice_shows_the_chronology_not_page_not_found(chronology):
+    entry = ChronologyEntryFactory(
+        case_id=chronology["args"][1], agency_id=chronology["args"][2], event="Seen at home"
+    )
+    page = reverse("chronology_entry_delete", args=[*chronology["args"], entry.pk])
+    first, second = press_twice(chronology["client"], page)
+    assert_same_answer(first, second)
+    assert said(second) == ["Row deleted."]
+
+
+def test_deleting_a_briefing_item_twice_shows_the_briefing_not_page_not_found(chair_client, audit):
+    strength = StrengthFactory(case=CaseFactory(audit=audit), text="Good joint visits.")
+    page = reverse("item_delete", args=[audit.pk, "strength", strength.pk])
+    first, second = press_twice(chair_client, page)
+    assert_same_answer(first, second)
+    assert said(second) == ["The strength was deleted."]
+
+
+def test_deleting_a_question_of_the_audit_tool_twice_shows_the_tool(chair_client, audit):
+    question = ToolQuestionFactory(section=ToolSectionFactory(audit=audit), text="Voice?")
+    page = reverse("tool_question_delete", args=[audit.pk, question.pk])
+    first, second = press_twice(chair_client, page)
+    assert_same_answer(first, second)
+
+
+def test_removing_a_member_twice_shows_the_members(chair_client, audit):
+    membership = Membership.objects.get(user=member(audit, Role.VIEWER))
+    page = reverse("audit_member_remove", args=[audit.pk, membership.pk])
+    first, second = press_twice(chair_client, page)
+    assert_same_answer(first, second)

@@ -305,3 +305,18 @@ def test_the_chair_numbers_the_selected_cases_in_order_and_relabels_them_uniquel
     client.post(url, {"in_order": "1"})
     client.post(url, {f"case_{one.pk}": "X", f"case_{two.pk}": "Y", f"case_{four.pk}": "Z"})
     assert list(audit.cases.values_list("label", flat=True)) == ["Case 2", "Case 1", "Case C"]
+
+
+def test_pressing_confirm_twice_selects_once_and_says_so(client, open_audit, people, nominations):
+    from .test_one_press import assert_same_answer, press_twice, said
+
+    client.force_login(people["chair"])
+    draw = selection_draw(audit=open_audit, user=people["chair"], seed="abcdefabcdefabcd")
+    chosen = sorted(n.pk for n in draw.nominations.all())
+    url = reverse("selection_confirm", args=[open_audit.pk])
+    query = "&".join(f"pick={pk}" for pk in chosen)
+    first, second = press_twice(client, f"{url}?{query}", url)
+    assert_same_answer(first, second)
+    assert len(said(second)) == 1 and "selected" in said(second)[0]
+    assert "while the audit is at" not in said(second)[0]
+    assert Case.objects.count() == len(chosen)

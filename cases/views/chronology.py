@@ -216,6 +216,7 @@ def _entry(case, agency, entry_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
     """Change a row: on its own page, or in place in the rows table when htmx asks."""
@@ -257,6 +258,7 @@ def _entry_saved(request, audit, case, agency, entry, *, inline: bool):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def chronology_entry_delete(request, pk, case_id, agency_id, entry_id):
     audit, case, agency = _agency_scope(request, pk, case_id, agency_id)
     entry = _entry(case, agency, entry_id)

@@ -102,6 +102,7 @@ def partnership_invitation_withdraw(request, partnership_id, invitation_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def partnership_member_remove(request, partnership_id, membership_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)
     membership = selectors.partnership_membership(partnership, membership_id)
@@ -150,6 +151,7 @@ def _agency_fields(form) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def partnership_agency_edit(request, partnership_id, agency_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)
@@ -177,6 +179,7 @@ def partnership_agency_edit(request, partnership_id, agency_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def partnership_settings(request, partnership_id):
     partnership = access.get_partnership_for(request, partnership_id, ADMINISTER)

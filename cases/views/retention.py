@@ -9,6 +9,7 @@ from cases import access
 from cases.models import PurgeRecord
 from cases.services import retention
 from maca.concurrency import version_of
+from maca.once import one_press
 
 
 class PurgeForm(forms.Form):
@@ -47,6 +48,7 @@ def retention_page(request, pk, purge_form=None, hold_form=None, status=200):
 
 
 @require_POST
+@one_press
 def purge(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = PurgeForm(request.POST)
@@ -66,6 +68,7 @@ def purge(request, pk):
 
 
 @require_POST
+@one_press
 def legal_hold(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     loaded_version = request.POST.get("loaded_version")

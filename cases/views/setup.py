@@ -90,6 +90,7 @@ def audit_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def audit_edit(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
@@ -106,6 +107,7 @@ def audit_edit(request, pk):
 
 
 @require_POST
+@one_press
 def audit_stage(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     expected = request.POST.get("expected_status") or None
@@ -269,6 +271,7 @@ def withdrawn_message(invitation) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def audit_member_remove(request, pk, membership_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     members = {m.pk: m for m in nomination_selectors.audit_members(audit)}
@@ -362,6 +365,7 @@ def nomination_create(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def nomination_edit(request, pk, nomination_id):
     audit = access.get_audit_for(request, pk, "nominate")
@@ -414,6 +418,7 @@ def _check_no_identifiers(form, nomination) -> None:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def nomination_identifiers(request, pk, nomination_id):
     """The child's identifying details: the chair and co-ordinators of agencies involved only;
@@ -475,6 +480,7 @@ def _identity_saved(request, form, nomination, involved) -> bool:
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def nomination_decline(request, pk, nomination_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     nomination = get_object_or_404(audit.nominations, pk=nomination_id)
@@ -574,6 +580,7 @@ def selection_draw(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def selection_confirm(request, pk):
     audit, refused = _selection_audit(request, pk)
     if refused:

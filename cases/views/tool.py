@@ -107,6 +107,7 @@ def tool_section_add(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def tool_section_edit(request, pk, section_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
@@ -128,6 +129,7 @@ def tool_section_move(request, pk, section_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def tool_section_delete(request, pk, section_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
@@ -193,6 +195,7 @@ def _question(audit, question_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def tool_question_edit(request, pk, question_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
@@ -222,6 +225,7 @@ def tool_question_move(request, pk, question_id):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def tool_question_delete(request, pk, question_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     question = _question(audit, question_id)
@@ -325,6 +329,7 @@ def _submission(case, agency):
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 @no_lost_updates
 def tool_answer(request, pk, case_id, agency_id):
     audit, case, agency = _agency_work(request, pk, case_id, agency_id)
@@ -407,6 +412,7 @@ def _keep_as_draft(request, form, sections, case, agency, submission):
 
 
 @require_POST
+@one_press
 def tool_reopen(request, pk, case_id, agency_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     agency = get_object_or_404(audit.agencies.all(), pk=agency_id)
@@ -464,6 +470,7 @@ def progress(request, pk):
 
 
 @require_POST
+@one_press
 def progress_remind(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     if not audit.accepts_submissions:
@@ -511,6 +518,7 @@ def _returns_missing(audit) -> list[str]:
 
 
 @require_http_methods(["GET", "POST"])
+@one_press
 def pack_release(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     pack_url = reverse("meeting_pack", args=[audit.pk])
