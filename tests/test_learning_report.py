@@ -161,3 +161,76 @@ def test_the_worker_makes_the_report_for_the_member_who_asked_and_no_one_else(
     run_worker()
     latest = RequestedDocument.objects.order_by("-pk").first()
     assert latest.status == RequestedDocument.Status.FAILED and latest.content is None
+
+
+def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_verdicts(
+    client, world, tmp_path
+):
+    import datetime
+
+    from cases.models import Audit
+    from findings.models import ImpactVerdict, UsageRecord
+    from learning.report import (
+        PartnershipReader,
+        assurance_context,
+        render_docx_bytes,
+        render_pdf_bytes,
+    )
+
+    for agency, staff, team in [
+        (world.housing, 5, "Tenancy team north"),
+        (world.housing, 7, "Tenancy team south"),
+    ]:
+        UsageRecord.objects.create(
+            audit=world.alpha,
+            agency=agency,
+            date=datetime.date(2025, 5, 1),
+            team=team,
+            staff_count=staff,
+            reflection="Reflection named nobody.",
+        )
+    Audit.objects.filter(pk=world.bravo.pk).update(reaudit_of=world.alpha)
+    ImpactVerdict.objects.create(
+        reaudit=world.bravo,
+        recommendation=world.alpha.recommendations.get(),
+        verdict=ImpactVerdict.Verdict.PARTLY_SEEN,
+        evidence="Evidence of one case.",
+    )
+    period = {"partnership": world.partnership, "start": datetime.date(2025, 1, 1)}
+    for role in (Role.CHAIR, Role.QA_MEMBER):
+        context = assurance_context(world.users[role], **period)
+        used = {row.audit.pk: row for row in context["practice"]}
+        alpha, bravo = used[world.alpha.pk], used[world.bravo.pk]
+        assert (alpha.sessions, alpha.staff, alpha.agencies_used, alpha.agencies) == (2, 12, 1, 2)
+        assert (bravo.sessions, bravo.staff, bravo.agencies_used, bravo.agencies) == (0, 0, 0, 1)
+        [verdicts] = context["verdicts"]
+        assert verdicts.reaudit.pk == world.bravo.pk and verdicts.original == "Neglect"
+        assert (verdicts.seen, verdicts.partly, verdicts.not_seen, verdicts.undecided) == (
+            0,
+            1,
+            0,
+            0,
+        )
+    text = " ".join(pdf_text(render_pdf_bytes(context), tmp_path).split())
+    order = ["Overdue actions", "Briefings used in practice", "Neglect (March 2025) 2 12 1 of 2"]
+    positions = [text.index(words) for words in order]
+    assert positions == sorted(positions)
+    assert "Impact at re-audit" in text and "Exploitation (May 2026) Neglect 0 1 0 0" in text
+    for never in ("Tenancy team", "Reflection named nobody", "Evidence of one case"):
+        assert never not in text
+    docx = render_docx_bytes(context)
+    with zipfile.ZipFile(io.BytesIO(docx)) as word:
+        body = word.read("word/document.xml").decode()
+    assert "Briefings used in practice" in body and "Impact at re-audit" in body
+    assert "1 of 2" in body and "Tenancy team" not in body
+
+    # Viewers, and the report made on the command line as they read it, hold neither.
+    for reader in (world.users[Role.VIEWER], PartnershipReader(world.partnership)):
+        context = assurance_context(reader, **period)
+        assert context["practice"] is None and context["verdicts"] is None
+        text = pdf_text(render_pdf_bytes(context), tmp_path)
+        assert "Briefings used in practice" not in text and "Impact at re-audit" not in text
+    for role, told in [(Role.CHAIR, True), (Role.QA_MEMBER, True), (Role.VIEWER, False)]:
+        client.force_login(world.users[role])
+        page = client.get(reverse("learning_report")).content.decode()
+        assert ("where each briefing was used in practice" in page) == told
