@@ -243,7 +243,12 @@ def render_docx_bytes(context: dict) -> bytes:
         document.add_heading(audit.name, level=2)
         document.add_paragraph(summary or "No learning summary was published.")
     document.add_heading("Recurring themes", level=1)
-    if context["recurring"]:
+    if len(context["recent"]) == 1:
+        document.add_paragraph(
+            "Only one audit falls in the period: a tag recurs once it is given to findings in at "
+            "least two audits."
+        )
+    elif context["recurring"]:
         for tag in context["recurring"]:
             names = ", ".join(a.name for a in tag.audits)
             document.add_paragraph(f"{tag.name}: {len(tag.audits)} audits ({names})", "List Bullet")

@@ -234,3 +234,14 @@ def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_ve
         client.force_login(world.users[role])
         page = client.get(reverse("learning_report")).content.decode()
         assert ("where each briefing was used in practice" in page) == told
+
+
+def test_a_report_of_one_audit_says_nothing_can_recur_yet(world, tmp_path):
+    text = " ".join(
+        pdf_text(run(world, tmp_path, start="2026-01-01").read_bytes(), tmp_path).split()
+    )
+    assert "Only one audit falls in the period: a tag recurs once it is given to findings" in text
+    assert "last 1 audit" not in text
+    with zipfile.ZipFile(run(world, tmp_path, "one.docx", start="2026-01-01")) as docx:
+        body = docx.read("word/document.xml").decode()
+    assert "Only one audit falls in the period" in body
