@@ -185,11 +185,22 @@ def last_published(audit) -> dict | None:
 
 
 def render_html(
-    audit, values: dict[str, str], *, version: dict | None = None, can_edit: bool = False
+    audit,
+    values: dict[str, str],
+    *,
+    version: dict | None = None,
+    can_edit: bool = False,
+    can_record_use: bool = False,
 ) -> str:
-    """The page; `can_edit` offers a link to edit the draft."""
+    """The page; `can_edit` offers a link to edit the draft, `can_record_use` one to record a
+    session where the briefing was used."""
     return render_to_string(
-        HTML_TEMPLATE, {**context(audit, values, version=version), "can_edit": can_edit}
+        HTML_TEMPLATE,
+        {
+            **context(audit, values, version=version),
+            "can_edit": can_edit,
+            "can_record_use": can_record_use,
+        },
     )
 
 
