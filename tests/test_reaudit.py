@@ -328,3 +328,17 @@ def test_a_reaudits_pages_and_tasks_say_it_is_the_reaudit(client, original, reau
     # The original keeps its own name.
     page = client.get(reverse("audit_detail", args=[original.pk])).content.decode()
     assert f'<h1 class="h2 mb-2">{original.theme.name}</h1>' in page
+
+
+def test_the_comparison_counts_the_recommendations_still_without_a_verdict(client, reaudit, chair):
+    client.force_login(chair)
+    url = reverse("comparison", args=[reaudit.pk])
+    page = client.get(url).content.decode()
+    assert (
+        "Impact seen: 0 · Impact partly seen: 0 · Impact not seen: 0 · Not recorded yet: 1" in page
+    )
+    ImpactVerdict.objects.create(
+        reaudit=reaudit, recommendation=reaudit.reaudit_of.recommendations.get(), verdict="seen"
+    )
+    page = client.get(url).content.decode()
+    assert "Impact seen: 1 · Impact partly seen: 0 · Impact not seen: 0</p>" in page
