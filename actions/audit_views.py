@@ -6,6 +6,7 @@ from django.shortcuts import render
 from cases import access
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
+from cases.services.reaudit import open_reaudit_of
 from findings.selectors import latest_published_version
 
 from .selectors import audit_overview
@@ -32,4 +33,6 @@ def audit_detail(request, pk):
     context["my_work"] = work_of_agencies(audit, context["cases"], context["my_agencies"])
     context["steps"] = stage_steps(audit)
     context["next_step"] = next_step(audit, allowed)
+    if "schedule_reaudit" in allowed:
+        context["open_reaudit"] = open_reaudit_of(audit)
     return render(request, "cases/audit_detail.html", context)

@@ -150,6 +150,9 @@ def comparison_context(reaudit: Audit) -> dict:
     for recommendation in recommendations:
         if recommendation.verdict:
             verdict_counts[recommendation.verdict.get_verdict_display()] += 1
+    undecided = sum(1 for recommendation in recommendations if not recommendation.verdict)
+    if undecided:
+        verdict_counts["Not recorded yet"] = undecided
     return {
         "audit": reaudit,
         "original": original,

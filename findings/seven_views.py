@@ -47,8 +47,13 @@ def seven_minute(request, pk):
             messages.info(request, "No 7-minute briefing has been published for this audit yet.")
             return redirect("briefing_versions", pk=audit.pk)
         return redirect("seven_minute_version", pk=audit.pk, number=version.number)
-    can_edit = access.can(request.user, "write_seven_minute", audit)
-    return HttpResponse(sevenminute.render_html(audit, _draft_parts(audit), can_edit=can_edit))
+    page = sevenminute.render_html(
+        audit,
+        _draft_parts(audit),
+        can_edit=access.can(request.user, "write_seven_minute", audit),
+        can_record_use=access.can(request.user, "record_usage", audit),
+    )
+    return HttpResponse(page)
 
 
 def seven_minute_pdf(request, pk):

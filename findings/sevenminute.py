@@ -169,15 +169,38 @@ def context(audit, values: dict[str, str], *, version: dict | None = None) -> di
         "parts": written_parts(values),
         "document_title": f"7-minute briefing: {audit.theme.name}",
         "version": version,
+        # For a draft: the 7-minute briefing readers already have, if any.
+        "last_published": None if version else last_published(audit),
     }
 
 
+def last_published(audit) -> dict | None:
+    """The number and date of the latest version published with a 7-minute briefing."""
+    return (
+        audit.briefing_versions.exclude(seven_minute_sha256="")
+        .values("number", "published_at")
+        .order_by("-number")
+        .first()
+    )
+
+
 def render_html(
-    audit, values: dict[str, str], *, version: dict | None = None, can_edit: bool = False
+    audit,
+    values: dict[str, str],
+    *,
+    version: dict | None = None,
+    can_edit: bool = False,
+    can_record_use: bool = False,
 ) -> str:
-    """The page; `can_edit` offers a link to edit the draft."""
+    """The page; `can_edit` offers a link to edit the draft, `can_record_use` one to record a
+    session where the briefing was used."""
     return render_to_string(
-        HTML_TEMPLATE, {**context(audit, values, version=version), "can_edit": can_edit}
+        HTML_TEMPLATE,
+        {
+            **context(audit, values, version=version),
+            "can_edit": can_edit,
+            "can_record_use": can_record_use,
+        },
     )
 
 

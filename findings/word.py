@@ -155,12 +155,9 @@ def render_seven_minute_docx(audit, parts: dict[str, str], *, version: dict | No
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _partnership_mark(document, audit.partnership, height=Mm(12))
     document.add_heading(_text(f"7-minute briefing: {audit.theme.name}"), level=0)
-    line = (
-        f"Version {version['number']}, published {version['published_at']:%-d %B %Y}"
-        if version
-        else "Draft — not yet published"
-    )
-    document.add_paragraph().add_run(line).bold = version is None
+    # The same words as the page and the PDF, from the same template.
+    line = html.unescape(render_to_string(VERSION_TEMPLATE, context)).strip()
+    document.add_paragraph().add_run(_text(line)).bold = version is None
     for part in context["parts"]:
         document.add_heading(_text(f"{part.number}. {part.title}"), level=1)
         lines = part.lines

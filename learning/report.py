@@ -4,13 +4,18 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 
 from actions.access import restrict_actions
 from actions.models import Action
+from cases.models import Audit
+from findings.models import ImpactVerdict, Recommendation, UsageRecord
+from maca import access
 from maca.models import Membership
 from maca.pdf import render_pdf
 
@@ -71,8 +76,103 @@ def assurance_context(user, *, partnership, start=None, end=None, today=None) ->
         "actions_by_agency": trends.charts["actions-by-agency"],
         "action_states": ACTION_STATES,
         "overdue": list(overdue),
+        **_practice(user, partnership, trends.audits),
         "document_title": f"Board assurance report: {partnership.name}",
     }
+
+
+@dataclass
+class BriefingUse:
+    """Where one audit's briefing was used: counted from every agency's records."""
+
+    audit: object  # HeldAudit
+    sessions: int
+    staff: int
+    agencies_used: int  # agencies that recorded a session
+    agencies: int  # agencies taking part
+
+
+@dataclass
+class ReauditVerdicts:
+    """What a re-audit's meeting concluded about its original's recommendations."""
+
+    reaudit: object  # HeldAudit
+    original: str
+    seen: int
+    partly: int
+    not_seen: int
+    undecided: int
+
+
+def _practice(user, partnership, audits) -> dict:
+    """For the partnership's chairs and QA members, who read every agency's records of use and
+    the re-audits' verdicts: the sessions, staff and agencies of each audit's briefing use, and
+    each re-audit's verdicts as counts. Neither (None) for anyone else, the report's viewers
+    among them. Counts only: no team, reflection or evidence is printed. Six queries."""
+    if partnership.pk not in access.memberships_of(user).staff:
+        return {"practice": None, "verdicts": None}
+    ids = [audit.pk for audit in audits]
+    used = {
+        row["audit_id"]: row
+        for row in UsageRecord.objects.filter(audit_id__in=ids)
+        .values("audit_id")
+        .annotate(
+            sessions=Count("pk"), staff=Sum("staff_count"), agencies=Count("agency", distinct=True)
+        )
+        .order_by()
+    }
+    taking_part = dict(
+        Audit.agencies.through.objects.filter(audit_id__in=ids)
+        .values("audit_id")
+        .annotate(n=Count("agency_id"))
+        .values_list("audit_id", "n")
+        .order_by()
+    )
+    practice = [
+        BriefingUse(
+            audit,
+            used.get(audit.pk, {}).get("sessions", 0),
+            used.get(audit.pk, {}).get("staff") or 0,
+            used.get(audit.pk, {}).get("agencies", 0),
+            taking_part.get(audit.pk, 0),
+        )
+        for audit in audits
+    ]
+    originals = dict(
+        Audit.objects.filter(pk__in=ids, reaudit_of__isnull=False).values_list(
+            "pk", "reaudit_of_id"
+        )
+    )
+    names = dict(Audit.objects.filter(pk__in=originals.values()).values_list("pk", "theme__name"))
+    recommendations = dict(
+        Recommendation.objects.filter(audit_id__in=originals.values())
+        .values("audit_id")
+        .annotate(n=Count("pk"))
+        .values_list("audit_id", "n")
+        .order_by()
+    )
+    counts: dict[tuple[int, str], int] = {}
+    for row in (
+        ImpactVerdict.objects.filter(reaudit_id__in=originals, recommendation__audit_id__in=names)
+        .values("reaudit_id", "verdict")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[row["reaudit_id"], row["verdict"]] = row["n"]
+    verdicts = []
+    for audit in audits:
+        if audit.pk not in originals:
+            continue
+        seen, partly, not_seen = (
+            counts.get((audit.pk, verdict), 0) for verdict in ImpactVerdict.Verdict.values
+        )
+        undecided = recommendations.get(originals[audit.pk], 0) - seen - partly - not_seen
+        verdicts.append(
+            ReauditVerdicts(
+                audit, names[originals[audit.pk]], seen, partly, not_seen, max(undecided, 0)
+            )
+        )
+    return {"practice": practice, "verdicts": verdicts}
 
 
 def describe_period(start, end) -> str:
@@ -143,7 +243,12 @@ def render_docx_bytes(context: dict) -> bytes:
         document.add_heading(audit.name, level=2)
         document.add_paragraph(summary or "No learning summary was published.")
     document.add_heading("Recurring themes", level=1)
-    if context["recurring"]:
+    if len(context["recent"]) == 1:
+        document.add_paragraph(
+            "Only one audit falls in the period: a tag recurs once it is given to findings in at "
+            "least two audits."
+        )
+    elif context["recurring"]:
         for tag in context["recurring"]:
             names = ", ".join(a.name for a in tag.audits)
             document.add_paragraph(f"{tag.name}: {len(tag.audits)} audits ({names})", "List Bullet")
@@ -169,6 +274,35 @@ def render_docx_bytes(context: dict) -> bytes:
             for action in context["overdue"]
         ],
     )
+    if context["practice"] is not None:
+        document.add_heading("Briefings used in practice", level=1)
+        document.add_paragraph(
+            "Sessions in which agencies' teams read an audit's briefing or 7-minute briefing "
+            "together, as their co-ordinators recorded them."
+        )
+        _table(
+            document,
+            ["Audit", "Sessions", "Staff", "Agencies recording use"],
+            [
+                [u.audit.name, str(u.sessions), str(u.staff), f"{u.agencies_used} of {u.agencies}"]
+                for u in context["practice"]
+            ],
+        )
+    if context["verdicts"]:
+        document.add_heading("Impact at re-audit", level=1)
+        document.add_paragraph(
+            "For each re-audit, how many of the original audit's recommendations its meeting "
+            "found had made a difference."
+        )
+        _table(
+            document,
+            ["Re-audit", "Original audit", "Impact seen", "Partly seen", "Not seen", "Not decided"],
+            [
+                [row.reaudit.name, row.original]
+                + [str(n) for n in (row.seen, row.partly, row.not_seen, row.undecided)]
+                for row in context["verdicts"]
+            ],
+        )
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -164,7 +164,7 @@ def _tags_by_year(tag_uses, audits, section) -> Chart:
         key=f"{what[:-1]}-tags",
         title=f"Tags given to {what}, by year",
         description=_bars_description(
-            rows, years, f"the {len(top)} tags most often given to published {what}", "year"
+            rows, years, f"{_the(len(top), 'tag')} most often given to published {what}", "year"
         ),
         row_heading="Tag",
         columns=[str(year) for year in years],
@@ -182,7 +182,7 @@ def _tags_by_audit(tag_uses, recent) -> Chart:
     rows = [(name, [counts[name][audit.pk] for audit in recent]) for name in names[:TOP_TAGS]]
     return Chart(
         key="recent-finding-tags",
-        title=f"Tags given to findings in the last {len(recent)} audits",
+        title=f"Tags given to findings in {_the(len(recent), 'audit', last=True)}",
         description=_bars_description(
             rows, [a.name for a in recent], "the tags given to findings", "audit"
         ),
@@ -230,7 +230,8 @@ def _grades(audit_ids) -> Chart:
         key="grades",
         title="Audit-tool grades by agency and question section",
         description=(
-            f"A heat map of {len(rows)} rows, one for each agency and question section, with "
+            f"A heat map of {_counted(len(rows), 'row')}, one for each agency and question "
+            "section, with "
             f"the number of answers graded {', '.join(labels[:-1])} or {labels[-1]} in submitted "
             "audit tools. Darker cells hold more answers; each cell shows its number."
             + _largest(rows, labels)
@@ -265,7 +266,7 @@ def _returns(audit_ids) -> Chart:
     return Chart(
         key="returns",
         title="Agencies' audit-tool returns against the deadline",
-        description=_stacked_description(rows, RETURNS, "agency", "returns"),
+        description=_stacked_description(rows, RETURNS, "agency", "return"),
         row_heading="Agency",
         columns=RETURNS,
         rows=rows,
@@ -311,7 +312,7 @@ def _actions(user, audit_ids, audits, today) -> dict[str, Chart]:
         "actions-by-agency": Chart(
             key="actions-by-agency",
             title="Actions by owner agency",
-            description=_stacked_description(agency_rows, ACTION_STATES, "owner agency", "actions"),
+            description=_stacked_description(agency_rows, ACTION_STATES, "owner agency", "action"),
             row_heading="Owner agency",
             columns=ACTION_STATES,
             rows=agency_rows,
@@ -319,8 +320,8 @@ def _actions(user, audit_ids, audits, today) -> dict[str, Chart]:
         ),
         "actions-by-audit": Chart(
             key="actions-by-audit",
-            title=f"Actions of the last {len(audit_rows)} audits with actions",
-            description=_stacked_description(audit_rows, ACTION_STATES, "audit", "actions"),
+            title=f"Actions of {_the(len(audit_rows), 'audit', last=True)} with actions",
+            description=_stacked_description(audit_rows, ACTION_STATES, "audit", "action"),
             row_heading="Audit",
             columns=ACTION_STATES,
             rows=audit_rows,
@@ -336,7 +337,8 @@ def _bars_description(rows, columns, what, per) -> str:
     leader, leader_values = max(rows, key=lambda row: sum(row[1]))
     return (
         f"Bars for {what}, one bar per {per} ({', '.join(str(c) for c in columns)}), "
-        f"{total} uses in all. The most frequent is “{leader}”, {sum(leader_values)} times."
+        f"{_counted(total, 'use')} in all. The most frequent is “{leader}”, "
+        f"{_times(sum(leader_values))}."
     )
 
 
@@ -349,8 +351,23 @@ def _stacked_description(rows, columns, per, noun) -> str:
     )
     return (
         f"One stacked bar per {per} ({len(rows)} in all), split into {', '.join(columns)}. "
-        f"Across them: {sum(totals)} {noun}: {parts}."
+        f"Across them: {_counted(sum(totals), noun)}: {parts}."
     )
+
+
+def _counted(number: int, noun: str) -> str:
+    """ "1 audit", "3 audits": a number with its noun, in the singular for one."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _the(number: int, noun: str, *, last: bool = False) -> str:
+    """ "the tag" for one, "the 12 tags" for more; "the last audit", "the last 4 audits"."""
+    last_ = "last " if last else ""
+    return f"the {last_}{noun}" if number == 1 else f"the {last_}{_counted(number, noun)}"
+
+
+def _times(number: int) -> str:
+    return "once" if number == 1 else f"{number} times"
 
 
 def _largest(rows, labels) -> str:

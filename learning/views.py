@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from documents.models import RequestedDocument
 from documents.services import document_request
 from documents.views import onward
+from maca import access
 
 from . import charts, documents, search
 from .forms import read_scope
@@ -94,7 +95,14 @@ def assurance_report(request):
             ),
         )
         return onward(document)
-    context = {"scope": scope, "audits": _report_audits(request, scope), "nav": "learning"}
+    context = {
+        "scope": scope,
+        "audits": _report_audits(request, scope),
+        # Chairs and QA members, who read every agency's records, have the briefings' use too.
+        "with_practice": scope.partnership is not None
+        and scope.partnership.pk in access.memberships_of(request.user).staff,
+        "nav": "learning",
+    }
     return render(request, "learning/report.html", context)
 
 

@@ -118,6 +118,14 @@ def test_the_7_minute_briefing_its_uses_and_the_reaudit_for_each_role(page, jour
     page.get_by_role("button", name="Schedule re-audit").click()
     expect(page.get_by_text("The re-audit is scheduled as a new draft audit.")).to_be_visible()
     reaudit = Audit.objects.get(reaudit_of=audit)
+    page.goto(f"{base_url}/audits/{audit.pk}/")
+    page.get_by_role("link", name="Open its re-audit").click()
+    expect(page).to_have_url(re.compile(rf"/audits/{reaudit.pk}/$"))
+    page.goto(f"{base_url}/audits/{audit.pk}/reaudit/")
+    expect(page.get_by_text("Carried forward: Case 1.")).to_be_visible()
+    expect(page.get_by_role("button", name="Schedule re-audit")).to_have_count(0)
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Open the re-audit").click()
     page.get_by_role("link", name="Compare with the original audit").click()
     expect(
         page.get_by_role("heading", name="The re-audit compared with the original")

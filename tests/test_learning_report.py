@@ -187,3 +187,87 @@ def test_a_report_made_before_a_member_lost_a_role_is_not_handed_over(client, wo
         reverse("learning_report"), {"start": "2025-01-01", "format": "pdf"}, follow=True
     )
     assert "Exploitation" not in pdf_text(asked_again.content, tmp_path)
+
+
+def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_verdicts(
+    client, world, tmp_path
+):
+    import datetime
+
+    from cases.models import Audit
+    from findings.models import ImpactVerdict, UsageRecord
+    from learning.report import (
+        PartnershipReader,
+        assurance_context,
+        render_docx_bytes,
+        render_pdf_bytes,
+    )
+
+    for agency, staff, team in [
+        (world.housing, 5, "Tenancy team north"),
+        (world.housing, 7, "Tenancy team south"),
+    ]:
+        UsageRecord.objects.create(
+            audit=world.alpha,
+            agency=agency,
+            date=datetime.date(2025, 5, 1),
+            team=team,
+            staff_count=staff,
+            reflection="Reflection named nobody.",
+        )
+    Audit.objects.filter(pk=world.bravo.pk).update(reaudit_of=world.alpha)
+    ImpactVerdict.objects.create(
+        reaudit=world.bravo,
+        recommendation=world.alpha.recommendations.get(),
+        verdict=ImpactVerdict.Verdict.PARTLY_SEEN,
+        evidence="Evidence of one case.",
+    )
+    period = {"partnership": world.partnership, "start": datetime.date(2025, 1, 1)}
+    for role in (Role.CHAIR, Role.QA_MEMBER):
+        context = assurance_context(world.users[role], **period)
+        used = {row.audit.pk: row for row in context["practice"]}
+        alpha, bravo = used[world.alpha.pk], used[world.bravo.pk]
+        assert (alpha.sessions, alpha.staff, alpha.agencies_used, alpha.agencies) == (2, 12, 1, 2)
+        assert (bravo.sessions, bravo.staff, bravo.agencies_used, bravo.agencies) == (0, 0, 0, 1)
+        [verdicts] = context["verdicts"]
+        assert verdicts.reaudit.pk == world.bravo.pk and verdicts.original == "Neglect"
+        assert (verdicts.seen, verdicts.partly, verdicts.not_seen, verdicts.undecided) == (
+            0,
+            1,
+            0,
+            0,
+        )
+    text = " ".join(pdf_text(render_pdf_bytes(context), tmp_path).split())
+    order = ["Overdue actions", "Briefings used in practice", "Neglect (March 2025) 2 12 1 of 2"]
+    positions = [text.index(words) for words in order]
+    assert positions == sorted(positions)
+    assert "Impact at re-audit" in text and "Exploitation (May 2026) Neglect 0 1 0 0" in text
+    for never in ("Tenancy team", "Reflection named nobody", "Evidence of one case"):
+        assert never not in text
+    docx = render_docx_bytes(context)
+    with zipfile.ZipFile(io.BytesIO(docx)) as word:
+        body = word.read("word/document.xml").decode()
+    assert "Briefings used in practice" in body and "Impact at re-audit" in body
+    assert "1 of 2" in body and "Tenancy team" not in body
+
+    # Viewers, and the report made on the command line as they read it, hold neither.
+    for reader in (world.users[Role.VIEWER], PartnershipReader(world.partnership)):
+        context = assurance_context(reader, **period)
+        assert context["practice"] is None and context["verdicts"] is None
+        text = pdf_text(render_pdf_bytes(context), tmp_path)
+        assert "Briefings used in practice" not in text and "Impact at re-audit" not in text
+    for role, told in [(Role.CHAIR, True), (Role.QA_MEMBER, True), (Role.VIEWER, False)]:
+        client.force_login(world.users[role])
+        page = client.get(reverse("learning_report")).content.decode()
+        assert ("where each briefing was used in practice" in page) == told
+
+
+def test_a_report_of_one_audit_says_nothing_can_recur_yet(world, tmp_path):
+    text = " ".join(
+        pdf_text(run(world, tmp_path, start="2026-01-01").read_bytes(), tmp_path).split()
+    )
+    assert "Only one audit falls in the period: a tag recurs once it is given to findings" in text
+    assert "last 1 audit" not in text
+    with zipfile.ZipFile(run(world, tmp_path, "one.docx", start="2026-01-01")) as docx:
+        body = docx.read("word/document.xml").decode()
+    assert "Only one audit falls in the period" in body

@@ -184,3 +184,24 @@ def test_a_theme_whose_name_starts_with_an_underscore_is_named_in_the_legend(cli
     query = {"partnership": world.partnership.pk}
     svg = client.get(reverse("learning_trends_chart", args=["recent-finding-tags", "svg"]), query)
     assert ">_Neglect (March 2025)</text>" in svg.content.decode()
+
+
+def test_a_period_of_one_audit_reads_in_the_singular(client, world):
+    chair = world.users[Role.CHAIR]
+    one = {"partnership": world.partnership, "start": datetime.date(2026, 1, 1)}
+    trends = trends_for(chair, **one)
+    assert [audit.theme for audit in trends.audits] == ["Exploitation"]
+    recent = trends.charts["recent-finding-tags"]
+    assert recent.title == "Tags given to findings in the last audit"
+    assert recent.description == (
+        "Bars for the tags given to findings, one bar per audit (Exploitation (May 2026)), "
+        "1 use in all. The most frequent is “drift and delay”, once."
+    )
+    assert trends.charts["finding-tags"].description.startswith(
+        "Bars for the tag most often given to published findings, one bar per year (2026), "
+    )
+    assert trends.charts["actions-by-audit"].title == "Actions of the last audit with actions"
+    assert "Across them: 1 action: " in trends.charts["actions-by-audit"].description
+    html = page(client, chair, start="2026-01-01").content.decode()
+    assert "of the last 1 audit" not in html and "1 audits" not in html
+    assert "Only one audit falls in the period: a tag recurs once it is given to findings" in html

@@ -143,6 +143,25 @@ def test_a_second_press_schedules_one_reaudit(client, original, chair):
     assert first.url == second.url
 
 
+def test_once_scheduled_the_page_shows_the_reaudit_rather_than_a_form_that_would_be_ignored(
+    client, original, chair
+):
+    client.force_login(chair)
+    url = reverse("reaudit_schedule", args=[original.pk])
+    assert "Schedule re-audit</button>" in client.get(url).content.decode()
+    carried = [original.cases.get(label="Case 2").pk]
+    schedule(client, original, meeting_date="2027-06-01", carry_forward=carried)
+    reaudit = Audit.objects.get(reaudit_of=original)
+    page = client.get(url).content.decode()
+    assert "Schedule re-audit</button>" not in page and 'name="carry_forward"' not in page
+    assert "Its multi-agency meeting: 1 June 2027." in page
+    assert "Carried forward: Case 2." in page
+    assert f'href="{reverse("audit_detail", args=[reaudit.pk])}"' in page
+    assert f'href="{reverse("comparison", args=[reaudit.pk])}"' in page
+    detail = client.get(reverse("audit_detail", args=[original.pk])).content.decode()
+    assert "Open its re-audit" in detail and "Schedule a re-audit of this theme" not in detail
+
+
 def test_an_audit_not_closed_is_refused_with_a_message(client, original, chair):
     original.move_to(Audit.Status.REPORTING)
     original.save()
@@ -309,3 +328,17 @@ def test_a_reaudits_pages_and_tasks_say_it_is_the_reaudit(client, original, reau
     # The original keeps its own name.
     page = client.get(reverse("audit_detail", args=[original.pk])).content.decode()
     assert f'<h1 class="h2 mb-2">{original.theme.name}</h1>' in page
+
+
+def test_the_comparison_counts_the_recommendations_still_without_a_verdict(client, reaudit, chair):
+    client.force_login(chair)
+    url = reverse("comparison", args=[reaudit.pk])
+    page = client.get(url).content.decode()
+    assert (
+        "Impact seen: 0 · Impact partly seen: 0 · Impact not seen: 0 · Not recorded yet: 1" in page
+    )
+    ImpactVerdict.objects.create(
+        reaudit=reaudit, recommendation=reaudit.reaudit_of.recommendations.get(), verdict="seen"
+    )
+    page = client.get(url).content.decode()
+    assert "Impact seen: 1 · Impact partly seen: 0 · Impact not seen: 0</p>" in page

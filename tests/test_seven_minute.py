@@ -317,3 +317,40 @@ def test_only_writers_are_offered_the_edit_link(client, written):
     client.force_login(member(written, Membership.Role.COORDINATOR, housing))
     page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
     assert edit not in page and "Download Word" in page
+
+
+def test_a_draft_after_publishing_says_which_version_readers_have_and_links_to_it(
+    client, written, chair, tmp_path
+):
+    from django.utils import timezone
+
+    seven_minute_draft(audit=written)
+    client.force_login(chair)
+    page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
+    assert "Draft — not yet published" in page
+    version = briefing_publish(audit=written, user=chair)
+    on = f"{timezone.localtime(version.published_at):%-d %B %Y}"
+    line = f"Draft — may differ from version 1, published {on}"
+    page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
+    assert line in page and "not yet published" not in page
+    assert f'href="{reverse("seven_minute_version", args=[written.pk, 1])}"' in page
+    pdf = client.get(reverse("seven_minute_pdf", args=[written.pk])).content
+    assert line in " ".join(pdf_text(pdf, tmp_path).split())
+    docx = client.get(reverse("seven_minute_docx", args=[written.pk])).content
+    assert line in [p.text for p in Document(io.BytesIO(docx)).paragraphs]
+
+
+def test_those_who_record_sessions_are_offered_it_from_the_7_minute_briefing(
+    client, written, chair
+):
+    housing = AgencyFactory(name="Housing")
+    written.agencies.add(housing)
+    usage = f'href="{reverse("usage", args=[written.pk])}">Record where it was used</a>'
+    coordinator = member(written, Membership.Role.COORDINATOR, housing)
+    client.force_login(coordinator)
+    assert usage not in client.get(reverse("seven_minute", args=[written.pk])).content.decode()
+    briefing_publish(audit=written, user=chair)
+    for user, offered in [(coordinator, True), (chair, True), (member(written), False)]:
+        client.force_login(user)
+        page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
+        assert (usage in page) == offered

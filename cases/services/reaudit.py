@@ -54,6 +54,12 @@ def open_reaudit_of(original: Audit) -> Audit | None:
     return original.reaudits.exclude(status=Audit.Status.CLOSED).order_by("pk").first()
 
 
+def carried_labels(reaudit: Audit) -> list[str]:
+    """The labels of the cases carried forward when `reaudit` was scheduled."""
+    event = AuditEvent.objects.filter(audit=reaudit, kind=AuditEvent.Kind.CARRIED_FORWARD).first()
+    return event.detail.get("labels", []) if event else []
+
+
 @transaction.atomic
 def reaudit_schedule(
     *,

@@ -54,5 +54,11 @@ def reaudit_schedule(request, pk):
             else:
                 messages.info(request, "This audit's re-audit was already scheduled: here it is.")
             return redirect("audit_detail", pk=reaudit.pk)
-    context = {"audit": original, "form": form, "existing": existing, "nav": "audits"}
+    context = {
+        "audit": original,
+        "form": form,
+        "existing": existing,
+        "carried": services.carried_labels(existing) if existing else [],
+        "nav": "audits",
+    }
     return render(request, "cases/reaudit.html", context, status=422 if form.errors else 200)
