@@ -235,7 +235,7 @@ def add_actions_in_every_state(audit: Audit, *, chair) -> None:
         text="Guidance drafted; awaiting sign-off by the service manager.",
     )
     add(
-        "Publish the 16-17 year old Housing Protocol on the partnership website.",
+        "Publish the housing protocol’s one-page guide on the partnership website.",
         "Housing",
         "Housing Options Manager",
         6,
@@ -292,7 +292,7 @@ STANDARD_FIND_OUT_MORE = (
 IMPACT_MEASURES = {
     0: "Housing attend child in need meetings for families facing eviction; no eviction reaches "
     "a crisis without a plan.",
-    1: "Staff can say what the 16-17 year old Housing Protocol asks of them.",
+    1: "Front door staff can say what the housing protocol asks of them.",
     3: "Supervision records show management oversight of every case audited.",
 }
 USES = [

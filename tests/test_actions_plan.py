@@ -210,7 +210,7 @@ def test_both_plan_pdfs_keep_every_word_inside_the_margins(client, demo_audit, t
     ActionFactory(
         audit=demo_audit,
         due_date=datetime.date(2026, 9, 23),
-        lead="Designated-Safeguarding-Lead-for-Northamptonshire-Primary-Schools",
+        lead="Designated-Safeguarding-Lead-for-Northshire-Primary-Schools",
         text="Supercalifragilisticexpialidocious" * 3,
         status=Action.Status.CANCELLED,
         cancel_reason="Merged.",

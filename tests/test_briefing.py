@@ -54,7 +54,7 @@ def test_briefing_shows_the_six_sections_in_order(client, demo_audit):
         "Learning summary",  # from the demo's meeting record
         "Annex: actions",
     ]
-    assert "Northamptonshire Safeguarding Children Board" in html
+    assert "Northshire Safeguarding Children Partnership" in html
     assert "OFFICIAL-SENSITIVE" in html
     assert "(Seen in Case 2, Case 5, Case 6)" in html
 
@@ -170,28 +170,28 @@ def test_pdf_holds_the_briefing_in_order(client, demo_audit, tmp_path):
     assert in_order(
         text,
         [
-            "Northamptonshire Safeguarding Children Board",
+            "Northshire Safeguarding Children Partnership",
             "Multi Agency Case Audit",
             "Neglect and housing",
             "Theme / Cases",
-            "QA Sub Group members nominate cases.",
+            "QA sub-group members nominate cases.",
             "Process",
-            "Learning Summary developed.",
+            "Learning summary developed.",
             "Strengths identified per case",
             "Case 1",
-            "Lakeside Healthcare went to considerable efforts",
+            "The school nurse noticed the pupil’s weight loss",
             "Case 6",
-            "This family are now safe",
+            "The family now live safely",
             "Findings identified per case",
             "Case 1",
             "Evidence of drift and delay",
             "Case 6",
-            "Lack of case supervision and management oversight.",
+            "Supervision did not challenge the lack of progress",
             "Good Practice and Evidence",
-            "16-17 year old Housing Protocol",
+            "A one-page guide to the housing protocol",
             "Recommendations – Issues Identified Across Multiple Cases",
-            "Housing and Safeguarding Children’s Services need to improve communication",
-            "Attendance at today’s Multi-Agency Case Meeting was very good",
+            "Housing and children’s social care should share what they know",
+            "Every agency taking part sent someone",
         ],
     )
     pages = pdf_text(pdf, tmp_path).split("\f")
