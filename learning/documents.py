@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from cases.models import Audit
 from documents.kinds import Made, register_kind
 from documents.models import RequestedDocument
 from maca import access
@@ -53,18 +54,33 @@ def make_report(document: RequestedDocument) -> Made:
     )
     draw, content_type = FORMATS[options["format"]]
     name = report.filename(document.partnership, start, end, options["format"])
-    return Made(draw(context), name, content_type)
+    content = draw(context)
+    _note_audits_shown(document, [audit.pk for audit in context["audits"]])
+    return Made(content, name, content_type)
+
+
+def _note_audits_shown(document: RequestedDocument, audit_ids: list[int]) -> None:
+    """Keep with the report which audits it shows: it is handed over only while its asker may
+    still read each of them."""
+    document.options = {**document.options, "audits": sorted(audit_ids)}
+    RequestedDocument.objects.filter(pk=document.pk).update(options=document.options)
+
+
+def _still_reads(user, audit_ids: list[int]) -> bool:
+    return Audit.objects.visible_to(user).filter(pk__in=audit_ids).count() == len(set(audit_ids))
 
 
 def may_have_report(user, document: RequestedDocument) -> bool:
     """A member of the partnership, as the report page asks, while they hold the roles they
-    held when they asked: what it holds is what those roles read, so once they hold fewer (or
-    others) it is no longer theirs, and they ask again."""
+    held when they asked and may still read every audit it shows (an agency taken out of an
+    audit changes no role): what it holds is what they read, so once they read less it is no
+    longer theirs, and they ask again."""
     return (
         document.partnership_id is not None
         and document.partnership_id in access.memberships_of(user).partnerships
         and document.options.get("format") in FORMATS
         and document.options.get("held") == roles_held(user, document.partnership_id)
+        and _still_reads(user, document.options.get("audits", []))
     )
 
 

@@ -271,3 +271,23 @@ def test_a_report_of_one_audit_says_nothing_can_recur_yet(world, tmp_path):
     with zipfile.ZipFile(run(world, tmp_path, "one.docx", start="2026-01-01")) as docx:
         body = docx.read("word/document.xml").decode()
     assert "Only one audit falls in the period" in body
+
+
+def test_a_report_is_not_handed_over_once_its_asker_no_longer_reads_an_audit_in_it(
+    client, world, tmp_path
+):
+    """A co-ordinator's roles stay the same when their agency is taken out of an audit, but the
+    report they asked for before then shows that audit: it is theirs no more."""
+    from documents.models import RequestedDocument
+
+    coordinator = world.users[Role.COORDINATOR]
+    client.force_login(coordinator)
+    client.get(reverse("learning_report"), {"start": "2025-01-01", "format": "pdf"})
+    document = RequestedDocument.objects.get()
+    assert document.options["audits"] == [world.alpha.pk]
+    download = reverse("own_document_download", args=[document.pk])
+    assert "Alpha summary: supervision." in pdf_text(client.get(download).content, tmp_path)
+
+    world.alpha.agencies.remove(world.housing)
+    assert client.get(download).status_code == 404
+    assert client.get(reverse("own_document_progress", args=[document.pk])).status_code == 404
