@@ -258,16 +258,16 @@ def add_actions_in_every_state(audit: Audit, *, chair) -> None:
         recommendation=4,
     )
     done = add(
-        "Brief MASH staff on same-day referrals for imminent evictions.",
+        "Brief front door staff on referring families to Early Help when notice is served.",
         "Early Help",
-        "MASH Manager",
+        "Front Door Manager",
         -30,
         recommendation=0,
     )
     services.action_complete(
         action=done,
         user=chair,
-        outcome_statement="All MASH staff briefed; 11 same-day referrals in the first quarter.",
+        outcome_statement="Front door staff briefed; 9 families referred at notice in a quarter.",
     )
     cancelled = add(
         "Commission a separate eviction audit.", "Housing", "Head of Housing", 20, recommendation=0
@@ -302,7 +302,7 @@ USES = [
         40,
         "Housing options team (demo)",
         14,
-        "Ring the MASH on the day an eviction is set, not the day before.",
+        "Tell Early Help the day an eviction notice is served, not the day before the eviction.",
     ),
     (
         "Housing",

@@ -84,7 +84,15 @@ def briefing_versions(request, pk):
     checked = None
     if versions and posted and check_form.is_valid():
         match, seven_minute = publishing.version_of_copy(versions, check_form.cleaned_data["copy"])
-        checked = {"version": match, "seven_minute": seven_minute, "latest": versions[0]}
+        # Compared with the latest of its own kind: a 7-minute briefing with the latest one.
+        latest = next(v for v in versions if v.has_seven_minute) if seven_minute else versions[0]
+        view = "seven_minute_version" if seven_minute else "briefing_version"
+        checked = {
+            "version": match,
+            "seven_minute": seven_minute,
+            "latest": latest,
+            "latest_url": reverse(view, args=[audit.pk, latest.number]),
+        }
         check_form = CopyCheckForm()
     may_see_draft = access.can(request.user, "view_draft_briefing", audit)
     context = {

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
@@ -112,12 +113,20 @@ def _practice(user, partnership, audits) -> dict:
     if partnership.pk not in access.memberships_of(user).staff:
         return {"practice": None, "verdicts": None}
     ids = [audit.pk for audit in audits]
+    # An agency counts while it takes part: one taken out of the audit keeps its records.
+    takes_part = Exists(
+        Audit.agencies.through.objects.filter(
+            audit_id=OuterRef("audit_id"), agency_id=OuterRef("agency_id")
+        )
+    )
     used = {
         row["audit_id"]: row
         for row in UsageRecord.objects.filter(audit_id__in=ids)
         .values("audit_id")
         .annotate(
-            sessions=Count("pk"), staff=Sum("staff_count"), agencies=Count("agency", distinct=True)
+            sessions=Count("pk"),
+            staff=Sum("staff_count"),
+            agencies=Count("agency", distinct=True, filter=Q(takes_part)),
         )
         .order_by()
     }
@@ -143,7 +152,12 @@ def _practice(user, partnership, audits) -> dict:
             "pk", "reaudit_of_id"
         )
     )
-    names = dict(Audit.objects.filter(pk__in=originals.values()).values_list("pk", "theme__name"))
+    names = {
+        pk: f"{theme} ({held_on:%B %Y})" if held_on else theme
+        for pk, theme, held_on in Audit.objects.filter(pk__in=originals.values())
+        .annotate(held_on=Coalesce("meeting_date", TruncDate("briefing_published_at")))
+        .values_list("pk", "theme__name", "held_on")
+    }
     recommendations = dict(
         Recommendation.objects.filter(audit_id__in=originals.values())
         .values("audit_id")
@@ -296,7 +310,14 @@ def render_docx_bytes(context: dict) -> bytes:
         )
         _table(
             document,
-            ["Re-audit", "Original audit", "Impact seen", "Partly seen", "Not seen", "Not decided"],
+            [
+                "Re-audit",
+                "Original audit",
+                "Impact seen",
+                "Partly seen",
+                "Not seen",
+                "Not recorded yet",
+            ],
             [
                 [row.reaudit.name, row.original]
                 + [str(n) for n in (row.seen, row.partly, row.not_seen, row.undecided)]

@@ -93,7 +93,7 @@ def test_the_7_minute_briefing_its_uses_and_the_reaudit_for_each_role(page, jour
     page.get_by_label("Date used").fill("2099-01-01")
     page.get_by_label("Team or setting").fill("Tenancy officers")
     page.get_by_label("Number of staff").fill("12")
-    page.get_by_label("What will we do differently?").fill("Ring the MASH the same day.")
+    page.get_by_label("What will we do differently?").fill("Tell Early Help the same day.")
     page.get_by_role("button", name="Record the session").click()
     expect(page.locator("#error-summary")).to_be_focused()
     expect(page.get_by_text("The date cannot be in the future.").first).to_be_visible()

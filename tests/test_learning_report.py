@@ -230,7 +230,7 @@ def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_ve
         assert (alpha.sessions, alpha.staff, alpha.agencies_used, alpha.agencies) == (2, 12, 1, 2)
         assert (bravo.sessions, bravo.staff, bravo.agencies_used, bravo.agencies) == (0, 0, 0, 1)
         [verdicts] = context["verdicts"]
-        assert verdicts.reaudit.pk == world.bravo.pk and verdicts.original == "Neglect"
+        assert verdicts.reaudit.pk == world.bravo.pk and verdicts.original == "Neglect (March 2025)"
         assert (verdicts.seen, verdicts.partly, verdicts.not_seen, verdicts.undecided) == (
             0,
             1,
@@ -241,7 +241,8 @@ def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_ve
     order = ["Overdue actions", "Briefings used in practice", "Neglect (March 2025) 2 12 1 of 2"]
     positions = [text.index(words) for words in order]
     assert positions == sorted(positions)
-    assert "Impact at re-audit" in text and "Exploitation (May 2026) Neglect 0 1 0 0" in text
+    assert "Impact at re-audit" in text and "Not recorded" in text
+    assert "Exploitation (May Neglect (March 0 1 0 0 2026) 2025)" in text  # a row, cells wrapped
     for never in ("Tenancy team", "Reflection named nobody", "Evidence of one case"):
         assert never not in text
     docx = render_docx_bytes(context)
@@ -291,3 +292,25 @@ def test_a_report_is_not_handed_over_once_its_asker_no_longer_reads_an_audit_in_
     world.alpha.agencies.remove(world.housing)
     assert client.get(download).status_code == 404
     assert client.get(reverse("own_document_progress", args=[document.pk])).status_code == 404
+
+
+def test_an_agency_taken_out_of_an_audit_is_not_counted_as_recording_use(world):
+    import datetime
+
+    from findings.models import UsageRecord
+    from learning.report import assurance_context
+
+    for agency in (world.housing, world.police):
+        UsageRecord.objects.create(
+            audit=world.bravo,
+            agency=agency,
+            date=datetime.date(2026, 6, 1),
+            team="Duty team",
+            staff_count=3,
+        )
+    chair = world.users[Role.CHAIR]
+    period = {"partnership": world.partnership, "start": datetime.date(2025, 1, 1)}
+    used = {row.audit.pk: row for row in assurance_context(chair, **period)["practice"]}
+    bravo = used[world.bravo.pk]
+    # Housing's record stays, but Housing does not take part in this audit: never "2 of 1".
+    assert (bravo.sessions, bravo.agencies_used, bravo.agencies) == (2, 1, 1)

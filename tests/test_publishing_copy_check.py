@@ -77,8 +77,11 @@ def test_an_older_copy_is_recognised_and_the_newer_version_offered(viewer_client
 
 def test_the_7_minute_briefing_pdf_is_recognised(viewer_client, two_versions):
     audit, first, _second = two_versions
-    said = status_of(check(viewer_client, audit, bytes(first.seven_minute_pdf)))
+    response = check(viewer_client, audit, bytes(first.seven_minute_pdf))
+    said = status_of(response)
     assert said.startswith("This copy is the 7-minute briefing published with version 1")
+    assert "It is not the latest: the 7-minute briefing of version 2 was published" in said
+    assert reverse("seven_minute_version", args=[audit.pk, 2]) in response.content.decode()
 
 
 def test_a_copy_changed_by_one_byte_matches_nothing(viewer_client, two_versions):

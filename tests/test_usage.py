@@ -45,7 +45,7 @@ def record(client, audit, agency, **overrides):
         "date": (timezone.localdate() - datetime.timedelta(days=3)).isoformat(),
         "team": "Tenancy officers",
         "staff_count": "12",
-        "reflection": "Ring the MASH on the day an eviction is set.",
+        "reflection": "Tell Early Help the day notice is served.",
         **overrides,
     }
     return client.post(reverse("usage", args=[audit.pk]), data)
@@ -88,7 +88,7 @@ def test_bad_input_gets_a_message_beside_the_field_and_keeps_what_was_typed(
     page = response.content.decode()
     assert message in page
     assert 'id="error-summary"' in page and f'href="#id_{field}"' in page
-    assert "Ring the MASH on the day an eviction is set." in page  # nothing typed is lost
+    assert "Tell Early Help the day notice is served." in page  # nothing typed is lost
     assert not UsageRecord.objects.exists()
 
 
