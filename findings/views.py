@@ -83,16 +83,7 @@ def briefing_versions(request, pk):
     check_form = CopyCheckForm(request.POST if posted else None, request.FILES if posted else None)
     checked = None
     if versions and posted and check_form.is_valid():
-        match, seven_minute = publishing.version_of_copy(versions, check_form.cleaned_data["copy"])
-        # Compared with the latest of its own kind: a 7-minute briefing with the latest one.
-        latest = next(v for v in versions if v.has_seven_minute) if seven_minute else versions[0]
-        view = "seven_minute_version" if seven_minute else "briefing_version"
-        checked = {
-            "version": match,
-            "seven_minute": seven_minute,
-            "latest": latest,
-            "latest_url": reverse(view, args=[audit.pk, latest.number]),
-        }
+        checked = _copy_checked(audit, versions, check_form.cleaned_data["copy"])
         check_form = CopyCheckForm()
     may_see_draft = access.can(request.user, "view_draft_briefing", audit)
     context = {
@@ -107,6 +98,20 @@ def briefing_versions(request, pk):
         "nav": "audits",
     }
     return render(request, "findings/versions.html", context)
+
+
+def _copy_checked(audit, versions, sha256: str) -> dict:
+    """Which published version a copy is, and the latest of its kind (a 7-minute briefing is
+    compared with the latest 7-minute briefing) to offer when it is not that one."""
+    match, seven_minute = publishing.version_of_copy(versions, sha256)
+    latest = next(v for v in versions if v.has_seven_minute) if seven_minute else versions[0]
+    view = "seven_minute_version" if seven_minute else "briefing_version"
+    return {
+        "version": match,
+        "seven_minute": seven_minute,
+        "latest": latest,
+        "latest_url": reverse(view, args=[audit.pk, latest.number]),
+    }
 
 
 def briefing_version(request, pk, number):
