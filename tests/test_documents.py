@@ -102,6 +102,17 @@ def test_a_document_past_its_keeping_time_is_not_handed_over_even_before_it_is_d
     assert RequestedDocument.objects.exists()  # deleted when someone next asks for one
 
 
+def test_a_report_across_audits_past_its_keeping_time_is_not_handed_over(client, audit, chair):
+    client.force_login(chair)
+    client.get(reverse("learning_report"), {"start": "2025-01-01", "format": "pdf"})
+    document = RequestedDocument.objects.get(partnership=audit.partnership)
+    download = reverse("own_document_download", args=[document.pk])
+    assert client.get(download).status_code == 200
+    too_old = timezone.now() - KEEP_FOR - datetime.timedelta(minutes=1)
+    RequestedDocument.objects.update(requested_at=too_old)
+    assert client.get(download).status_code == 404
+
+
 def test_a_member_who_lost_access_before_it_was_made_gets_nothing_made(
     client, audit, chair, settings, run_worker
 ):
