@@ -8,6 +8,8 @@ import re
 
 from django import forms
 
+from maca import concurrency, once
+
 # Characters XML 1.0 cannot hold: control characters other than tab, line feed and carriage
 # return; lone surrogates; and the two non-characters.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -70,7 +72,7 @@ class RefuseControlCharactersMixin:
 
 
 # What a form carries for the machine, not typed by a person: its security and version fields.
-_NOT_TYPED = {"csrfmiddlewaretoken", "form_token", "loaded_version", "loaded_values"}
+_NOT_TYPED = {"csrfmiddlewaretoken", once.FIELD, concurrency.FIELD, concurrency.VALUES}
 # Secrets are never shown back, whatever their field is called ("new_password1", "otp_token").
 _SECRET = re.compile(r"password|token|otp|secret|code", re.IGNORECASE)
 # A choice's stored value ("in_progress"), a number, a date: not words to copy back.
