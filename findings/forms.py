@@ -8,7 +8,7 @@ from maca.concurrency import VersionedFormMixin
 from maca.models import Agency
 from maca.widgets import DateInput
 
-from .models import ImpactVerdict, SevenMinuteBriefing, Tag
+from .models import ImpactVerdict, SevenMinuteBriefing, Tag, UsageRecord
 from .services import Kind
 from .sevenminute import PART_FIELDS, PARTS
 
@@ -290,6 +290,35 @@ class UsageForm(forms.Form):
         if not team:
             raise forms.ValidationError("Enter the team or setting.")
         return team
+
+
+class UsageEditForm(VersionedFormMixin, UsageForm):
+    """A recorded use, corrected: the recording form filled in with it, refused when someone
+    else changed it after it was opened."""
+
+    record_label = "this session"
+
+    def __init__(self, *args, record: UsageRecord, **kwargs):
+        self.record = record
+        kwargs.setdefault(
+            "initial",
+            {
+                "agency": record.agency_id,
+                "date": record.date,
+                "team": record.team,
+                "staff_count": record.staff_count,
+                "reflection": record.reflection,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def versioned_records(self) -> tuple:
+        return (self.record,)
+
+    def service_fields(self) -> dict:
+        """The cleaned values as usage_record_update takes them."""
+        names = ("agency", "date", "team", "staff_count", "reflection")
+        return {name: self.cleaned_data[name] for name in names}
 
 
 class ImpactForm(forms.Form):

@@ -238,18 +238,41 @@ def usage_record(
     *, audit: Audit, agency, user, date, team: str, staff_count: int, reflection: str
 ) -> UsageRecord:
     """One use of the briefing by an agency taking part in the audit."""
-    if not audit.agencies.filter(pk=agency.pk).exists():
+    record = UsageRecord(audit=audit, recorded_by=user)
+    _usage_fill(record, agency=agency, date=date, team=team, staff_count=staff_count)
+    record.reflection = reflection.strip()
+    return _usage_save(record)
+
+
+@transaction.atomic
+def usage_record_update(
+    *, record: UsageRecord, agency, date, team: str, staff_count: int, reflection: str
+) -> UsageRecord:
+    """Correct a recorded use: its agency, date, team, staff or reflection. Who recorded it
+    stays as it was."""
+    _usage_fill(record, agency=agency, date=date, team=team, staff_count=staff_count)
+    record.reflection = reflection.strip()
+    return _usage_save(record)
+
+
+@transaction.atomic
+def usage_record_delete(*, record: UsageRecord) -> None:
+    """Remove a use recorded by mistake: it is no longer counted anywhere."""
+    UsageRecord.objects.filter(pk=record.pk).delete()
+
+
+def _usage_fill(record: UsageRecord, *, agency, date, team: str, staff_count: int) -> None:
+    if not record.audit.agencies.filter(pk=agency.pk).exists():
         raise ValidationError({"agency": "Choose an agency taking part in this audit."})
-    record = UsageRecord(
-        audit=audit,
-        agency=agency,
-        recorded_by=user,
-        date=date,
-        team=team.strip(),
-        staff_count=staff_count,
-        reflection=reflection.strip(),
-    )
-    record.full_clean()
+    record.agency = agency
+    record.date = date
+    record.team = team.strip()
+    record.staff_count = staff_count
+
+
+def _usage_save(record: UsageRecord) -> UsageRecord:
+    # Who recorded it is not asked for: it may be nobody now (their account was deleted).
+    record.full_clean(exclude=["recorded_by"])
     if record.date > timezone.localdate():
         raise ValidationError({"date": "The date cannot be in the future."})
     record.save()

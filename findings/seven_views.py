@@ -6,7 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import access
 from maca.concurrency import no_lost_updates
@@ -16,7 +16,7 @@ from maca.once import one_press
 from maca.spreadsheets import csv_response, xlsx_response
 
 from . import services, sevenminute, usage
-from .forms import SevenMinuteForm, UsageForm
+from .forms import SevenMinuteForm, UsageEditForm, UsageForm
 from .models import SevenMinuteBriefing, UsageRecord
 from .word import render_seven_minute_docx
 
@@ -164,12 +164,20 @@ def usage_page(request, pk):
             else:
                 messages.success(request, "The session was recorded.")
                 return redirect("usage", pk=audit.pk)
+    context = _usage_context(request, audit, agencies)
+    context["form"] = form if context["changeable"] else None
+    status = 422 if form.errors else 200
+    return render(request, "findings/usage.html", context, status=status)
+
+
+def _usage_context(request, audit, agencies) -> dict:
     sees_all = access.can(request.user, "view_all_usage", audit)
-    context = {
+    return {
         "audit": audit,
-        "form": form if agencies.exists() else None,
         "published": audit.briefing_published_at is not None,
         "sees_all": sees_all,
+        # The agencies whose sessions `request.user` may record, and so correct or delete.
+        "changeable": set(agencies.values_list("pk", flat=True)),
         "nav": "audits",
         **usage.usage_context(
             audit,
@@ -177,8 +185,48 @@ def usage_page(request, pk):
             today=timezone.localdate(),
         ),
     }
+
+
+def _changeable_record(request, pk, usage_id):
+    """The audit and the recorded use `usage_id`, for someone who may record its agency's
+    sessions at this moment (its co-ordinators, the chair); 404 to anyone else."""
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    record = UsageRecord.objects.filter(audit=audit, pk=usage_id).select_related("agency").first()
+    agencies = _recording_agencies(request, audit)
+    if record is None or not agencies.filter(pk=record.agency_id).exists():
+        raise Http404("No such session.")
+    return audit, record, agencies
+
+
+@one_press
+@no_lost_updates
+def usage_edit(request, pk, usage_id):
+    audit, record, agencies = _changeable_record(request, pk, usage_id)
+    data = request.POST if request.method == "POST" else None
+    form = UsageEditForm(data, record=record, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.usage_record_update(record=record, **form.service_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The session was saved.")
+            return redirect("usage", pk=audit.pk)
+    context = {"audit": audit, "record": record, "form": form, "nav": "audits"}
     status = 422 if form.errors else 200
-    return render(request, "findings/usage.html", context, status=status)
+    return render(request, "findings/usage_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@one_press
+def usage_delete(request, pk, usage_id):
+    audit, record, _ = _changeable_record(request, pk, usage_id)
+    if request.method == "POST":
+        services.usage_record_delete(record=record)
+        messages.success(request, "The session was deleted.")
+        return redirect("usage", pk=audit.pk)
+    context = {"audit": audit, "record": record, "nav": "audits"}
+    return render(request, "findings/usage_delete.html", context)
 
 
 def usage_export(request, pk, fmt):

@@ -37,6 +37,16 @@ urlpatterns = [
     ),
     path("audits/<int:pk>/usage/", seven_views.usage_page, name="usage"),
     path("audits/<int:pk>/usage.<str:fmt>", seven_views.usage_export, name="usage_export"),
+    path(
+        "audits/<int:pk>/usage/<int:usage_id>/edit/",
+        seven_views.usage_edit,
+        name="usage_edit",
+    ),
+    path(
+        "audits/<int:pk>/usage/<int:usage_id>/delete/",
+        seven_views.usage_delete,
+        name="usage_delete",
+    ),
     path("audits/<int:pk>/briefing/", views.briefing_html, name="briefing_html"),
     path("audits/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),
     path("audits/<int:pk>/briefing.docx", views.briefing_docx, name="briefing_docx"),

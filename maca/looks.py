@@ -87,6 +87,8 @@ PAGE_NAMES = {
     "seven_minute_version_docx": "Published 7-minute briefing Word document",
     "usage": "Where the briefing was used",
     "usage_export": "Where the briefing was used (export)",
+    "usage_edit": "Where the briefing was used (edit a session)",
+    "usage_delete": "Where the briefing was used (delete a session)",
     # Re-audits
     "reaudit_schedule": "Re-audit (schedule)",
     "impact": "Impact of the original's recommendations",

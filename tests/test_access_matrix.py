@@ -238,6 +238,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "seven_minute_version_docx":      ("L N N O O O O O O N", "-"),
     "usage":                          ("L N N D O O O O O N", "L N N D D O O O O N"),
     "usage_export":                   ("L N N D O D D D O N", "-"),
+    # A session recorded by the `own` agency: its co-ordinators and the chair correct it.
+    "usage_edit":                     ("L N N N N O N N O N", "L N N N N O N N O N"),
+    "usage_delete":                   ("L N N N N O N N O N", "L N N N N O N N O N"),
     # Re-audits: audit A is an open re-audit of a closed audit (so it cannot be re-audited).
     "reaudit_schedule":               ("L N N D D D D D D N", "L N N D D D D D D N"),
     "impact":                         ("L N N D O D D D O N", "L N N D O D D D O N"),
@@ -362,6 +365,7 @@ class World:
     entries: dict[str, ChronologyEntry]
     actions: dict[str, Action]
     evidence: dict[str, Evidence]
+    usage_records: dict[str, UsageRecord]
     document: RequestedDocument
     package_import: PackageImport
     invitation: Invitation
@@ -385,6 +389,7 @@ class World:
             "number": self.version_number,
             "action_id": self.actions[agency].pk,
             "evidence_id": self.evidence[agency].pk,
+            "usage_id": self.usage_records[agency].pk,
             "document_id": self.document.pk,
             "import_id": self.package_import.pk,
             "invitation_id": self.invitation.pk,
@@ -503,8 +508,9 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         audit=audit, what_we_found=secret(f"Sevenminutetext{tag}4471", "findings")
     )
     version = briefing_publish(audit=audit, user=chair)
+    usage_records = {}
     for key in ("housing", "police"):
-        UsageRecord.objects.create(
+        usage_records[key] = UsageRecord.objects.create(
             audit=audit,
             agency=agencies[key],
             date=datetime.date(2026, 1, 5),
@@ -571,6 +577,7 @@ def build_world(tag: str, partnership, agencies: dict, chair, nominator) -> Worl
         entries=entries,
         actions=actions,
         evidence=evidence,
+        usage_records=usage_records,
         document=document,
         package_import=package_import,
         invitation=invitation,

@@ -199,3 +199,177 @@ def test_the_records_export_as_csv_and_xlsx_with_formulas_neutralised(client, pu
     assert sheet["C2"].value.startswith("'=") and sheet["D2"].value == 5
     assert sheet["B2"].value.date() == datetime.date(2026, 3, 4)
     assert client.get(reverse("usage_export", args=[audit.pk, "pdf"])).status_code == 404
+
+
+# Correcting and deleting a recorded session ------------------------------------------------
+
+
+def a_session(audit, agency, **fields):
+    values = {
+        "date": datetime.date(2026, 3, 3),
+        "team": "Tenancy oficers",
+        "staff_count": 12,
+        "reflection": "Tell Early Help the day notice is served.",
+        **fields,
+    }
+    return UsageRecord.objects.create(audit=audit, agency=agency, **values)
+
+
+def edit_url(use):
+    return reverse("usage_edit", args=[use.audit_id, use.pk])
+
+
+def delete_url(use):
+    return reverse("usage_delete", args=[use.audit_id, use.pk])
+
+
+def corrected(client, use, **changes):
+    """The edit form as the page fills it in, with `changes` typed over it."""
+    from .test_one_press import form_on
+
+    fields = form_on(client, edit_url(use))
+    return client.post(edit_url(use), {**fields, **changes})
+
+
+def test_the_list_offers_to_edit_and_delete_each_session_naming_which(client, published, chair):
+    audit, agencies, people = published
+    a_session(audit, agencies["housing"])
+    a_session(audit, agencies["police"], date=datetime.date(2026, 2, 9))
+    client.force_login(people["housing"])
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert 'Edit<span class="visually-hidden"> the use on 3 March 2026 by Housing</span>' in page
+    assert 'Delete<span class="visually-hidden"> the use on 3 March 2026 by Housing</span>' in page
+    client.force_login(chair)
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert 'Edit<span class="visually-hidden"> the use on 9 February 2026 by Police' in page
+
+
+def test_a_coordinator_corrects_their_agencys_session(client, published):
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    client.force_login(people["housing"])
+    form = client.get(edit_url(use)).content.decode()
+    assert 'value="Tenancy oficers"' in form and 'value="2026-03-03"' in form
+    response = corrected(client, use, team="Tenancy officers", staff_count="14")
+    assert response.status_code == 302 and response["Location"] == reverse("usage", args=[audit.pk])
+    use.refresh_from_db()
+    assert (use.team, use.staff_count, use.recorded_by) == ("Tenancy officers", 14, None)
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "The session was saved." in page and "Tenancy officers" in page
+
+
+def test_a_correction_with_bad_input_says_so_beside_the_field_and_keeps_what_was_typed(
+    client, published
+):
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    client.force_login(people["housing"])
+    response = corrected(client, use, staff_count="a dozen", reflection="Ring the duty team.")
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'href="#id_staff_count"' in page
+    assert "Enter the number of staff as a whole number, such as 12." in page
+    assert "Ring the duty team." in page
+    use.refresh_from_db()
+    assert use.staff_count == 12
+
+
+def test_a_correction_over_someone_elses_is_refused_and_keeps_what_was_typed(
+    client, published, chair
+):
+    from findings.services import usage_record_update
+
+    from .test_one_press import form_on
+
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    client.force_login(people["housing"])
+    fields = form_on(client, edit_url(use))
+    usage_record_update(
+        record=UsageRecord.objects.get(pk=use.pk),
+        agency=agencies["housing"],
+        date=use.date,
+        team="Tenancy officers (north)",
+        staff_count=12,
+        reflection=use.reflection,
+    )
+    response = client.post(edit_url(use), {**fields, "team": "Tenancy officers, south"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "Someone else changed this session while you were editing" in page
+    assert 'value="Tenancy officers, south"' in page  # what they typed
+    assert "Tenancy officers (north)" in page  # what is saved now
+    use.refresh_from_db()
+    assert use.team == "Tenancy officers (north)"
+
+
+def test_a_coordinator_deletes_their_agencys_session_after_confirming(client, published):
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    client.force_login(people["housing"])
+    page = client.get(delete_url(use)).content.decode()
+    assert "Delete the use on 3 March 2026 by Housing?" in page
+    assert UsageRecord.objects.filter(pk=use.pk).exists()  # asking deletes nothing
+    response = client.post(delete_url(use))
+    assert response.status_code == 302
+    assert not UsageRecord.objects.filter(pk=use.pk).exists()
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "The session was deleted." in page and "No sessions recorded yet." in page
+
+
+def test_the_chair_corrects_and_deletes_any_agencys_session(client, published, chair):
+    audit, agencies, _ = published
+    use = a_session(audit, agencies["police"])
+    client.force_login(chair)
+    assert corrected(client, use, staff_count="9").status_code == 302
+    use.refresh_from_db()
+    assert use.staff_count == 9
+    assert client.post(delete_url(use)).status_code == 302
+    assert not UsageRecord.objects.exists()
+
+
+def test_another_agencys_coordinator_and_a_non_member_find_neither_page(
+    client, published, outsider
+):
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    for person in (people["police"], outsider, member(audit, Role.QA_MEMBER)):
+        client.force_login(person)
+        for url in (edit_url(use), delete_url(use)):
+            assert client.get(url).status_code == 404
+            assert client.post(url, {"team": "Changed", "staff_count": "1"}).status_code == 404
+    use.refresh_from_db()
+    assert (use.team, use.staff_count) == ("Tenancy oficers", 12)
+
+
+def test_deleting_a_session_twice_deletes_it_once_and_shows_the_sessions(client, published):
+    from .test_one_press import assert_same_answer, press_twice, said
+
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    a_session(audit, agencies["housing"], team="Income team")
+    client.force_login(people["housing"])
+    first, second = press_twice(client, delete_url(use))
+    assert_same_answer(first, second)
+    assert said(second) == ["The session was deleted."]
+    assert list(UsageRecord.objects.values_list("team", flat=True)) == ["Income team"]
+
+
+def test_the_boards_report_counts_the_corrected_sessions(client, published, chair):
+    from learning.report import assurance_context
+
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    a_session(audit, agencies["housing"], staff_count=3)
+
+    def counted():
+        context = assurance_context(chair, partnership=audit.partnership)
+        [row] = [row for row in context["practice"] if row.audit.pk == audit.pk]
+        return row.sessions, row.staff, row.agencies_used
+
+    assert counted() == (2, 15, 1)
+    client.force_login(chair)
+    corrected(client, use, agency=str(agencies["police"].pk), staff_count="20")
+    assert counted() == (2, 23, 2)
+    client.post(delete_url(use))
+    assert counted() == (1, 3, 1)
