@@ -61,15 +61,31 @@ class Scope:
         return urlencode({k: v for k, v in {**values, **more}.items() if v})
 
 
-def read_scope(params, user) -> Scope:
+def last_five_calendar_years(today: datetime.date) -> dict[str, str]:
+    """What trends compare until a period is chosen: enough audits for a theme to recur."""
+    first = datetime.date(today.year - DEFAULT_YEARS + 1, 1, 1)
+    return {"start": first.isoformat(), "end": ""}
+
+
+def last_twelve_months(today: datetime.date) -> dict[str, str]:
+    """The year a board's report covers until a period is chosen: the twelve months to today."""
+    try:
+        year_ago = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        year_ago = today.replace(year=today.year - 1, day=28)
+    start = year_ago + datetime.timedelta(days=1)
+    return {"start": start.isoformat(), "end": today.isoformat()}
+
+
+def read_scope(params, user, *, default_period=last_five_calendar_years) -> Scope:
     """The user's partnership named in the URL (their first when none or not theirs, with a
-    note) and the period, whose errors show beside its fields."""
+    note) and the period, whose errors show beside its fields; `default_period(today)` until
+    one is chosen, shown in the fields."""
     partnerships = list(Partnership.objects.filter(pk__in=access.memberships_of(user).partnerships))
     if "start" in params or "end" in params:
         dates = {"start": params.get("start", "")[:40], "end": params.get("end", "")[:40]}
-    else:  # the last five calendar years, until a period is chosen
-        first = datetime.date(timezone.localdate().year - DEFAULT_YEARS + 1, 1, 1)
-        dates = {"start": first.isoformat(), "end": ""}
+    else:
+        dates = default_period(timezone.localdate())
     form = PeriodForm(dates)
     scope = Scope(form=form, partnerships=partnerships)
     raw = params.get("partnership", "")[:100]

@@ -190,16 +190,18 @@ def _practice(user, partnership, audits) -> dict:
 
 
 def describe_period(start, end) -> str:
+    """The period as words to go inside a sentence: "Audits held 1 May 2025 to 30 April 2026"."""
+
     def day(value):
         return date_format(value, "j F Y")
 
     if start and end:
         return f"{day(start)} to {day(end)}"
     if start:
-        return f"From {day(start)}"
+        return f"from {day(start)}"
     if end:
-        return f"Up to {day(end)}"
-    return "Every published audit"
+        return f"up to {day(end)}"
+    return "at any date"
 
 
 def _shaded(chart):
@@ -234,7 +236,7 @@ def render_docx_bytes(context: dict) -> bytes:
     document.core_properties.author = context["partnership"].name
     document.styles["Normal"].font.size = Pt(10.5)
     document.add_heading("Board assurance report", level=0)
-    document.add_paragraph(f"{context['partnership'].name}. {context['period']}.")
+    document.add_paragraph(f"{context['partnership'].name}. Audits held {context['period']}.")
     document.add_paragraph(
         f"Built from published briefings and action plans on "
         f"{date_format(context['generated_on'], 'j F Y')}. It holds no case-level data."

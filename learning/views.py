@@ -11,7 +11,7 @@ from documents.views import onward
 from maca import access
 
 from . import charts, documents, search
-from .forms import read_scope
+from .forms import last_twelve_months, read_scope
 from .trends import published_audits, trends_for
 
 PAGE_SIZE = 20
@@ -79,7 +79,7 @@ def trends_chart(request, key, file_type):
 def assurance_report(request):
     """The board's assurance report for a partnership and period; asked for as PDF or Word, it
     is made by the background worker, with a page that shows its progress."""
-    scope = read_scope(request.GET, request.user)
+    scope = read_scope(request.GET, request.user, default_period=last_twelve_months)
     wanted = request.GET.get("format", "")
     if scope.valid and wanted in documents.FORMATS:
         document = document_request(

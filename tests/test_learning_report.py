@@ -314,3 +314,58 @@ def test_an_agency_taken_out_of_an_audit_is_not_counted_as_recording_use(world):
     bravo = used[world.bravo.pk]
     # Housing's record stays, but Housing does not take part in this audit: never "2 of 1".
     assert (bravo.sessions, bravo.agencies_used, bravo.agencies) == (2, 1, 1)
+
+
+def test_the_report_opens_on_the_twelve_months_to_today_shown_in_the_fields(client, world):
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    client.force_login(world.users[Role.CHAIR])
+    page = client.get(reverse("learning_report")).content.decode()
+    fields = dict(re.findall(r'<input type="date" name="(start|end)"[^>]* value="([^"]*)"', page))
+    first, last = (datetime.date.fromisoformat(fields[name]) for name in ("start", "end"))
+    assert last == today and (today - first).days in (364, 365)
+    # The PDF and Word buttons ask for the period shown.
+    assert f'name="start" value="{first.isoformat()}"' in page
+    assert f'name="end" value="{today.isoformat()}"' in page
+    held = [a for a in (world.alpha, world.bravo) if first <= a.meeting_date <= today]
+    assert f"{len(held)} published audit{'s' if len(held) != 1 else ''} in the period" in page
+
+
+@pytest.mark.parametrize(
+    ("today", "start"),
+    [("2026-03-03", "2025-03-04"), ("2028-02-29", "2027-03-01"), ("2027-01-01", "2026-01-02")],
+)
+def test_the_reports_default_year_ends_today(today, start):
+    import datetime
+
+    from learning.forms import last_twelve_months
+
+    assert last_twelve_months(datetime.date.fromisoformat(today)) == {"start": start, "end": today}
+
+
+def test_the_period_reads_as_part_of_a_sentence(world, tmp_path):
+    import datetime
+
+    from learning.report import PartnershipReader, assurance_context, render_docx_bytes
+
+    out = io.StringIO()
+    call_command(
+        "render_assurance_report",
+        partnership=world.partnership.name,
+        start="2025-01-01",
+        end="2026-12-31",
+        output=str(tmp_path / "report.docx"),
+        stdout=out,
+    )
+    assert "2 audits held 1 January 2025 to 31 December 2026." in out.getvalue()
+    context = assurance_context(
+        PartnershipReader(world.partnership),
+        partnership=world.partnership,
+        start=datetime.date(2025, 1, 1),
+    )
+    with zipfile.ZipFile(io.BytesIO(render_docx_bytes(context))) as word:
+        body = word.read("word/document.xml").decode()
+    assert "Audits held from 1 January 2025." in body and "From 1 January" not in body

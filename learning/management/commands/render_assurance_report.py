@@ -45,4 +45,6 @@ class Command(BaseCommand):
             path.write_bytes(render(context))
         except OSError as error:
             raise CommandError(f"{output}: cannot write the file ({error.strerror}).") from None
-        self.stdout.write(f"Wrote {output}: {len(context['audits'])} audits, {context['period']}.")
+        self.stdout.write(
+            f"Wrote {output}: {len(context['audits'])} audits held {context['period']}."
+        )
