@@ -274,9 +274,7 @@ def test_a_correction_with_bad_input_says_so_beside_the_field_and_keeps_what_was
     assert use.staff_count == 12
 
 
-def test_a_correction_over_someone_elses_is_refused_and_keeps_what_was_typed(
-    client, published, chair
-):
+def test_a_correction_over_someone_elses_is_refused_and_keeps_what_was_typed(client, published):
     from findings.services import usage_record_update
 
     from .test_one_press import form_on
