@@ -83,12 +83,9 @@ def action_post_update(
     text: str,
     status: str,
     at_risk: bool,
-    evidence_file=None,
-    evidence_description: str = "",
     confirmed_texts=(),
 ):
-    """The owner agency reports progress: a dated note, the status while open, the risk flag,
-    and optionally a file of evidence (all kept, or none of it)."""
+    """The owner agency reports progress: a dated note, the status while open, the risk flag."""
     if not action.is_open:
         raise ValidationError("This action is closed: it takes no more updates.")
     texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
@@ -101,13 +98,6 @@ def action_post_update(
         action.status, action.at_risk = status, at_risk
         action._change_reason = "Progress update"
         action.save()
-    if evidence_file is not None:
-        action_evidence_add(
-            action=action,
-            user=user,
-            uploaded_file=evidence_file,
-            description=evidence_description,
-        )
     return update
 
 

@@ -289,16 +289,14 @@ def action_detail(request, action_id):
         access.require(can_update)
         update_form = ActionUpdateForm(request.POST, request.FILES, action=action)
         if update_form.is_valid():
-            data = update_form.update_fields()
             try:
-                services.action_post_update(action=action, user=request.user, **data)
+                services.action_post_update(
+                    action=action, user=request.user, **update_form.update_fields()
+                )
             except ValidationError as error:
-                _file_error(update_form, "evidence_file", error)
+                update_form.add_error(None, error)
             else:
-                done = "Your update was added"
-                if data.get("evidence_file"):
-                    done += " with its evidence"
-                messages.success(request, done + ".")
+                messages.success(request, "Your update was added.")
                 return redirect("action_detail", action_id=action.pk)
     elif can_update and action.is_open:
         update_form = ActionUpdateForm(action=action)
