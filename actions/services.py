@@ -10,7 +10,7 @@ from django.utils.dateformat import format as date_format
 
 from cases import uploads
 from cases.services.confirmations import texts_confirm
-from maca.concurrency import check_current
+from maca.concurrency import check_current, differs_from_saved
 
 from .models import Action, ActionUpdate, Evidence
 
@@ -64,14 +64,17 @@ def action_create(*, audit, user, confirmed_texts=(), **fields) -> Action:
 
 
 @transaction.atomic
-def action_edit(*, action: Action, user, confirmed_texts=(), **fields) -> Action:
-    """Change what the action says and who owns and leads it (the same values as creating)."""
+def action_edit(*, action: Action, user, confirmed_texts=(), **fields) -> bool:
+    """Change what the action says and who owns and leads it (the same values as creating).
+    Whether anything changed: a save that changes nothing is not kept."""
     texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
     _set_plan_fields(action, **fields)
-    action._change_reason = "Edited by the chair"
     action.full_clean()
+    if not differs_from_saved(action):
+        return False
+    action._change_reason = "Edited by the chair"
     action.save()
-    return action
+    return True
 
 
 @transaction.atomic
