@@ -172,7 +172,9 @@ class EvidenceForm(forms.Form):
     """A file showing an action's progress or impact."""
 
     file = upload_field(
-        "Evidence file", accept=EVIDENCE_ACCEPT, choose="Choose the file to upload."
+        "File showing the action’s progress or impact",
+        accept=EVIDENCE_ACCEPT,
+        choose="Choose the file to upload.",
     )
     description = forms.CharField(
         label="What it shows (optional)",
@@ -189,7 +191,8 @@ class EvidenceForm(forms.Form):
 class ActionUpdateForm(
     AsksAboutIdentifyingText, RefuseControlCharactersMixin, VersionedFormMixin, forms.Form
 ):
-    """The owner agency's progress update, with an optional file of evidence.
+    """The owner agency's progress update. Files of evidence are added with EvidenceForm, the
+    one way to add them, so the action page offers a single file field.
 
     It sets the action's status and risk flag, so the action's version is kept: a status or
     flag changed by someone else meanwhile is not overwritten unseen.
@@ -213,16 +216,11 @@ class ActionUpdateForm(
         required=False,
         help_text="Shows the action as amber until the flag is cleared.",
     )
-    evidence_file = upload_field("Evidence (optional)", accept=EVIDENCE_ACCEPT)
-    evidence_description = forms.CharField(
-        label="What the evidence shows (optional)", max_length=300, required=False
-    )
 
     def __init__(self, *args, action, **kwargs):
         self.action = action
         initial = {"date": timezone.localdate(), "status": action.status, "at_risk": action.at_risk}
         super().__init__(*args, initial=initial, **kwargs)
-        self.fields["evidence_file"].help_text = _evidence_help()
 
     def clean_date(self):
         date = self.cleaned_data["date"]
@@ -236,15 +234,9 @@ class ActionUpdateForm(
     def identifying_audit(self):
         return self.action.audit
 
-    def conflict_message(self) -> str:
-        message = super().conflict_message()
-        if self.files.get(self.add_prefix("evidence_file")):
-            message += " Choose the evidence file again."
-        return message
-
     def update_fields(self) -> dict:
         """The cleaned values as action_post_update takes them."""
-        names = ("date", "text", "status", "at_risk", "evidence_file", "evidence_description")
+        names = ("date", "text", "status", "at_risk")
         fields = {name: self.cleaned_data[name] for name in names}
         return {**fields, "confirmed_texts": self.texts_to_confirm}
 

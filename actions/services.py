@@ -10,7 +10,7 @@ from django.utils.dateformat import format as date_format
 
 from cases import uploads
 from cases.services.confirmations import texts_confirm
-from maca.concurrency import check_current
+from maca.concurrency import check_current, differs_from_saved
 
 from .models import Action, ActionUpdate, Evidence
 
@@ -64,14 +64,17 @@ def action_create(*, audit, user, confirmed_texts=(), **fields) -> Action:
 
 
 @transaction.atomic
-def action_edit(*, action: Action, user, confirmed_texts=(), **fields) -> Action:
-    """Change what the action says and who owns and leads it (the same values as creating)."""
+def action_edit(*, action: Action, user, confirmed_texts=(), **fields) -> bool:
+    """Change what the action says and who owns and leads it (the same values as creating).
+    Whether anything changed: a save that changes nothing is not kept."""
     texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
     _set_plan_fields(action, **fields)
-    action._change_reason = "Edited by the chair"
     action.full_clean()
+    if not differs_from_saved(action):
+        return False
+    action._change_reason = "Edited by the chair"
     action.save()
-    return action
+    return True
 
 
 @transaction.atomic
@@ -83,12 +86,9 @@ def action_post_update(
     text: str,
     status: str,
     at_risk: bool,
-    evidence_file=None,
-    evidence_description: str = "",
     confirmed_texts=(),
 ):
-    """The owner agency reports progress: a dated note, the status while open, the risk flag,
-    and optionally a file of evidence (all kept, or none of it)."""
+    """The owner agency reports progress: a dated note, the status while open, the risk flag."""
     if not action.is_open:
         raise ValidationError("This action is closed: it takes no more updates.")
     texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
@@ -101,13 +101,6 @@ def action_post_update(
         action.status, action.at_risk = status, at_risk
         action._change_reason = "Progress update"
         action.save()
-    if evidence_file is not None:
-        action_evidence_add(
-            action=action,
-            user=user,
-            uploaded_file=evidence_file,
-            description=evidence_description,
-        )
     return update
 
 

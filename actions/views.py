@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from actions.access import can_update_action, get_action_for, reads_plan, restrict_actions
 from cases import access, uploads
 from cases.models import Audit
-from maca.concurrency import no_lost_updates, version_of
+from maca.concurrency import NOTHING_CHANGED, no_lost_updates, version_of
 from maca.downloads import PDF, attachment_response
 from maca.models import Agency, Membership
 from maca.once import one_press
@@ -289,16 +289,14 @@ def action_detail(request, action_id):
         access.require(can_update)
         update_form = ActionUpdateForm(request.POST, request.FILES, action=action)
         if update_form.is_valid():
-            data = update_form.update_fields()
             try:
-                services.action_post_update(action=action, user=request.user, **data)
+                services.action_post_update(
+                    action=action, user=request.user, **update_form.update_fields()
+                )
             except ValidationError as error:
-                _file_error(update_form, "evidence_file", error)
+                update_form.add_error(None, error)
             else:
-                done = "Your update was added"
-                if data.get("evidence_file"):
-                    done += " with its evidence"
-                messages.success(request, done + ".")
+                messages.success(request, "Your update was added.")
                 return redirect("action_detail", action_id=action.pk)
     elif can_update and action.is_open:
         update_form = ActionUpdateForm(action=action)
@@ -400,8 +398,10 @@ def action_edit(request, action_id):
         raise PermissionDenied
     form = ActionForm(request.POST or None, instance=action, audit=action.audit)
     if request.method == "POST" and form.is_valid():
-        services.action_edit(action=action, user=request.user, **form.service_fields())
-        messages.success(request, "The action was saved.")
+        if services.action_edit(action=action, user=request.user, **form.service_fields()):
+            messages.success(request, "The action was saved.")
+        else:
+            messages.info(request, NOTHING_CHANGED)
         return redirect("action_detail", action_id=action.pk)
     context = {"form": form, "audit": action.audit, "action": action, "nav": "actions"}
     return render(request, "actions/form.html", context, status=422 if form.errors else 200)

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from cases.models import DEFAULT_HEADINGS, Audit, BriefingParagraph, Case
 from cases.services.confirmations import texts_confirm
+from maca.concurrency import differs_from_saved
 
 from . import sevenminute
 from .models import (
@@ -76,13 +77,21 @@ def item_create(*, kind: Kind, audit: Audit, case: Case | None, form, user=None)
 
 
 @transaction.atomic
-def item_update(*, form, user=None) -> object:
+def item_update(*, form, user=None) -> bool:
+    """Whether anything changed: a save that changes nothing is not kept."""
     texts_confirm(audit=form.audit, texts=form.texts_to_confirm, user=user)
     item = form.save(commit=False)
     item.full_clean()
+    many = {
+        field.name: form.cleaned_data[field.name]
+        for field in item._meta.many_to_many
+        if field.name in form.cleaned_data
+    }
+    if not differs_from_saved(item, **many):
+        return False
     item.save()
     form.save_m2m()
-    return item
+    return True
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from cases import access
 from cases.models import SECTION_KEYS, Case
-from maca.concurrency import no_lost_updates
+from maca.concurrency import NOTHING_CHANGED, no_lost_updates
 from maca.downloads import DOCX, PDF, attachment_response
 from maca.once import led_to, one_press
 
@@ -358,8 +358,9 @@ def item_edit(request, pk, kind, item_id):
     if request.method == "POST":
         form = form_class(request.POST, instance=item, prefix=prefix)
         if form.is_valid():
-            services.item_update(form=form, user=request.user)
-            return _after_change(request, audit, anchor, saved=f"The {kind.label} was saved.")
+            changed = services.item_update(form=form, user=request.user)
+            saved = f"The {kind.label} was saved." if changed else NOTHING_CHANGED
+            return _after_change(request, audit, anchor, saved=saved)
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(instance=item, prefix=prefix)
     return _item_form_response(request, audit, kind, form, action_url, anchor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 
 from django.utils.html import escape
 
@@ -27,6 +28,13 @@ MEANING = {
     "Not submitted": ("#D55E00", "xx"),
     "Open": ("#56B4E9", ".."),
 }
+# The page's charts on a phone: a figure about as wide as the screen, so that its 10 pt text is
+# drawn at 11 px or more on a 320 px screen and at about 12.5 px on a 390 px one, with the
+# labels wrapped and the legend under the bars rather than beside them.
+WIDE_INCHES = 8.5
+NARROW_INCHES = 3.7
+NARROW_LABEL = 20  # characters on a line of a label
+NARROW_LINES = 3
 
 
 def chart_csv(chart: Chart) -> str:
@@ -39,9 +47,10 @@ def chart_csv(chart: Chart) -> str:
     return out.getvalue()
 
 
-def chart_svg(chart: Chart) -> str:
-    """The chart as an SVG document with its title and description for assistive technology."""
-    svg = _draw(chart, "svg").decode("utf-8")
+def chart_svg(chart: Chart, *, narrow: bool = False) -> str:
+    """The chart as an SVG document with its title and description for assistive technology;
+    `narrow` draws it for a phone's screen."""
+    svg = _draw(chart, "svg", narrow=narrow).decode("utf-8")
     svg = svg[svg.index("<svg") :]
     head_end = svg.index(">") + 1
     opening = svg[:head_end].replace(
@@ -54,11 +63,11 @@ def chart_svg(chart: Chart) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + opening + labels + svg[head_end:]
 
 
-def chart_png(chart: Chart) -> bytes:
-    return _draw(chart, "png")
+def chart_png(chart: Chart, *, narrow: bool = False) -> bytes:
+    return _draw(chart, "png", narrow=narrow)
 
 
-def _draw(chart: Chart, fmt: str) -> bytes:
+def _draw(chart: Chart, fmt: str, *, narrow: bool = False) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -74,25 +83,42 @@ def _draw(chart: Chart, fmt: str) -> bytes:
         }
     )
     rows = chart.rows or [("No data", [0] * len(chart.columns))]
-    height = max(2.6, 0.42 * len(rows) + 1.6)
-    figure = Figure(figsize=(8.5, height), dpi=100, layout="constrained")
+    size = _narrow_size(chart, rows) if narrow else (WIDE_INCHES, max(2.6, 0.42 * len(rows) + 1.6))
+    figure = Figure(figsize=size, dpi=100, layout="constrained")
     axes = figure.add_subplot()
     if chart.kind == "heatmap":
-        _heatmap(axes, chart, rows)
+        _heatmap(axes, chart, rows, narrow=narrow)
     else:
-        _bars(axes, chart, rows, stacked=chart.kind == "stacked")
-    axes.set_title(chart.title, loc="left", fontsize=12, fontweight="bold")
+        _bars(axes, chart, rows, stacked=chart.kind == "stacked", narrow=narrow)
+    if not narrow:  # on the page the chart's heading names it, just above
+        axes.set_title(chart.title, loc="left", fontsize=12, fontweight="bold")
     out = io.BytesIO()
     figure.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     return out.getvalue()
+
+
+def _narrow_size(chart: Chart, rows) -> tuple[float, float]:
+    """Each row as tall as its bars or its wrapped label, and room for a legend underneath."""
+    series = 1 if chart.kind != "bars" else max(len(chart.columns), 1)
+    row = max(0.6, 0.17 * NARROW_LINES, 0.16 * series + 0.12)
+    # A heat map has no legend, but its columns' names stand upright above it.
+    legend = 0.3 * len(chart.columns) + 0.3 if chart.kind != "heatmap" else 1.6
+    return NARROW_INCHES, max(2.6, row * len(rows) + legend + 0.5)
 
 
 def _short(label: str, limit: int = 42) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def _bars(axes, chart: Chart, rows, *, stacked: bool) -> None:
-    labels = [_short(label) for label, _ in rows]
+def _wrapped(label: str, limit: int = NARROW_LABEL) -> str:
+    """A label over a few short lines, the last one shortened if it does not fit."""
+    return "\n".join(
+        textwrap.wrap(label, limit, max_lines=NARROW_LINES, placeholder="…", break_on_hyphens=False)
+    )
+
+
+def _bars(axes, chart: Chart, rows, *, stacked: bool, narrow: bool) -> None:
+    labels = [_wrapped(label) if narrow else _short(label) for label, _ in rows]
     positions = list(range(len(rows)))
     series = len(chart.columns)
     height = 0.8 if stacked else 0.8 / max(series, 1)
@@ -130,9 +156,14 @@ def _bars(axes, chart: Chart, rows, *, stacked: bool) -> None:
     axes.invert_yaxis()
     axes.xaxis.get_major_locator().set_params(integer=True)
     axes.spines[["top", "right"]].set_visible(False)
-    if series:
-        # Named one by one: matplotlib leaves out of a legend it gathers itself any series whose
-        # name starts with "_", as a theme's may.
+    if not series:
+        return
+    # Named one by one: matplotlib leaves out of a legend it gathers itself any series whose
+    # name starts with "_", as a theme's may.
+    if narrow:
+        names = [_wrapped(name, 32) for name in chart.columns]
+        axes.figure.legend(handles, names, loc="outside lower left", frameon=False)
+    else:
         axes.legend(
             handles,
             list(chart.columns),
@@ -143,12 +174,16 @@ def _bars(axes, chart: Chart, rows, *, stacked: bool) -> None:
         )
 
 
-def _heatmap(axes, chart: Chart, rows) -> None:
+def _heatmap(axes, chart: Chart, rows, *, narrow: bool) -> None:
     values = [values for _, values in rows]
     largest = max((max(row) for row in values), default=0) or 1
     axes.imshow(values, cmap="Blues", aspect="auto", vmin=0, vmax=largest)
     axes.set_xticks(range(len(chart.columns)), chart.columns)
-    axes.set_yticks(range(len(rows)), [_short(label, 50) for label, _ in rows])
+    if narrow:  # side by side, the grades' names would run into each other
+        axes.tick_params(axis="x", labelrotation=90)
+    axes.set_yticks(
+        range(len(rows)), [_wrapped(label) if narrow else _short(label, 50) for label, _ in rows]
+    )
     axes.xaxis.tick_top()
     for y, row in enumerate(values):
         for x, value in enumerate(row):

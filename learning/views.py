@@ -59,17 +59,25 @@ CHART_TYPES = {
     "png": "image/png",
     "csv": "text/csv; charset=utf-8",
 }
-DRAW = {"svg": charts.chart_svg, "png": charts.chart_png, "csv": charts.chart_csv}
+DRAW = {"svg": charts.chart_svg, "png": charts.chart_png}
+
+
+def _chart_file(chart, file_type, query) -> str | bytes:
+    """The chart drawn, or its figures; `?layout=narrow` draws it for a phone's screen."""
+    if file_type == "csv":
+        return charts.chart_csv(chart)
+    return DRAW[file_type](chart, narrow=query.get("layout") == "narrow")
 
 
 def trends_chart(request, key, file_type):
     """One chart of the trends page as SVG or PNG, or its figures as CSV."""
     scope = read_scope(request.GET, request.user)
     found = _trends(request, scope)
-    if found is None or key not in found.charts or file_type not in DRAW:
+    if found is None or key not in found.charts or file_type not in CHART_TYPES:
         raise Http404("No such chart.")
     chart = found.charts[key]
-    response = HttpResponse(DRAW[file_type](chart), content_type=CHART_TYPES[file_type])
+    drawn = _chart_file(chart, file_type, request.GET)
+    response = HttpResponse(drawn, content_type=CHART_TYPES[file_type])
     name = slugify(f"{scope.partnership.name} {key}")[:80]
     disposition = "inline" if "download" not in request.GET else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{name}.{file_type}"'

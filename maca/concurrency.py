@@ -18,6 +18,7 @@ from django.utils.dateformat import format as date_format
 FIELD = "loaded_version"
 VALUES = "loaded_values"
 CONFLICT = "conflict"
+NOTHING_CHANGED = "Nothing changed, so nothing was saved."
 
 
 def version_of(*records) -> str:
@@ -47,6 +48,26 @@ def locked_version(*records) -> str:
         if stamp is not None:
             stamps.append(stamp[0])
     return max(stamps).isoformat() if stamps else ""
+
+
+def differs_from_saved(record: Model, **many) -> bool:
+    """Whether saving `record` would change anything: a field holding a value its saved row does
+    not, or a many-to-many field (`many`: its name -> the records it is to hold) gaining or
+    losing one. A save that changes nothing is left out, so that it writes no empty entry in the
+    record's history and gives it no new version to refuse a form opened before it."""
+    if record.pk is None:
+        return True
+    fields = [f for f in record._meta.concrete_fields if not getattr(f, "auto_now", False)]
+    rows = type(record)._base_manager.filter(pk=record.pk)
+    saved = rows.values(*(f.attname for f in fields)).first()
+    if saved is None:
+        return True
+    if any(f.value_from_object(record) != saved[f.attname] for f in fields):
+        return True
+    return any(
+        {item.pk for item in wanted} != set(getattr(record, name).values_list("pk", flat=True))
+        for name, wanted in many.items()
+    )
 
 
 def check_current(*records, loaded_version: str | None, label: str) -> None:

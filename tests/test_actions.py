@@ -420,3 +420,35 @@ def test_a_coordinator_loses_their_agencys_actions_when_it_leaves_the_audit(
     assert client.get(detail).status_code == 404
     assert action.text not in client.get(export).content.decode()
     assert action.text not in client.get(reverse("action_plan")).content.decode()
+
+
+def action_as_saved(action) -> dict:
+    """The chair's edit form as it opens on `action`."""
+    return {
+        "text": action.text,
+        "intended_outcome": action.intended_outcome,
+        "impact_measure": action.impact_measure,
+        "owner_agency": action.owner_agency_id,
+        "lead": action.lead,
+        "due_date": action.due_date.isoformat(),
+        "loaded_version": version_of(action),
+    }
+
+
+def test_saving_an_action_unchanged_keeps_no_history_entry_and_says_so(
+    client, audit, housing, action
+):
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    url = reverse("action_edit", args=[action.pk])
+    version = version_of(action)
+    page = client.post(url, action_as_saved(action), follow=True).content.decode()
+    assert "Nothing changed, so nothing was saved." in page
+    assert "Edited by the chair" not in page
+    action.refresh_from_db()
+    assert action.history.count() == 1 and version_of(action) == version
+
+    edited = {**action_as_saved(action), "text": "Train every housing officer."}
+    page = client.post(url, edited, follow=True).content.decode()
+    assert "The action was saved." in page
+    assert page.count("Edited by the chair") == 1
+    assert action.history.count() == 2

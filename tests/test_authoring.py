@@ -385,3 +385,28 @@ def test_each_case_shows_its_meeting_notes_and_the_agencies_returns_beside_the_i
     assert "Police: audit tool" in page and "Was the child&#x27;s voice heard?" in page
     assert "Seen alone twice." in page and "Good" in page
     assert "Not finished yet." not in page  # drafts stay with their agency
+
+
+def test_saving_a_finding_unchanged_keeps_no_history_entry_but_a_new_tag_does(
+    client, audit, qa, case
+):
+    finding = FindingFactory(case=case, text="Concerns not escalated.")
+    tag = Tag.objects.get(name="escalation", partnership=audit.partnership)
+    client.force_login(qa)
+    url = reverse("item_edit", args=[audit.pk, "finding", finding.pk])
+    prefix = f"edit-finding-{finding.pk}"
+
+    def save(**changes):
+        form = {
+            f"{prefix}-text": finding.text,
+            f"{prefix}-loaded_version": loaded_version(client, url, prefix),
+            **{f"{prefix}-{name}": value for name, value in changes.items()},
+        }
+        return client.post(url, form, follow=True).content.decode()
+
+    entries = finding.history.count()
+    assert "Nothing changed, so nothing was saved." in save()
+    assert finding.history.count() == entries
+    assert "The finding was saved." in save(tags=[tag.pk])
+    assert finding.history.count() == entries + 1
+    assert list(finding.tags.all()) == [tag]

@@ -75,14 +75,17 @@ def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_
     assert axe_violations(coordinator) == []
     coordinator.get_by_label("What has happened").fill("Housing officers invited from March.")
     coordinator.get_by_label("Status").select_option(label="In progress")
+    coordinator.get_by_role("button", name="Add update").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("Your update was added.")
+    expect(coordinator.get_by_text("Housing officers invited from March.")).to_be_visible()
     evidence = tmp_path / "invitation-letter.pdf"
     evidence.write_bytes(MINIMAL_PDF)
-    coordinator.get_by_label("Evidence (optional)").set_input_files(str(evidence))
-    coordinator.get_by_label("What the evidence shows (optional)").fill("The invitation letter")
-    coordinator.get_by_role("button", name="Add update").click()
-    expect(coordinator.get_by_role("status")).to_contain_text("with its evidence")
+    coordinator.get_by_label("File showing the action’s progress or impact").set_input_files(
+        str(evidence)
+    )
+    coordinator.get_by_label("What it shows (optional)").fill("The invitation letter")
+    coordinator.get_by_role("button", name="Upload evidence").click()
     expect(coordinator.get_by_role("link", name="invitation-letter.pdf")).to_be_visible()
-    expect(coordinator.get_by_text("Housing officers invited from March.")).to_be_visible()
     assert Evidence.objects.get().description == "The invitation letter"
     assert axe_violations(coordinator) == []
 

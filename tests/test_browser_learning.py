@@ -63,3 +63,29 @@ def test_a_viewer_searches_the_library_and_reads_the_trends(page, demo, tmp_path
     assert download.value.suggested_filename.endswith(".csv")
     page.wait_for_load_state("networkidle")  # no chart still on its way when the server stops
     assert errors == []
+
+
+TICK_LABEL_SIZE = """async img => {
+    const svg = new DOMParser().parseFromString(
+        await (await fetch(img.currentSrc)).text(), "image/svg+xml"
+    ).documentElement;
+    const label = svg.querySelector("g[id^='ytick'] text");
+    const size = parseFloat(label.getAttribute("style").match(/font-size:\\s*([\\d.]+)px/)[1]);
+    const drawnWidth = svg.viewBox.baseVal.width;
+    return size * img.getBoundingClientRect().width / drawnWidth;
+}"""
+
+
+def test_the_trends_charts_text_is_readable_on_a_phone(page, demo, tmp_path):  # noqa: F811
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, demo, "viewer")
+    page.goto(demo + "/learning/trends/")
+    chart = page.locator("img.trend-chart").first
+    chart.scroll_into_view_if_needed()
+    expect(chart).to_have_js_property("complete", True, timeout=60_000)
+    assert "layout=narrow" in chart.evaluate("img => img.currentSrc")
+    # The size a tick label is drawn at on the screen, in CSS pixels.
+    assert chart.evaluate(TICK_LABEL_SIZE) >= 11
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert axe_violations(page) == []
+    page.screenshot(path=str(tmp_path / "learning-trends-phone.png"), full_page=True)

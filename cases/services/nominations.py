@@ -20,6 +20,7 @@ from cases.models import (
     SelectionDraw,
 )
 from cases.services.stages import record_move
+from maca.concurrency import differs_from_saved
 
 NOT_SELECTED_REASON = "Not selected for this audit's cross-section"
 # Set by the system, and emptied when a person's account is deleted: not checked on each save.
@@ -91,8 +92,9 @@ def can_edit_nomination(*, nomination: Nomination, user, is_chair: bool) -> bool
 
 
 @transaction.atomic
-def nomination_update(*, nomination: Nomination, user, data: dict) -> Nomination:
-    """Change a nomination still in the running while nominations are open."""
+def nomination_update(*, nomination: Nomination, user, data: dict) -> bool:
+    """Change a nomination still in the running while nominations are open. Whether anything
+    changed: a save that changes nothing is not kept."""
     audit = nomination.audit
     _require_open(audit)
     if nomination.status != Nomination.Status.NOMINATED:
@@ -101,9 +103,11 @@ def nomination_update(*, nomination: Nomination, user, data: dict) -> Nomination
     for field in NOMINATION_FIELDS:
         setattr(nomination, field, data.get(field) or ("" if field != "tags" else []))
     nomination.full_clean(exclude=KEPT_FIELDS)
+    if not differs_from_saved(nomination, agencies=agencies):
+        return False
     nomination.save()
     nomination.agencies.set(agencies)
-    return nomination
+    return True
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from cases.models import Audit, BriefingParagraph, Theme
 from cases.services.emails import INVITATION_LINK, email_queue
 from cases.services.tool import default_tool_create
 from maca.access import AUDIT_ROLES
+from maca.concurrency import differs_from_saved
 from maca.invitations import invitation_issue
 from maca.models import Agency, Invitation, Membership, Partnership
 
@@ -136,15 +137,19 @@ def _start_with_standard_paragraphs(audit: Audit) -> None:
 
 
 @transaction.atomic
-def audit_update(*, audit: Audit, user, data: dict) -> Audit:
-    """Change an audit's details (not its partnership or stage)."""
+def audit_update(*, audit: Audit, user, data: dict) -> bool:
+    """Change an audit's details (not its partnership or stage). Whether anything changed: a
+    save that changes nothing is not kept."""
     audit.theme = _theme(audit.partnership, data)
     for field in AUDIT_FIELDS:
         setattr(audit, field, data[field])
     audit.full_clean()
+    agencies = _agencies(audit.partnership, data)
+    if not differs_from_saved(audit, agencies=agencies):
+        return False
     audit.save()
-    audit.agencies.set(_agencies(audit.partnership, data))
-    return audit
+    audit.agencies.set(agencies)
+    return True
 
 
 # Members -------------------------------------------------------------------------------------

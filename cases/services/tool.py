@@ -15,7 +15,7 @@ from cases.models import (
 )
 from cases.selectors.progress import asked_of, not_asked_message
 from cases.services.stage_emails import send_stage_emails
-from maca.concurrency import check_current
+from maca.concurrency import check_current, differs_from_saved
 from maca.models import Agency
 
 # The default questionnaire: what partnerships' MACA audit tools commonly ask of each agency.
@@ -152,12 +152,15 @@ def question_add(*, section: ToolSection, text: str, guidance: str = "") -> Tool
 
 
 @transaction.atomic
-def question_update(*, question: ToolQuestion, text: str, guidance: str = "") -> ToolQuestion:
+def question_update(*, question: ToolQuestion, text: str, guidance: str = "") -> bool:
+    """Whether anything changed: a save that changes nothing is not kept."""
     question.text = text
     question.guidance = guidance
     question.full_clean()
+    if not differs_from_saved(question):
+        return False
     question.save(update_fields=["text", "guidance", "updated_at"])
-    return question
+    return True
 
 
 @transaction.atomic

@@ -33,7 +33,7 @@ from cases.selectors.progress import (
 from cases.services import nominations as nomination_services
 from cases.services import setup as setup_services
 from cases.services import stages as stage_services
-from maca.concurrency import no_lost_updates
+from maca.concurrency import NOTHING_CHANGED, no_lost_updates
 from maca.invitations import invitation_withdraw, may_withdraw, open_invitations
 from maca.models import Invitation, Membership
 from maca.once import one_press
@@ -97,11 +97,16 @@ def audit_edit(request, pk):
     form = AuditForm(request.POST or None, audit=audit)
     if request.method == "POST" and form.is_valid():
         try:
-            setup_services.audit_update(audit=audit, user=request.user, data=form.cleaned_data)
+            changed = setup_services.audit_update(
+                audit=audit, user=request.user, data=form.cleaned_data
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "The audit's details were saved.")
+            if changed:
+                messages.success(request, "The audit's details were saved.")
+            else:
+                messages.info(request, NOTHING_CHANGED)
             return redirect("audit_detail", audit.pk)
     return _render(request, "cases/setup/audit_form.html", audit, {"form": form})
 
@@ -387,13 +392,16 @@ def nomination_edit(request, pk, nomination_id):
         _check_no_identifiers(form, nomination)
     if request.method == "POST" and not form.errors:
         try:
-            nomination_services.nomination_update(
+            changed = nomination_services.nomination_update(
                 nomination=nomination, user=request.user, data=form.cleaned_data
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, f"{nomination.label} was saved.")
+            if changed:
+                messages.success(request, f"{nomination.label} was saved.")
+            else:
+                messages.info(request, NOTHING_CHANGED)
             return redirect("nomination_list", audit.pk)
     context = {"form": form, "nomination": nomination, "creating": False}
     return _render(request, "cases/setup/nomination_form.html", audit, context)

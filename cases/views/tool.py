@@ -25,7 +25,7 @@ from cases.selectors.progress import (
 )
 from cases.services import reminders
 from cases.services import tool as services
-from maca.concurrency import no_lost_updates, version_of
+from maca.concurrency import NOTHING_CHANGED, no_lost_updates, version_of
 from maca.once import one_press
 from maca.wording import possessive
 
@@ -202,8 +202,10 @@ def tool_question_edit(request, pk, question_id):
     question = _question(audit, question_id)
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
-        services.question_update(question=question, **form.question_fields())
-        messages.success(request, "Question saved.")
+        if services.question_update(question=question, **form.question_fields()):
+            messages.success(request, "Question saved.")
+        else:
+            messages.info(request, NOTHING_CHANGED)
         return redirect(_edit_url(audit, f"question-{question.pk}"))
     intro = ""
     if question.answers.exists():
