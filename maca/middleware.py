@@ -4,6 +4,7 @@ of sessions without a database write on every request, and sign-in asked for on 
 from __future__ import annotations
 
 import time
+import uuid
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -53,60 +54,73 @@ def _shows_case_level_data(match) -> bool:
     return match.namespace == "admin" and app_label in ADMIN_CASE_LEVEL_APPS
 
 
-def record_access(request, response, match) -> AccessLogEntry:
-    """One entry per look. A page across audits (the composite action plan, its exports) names
-    no audit: it is filed under the user's partnership, or none when they belong to several, and
-    the chair's log also shows such entries of their partnerships' members."""
-    filing = filed_under(request, match.kwargs)
-    return record_look(request, _look(request, match, _action(match.url_name, response), filing))
+def record_access(request, response, match) -> list[AccessLogEntry]:
+    """One look, filed under the audit it shows. A page across audits (the composite action
+    plan, its exports) names no audit: the look is filed under each of the user's partnerships,
+    whose data it may show them, so that each of their chairs sees it, whoever they belong to
+    later."""
+    audit_id, partnership_ids = filed_under(request, match.kwargs)
+    look = _look(request, match, _action(match.url_name, response), audit_id)
+    return record_looks(request, look, partnership_ids)
 
 
-def record_refusal(request, response, match) -> AccessLogEntry:
+def record_refusal(request, response, match) -> list[AccessLogEntry]:
     """A case-level page or file refused to a signed-in user. Refused (403) to a member of the
     audit's partnership, it is filed under the audit, as their looks are. Anything else (not
-    found, or refused before the access gate, as a failed CSRF check is) is filed under the
-    user's own partnership: the audit asked for may not exist, or be another partnership's,
+    found, or refused before the access gate, as a failed CSRF check is) is filed under each of
+    the user's own partnerships: the audit asked for may not exist, or be another partnership's,
     whose chair is not told of them."""
-    partnerships = access.memberships_of(request.user).partnerships
-    filing = (None, _only(partnerships))
+    own = access.memberships_of(request.user).partnerships
+    audit_id, partnership_ids = None, own
     if response.status_code == 403:
-        audit_id, partnership_id = filed_under(request, match.kwargs)
-        if partnership_id in partnerships:
-            filing = (audit_id, partnership_id)
-    return record_look(request, _look(request, match, AccessLogEntry.Action.REFUSED, filing))
+        asked_for, its_partnership = filed_under(request, match.kwargs)
+        if asked_for is not None and its_partnership[0] in own:
+            audit_id, partnership_ids = asked_for, its_partnership
+    look = _look(request, match, AccessLogEntry.Action.REFUSED, audit_id)
+    return record_looks(request, look, partnership_ids)
 
 
-def _look(request, match, action, filing) -> dict:
-    """Who looked at what, how, and the (audit, partnership) it is filed under."""
-    audit_id, partnership_id = filing
+def _look(request, match, action, audit_id) -> dict:
+    """Who looked at what, how, and the audit it is filed under."""
     return {
         "user_id": request.user.pk,
         "username": request.user.get_username(),
         "action": action,
         "what": match.url_name or "",
         "audit_id": audit_id,
-        "partnership_id": partnership_id,
     }
 
 
 def record_look(request, look: dict) -> AccessLogEntry:
-    """An entry for `look` (who, what and under which audit) made by this request."""
-    return AccessLogEntry.objects.create(
-        **look, ip_address=_client_address(request), path=request.get_full_path()[:500]
+    """An entry for `look` (who, what and under which audit and partnership) made by this
+    request."""
+    return AccessLogEntry.objects.create(**look, **_request_fields(request))
+
+
+def record_looks(request, look: dict, partnership_ids) -> list[AccessLogEntry]:
+    """`look` filed under each of `partnership_ids` (under none when there is none), its entries
+    sharing one id: one write."""
+    if len(partnership_ids) <= 1:
+        only = partnership_ids[0] if partnership_ids else None
+        return [record_look(request, {**look, "partnership_id": only})]
+    shared = {**look, **_request_fields(request), "look": uuid.uuid4()}
+    return AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(**shared, partnership_id=partnership_id)
+        for partnership_id in partnership_ids
     )
 
 
-def filed_under(request, kwargs) -> tuple[int | None, int | None]:
-    """The audit and partnership a look at this page is filed under in the access log."""
+def _request_fields(request) -> dict:
+    return {"ip_address": _client_address(request), "path": request.get_full_path()[:500]}
+
+
+def filed_under(request, kwargs) -> tuple[int | None, list[int]]:
+    """The audit a look at this page is filed under, and the partnerships whose chairs see it:
+    the audit's, or each of the user's own when the page names no audit."""
     audit_id, partnership_id = _audit_of(request, kwargs)
-    if audit_id is None and partnership_id is None:
-        partnership_id = _only(access.memberships_of(request.user).partnerships)
-    return audit_id, partnership_id
-
-
-def _only(partnerships) -> int | None:
-    """The user's partnership, when they belong to one only."""
-    return partnerships[0] if len(partnerships) == 1 else None
+    if audit_id is None:
+        return None, access.memberships_of(request.user).partnerships
+    return audit_id, [partnership_id]
 
 
 def _action(url_name, response) -> str:

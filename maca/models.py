@@ -206,7 +206,9 @@ class SentReminder(models.Model):
 
 
 class AccessLogEntry(models.Model):
-    """One look at case-level data: who, when, what, which action, from which address.
+    """One look at case-level data: who, when, what, which action, from which address, filed
+    under the partnership whose chair sees it (one entry a partnership, for a look at a page
+    across audits by a member of several).
 
     Written by maca.middleware.AccessLogMiddleware; never changed or deleted through the app.
     The audit and partnership are kept as plain ids so the record outlives what it describes.
@@ -228,6 +230,9 @@ class AccessLogEntry(models.Model):
     path = models.CharField(max_length=500)
     audit_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     partnership_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    # A look at a page naming no audit is filed once under each of the person's partnerships:
+    # its entries share this, so a chair of several of them sees the look once.
+    look = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-at", "-id"]

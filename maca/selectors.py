@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from maca.models import AccessLogEntry, Membership
 
@@ -12,8 +12,9 @@ from maca.models import AccessLogEntry, Membership
 # may filter the access log by, from its `AppConfig.ready()` (cases/selectors/__init__.py).
 _audit_choice_readers: list = []
 
-# Pages that show several partnerships' data at once: a look is filed under no partnership when
-# the person belongs to several, and each of their chairs sees it.
+# Pages that show several partnerships' data at once. A look at one by a member of several is
+# filed under each of them; entries made before that were filed under none, and are shown to
+# the chair of each partnership the person belongs to now.
 ACROSS_PARTNERSHIPS = ("action_plan", "my_actions", "action_plan_pdf", "action_plan_export")
 
 
@@ -27,7 +28,8 @@ def access_log_entries(
     until: datetime.date | None = None,
 ):
     """The access-log entries of `partnership_ids` (and their members' looks across
-    partnerships), newest first, narrowed by each filter given."""
+    partnerships filed under none), newest first, each look once, narrowed by each filter
+    given."""
     members = Membership.objects.filter(partnership_id__in=partnership_ids).values("user_id")
     entries = AccessLogEntry.objects.filter(
         Q(partnership_id__in=partnership_ids)
@@ -38,6 +40,10 @@ def access_log_entries(
             user_id__in=members,
         )
     )
+    same_look_filed_earlier = AccessLogEntry.objects.filter(
+        look=OuterRef("look"), partnership_id__in=partnership_ids, pk__lt=OuterRef("pk")
+    )
+    entries = entries.exclude(Exists(same_look_filed_earlier))
     if username:
         entries = entries.filter(username__icontains=username)
     if audit:

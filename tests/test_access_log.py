@@ -120,8 +120,7 @@ def test_only_chairs_see_the_access_log(client, audit):
 
 def test_looks_at_the_composite_plan_reach_the_chair_of_the_partnership(client, audit, chair):
     """The plan across audits, its PDF and its exports name no single audit: each look is one
-    entry, under the person's partnership (none when they belong to several), and the chair of
-    each of their partnerships sees it."""
+    entry under each of the person's partnerships, and the chair of each sees it."""
     qa = member(audit, Membership.Role.QA_MEMBER, username="qa-person")
     client.force_login(qa)
     for name, kwargs in (
@@ -141,8 +140,10 @@ def test_looks_at_the_composite_plan_reach_the_chair_of_the_partnership(client, 
     elsewhere = member(other, Membership.Role.CHAIR, username="elsewhere")
     client.force_login(qa)
     client.get(reverse("action_plan"))
-    both = AccessLogEntry.objects.filter(username="qa-person", partnership_id__isnull=True)
-    assert both.count() == 1
+    both = AccessLogEntry.objects.filter(username="qa-person", look__isnull=False)
+    assert sorted(both.values_list("partnership_id", flat=True)) == sorted(
+        [audit.partnership_id, other.partnership_id]
+    )
     for who in (chair, elsewhere):
         client.force_login(who)
         page = client.get(reverse("access_log")).content.decode()
@@ -313,3 +314,43 @@ def test_the_log_shows_each_look_at_uk_time(client, audit, chair):
     AccessLogEntry.objects.update(at=late)
     page = client.get(reverse("access_log")).content.decode()
     assert "2 July 2024, 00:30:05" in page and "1 July 2024" not in page
+
+
+def _log_of(client, chair) -> str:
+    client.force_login(chair)
+    return client.get(reverse("access_log")).content.decode()
+
+
+def test_a_look_across_partnerships_stays_in_the_log_of_each_partnership_it_could_show(
+    client, audit, chair
+):
+    """A member of two partnerships opens the composite plan: each chair sees that look once,
+    still after the person leaves one partnership and joins another, whose chair never does."""
+    both = member(audit, Membership.Role.QA_MEMBER, username="in-two-places")
+    second = AuditFactory()
+    MembershipFactory(user=both, partnership=second.partnership, role=Membership.Role.QA_MEMBER)
+    second_chair = member(second, Membership.Role.CHAIR)
+    client.force_login(both)
+    assert client.get(reverse("action_plan")).status_code == 200
+
+    Membership.objects.filter(user=both, partnership=second.partnership).delete()
+    third = AuditFactory()
+    MembershipFactory(user=both, partnership=third.partnership, role=Membership.Role.QA_MEMBER)
+    third_chair = member(third, Membership.Role.CHAIR)
+    chair_of_two = member(audit, Membership.Role.CHAIR)
+    MembershipFactory(user=chair_of_two, partnership=second.partnership, role=Membership.Role.CHAIR)
+    for who, seen in ((chair, 1), (second_chair, 1), (chair_of_two, 1), (third_chair, 0)):
+        assert _log_of(client, who).count("in-two-places") == seen
+
+
+def test_a_refusal_to_a_member_of_two_partnerships_reaches_both_chairs(client, audit, chair):
+    both = member(audit, Membership.Role.QA_MEMBER, username="asks-for-others")
+    second = AuditFactory()
+    MembershipFactory(user=both, partnership=second.partnership, role=Membership.Role.QA_MEMBER)
+    second_chair = member(second, Membership.Role.CHAIR)
+    elsewhere = AuditFactory()
+    client.force_login(both)
+    assert client.get(reverse("audit_detail", args=[elsewhere.pk])).status_code == 404
+    for who in (chair, second_chair, member(elsewhere, Membership.Role.CHAIR)):
+        seen = 0 if who.pk not in (chair.pk, second_chair.pk) else 1
+        assert _log_of(client, who).count("asks-for-others") == seen

@@ -281,3 +281,79 @@ def test_index_library_never_puts_a_draft_written_since_the_latest_version_into_
     )
     publish(world.alpha, world.users[Role.CHAIR])
     assert LibraryEntry.objects.filter(text__contains="Alpha draft").exists()
+
+
+def _edit_after_publishing(audit, what: str) -> None:
+    """The learning summary or an action's words changed since the latest version, on an audit
+    whose briefing prints neither (so its pages read as they were published)."""
+    from actions.models import Action
+    from findings.models import MeetingRecord
+
+    if what == "summary":
+        record = MeetingRecord.objects.get(audit=audit)
+        record.learning_summary = "Alpha summary rewritten: supervision, never published."
+        record.save()
+    else:
+        action = Action.objects.filter(audit=audit).order_by("pk").first()
+        action.text = "Alpha action rewritten on supervision, never published."
+        action.save()
+
+
+EDITS = ["summary", "action"]
+
+
+@pytest.fixture
+def alpha_without_summary_or_annex(world):
+    """Alpha published again with a briefing that prints neither its learning summary nor its
+    actions: both still go to the library, as published with it."""
+    from cases.models import Audit
+
+    Audit.objects.filter(pk=world.alpha.pk).update(
+        include_learning_summary=False, include_actions_annex=False
+    )
+    world.alpha.refresh_from_db()
+    publish(world.alpha, world.users[Role.CHAIR], with_plan=True)
+    return world.alpha
+
+
+def _index_library() -> str:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("index_library", stdout=out)
+    return out.getvalue()
+
+
+def _assert_library_holds_only_what_was_published(client, world) -> None:
+    texts = list(LibraryEntry.objects.filter(audit=world.alpha).values_list("text", flat=True))
+    assert "Alpha summary: supervision." in texts
+    assert "Alpha housing action on supervision." in texts
+    assert not any("never published" in text for text in texts)
+    found_texts = " ".join(texts_of(found(client, world.users[Role.VIEWER], q="supervision")))
+    assert "never published" not in found_texts
+    assert "Alpha summary: supervision." in found_texts
+
+
+@pytest.mark.parametrize("edited", EDITS)
+def test_index_library_keeps_what_was_published_when_the_summary_or_an_action_changed_since(
+    client, world, alpha_without_summary_or_annex, edited
+):
+    _edit_after_publishing(world.alpha, edited)
+    _index_library()
+    _assert_library_holds_only_what_was_published(client, world)
+
+
+@pytest.mark.parametrize("edited", EDITS)
+def test_index_library_leaves_out_a_version_published_before_the_library_changed_since(
+    client, world, alpha_without_summary_or_annex, edited
+):
+    """A version published before the library had nothing indexed: its summary and actions are
+    put in only as they were when it went out, else the audit is left out until published."""
+    _edit_after_publishing(world.alpha, edited)
+    LibraryEntry.objects.filter(audit=world.alpha).delete()
+    out = _index_library()
+    assert "1 audit changed since its latest version was left out" in out
+    assert not LibraryEntry.objects.filter(text__contains="never published").exists()
+    assert not LibraryEntry.objects.filter(audit=world.alpha).exists()

@@ -168,8 +168,8 @@ def test_a_look_is_filed_under_the_audit_only_when_it_is_the_one_the_address_ask
     request = RequestFactory().get("/")
     request.user = member(audit)
     request.audit = audit
-    own = (audit.pk, audit.partnership_id)
+    own = (audit.pk, [audit.partnership_id])
     assert middleware.filed_under(request, {"pk": audit.pk}) == own
     assert middleware.filed_under(request, {"pk": str(audit.pk)}) == own
     assert middleware.filed_under(request, {"import_id": 9}) == own  # a page naming no audit
-    assert middleware.filed_under(request, {"pk": audit.pk + 1}) == (None, audit.partnership_id)
+    assert middleware.filed_under(request, {"pk": audit.pk + 1}) == (None, [audit.partnership_id])
