@@ -4,22 +4,28 @@ keeps the file and queues the job; the worker imports it, all or nothing, and sa
 The job is marked done in the same transaction that writes the audit, with its row locked, so a
 job run again (a worker stopped mid-import, `retry_imports`) imports nothing twice. The file is
 deleted once the job has finished, either way: only the outcome is kept.
+
+The same file (known by its SHA-256) is imported into a partnership once: while an import of it
+is queued or running, or has made an audit that is still there, another is refused, even one
+sent at the same instant from a second tab (the unique constraint `package_imported_once`).
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from cases import access
 from maca.files import STORAGE_ERRORS
 
-from .models import PackageImport
+from .models import IMPORTING_OR_IMPORTED, PackageImport
 from .package import (
     PackageError,
     UnknownPartnership,
@@ -41,6 +47,29 @@ KEEP_FOR = datetime.timedelta(hours=24)
 RETRY_AFTER = datetime.timedelta(minutes=10)
 
 
+class AlreadyImported(ValidationError):
+    """The same package is being imported, or has been, into the same partnership: `earlier`."""
+
+    def __init__(self, earlier: PackageImport):
+        self.earlier = earlier
+        super().__init__(_already_imported_text(earlier), code="already_imported")
+
+
+def _already_imported_text(earlier: PackageImport) -> str:
+    into = earlier.partnership.name
+    if earlier.status == Status.DONE:
+        day = date_format(timezone.localtime(earlier.finished_at), "j F Y")
+        return (
+            f"This file was already imported into {into} on {day}, as the audit "
+            f"“{earlier.audit}”, so it was not imported again."
+        )
+    sent = date_format(timezone.localtime(earlier.created_at), "H:i \\o\\n j F Y")
+    return (
+        f"This file is already being imported into {into} (sent at {sent}), so it was not "
+        "imported again."
+    )
+
+
 def package_import_queue(
     *,
     content,
@@ -54,12 +83,16 @@ def package_import_queue(
     """Keep the package (`content`: an upload, or bytes an operator's file held) and queue its
     import. A chair's upload names `user` and the `partnership` they chair; an operator's
     names the partnership, or `partnership_name` to create. When the file store or the queue
-    does not answer, nothing is kept and ValidationError(NOT_HANDLED_NOW) is raised."""
+    does not answer, nothing is kept and ValidationError(NOT_HANDLED_NOW) is raised; when the
+    same file is being imported, or has been, into the partnership, AlreadyImported."""
     finished_imports_forget()
     _check_partnership_name(partnership_name)
     if isinstance(content, bytes):
         content = ContentFile(content)
+    fingerprint = _fingerprint(content)
+    _refuse_if_imported(partnership, fingerprint)
     job = PackageImport(
+        fingerprint=fingerprint,
         original_name=(original_name or "")[:255],
         requested_by=user,
         partnership=partnership,
@@ -76,12 +109,37 @@ def package_import_queue(
         with transaction.atomic():
             job.save()
             _enqueue(job.pk)
-    except Exception:
-        logger.exception("Queuing an audit package's import failed")
+    except Exception as error:
         _delete_file(job.file.storage, job.file.name)
+        if isinstance(error, IntegrityError):  # the same file, sent at the same instant
+            _refuse_if_imported(partnership, fingerprint)
+        logger.exception("Queuing an audit package's import failed")
         raise ValidationError(NOT_HANDLED_NOW, code="unavailable") from None
     job.refresh_from_db()
     return job
+
+
+def _fingerprint(content) -> str:
+    digest = hashlib.sha256()
+    for chunk in content.chunks():  # from the start, as the file store then reads it again
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _refuse_if_imported(partnership, fingerprint: str, *, besides: int | None = None) -> None:
+    """AlreadyImported when an import of the package with `fingerprint` (other than `besides`)
+    holds its place in `partnership`."""
+    if partnership is None:
+        return
+    earlier = (
+        PackageImport.objects.filter(IMPORTING_OR_IMPORTED)
+        .filter(partnership=partnership, fingerprint=fingerprint)
+        .exclude(pk=besides)
+        .select_related("partnership", "audit__theme")
+        .first()
+    )
+    if earlier is not None:
+        raise AlreadyImported(earlier)
 
 
 def _enqueue(import_id: int) -> None:
@@ -103,11 +161,16 @@ def _check_partnership_name(name: str) -> None:
 
 
 def finished_imports_forget() -> int:
-    """Delete the outcomes kept longer than KEEP_FOR (their problems may quote the package).
-    Returns how many."""
-    deleted, _ = PackageImport.objects.filter(
-        finished_at__lt=timezone.now() - KEEP_FOR, status__in=[Status.DONE, Status.FAILED]
-    ).delete()
+    """Delete the outcomes kept longer than KEEP_FOR (their problems may quote the package),
+    except that of an import whose audit is still there: it keeps the same file from being
+    imported twice. Returns how many."""
+    deleted, _ = (
+        PackageImport.objects.filter(
+            finished_at__lt=timezone.now() - KEEP_FOR, status__in=[Status.DONE, Status.FAILED]
+        )
+        .exclude(IMPORTING_OR_IMPORTED)
+        .delete()
+    )
     return deleted
 
 
@@ -171,10 +234,11 @@ def _import(job: PackageImport) -> None:
         with transaction.atomic():
             data = package_parse(raw)
             into, created = job.partnership, False
-            if into is None:
+            if into is None:  # an operator's import: checked once its partnership is known
                 into, created = partnership_for_import(
                     data=data, name=job.partnership_name or None, create=job.create_partnership
                 )
+                _refuse_if_imported(into, job.fingerprint, besides=job.pk)
             audit = package_import(data, into=into, publish=job.publish, user=job.requested_by)
     except PackageError as error:
         job.fail([(p.location, p.message) for p in error.problems], more=error.more)

@@ -207,6 +207,11 @@ def package_path(instance, filename):
     return f"imports/{secrets.token_hex(16)}.json"
 
 
+# An import that holds its package's place in its partnership: queued, being imported, or done
+# with its audit still there. A second import of the same file is refused while one does.
+IMPORTING_OR_IMPORTED = Q(status__in=["waiting", "working"]) | Q(status="done", audit__isnull=False)
+
+
 class PackageImport(models.Model):
     """A maca-audit/1 package waiting to be imported by the background worker, and what became
     of it. A chair's upload names its partnership and who asked; an operator's
@@ -221,6 +226,8 @@ class PackageImport(models.Model):
 
     file = models.FileField(upload_to=package_path, max_length=300, blank=True)
     original_name = models.CharField(max_length=255, blank=True)
+    # The package's SHA-256: the same file sent again (from a second tab) is known by it.
+    fingerprint = models.CharField(max_length=64, blank=True)
     partnership = models.ForeignKey(
         "maca.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -246,6 +253,13 @@ class PackageImport(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "fingerprint"],
+                condition=IMPORTING_OR_IMPORTED & ~Q(fingerprint=""),
+                name="package_imported_once",
+            ),
+        ]
 
     def __str__(self):
         return f"Package import {self.pk} ({self.get_status_display()})"

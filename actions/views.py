@@ -41,6 +41,7 @@ def audit_import(request):
     partnerships = access.chaired_partnerships(request.user)
     if not partnerships.exists():
         raise Http404("Not found.")
+    earlier = None
     if request.method == "POST":
         form = PackageUploadForm(request.POST, request.FILES, partnerships=partnerships)
         if form.is_valid():
@@ -53,15 +54,32 @@ def audit_import(request):
                     partnership=form.cleaned_data["partnership"],
                     publish=form.cleaned_data["publish"],
                 )
+            except imports.AlreadyImported as error:
+                form.add_error("package", error)
+                earlier = _earlier_import_link(request.user, error.earlier)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
                 return _onward(request, job)
     else:
         form = PackageUploadForm(partnerships=partnerships)
-    context = {"form": form, "nav": "audits"}
+    context = {"form": form, "earlier": earlier, "nav": "audits"}
     status = 422 if form.errors else 200
     return render(request, "actions/audit_import.html", context, status=status)
+
+
+def _earlier_import_link(user, earlier: PackageImport) -> dict | None:
+    """Where the chair sees the import of the same file made before theirs, when they may: its
+    audit, or the page of an import still under way that they asked for themselves."""
+    if earlier.status == PackageImport.Status.DONE:
+        if Audit.objects.visible_to(user).filter(pk=earlier.audit_id).exists():
+            return {"url": earlier.audit.get_absolute_url(), "text": "Open that audit"}
+    elif imports.may_see(user, earlier):
+        return {
+            "url": reverse("audit_import_progress", args=[earlier.pk]),
+            "text": "See how that import goes",
+        }
+    return None
 
 
 # How often the progress page asks whether the import has finished.

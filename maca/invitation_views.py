@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from maca import invitations
+from maca.once import message_once
 from maca.text import RefuseControlCharactersMixin
 
 TEMPLATE = "registration/invitation_accept.html"
@@ -62,10 +63,9 @@ class AccountForm(RefuseControlCharactersMixin, forms.Form):
 
 def _joined(request, invitation):
     where = f" for {invitation.agency}" if invitation.agency_id else ""
-    messages.success(
-        request,
-        f"You are now {invitation.get_role_display()}{where} in {invitation.partnership}.",
-    )
+    text = f"You are now {invitation.get_role_display()}{where} in {invitation.partnership}."
+    # A second press of the button, signed in by the first, finds the invitation accepted.
+    message_once(request, messages.SUCCESS, text)
     return redirect("home")
 
 

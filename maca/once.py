@@ -97,13 +97,18 @@ def _claim(request, key: str) -> bool:
     return True
 
 
-def _answer_again(request, used: UsedFormToken) -> HttpResponse:
+def message_once(request, level: int, text: str, extra_tags: str = "") -> None:
+    """Add a message unless the same one already waits to be shown: one the first press of a
+    button added, which reached the browser, is not said twice by the second."""
     storage = messages.get_messages(request)
-    # Those of the first answer that already reached the browser, and wait to be shown.
-    waiting = {(m.level, str(m.message)) for m in getattr(storage, "_loaded_messages", [])}
+    waiting = [*getattr(storage, "_loaded_messages", []), *_queued_messages(request)]
+    if (level, text) not in {(m.level, str(m.message)) for m in waiting}:
+        messages.add_message(request, level, text, extra_tags=extra_tags)
+
+
+def _answer_again(request, used: UsedFormToken) -> HttpResponse:
     for level, text, tags in used.messages:
-        if (level, text) not in waiting:
-            messages.add_message(request, level, text, extra_tags=tags)
+        message_once(request, level, text, tags)
     if request.htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = used.result_url  # the whole page, as the result shows it

@@ -18,7 +18,7 @@ from cases.models import Audit
 from maca.models import AccessLogEntry, Membership
 
 from .conftest import member, stored_files
-from .test_one_press import assert_same_answer, press_twice
+from .test_one_press import assert_same_answer, form_on, press_twice
 from .test_package import VALID, bad, counts
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +160,36 @@ def test_a_second_press_queues_one_import(client, audit, chair, queued):
     assert_same_answer(first, second)
     assert PackageImport.objects.count() == 1 and DBTaskResult.objects.count() == 1
     assert len(stored_files()) == 1
+
+
+def test_the_same_file_sent_from_a_second_tab_is_refused_naming_the_first_import(
+    client, audit, chair, queued, run_worker
+):
+    client.force_login(chair)
+    page = reverse("audit_import")
+    first_tab, second_tab, third_tab = (form_on(client, page) for _ in range(3))
+    sent = {"partnership": str(audit.partnership.pk)}
+    first = client.post(page, {**first_tab, **sent, "package": upload()})
+    job = PackageImport.objects.get()
+    assert first["Location"] == progress(job)
+
+    second = client.post(page, {**second_tab, **sent, "package": upload(name="copy.json")})
+    assert second.status_code == 422
+    refusal = second.content.decode()
+    assert f"This file is already being imported into {audit.partnership.name}" in refusal
+    assert f'<a href="{progress(job)}">See how that import goes</a>' in refusal
+    assert 'name="publish"' in refusal  # the rest of the form is there to change
+    assert PackageImport.objects.count() == 1
+
+    run_worker()
+    [audit_imported] = imported()
+    third = client.post(page, {**third_tab, **sent, "package": upload()})
+    assert third.status_code == 422
+    refusal = third.content.decode()
+    assert f"This file was already imported into {audit.partnership.name} on " in refusal
+    assert f'<a href="{audit_imported.get_absolute_url()}">Open that audit</a>' in refusal
+    run_worker()
+    assert imported() == [audit_imported]
 
 
 def test_the_task_run_twice_imports_once(client, audit, chair, queued, run_worker):
@@ -445,3 +475,18 @@ def test_a_failed_import_creates_no_partnership(tmp_path, monkeypatch):
             stdout=io.StringIO(),
         )  # fmt: skip
     assert not Partnership.objects.filter(name="Eastshire").exists()
+
+
+def test_the_command_does_not_import_the_same_file_twice_into_a_partnership(audit, tmp_path):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "past.json"
+    path.write_text(json.dumps(VALID))
+    into = ("--partnership", audit.partnership.name)
+    call_command("import_audit", str(path), *into, stdout=io.StringIO())
+    with pytest.raises(CommandError) as refused:
+        call_command("import_audit", str(path), *into, stdout=io.StringIO())
+    assert f"past.json: This file was already imported into {audit.partnership.name} on " in (
+        str(refused.value)
+    )
+    assert len(imported()) == 1

@@ -826,7 +826,8 @@ def test_a_chairs_import_published_on_import_is_published_by_them(queued, audit,
     job = run(VALID, user=chair, partnership=audit.partnership, publish=True)
     assert job.status == "done" and job.audit.briefing_published_at is not None
     assert BriefingVersion.objects.get(audit=job.audit).published_by == chair
-    unpublished = run(VALID, user=chair, partnership=audit.partnership)
+    another = package(title="Another past audit")
+    unpublished = run(another, user=chair, partnership=audit.partnership)
     assert unpublished.audit.briefing_published_at is None
 
 
@@ -856,3 +857,105 @@ def test_a_new_partnerships_name_may_be_200_characters_and_not_one_more(queued, 
     with pytest.raises(ValidationError) as raised:
         run(VALID, partnership_name="y" * 201, create_partnership=True)
     assert raised.value.code == "too_long"
+
+
+# The same file imported once ------------------------------------------------------------------
+
+
+def queue(content, partnership, **fields):
+    return imports.package_import_queue(
+        content=json_bytes(content), original_name="past.json", partnership=partnership, **fields
+    )
+
+
+def test_the_same_file_sent_again_while_it_waits_or_once_imported_is_refused(
+    queued, audit, chair, mine
+):
+    from .conftest import stored_files
+
+    first = queue(VALID, audit.partnership, user=chair)
+    with pytest.raises(imports.AlreadyImported) as waiting:
+        queue(VALID, audit.partnership, user=chair)
+    assert waiting.value.earlier == first
+    assert waiting.value.messages[0].startswith(
+        f"This file is already being imported into {audit.partnership.name} (sent at "
+    )
+    assert len(stored_files()) == 1  # the second copy is not kept
+
+    imports.package_import_run(import_id=first.pk)
+    first.refresh_from_db()
+    with pytest.raises(imports.AlreadyImported) as imported:
+        queue(VALID, audit.partnership, user=chair)
+    assert imported.value.messages == [
+        f"This file was already imported into {audit.partnership.name} on "
+        f"{first.finished_at.astimezone(timezone.get_current_timezone()):%-d %B %Y}, as the "
+        f"audit “{first.audit}”, so it was not imported again."
+    ]
+    assert (
+        Audit.objects.filter(partnership=audit.partnership, theme__name="Domestic abuse").count()
+        == 1
+    )
+    # Another partnership, or another file, is another import.
+    assert queue(VALID, mine).status == "waiting"
+    assert queue(package(title="Another past audit"), audit.partnership).status == "waiting"
+
+
+def test_two_imports_of_the_same_file_at_the_same_instant_make_one_audit(
+    queued, audit, chair, monkeypatch
+):
+    """Both are checked before either is saved: the database refuses the second."""
+    real_check = imports._refuse_if_imported
+    checks = []
+
+    def checked_before_the_other_was_saved(*args, **kwargs):
+        checks.append(args)
+        if len(checks) > 1:
+            real_check(*args, **kwargs)
+
+    first = queue(VALID, audit.partnership, user=chair)
+    monkeypatch.setattr(imports, "_refuse_if_imported", checked_before_the_other_was_saved)
+    with pytest.raises(imports.AlreadyImported) as refused:
+        queue(VALID, audit.partnership, user=chair)
+    assert refused.value.earlier == first
+    assert PackageImport.objects.count() == 1
+
+
+def test_the_same_file_may_be_imported_again_once_its_audit_is_deleted_or_its_import_failed(
+    queued, audit, chair, monkeypatch
+):
+    first = run(VALID, user=chair, partnership=audit.partnership)
+    first.audit.delete()
+    again = run(VALID, user=chair, partnership=audit.partnership)
+    assert again.status == "done"
+    again.audit.delete()
+
+    monkeypatch.setattr(imports, "package_import", lambda *a, **k: 1 / 0)
+    failed = run(VALID, user=chair, partnership=audit.partnership)
+    assert failed.status == "failed"
+    monkeypatch.undo()
+    assert run(VALID, user=chair, partnership=audit.partnership).status == "done"
+
+
+def test_an_operators_second_import_of_the_file_into_a_partnership_it_made_is_refused(queued):
+    from actions.models import PackageImport
+
+    into_westshire = {"partnership_name": "Westshire", "create_partnership": True}
+    first = queue(VALID, None, **into_westshire)
+    second = queue(VALID, None, **into_westshire)  # queued before the first made Westshire
+    imports.package_import_run(import_id=first.pk)
+    imports.package_import_run(import_id=second.pk)
+    second = PackageImport.objects.get(pk=second.pk)
+    assert second.status == "failed"
+    assert second.problems[0][1].startswith("This file was already imported into Westshire on ")
+    assert Audit.objects.filter(partnership__name="Westshire").count() == 1
+
+
+def test_the_outcome_of_an_import_whose_audit_is_there_is_kept_past_a_day(queued, audit, chair):
+    job = run(VALID, user=chair, partnership=audit.partnership)
+    a_day_ago = timezone.now() - imports.KEEP_FOR - datetime.timedelta(minutes=1)
+    PackageImport.objects.filter(pk=job.pk).update(finished_at=a_day_ago)
+    assert imports.finished_imports_forget() == 0
+    with pytest.raises(imports.AlreadyImported):
+        queue(VALID, audit.partnership, user=chair)
+    job.audit.delete()
+    assert imports.finished_imports_forget() == 1

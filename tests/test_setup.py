@@ -299,6 +299,23 @@ def test_a_new_person_is_invited_and_creates_their_account_on_accepting(
     assert signed_in.status_code == 302
 
 
+def test_creating_the_account_says_so_once_even_when_the_button_is_pressed_twice(
+    client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://maca.example.org"
+    invite(client, chair, audit, django_capture_on_commit_callbacks, email="new@example.org")
+    link = accept_link(mailoutbox[0])
+    client.logout()
+    password = "a-long-new-pass-4521"
+    account = {"first_name": "Nia", "last_name": "Person", "password1": password}
+    first = client.post(link, {**account, "password2": password})
+    second = client.post(link, {**account, "password2": password})  # signed in by the first
+    assert first["Location"] == second["Location"] == reverse("home")
+    landed = client.get(second["Location"]).content.decode()
+    assert landed.count(f"You are now QA member in {audit.partnership.name}.") == 1
+    assert Membership.objects.filter(user__email="new@example.org").count() == 1
+
+
 def test_an_address_with_an_account_elsewhere_is_treated_as_any_other(
     client, audit, chair, outsider, mailoutbox, settings, django_capture_on_commit_callbacks
 ):
