@@ -17,6 +17,7 @@ from actions.access import restrict_actions
 from actions.models import Action
 from cases.models import AgencySubmission, Audit, Case, Grade, ToolAnswer
 from findings.models import BriefingVersion
+from maca.wording import counted
 
 from .models import LibraryEntry
 
@@ -230,7 +231,7 @@ def _grades(audit_ids) -> Chart:
         key="grades",
         title="Audit-tool grades by agency and question section",
         description=(
-            f"A heat map of {_counted(len(rows), 'row')}, one for each agency and question "
+            f"A heat map of {counted(len(rows), 'row')}, one for each agency and question "
             "section, with "
             f"the number of answers graded {', '.join(labels[:-1])} or {labels[-1]} in submitted "
             "audit tools. Darker cells hold more answers; each cell shows its number."
@@ -337,7 +338,7 @@ def _bars_description(rows, columns, what, per) -> str:
     leader, leader_values = max(rows, key=lambda row: sum(row[1]))
     return (
         f"Bars for {what}, one bar per {per} ({', '.join(str(c) for c in columns)}), "
-        f"{_counted(total, 'use')} in all. The most frequent is “{leader}”, "
+        f"{counted(total, 'use')} in all. The most frequent is “{leader}”, "
         f"{_times(sum(leader_values))}."
     )
 
@@ -351,19 +352,14 @@ def _stacked_description(rows, columns, per, noun) -> str:
     )
     return (
         f"One stacked bar per {per} ({len(rows)} in all), split into {', '.join(columns)}. "
-        f"Across them: {_counted(sum(totals), noun)}: {parts}."
+        f"Across them: {counted(sum(totals), noun)}: {parts}."
     )
-
-
-def _counted(number: int, noun: str) -> str:
-    """ "1 audit", "3 audits": a number with its noun, in the singular for one."""
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _the(number: int, noun: str, *, last: bool = False) -> str:
     """ "the tag" for one, "the 12 tags" for more; "the last audit", "the last 4 audits"."""
     last_ = "last " if last else ""
-    return f"the {last_}{noun}" if number == 1 else f"the {last_}{_counted(number, noun)}"
+    return f"the {last_}{noun}" if number == 1 else f"the {last_}{counted(number, noun)}"
 
 
 def _times(number: int) -> str:

@@ -14,3 +14,8 @@ def size_limit(size: int) -> str:
     "1.5 MB" when the limit is not a whole number. The space stays a non-breaking one."""
     number, space, unit = str(filesizeformat(size)).partition("\xa0")
     return f"{number.removesuffix('.0')}{space}{unit}"
+
+
+def counted(number: int, noun: str) -> str:
+    """ "1 audit", "3 audits": a number with its noun, in the singular for one."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from learning import report
 from maca.models import Partnership
+from maca.wording import counted
 
 
 def _day(value: str) -> datetime.date:
@@ -46,5 +47,5 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{output}: cannot write the file ({error.strerror}).") from None
         self.stdout.write(
-            f"Wrote {output}: {len(context['audits'])} audits held {context['period']}."
+            f"Wrote {output}: {counted(len(context['audits']), 'audit')} held {context['period']}."
         )
