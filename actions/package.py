@@ -32,6 +32,7 @@ from findings.models import (
     UsageRecord,
 )
 from findings.publishing import (
+    BriefingChangedWhilePublishing,
     BriefingHasIdentifiers,
     BriefingLooksIdentifying,
     briefing_publish,
@@ -587,6 +588,10 @@ def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:
                 PackageProblem("$", f"the briefing was not published: {place}")
                 for place in refused.places
             ]
+        ) from None
+    except BriefingChangedWhilePublishing as refused:  # its theme renamed meanwhile
+        raise PackageError(
+            [PackageProblem("$", f"the briefing was not published: {refused.message}")]
         ) from None
     audit.refresh_from_db(fields=["briefing_published_at", "plan_published_at"])
 

@@ -56,6 +56,19 @@ class BriefingLooksIdentifying(ValidationError):
         super().__init__([str(flag) for flag in flags])
 
 
+class BriefingChangedWhilePublishing(ValidationError):
+    """Publishing refused: something going out with the briefing was saved after it was checked
+    for a child's details and before its version was saved. Publishing again checks it."""
+
+    MESSAGE = (
+        "Something in the briefing changed while it was being published; check it and publish "
+        "again."
+    )
+
+    def __init__(self):
+        super().__init__(self.MESSAGE)
+
+
 class SevenMinuteTooLong(Exception):
     """Publishing refused: the 7-minute briefing's PDF runs to `pages` pages, not one."""
 
@@ -74,11 +87,11 @@ def seven_minute_parts(audit) -> dict[str, str] | None:
     return sevenminute.parts_of(found) if found else None
 
 
-def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
+def _briefing_texts(audit, *, with_plan: bool) -> tuple[list[tuple[str, str]], set[str]]:
     """Every piece of text the briefing prints (and the action plan, when it is published with
-    it), with a name for where it is."""
-    texts = [("The title", audit.title), ("The theme", audit.theme.name)]
-    texts += [(f"The case label “{case.label}”", case.label) for case in audit.cases.all()]
+    it), with a name for where it is; and the names of those that are case labels."""
+    labels = [(f"The case label “{case.label}”", case.label) for case in audit.cases.all()]
+    texts = [("The title", audit.title), ("The theme", audit.theme.name), *labels]
     for section in briefing_sections(audit):
         texts.append((f"The heading “{section.heading}”", section.heading))
         for number, text in enumerate(section.paragraphs, start=1):
@@ -97,7 +110,7 @@ def _briefing_texts(audit, *, with_plan: bool) -> list[tuple[str, str]]:
     parts = seven_minute_parts(audit)
     if parts:
         texts += sevenminute.texts_for_checking(parts)
-    return texts
+    return texts, {place for place, _ in labels}
 
 
 # Readers of the action plan's words that go out with the briefing when the plan is published
@@ -118,20 +131,51 @@ def _plan_texts(audit) -> list[tuple[str, str]]:
 
 
 def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[str]:
-    return places_holding_identifiers(audit, _briefing_texts(audit, with_plan=with_plan))
+    texts, _ = _briefing_texts(audit, with_plan=with_plan)
+    return places_holding_identifiers(audit, texts)
 
 
 def unconfirmed_in_briefing(audit, *, with_plan: bool = False) -> list[Flag]:
     """The texts going out with the briefing that look identifying by their shape (a case label
     also when it reads like a name) and that the chair has not confirmed are not."""
-    labels = [(f"The case label “{case.label}”", case.label) for case in audit.cases.all()]
-    places = {place for place, _ in labels}
-    texts = [
-        (place, text)
-        for place, text in _briefing_texts(audit, with_plan=with_plan)
-        if place not in places
-    ]
-    return unconfirmed_flags(audit, texts, labels=labels)
+    return _unconfirmed(audit, *_briefing_texts(audit, with_plan=with_plan))
+
+
+def _unconfirmed(audit, texts: list[tuple[str, str]], label_places: set[str]) -> list[Flag]:
+    labels = [(place, text) for place, text in texts if place in label_places]
+    others = [(place, text) for place, text in texts if place not in label_places]
+    return unconfirmed_flags(audit, others, labels=labels)
+
+
+def _checked_fingerprint(audit, *, with_plan: bool) -> str:
+    """The fingerprint of the texts going out with the briefing, once they are checked: refused
+    while they hold identifying details, or words that look identifying and the chair has not
+    confirmed are not. One reading of the texts is checked and fingerprinted."""
+    texts, label_places = _briefing_texts(audit, with_plan=with_plan)
+    places = places_holding_identifiers(audit, texts)
+    if places:
+        raise BriefingHasIdentifiers(places)
+    flags = _unconfirmed(audit, texts, label_places)
+    if flags:
+        raise BriefingLooksIdentifying(flags)
+    return _fingerprint(texts, with_plan=with_plan)
+
+
+def _fingerprint(texts: list[tuple[str, str]], *, with_plan: bool) -> str:
+    digest = hashlib.sha256(b"with plan" if with_plan else b"without plan")
+    for place, text in texts:
+        digest.update(f"\0{place}\0{text}".encode())
+    return digest.hexdigest()
+
+
+def _refuse_if_changed(audit_pk: int, checked: str, *, with_plan: bool) -> None:
+    """Refuse when the texts as saved now are not those checked (someone saved an edit while
+    the briefing was being published): what the version holds, and what the learning library
+    indexes from the texts as they are now, must be what was checked."""
+    audit = Audit.objects.select_related("theme").get(pk=audit_pk)  # read afresh
+    texts, _ = _briefing_texts(_as_it_goes_out(audit, with_plan=with_plan), with_plan=with_plan)
+    if _fingerprint(texts, with_plan=with_plan) != checked:
+        raise BriefingChangedWhilePublishing()
 
 
 def briefing_text_confirm(*, audit: Audit, digest: str, user) -> Flag:
@@ -180,25 +224,24 @@ def briefing_publish(
 
     The PDF, which may take many seconds for a large audit, is rendered before the audit's row
     is locked, so that nobody's edits wait for it; under the lock the version is numbered and
-    saved, rendered again there only if another publisher took its number meanwhile."""
+    saved, rendered again there only if another publisher took its number meanwhile. Edits to
+    the briefing do not wait for that lock, so the texts are read again under it, and once more
+    after the learning library has indexed them: when they are not those checked and rendered,
+    publishing is refused (BriefingChangedWhilePublishing) and nothing of it is kept."""
     audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
     plan_goes_out = with_plan if with_plan is not None else bool(audit.plan_published_at)
-    places = identifying_details_in_briefing(audit, with_plan=plan_goes_out)
-    if places:
-        raise BriefingHasIdentifiers(places)
-    flags = unconfirmed_in_briefing(audit, with_plan=plan_goes_out)
-    if flags:
-        raise BriefingLooksIdentifying(flags)
-    # Rendered as it goes out: with the plan's annex when the plan is published with it.
-    shown = copy.copy(audit)
-    shown.plan_published_at = (audit.plan_published_at or timezone.now()) if plan_goes_out else None
+    shown = _as_it_goes_out(audit, with_plan=plan_goes_out)
+    checked = _checked_fingerprint(shown, with_plan=plan_goes_out)
     rendered = None
     if unchanged_since(shown) is None:
         rendered = _render_version(shown, user, _next_number(audit), published_at)
     with transaction.atomic():
-        Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
+        locked = Audit.objects.select_for_update().get(pk=audit.pk)  # one publisher at a time
+        if with_plan is None and bool(locked.plan_published_at) != plan_goes_out:
+            raise BriefingChangedWhilePublishing()  # the plan was published or withdrawn meanwhile
+        _refuse_if_changed(audit.pk, checked, with_plan=plan_goes_out)
         if with_plan is not None:
-            _set_plan_published(audit, user, with_plan)
+            _set_plan_published(locked, user, with_plan)
         latest = unchanged_since(shown)
         if latest is not None:
             latest.newly_published = False
@@ -208,8 +251,16 @@ def briefing_publish(
             rendered = _render_version(shown, user, number, published_at)
         created = BriefingVersion.objects.create(audit=audit, **rendered)
         briefing_published.send(sender=BriefingVersion, version=created)
+        _refuse_if_changed(audit.pk, checked, with_plan=plan_goes_out)  # as the library read it
         send_stage_emails(audit)
         return created
+
+
+def _as_it_goes_out(audit: Audit, *, with_plan: bool) -> Audit:
+    """The audit as its briefing goes out: with the plan's annex when the plan goes with it."""
+    shown = copy.copy(audit)
+    shown.plan_published_at = (audit.plan_published_at or timezone.now()) if with_plan else None
+    return shown
 
 
 def _next_number(audit: Audit) -> int:

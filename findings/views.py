@@ -152,11 +152,7 @@ def briefing_publish(request, pk):
     form = PublishForm(request.POST if request.method == "POST" else None, audit=audit)
     context = _publish_context(audit, form)
     if request.method == "GET":
-        context["same_as"] = publishing.unchanged_since(audit)
-        with_plan = audit.plan_published_at is not None
-        context["looks_identifying"] = publishing.unconfirmed_in_briefing(
-            audit, with_plan=with_plan
-        )
+        context.update(_publish_checks(audit))
     if request.method == "POST" and form.is_valid():
         try:
             version = publishing.briefing_publish(
@@ -171,9 +167,21 @@ def briefing_publish(request, pk):
         except publishing.SevenMinuteTooLong as refused:
             context["too_long"] = refused
             return render(request, "findings/publish.html", context, status=422)
+        except publishing.BriefingChangedWhilePublishing as refused:
+            context.update(_publish_checks(audit), changed=refused.message)
+            return render(request, "findings/publish.html", context, status=422)
         _say_published(request, audit, version, with_plan=form.cleaned_data["with_plan"])
         return redirect("briefing_versions", pk=audit.pk)
     return render(request, "findings/publish.html", context, status=422 if form.errors else 200)
+
+
+def _publish_checks(audit) -> dict:
+    """Whether publishing now makes a new version, and what in it looks identifying."""
+    with_plan = audit.plan_published_at is not None
+    return {
+        "same_as": publishing.unchanged_since(audit),
+        "looks_identifying": publishing.unconfirmed_in_briefing(audit, with_plan=with_plan),
+    }
 
 
 def _publish_context(audit, form) -> dict:

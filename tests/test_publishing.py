@@ -1,4 +1,5 @@
 import hashlib
+import re
 import subprocess
 
 import pytest
@@ -364,3 +365,110 @@ def test_a_number_taken_while_rendering_is_rendered_again_under_the_lock(
     version = publishing.briefing_publish(audit=audit, user=chair)
     assert numbers == [1, 2] and version.number == 2
     assert "Version 2" in pdf_text(bytes(version.pdf), tmp_path)
+
+
+def _edit_strength(audit, strength, text, user):
+    """Save a new text over `strength` as a QA member's edit form does."""
+    from findings.forms import item_form_class
+    from findings.services import KINDS, item_update
+    from maca.concurrency import version_of
+
+    form_class = item_form_class(KINDS["strength"], audit)
+    form = form_class({"text": text, "loaded_version": version_of(strength)}, instance=strength)
+    assert form.is_valid(), form.errors
+    item_update(form=form, user=user)
+
+
+def _write_seven_minute_part(audit, text, user):
+    from findings.services import seven_minute_save
+
+    seven_minute_save(audit=audit, parts={"background": text}, user=user)
+
+
+EDITS_SAVED_WHILE_PUBLISHING = {
+    "a strength": lambda audit, user: _edit_strength(
+        audit, audit.cases.get().strengths.get(), "Edited while publishing.", user
+    ),
+    "the 7-minute briefing": lambda audit, user: _write_seven_minute_part(
+        audit, "Edited while publishing.", user
+    ),
+}
+
+
+@pytest.mark.parametrize("edited", EDITS_SAVED_WHILE_PUBLISHING)
+def test_an_edit_saved_while_the_pdf_renders_is_not_published_unchecked(
+    client, audit, chair, written, monkeypatch, edited
+):
+    """Another QA member saves an edit while the chair's Publish is rendering the PDF: the
+    version would hold the words checked and the library the edited ones, never checked."""
+    from findings import briefing
+    from learning.models import LibraryEntry
+
+    qa_member = member(audit)
+    render = briefing.render_pdf_bytes
+    renders = []
+
+    def rendering_while_someone_saves(*args, **kwargs):
+        renders.append(1)
+        if len(renders) == 1:
+            EDITS_SAVED_WHILE_PUBLISHING[edited](audit, qa_member)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(briefing, "render_pdf_bytes", rendering_while_someone_saves)
+    client.force_login(chair)
+    refused = client.post(reverse("briefing_publish", args=[audit.pk]), {"with_plan": "on"})
+    assert refused.status_code == 422
+    assert (
+        "Something in the briefing changed while it was being published; check it and publish "
+        "again." in refused.text
+    )
+    with_plan_box = re.search(r'<input[^>]*name="with_plan"[^>]*>', refused.text).group()
+    assert "checked" in with_plan_box  # as the chair ticked it
+    assert not BriefingVersion.objects.exists()
+    assert not LibraryEntry.objects.exists()
+    audit.refresh_from_db()
+    assert audit.briefing_published_at is None and audit.plan_published_at is None
+
+    again = client.post(reverse("briefing_publish", args=[audit.pk]), {"with_plan": "on"})
+    assert again.status_code == 302
+    version = BriefingVersion.objects.get()
+    published = version.html + version.seven_minute_html
+    assert "Edited while publishing." in published
+    if edited == "a strength":
+        texts = list(LibraryEntry.objects.values_list("text", flat=True))
+        assert texts == ["Edited while publishing."]
+
+
+def test_an_edit_saved_while_the_library_is_filled_is_not_published(
+    audit, chair, written, monkeypatch
+):
+    from findings import briefing, publishing
+    from learning.models import LibraryEntry
+
+    monkeypatch.setattr(briefing, "render_pdf_bytes", lambda audit, version=None: b"%PDF-1.7")
+    qa_member = member(audit)
+
+    def saved_while_indexing(sender, version, **kwargs):
+        _edit_strength(audit, written.strengths.get(), "Edited while indexing.", qa_member)
+
+    publishing.briefing_published.connect(saved_while_indexing)
+    try:
+        with pytest.raises(publishing.BriefingChangedWhilePublishing):
+            publishing.briefing_publish(audit=audit, user=chair)
+    finally:
+        publishing.briefing_published.disconnect(saved_while_indexing)
+    assert not BriefingVersion.objects.exists()
+    assert not LibraryEntry.objects.exists()
+
+
+def test_a_briefing_left_alone_while_publishing_is_published_and_indexed(
+    client, audit, chair, written
+):
+    from learning.models import LibraryEntry
+
+    client.force_login(chair)
+    assert publish(client, audit).status_code == 302
+    assert BriefingVersion.objects.get().number == 1
+    assert list(LibraryEntry.objects.values_list("text", flat=True)) == [
+        "Quick referral by the school."
+    ]

@@ -32,6 +32,7 @@ from cases.services.confirmations import texts_confirm
 from findings import publishing, sevenminute
 from findings.models import BriefingVersion, MeetingRecord, SevenMinuteBriefing
 from findings.publishing import (
+    BriefingChangedWhilePublishing,
     BriefingHasIdentifiers,
     BriefingLooksIdentifying,
     SevenMinuteTooLong,
@@ -588,6 +589,12 @@ def test_publishing_the_plan_keeps_an_edit_made_while_the_briefing_rendered(
         return render(*args, **kwargs)
 
     monkeypatch.setattr(briefing, "render_pdf_bytes", rendering)
+    # The title rendered is not the one saved now: refused, rather than publishing either.
+    with pytest.raises(BriefingChangedWhilePublishing):
+        briefing_publish(audit=audit, user=chair, with_plan=True)
+    audit.refresh_from_db()
+    assert audit.title == "Renamed meanwhile" and audit.plan_published_at is None
+    monkeypatch.setattr(briefing, "render_pdf_bytes", render)
     briefing_publish(audit=audit, user=chair, with_plan=True)
     audit.refresh_from_db()
     assert audit.title == "Renamed meanwhile" and audit.plan_published_at is not None
