@@ -333,7 +333,8 @@ def _assert_library_holds_only_what_was_published(client, world) -> None:
     assert not any("never published" in text for text in texts)
     found_texts = " ".join(texts_of(found(client, world.users[Role.VIEWER], q="supervision")))
     assert "never published" not in found_texts
-    assert "Alpha summary: supervision." in found_texts
+    # On PostgreSQL a result shows the passage around the words found, without its full stop.
+    assert "Alpha summary: supervision" in found_texts
 
 
 @pytest.mark.parametrize("edited", EDITS)
