@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from cases.services.stage_emails import register_briefing_versions, send_stage_e
 
 from . import briefing, sevenminute
 from .models import BriefingVersion, SevenMinuteBriefing
-from .selectors import briefing_sections
+from .selectors import AnnexAction, BriefingSection, briefing_sections
 from .word import render_docx
 
 
@@ -87,12 +88,17 @@ def seven_minute_parts(audit) -> dict[str, str] | None:
     return sevenminute.parts_of(found) if found else None
 
 
-def _briefing_texts(audit, *, with_plan: bool) -> tuple[list[tuple[str, str]], set[str]]:
+def _briefing_texts(
+    audit, *, with_plan: bool, sections: list[BriefingSection] | None = None
+) -> tuple[list[tuple[str, str]], set[str]]:
     """Every piece of text the briefing prints (and the action plan, when it is published with
-    it), with a name for where it is; and the names of those that are case labels."""
+    it), with a name for where it is; and the names of those that are case labels. `sections`
+    are the briefing's, when read already."""
     labels = [(f"The case label “{case.label}”", case.label) for case in audit.cases.all()]
     texts = [("The title", audit.title), ("The theme", audit.theme.name), *labels]
-    for section in briefing_sections(audit):
+    for section in briefing_sections(audit) if sections is None else sections:
+        if with_plan and section.key == "actions_annex":
+            continue  # its actions are the plan's, named as the chair finds them to edit
         texts.append((f"The heading “{section.heading}”", section.heading))
         for number, text in enumerate(section.paragraphs, start=1):
             texts.append((f"{section.heading}, point {number}", text))
@@ -148,33 +154,60 @@ def _unconfirmed(audit, texts: list[tuple[str, str]], label_places: set[str]) ->
 
 
 def _checked_fingerprint(audit, *, with_plan: bool) -> str:
-    """The fingerprint of the texts going out with the briefing, once they are checked: refused
+    """The fingerprint of what goes out with the briefing, once its texts are checked: refused
     while they hold identifying details, or words that look identifying and the chair has not
-    confirmed are not. One reading of the texts is checked and fingerprinted."""
-    texts, label_places = _briefing_texts(audit, with_plan=with_plan)
+    confirmed are not. One reading is checked and fingerprinted."""
+    sections, texts, label_places = _going_out(audit, with_plan=with_plan)
     places = places_holding_identifiers(audit, texts)
     if places:
         raise BriefingHasIdentifiers(places)
     flags = _unconfirmed(audit, texts, label_places)
     if flags:
         raise BriefingLooksIdentifying(flags)
-    return _fingerprint(texts, with_plan=with_plan)
+    return _fingerprint(audit, sections, texts, with_plan=with_plan)
 
 
-def _fingerprint(texts: list[tuple[str, str]], *, with_plan: bool) -> str:
-    digest = hashlib.sha256(b"with plan" if with_plan else b"without plan")
-    for place, text in texts:
-        digest.update(f"\0{place}\0{text}".encode())
-    return digest.hexdigest()
+def _going_out(audit, *, with_plan: bool):
+    """One reading of what goes out with the briefing: its sections, their items with their
+    learning tags (the learning library indexes them), and the texts to check."""
+    sections = briefing_sections(audit, with_tags=True)
+    texts, label_places = _briefing_texts(audit, with_plan=with_plan, sections=sections)
+    return sections, texts, label_places
+
+
+def _fingerprint(audit, sections, texts, *, with_plan: bool) -> str:
+    """Of everything the version prints and the learning library indexes: the texts checked,
+    the cover, and the sections as they are rendered, with each item's agency, tags and cases."""
+    cover = [audit.partnership.name, audit.protective_marking, audit.meeting_date]
+    going_out = [with_plan, texts, cover, [_section_printed(section) for section in sections]]
+    return hashlib.sha256(json.dumps(going_out, default=str).encode()).hexdigest()
+
+
+def _section_printed(section: BriefingSection) -> list:
+    groups = [
+        [group.case.pk, group.case.label, [_item_printed(item) for item in group.items]]
+        for group in section.case_groups
+    ]
+    items = [_item_printed(item) for item in section.items]
+    return [section.key, section.heading, section.paragraphs, groups, items]
+
+
+def _item_printed(item) -> list:
+    agency = item.agency.name if item.agency else None
+    if isinstance(item, AnnexAction):
+        return [item.pk, item.text, agency, item.due_date]
+    labels = [case.label for case in item.case_list]
+    return [item.kind, item.pk, item.text, agency, labels, sorted(item.tags)]
 
 
 def _refuse_if_changed(audit_pk: int, checked: str, *, with_plan: bool) -> None:
-    """Refuse when the texts as saved now are not those checked (someone saved an edit while
-    the briefing was being published): what the version holds, and what the learning library
-    indexes from the texts as they are now, must be what was checked."""
-    audit = Audit.objects.select_related("theme").get(pk=audit_pk)  # read afresh
-    texts, _ = _briefing_texts(_as_it_goes_out(audit, with_plan=with_plan), with_plan=with_plan)
-    if _fingerprint(texts, with_plan=with_plan) != checked:
+    """Refuse when what goes out as saved now is not what was checked (someone saved an edit
+    while the briefing was being published): what the version holds, and what the learning
+    library indexes as it is now, must be what was checked."""
+    audit = Audit.objects.select_related("theme", "partnership").get(pk=audit_pk)  # afresh
+    shown = _as_it_goes_out(audit, with_plan=with_plan)
+    sections, texts, _ = _going_out(shown, with_plan=with_plan)
+    if _fingerprint(shown, sections, texts, with_plan=with_plan) != checked:
         raise BriefingChangedWhilePublishing()
 
 
@@ -225,9 +258,10 @@ def briefing_publish(
     The PDF, which may take many seconds for a large audit, is rendered before the audit's row
     is locked, so that nobody's edits wait for it; under the lock the version is numbered and
     saved, rendered again there only if another publisher took its number meanwhile. Edits to
-    the briefing do not wait for that lock, so the texts are read again under it, and once more
-    after the learning library has indexed them: when they are not those checked and rendered,
-    publishing is refused (BriefingChangedWhilePublishing) and nothing of it is kept."""
+    the briefing do not wait for that lock, so what goes out (its texts, and each item's agency,
+    cases and tags) is read again under it, and once more after the learning library has
+    indexed it: when it is not what was checked and rendered, publishing is refused
+    (BriefingChangedWhilePublishing) and nothing of it is kept."""
     audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
     plan_goes_out = with_plan if with_plan is not None else bool(audit.plan_published_at)
     shown = _as_it_goes_out(audit, with_plan=plan_goes_out)

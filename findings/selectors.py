@@ -56,14 +56,15 @@ class BriefingSection:
         return not (self.paragraphs or self.case_groups or self.items)
 
 
-def briefing_sections(audit: Audit) -> list[BriefingSection]:
-    """The briefing's sections in order, each with its own heading, empty ones left out.
+def briefing_sections(audit: Audit, *, with_tags: bool = False) -> list[BriefingSection]:
+    """The briefing's sections in order, each with its own heading, empty ones left out; with
+    each item's learning tags when `with_tags` (the briefing does not print them).
 
     Runs two queries whatever the size of the audit: paragraphs, then the cases and the items
     of every section with the cases each recommendation draws on (read as values).
     """
     paragraphs = list(audit.paragraphs.all())
-    items = briefing_items(audit)
+    items = briefing_items(audit, with_tags=with_tags)
     cases = items.cases
 
     def narrative(section):

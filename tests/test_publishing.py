@@ -16,7 +16,9 @@ from .factories import (
     CaseFactory,
     FindingFactory,
     NominationFactory,
+    RecommendationFactory,
     StrengthFactory,
+    TagFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -367,16 +369,30 @@ def test_a_number_taken_while_rendering_is_rendered_again_under_the_lock(
     assert "Version 2" in pdf_text(bytes(version.pdf), tmp_path)
 
 
-def _edit_strength(audit, strength, text, user):
-    """Save a new text over `strength` as a QA member's edit form does."""
+def _edit_item(audit, kind, item, user, **changes):
+    """Save `changes` over a briefing item as a QA member's edit form does, the rest kept."""
     from findings.forms import item_form_class
     from findings.services import KINDS, item_update
     from maca.concurrency import version_of
 
-    form_class = item_form_class(KINDS["strength"], audit)
-    form = form_class({"text": text, "loaded_version": version_of(strength)}, instance=strength)
+    data = {
+        "text": item.text,
+        "agency": item.agency_id or "",
+        "tags": [tag.pk for tag in item.tags.all()],
+        "loaded_version": version_of(item),
+    }
+    if kind == "recommendation":
+        data |= {
+            "cases": [case.pk for case in item.cases.all()],
+            "impact_measure": item.impact_measure,
+        }
+    form = item_form_class(KINDS[kind], audit)(data | changes, instance=item)
     assert form.is_valid(), form.errors
     item_update(form=form, user=user)
+
+
+def _edit_strength(audit, strength, text, user):
+    _edit_item(audit, "strength", strength, user, text=text)
 
 
 def _write_seven_minute_part(audit, text, user):
@@ -472,3 +488,89 @@ def test_a_briefing_left_alone_while_publishing_is_published_and_indexed(
     assert list(LibraryEntry.objects.values_list("text", flat=True)) == [
         "Quick referral by the school."
     ]
+
+
+@pytest.fixture
+def drawn_on(audit, written):
+    """A finding about Housing, and a recommendation drawn on the first of two cases."""
+    housing, police = (
+        AgencyFactory(name=n, partnership=audit.partnership) for n in ("Housing", "Police")
+    )
+    audit.agencies.add(housing, police)
+    FindingFactory(case=written, text="Drift while the family moved.", agency=housing)
+    CaseFactory(audit=audit, label="Case 2")
+    RecommendationFactory(audit=audit, text="Share tenancy risks.").cases.add(written)
+
+
+def _finding_moved_to_police(audit, user):
+    finding = audit.cases.get(label="Case 1").findings.get()
+    _edit_item(audit, "finding", finding, user, agency=audit.agencies.get(name="Police").pk)
+
+
+def _recommendation_drawn_on_both_cases(audit, user):
+    cases = [case.pk for case in audit.cases.all()]
+    _edit_item(audit, "recommendation", audit.recommendations.get(), user, cases=cases)
+
+
+PRINTED_DETAILS_CHANGED_WHILE_PUBLISHING = {
+    "a finding's agency": (_finding_moved_to_police, "Police:</span> Drift while the family"),
+    "a recommendation's cases": (_recommendation_drawn_on_both_cases, "(Seen in Case 1, Case 2)"),
+}
+
+
+def _saved_while_rendering(monkeypatch, edit):
+    """Run `edit` while the first PDF renders, as another member's save would."""
+    from findings import briefing
+
+    render = briefing.render_pdf_bytes
+    renders = []
+
+    def rendering_while_someone_saves(*args, **kwargs):
+        renders.append(1)
+        if len(renders) == 1:
+            edit()
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(briefing, "render_pdf_bytes", rendering_while_someone_saves)
+
+
+@pytest.mark.parametrize("changed", PRINTED_DETAILS_CHANGED_WHILE_PUBLISHING)
+def test_an_agency_or_cases_changed_while_the_pdf_renders_is_not_published(
+    client, audit, chair, drawn_on, monkeypatch, changed
+):
+    from learning.models import LibraryEntry
+
+    edit, printed = PRINTED_DETAILS_CHANGED_WHILE_PUBLISHING[changed]
+    qa_member = member(audit)
+    _saved_while_rendering(monkeypatch, lambda: edit(audit, qa_member))
+    client.force_login(chair)
+    refused = publish(client, audit)
+    assert refused.status_code == 422
+    assert "Something in the briefing changed while it was being published" in refused.text
+    assert not BriefingVersion.objects.exists()
+    assert not LibraryEntry.objects.exists()
+
+    assert publish(client, audit).status_code == 302
+    assert printed in BriefingVersion.objects.get().html
+
+
+def test_learning_tags_changed_while_the_pdf_renders_are_not_indexed_unchecked(
+    audit, chair, written, monkeypatch
+):
+    from findings import publishing
+    from learning.models import LibraryEntry
+
+    tag = TagFactory(partnership=audit.partnership, name="Tenancy risk")
+    strength = written.strengths.get()
+    qa_member = member(audit)
+
+    def tagged():
+        _edit_item(audit, "strength", strength, qa_member, tags=[tag.pk])
+
+    _saved_while_rendering(monkeypatch, tagged)
+    with pytest.raises(publishing.BriefingChangedWhilePublishing):
+        publishing.briefing_publish(audit=audit, user=chair)
+    assert not LibraryEntry.objects.exists()
+
+    publishing.briefing_publish(audit=audit, user=chair)
+    assert list(LibraryEntry.objects.values_list("tags__name", flat=True)) == ["Tenancy risk"]

@@ -207,6 +207,35 @@ def test_the_plans_annex_is_checked_once_the_plan_is_published(audit, case):
     assert f"Annex: actions, point 2 contains {PART}." in found(audit)
 
 
+def test_an_action_in_the_annex_is_reported_once_as_the_plans_action(audit, case, chair):
+    """The annex prints the plan's actions: each is named once, as the plan numbers it, which
+    is where the chair edits it (a cancelled action is left out of the annex, not the plan)."""
+    Action.objects.create(
+        audit=audit, text="Merged.", status="cancelled", cancel_reason="Merged.", order=1
+    )
+    Action.objects.create(audit=audit, text="Visit Ellie again.", due_date="2027-01-01", order=2)
+    expected = [f"The action plan, action 2 (action) contains {PART}."]
+    assert found(audit, with_plan=True) == expected
+    with pytest.raises(BriefingHasIdentifiers) as refused:
+        briefing_publish(audit=audit, user=chair, with_plan=True)
+    assert refused.value.places == expected
+    audit.plan_published_at = timezone.now()
+    audit.save()
+    with pytest.raises(BriefingHasIdentifiers) as refused:
+        briefing_publish(audit=audit, user=chair)  # the plan stays published, with its annex
+    assert refused.value.places == expected
+
+
+def test_an_action_in_the_annex_is_asked_about_once(audit, chair):
+    CaseFactory(audit=audit, label="Case 1")
+    Action.objects.create(audit=audit, text=POSTCODE_TEXT, due_date="2027-01-01")
+    audit.plan_published_at = timezone.now()
+    audit.save()
+    assert [str(flag) for flag in unconfirmed_in_briefing(audit, with_plan=True)] == [
+        "The action plan, action 1 (action) looks as if it holds a postcode."
+    ]
+
+
 @pytest.mark.parametrize("part", sevenminute.PARTS, ids=[p.field for p in sevenminute.PARTS])
 def test_each_part_of_the_7_minute_briefing_is_checked(audit, case, part):
     SevenMinuteBriefing.objects.create(audit=audit, **{part.field: "Ellie moved twice."})
