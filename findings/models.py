@@ -277,6 +277,9 @@ class UsageRecord(models.Model):
     # The version an edit form is checked against (maca/concurrency.py).
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Who corrected or deleted a recorded use, and when.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [

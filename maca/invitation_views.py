@@ -13,7 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from maca import invitations
-from maca.once import message_once
+from maca.once import message_once, one_press
+from maca.signin import SignInForm
 from maca.text import RefuseControlCharactersMixin
 
 TEMPLATE = "registration/invitation_accept.html"
@@ -61,17 +62,37 @@ class AccountForm(RefuseControlCharactersMixin, forms.Form):
         return data
 
 
-def _joined(request, invitation):
+def _joined_text(invitation) -> str:
     where = f" for {invitation.agency}" if invitation.agency_id else ""
-    text = f"You are now {invitation.get_role_display()}{where} in {invitation.partnership}."
+    return f"You are now {invitation.get_role_display()}{where} in {invitation.partnership}."
+
+
+def _joined(request, invitation):
     # A second press of the button, signed in by the first, finds the invitation accepted.
-    message_once(request, messages.SUCCESS, text)
+    message_once(request, messages.SUCCESS, _joined_text(invitation))
     return redirect("home")
+
+
+def _account_made(request, used, token):
+    """A second press of "Create my account" from a browser the first did not sign in: its
+    answer had not arrived when this one was sent. The account was made; the person signs in
+    with it, as a repeat signs nobody in."""
+    invitation = invitations.invitation_for_token(token)
+    if invitation is None or invitation.accepted_by is None:
+        return render(request, TEMPLATE, {"gone": True}, status=404)
+    sign_in = SignInForm(request, initial={"username": invitation.accepted_by.get_username()})
+    context = {
+        "invitation": invitation,
+        "joined": _joined_text(invitation),
+        "next": used.result_url,
+    }
+    return render(request, TEMPLATE, {**context, "account_made": True, "sign_in_form": sign_in})
 
 
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
+@one_press(signed_out=_account_made, passwords=("password1", "password2"))
 def invitation_accept(request, token):
     invitation = invitations.invitation_for_token(token)
     if invitation is None or not (invitation.is_open() or invitation.accepted_by == request.user):

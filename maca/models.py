@@ -320,7 +320,8 @@ class UsedFormToken(models.Model):
     """
 
     token = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # Nobody for a press sent signed out (creating an account from an invitation).
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     result_url = models.TextField(blank=True)
     # The messages the first press showed, as [level, text, extra tags].

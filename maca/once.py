@@ -54,12 +54,21 @@ def new_token() -> str:
     return secrets.token_urlsafe()  # the secrets module's default strength
 
 
-def _key(request, token: str) -> str:
+def _sender(request) -> str:
+    """Who pressed: the signed-in person, or else the browser, known by its CSRF cookie (the
+    same for a second press sent before the first's answer, which changes it, arrived)."""
+    if request.user.is_authenticated:
+        return str(request.user.pk)
+    return "signed out " + request.META.get("CSRF_COOKIE", "")
+
+
+def _key(request, token: str, passwords: frozenset = frozenset()) -> str:
     """The token, its sender and what the form sent, as one keyed fingerprint: the same form
-    sent again with other values (Back, a change, then Save) is a new press, not a repeat."""
-    parts = [str(request.user.pk), token]
+    sent again with other values (Back, a change, then Save) is a new press, not a repeat.
+    Passwords are left out: the fingerprint is kept for a day, a password never is."""
+    parts = [_sender(request), token]
     for name in sorted(request.POST):
-        if name not in _NOT_PART_OF_THE_PRESS:
+        if name not in _NOT_PART_OF_THE_PRESS | passwords:
             parts += [name, *request.POST.getlist(name)]
     for name in sorted(request.FILES):
         parts += [name, *(f"{sent.name}:{sent.size}" for sent in request.FILES.getlist(name))]
@@ -86,12 +95,12 @@ def _queued_messages(request) -> list:
     return list(getattr(messages.get_messages(request), "_queued_messages", []))
 
 
-def _claim(request, key: str) -> bool:
+def _claim(key: str, user) -> bool:
     """True when this press is the first with `key`. A first press still at work holds the
     row, so a second one waits here until it has finished (PostgreSQL), then finds it used."""
     try:
         with transaction.atomic():
-            UsedFormToken.objects.create(token=key, user=request.user)
+            UsedFormToken.objects.create(token=key, user=user)
     except IntegrityError:
         return False
     return True
@@ -129,32 +138,38 @@ def _record(key: str, response: HttpResponse, shown: list) -> None:
     )
 
 
-def one_press(view=None, *, gate: Callable | None = None):
+def one_press(view=None, *, gate: Callable | None = None, signed_out=None, passwords=()):
     """Do a create view's work once per form token: a repeated press is answered with the same
     redirect and messages as the first. The first press runs in one transaction with the
     record of its token, so the work and the record stand or fall together. `gate(request)` is
     asked, as well as the gates of what the address names, before a repeat is answered: for an
-    address that names nothing (`@one_press(gate=...)`)."""
+    address that names nothing (`@one_press(gate=...)`).
+
+    A signed-out sender's press is done as sent, unless the view names `signed_out(request,
+    used, *args, **kwargs)`: the answer to that browser's repeat, which never signs it in (the
+    first press's answer does, if it arrives). `passwords` are the fields left out of the
+    press's fingerprint."""
     if view is None:
-        return functools.partial(one_press, gate=gate)
+        return functools.partial(one_press, gate=gate, signed_out=signed_out, passwords=passwords)
+    left_out = frozenset(passwords)
 
     def pressed_once(request, *args, **kwargs):
         token = request.POST.get(FIELD, "") if request.method == "POST" else ""
-        if not token or len(token) > MAX_TOKEN_LENGTH or not request.user.is_authenticated:
+        signed_in = request.user.is_authenticated
+        if not token or len(token) > MAX_TOKEN_LENGTH or not (signed_in or signed_out):
             return view(request, *args, **kwargs)
-        key = _key(request, token)
+        key = _key(request, token, left_out)
+        sender = request.user if signed_in else None
         with transaction.atomic():
-            if not _claim(request, key):
-                used = UsedFormToken.objects.filter(token=key, user=request.user).first()
+            if not _claim(key, sender):
+                used = UsedFormToken.objects.filter(token=key, user=sender).first()
                 # The row that refused this press is committed, with its answer: found unless
-                # deleted since, when the press is done as sent. The answer is given only to
-                # someone the gate still lets reach what the address names.
-                if used is not None:
-                    _ask_the_gate(request, kwargs)
-                    if gate is not None:
-                        gate(request)
-                    return _answer_again(request, used)
-                return view(request, *args, **kwargs)
+                # deleted since, when the press is done as sent.
+                if used is None:
+                    return view(request, *args, **kwargs)
+                if not signed_in:
+                    return signed_out(request, used, *args, **kwargs)
+                return _answer_again_past_the_gates(request, used, gate, kwargs)
             already = len(_queued_messages(request))
             response = view(request, *args, **kwargs)
             _record(key, response, _queued_messages(request)[already:])
@@ -164,6 +179,15 @@ def one_press(view=None, *, gate: Callable | None = None):
     functools.update_wrapper(pressed_once, view)
     pressed_once.one_press = True
     return pressed_once
+
+
+def _answer_again_past_the_gates(request, used: UsedFormToken, gate, kwargs) -> HttpResponse:
+    """The first press's answer, given only to someone the gates still let reach what the
+    address names."""
+    _ask_the_gate(request, kwargs)
+    if gate is not None:
+        gate(request)
+    return _answer_again(request, used)
 
 
 def used_tokens_delete(*, now: datetime.datetime | None = None) -> int:

@@ -2,10 +2,12 @@
 
 import datetime
 import re
+from http.cookies import SimpleCookie
 
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -14,9 +16,11 @@ from cases.forms.setup import AuditForm
 from cases.models import Audit, Theme, ToolQuestion
 from maca.concurrency import version_of
 from maca.models import Agency, Membership, User
+from maca.once import FIELD
 
 from .conftest import member
 from .factories import PASSWORD, AgencyFactory, ThemeFactory, UserFactory
+from .test_one_press import FormReader, form_on
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -299,21 +303,111 @@ def test_a_new_person_is_invited_and_creates_their_account_on_accepting(
     assert signed_in.status_code == 302
 
 
-def test_creating_the_account_says_so_once_even_when_the_button_is_pressed_twice(
-    client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def invited(client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks):
+    """The accept link emailed to new@example.org, opened signed out."""
     settings.SITE_URL = "https://maca.example.org"
     invite(client, chair, audit, django_capture_on_commit_callbacks, email="new@example.org")
-    link = accept_link(mailoutbox[0])
     client.logout()
-    password = "a-long-new-pass-4521"
-    account = {"first_name": "Nia", "last_name": "Person", "password1": password}
-    first = client.post(link, {**account, "password2": password})
-    second = client.post(link, {**account, "password2": password})  # signed in by the first
+    return accept_link(mailoutbox[0])
+
+
+NEW_PASSWORD = "a-long-new-pass-4521"
+
+
+def account_form(client, link) -> dict:
+    fields = form_on(client, link)
+    assert fields.get(FIELD), "the form carries no one-time token"
+    names = {"first_name": "Nia", "last_name": "Person"}
+    return {**fields, **names, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+
+
+def sign_in_fields(response, page) -> dict:
+    reader = FormReader(reverse("login"), page)
+    reader.feed(response.content.decode())
+    return {name: values[0] for name, values in reader.fields.items()}
+
+
+def signed_in_user(client):
+    return User.objects.filter(pk=client.session.get("_auth_user_id")).first()
+
+
+def test_creating_the_account_says_so_once_even_when_the_button_is_pressed_twice(
+    client, audit, invited
+):
+    form = account_form(client, invited)
+    first = client.post(invited, form)
+    second = client.post(invited, form)  # sent once the first's answer had signed it in
     assert first["Location"] == second["Location"] == reverse("home")
     landed = client.get(second["Location"]).content.decode()
     assert landed.count(f"You are now QA member in {audit.partnership.name}.") == 1
     assert Membership.objects.filter(user__email="new@example.org").count() == 1
+
+
+def test_a_second_press_sent_before_the_first_signed_in_says_the_account_was_made(
+    client, audit, invited
+):
+    form = account_form(client, invited)
+    before = SimpleCookie(client.cookies)
+    assert client.post(invited, form)["Location"] == reverse("home")
+    client.cookies = before  # the first answer's session had not arrived
+    second = client.post(invited, form)
+    page = second.content.decode()
+    assert second.status_code == 200 and "Your account was created" in page
+    assert f"You are now QA member in {audit.partnership.name}." in page
+    assert "no longer works" not in page and "already an account" not in page
+    assert signed_in_user(client) is None  # the repeat signs nobody in
+    fields = sign_in_fields(second, invited)
+    assert fields["username"] == "new@example.org"
+    landed = client.post(reverse("login"), {**fields, "password": NEW_PASSWORD})
+    assert landed["Location"] == reverse("home")
+    assert signed_in_user(client).email == "new@example.org"
+    assert User.objects.filter(email="new@example.org").count() == 1
+
+
+def test_the_account_page_signs_in_a_browser_the_first_answer_reached_meanwhile(
+    client, audit, invited
+):
+    form = account_form(client, invited)
+    before = SimpleCookie(client.cookies)
+    client.post(invited, form)
+    signed_in = SimpleCookie(client.cookies)
+    client.cookies = before
+    page = client.post(invited, form)
+    client.cookies = signed_in
+    client.cookies.update(page.cookies)  # the second answer came after the first
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies = client.cookies
+    sign_in = browser.post(reverse("login"), sign_in_fields(page, invited))
+    assert sign_in["Location"] == reverse("home")  # signed in already: straight on
+
+
+def test_the_same_press_from_another_browser_gets_no_account_and_no_session(client, audit, invited):
+    form = account_form(client, invited)
+    client.post(invited, form)
+    elsewhere = Client()
+    elsewhere.get(reverse("login"))  # a browser of its own, with its own cookies
+    replayed = elsewhere.post(invited, form)
+    assert replayed.status_code == 404 and "no longer works" in replayed.content.decode()
+    assert signed_in_user(elsewhere) is None
+
+
+def test_accepting_signed_in_says_so_once_even_when_the_button_is_pressed_twice(
+    client, audit, invited
+):
+    person = UserFactory(email="new@example.org")
+    client.force_login(person)
+    other_tab = Client()
+    other_tab.force_login(person)  # the first answer never reached this one
+    form = form_on(client, invited)
+    assert form.get(FIELD), "the form carries no one-time token"
+    first = client.post(invited, form)
+    second = other_tab.post(invited, form)
+    assert first["Location"] == second["Location"] == reverse("home")
+    for landed in (client.get(reverse("home")), other_tab.get(reverse("home"))):
+        text = f"You are now QA member in {audit.partnership.name}."
+        assert landed.content.decode().count(text) == 1
+    assert Membership.objects.filter(user=person).count() == 1
 
 
 def test_an_address_with_an_account_elsewhere_is_treated_as_any_other(

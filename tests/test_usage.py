@@ -326,6 +326,23 @@ def test_the_chair_corrects_and_deletes_any_agencys_session(client, published, c
     assert not UsageRecord.objects.exists()
 
 
+def test_a_correction_and_a_deletion_each_keep_who_made_them_and_when(client, published, chair):
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    client.force_login(people["housing"])
+    before = timezone.now()
+    assert corrected(client, use, staff_count="14").status_code == 302
+    client.force_login(chair)
+    assert client.post(delete_url(use)).status_code == 302
+    kept = UsageRecord.history.filter(id=use.pk).order_by("history_date")
+    assert [(k.get_history_type_display(), k.history_user, k.staff_count) for k in kept] == [
+        ("Created", None, 12),
+        ("Changed", people["housing"], 14),
+        ("Deleted", chair, 14),
+    ]
+    assert all(k.history_date >= before for k in kept[1:])
+
+
 def test_another_agencys_coordinator_and_a_non_member_find_neither_page(
     client, published, outsider
 ):
