@@ -228,6 +228,13 @@ class ActionUpdateForm(
             raise forms.ValidationError("The update's date cannot be in the future.")
         return date
 
+    def clean(self):
+        # A page opened when this form still took a file sends one: added here it would be
+        # lost unseen, so nothing is saved and the words typed are kept.
+        if self.files:
+            self.add_error(None, "Add files under Evidence: this form takes words only.")
+        return super().clean()
+
     def versioned_records(self) -> tuple:
         return (self.action,)
 

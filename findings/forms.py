@@ -311,6 +311,19 @@ class UsageEditForm(VersionedFormMixin, UsageForm):
             },
         )
         super().__init__(*args, **kwargs)
+        if not self.fields["agency"].queryset.filter(pk=record.agency_id).exists():
+            self._ask_for_an_agency_taking_part()
+
+    def _ask_for_an_agency_taking_part(self) -> None:
+        """The session's agency no longer takes part in the audit: the session is kept only
+        under one that does, chosen on purpose rather than the first in the list."""
+        field = self.fields["agency"]
+        field.empty_label = "Choose an agency"
+        field.help_text = (
+            f"{self.record.agency.name} no longer takes part in this audit: choose an agency "
+            "taking part, or delete the session."
+        )
+        field.error_messages["required"] = "Choose an agency taking part in this audit."
 
     def versioned_records(self) -> tuple:
         return (self.record,)

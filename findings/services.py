@@ -12,7 +12,7 @@ from django.utils.text import slugify
 
 from cases.models import DEFAULT_HEADINGS, Audit, BriefingParagraph, Case
 from cases.services.confirmations import texts_confirm
-from maca.concurrency import differs_from_saved
+from maca.concurrency import check_current, differs_from_saved
 
 from . import sevenminute
 from .models import (
@@ -250,23 +250,33 @@ def usage_record(
     record = UsageRecord(audit=audit, recorded_by=user)
     _usage_fill(record, agency=agency, date=date, team=team, staff_count=staff_count)
     record.reflection = reflection.strip()
-    return _usage_save(record)
+    _usage_check(record)
+    record.save()
+    return record
 
 
 @transaction.atomic
 def usage_record_update(
     *, record: UsageRecord, agency, date, team: str, staff_count: int, reflection: str
-) -> UsageRecord:
+) -> bool:
     """Correct a recorded use: its agency, date, team, staff or reflection. Who recorded it
-    stays as it was."""
+    stays as it was. Returns whether anything changed: a save that changes nothing is left out,
+    so that it gives the record no new version to refuse someone else's open form."""
     _usage_fill(record, agency=agency, date=date, team=team, staff_count=staff_count)
     record.reflection = reflection.strip()
-    return _usage_save(record)
+    _usage_check(record)
+    if not differs_from_saved(record):
+        return False
+    record.save()
+    return True
 
 
 @transaction.atomic
-def usage_record_delete(*, record: UsageRecord) -> None:
-    """Remove a use recorded by mistake: it is no longer counted anywhere."""
+def usage_record_delete(*, record: UsageRecord, loaded_version: str | None = None) -> None:
+    """Remove a use recorded by mistake: it is no longer counted anywhere. `loaded_version` is
+    the record as the person saw it when they confirmed: a correction saved since is not
+    deleted unseen."""
+    check_current(record, loaded_version=loaded_version, label="this session")
     UsageRecord.objects.filter(pk=record.pk).delete()
 
 
@@ -279,13 +289,11 @@ def _usage_fill(record: UsageRecord, *, agency, date, team: str, staff_count: in
     record.staff_count = staff_count
 
 
-def _usage_save(record: UsageRecord) -> UsageRecord:
+def _usage_check(record: UsageRecord) -> None:
     # Who recorded it is not asked for: it may be nobody now (their account was deleted).
     record.full_clean(exclude=["recorded_by"])
     if record.date > timezone.localdate():
         raise ValidationError({"date": "The date cannot be in the future."})
-    record.save()
-    return record
 
 
 # Impact at the re-audit ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import access
-from maca.concurrency import no_lost_updates
+from maca.concurrency import NOTHING_CHANGED, no_lost_updates, version_of, was_loaded_with
 from maca.downloads import DOCX, attachment_response
 from maca.models import Agency
 from maca.once import one_press
@@ -176,8 +176,10 @@ def _usage_context(request, audit, agencies) -> dict:
         "audit": audit,
         "published": audit.briefing_published_at is not None,
         "sees_all": sees_all,
-        # The agencies whose sessions `request.user` may record, and so correct or delete.
+        # The agencies whose sessions `request.user` may record, and so correct or delete
+        # (the chair: any session, `changes_any`).
         "changeable": set(agencies.values_list("pk", flat=True)),
+        "changes_any": _changes_any_session(request, audit),
         "nav": "audits",
         **usage.usage_context(
             audit,
@@ -187,30 +189,80 @@ def _usage_context(request, audit, agencies) -> dict:
     }
 
 
-def _changeable_record(request, pk, usage_id):
-    """The audit and the recorded use `usage_id`, for someone who may record its agency's
-    sessions at this moment (its co-ordinators, the chair); 404 to anyone else."""
+def _changes_any_session(request, audit) -> bool:
+    """Whoever manages the audit corrects or deletes any session recorded for it, one of an
+    agency since taken out of the audit too: the board's report still counts it."""
+    return access.can(request.user, "record_usage", audit) and access.can(
+        request.user, "manage_audit", audit
+    )
+
+
+def _usage_scope(request, pk):
+    """The audit and the agencies `request.user` may record sessions for in it."""
     audit = access.get_audit_for(request, pk, "view_briefing")
+    return audit, _recording_agencies(request, audit)
+
+
+def _changeable_record(request, audit, agencies, usage_id) -> UsageRecord | None:
+    """The recorded use `usage_id` if `request.user` may correct or delete it at this moment
+    (the co-ordinators of its agency, the chair); None when it is not there for them."""
     record = UsageRecord.objects.filter(audit=audit, pk=usage_id).select_related("agency").first()
-    agencies = _recording_agencies(request, audit)
-    if record is None or not agencies.filter(pk=record.agency_id).exists():
+    if record is None:
+        return None
+    if _changes_any_session(request, audit) or agencies.filter(pk=record.agency_id).exists():
+        return record
+    return None
+
+
+def _changeable_record_or_404(request, audit, agencies, usage_id) -> UsageRecord:
+    record = _changeable_record(request, audit, agencies, usage_id)
+    if record is None:
         raise Http404("No such session.")
-    return audit, record, agencies
+    return record
+
+
+def _was_editing_a_session_here(request, audit, agencies) -> bool:
+    """Whether the correction sent comes from the edit page of a session `request.user` may
+    still change: one of the partnership's agencies' for the chair, of their own agency's for a
+    co-ordinator (the form's fingerprints of what it showed say which agency). Anyone else is
+    told nothing more than that no such session is theirs to see."""
+    if _changes_any_session(request, audit):
+        agencies = Agency.objects.filter(partnership=audit.partnership_id)
+    shown = agencies.values_list("pk", flat=True)
+    return any(was_loaded_with(request.POST, "agency", agency_id) for agency_id in shown)
+
+
+def _session_gone(request, audit, agencies):
+    """A correction sent for a session deleted, or moved out of reach, since its page was
+    opened: the form again with what was typed, to whoever was editing it and still may."""
+    if request.method != "POST" or not _was_editing_a_session_here(request, audit, agencies):
+        raise Http404("No such session.")
+    form = UsageForm(request.POST, agencies=agencies)
+    form.is_valid()
+    form.add_error(None, "This session was deleted or moved by someone else; nothing was saved.")
+    context = {"audit": audit, "record": None, "form": form, "nav": "audits"}
+    return render(request, "findings/usage_edit.html", context, status=422)
 
 
 @one_press
 @no_lost_updates
 def usage_edit(request, pk, usage_id):
-    audit, record, agencies = _changeable_record(request, pk, usage_id)
+    audit, agencies = _usage_scope(request, pk)
+    record = _changeable_record(request, audit, agencies, usage_id)
+    if record is None:
+        return _session_gone(request, audit, agencies)
     data = request.POST if request.method == "POST" else None
     form = UsageEditForm(data, record=record, agencies=agencies)
     if request.method == "POST" and form.is_valid():
         try:
-            services.usage_record_update(record=record, **form.service_fields())
+            changed = services.usage_record_update(record=record, **form.service_fields())
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, "The session was saved.")
+            if changed:
+                messages.success(request, "The session was saved.")
+            else:
+                messages.info(request, NOTHING_CHANGED)
             return redirect("usage", pk=audit.pk)
     context = {"audit": audit, "record": record, "form": form, "nav": "audits"}
     status = 422 if form.errors else 200
@@ -220,13 +272,29 @@ def usage_edit(request, pk, usage_id):
 @require_http_methods(["GET", "POST"])
 @one_press
 def usage_delete(request, pk, usage_id):
-    audit, record, _ = _changeable_record(request, pk, usage_id)
+    audit, agencies = _usage_scope(request, pk)
+    record = _changeable_record_or_404(request, audit, agencies, usage_id)
+    conflict = None
     if request.method == "POST":
-        services.usage_record_delete(record=record)
-        messages.success(request, "The session was deleted.")
-        return redirect("usage", pk=audit.pk)
-    context = {"audit": audit, "record": record, "nav": "audits"}
-    return render(request, "findings/usage_delete.html", context)
+        try:
+            services.usage_record_delete(
+                record=record, loaded_version=request.POST.get("loaded_version")
+            )
+        except ValidationError as error:
+            conflict = " ".join(error.messages)
+            # Shown as it is now, to confirm again or keep.
+            record = _changeable_record_or_404(request, audit, agencies, usage_id)
+        else:
+            messages.success(request, "The session was deleted.")
+            return redirect("usage", pk=audit.pk)
+    context = {
+        "audit": audit,
+        "record": record,
+        "version": version_of(record),
+        "conflict": conflict,
+        "nav": "audits",
+    }
+    return render(request, "findings/usage_delete.html", context, status=422 if conflict else 200)
 
 
 def usage_export(request, pk, fmt):

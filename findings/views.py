@@ -275,14 +275,14 @@ def _authoring_content(request, audit, status=200):
     return reswap(retarget(response, "#authoring"), "outerHTML")
 
 
-def _after_change(request, audit, anchor="", saved=""):
+def _after_change(request, audit, anchor="", saved="", level=messages.SUCCESS):
     shown_at = reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else "")
     if request.htmx:
         response = led_to(_authoring_content(request, audit), shown_at)
         # The page script puts the keyboard focus on what was just changed, not at the top.
         return trigger_client_event(response, "maca:focus", {"id": anchor}) if anchor else response
     if saved:
-        messages.success(request, saved)
+        messages.add_message(request, level, saved)
     return redirect(shown_at)
 
 
@@ -366,9 +366,10 @@ def item_edit(request, pk, kind, item_id):
     if request.method == "POST":
         form = form_class(request.POST, instance=item, prefix=prefix)
         if form.is_valid():
-            changed = services.item_update(form=form, user=request.user)
-            saved = f"The {kind.label} was saved." if changed else NOTHING_CHANGED
-            return _after_change(request, audit, anchor, saved=saved)
+            if services.item_update(form=form, user=request.user):
+                saved = f"The {kind.label} was saved."
+                return _after_change(request, audit, anchor, saved=saved)
+            return _after_change(request, audit, anchor, saved=NOTHING_CHANGED, level=messages.INFO)
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(instance=item, prefix=prefix)
     return _item_form_response(request, audit, kind, form, action_url, anchor)

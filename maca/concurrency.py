@@ -181,6 +181,17 @@ def _fingerprint(name: str, value) -> str:
     return salted_hmac("maca.concurrency", f"{name}\0{_canonical(value)}").hexdigest()[:12]
 
 
+def _fingerprints_sent(text: str | None) -> dict[str, str]:
+    pairs = [part.partition("=") for part in (text or "").split(";") if "=" in part]
+    return {name: fingerprint for name, _, fingerprint in pairs}
+
+
+def was_loaded_with(data, name: str, value) -> bool:
+    """Whether the versioned form sent as `data` (unprefixed) was drawn showing `value` in its
+    field `name`: the keyed fingerprints it carries say so, and cannot be made up."""
+    return _fingerprints_sent(data.get(VALUES)).get(name) == _fingerprint(name, value)
+
+
 def _as_data(field: forms.Field, value):
     """A stored value as the form's data holds it: what the browser would send back."""
     prepared = field.prepare_value(value)
@@ -286,9 +297,7 @@ class VersionedFormMixin:
 
     def _loaded(self) -> dict[str, str] | None:
         """The fingerprints of what the person loaded, or None when the form did not send them."""
-        text = self.data.get(self.add_prefix(VALUES)) or ""
-        pairs = [part.partition("=") for part in text.split(";") if "=" in part]
-        return {name: fingerprint for name, _, fingerprint in pairs} or None
+        return _fingerprints_sent(self.data.get(self.add_prefix(VALUES))) or None
 
     def conflict_changes(self) -> list[Change]:
         """What someone else changed, field by field, with the saved value.

@@ -405,7 +405,8 @@ def test_saving_a_finding_unchanged_keeps_no_history_entry_but_a_new_tag_does(
         return client.post(url, form, follow=True).content.decode()
 
     entries = finding.history.count()
-    assert "Nothing changed, so nothing was saved." in save()
+    # Told as information, not as a success: nothing was saved.
+    assert 'alert alert-info" role="status">Nothing changed, so nothing was saved.' in save()
     assert finding.history.count() == entries
     assert "The finding was saved." in save(tags=[tag.pk])
     assert finding.history.count() == entries + 1

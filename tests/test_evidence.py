@@ -205,6 +205,29 @@ def test_an_update_is_added_without_a_file(client, action, people, media_root):
     assert not Evidence.objects.exists() and stored_files(media_root) == []
 
 
+def test_an_update_sent_with_a_file_from_an_older_page_is_refused_keeping_the_words(
+    client, action, people, media_root
+):
+    client.force_login(people["own"])
+    response = client.post(
+        reverse("action_detail", args=[action.pk]),
+        {
+            "date": "2026-11-20",
+            "text": "Training delivered.",
+            "status": "in_progress",
+            "loaded_version": version_of(action),
+            "evidence_file": upload("sign-in.pdf", PDF),
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "Add files under Evidence: this form takes words only." in page
+    assert "Training delivered." in page
+    assert "Your update was added." not in page
+    assert not ActionUpdate.objects.exists() and not Evidence.objects.exists()
+    assert stored_files(media_root) == []
+
+
 @pytest.mark.parametrize(
     "who, answer",
     [

@@ -388,3 +388,159 @@ def test_the_boards_report_counts_the_corrected_sessions(client, published, chai
     assert counted() == (2, 23, 2)
     client.post(delete_url(use))
     assert counted() == (1, 3, 1)
+
+
+def test_the_chair_corrects_and_deletes_a_session_of_an_agency_taken_out_of_the_audit(
+    client, published, chair
+):
+    audit, agencies, people = published
+    use = a_session(audit, agencies["police"], team="Response officers")
+    audit.agencies.remove(agencies["police"])
+    client.force_login(chair)
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert 'Edit<span class="visually-hidden"> the use on 3 March 2026 by Police' in page
+    assert 'Delete<span class="visually-hidden"> the use on 3 March 2026 by Police' in page
+    form = client.get(edit_url(use)).content.decode()
+    assert "Police no longer takes part in this audit" in form
+    assert '<option value="">Choose an agency</option>' in form
+    assert f'value="{agencies["police"].pk}"' not in form  # not offered again
+    # Saved only under an agency taking part, chosen on purpose.
+    response = corrected(client, use, staff_count="9")
+    assert response.status_code == 422
+    assert "Choose an agency taking part in this audit." in response.content.decode()
+    response = corrected(client, use, agency=str(agencies["housing"].pk), staff_count="9")
+    assert response.status_code == 302
+    use.refresh_from_db()
+    assert (use.agency, use.staff_count) == (agencies["housing"], 9)
+
+    other = a_session(audit, agencies["police"], team="Custody suite")
+    from .test_one_press import form_on
+
+    response = client.post(delete_url(other), form_on(client, delete_url(other)))
+    assert response.status_code == 302
+    assert not UsageRecord.objects.filter(pk=other.pk).exists()
+
+
+def test_the_former_coordinator_of_an_agency_taken_out_finds_neither_page(client, published):
+    audit, agencies, people = published
+    use = a_session(audit, agencies["police"])
+    audit.agencies.remove(agencies["police"])
+    client.force_login(people["police"])
+    for url in (edit_url(use), delete_url(use)):
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"team": "Changed", "staff_count": "1"}).status_code == 404
+    assert UsageRecord.objects.filter(pk=use.pk, team="Tenancy oficers").exists()
+
+
+def test_deleting_a_session_corrected_after_the_page_was_opened_is_refused(client, published):
+    from findings.services import usage_record_update
+
+    from .test_one_press import form_on
+
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    client.force_login(people["housing"])
+    confirm = form_on(client, delete_url(use))
+    usage_record_update(
+        record=UsageRecord.objects.get(pk=use.pk),
+        agency=agencies["housing"],
+        date=use.date,
+        team="Tenancy officers (north)",
+        staff_count=30,
+        reflection=use.reflection,
+    )
+    response = client.post(delete_url(use), confirm)
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "Someone else changed this session after you opened the page" in page
+    assert "Tenancy officers (north)" in page and ">30<" in page  # as it is now
+    assert UsageRecord.objects.filter(pk=use.pk).exists()
+    # Confirmed again on the session as it is now: deleted.
+    assert client.post(delete_url(use), form_on(client, delete_url(use))).status_code == 302
+    assert not UsageRecord.objects.filter(pk=use.pk).exists()
+
+
+def test_a_correction_of_a_session_deleted_meanwhile_keeps_what_was_typed(client, published):
+    from findings.services import usage_record_delete
+
+    from .test_one_press import FormReader, form_on
+
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    client.force_login(people["housing"])
+    fields = form_on(client, edit_url(use))
+    usage_record_delete(record=use)
+    typed = {**fields, "team": "Tenancy officers, south", "reflection": "Ring the duty team."}
+    response = client.post(edit_url(use), typed)
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "This session was deleted or moved by someone else; nothing was saved." in page
+    assert 'value="Tenancy officers, south"' in page and "Ring the duty team." in page
+    assert not UsageRecord.objects.exists()
+    # What was typed may be recorded afresh from the same page.
+    assert "Record it as a new session" in page
+    reader = FormReader(reverse("usage", args=[audit.pk]), edit_url(use))
+    reader.feed(page)
+    assert client.post(reverse("usage", args=[audit.pk]), reader.fields).status_code == 302
+    assert UsageRecord.objects.get().team == "Tenancy officers, south"
+
+
+def test_a_correction_of_a_session_moved_to_another_agency_reveals_nothing_of_it(client, published):
+    from findings.services import usage_record_update
+
+    from .test_one_press import form_on
+
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    client.force_login(people["housing"])
+    fields = form_on(client, edit_url(use))
+    usage_record_update(
+        record=UsageRecord.objects.get(pk=use.pk),
+        agency=agencies["police"],
+        date=use.date,
+        team="Custody suite",
+        staff_count=4,
+        reflection="Brief the night shift.",
+    )
+    response = client.post(edit_url(use), {**fields, "team": "Tenancy officers, south"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "This session was deleted or moved by someone else; nothing was saved." in page
+    assert 'value="Tenancy officers, south"' in page
+    assert "Custody suite" not in page and "Brief the night shift." not in page
+    assert "Police" not in page
+    use.refresh_from_db()
+    assert (use.agency, use.team) == (agencies["police"], "Custody suite")
+
+
+def test_a_correction_to_a_session_someone_lost_the_audit_of_is_not_found(client, published):
+    from .test_one_press import form_on
+
+    audit, agencies, people = published
+    use = a_session(audit, agencies["police"])
+    client.force_login(people["police"])
+    url = edit_url(use)
+    fields = form_on(client, url)
+    use.delete()
+    audit.agencies.remove(agencies["police"])
+    assert client.post(url, {**fields, "team": "Changed"}).status_code == 404
+
+
+def test_saving_a_session_unchanged_says_so_and_leaves_others_forms_valid(client, published):
+    from .test_one_press import form_on
+
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"])
+    version = use.updated_at
+    client.force_login(people["housing"])
+    theirs = form_on(client, edit_url(use))  # another tab, opened first
+    response = corrected(client, use)
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert 'alert alert-info" role="status">Nothing changed, so nothing was saved.' in page
+    use.refresh_from_db()
+    assert use.updated_at == version
+    response = client.post(edit_url(use), {**theirs, "staff_count": "14"})
+    assert response.status_code == 302
+    use.refresh_from_db()
+    assert use.staff_count == 14
