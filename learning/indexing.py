@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from actions.models import Action
 from cases.models import Audit
@@ -200,32 +200,102 @@ def update_search_vectors(entries) -> None:
 
 def library_rebuild() -> tuple[int, int]:
     """Index every audit's latest published version again (after an upgrade that added the
-    library: versions published before it were not indexed). A version indexed as it went out
-    keeps its rows. Any other is read from the audit as it is now, so it goes in only when
-    every text the library would hold reads as it did when the version was published: the
-    briefing's page, and the learning summary and each item and action as their history held
-    them then. An audit changed since is left out, its rows as they were: what it holds now has
-    not been published, nor checked for a child's details. Publishing it again puts it in.
-    Returns the items indexed and the audits left out."""
+    library: versions published before it were not indexed). A version's rows are kept when
+    each reads as its record (the learning summary, an item, an action) did when the version was
+    published: rows written by an earlier rebuild, which read those records as they were at the
+    time, may hold words never published. Any other version is read from the audit as it is now,
+    so it goes in only when every text the library would hold reads as it did when the version
+    was published: the briefing's page, and the learning summary and each item and action as
+    their history held them then. An audit changed since is left out, without the rows of that
+    version: what it holds now has not been published, nor checked for a child's details.
+    Publishing it again puts it in. Returns the items indexed and the audits left out."""
     count = left_out = 0
-    latest = {}
-    for version in BriefingVersion.objects.defer("html", "pdf").order_by("audit_id", "number"):
-        latest[version.audit_id] = version
+    latest = _latest_versions()
     indexed = dict(
-        LibraryEntry.objects.filter(version__in=list(latest.values()))
+        LibraryEntry.objects.filter(version__in=latest.values("pk"))
         .values_list("version_id")
         .annotate(rows=Count("pk"))
         .order_by()
     )
-    for version in latest.values():
-        if version.pk in indexed:
+    for version in latest.select_related("audit").defer("html", "pdf").order_by("audit_id"):
+        kept = indexed.get(version.pk, 0)
+        if kept and _rows_read_as_published(version):
             update_search_vectors(LibraryEntry.objects.filter(version=version))
-            count += indexed[version.pk]
-        elif unchanged_since(version.audit) is None or not _reads_as_published(version):
-            left_out += 1
-        else:
+            count += kept
+        elif unchanged_since(version.audit) is not None and _reads_as_published(version):
             count += library_index_version(version=version)
+        else:
+            if kept:
+                LibraryEntry.objects.filter(version=version).delete()
+            left_out += 1
     return count, left_out
+
+
+def _latest_versions():
+    """Each audit's latest published version, as one query (however many audits there are)."""
+    later = BriefingVersion.objects.filter(
+        audit_id=OuterRef("audit_id"), number__gt=OuterRef("number")
+    )
+    return BriefingVersion.objects.filter(~Exists(later))
+
+
+def _rows_read_as_published(version) -> bool:
+    """Whether each row the library holds of `version` is the text its record held when the
+    version was published (a constant number of queries, however many rows)."""
+    rows = list(
+        LibraryEntry.objects.filter(version=version).values_list(
+            "section", "anchor", "action_id", "text"
+        )
+    )
+    # Back-dated, the texts are checked as never changed since written, whenever that was.
+    moment = None if _dated_before_its_audit(version) else version.published_at
+    summary_id = None
+    if any(section == Section.LEARNING_SUMMARY for section, *_ in rows):
+        summary_id = _meeting_record_id(version.audit_id, moment)
+    sources = [_source_of_row(summary_id, *row[:3]) for row in rows]
+    if None in sources:
+        return False
+    published = _texts_as_of(sources, moment) if moment else _texts_never_changed(sources)
+    return all(
+        _unmarked(published.get(source) or "") == text
+        for source, (*_, text) in zip(sources, rows, strict=True)
+    )
+
+
+def _dated_before_its_audit(version) -> bool:
+    """A past briefing brought in from a package is dated from its meeting, before the import
+    made its audit and records: their history does not reach back to that date."""
+    return version.published_at < version.audit.created_at
+
+
+ITEM_MODEL_OF_SECTION = {
+    Section.STRENGTHS: Strength,
+    Section.FINDINGS: Finding,
+    Section.GOOD_PRACTICE: GoodPractice,
+    Section.RECOMMENDATIONS: Recommendation,
+}
+
+
+def _source_of_row(summary_id, section, anchor, action_id) -> tuple[type, int] | None:
+    """The record (model, pk) whose text a row holds: the meeting record `summary_id` (the
+    audit's when the version was published), the item its anchor names, or its action."""
+    if section == Section.LEARNING_SUMMARY:
+        return None if summary_id is None else (MeetingRecord, summary_id)
+    if section == Section.ACTIONS:
+        return None if action_id is None else (Action, action_id)
+    model = ITEM_MODEL_OF_SECTION.get(section)
+    prefix, _, pk = anchor.rpartition("-")
+    if model is None or prefix != section or not pk.isdigit():
+        return None
+    return model, int(pk)
+
+
+def _meeting_record_id(audit_id, moment) -> int | None:
+    """The audit's meeting record as it was at `moment` (any time, when None)."""
+    history = MeetingRecord.history.filter(audit_id=audit_id)
+    if moment is not None:
+        history = history.filter(history_date__lte=moment)
+    return history.order_by("-history_date", "-history_id").values_list("id", flat=True).first()
 
 
 def _reads_as_published(version) -> bool:
@@ -237,14 +307,22 @@ def _reads_as_published(version) -> bool:
     return all(_unmarked(published.get(source) or "") == entry.text for entry, source in rows)
 
 
+def _texts_never_changed(sources) -> dict[tuple[type, int], str | None]:
+    """(model, pk) -> the indexed text, when its history has held only that one text (so it is
+    the text published, whenever that was), else None: one query per kind of record."""
+    texts: dict[tuple[type, int], set[str | None]] = {}
+    for model, pks in _by_model(sources).items():
+        history = model.history.filter(id__in=pks)
+        for pk, text, change in history.values_list("id", INDEXED_FIELD[model], "history_type"):
+            texts.setdefault((model, pk), set()).add(None if change == "-" else text)
+    return {source: next(iter(held)) if len(held) == 1 else None for source, held in texts.items()}
+
+
 def _texts_as_of(sources, moment) -> dict[tuple[type, int], str | None]:
     """(model, pk) -> the indexed text its history held at `moment` (None once deleted), one
     query per kind of record."""
-    by_model: dict[type, list[int]] = {}
-    for model, pk in sources:
-        by_model.setdefault(model, []).append(pk)
     texts: dict[tuple[type, int], str | None] = {}
-    for model, pks in by_model.items():
+    for model, pks in _by_model(sources).items():
         history = model.history.filter(id__in=pks, history_date__lte=moment)
         newest_first = history.order_by("id", "-history_date", "-history_id")
         for pk, text, change in newest_first.values_list(
@@ -252,3 +330,10 @@ def _texts_as_of(sources, moment) -> dict[tuple[type, int], str | None]:
         ):
             texts.setdefault((model, pk), None if change == "-" else text)
     return texts
+
+
+def _by_model(sources) -> dict[type, list[int]]:
+    by_model: dict[type, list[int]] = {}
+    for model, pk in sources:
+        by_model.setdefault(model, []).append(pk)
+    return by_model

@@ -65,17 +65,18 @@ def record_access(request, response, match) -> list[AccessLogEntry]:
 
 
 def record_refusal(request, response, match) -> list[AccessLogEntry]:
-    """A case-level page or file refused to a signed-in user. Refused (403) to a member of the
-    audit's partnership, it is filed under the audit, as their looks are. Anything else (not
-    found, or refused before the access gate, as a failed CSRF check is) is filed under each of
-    the user's own partnerships: the audit asked for may not exist, or be another partnership's,
+    """A case-level page or file refused to a signed-in user. Refused (403) or not found (404)
+    after the access gate let them into an audit of one of their own partnerships, it is filed
+    under that audit, as their looks are. Anything else (an audit they are no member of, one
+    that does not exist, or a refusal before the access gate, as a failed CSRF check is) is filed
+    under each of the user's own partnerships: the audit asked for may be another partnership's,
     whose chair is not told of them."""
     own = access.memberships_of(request.user).partnerships
-    audit_id, partnership_ids = None, own
-    if response.status_code == 403:
-        asked_for, its_partnership = filed_under(request, match.kwargs)
-        if asked_for is not None and its_partnership[0] in own:
-            audit_id, partnership_ids = asked_for, its_partnership
+    asked_for, its_partnership = _audit_of(request, match.kwargs)
+    if asked_for is not None and its_partnership in own:
+        audit_id, partnership_ids = asked_for, [its_partnership]
+    else:
+        audit_id, partnership_ids = None, own
     look = _look(request, match, AccessLogEntry.Action.REFUSED, audit_id)
     return record_looks(request, look, partnership_ids)
 

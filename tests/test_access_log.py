@@ -316,9 +316,11 @@ def test_the_log_shows_each_look_at_uk_time(client, audit, chair):
     assert "2 July 2024, 00:30:05" in page and "1 July 2024" not in page
 
 
-def _log_of(client, chair) -> str:
+def _log_of(client, chair, **filters) -> str:
     client.force_login(chair)
-    return client.get(reverse("access_log")).content.decode()
+    page = client.get(reverse("access_log"), filters)
+    assert page.status_code == 200
+    return page.content.decode()
 
 
 def test_a_look_across_partnerships_stays_in_the_log_of_each_partnership_it_could_show(
@@ -354,3 +356,39 @@ def test_a_refusal_to_a_member_of_two_partnerships_reaches_both_chairs(client, a
     for who in (chair, second_chair, member(elsewhere, Membership.Role.CHAIR)):
         seen = 0 if who.pk not in (chair.pk, second_chair.pk) else 1
         assert _log_of(client, who).count("asks-for-others") == seen
+
+
+def test_a_refusal_inside_ones_own_audit_reaches_only_its_chair_under_that_audit(
+    client, audit, chair
+):
+    """A co-ordinator of two partnerships asks for another agency's chronology inside an audit
+    of the first: only its chair sees it, under that audit. Asking for an audit of a partnership
+    they are no member of reaches each of their own chairs, under no audit."""
+    from cases.models import Audit
+
+    from .factories import AgencyFactory
+
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.SUBMISSIONS)
+    audit.agencies.add(housing, police)
+    case = CaseFactory(audit=audit, label="Case 1")
+    case.agencies.add(housing, police)
+    both = member(audit, Membership.Role.COORDINATOR, agency=housing, username="in-two-places")
+    second = AuditFactory()
+    MembershipFactory(user=both, partnership=second.partnership, role=Membership.Role.QA_MEMBER)
+    second_chair = member(second, Membership.Role.CHAIR)
+    client.force_login(both)
+    police_chronology = reverse("agency_chronology", args=[audit.pk, case.pk, police.pk])
+    assert client.get(police_chronology).status_code == 404
+
+    assert _log_of(client, chair).count("in-two-places") == 1
+    assert _log_of(client, second_chair).count("in-two-places") == 0
+    under_audit = _log_of(client, chair, audit=audit.pk)
+    assert under_audit.count("in-two-places") == 1 and police_chronology in under_audit
+
+    elsewhere = AuditFactory()
+    client.force_login(both)
+    assert client.get(reverse("audit_detail", args=[elsewhere.pk])).status_code == 404
+    for who, seen in ((chair, 2), (second_chair, 1), (member(elsewhere, Membership.Role.CHAIR), 0)):
+        assert _log_of(client, who).count("in-two-places") == seen
+    assert _log_of(client, chair, audit=audit.pk).count("in-two-places") == 1

@@ -95,3 +95,24 @@ def test_the_import_page_publishes_when_ticked(client, audit, chair):
     assert version.published_by == chair and version.number == 1
     body = client.get(reverse("learning_library"), {"q": "contingency"}).content.decode()
     assert "<mark>contingency</mark>" in body
+
+
+def test_putting_the_library_together_again_keeps_an_imported_briefing_as_it_went_out(tmp_path):
+    """A past briefing is dated from its meeting, before its texts were written: they are kept
+    while each reads as it was imported, and taken out once an edit was read into them."""
+    from actions.models import Action
+
+    import_file(tmp_path, VALID, "--publish")
+    rows = set(LibraryEntry.objects.values_list("pk", "text"))
+    out = io.StringIO()
+    call_command("index_library", stdout=out)
+    assert set(LibraryEntry.objects.values_list("pk", "text")) == rows
+    assert "left out" not in out.getvalue()
+
+    action = Action.objects.get(text="Write a protocol.")
+    action.text = "Write a protocol nobody has agreed."
+    action.save()
+    LibraryEntry.objects.filter(action=action).update(text=action.text)
+    call_command("index_library", stdout=out)
+    assert "1 audit changed since its latest version was left out" in out.getvalue()
+    assert not LibraryEntry.objects.filter(text__contains="nobody has agreed").exists()

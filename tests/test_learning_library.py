@@ -358,3 +358,80 @@ def test_index_library_leaves_out_a_version_published_before_the_library_changed
     assert "1 audit changed since its latest version was left out" in out
     assert not LibraryEntry.objects.filter(text__contains="never published").exists()
     assert not LibraryEntry.objects.filter(audit=world.alpha).exists()
+
+
+def _rows_of_an_earlier_rebuild(audit, edited: str) -> None:
+    """The library as an earlier `index_library` left it: the edited text read into the row."""
+    from actions.models import Action
+    from findings.models import MeetingRecord
+
+    if edited == "summary":
+        row = LibraryEntry.objects.get(audit=audit, section=LibraryEntry.Section.LEARNING_SUMMARY)
+        row.text = MeetingRecord.objects.get(audit=audit).learning_summary
+    else:
+        action = Action.objects.filter(audit=audit).order_by("pk").first()
+        row = LibraryEntry.objects.get(action=action)
+        row.text = action.text
+    row.save()
+
+
+@pytest.mark.parametrize("edited", EDITS)
+def test_index_library_takes_out_rows_holding_a_summary_or_action_never_published(
+    client, world, alpha_without_summary_or_annex, edited
+):
+    _edit_after_publishing(world.alpha, edited)
+    _rows_of_an_earlier_rebuild(world.alpha, edited)
+    viewer = world.users[Role.VIEWER]
+    assert "never published" in found(client, viewer, q="supervision")
+
+    out = _index_library()
+    assert "1 audit changed since its latest version was left out" in out
+    assert not LibraryEntry.objects.filter(audit=world.alpha).exists()
+    assert "never published" not in found(client, viewer, q="supervision")
+    assert sources(found(client, viewer, q="supervision")) == {"Bravo"}
+
+
+@pytest.mark.parametrize("edited", EDITS)
+def test_index_library_puts_back_what_was_published_once_the_edit_is_undone(
+    client, world, alpha_without_summary_or_annex, edited
+):
+    """Rows an earlier rebuild read after an edit since undone are written again from the audit,
+    which reads as it was published."""
+    from actions.models import Action
+    from findings.models import MeetingRecord
+
+    record = MeetingRecord.objects.get(audit=world.alpha)
+    action = Action.objects.filter(audit=world.alpha).order_by("pk").first()
+    _edit_after_publishing(world.alpha, edited)
+    _rows_of_an_earlier_rebuild(world.alpha, edited)
+    record.save()
+    action.save()
+    assert "left out" not in _index_library()
+    _assert_library_holds_only_what_was_published(client, world)
+
+
+def test_index_library_keeps_rows_that_read_as_published_untouched(world):
+    rows = set(LibraryEntry.objects.values_list("pk", "version", "text"))
+    out = _index_library()
+    assert set(LibraryEntry.objects.values_list("pk", "version", "text")) == rows
+    assert f"holds {len(rows)} published items" in out and "left out" not in out
+
+
+def test_index_library_reads_each_audits_rows_in_as_many_queries_however_many_there_are(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from actions.models import Action
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            _index_library()
+        return len(captured)
+
+    before = queries()
+    action = Action.objects.filter(audit=world.alpha).order_by("pk").first()
+    row = LibraryEntry.objects.get(action=action)
+    for n in range(5):
+        row.pk, row.order = None, 100 + n
+        row.save()
+    assert queries() == before

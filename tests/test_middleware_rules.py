@@ -146,7 +146,7 @@ def test_each_look_records_the_address_asked_for_up_to_500_characters():
         ("POST", 200, "view"),
         ("POST", 422, "view"),  # a form sent back with its errors shows the page's data
         ("GET", 403, "refused"),
-        ("GET", 404, "refused"),  # filed under no audit: it may not exist, or not be theirs
+        ("GET", 404, "refused"),  # not found inside their own audit: filed under it
         ("POST", 302, None),
         ("GET", 500, None),
         ("HEAD", 200, None),
@@ -160,8 +160,7 @@ def test_a_case_level_page_is_logged_once_when_shown_or_refused(audit, method, s
     request.audit = audit
     AccessLogMiddleware(lambda request: HttpResponse(status=status))(request)
     logged = list(AccessLogEntry.objects.values_list("action", "audit_id", "what"))
-    filed = None if status == 404 else audit.pk
-    assert logged == ([] if action is None else [(action, filed, "audit_detail")])
+    assert logged == ([] if action is None else [(action, audit.pk, "audit_detail")])
 
 
 def test_a_look_is_filed_under_the_audit_only_when_it_is_the_one_the_address_asks_for(audit):

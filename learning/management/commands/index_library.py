@@ -7,9 +7,10 @@ class Command(BaseCommand):
     help = (
         "Put every audit's latest published briefing into the learning library again: once, "
         "after upgrading to a version with the library (versions published before it are not "
-        "in it). A version indexed as it went out keeps its items. Any other is read as it is "
-        "now, and only when its briefing, learning summary and actions read as they did when "
-        "it was published: an audit changed since is left out until it is published again."
+        "in it). A version keeps its items while each reads as it did when the version was "
+        "published. Any other is read as it is now, and only when its briefing, learning "
+        "summary and actions read as they did when it was published: an audit changed since "
+        "is left out, its items taken out, until it is published again."
     )
 
     def handle(self, *args, **options):
