@@ -63,10 +63,11 @@ def _sender(request) -> str:
 
 
 def _key(request, token: str, passwords: frozenset = frozenset()) -> str:
-    """The token, its sender and what the form sent, as one keyed fingerprint: the same form
-    sent again with other values (Back, a change, then Save) is a new press, not a repeat.
+    """The token, its sender, the address and what the form sent, as one keyed fingerprint: the
+    same form sent again with other values (Back, a change, then Save), or to another address,
+    is a new press, not a repeat.
     Passwords are left out: the fingerprint is kept for a day, a password never is."""
-    parts = [_sender(request), token]
+    parts = [_sender(request), request.path, token]
     for name in sorted(request.POST):
         if name not in _NOT_PART_OF_THE_PRESS | passwords:
             parts += [name, *request.POST.getlist(name)]

@@ -392,6 +392,25 @@ def test_the_same_press_from_another_browser_gets_no_account_and_no_session(clie
     assert signed_in_user(elsewhere) is None
 
 
+def test_the_same_press_sent_to_another_invitations_link_tells_nothing_of_it(
+    client, audit, chair, invited, mailoutbox, django_capture_on_commit_callbacks
+):
+    theirs = Client()
+    invite(theirs, chair, audit, django_capture_on_commit_callbacks, email="other@example.org")
+    their_link = accept_link(mailoutbox[-1])
+    theirs.logout()
+    theirs.post(their_link, account_form(theirs, their_link))
+    form = account_form(client, invited)
+    before = SimpleCookie(client.cookies)
+    client.post(invited, form)
+    client.cookies = before  # the same browser, as it was before its first press
+    replayed = client.post(their_link, form)
+    page = replayed.content.decode()
+    assert replayed.status_code == 404 and "no longer works" in page
+    assert "other@example.org" not in page and "Your account was created" not in page
+    assert signed_in_user(client) is None
+
+
 def test_accepting_signed_in_says_so_once_even_when_the_button_is_pressed_twice(
     client, audit, invited
 ):
