@@ -285,14 +285,17 @@ def _source_of_row(summary_id, section, anchor, action_id) -> tuple[type, int] |
         return None if action_id is None else (Action, action_id)
     model = ITEM_MODEL_OF_SECTION.get(section)
     prefix, _, pk = anchor.rpartition("-")
-    if model is None or prefix != section or not pk.isdigit():
+    if model is None or prefix != section or not (pk.isascii() and pk.isdecimal()):
         return None
     return model, int(pk)
 
 
 def _meeting_record_id(audit_id, moment) -> int | None:
-    """The audit's meeting record as it was at `moment` (any time, when None)."""
+    """The audit's meeting record as it was at `moment` (any time, when None); the one it has,
+    when that was last saved before its history was kept."""
     history = MeetingRecord.history.filter(audit_id=audit_id)
+    if not history.exists():
+        return MeetingRecord.objects.filter(audit_id=audit_id).values_list("id", flat=True).first()
     if moment is not None:
         history = history.filter(history_date__lte=moment)
     return history.order_by("-history_date", "-history_id").values_list("id", flat=True).first()
@@ -315,7 +318,8 @@ def _texts_never_changed(sources) -> dict[tuple[type, int], str | None]:
         history = model.history.filter(id__in=pks)
         for pk, text, change in history.values_list("id", INDEXED_FIELD[model], "history_type"):
             texts.setdefault((model, pk), set()).add(None if change == "-" else text)
-    return {source: next(iter(held)) if len(held) == 1 else None for source, held in texts.items()}
+    found = {source: next(iter(held)) if len(held) == 1 else None for source, held in texts.items()}
+    return {**_texts_never_tracked(sources, found), **found}
 
 
 def _texts_as_of(sources, moment) -> dict[tuple[type, int], str | None]:
@@ -329,6 +333,20 @@ def _texts_as_of(sources, moment) -> dict[tuple[type, int], str | None]:
             "id", INDEXED_FIELD[model], "history_type"
         ):
             texts.setdefault((model, pk), None if change == "-" else text)
+    return {**_texts_never_tracked(sources, texts), **texts}
+
+
+def _texts_never_tracked(sources, known) -> dict[tuple[type, int], str]:
+    """(model, pk) -> the text now, for the records of `sources` not in `known` that have no
+    history at all: saved before their history was first kept (or written in bulk by a package
+    import) and never changed since, so what they hold now is what was published."""
+    texts: dict[tuple[type, int], str] = {}
+    for model, pks in _by_model(source for source in sources if source not in known).items():
+        tracked = set(model.history.filter(id__in=pks).values_list("id", flat=True).distinct())
+        untracked = [pk for pk in pks if pk not in tracked]
+        if untracked:
+            rows = model.objects.filter(pk__in=untracked).values_list("pk", INDEXED_FIELD[model])
+            texts.update({(model, pk): text for pk, text in rows})
     return texts
 
 

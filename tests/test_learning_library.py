@@ -417,6 +417,19 @@ def test_index_library_keeps_rows_that_read_as_published_untouched(world):
     assert f"holds {len(rows)} published items" in out and "left out" not in out
 
 
+def test_index_library_keeps_rows_of_records_saved_before_their_history_was_kept(world):
+    """Records last saved before the product kept their history hold what was published."""
+    from actions.models import Action
+    from findings.models import Finding, GoodPractice, MeetingRecord, Recommendation, Strength
+
+    for model in (Strength, Finding, GoodPractice, Recommendation, MeetingRecord, Action):
+        model.history.all().delete()
+    rows = set(LibraryEntry.objects.values_list("pk", "version", "text"))
+    out = _index_library()
+    assert set(LibraryEntry.objects.values_list("pk", "version", "text")) == rows
+    assert "left out" not in out
+
+
 def test_index_library_reads_each_audits_rows_in_as_many_queries_however_many_there_are(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
