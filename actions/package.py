@@ -35,6 +35,7 @@ from findings.publishing import (
     BriefingChangedWhilePublishing,
     BriefingHasIdentifiers,
     BriefingLooksIdentifying,
+    SevenMinuteTooLong,
     briefing_publish,
     unconfirmed_in_briefing,
 )
@@ -592,6 +593,14 @@ def _publish_imported(audit: Audit, user, *, with_plan: bool) -> None:
     except BriefingChangedWhilePublishing as refused:  # its theme renamed meanwhile
         raise PackageError(
             [PackageProblem("$", f"the briefing was not published: {refused.message}")]
+        ) from None
+    except SevenMinuteTooLong as refused:
+        raise PackageError(
+            [
+                PackageProblem(
+                    "$.seven_minute_briefing", f"the briefing was not published: {refused}"
+                )
+            ]
         ) from None
     audit.refresh_from_db(fields=["briefing_published_at", "plan_published_at"])
 

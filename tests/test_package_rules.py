@@ -529,6 +529,23 @@ def test_a_publication_refused_for_identifiers_says_where_and_imports_nothing(mi
     assert not Audit.objects.exists()
 
 
+def test_a_7_minute_briefing_past_one_page_is_not_published_and_nothing_is_imported(
+    mine, monkeypatch
+):
+    from findings import sevenminute
+
+    monkeypatch.setattr(sevenminute, "render_pdf", lambda *args, **kwargs: (b"%PDF-", 2))
+    seven = {"background": "Why this audit.", "what_we_found": "Supervision was missed."}
+    with pytest.raises(PackageError) as refused:
+        package_import(package(seven_minute_briefing=seven), into=mine, publish=True)
+    (problem,) = refused.value.problems
+    assert problem.location == "$.seven_minute_briefing"
+    assert problem.message.startswith(
+        "the briefing was not published: The 7-minute briefing runs to 2 pages: shorten part"
+    )
+    assert not Audit.objects.exists()
+
+
 def looking_identifying():
     data = package()
     data["cases"][0]["label"] = "Jayden Smith"
