@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.dateformat import format as date_format
 
 FIELD = "loaded_version"
@@ -189,7 +189,8 @@ def _fingerprints_sent(text: str | None) -> dict[str, str]:
 def was_loaded_with(data, name: str, value) -> bool:
     """Whether the versioned form sent as `data` (unprefixed) was drawn showing `value` in its
     field `name`: the keyed fingerprints it carries say so, and cannot be made up."""
-    return _fingerprints_sent(data.get(VALUES)).get(name) == _fingerprint(name, value)
+    sent = _fingerprints_sent(data.get(VALUES)).get(name)
+    return sent is not None and constant_time_compare(sent, _fingerprint(name, value))
 
 
 def _as_data(field: forms.Field, value):
