@@ -279,10 +279,18 @@ RAG_BADGES = {
 CANCELLED = ("text-bg-light border", "Cancelled")
 
 
+def _badge(colour: str, words) -> Markup:
+    return Markup('<span class="badge {} status-tag">{}</span>').format(colour, words)
+
+
+# Drawn once: a plan draws a badge on every row.
+_DRAWN_BADGES = {rag: _badge(*badge) for rag, badge in RAG_BADGES.items()}
+_DRAWN_CANCELLED = _badge(*CANCELLED)
+
+
 def rag_badge(rag) -> Markup:
     """An action's RAG rating as a badge: `{{ action.rag_rating|rag_badge }}`."""
-    colour, words = RAG_BADGES.get(rag, CANCELLED)
-    return Markup('<span class="badge {} status-tag">{}</span>').format(colour, words)
+    return _DRAWN_BADGES.get(rag, _DRAWN_CANCELLED)
 
 
 def environment(**options) -> Environment:
