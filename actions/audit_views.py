@@ -6,27 +6,27 @@ from django.shortcuts import render
 from cases import access
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
-from cases.services.reaudit import open_reaudit_of
-from findings.selectors import latest_published_version
 
-from .selectors import audit_overview
+from .selectors import audit_facts, audit_overview
 
 
 def audit_detail(request, pk):
     """The audit's hub. Readers of the published briefing alone (viewers) see just its links."""
     audit = access.get_audit_for(request, pk, "view_briefing")
     allowed = access.allowed_actions(request.user, audit)
+    facts = audit_facts(audit)
     context = {
         "audit": audit,
         "allowed": allowed,
         "nav": "audits",
-        "published_version": latest_published_version(audit),
+        "published_version": facts.published_version,
     }
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)
     # A co-ordinator sees only their own agency's actions, as on the action plan.
     plan_agency_ids = access.plan_agency_ids(request.user, audit)
     context.update(audit_overview(audit, plan_agency_ids=plan_agency_ids))
+    context["agencies"] = facts.agencies
     context["own_agency_only"] = not access.sees_every_action(request.user, audit)
     my_agency_ids = access.agency_ids_for(request.user, audit)
     context["my_agencies"] = [a for a in context["agencies"] if a.pk in my_agency_ids]
@@ -34,5 +34,5 @@ def audit_detail(request, pk):
     context["steps"] = stage_steps(audit)
     context["next_step"] = next_step(audit, allowed)
     if "schedule_reaudit" in allowed:
-        context["open_reaudit"] = open_reaudit_of(audit)
+        context["open_reaudit"] = facts.open_reaudit
     return render(request, "cases/audit_detail.html", context)

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, Value, When, Window
+from django.db.models import Case, CharField, Count, F, OuterRef, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from cases.access import memberships_of
 from cases.models import Audit
 from findings.items import briefing_items, tag_uses
+from findings.models import BriefingVersion
 from maca.models import Partnership
 
 from .access import restrict_actions
@@ -231,5 +232,64 @@ def audit_overview(audit: Audit, *, plan_agency_ids: frozenset[int] | None) -> d
         .only(*ACTION_ROW_FIELDS)
         .order_by("order", "id")
         .rated(),
-        "agencies": list(audit.agencies.all()),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyTakingPart:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedVersion:
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class OpenReaudit:
+    pk: int
+
+
+@dataclass(frozen=True)
+class AuditFacts:
+    """What the audit page shows around its items: the agencies taking part by name, the
+    latest published version of the briefing (None before the first) and the re-audit of it
+    scheduled and not yet closed (None when there is none)."""
+
+    agencies: list[AgencyTakingPart]
+    published_version: PublishedVersion | None
+    open_reaudit: OpenReaudit | None
+
+
+def audit_facts(audit: Audit) -> AuditFacts:
+    """The audit page's facts of `audit` (as read by the access gate): one query, a row per
+    agency taking part (one row when none does), each carrying the version and re-audit."""
+    rows = list(_audit_facts_query().filter(pk=audit.pk))
+    agencies = [AgencyTakingPart(pk, name) for pk, name, _, _ in rows if pk is not None]
+    _, _, latest_number, open_reaudit_id = rows[0]
+    published = audit.briefing_published_at is not None and latest_number is not None
+    return AuditFacts(
+        agencies=agencies,
+        published_version=PublishedVersion(latest_number) if published else None,
+        open_reaudit=OpenReaudit(open_reaudit_id) if open_reaudit_id is not None else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def _audit_facts_query():
+    """Built once: the query is the same for every audit but the one it is filtered to."""
+    latest_number = BriefingVersion.objects.filter(audit_id=OuterRef("pk")).order_by("-number")
+    open_reaudit = (
+        Audit.objects.filter(reaudit_of_id=OuterRef("pk"))
+        .exclude(status=Audit.Status.CLOSED)
+        .order_by("pk")
+    )
+    return (
+        Audit.objects.order_by("agencies__name")
+        .annotate(
+            latest_number=Subquery(latest_number.values("number")[:1]),
+            open_reaudit_id=Subquery(open_reaudit.values("pk")[:1]),
+        )
+        .values_list("agencies__pk", "agencies__name", "latest_number", "open_reaudit_id")
+    )
