@@ -354,3 +354,12 @@ def test_a_refusal_to_a_member_of_two_partnerships_reaches_both_chairs(client, a
     for who in (chair, second_chair, member(elsewhere, Membership.Role.CHAIR)):
         seen = 0 if who.pk not in (chair.pk, second_chair.pk) else 1
         assert _log_of(client, who).count("asks-for-others") == seen
+
+
+def test_a_request_from_someone_not_signed_in_leaves_no_entry(audit):
+    """A form sent to an audit's page by someone not signed in, without the form's token, is
+    refused before anyone is known: there is no one to file it under."""
+    stranger = Client(enforce_csrf_checks=True)
+    answer = stranger.post(reverse("audit_stage", args=[audit.pk]), {"confirmed": "1"})
+    assert answer.status_code == 403
+    assert not AccessLogEntry.objects.exists()
