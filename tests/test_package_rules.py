@@ -959,3 +959,42 @@ def test_the_outcome_of_an_import_whose_audit_is_there_is_kept_past_a_day(queued
         queue(VALID, audit.partnership, user=chair)
     job.audit.delete()
     assert imports.finished_imports_forget() == 1
+
+
+def test_the_chair_is_told_when_the_same_file_was_sent_and_when_it_was_imported(
+    queued, audit, chair, monkeypatch
+):
+    """At the partnership's own time: sent at quarter past eleven at night on 30 June and
+    imported a quarter of an hour later, after midnight in London."""
+    from django.core.files.storage import FileSystemStorage
+
+    into = audit.partnership.name
+    first = queue(VALID, audit.partnership, user=chair)
+    sent = datetime.datetime(2026, 6, 30, 22, 15, tzinfo=datetime.UTC)
+    PackageImport.objects.filter(pk=first.pk).update(created_at=sent)
+    with pytest.raises(imports.AlreadyImported) as waiting:
+        queue(VALID, audit.partnership, user=chair)
+    assert waiting.value.messages == [
+        f"This file is already being imported into {into} (sent at 23:15 on 30 June 2026), so "
+        "it was not imported again."
+    ]
+
+    def unavailable(self, name, content):
+        raise OSError("the file store is not answering")
+
+    # Refused before it is stored: the chair is not asked to try again later.
+    monkeypatch.setattr(FileSystemStorage, "_save", unavailable)
+    with pytest.raises(imports.AlreadyImported):
+        queue(VALID, audit.partnership, user=chair)
+    monkeypatch.undo()
+
+    imports.package_import_run(import_id=first.pk)
+    imported = datetime.datetime(2026, 6, 30, 23, 30, tzinfo=datetime.UTC)
+    PackageImport.objects.filter(pk=first.pk).update(finished_at=imported)
+    with pytest.raises(imports.AlreadyImported) as done:
+        queue(VALID, audit.partnership, user=chair)
+    made = PackageImport.objects.get(pk=first.pk).audit
+    assert done.value.messages == [
+        f"This file was already imported into {into} on 1 July 2026, as the audit “{made}”, so "
+        "it was not imported again."
+    ]
