@@ -215,6 +215,10 @@ def test_required_text_of_spaces_alone_is_refused(path, message):
         ),
         (changed("recommendations.0.cases", [" Case 2 ", "Case 1"]), []),
         (
+            changed("recommendations.0.cases", ["Case 1", "Case 9"]),
+            ["$.recommendations[0].cases[1]: no case in this package is labelled 'Case 9'"],
+        ),
+        (
             changed("actions.0.recommendation", 1),
             [
                 "$.actions[0].recommendation: there is no recommendation 1 (the package has 1, "
@@ -225,6 +229,7 @@ def test_required_text_of_spaces_alone_is_refused(path, message):
             changed("usage.0.date", "2099-01-01"),
             ["$.usage[0].date: is in the future: record uses once held"],
         ),
+        (changed("meeting_date", "2026-02-30"), ["$.meeting_date: '2026-02-30' is not a 'date'"]),
         (changed("learning_summary", 5), ["$.learning_summary: must be text"]),
         (changed("learning_summary", "x" * MAX_SUMMARY_CHARS), []),
         (
@@ -525,6 +530,27 @@ def test_a_publication_refused_for_identifiers_says_where_and_imports_nothing(mi
         package_import(package(), into=mine, publish=True)
     assert refused.value.problems == [
         PackageProblem("$", f"the briefing was not published: {place}") for place in places
+    ]
+    assert not Audit.objects.exists()
+
+
+def test_a_briefing_changed_while_it_was_being_published_imports_nothing_and_says_so(
+    mine, monkeypatch
+):
+    """As when the partnership's theme is renamed while the import publishes its briefing."""
+
+    def changed_meanwhile(audit_pk, checked, *, with_plan):
+        raise publishing.BriefingChangedWhilePublishing()
+
+    monkeypatch.setattr(publishing, "_refuse_if_changed", changed_meanwhile)
+    with pytest.raises(PackageError) as refused:
+        package_import(package(), into=mine, publish=True)
+    assert refused.value.problems == [
+        PackageProblem(
+            "$",
+            "the briefing was not published: Something in the briefing changed while it was "
+            "being published; check it and publish again.",
+        )
     ]
     assert not Audit.objects.exists()
 
