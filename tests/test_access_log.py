@@ -392,3 +392,12 @@ def test_a_refusal_inside_ones_own_audit_reaches_only_its_chair_under_that_audit
     for who, seen in ((chair, 2), (second_chair, 1), (member(elsewhere, Membership.Role.CHAIR), 0)):
         assert _log_of(client, who).count("in-two-places") == seen
     assert _log_of(client, chair, audit=audit.pk).count("in-two-places") == 1
+
+
+def test_a_request_from_someone_not_signed_in_leaves_no_entry(audit):
+    """A form sent to an audit's page by someone not signed in, without the form's token, is
+    refused before anyone is known: there is no one to file it under."""
+    stranger = Client(enforce_csrf_checks=True)
+    answer = stranger.post(reverse("audit_stage", args=[audit.pk]), {"confirmed": "1"})
+    assert answer.status_code == 403
+    assert not AccessLogEntry.objects.exists()

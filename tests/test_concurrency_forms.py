@@ -21,6 +21,7 @@ from maca.concurrency import (
     Change,
     VersionedFormMixin,
     check_current,
+    differs_from_saved,
     locked_version,
     no_lost_updates,
     shown,
@@ -286,6 +287,27 @@ def test_only_the_fields_that_show_stored_values_are_compared(audit):
     assert form.conflict == [Change("Title", "Theirs", True)]
 
 
+def test_a_field_showing_no_stored_value_is_not_listed_even_without_what_was_loaded(audit):
+    """A page drawn before the form sent what it showed: what the person typed in a field of
+    no stored value (what to say of the change) is not shown as someone else's change."""
+
+    class Note(VersionedFormMixin, forms.Form):
+        version_fields = ("title",)
+        title = forms.CharField()
+        note = forms.CharField(required=False)
+
+        def versioned_records(self):
+            return (audit,)
+
+    sent = as_sent(Note(initial={"title": "Ours"}))
+    del sent[VALUES]
+    sent["title"], sent["note"] = "Mine", "Typed now"
+    saved_by_someone_else(audit)
+    form = Note(sent, initial={"title": "Theirs"})
+    assert not form.is_valid()
+    assert form.conflict == [Change("Title", "Theirs")]
+
+
 def test_a_form_of_no_stored_record_has_no_version_and_no_conflict():
     class Question(VersionedFormMixin, forms.Form):
         text = forms.CharField()
@@ -376,3 +398,29 @@ def test_records_changed_after_the_form_was_built_build_it_again_until_the_last_
         assert concurrency._runs_left.get() == 0  # the last run: refused, not built again
         assert not form.is_valid()
         assert form.conflict == []
+
+
+def test_a_save_that_changes_nothing_is_told_apart_from_one_that_does(audit, agencies):
+    """Skipped only when every field and every list of linked records holds what is saved: a
+    changed field, an agency added or taken away is a change; the time of the last save is not
+    one, nor something the person can change."""
+    audit.agencies.set(agencies[:1])
+    record = Audit.objects.get(pk=audit.pk)
+    assert not differs_from_saved(record, agencies=agencies[:1])
+    assert differs_from_saved(record, agencies=agencies)
+    assert differs_from_saved(record, agencies=[])
+    record.title = "Renamed"
+    assert differs_from_saved(record, agencies=agencies[:1])
+
+    saved_by_someone_else(audit)  # saved again since it was read, with the same values
+    assert not differs_from_saved(Audit.objects.get(pk=audit.pk))
+    read_earlier = Audit.objects.get(pk=audit.pk)
+    saved_by_someone_else(audit)
+    assert not differs_from_saved(read_earlier)
+
+
+def test_a_record_with_nothing_saved_to_compare_with_is_a_change(audit):
+    assert differs_from_saved(Audit(partnership=audit.partnership, title="New"))
+    read_before_deleted = Audit.objects.get(pk=audit.pk)
+    Audit.objects.filter(pk=audit.pk).delete()
+    assert differs_from_saved(read_before_deleted)

@@ -172,3 +172,24 @@ def test_a_look_is_filed_under_the_audit_only_when_it_is_the_one_the_address_ask
     assert middleware.filed_under(request, {"pk": str(audit.pk)}) == own
     assert middleware.filed_under(request, {"import_id": 9}) == own  # a page naming no audit
     assert middleware.filed_under(request, {"pk": audit.pk + 1}) == (None, [audit.partnership_id])
+
+
+def test_a_refusal_names_the_audit_asked_for_only_to_a_member_of_its_partnership(audit, outsider):
+    """Refused at an audit they do not belong to, a person's attempt is filed under their own
+    partnership, with no audit: that audit's chair is not told of them, their own chair is. A
+    person of no partnership is refused with an entry filed under none."""
+    path = reverse("audit_detail", args=[audit.pk])
+    nobodys = UserFactory()
+    for user in (outsider, nobodys):
+        request = RequestFactory().get(path)
+        request.user = user
+        request.resolver_match = resolve(path)
+        request.audit = audit
+        AccessLogMiddleware(lambda request: HttpResponse(status=403))(request)
+    logged = AccessLogEntry.objects.values_list("user_id", "action", "audit_id", "partnership_id")
+    assert sorted(logged) == sorted(
+        [
+            (outsider.pk, "refused", None, outsider.memberships.get().partnership_id),
+            (nobodys.pk, "refused", None, None),
+        ]
+    )

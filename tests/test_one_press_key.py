@@ -206,3 +206,66 @@ def test_only_the_messages_of_the_press_itself_are_kept_for_a_second_press(creat
     messages.info(request, "Said before the press.")
     create_numbered(request, 1, kind="finding")
     assert UsedFormToken.objects.get().messages == [[messages.SUCCESS, "Made finding 1.", ""]]
+
+
+def test_a_message_already_waiting_is_not_said_twice():
+    """The first press's message, waiting to be shown, is shown once; another text or level is
+    said as well, in its level's style alone."""
+    request = posted(UserFactory(), {})
+    once.message_once(request, messages.INFO, "You are now a member.")
+    once.message_once(request, messages.INFO, "You are now a member.")
+    once.message_once(request, messages.SUCCESS, "You are now a member.")
+    once.message_once(request, messages.INFO, "Welcome.")
+    assert [(str(m.message), m.tags) for m in request._messages] == [
+        ("You are now a member.", "info"),
+        ("You are now a member.", "success"),
+        ("Welcome.", "info"),
+    ]
+
+
+class Refused(Exception):
+    pass
+
+
+def test_a_press_sent_again_is_answered_only_while_the_gates_let_its_sender_through(
+    done, monkeypatch
+):
+    """The gate of what the address names (registered for its keyword) and the view's own gate
+    are asked about the person pressing again, before the first press's page is shown to them."""
+    allowed = {"by the thing": True, "by the view": True}
+    asked = []
+
+    def thing_gate(request, thing_id):
+        asked.append(("thing", request.user, thing_id))
+        if not allowed["by the thing"]:
+            raise Refused
+
+    def view_gate(request):
+        asked.append(("view", request.user))
+        if not allowed["by the view"]:
+            raise Refused
+
+    monkeypatch.setattr(once, "_gates", {})
+    once.register_gate("thing_id", thing_gate)
+
+    @one_press(gate=view_gate)
+    def create(request, thing_id):
+        done.append(thing_id)
+        return redirect(f"/things/{thing_id}/made/")
+
+    user, form = UserFactory(), {FIELD: "t1"}
+    assert create(posted(user, form), thing_id=7)["Location"] == "/things/7/made/"
+    assert asked == []  # a first press is the view's own to refuse
+    assert create(posted(user, form), thing_id=7)["Location"] == "/things/7/made/"
+    assert asked == [("thing", user, 7), ("view", user)]
+    for refused_by in allowed:
+        allowed.update({name: name != refused_by for name in allowed})
+        with pytest.raises(Refused):
+            create(posted(user, form), thing_id=7)
+    assert done == [7]
+
+
+def test_a_view_under_one_press_is_known_as_one(create_numbered):
+    """What the check that every versioned save answers a second press as the first reads
+    (tests/test_architecture.py)."""
+    assert create_numbered.one_press is True

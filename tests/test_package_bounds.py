@@ -234,3 +234,26 @@ def test_only_the_first_50_schema_problems_are_listed_and_the_rest_counted():
     assert len(raised.value.problems) == package.MAX_PROBLEMS == 50
     assert all(".name" in str(p) for p in raised.value.problems)
     assert raised.value.lines()[-1] == "… and 10 more problems"
+
+
+def test_the_updates_of_actions_are_counted_across_them_all():
+    data = copy.deepcopy(VALID)
+    half = CAPS["updates"] // 2
+    update = {"date": "2026-04-01", "text": "Update."}
+    data["actions"] = [
+        {**data["actions"][0], "updates": [update] * half},
+        {"text": "Another action.", "updates": [update] * (half + 1)},
+    ]
+    assert [str(p) for p in package._shape_problems(data)] == [
+        f"$: the package holds {CAPS['updates'] + 1:,} action updates; "
+        f"a package may hold at most {CAPS['updates']:,}"
+    ]
+
+
+def test_too_many_cases_are_refused_for_their_number_before_any_case_is_read():
+    data = _holding("cases", CAPS["cases"] + 1)
+    data["cases"][-1]["findings"] = "not a list"
+    assert [str(p) for p in package._shape_problems(data)] == [
+        f"$.cases: the package holds {CAPS['cases'] + 1:,} cases; "
+        f"a package may hold at most {CAPS['cases']:,}"
+    ]

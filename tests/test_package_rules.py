@@ -215,6 +215,10 @@ def test_required_text_of_spaces_alone_is_refused(path, message):
         ),
         (changed("recommendations.0.cases", [" Case 2 ", "Case 1"]), []),
         (
+            changed("recommendations.0.cases", ["Case 1", "Case 9"]),
+            ["$.recommendations[0].cases[1]: no case in this package is labelled 'Case 9'"],
+        ),
+        (
             changed("actions.0.recommendation", 1),
             [
                 "$.actions[0].recommendation: there is no recommendation 1 (the package has 1, "
@@ -225,6 +229,7 @@ def test_required_text_of_spaces_alone_is_refused(path, message):
             changed("usage.0.date", "2099-01-01"),
             ["$.usage[0].date: is in the future: record uses once held"],
         ),
+        (changed("meeting_date", "2026-02-30"), ["$.meeting_date: '2026-02-30' is not a 'date'"]),
         (changed("learning_summary", 5), ["$.learning_summary: must be text"]),
         (changed("learning_summary", "x" * MAX_SUMMARY_CHARS), []),
         (
@@ -543,6 +548,26 @@ def test_a_7_minute_briefing_past_one_page_is_not_published_and_nothing_is_impor
     assert problem.message.startswith(
         "the briefing was not published: The 7-minute briefing runs to 2 pages: shorten part"
     )
+
+
+def test_a_briefing_changed_while_it_was_being_published_imports_nothing_and_says_so(
+    mine, monkeypatch
+):
+    """As when the partnership's theme is renamed while the import publishes its briefing."""
+
+    def changed_meanwhile(audit_pk, checked, *, with_plan):
+        raise publishing.BriefingChangedWhilePublishing()
+
+    monkeypatch.setattr(publishing, "_refuse_if_changed", changed_meanwhile)
+    with pytest.raises(PackageError) as refused:
+        package_import(package(), into=mine, publish=True)
+    assert refused.value.problems == [
+        PackageProblem(
+            "$",
+            "the briefing was not published: Something in the briefing changed while it was "
+            "being published; check it and publish again.",
+        )
+    ]
     assert not Audit.objects.exists()
 
 
@@ -976,3 +1001,42 @@ def test_the_outcome_of_an_import_whose_audit_is_there_is_kept_past_a_day(queued
         queue(VALID, audit.partnership, user=chair)
     job.audit.delete()
     assert imports.finished_imports_forget() == 1
+
+
+def test_the_chair_is_told_when_the_same_file_was_sent_and_when_it_was_imported(
+    queued, audit, chair, monkeypatch
+):
+    """At the partnership's own time: sent at quarter past eleven at night on 30 June and
+    imported a quarter of an hour later, after midnight in London."""
+    from django.core.files.storage import FileSystemStorage
+
+    into = audit.partnership.name
+    first = queue(VALID, audit.partnership, user=chair)
+    sent = datetime.datetime(2026, 6, 30, 22, 15, tzinfo=datetime.UTC)
+    PackageImport.objects.filter(pk=first.pk).update(created_at=sent)
+    with pytest.raises(imports.AlreadyImported) as waiting:
+        queue(VALID, audit.partnership, user=chair)
+    assert waiting.value.messages == [
+        f"This file is already being imported into {into} (sent at 23:15 on 30 June 2026), so "
+        "it was not imported again."
+    ]
+
+    def unavailable(self, name, content):
+        raise OSError("the file store is not answering")
+
+    # Refused before it is stored: the chair is not asked to try again later.
+    monkeypatch.setattr(FileSystemStorage, "_save", unavailable)
+    with pytest.raises(imports.AlreadyImported):
+        queue(VALID, audit.partnership, user=chair)
+    monkeypatch.undo()
+
+    imports.package_import_run(import_id=first.pk)
+    imported = datetime.datetime(2026, 6, 30, 23, 30, tzinfo=datetime.UTC)
+    PackageImport.objects.filter(pk=first.pk).update(finished_at=imported)
+    with pytest.raises(imports.AlreadyImported) as done:
+        queue(VALID, audit.partnership, user=chair)
+    made = PackageImport.objects.get(pk=first.pk).audit
+    assert done.value.messages == [
+        f"This file was already imported into {into} on 1 July 2026, as the audit “{made}”, so "
+        "it was not imported again."
+    ]

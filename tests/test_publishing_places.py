@@ -619,8 +619,12 @@ def test_publishing_the_plan_keeps_an_edit_made_while_the_briefing_rendered(
 
     monkeypatch.setattr(briefing, "render_pdf_bytes", rendering)
     # The title rendered is not the one saved now: refused, rather than publishing either.
-    with pytest.raises(BriefingChangedWhilePublishing):
+    with pytest.raises(BriefingChangedWhilePublishing) as refused:
         briefing_publish(audit=audit, user=chair, with_plan=True)
+    assert refused.value.messages == [
+        "Something in the briefing changed while it was being published; check it and publish "
+        "again."
+    ]
     audit.refresh_from_db()
     assert audit.title == "Renamed meanwhile" and audit.plan_published_at is None
     monkeypatch.setattr(briefing, "render_pdf_bytes", render)
@@ -732,3 +736,12 @@ def test_the_versions_pdf_and_word_file_name_the_version_not_a_draft(
     assert "Version 1, published" in printed and "Draft" not in printed
     words = "\n".join(p.text for p in Document(BytesIO(bytes(version.docx))).paragraphs)
     assert "Version 1, published" in words and "Draft" not in words
+
+
+def test_a_copy_sent_in_is_known_by_its_fingerprint_as_a_briefing_or_a_7_minute_briefing():
+    latest = BriefingVersion(number=2, sha256="briefing-2", seven_minute_sha256="seven-2")
+    first = BriefingVersion(number=1, sha256="briefing-1", seven_minute_sha256="")
+    versions = [latest, first]
+    assert publishing.version_of_copy(versions, "briefing-1") == (first, False)
+    assert publishing.version_of_copy(versions, "seven-2") == (latest, True)
+    assert publishing.version_of_copy(versions, "a copy changed since") == (None, False)
