@@ -274,23 +274,28 @@ def test_a_correction_with_bad_input_says_so_beside_the_field_and_keeps_what_was
     assert use.staff_count == 12
 
 
-def test_a_correction_over_someone_elses_is_refused_and_keeps_what_was_typed(client, published):
+def corrected_by_someone_else(use, *, staff_count: int) -> None:
+    """Another person's correction of `use`, saved after this page was opened."""
     from findings.services import usage_record_update
 
+    usage_record_update(
+        record=UsageRecord.objects.get(pk=use.pk),
+        agency=use.agency,
+        date=use.date,
+        team="Tenancy officers (north)",
+        staff_count=staff_count,
+        reflection=use.reflection,
+    )
+
+
+def test_a_correction_over_someone_elses_is_refused_and_keeps_what_was_typed(client, published):
     from .test_one_press import form_on
 
     audit, agencies, people = published
     use = a_session(audit, agencies["housing"])
     client.force_login(people["housing"])
     fields = form_on(client, edit_url(use))
-    usage_record_update(
-        record=UsageRecord.objects.get(pk=use.pk),
-        agency=agencies["housing"],
-        date=use.date,
-        team="Tenancy officers (north)",
-        staff_count=12,
-        reflection=use.reflection,
-    )
+    corrected_by_someone_else(use, staff_count=12)
     response = client.post(edit_url(use), {**fields, "team": "Tenancy officers, south"})
     page = response.content.decode()
     assert response.status_code == 422
@@ -433,22 +438,13 @@ def test_the_former_coordinator_of_an_agency_taken_out_finds_neither_page(client
 
 
 def test_deleting_a_session_corrected_after_the_page_was_opened_is_refused(client, published):
-    from findings.services import usage_record_update
-
     from .test_one_press import form_on
 
     audit, agencies, people = published
     use = a_session(audit, agencies["housing"])
     client.force_login(people["housing"])
     confirm = form_on(client, delete_url(use))
-    usage_record_update(
-        record=UsageRecord.objects.get(pk=use.pk),
-        agency=agencies["housing"],
-        date=use.date,
-        team="Tenancy officers (north)",
-        staff_count=30,
-        reflection=use.reflection,
-    )
+    corrected_by_someone_else(use, staff_count=30)
     response = client.post(delete_url(use), confirm)
     page = response.content.decode()
     assert response.status_code == 422
