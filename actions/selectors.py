@@ -9,6 +9,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.db.models import Case, CharField, Count, F, OuterRef, Subquery, Value, When, Window
 from django.db.models.functions import RowNumber
+from django.http import Http404
 from django.utils import timezone
 
 from cases.access import memberships_of
@@ -266,6 +267,8 @@ def audit_facts(audit: Audit) -> AuditFacts:
     """The audit page's facts of `audit` (as read by the access gate): one query, a row per
     agency taking part (one row when none does), each carrying the version and re-audit."""
     rows = list(_audit_facts_query().filter(pk=audit.pk))
+    if not rows:  # deleted since the gate read it
+        raise Http404("No such audit.")
     agencies = [AgencyTakingPart(pk, name) for pk, name, _, _ in rows if pk is not None]
     _, _, latest_number, open_reaudit_id = rows[0]
     published = audit.briefing_published_at is not None and latest_number is not None

@@ -333,19 +333,24 @@ def _texts_as_of(sources, moment) -> dict[tuple[type, int], str | None]:
             "id", INDEXED_FIELD[model], "history_type"
         ):
             texts.setdefault((model, pk), None if change == "-" else text)
-    return {**_texts_never_tracked(sources, texts), **texts}
+    return {**_texts_never_tracked(sources, texts, saved_by=moment), **texts}
 
 
-def _texts_never_tracked(sources, known) -> dict[tuple[type, int], str]:
+def _texts_never_tracked(sources, known, *, saved_by=None) -> dict[tuple[type, int], str]:
     """(model, pk) -> the text now, for the records of `sources` not in `known` that have no
     history at all: saved before their history was first kept (or written in bulk by a package
-    import) and never changed since, so what they hold now is what was published."""
+    import) and never changed since, so what they hold now is what was published. With
+    `saved_by`, only those last saved by then: one saved later, before its history was kept,
+    may hold words never published."""
     texts: dict[tuple[type, int], str] = {}
     for model, pks in _by_model(source for source in sources if source not in known).items():
         tracked = set(model.history.filter(id__in=pks).values_list("id", flat=True).distinct())
         untracked = [pk for pk in pks if pk not in tracked]
         if untracked:
-            rows = model.objects.filter(pk__in=untracked).values_list("pk", INDEXED_FIELD[model])
+            rows = model.objects.filter(pk__in=untracked)
+            if saved_by is not None:
+                rows = rows.filter(updated_at__lte=saved_by)
+            rows = rows.values_list("pk", INDEXED_FIELD[model])
             texts.update({(model, pk): text for pk, text in rows})
     return texts
 

@@ -67,7 +67,7 @@ def _key(request, token: str, passwords: frozenset = frozenset()) -> str:
     same form sent again with other values (Back, a change, then Save), or to another address,
     is a new press, not a repeat.
     Passwords are left out: the fingerprint is kept for a day, a password never is."""
-    parts = [_sender(request), request.path, token]
+    parts = [_sender(request), request.get_full_path(), token]
     for name in sorted(request.POST):
         if name not in _NOT_PART_OF_THE_PRESS | passwords:
             parts += [name, *request.POST.getlist(name)]

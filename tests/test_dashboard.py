@@ -260,3 +260,13 @@ def test_my_tasks_name_no_action_of_an_agency_that_left_the_audit(client, audit)
     page = client.get(reverse("home")).content.decode()
     assert "Share the housing plan" in page
     assert "Brief the police teams" not in page
+
+
+def test_an_audit_deleted_after_the_gate_read_it_is_not_found_rather_than_an_error(audit):
+    from django.http import Http404
+
+    from actions.selectors import audit_facts
+
+    Audit.objects.filter(pk=audit.pk).delete()
+    with pytest.raises(Http404):
+        audit_facts(audit)

@@ -430,6 +430,22 @@ def test_index_library_keeps_rows_of_records_saved_before_their_history_was_kept
     assert "left out" not in out
 
 
+def test_index_library_takes_out_a_record_changed_after_publishing_before_history_was_kept(
+    world,
+):
+    from django.utils import timezone
+
+    from actions.models import Action
+
+    action = Action.objects.filter(audit=world.alpha).order_by("pk").first()
+    Action.history.all().delete()
+    edited = "Alpha action rewritten, never published."
+    Action.objects.filter(pk=action.pk).update(text=edited, updated_at=timezone.now())
+    LibraryEntry.objects.filter(action=action).update(text=edited)  # as an older rebuild wrote
+    _index_library()
+    assert not LibraryEntry.objects.filter(text=edited).exists()
+
+
 def test_index_library_reads_each_audits_rows_in_as_many_queries_however_many_there_are(world):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

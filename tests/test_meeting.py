@@ -167,3 +167,17 @@ def test_attendees_are_added_one_row_at_a_time_or_ticked_from_the_members(client
     assert listed == {("B. Nurse", "", None), ("Sam Cop", "Agency co-ordinator", police)}
     # Once listed, a member is no longer offered to tick.
     assert "Sam Cop, Agency co-ordinator" not in client.get(url).content.decode()
+
+
+def test_add_attendee_after_saving_the_same_words_is_a_press_of_its_own(client, audit):
+    """Save, Back, then "Add attendee" with the form as it was: one more row, not the Save's
+    answer again (the two buttons send the same form to two addresses)."""
+    from .test_one_press import form_on
+
+    chair = member(audit, Membership.Role.CHAIR)
+    client.force_login(chair)
+    url = reverse("meeting", args=[audit.pk])
+    typed = {**form_on(client, url), "attendees-0-name": "B. Nurse", "learning_summary": "Kept."}
+    assert client.post(url, typed).status_code == 302
+    more = client.post(url + "?add_attendee=1", typed)
+    assert more.status_code == 200 and 'id="id_attendees-1-name"' in more.content.decode()

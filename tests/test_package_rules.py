@@ -548,6 +548,7 @@ def test_a_7_minute_briefing_past_one_page_is_not_published_and_nothing_is_impor
     assert problem.message.startswith(
         "the briefing was not published: The 7-minute briefing runs to 2 pages: shorten part"
     )
+    assert not Audit.objects.exists()
 
 
 def test_a_briefing_changed_while_it_was_being_published_imports_nothing_and_says_so(
