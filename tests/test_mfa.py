@@ -278,15 +278,15 @@ def test_a_later_sign_in_asks_for_a_code_and_then_goes_where_the_user_was_going(
     assert response["Location"] == f"{reverse('mfa_verify')}?next=%2Faudits%2F{audit.pk}%2F"
     page = client.get(response["Location"]).content.decode()
     assert "Enter your code" in page and f'value="{target}"' in page
-    response = client.post(
-        reverse("mfa_verify"), {"code": code_for(device.bin_key), "next": target}
-    )
+    code = code_for(device.bin_key)
+    response = client.post(reverse("mfa_verify"), {"code": code, "next": target})
     assert response["Location"] == target
     assert client.get(target).status_code == 200
-    # The code cannot be used again, in this session or another.
+    # The code cannot be used again, in this session or another (the same code, even when the
+    # clock has moved on to the next one meanwhile).
     client.logout()
     sign_in(client, chair)
-    response = client.post(reverse("mfa_verify"), {"code": code_for(device.bin_key)})
+    response = client.post(reverse("mfa_verify"), {"code": code})
     assert response.status_code == 200
     assert "That code did not work" in response.content.decode()
 
