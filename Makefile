@@ -13,12 +13,16 @@ PYTEST_WORKERS ?= -n auto
 # stalled waiting on the browser.
 EVERY_PAGE := tests/test_browser_every_page.py::test_every_page_for_every_role_passes_axe_at_desktop_and_phone_widths
 MODULES ?=
+# The SQLite test runs start each worker from a copy of one database migrated once per set of
+# migrations (tests/conftest.py): applying every migration took each worker about ten seconds.
+TEST_DB_DIR ?= $(if $(wildcard /dev/shm),/dev/shm,/tmp)/maca-test-db-$(shell id -u)
+TEST_DB_TEMPLATE = $(TEST_DB_DIR)/$(shell cat requirements.txt */migrations/*.py | sha1sum | cut -c1-16).sqlite3
 MUTATION_JOBS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_RUNTIME := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 APT_TEST := chromium poppler-utils postgresql nginx-light openssl redis-server
 
-.PHONY: help install run demo bench bench-quick load restore-drill multi-host mutation test test-s3 test-sqlite test-sqlite-workers every-page test-postgres lint format check-deploy clean apt-runtime apt-test
+.PHONY: help install run demo bench bench-quick load restore-drill multi-host mutation test test-s3 test-sqlite test-sqlite-workers every-page test-postgres lint format check-deploy clean apt-runtime apt-test test-db-template
 
 help:
 	@echo "make run      set up everything and serve the demo at http://$(HOST):$(PORT)"
@@ -70,26 +74,32 @@ check-deploy: $(BIN)/.installed
 	scripts/check-deploy
 
 # After the tests on SQLite, two lines run side by side (scripts/side-by-side): the PostgreSQL
-# and S3 runs keep both cores busy, while the every-page walk, the servers of multi-host, the
-# restore drill and the benchmark mostly wait on a browser, a server or a disk. Each starts and
+# run keeps both cores busy, while the every-page walk, the servers of multi-host, the restore
+# drill and the benchmark mostly wait on a browser, a server or a disk, and the S3 run follows. Each starts and
 # stops its own services on ports of its own; each one's output is shown whole when it ends.
 test: install apt-test lint
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory check-deploy
 	$(MAKE) --no-print-directory test-sqlite-workers
-	scripts/side-by-side "test-postgres test-s3" "every-page multi-host restore-drill bench-quick"
+	scripts/side-by-side "test-postgres" "every-page multi-host restore-drill bench-quick test-s3"
 
 test-sqlite: $(BIN)/.installed
 	$(MAKE) --no-print-directory test-sqlite-workers
 	$(MAKE) --no-print-directory every-page
 
-test-sqlite-workers: $(BIN)/.installed
+test-sqlite-workers: $(BIN)/.installed test-db-template
 	@echo "== tests on SQLite (with the browser tests)"
-	env -u DATABASE_URL $(BIN)/pytest -q $(PYTEST_WORKERS) --deselect $(EVERY_PAGE)
+	env -u DATABASE_URL MACA_TEST_DATABASE_TEMPLATE=$(TEST_DB_TEMPLATE) $(BIN)/pytest -q $(PYTEST_WORKERS) --deselect $(EVERY_PAGE)
 
-every-page: $(BIN)/.installed
+every-page: $(BIN)/.installed test-db-template
 	@echo "== every page for every role with axe, in one process of its own"
-	env -u DATABASE_URL $(BIN)/pytest -q -p no:xdist $(EVERY_PAGE)
+	env -u DATABASE_URL MACA_TEST_DATABASE_TEMPLATE=$(TEST_DB_TEMPLATE) $(BIN)/pytest -q -p no:xdist $(EVERY_PAGE)
+
+# Made once per set of migrations, whole or not at all (another run may be reading it).
+test-db-template: $(BIN)/.installed
+	@test -s $(TEST_DB_TEMPLATE) || { mkdir -p $(TEST_DB_DIR) && rm -f $(TEST_DB_TEMPLATE).$$$$ && \
+	  env DATABASE_URL=sqlite:///$(TEST_DB_TEMPLATE).$$$$ DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0 && \
+	  mv $(TEST_DB_TEMPLATE).$$$$ $(TEST_DB_TEMPLATE); }
 
 bench-quick: $(BIN)/.installed
 	@echo "== benchmark smoke check (figures only mean something from make bench)"
@@ -99,9 +109,9 @@ test-postgres: $(BIN)/.installed
 	@echo "== tests on a throwaway PostgreSQL"
 	scripts/with-postgres $(BIN)/pytest -q $(PYTEST_WORKERS) -m "not browser"
 
-test-s3: $(BIN)/.installed
+test-s3: $(BIN)/.installed test-db-template
 	@echo "== file tests against a throwaway S3-compatible store (moto)"
-	env -u DATABASE_URL scripts/with-s3 $(BIN)/pytest -q $(PYTEST_WORKERS) -m "storage and not browser"
+	env -u DATABASE_URL MACA_TEST_DATABASE_TEMPLATE=$(TEST_DB_TEMPLATE) scripts/with-s3 $(BIN)/pytest -q $(PYTEST_WORKERS) -m "storage and not browser"
 
 bench: $(BIN)/.installed
 	scripts/with-postgres $(BIN)/python bench/run.py

@@ -81,9 +81,10 @@ if os.environ.get("MACA_TEST_DATABASE_TEMPLATE"):
 
     @pytest.fixture(scope="session")
     def django_db_setup(django_test_environment, django_db_blocker):
-        """Mutation runs (scripts/mutation) start each forked test session from a copy of a
-        database migrated once, instead of creating every table again: that creation was most
-        of a mutant's time."""
+        """The SQLite runs of `make test` and mutation runs (scripts/mutation) start each test
+        session (each pytest-xdist worker, each mutant) from a copy of a database migrated once,
+        instead of applying every migration again: about ten seconds each, most of a mutant's
+        time."""
         from django.db import connections
 
         template = Path(os.environ["MACA_TEST_DATABASE_TEMPLATE"])
