@@ -275,14 +275,14 @@ def _authoring_content(request, audit, status=200):
     return reswap(retarget(response, "#authoring"), "outerHTML")
 
 
-def _after_change(request, audit, anchor="", saved="", level=messages.SUCCESS):
+def _after_change(request, audit, anchor="", said="", level=messages.SUCCESS):
     shown_at = reverse("authoring", args=[audit.pk]) + (f"#{anchor}" if anchor else "")
+    if said:
+        messages.add_message(request, level, said)
     if request.htmx:
         response = led_to(_authoring_content(request, audit), shown_at)
         # The page script puts the keyboard focus on what was just changed, not at the top.
         return trigger_client_event(response, "maca:focus", {"id": anchor}) if anchor else response
-    if saved:
-        messages.add_message(request, level, saved)
     return redirect(shown_at)
 
 
@@ -342,7 +342,7 @@ def item_add(request, pk, kind):
                 kind=kind, audit=audit, case=case, form=form, user=request.user
             )
             added = f"item-{kind.slug}-{item.pk}"
-            return _after_change(request, audit, added, saved=f"The {kind.label} was added.")
+            return _after_change(request, audit, added, said=f"The {kind.label} was added.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(prefix=f"new-{kind.slug}")
     form.owner_label = case.label if case else ""
@@ -368,8 +368,8 @@ def item_edit(request, pk, kind, item_id):
         if form.is_valid():
             if services.item_update(form=form, user=request.user):
                 saved = f"The {kind.label} was saved."
-                return _after_change(request, audit, anchor, saved=saved)
-            return _after_change(request, audit, anchor, saved=NOTHING_CHANGED, level=messages.INFO)
+                return _after_change(request, audit, anchor, said=saved)
+            return _after_change(request, audit, anchor, said=NOTHING_CHANGED, level=messages.INFO)
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
     form = form_class(instance=item, prefix=prefix)
     return _item_form_response(request, audit, kind, form, action_url, anchor)
@@ -382,9 +382,7 @@ def item_delete(request, pk, kind, item_id):
     item = _item_for(audit, kind, item_id)
     if request.method == "POST":
         services.item_delete(item=item)
-        if not request.htmx:
-            messages.success(request, f"The {kind.label} was deleted.")
-        return _after_change(request, audit)
+        return _after_change(request, audit, said=f"The {kind.label} was deleted.")
     context = {"audit": audit, "kind": kind, "item": item, "nav": "audits"}
     return render(request, "findings/author/item_delete.html", context)
 

@@ -1,5 +1,6 @@
 """Access logging: every successful look at case-level data leaves one entry. Sliding idle expiry
-of sessions without a database write on every request, and sign-in asked for on every page."""
+of sessions without a database write on every request, sign-in asked for on every page, and the
+messages of a press answered in place."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
+from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -227,3 +229,35 @@ def _page_of(request) -> str:
     if same_site and current.path:
         return current.path + (f"?{current.query}" if current.query else "")
     return "/"  # never the page part itself, which is no page to land on
+
+
+# An htmx answer carrying one of these is followed to a whole page, which shows the messages.
+HTMX_LEADS_ELSEWHERE = ("HX-Redirect", "HX-Location", "HX-Refresh")
+
+
+class HtmxMessagesMiddleware:
+    """What a press answered in place says ("The finding was saved.") appears where a whole page
+    shows its messages: the page's message area is swapped (htmx out of band) along with the part
+    that changed. A press that says nothing empties it, so an earlier message never stands
+    beside a later change."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if _answers_a_press_in_place(request, response):
+            area = render_to_string("_messages.html", {"swapped": True}, request=request)
+            response.content += area.encode()
+        return response
+
+
+def _answers_a_press_in_place(request, response) -> bool:
+    return (
+        getattr(request, "htmx", False)
+        and request.method == "POST"
+        and response.status_code in (200, 422)
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and not any(header in response for header in HTMX_LEADS_ELSEWHERE)
+    )

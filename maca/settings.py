@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "maca.middleware.AccessLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "maca.middleware.HtmxMessagesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

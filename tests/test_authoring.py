@@ -92,6 +92,43 @@ def test_inline_add_with_htmx_returns_the_updated_content(client, audit, qa, cas
     assert "Voice recorded." in response.content.decode()
 
 
+def message_area(response) -> str:
+    """The page's message area as an answer in place swaps it in (last), with what it says."""
+    html = response.content.decode()
+    return html[html.index('<div id="messages" aria-live="polite" hx-swap-oob="innerHTML">') :]
+
+
+def test_a_change_made_in_place_says_so_and_the_next_press_says_only_its_own(
+    client, audit, qa, case
+):
+    client.force_login(qa)
+    added = client.post(add_url(audit, "strength", case), {"new-strength-text": "Seen."}, **HTMX)
+    assert "The strength was added." in message_area(added)
+    strength = Strength.objects.get()
+    edit = reverse("item_edit", args=[audit.pk, "strength", strength.pk])
+    prefix = f"edit-strength-{strength.pk}"
+    version = {f"{prefix}-loaded_version": loaded_version(client, edit, prefix)}
+    unchanged = client.post(edit, {f"{prefix}-text": "Seen.", **version}, **HTMX)
+    assert "Nothing changed, so nothing was saved." in message_area(unchanged)
+    assert "was added" not in message_area(unchanged)
+    refused = client.post(edit, {f"{prefix}-text": " ", **version}, **HTMX)
+    assert refused.status_code == 422
+    assert 'role="status"' not in message_area(refused)
+    moved = client.post(
+        reverse("item_move", args=[audit.pk, "strength", strength.pk]), {"direction": "up"}, **HTMX
+    )
+    assert 'role="status"' not in message_area(moved)
+    # Shown once: the next whole page does not say it again.
+    page = client.get(reverse("authoring", args=[audit.pk])).content.decode()
+    assert "was added" not in page and "Nothing changed" not in page
+
+
+def test_a_form_opened_in_place_leaves_the_message_area_alone(client, audit, qa, case):
+    client.force_login(qa)
+    form = client.get(add_url(audit, "strength", case), **HTMX).content.decode()
+    assert 'id="messages"' not in form
+
+
 def test_an_empty_item_is_refused_next_to_the_field_and_nothing_is_saved(client, audit, qa, case):
     client.force_login(qa)
     response = client.post(add_url(audit, "strength", case), {"new-strength-text": "   "}, **HTMX)

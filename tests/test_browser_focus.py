@@ -156,6 +156,8 @@ def test_the_focus_follows_inline_edits_and_is_never_dropped(browser, demo):
     )
     form.get_by_role("button", name="Save row").press("Enter")
     expect(row.get_by_role("link", name="Edit")).to_be_focused()
+    expect(row).to_contain_text("Tenancy visit; the family were not at home.")
+    expect(page.locator("#messages")).to_have_text("Row saved.")
 
     # A briefing item's inline form sent back with an error: the focus is on the error summary.
     sign_in(context, demo, "qa")

@@ -75,8 +75,10 @@ def test_a_qa_member_writes_a_finding_with_the_keyboard_alone(page, demo):
     expect(
         page.get_by_text("Nobody asked the young person where they spent the weekend.")
     ).to_be_visible()
-    # The focus stays with what was just written, not at the top of the case.
+    # The focus stays with what was just written, not at the top of the case, and the page's
+    # message area, read out by a screen reader as it changes, says it was added.
     expect(page.get_by_role("link", name="Edit finding 2 of Case A")).to_be_focused()
+    expect(page.locator("#messages[aria-live=polite]")).to_have_text("The finding was added.")
     assert axe_violations(page) == []
 
     tab_to(page, "Preview the draft briefing")

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 
@@ -193,3 +193,48 @@ def test_a_refusal_names_the_audit_asked_for_only_to_a_member_of_its_partnership
             (nobodys.pk, "refused", None, None),
         ]
     )
+
+
+def answer_in_place(request, response) -> str:
+    request.htmx = bool(request.headers.get("HX-Request"))
+    middleware.HtmxMessagesMiddleware(lambda request: response)(request)
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "method, headers, status, answer_headers, content_type",
+    [
+        ("GET", {"HX-Request": "true"}, 200, {}, "text/html"),  # a form opened in place
+        ("POST", {}, 200, {}, "text/html"),  # a whole page shows its own messages
+        ("POST", {"HX-Request": "true"}, 302, {}, "text/html"),
+        ("POST", {"HX-Request": "true"}, 200, {"HX-Redirect": "/"}, "text/html"),
+        ("POST", {"HX-Request": "true"}, 200, {"HX-Location": "/"}, "text/html"),
+        ("POST", {"HX-Request": "true"}, 200, {"HX-Refresh": "true"}, "text/html"),
+        ("POST", {"HX-Request": "true"}, 200, {}, "application/json"),
+    ],
+)
+def test_the_message_area_is_swapped_only_by_a_press_answered_in_place(
+    method, headers, status, answer_headers, content_type
+):
+    request = getattr(RequestFactory(headers=headers), method.lower())("/")
+    response = HttpResponse("answer", status=status, content_type=content_type)
+    for name, value in answer_headers.items():
+        response[name] = value
+    assert answer_in_place(request, response) == "answer"
+
+
+@pytest.mark.parametrize("status", [200, 422])
+def test_a_press_answered_in_place_swaps_in_the_message_area(status):
+    request = RequestFactory(headers={"HX-Request": "true"}).post("/")
+    response = HttpResponse("answer", status=status)
+    swapped = answer_in_place(request, response)
+    assert swapped.startswith("answer")
+    assert '<div id="messages" aria-live="polite" hx-swap-oob="innerHTML">' in swapped
+
+
+def test_a_streamed_answer_is_left_whole():
+    request = RequestFactory(headers={"HX-Request": "true"}).post("/")
+    request.htmx = True
+    response = StreamingHttpResponse(iter([b"part"]), content_type="text/html")
+    assert middleware.HtmxMessagesMiddleware(lambda request: response)(request) is response
+    assert b"".join(response.streaming_content) == b"part"

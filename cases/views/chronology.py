@@ -249,11 +249,11 @@ def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
 
 
 def _entry_saved(request, audit, case, agency, entry, *, inline: bool):
-    """In place, the row as it now reads; on its own page, back to the rows with a message."""
+    """In place, the row as it now reads; on its own page, back to the rows. Both say so."""
+    messages.success(request, "Row saved.")
     if inline:
         context = {"audit": audit, "case": case, "agency": agency, "entry": entry}
         return render(request, "cases/chronology/_entry_row.html", {**context, "can_edit": True})
-    messages.success(request, "Row saved.")
     return _back(audit, case, agency, f"entry-{entry.pk}")
 
 
