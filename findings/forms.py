@@ -1,5 +1,6 @@
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from cases.forms.identifying import AsksAboutIdentifyingText
 from cases.models import DEFAULT_HEADINGS, BriefingParagraph
@@ -414,3 +415,43 @@ class CopyCheckForm(forms.Form):
         inspection = inspect(uploaded)
         check_kind(inspection, uploaded.name, (PDF,), "a PDF")
         return inspection.sha256
+
+
+DRAFT = "draft"
+
+
+class BriefingChangesForm(forms.Form):
+    """Two readings of the briefing to compare: published versions, and the draft for those who
+    may read it."""
+
+    since = forms.ChoiceField(label="From")
+    until = forms.ChoiceField(label="To")
+
+    def __init__(self, data, *, published: dict, with_draft: bool):
+        super().__init__(data)
+        versions = [
+            (
+                str(number),
+                f"Version {number}, published {date_format(timezone.localtime(at), 'j F Y')}",
+            )
+            for number, at in published.items()
+        ]
+        self.fields["since"].choices = versions
+        self.fields["until"].choices = [(DRAFT, "The draft")] * with_draft + versions
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("since") == data.get("until"):
+            self.add_error("until", "Choose two different versions to compare.")
+        return data
+
+    @staticmethod
+    def first_asked(published: dict, with_draft: bool) -> dict | None:
+        """What the page compares before anything is chosen: the latest version with the draft
+        for its authors, otherwise the last two versions; None when there is nothing to compare."""
+        numbers = [str(number) for number in published]
+        if with_draft and numbers:
+            return {"since": numbers[0], "until": DRAFT}
+        if len(numbers) >= 2:
+            return {"since": numbers[1], "until": numbers[0]}
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
@@ -260,3 +261,13 @@ def latest_published_version(audit: Audit):
     if audit.briefing_published_at is None:
         return None
     return audit.briefing_versions.only("number", "published_at", "audit_id").first()
+
+
+def briefing_version_dates(audit: Audit) -> dict[int, datetime.datetime]:
+    """Each published version's number and when it was published, the latest first."""
+    return dict(audit.briefing_versions.order_by("-number").values_list("number", "published_at"))
+
+
+def briefing_version_pages(audit: Audit, numbers) -> dict[int, str]:
+    """The pages of these published versions, exactly as they went out."""
+    return dict(audit.briefing_versions.filter(number__in=numbers).values_list("number", "html"))

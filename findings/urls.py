@@ -57,6 +57,7 @@ urlpatterns = [
         name="briefing_confirm_text",
     ),
     path("audits/<int:pk>/briefing/versions/", views.briefing_versions, name="briefing_versions"),
+    path("audits/<int:pk>/briefing/changes/", views.briefing_changes, name="briefing_changes"),
     path(
         "audits/<int:pk>/briefing/versions/<int:number>/",
         views.briefing_version,

@@ -12,14 +12,24 @@ from maca.concurrency import NOTHING_CHANGED, no_lost_updates
 from maca.downloads import DOCX, PDF, attachment_response
 from maca.once import led_to, one_press
 
-from . import briefing, casepack, publishing, services, sevenminute
+from . import briefing, casepack, changes, publishing, services, sevenminute
 from . import meeting as meeting_forms
-from .forms import BriefingLayoutForm, CopyCheckForm, PublishForm, TagForm, item_form_class
+from .forms import (
+    DRAFT,
+    BriefingChangesForm,
+    BriefingLayoutForm,
+    CopyCheckForm,
+    PublishForm,
+    TagForm,
+    item_form_class,
+)
 from .selectors import (
     ACTIONS_ANNEX_HEADING,
     LEARNING_SUMMARY_HEADING,
     authoring_context,
     briefing_sections,
+    briefing_version_dates,
+    briefing_version_pages,
     case_context,
 )
 
@@ -112,6 +122,32 @@ def _copy_checked(audit, versions, sha256: str) -> dict:
         "latest": latest,
         "latest_url": reverse(view, args=[audit.pk, latest.number]),
     }
+
+
+def briefing_changes(request, pk):
+    """What changed between two readings of the briefing, section by section."""
+    audit = access.get_audit_for(request, pk, "view_briefing")
+    with_draft = access.can(request.user, "view_draft_briefing", audit)
+    published = briefing_version_dates(audit)
+    asked = request.GET or BriefingChangesForm.first_asked(published, with_draft)
+    form = BriefingChangesForm(asked, published=published, with_draft=with_draft)
+    context = {"audit": audit, "form": form, "published": published, "with_draft": with_draft}
+    context["nav"] = "audits"
+    if not form.is_bound:
+        return render(request, "findings/changes.html", context)
+    if not form.is_valid():
+        return render(request, "findings/changes.html", context, status=422)
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
+    pages = briefing_version_pages(audit, [int(n) for n in (since, until) if n != DRAFT])
+    if until == DRAFT:
+        pages[DRAFT] = briefing.render_html(audit)
+    context["sections"] = changes.compared(pages[int(since)], pages[_number_or_draft(until)])
+    context["since"], context["until"] = int(since), _number_or_draft(until)
+    return render(request, "findings/changes.html", context)
+
+
+def _number_or_draft(value: str) -> int | str:
+    return DRAFT if value == DRAFT else int(value)
 
 
 def briefing_version(request, pk, number):

@@ -213,6 +213,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "briefing_publish":               ("L N N D D D D D O N", "L N N D D D D D O N"),
     "briefing_versions":              ("L N N O O O O O O N", "-"),
     "briefing_version":               ("L N N O O O O O O N", "-"),
+    "briefing_changes":               ("L N N O O O O O O N", "-"),
     "briefing_version_pdf":           ("L N N O O O O O O N", "-"),
     "briefing_version_docx":          ("L N N O O O O O O N", "-"),
     "meeting":                        ("L N N D O O O O O N", "L N N D O D D D O N"),

@@ -270,3 +270,26 @@ def test_each_items_buttons_say_which_item_and_its_number_sits_beside_its_text(p
     )
     # The text starts on the item's first line, where its number is, not on a line below it.
     assert tops["text"] - tops["li"] < 16, tops
+
+
+def test_the_chair_reads_what_changed_since_version_one_before_publishing_again(page, journey):
+    from findings import publishing
+
+    base_url, audit = journey
+    chair = audit.partnership.memberships.get(role=Role.CHAIR).user
+    publishing.briefing_publish(audit=audit, user=chair)
+    recommendation = Recommendation.objects.get(audit=audit)
+    recommendation.text = "Agree in writing who leads when a family moves area."
+    recommendation.save()
+
+    log_in(page, base_url, "chair")
+    page.goto(f"{base_url}/audits/{audit.pk}/briefing/publish/")
+    page.get_by_role("link", name="See what changed since version 1").click()
+    expect(page.get_by_role("heading", name="Changes from version 1 to the draft")).to_be_visible()
+    change = page.locator("li.change-reworded")
+    expect(change).to_contain_text("Reworded:")
+    expect(change.locator("ins")).to_have_text("[added: in writing]")
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert axe_violations(page) == []

@@ -1,0 +1,175 @@
+"""What changed in the briefing: between published versions for every reader, and from the
+latest version to the draft for its authors."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from findings import changes, publishing
+from findings.models import Strength
+from maca.models import AccessLogEntry, Membership
+
+from .conftest import member
+from .factories import CaseFactory, FindingFactory, RecommendationFactory, StrengthFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(audit):
+    return CaseFactory(audit=audit, label="Case 1")
+
+
+@pytest.fixture
+def published(audit, chair, case):
+    """Version 1, then the briefing edited: a point added, one taken out, one reworded."""
+    StrengthFactory(case=case, text="Quick referral by the school.")
+    FindingFactory(case=case, text="The housing officer was not invited to the meeting.")
+    recommendation = RecommendationFactory(audit=audit, text="Invite housing to every meeting.")
+    publishing.briefing_publish(audit=audit, user=chair)
+    Strength.objects.get().delete()
+    FindingFactory(case=case, text="Nobody asked where the family would sleep.")
+    recommendation.text = "Invite housing officers to every strategy meeting."
+    recommendation.save()
+    return audit
+
+
+def changes_page(client, audit, **asked):
+    return client.get(reverse("briefing_changes", args=[audit.pk]), asked)
+
+
+def words(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_chair_sees_what_changed_since_the_latest_version_point_by_point(
+    client, published, chair
+):
+    client.force_login(chair)
+    response = changes_page(client, published)
+    assert response.status_code == 200
+    page = response.content.decode()
+    text = words(page)
+    assert "Changes from version 1 to the draft" in text
+    assert "Taken out, Case 1: Quick referral by the school." in text
+    assert "Added, Case 1: Nobody asked where the family would sleep." in text
+    assert "<del>" in page and "<ins>" in page
+    assert (
+        "Reworded: Invite housing [added: officers ] to every [added: strategy ] meeting." in text
+    )
+    assert "Strengths identified per case Section taken out" in text  # its only point went
+    # What stayed the same is not listed.
+    assert "not invited to the meeting" not in text
+    assert AccessLogEntry.objects.filter(audit_id=published.pk, user=chair).exists()
+
+
+def test_a_viewer_compares_published_versions_and_never_the_draft(client, published, chair):
+    viewer = member(published, Membership.Role.VIEWER)
+    client.force_login(viewer)
+    only_one = words(changes_page(client, published).content.decode())
+    assert "Only one version is published" in only_one
+    assert "Nobody asked" not in only_one
+
+    publishing.briefing_publish(audit=published, user=chair)
+    text = words(changes_page(client, published).content.decode())
+    assert "Changes from version 1 to version 2" in text
+    assert "Added, Case 1: Nobody asked where the family would sleep." in text
+
+    asked_draft = changes_page(client, published, since="1", until="draft")
+    assert asked_draft.status_code == 422
+    assert "Select a valid choice" in asked_draft.content.decode()
+    assert "Nobody asked" not in asked_draft.content.decode()
+
+
+def test_a_published_version_compared_with_itself_or_one_that_is_not_there_says_so(
+    client, published, chair
+):
+    client.force_login(chair)
+    same = changes_page(client, published, since="1", until="1")
+    assert same.status_code == 422
+    assert "Choose two different versions to compare." in same.content.decode()
+    missing = changes_page(client, published, since="7", until="draft")
+    assert missing.status_code == 422
+    assert "Select a valid choice" in missing.content.decode()
+
+
+def test_a_draft_with_no_version_has_nothing_to_compare(client, audit, chair, case):
+    client.force_login(chair)
+    text = words(changes_page(client, audit).content.decode())
+    assert "Nothing is published yet, so there is no version to compare with." in text
+
+
+def test_unchanged_text_says_it_is_the_same(client, audit, chair, case):
+    StrengthFactory(case=case, text="Quick referral by the school.")
+    publishing.briefing_publish(audit=audit, user=chair)
+    client.force_login(chair)
+    assert "The text is the same in both." in words(changes_page(client, audit).content.decode())
+
+
+def test_nobody_outside_the_audit_learns_it_has_versions(client, published, outsider):
+    client.force_login(outsider)
+    assert changes_page(client, published).status_code == 404
+    assert changes_page(client, published, since="1", until="draft").status_code == 404
+
+
+def test_the_versions_and_publish_pages_lead_to_the_changes(client, published, chair):
+    client.force_login(chair)
+    versions = client.get(reverse("briefing_versions", args=[published.pk])).content.decode()
+    to_draft = reverse("briefing_changes", args=[published.pk]) + "?since=1&amp;until=draft"
+    assert to_draft in versions
+    publish = client.get(reverse("briefing_publish", args=[published.pk])).content.decode()
+    assert to_draft in publish
+    publishing.briefing_publish(audit=published, user=chair)
+    versions = client.get(reverse("briefing_versions", args=[published.pk])).content.decode()
+    assert reverse("briefing_changes", args=[published.pk]) + "?since=1&amp;until=2" in versions
+
+
+PAGE = """<main class="briefing"><header class="cover"><p class="partnership">North</p>
+<h1><span class="title">{title}</span></h1><p class="version draft">{version}</p></header>
+{sections}<footer class="version-footer">{version}</footer></main>"""
+
+
+def section(key, heading, *points, case=""):
+    group = f"<h3>{case}</h3>" if case else ""
+    items = "".join(f"<li>{point}</li>" for point in points)
+    return (
+        f'<section class="briefing-section" id="section-{key}"><h2>{heading}</h2>'
+        f'{group}<ul class="points">{items}</ul></section>'
+    )
+
+
+def page(title="Neglect", version="Draft", *sections):
+    return PAGE.format(title=title, version=version, sections="".join(sections))
+
+
+def test_the_version_line_is_not_a_change_but_the_cover_and_whole_sections_are():
+    before = page("Neglect", "Version 1", section("strengths", "Strengths", "Seen."))
+    after = page("Neglect and housing", "Version 2", section("findings", "Findings", "Missed."))
+    found = changes.compared(before, after)
+    assert [(s.heading, s.status) for s in found] == [
+        ("Cover", ""),
+        ("Findings", "added"),
+        ("Strengths", "removed"),
+    ]
+    cover = found[0].changes[0]
+    assert cover.kind == "reworded" and ("added", "and housing") in cover.words
+    assert changes.compared(before, before.replace("Version 1", "Version 2")) == []
+
+
+def test_a_point_moved_to_another_case_is_taken_out_of_one_and_added_to_the_other():
+    before = page("T", "V", section("findings", "Findings", "Missed.", case="Case 1"))
+    after = page("T", "V", section("findings", "Findings", "Missed.", case="Case 2"))
+    found = changes.compared(before, after)[0].changes
+    assert [(c.kind, c.group, c.text) for c in found] == [
+        ("removed", "Case 1", "Missed."),
+        ("added", "Case 2", "Missed."),
+    ]
+
+
+def test_a_very_long_reworded_point_is_shown_whole(monkeypatch):
+    monkeypatch.setattr(changes, "WORDS_COMPARED", 3)
+    before = page("T", "V", section("findings", "Findings", "one two three four"))
+    after = page("T", "V", section("findings", "Findings", "one two three five"))
+    words = changes.compared(before, after)[0].changes[0].words
+    assert words == [("removed", "one two three four"), ("added", "one two three five")]
