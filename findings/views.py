@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
@@ -304,11 +305,24 @@ def _authoring_context(request, audit) -> dict:
 
 
 def _authoring_content(request, audit, status=200):
-    """The authoring page's content alone: what htmx swaps in after a change."""
+    """The authoring page's content alone: what htmx swaps in after a change, with the chair's
+    list of identifying details found in it."""
     context = {"audit": audit, "allowed": access.allowed_actions(request.user, audit)}
     context.update(_authoring_context(request, audit))
     response = render(request, "findings/author/_content.html", context, status=status)
+    places = {"identifying_places": _identifying_places(request, audit), "swapped": True}
+    response.content += render_to_string(
+        "findings/author/_identifying_places.html", places, request=request
+    ).encode()
     return reswap(retarget(response, "#authoring"), "outerHTML")
+
+
+def _identifying_places(request, audit) -> list[str]:
+    """Found while writing, not only when publishing; for the chair, who holds the details
+    (shown to others, it would let them test guesses at what they may not see)."""
+    if not access.can(request.user, "manage_audit", audit):
+        return []
+    return publishing.identifying_details_in_briefing(audit)
 
 
 def _after_change(request, audit, anchor="", said="", level=messages.SUCCESS):
@@ -329,11 +343,7 @@ def authoring(request, pk):
         "allowed": access.allowed_actions(request.user, audit),
         "nav": "audits",
         "tag_form": TagForm(),
-        # Found while writing, not only when publishing; for the chair, who holds the details
-        # (shown to others, it would let them test guesses at what they may not see).
-        "identifying_places": publishing.identifying_details_in_briefing(audit)
-        if access.can(request.user, "manage_audit", audit)
-        else [],
+        "identifying_places": _identifying_places(request, audit),
     }
     context.update(_authoring_context(request, audit))
     return render(request, "findings/author/page.html", context)

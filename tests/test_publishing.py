@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cases.models import LocalReference, NominationIdentity
-from findings.models import BriefingVersion
+from findings.models import BriefingVersion, Strength
 from findings.publishing import identifying_details_in_briefing
 from maca.models import Membership
 
@@ -218,6 +218,29 @@ def test_the_chair_is_told_of_identifying_details_while_writing(client, audit, c
     assert "contains the name held for Case 1." in page
     client.force_login(member(audit, Membership.Role.QA_MEMBER))
     assert "Take identifying details out" not in client.get(url).content.decode()
+
+
+def test_identifying_details_written_in_place_are_reported_at_once_and_cleared(
+    client, audit, chair, identified
+):
+    """A change made in place brings the chair's list of identifying details up to date, with
+    no need to load the page again; a QA member's change brings an empty one."""
+    add = reverse("item_add", args=[audit.pk, "strength"]) + f"?case={identified.pk}"
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    area = '<div id="identifying-details" hx-swap-oob="innerHTML">'
+    client.force_login(chair)
+    said = client.post(add, {"new-strength-text": "Ellie Brampton was seen at home."}, **htmx)
+    found = said.content.decode().split(area)[1]
+    assert "Take identifying details out" in found and "the name held for Case 1." in found
+    strength = Strength.objects.get()
+    delete = reverse("item_delete", args=[audit.pk, "strength", strength.pk])
+    cleared = client.post(delete, **htmx).content.decode().split(area)[1]
+    assert "Take identifying details out" not in cleared
+
+    client.force_login(member(audit, Membership.Role.QA_MEMBER))
+    said = client.post(add, {"new-strength-text": "Ellie Brampton was seen at home."}, **htmx)
+    assert area in said.content.decode()
+    assert "Take identifying details out" not in said.content.decode()
 
 
 def test_a_whole_name_is_reported_once_not_once_per_part(audit, identified):
