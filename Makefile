@@ -95,9 +95,11 @@ every-page: $(BIN)/.installed test-db-template
 	@echo "== every page for every role with axe, in one process of its own"
 	env -u DATABASE_URL MACA_TEST_DATABASE_TEMPLATE=$(TEST_DB_TEMPLATE) $(BIN)/pytest -q -p no:xdist $(EVERY_PAGE)
 
-# Made once per set of migrations, whole or not at all (another run may be reading it).
+# Made once per set of migrations, whole or not at all (another run may be reading it); those of
+# earlier migrations, and copies left by test runs that were stopped, are deleted then.
 test-db-template: $(BIN)/.installed
-	@test -s $(TEST_DB_TEMPLATE) || { mkdir -p $(TEST_DB_DIR) && rm -f $(TEST_DB_TEMPLATE).$$$$ && \
+	@test -s $(TEST_DB_TEMPLATE) || { mkdir -p $(TEST_DB_DIR) && \
+	  find $(TEST_DB_DIR) -name '*.sqlite3*' -mmin +120 -delete && rm -f $(TEST_DB_TEMPLATE).$$$$ && \
 	  env DATABASE_URL=sqlite:///$(TEST_DB_TEMPLATE).$$$$ DEBUG=1 $(BIN)/python manage.py migrate --noinput -v 0 && \
 	  mv $(TEST_DB_TEMPLATE).$$$$ $(TEST_DB_TEMPLATE); }
 

@@ -9,8 +9,14 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 COVER = "cover"
-# Beyond this many words a reworded point is shown whole, taken out and added, not word by word.
+# Beyond this many words a reworded point is shown whole, taken out and added, not word by word;
+# and so is every point once this many words have been compared in one comparison.
 WORDS_COMPARED = 2_000
+WORDS_PER_COMPARISON = 100_000
+# Points read as one reworded when this share of their words is the same.
+ALIKE = 0.5
+# Above this many (taken out x added) points in one place, they are not paired as reworded.
+POINTS_PAIRED = 10_000
 # The parts of a briefing page whose text is read: the points, the opening paragraphs and the
 # cover's lines. The version line of the cover says which reading it is: that always differs.
 READ = frozenset({"li", "p", "h1"})
@@ -25,7 +31,7 @@ class Section:
 
 @dataclass
 class Change:
-    kind: str  # "added", "removed" or "reworded"
+    kind: str  # "added", "removed", "reworded" or "moved"
     group: str  # the case's label, when the point is about one case
     text: str = ""
     words: list[tuple[str, str]] = field(default_factory=list)  # ("same"|"removed"|"added", text)
@@ -48,12 +54,13 @@ class _BriefingReader(HTMLParser):
         self._group = ""
         self._reading: str | None = None  # the tag whose text is being read
         self._skipping = 0
+        self._in_group = False
         self._text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         classes = (attributes.get("class") or "").split()
-        if self._skipping or "version" in classes or "version-footer" in classes:
+        if self._skipping or "version" in classes:
             self._skipping += tag not in ("br", "img")
             return
         if tag == "header" and "cover" in classes:
@@ -64,11 +71,15 @@ class _BriefingReader(HTMLParser):
             self._reading, self._text = tag, []
         elif tag == "br" and self._reading:
             self._text.append("\n")
+        elif tag == "div" and "case-group" in classes:
+            self._in_group = True
 
     def handle_endtag(self, tag):
         if self._skipping:
             self._skipping -= tag not in ("br", "img")
             return
+        if tag == "div" and self._in_group and not self._reading:
+            self._in_group, self._group = False, ""  # points after the cases are the section's
         if tag != self._reading:
             return
         text = " ".join("".join(self._text).split())
@@ -98,16 +109,20 @@ def sections_of(html: str) -> dict[str, Section]:
     return reader.sections
 
 
-def compared(before_html: str, after_html: str) -> list[SectionChanges]:
-    """The sections that differ, in the order of the later reading, then those taken out."""
+def compared(before_html: str, after_html: str) -> list[SectionChanges] | None:
+    """The sections that differ, in the order of the later reading, then those taken out; None
+    when either page has no sections to read (not a briefing page)."""
     before, after = sections_of(before_html), sections_of(after_html)
+    if not before or not after:
+        return None
+    budget = _Budget(WORDS_PER_COMPARISON)
     found = []
     for key, section in after.items():
         earlier = before.get(key)
         if earlier is None:
             changes = [Change("added", group, text) for group, text in section.points]
             found.append(SectionChanges(section.heading, changes, status="added"))
-        elif changes := _changes(earlier.points, section.points):
+        elif changes := _changes(earlier.points, section.points, budget):
             found.append(SectionChanges(section.heading or earlier.heading, changes))
     for key, section in before.items():
         if key not in after:
@@ -116,28 +131,71 @@ def compared(before_html: str, after_html: str) -> list[SectionChanges]:
     return found
 
 
-def _changes(before: list[tuple[str, str]], after: list[tuple[str, str]]) -> list[Change]:
+@dataclass
+class _Budget:
+    """Words still to be compared word by word in this comparison."""
+
+    words: int
+
+
+def _changes(before: list[tuple[str, str]], after: list[tuple[str, str]], budget) -> list[Change]:
     changes = []
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for operation, start, end, new_start, new_end in matcher.get_opcodes():
-        if operation == "equal":
+        if operation != "equal":
+            changes += _paired(before[start:end], after[new_start:new_end], budget)
+    return _moves_named(changes)
+
+
+def _paired(old: list[tuple[str, str]], new: list[tuple[str, str]], budget) -> list[Change]:
+    """Each point taken out paired, in order, with a later one of the same case that reads much
+    like it (reworded); the others added or taken out."""
+    changes, next_new = [], 0
+    pairing = len(old) * len(new) <= POINTS_PAIRED
+    for group, text in old:
+        match = _first_alike(group, text, new, next_new) if pairing else None
+        if match is None:
+            changes.append(Change("removed", group, text))
             continue
-        old, new = before[start:end], after[new_start:new_end]
-        pairs = min(len(old), len(new)) if operation == "replace" else 0
-        for (group, text), (new_group, new_text) in zip(old[:pairs], new[:pairs], strict=True):
-            if group == new_group:
-                changes.append(Change("reworded", group, words=_words(text, new_text)))
-            else:
-                changes += [Change("removed", group, text), Change("added", new_group, new_text)]
-        changes += [Change("removed", group, text) for group, text in old[pairs:]]
-        changes += [Change("added", group, text) for group, text in new[pairs:]]
-    return changes
+        changes += [Change("added", *point) for point in new[next_new:match]]
+        changes.append(Change("reworded", group, words=_words(text, new[match][1], budget)))
+        next_new = match + 1
+    return changes + [Change("added", *point) for point in new[next_new:]]
 
 
-def _words(before: str, after: str) -> list[tuple[str, str]]:
+def _first_alike(group: str, text: str, points: list[tuple[str, str]], start: int) -> int | None:
+    for index in range(start, len(points)):
+        if points[index][0] == group and _alike(text, points[index][1]):
+            return index
+    return None
+
+
+def _alike(before: str, after: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, before.split(), after.split(), autojunk=False)
+    return matcher.quick_ratio() >= ALIKE and matcher.ratio() >= ALIKE
+
+
+def _moves_named(changes: list[Change]) -> list[Change]:
+    """A point taken out and added again unchanged, in the same case, was moved: said once,
+    where it now stands."""
+    removed = {(c.group, c.text) for c in changes if c.kind == "removed"}
+    added = {(c.group, c.text) for c in changes if c.kind == "added"}
+    moved = removed & added
+    named = []
+    for change in changes:
+        if (change.group, change.text) in moved and change.kind == "removed":
+            continue
+        if (change.group, change.text) in moved and change.kind == "added":
+            change = Change("moved", change.group, change.text)
+        named.append(change)
+    return named
+
+
+def _words(before: str, after: str, budget: _Budget) -> list[tuple[str, str]]:
     old, new = before.split(" "), after.split(" ")
-    if len(old) > WORDS_COMPARED or len(new) > WORDS_COMPARED:
+    if max(len(old), len(new)) > WORDS_COMPARED or len(old) + len(new) > budget.words:
         return [("removed", before), ("added", after)]
+    budget.words -= len(old) + len(new)
     pieces = []
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for operation, start, end, new_start, new_end in matcher.get_opcodes():

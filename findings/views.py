@@ -130,7 +130,9 @@ def briefing_changes(request, pk):
     audit = access.get_audit_for(request, pk, "view_briefing")
     with_draft = access.can(request.user, "view_draft_briefing", audit)
     published = briefing_version_dates(audit)
-    asked = request.GET or BriefingChangesForm.first_asked(published, with_draft)
+    asked = {name: request.GET[name] for name in ("since", "until") if name in request.GET}
+    if not asked or not published:
+        asked = BriefingChangesForm.first_asked(published, with_draft)
     form = BriefingChangesForm(asked, published=published, with_draft=with_draft)
     context = {"audit": audit, "form": form, "published": published, "with_draft": with_draft}
     context["nav"] = "audits"
@@ -311,10 +313,17 @@ def _authoring_content(request, audit, status=200):
     context.update(_authoring_context(request, audit))
     response = render(request, "findings/author/_content.html", context, status=status)
     places = {"identifying_places": _identifying_places(request, audit), "swapped": True}
+    if places["identifying_places"]:
+        messages.warning(request, IDENTIFYING_DETAILS_LEFT)
     response.content += render_to_string(
         "findings/author/_identifying_places.html", places, request=request
     ).encode()
     return reswap(retarget(response, "#authoring"), "outerHTML")
+
+
+IDENTIFYING_DETAILS_LEFT = (
+    "The briefing still holds identifying details: they are listed at the top of the page."
+)
 
 
 def _identifying_places(request, audit) -> list[str]:

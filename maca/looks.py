@@ -71,6 +71,7 @@ PAGE_NAMES = {
     "briefing_publish": "Publish the briefing",
     "briefing_confirm_text": "Confirm a text identifies no one",
     "briefing_versions": "Published briefings",
+    "briefing_changes": "What changed in the briefing",
     "briefing_version": "Published briefing",
     "briefing_version_pdf": "Published briefing PDF",
     "briefing_version_docx": "Published briefing Word document",

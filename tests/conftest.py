@@ -88,7 +88,9 @@ if os.environ.get("MACA_TEST_DATABASE_TEMPLATE"):
         from django.db import connections
 
         template = Path(os.environ["MACA_TEST_DATABASE_TEMPLATE"])
-        copy = template.with_name(f"{template.stem}-{os.getpid()}{template.suffix}")
+        # A name never used before: a copy named after a process id could meet the write-ahead
+        # log an earlier process of that id left behind, and read its rows.
+        copy = template.with_name(f"{template.stem}-{uuid.uuid4().hex}{template.suffix}")
         shutil.copyfile(template, copy)
         connection = connections["default"]
         with django_db_blocker.unblock():
@@ -96,8 +98,9 @@ if os.environ.get("MACA_TEST_DATABASE_TEMPLATE"):
         connection.settings_dict["NAME"] = str(copy)
         yield
         with django_db_blocker.unblock():
-            connection.close()
-        copy.unlink(missing_ok=True)
+            connections.close_all()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
 
 
 def pytest_configure(config):

@@ -96,8 +96,18 @@ def test_a_published_version_compared_with_itself_or_one_that_is_not_there_says_
 
 def test_a_draft_with_no_version_has_nothing_to_compare(client, audit, chair, case):
     client.force_login(chair)
-    text = words(changes_page(client, audit).content.decode())
-    assert "Nothing is published yet, so there is no version to compare with." in text
+    for asked in ({}, {"since": "1", "until": "draft"}):
+        response = changes_page(client, audit, **asked)
+        assert response.status_code == 200
+        text = words(response.content.decode())
+        assert "Nothing is published yet, so there is no version to compare with." in text
+
+
+def test_other_words_in_the_address_leave_the_first_comparison(client, published, chair):
+    client.force_login(chair)
+    response = changes_page(client, published, utm_source="email")
+    assert response.status_code == 200
+    assert "Changes from version 1 to the draft" in words(response.content.decode())
 
 
 def test_unchanged_text_says_it_is_the_same(client, audit, chair, case):
@@ -173,3 +183,52 @@ def test_a_very_long_reworded_point_is_shown_whole(monkeypatch):
     after = page("T", "V", section("findings", "Findings", "one two three five"))
     words = changes.compared(before, after)[0].changes[0].words
     assert words == [("removed", "one two three four"), ("added", "one two three five")]
+
+
+def test_past_the_comparison_s_budget_points_are_shown_whole(monkeypatch):
+    monkeypatch.setattr(changes, "WORDS_PER_COMPARISON", 16)
+    before = page("T", "V", section("findings", "Findings", "a b c d", "e f g h", "i j k l"))
+    after = page("T", "V", section("findings", "Findings", "a b c x", "e f g y", "i j k z"))
+    found = [change.words for change in changes.compared(before, after)[0].changes]
+    assert ("same", "a b c") in found[0] and ("same", "e f g") in found[1]
+    assert found[2] == [("removed", "i j k l"), ("added", "i j k z")]
+
+
+def test_a_reworded_point_is_paired_with_the_one_it_reads_like():
+    before = page(
+        "T", "V", section("r", "Recommendations", "Invite housing.", "Share the plan with school.")
+    )
+    after = page("T", "V", section("r", "Recommendations", "Share the plan with the school nurse."))
+    found = changes.compared(before, after)[0].changes
+    assert [(c.kind, c.text) for c in found] == [("removed", "Invite housing."), ("reworded", "")]
+    assert found[1].words == [
+        ("same", "Share the plan with"),
+        ("removed", "school."),
+        ("added", "the school nurse."),
+    ]
+
+
+def test_a_point_moved_within_a_section_is_said_once_as_moved():
+    before = page("T", "V", section("r", "Recommendations", "First.", "Second.", "Third."))
+    after = page("T", "V", section("r", "Recommendations", "Third.", "First.", "Second."))
+    found = changes.compared(before, after)[0].changes
+    assert [(c.kind, c.text) for c in found] == [("moved", "Third.")]
+
+
+def test_lines_of_a_point_are_words_apart_and_points_after_the_cases_belong_to_none():
+    lines = "<li>Seen<br>at school.</li>"
+    grouped = (
+        '<section class="briefing-section" id="section-f"><h2>Findings</h2>'
+        '<div class="case-group"><h3>Case 1</h3><ul><li>Missed.</li></ul></div>'
+        "<ul>{}</ul></section>"
+    )
+    before = page("T", "V", grouped.format("<li>Seen at home.</li>"))
+    after = page("T", "V", grouped.format(lines))
+    sections = changes.sections_of(after)
+    assert sections["f"].points == [("Case 1", "Missed."), ("", "Seen at school.")]
+    found = changes.compared(before, after)[0].changes
+    assert found[0].group == "" and ("added", "school.") in found[0].words
+
+
+def test_pages_that_are_not_briefings_cannot_be_compared():
+    assert changes.compared("<p>Not a briefing.</p>", page("T", "V")) is None

@@ -232,10 +232,13 @@ def test_identifying_details_written_in_place_are_reported_at_once_and_cleared(
     said = client.post(add, {"new-strength-text": "Ellie Brampton was seen at home."}, **htmx)
     found = said.content.decode().split(area)[1]
     assert "Take identifying details out" in found and "the name held for Case 1." in found
+    assert 'role="alert"' not in found  # swapped in, it is told once, by the message area:
+    assert "The briefing still holds identifying details" in found.split('id="messages"')[1]
     strength = Strength.objects.get()
     delete = reverse("item_delete", args=[audit.pk, "strength", strength.pk])
     cleared = client.post(delete, **htmx).content.decode().split(area)[1]
     assert "Take identifying details out" not in cleared
+    assert "still holds identifying details" not in cleared
 
     client.force_login(member(audit, Membership.Role.QA_MEMBER))
     said = client.post(add, {"new-strength-text": "Ellie Brampton was seen at home."}, **htmx)
