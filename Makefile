@@ -38,7 +38,9 @@ help:
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) 2>/dev/null || { scripts/apt-ensure python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	# --no-compile: Python compiles what is imported when it is first imported; compiling every
+	# module of every package here took longer than installing them.
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements-dev.txt
 	@touch $@
 
 install: apt-runtime $(BIN)/.installed
@@ -109,7 +111,7 @@ bench-quick: $(BIN)/.installed
 
 test-postgres: $(BIN)/.installed
 	@echo "== tests on a throwaway PostgreSQL"
-	scripts/with-postgres $(BIN)/pytest -q $(PYTEST_WORKERS) -m "not browser"
+	scripts/with-postgres scripts/with-template-database $(BIN)/pytest -q $(PYTEST_WORKERS) -m "not browser"
 
 test-s3: $(BIN)/.installed test-db-template
 	@echo "== file tests against a throwaway S3-compatible store (moto)"

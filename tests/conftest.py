@@ -81,18 +81,26 @@ if os.environ.get("MACA_TEST_DATABASE_TEMPLATE"):
 
     @pytest.fixture(scope="session")
     def django_db_setup(django_test_environment, django_db_blocker):
-        """The SQLite runs of `make test` and mutation runs (scripts/mutation) start each test
-        session (each pytest-xdist worker, each mutant) from a copy of a database migrated once,
-        instead of applying every migration again: about ten seconds each, most of a mutant's
-        time."""
+        """The runs of `make test` and mutation runs (scripts/mutation) start each test session
+        (each pytest-xdist worker, each mutant) from a copy of a database migrated once, instead
+        of applying every migration again: about ten seconds each, most of a mutant's time.
+        A SQLite template is a file; a PostgreSQL one a database on the same server."""
         from django.db import connections
 
-        template = Path(os.environ["MACA_TEST_DATABASE_TEMPLATE"])
+        template = os.environ["MACA_TEST_DATABASE_TEMPLATE"]
+        connection = connections["default"]
+        if connection.vendor == "postgresql":
+            yield from _postgresql_copy(connection, template, django_db_blocker)
+        else:
+            yield from _sqlite_copy(connection, Path(template), django_db_blocker)
+
+    def _sqlite_copy(connection, template: Path, django_db_blocker):
+        from django.db import connections
+
         # A name never used before: a copy named after a process id could meet the write-ahead
         # log an earlier process of that id left behind, and read its rows.
         copy = template.with_name(f"{template.stem}-{uuid.uuid4().hex}{template.suffix}")
         shutil.copyfile(template, copy)
-        connection = connections["default"]
         with django_db_blocker.unblock():
             connection.close()
         connection.settings_dict["NAME"] = str(copy)
@@ -101,6 +109,24 @@ if os.environ.get("MACA_TEST_DATABASE_TEMPLATE"):
             connections.close_all()
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{copy}{suffix}").unlink(missing_ok=True)
+
+    def _postgresql_copy(connection, template: str, django_db_blocker):
+        from django.db import connections
+
+        server_database = connection.settings_dict["NAME"]
+        copy = f"test_{template}_{uuid.uuid4().hex[:12]}"
+        with django_db_blocker.unblock():
+            with connection.cursor() as cursor:
+                cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"')
+            connection.close()
+        connection.settings_dict["NAME"] = copy
+        yield
+        with django_db_blocker.unblock():
+            connections.close_all()
+            connection.settings_dict["NAME"] = server_database
+            with connection.cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+            connection.close()
 
 
 def pytest_configure(config):
