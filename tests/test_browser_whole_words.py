@@ -72,3 +72,20 @@ def test_the_seven_minute_briefings_partnership_name_keeps_its_words_on_a_phone(
     page.goto(demo + reverse("seven_minute", args=[closed.pk]))
     assert page.locator(".seven-head .partnership-logo").is_visible()
     assert page.evaluate(SPLIT_WORDS, ".seven-head .partnership") == []
+
+
+def test_the_main_menu_keeps_its_words_whole_from_a_phone_to_a_desktop(page, demo):
+    """The menu once squeezed onto one line at a tablet's width, "Audi ts" and "Learni ng"."""
+    log_in(page, demo, "admin")  # the partnership's administrator: a menu item more
+    split = {}
+    for width in (PHONE["width"], 768, 820, 992, 1024, 1280):
+        page.set_viewport_size({"width": width, "height": PHONE["height"]})
+        page.goto(demo + reverse("home"))
+        toggler = page.get_by_role("button", name="Show menu")
+        if toggler.is_visible():
+            toggler.click()
+            page.locator("#main-nav.show").wait_for()
+        if words := page.evaluate(SPLIT_WORDS, "nav[aria-label=Main]"):
+            split[f"{width}px"] = words
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert split == {}
