@@ -293,3 +293,38 @@ def test_the_chair_reads_what_changed_since_version_one_before_publishing_again(
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert axe_violations(page) == []
+
+
+def test_forms_left_open_keep_what_was_typed_while_another_change_is_saved(page, journey):
+    base_url, audit = journey
+    log_in(page, base_url, "qa")
+    page.goto(f"{base_url}/audits/{audit.pk}/findings/")
+    page.evaluate("window.sameDocument = true")
+    case1 = page.get_by_role("region", name="Case 1")
+    case2 = page.get_by_role("region", name="Case 2")
+    recommendations = page.locator("#list-recommendation")
+
+    case2.get_by_role("link", name="Add a finding").click()
+    half_written = case2.locator("form.item-form").get_by_role("textbox", name=re.compile("^Find"))
+    half_written.fill("The school nurse was not asked")
+    recommendations.get_by_role("link", name=re.compile("^Edit")).first.click()
+    half_edited = recommendations.locator("form.item-form").get_by_role("textbox").first
+    half_edited.fill("Agree who leads when a family moves,")
+
+    case1.get_by_role("link", name="Add a strength").click()
+    case1.locator("form.item-form").get_by_role("textbox").first.fill("Quick referral.")
+    case1.locator("form.item-form").get_by_role("button", name="Save").click()
+    expect(page.locator("#messages")).to_have_text("The strength was added.")
+    expect(case1).to_contain_text("Quick referral.")
+    # Both forms still open, with what was typed in them.
+    expect(half_written).to_have_value("The school nurse was not asked")
+    expect(half_edited).to_have_value("Agree who leads when a family moves,")
+    assert axe_violations(page) == []
+
+    # And each is still saved in place.
+    half_written.fill("The school nurse was not asked.")
+    case2.locator("form.item-form").get_by_role("button", name="Save").click()
+    expect(case2).to_contain_text("The school nurse was not asked.")
+    expect(half_edited).to_have_value("Agree who leads when a family moves,")
+    assert page.evaluate("window.sameDocument === true")
+    assert Finding.objects.filter(text="The school nurse was not asked.").exists()

@@ -136,7 +136,7 @@
     if (!element || !element.querySelector) return null;
     if (element.matches("form.item-form")) return element;
     if (element.matches("tr")) return element.querySelector("form[hx-post]");  // a row edited in place
-    return element.querySelector("form.item-form");
+    return element.querySelector("form.item-form:not([data-kept])");  // not one kept open (below)
   }
 
   function lost() {
@@ -555,4 +555,35 @@
     heading.tabIndex = -1;
     heading.focus();
   }
+})();
+
+// The writing area is drawn again after each change saved in place: a form still open elsewhere
+// in it, with what was typed, is put back where it was (in the item it edits, or the list it
+// adds to), the same form holding the same words, not closed and emptied.
+(function () {
+  "use strict";
+  var kept = [];
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    kept = [];
+    var area = event.detail.target;
+    if (!area || area.id !== "authoring" || !event.detail.shouldSwap) return;
+    var sender = event.detail.requestConfig ? event.detail.requestConfig.elt : null;
+    var sent = sender && sender.closest ? sender.closest("form") : null;
+    area.querySelectorAll("form.item-form").forEach(function (form) {
+      var place = form.parentElement;
+      if (form !== sent && place && place.id) kept.push({ form: form, place: place.id });
+    });
+  });
+
+  document.addEventListener("htmx:afterSwap", function () {
+    kept.forEach(function (open) {
+      var place = document.getElementById(open.place);
+      if (!place) return;  // the item it edited was deleted meanwhile
+      open.form.setAttribute("data-kept", "");
+      place.replaceChildren(open.form);
+      htmx.process(open.form);  // htmx let go of it with the area it was in
+    });
+    kept = [];
+  });
 })();
