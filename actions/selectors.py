@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, F, OuterRef, Subquery, Value, When, Window
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -245,6 +256,7 @@ class AgencyTakingPart:
 @dataclass(frozen=True, slots=True)
 class PublishedVersion:
     number: int
+    with_seven_minute: bool  # a 7-minute briefing was published with this version or an earlier
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,12 +281,12 @@ def audit_facts(audit: Audit) -> AuditFacts:
     rows = list(_audit_facts_query().filter(pk=audit.pk))
     if not rows:  # deleted since the gate read it
         raise Http404("No such audit.")
-    agencies = [AgencyTakingPart(pk, name) for pk, name, _, _ in rows if pk is not None]
-    _, _, latest_number, open_reaudit_id = rows[0]
+    agencies = [AgencyTakingPart(pk, name) for pk, name, *_ in rows if pk is not None]
+    _, _, latest_number, open_reaudit_id, with_seven_minute = rows[0]
     published = audit.briefing_published_at is not None and latest_number is not None
     return AuditFacts(
         agencies=agencies,
-        published_version=PublishedVersion(latest_number) if published else None,
+        published_version=PublishedVersion(latest_number, with_seven_minute) if published else None,
         open_reaudit=OpenReaudit(open_reaudit_id) if open_reaudit_id is not None else None,
     )
 
@@ -293,6 +305,13 @@ def _audit_facts_query():
         .annotate(
             latest_number=Subquery(latest_number.values("number")[:1]),
             open_reaudit_id=Subquery(open_reaudit.values("pk")[:1]),
+            with_seven_minute=Exists(latest_number.exclude(seven_minute_sha256="")),
         )
-        .values_list("agencies__pk", "agencies__name", "latest_number", "open_reaudit_id")
+        .values_list(
+            "agencies__pk",
+            "agencies__name",
+            "latest_number",
+            "open_reaudit_id",
+            "with_seven_minute",
+        )
     )

@@ -256,11 +256,11 @@ class UsageForm(forms.Form):
     )
     staff_count = forms.IntegerField(
         label="Number of staff",
-        min_value=0,
+        min_value=1,
         max_value=100_000,
         error_messages={
             "invalid": "Enter the number of staff as a whole number, such as 12.",
-            "min_value": "The number of staff cannot be negative.",
+            "min_value": "Enter how many staff took part: at least one.",
             "max_value": "Enter a number of staff up to 100,000.",
             "required": "Enter how many staff took part.",
         },
@@ -420,12 +420,23 @@ class CopyCheckForm(forms.Form):
 DRAFT = "draft"
 
 
+def _is_number(value: str) -> bool:
+    return value.isascii() and value.isdecimal() and len(value) <= 9
+
+
 class BriefingChangesForm(forms.Form):
     """Two readings of the briefing to compare: published versions, and the draft for those who
     may read it."""
 
-    since = forms.ChoiceField(label="From")
-    until = forms.ChoiceField(label="To")
+    NO_SUCH_VERSION = "There is no such version of this briefing: choose one from the list."
+    since = forms.ChoiceField(
+        label="From",
+        error_messages={"invalid_choice": NO_SUCH_VERSION, "required": "Choose a version."},
+    )
+    until = forms.ChoiceField(
+        label="To",
+        error_messages={"invalid_choice": NO_SUCH_VERSION, "required": "Choose a version."},
+    )
 
     def __init__(self, data, *, published: dict, with_draft: bool):
         super().__init__(data)
@@ -444,6 +455,29 @@ class BriefingChangesForm(forms.Form):
         if data.get("since") and data.get("since") == data.get("until"):
             self.add_error("until", "Choose two different versions to compare.")
         return data
+
+    @classmethod
+    def asked(cls, query, published: dict, with_draft: bool) -> dict | None:
+        """What to compare: what the address asks, the earlier version first whichever order it
+        names them in, and a missing half filled in (the version before the one asked, or the
+        one after it, or the draft); the first comparison when it asks nothing, or asks for the
+        draft of someone who may not read it."""
+        asked = {name: query[name] for name in ("since", "until") if name in query}
+        numbers = [str(number) for number in published]  # the latest first
+        if not published or not asked or (asked.get("until") == DRAFT and not with_draft):
+            return cls.first_asked(published, with_draft)
+        if "since" not in asked:
+            later = numbers.index(asked["until"]) + 1 if asked["until"] in numbers else 0
+            asked["since"] = numbers[min(later, len(numbers) - 1)]
+        if "until" not in asked:
+            earlier = numbers.index(asked["since"]) - 1 if asked["since"] in numbers else -1
+            if earlier < 0 and not with_draft:
+                return cls.first_asked(published, with_draft)
+            asked["until"] = numbers[earlier] if earlier >= 0 else DRAFT
+        since, until = asked["since"], asked["until"]
+        if _is_number(since) and _is_number(until) and int(since) > int(until):
+            asked["since"], asked["until"] = until, since
+        return asked
 
     @staticmethod
     def first_asked(published: dict, with_draft: bool) -> dict | None:

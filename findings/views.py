@@ -130,9 +130,7 @@ def briefing_changes(request, pk):
     audit = access.get_audit_for(request, pk, "view_briefing")
     with_draft = access.can(request.user, "view_draft_briefing", audit)
     published = briefing_version_dates(audit)
-    asked = {name: request.GET[name] for name in ("since", "until") if name in request.GET}
-    if not asked or not published:
-        asked = BriefingChangesForm.first_asked(published, with_draft)
+    asked = BriefingChangesForm.asked(request.GET, published, with_draft)
     form = BriefingChangesForm(asked, published=published, with_draft=with_draft)
     context = {"audit": audit, "form": form, "published": published, "with_draft": with_draft}
     context["nav"] = "audits"
@@ -437,7 +435,9 @@ def item_delete(request, pk, kind, item_id):
     item = _item_for(audit, kind, item_id)
     if request.method == "POST":
         services.item_delete(item=item)
-        return _after_change(request, audit, said=f"The {kind.label} was deleted.")
+        # Back to the list it was in, not the top of the page.
+        in_list = f"list-{kind.slug}-{item.case_id}" if kind.per_case else f"list-{kind.slug}"
+        return _after_change(request, audit, in_list, said=f"The {kind.label} was deleted.")
     context = {"audit": audit, "kind": kind, "item": item, "nav": "audits"}
     return render(request, "findings/author/item_delete.html", context)
 

@@ -93,6 +93,15 @@ def test_viewers_read_only_published_briefings(client, audit, chair):
     page = client.get(reverse("audit_detail", args=[audit.pk]))
     assert page.status_code == 200
     assert "Case-level working papers are open to the audit" in page.content.decode()
+    # No 7-minute briefing was published with it: none is offered.
+    assert reverse("seven_minute", args=[audit.pk]) not in page.content.decode()
+
+
+def test_viewers_are_offered_a_7_minute_briefing_once_one_is_published(client, demo_audit):
+    viewer = member(demo_audit, Membership.Role.VIEWER)
+    client.force_login(viewer)
+    page = client.get(reverse("audit_detail", args=[demo_audit.pk])).content.decode()
+    assert f'<a href="{reverse("seven_minute", args=[demo_audit.pk])}">' in page
 
 
 def test_home_lists_only_the_users_audits(client, audit, outsider):

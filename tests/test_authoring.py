@@ -219,8 +219,16 @@ def test_delete_asks_first_then_deletes(client, audit, qa, case):
     url = reverse("item_delete", args=[audit.pk, "strength", strength.pk])
     assert "Delete this strength?" in client.get(url).content.decode()
     assert Strength.objects.exists()
-    client.post(url)
+    response = client.post(url)
     assert not Strength.objects.exists()
+    # Back to the list it was in, saying so.
+    assert response["Location"] == (
+        reverse("authoring", args=[audit.pk]) + f"#list-strength-{case.pk}"
+    )
+    assert "The strength was deleted." in client.get(response["Location"]).content.decode()
+    recommendation = RecommendationFactory(audit=audit)
+    delete = reverse("item_delete", args=[audit.pk, "recommendation", recommendation.pk])
+    assert client.post(delete)["Location"].endswith("#list-recommendation")
 
 
 def test_items_of_another_audit_are_not_found(client, audit, qa):

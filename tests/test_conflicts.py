@@ -131,7 +131,7 @@ def assert_conflict(response, *, record, typed, saved) -> dict:
     """The second save was refused: the message names the record, the form holds what was
     typed, the box shows what the other person saved. Returns the form, ready to send again."""
     body = text(response)
-    assert f"Someone else changed {record} while you were editing" in body
+    assert body.count(f"Someone else changed {record} while you were editing") == 1  # said once
     again = form_on(response.content.decode())
     for name, value in typed.items():
         assert again[name] == [value], name
