@@ -49,9 +49,51 @@ def clean_query(raw: str) -> str:
     return " ".join(kept.split())[:MAX_QUERY_CHARS]
 
 
-def _words(query: str) -> list[str]:
-    words = [word.strip("\"'") for word in query.split()]
-    return [word for word in words if word][:MAX_WORDS]
+# A search as a web search engine reads it: words, "a phrase", -left-out, this or that.
+TOKEN = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+@dataclass
+class WordSearch:
+    """What SQLite looks for (PostgreSQL reads the same words itself): every group has one of
+    its patterns, none of `left_out` is there. Each pattern is a word or phrase starting at the
+    start of a word (so "neglect" finds "neglected" and "or" does not find "for"), either
+    apostrophe standing for both."""
+
+    groups: list[list[str]] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    @property
+    def found(self) -> list[str]:
+        return [pattern for group in self.groups for pattern in group]
+
+
+def word_search(query: str) -> WordSearch:
+    search, either = WordSearch(), False
+    for minus, phrase, bare_minus, bare in TOKEN.findall(query)[:MAX_WORDS]:
+        if not phrase and bare.lower() == "or" and search.groups:
+            either = True
+            continue
+        pattern = _pattern(phrase or bare)
+        if pattern is None:
+            continue
+        if minus or bare_minus:
+            search.left_out.append(pattern)
+        elif either:
+            search.groups[-1].append(pattern)
+        else:
+            search.groups.append([pattern])
+        either = False
+    return search
+
+
+def _pattern(text: str) -> str | None:
+    words = WORD.findall(text)
+    if not words:
+        return None
+    escaped = (re.escape(word).replace("'", "['’]").replace("’", "['’]") for word in words)
+    return r"\b" + r"\W+".join(escaped)
 
 
 @dataclass
@@ -189,7 +231,7 @@ class Result:
 
 def search_library(user, filters: LibraryFilters):
     """The rows matching `filters`, best first when searching by words (PostgreSQL ranks by
-    English stems; SQLite finds each word anywhere, ignoring case), else newest first."""
+    English stems; SQLite finds words by how they start, ignoring case), else newest first."""
     entries = visible_entries(user).select_related("theme", "agency", "partnership", "version")
     entries = entries.defer("version__html", "version__pdf", "search_vector")
     if filters.partnership:
@@ -204,14 +246,25 @@ def search_library(user, filters: LibraryFilters):
         entries = entries.filter(held_on__year=filters.year)
     if filters.tag:
         entries = entries.filter(tags__slug=filters.tag.slug)
-    words = _words(filters.query)
-    if not words:
+    if not filters.query.strip():
         return entries.order_by("-held_on", "audit_id", "order")
     if connection.vendor == "postgresql":
         return _postgres_search(entries, filters.query)
-    for word in words:
-        entries = entries.filter(text__icontains=word)
+    search = word_search(filters.query)
+    if not (search.groups or search.left_out):
+        return entries.none()  # nothing that reads as a word: nothing found, as on PostgreSQL
+    for group in search.groups:
+        entries = entries.filter(_any_of(group))
+    for pattern in search.left_out:
+        entries = entries.exclude(text__iregex=pattern)
     return entries.order_by("-held_on", "audit_id", "order")
+
+
+def _any_of(patterns: list[str]) -> Q:
+    either = Q()
+    for pattern in patterns:
+        either |= Q(text__iregex=pattern)
+    return either
 
 
 def _postgres_search(entries, query: str):
@@ -240,25 +293,23 @@ def _postgres_search(entries, query: str):
 
 def results(entries, query: str) -> list[Result]:
     """One page's rows with their words in context, the match marked, and their link."""
-    words = _words(query)
-    return [Result(entry, _excerpt(entry, words), _link(entry)) for entry in entries]
+    found = word_search(query).found
+    return [Result(entry, _excerpt(entry, found), _link(entry)) for entry in entries]
 
 
-def _excerpt(entry, words: list[str]) -> SafeString:
+def _excerpt(entry, found: list[str]) -> SafeString:
     headline = getattr(entry, "headline", None)
     if headline is not None:  # the library's text holds no marks of its own (see indexing)
         return mark_safe(
             escape(headline).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
         )
-    return _marked_context(entry.text, words)
+    return _marked_context(entry.text, found)
 
 
-def _marked_context(text: str, words: list[str]) -> SafeString:
+def _marked_context(text: str, found: list[str]) -> SafeString:
     """About CONTEXT_WORDS words either side of the first match, each match marked."""
     text = text.replace(MARK_START, "").replace(MARK_END, "")
-    pattern = (
-        re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE) if words else None
-    )
+    pattern = re.compile("|".join(found), re.IGNORECASE) if found else None
     start, end = 0, len(text)
     found = pattern.search(text) if pattern else None
     if found:

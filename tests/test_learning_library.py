@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from learning.models import LibraryEntry
+from learning.search import word_search
 from maca.models import Membership
 
 from .learning_world import Role, build_world, publish, quick_pdfs
@@ -190,6 +191,31 @@ def test_percent_and_underscore_are_searched_as_themselves(client, world):
     chair = world.users[Role.CHAIR]
     assert texts_of(found(client, chair, q="%")) == []
     assert texts_of(found(client, chair, q="_")) == []
+
+
+def test_a_search_reads_phrases_left_out_words_and_either_as_a_web_search_does(client, world):
+    """As the search box's hint shows, on either database."""
+    chair = world.users[Role.CHAIR]
+    phrase = texts_of(found(client, chair, q='"nobody heard the child"'))
+    assert len(phrase) == 1 and phrase[0].startswith("Alpha: nobody heard the child")
+    assert texts_of(found(client, chair, q='"the child nobody heard"')) == []
+    supervision = texts_of(found(client, chair, q="supervision"))
+    without_drift = texts_of(found(client, chair, q="supervision -drift"))
+    assert without_drift and all("drift" not in text for text in without_drift)
+    assert len(without_drift) == len([t for t in supervision if "drift" not in t])
+    either = texts_of(found(client, chair, q="patchy or weekly"))
+    assert {text.split(":")[0] for text in either} == {"Bravo", "Alpha strength"}
+
+
+def test_a_word_is_found_from_its_start_and_either_apostrophe_stands_for_both(client, world):
+    chair = world.users[Role.CHAIR]
+    assert texts_of(found(client, chair, q="or")) == []  # not inside "for" or "worker"
+    search = word_search("school’s -housing or")
+    assert [re.search(p, "The school's nurse", re.I) is not None for p in search.found] == [True]
+    assert [re.search(p, "The schools' nurse", re.I) is not None for p in search.found] == [False]
+    assert re.search(search.left_out[0], "Housing officers", re.I)
+    assert not re.search(search.left_out[0], "rehousing", re.I)
+    assert word_search("%% _ -").groups == []
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="English stemming is PostgreSQL's")
