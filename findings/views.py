@@ -304,10 +304,12 @@ def _authoring_context(request, audit) -> dict:
     return context
 
 
-def _authoring_content(request, audit, status=200):
-    """The authoring page's content alone: what htmx swaps in after a change, with the chair's
-    list of identifying details found in it."""
+def _authoring_content(request, audit, status=200, *, said_at="", said="", said_level=""):
+    """The authoring page's content alone: what htmx swaps in after a change (what it said
+    shown beside the item or list at `said_at`), with the chair's list of identifying details
+    found in it."""
     context = {"audit": audit, "allowed": access.allowed_actions(request.user, audit)}
+    context.update(said_at=said_at, said=said, said_level=said_level)
     context.update(_authoring_context(request, audit))
     response = render(request, "findings/author/_content.html", context, status=status)
     places = {"identifying_places": _identifying_places(request, audit), "swapped": True}
@@ -337,7 +339,11 @@ def _after_change(request, audit, anchor="", said="", level=messages.SUCCESS):
     if said:
         messages.add_message(request, level, said)
     if request.htmx:
-        response = led_to(_authoring_content(request, audit), shown_at)
+        level_tag = messages.DEFAULT_TAGS.get(level, "")
+        content = _authoring_content(
+            request, audit, said_at=anchor, said=said, said_level=level_tag
+        )
+        response = led_to(content, shown_at)
         # The page script puts the keyboard focus on what was just changed, not at the top.
         return trigger_client_event(response, "maca:focus", {"id": anchor}) if anchor else response
     return redirect(shown_at)

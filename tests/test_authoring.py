@@ -105,6 +105,10 @@ def test_a_change_made_in_place_says_so_and_the_next_press_says_only_its_own(
     added = client.post(add_url(audit, "strength", case), {"new-strength-text": "Seen."}, **HTMX)
     assert "The strength was added." in message_area(added)
     strength = Strength.objects.get()
+    # Also beside the item, where the eye is (the message area may be far above).
+    item = added.content.decode().split(f'id="item-strength-{strength.pk}"')[1].split("</li>")[0]
+    assert 'class="small mb-0 mt-1 just-said text-success-emphasis" aria-hidden="true">' in item
+    assert "The strength was added." in item
     edit = reverse("item_edit", args=[audit.pk, "strength", strength.pk])
     prefix = f"edit-strength-{strength.pk}"
     version = {f"{prefix}-loaded_version": loaded_version(client, edit, prefix)}
