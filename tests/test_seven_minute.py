@@ -316,7 +316,7 @@ def test_only_writers_are_offered_the_edit_link(client, written):
     assert edit in client.get(reverse("seven_minute", args=[written.pk])).content.decode()
     client.force_login(member(written, Membership.Role.COORDINATOR, housing))
     page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
-    assert edit not in page and "Download Word" in page
+    assert edit not in page and "Download the draft (Word)" in page
 
 
 def test_a_draft_after_publishing_says_which_version_readers_have_and_links_to_it(
@@ -333,7 +333,10 @@ def test_a_draft_after_publishing_says_which_version_readers_have_and_links_to_i
     line = f"Draft — may differ from version 1, published {on}"
     page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
     assert line in page and "not yet published" not in page
-    assert f'href="{reverse("seven_minute_version", args=[written.pk, 1])}"' in page
+    published = f'href="{reverse("seven_minute_version", args=[written.pk, 1])}"'
+    assert f"{published}>Published version 1, for teams</a>" in page
+    # Offered before the draft's own downloads, which say they are the draft.
+    assert page.index(published) < page.index("Download the draft (PDF)")
     pdf = client.get(reverse("seven_minute_pdf", args=[written.pk])).content
     assert line in " ".join(pdf_text(pdf, tmp_path).split())
     docx = client.get(reverse("seven_minute_docx", args=[written.pk])).content
