@@ -202,11 +202,19 @@ class ActionUpdateForm(
     version_fields = ("status", "at_risk")
     identifying_where = "The chair, the QA members and the agency's co-ordinators read this"
 
-    date = forms.DateField(label="Date of the update", widget=DateInput)
+    date = forms.DateField(
+        label="Date of the update",
+        widget=DateInput,
+        error_messages={
+            "required": "Enter the date of the update.",
+            "invalid": "Enter a real date.",
+        },
+    )
     text = forms.CharField(
         label="What has happened",
         max_length=ActionUpdate._meta.get_field("text").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what has happened."},
     )
     status = forms.ChoiceField(
         choices=[("not_started", "Not started"), ("in_progress", "In progress")]

@@ -127,9 +127,14 @@ def test_a_bad_update_keeps_the_text_and_saves_nothing(client, audit, housing, a
     )
     assert response.status_code == 422
     assert "Typed text kept." in response.content.decode()
+    assert "Enter a real date." in response.content.decode()
     assert not ActionUpdate.objects.exists()
     action.refresh_from_db()
     assert action.status == "not_started"
+    empty = client.post(reverse("action_detail", args=[action.pk]), {"status": "in_progress"})
+    assert empty.status_code == 422
+    assert "Say what has happened." in empty.content.decode()
+    assert "Enter the date of the update." in empty.content.decode()
 
 
 def test_completion_needs_an_outcome_and_the_chairs_sign_off(client, audit, housing, action):
