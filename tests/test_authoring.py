@@ -277,6 +277,11 @@ def test_headings_narrative_and_good_practice_switch(client, audit, qa):
     assert [p.text for p in audit.paragraphs.all()] == ["One.", "Two."]
     html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
     assert "One." in html
+    # The audit's own headings wherever its items are listed, its page included.
+    CaseFactory(audit=audit, label="Case 1")
+    for page in ("audit_detail", "authoring"):
+        listed = client.get(reverse(page, args=[audit.pk])).content.decode()
+        assert ">What we worried about</h" in listed and ">Findings</h" not in listed
 
 
 def test_tag_counts_show_issues_across_cases(client, audit, qa):

@@ -111,6 +111,7 @@ def is_a_file(answer) -> bool:
 
 # Over a thousand requests: on a busy machine longer than the suite's five minutes.
 @pytest.mark.timeout(900)
+@pytest.mark.same_on_every_database
 def test_nobody_reaches_another_partnerships_objects_by_their_ids(partnerships):
     world_a, people_a, world_b, people_b = partnerships
     theirs = Client()
