@@ -394,8 +394,10 @@ def item_add(request, pk, kind):
         f"?case={case.pk}" if case else ""
     )
     form_class = item_form_class(kind, audit)
+    # Ids of their own: "Add a finding" may be open in several cases at once.
+    ids = {"prefix": f"new-{kind.slug}", "auto_id": f"id_{anchor}_%s"}
     if request.method == "POST":
-        form = form_class(request.POST, prefix=f"new-{kind.slug}")
+        form = form_class(request.POST, **ids)
         if form.is_valid():
             item = services.item_create(
                 kind=kind, audit=audit, case=case, form=form, user=request.user
@@ -403,7 +405,7 @@ def item_add(request, pk, kind):
             added = f"item-{kind.slug}-{item.pk}"
             return _after_change(request, audit, added, said=f"The {kind.label} was added.")
         return _item_form_response(request, audit, kind, form, action_url, anchor, status=422)
-    form = form_class(prefix=f"new-{kind.slug}")
+    form = form_class(**ids)
     form.owner_label = case.label if case else ""
     return _item_form_response(request, audit, kind, form, action_url, anchor)
 

@@ -92,7 +92,7 @@ def _pattern(text: str) -> str | None:
     words = WORD.findall(text)
     if not words:
         return None
-    escaped = (re.escape(word).replace("'", "['’]").replace("’", "['’]") for word in words)
+    escaped = ("['’]".join(re.escape(part) for part in re.split("['’]", word)) for word in words)
     return r"\b" + r"\W+".join(escaped)
 
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -131,6 +133,16 @@ def test_a_form_opened_in_place_leaves_the_message_area_alone(client, audit, qa,
     client.force_login(qa)
     form = client.get(add_url(audit, "strength", case), **HTMX).content.decode()
     assert 'id="messages"' not in form
+
+
+def test_add_forms_open_in_two_cases_at_once_have_ids_of_their_own(client, audit, qa, case):
+    other = CaseFactory(audit=audit, label="Case 2")
+    client.force_login(qa)
+    first = client.get(add_url(audit, "finding", case), **HTMX).content.decode()
+    second = client.get(add_url(audit, "finding", other), **HTMX).content.decode()
+    ids = [set(re.findall(r' id="(id_[^"]+)"', form)) for form in (first, second)]
+    assert ids[0] and ids[1] and not ids[0] & ids[1]
+    assert 'name="new-finding-text"' in first and 'name="new-finding-text"' in second
 
 
 def test_an_empty_item_is_refused_next_to_the_field_and_nothing_is_saved(client, audit, qa, case):

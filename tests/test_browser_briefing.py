@@ -314,8 +314,10 @@ def test_forms_left_open_keep_what_was_typed_while_another_change_is_saved(page,
     case1.get_by_role("link", name="Add a strength").click()
     case1.locator("form.item-form").get_by_role("textbox").first.fill("Quick referral.")
     case1.locator("form.item-form").get_by_role("button", name="Save").click()
+    half_written.focus()  # back to the other form while the save is on its way
     expect(page.locator("#messages")).to_have_text("The strength was added.")
     expect(case1).to_contain_text("Quick referral.")
+    expect(half_written).to_be_focused()  # still there, not sent to the item just added
     # Both forms still open, with what was typed in them.
     expect(half_written).to_have_value("The school nurse was not asked")
     expect(half_edited).to_have_value("Agree who leads when a family moves,")

@@ -563,16 +563,23 @@
 (function () {
   "use strict";
   var kept = [];
+  var typing = null;  // where the cursor was, when it was in a kept form
 
   document.addEventListener("htmx:beforeSwap", function (event) {
     kept = [];
+    typing = null;
     var area = event.detail.target;
     if (!area || area.id !== "authoring" || !event.detail.shouldSwap) return;
     var sender = event.detail.requestConfig ? event.detail.requestConfig.elt : null;
     var sent = sender && sender.closest ? sender.closest("form") : null;
+    var active = document.activeElement;
     area.querySelectorAll("form.item-form").forEach(function (form) {
       var place = form.parentElement;
-      if (form !== sent && place && place.id) kept.push({ form: form, place: place.id });
+      if (form === sent || !place || !place.id) return;
+      kept.push({ form: form, place: place.id });
+      if (active && form.contains(active)) {
+        typing = { field: active, start: active.selectionStart, end: active.selectionEnd };
+      }
     });
   });
 
@@ -584,6 +591,14 @@
       place.replaceChildren(open.form);
       htmx.process(open.form);  // htmx let go of it with the area it was in
     });
+    // Someone typing in one form while another was saved goes on typing where they were.
+    if (typing && typing.field.isConnected) {
+      typing.field.focus({ preventScroll: true });
+      if (typeof typing.start === "number" && typing.field.setSelectionRange) {
+        typing.field.setSelectionRange(typing.start, typing.end);
+      }
+    }
     kept = [];
+    typing = null;
   });
 })();
