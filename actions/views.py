@@ -173,7 +173,7 @@ def action_plan(request, mine=False):
         "page": page,
         "counts": counts,
         "mine": mine,
-        "coordinates": bool(_coordinated_agency_ids(request.user)),
+        "narrows_to_own_agency": _narrows_to_own_agency(request.user),
         "query": query.urlencode(),
         "export_query": export_query.urlencode(),
         "nav": "actions",
@@ -283,6 +283,14 @@ def audit_actions(request, pk):
         **selectors.audit_plan(audit, request.user),
     }
     return render(request, "actions/audit_actions.html", context)
+
+
+def _narrows_to_own_agency(user) -> bool:
+    """Whether "only my agency's actions" shows fewer than the whole plan: for a co-ordinator
+    who also sees other agencies' actions (as a chair, QA member or viewer), not for one who
+    sees only their own agency's anyway."""
+    mine = access.memberships_of(user)
+    return bool(mine.coordinated) and bool(mine.staff or mine.viewing)
 
 
 def _coordinated_agency_ids(user) -> set[int]:

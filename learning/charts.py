@@ -82,9 +82,8 @@ def _draw(chart: Chart, fmt: str, *, narrow: bool = False) -> bytes:
             "font.size": 10,
         }
     )
-    rows = chart.rows or [("No data", [0] * len(chart.columns))]
-    size = _narrow_size(chart, rows) if narrow else (WIDE_INCHES, max(2.6, 0.42 * len(rows) + 1.6))
-    figure = Figure(figsize=size, dpi=100, layout="constrained")
+    rows = _rows_drawn(chart)
+    figure = Figure(figsize=_inches(chart, rows, narrow=narrow), dpi=100, layout="constrained")
     axes = figure.add_subplot()
     if chart.kind == "heatmap":
         _heatmap(axes, chart, rows, narrow=narrow)
@@ -95,6 +94,23 @@ def _draw(chart: Chart, fmt: str, *, narrow: bool = False) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
     return out.getvalue()
+
+
+def css_size(chart: Chart, *, narrow: bool = False) -> tuple[int, int]:
+    """The drawing's width and height in CSS pixels, for the page to hold its place (and shape)
+    before a lazily loaded chart arrives."""
+    width, height = _inches(chart, _rows_drawn(chart), narrow=narrow)
+    return round(width * 96), round(height * 96)
+
+
+def _rows_drawn(chart: Chart):
+    return chart.rows or [("No data", [0] * len(chart.columns))]
+
+
+def _inches(chart: Chart, rows, *, narrow: bool) -> tuple[float, float]:
+    if narrow:
+        return _narrow_size(chart, rows)
+    return WIDE_INCHES, max(2.6, 0.42 * len(rows) + 1.6)
 
 
 def _narrow_size(chart: Chart, rows) -> tuple[float, float]:

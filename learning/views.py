@@ -50,7 +50,12 @@ def _trends(request, scope):
 def trends(request):
     """Charts of a partnership's published audits over a period, each with its table."""
     scope = read_scope(request.GET, request.user)
-    context = {"scope": scope, "trends": _trends(request, scope), "nav": "learning"}
+    found = _trends(request, scope)
+    sizes = {
+        key: {"wide": charts.css_size(chart), "narrow": charts.css_size(chart, narrow=True)}
+        for key, chart in (found.charts.items() if found else ())
+    }
+    context = {"scope": scope, "trends": found, "sizes": sizes, "nav": "learning"}
     return render(request, "learning/trends.html", context)
 
 

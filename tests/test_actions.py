@@ -254,7 +254,28 @@ def test_my_agencys_actions_for_a_coordinator(client, audit, housing):
     page = client.get(reverse("my_actions")).content.decode()
     assert "Housing&#x27;s action" in page and "Police action" not in page
     plan = client.get(reverse("action_plan")).content.decode()
+    # Their plan holds their agency's actions only: a link to narrow it would change nothing.
+    assert "Only my agency" not in plan
+
+
+def test_my_agencys_actions_narrow_the_plan_of_a_coordinator_who_is_also_qa(
+    client, audit, housing
+):
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    ActionFactory(audit=audit, owner_agency=housing, text="Housing's action")
+    ActionFactory(audit=audit, owner_agency=police, text="Police action")
+    user = member(audit, Membership.Role.COORDINATOR, agency=housing)
+    Membership.objects.create(
+        user=user, partnership=audit.partnership, role=Membership.Role.QA_MEMBER
+    )
+    client.force_login(user)
+    plan = client.get(reverse("action_plan")).content.decode()
+    assert "Housing&#x27;s action" in plan and "Police action" in plan
     assert f'href="{reverse("my_actions")}">Only my agency\'s actions' in plan
+    mine = client.get(reverse("my_actions")).content.decode()
+    assert "Housing&#x27;s action" in mine and "Police action" not in mine
+    assert f'href="{reverse("action_plan")}">Every action you can see' in mine
 
 
 def test_plan_queries_do_not_grow_with_the_number_of_actions(client):

@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -89,6 +90,25 @@ def test_the_page_shows_each_chart_with_its_description_table_and_downloads(clie
     assert 'aria-describedby="chart-grades-desc"' in body
     assert '<th scope="row" class="fw-normal">Police — Voice</th>' in body
     assert "Charlie" not in body and "Delta" not in body
+
+
+def test_each_chart_holds_its_place_in_the_shape_it_is_drawn(client, world):
+    """A chart loads lazily: the page gives its size, so that the text below it does not jump
+    when it arrives, on a wide screen and on a phone."""
+    body = page(client, world.users[Role.CHAIR]).content.decode()
+    query = {"partnership": world.partnership.pk}
+    for key in ("grades", "returns"):
+        address = reverse("learning_trends_chart", args=[key, "svg"])
+        for layout, tag in (("", "img"), ("narrow", "source")):
+            drawn = client.get(address, {**query, "layout": layout}).content.decode()
+            width, height = (
+                float(re.search(rf'{side}="([\d.]+)pt"', drawn)[1]) for side in ("width", "height")
+            )
+            marked = re.search(
+                rf'<{tag}[^>]*{re.escape(address)}[^>]*width="(\d+)" height="(\d+)"', body
+            )
+            assert marked, (key, layout)
+            assert abs(int(marked[1]) / int(marked[2]) - width / height) < 0.01, (key, layout)
 
 
 def test_charts_download_as_svg_png_and_csv(client, world):
