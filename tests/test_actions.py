@@ -258,9 +258,7 @@ def test_my_agencys_actions_for_a_coordinator(client, audit, housing):
     assert "Only my agency" not in plan
 
 
-def test_my_agencys_actions_narrow_the_plan_of_a_coordinator_who_is_also_qa(
-    client, audit, housing
-):
+def test_my_agencys_actions_narrow_the_plan_of_a_coordinator_who_is_also_qa(client, audit, housing):
     police = AgencyFactory(name="Police")
     audit.agencies.add(police)
     ActionFactory(audit=audit, owner_agency=housing, text="Housing's action")
