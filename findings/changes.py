@@ -35,6 +35,7 @@ class Change:
     group: str  # the case's label, when the point is about one case
     text: str = ""
     words: list[tuple[str, str]] = field(default_factory=list)  # ("same"|"removed"|"added", text)
+    origin: str = ""  # of a moved point: where it stood before, in words
 
 
 @dataclass
@@ -128,7 +129,42 @@ def compared(before_html: str, after_html: str) -> list[SectionChanges] | None:
         if key not in after:
             changes = [Change("removed", group, text) for group, text in section.points]
             found.append(SectionChanges(section.heading, changes, status="removed"))
-    return found
+    return _moves_across(found)
+
+
+def _moves_across(found: list[SectionChanges]) -> list[SectionChanges]:
+    """A point taken out of one case or section and added unchanged to another was moved: said
+    once, where it now stands, with where it was. (Points of a section added or taken out
+    whole stay as they are.)"""
+    taken_out: dict[str, list[tuple[SectionChanges, Change]]] = {}
+    for section in found:
+        for change in section.changes if not section.status else ():
+            if change.kind == "removed":
+                taken_out.setdefault(change.text, []).append((section, change))
+    consumed, moved = set(), {}
+    for section in found:
+        for change in section.changes if not section.status else ():
+            if change.kind == "added" and taken_out.get(change.text):
+                origin_section, origin = taken_out[change.text].pop(0)
+                consumed.add(id(origin))
+                where = _where(origin_section, origin, section)
+                moved[id(change)] = Change("moved", change.group, change.text, origin=where)
+    if not moved:
+        return found
+    for section in found:
+        section.changes = [
+            moved.get(id(change), change)
+            for change in section.changes
+            if id(change) not in consumed
+        ]
+    return [section for section in found if section.changes or section.status]
+
+
+def _where(origin_section: SectionChanges, origin: Change, now: SectionChanges) -> str:
+    """Where a moved point came from, as the reader of where it now stands would say it."""
+    places = [origin_section.heading] if origin_section is not now else []
+    places += [origin.group] if origin.group else []
+    return "from " + (", ".join(places) or "the section's other points")
 
 
 @dataclass
@@ -144,7 +180,7 @@ def _changes(before: list[tuple[str, str]], after: list[tuple[str, str]], budget
     for operation, start, end, new_start, new_end in matcher.get_opcodes():
         if operation != "equal":
             changes += _paired(before[start:end], after[new_start:new_end], budget)
-    return _moves_named(changes)
+    return _moves_named(changes, before, after)
 
 
 def _paired(old: list[tuple[str, str]], new: list[tuple[str, str]], budget) -> list[Change]:
@@ -175,9 +211,9 @@ def _alike(before: str, after: str) -> bool:
     return matcher.quick_ratio() >= ALIKE and matcher.ratio() >= ALIKE
 
 
-def _moves_named(changes: list[Change]) -> list[Change]:
+def _moves_named(changes: list[Change], before, after) -> list[Change]:
     """A point taken out and added again unchanged, in the same case, was moved: said once,
-    where it now stands."""
+    where it now stands, with its place before and after."""
     removed = {(c.group, c.text) for c in changes if c.kind == "removed"}
     added = {(c.group, c.text) for c in changes if c.kind == "added"}
     moved = removed & added
@@ -186,9 +222,18 @@ def _moves_named(changes: list[Change]) -> list[Change]:
         if (change.group, change.text) in moved and change.kind == "removed":
             continue
         if (change.group, change.text) in moved and change.kind == "added":
-            change = Change("moved", change.group, change.text)
+            places = _place(change, before), _place(change, after)
+            change = Change(
+                "moved", change.group, change.text, origin="was point {}, now {}".format(*places)
+            )
         named.append(change)
     return named
+
+
+def _place(change: Change, points: list[tuple[str, str]]) -> int:
+    """The place of `change`'s point among the points of its case (or of its section)."""
+    same_group = [text for group, text in points if group == change.group]
+    return same_group.index(change.text) + 1
 
 
 def _words(before: str, after: str, budget: _Budget) -> list[tuple[str, str]]:

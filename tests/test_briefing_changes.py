@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from findings import changes, publishing
-from findings.models import Strength
+from findings.models import Finding, Strength
 from maca.models import AccessLogEntry, Membership
 
 from .conftest import member
@@ -62,6 +62,19 @@ def test_the_chair_sees_what_changed_since_the_latest_version_point_by_point(
     # What stayed the same is not listed.
     assert "not invited to the meeting" not in text
     assert AccessLogEntry.objects.filter(audit_id=published.pk, user=chair).exists()
+
+
+def test_a_point_moved_to_another_case_says_where_it_was(client, published, chair, case):
+    other = CaseFactory(audit=published, label="Case 2")
+    moved = Finding.objects.get(text__startswith="The housing officer")
+    moved.case = other
+    moved.save()
+    client.force_login(chair)
+    text = words(changes_page(client, published).content.decode())
+    assert (
+        "Moved, Case 2 (from Case 1): The housing officer was not invited to the meeting." in text
+    )
+    assert "Taken out, Case 1: The housing officer" not in text
 
 
 def test_a_viewer_compares_published_versions_and_never_the_draft(client, published, chair):
@@ -168,13 +181,59 @@ def test_the_version_line_is_not_a_change_but_the_cover_and_whole_sections_are()
     assert changes.compared(before, before.replace("Version 1", "Version 2")) == []
 
 
-def test_a_point_moved_to_another_case_is_taken_out_of_one_and_added_to_the_other():
-    before = page("T", "V", section("findings", "Findings", "Missed.", case="Case 1"))
-    after = page("T", "V", section("findings", "Findings", "Missed.", case="Case 2"))
-    found = changes.compared(before, after)[0].changes
-    assert [(c.kind, c.group, c.text) for c in found] == [
-        ("removed", "Case 1", "Missed."),
-        ("added", "Case 2", "Missed."),
+def test_a_point_moved_to_another_case_is_said_once_with_the_case_it_came_from():
+    before = page("T", "V", section("findings", "Findings", "Missed.", "Kept.", case="Case 1"))
+    two_cases = (
+        '<section class="briefing-section" id="section-findings"><h2>Findings</h2>'
+        '<div class="case-group"><h3>Case 1</h3><ul><li>Kept.</li></ul></div>'
+        '<div class="case-group"><h3>Case 2</h3><ul><li>Missed.</li></ul></div></section>'
+    )
+    found = changes.compared(before, page("T", "V", two_cases))[0].changes
+    assert [(c.kind, c.group, c.text, c.origin) for c in found] == [
+        ("moved", "Case 2", "Missed.", "from Case 1"),
+    ]
+
+
+def test_a_point_moved_to_another_section_names_the_section_it_came_from():
+    before = page(
+        "T",
+        "V",
+        section("strengths", "Strengths", "Seen."),
+        section("findings", "Findings", "Late.", "Missed.", case="Case 1"),
+    )
+    after = page(
+        "T",
+        "V",
+        section("strengths", "Strengths", "Seen.", "Missed."),
+        section("findings", "Findings", "Late.", case="Case 1"),
+    )
+    found = changes.compared(before, after)
+    assert [(s.heading, [(c.kind, c.text, c.origin) for c in s.changes]) for s in found] == [
+        ("Strengths", [("moved", "Missed.", "from Findings, Case 1")]),
+    ]
+
+
+def test_a_point_added_twice_is_moved_once_and_added_once_and_whole_sections_stay_whole():
+    before = page(
+        "T",
+        "V",
+        section("strengths", "Strengths", "Seen."),
+        section("findings", "Findings", "Late.", "Missed.", case="Case 1"),
+    )
+    after = page(
+        "T",
+        "V",
+        section("strengths", "Strengths", "Seen.", "Missed.", "Missed."),
+        section("findings", "Findings", "Late.", case="Case 1"),
+        section("good-practice", "Good practice", "Late."),
+    )
+    found = changes.compared(before, after)
+    assert [(s.heading, [(c.kind, c.text, c.origin) for c in s.changes]) for s in found] == [
+        (
+            "Strengths",
+            [("moved", "Missed.", "from Findings, Case 1"), ("added", "Missed.", "")],
+        ),
+        ("Good practice", [("added", "Late.", "")]),
     ]
 
 
@@ -213,7 +272,9 @@ def test_a_point_moved_within_a_section_is_said_once_as_moved():
     before = page("T", "V", section("r", "Recommendations", "First.", "Second.", "Third."))
     after = page("T", "V", section("r", "Recommendations", "Third.", "First.", "Second."))
     found = changes.compared(before, after)[0].changes
-    assert [(c.kind, c.text) for c in found] == [("moved", "Third.")]
+    assert [(c.kind, c.text, c.origin) for c in found] == [
+        ("moved", "Third.", "was point 3, now 1")
+    ]
 
 
 def test_lines_of_a_point_are_words_apart_and_points_after_the_cases_belong_to_none():
