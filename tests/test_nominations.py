@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cases.models import Audit, LocalReference, Nomination, NominationIdentity
 from cases.selectors.nominations import identifiers_url
-from cases.services.nominations import nomination_create
+from cases.services.nominations import nomination_create, nomination_update
 from maca.concurrency import version_of
 from maca.models import Membership
 
@@ -174,6 +174,32 @@ def test_duplicate_label_is_shown_next_to_the_field_with_the_typed_values_kept(
     assert "A reason typed with care." in page
     assert f'value="{CHILD}"' in page
     assert Nomination.objects.count() == 1
+
+
+def test_a_label_held_by_a_case_carried_forward_is_refused_at_the_nomination(
+    client, open_audit, people
+):
+    """A re-audit starts with cases carried forward: a nomination under one of their labels could
+    never be selected, so it is refused when nominated, not at the chair's last step."""
+    CaseFactory(audit=open_audit, label="Case 2")
+    client.force_login(people["qa_member"])
+    url = reverse("nomination_create", args=[open_audit.pk])
+    response = client.post(url, nomination_data(label="case 2", reason="Typed with care."))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "The audit already has a case labelled &#x27;case 2&#x27;" in page
+    assert "Typed with care." in page
+    assert not Nomination.objects.exists()
+    nomination = NominationFactory(
+        audit=open_audit, label="Case 3", nominated_by=people["qa_member"]
+    )
+    with pytest.raises(ValidationError, match="already has a case labelled"):
+        nomination_update(
+            nomination=nomination,
+            user=people["qa_member"],
+            data={**nomination_data(label="Case 2"), "agencies": []},
+        )
+    assert Nomination.objects.get().label == "Case 3"
 
 
 def test_nonsense_input_is_answered_with_messages_not_errors(client, open_audit, people):

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from cases.models import DEFAULT_TITLE, Nomination, Theme
+from cases.services.nominations import label_clash
 from maca.access import AUDIT_ROLES
 from maca.concurrency import VersionedFormMixin
 from maca.identifiers import (
@@ -342,12 +343,8 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
 
     def clean_label(self):
         label = " ".join(self.cleaned_data["label"].split())
-        taken = self.audit.nominations.filter(label__iexact=label).exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(
-                f"There is already a nomination labelled '{label}' in this audit. "
-                "Choose another label."
-            )
+        if clash := label_clash(audit=self.audit, label=label, nomination=self.instance):
+            raise forms.ValidationError(clash)
         return label
 
     def clean_tags(self):

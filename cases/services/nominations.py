@@ -52,6 +52,30 @@ def _has_identity(identity: dict | None) -> bool:
     )
 
 
+_NOMINATION_LABEL_TAKEN = (
+    "There is already a nomination labelled '{}' in this audit. Choose another label."
+)
+
+
+def label_clash(*, audit: Audit, label: str, nomination: Nomination | None = None) -> str:
+    """Why `label` cannot name a nomination of `audit` (empty when it can): another nomination
+    holds it, or a case does (one carried forward into a re-audit), which the chair could not
+    select under the same label."""
+    others = audit.nominations.filter(label__iexact=label)
+    if nomination is not None and nomination.pk:
+        others = others.exclude(pk=nomination.pk)
+    if others.exists():
+        return (
+            f"There is already a nomination labelled '{label}' in this audit. Choose another label."
+        )
+    if audit.cases.filter(label__iexact=label).exists():
+        return (
+            f"The audit already has a case labelled '{label}' (carried forward from the original "
+            "audit). Choose another label."
+        )
+    return ""
+
+
 @transaction.atomic
 def nomination_create(*, audit: Audit, user, data: dict, identity: dict | None) -> Nomination:
     """Nominate a case. `data` holds the nomination's fields and `agencies`; `identity` the
@@ -65,20 +89,14 @@ def nomination_create(*, audit: Audit, user, data: dict, identity: dict | None) 
             field: data.get(field) or ("" if field != "tags" else []) for field in NOMINATION_FIELDS
         },
     )
-    taken = ValidationError(
-        {
-            "label": f"There is already a nomination labelled '{nomination.label}' in this "
-            "audit. Choose another label."
-        }
-    )
-    if audit.nominations.filter(label__iexact=nomination.label).exists():
-        raise taken
+    if clash := label_clash(audit=audit, label=nomination.label):
+        raise ValidationError({"label": clash})
     nomination.full_clean(exclude=KEPT_FIELDS)
     try:
         with transaction.atomic():
             nomination.save()
     except IntegrityError:  # the same label saved by someone else a moment ago
-        raise taken from None
+        raise ValidationError({"label": _NOMINATION_LABEL_TAKEN.format(nomination.label)}) from None
     nomination.agencies.set(agencies)
     if _has_identity(identity):
         identity_save(nomination=nomination, user=user, identity=identity)
@@ -102,6 +120,8 @@ def nomination_update(*, nomination: Nomination, user, data: dict) -> bool:
     agencies = _check_agencies(audit, data.get("agencies"))
     for field in NOMINATION_FIELDS:
         setattr(nomination, field, data.get(field) or ("" if field != "tags" else []))
+    if clash := label_clash(audit=audit, label=nomination.label, nomination=nomination):
+        raise ValidationError({"label": clash})
     nomination.full_clean(exclude=KEPT_FIELDS)
     if not differs_from_saved(nomination, agencies=agencies):
         return False
@@ -211,7 +231,10 @@ def selection_confirm(*, audit: Audit, user, nomination_ids: Iterable[int]) -> l
     taken = set(locked.cases.values_list("label", flat=True))
     clash = [nomination.label for nomination in chosen if nomination.label in taken]
     if clash:
-        raise ValidationError(f"The audit already has a case labelled {', '.join(clash)}.")
+        raise ValidationError(
+            f"The audit already has a case labelled {', '.join(clash)}: change that nomination's "
+            "label, then select it."
+        )
 
     start = len(taken)
     cases = []
