@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django import forms
 from django.conf import settings
 from django.db.models import Q
@@ -334,6 +336,21 @@ class CancelForm(ActionDecisionForm):
         return cleaned
 
 
+def _audit_names(rows) -> dict[int, str]:
+    """Each audit's theme, "(re-audit)" for a re-audit, and its title; with its meeting date
+    where that alone would name two audits alike (a theme audited again in a later year)."""
+    names = {
+        pk: f"{theme}{' (re-audit)' if reaudit_of else ''} — {title}"
+        for pk, theme, title, reaudit_of, _ in rows
+    }
+    counted = Counter(names.values())
+    for pk, *_, meeting_date in rows:
+        if counted[names[pk]] > 1:
+            held = f"meeting {date_format(meeting_date, 'j F Y')}" if meeting_date else "no date"
+            names[pk] += f" ({held})"
+    return names
+
+
 class PlanFilterForm(forms.Form):
     """Filters of the composite plan; they live in the URL so a view can be shared."""
 
@@ -368,16 +385,16 @@ class PlanFilterForm(forms.Form):
         ]
         self.fields["rag"].choices = [("", "Any"), *Rag.choices]
 
+    def audit_names(self) -> dict[int, str]:
+        rows = self.fields["audit"].queryset.values_list(
+            "pk", "theme__name", "title", "reaudit_of_id", "meeting_date"
+        )
+        return _audit_names(list(rows))
+
     def read_choices(self) -> None:
         """Read the audit and agency choices once each, as values, for a page that lists them:
         a template looping over a model field's choices would count them first, in a query of
         its own, and build a model instance for each."""
         audit, agency = self.fields["audit"], self.fields["owner_agency"]
-        audit.choices = [
-            ("", audit.empty_label),
-            *(
-                (pk, f"{theme} — {title}")  # as Audit.__str__ words it
-                for pk, theme, title in audit.queryset.values_list("pk", "theme__name", "title")
-            ),
-        ]
+        audit.choices = [("", audit.empty_label), *self.audit_names().items()]
         agency.choices = [("", agency.empty_label), *agency.queryset.values_list("pk", "name")]

@@ -205,7 +205,9 @@ def _describe(form, filters) -> list[str]:
         if name == "sort" or value in (None, "", False):
             continue
         field, label = form.fields[name], form[name].label
-        if hasattr(field, "choices") and not hasattr(value, "pk"):
+        if name == "audit":
+            value = form.audit_names().get(value.pk, value)
+        elif hasattr(field, "choices") and not hasattr(value, "pk"):
             value = dict(field.choices).get(value, value)
         elif hasattr(value, "isoformat"):
             value = date_format(value, "j F Y")

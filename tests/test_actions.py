@@ -10,7 +10,7 @@ from actions.models import Action, ActionUpdate, Rag
 from maca.concurrency import version_of
 from maca.models import Membership
 
-from .conftest import member
+from .conftest import member, pdf_text
 from .factories import ActionFactory, AgencyFactory, AuditFactory, RecommendationFactory
 
 pytestmark = pytest.mark.django_db
@@ -338,6 +338,29 @@ def test_the_plan_filter_keeps_the_chosen_audit_and_agency_selected(client, audi
     ).content.decode()
     assert f'<option value="{audit.pk}" selected>' in page
     assert f'<option value="{housing.pk}" selected>' in page
+
+
+def test_audits_of_one_theme_are_told_apart_in_the_filter_and_the_pdf(
+    client, audit, housing, tmp_path
+):
+    audit.meeting_date = datetime.date(2026, 3, 4)
+    audit.save()
+    again = AuditFactory(partnership=audit.partnership, theme=audit.theme, title=audit.title)
+    again.meeting_date = datetime.date(2027, 5, 6)
+    again.save()
+    reaudit = AuditFactory(
+        partnership=audit.partnership, theme=audit.theme, title=audit.title, reaudit_of=audit
+    )
+    ActionFactory(audit=audit, owner_agency=housing)
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    page = client.get(reverse("action_plan")).content.decode()
+    name = f"{audit.theme.name} — {audit.title}".replace("'", "&#x27;")
+    assert f'<option value="{audit.pk}">{name} (meeting 4 March 2026)</option>' in page
+    assert f'<option value="{again.pk}">{name} (meeting 6 May 2027)</option>' in page
+    reaudit_name = f"{audit.theme.name} (re-audit) — {audit.title}".replace("'", "&#x27;")
+    assert f'<option value="{reaudit.pk}">{reaudit_name}</option>' in page
+    pdf = client.get(reverse("action_plan_pdf"), {"audit": audit.pk}).content
+    assert "(meeting 4 March 2026)" in " ".join(pdf_text(pdf, tmp_path).split())
 
 
 def test_an_update_cannot_be_dated_in_the_future(client, audit, housing, action):
