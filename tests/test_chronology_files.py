@@ -509,3 +509,22 @@ def test_no_chronology_for_a_case_the_agency_is_not_involved_in(client, world, m
         assert "Housing is not involved in Case 1" in text(response)
         assert ChronologyFile.objects.count() == 0
         assert stored_files(media_root) == []
+
+
+def test_the_case_page_says_an_agency_not_involved_is_asked_nothing(client, world):
+    """As the progress page does: no "Not uploaded" or "Not started" for an agency that is not
+    involved in the case, and its work still listed if it gave some all the same."""
+    world["case"].agencies.set([world["police"]])
+    client.force_login(world["chair"])
+    url = reverse("case_detail", args=[world["case"].audit_id, world["case"].pk])
+    page = plain(client.get(url))
+    assert "Housing Not involved in this case: nothing is asked of Housing." in page
+    assert page.count("Not uploaded") == 1 and page.count("Not started") == 1  # the police's
+    tool = reverse(
+        "tool_answer", args=[world["case"].audit_id, world["case"].pk, world["housing"].pk]
+    )
+    tool_page = plain(client.get(tool))
+    assert "Not involved" in tool_page and "Not started" not in tool_page
+    world["case"].agencies.set([])  # none recorded: every agency taking part is asked
+    page = plain(client.get(url))
+    assert "Not involved" not in page and page.count("Not uploaded") == 2

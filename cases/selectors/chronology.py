@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Count
 
 from cases.models import AgencySubmission, Case, ChronologyEntry, ChronologyFile
+from cases.selectors.progress import is_asked
 
 Precision = ChronologyEntry.Precision
 
@@ -39,15 +40,28 @@ class AgencyWork:
     files: list = field(default_factory=list)
     row_count: int = 0
     submission: AgencySubmission | None = None
+    asked: bool = True  # involved in the case (progress.is_asked): a return is expected
+
+    @property
+    def nothing_asked_or_given(self) -> bool:
+        """Not involved in the case, and nothing sent in for it, as the progress page says."""
+        return not self.asked and not self.files and not self.row_count and not self.submission
 
     @property
     def current_file(self):
         return self.files[0] if self.files else None
 
 
-def case_page(case: Case, agency_ids: set[int], agencies: list) -> list[AgencyWork]:
-    """The work of `agencies` (those of `agency_ids` only) on `case`: files, rows, audit tool."""
-    work = {agency.pk: AgencyWork(agency) for agency in agencies if agency.pk in agency_ids}
+def case_page(
+    case: Case, agency_ids: set[int], agencies: list, involved: set[int]
+) -> list[AgencyWork]:
+    """The work of `agencies` (those of `agency_ids` only) on `case`: files, rows, audit tool,
+    and whether each is asked for them (is involved in the case)."""
+    work = {
+        agency.pk: AgencyWork(agency, asked=is_asked(involved, agency.pk))
+        for agency in agencies
+        if agency.pk in agency_ids
+    }
     if not work:
         return []
     files = ChronologyFile.objects.filter(case=case, agency_id__in=work).select_related(

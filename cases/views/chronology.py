@@ -43,7 +43,7 @@ def case_detail(request, pk, case_id):
         "case": case,
         "involved": involved,
         "taking_part": taking_part,
-        "work": selectors.case_page(case, visible, taking_part),
+        "work": selectors.case_page(case, visible, taking_part, {a.pk for a in involved}),
         "hidden_count": len(taking_part) - len(visible),
         "can_view_pack": access.can(request.user, "view_meeting_pack", audit),
         "nomination": nomination,
