@@ -89,3 +89,25 @@ def test_the_trends_charts_text_is_readable_on_a_phone(page, demo, tmp_path):  #
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert axe_violations(page) == []
     page.screenshot(path=str(tmp_path / "learning-trends-phone.png"), full_page=True)
+
+
+def test_the_report_downloads_cover_the_dates_in_the_fields_and_its_buttons_come_back(
+    page,
+    demo,  # noqa: F811
+):
+    """A download leaves the page where it is: the other format can be asked for next, and
+    the file covers the period as it stands in the fields, shown or not."""
+    log_in(page, demo, "chair")
+    page.goto(f"{demo}/learning/report/")
+    expect(page.get_by_role("button", name="Download PDF")).to_be_enabled()
+    page.get_by_label("From").fill("2024-01-01")
+    with page.expect_download() as pdf_download:
+        page.get_by_role("button", name="Download PDF").click()
+    assert "2024-01-01" in pdf_download.value.suggested_filename
+    word = page.get_by_role("button", name="Download Word")
+    expect(word).to_be_enabled(timeout=8000)
+    expect(page.get_by_role("button", name="Show the audits")).to_be_enabled()
+    with page.expect_download() as word_download:
+        word.click()
+    assert word_download.value.suggested_filename.endswith(".docx")
+    assert axe_violations(page) == []

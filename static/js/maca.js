@@ -1,16 +1,39 @@
 // Small behaviours shared by every page. No inline scripts: the Content Security Policy forbids them.
 (function () {
   "use strict";
-  // A form that takes a while (publishing, uploads, PDFs) must not be sent twice.
+  // A form that takes a while (publishing, uploads, PDFs) must not be sent twice. A form that
+  // asks (GET) may answer with a download, which leaves the page where it is: its buttons come
+  // back after a moment, as do all of them on a page brought back by the browser's Back.
+  var ASKING_PAUSE_MS = 4000;
+  function buttonsOf(form) {
+    var inside = Array.from(form.querySelectorAll("button[type=submit], input[type=submit]"));
+    var outside = form.id ? Array.from(document.querySelectorAll(
+      "button[type=submit][form='" + form.id + "'], input[type=submit][form='" + form.id + "']")) : [];
+    return inside.concat(outside);
+  }
+  function setPressed(buttons, pressed) {
+    buttons.forEach(function (button) {
+      button.disabled = pressed;
+      if (pressed) {
+        button.setAttribute("aria-disabled", "true");
+        button.dataset.pressed = "";
+      } else {
+        button.removeAttribute("aria-disabled");
+        delete button.dataset.pressed;
+      }
+    });
+  }
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.hasAttribute("hx-post") || form.dataset.allowResubmit !== undefined) return;
-    window.setTimeout(function () {
-      form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (button) {
-        button.disabled = true;
-        button.setAttribute("aria-disabled", "true");
-      });
-    }, 0);
+    var buttons = buttonsOf(form);
+    window.setTimeout(function () { setPressed(buttons, true); }, 0);
+    if ((form.getAttribute("method") || "get").toLowerCase() === "get") {
+      window.setTimeout(function () { setPressed(buttons, false); }, ASKING_PAUSE_MS);
+    }
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) setPressed(Array.from(document.querySelectorAll("[data-pressed]")), false);
   });
 })();
 
