@@ -75,6 +75,19 @@ def test_the_7_minute_briefing_its_uses_and_the_reaudit_for_each_role(page, jour
     why.fill("Children were unseen while the adults' needs filled every plan.")
     page.get_by_role("button", name="Save the 7-minute briefing").click()
     expect(page.get_by_text("The 7-minute briefing was saved.")).to_be_visible()
+    # Drafting again replaces parts 1 to 5: it is asked for in two steps, saying so.
+    page.get_by_text("Draft parts 1 to 5 again from the briefing").click()
+    expect(page.get_by_text("Anything typed below and not yet saved is lost")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Replace parts 1 to 5").click()
+    expect(page.get_by_text("Parts 1 to 5 were drafted")).to_be_visible()
+    expect(page.get_by_label("2 Why it matters")).not_to_have_value(
+        "Children were unseen while the adults' needs filled every plan."
+    )
+    why = page.get_by_label("2 Why it matters")
+    why.fill("Children were unseen while the adults' needs filled every plan.")
+    page.get_by_role("button", name="Save the 7-minute briefing").click()
+    expect(page.get_by_text("The 7-minute briefing was saved.")).to_be_visible()
     log_out(page)
 
     # The chair publishes the briefing with it.
