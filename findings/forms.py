@@ -276,7 +276,11 @@ class UsageForm(forms.Form):
 
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies
+        agency = self.fields["agency"]
+        agency.queryset = agencies
+        agency.error_messages["required"] = "Choose the agency whose staff used it."
+        if agencies.count() > 1:  # the chair's: no agency is taken for granted
+            agency.empty_label = "Choose the agency"
         self.fields["date"].error_messages["required"] = "Enter the date it was used."
         self.fields["team"].error_messages["required"] = "Enter the team or setting."
 

@@ -93,6 +93,21 @@ def test_bad_input_gets_a_message_beside_the_field_and_keeps_what_was_typed(
     assert not UsageRecord.objects.exists()
 
 
+def test_the_chair_chooses_the_agency_and_a_coordinator_has_theirs_chosen(client, published, chair):
+    audit, agencies, people = published
+    client.force_login(chair)
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert '<option value="" selected>Choose the agency</option>' in page
+    response = record(client, audit, AgencyFactory.build(pk=""))
+    assert response.status_code == 422
+    assert "Choose the agency whose staff used it." in response.content.decode()
+    assert not UsageRecord.objects.exists()
+    client.force_login(people["housing"])
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "Choose the agency" not in page
+    assert f'<option value="{agencies["housing"].pk}">Housing</option>' in page  # the only one
+
+
 def test_a_future_date_is_refused_by_the_service_too(published, chair):
     from django.core.exceptions import ValidationError
 
