@@ -13,6 +13,13 @@ class MacaConfig(AppConfig):
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="maca_mark_session_seen")
 
+        from django.core.validators import MaxLengthValidator
+
+        from maca.wording import TOO_LONG
+
+        # Every text's limit worded alike, a form's or a model's: as the page says it while typing.
+        MaxLengthValidator.message = TOO_LONG
+
         from maca.upload_handlers import prepare_upload_temp_dir
 
         prepare_upload_temp_dir()

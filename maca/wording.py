@@ -9,6 +9,13 @@ def possessive(name) -> str:
     return f"{name}'" if name.rstrip().lower().endswith("s") else f"{name}'s"
 
 
+# A text over its length limit, as the page says it while it is typed (static/js/maca.js).
+TOO_LONG = (
+    "This is %(show_value)d characters, over the limit of %(limit_value)d: shorten it before "
+    "sending."
+)
+
+
 def size_limit(size: int) -> str:
     """A size limit as people write it: "20 MB" and "512 KB", not Django's "20.0 MB", but
     "1.5 MB" when the limit is not a whole number. The space stays a non-breaking one."""

@@ -90,6 +90,17 @@ def test_the_administrator_runs_the_partnership_from_its_own_pages(page, people,
     expect(page.get_by_label("Protective marking")).to_be_visible()
     assert no_violations(page) == []
     page.get_by_label("Protective marking").fill("OFFICIAL")
+    # A heading pasted too long is kept whole, and said to be too long, not cut short.
+    findings = page.get_by_label("Heading of section 4 (findings)")
+    long_heading = "What we found " * 24 + "in every case"  # 349 characters
+    findings.fill(long_heading)
+    expect(findings).to_have_value(long_heading)
+    expect(page.get_by_text("This is 149 characters over the limit of 200")).to_be_visible()
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.get_by_text("This is 349 characters, over the limit of 200").first).to_be_visible()
+    expect(findings).to_have_value(long_heading)
+    findings.fill("What we found")
     page.get_by_label("Heading of section 3 (strengths)").fill("What went well")
     page.get_by_role("button", name="Save the settings").click()
     expect(page.get_by_role("status")).to_contain_text("settings were saved")

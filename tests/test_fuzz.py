@@ -716,6 +716,6 @@ def test_a_refused_attendee_says_why_next_to_the_field(client, audit, chair):
     response = client.post(url, data)
     assert response.status_code == 422
     page = response.content.decode()
-    assert "Ensure this value has at most 200 characters (it has 201)." in page
+    assert "This is 201 characters, over the limit of 200: shorten it before sending." in page
     assert "r" * 201 in page  # what was typed is kept
     assert not MeetingAttendee.objects.exists()

@@ -46,7 +46,8 @@
 })();
 
 // A text box's limit is the server's to enforce, with a message next to the box: the browser's
-// own limit would cut pasted text short without a word. While the text is too long, the box says
+// own limit would cut pasted text short without a word (a one-line box's as much as a longer
+// one's). While the text is too long, the box says
 // by how much. A box with a word limit (the 7-minute briefing's parts) always shows its count;
 // words over the limit are kept as typed.
 (function () {
@@ -86,7 +87,10 @@
   };
   function watch(root) {
     Object.keys(measures).forEach(function (attribute) {
-      var selector = "textarea[" + attribute + "]";
+      // A one-line box too (a heading, a name), not a password's.
+      var selector = attribute === "maxlength"
+        ? "textarea[maxlength], input[maxlength]:not([type=password])"
+        : "textarea[" + attribute + "]";
       var boxes = Array.from(root.querySelectorAll(selector));
       if (root.matches && root.matches(selector)) boxes.push(root);
       var suffix = attribute === "maxlength" ? "length" : "words";
