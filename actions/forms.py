@@ -236,6 +236,12 @@ class ActionUpdateForm(
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
             raise forms.ValidationError("The update's date cannot be in the future.")
+        meeting = self.action.audit.meeting_date
+        if meeting and date < meeting:
+            raise forms.ValidationError(
+                "The update's date cannot be before the audit's meeting, on "
+                f"{date_format(meeting, 'j F Y')}, where its actions were agreed."
+            )
         return date
 
     def clean(self):

@@ -363,6 +363,25 @@ def test_audits_of_one_theme_are_told_apart_in_the_filter_and_the_pdf(
     assert "(meeting 4 March 2026)" in " ".join(pdf_text(pdf, tmp_path).split())
 
 
+def test_an_update_cannot_be_dated_before_the_audits_meeting(client, audit, housing, action):
+    audit.meeting_date = datetime.date(2026, 3, 4)
+    audit.save()
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    url = reverse("action_detail", args=[action.pk])
+    data = {
+        "text": "Typed text kept.",
+        "status": "in_progress",
+        "loaded_version": version_of(action),
+    }
+    response = client.post(url, {**data, "date": "1900-01-01"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "before the audit&#x27;s meeting, on 4 March 2026" in body
+    assert "Typed text kept." in body and 'value="1900-01-01"' in body
+    assert not ActionUpdate.objects.exists()
+    assert client.post(url, {**data, "date": "2026-03-04"}).status_code == 302
+
+
 def test_an_update_cannot_be_dated_in_the_future(client, audit, housing, action):
     client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)

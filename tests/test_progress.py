@@ -235,6 +235,33 @@ def test_remind_emails_only_coordinators_with_something_missing(
     assert event.actor == chair and event.detail["recipients"] == 1
 
 
+def test_reminders_go_out_again_only_an_hour_later_and_the_page_says_when_they_went(
+    client, audit, chair, setup, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A second deliberate press (or a second chair) a moment later would email everyone the
+    same reminder again: refused, saying when they went, and sent again an hour on."""
+    member(audit, Role.COORDINATOR, agency=setup["police"], email="police@example.org")
+    client.force_login(chair)
+    remind, progress = (reverse(name, args=[audit.pk]) for name in ("progress_remind", "progress"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(remind)
+    sent = timezone.localtime(AuditEvent.objects.get(kind=AuditEvent.Kind.REMINDER).created_at)
+    page = client.get(progress).content.decode()
+    assert f"Last sent on {sent:%-d %B %Y} at {sent:%H:%M} by" in page
+    assert "to 1 co-ordinator." in page
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(remind, follow=True).content.decode()
+    again = sent + datetime.timedelta(hours=1)
+    assert f"Reminders went out at {sent:%H:%M}, less than an hour ago." in page
+    assert f"They can be sent again from {again:%H:%M}." in page
+    assert len(mailoutbox) == 1
+    AuditEvent.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=61))
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(remind, follow=True).content.decode()
+    assert "Reminders sent to 1 co-ordinator." in page and len(mailoutbox) == 2
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.REMINDER).count() == 2
+
+
 def test_agencies_with_nobody_to_remind_are_named_on_progress_members_and_reminders(
     client, audit, chair, setup, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from cases.access import recipients_who_may_see
@@ -110,9 +112,29 @@ def missing_work_messages(audit: Audit, *, stage: str, today=None) -> Iterator[t
         yield user, [agency.pk for agency, _ in agencies], subject, body
 
 
+# The chair's reminders go out at most once in this time: a second press, or a second chair, a
+# moment later would send everyone the same email again.
+REMIND_AGAIN_AFTER = datetime.timedelta(hours=1)
+
+
+def last_manual_reminder(audit: Audit) -> AuditEvent | None:
+    """When the chair's reminders last went out, and to how many: one query."""
+    sent = audit.events.filter(kind=AuditEvent.Kind.REMINDER, detail__stage="manual")
+    return sent.select_related("actor").order_by("-created_at", "-id").first()
+
+
 @transaction.atomic
 def progress_reminders_send(*, audit: Audit, user) -> int:
-    """The chair's "remind co-ordinators" button: email everyone with something missing now."""
+    """The chair's "remind co-ordinators" button: email everyone with something missing now,
+    unless reminders went out less than REMIND_AGAIN_AFTER ago."""
+    Audit.objects.select_for_update().filter(pk=audit.pk).first()  # one press at a time
+    last = last_manual_reminder(audit)
+    if last is not None and timezone.now() - last.created_at < REMIND_AGAIN_AFTER:
+        again = timezone.localtime(last.created_at + REMIND_AGAIN_AFTER)
+        raise ValidationError(
+            f"Reminders went out at {date_format(timezone.localtime(last.created_at), 'H:i')}, "
+            f"less than an hour ago. They can be sent again from {date_format(again, 'H:i')}."
+        )
     messages = list(missing_work_messages(audit, stage="manual"))
     if not messages:
         return 0

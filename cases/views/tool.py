@@ -452,6 +452,7 @@ def progress(request, pk):
     every_column = access.can(request.user, "view_all_progress", audit)
     released_to_me = not every_column and access.can(request.user, "view_meeting_pack", audit)
     see_all = every_column or released_to_me
+    can_remind = access.can(request.user, "manage_audit", audit)
     matrix = progress_matrix(
         audit,
         agencies=agencies,
@@ -463,8 +464,9 @@ def progress(request, pk):
         "matrix": matrix,
         "see_all": see_all,
         "released_to_me": released_to_me,
-        "can_remind": access.can(request.user, "manage_audit", audit),
-        "can_manage": access.can(request.user, "manage_audit", audit),
+        "can_remind": can_remind,
+        "last_reminder": reminders.last_manual_reminder(audit) if can_remind else None,
+        "can_manage": can_remind,
         "agencies_without_coordinator": [a for a in agencies if not a.reachable] if see_all else [],
         "nav": "audits",
     }
@@ -478,7 +480,11 @@ def progress_remind(request, pk):
     if not audit.accepts_submissions:
         messages.error(request, "Reminders go out only while the audit takes submissions.")
         return redirect("progress", pk=audit.pk)
-    sent = reminders.progress_reminders_send(audit=audit, user=request.user)
+    try:
+        sent = reminders.progress_reminders_send(audit=audit, user=request.user)
+    except ValidationError as refused:
+        messages.error(request, refused.messages[0])
+        return redirect("progress", pk=audit.pk)
     missing = missing_by_agency(progress_matrix(audit))
     if sent:
         messages.success(
