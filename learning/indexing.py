@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Subquery, TextField, Value
+from django.db.models.functions import Coalesce
 
 from actions.models import Action
 from cases.models import Audit
@@ -190,12 +191,27 @@ def _tags_of(sources) -> dict[tuple[type, int], list[int]]:
 
 
 def update_search_vectors(entries) -> None:
-    """PostgreSQL: the English-stemmed vector of each row's words (its tags weigh less)."""
+    """PostgreSQL: the English-stemmed vector of each row's words and, weighing less, of its
+    tags' names (a finding tagged "voice of the child" is found by those words)."""
     if connection.vendor != "postgresql":
         return
+    from django.contrib.postgres.aggregates import StringAgg
     from django.contrib.postgres.search import SearchVector
 
-    entries.update(search_vector=SearchVector("text", config="english", weight="A"))
+    names = (
+        LibraryEntry.tags.through.objects.filter(libraryentry_id=OuterRef("pk"))
+        .values("libraryentry_id")
+        .annotate(names=StringAgg("tag__name", " "))
+        .values("names")
+    )
+    entries.update(
+        search_vector=SearchVector("text", config="english", weight="A")
+        + SearchVector(
+            Coalesce(Subquery(names), Value(""), output_field=TextField()),
+            config="english",
+            weight="B",
+        )
+    )
 
 
 def library_rebuild() -> tuple[int, int]:

@@ -254,17 +254,24 @@ def search_library(user, filters: LibraryFilters):
     if not (search.groups or search.left_out):
         return entries.none()  # nothing that reads as a word: nothing found, as on PostgreSQL
     for group in search.groups:
-        entries = entries.filter(_any_of(group))
+        entries = entries.filter(pk__in=_rows_saying(_any_of(group)))
     for pattern in search.left_out:
-        entries = entries.exclude(text__iregex=pattern)
+        entries = entries.exclude(pk__in=_rows_saying(_any_of([pattern])))
     return entries.order_by("-held_on", "audit_id", "order")
 
 
 def _any_of(patterns: list[str]) -> Q:
+    """Rows whose words, or a tag's name, match any of `patterns`."""
     either = Q()
     for pattern in patterns:
-        either |= Q(text__iregex=pattern)
+        either |= Q(text__iregex=pattern) | Q(tags__name__iregex=pattern)
     return either
+
+
+def _rows_saying(condition: Q):
+    """The ids of the rows meeting `condition`, as a subquery: a row with several tags is
+    still one row."""
+    return LibraryEntry.objects.filter(condition).values("pk")
 
 
 def _postgres_search(entries, query: str):
