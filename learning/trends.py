@@ -161,12 +161,11 @@ def _tags_by_year(tag_uses, audits, section) -> Chart:
     top = sorted(counts, key=lambda name: (-sum(counts[name].values()), name.lower()))[:TOP_TAGS]
     what = "findings" if section == LibraryEntry.Section.FINDINGS else "strengths"
     rows = [(name, [counts[name][year] for year in years]) for name in top]
+    shown = f"{_the(len(top), 'tag')} most often given to published {what}"
     return Chart(
         key=f"{what[:-1]}-tags",
         title=f"Tags given to {what}, by year",
-        description=_bars_description(
-            rows, years, f"{_the(len(top), 'tag')} most often given to published {what}", "year"
-        ),
+        description=_bars_description(rows, years, shown + _of_all(len(top), len(counts)), "year"),
         row_heading="Tag",
         columns=[str(year) for year in years],
         rows=rows,
@@ -179,18 +178,35 @@ def _tags_by_audit(tag_uses, recent) -> Chart:
         if use["section"] == LibraryEntry.Section.FINDINGS:
             counts[use["name"]][use["audit_id"]] += use["items"]
     names = [name for name in counts if any(counts[name][a.pk] for a in recent)]
-    names.sort(key=lambda name: (-sum(1 for a in recent if counts[name][a.pk]), name.lower()))
+    # In most of the audits first, then most often given, so that what is cut is the least seen.
+    names.sort(
+        key=lambda name: (
+            -sum(1 for a in recent if counts[name][a.pk]),
+            -sum(counts[name][a.pk] for a in recent),
+            name.lower(),
+        )
+    )
     rows = [(name, [counts[name][audit.pk] for audit in recent]) for name in names[:TOP_TAGS]]
+    shown = (
+        "the tags given to findings"
+        if len(names) <= TOP_TAGS
+        else (f"{_the(TOP_TAGS, 'tag')} given to findings in most of these audits")
+    )
     return Chart(
         key="recent-finding-tags",
         title=f"Tags given to findings in {_the(len(recent), 'audit', last=True)}",
         description=_bars_description(
-            rows, [a.name for a in recent], "the tags given to findings", "audit"
+            rows, [a.name for a in recent], shown + _of_all(len(rows), len(names)), "audit"
         ),
         row_heading="Tag",
         columns=[audit.name for audit in recent],
         rows=rows,
     )
+
+
+def _of_all(shown: int, given: int) -> str:
+    """Said of a chart cut to its first few rows: how many there are in all."""
+    return f" ({given - shown} more not shown)" if given > shown else ""
 
 
 def _recurring(tag_uses, recent) -> list[RecurringTag]:

@@ -225,3 +225,24 @@ def test_a_period_of_one_audit_reads_in_the_singular(client, world):
     html = page(client, chair, start="2026-01-01").content.decode()
     assert "of the last 1 audit" not in html and "1 audits" not in html
     assert "Only one audit falls in the period: a tag recurs once it is given to findings" in html
+
+
+def test_a_tag_chart_cut_to_its_first_rows_keeps_the_most_seen_and_says_how_many_are_left():
+    from types import SimpleNamespace
+
+    from learning import trends
+    from learning.models import LibraryEntry
+
+    recent = [SimpleNamespace(pk=1, name="Neglect"), SimpleNamespace(pk=2, name="Exploitation")]
+    findings = LibraryEntry.Section.FINDINGS
+    uses = [
+        {"section": findings, "audit_id": 1, "name": f"Aardvark {n:02}", "items": 1}
+        for n in range(trends.TOP_TAGS)
+    ]
+    uses.append({"section": findings, "audit_id": 2, "name": "Think Family", "items": 2})
+    uses.append({"section": findings, "audit_id": 2, "name": "Zebra", "items": 1})
+    chart = trends._tags_by_audit(uses, recent)
+    names = [name for name, _ in chart.rows]
+    assert names[0] == "Think Family"  # as few audits as the others, given more often
+    assert len(names) == trends.TOP_TAGS and "Zebra" not in names
+    assert "given to findings in most of these audits (2 more not shown)" in chart.description
