@@ -343,6 +343,27 @@ def test_a_draft_after_publishing_says_which_version_readers_have_and_links_to_i
     assert line in [p.text for p in Document(io.BytesIO(docx)).paragraphs]
 
 
+def test_the_audit_page_leads_to_the_published_7_minute_briefing_once_there_is_one(
+    client, written, chair
+):
+    seven_minute_draft(audit=written)
+    client.force_login(chair)
+    audit_page = reverse("audit_detail", args=[written.pk])
+    before = client.get(audit_page).content.decode()
+    assert f'<a href="{reverse("seven_minute", args=[written.pk])}">7-minute briefing</a>' in before
+    assert "Write it</a>" in before
+    briefing_publish(audit=written, user=chair)
+    page = client.get(audit_page).content.decode()
+    published = reverse("seven_minute_version", args=[written.pk, 1])
+    assert f'<a href="{published}">7-minute briefing</a>, as published in version 1' in page
+    assert f'href="{reverse("seven_minute_edit", args=[written.pk])}">Edit the draft</a>' in page
+    housing = AgencyFactory(name="Housing")
+    written.agencies.add(housing)
+    client.force_login(member(written, Membership.Role.COORDINATOR, housing))
+    page = client.get(audit_page).content.decode()
+    assert f'<a href="{published}">7-minute briefing</a>' in page and "Edit the draft" not in page
+
+
 def test_those_who_record_sessions_are_offered_it_from_the_7_minute_briefing(
     client, written, chair
 ):
