@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
+from cases.naming import audit_name
 from maca.pdf import render_pdf_and_count_pages
 
 from .models import MeetingRecord, SevenMinuteBriefing
@@ -167,7 +168,7 @@ def context(audit, values: dict[str, str], *, version: dict | None = None) -> di
     return {
         "audit": audit,
         "parts": written_parts(values),
-        "document_title": f"7-minute briefing: {audit.theme.name}",
+        "document_title": f"7-minute briefing: {audit_name(audit)}",
         "version": version,
         # For a draft: the 7-minute briefing readers already have, if any.
         "last_published": None if version else last_published(audit),

@@ -28,6 +28,7 @@ from maca.models import Membership
 from .conftest import member, pdf_text
 from .factories import (
     AgencyFactory,
+    AuditFactory,
     CaseFactory,
     FindingFactory,
     GoodPracticeFactory,
@@ -341,6 +342,16 @@ def test_a_draft_after_publishing_says_which_version_readers_have_and_links_to_i
     assert line in " ".join(pdf_text(pdf, tmp_path).split())
     docx = client.get(reverse("seven_minute_docx", args=[written.pk])).content
     assert line in [p.text for p in Document(io.BytesIO(docx)).paragraphs]
+
+
+def test_a_reaudits_7_minute_briefing_says_it_is_the_reaudit(client, written, chair):
+    reaudit = AuditFactory(partnership=written.partnership, theme=written.theme, reaudit_of=written)
+    client.force_login(member(reaudit, Membership.Role.CHAIR))
+    page = client.get(reverse("seven_minute", args=[reaudit.pk])).content.decode()
+    assert "<title>7-minute briefing: Neglect and housing (re-audit)" in page
+    assert '<span class="seven-theme-name">Neglect and housing (re-audit)</span>' in page
+    original = client.get(reverse("seven_minute", args=[written.pk]))
+    assert "(re-audit)" not in original.content.decode()
 
 
 def test_the_audit_page_leads_to_the_published_7_minute_briefing_once_there_is_one(
