@@ -222,14 +222,20 @@ WEB_PAGE_EXTENSIONS = frozenset(
 DANGEROUS_EXTENSIONS = PROGRAM_EXTENSIONS | WEB_PAGE_EXTENSIONS
 
 
-def check_name(name: str | None) -> None:
-    """Refuse a name that a computer would run, or open as a web page."""
+def check_name(name: str | None, described: str = "") -> None:
+    """Refuse a name that a computer would run, or open as a web page; saying what the field
+    takes (`described`, "a PDF") when it is known."""
     dangerous = Path(name or "").suffix.lower()
     if dangerous in DANGEROUS_EXTENSIONS:
+        instead = (
+            f"Save it as {described} and upload that."
+            if described
+            else "If it is a document, save it again as the kind it is (for example .pdf) and "
+            "upload that."
+        )
         raise ValidationError(
             f"Files named {dangerous} can't be uploaded: a computer would run it or open it as "
-            "a web page. If it is a document, save it again as the kind it is (for example "
-            ".pdf) and upload that.",
+            f"a web page. {instead}",
             code="dangerous_name",
         )
 
@@ -237,7 +243,7 @@ def check_name(name: str | None) -> None:
 def check_kind(inspection: Inspection, name: str, allowed: tuple[str, ...], described: str) -> str:
     """The kind of an inspected upload, or a ValidationError naming what was wrong with it."""
     suffix = Path(name or "").suffix.lower()
-    check_name(name)
+    check_name(name, described)
     if inspection.detected == MARKUP:
         raise ValidationError(
             f"This file is not {described}: its contents are a web page, picture or other markup "
@@ -288,7 +294,7 @@ def check_kind_or_image(
     inspection: Inspection, name: str, allowed: tuple[str, ...], described: str
 ) -> str:
     """As `check_kind`, also accepting PNG and JPEG images when `allowed` names them."""
-    check_name(name)
+    check_name(name, described)
     suffix = Path(name or "").suffix.lower()
     image = IMAGE_KINDS.get(inspection.detected or "")
     claimed_image = next((k for k, exts in IMAGE_EXTENSIONS.items() if suffix in exts), None)

@@ -219,9 +219,10 @@ def test_names_a_computer_would_run_or_open_as_a_page_are_refused_in_any_case(na
     assert error.code == "dangerous_name"
     assert error.message == (
         f"Files named {suffix} can't be uploaded: a computer would run it or open it as a web "
-        "page. If it is a document, save it again as the kind it is (for example .pdf) and "
-        "upload that."
+        f"page. Save it as {DOCUMENT_DESCRIBED} and upload that."
     )
+    logo = refusal(minimal_pdf(), name, ("png", "jpg"), "a PNG or JPEG picture").message
+    assert logo.endswith("Save it as a PNG or JPEG picture and upload that.")
     with pytest.raises(ValidationError) as raised:
         uploads.check_kind(uploads.inspect(upload_of(minimal_pdf())), name, ("pdf",), "a PDF")
     assert raised.value.code == "dangerous_name"
