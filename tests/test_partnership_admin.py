@@ -229,6 +229,7 @@ def test_the_administrator_sees_no_audit(client, audit, administrator):
     assert reverse("action_plan") not in home  # no action plan in the navigation
     assert reverse("partnership_list") in home
     assert "As a partnership administrator you see no audit" in home
+    assert "once your partnership's chair adds you" not in home  # it would say the opposite
     for name in ("audit_detail", "briefing_html", "briefing_pdf", "audit_actions"):
         assert client.get(reverse(name, args=[audit.pk])).status_code == 404, name
     for name in ("action_plan", "access_log", "audit_create"):
