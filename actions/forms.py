@@ -391,6 +391,17 @@ class PlanFilterForm(forms.Form):
         ]
         self.fields["rag"].choices = [("", "Any"), *Rag.choices]
 
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("due_from"), cleaned.get("due_to")
+        if start and end and start > end:
+            self.add_error(
+                "due_to",
+                f"“Due by” is before “Due from” ({date_format(start, 'j F Y')}): no action "
+                "could be due between them. Choose a later date.",
+            )
+        return cleaned
+
     def audit_names(self) -> dict[int, str]:
         rows = self.fields["audit"].queryset.values_list(
             "pk", "theme__name", "title", "reaudit_of_id", "meeting_date"

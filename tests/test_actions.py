@@ -330,6 +330,18 @@ def test_exports_hold_only_what_the_user_may_see(client, audit, housing, outside
     )
 
 
+def test_a_due_by_date_before_the_due_from_date_is_said_beside_it(client, audit, housing):
+    ActionFactory(audit=audit, owner_agency=housing, text="Kept in view.")
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    response = client.get(
+        reverse("action_plan"), {"due_from": "2026-05-01", "due_to": "2026-04-01"}
+    )
+    page = response.content.decode()
+    assert "“Due by” is before “Due from” (1 May 2026)" in page
+    assert 'id="id_due_to_error"' in page and 'value="2026-04-01"' in page
+    assert "Kept in view." in page  # not "No actions match": the filter was not applied
+
+
 def test_the_plan_filter_keeps_the_chosen_audit_and_agency_selected(client, audit, housing):
     ActionFactory(audit=audit, owner_agency=housing)
     client.force_login(member(audit, Membership.Role.CHAIR))
