@@ -156,6 +156,18 @@ def test_a_reference_needs_its_agency_marked_involved(client, open_audit, people
     assert not Nomination.objects.exists()
 
 
+def test_errors_in_the_nomination_and_its_identifying_details_share_one_summary(
+    client, open_audit, people
+):
+    client.force_login(people["chair"])
+    data = with_identity(nomination_data(label=""), date_of_birth="2020-02-31")
+    page = client.post(reverse("nomination_create", args=[open_audit.pk]), data).content.decode()
+    assert page.count('id="error-summary"') == 1 and page.count("There is a problem") == 1
+    start = page.index('id="error-summary"')
+    summary = page[start : page.index("</ul>", start)]
+    assert 'href="#id_label"' in summary and 'href="#id_identity-date_of_birth"' in summary
+
+
 def test_duplicate_label_is_shown_next_to_the_field_with_the_typed_values_kept(
     client, open_audit, people
 ):
