@@ -281,6 +281,19 @@ def test_agencies_with_nobody_to_remind_are_named_on_progress_members_and_remind
     assert [mail.to for mail in mailoutbox] == [["housing@example.org"]]
 
 
+def test_the_reminder_button_is_offered_only_when_a_reminder_would_reach_someone(
+    client, audit, chair, setup
+):
+    client.force_login(chair)
+    url = reverse("progress", args=[audit.pk])
+    button = "Email reminders to co-ordinators with something missing"
+    page = client.get(url).content.decode()  # something missing, but no co-ordinator anywhere
+    assert button not in page
+    assert "No reminder to send: what is missing is with agencies nobody can be reminded at" in page
+    member(audit, Role.COORDINATOR, agency=setup["police"], email="police@example.org")
+    assert button in client.get(url).content.decode()
+
+
 def test_remind_when_nothing_is_missing(
     client, audit, chair, mailoutbox, django_capture_on_commit_callbacks
 ):

@@ -466,11 +466,22 @@ def progress(request, pk):
         "released_to_me": released_to_me,
         "can_remind": can_remind,
         "last_reminder": reminders.last_manual_reminder(audit) if can_remind else None,
+        "reminding": _reminding(matrix, agencies) if can_remind else "",
         "can_manage": can_remind,
         "agencies_without_coordinator": [a for a in agencies if not a.reachable] if see_all else [],
         "nav": "audits",
     }
     return render(request, "cases/tool/progress.html", context)
+
+
+def _reminding(matrix, agencies) -> str:
+    """What the chair's reminders would do: "send" (an agency with something missing has a
+    co-ordinator with an email address), "nobody" (what is missing is with agencies nobody
+    can be reminded at) or "nothing" (nothing is missing)."""
+    missing = missing_by_agency(matrix)
+    if any(agency.pk in missing and agency.reachable for agency in agencies):
+        return "send"
+    return "nobody" if missing else "nothing"
 
 
 @require_POST
