@@ -204,6 +204,27 @@ def _tasks_world(audit, size):
     return housing, nominating
 
 
+def test_an_action_updated_lately_wants_no_update_and_a_long_one_is_cut_with_an_ellipsis(
+    client, audit
+):
+    from actions.models import Action, ActionUpdate
+
+    housing, _ = _tasks_world(audit, 1)
+    action = Action.objects.get()
+    action.text = "Share the plan " + "with every agency that knows the family " * 4
+    action.save()
+    client.force_login(member(audit, Role.COORDINATOR, agency=housing))
+    page = client.get(reverse("home")).content.decode()
+    assert "Update the action</a>" in page
+    assert f"{action.text[:79]}… · Neglect and housing" in page
+    update = ActionUpdate.objects.create(action=action, date=days(0), text="Shared.")
+    assert "Update the action</a>" not in client.get(reverse("home")).content.decode()
+    ActionUpdate.objects.filter(pk=update.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=29)
+    )
+    assert "Update the action</a>" in client.get(reverse("home")).content.decode()
+
+
 def test_my_tasks_for_each_role_with_due_dates_first(client, audit):
     housing, nominating = _tasks_world(audit, 1)
     coordinator = member(audit, Role.COORDINATOR, agency=housing)
