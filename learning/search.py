@@ -227,6 +227,7 @@ class Result:
     entry: LibraryEntry
     excerpt: SafeString
     link: str
+    tags: list[SafeString] = field(default_factory=list)
 
 
 def search_library(user, filters: LibraryFilters):
@@ -299,9 +300,23 @@ def _postgres_search(entries, query: str):
 
 
 def results(entries, query: str) -> list[Result]:
-    """One page's rows with their words in context, the match marked, and their link."""
+    """One page's rows with their words in context, the match marked, their tags (a match
+    marked there too: a row may be found by its tags alone), and their link."""
     found = word_search(query).found
-    return [Result(entry, _excerpt(entry, found), _link(entry)) for entry in entries]
+    entries = list(entries)
+    tags: dict[int, list[str]] = {}
+    through = LibraryEntry.tags.through.objects.filter(libraryentry_id__in=[e.pk for e in entries])
+    for entry_id, name in through.order_by("tag__name").values_list("libraryentry_id", "tag__name"):
+        tags.setdefault(entry_id, []).append(name)
+    return [
+        Result(
+            entry,
+            _excerpt(entry, found),
+            _link(entry),
+            [_marked_context(name, found) for name in tags.get(entry.pk, [])],
+        )
+        for entry in entries
+    ]
 
 
 def _excerpt(entry, found: list[str]) -> SafeString:

@@ -539,7 +539,7 @@ def test_submitting_after_someone_else_saved_changes_nothing(submissions, housin
     url = tool(submissions, case, housing)
     grades = {f"q{q.pk}_grade": "good" for q in questions}
     first, second = people(submissions, Role.COORDINATOR, agency=housing)
-    confirm = first.post(url, {**opened(first, url, grades), "action": "submit"})
+    confirm = first.post(url, {**opened(first, url, grades), "action": "submit"}, follow=True)
     assert "Submit the audit tool" in text(confirm)
     timely = f"q{questions[0].pk}_text"
     assert second.post(url, opened(second, url, {timely: "Late.", "action": "save"})).status_code

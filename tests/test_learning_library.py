@@ -216,8 +216,11 @@ def test_a_tag_s_name_finds_the_rows_tagged_with_it(client, world):
     chair = world.users[Role.CHAIR]
     tagged = texts_of(found(client, chair, q='"voice of the child"'))
     assert len(tagged) == 1 and tagged[0].startswith("Alpha: nobody heard the child")
-    voice = texts_of(found(client, chair, q="voice"))
+    voice_page = found(client, chair, q="voice")
+    voice = texts_of(voice_page)
     assert any(text.startswith("Alpha: nobody heard the child") for text in voice)
+    # Its tags are shown, the match marked: what it was found by.
+    assert "Tagged <mark>voice</mark> of the child" in voice_page
     assert texts_of(found(client, chair, q="heard -voice")) == []
     # A row with two matching tags is listed once.
     both = texts_of(found(client, chair, q="drift or delay"))

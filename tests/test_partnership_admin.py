@@ -100,6 +100,24 @@ def test_the_administrator_invites_people_to_roles_in_their_partnership(
         assert Invitation.objects.filter(email=email, role=role, partnership=partnership)
 
 
+def test_an_agency_chosen_for_a_role_without_one_is_said_beside_it_not_dropped(
+    client, partnership, administrator, mailoutbox
+):
+    police = AgencyFactory(name="Police", partnership=partnership)
+    client.force_login(administrator)
+    data = {"email": "viewer@example.org", "role": Role.VIEWER, "agency": police.pk}
+    response = client.post(url("partnership_people", partnership), data)
+    page = response.content.decode()
+    assert "A viewer is not invited for an agency: only an agency co-ordinator is." in page
+    assert 'value="viewer@example.org"' in page
+    assert not Invitation.objects.exists() and mailoutbox == []
+    qa = {**data, "role": Role.QA_MEMBER}
+    assert (
+        "A QA member is not invited"
+        in client.post(url("partnership_people", partnership), qa).content.decode()
+    )
+
+
 def test_a_coordinator_speaks_for_one_of_the_partnership_s_own_agencies(
     client, partnership, administrator, other_partnership
 ):

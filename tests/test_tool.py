@@ -173,7 +173,9 @@ def test_submitting_asks_for_confirmation_then_locks(
     client.force_login(coordinator)
     url = tool_url(audit, case, housing)
     response = client.post(url, answers(questions, "good", "outstanding", action="submit"))
-    assert response.status_code == 200
+    # Asked at an address of its own, so that Back from the submitted page sends nothing again.
+    assert response.status_code == 302 and response.url == f"{url}?confirm=submit"
+    response = client.get(response.url)
     assert (
         "Once submitted you cannot change it; the chair can reopen it" in response.content.decode()
     )
@@ -191,6 +193,9 @@ def test_submitting_asks_for_confirmation_then_locks(
     assert f"Submitted by Hana Ali on {local:%-d %B %Y} at {local:%H:%M}" in html
     assert "Save draft" not in html
     assert "Outstanding" in html
+    # Back to the confirmation's address once submitted: the submitted tool, nothing to press.
+    again = client.get(f"{url}?confirm=submit").content.decode()
+    assert "Submit the audit tool" not in again and "Submitted by Hana Ali" in again
 
     response = client.post(url, answers(questions, "inadequate", "inadequate"), follow=True)
     assert "can no longer be changed" in response.content.decode()

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from cases.services.partnership import SETTINGS_FIELDS
+from cases.services.setup import agency_of_no_coordinator
 from cases.uploads import upload_field
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency, Membership, Partnership
@@ -50,8 +51,8 @@ class PartnershipMemberForm(RefuseControlCharactersMixin, forms.Form):
         if data.get("role") == Role.COORDINATOR:
             if not data.get("agency") and "agency" not in self.errors:
                 self.add_error("agency", "Choose the agency this co-ordinator speaks for.")
-        else:
-            data["agency"] = None
+        elif data.get("agency") and data.get("role"):
+            self.add_error("agency", agency_of_no_coordinator(data["role"]))
         return data
 
 

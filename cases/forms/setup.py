@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases.models import DEFAULT_TITLE, Nomination, Theme
 from cases.services.nominations import label_clash
+from cases.services.setup import agency_of_no_coordinator
 from maca.access import AUDIT_ROLES
 from maca.concurrency import VersionedFormMixin
 from maca.identifiers import (
@@ -283,8 +284,8 @@ class MemberAddForm(forms.Form):
                 self.add_error(
                     "agency", "Choose the agency this co-ordinator speaks for (taking part)."
                 )
-        else:
-            data["agency"] = None
+        elif data.get("agency") and data.get("role"):
+            self.add_error("agency", agency_of_no_coordinator(data["role"]))
         return data
 
 

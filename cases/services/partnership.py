@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 
 from cases import uploads
 from cases.services.emails import email_queue
-from cases.services.setup import invitation_queue
+from cases.services.setup import agency_of_no_coordinator, invitation_queue
 from maca.concurrency import check_current
 from maca.invitations import invitation_issue
 from maca.models import Agency, Invitation, Membership, Partnership
@@ -64,8 +64,8 @@ def partnership_member_invite(
     if role == Role.COORDINATOR:
         if agency is None or agency.partnership_id != partnership.pk:
             raise ValidationError({"agency": "Choose one of the partnership's agencies."})
-    else:
-        agency = None
+    elif agency is not None:
+        raise ValidationError({"agency": agency_of_no_coordinator(role)})
     if email.strip().lower() in {(user.email or "").lower(), user.username.lower()}:
         raise ValidationError({"email": OWN_ROLES})
     invitation, send = invitation_issue(

@@ -174,6 +174,16 @@ def invitation_queue(*, invitation: Invitation, invited_by, audit: Audit | None 
     )
 
 
+def agency_of_no_coordinator(role: str) -> str:
+    """Said of an agency chosen for a role that has none, rather than dropping it unseen."""
+    label = str(Role(role).label)
+    named = label if label[:2].isupper() else label[0].lower() + label[1:]  # "QA member" kept
+    return (
+        f"A {named} is not invited for an agency: only an agency co-ordinator is. Leave the "
+        "agency empty, or choose the co-ordinator's role."
+    )
+
+
 @transaction.atomic
 def member_invite(
     *, audit: Audit, user, email: str, role: str, agency: Agency | None
@@ -186,6 +196,8 @@ def member_invite(
     taking_part = agency is not None and audit.agencies.filter(pk=agency.pk).exists()
     if role == Role.COORDINATOR and not taking_part:
         raise ValidationError({"agency": "Choose an agency taking part in this audit."})
+    if role != Role.COORDINATOR and agency is not None:
+        raise ValidationError({"agency": agency_of_no_coordinator(role)})
     invitation, send = invitation_issue(
         email=email, partnership=audit.partnership, role=role, agency=agency, invited_by=user
     )

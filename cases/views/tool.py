@@ -336,6 +336,8 @@ def _submission(case, agency):
 def tool_answer(request, pk, case_id, agency_id):
     audit, case, agency = _agency_work(request, pk, case_id, agency_id)
     submission = _submission(case, agency)
+    if request.method == "GET" and _asks_to_confirm(request, audit, agency, submission):
+        return _submit_confirm_page(request, audit, case, agency, submission)
     if request.method == "GET":
         return _tool_page(request, audit, case, agency, submission)
     if not access.can_edit_agency_work(request.user, audit, agency.pk):
@@ -374,10 +376,30 @@ def _tool_save(request, audit, case, agency, submission, *, submitting: bool):
         if submitting:
             submission = _keep_as_draft(request, form, sections, case, agency, submission)
         return _tool_page(request, audit, case, agency, submission, form=form)
-    submission = services.answers_save(case=case, agency=agency, answers=form.answers())
+    services.answers_save(case=case, agency=agency, answers=form.answers())
     if not submitting:
         messages.success(request, "Draft saved. You can come back and change it until you submit.")
         return redirect(here)
+    # Asked on a page of its own address, so that Back from what follows never sends again.
+    return redirect(f"{here}?{CONFIRM_SUBMIT}")
+
+
+CONFIRM_SUBMIT = "confirm=submit"
+
+
+def _asks_to_confirm(request, audit, agency, submission) -> bool:
+    """The confirmation of a submission, asked for by its address: only of someone who may
+    submit it, while there is a saved draft to submit."""
+    return (
+        request.GET.get("confirm") == "submit"
+        and submission is not None
+        and not submission.is_locked
+        and access.can_edit_agency_work(request.user, audit, agency.pk)
+    )
+
+
+def _submit_confirm_page(request, audit, case, agency, submission):
+    here = reverse("tool_answer", args=[audit.pk, case.pk, agency.pk])
     return _confirm_page(
         request,
         audit,
