@@ -260,8 +260,16 @@ def test_the_comparison_reads_better_same_and_worse(client, reaudit, chair, tmp_
     ImpactVerdict.objects.create(
         reaudit=reaudit, recommendation=recommendation, verdict="seen", evidence="Minutes show it."
     )
+    ActionFactory(
+        audit=reaudit.reaudit_of,
+        recommendation=recommendation,
+        text="Visit every school.",
+        due_date=datetime.date(2020, 1, 6),
+    )
     client.force_login(chair)
     page = client.get(reverse("comparison", args=[reaudit.pk])).content.decode()
+    # As the impact page's RAG says: an overdue action is said to be overdue.
+    assert "Visit every school. — Not started, overdue (RAG red)" in page
     rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
     cells = [[c.split("<")[0] for c in row.split("<td>")[1:]] for row in rows]
     assert cells[0][:4] == ["Housing", "Voice of the child", "Good", "Good"]
