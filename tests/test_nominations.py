@@ -106,6 +106,18 @@ def test_nomination_list_empty_state_invites_a_nomination(client, open_audit, pe
 # Nominating ----------------------------------------------------------------------------------
 
 
+def test_the_list_has_a_column_of_buttons_only_when_there_is_one_to_press(
+    client, open_audit, people
+):
+    NominationFactory(audit=open_audit, label="Case 1")
+    url = reverse("nomination_list", args=[open_audit.pk])
+    client.force_login(people["qa_member"])
+    assert '<span class="visually-hidden">Actions</span>' in client.get(url).content.decode()
+    Audit.objects.filter(pk=open_audit.pk).update(status=Audit.Status.SUBMISSIONS)
+    page = client.get(url).content.decode()
+    assert "Case 1" in page and '<span class="visually-hidden">Actions</span>' not in page
+
+
 def test_nominating_stores_identifiers_apart_and_the_list_never_shows_them(
     client, open_audit, people, housing, police
 ):
