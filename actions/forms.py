@@ -352,7 +352,11 @@ def _audit_names(rows) -> dict[int, str]:
     counted = Counter(names.values())
     for pk, *_, meeting_date in rows:
         if counted[names[pk]] > 1:
-            held = f"meeting {date_format(meeting_date, 'j F Y')}" if meeting_date else "no date"
+            held = (
+                f"meeting {date_format(meeting_date, 'j F Y')}"
+                if meeting_date
+                else "meeting date not set"
+            )
             names[pk] += f" ({held})"
     return names
 

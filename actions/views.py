@@ -131,14 +131,17 @@ PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 
 
 def _plan_filters(request, *, agencies=None):
-    """The plan's filter form, bound to the URL, and the filters it holds when valid."""
+    """The plan's filter form, bound to the URL, and the filters of it that are valid."""
     audits = Audit.objects.visible_to(request.user).select_related("theme")
     if agencies is None:
         agencies = Agency.objects.filter(
             partnership_id__in=access.memberships_of(request.user).partnerships
         )
     form = PlanFilterForm(request.GET or None, audits=audits, agencies=agencies)
-    return form, (form.cleaned_data if form.is_valid() else {})
+    if not form.is_bound:
+        return form, {}
+    form.is_valid()  # a filter in error is left out (said beside it); the others still apply
+    return form, form.cleaned_data
 
 
 def _require_plan_reader(request):

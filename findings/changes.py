@@ -5,6 +5,7 @@ added, taken out or reworded, a reworded point word by word."""
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -217,12 +218,18 @@ def _moves_named(changes: list[Change], before, after) -> list[Change]:
     removed = {(c.group, c.text) for c in changes if c.kind == "removed"}
     added = {(c.group, c.text) for c in changes if c.kind == "added"}
     moved = removed & added
+    if not moved:
+        return changes
+    places_before, places_after = _places(before), _places(after)
     named = []
     for change in changes:
         if (change.group, change.text) in moved and change.kind == "removed":
             continue
         if (change.group, change.text) in moved and change.kind == "added":
-            places = _place(change, before), _place(change, after)
+            places = (
+                places_before[change.group, change.text],
+                places_after[change.group, change.text],
+            )
             change = Change(
                 "moved", change.group, change.text, origin="was point {}, now {}".format(*places)
             )
@@ -230,10 +237,14 @@ def _moves_named(changes: list[Change], before, after) -> list[Change]:
     return named
 
 
-def _place(change: Change, points: list[tuple[str, str]]) -> int:
-    """The place of `change`'s point among the points of its case (or of its section)."""
-    same_group = [text for group, text in points if group == change.group]
-    return same_group.index(change.text) + 1
+def _places(points: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Each point's place among the points of its case (or of its section), counted from one;
+    a point there twice, its first place."""
+    places, counts = {}, Counter()
+    for group, text in points:
+        counts[group] += 1
+        places.setdefault((group, text), counts[group])
+    return places
 
 
 def _words(before: str, after: str, budget: _Budget) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce, ExtractYear, TruncDate
+from django.db.models.functions import Coalesce, ExtractYear, Lower, TruncDate
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -306,7 +306,8 @@ def results(entries, query: str) -> list[Result]:
     entries = list(entries)
     tags: dict[int, list[str]] = {}
     through = LibraryEntry.tags.through.objects.filter(libraryentry_id__in=[e.pk for e in entries])
-    for entry_id, name in through.order_by("tag__name").values_list("libraryentry_id", "tag__name"):
+    rows = through.order_by(Lower("tag__name")).values_list("libraryentry_id", "tag__name")
+    for entry_id, name in rows:
         tags.setdefault(entry_id, []).append(name)
     return [
         Result(

@@ -9,11 +9,19 @@ def possessive(name) -> str:
     return f"{name}'" if name.rstrip().lower().endswith("s") else f"{name}'s"
 
 
-# A text over its length limit, as the page says it while it is typed (static/js/maca.js).
-TOO_LONG = (
-    "This is %(show_value)d characters, over the limit of %(limit_value)d: shorten it before "
-    "sending."
-)
+class _TooLong(str):
+    """A text over its length limit, as the page says it while it is typed (static/js/maca.js):
+    the whole length and the limit, thousands separated. Django fills a validator's message
+    with `message % params`; this fills it so."""
+
+    def __mod__(self, params):
+        return (
+            f"This is {params['show_value']:,} characters, over the limit of "
+            f"{params['limit_value']:,}: shorten it before sending."
+        )
+
+
+TOO_LONG = _TooLong("This is too long: shorten it before sending.")
 
 
 def size_limit(size: int) -> str:

@@ -331,15 +331,20 @@ def test_exports_hold_only_what_the_user_may_see(client, audit, housing, outside
 
 
 def test_a_due_by_date_before_the_due_from_date_is_said_beside_it(client, audit, housing):
-    ActionFactory(audit=audit, owner_agency=housing, text="Kept in view.")
+    ActionFactory(audit=audit, owner_agency=housing, text="Kept in view.", due_date=days(30))
+    ActionFactory(audit=audit, owner_agency=housing, text="Due before.", due_date=days(-30))
+    elsewhere = AuditFactory(partnership=audit.partnership)
+    ActionFactory(audit=elsewhere, owner_agency=housing, text="Another audit's.")
     client.force_login(member(audit, Membership.Role.CHAIR))
-    response = client.get(
-        reverse("action_plan"), {"due_from": "2026-05-01", "due_to": "2026-04-01"}
-    )
-    page = response.content.decode()
-    assert "“Due by” is before “Due from” (1 May 2026)" in page
-    assert 'id="id_due_to_error"' in page and 'value="2026-04-01"' in page
-    assert "Kept in view." in page  # not "No actions match": the filter was not applied
+    asked = {"audit": audit.pk, "due_from": days(0).isoformat(), "due_to": days(-60).isoformat()}
+    page = client.get(reverse("action_plan"), asked).content.decode()
+    assert f"“Due by” is before “Due from” ({days(0):%-d %B %Y})" in page
+    assert 'id="id_due_to_error"' in page and f'value="{asked["due_to"]}"' in page
+    # The filters without an error still apply: this audit's, due from today.
+    assert "Kept in view." in page
+    assert "Due before." not in page and "Another audit" not in page
+    exported = client.get(reverse("action_plan_export", args=["csv"]), asked).content.decode()
+    assert "Kept in view." in exported and "Another audit" not in exported
 
 
 def test_the_plan_filter_keeps_the_chosen_audit_and_agency_selected(client, audit, housing):

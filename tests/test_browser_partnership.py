@@ -95,7 +95,8 @@ def test_the_administrator_runs_the_partnership_from_its_own_pages(page, people,
     long_heading = "What we found " * 24 + "in every case"  # 349 characters
     findings.fill(long_heading)
     expect(findings).to_have_value(long_heading)
-    expect(page.get_by_text("This is 149 characters over the limit of 200")).to_be_visible()
+    hint = page.get_by_text("This is 349 characters, over the limit of 200")
+    expect(hint).to_be_visible()  # while typing, as the server says it when sent
     page.get_by_role("button", name="Save the settings").click()
     expect(page.locator("#error-summary")).to_be_focused()
     expect(page.get_by_text("This is 349 characters, over the limit of 200").first).to_be_visible()

@@ -548,6 +548,27 @@ def test_submitting_after_someone_else_saved_changes_nothing(submissions, housin
     assert AgencySubmission.objects.get().status == AgencySubmission.Status.DRAFT
 
 
+def test_the_confirmation_reopened_after_someone_else_saved_submits_nothing_unseen(
+    submissions, housing, case, questions
+):
+    """The confirmation's address carries the version its reader saved: opened again (Back,
+    history) after a colleague saved other answers, it does not submit theirs unseen."""
+    url = tool(submissions, case, housing)
+    grades = {f"q{q.pk}_grade": "good" for q in questions}
+    first, second = people(submissions, Role.COORDINATOR, agency=housing)
+    asked = first.post(url, {**opened(first, url, grades), "action": "submit"})
+    assert "confirm=submit" in asked.url and "saved=" in asked.url
+    timely = f"q{questions[0].pk}_text"
+    assert second.post(url, opened(second, url, {timely: "Late.", "action": "save"})).status_code
+    confirm = first.get(asked.url)  # opened again, after the colleague's save
+    assert "Submit the audit tool" in text(confirm)
+    confirmed = first.post(url, form_on(confirm.content.decode()), follow=True)
+    assert "Someone else changed this audit tool after you opened the page" in text(confirmed)
+    assert AgencySubmission.objects.get().status == AgencySubmission.Status.DRAFT
+    # Without the version it saved, the address shows the tool, not a confirmation.
+    assert "Submit the audit tool</button>" not in text(first.get(f"{url}?confirm=submit"))
+
+
 # The meeting record ----------------------------------------------------------------------------
 
 

@@ -247,11 +247,12 @@ def test_reminders_go_out_again_only_an_hour_later_and_the_page_says_when_they_w
         client.post(remind)
     sent = timezone.localtime(AuditEvent.objects.get(kind=AuditEvent.Kind.REMINDER).created_at)
     page = client.get(progress).content.decode()
-    assert f"Last sent on {sent:%-d %B %Y} at {sent:%H:%M} by" in page
-    assert "to 1 co-ordinator." in page
+    again = sent + datetime.timedelta(hours=1)
+    assert f"Reminders last sent on {sent:%-d %B %Y} at {sent:%H:%M} by" in page
+    assert f"to 1 co-ordinator. They can be sent again from {again:%H:%M}." in page
+    assert "Email reminders to co-ordinators" not in page  # not offered until then
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post(remind, follow=True).content.decode()
-    again = sent + datetime.timedelta(hours=1)
     assert f"Reminders went out at {sent:%H:%M}, less than an hour ago." in page
     assert f"They can be sent again from {again:%H:%M}." in page
     assert len(mailoutbox) == 1
@@ -259,6 +260,8 @@ def test_reminders_go_out_again_only_an_hour_later_and_the_page_says_when_they_w
     with django_capture_on_commit_callbacks(execute=True):
         page = client.post(remind, follow=True).content.decode()
     assert "Reminders sent to 1 co-ordinator." in page and len(mailoutbox) == 2
+    assert "Email reminders to co-ordinators" not in page  # an hour from this one
+    assert "They can be sent again from" in page
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.REMINDER).count() == 2
 
 

@@ -123,14 +123,20 @@ def last_manual_reminder(audit: Audit) -> AuditEvent | None:
     return sent.select_related("actor").order_by("-created_at", "-id").first()
 
 
+def reminders_again_at(last: AuditEvent | None):
+    """When the chair's reminders may go out again, if not yet (local time); else None."""
+    if last is None or timezone.now() - last.created_at >= REMIND_AGAIN_AFTER:
+        return None
+    return timezone.localtime(last.created_at + REMIND_AGAIN_AFTER)
+
+
 @transaction.atomic
 def progress_reminders_send(*, audit: Audit, user) -> int:
     """The chair's "remind co-ordinators" button: email everyone with something missing now,
     unless reminders went out less than REMIND_AGAIN_AFTER ago."""
     Audit.objects.select_for_update().filter(pk=audit.pk).first()  # one press at a time
     last = last_manual_reminder(audit)
-    if last is not None and timezone.now() - last.created_at < REMIND_AGAIN_AFTER:
-        again = timezone.localtime(last.created_at + REMIND_AGAIN_AFTER)
+    if again := reminders_again_at(last):
         raise ValidationError(
             f"Reminders went out at {date_format(timezone.localtime(last.created_at), 'H:i')}, "
             f"less than an hour ago. They can be sent again from {date_format(again, 'H:i')}."

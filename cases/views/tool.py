@@ -1,6 +1,8 @@
 """The audit tool (its questions, and each agency's answers per case), the completeness matrix
 with its reminders, and the meeting pack."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -336,7 +338,7 @@ def _submission(case, agency):
 def tool_answer(request, pk, case_id, agency_id):
     audit, case, agency = _agency_work(request, pk, case_id, agency_id)
     submission = _submission(case, agency)
-    if request.method == "GET" and _asks_to_confirm(request, audit, agency, submission):
+    if request.method == "GET" and _asks_to_confirm(request, audit, case, agency, submission):
         return _submit_confirm_page(request, audit, case, agency, submission)
     if request.method == "GET":
         return _tool_page(request, audit, case, agency, submission)
@@ -376,26 +378,29 @@ def _tool_save(request, audit, case, agency, submission, *, submitting: bool):
         if submitting:
             submission = _keep_as_draft(request, form, sections, case, agency, submission)
         return _tool_page(request, audit, case, agency, submission, form=form)
-    services.answers_save(case=case, agency=agency, answers=form.answers())
+    saved = services.answers_save(case=case, agency=agency, answers=form.answers())
     if not submitting:
         messages.success(request, "Draft saved. You can come back and change it until you submit.")
         return redirect(here)
-    # Asked on a page of its own address, so that Back from what follows never sends again.
-    return redirect(f"{here}?{CONFIRM_SUBMIT}")
+    # Asked on a page of its own address, so that Back from what follows never sends again. It
+    # carries the version this person saved: answers saved by anyone since are not submitted.
+    return redirect(f"{here}?{urlencode({'confirm': 'submit', 'saved': version_of(saved)})}")
 
 
-CONFIRM_SUBMIT = "confirm=submit"
-
-
-def _asks_to_confirm(request, audit, agency, submission) -> bool:
+def _asks_to_confirm(request, audit, case, agency, submission) -> bool:
     """The confirmation of a submission, asked for by its address: only of someone who may
-    submit it, while there is a saved draft to submit."""
-    return (
-        request.GET.get("confirm") == "submit"
-        and submission is not None
-        and not submission.is_locked
-        and access.can_edit_agency_work(request.user, audit, agency.pk)
-    )
+    submit it, while there is a saved draft to submit and the audit takes it."""
+    if request.GET.get("confirm") != "submit" or not request.GET.get("saved"):
+        return False
+    if submission is None or submission.is_locked:
+        return False
+    if not access.can_edit_agency_work(request.user, audit, agency.pk):
+        return False
+    try:
+        services.check_answerable(audit=audit, case=case, agency=agency, submission=submission)
+    except ValidationError:
+        return False
+    return True
 
 
 def _submit_confirm_page(request, audit, case, agency, submission):
@@ -410,7 +415,7 @@ def _submit_confirm_page(request, audit, case, agency, submission):
         ],
         button="Submit the audit tool",
         action=here,
-        hidden={"action": "confirm", "loaded_version": version_of(submission)},
+        hidden={"action": "confirm", "loaded_version": request.GET["saved"][:100]},
         cancel_url=here,
         cancel_text="Go back to the answers",
         page=case.label,
@@ -475,6 +480,7 @@ def progress(request, pk):
     released_to_me = not every_column and access.can(request.user, "view_meeting_pack", audit)
     see_all = every_column or released_to_me
     can_remind = access.can(request.user, "manage_audit", audit)
+    last_reminder = reminders.last_manual_reminder(audit) if can_remind else None
     matrix = progress_matrix(
         audit,
         agencies=agencies,
@@ -487,7 +493,8 @@ def progress(request, pk):
         "see_all": see_all,
         "released_to_me": released_to_me,
         "can_remind": can_remind,
-        "last_reminder": reminders.last_manual_reminder(audit) if can_remind else None,
+        "last_reminder": last_reminder,
+        "reminders_again_at": reminders.reminders_again_at(last_reminder),
         "reminding": _reminding(matrix, agencies) if can_remind else "",
         "can_manage": can_remind,
         "agencies_without_coordinator": [a for a in agencies if not a.reachable] if see_all else [],

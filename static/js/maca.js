@@ -3,7 +3,7 @@
   "use strict";
   // A form that takes a while (publishing, uploads, PDFs) must not be sent twice. A form that
   // asks (GET) may answer with a download, which leaves the page where it is: its buttons come
-  // back after a moment, as do all of them on a page brought back by the browser's Back.
+  // back after a moment, and on a page brought back by the browser's Back.
   var ASKING_PAUSE_MS = 4000;
   function buttonsOf(form) {
     var inside = Array.from(form.querySelectorAll("button[type=submit], input[type=submit]"));
@@ -33,7 +33,12 @@
     }
   });
   window.addEventListener("pageshow", function (event) {
-    if (event.persisted) setPressed(Array.from(document.querySelectorAll("[data-pressed]")), false);
+    if (!event.persisted) return;
+    // Only an asking form's: a form that changes something stays pressed until the page is new.
+    setPressed(Array.from(document.querySelectorAll("[data-pressed]")).filter(function (button) {
+      var form = button.form;
+      return form && (form.getAttribute("method") || "get").toLowerCase() === "get";
+    }), false);
   });
 })();
 
@@ -64,11 +69,12 @@
   function number(value) { return value.toLocaleString("en-GB"); }
   var measures = {
     maxlength: function (box, limit) {
-      var over = lengthOf(box.value) - limit;
+      var length = lengthOf(box.value);
       return {
-        over: over > 0,
-        text: over > 0
-          ? "This is " + number(over) + " characters over the limit of " + number(limit) +
+        over: length > limit,
+        // As the server says it, beside the same box, when it is sent: maca/wording.py.
+        text: length > limit
+          ? "This is " + number(length) + " characters, over the limit of " + number(limit) +
             ": shorten it before sending."
           : "",
       };
@@ -89,7 +95,7 @@
     Object.keys(measures).forEach(function (attribute) {
       // A one-line box too (a heading, a name), not a password's.
       var selector = attribute === "maxlength"
-        ? "textarea[maxlength], input[maxlength]:not([type=password])"
+        ? "textarea[maxlength], input[maxlength]:not([type=password]):not([type=search])"
         : "textarea[" + attribute + "]";
       var boxes = Array.from(root.querySelectorAll(selector));
       if (root.matches && root.matches(selector)) boxes.push(root);
