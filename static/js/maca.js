@@ -52,8 +52,8 @@
 
 // A text box's limit is the server's to enforce, with a message next to the box: the browser's
 // own limit would cut pasted text short without a word (a one-line box's as much as a longer
-// one's). While the text is too long, the box says
-// by how much. A box with a word limit (the 7-minute briefing's parts) always shows its count;
+// one's). While the text is too long, the box says how long it is against its limit, in the
+// server's words. A box with a word limit (the 7-minute briefing's parts) always shows its count;
 // words over the limit are kept as typed.
 (function () {
   "use strict";
