@@ -194,13 +194,17 @@ def test_a_point_moved_to_another_case_is_said_once_with_the_case_it_came_from()
     ]
 
 
-def test_a_point_moved_to_another_section_names_the_section_it_came_from():
-    before = page(
+def strengths_and_a_finding_missed():
+    return page(
         "T",
         "V",
         section("strengths", "Strengths", "Seen."),
         section("findings", "Findings", "Late.", "Missed.", case="Case 1"),
     )
+
+
+def test_a_point_moved_to_another_section_names_the_section_it_came_from():
+    before = strengths_and_a_finding_missed()
     after = page(
         "T",
         "V",
@@ -214,12 +218,7 @@ def test_a_point_moved_to_another_section_names_the_section_it_came_from():
 
 
 def test_a_point_added_twice_is_moved_once_and_added_once_and_whole_sections_stay_whole():
-    before = page(
-        "T",
-        "V",
-        section("strengths", "Strengths", "Seen."),
-        section("findings", "Findings", "Late.", "Missed.", case="Case 1"),
-    )
+    before = strengths_and_a_finding_missed()
     after = page(
         "T",
         "V",
