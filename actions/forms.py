@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from cases.forms.identifying import CONFIRM_FIELD, AsksAboutIdentifyingText
+from cases.naming import theme_and_kind
 from cases.selectors.identifiers import identifying_details_in
 from cases.uploads import upload_field
 from maca.concurrency import FIELD, VALUES, Change, VersionedFormMixin
@@ -346,7 +347,7 @@ def _audit_names(rows) -> dict[int, str]:
     """Each audit's theme, "(re-audit)" for a re-audit, and its title; with its meeting date
     where that alone would name two audits alike (a theme audited again in a later year)."""
     names = {
-        pk: f"{theme}{' (re-audit)' if reaudit_of else ''} — {title}"
+        pk: f"{theme_and_kind(theme, reaudit=reaudit_of is not None)} — {title}"
         for pk, theme, title, reaudit_of, _ in rows
     }
     counted = Counter(names.values())

@@ -222,20 +222,14 @@ WEB_PAGE_EXTENSIONS = frozenset(
 DANGEROUS_EXTENSIONS = PROGRAM_EXTENSIONS | WEB_PAGE_EXTENSIONS
 
 
-def check_name(name: str | None, described: str = "") -> None:
-    """Refuse a name that a computer would run, or open as a web page; saying what the field
-    takes (`described`, "a PDF") when it is known."""
+def check_name(name: str | None, described: str) -> None:
+    """Refuse a name that a computer would run, or open as a web page, saying to save it as what
+    the field takes (`described`: "a PDF")."""
     dangerous = Path(name or "").suffix.lower()
     if dangerous in DANGEROUS_EXTENSIONS:
-        instead = (
-            f"Save it as {described} and upload that."
-            if described
-            else "If it is a document, save it again as the kind it is (for example .pdf) and "
-            "upload that."
-        )
         raise ValidationError(
             f"Files named {dangerous} can't be uploaded: a computer would run it or open it as "
-            f"a web page. {instead}",
+            f"a web page. Save it as {described} and upload that.",
             code="dangerous_name",
         )
 

@@ -229,7 +229,7 @@ def test_names_a_computer_would_run_or_open_as_a_page_are_refused_in_any_case(na
 
 
 def test_a_file_with_no_name_is_judged_by_its_content():
-    uploads.check_name(None)
+    uploads.check_name(None, "a PDF")
     upload = SimpleUploadedFile("x", minimal_pdf())
     upload.name = None
     assert uploads.accept(upload, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)[1] == uploads.PDF
