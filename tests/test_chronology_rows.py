@@ -73,7 +73,7 @@ def test_dates_of_every_precision_are_understood(typed, date, precision):
         ("yesterday", "the date 'yesterday' is not in a form MACA recognises"),
         ("Smarch 2026", "is not in a form MACA recognises"),
         ("", "the date is empty"),
-        ("1066", "the date '1066' is not between 1900 and 2100"),
+        ("1066", "the date '1066' is before 1900"),
     ],
 )
 def test_dates_that_are_not_real_are_explained(typed, message):
@@ -250,6 +250,38 @@ def test_a_row_with_problems_is_shown_again_with_what_was_typed(client, world):
     assert 'value="31/02/2026"' in page
     assert "Eviction notice served" in page
     assert ChronologyEntry.objects.count() == 0
+
+
+def test_a_date_after_today_is_refused_on_the_page_keeping_what_was_typed(client, world):
+    client.force_login(world["housing_coordinator"])
+    tomorrow = (timezone.localdate() + datetime.timedelta(days=1)).strftime("%d/%m/%Y")
+    response = client.post(entry_url(world, "chronology_entry_add"), {**ROW, "date": tomorrow})
+    page = text(response)
+    assert f"The date '{tomorrow}' is after today: a chronology records what has already" in page
+    assert f'value="{tomorrow}"' in page
+    assert "Eviction notice served" in page
+    assert ChronologyEntry.objects.count() == 0
+
+
+def test_a_file_with_a_row_dated_next_year_saves_nothing_and_names_the_row(client, world):
+    client.force_login(world["housing_coordinator"])
+    next_year = timezone.localdate().year + 1
+    content = csv_bytes("23/11/2025,Home visit,,negative,", f"{next_year},Planned review,,,")
+    page = text(post_rows(client, world, "rows.csv", content))
+    assert f"Row 3: the date '{next_year}' is after today" in page
+    assert ChronologyEntry.objects.count() == 0
+
+
+def test_today_this_month_and_this_year_are_taken_and_tomorrow_is_not():
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    assert parse_chronology_date(today.strftime("%d/%m/%Y")) == (today, "day")
+    assert parse_chronology_date(today.strftime("%m/%Y"))[1] == "month"
+    assert parse_chronology_date(str(today.year))[1] == "year"
+    with pytest.raises(ValueError, match="is after today"):
+        parse_chronology_date(tomorrow.strftime("%d/%m/%Y"))
+    with pytest.raises(ValueError, match="is after today"):
+        parse_chronology_date(tomorrow)
 
 
 def test_a_row_is_edited_and_deleted_after_confirmation(client, world):

@@ -17,7 +17,7 @@ from contextlib import closing, suppress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.dateformat import format as date_format
-from django.utils.timezone import localtime
+from django.utils.timezone import localdate, localtime
 
 from cases import uploads
 from cases.models import Case, ChronologyEntry, ChronologyFile
@@ -168,7 +168,7 @@ _MONTH_ISO = re.compile(r"(\d{4})-(\d{1,2})")
 _MONTH_WORDS = re.compile(r"([a-z]+)\.?,?\s+(\d{4})")
 _YEAR = re.compile(r"(\d{4})")
 
-FIRST_YEAR, LAST_YEAR = 1900, 2100
+FIRST_YEAR = 1900
 DATE_FORMS = "a day (23/11/2026), a month (11/2026 or November 2026) or a year (2026)"
 
 
@@ -220,8 +220,14 @@ def _real(raw: str, year, month, day) -> datetime.date:
 
 
 def _in_range(value: datetime.date, raw: str) -> datetime.date:
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise ValueError(f"the date '{raw}' is not between {FIRST_YEAR} and {LAST_YEAR}")
+    """A chronology records what has happened: from 1900 up to today (a month or a year from
+    its first day, so this month and this year are taken)."""
+    if value.year < FIRST_YEAR:
+        raise ValueError(f"the date '{raw}' is before {FIRST_YEAR}")
+    if value > localdate():
+        raise ValueError(
+            f"the date '{raw}' is after today: a chronology records what has already happened"
+        )
     return value
 
 
