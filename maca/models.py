@@ -9,6 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+MARKING_REQUIRED = (
+    "Enter the protective marking printed on every page, for example OFFICIAL-SENSITIVE or "
+    "OFFICIAL."
+)
 
 # The six headings of the briefing, in order, as the partnership's own 6-step briefings word them.
 DEFAULT_HEADINGS = {

@@ -362,7 +362,8 @@ def test_the_reopen_button_on_an_old_page_changes_nothing(audit, action):
 def test_the_audits_details(audit):
     url = reverse("audit_edit", args=[audit.pk])
     first, second = people(audit, Role.CHAIR)
-    theirs = opened(first, url, {"title": "Spring audit"})
+    marked = {"protective_marking": "OFFICIAL-SENSITIVE"}
+    theirs = opened(first, url, {"title": "Spring audit", **marked})
     mine = opened(second, url, {"title": "Autumn audit", "protective_marking": "OFFICIAL"})
     assert first.post(url, theirs).status_code == 302
 

@@ -356,6 +356,18 @@ def test_a_control_character_in_a_setting_is_refused_next_to_it(client, partners
     assert partnership.protective_marking == "OFFICIAL-SENSITIVE"
 
 
+def test_the_protective_marking_cannot_be_emptied(client, partnership, administrator):
+    client.force_login(administrator)
+    response = client.post(
+        url("partnership_settings", partnership),
+        {"protective_marking": "", "loaded_version": version_of(partnership)},
+    )
+    assert response.status_code == 422
+    assert "Enter the protective marking printed on every page" in response.content.decode()
+    partnership.refresh_from_db()
+    assert partnership.protective_marking == "OFFICIAL-SENSITIVE"
+
+
 # The logo ---------------------------------------------------------------------------------------
 
 

@@ -136,6 +136,19 @@ def test_an_existing_theme_can_be_chosen_but_not_retyped(client, audit, chair):
     assert Audit.objects.filter(theme=audit.theme).count() == 2
 
 
+def test_an_audit_without_a_protective_marking_is_refused_next_to_it(client, audit, chair):
+    client.force_login(chair)
+    data = audit_data(partnership=audit.partnership.pk, protective_marking="  ")
+    response = client.post(reverse("audit_create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["protective_marking"] == [
+        "Enter the protective marking printed on every page, for example OFFICIAL-SENSITIVE or "
+        "OFFICIAL."
+    ]
+    assert "Children at risk outside the home." in response.content.decode()  # kept as typed
+    assert not Audit.objects.exclude(pk=audit.pk).exists()
+
+
 def test_a_line_break_in_a_one_line_name_is_refused_next_to_it(client, audit, chair):
     client.force_login(chair)
     typed = "Exploitation\r\nBcc: someone@example.org"

@@ -9,7 +9,7 @@ from cases.services.partnership import SETTINGS_FIELDS
 from cases.services.setup import agency_of_no_coordinator
 from cases.uploads import upload_field
 from maca.concurrency import VersionedFormMixin
-from maca.models import Agency, Membership, Partnership
+from maca.models import MARKING_REQUIRED, Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin
 from maca.wording import size_limit
 
@@ -98,6 +98,9 @@ class PartnershipSettingsForm(RefuseControlCharactersMixin, VersionedFormMixin, 
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        marking = self.fields["protective_marking"]
+        marking.required = True
+        marking.error_messages["required"] = MARKING_REQUIRED
         for name, field in self.fields.items():
             if name.startswith("heading_"):
                 field.required = False

@@ -19,7 +19,7 @@ from maca.identifiers import (
     looks_like_a_name,
     normalised,
 )
-from maca.models import DEFAULT_MARKING, Agency, Membership, Partnership
+from maca.models import DEFAULT_MARKING, MARKING_REQUIRED, Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin
 from maca.widgets import DateInput
 
@@ -132,9 +132,9 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     )
     protective_marking = forms.CharField(
         max_length=100,
-        required=False,
         initial=DEFAULT_MARKING,
         help_text="Printed on every page of the briefing.",
+        error_messages={"required": MARKING_REQUIRED},
     )
     target_case_count = forms.IntegerField(
         label="Number of cases to select",
