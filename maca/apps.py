@@ -20,6 +20,27 @@ class MacaConfig(AppConfig):
         # Every text's limit worded alike, a form's or a model's: as the page says it while typing.
         MaxLengthValidator.message = TOO_LONG
 
+        _name_empty_fields_when_forms_are_checked()
+
         from maca.upload_handlers import prepare_upload_temp_dir
 
         prepare_upload_temp_dir()
+
+
+def _name_empty_fields_when_forms_are_checked() -> None:
+    """Every form, MACA's and the libraries' alike, says which field was left empty. Done as the
+    form is checked, so that labels a form sets after it is made are the ones named."""
+    from django.forms import BaseForm
+
+    from maca.wording import name_empty_fields
+
+    full_clean = BaseForm.full_clean
+    if getattr(full_clean, "names_empty_fields", False):
+        return
+
+    def full_clean_naming_empty_fields(form):
+        name_empty_fields(form)
+        full_clean(form)
+
+    full_clean_naming_empty_fields.names_empty_fields = True
+    BaseForm.full_clean = full_clean_naming_empty_fields

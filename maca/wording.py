@@ -1,5 +1,7 @@
 """How names are put into sentences."""
 
+from django import forms
+from django.forms.utils import pretty_name
 from django.template.defaultfilters import filesizeformat
 
 
@@ -34,3 +36,27 @@ def size_limit(size: int) -> str:
 def counted(number: int, noun: str) -> str:
     """ "1 audit", "3 audits": a number with its noun, in the singular for one."""
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+DJANGO_REQUIRED = forms.Field.default_error_messages["required"]
+
+
+def required_message(field, name: str) -> str:
+    """What to do about an empty field, named by its label: "Fill in “Team or setting”." rather
+    than Django's "This field is required.", which does not say which field when it is read in
+    the list of problems at the top of the page."""
+    label = str(field.label or pretty_name(name)).rstrip(":")
+    if isinstance(field, forms.BooleanField):
+        return f"Tick “{label}” to go on."
+    if isinstance(field, forms.FileField):
+        return f"Choose a file for “{label}”."
+    if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
+        return f"Choose an option for “{label}”."
+    return f"Fill in “{label}”."
+
+
+def name_empty_fields(form) -> None:
+    """Give each field still carrying Django's "This field is required." a message naming it."""
+    for name, field in form.fields.items():
+        if field.error_messages.get("required") == DJANGO_REQUIRED:
+            field.error_messages["required"] = required_message(field, name)

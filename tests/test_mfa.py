@@ -212,7 +212,7 @@ def test_a_wrong_code_at_set_up_is_refused_and_stores_nothing(client, chair):
     client.get(reverse("mfa_setup"))
     key = client.session[mfa.SETUP_KEY_SESSION]
     for code, message in [
-        ("", "This field is required."),
+        ("", "Fill in “Code from the app”."),
         ("12ab", "Enter the 6 digits the app shows"),
         ("000000" if code_for(bytes.fromhex(key)) != "000000" else "111111", "does not match"),
         ("1" * 5000, "over the limit of 20: shorten it"),

@@ -54,3 +54,31 @@ def test_a_briefing_point_longer_than_a_paragraph_is_refused(audit):
     assert form.errors["process"] == [
         "Point 2 is longer than 2,000 characters: split it into shorter points."
     ]
+
+
+def test_a_field_left_empty_is_named_in_its_message(audit):
+    from django import forms
+
+    form = NominationForm({}, audit=audit)
+    assert not form.is_valid()
+    assert form.errors["label"] == ["Fill in “Label”."]
+    decline = DeclineForm({})
+    assert not decline.is_valid()
+    assert decline.errors["reason"] == ["Fill in “Reason for declining”."]
+
+    class Kinds(forms.Form):
+        understood = forms.BooleanField(label="I have read the notice")
+        package = forms.FileField(label="Audit package (JSON):")
+        sector = forms.ChoiceField(choices=[("a", "A")])
+        first_name = forms.CharField()
+        code = forms.CharField(error_messages={"required": "Enter the 6 digits."})
+
+    kinds = Kinds({})
+    assert not kinds.is_valid()
+    assert {name: errors[0] for name, errors in kinds.errors.items()} == {
+        "understood": "Tick “I have read the notice” to go on.",
+        "package": "Choose a file for “Audit package (JSON)”.",
+        "sector": "Choose an option for “Sector”.",
+        "first_name": "Fill in “First name”.",
+        "code": "Enter the 6 digits.",  # a form's own message is kept
+    }

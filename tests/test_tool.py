@@ -225,7 +225,7 @@ def test_chair_reopens_with_a_reason(client, audit, chair, case, questions, hous
     client.force_login(chair)
     response = client.post(reopen, {"reason": ""})
     assert response.status_code == 200
-    assert "This field is required." in response.content.decode()
+    assert "Fill in “Reason for reopening”." in response.content.decode()
     submission.refresh_from_db()
     assert submission.is_locked
 
@@ -318,7 +318,7 @@ def test_add_and_rename_a_section_and_add_a_question(client, audit, chair):
     add = reverse("tool_section_add", args=[audit.pk])
     response = client.post(add, {"title": ""})
     assert response.status_code == 200
-    assert "This field is required." in response.content.decode()
+    assert "Fill in “Section title”." in response.content.decode()
     client.post(add, {"title": "Early help"})
     section = audit.tool_sections.get()
     client.post(
