@@ -22,12 +22,13 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from cases.access import memberships_of
 from cases.models import Audit
 from findings.items import briefing_items, tag_uses
 from findings.models import BriefingVersion
-from maca.models import Partnership
+from maca.models import Agency, Partnership
 
 from .access import restrict_actions
 from .models import Action, Rag
@@ -315,3 +316,93 @@ def _audit_facts_query():
             "with_seven_minute",
         )
     )
+
+
+HISTORY_LIMIT = 50
+# What an entry of an action's history says changed, field by field, as a sentence part.
+_CHANGED_TEXTS = {
+    "text": "the action's wording changed",
+    "intended_outcome": "the intended outcome changed",
+    "impact_measure": "the impact measure changed",
+    "lead": "the lead changed",
+    "lead_user_id": "the lead changed",
+    "outcome_statement": "the outcome statement changed",
+    "cancel_reason": "the reason for cancelling changed",
+}
+
+
+@dataclass
+class HistoryEntry:
+    """One change to an action: when, why, by whom, and what it changed (or, for its first
+    entry, what it started as)."""
+
+    when: datetime.datetime
+    reason: str
+    by: object
+    said: str
+
+
+def action_history(action) -> list[HistoryEntry]:
+    """The latest changes to `action`, newest first, each saying what it changed from the entry
+    before it: two queries, whatever the number of entries."""
+    records = list(
+        action.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : HISTORY_LIMIT + 1
+        ]
+    )
+    agency_names = dict(
+        Agency.objects.filter(
+            pk__in={r.owner_agency_id for r in records if r.owner_agency_id}
+        ).values_list("pk", "name")
+    )
+    entries = []
+    for newer, older in zip(records, [*records[1:], None], strict=True):
+        if len(entries) == HISTORY_LIMIT:
+            break
+        entries.append(
+            HistoryEntry(
+                when=newer.history_date,
+                reason=newer.history_change_reason or newer.get_history_type_display(),
+                by=newer.history_user,
+                said=_what_changed(newer, older, agency_names),
+            )
+        )
+    return entries
+
+
+def _state(record) -> str:
+    due = f", due {date_format(record.due_date, 'j F Y')}" if record.due_date else ""
+    return f"{record.get_status_display()}{due}"
+
+
+def _what_changed(newer, older, agency_names: dict[int, str]) -> str:
+    if older is None:
+        return _state(newer)
+    changes = []
+    if newer.status != older.status:
+        changes.append(f"{older.get_status_display()} → {newer.get_status_display()}")
+    if newer.due_date != older.due_date:
+        changes.append(_due_change(older.due_date, newer.due_date))
+    if newer.owner_agency_id != older.owner_agency_id:
+        before = agency_names.get(older.owner_agency_id, "no agency")
+        after = agency_names.get(newer.owner_agency_id, "no agency")
+        changes.append(f"owner {before} → {after}")
+    if newer.at_risk != older.at_risk:
+        changes.append("marked at risk" if newer.at_risk else "no longer at risk")
+    said = {
+        text
+        for field, text in _CHANGED_TEXTS.items()
+        if getattr(newer, field) != getattr(older, field)
+    }
+    changes += sorted(said, key=list(_CHANGED_TEXTS.values()).index)
+    if not changes:
+        return f"still {_state(newer)}"
+    return "; ".join(changes)
+
+
+def _due_change(before, after) -> str:
+    if before is None:
+        return f"due date set to {date_format(after, 'j F Y')}"
+    if after is None:
+        return f"due date {date_format(before, 'j F Y')} taken away"
+    return f"due {date_format(before, 'j F Y')} → {date_format(after, 'j F Y')}"

@@ -349,7 +349,7 @@ def _detail_page(request, action, *, can_update, update_form=None, evidence_form
         "rag": action.rag(),
         "updates": action.updates.select_related("author"),
         "evidence": action.evidence.select_related("uploaded_by"),
-        "history": action.history.select_related("history_user")[:50],
+        "history": selectors.action_history(action),
         "update_form": update_form if action.is_open else None,
         "evidence_form": evidence_form if action.is_open else None,
         # The error summary at the top speaks for whichever form came back with problems.

@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 # How many leading bytes the content sniffers look at.
 HEAD_BYTES = 8192
+# A whole PDF ends with this marker, within its last 1,024 bytes (as PDF readers allow): a file
+# without it was cut short while it was saved or sent, or only begins like a PDF.
+PDF_END, PDF_END_BYTES = b"%%EOF", 1024
 CHUNK_SIZE = 64 * 1024
 
 PDF, DOCX, XLSX, CSV = "pdf", "docx", "xlsx", "csv"
@@ -56,6 +59,7 @@ class Inspection:
     sha256: str
     detected: str | None  # filetype's extension for binary content, e.g. "png"
     encoding: str | None  # for text: "utf-8-sig" (a byte order mark is dropped) or "cp1252"
+    ends_as_a_pdf: bool = False  # its last bytes hold a PDF's end-of-file marker
 
 
 def max_bytes() -> int:
@@ -71,6 +75,7 @@ def inspect(uploaded_file) -> Inspection:
     """
     digest = hashlib.sha256()
     head = bytearray()
+    tail = b""
     size = 0
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = cp1252_ok = True
@@ -81,6 +86,7 @@ def inspect(uploaded_file) -> Inspection:
         digest.update(chunk)
         if len(head) < HEAD_BYTES:
             head.extend(chunk[: HEAD_BYTES - len(head)])
+        tail = (tail + chunk[-PDF_END_BYTES:])[-PDF_END_BYTES:]
         if not has_nul and b"\x00" in chunk:
             has_nul = True
         if utf8_ok:
@@ -113,7 +119,12 @@ def inspect(uploaded_file) -> Inspection:
     elif guess is None and size and encoding and detected is None:
         kind = CSV if _looks_like_a_table(bytes(head), encoding) else None
     return Inspection(
-        kind=kind, size=size, sha256=digest.hexdigest(), detected=detected, encoding=encoding
+        kind=kind,
+        size=size,
+        sha256=digest.hexdigest(),
+        detected=detected,
+        encoding=encoding,
+        ends_as_a_pdf=PDF_END in tail,
     )
 
 
@@ -327,6 +338,16 @@ def display_name(name: str | None, kind: str) -> str:
     return name
 
 
+def check_pdf_whole(inspection: Inspection, kind: str) -> None:
+    if kind == PDF and not inspection.ends_as_a_pdf:
+        raise ValidationError(
+            "This PDF is not whole: it stops before a PDF's end, so it was probably cut short "
+            "while it was saved or sent. Save or download it again, check that it opens, and "
+            "upload that.",
+            code="not_whole",
+        )
+
+
 # Word and Excel files are zip archives of parts -----------------------------------------------
 
 # What an archive may unpack to: a small file that unpacks to gigabytes (a "zip bomb") would
@@ -461,6 +482,7 @@ def accept(
     inspection = inspect(uploaded_file)
     check_size(inspection.size)
     kind = check_kind_or_image(inspection, uploaded_file.name, allowed, described)
+    check_pdf_whole(inspection, kind)
     check_archive(uploaded_file, kind, sheet_limits=sheet_limits)
     return inspection, kind
 

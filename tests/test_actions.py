@@ -12,6 +12,7 @@ from maca.models import Membership
 
 from .conftest import member, pdf_text
 from .factories import ActionFactory, AgencyFactory, AuditFactory, RecommendationFactory
+from .test_chronology_files import plain
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,39 @@ def test_owner_posts_an_update_and_flags_risk(client, audit, housing, action):
     assert action.rag() == Rag.AMBER
     history = client.get(reverse("action_detail", args=[action.pk])).content.decode()
     assert "Progress update" in history
+
+
+def test_the_history_says_what_each_change_changed(client, audit, housing, action, chair):
+    from django.utils.formats import date_format
+
+    from actions import services
+
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    before, after = action.due_date, action.due_date + datetime.timedelta(days=14)
+    services.action_edit(
+        action=action,
+        user=chair,
+        text=action.text,
+        owner_agency=police,
+        lead=action.lead,
+        due_date=after,
+    )
+    services.action_post_update(
+        action=action,
+        user=chair,
+        date=timezone.localdate(),
+        text="Started.",
+        status="in_progress",
+        at_risk=True,
+    )
+    client.force_login(chair)
+    page = plain(client.get(reverse("action_detail", args=[action.pk])))
+    long = lambda day: date_format(day, "j F Y")  # noqa: E731
+    assert f"Edited by the chair: due {long(before)} → {long(after)}; " in page
+    assert "owner Housing → Police" in page
+    assert "Progress update: Not started → In progress; marked at risk" in page
+    assert f"Created: Not started, due {long(before)}" in page
 
 
 def test_a_bad_update_keeps_the_text_and_saves_nothing(client, audit, housing, action):

@@ -632,3 +632,38 @@ def test_accepting_checks_the_archive_and_the_sheet_limits_asked_for():
             ROWS_DESCRIBED,
             sheet_limits=LIMITS,
         )
+
+
+# A PDF must be whole -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"%PDF-1.4",  # only its first bytes
+        b"%PDF-1.7 not really a document",
+        None,  # a real PDF cut short before its end
+        None,  # a real PDF with more than 1 KB after its end
+    ],
+    ids=["header-only", "not-a-document", "cut-short", "end-too-far-back"],
+)
+def test_a_file_that_only_begins_like_a_pdf_is_refused_as_not_whole(content, request):
+    pdf = minimal_pdf()
+    content = {
+        "cut-short": pdf[: len(pdf) // 2],
+        "end-too-far-back": pdf + b" " * (uploads.PDF_END_BYTES + 1),
+    }.get(request.node.callspec.id, content)
+    error = refusal(content, "chronology.pdf")
+    assert error.code == "not_whole"
+    assert error.message.startswith("This PDF is not whole: it stops before a PDF's end")
+
+
+def test_a_pdf_whose_end_marker_falls_across_two_chunks_or_is_followed_by_a_line_end_is_taken():
+    pdf = minimal_pdf()
+    header = len(b"%PDF-1.4\n")
+    # A comment line after the header that puts "%%EOF" across the first two chunks read.
+    padding = b"%" + b"." * (CHUNK - 4 - pdf.index(b"%%EOF")) + b"\n"
+    content = pdf[:header] + padding + pdf[header:] + b"\r\n"
+    assert content.index(b"%%EOF") < CHUNK < content.index(b"%%EOF") + 5
+    upload = SimpleUploadedFile("chronology.pdf", content)
+    assert uploads.accept(upload, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)[1] == uploads.PDF
