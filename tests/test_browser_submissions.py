@@ -147,4 +147,14 @@ def test_a_long_answer_is_never_cut_short_and_the_page_says_by_how_much_it_is_ov
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
     assert page.get_by_role("textbox").first.input_value() == long_text.replace("\n", "")
+    # The server's message beside the box, and not the typing hint's again beside it.
+    said = "This is 20,299 characters, over the limit of 20,000"  # less the space at the end
+    expect(page.locator(".invalid-feedback").filter(has_text=said)).to_have_count(1)
+    expect(page.locator(".form-text").filter(has_text="over the limit")).to_have_count(0)
+    page.get_by_role("textbox").first.press("End")
+    page.get_by_role("textbox").first.press("Backspace")
+    hint = page.locator(".form-text").filter(has_text="over the limit")
+    expect(hint).to_have_text(
+        "This is 20,299 characters, over the limit of 20,000: shorten it before sending."
+    )
     assert axe_violations(page) == []

@@ -112,12 +112,15 @@
         hint.setAttribute("aria-live", "polite");
         box.insertAdjacentElement("afterend", hint);
         box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());
+        // A box sent back over its limit already has the server's message beside it: the hint
+        // says it again only once the text is changed.
+        var saidByServer = attribute === "maxlength" && box.classList.contains("is-invalid");
         function check() {
           var measured = measures[attribute](box, limit);
-          hint.textContent = measured.text;
+          hint.textContent = saidByServer ? "" : measured.text;
           hint.classList.toggle("text-danger", measured.over);
         }
-        box.addEventListener("input", check);
+        box.addEventListener("input", function () { saidByServer = false; check(); });
         check();
       });
     });
