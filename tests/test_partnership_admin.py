@@ -344,26 +344,24 @@ def test_settings_start_each_new_audit_and_7_minute_briefing(client, audit, admi
     assert audit.heading_process == "Process"  # an audit already started keeps its own
 
 
-def test_a_control_character_in_a_setting_is_refused_next_to_it(client, partnership, administrator):
+@pytest.mark.parametrize(
+    ("marking", "said"),
+    [
+        ("OFFICIAL\x0b", "invisible control character"),
+        ("", "Enter the protective marking printed on every page"),
+    ],
+    ids=["control-character", "empty"],
+)
+def test_a_bad_protective_marking_is_refused_next_to_it(
+    client, partnership, administrator, marking, said
+):
     client.force_login(administrator)
     response = client.post(
         url("partnership_settings", partnership),
-        {"protective_marking": "OFFICIAL\x0b", "loaded_version": version_of(partnership)},
+        {"protective_marking": marking, "loaded_version": version_of(partnership)},
     )
     assert response.status_code == 422
-    assert "invisible control character" in response.content.decode()
-    partnership.refresh_from_db()
-    assert partnership.protective_marking == "OFFICIAL-SENSITIVE"
-
-
-def test_the_protective_marking_cannot_be_emptied(client, partnership, administrator):
-    client.force_login(administrator)
-    response = client.post(
-        url("partnership_settings", partnership),
-        {"protective_marking": "", "loaded_version": version_of(partnership)},
-    )
-    assert response.status_code == 422
-    assert "Enter the protective marking printed on every page" in response.content.decode()
+    assert said in response.content.decode()
     partnership.refresh_from_db()
     assert partnership.protective_marking == "OFFICIAL-SENSITIVE"
 
