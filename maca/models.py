@@ -52,7 +52,7 @@ class Partnership(models.Model):
         help_text="Given to each new audit, printed on every page of its documents.",
     )
     # The standard points of the briefing's two narrative sections, one a line, copied into each
-    # new audit; when empty, those of the partnership's latest audit, else MACA's wording.
+    # new audit; when empty, MACA's wording.
     standard_theme_and_cases = models.TextField(
         "standard Theme / Cases points",
         blank=True,

@@ -470,12 +470,15 @@ def test_a_new_audit_starts_with_the_partnership_s_standard_paragraphs(audit, ch
     assert any(section == "theme_and_cases" for section, _ in texts)
     assert first.include_learning_summary and first.include_actions_annex
 
+    # Another audit's own points name its cases: a new audit never starts with them.
     first.paragraphs.all().delete()
-    BriefingParagraph.objects.create(audit=first, section="process", text="Our own process.")
+    BriefingParagraph.objects.create(
+        audit=first, section="theme_and_cases", text="Five cases of children missing education."
+    )
     second = audit_create(
         user=chair, partnership=audit.partnership, data={**data, "new_theme_name": "Exploitation"}
     )
-    assert list(second.paragraphs.values_list("text", flat=True)) == ["Our own process."]
+    assert list(second.paragraphs.values_list("section", "text")) == texts
 
 
 def test_a_title_and_theme_past_words_255_character_properties_still_download(client, audit, chair):

@@ -655,7 +655,10 @@ def test_a_file_that_only_begins_like_a_pdf_is_refused_as_not_whole(content, req
     }.get(request.node.callspec.id, content)
     error = refusal(content, "chronology.pdf")
     assert error.code == "not_whole"
-    assert error.message.startswith("This PDF is not whole: it stops before a PDF's end")
+    assert error.message == (
+        "This PDF is not whole: it stops before a PDF's end, so it was probably cut short while "
+        "it was saved or sent. Save or download it again, check that it opens, and upload that."
+    )
 
 
 def test_a_pdf_whose_end_marker_falls_across_two_chunks_or_is_followed_by_a_line_end_is_taken():

@@ -89,8 +89,9 @@ def audit_create(*, user, partnership: Partnership, data: dict) -> Audit:
 
 def standard_paragraphs(partnership: Partnership) -> list[tuple[str, str]]:
     """The partnership's standard Theme / Cases and Process points, as (section, text): those
-    its administrator set, else those of its latest audit that has any, else MACA's wording of
-    the usual process."""
+    its administrator set, else MACA's wording of the usual process. Never another audit's
+    points: they name that audit's own cases ("Five cases of young people missing from
+    education"), which a new audit's draft would carry unnoticed into its briefing."""
     Section = BriefingParagraph.Section
     own = [
         (section, line.strip())
@@ -103,13 +104,6 @@ def standard_paragraphs(partnership: Partnership) -> list[tuple[str, str]]:
     ]
     if own:
         return own
-    latest = (
-        Audit.objects.filter(partnership=partnership, paragraphs__isnull=False)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if latest is not None:
-        return list(latest.paragraphs.values_list("section", "text"))
     return [
         (Section.THEME_AND_CASES, f"Themes are based on priorities identified by {partnership}."),
         (Section.THEME_AND_CASES, "QA sub-group members nominate cases."),
