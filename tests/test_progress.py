@@ -95,7 +95,7 @@ def test_the_page_says_each_state_in_words(client, audit, chair, setup):
     for words in [
         "Chronology: document",
         "Chronology: 1 row",
-        "Chronology: none",
+        "Chronology: not given",
         "Audit tool: submitted",
         "Audit tool: draft",
         "Audit tool: not started",
@@ -129,7 +129,7 @@ def test_the_page_says_how_each_chronology_was_given_as_the_case_page_does(
     assert badges == [
         "Chronology: document",
         "Chronology: 12 rows",
-        "Chronology: none",
+        "Chronology: not given",
         "Chronology: document and 2 rows",
     ]
     case_page = client.get(reverse("case_detail", args=[audit.pk, case1.pk])).content.decode()
@@ -344,7 +344,7 @@ def test_a_coordinator_sees_what_is_in_and_what_is_left_on_the_audit_page(client
     mine = html[html.index("Your agency's submissions") :]
     case1, case2 = mine.split("Case 2")[:2]
     assert "1 row</span>" in case1 and ">Draft</span>" in case1
-    assert ">None</span>" in case2 and ">Not started</span>" in case2
+    assert ">Not given</span>" in case2 and ">Not started</span>" in case2
     # A constant number of queries, however many cases: and within the pages' budget.
     CaseFactory(audit=audit, label="Case 3", order=2)
     with CaptureQueriesContext(connection) as more:

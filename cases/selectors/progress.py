@@ -45,11 +45,11 @@ class Cell:
     @property
     def chronology_label(self) -> str:
         """How it was given, in the case page's words: "document", "12 rows", "document and
-        1 row" or "none"."""
+        1 row" or "not given"."""
         rows = f"{self.row_count} row{'' if self.row_count == 1 else 's'}"
         if self.has_document:
             return f"document and {rows}" if self.row_count else "document"
-        return rows if self.row_count else "none"
+        return rows if self.row_count else "not given"
 
     @property
     def tool_label(self) -> str:
