@@ -1,3 +1,4 @@
+import datetime
 from collections import Counter
 
 from django import forms
@@ -237,13 +238,22 @@ class ActionUpdateForm(
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
             raise forms.ValidationError("The update's date cannot be in the future.")
-        meeting = self.action.audit.meeting_date
-        if meeting and date < meeting:
+        earliest, since = self._earliest_date()
+        if earliest and date < earliest:
             raise forms.ValidationError(
-                "The update's date cannot be before the audit's meeting, on "
-                f"{date_format(meeting, 'j F Y')}, where its actions were agreed."
+                f"The update's date cannot be before {since}, on {date_format(earliest, 'j F Y')}."
             )
         return date
+
+    def _earliest_date(self) -> tuple[datetime.date | None, str]:
+        """Work on an action starts at the audit's meeting, where its actions are agreed, or on
+        the day it was added to the plan if that was earlier (a plan published before the
+        meeting). An audit with no meeting date sets no such start."""
+        meeting = self.action.audit.meeting_date
+        added = timezone.localdate(self.action.created_at)
+        if meeting and added < meeting:
+            return added, "the action was added to the plan"
+        return meeting, "the audit's meeting, where its actions were agreed"
 
     def clean(self):
         # A page opened when this form still took a file sends one: added here it would be

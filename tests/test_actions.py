@@ -427,10 +427,28 @@ def test_an_update_cannot_be_dated_before_the_audits_meeting(client, audit, hous
     response = client.post(url, {**data, "date": "1900-01-01"})
     assert response.status_code == 422
     body = response.content.decode()
-    assert "before the audit&#x27;s meeting, on 4 March 2026" in body
+    assert "before the audit&#x27;s meeting, where its actions were agreed, on 4 March 2026" in body
     assert "Typed text kept." in body and 'value="1900-01-01"' in body
     assert not ActionUpdate.objects.exists()
     assert client.post(url, {**data, "date": "2026-03-04"}).status_code == 302
+
+
+def test_an_action_added_before_the_meeting_takes_updates_from_the_day_it_was_added(
+    client, audit, housing, action
+):
+    added = timezone.localdate(action.created_at)
+    audit.meeting_date = added + datetime.timedelta(days=60)  # the plan went out early
+    audit.save()
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    url = reverse("action_detail", args=[action.pk])
+    data = {"text": "Started early.", "status": "in_progress"}
+    day_before = added - datetime.timedelta(days=1)
+    refused = client.post(url, {**data, "date": day_before, "loaded_version": version_of(action)})
+    assert refused.status_code == 422
+    said = f"before the action was added to the plan, on {added.day} {added:%B %Y}"
+    assert said in refused.content.decode()
+    posted = client.post(url, {**data, "date": added, "loaded_version": version_of(action)})
+    assert posted.status_code == 302
 
 
 def test_an_update_cannot_be_dated_in_the_future(client, audit, housing, action):
