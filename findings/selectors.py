@@ -140,6 +140,14 @@ def _annex_actions(audit: Audit) -> list[AnnexAction]:
     return [action for reader in _annex_readers for action in reader(audit)]
 
 
+def annex_waits_for_plan(audit: Audit) -> int:
+    """How many actions the briefing's annex would list once the plan is published with it:
+    0 when the annex is printed already, or would be empty, or the audit leaves it out."""
+    if not audit.include_actions_annex or audit.plan_published_at:
+        return 0
+    return sum(len(reader(audit)) for reader in _annex_readers)
+
+
 def briefing_context(audit: Audit) -> dict:
     """Everything the briefing templates need. `audit` must come with theme and partnership."""
     return {

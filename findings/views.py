@@ -27,6 +27,7 @@ from .forms import (
 from .selectors import (
     ACTIONS_ANNEX_HEADING,
     LEARNING_SUMMARY_HEADING,
+    annex_waits_for_plan,
     authoring_context,
     briefing_sections,
     briefing_version_dates,
@@ -213,22 +214,27 @@ def briefing_publish(request, pk):
 
 
 def _publish_checks(audit) -> dict:
-    """Whether publishing now makes a new version, and what in it looks identifying."""
+    """Whether publishing now makes a new version, and what in it would be refused: a child's
+    identifying details, and texts that look identifying (all the chair is asked about when
+    pressing Publish, so listed before it is pressed)."""
     with_plan = audit.plan_published_at is not None
     return {
         "same_as": publishing.unchanged_since(audit),
+        "holds_identifiers": publishing.identifying_details_in_briefing(audit, with_plan=with_plan),
         "looks_identifying": publishing.unconfirmed_in_briefing(audit, with_plan=with_plan),
     }
 
 
 def _publish_context(audit, form) -> dict:
     seven_minute = publishing.seven_minute_parts(audit)
+    annex_waits = annex_waits_for_plan(audit)
     return {
         "audit": audit,
         "form": form,
         "nav": "audits",
         "next_number": audit.briefing_versions.count() + 1,
-        "left_out": _empty_sections(audit),
+        "left_out": _empty_sections(audit, annex_waits=annex_waits),
+        "annex_waits_for_plan": annex_waits,
         "has_seven_minute": seven_minute is not None,
         "seven_minute_empty": [
             part for part in sevenminute.written_parts(seven_minute or {}) if not part.text
@@ -267,9 +273,9 @@ def _say_published(request, audit, version, *, with_plan: bool) -> None:
     messages.info(request, text)
 
 
-def _empty_sections(audit) -> list[str]:
+def _empty_sections(audit, *, annex_waits: int) -> list[str]:
     """The headings of the sections the audit includes that have nothing in them yet, which the
-    briefing leaves out."""
+    briefing leaves out (not the actions' annex when it waits only for the plan)."""
     present = {section.key for section in briefing_sections(audit)}
     included = [
         (key, audit.heading(key))
@@ -278,7 +284,7 @@ def _empty_sections(audit) -> list[str]:
     ]
     if audit.include_learning_summary:
         included.append(("learning_summary", LEARNING_SUMMARY_HEADING))
-    if audit.include_actions_annex:
+    if audit.include_actions_annex and not annex_waits:
         included.append(("actions_annex", ACTIONS_ANNEX_HEADING))
     return [heading for key, heading in included if key not in present]
 

@@ -12,6 +12,7 @@ from maca.models import Membership
 
 from .conftest import member, pdf_text
 from .factories import (
+    ActionFactory,
     AgencyFactory,
     CaseFactory,
     FindingFactory,
@@ -114,6 +115,29 @@ def test_publishing_is_refused_when_the_text_holds_a_childs_name_or_reference(cl
     assert not BriefingVersion.objects.exists()
 
 
+def test_the_publish_page_lists_a_childs_details_before_publish_is_pressed_and_keeps_the_ticks(
+    client, audit, chair, identified
+):
+    import datetime
+
+    from django.utils import timezone
+
+    audit.meeting_date = timezone.localdate() + datetime.timedelta(days=10)
+    audit.save()
+    FindingFactory(case=identified, text="Ellie's mother was seen.")
+    client.force_login(chair)
+    url = reverse("briefing_publish", args=[audit.pk])
+    page = client.get(url).text
+    assert "1 place in the briefing holds a child's identifying details" in page
+    assert "Findings identified per case › Case 1, point 1 contains part of the name" in page
+
+    refused = client.post(url, {"before_meeting": "on"})
+    assert refused.status_code == 422
+    assert "The briefing was not published: it holds identifying details" in refused.text
+    assert re.search(r'<input[^>]*name="before_meeting"[^>]*checked', refused.text)  # kept
+    assert not BriefingVersion.objects.exists()
+
+
 @pytest.mark.parametrize(
     "role, status",
     [(Membership.Role.QA_MEMBER, 403), (Membership.Role.VIEWER, 404)],
@@ -205,6 +229,17 @@ def test_the_publish_page_says_which_sections_will_be_left_out(client, audit, ch
     for heading in ("Theme / Cases", "Process", "Findings identified per case", "Learning summary"):
         assert f"<li>{heading}</li>" in page
     assert "<li>Strengths identified per case</li>" not in page
+
+
+def test_an_annex_of_actions_waiting_for_the_plan_is_not_said_to_be_empty(
+    client, audit, chair, written
+):
+    ActionFactory(audit=audit)
+    ActionFactory(audit=audit, status="cancelled", cancel_reason="Not needed.")
+    client.force_login(chair)
+    page = client.get(reverse("briefing_publish", args=[audit.pk])).text
+    assert "<li>Annex: actions</li>" not in page
+    assert "“Annex: actions” lists the plan's 1 action only when the plan is published" in page
 
 
 def test_the_chair_is_told_of_identifying_details_while_writing(client, audit, chair, identified):
