@@ -49,6 +49,7 @@ def setup_django(database_path: Path, *, migrate: bool = True) -> None:
     """Django in this process, on DATABASE_URL when given (PostgreSQL), else a new SQLite file."""
     os.environ.setdefault("DEBUG", "1")
     os.environ["SECRET_KEY"] = BENCH_SECRET_KEY
+    os.environ.setdefault("SITE_URL", "http://127.0.0.1")
     os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or f"sqlite:///{database_path}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "maca.settings"
     import django

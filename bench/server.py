@@ -38,6 +38,7 @@ def _start_gunicorn(port: int, media: Path, **settings: str) -> subprocess.Popen
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": BENCH_SECRET_KEY,
+        "SITE_URL": "http://127.0.0.1",
         "ALLOWED_HOSTS": "127.0.0.1",
         "STATIC_FROM_FINDERS": "1",
         "SECURE_SSL_REDIRECT": "0",

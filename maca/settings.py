@@ -343,7 +343,17 @@ EMAIL_TIMEOUT = 10
 # With EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: the folder emails go to.
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 # Links in emails (invitations, reminders) need the site's address: no request is at hand.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Without it, a real installation would send links to a computer's own address, which work for
+# nobody who receives them.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SITE_URL is not set. Set the SITE_URL environment variable to the address people "
+            "reach MACA at, such as https://maca.example.org: the links in its emails are made "
+            "from it."
+        )
+    SITE_URL = "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "maca@localhost")
 
 # Uploads (chronologies, evidence): identified from their content, limited in size, streamed to

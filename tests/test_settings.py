@@ -7,7 +7,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_check(**env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "SITE_URL"}
+    }
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -23,6 +25,17 @@ def test_the_app_refuses_to_start_without_a_secret_key_when_debug_is_off():
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr.splitlines()[-1]
+
+
+def test_the_app_refuses_to_start_without_its_address_when_debug_is_off():
+    result = run_check(DEBUG="0", SECRET_KEY="k" * 50)
+    assert result.returncode != 0
+    assert "SITE_URL is not set" in result.stderr
+    assert "Traceback" not in result.stderr.splitlines()[-1]
+    assert (
+        run_check(DEBUG="0", SECRET_KEY="k" * 50, SITE_URL="https://maca.example.org").returncode
+        == 0
+    )
 
 
 def test_a_mistyped_boolean_is_reported_by_name():
