@@ -1,6 +1,7 @@
 """The meeting pack: who reads it when, its release, and its grade summaries."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -308,6 +309,12 @@ def test_each_case_counts_only_the_agencies_involved_in_it(client, audit, chair,
     assert "(1 of 2 submitted)" in case2
     assert reverse("tool_answer", args=[audit.pk, graded["case2"].pk, health.pk]) not in html
     assert reverse("tool_answer", args=[audit.pk, graded["case1"].pk, health.pk]) in html
+    # In the grade table, Health (the first column) is "Not involved" in Case 2 alone; where an
+    # involved agency has given no grade, a dash.
+    table = case2[case2.index('<th scope="row">Assessment</th>') :]
+    assert table.index("Not involved") < table.index("Outstanding")
+    assert "Not involved" not in case1
+    assert "— no grade submitted" in " ".join(re.sub(r"<[^>]+>", " ", case1).split())
 
 
 def test_releasing_the_pack_says_how_many_returns_are_still_missing(client, audit, chair, housing):

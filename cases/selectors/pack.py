@@ -28,6 +28,7 @@ GRADE_CSS = {
 @dataclass
 class GradeCell:
     counts: Counter
+    asked: bool = True  # the agency is involved in the case, so asked for its audit tool
 
     @property
     def grades(self) -> list[tuple[str, str, int]]:
@@ -89,7 +90,10 @@ def pack_context(audit: Audit) -> dict:
             (
                 section,
                 [
-                    GradeCell(grades.get((case.pk, agency.pk, section.pk), Counter()))
+                    GradeCell(
+                        grades.get((case.pk, agency.pk, section.pk), Counter()),
+                        asked=is_asked(involved[case.pk], agency.pk),
+                    )
                     for agency in agencies
                 ],
             )
