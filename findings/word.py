@@ -10,6 +10,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from maca.logos import logo_bytes
@@ -30,17 +32,8 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
     `version` (number, published_at) when frozen; otherwise it is the draft, and says so as the
     HTML and the PDF do."""
     context = {**briefing_context(audit), "version": version}
-    document = Document()
+    document = _new_document(audit, context["document_title"], font_size=Pt(11))
     _set_properties(document.core_properties, audit, context)
-    _a4_with_the_pdf_margins(document.sections[0])
-    document.styles["Normal"].font.name = "Arial"
-    document.styles["Normal"].font.size = Pt(11)
-
-    if audit.protective_marking:
-        section = document.sections[0]
-        header = section.header.paragraphs[0]
-        header.text = _text(audit.protective_marking)
-        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _partnership_mark(document, audit.partnership, height=Mm(18))
     document.add_heading(_text(audit.title), level=0)
     document.add_paragraph(_text(f"6 Step Briefing — Theme: {audit.theme.name}"))
@@ -66,6 +59,38 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
     buffer = BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _new_document(audit, title: str, *, font_size):
+    """A document set out as MACA's PDFs are: A4 with their margins, the protective marking at
+    the top of every page, the document's name and "Page N of M" at the foot."""
+    document = Document()
+    section = document.sections[0]
+    _a4_with_the_pdf_margins(section)
+    document.styles["Normal"].font.name = "Arial"
+    document.styles["Normal"].font.size = font_size
+    if audit.protective_marking:
+        header = section.header.paragraphs[0]
+        header.text = _text(audit.protective_marking)
+        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer = section.footer.paragraphs[0]
+    footer.add_run(_text(f"{title} — Page "))
+    _field(footer, "PAGE")
+    footer.add_run(" of ")
+    _field(footer, "NUMPAGES")
+    return document
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A field Word fills in as it lays the pages out (the page number, the number of pages)."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    shown = OxmlElement("w:t")
+    shown.text = "1"  # until Word counts
+    run.append(shown)
+    field.append(run)
+    paragraph._p.append(field)
 
 
 def _partnership_mark(document, partnership, *, height) -> None:
@@ -143,16 +168,10 @@ def render_seven_minute_docx(audit, parts: dict[str, str], *, version: dict | No
     from .sevenminute import context as seven_context
 
     context = seven_context(audit, parts, version=version)
-    document = Document()
+    document = _new_document(audit, context["document_title"], font_size=Pt(10))
     _set_properties(document.core_properties, audit, {**context, "version": version})
     properties = document.core_properties
     properties.subject = properties.comments = _text(f"7-minute briefing: {audit.theme.name}")
-    document.styles["Normal"].font.name = "Arial"
-    document.styles["Normal"].font.size = Pt(10)
-    if audit.protective_marking:
-        header = document.sections[0].header.paragraphs[0]
-        header.text = _text(audit.protective_marking)
-        header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _partnership_mark(document, audit.partnership, height=Mm(12))
     document.add_heading(_text(f"7-minute briefing: {audit.theme.name}"), level=0)
     # The same words as the page and the PDF, from the same template.

@@ -287,11 +287,19 @@ def test_word_document_has_the_headings_as_word_heading_styles(client, demo_audi
     assert cases[:6] == [f"Case {n}" for n in range(1, 7)]
     assert document.core_properties.title == "Multi Agency Case Audit: Neglect and housing"
     assert document.sections[0].header.paragraphs[0].text == "OFFICIAL-SENSITIVE"
-    # A4 with the PDF's margins (24 mm top, 20 mm sides, 22 mm bottom), not US Letter.
+    assert_laid_out_as_the_pdf(document, "Multi Agency Case Audit: Neglect and housing")
+
+
+def assert_laid_out_as_the_pdf(document, title):
+    """A4 with the PDF's margins (24 mm top, 20 mm sides, 22 mm bottom), not US Letter, and at
+    the foot of each page the document's name and "Page N of M", filled in by Word."""
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     margins = (section.top_margin, section.right_margin, section.bottom_margin, section.left_margin)
     assert [round(margin.mm) for margin in margins] == [24, 20, 22, 20]
+    footer = section.footer.paragraphs[0]._p.xml
+    assert f"{title} — Page " in footer
+    assert 'w:instr="PAGE"' in footer and 'w:instr="NUMPAGES"' in footer
 
 
 def test_viewers_get_no_word_draft(client, demo_audit):

@@ -36,7 +36,7 @@ from .factories import (
     RecommendationFactory,
     StrengthFactory,
 )
-from .test_briefing import pdf_objects
+from .test_briefing import assert_laid_out_as_the_pdf, pdf_objects
 
 pytestmark = pytest.mark.django_db
 DEMO_DIR = Path(__file__).resolve().parent.parent / "actions" / "demo"
@@ -154,11 +154,12 @@ def test_a_viewer_reads_only_the_published_7_minute_briefing(client, written, ch
     assert_one_tagged_a4_page(pdf.content, tmp_path, "7-minute briefing: Neglect and housing")
     text = pdf_text(pdf.content, tmp_path)
     assert "OFFICIAL-SENSITIVE" in text and "Version 1, published" in text
-    docx = client.get(reverse("seven_minute_version_docx", args=[written.pk, 1]))
-    headings = [
-        p.text for p in Document(io.BytesIO(docx.content)).paragraphs if p.style.name == "Heading 1"
-    ]
+    docx = Document(
+        io.BytesIO(client.get(reverse("seven_minute_version_docx", args=[written.pk, 1])).content)
+    )
+    headings = [p.text for p in docx.paragraphs if p.style.name == "Heading 1"]
     assert headings == [f"{p.number}. {p.title}" for p in sevenminute.PARTS]
+    assert_laid_out_as_the_pdf(docx, "7-minute briefing: Neglect and housing")
     assert client.get(reverse("seven_minute_edit", args=[written.pk])).status_code == 403
     assert client.get(reverse("seven_minute_docx", args=[written.pk])).status_code == 403
 
