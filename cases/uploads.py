@@ -108,6 +108,8 @@ def inspect(uploaded_file) -> Inspection:
 
     guess = filetype.guess(bytes(head)) if head else None
     detected = guess.extension if guess else None
+    if head.startswith(OLD_OFFICE_SIGNATURE):
+        detected = OLD_OFFICE
     kind = None
     encoding = None
     if not has_nul:
@@ -130,6 +132,9 @@ def inspect(uploaded_file) -> Inspection:
 
 CSV_DELIMITERS = (",", ";", "\t")
 MARKUP = "html"
+# Word 97-2003 (.doc), Excel 97-2003 (.xls), and a newer Word or Excel file protected by a
+# password: one container format, which nothing MACA uses reads.
+OLD_OFFICE, OLD_OFFICE_SIGNATURE = "old-office", bytes.fromhex("D0CF11E0A1B11AE1")
 
 
 def _looks_like_markup(head: bytes, encoding: str) -> bool:
@@ -254,6 +259,14 @@ def check_kind(inspection: Inspection, name: str, allowed: tuple[str, ...], desc
             f"This file is not {described}: its contents are a web page, picture or other markup "
             "(HTML, SVG or XML), which can't be uploaded. Files are checked by their contents, "
             "not by their names.",
+            code="wrong_type",
+        )
+    if inspection.detected == OLD_OFFICE:
+        raise ValidationError(
+            f"This file is not {described}: it is an older Word or Excel file (.doc or .xls, "
+            "from Office 97-2003), or one protected by a password, which can't be read. Open "
+            "it, take off any password, and save it as a Word Document (.docx), an Excel "
+            "Workbook (.xlsx) or a PDF, then upload that.",
             code="wrong_type",
         )
     if inspection.kind not in allowed:

@@ -670,3 +670,16 @@ def test_a_pdf_whose_end_marker_falls_across_two_chunks_or_is_followed_by_a_line
     assert content.index(b"%%EOF") < CHUNK < content.index(b"%%EOF") + 5
     upload = SimpleUploadedFile("chronology.pdf", content)
     assert uploads.accept(upload, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)[1] == uploads.PDF
+
+
+@pytest.mark.parametrize("name", ["minutes.doc", "chronology.xls", "chronology.docx"])
+def test_an_older_or_password_protected_office_file_is_refused_saying_how_to_save_it(name):
+    content = uploads.OLD_OFFICE_SIGNATURE + bytes(512)
+    error = refusal(content, name)
+    assert error.code == "wrong_type"
+    assert error.message == (
+        f"This file is not {DOCUMENT_DESCRIBED}: it is an older Word or Excel file (.doc or "
+        ".xls, from Office 97-2003), or one protected by a password, which can't be read. Open "
+        "it, take off any password, and save it as a Word Document (.docx), an Excel Workbook "
+        "(.xlsx) or a PDF, then upload that."
+    )

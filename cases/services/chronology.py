@@ -93,12 +93,21 @@ class RowsAlreadyThere(ValidationError):
 
     def __init__(self, *, already: int, new: int):
         self.already, self.new = already, new
-        super().__init__(
+        super().__init__(self._message(already, new), code="rows_already_there")
+
+    @staticmethod
+    def _message(already: int, new: int) -> str:
+        if not new:
+            return (
+                "Every row of this file is already here (the same date, agency and event), so "
+                "nothing was saved: it has nothing new to add. To replace your rows with the "
+                "file's, choose it again and say so."
+            )
+        return (
             f"{_count(already, 'row')} of this file {'is' if already == 1 else 'are'} already "
             "here (the same date, agency and event), so nothing was saved. Choose the file again "
             f"and say whether to add only the {_count(new, 'new row')} or to replace your rows "
-            "with the file's.",
-            code="rows_already_there",
+            "with the file's."
         )
 
 
