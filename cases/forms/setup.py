@@ -101,7 +101,8 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     )
     title = forms.CharField(max_length=200, initial=DEFAULT_TITLE)
     agencies = AgenciesChoiceField(
-        label="Agencies taking part",
+        # Under the fieldset's legend, "Agencies taking part": not the same words twice.
+        label="The partnership's agencies",
         queryset=Agency.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
