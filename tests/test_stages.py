@@ -205,11 +205,26 @@ def test_closing_asks_first_saying_what_is_missing(client, audit, chair):
     assert "Close this audit?" in page and "Closing cannot be undone." in page
     assert "The briefing has not been published yet." in page
     assert "1 of 1 agency returns (a chronology and an audit tool for each case)" in page
+    assert "The multi-agency meeting is on" not in page  # it has no date
     audit.refresh_from_db()
     assert audit.status == Status.REPORTING  # nothing moves until confirmed
     advance(client, audit, expected_status="reporting", confirmed="1")
     audit.refresh_from_db()
     assert audit.status == Status.CLOSED and audit.closed_at is not None
+
+
+def test_closing_before_the_meeting_says_so_first(client, audit, chair):
+    import datetime
+
+    from django.utils import timezone
+
+    audit.meeting_date = timezone.localdate() + datetime.timedelta(days=3)
+    audit.save()
+    set_status(audit, Status.REPORTING)
+    client.force_login(chair)
+    page = " ".join(advance(client, audit, expected_status="reporting").text.split())
+    when = f"{audit.meeting_date.day} {audit.meeting_date:%B %Y}"
+    assert f"The multi-agency meeting is on {when}, after today" in page
 
 
 def test_a_new_audit_offers_only_what_can_be_done_before_its_cases(client, audit, chair):

@@ -181,6 +181,12 @@ def _confirm_closing(request, audit):
         lines.insert(0, missing)
     if audit.briefing_published_at is None:
         lines.insert(0, "The briefing has not been published yet.")
+    if audit.meeting_date and timezone.localdate() < audit.meeting_date:
+        lines.insert(
+            0,
+            f"The multi-agency meeting is on {date_format(audit.meeting_date, 'j F Y')}, after "
+            "today: closing now leaves its record as it is.",
+        )
     return _confirm_stage_move(
         request,
         audit,
