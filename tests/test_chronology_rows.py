@@ -284,6 +284,51 @@ def test_today_this_month_and_this_year_are_taken_and_tomorrow_is_not():
         parse_chronology_date(tomorrow)
 
 
+@pytest.fixture
+def held(world):
+    """The identifying details held for the world's case, and another case's child."""
+    from cases.models import LocalReference, NominationIdentity
+
+    from .factories import NominationFactory
+
+    other = CaseFactory(audit=world["audit"], label="Case 2")
+    for case, name, reference in (
+        (world["case"], "Leah Brampton", "HSG-448812"),
+        (other, "Tom Idle", "P-1"),
+    ):
+        nomination = NominationFactory(audit=world["audit"], label=case.label, case=case)
+        identity = NominationIdentity.objects.create(nomination=nomination, child_name=name)
+        LocalReference.objects.create(
+            identity=identity, agency=world["housing"], reference=reference
+        )
+    return world
+
+
+def test_a_row_holding_the_childs_details_is_refused_beside_the_field_keeping_it(client, held):
+    client.force_login(held["housing_coordinator"])
+    typed = {**ROW, "event": "Leah seen at home.", "action_taken": "Logged under HSG 448812."}
+    response = client.post(entry_url(held, "chronology_entry_add"), typed)
+    form = response.context["entry_form"]
+    assert form.errors["event"] == [
+        "This contains part of the name held for Case 1. Every member of the audit reads the "
+        "chronologies once the meeting pack is released: write “the child” or “Case 1” instead."
+    ]
+    assert "Housing's reference number for Case 1" in form.errors["action_taken"][0]
+    assert "Leah seen at home." in text(response)
+    assert ChronologyEntry.objects.count() == 0
+    # Another case's child is not this case's: neither found nor named to its writer.
+    other = {**ROW, "event": "Tom Idle's school called."}
+    assert client.post(entry_url(held, "chronology_entry_add"), other).status_code == 302
+
+
+def test_a_file_row_holding_the_childs_details_is_named_and_nothing_is_saved(client, held):
+    client.force_login(held["housing_coordinator"])
+    content = csv_bytes("23/11/2025,Home visit,,negative,", "24/11/2025,Leah Brampton moved,,,")
+    page = text(post_rows(client, held, "rows.csv", content))
+    assert "Row 3: the event contains the name held for Case 1" in page
+    assert ChronologyEntry.objects.count() == 0
+
+
 def test_a_row_is_edited_and_deleted_after_confirmation(client, world):
     entry = ChronologyEntryFactory(
         case=world["case"], agency=world["housing"], date=D(2026, 1, 1), date_precision="year"

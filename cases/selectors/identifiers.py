@@ -59,10 +59,11 @@ def _child(identity, label) -> _Child:
     return _Child(patterns, tuple(pieces), tuple(squeezed))
 
 
-def _children(audit) -> list[_Child]:
-    """The name, date of birth and reference numbers held for each of the audit's children."""
+def _children(**held_for) -> list[_Child]:
+    """The name, date of birth and reference numbers held for each child of the nominations
+    filtered by `held_for` (nomination__audit=..., or nomination__case=...)."""
     identities = (
-        NominationIdentity.objects.filter(nomination__audit=audit)
+        NominationIdentity.objects.filter(**held_for)
         .select_related("nomination")
         .prefetch_related("references__agency")
     )
@@ -72,7 +73,16 @@ def _children(audit) -> list[_Child]:
 def identifying_details_in(audit, texts) -> list[tuple[str, list[str]]]:
     """(name, what it holds) for each of the (name, text) pairs whose text holds identifying
     details held for the audit's children: the details are read once for all the texts."""
-    children = _children(audit)
+    return _details_in(_children(nomination__audit=audit), texts)
+
+
+def case_details_in(case, texts) -> list[tuple[str, list[str]]]:
+    """As `identifying_details_in`, for the one child of `case`: what a writer about that case
+    may be told (it names no other child's details, which they may not know)."""
+    return _details_in(_children(nomination__case=case), texts)
+
+
+def _details_in(children: list[_Child], texts) -> list[tuple[str, list[str]]]:
     if not children:
         return []
     found = []

@@ -21,6 +21,7 @@ from django.utils.timezone import localdate, localtime
 
 from cases import uploads
 from cases.models import Case, ChronologyEntry, ChronologyFile
+from cases.selectors.identifiers import case_details_in, listed
 
 Precision = ChronologyEntry.Precision
 Impact = ChronologyEntry.Impact
@@ -430,6 +431,7 @@ def _cell_text(value) -> str:
 def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], list[str]]:
     entries: list[ChronologyEntry] = []
     problems: list[str] = []
+    numbers: list[int] = []
     columns: dict[str, int] | None = None
     count = 0
     for number, row in rows:
@@ -452,11 +454,13 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
         problems.extend(f"Row {number}: {problem}" for problem in row_problems)
         if entry:
             entries.append(entry)
+            numbers.append(number)
     if columns is None:
         raise ValidationError(
             "The file is empty. Download the template, add the events and upload it again.",
             code="empty",
         )
+    problems += _identifiers_in_rows(case, zip(numbers, entries, strict=True))
     if len(problems) > MAX_PROBLEMS_SHOWN:
         hidden = len(problems) - MAX_PROBLEMS_SHOWN
         problems = [*problems[:MAX_PROBLEMS_SHOWN], f"… and {_count(hidden, 'more problem')}."]
@@ -522,6 +526,45 @@ def _entry_from(values: dict, *, case, agency, user) -> tuple[ChronologyEntry | 
     return entry, []
 
 
+# A chronology goes to every member of the audit once the meeting pack is released: the child's
+# name, date of birth and reference numbers stay out of it, whoever typed them.
+ROW_TEXTS = {"event": "event", "source_agency": "source agency", "action_taken": "action taken"}
+
+
+class RowHoldsIdentifiers(ValidationError):
+    """A row refused for holding its child's identifying details: `fields` maps each field
+    holding them to its message."""
+
+    def __init__(self, case, held: list[tuple[str, list[str]]]):
+        self.fields = {
+            field: f"This contains {listed(details)}. Every member of the audit reads the "
+            f"chronologies once the meeting pack is released: write “the child” or "
+            f"“{case.label}” instead."
+            for field, details in held
+        }
+        super().__init__(list(self.fields.values()), code="identifying")
+
+
+def _identifiers_in_row(case, entry: ChronologyEntry) -> None:
+    texts = [(field, getattr(entry, field)) for field in ROW_TEXTS]
+    if held := case_details_in(case, texts):
+        raise RowHoldsIdentifiers(case, held)
+
+
+def _identifiers_in_rows(case, numbered) -> list[str]:
+    """ "Row 3: the event contains the name held for Case 1", for the rows of a file holding
+    their child's identifying details (read once for all the rows)."""
+    texts = [
+        ((number, field), getattr(entry, field))
+        for number, entry in numbered
+        for field in ROW_TEXTS
+    ]
+    return [
+        f"Row {number}: the {ROW_TEXTS[field]} contains {listed(details)}"
+        for (number, field), details in case_details_in(case, texts)
+    ]
+
+
 # Single rows ---------------------------------------------------------------------------------
 
 
@@ -555,6 +598,7 @@ def chronology_entry_save(
         entry.action_taken = action_taken
         # The author is recorded by the code (and may since have left), never typed.
         entry.full_clean(exclude=["created_by"])
+        _identifiers_in_row(case, entry)
         entry.save()
         return entry
 

@@ -203,6 +203,9 @@ def chronology_entry_add(request, pk, case_id, agency_id):
             )
         except services.SubmissionsClosed as refusal:
             return _refused(request, audit, case, agency, str(refusal))
+        except services.RowHoldsIdentifiers as refusal:
+            for field, message in refusal.fields.items():
+                form.add_error(field, message)
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
@@ -238,6 +241,9 @@ def chronology_entry_edit(request, pk, case_id, agency_id, entry_id):
             )
         except services.SubmissionsClosed as refusal:
             return _refused(request, audit, case, agency, str(refusal))
+        except services.RowHoldsIdentifiers as refusal:
+            for field, message in refusal.fields.items():
+                form.add_error(field, message)
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
