@@ -96,7 +96,8 @@ def _briefing_texts(
     are the briefing's, when read already."""
     labels = [(f"The case label “{case.label}”", case.label) for case in audit.cases.all()]
     texts = [("The title", audit.title), ("The theme", audit.theme.name), *labels]
-    for section in briefing_sections(audit) if sections is None else sections:
+    sections = briefing_sections(audit) if sections is None else sections
+    for section in sections:
         if with_plan and section.key == "actions_annex":
             continue  # its actions are the plan's, named as the chair finds them to edit
         texts.append((f"The heading “{section.heading}”", section.heading))
@@ -107,9 +108,10 @@ def _briefing_texts(
                 texts.append((f"{section.heading} › {group.case.label}, point {number}", item.text))
         for number, item in enumerate(section.items, start=1):
             texts.append((f"{section.heading}, point {number}", item.text))
-    # Not printed in the briefing, but published with it to the learning library.
+    # Published with the briefing to the learning library, even where the briefing leaves it
+    # out; where it prints it, its points are named above, and each is asked about once.
     summary = getattr(getattr(audit, "meeting_record", None), "learning_summary", "")
-    if summary:
+    if summary and not any(section.key == "learning_summary" for section in sections):
         texts.append(("The learning summary", summary))
     if with_plan:
         texts += _plan_texts(audit)
