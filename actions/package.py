@@ -282,9 +282,32 @@ def _schema_message(error) -> str:
     return error.message
 
 
+# A date outside these years is a typing slip, and past 9999 one that date arithmetic cannot
+# hold: the pages and the daily reminders would fail on it.
+FIRST_DATE, LAST_DATE = "1900-01-01", "2100-12-31"
+
+
+def _date_problems(value, path: str = "$") -> list[PackageProblem]:
+    """Every date in the package (a field named "date" or ending in "_date"), between 1900 and
+    2100."""
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _date_problems(item, f"{path}[{i}]")]
+    if not isinstance(value, dict):
+        return []
+    problems = []
+    for key, item in value.items():
+        is_date = key == "date" or key.endswith("_date")
+        if is_date and isinstance(item, str) and not FIRST_DATE <= item[:10] <= LAST_DATE:
+            problems.append(PackageProblem(f"{path}.{key}", "is not between 1900 and 2100"))
+        else:
+            problems += _date_problems(item, f"{path}.{key}")
+    return problems
+
+
 def _consistency_problems(data: dict) -> list[PackageProblem]:
-    """What the schema cannot say: labels unique, references pointing at things that exist."""
-    problems = _length_problems(data)
+    """What the schema cannot say: labels unique, references pointing at things that exist,
+    dates in sensible years."""
+    problems = _length_problems(data) + _date_problems(data)
     first_index_of_label: dict[str, int] = {}
     for index, case in enumerate(data["cases"]):
         label = case["label"].strip()

@@ -230,6 +230,15 @@ def test_required_text_of_spaces_alone_is_refused(path, message):
             ["$.usage[0].date: is in the future: record uses once held"],
         ),
         (changed("meeting_date", "2026-02-30"), ["$.meeting_date: '2026-02-30' is not a 'date'"]),
+        (changed("meeting_date", "9999-12-31"), ["$.meeting_date: is not between 1900 and 2100"]),
+        (
+            changed("actions.0.due_date", "0001-01-01"),
+            ["$.actions[0].due_date: is not between 1900 and 2100"],
+        ),
+        (
+            changed("actions.0.updates.0.date", "2101-01-01"),
+            ["$.actions[0].updates[0].date: is not between 1900 and 2100"],
+        ),
         (changed("learning_summary", 5), ["$.learning_summary: must be text"]),
         (changed("learning_summary", "x" * MAX_SUMMARY_CHARS), []),
         (

@@ -72,6 +72,16 @@ def test_deadline_stages(day, stage):
     assert deadline_stage(DEADLINE, day) == stage
 
 
+def test_a_deadline_in_year_9999_is_simply_not_due_and_the_daily_run_goes_on(open_audit):
+    """A date that date arithmetic cannot go past stops neither this audit's run nor others'."""
+    last = datetime.date(9999, 12, 31)
+    assert deadline_stage(last, DEADLINE) is None
+    assert deadline_stage(DEADLINE, last) is None  # ten years and more overdue: no reminder
+    assert deadline_stage(last, last) == "due"
+    Audit.objects.filter(pk=open_audit.pk).update(submission_deadline=last)
+    run()
+
+
 def test_before_due_and_overdue_each_once(open_audit, mailoutbox):
     assert run("--today", "2026-11-15") == "Sent 0 reminders (0 already sent)\n"
     assert mailoutbox == []

@@ -136,6 +136,21 @@ def test_an_existing_theme_can_be_chosen_but_not_retyped(client, audit, chair):
     assert Audit.objects.filter(theme=audit.theme).count() == 2
 
 
+def test_a_date_more_than_five_years_ahead_is_refused_as_a_slip_of_the_year(client, audit, chair):
+    client.force_login(chair)
+    data = audit_data(
+        partnership=audit.partnership.pk,
+        submission_deadline="9999-12-31",
+        meeting_date="9999-12-31",
+    )
+    response = client.post(reverse("audit_create"), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["submission_deadline"] == ["This is more than 5 years ahead: check the year."]
+    assert errors["meeting_date"] == ["This is more than 5 years ahead: check the year."]
+    assert not Audit.objects.exclude(pk=audit.pk).exists()
+
+
 def test_an_audit_without_a_protective_marking_is_refused_next_to_it(client, audit, chair):
     client.force_login(chair)
     data = audit_data(partnership=audit.partnership.pk, protective_marking="  ")

@@ -64,6 +64,10 @@ def parse_new_agencies(text: str, default_sector: str) -> list[tuple[str, str]]:
     return list(agencies.values())
 
 
+# How far ahead an audit's deadline or meeting may be set: further is a slip of the year.
+YEARS_AHEAD = 5
+
+
 class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     """An audit's details. With `partnerships` (creating) the partnership is a field too;
     with `audit` (editing) the audit's version is kept, so no one's change is lost."""
@@ -246,6 +250,12 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
                 "submission_deadline",
                 f"This date has passed: choose {today.day} {today:%B %Y} or later.",
             )
+        for name in ("submission_deadline", "meeting_date"):
+            day = data.get(name)
+            if day and day.year > today.year + YEARS_AHEAD and name in self.changed_data:
+                self.add_error(
+                    name, f"This is more than {YEARS_AHEAD} years ahead: check the year."
+                )
         if deadline and meeting and meeting < deadline:
             self.add_error(
                 "meeting_date", "The meeting must be on or after the submission deadline."

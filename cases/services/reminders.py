@@ -168,16 +168,23 @@ def progress_reminders_send(*, audit: Audit, user) -> int:
 # The deadline source -------------------------------------------------------------------------
 
 
+# Further from its deadline than this, an audit gets no deadline reminder: far more than either
+# setting of days, and small enough that the dates worked out from a deadline never pass year 9999.
+MAX_REMINDER_DAYS = 3660
+
+
 def deadline_stage(deadline: datetime.date, today: datetime.date) -> str | None:
     """Which deadline reminder is due on `today`: "before", "due", "overdue" or none.
 
     "before" from MACA_REMINDER_DAYS_BEFORE days ahead until the day before the deadline,
     "due" on the day, "overdue" from MACA_REMINDER_DAYS_AFTER days after it.
     """
-    before = deadline - datetime.timedelta(days=settings.MACA_REMINDER_DAYS_BEFORE)
-    after = deadline + datetime.timedelta(days=settings.MACA_REMINDER_DAYS_AFTER)
     if today == deadline:
         return "due"
+    if abs((deadline - today).days) > MAX_REMINDER_DAYS:
+        return None  # too far either way for any reminder (and for date arithmetic near 9999)
+    before = deadline - datetime.timedelta(days=settings.MACA_REMINDER_DAYS_BEFORE)
+    after = deadline + datetime.timedelta(days=settings.MACA_REMINDER_DAYS_AFTER)
     if before <= today < deadline:
         return "before"
     if today >= after and today > deadline:
