@@ -274,8 +274,10 @@ class UsageForm(forms.Form):
         help_text="A short reflection from the session.",
     )
 
-    def __init__(self, *args, agencies, **kwargs):
+    def __init__(self, *args, agencies, audit=None, **kwargs):
         super().__init__(*args, **kwargs)
+        published = getattr(audit, "briefing_published_at", None)
+        self.first_published = timezone.localdate(published) if published else None
         agency = self.fields["agency"]
         agency.queryset = agencies
         agency.error_messages["required"] = "Choose the agency whose staff used it."
@@ -288,6 +290,11 @@ class UsageForm(forms.Form):
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
             raise forms.ValidationError("The date cannot be in the future.")
+        if self.first_published and date < self.first_published:
+            raise forms.ValidationError(
+                "The briefing was first published on "
+                f"{date_format(self.first_published, 'j F Y')}: it cannot have been used before."
+            )
         return date
 
     def clean_team(self):
@@ -305,6 +312,7 @@ class UsageEditForm(VersionedFormMixin, UsageForm):
 
     def __init__(self, *args, record: UsageRecord, **kwargs):
         self.record = record
+        kwargs.setdefault("audit", record.audit)
         kwargs.setdefault(
             "initial",
             {

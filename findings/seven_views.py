@@ -152,7 +152,8 @@ def _recording_agencies(request, audit):
 def usage_page(request, pk):
     audit = access.get_audit_for(request, pk, "view_usage")
     agencies = _recording_agencies(request, audit)
-    form = UsageForm(request.POST if request.method == "POST" else None, agencies=agencies)
+    data = request.POST if request.method == "POST" else None
+    form = UsageForm(data, agencies=agencies, audit=audit)
     if request.method == "POST":
         if not agencies.exists():
             raise Http404("Nothing to record here.")
@@ -237,7 +238,7 @@ def _session_gone(request, audit, agencies):
     opened: the form again with what was typed, to whoever was editing it and still may."""
     if request.method != "POST" or not _was_editing_a_session_here(request, audit, agencies):
         raise Http404("No such session.")
-    form = UsageForm(request.POST, agencies=agencies)
+    form = UsageForm(request.POST, agencies=agencies, audit=audit)
     form.is_valid()
     form.add_error(None, "This session was deleted or moved by someone else; nothing was saved.")
     context = {"audit": audit, "record": None, "form": form, "nav": "audits"}

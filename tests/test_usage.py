@@ -29,8 +29,13 @@ def published(audit, chair):
     housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
     audit.agencies.add(housing, police)
     StrengthFactory(case=CaseFactory(audit=audit))
-    BriefingVersion.objects.create(
-        audit=audit, number=1, published_at=timezone.now(), html="", pdf=b"", sha256="0" * 64
+    BriefingVersion.objects.create(  # published a year ago: sessions are dated after it
+        audit=audit,
+        number=1,
+        published_at=timezone.now() - datetime.timedelta(days=365),
+        html="",
+        pdf=b"",
+        sha256="0" * 64,
     )
     people = {
         "housing": member(audit, Role.COORDINATOR, housing, email="housing@example.org"),
@@ -141,6 +146,7 @@ def test_nothing_is_recorded_before_the_briefing_is_published(client, published)
 def test_the_chair_sees_each_agencys_sessions_and_who_is_silent(client, published, chair, settings):
     audit, agencies, people = published
     settings.MACA_USAGE_REMINDER_WEEKS = 6
+    type(audit).objects.filter(pk=audit.pk).update(briefing_published_at=timezone.now())
     for staff in (12, 8):
         UsageRecord.objects.create(
             audit=audit,
@@ -168,6 +174,7 @@ def test_the_chair_sees_each_agencys_sessions_and_who_is_silent(client, publishe
 def test_send_reminders_reminds_silent_agencies_once_after_the_set_weeks(published, settings):
     audit, agencies, people = published
     settings.MACA_USAGE_REMINDER_WEEKS = 6
+    type(audit).objects.filter(pk=audit.pk).update(briefing_published_at=timezone.now())
     UsageRecord.objects.create(
         audit=audit, agency=agencies["housing"], date=timezone.localdate(), team="T", staff_count=1
     )
