@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Characters that render as nothing, which would hide a name from a plain comparison.
+# Characters that render as nothing, which would hide a name from a plain comparison; and the
+# dashes a word processor puts for a typed hyphen ("943–476–5919"), read as hyphens.
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+INVISIBLE.update(dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63"), "-"))
 # Between the parts of a name or reference: spaces, hyphens, dots, slashes, underscores.
 SEPARATORS = r"[\W_]*"
 MONTHS = "January February March April May June July August September October November December"
@@ -14,7 +16,7 @@ MONTHS = "January February March April May June July August September October No
 
 def normalised(text: str | None) -> str:
     """Text as compared: compatibility forms folded (full-width letters, ligatures), accents
-    dropped ("Zoë" is "Zoe"), invisible characters removed."""
+    dropped ("Zoë" is "Zoe"), invisible characters removed, dashes read as hyphens."""
     text = text or ""
     if text.isascii():
         return text  # nothing to fold: most text, which is then checked much faster
@@ -110,7 +112,7 @@ BIRTH_DATE = re.compile(
     re.I,
 )
 WRITTEN_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}")
-NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ \-]?(\d{3})[ \-]?(\d{4})(?!\d)")
+NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ \-.]?(\d{3})[ \-.]?(\d{4})(?!\d)")
 # 10 or 11 digits, as UK numbers are written: 07700 900123, +44 7700 900123, (0116) 496 0123.
 PHONE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)[\d\s\-()]{8,14}\d(?!\d)")
 # Words that end an address and seldom anything else ("Court" and "Hill" name courts and places

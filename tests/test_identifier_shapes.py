@@ -25,6 +25,13 @@ from maca.identifiers import identifying_shapes, looks_like_a_name
         ("+44 7700 900123", ["a phone number"]),
         ("at 12 High Street", ["a street address"]),
         ("ＮＮ１ ２ＡＢ", ["a postcode"]),  # full-width letters are folded first
+        # As a word processor writes a typed hyphen: en and em dashes, a non-breaking hyphen,
+        # a minus sign; and the dots some write between the groups of an NHS number.
+        ("NHS 943\u2013476\u20135919", ["an NHS number"]),
+        ("NHS 943.476.5919", ["an NHS number"]),
+        ("DOB 14\u201403\u20142021", ["a date of birth"]),
+        ("phone 07700\u2011900123", ["a phone number"]),
+        ("born 14\u221203\u22122021", ["a date of birth"]),
     ],
 )
 def test_what_has_the_shape_of_identifying_details_is_found(text, found):
