@@ -16,6 +16,9 @@ from maca.models import Partnership
 
 # A made document holds case material: it is kept only long enough to be fetched.
 KEEP_FOR = datetime.timedelta(hours=24)
+# Not made by then, a document's making has stopped (a worker restarted or ran out of memory):
+# asked for again, it is made afresh rather than waited for.
+STALLED_AFTER = datetime.timedelta(minutes=30)
 
 
 class RequestedDocumentQuerySet(models.QuerySet):
@@ -92,6 +95,10 @@ class RequestedDocument(models.Model):
     @property
     def done(self) -> bool:
         return self.status in (self.Status.READY, self.Status.FAILED)
+
+    @property
+    def stalled(self) -> bool:
+        return not self.done and self.requested_at < timezone.now() - STALLED_AFTER
 
     # The permission that the document's own page needs: asking, waiting and fetching need it too.
     PERMISSIONS = {

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .kinds import KINDS, may_have
-from .models import RequestedDocument
+from .models import STALLED_AFTER, RequestedDocument
 
 logger = logging.getLogger(__name__)
 Kind = RequestedDocument.Kind
@@ -32,7 +32,11 @@ def document_request(
         "requested_by": user,
     }
     on_its_way = (
-        RequestedDocument.objects.filter(**wanted, status__in=[Status.WAITING, Status.MAKING])
+        RequestedDocument.objects.filter(
+            **wanted,
+            status__in=[Status.WAITING, Status.MAKING],
+            requested_at__gte=timezone.now() - STALLED_AFTER,
+        )
         .defer("content")
         .first()
     )

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from documents.models import KEEP_FOR, RequestedDocument
+from documents.models import KEEP_FOR, STALLED_AFTER, RequestedDocument
 from maca.models import Membership
 
 from .conftest import member, pdf_text
@@ -187,4 +187,27 @@ def test_asking_again_while_it_is_being_made_queues_no_second_copy(
     assert RequestedDocument.objects.count() == 1
     run_worker()
     client.get(reverse("case_pack_pdf", args=[audit.pk]))  # made: asked again, made afresh
+    assert RequestedDocument.objects.count() == 2
+
+
+def test_a_document_whose_making_stopped_says_so_and_is_made_afresh_when_asked_again(
+    client, audit, chair, settings
+):
+    """A worker that restarted (or ran out of memory) part way leaves it "being made": after
+    half an hour it is not waited for any longer."""
+    settings.TASKS = DATABASE_TASKS
+    CaseFactory(audit=audit, label="Case 1")
+    client.force_login(chair)
+    first = client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    stuck = RequestedDocument.objects.get()
+    stuck.status = Status.MAKING
+    stuck.save()
+    just_in_time = timezone.now() - STALLED_AFTER + datetime.timedelta(minutes=1)
+    RequestedDocument.objects.update(requested_at=just_in_time)
+    assert client.get(reverse("case_pack_pdf", args=[audit.pk]))["Location"] == first["Location"]
+    RequestedDocument.objects.update(requested_at=timezone.now() - STALLED_AFTER)
+    page = client.get(first["Location"]).content.decode()
+    assert "its making stopped" in page and "hx-trigger" not in page
+    again = client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    assert again["Location"] != first["Location"]
     assert RequestedDocument.objects.count() == 2
