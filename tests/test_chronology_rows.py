@@ -203,6 +203,47 @@ def test_too_many_rows_are_refused(client, world, monkeypatch):
     assert ChronologyEntry.objects.count() == 0
 
 
+def test_a_chronology_is_bounded_in_all_however_many_files_it_is_sent_in(
+    client, world, monkeypatch
+):
+    monkeypatch.setattr("cases.services.chronology.CHRONOLOGY_MAX_ROWS", 3)
+    client.force_login(world["housing_coordinator"])
+    first = csv_bytes("2025,Event 1,,,", "2025,Event 2,,,")
+    assert post_rows(client, world, "rows.csv", first).status_code == 302
+    second = csv_bytes("2025,Event 3,,,", "2025,Event 4,,,")
+    page = text(post_rows(client, world, "rows.csv", second))
+    assert "holds at most 3 rows and 2,000,000 characters" in page
+    assert "it would hold 4 rows and 28 characters, so nothing was saved" in page
+    mine = ChronologyEntry.objects.filter(agency=world["housing"])
+    assert mine.count() == 2
+    # Replacing the rows counts the file alone; another agency's chronology is its own.
+    data = {"rows_file": upload("rows.csv", second), "if_already_there": "replace"}
+    assert client.post(import_url(world), data).status_code == 302
+    assert sorted(mine.values_list("event", flat=True)) == ["Event 3", "Event 4"]
+    client.force_login(world["police_coordinator"])
+    assert post_rows(client, world, "rows.csv", first, agency="police").status_code == 302
+
+
+def test_a_row_that_would_take_a_chronology_past_its_text_limit_is_refused(
+    client, world, monkeypatch
+):
+    monkeypatch.setattr("cases.services.chronology.CHRONOLOGY_MAX_CHARACTERS", 40)
+    client.force_login(world["housing_coordinator"])
+    url = entry_url(world, "chronology_entry_add")
+    assert client.post(url, {**ROW, "event": "x" * 30}).status_code == 302
+    entry = ChronologyEntry.objects.get()
+    refused = text(client.post(url, {**ROW, "event": "y" * 11}))
+    assert "it would hold 2 rows and 41 characters" in refused and "y" * 11 in refused
+    assert ChronologyEntry.objects.count() == 1
+    # A row changed is counted at its new length, not twice.
+    edit = reverse(
+        "chronology_entry_edit",
+        args=[world["audit"].pk, world["case"].pk, world["housing"].pk, entry.pk],
+    )
+    data = {**ROW, "event": "z" * 40, "loaded_version": version_of(entry)}
+    assert client.post(edit, data).status_code == 302
+
+
 def test_rows_cannot_be_imported_after_the_audit_closes(client, world):
     world["audit"].status = Audit.Status.CLOSED
     world["audit"].save()

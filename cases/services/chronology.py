@@ -16,6 +16,8 @@ from contextlib import closing, suppress
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce, Length
 from django.utils.dateformat import format as date_format
 from django.utils.timezone import localdate, localtime
 
@@ -31,6 +33,10 @@ MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows of a sheet looked at, blank ones included
 MAX_COLUMNS = 30
 MAX_PROBLEMS_SHOWN = 50
 MAX_TEXT = 10_000
+# What one agency's chronology of one case may hold in all, however many files and rows it was
+# sent in: a case's integrated chronology and its PDF are made from every agency's.
+CHRONOLOGY_MAX_ROWS = MAX_ROWS
+CHRONOLOGY_MAX_CHARACTERS = 2_000_000
 # What a structured chronology's workbook may hold, counted before openpyxl reads it.
 SHEET_LIMITS = uploads.SheetLimits(
     rows=MAX_SHEET_ROWS, cells_per_row=1_000, cells=300_000, strings=300_000
@@ -293,12 +299,46 @@ def chronology_rows_import(
         # One import into a case at a time: a second one sees the first's rows as already there.
         Case.objects.select_for_update().filter(pk=case.pk).exists()
         entries = _without_rows_already_there(entries, case, agency, if_already_there)
+        _check_chronology_size(case, agency, entries)
         for entry in entries:
             # Case, agency and author are set here, not typed; the event's own constraint
             # (not empty) was checked row by row above.
             entry.full_clean(exclude=["case", "agency", "created_by"], validate_constraints=False)
         created = ChronologyEntry.objects.bulk_create(entries)
         return created
+
+
+class ChronologyTooLarge(ValidationError):
+    def __init__(self, rows: int, characters: int):
+        super().__init__(
+            f"One agency's chronology of a case holds at most {CHRONOLOGY_MAX_ROWS:,} rows and "
+            f"{CHRONOLOGY_MAX_CHARACTERS:,} characters of text; with these rows it would hold "
+            f"{rows:,} rows and {characters:,} characters, so nothing was saved. Leave out rows "
+            "that are already there or that the audit does not need, or shorten the longest.",
+            code="chronology_too_large",
+        )
+
+
+def _text_length(entry: ChronologyEntry) -> int:
+    return len(entry.event) + len(entry.source_agency) + len(entry.action_taken)
+
+
+def _check_chronology_size(case, agency, adding, *, replacing=None) -> None:
+    """Refuses `adding` (rows) when the agency's chronology of `case` would pass its limits;
+    `replacing` is a row being changed, counted at its new length rather than twice."""
+    kept = ChronologyEntry.objects.filter(case=case, agency=agency)
+    if replacing is not None and replacing.pk:
+        kept = kept.exclude(pk=replacing.pk)
+    held = kept.aggregate(
+        rows=Count("pk"),
+        characters=Coalesce(
+            Sum(Length("event") + Length("source_agency") + Length("action_taken")), 0
+        ),
+    )
+    rows = held["rows"] + len(adding)
+    characters = held["characters"] + sum(_text_length(entry) for entry in adding)
+    if rows > CHRONOLOGY_MAX_ROWS or characters > CHRONOLOGY_MAX_CHARACTERS:
+        raise ChronologyTooLarge(rows, characters)
 
 
 def _row_key(date, event: str) -> tuple:
@@ -599,6 +639,7 @@ def chronology_entry_save(
         # The author is recorded by the code (and may since have left), never typed.
         entry.full_clean(exclude=["created_by"])
         _identifiers_in_row(case, entry)
+        _check_chronology_size(case, agency, [entry], replacing=entry)
         entry.save()
         return entry
 
