@@ -406,6 +406,7 @@ def check_archive(uploaded_file, kind: str, *, sheet_limits: SheetLimits | None 
     try:
         with zipfile.ZipFile(uploaded_file.file) as archive:
             parts = archive.infolist()
+            _check_part_count(parts, kind, name)
             unpacked = sum(part.file_size for part in parts)
             if unpacked > MAX_UNPACKED_BYTES:
                 raise ValidationError(
@@ -414,6 +415,8 @@ def check_archive(uploaded_file, kind: str, *, sheet_limits: SheetLimits | None 
                     "again without pictures or extra sheets, or as PDF, and upload that.",
                     code="unpacks_too_large",
                 )
+            if MAIN_PARTS[kind] not in {part.filename for part in parts}:
+                raise zipfile.BadZipFile(f"no {MAIN_PARTS[kind]}")  # reported as damaged
             for part in parts:
                 _read_part(archive, part, sheet_limits)
     except _DAMAGED_ARCHIVE:
@@ -424,6 +427,22 @@ def check_archive(uploaded_file, kind: str, *, sheet_limits: SheetLimits | None 
         ) from None
     finally:
         uploaded_file.seek(0)
+
+
+# The part a Word or Excel file's text is in: without it there is nothing to read. And how many
+# parts one may have: Word and Excel write tens, a few hundred with many pictures.
+MAIN_PARTS = {DOCX: "word/document.xml", XLSX: "xl/workbook.xml"}
+MAX_PARTS = 2_000
+
+
+def _check_part_count(parts, kind: str, name: str) -> None:
+    if len(parts) > MAX_PARTS:
+        raise ValidationError(
+            f"The {name} is made of {len(parts):,} parts, more than any {name} MACA keeps (up "
+            f"to {MAX_PARTS:,}). Save it again from {'Excel' if kind == XLSX else 'Word'}, or as "
+            "PDF, and upload that.",
+            code="too_many_parts",
+        )
 
 
 def _read_part(archive, part, limits: SheetLimits | None) -> None:

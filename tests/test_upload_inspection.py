@@ -683,3 +683,35 @@ def test_an_older_or_password_protected_office_file_is_refused_saying_how_to_sav
         "it, take off any password, and save it as a Word Document (.docx), an Excel Workbook "
         "(.xlsx) or a PDF, then upload that."
     )
+
+
+def _docx_of(names) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", minimal_docx_types())
+        for name in names:
+            archive.writestr(name, "")
+    return buffer.getvalue()
+
+
+def minimal_docx_types() -> str:
+    with zipfile.ZipFile(io.BytesIO(minimal_docx())) as archive:
+        return archive.read("[Content_Types].xml").decode()
+
+
+def test_a_word_file_without_its_document_part_is_refused_as_damaged():
+    error = refusal(_docx_of(["word/styles.xml"]), "chronology.docx")
+    assert error.code == "damaged"
+    assert error.message.startswith("The document is damaged or cut short")
+
+
+def test_a_word_file_of_too_many_parts_is_refused_before_they_are_read(monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_PARTS", 3)
+    error = refusal(_docx_of(["word/document.xml", "a.xml", "b.xml"]), "chronology.docx")
+    assert error.code == "too_many_parts"
+    assert error.message == (
+        "The document is made of 4 parts, more than any document MACA keeps (up to 3). Save it "
+        "again from Word, or as PDF, and upload that."
+    )
+    upload = SimpleUploadedFile("c.docx", _docx_of(["word/document.xml", "a.xml"]))
+    assert uploads.accept(upload, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)[1] == uploads.DOCX
