@@ -78,7 +78,10 @@ def identifying_details_in(audit, texts) -> list[tuple[str, list[str]]]:
 
 def case_details_in(case, texts) -> list[tuple[str, list[str]]]:
     """As `identifying_details_in`, for the one child of `case`: what a writer about that case
-    may be told (it names no other child's details, which they may not know)."""
+    may be told (it names no other child's details, which they may not know). No case, no
+    child: rows read without a case (only checked as a file) hold no one's details."""
+    if case is None or case.pk is None:
+        return []
     return _details_in(_children(nomination__case=case), texts)
 
 
