@@ -73,7 +73,11 @@ def add_item(page, owner, link, field, text, cases=(), tag=None):
         # The tags are a short list: none shows until typed for, then only those that match.
         boxes = form.locator("input[data-tag-picker]")
         expect(boxes.first).to_be_hidden()
-        form.get_by_role("searchbox", name="Find a tag to add").fill(tag[:5])
+        finder = form.get_by_role("searchbox", name="Find a tag to add")
+        finder.fill("zzqx")  # nothing found is said, with where new tags come from
+        expect(form.get_by_text(re.compile(r"^No tag has these words\. "))).to_be_visible()
+        finder.fill(tag[:5])
+        expect(form.get_by_text(re.compile(r"^No tag has these words"))).to_be_hidden()
         expect(form.get_by_label(tag, exact=True)).to_be_visible()
         assert boxes.evaluate_all("bs => bs.filter(b => b.checkVisibility()).length") < 4
         form.get_by_label(tag, exact=True).check()

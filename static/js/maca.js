@@ -359,8 +359,14 @@
       var status = document.createElement("div");
       status.className = "visually-hidden";
       status.setAttribute("aria-live", "polite");
+      // Said where it shows when nothing is found, with the way to a new tag when this page
+      // has the form for one (the chair's).
+      var none = document.createElement("div");
+      none.className = "form-text mb-1";
+      none.hidden = true;
       first.parentElement.insertBefore(finder, first);
       first.parentElement.insertBefore(status, first);
+      first.parentElement.insertBefore(none, first);
       function show() {
         var typed = finder.value.trim().toLowerCase();
         var matching = 0;
@@ -371,6 +377,18 @@
           options[index].hidden = !(box.checked || hit);
         });
         status.textContent = typed ? matching + " tag" + (matching === 1 ? "" : "s") + " found" : "";
+        none.hidden = !(typed && matching === 0);
+        none.textContent = "No tag has these words. ";
+        var newTag = document.getElementById("new-tag-heading");
+        if (newTag) {
+          var link = document.createElement("a");
+          link.href = "#new-tag-heading";
+          link.textContent = "Add a new learning tag";
+          none.appendChild(link);
+          none.appendChild(document.createTextNode(" at the foot of this page, then tick it here."));
+        } else {
+          none.appendChild(document.createTextNode("The chair can add a new learning tag."));
+        }
       }
       finder.addEventListener("input", show);
       finder.addEventListener("keydown", function (event) {
