@@ -14,6 +14,14 @@ from cases.models import Audit, Case
 from .models import Finding, GoodPractice, Recommendation, Strength
 
 
+def agency_lead(agency, text: str) -> str:
+    """The agency's name to put before an item's words ("Housing: "), unless the words begin
+    with it already ("Housing identified…"), which would say it twice."""
+    if agency is None:
+        return ""
+    return "" if text.lower().startswith(agency.name.lower()) else agency.name
+
+
 @dataclass(slots=True)
 class AgencyName:
     name: str
@@ -33,6 +41,10 @@ class ItemRow:
     order: int
     tags: list[str] = field(default_factory=list)
     case_list: list = field(default_factory=list)
+
+    @property
+    def agency_lead(self) -> str:
+        return agency_lead(self.agency, self.text)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 
 from cases.models import Audit, BriefingParagraph, Case
 
-from .items import briefing_items
+from .items import agency_lead, briefing_items
 from .models import (
     CaseMeetingNote,
     Finding,
@@ -38,6 +38,10 @@ class AnnexAction:
     @property
     def agency_id(self):
         return self.agency.pk if self.agency else None
+
+    @property
+    def agency_lead(self) -> str:
+        return agency_lead(self.agency, self.text)
 
 
 LEARNING_SUMMARY_HEADING = "Learning summary"

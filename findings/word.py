@@ -154,8 +154,8 @@ def _property(value) -> str:
 
 def _bullet(document, item, *, with_cases=False) -> None:
     paragraph = document.add_paragraph(style="List Bullet")
-    if item.agency:
-        paragraph.add_run(_text(f"{item.agency.name}: ")).bold = True
+    if item.agency_lead:
+        paragraph.add_run(_text(f"{item.agency_lead}: ")).bold = True
     paragraph.add_run(_text(item.text))
     if with_cases:
         labels = [case.label for case in item.case_list]

@@ -111,6 +111,25 @@ def test_items_show_their_agency_where_one_is_given(client, audit, chair):
     assert re.search(r"<li id=\"strengths-\d+\">Plan agreed.</li>", html)
 
 
+def test_an_item_that_begins_with_its_agency_does_not_name_it_twice(client, audit, chair):
+    from io import BytesIO
+
+    from docx import Document
+
+    housing = AgencyFactory(name="Housing")
+    case = CaseFactory(audit=audit)
+    StrengthFactory(case=case, agency=housing, text="Housing identified the arrears early.")
+    StrengthFactory(case=case, agency=housing, text="Moved the family quickly.")
+    client.force_login(chair)
+    html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
+    assert re.search(r'<li id="strengths-\d+">Housing identified the arrears early.</li>', html)
+    assert '<span class="agency">Housing:</span> Moved the family quickly.' in html
+    docx = client.get(reverse("briefing_docx", args=[audit.pk])).content
+    bullets = [p.text for p in Document(BytesIO(docx)).paragraphs]
+    assert "Housing identified the arrears early." in bullets
+    assert "Housing: Moved the family quickly." in bullets
+
+
 def test_text_is_escaped(client, audit, chair):
     StrengthFactory(case=CaseFactory(audit=audit), text="<script>alert(1)</script>")
     client.force_login(chair)
