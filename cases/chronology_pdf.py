@@ -3,6 +3,8 @@ chronology, the background worker makes)."""
 
 from __future__ import annotations
 
+from django.db.models import Sum
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -51,6 +53,23 @@ def integrated_context(audit, case, *, agency_ids: set[int], impacts: set[str]) 
         ],
         "query": query,
     }
+
+
+# The most text of chronology entries one PDF is made of: rendering takes about a minute and
+# most of a gigabyte of memory per million characters, so a longer one is refused, not tried.
+PDF_MAX_CHARACTERS = 1_000_000
+
+
+def chronology_characters(*, agency_ids: set[int] = frozenset(), impacts=frozenset(), **where):
+    """How many characters of text the chronology entries filtered by `where` (case=... or
+    case__audit=...), of `agency_ids` and `impacts` when chosen, hold: one query."""
+    entries = ChronologyEntry.objects.filter(**where)
+    if agency_ids:
+        entries = entries.filter(agency_id__in=agency_ids)
+    if impacts:
+        entries = entries.filter(impact__in=impacts)
+    text = Length("event") + Length("source_agency") + Length("action_taken")
+    return entries.aggregate(characters=Coalesce(Sum(text), 0))["characters"]
 
 
 def render_integrated_chronology_pdf(

@@ -9,12 +9,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cases import access
-from cases.chronology_pdf import render_integrated_chronology_pdf
+from cases.chronology_pdf import (
+    PDF_MAX_CHARACTERS,
+    chronology_characters,
+    render_integrated_chronology_pdf,
+)
 from findings import briefing, casepack
 
 from .models import RequestedDocument
 
 Kind = RequestedDocument.Kind
+
+
+class TooLong(Exception):
+    """Not made: it would be too long for one PDF. Its message says what to do instead."""
+
+
+def _refuse_past_the_pdf_limit(characters: int, instead: str) -> None:
+    if characters > PDF_MAX_CHARACTERS:
+        raise TooLong(
+            f"Its chronology entries hold {characters:,} characters of text, more than one PDF "
+            f"is made of (up to {PDF_MAX_CHARACTERS:,}). {instead}"
+        )
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,10 @@ def _audit_member_may(user, document: RequestedDocument) -> bool:
 
 def _case_pack(document: RequestedDocument) -> Made:
     audit = document.audit
+    _refuse_past_the_pdf_limit(
+        chronology_characters(case__audit=audit),
+        "Download each case's integrated chronology from its own page instead.",
+    )
     return Made(casepack.render_pdf_bytes(audit), casepack.pdf_filename(audit))
 
 
@@ -61,11 +81,14 @@ def _draft_briefing(document: RequestedDocument) -> Made:
 
 def _integrated_chronology(document: RequestedDocument) -> Made:
     options = document.options
+    agency_ids, impacts = set(options.get("agencies", [])), set(options.get("impacts", []))
+    _refuse_past_the_pdf_limit(
+        chronology_characters(case=document.case, agency_ids=agency_ids, impacts=impacts),
+        "Choose fewer agencies or impacts on the integrated chronology's page, and download "
+        "the PDF of those.",
+    )
     pdf, filename = render_integrated_chronology_pdf(
-        document.audit,
-        document.case,
-        agency_ids=set(options.get("agencies", [])),
-        impacts=set(options.get("impacts", [])),
+        document.audit, document.case, agency_ids=agency_ids, impacts=impacts
     )
     return Made(pdf, filename)
 

@@ -64,6 +64,8 @@ class RequestedDocument(models.Model):
     requested_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Why it was not made, when that is something its reader can change (too long for one PDF).
+    failure = models.CharField(max_length=500, blank=True)
     filename = models.CharField(max_length=200, blank=True)
     content = models.BinaryField(null=True, blank=True, editable=False)
     content_type = models.CharField(max_length=100, default="application/pdf")

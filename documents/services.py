@@ -7,7 +7,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from .kinds import KINDS, may_have
+from .kinds import KINDS, TooLong, may_have
 from .models import STALLED_AFTER, RequestedDocument
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,10 @@ def document_make(*, document_id: int) -> None:
         return
     try:
         made = KINDS[document.kind].make(document)
+    except TooLong as refusal:
+        document.failure = str(refusal)[: RequestedDocument._meta.get_field("failure").max_length]
+        _set_status(document, Status.FAILED, fields=["failure"])
+        return
     except Exception:
         logger.exception("Requested document %s could not be made", document.pk)
         _set_status(document, Status.FAILED)

@@ -11,7 +11,7 @@ from documents.models import KEEP_FOR, STALLED_AFTER, RequestedDocument
 from maca.models import Membership
 
 from .conftest import member, pdf_text
-from .factories import CaseFactory
+from .factories import AgencyFactory, CaseFactory, ChronologyEntryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +211,25 @@ def test_a_document_whose_making_stopped_says_so_and_is_made_afresh_when_asked_a
     again = client.get(reverse("case_pack_pdf", args=[audit.pk]))
     assert again["Location"] != first["Location"]
     assert RequestedDocument.objects.count() == 2
+
+
+def test_a_chronology_too_long_for_one_pdf_is_not_tried_and_says_what_to_do(
+    client, audit, chair, monkeypatch
+):
+    monkeypatch.setattr("documents.kinds.PDF_MAX_CHARACTERS", 20)
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    case = CaseFactory(audit=audit, label="Case 1")
+    ChronologyEntryFactory(case=case, agency=housing, event="x" * 21)
+    ChronologyEntryFactory(case=case, agency=police, event="Seen.")
+    client.force_login(chair)
+    url = reverse("integrated_chronology_pdf", args=[audit.pk, case.pk])
+    page = client.get(client.get(url)["Location"]).content.decode()
+    assert "The PDF was not made. Its chronology entries hold 26 characters of text" in page
+    assert "more than one PDF is made of (up to 20)" in page
+    assert "Choose fewer agencies or impacts" in page
+    assert RequestedDocument.objects.get().status == Status.FAILED
+    made = client.get(url, {"agency": police.pk})  # Police's rows alone fit
+    assert made["Location"].endswith("/download/")
+    pack = client.get(client.get(reverse("case_pack_pdf", args=[audit.pk]))["Location"]).text
+    assert "Download each case&#x27;s integrated chronology" in pack
