@@ -715,3 +715,18 @@ def test_a_word_file_of_too_many_parts_is_refused_before_they_are_read(monkeypat
     )
     upload = SimpleUploadedFile("c.docx", _docx_of(["word/document.xml", "a.xml"]))
     assert uploads.accept(upload, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)[1] == uploads.DOCX
+
+
+def test_a_workbook_of_too_many_parts_says_to_save_it_again_from_excel(monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_PARTS", 2)
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w") as archive,
+        zipfile.ZipFile(io.BytesIO(minimal_xlsx())) as workbook,
+    ):
+        for part in workbook.infolist():
+            archive.writestr(part, workbook.read(part))
+    error = refusal(buffer.getvalue(), "rows.xlsx")
+    assert error.code == "too_many_parts"
+    assert error.message.startswith("The workbook is made of ")
+    assert "Save it again from Excel, or as PDF" in error.message
