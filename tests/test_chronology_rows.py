@@ -362,6 +362,22 @@ def test_a_row_holding_the_childs_details_is_refused_beside_the_field_keeping_it
     assert client.post(entry_url(held, "chronology_entry_add"), other).status_code == 302
 
 
+def test_a_writer_is_told_only_of_details_they_may_see(client, held):
+    """Told of another agency's reference number, or of a child's name they may not see, a
+    writer could test guesses at it, a row at a time."""
+    from cases.models import Nomination
+
+    Nomination.objects.filter(case=held["case"]).update(label="Old label")  # relabelled since
+    client.force_login(held["police_coordinator"])
+    police_url = entry_url(held, "chronology_entry_add", agency="police")
+    refused = client.post(police_url, {**ROW, "event": "Leah seen."})
+    assert "part of the name held for Case 1." in refused.context["entry_form"].errors["event"][0]
+    housing_reference = {**ROW, "event": "Logged by Housing as HSG-448812."}
+    assert client.post(police_url, housing_reference).status_code == 302  # not Police's own
+    held["case"].agencies.set([])  # no agency recorded: co-ordinators may not see the child's
+    assert client.post(police_url, {**ROW, "event": "Leah seen again."}).status_code == 302
+
+
 def test_a_file_row_holding_the_childs_details_is_named_and_nothing_is_saved(client, held):
     client.force_login(held["housing_coordinator"])
     content = csv_bytes("23/11/2025,Home visit,,negative,", "24/11/2025,Leah Brampton moved,,,")

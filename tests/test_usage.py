@@ -77,6 +77,7 @@ def test_a_coordinator_records_a_session_for_their_agency(client, published):
     ("field", "value", "message"),
     [
         ("date", "2099-01-01", "The date cannot be in the future."),
+        ("date", "0001-01-01", "The briefing was first published on "),
         ("staff_count", "-3", "Enter how many staff took part: at least one."),
         ("staff_count", "0", "Enter how many staff took part: at least one."),
         ("staff_count", "a dozen", "Enter the number of staff as a whole number, such as 12."),

@@ -41,10 +41,12 @@ def _squeezed(text: str) -> str:
     return re.sub(r"[\W_]+", "", text).lower()
 
 
-def _child(identity, label) -> _Child:
+def _child(identity, label, *, agency_ids=None) -> _Child:
+    """`agency_ids`: only those agencies' reference numbers (None: every agency's)."""
     references = [
         (f"{possessive(reference.agency.name)} reference number for {label}", reference.reference)
         for reference in identity.references.all()
+        if agency_ids is None or reference.agency_id in agency_ids
     ]
     patterns = identity_patterns(
         identity.child_name, identity.date_of_birth, references, label=label
@@ -76,13 +78,27 @@ def identifying_details_in(audit, texts) -> list[tuple[str, list[str]]]:
     return _details_in(_children(nomination__audit=audit), texts)
 
 
-def case_details_in(case, texts) -> list[tuple[str, list[str]]]:
-    """As `identifying_details_in`, for the one child of `case`: what a writer about that case
-    may be told (it names no other child's details, which they may not know). No case, no
-    child: rows read without a case (only checked as a file) hold no one's details."""
+def case_details_in(case, texts, *, writer) -> list[tuple[str, list[str]]]:
+    """As `identifying_details_in`, for the one child of `case` and only the details `writer`
+    may see: the child's name and date of birth when they may see the case's identifying
+    details, and of its reference numbers those of their own agencies (every one for the
+    chair). Told of any other, a writer could test guesses at what they may not know. No case,
+    no child: rows read without a case (only checked as a file) hold no one's details."""
     if case is None or case.pk is None:
         return []
-    return _details_in(_children(nomination__case=case), texts)
+    from cases import access
+
+    audit = case.audit
+    if not access.can_view_identifiers(writer, audit, case.agencies.values_list("pk", flat=True)):
+        return []
+    chair = access.can(writer, "manage_audit", audit)
+    own = None if chair else access.agency_ids_for(writer, audit)
+    identities = NominationIdentity.objects.filter(nomination__case=case).prefetch_related(
+        "references__agency"
+    )
+    # Named by the case's label as it is now (a nomination keeps the label it was given).
+    children = [_child(identity, case.label, agency_ids=own) for identity in identities]
+    return _details_in(children, texts)
 
 
 def _details_in(children: list[_Child], texts) -> list[tuple[str, list[str]]]:

@@ -500,7 +500,7 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
             "The file is empty. Download the template, add the events and upload it again.",
             code="empty",
         )
-    problems += _identifiers_in_rows(case, zip(numbers, entries, strict=True))
+    problems += _identifiers_in_rows(case, zip(numbers, entries, strict=True), user)
     if len(problems) > MAX_PROBLEMS_SHOWN:
         hidden = len(problems) - MAX_PROBLEMS_SHOWN
         problems = [*problems[:MAX_PROBLEMS_SHOWN], f"… and {_count(hidden, 'more problem')}."]
@@ -585,13 +585,13 @@ class RowHoldsIdentifiers(ValidationError):
         super().__init__(list(self.fields.values()), code="identifying")
 
 
-def _identifiers_in_row(case, entry: ChronologyEntry) -> None:
+def _identifiers_in_row(case, entry: ChronologyEntry, writer) -> None:
     texts = [(field, getattr(entry, field)) for field in ROW_TEXTS]
-    if held := case_details_in(case, texts):
+    if held := case_details_in(case, texts, writer=writer):
         raise RowHoldsIdentifiers(case, held)
 
 
-def _identifiers_in_rows(case, numbered) -> list[str]:
+def _identifiers_in_rows(case, numbered, writer) -> list[str]:
     """ "Row 3: the event contains the name held for Case 1", for the rows of a file holding
     their child's identifying details (read once for all the rows)."""
     texts = [
@@ -601,7 +601,7 @@ def _identifiers_in_rows(case, numbered) -> list[str]:
     ]
     return [
         f"Row {number}: the {ROW_TEXTS[field]} contains {listed(details)}"
-        for (number, field), details in case_details_in(case, texts)
+        for (number, field), details in case_details_in(case, texts, writer=writer)
     ]
 
 
@@ -638,7 +638,7 @@ def chronology_entry_save(
         entry.action_taken = action_taken
         # The author is recorded by the code (and may since have left), never typed.
         entry.full_clean(exclude=["created_by"])
-        _identifiers_in_row(case, entry)
+        _identifiers_in_row(case, entry, user)
         _check_chronology_size(case, agency, [entry], replacing=entry)
         entry.save()
         return entry
