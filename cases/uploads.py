@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import logging
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -263,10 +264,9 @@ def check_kind(inspection: Inspection, name: str, allowed: tuple[str, ...], desc
         )
     if inspection.detected == OLD_OFFICE:
         raise ValidationError(
-            f"This file is not {described}: it is an older Word or Excel file (.doc or .xls, "
+            f"This file is not {described}: it is an older Office file (such as a .doc or .xls "
             "from Office 97-2003), or one protected by a password, which can't be read. Open "
-            "it, take off any password, and save it as a Word Document (.docx), an Excel "
-            "Workbook (.xlsx) or a PDF, then upload that.",
+            f"it, take off any password, and save it as {described}, then upload that.",
             code="wrong_type",
         )
     if inspection.kind not in allowed:
@@ -415,8 +415,8 @@ def check_archive(uploaded_file, kind: str, *, sheet_limits: SheetLimits | None 
                     "again without pictures or extra sheets, or as PDF, and upload that.",
                     code="unpacks_too_large",
                 )
-            if MAIN_PARTS[kind] not in {part.filename for part in parts}:
-                raise zipfile.BadZipFile(f"no {MAIN_PARTS[kind]}")  # reported as damaged
+            if not any(MAIN_PARTS[kind].fullmatch(part.filename) for part in parts):
+                raise zipfile.BadZipFile("no main part")  # reported as damaged
             for part in parts:
                 _read_part(archive, part, sheet_limits)
     except _DAMAGED_ARCHIVE:
@@ -429,9 +429,13 @@ def check_archive(uploaded_file, kind: str, *, sheet_limits: SheetLimits | None 
         uploaded_file.seek(0)
 
 
-# The part a Word or Excel file's text is in: without it there is nothing to read. And how many
-# parts one may have: Word and Excel write tens, a few hundred with many pictures.
-MAIN_PARTS = {DOCX: "word/document.xml", XLSX: "xl/workbook.xml"}
+# The part a Word or Excel file's text is in: without it there is nothing to read (Word on the
+# web names it "word/document2.xml" and the like). And how many parts one may have: Word and
+# Excel write tens, a few hundred with many pictures.
+MAIN_PARTS = {
+    DOCX: re.compile(r"word/document\d*\.xml"),
+    XLSX: re.compile(r"xl/workbook\d*\.xml"),
+}
 MAX_PARTS = 2_000
 
 

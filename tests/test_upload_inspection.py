@@ -678,10 +678,9 @@ def test_an_older_or_password_protected_office_file_is_refused_saying_how_to_sav
     error = refusal(content, name)
     assert error.code == "wrong_type"
     assert error.message == (
-        f"This file is not {DOCUMENT_DESCRIBED}: it is an older Word or Excel file (.doc or "
-        ".xls, from Office 97-2003), or one protected by a password, which can't be read. Open "
-        "it, take off any password, and save it as a Word Document (.docx), an Excel Workbook "
-        "(.xlsx) or a PDF, then upload that."
+        f"This file is not {DOCUMENT_DESCRIBED}: it is an older Office file (such as a .doc or "
+        ".xls from Office 97-2003), or one protected by a password, which can't be read. Open "
+        f"it, take off any password, and save it as {DOCUMENT_DESCRIBED}, then upload that."
     )
 
 
@@ -703,6 +702,9 @@ def test_a_word_file_without_its_document_part_is_refused_as_damaged():
     error = refusal(_docx_of(["word/styles.xml"]), "chronology.docx")
     assert error.code == "damaged"
     assert error.message.startswith("The document is damaged or cut short")
+    # Word on the web names its main part "document2.xml", and the like.
+    upload = SimpleUploadedFile("c.docx", _docx_of(["word/document2.xml"]))
+    assert uploads.accept(upload, DOCUMENT_KINDS, DOCUMENT_DESCRIBED)[1] == uploads.DOCX
 
 
 def test_a_word_file_of_too_many_parts_is_refused_before_they_are_read(monkeypatch):
