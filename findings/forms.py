@@ -290,7 +290,9 @@ class UsageForm(forms.Form):
         date = self.cleaned_data["date"]
         if date > timezone.localdate():
             raise forms.ValidationError("The date cannot be in the future.")
-        if self.first_published and date < self.first_published:
+        # Checked as it is typed: a session kept from before (an imported one) stays editable.
+        changed = "date" in self.changed_data
+        if changed and self.first_published and date < self.first_published:
             raise forms.ValidationError(
                 "The briefing was first published on "
                 f"{date_format(self.first_published, 'j F Y')}: it cannot have been used before."

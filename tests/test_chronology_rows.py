@@ -242,6 +242,13 @@ def test_a_row_that_would_take_a_chronology_past_its_text_limit_is_refused(
     )
     data = {**ROW, "event": "z" * 40, "loaded_version": version_of(entry)}
     assert client.post(edit, data).status_code == 302
+    # A chronology kept from before over a lowered limit may be shortened, not lengthened.
+    monkeypatch.setattr("cases.services.chronology.CHRONOLOGY_MAX_CHARACTERS", 10)
+    entry.refresh_from_db()
+    longer = {**ROW, "event": "z" * 41, "loaded_version": version_of(entry)}
+    assert "with this row it would hold 1 row and 41" in text(client.post(edit, longer))
+    shorter = {**ROW, "event": "z" * 20, "loaded_version": version_of(entry)}
+    assert client.post(edit, shorter).status_code == 302
 
 
 def test_rows_cannot_be_imported_after_the_audit_closes(client, world):

@@ -282,6 +282,18 @@ def test_a_coordinator_corrects_their_agencys_session(client, published):
     assert "The session was saved." in page and "Tenancy officers" in page
 
 
+def test_a_session_dated_before_publishing_stays_correctable_until_its_date_is_changed(
+    client, published
+):
+    """An imported session may predate the briefing's publication in MACA."""
+    audit, agencies, people = published
+    use = a_session(audit, agencies["housing"], date=datetime.date(2020, 1, 6))
+    client.force_login(people["housing"])
+    assert corrected(client, use, staff_count="9").status_code == 302
+    refused = corrected(client, use, date="2020-01-07")
+    assert refused.status_code == 422 and "The briefing was first published on " in refused.text
+
+
 def test_a_correction_with_bad_input_says_so_beside_the_field_and_keeps_what_was_typed(
     client, published
 ):

@@ -309,12 +309,18 @@ def chronology_rows_import(
 
 
 class ChronologyTooLarge(ValidationError):
-    def __init__(self, rows: int, characters: int):
+    def __init__(self, rows: int, characters: int, *, one_row: bool):
+        what = "this row" if one_row else "these rows"
+        advice = (
+            "Shorten it, or take out rows the audit does not need."
+            if one_row
+            else "Leave out rows that are already there or that the audit does not need, or "
+            "shorten the longest."
+        )
         super().__init__(
             f"One agency's chronology of a case holds at most {CHRONOLOGY_MAX_ROWS:,} rows and "
-            f"{CHRONOLOGY_MAX_CHARACTERS:,} characters of text; with these rows it would hold "
-            f"{rows:,} rows and {characters:,} characters, so nothing was saved. Leave out rows "
-            "that are already there or that the audit does not need, or shorten the longest.",
+            f"{CHRONOLOGY_MAX_CHARACTERS:,} characters of text; with {what} it would hold "
+            f"{_count(rows, 'row')} and {characters:,} characters, so nothing was saved. {advice}",
             code="chronology_too_large",
         )
 
@@ -324,21 +330,25 @@ def _text_length(entry: ChronologyEntry) -> int:
 
 
 def _check_chronology_size(case, agency, adding, *, replacing=None) -> None:
-    """Refuses `adding` (rows) when the agency's chronology of `case` would pass its limits;
-    `replacing` is a row being changed, counted at its new length rather than twice."""
-    kept = ChronologyEntry.objects.filter(case=case, agency=agency)
-    if replacing is not None and replacing.pk:
-        kept = kept.exclude(pk=replacing.pk)
-    held = kept.aggregate(
-        rows=Count("pk"),
-        characters=Coalesce(
-            Sum(Length("event") + Length("source_agency") + Length("action_taken")), 0
-        ),
+    """Refuses `adding` (rows) when they would take the agency's chronology of `case` past its
+    limits, or further past them. `replacing` is a row being changed, counted at its new length
+    rather than twice: a chronology kept from before over its limits may still be shortened."""
+    text = Length("event") + Length("source_agency") + Length("action_taken")
+    held = ChronologyEntry.objects.filter(case=case, agency=agency).aggregate(
+        rows=Count("pk"), characters=Coalesce(Sum(text), 0)
     )
-    rows = held["rows"] + len(adding)
-    characters = held["characters"] + sum(_text_length(entry) for entry in adding)
-    if rows > CHRONOLOGY_MAX_ROWS or characters > CHRONOLOGY_MAX_CHARACTERS:
-        raise ChronologyTooLarge(rows, characters)
+    rows, characters = held["rows"], held["characters"]
+    if replacing is not None and replacing.pk:
+        rows -= 1
+        characters -= ChronologyEntry.objects.filter(pk=replacing.pk).aggregate(
+            characters=Coalesce(Sum(text), 0)
+        )["characters"]
+    after_rows = rows + len(adding)
+    after_characters = characters + sum(_text_length(entry) for entry in adding)
+    grows = after_rows > held["rows"] or after_characters > held["characters"]
+    over = after_rows > CHRONOLOGY_MAX_ROWS or after_characters > CHRONOLOGY_MAX_CHARACTERS
+    if grows and over:
+        raise ChronologyTooLarge(after_rows, after_characters, one_row=replacing is not None)
 
 
 def _row_key(date, event: str) -> tuple:
@@ -639,6 +649,9 @@ def chronology_entry_save(
         # The author is recorded by the code (and may since have left), never typed.
         entry.full_clean(exclude=["created_by"])
         _identifiers_in_row(case, entry, user)
+        # One change at a time to a case's rows, as an import makes: both adds at the limit
+        # would otherwise pass.
+        Case.objects.select_for_update().filter(pk=case.pk).exists()
         _check_chronology_size(case, agency, [entry], replacing=entry)
         entry.save()
         return entry
