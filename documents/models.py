@@ -16,9 +16,13 @@ from maca.models import Partnership
 
 # A made document holds case material: it is kept only long enough to be fetched.
 KEEP_FOR = datetime.timedelta(hours=24)
-# Not made by then, a document's making has stopped (a worker restarted or ran out of memory):
-# asked for again, it is made afresh rather than waited for.
+# Not made this long after a worker began making it, its making has stopped (the worker restarted
+# or ran out of memory): asked for again, it is made afresh rather than waited for.
 STALLED_AFTER = datetime.timedelta(minutes=30)
+
+
+def stalled_before():
+    return timezone.now() - STALLED_AFTER
 
 
 class RequestedDocumentQuerySet(models.QuerySet):
@@ -63,6 +67,7 @@ class RequestedDocument(models.Model):
     )
     requested_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    started_at = models.DateTimeField(null=True, blank=True)  # when the worker began making it
     finished_at = models.DateTimeField(null=True, blank=True)
     # Why it was not made, when that is something its reader can change (too long for one PDF).
     failure = models.CharField(max_length=500, blank=True)
@@ -100,7 +105,10 @@ class RequestedDocument(models.Model):
 
     @property
     def stalled(self) -> bool:
-        return not self.done and self.requested_at < timezone.now() - STALLED_AFTER
+        """Begun by a worker so long ago that its making has stopped. One still queued is not:
+        the worker takes it when it comes to it."""
+        started = self.started_at
+        return self.status == self.Status.MAKING and bool(started) and started < stalled_before()
 
     # The permission that the document's own page needs: asking, waiting and fetching need it too.
     PERMISSIONS = {

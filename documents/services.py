@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .kinds import KINDS, TooLong, may_have
-from .models import STALLED_AFTER, RequestedDocument
+from .models import RequestedDocument, stalled_before
 
 logger = logging.getLogger(__name__)
 Kind = RequestedDocument.Kind
@@ -32,10 +33,11 @@ def document_request(
         "requested_by": user,
     }
     on_its_way = (
-        RequestedDocument.objects.filter(
-            **wanted,
-            status__in=[Status.WAITING, Status.MAKING],
-            requested_at__gte=timezone.now() - STALLED_AFTER,
+        RequestedDocument.objects.filter(**wanted)
+        .filter(
+            Q(status=Status.WAITING)
+            | Q(status=Status.MAKING, started_at__gte=stalled_before())
+            | Q(status=Status.MAKING, started_at__isnull=True)
         )
         .defer("content")
         .first()
@@ -78,7 +80,9 @@ def document_make(*, document_id: int) -> None:
 
 def _set_status(document: RequestedDocument, status: str, fields=()) -> None:
     document.status = status
+    if status == Status.MAKING:
+        document.started_at = timezone.now()
     if status in (Status.READY, Status.FAILED):
         document.finished_at = timezone.now()
     with transaction.atomic():
-        document.save(update_fields=["status", "finished_at", *fields])
+        document.save(update_fields=["status", "started_at", "finished_at", *fields])

@@ -199,13 +199,13 @@ def test_a_document_whose_making_stopped_says_so_and_is_made_afresh_when_asked_a
     CaseFactory(audit=audit, label="Case 1")
     client.force_login(chair)
     first = client.get(reverse("case_pack_pdf", args=[audit.pk]))
-    stuck = RequestedDocument.objects.get()
-    stuck.status = Status.MAKING
-    stuck.save()
-    just_in_time = timezone.now() - STALLED_AFTER + datetime.timedelta(minutes=1)
-    RequestedDocument.objects.update(requested_at=just_in_time)
+    long_ago = timezone.now() - STALLED_AFTER - datetime.timedelta(minutes=1)
+    RequestedDocument.objects.update(requested_at=long_ago)  # queued long: still waited for
     assert client.get(reverse("case_pack_pdf", args=[audit.pk]))["Location"] == first["Location"]
-    RequestedDocument.objects.update(requested_at=timezone.now() - STALLED_AFTER)
+    just_in_time = timezone.now() - STALLED_AFTER + datetime.timedelta(minutes=1)
+    RequestedDocument.objects.update(status=Status.MAKING, started_at=just_in_time)
+    assert client.get(reverse("case_pack_pdf", args=[audit.pk]))["Location"] == first["Location"]
+    RequestedDocument.objects.update(started_at=long_ago)
     page = client.get(first["Location"]).content.decode()
     assert "its making stopped" in page and "hx-trigger" not in page
     again = client.get(reverse("case_pack_pdf", args=[audit.pk]))
