@@ -189,8 +189,6 @@ def briefing_publish(request, pk):
     audit = access.get_audit_for(request, pk, "publish_briefing")
     form = PublishForm(request.POST if request.method == "POST" else None, audit=audit)
     context = _publish_context(audit, form)
-    if request.method == "GET":
-        context.update(_publish_checks(audit))
     if request.method == "POST" and form.is_valid():
         try:
             version = publishing.briefing_publish(
@@ -198,19 +196,20 @@ def briefing_publish(request, pk):
             )
         except publishing.BriefingHasIdentifiers as refused:
             context["places"] = refused.places
-            return render(request, "findings/publish.html", context, status=422)
         except publishing.BriefingLooksIdentifying as refused:
             context["flags"] = refused.flags
-            return render(request, "findings/publish.html", context, status=422)
         except publishing.SevenMinuteTooLong as refused:
             context["too_long"] = refused
-            return render(request, "findings/publish.html", context, status=422)
         except publishing.BriefingChangedWhilePublishing as refused:
-            context.update(_publish_checks(audit), changed=refused.message)
-            return render(request, "findings/publish.html", context, status=422)
-        _say_published(request, audit, version, with_plan=form.cleaned_data["with_plan"])
-        return redirect("briefing_versions", pk=audit.pk)
-    return render(request, "findings/publish.html", context, status=422 if form.errors else 200)
+            context["changed"] = refused.message
+        else:
+            _say_published(request, audit, version, with_plan=form.cleaned_data["with_plan"])
+            return redirect("briefing_versions", pk=audit.pk)
+    # Whatever came back refused, the page reads as afresh: what would be published, and what
+    # would be refused, as it stands now.
+    context.update(_publish_checks(audit))
+    refused = request.method == "POST"
+    return render(request, "findings/publish.html", context, status=422 if refused else 200)
 
 
 def _publish_checks(audit) -> dict:

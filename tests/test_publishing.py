@@ -135,6 +135,8 @@ def test_the_publish_page_lists_a_childs_details_before_publish_is_pressed_and_k
     assert refused.status_code == 422
     assert "The briefing was not published: it holds identifying details" in refused.text
     assert re.search(r'<input[^>]*name="before_meeting"[^>]*checked', refused.text)  # kept
+    assert "Publish version 1" in refused.text
+    assert refused.text.count("contains part of the name held for Case 1") == 1  # said once
     assert not BriefingVersion.objects.exists()
 
 
