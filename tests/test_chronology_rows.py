@@ -631,5 +631,6 @@ def test_the_same_file_twice_asks_before_doubling_the_rows(client, world):
     # The same file again, with nothing new: not "add only the 0 new rows".
     same = text(post_rows(client, world, "rows.csv", first))
     assert "Every row of this file is already here" in same and "0 new rows" not in same
+    assert "Add only the new rows" not in same and "Replace my agency" in same
     assert mine.count() == 2
     assert ChronologyEntry.objects.filter(agency=world["police"]).count() == 1

@@ -43,18 +43,18 @@ class ChronologyRowsForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, asking=False, **kwargs):
-        """`asking`: some of the file's rows were already here; say what to do with them."""
+    def __init__(self, *args, asking=False, nothing_new=False, **kwargs):
+        """`asking`: some of the file's rows were already here; say what to do with them (with
+        `nothing_new`, all of them were: replacing is the only thing to do)."""
         super().__init__(*args, **kwargs)
         if asking or (self.data and "if_already_there" in self.data):
             from cases.services.chronology import ADD_NEW_ONLY, REPLACE_MINE
 
+            replace = (REPLACE_MINE, "Replace my agency's rows with the file's rows")
+            add_new = (ADD_NEW_ONLY, "Add only the new rows")
             self.fields["if_already_there"] = forms.ChoiceField(
                 label="Some of these rows are already here",
-                choices=[
-                    (ADD_NEW_ONLY, "Add only the new rows"),
-                    (REPLACE_MINE, "Replace my agency's rows with the file's rows"),
-                ],
+                choices=[replace] if nothing_new else [add_new, replace],
                 widget=forms.RadioSelect,
                 error_messages={
                     "required": "Choose whether to add only the new rows or to replace your rows."

@@ -173,7 +173,8 @@ def chronology_rows_import(request, pk, case_id, agency_id):
         except services.SubmissionsClosed as refusal:
             return _refused(request, audit, case, agency, str(refusal))
         except services.RowsAlreadyThere as error:
-            form = ChronologyRowsForm(request.POST, request.FILES, asking=True)
+            asked = {"asking": True, "nothing_new": not error.new}
+            form = ChronologyRowsForm(request.POST, request.FILES, **asked)
             form.is_valid()  # which asks for the choice next to it
             form.add_error("rows_file", error.message)
         except services.RowProblems as error:
