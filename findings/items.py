@@ -19,7 +19,9 @@ def agency_lead(agency, text: str) -> str:
     with it already ("Housing identified…"), which would say it twice."""
     if agency is None:
         return ""
-    return "" if text.lower().startswith(agency.name.lower()) else agency.name
+    # As a whole word: "Educational psychologist…" does not begin with "Education".
+    begins = re.match(rf"{re.escape(agency.name)}(?![^\W_])", text, re.IGNORECASE)
+    return "" if begins else agency.name
 
 
 @dataclass(slots=True)

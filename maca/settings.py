@@ -345,7 +345,11 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 # Links in emails (invitations, reminders) need the site's address: no request is at hand.
 # Without it, a real installation would send links to a computer's own address, which work for
 # nobody who receives them.
-SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's whole address, starting https://; got {SITE_URL!r}."
+    )
 if not SITE_URL:
     if not DEBUG:
         raise ImproperlyConfigured(

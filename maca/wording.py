@@ -50,6 +50,8 @@ def required_message(field, name: str) -> str:
         return f"Tick “{label}” to go on."
     if isinstance(field, forms.FileField):
         return f"Choose a file for “{label}”."
+    if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
+        return f"Choose at least one for “{label}”."
     if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
         return f"Choose an option for “{label}”."
     return f"Fill in “{label}”."

@@ -120,10 +120,12 @@ def test_an_item_that_begins_with_its_agency_does_not_name_it_twice(client, audi
     case = CaseFactory(audit=audit)
     StrengthFactory(case=case, agency=housing, text="Housing identified the arrears early.")
     StrengthFactory(case=case, agency=housing, text="Moved the family quickly.")
+    StrengthFactory(case=case, agency=housing, text="Housingwise, the move was quick.")
     client.force_login(chair)
     html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
     assert re.search(r'<li id="strengths-\d+">Housing identified the arrears early.</li>', html)
     assert '<span class="agency">Housing:</span> Moved the family quickly.' in html
+    assert '<span class="agency">Housing:</span> Housingwise, the move was quick.' in html
     docx = client.get(reverse("briefing_docx", args=[audit.pk])).content
     bullets = [p.text for p in Document(BytesIO(docx)).paragraphs]
     assert "Housing identified the arrears early." in bullets

@@ -85,6 +85,16 @@ def schedule(client, audit, **data):
     return client.post(reverse("reaudit_schedule", args=[audit.pk]), data)
 
 
+def test_a_reaudit_meeting_more_than_five_years_ahead_is_refused(client, original, chair):
+    client.force_login(chair)
+    far = datetime.date(timezone.localdate().year + 6, 1, 1)
+    refused = schedule(client, original, meeting_date=far.isoformat())
+    assert "This is more than 5 years ahead: check the year." in refused.text
+    assert not Audit.objects.filter(reaudit_of=original).exists()
+    near = datetime.date(timezone.localdate().year + 5, 12, 31)
+    assert schedule(client, original, meeting_date=near.isoformat()).status_code == 302
+
+
 def test_the_chair_schedules_a_reaudit_that_copies_and_carries_forward(client, original, chair):
     client.force_login(chair)
     carried = list(

@@ -36,6 +36,8 @@ def test_the_app_refuses_to_start_without_its_address_when_debug_is_off():
         run_check(DEBUG="0", SECRET_KEY="k" * 50, SITE_URL="https://maca.example.org").returncode
         == 0
     )
+    no_scheme = run_check(DEBUG="0", SECRET_KEY="k" * 50, SITE_URL="maca.example.org")
+    assert "SITE_URL must be the site's whole address" in no_scheme.stderr
 
 
 def test_a_mistyped_boolean_is_reported_by_name():

@@ -70,6 +70,7 @@ def test_a_field_left_empty_is_named_in_its_message(audit):
         understood = forms.BooleanField(label="I have read the notice")
         package = forms.FileField(label="Audit package (JSON):")
         sector = forms.ChoiceField(choices=[("a", "A")])
+        kinds = forms.MultipleChoiceField(choices=[("a", "A")])
         first_name = forms.CharField()
         code = forms.CharField(error_messages={"required": "Enter the 6 digits."})
 
@@ -79,6 +80,7 @@ def test_a_field_left_empty_is_named_in_its_message(audit):
         "understood": "Tick “I have read the notice” to go on.",
         "package": "Choose a file for “Audit package (JSON)”.",
         "sector": "Choose an option for “Sector”.",
+        "kinds": "Choose at least one for “Kinds”.",
         "first_name": "Fill in “First name”.",
         "code": "Enter the 6 digits.",  # a form's own message is kept
     }

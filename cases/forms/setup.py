@@ -66,6 +66,11 @@ def parse_new_agencies(text: str, default_sector: str) -> list[tuple[str, str]]:
 
 # How far ahead an audit's deadline or meeting may be set: further is a slip of the year.
 YEARS_AHEAD = 5
+TOO_FAR_AHEAD = f"This is more than {YEARS_AHEAD} years ahead: check the year."
+
+
+def too_far_ahead(day) -> bool:
+    return day.year > timezone.localdate().year + YEARS_AHEAD
 
 
 class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
@@ -252,10 +257,8 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
             )
         for name in ("submission_deadline", "meeting_date"):
             day = data.get(name)
-            if day and day.year > today.year + YEARS_AHEAD and name in self.changed_data:
-                self.add_error(
-                    name, f"This is more than {YEARS_AHEAD} years ahead: check the year."
-                )
+            if day and too_far_ahead(day) and name in self.changed_data:
+                self.add_error(name, TOO_FAR_AHEAD)
         if deadline and meeting and meeting < deadline:
             self.add_error(
                 "meeting_date", "The meeting must be on or after the submission deadline."

@@ -610,7 +610,8 @@ def _identifiers_in_rows(case, numbered, writer) -> list[str]:
         for field in ROW_TEXTS
     ]
     return [
-        f"Row {number}: the {ROW_TEXTS[field]} contains {listed(details)}"
+        f"Row {number}: the {ROW_TEXTS[field]} contains {listed(details)}: write “the child” or "
+        f"“{case.label}” instead"
         for (number, field), details in case_details_in(case, texts, writer=writer)
     ]
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
 from cases import access
+from cases.forms.setup import TOO_FAR_AHEAD, too_far_ahead
 from cases.services import reaudit as services
 from maca.once import one_press
 from maca.widgets import DateInput
@@ -31,6 +32,12 @@ class ReauditForm(forms.Form):
     def __init__(self, *args, original, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["carry_forward"].queryset = original.cases.all()
+
+    def clean_meeting_date(self):
+        day = self.cleaned_data["meeting_date"]
+        if day and too_far_ahead(day):
+            raise forms.ValidationError(TOO_FAR_AHEAD)
+        return day
 
 
 @one_press

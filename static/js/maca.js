@@ -114,7 +114,8 @@
         box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());
         // A box sent back over its limit already has the server's message beside it: the hint
         // says it again only once the text is changed.
-        var saidByServer = attribute === "maxlength" && box.classList.contains("is-invalid");
+        var saidByServer = attribute === "maxlength" && box.classList.contains("is-invalid") &&
+          measures.maxlength(box, limit).over;
         function check() {
           var measured = measures[attribute](box, limit);
           hint.textContent = saidByServer ? "" : measured.text;
