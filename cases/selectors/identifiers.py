@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cases import access
 from cases.models import Audit, ChronologyEntry, ConfirmedText, NominationIdentity, ToolAnswer
 from maca.identifiers import (
     NAME_PART_MIN_LENGTH,
@@ -61,15 +62,19 @@ def _child(identity, label, *, agency_ids=None) -> _Child:
     return _Child(patterns, tuple(pieces), tuple(squeezed))
 
 
-def _children(**held_for) -> list[_Child]:
+def _children(*, label=None, agency_ids=None, **held_for) -> list[_Child]:
     """The name, date of birth and reference numbers held for each child of the nominations
-    filtered by `held_for` (nomination__audit=..., or nomination__case=...)."""
+    filtered by `held_for` (nomination__audit=..., or nomination__case=...), each named by its
+    nomination's label unless `label` is given; `agency_ids` as `_child` takes them."""
     identities = (
         NominationIdentity.objects.filter(**held_for)
         .select_related("nomination")
         .prefetch_related("references__agency")
     )
-    return [_child(identity, identity.nomination.label) for identity in identities]
+    return [
+        _child(identity, label or identity.nomination.label, agency_ids=agency_ids)
+        for identity in identities
+    ]
 
 
 def identifying_details_in(audit, texts) -> list[tuple[str, list[str]]]:
@@ -86,18 +91,13 @@ def case_details_in(case, texts, *, writer) -> list[tuple[str, list[str]]]:
     no child: rows read without a case (only checked as a file) hold no one's details."""
     if case is None or case.pk is None:
         return []
-    from cases import access
-
     audit = case.audit
     if not access.can_view_identifiers(writer, audit, case.agencies.values_list("pk", flat=True)):
         return []
     chair = access.can(writer, "manage_audit", audit)
     own = None if chair else access.agency_ids_for(writer, audit)
-    identities = NominationIdentity.objects.filter(nomination__case=case).prefetch_related(
-        "references__agency"
-    )
     # Named by the case's label as it is now (a nomination keeps the label it was given).
-    children = [_child(identity, case.label, agency_ids=own) for identity in identities]
+    children = _children(nomination__case=case, label=case.label, agency_ids=own)
     return _details_in(children, texts)
 
 
