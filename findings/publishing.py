@@ -143,6 +143,13 @@ def identifying_details_in_briefing(audit, *, with_plan: bool = False) -> list[s
     return places_holding_identifiers(audit, texts)
 
 
+def refusals_in_briefing(audit, *, with_plan: bool) -> tuple[list[str], list[Flag]]:
+    """What publishing now would be refused for, from one reading of the briefing: the places
+    holding a child's identifying details, and the unconfirmed texts that look identifying."""
+    texts, label_places = _briefing_texts(audit, with_plan=with_plan)
+    return places_holding_identifiers(audit, texts), _unconfirmed(audit, texts, label_places)
+
+
 def unconfirmed_in_briefing(audit, *, with_plan: bool = False) -> list[Flag]:
     """The texts going out with the briefing that look identifying by their shape (a case label
     also when it reads like a name) and that the chair has not confirmed are not."""

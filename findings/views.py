@@ -217,10 +217,11 @@ def _publish_checks(audit) -> dict:
     identifying details, and texts that look identifying (all the chair is asked about when
     pressing Publish, so listed before it is pressed)."""
     with_plan = audit.plan_published_at is not None
+    places, flags = publishing.refusals_in_briefing(audit, with_plan=with_plan)
     return {
         "same_as": publishing.unchanged_since(audit),
-        "holds_identifiers": publishing.identifying_details_in_briefing(audit, with_plan=with_plan),
-        "looks_identifying": publishing.unconfirmed_in_briefing(audit, with_plan=with_plan),
+        "holds_identifiers": places,
+        "looks_identifying": flags,
     }
 
 
