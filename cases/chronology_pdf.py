@@ -10,8 +10,11 @@ from django.utils.text import slugify
 
 from cases.models import ChronologyEntry
 from cases.selectors import chronology as selectors
+from cases.selectors import page_counted_in_its_rows
 from maca.pdf import render_pdf
 
+# Rows of the integrated chronology on one page of the web page (the PDF holds every row).
+INTEGRATED_PAGE_SIZE = 500
 PDF_TEMPLATE = "cases/chronology/integrated_pdf.html"
 PDF_STYLESHEETS = ["css/pdf-page.css", "css/chronology-pdf.css"]
 
@@ -31,9 +34,18 @@ def chosen_filters(audit, agency_values, impact_values) -> tuple[set[int], set[s
     return agency_ids, impacts
 
 
-def integrated_context(audit, case, *, agency_ids: set[int], impacts: set[str]) -> dict:
+def integrated_context(
+    audit, case, *, agency_ids: set[int], impacts: set[str], page_number=None
+) -> dict:
+    """What the integrated chronology shows: every row (the PDF), or with `page_number` the
+    page's rows (`page`, with the count of all) of a chronology that may hold tens of thousands."""
     agencies = list(audit.agencies.all())
-    entries = selectors.integrated_chronology(case, agency_ids=agency_ids, impacts=impacts)
+    rows = selectors.integrated_rows(case, agency_ids=agency_ids, impacts=impacts)
+    if page_number is None:
+        page, entries = None, list(rows)
+    else:
+        page = page_counted_in_its_rows(rows, page_number, INTEGRATED_PAGE_SIZE)
+        entries = page.object_list
     query = "&".join(
         [f"agency={agency_id}" for agency_id in sorted(agency_ids)]
         + [f"impact={impact}" for impact in ChronologyEntry.Impact.values if impact in impacts]
@@ -42,6 +54,8 @@ def integrated_context(audit, case, *, agency_ids: set[int], impacts: set[str]) 
         "audit": audit,
         "case": case,
         "entries": entries,
+        "page": page,
+        "page_size": INTEGRATED_PAGE_SIZE,
         "agencies": agencies,
         "impacts": ChronologyEntry.Impact.choices,
         "chosen_agencies": agency_ids,

@@ -202,3 +202,45 @@ def test_queries_do_not_grow_with_rows_or_agencies(client, world):
     assert large == small
     filtered = _count_queries(client, url(world, query="?impact=unknown&agency=1"))
     assert filtered == small
+
+
+def test_a_long_chronology_is_read_a_page_at_a_time_and_the_pdf_holds_every_row(
+    client, rows, monkeypatch, tmp_path
+):
+    monkeypatch.setattr("cases.chronology_pdf.INTEGRATED_PAGE_SIZE", 4)
+    client.force_login(rows["chair"])
+
+    first = plain(client.get(url(rows)))
+    assert "Rows 1 to 4 of 6, in date order, 4 to a page. The PDF holds every row." in first
+    assert "In 2025" in first and "On 1 March" in first and "On 5 March" not in first
+    assert "1 of 2 Next" in first
+
+    second = plain(client.get(url(rows, query="?page=2")))
+    assert "Rows 5 to 6 of 6" in second
+    assert "On 5 March" in second and "On 6 March" in second and "In 2025" not in second
+    assert "Previous 2 of 2" in second
+    # Past the last page, or not a number: a page that exists.
+    assert "Rows 5 to 6 of 6" in plain(client.get(url(rows, query="?page=99")))
+    assert "Rows 1 to 4 of 6" in plain(client.get(url(rows, query="?page=x")))
+
+    # The filters go with the pages.
+    police = rows["police"].pk
+    response = client.get(url(rows, query=f"?agency={police}&impact=negative"))
+    assert "of 2 Next" not in plain(response)  # two rows: one page, no page links
+    monkeypatch.setattr("cases.chronology_pdf.INTEGRATED_PAGE_SIZE", 1)
+    html = client.get(url(rows, query=f"?agency={police}&impact=negative")).content.decode()
+    assert f'href="?agency={police}&amp;impact=negative&amp;page=2"' in html
+
+    pdf = client.get(url(rows, "integrated_chronology_pdf"), follow=True)
+    text = pdf_text(pdf.content, tmp_path)
+    assert all(event in text for event in ("In 2025", "On 1 March", "On 5 March", "On 6 March"))
+
+
+def test_a_page_of_a_long_chronology_costs_the_queries_of_a_short_one(client, world, monkeypatch):
+    monkeypatch.setattr("cases.chronology_pdf.INTEGRATED_PAGE_SIZE", 5)
+    client.force_login(world["chair"])
+    ChronologyEntryFactory(case=world["case"], agency=world["housing"], date=D(2026, 1, 1))
+    one = _count_queries(client, url(world))
+    for day in range(1, 28):
+        ChronologyEntryFactory(case=world["case"], agency=world["police"], date=D(2026, 2, day))
+    assert _count_queries(client, url(world, query="?page=3")) == one

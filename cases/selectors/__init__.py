@@ -66,8 +66,12 @@ def page_counted_in_its_rows(rows, number, per_page: int) -> Page:
     )
     if not found and number != 1:
         return paginator.get_page(number)
-    paginator.count = found[0]["rows_in_all"] if found else 0
+    paginator.count = _rows_in_all(found[0]) if found else 0
     return Page(found, number, paginator)
+
+
+def _rows_in_all(row) -> int:
+    return row["rows_in_all"] if isinstance(row, dict) else row.rows_in_all
 
 
 def audits_in_progress(user) -> list[dict]:

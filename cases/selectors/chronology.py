@@ -97,9 +97,14 @@ def integrated_chronology(
     case: Case, *, agency_ids: set[int] | None = None, impacts: set[str] | None = None
 ) -> list[ChronologyEntry]:
     """Every agency's rows for `case` merged into one timeline, optionally filtered."""
+    return list(integrated_rows(case, agency_ids=agency_ids, impacts=impacts))
+
+
+def integrated_rows(case: Case, *, agency_ids=None, impacts=None):
+    """As `integrated_chronology`, unread: for a page of it at a time."""
     entries = ChronologyEntry.objects.filter(case=case).select_related("agency")
     if agency_ids:
         entries = entries.filter(agency_id__in=agency_ids)
     if impacts:
         entries = entries.filter(impact__in=impacts)
-    return list(in_date_order(entries))
+    return in_date_order(entries)

@@ -336,7 +336,13 @@ def _integrated(request, pk, case_id):
     agency_ids, impacts = chronology_pdf.chosen_filters(
         audit, request.GET.getlist("agency"), request.GET.getlist("impact")
     )
-    context = chronology_pdf.integrated_context(audit, case, agency_ids=agency_ids, impacts=impacts)
+    context = chronology_pdf.integrated_context(
+        audit,
+        case,
+        agency_ids=agency_ids,
+        impacts=impacts,
+        page_number=request.GET.get("page", "1"),
+    )
     return {**context, "nav": "audits"}
 
 
