@@ -507,3 +507,46 @@ def test_the_logo_hint_gives_the_size_limit_as_people_write_it(client, partnersh
     page = client.get(url("partnership_logo_edit", partnership)).content.decode()
     assert "A PNG or JPEG picture, up to 512\xa0KB." in page
     assert "512.0" not in page
+
+
+def test_the_operator_invites_a_new_partnership_s_first_administrator_by_command(
+    client, other_partnership, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    settings.SITE_URL = "https://maca.example.org"
+    said = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "invite_administrator", "Eve.Admin@Example.org", partnership="southshire partnership",
+            stdout=said,
+        )  # fmt: skip
+    assert "Invited eve.admin@example.org to administer 'Southshire Partnership'" in said.getvalue()
+    (email,) = mailoutbox
+    assert email.to == ["eve.admin@example.org"]
+    assert email.body.startswith("Hello,\n\nYou are invited to MACA, the multi-agency case audit")
+    assert "None" not in email.body and "ask whoever runs MACA for your partnership" in email.body
+    # A second run moments later sends no second email, and says so.
+    call_command(
+        "invite_administrator", "eve.admin@example.org", partnership="Southshire Partnership",
+        stdout=said,
+    )  # fmt: skip
+    assert "no second one was sent" in said.getvalue() and len(mailoutbox) == 1
+
+    link = re.search(r"https://maca\.example\.org(/invitations/\S+/)", email.body).group(1)
+    assert "Create your account" in client.get(link).content.decode()
+    password = "a-long-new-pass-4521"
+    client.post(
+        link,
+        {"first_name": "Eve", "last_name": "Admin", "password1": password, "password2": password},
+    )
+    eve = User.objects.get(email="eve.admin@example.org")
+    assert Membership.objects.get(user=eve).role == Role.PARTNERSHIP_ADMIN
+    assert Membership.objects.get(user=eve).partnership == other_partnership
+
+    with pytest.raises(CommandError, match="No partnership is named 'Northvale'.*Southshire"):
+        call_command("invite_administrator", "x@example.org", partnership="Northvale")
+    with pytest.raises(CommandError, match="valid email"):
+        call_command("invite_administrator", "not-an-address", partnership="Southshire Partnership")

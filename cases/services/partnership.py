@@ -78,6 +78,24 @@ def partnership_member_invite(
     return invitation
 
 
+@transaction.atomic
+def partnership_administrator_invite(*, partnership: Partnership, email: str) -> bool:
+    """Email `email` an invitation to administer `partnership`, from the installation's operator
+    (`manage.py invite_administrator`): how a new partnership gets its first administrator, who
+    then invites everyone else. Whether an email was queued: the same invitation asked for again
+    within moments is not emailed twice."""
+    invitation, send = invitation_issue(
+        email=email,
+        partnership=partnership,
+        role=Role.PARTNERSHIP_ADMIN,
+        agency=None,
+        invited_by=None,
+    )
+    if send:
+        invitation_queue(invitation=invitation, invited_by=None)
+    return send
+
+
 def grant_notice_queue(*, invitation: Invitation, invited_by) -> None:
     """Tell the partnership's chairs (but the one who invited) of an invitation to a role that
     opens case data, so that no such grant goes unseen. Once per chair and invitation."""

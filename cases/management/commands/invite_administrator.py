@@ -1,0 +1,49 @@
+"""Invite a partnership's administrator by email: how a new partnership gets its first one."""
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from cases.services.partnership import partnership_administrator_invite
+from maca.models import Partnership
+
+
+class Command(BaseCommand):
+    help = (
+        "Email an invitation to administer a partnership. The person accepts it with an account "
+        "of that address, or creates one from the link; the administrator then invites everyone "
+        "else from MACA's Partnership pages."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("email", help="the administrator's email address")
+        parser.add_argument(
+            "--partnership", required=True, metavar="NAME", help="the partnership's name"
+        )
+
+    def handle(self, *args, email, partnership, **options):
+        chosen = _partnership_named(partnership)
+        try:
+            sent = partnership_administrator_invite(partnership=chosen, email=email)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        if sent:
+            self.stdout.write(
+                f"Invited {email.strip().lower()} to administer '{chosen.name}': the email "
+                "is queued (the worker sends it)."
+            )
+        else:
+            self.stdout.write(
+                f"{email.strip().lower()} was invited to administer '{chosen.name}' moments "
+                "ago: that email stands, and no second one was sent."
+            )
+
+
+def _partnership_named(name: str) -> Partnership:
+    found = Partnership.objects.filter(name__iexact=name.strip()).first()
+    if found is None:
+        names = ", ".join(f"'{n}'" for n in Partnership.objects.values_list("name", flat=True))
+        raise CommandError(
+            f"No partnership is named '{name}'. Add it at /admin/ first"
+            + (f", or use one of: {names}." if names else ".")
+        )
+    return found
