@@ -3,14 +3,20 @@
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from cases import access
 from findings.forms import ImpactForm
 from findings.services import impact_verdicts_save
+from maca.concurrency import no_lost_updates
+from maca.once import one_press
 
 from . import impact
 
 
+@require_http_methods(["GET", "POST"])
+@one_press
+@no_lost_updates
 def impact_page(request, pk):
     """At the re-audit's meeting: for each of the original's recommendations, how we would know
     it worked, whether that is now seen, and the evidence; its actions listed beside it."""

@@ -349,13 +349,17 @@ class UsageEditForm(VersionedFormMixin, UsageForm):
         return {name: self.cleaned_data[name] for name in names}
 
 
-class ImpactForm(forms.Form):
+class ImpactForm(VersionedFormMixin, forms.Form):
     """For each of the original audit's recommendations: its impact measure, and the verdict and
-    evidence of the re-audit's meeting."""
+    evidence of the re-audit's meeting. Two people at the meeting save the page each: a verdict
+    saved by one after the other opened it is not saved over unseen (maca/concurrency.py)."""
+
+    record_label = "the verdicts"
 
     def __init__(self, *args, recommendations, verdicts: dict, **kwargs):
-        super().__init__(*args, **kwargs)
         self.recommendations = list(recommendations)
+        self.held_verdicts = verdicts
+        super().__init__(*args, **kwargs)
         choices = [("", "Not decided yet"), *ImpactVerdict.Verdict.choices]
         for number, recommendation in enumerate(self.recommendations, start=1):
             held = verdicts.get(recommendation.pk)
@@ -381,6 +385,9 @@ class ImpactForm(forms.Form):
                 initial=held.evidence if held else "",
                 widget=forms.Textarea(attrs={"rows": 2, "maxlength": 4000}),
             )
+
+    def versioned_records(self) -> tuple:
+        return (*self.recommendations, *self.held_verdicts.values())
 
     def rows(self):
         for recommendation in self.recommendations:

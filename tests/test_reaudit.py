@@ -2,6 +2,7 @@
 impact verdicts on the original's recommendations, and the comparison page and PDF."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -238,7 +239,11 @@ def test_the_meeting_records_impact_verdicts_with_evidence(client, reaudit, chai
     assert "Invite Housing to core groups." in page and "Update the guidance." in page
     url = reverse("impact", args=[reaudit.pk])
     key = recommendation.pk
-    typed = {f"measure_{key}": "Housing at every core group.", f"verdict_{key}": "partly_seen"}
+    typed = {
+        f"measure_{key}": "Housing at every core group.",
+        f"verdict_{key}": "partly_seen",
+        **versions_on(client.get(url)),
+    }
     response = client.post(url, typed)
     assert response.status_code == 422
     assert "Say what evidence the verdict rests on." in response.content.decode()
@@ -253,8 +258,68 @@ def test_the_meeting_records_impact_verdicts_with_evidence(client, reaudit, chai
     )
     recommendation.refresh_from_db()
     assert recommendation.impact_measure == "Housing at every core group."
-    client.post(url, {f"verdict_{key}": "", f"measure_{key}": "Housing at every core group."})
+    client.post(
+        url,
+        {
+            f"verdict_{key}": "",
+            f"measure_{key}": "Housing at every core group.",
+            **versions_on(client.get(url)),
+        },
+    )
     assert not ImpactVerdict.objects.exists()  # undecided again
+
+
+def versions_on(page) -> dict:
+    """The version inputs of the form on `page`, as the browser sends them back."""
+    html = page.content.decode()
+    return {
+        name: re.search(rf'name="{name}" value="([^"]*)"', html).group(1)
+        for name in ("loaded_version", "loaded_values")
+    }
+
+
+def test_two_people_saving_verdicts_at_the_meeting_never_save_over_each_other_unseen(
+    client, reaudit, chair, django_user_model
+):
+    first = reaudit.reaudit_of.recommendations.get()
+    second = RecommendationFactory(audit=reaudit.reaudit_of, text="Audit the core groups.")
+    url = reverse("impact", args=[reaudit.pk])
+    client.force_login(chair)
+    chairs_page = versions_on(client.get(url))  # the chair opens the page first
+    qa = member(reaudit, Role.QA_MEMBER, username="qa-at-the-meeting")
+    client.force_login(qa)
+    client.post(
+        url,
+        {
+            f"verdict_{first.pk}": "seen",
+            f"evidence_{first.pk}": "Minutes of three core groups.",
+            **versions_on(client.get(url)),
+        },
+    )
+    assert ImpactVerdict.objects.get().recorded_by == qa
+
+    client.force_login(chair)
+    chairs = {
+        f"verdict_{second.pk}": "not_seen",
+        f"evidence_{second.pk}": "No audit of core groups yet.",
+        **chairs_page,
+    }
+    refused = client.post(url, chairs)
+    said = refused.content.decode()
+    assert refused.status_code == 422
+    assert "Someone else changed the verdicts while you were editing, so nothing was saved" in said
+    # What the chair typed is kept; the QA member's verdict, left alone here, is now in the form.
+    assert "No audit of core groups yet." in said and "Minutes of three core groups." in said
+    assert ImpactVerdict.objects.count() == 1
+
+    client.post(url, {**chairs, f"verdict_{first.pk}": "seen",
+                      f"evidence_{first.pk}": "Minutes of three core groups.",
+                      **versions_on(refused)})  # fmt: skip
+    saved = {v.recommendation_id: (v.verdict, v.evidence) for v in ImpactVerdict.objects.all()}
+    assert saved == {
+        first.pk: ("seen", "Minutes of three core groups."),
+        second.pk: ("not_seen", "No audit of core groups yet."),
+    }
 
 
 def test_verdicts_are_recorded_only_on_an_open_reaudit(client, original, reaudit, chair):
