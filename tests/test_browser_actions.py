@@ -119,3 +119,42 @@ def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_
     expect(chair.get_by_role("heading", name="Overdue actions")).to_contain_text("1")
     assert axe_violations(chair) == []
     assert errors == []
+
+
+def test_a_date_the_browser_cannot_read_is_not_sent_as_no_date(browser, people):
+    """Chromium sends an impossible date (29 February 2027) as an empty value: the optional due
+    date would be wiped. The form is not sent, and the date says why."""
+    audit, base = people["audit"], people["url"]
+    action = Action.objects.create(
+        audit=audit,
+        recommendation=audit.recommendations.get(),
+        text="Invite housing officers.",
+        owner_agency=audit.agencies.get(),
+        lead="Head of Housing",
+        due_date=datetime.date(2027, 1, 15),
+    )
+    page = browser.new_page()  # Chromium's own date order here: month, day, year
+    errors = console_errors(page)
+    log_in(page, base, "chair", people["password"])
+    page.goto(f"{base}/actions/{action.pk}/edit/")
+    due = page.get_by_label("Due date")
+    due.click(position={"x": 8, "y": 8})  # the month
+    page.keyboard.type("02292027")
+    page.get_by_role("button", name="Save").click()
+    said = page.get_by_text("This is not a real date, so nothing was sent")
+    expect(said).to_be_visible()
+    expect(due).to_be_focused()
+    expect(due).to_have_attribute("aria-invalid", "true")
+    assert page.url.endswith(f"/actions/{action.pk}/edit/")
+    assert axe_violations(page) == []
+    action.refresh_from_db()
+    assert action.due_date == datetime.date(2027, 1, 15)
+
+    due.click(position={"x": 8, "y": 8})
+    page.keyboard.type("02282027")
+    expect(said).to_be_hidden()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Invite housing officers.")).to_be_visible()
+    action.refresh_from_db()
+    assert action.due_date == datetime.date(2027, 2, 28)
+    assert errors == []

@@ -42,6 +42,53 @@
   });
 })();
 
+// A date the browser cannot read (31 June, 29 February of a common year) is sent as an empty
+// value, which the server takes for "no date": an optional date would be wiped without a word.
+// Such a form is not sent: the date says why beside it, and takes the focus.
+(function () {
+  "use strict";
+  var SAID = "data-date-problem";
+  function clear(input) {
+    var said = document.getElementById(input.id + "-date-problem");
+    if (said) said.remove();
+    if (input.getAttribute(SAID) !== null) {
+      input.removeAttribute(SAID);
+      input.removeAttribute("aria-invalid");
+      input.classList.remove("is-invalid");
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== input.id + "-date-problem";
+      });
+      if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+      else input.removeAttribute("aria-describedby");
+    }
+  }
+  function say(input) {
+    clear(input);
+    var message = document.createElement("div");
+    message.id = input.id + "-date-problem";
+    message.className = "invalid-feedback d-block";
+    message.textContent = "This is not a real date, so nothing was sent: check the day, month and year.";
+    input.insertAdjacentElement("afterend", message);
+    input.setAttribute(SAID, "");
+    input.setAttribute("aria-invalid", "true");
+    input.classList.add("is-invalid");
+    var described = input.getAttribute("aria-describedby");
+    input.setAttribute("aria-describedby", (described ? described + " " : "") + message.id);
+  }
+  document.addEventListener("submit", function (event) {
+    var unreadable = Array.from(event.target.querySelectorAll("input[type=date]")).filter(
+      function (input) { return input.validity && input.validity.badInput; });
+    if (!unreadable.length) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    unreadable.forEach(say);
+    unreadable[0].focus();
+  }, true);
+  document.addEventListener("input", function (event) {
+    if (event.target.type === "date" && !event.target.validity.badInput) clear(event.target);
+  });
+})();
+
 // A page that comes back with form errors: the error summary takes the focus, so that a screen
 // reader announces what went wrong and the keyboard starts from its links to the fields.
 (function () {
