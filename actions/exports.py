@@ -26,7 +26,7 @@ COLUMNS = [
     ("Due date", 14, lambda a: a.due_date),
     ("Status", 14, lambda a: a.get_status_display()),
     ("RAG", 12, lambda a: Rag(a.rag_rating).label),
-    ("Outcome", 40, lambda a: a.outcome_statement),
+    ("Outcome", 40, lambda a: a.outcome),
     # Last, so the columns before keep their places: "In progress, at risk" in the plan's PDF.
     ("At risk", 10, lambda a: "Yes" if a.at_risk and a.is_open else ""),
 ]

@@ -333,6 +333,11 @@ class CompleteForm(ActionDecisionForm):
         error_messages={"required": "Say what the action achieved."},
     )
 
+    def __init__(self, *args, action, **kwargs):
+        super().__init__(*args, action=action, **kwargs)
+        # A reopened action's last outcome, to sign it off again without typing it afresh.
+        self.fields["outcome_statement"].initial = action.outcome_statement
+
     def clean(self):
         cleaned = super().clean()
         check_published_plan(self, self.action.audit, ("outcome_statement",))

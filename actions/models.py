@@ -149,6 +149,12 @@ class Action(models.Model):
     def is_open(self) -> bool:
         return self.status in (self.Status.NOT_STARTED, self.Status.IN_PROGRESS)
 
+    @property
+    def outcome(self) -> str:
+        """The outcome as the plan's readers see it: only a completed action has one. A reopened
+        action keeps its last sign-off's words, unshown, for the chair's next sign-off."""
+        return self.outcome_statement if self.status == self.Status.COMPLETE else ""
+
 
 class ActionUpdate(models.Model):
     """A dated note of progress on an action."""

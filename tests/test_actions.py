@@ -587,3 +587,29 @@ def test_saving_an_action_unchanged_keeps_no_history_entry_and_says_so(
     assert "The action was saved." in page
     assert page.count("Edited by the chair") == 1
     assert action.history.count() == 2
+
+
+def test_a_reopened_action_shows_no_outcome_anywhere_until_it_is_signed_off_again(
+    client, audit, housing, action
+):
+    from actions.services import action_reopen
+
+    chair = member(audit, Membership.Role.CHAIR)
+    client.force_login(chair)
+    client.post(
+        reverse("action_complete", args=[action.pk]),
+        {
+            "outcome_statement": "Training delivered to 40 staff.",
+            "loaded_version": version_of(action),
+        },
+    )
+    csv_url = reverse("action_plan_export", args=["csv"])
+    assert "Training delivered to 40 staff." in client.get(csv_url).content.decode("utf-8-sig")
+    action.refresh_from_db()
+    action_reopen(action=action, user=chair)
+
+    assert "Training delivered to 40 staff." not in client.get(csv_url).content.decode("utf-8-sig")
+    assert "Training delivered" not in plain(client.get(reverse("action_detail", args=[action.pk])))
+    # Signing it off again starts from the words of the last sign-off.
+    form = client.get(reverse("action_complete", args=[action.pk])).content.decode()
+    assert "Training delivered to 40 staff.</textarea>" in form

@@ -57,7 +57,7 @@ def test_every_formula_start_in_every_text_cell_is_neutralised(client, audit, st
     audit.theme.name = f"{start}Theme"
     audit.theme.save()
     fields = {field: f"{start}1+1" for field in TEXT_COLUMNS.values() if field}
-    ActionFactory(audit=audit, owner_agency=agency, **fields)
+    ActionFactory(audit=audit, owner_agency=agency, status="complete", **fields)
     (row,), (record,) = _exports(client, audit)
     for column in TEXT_COLUMNS:
         assert row[column].startswith("'" + start), (column, row[column])
@@ -71,7 +71,7 @@ def test_control_characters_are_left_out_of_the_xlsx_and_never_break_it(client, 
     audit.theme.name = "Neglect\x01 and housing"
     audit.theme.save()
     fields = {field: pasted for field in TEXT_COLUMNS.values() if field}
-    ActionFactory(audit=audit, owner_agency=agency, **fields)
+    ActionFactory(audit=audit, owner_agency=agency, status="complete", **fields)
     (row,), _ = _exports(client, audit)
     assert row["Audit"] == "Neglect and housing" and row["Owner agency"] == "Housing"
     for field in ("Action", "Intended outcome", "Lead", "Outcome"):
@@ -84,7 +84,7 @@ def test_a_control_character_that_hid_a_formula_does_not_let_it_through():
 
 
 def test_a_cell_over_excels_limit_is_cut_and_says_so(client, audit):
-    ActionFactory(audit=audit, outcome_statement="x" * 40_000, text="Short.")
+    ActionFactory(audit=audit, outcome_statement="x" * 40_000, text="Short.", status="complete")
     (row,), (record,) = _exports(client, audit)
     cut = row["Outcome"]
     assert len(cut) == XLSX_CELL_MAX
