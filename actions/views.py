@@ -30,7 +30,7 @@ from .forms import (
     PackageUploadForm,
     PlanFilterForm,
 )
-from .models import Action, Evidence, PackageImport
+from .models import Action, ActionUpdate, Evidence, PackageImport
 from .package import looks_identifying_after_import
 
 
@@ -316,6 +316,11 @@ def action_detail(request, action_id):
     action = get_action_for(request, action_id)
     can_update = can_update_action(request.user, action)
     update_form = None
+    if request.method == "POST" and not action.is_open:
+        access.require(can_update)
+        # Signed off or cancelled since the page was opened: say so, and give the words back.
+        unsent = request.POST.get("text", "")[: ActionUpdate._meta.get_field("text").max_length]
+        return _detail_page(request, action, can_update=can_update, unsent=unsent, status=409)
     if request.method == "POST":
         access.require(can_update)
         update_form = ActionUpdateForm(request.POST, request.FILES, action=action)
@@ -340,7 +345,9 @@ def action_detail(request, action_id):
     )
 
 
-def _detail_page(request, action, *, can_update, update_form=None, evidence_form=None, status):
+def _detail_page(
+    request, action, *, can_update, update_form=None, evidence_form=None, unsent=None, status
+):
     if evidence_form is None and can_update and action.is_open:
         evidence_form = EvidenceForm()
     context = {
@@ -355,6 +362,7 @@ def _detail_page(request, action, *, can_update, update_form=None, evidence_form
         # The error summary at the top speaks for whichever form came back with problems.
         "form": next((f for f in (update_form, evidence_form) if f and f.errors), None),
         "can_update": can_update,
+        "unsent": unsent,
         "version": version_of(action),
         "allowed": access.allowed_actions(request.user, action.audit),
         "nav": "actions",

@@ -613,3 +613,33 @@ def test_a_reopened_action_shows_no_outcome_anywhere_until_it_is_signed_off_agai
     # Signing it off again starts from the words of the last sign-off.
     form = client.get(reverse("action_complete", args=[action.pk])).content.decode()
     assert "Training delivered to 40 staff.</textarea>" in form
+
+
+def test_an_update_sent_after_the_chair_signed_the_action_off_is_given_back_not_lost(
+    client, audit, housing, action
+):
+    from actions.services import action_complete
+
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    opened = version_of(action)
+    action_complete(
+        action=action, user=member(audit, Membership.Role.CHAIR), outcome_statement="Done."
+    )
+    response = client.post(
+        reverse("action_detail", args=[action.pk]),
+        {
+            "date": "2026-11-20",
+            "text": "Sign-in sheet <attached>.",
+            "status": "in_progress",
+            "loaded_version": opened,
+        },
+    )
+    assert response.status_code == 409
+    said = plain(response)
+    assert (
+        "This action was complete after you opened the page, so it takes no more updates and "
+        "yours was not added. What you typed is below, to keep elsewhere." in said
+    )
+    assert "Sign-in sheet &lt;attached&gt;.</textarea>" in response.content.decode()
+    assert "Someone else changed" not in said
+    assert not ActionUpdate.objects.exists()
