@@ -11,6 +11,7 @@ from django.utils.dateformat import format as date_format
 from cases import uploads
 from cases.services.confirmations import texts_confirm
 from maca.concurrency import check_current, differs_from_saved
+from maca.once import AlreadyAdded, added_moments_ago
 
 from .models import Action, ActionUpdate, Evidence
 
@@ -92,6 +93,9 @@ def action_post_update(
     if not action.is_open:
         raise ValidationError("This action is closed: it takes no more updates.")
     texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
+    same = action.updates.filter(author=user, date=date, text=text.strip())
+    if added_moments_ago(same):
+        raise AlreadyAdded
     update = ActionUpdate(action=action, date=date, text=text.strip(), author=user)
     update.full_clean()
     update.save()

@@ -16,7 +16,7 @@ from cases.models import Audit
 from maca.concurrency import NOTHING_CHANGED, no_lost_updates, version_of
 from maca.downloads import PDF, attachment_response
 from maca.models import Agency, Membership
-from maca.once import one_press
+from maca.once import AlreadyAdded, one_press
 from maca.pdf import render_pdf
 from maca.spreadsheets import csv_response, xlsx_response
 
@@ -331,6 +331,9 @@ def action_detail(request, action_id):
                 )
             except ValidationError as error:
                 update_form.add_error(None, error)
+            except AlreadyAdded:
+                messages.info(request, "This update was already added: it is not added twice.")
+                return redirect("action_detail", action_id=action.pk)
             else:
                 messages.success(request, "Your update was added.")
                 return redirect("action_detail", action_id=action.pk)

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from cases.models import DEFAULT_HEADINGS, Audit, BriefingParagraph, Case
 from cases.services.confirmations import texts_confirm
 from maca.concurrency import check_current, differs_from_saved
+from maca.once import AlreadyAdded, added_moments_ago
 
 from . import sevenminute
 from .models import (
@@ -251,8 +252,18 @@ def usage_record(
     _usage_fill(record, agency=agency, date=date, team=team, staff_count=staff_count)
     record.reflection = reflection.strip()
     _usage_check(record)
+    same = UsageRecord.objects.filter(
+        audit=audit,
+        recorded_by=user,
+        **{name: getattr(record, name) for name in USAGE_CONTENT},
+    )
+    if added_moments_ago(same):
+        raise AlreadyAdded
     record.save()
     return record
+
+
+USAGE_CONTENT = ("agency_id", "date", "team", "staff_count", "reflection")
 
 
 @transaction.atomic

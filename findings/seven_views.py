@@ -12,13 +12,15 @@ from cases import access
 from maca.concurrency import NOTHING_CHANGED, no_lost_updates, version_of, was_loaded_with
 from maca.downloads import DOCX, attachment_response
 from maca.models import Agency
-from maca.once import one_press
+from maca.once import AlreadyAdded, one_press
 from maca.spreadsheets import csv_response, xlsx_response
 
 from . import services, sevenminute, usage
 from .forms import SevenMinuteForm, UsageEditForm, UsageForm
 from .models import SevenMinuteBriefing, UsageRecord
 from .word import render_seven_minute_docx
+
+ALREADY_RECORDED = "This session was already recorded: it is not recorded twice."
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -162,6 +164,9 @@ def usage_page(request, pk):
                 services.usage_record(audit=audit, user=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
+            except AlreadyAdded:
+                messages.info(request, ALREADY_RECORDED)
+                return redirect("usage", pk=audit.pk)
             else:
                 messages.success(request, "The session was recorded.")
                 return redirect("usage", pk=audit.pk)

@@ -28,6 +28,21 @@ MAX_TOKEN_LENGTH = 64
 # How long a second press is recognised: tokens older than this are deleted daily.
 KEPT_FOR = datetime.timedelta(days=1)
 _NOT_PART_OF_THE_PRESS = {FIELD, "csrfmiddlewaretoken"}
+# An addition the same as one the same person made this recently is taken for the same press.
+SAME_ADDITION_WITHIN = datetime.timedelta(minutes=30)
+
+
+class AlreadyAdded(Exception):
+    """The same addition by the same person moments ago: a form sent again from a page the
+    browser fetched afresh (Back refetches a page it may not keep), whose new token one-press
+    cannot match. Its service adds nothing; its view says so."""
+
+
+def added_moments_ago(records, *, created_field: str = "created_at") -> bool:
+    """Whether `records` (the same person's additions with the same content) hold one made within
+    SAME_ADDITION_WITHIN."""
+    since = timezone.now() - SAME_ADDITION_WITHIN
+    return records.filter(**{f"{created_field}__gte": since}).exists()
 
 
 # The access gate's question for what an address names, asked before a press sent again is

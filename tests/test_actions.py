@@ -643,3 +643,27 @@ def test_an_update_sent_after_the_chair_signed_the_action_off_is_given_back_not_
     assert "Sign-in sheet &lt;attached&gt;.</textarea>" in response.content.decode()
     assert "Someone else changed" not in said
     assert not ActionUpdate.objects.exists()
+
+
+def test_the_same_update_sent_again_from_a_page_fetched_afresh_is_added_once(
+    client, audit, housing, action
+):
+    client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
+    url = reverse("action_detail", args=[action.pk])
+    typed = {"date": "2026-11-20", "text": "Protocol drafted.", "status": "in_progress"}
+
+    def send(token, **changed):
+        action.refresh_from_db()  # the page fetched afresh carries the action's version now
+        return client.post(
+            url, {**typed, **changed, "loaded_version": version_of(action), "form_token": token}
+        )
+
+    assert send("first-page").status_code == 302
+    client.get(url)  # the first answer's page, with its message
+    again = send("page-fetched-again")
+    assert ActionUpdate.objects.count() == 1
+    page = plain(client.get(again.url))
+    assert "This update was already added: it is not added twice." in page
+    assert "Your update was added." not in page
+    send("another", text="Protocol agreed.")
+    assert ActionUpdate.objects.count() == 2

@@ -576,3 +576,20 @@ def test_saving_a_session_unchanged_says_so_and_leaves_others_forms_valid(client
     assert response.status_code == 302
     use.refresh_from_db()
     assert use.staff_count == 14
+
+
+def test_the_same_session_sent_again_from_a_page_fetched_afresh_is_recorded_once(client, published):
+    """Back fetches the form afresh, with a new one-press token, and the browser fills it in
+    again: sent again unchanged, it is the same press."""
+    audit, agencies, people = published
+    client.force_login(people["housing"])
+    assert record(client, audit, agencies["housing"], form_token="first-page").status_code == 302
+    client.get(reverse("usage", args=[audit.pk]))  # the first answer's page, with its message
+    again = record(client, audit, agencies["housing"], form_token="page-fetched-again")
+    assert UsageRecord.objects.count() == 1
+    page = client.get(again.url).content.decode()
+    assert "This session was already recorded: it is not recorded twice." in page
+    assert "The session was recorded." not in page
+    # Another session, by its team or its staff: recorded.
+    record(client, audit, agencies["housing"], team="Night shelter staff", form_token="second")
+    assert UsageRecord.objects.count() == 2
