@@ -72,15 +72,35 @@ def record_refusal(request, response, match) -> list[AccessLogEntry]:
     under that audit, as their looks are. Anything else (an audit they are no member of, one
     that does not exist, or a refusal before the access gate, as a failed CSRF check is) is filed
     under each of the user's own partnerships: the audit asked for may be another partnership's,
-    whose chair is not told of them."""
+    whose chair is not told of them. It is filed too under the partnerships whose chairs saw
+    them before (`_watched_before`): a member removed a moment ago is seen trying to get back."""
     own = access.memberships_of(request.user).partnerships
     asked_for, its_partnership = _audit_of(request, match.kwargs)
     if asked_for is not None and its_partnership in own:
         audit_id, partnership_ids = asked_for, [its_partnership]
     else:
-        audit_id, partnership_ids = None, own
+        watched = _watched_before(request.user, match.kwargs.get("pk"), holds_roles=bool(own))
+        audit_id, partnership_ids = None, sorted({*own, *watched})
     look = _look(request, match, AccessLogEntry.Action.REFUSED, audit_id)
     return record_looks(request, look, partnership_ids)
+
+
+# How many of someone's latest looks say whose chairs watched them, once they hold no role.
+LATEST_LOOKS = 50
+
+
+def _watched_before(user, audit_pk, *, holds_roles: bool) -> set[int]:
+    """The partnerships under which `user`'s earlier looks were filed, whose chairs see them
+    already: that of the audit asked for, if they looked at it before (a member since removed
+    from it), and, once they hold no role at all, those of their latest looks. Someone who never
+    looked at a partnership's audits is never filed under it."""
+    earlier = AccessLogEntry.objects.filter(user_id=user.pk, partnership_id__isnull=False)
+    found = set()
+    if str(audit_pk or "").isdigit() and len(str(audit_pk)) < 19:  # a number a column holds
+        found.update(earlier.filter(audit_id=int(audit_pk)).values_list("partnership_id")[:1])
+    if not holds_roles:
+        found.update(earlier.order_by("-at").values_list("partnership_id")[:LATEST_LOOKS])
+    return {partnership_id for (partnership_id,) in found}
 
 
 def _look(request, match, action, audit_id) -> dict:

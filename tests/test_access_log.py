@@ -401,3 +401,38 @@ def test_a_request_from_someone_not_signed_in_leaves_no_entry(audit):
     answer = stranger.post(reverse("audit_stage", args=[audit.pk]), {"confirmed": "1"})
     assert answer.status_code == 403
     assert not AccessLogEntry.objects.exists()
+
+
+def test_a_member_removed_a_moment_ago_is_seen_by_their_chair_trying_to_get_back(
+    client, audit, chair
+):
+    """Refused after their role ended, they hold none: their attempts reach the chair who saw
+    their looks, not the chair of a partnership whose audits they never looked at."""
+    leaver = member(audit, Membership.Role.QA_MEMBER, username="just-removed")
+    elsewhere = AuditFactory()
+    elsewhere_chair = member(elsewhere, Membership.Role.CHAIR)
+    client.force_login(leaver)
+    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 200
+    Membership.objects.filter(user=leaver).delete()
+
+    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
+    assert client.get(reverse("audit_detail", args=[elsewhere.pk])).status_code == 404
+    assert client.get(reverse("audit_detail", args=[99999999999999999999])).status_code == 404
+    assert _log_of(client, chair).count("just-removed") == 4  # the look, and three refusals
+    assert "just-removed" not in _log_of(client, elsewhere_chair)
+
+
+def test_a_member_of_two_partnerships_removed_from_one_is_seen_there_trying_its_audit(
+    client, audit, chair
+):
+    moved = member(audit, Membership.Role.QA_MEMBER, username="moved-on")
+    second = AuditFactory()
+    MembershipFactory(user=moved, partnership=second.partnership, role=Membership.Role.QA_MEMBER)
+    second_chair = member(second, Membership.Role.CHAIR)
+    client.force_login(moved)
+    client.get(reverse("audit_detail", args=[audit.pk]))
+    Membership.objects.filter(user=moved, partnership=audit.partnership).delete()
+
+    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
+    assert _log_of(client, chair).count("moved-on") == 2  # the look, and the refusal
+    assert _log_of(client, second_chair).count("moved-on") == 1  # their own chair, as before
