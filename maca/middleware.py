@@ -126,7 +126,9 @@ def record_looks(request, look: dict, partnership_ids) -> list[AccessLogEntry]:
     if len(partnership_ids) <= 1:
         only = partnership_ids[0] if partnership_ids else None
         return [record_look(request, {**look, "partnership_id": only})]
-    shared = {**look, **_request_fields(request), "look": uuid.uuid4()}
+    # Each partnership's chair reads the entry: the address goes without what was typed into
+    # it (a search or a filter of one partnership's data is not the others' to read).
+    shared = {**look, **_request_fields(request), "path": request.path[:500], "look": uuid.uuid4()}
     return AccessLogEntry.objects.bulk_create(
         AccessLogEntry(**shared, partnership_id=partnership_id)
         for partnership_id in partnership_ids

@@ -436,3 +436,19 @@ def test_a_member_of_two_partnerships_removed_from_one_is_seen_there_trying_its_
     assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
     assert _log_of(client, chair).count("moved-on") == 2  # the look, and the refusal
     assert _log_of(client, second_chair).count("moved-on") == 1  # their own chair, as before
+
+
+def test_a_look_filed_under_two_partnerships_keeps_its_address_without_what_was_typed(
+    client, audit, chair
+):
+    both = member(audit, Membership.Role.QA_MEMBER, username="chair-of-two")
+    second = AuditFactory()
+    MembershipFactory(user=both, partnership=second.partnership, role=Membership.Role.QA_MEMBER)
+    client.force_login(both)
+    client.get(reverse("action_plan") + "?q=Jamie+Smith&status=in_progress")
+    assert set(AccessLogEntry.objects.values_list("path", flat=True)) == {"/actions/"}
+    assert AccessLogEntry.objects.count() == 2
+
+    client.get(reverse("audit_actions", args=[audit.pk]) + "?status=in_progress")
+    one = AccessLogEntry.objects.get(what="audit_actions")
+    assert one.path.endswith("?status=in_progress")  # one partnership's chair reads it: as asked
