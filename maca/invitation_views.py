@@ -122,6 +122,9 @@ def invitation_accept(request, token):
 
 
 def _accept_signed_in(request, invitation, context):
+    if invitation.accepted_by_id == request.user.pk and request.method == "GET":
+        held = invitations.role_held_from(invitation, request.user)
+        return render(request, TEMPLATE, {**context, "accepted": True, "held": held})
     mismatch = not invitations.is_for(invitation, request.user)
     if request.method == "POST" and not mismatch:
         try:

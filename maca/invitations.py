@@ -140,6 +140,13 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
         return membership
 
 
+def role_held_from(invitation: Invitation, user) -> Membership | None:
+    """The role `user` holds by accepting `invitation`, or None (not theirs, or ended since)."""
+    if invitation.accepted_by_id != user.pk:
+        return None
+    return _held(invitation, user)
+
+
 def _held(invitation: Invitation, user) -> Membership | None:
     return Membership.objects.filter(
         user=user,

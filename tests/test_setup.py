@@ -20,6 +20,7 @@ from maca.once import FIELD
 
 from .conftest import member
 from .factories import PASSWORD, AgencyFactory, ThemeFactory, UserFactory
+from .test_chronology_files import plain
 from .test_one_press import FormReader, form_on
 
 pytestmark = pytest.mark.django_db
@@ -516,7 +517,14 @@ def test_a_member_removed_after_accepting_cannot_accept_again(
     client.force_login(person)
     client.post(link)
     assert Membership.objects.filter(user=person).count() == 1
+    # Opened again: it says it was accepted, and offers nothing to press.
+    page = plain(client.get(link))
+    assert "You accepted this invitation on" in page and "You hold that role" in page
+    assert "Accept the invitation" not in page
     Membership.objects.filter(user=person).delete()  # the chair removed them
+    page = plain(client.get(link))
+    assert "That role has since ended, and the link cannot give it back" in page
+    assert "Accept the invitation" not in page
     client.post(link)  # the old email's link, pressed again
     assert not Membership.objects.filter(user=person).exists()
 
