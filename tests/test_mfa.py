@@ -165,6 +165,9 @@ def test_a_qa_member_who_set_it_up_is_asked_for_a_code(client, audit):
     client.force_login(qa)
     response = client.get(reverse("home"))
     assert response["Location"].startswith(reverse("mfa_verify"))
+    # Who can help when the phone and the recovery codes are both lost: not a chair.
+    page = client.get(response["Location"]).content.decode()
+    assert "Ask MACA's site staff, who run the service for your partnership" in page
 
 
 # Setting it up --------------------------------------------------------------------------------
