@@ -1,6 +1,7 @@
 """Signing in: the form, and what django-axes records of a failed attempt."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 
 # django-axes stores the user name of a failed sign-in in a column of 255 characters.
@@ -20,9 +21,31 @@ def axes_username(request, credentials=None) -> str | None:
     return username[:AXES_USERNAME_MAX] if isinstance(username, str) else username
 
 
+def account_username(typed: str) -> str:
+    """The user name of the one account `typed` names: its user name or its email address in
+    any letter case (invited people's user names are their addresses, written small). Anything
+    else is left as typed, so a sign-in, and its lockout, are under one name however it is
+    written, and an address no account has is treated as any other wrong name."""
+    accounts = get_user_model()._default_manager
+    typed = typed.strip()
+    for lookup in ("username__iexact", "email__iexact"):
+        found = list(accounts.filter(**{lookup: typed}).values_list("username", flat=True)[:2])
+        if len(found) == 1:
+            return found[0]
+        if found:  # two accounts of these letters: only the exact one is meant
+            return typed
+    return typed
+
+
 class SignInForm(AuthenticationForm):
     """A refused sign-in is about both fields together, so its message is not attached to
-    either: both are marked invalid and described by the message (#login-error on the page)."""
+    either: both are marked invalid and described by the message (#login-error on the page).
+    The user name may be written in any letter case, or be the account's email address."""
+
+    def clean(self):
+        if self.cleaned_data.get("username"):
+            self.cleaned_data["username"] = account_username(self.cleaned_data["username"])
+        return super().clean()
 
     def is_valid(self) -> bool:
         valid = super().is_valid()

@@ -306,3 +306,34 @@ def test_briefings_published_before_the_audit_kept_the_date_let_viewers_in(audit
     fill.fill_briefing_published_at(apps, None)
     audit.refresh_from_db()
     assert audit.briefing_published_at == published_at
+
+
+def test_a_user_name_signs_in_in_any_letter_case_or_as_its_email_and_locks_as_one(
+    client, audit, settings
+):
+    from axes.models import AccessAttempt
+
+    from .factories import PASSWORD
+
+    settings.AXES_FAILURE_LIMIT = 3
+    invited = member(audit, username="dana@eastvale.example", email="dana@eastvale.example")
+    older = member(audit, username="chair-of-old", email="Old.Chair@Example.org")
+    for typed, account in (
+        ("Dana@Eastvale.example", invited),
+        ("  DANA@EASTVALE.EXAMPLE ", invited),
+        ("old.chair@example.org", older),
+        ("Chair-Of-Old", older),
+    ):
+        client.logout()
+        response = client.post(reverse("login"), {"username": typed, "password": PASSWORD})
+        assert response.status_code == 302, typed
+        assert int(client.session["_auth_user_id"]) == account.pk
+    client.logout()
+    # Wrong passwords under three spellings of one name are three tries of that one name.
+    for typed in ("dana@eastvale.example", "DANA@eastvale.example", "Dana@Eastvale.Example"):
+        client.post(reverse("login"), {"username": typed, "password": "wrong"})
+    locked = client.post(
+        reverse("login"), {"username": "dana@EASTVALE.example", "password": PASSWORD}
+    )
+    assert locked.status_code == 429
+    assert AccessAttempt.objects.filter(username="dana@eastvale.example").exists()
