@@ -96,8 +96,10 @@ def _watched_before(user, audit_pk, *, holds_roles: bool) -> set[int]:
     looked at a partnership's audits is never filed under it."""
     earlier = AccessLogEntry.objects.filter(user_id=user.pk, partnership_id__isnull=False)
     found = set()
-    if str(audit_pk or "").isdigit() and len(str(audit_pk)) < 19:  # a number a column holds
-        found.update(earlier.filter(audit_id=int(audit_pk)).values_list("partnership_id")[:1])
+    if str(audit_pk).isdigit() and len(str(audit_pk)) < 19:  # a number a column holds
+        found.update(
+            earlier.filter(audit_id=int(audit_pk)).values_list("partnership_id").distinct()
+        )
     if not holds_roles:
         found.update(earlier.order_by("-at").values_list("partnership_id")[:LATEST_LOOKS])
     return {partnership_id for (partnership_id,) in found}
@@ -128,15 +130,16 @@ def record_looks(request, look: dict, partnership_ids) -> list[AccessLogEntry]:
         return [record_look(request, {**look, "partnership_id": only})]
     # Each partnership's chair reads the entry: the address goes without what was typed into
     # it (a search or a filter of one partnership's data is not the others' to read).
-    shared = {**look, **_request_fields(request), "path": request.path[:500], "look": uuid.uuid4()}
+    shared = {**look, **_request_fields(request, with_query=False), "look": uuid.uuid4()}
     return AccessLogEntry.objects.bulk_create(
         AccessLogEntry(**shared, partnership_id=partnership_id)
         for partnership_id in partnership_ids
     )
 
 
-def _request_fields(request) -> dict:
-    return {"ip_address": _client_address(request), "path": request.get_full_path()[:500]}
+def _request_fields(request, *, with_query: bool = True) -> dict:
+    path = request.get_full_path() if with_query else request.path
+    return {"ip_address": _client_address(request), "path": path[:500]}
 
 
 def filed_under(request, kwargs) -> tuple[int | None, list[int]]:

@@ -5,7 +5,13 @@ from django.urls import reverse
 from maca.models import AccessLogEntry, Membership
 
 from .conftest import member
-from .factories import AuditFactory, CaseFactory, MembershipFactory, NominationFactory
+from .factories import (
+    ActionFactory,
+    AuditFactory,
+    CaseFactory,
+    MembershipFactory,
+    NominationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -415,10 +421,15 @@ def test_a_member_removed_a_moment_ago_is_seen_by_their_chair_trying_to_get_back
     assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 200
     Membership.objects.filter(user=leaver).delete()
 
+    # An entry filed under no partnership (as refusals to people of none were) is passed over.
+    AccessLogEntry.objects.create(user=leaver, username="just-removed", action="refused", what="x")
     assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
     assert client.get(reverse("audit_detail", args=[elsewhere.pk])).status_code == 404
-    assert client.get(reverse("audit_detail", args=[99999999999999999999])).status_code == 404
-    assert _log_of(client, chair).count("just-removed") == 4  # the look, and three refusals
+    for beyond_a_column in (9999999999999999999, 99999999999999999999):
+        assert client.get(reverse("audit_detail", args=[beyond_a_column])).status_code == 404
+    elsewhere_action = ActionFactory(audit=elsewhere)
+    assert client.get(reverse("action_detail", args=[elsewhere_action.pk])).status_code == 404
+    assert _log_of(client, chair).count("just-removed") == 6  # the look, and five refusals
     assert "just-removed" not in _log_of(client, elsewhere_chair)
 
 
@@ -436,6 +447,13 @@ def test_a_member_of_two_partnerships_removed_from_one_is_seen_there_trying_its_
     assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
     assert _log_of(client, chair).count("moved-on") == 2  # the look, and the refusal
     assert _log_of(client, second_chair).count("moved-on") == 1  # their own chair, as before
+    # Still holding a role, their refusal of an audit they never looked at reaches their own
+    # chair only: not the chair who saw their looks before.
+    third = AuditFactory()
+    client.force_login(moved)
+    assert client.get(reverse("audit_detail", args=[third.pk])).status_code == 404
+    assert _log_of(client, chair).count("moved-on") == 2
+    assert _log_of(client, second_chair).count("moved-on") == 2
 
 
 def test_a_look_filed_under_two_partnerships_keeps_its_address_without_what_was_typed(

@@ -593,3 +593,19 @@ def test_the_same_session_sent_again_from_a_page_fetched_afresh_is_recorded_once
     # Another session, by its team or its staff: recorded.
     record(client, audit, agencies["housing"], team="Night shelter staff", form_token="second")
     assert UsageRecord.objects.count() == 2
+
+
+def test_the_same_session_recorded_again_over_half_an_hour_later_is_another_session(
+    client, published
+):
+    audit, agencies, people = published
+    client.force_login(people["housing"])
+    record(client, audit, agencies["housing"], form_token="morning")
+    UsageRecord.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=31))
+    record(client, audit, agencies["housing"], form_token="afternoon")
+    assert UsageRecord.objects.count() == 2
+    UsageRecord.objects.filter(pk=UsageRecord.objects.latest("pk").pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=29)
+    )
+    record(client, audit, agencies["housing"], form_token="again")
+    assert UsageRecord.objects.count() == 2
