@@ -19,7 +19,7 @@ from maca.models import Agency, Membership, User
 from maca.once import FIELD
 
 from .conftest import member
-from .factories import PASSWORD, AgencyFactory, ThemeFactory, UserFactory
+from .factories import PASSWORD, AgencyFactory, AuditFactory, ThemeFactory, UserFactory
 from .test_chronology_files import plain
 from .test_one_press import FormReader, form_on
 
@@ -86,6 +86,24 @@ def test_only_chairs_may_start_an_audit(client, audit, people, outsider):
     assert client.get(url).status_code == 200
     client.force_login(outsider)  # a chair of another partnership, for their own
     assert client.get(url).status_code == 200
+
+
+def test_a_chair_of_two_partnerships_chooses_which_runs_the_new_audit(client, audit, chair):
+    from .factories import MembershipFactory
+
+    second = AuditFactory().partnership
+    MembershipFactory(user=chair, partnership=second, role=Role.CHAIR)
+    client.force_login(chair)
+    page = client.get(reverse("audit_create")).content.decode()
+    assert '<option value="" selected>Choose the partnership running this audit</option>' in page
+    response = client.post(reverse("audit_create"), audit_data(new_agencies="Family Hub"))
+    said = plain(response)
+    assert "Choose an option for “Partnership”." in said
+    assert "Children at risk outside the home." in response.content.decode()  # kept
+    assert Audit.objects.count() == 2
+    client.post(reverse("audit_create"), audit_data(partnership=second.pk, new_agencies="Hub"))
+    created = Audit.objects.latest("pk")
+    assert created.partnership == second and created.agencies.get().partnership == second
 
 
 def test_creating_an_audit_makes_a_draft_with_the_default_tool(client, audit, chair):

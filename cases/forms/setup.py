@@ -192,6 +192,8 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
             self.fields["partnership"].initial = partnerships[0].pk
             # A new audit is marked as its partnership marks its audits.
             self.fields["protective_marking"].initial = partnerships[0].protective_marking
+        else:  # a chair of several chooses: new themes and agencies go into the one chosen
+            self.fields["partnership"].empty_label = "Choose the partnership running this audit"
         themes = Theme.objects.filter(partnership__in=partnerships).select_related("partnership")
         self.fields["theme"].queryset = themes
         self.fields["theme"].show_partnership = len(partnerships) > 1
