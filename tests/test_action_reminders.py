@@ -119,7 +119,8 @@ def test_without_a_lead_user_the_coordinators_still_hear(plan):
 
 def test_dry_run_sends_nothing(plan):
     out = run("--dry-run", "--today", DUE.isoformat())
-    assert f"Would send action:{plan['action'].pk}:due_soon to lead@example.org" in out
+    assert "Would send “Action due on " in out and "Neglect and housing” to lead@example.org" in out
+    assert "action:" not in out  # the reminder's subject, not its key
     assert mail.outbox == [] and not SentReminder.objects.exists()
 
 

@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -329,6 +330,9 @@ def test_the_command_waits_and_says_which_partnership_it_used(
         )
     assert f"Into the partnership '{audit.partnership.name}'." in out.getvalue()
     assert f"Imported {VALID['theme']['name']} with 2 cases." in out.getvalue()
+    assert "Agencies taking part: Housing, Police." in out.getvalue()
+    imported = Audit.objects.exclude(pk=audit.pk).get()
+    assert out.getvalue().endswith(f"\n{settings.SITE_URL}/audits/{imported.pk}/\n")
     assert stored_files() == []  # the package is not kept
 
 

@@ -86,7 +86,7 @@ def test_before_due_and_overdue_each_once(open_audit, mailoutbox):
     assert run("--today", "2026-11-15") == "Sent 0 reminders (0 already sent)\n"
     assert mailoutbox == []
 
-    assert run("--today", "2026-11-16") == "Sent 1 reminders (0 already sent)\n"
+    assert run("--today", "2026-11-16") == "Sent 1 reminder (0 already sent)\n"
     assert [mail.to for mail in mailoutbox] == [["police@example.org"]]
     assert "due on 23 November 2026" in mailoutbox[0].subject
     assert "Case 1: chronology not uploaded, audit tool not started" in mailoutbox[0].body
@@ -116,10 +116,10 @@ def test_before_due_and_overdue_each_once(open_audit, mailoutbox):
 def test_dry_run_sends_nothing(open_audit, mailoutbox):
     out = run("--dry-run", "--today", "2026-11-23")
     assert "Would send" in out and "police@example.org" in out
-    assert out.endswith("Dry run: would send 1 reminders (0 already sent)\n")
+    assert out.endswith("Dry run: would send 1 reminder (0 already sent)\n")
     assert mailoutbox == []
     assert not SentReminder.objects.exists()
-    assert run("--today", "2026-11-23") == "Sent 1 reminders (0 already sent)\n"
+    assert run("--today", "2026-11-23") == "Sent 1 reminder (0 already sent)\n"
 
 
 def test_audits_not_taking_submissions_send_nothing(open_audit, mailoutbox):

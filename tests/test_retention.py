@@ -175,7 +175,7 @@ def test_retention_deletes_meeting_notes_and_reopen_reasons_left_alone_by_the_re
     report = retention_enforce(today=timezone.localdate())
     assert report.deleted == [
         f"{audit.theme.name} — {audit.title} ({audit.partnership.name}): "
-        "1 meeting notes, 1 reasons for reopening"
+        "meeting notes: 1, reasons for reopening: 1"
     ]
     assert not CaseMeetingNote.objects.exists() and not CaseMeetingNote.history.exists()
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.REOPEN)

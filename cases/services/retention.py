@@ -157,6 +157,10 @@ def retention_enforce(*, today: datetime.date, dry_run: bool = False) -> Retenti
 def _case_level_counts(audit) -> dict[str, int]:
     return {
         "nominations": Nomination.objects.filter(audit=audit).count(),
+        "children's identifying details": NominationIdentity.objects.filter(
+            nomination__audit=audit
+        ).count(),
+        "random draws": SelectionDraw.objects.filter(audit=audit).count(),
         "chronology files": ChronologyFile.objects.filter(case__audit=audit).count(),
         "chronology rows": ChronologyEntry.objects.filter(case__audit=audit).count(),
         "audit tools": AgencySubmission.objects.filter(case__audit=audit).count(),
@@ -176,7 +180,7 @@ def _reopen_reasons(audit):
 
 
 def _describe(counts: dict[str, int]) -> str:
-    return ", ".join(f"{number} {what}" for what, number in counts.items() if number)
+    return ", ".join(f"{what}: {number:,}" for what, number in counts.items() if number)
 
 
 def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> bool:

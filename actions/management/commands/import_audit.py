@@ -2,6 +2,7 @@ import time
 from argparse import ArgumentTypeError
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -130,11 +131,15 @@ class Command(BaseCommand):
         made = " (created for this import)" if job.partnership_created else ""
         self.stdout.write(f"Into the partnership '{job.partnership.name}'{made}.")
         self.stdout.write(f"Imported {audit.theme.name} with {audit.cases.count()} cases.")
+        # An agency of the package named as none of the partnership's is added to it: the
+        # names are listed so that one added beside its own (Police, Eastvale Police) is seen.
+        names = ", ".join(audit.agencies.order_by("name").values_list("name", flat=True))
+        self.stdout.write(f"Agencies taking part: {names or 'none'}.")
         if audit.briefing_published_at:
             self.stdout.write("Published its briefing as version 1.")
         if flagged := looks_identifying_after_import(audit):
             self.stdout.write(flagged)
-        self.stdout.write(audit.get_absolute_url())
+        self.stdout.write(settings.SITE_URL + audit.get_absolute_url())
 
 
 NO_WORKER_HINT = (

@@ -35,14 +35,20 @@ class Command(BaseCommand):
         result = due_reminders_send(today=today, dry_run=dry_run)
         if dry_run:
             for reminder in result.would_send:
-                self.stdout.write(f"Would send {reminder.key} to {reminder.user.email}")
+                self.stdout.write(f"Would send “{reminder.subject}” to {reminder.user.email}")
             self.stdout.write(
-                f"Dry run: would send {len(result.would_send)} reminders "
+                f"Dry run: would send {_reminders(len(result.would_send))} "
                 f"({result.already_sent} already sent)"
             )
         else:
-            self.stdout.write(f"Sent {result.sent} reminders ({result.already_sent} already sent)")
+            self.stdout.write(
+                f"Sent {_reminders(result.sent)} ({result.already_sent} already sent)"
+            )
             if result.failed:
                 self.stderr.write(
                     f"{result.failed} reminders could not be sent; the next run will try again."
                 )
+
+
+def _reminders(count: int) -> str:
+    return f"{count} reminder" if count == 1 else f"{count} reminders"
