@@ -96,7 +96,7 @@ def _watched_before(user, audit_pk, *, holds_roles: bool) -> set[int]:
     looked at a partnership's audits is never filed under it."""
     earlier = AccessLogEntry.objects.filter(user_id=user.pk, partnership_id__isnull=False)
     found = set()
-    if str(audit_pk).isdigit() and len(str(audit_pk)) < 19:  # a number a column holds
+    if str(audit_pk).isdigit():  # a number past a column's is found nowhere (Django 5)
         found.update(
             earlier.filter(audit_id=int(audit_pk)).values_list("partnership_id").distinct()
         )
