@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from cases.forms.identifying import CONFIRM_FIELD, AsksAboutIdentifyingText
+from cases.forms.setup import TOO_FAR_AHEAD, too_far_ahead
 from cases.naming import theme_and_kind
 from cases.selectors.identifiers import identifying_details_in
 from cases.uploads import upload_field
@@ -129,6 +130,11 @@ class ActionForm(
             .order_by("first_name", "last_name", "username")
         )
         self.fields["text"].error_messages["required"] = "Say what will be done."
+        # An action without one would never be overdue: Green for ever.
+        self.fields["due_date"].required = True
+        self.fields["due_date"].error_messages["required"] = (
+            "Give the date the action is due by: an action without one is never shown as overdue."
+        )
 
     def service_fields(self) -> dict:
         """The cleaned values as action_create and action_edit take them."""
@@ -140,6 +146,8 @@ class ActionForm(
         unchanged = self.instance.pk and due == self.instance.due_date
         if due and due < timezone.localdate() and not unchanged:
             raise forms.ValidationError("The due date is in the past: choose a date from today on.")
+        if due and too_far_ahead(due):
+            raise forms.ValidationError(TOO_FAR_AHEAD)
         return due
 
     def clean(self):

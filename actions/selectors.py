@@ -321,14 +321,16 @@ def _audit_facts_query():
 HISTORY_LIMIT = 50
 # What an entry of an action's history says changed, field by field, as a sentence part.
 _CHANGED_TEXTS = {
-    "text": "the action's wording changed",
-    "intended_outcome": "the intended outcome changed",
-    "impact_measure": "the impact measure changed",
-    "lead": "the lead changed",
-    "lead_user_id": "the lead changed",
-    "outcome_statement": "the outcome statement changed",
-    "cancel_reason": "the reason for cancelling changed",
+    "text": "the action's wording",
+    "intended_outcome": "the intended outcome",
+    "impact_measure": "the impact measure",
+    "lead": "the lead",
+    "lead_user_id": "the lead",
+    "outcome_statement": "the outcome statement",
+    "cancel_reason": "the reason for cancelling",
 }
+# The reasons a change is saved with name the chair; the entry names them itself.
+_BY_THE_CHAIR = " by the chair"
 
 
 @dataclass
@@ -362,12 +364,17 @@ def action_history(action) -> list[HistoryEntry]:
         entries.append(
             HistoryEntry(
                 when=newer.history_date,
-                reason=newer.history_change_reason or newer.get_history_type_display(),
+                reason=_reason(newer),
                 by=newer.history_user,
                 said=_what_changed(newer, older, agency_names),
             )
         )
     return entries
+
+
+def _reason(record) -> str:
+    reason = record.history_change_reason or record.get_history_type_display()
+    return reason.removesuffix(_BY_THE_CHAIR) if record.history_user_id else reason
 
 
 def _state(record) -> str:
@@ -390,14 +397,23 @@ def _what_changed(newer, older, agency_names: dict[int, str]) -> str:
     if newer.at_risk != older.at_risk:
         changes.append("marked at risk" if newer.at_risk else "no longer at risk")
     said = {
-        text
-        for field, text in _CHANGED_TEXTS.items()
+        _text_change(what, getattr(older, field), getattr(newer, field))
+        for field, what in _CHANGED_TEXTS.items()
         if getattr(newer, field) != getattr(older, field)
     }
-    changes += sorted(said, key=list(_CHANGED_TEXTS.values()).index)
+    order = list(_CHANGED_TEXTS.values())
+    changes += sorted(said, key=lambda change: order.index(change.rsplit(" ", 1)[0]))
     if not changes:
         return f"still {_state(newer)}"
     return "; ".join(changes)
+
+
+def _text_change(what: str, before, after) -> str:
+    if before in ("", None):
+        return f"{what} added"
+    if after in ("", None):
+        return f"{what} removed"
+    return f"{what} changed"
 
 
 def _due_change(before, after) -> str:

@@ -1,4 +1,6 @@
 import datetime
+import html
+import re
 
 import pytest
 from django.db import connection
@@ -215,6 +217,14 @@ def test_the_chair_creates_actions_from_a_recommendation(client, audit, housing)
     )
     assert missing_lead.status_code == 422
     assert "name the lead officer" in missing_lead.content.decode()
+    assert (
+        "Give the date the action is due by: an action without one is never shown as overdue."
+        in (missing_lead.content.decode())
+    )
+    typed = {"text": "Train staff.", "owner_agency": housing.pk, "lead_user": chair.pk}
+    a_slip = client.post(url, {**typed, "due_date": "9999-12-31"})
+    assert "This is more than 5 years ahead: check the year." in a_slip.content.decode()
+    assert not Action.objects.exists()
     for text in ("Train staff.", "Audit supervision."):
         client.post(
             url,
@@ -578,14 +588,17 @@ def test_saving_an_action_unchanged_keeps_no_history_entry_and_says_so(
     version = version_of(action)
     page = client.post(url, action_as_saved(action), follow=True).content.decode()
     assert "Nothing changed, so nothing was saved." in page
-    assert "Edited by the chair" not in page
+    assert "Edited by" not in page
     action.refresh_from_db()
     assert action.history.count() == 1 and version_of(action) == version
 
     edited = {**action_as_saved(action), "text": "Train every housing officer."}
     page = client.post(url, edited, follow=True).content.decode()
     assert "The action was saved." in page
-    assert page.count("Edited by the chair") == 1
+    # Named once: "Edited by the chair by …" no more.
+    edited_by = re.findall(r"Edited by ([^:<]+):", html.unescape(page))
+    assert edited_by == [str(action.audit.partnership.memberships.get(role="chair").user)]
+    assert "the action's wording changed" in html.unescape(page)
     assert action.history.count() == 2
 
 
@@ -609,7 +622,9 @@ def test_a_reopened_action_shows_no_outcome_anywhere_until_it_is_signed_off_agai
     action_reopen(action=action, user=chair)
 
     assert "Training delivered to 40 staff." not in client.get(csv_url).content.decode("utf-8-sig")
-    assert "Training delivered" not in plain(client.get(reverse("action_detail", args=[action.pk])))
+    detail = plain(client.get(reverse("action_detail", args=[action.pk])))
+    assert "Training delivered" not in detail
+    assert "the outcome statement added" in detail  # written at the first sign-off
     # Signing it off again starts from the words of the last sign-off.
     form = client.get(reverse("action_complete", args=[action.pk])).content.decode()
     assert "Training delivered to 40 staff.</textarea>" in form

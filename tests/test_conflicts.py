@@ -9,6 +9,7 @@ Every form is read from the page as the browser would send it, hidden version in
 from __future__ import annotations
 
 import copy
+import datetime
 import html
 import re
 from html.parser import HTMLParser
@@ -16,6 +17,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from actions.models import Action, ActionUpdate
 from cases.models import AgencySubmission, Audit, NominationIdentity
@@ -268,7 +270,13 @@ def housing(audit):
 
 @pytest.fixture
 def action(audit, housing):
-    return ActionFactory(audit=audit, text="Train staff.", owner_agency=housing, lead="J. Lead")
+    return ActionFactory(
+        audit=audit,
+        text="Train staff.",
+        owner_agency=housing,
+        lead="J. Lead",
+        due_date=timezone.localdate() + datetime.timedelta(days=60),
+    )
 
 
 def test_the_action_edit_form(audit, action):

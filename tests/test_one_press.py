@@ -337,7 +337,12 @@ def test_an_action_is_added_once(chair_client, audit, housing):
     first, second = press_twice(
         chair_client,
         reverse("action_create", args=[audit.pk]),
-        changes={"text": "Train staff.", "owner_agency": str(housing.pk), "lead": "Ann Lead"},
+        changes={
+            "text": "Train staff.",
+            "owner_agency": str(housing.pk),
+            "lead": "Ann Lead",
+            "due_date": str(timezone.localdate() + datetime.timedelta(days=30)),
+        },
     )
     assert_same_answer(first, second)
     assert Action.objects.filter(text="Train staff.").count() == 1
