@@ -92,6 +92,11 @@ def test_a_reaudit_meeting_more_than_five_years_ahead_is_refused(client, origina
     refused = schedule(client, original, meeting_date=far.isoformat())
     assert "This is more than 5 years ahead: check the year." in refused.text
     assert not Audit.objects.filter(reaudit_of=original).exists()
+    gone = schedule(client, original, meeting_date="2020-01-01")
+    assert "This date has gone by: a re-audit is scheduled for a meeting still to come." in (
+        gone.text
+    )
+    assert not Audit.objects.filter(reaudit_of=original).exists()
     near = datetime.date(timezone.localdate().year + 5, 12, 31)
     assert schedule(client, original, meeting_date=near.isoformat()).status_code == 302
 

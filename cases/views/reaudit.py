@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from cases import access
 from cases.forms.setup import TOO_FAR_AHEAD, too_far_ahead
@@ -37,6 +38,11 @@ class ReauditForm(forms.Form):
         day = self.cleaned_data["meeting_date"]
         if day and too_far_ahead(day):
             raise forms.ValidationError(TOO_FAR_AHEAD)
+        if day and day < timezone.localdate():
+            raise forms.ValidationError(
+                "This date has gone by: a re-audit is scheduled for a meeting still to come. "
+                "Choose a date from today on, or leave it empty and set it later."
+            )
         return day
 
 
