@@ -158,8 +158,9 @@ def action_plan(request, mine=False):
     ).distinct()
     form, filters = _plan_filters(request, agencies=agencies)
     form.read_choices()
+    own_agencies = list(_coordinated_agency_ids(request.user)) if mine else []
     if mine:
-        filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
+        filters = {**filters, "owner_agencies": own_agencies}
     actions, counts = selectors.plan_for(request.user, filters=filters)
     paginator = Paginator(actions.only(*selectors.PLAN_ROW_FIELDS), PAGE_SIZE)
     if not filters.get("rag"):
@@ -176,6 +177,7 @@ def action_plan(request, mine=False):
         "page": page,
         "counts": counts,
         "mine": mine,
+        "coordinates_none": mine and not own_agencies,
         "narrows_to_own_agency": _narrows_to_own_agency(request.user),
         "query": query.urlencode(),
         "export_query": export_query.urlencode(),

@@ -302,6 +302,18 @@ def test_my_agencys_actions_for_a_coordinator(client, audit, housing):
     assert "Only my agency" not in plan
 
 
+def test_my_agencys_actions_tell_someone_of_no_agency_where_the_actions_are(
+    client, audit, housing
+):
+    ActionFactory(audit=audit, owner_agency=housing, text="Housing's action")
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    page = plain(client.get(reverse("my_actions")))
+    assert "You do not co-ordinate for an agency, so no action is yours here." in page
+    assert "The composite action plan has every action you can see." in page
+    assert "Clear the filters" not in page and "No actions match" not in page
+    assert "Actions from every audit you can see" not in page
+
+
 def test_my_agencys_actions_narrow_the_plan_of_a_coordinator_who_is_also_qa(client, audit, housing):
     police = AgencyFactory(name="Police")
     audit.agencies.add(police)
