@@ -158,3 +158,36 @@ def test_a_date_the_browser_cannot_read_is_not_sent_as_no_date(browser, people):
     action.refresh_from_db()
     assert action.due_date == datetime.date(2027, 2, 28)
     assert errors == []
+
+
+def test_a_file_chosen_under_evidence_is_not_left_behind_by_add_update_unsaid(
+    browser, people, tmp_path
+):
+    audit, base = people["audit"], people["url"]
+    action = Action.objects.create(
+        audit=audit,
+        text="Invite housing officers.",
+        owner_agency=audit.agencies.get(),
+        lead="Head of Housing",
+        due_date=datetime.date.today() + datetime.timedelta(days=30),
+    )
+    page = browser.new_page()
+    errors = console_errors(page)
+    log_in(page, base, "housing", people["password"])
+    page.goto(f"{base}/actions/{action.pk}/")
+    sheet = tmp_path / "sign-in-sheet.pdf"
+    sheet.write_bytes(MINIMAL_PDF)
+    page.get_by_label("File showing the action’s progress or impact").set_input_files(str(sheet))
+    page.get_by_label("What has happened").fill("Sign-in sheet attached.")
+    page.get_by_role("button", name="Add update").click()
+    warning = page.get_by_role("alert").filter(has_text="You chose a file in “Add evidence”")
+    expect(warning).to_be_visible()
+    assert not action.updates.exists()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Upload evidence").click()  # its own button first
+    expect(page.get_by_role("link", name="sign-in-sheet.pdf")).to_be_visible()
+    page.get_by_label("What has happened").fill("Sign-in sheet attached.")
+    page.get_by_role("button", name="Add update").click()
+    expect(page.get_by_role("status")).to_contain_text("Your update was added.")
+    assert action.updates.get().text == "Sign-in sheet attached."
+    assert errors == []

@@ -89,6 +89,36 @@
   });
 })();
 
+// A file chosen in one form of a page goes only with that form: pressing another form's button
+// (an action's "Add update" under a chosen "Add evidence") would leave the file behind without a
+// word. The first press says so in the form pressed; pressing again sends it as it is.
+(function () {
+  "use strict";
+  var WARNED = "data-file-left-warned";
+  function fileChosenElsewhere(form) {
+    return Array.from(document.querySelectorAll("input[type=file]")).filter(function (input) {
+      return input.form !== form && input.files && input.files.length > 0;
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var chosen = fileChosenElsewhere(form);
+    if (!chosen.length || form.getAttribute(WARNED) !== null) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    form.setAttribute(WARNED, "");
+    var other = chosen[0].form;
+    var heading = other && other.querySelector("h2, h3, h4");
+    var said = document.createElement("div");
+    said.className = "alert alert-warning";
+    said.setAttribute("role", "alert");
+    said.textContent = "You chose a file in " + (heading ? "“" + heading.textContent.trim() + "”" :
+      "another form of this page") + ", which this button does not send: it would not be kept. " +
+      "Send that form with its own button first, or press this button again to go on without it.";
+    form.insertBefore(said, form.firstChild);
+  }, true);
+})();
+
 // A page that comes back with form errors: the error summary takes the focus, so that a screen
 // reader announces what went wrong and the keyboard starts from its links to the fields.
 (function () {
