@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -20,7 +20,7 @@ from cases.models import Audit
 from cases.services.reminders import Reminder, register_source
 from maca.models import Agency, Membership
 
-from .models import UsageRecord
+from .models import BriefingVersion, UsageRecord
 
 
 @dataclass
@@ -95,8 +95,13 @@ def usage_reminders(today: datetime.date) -> Iterator[Reminder]:
     """Co-ordinators of agencies that have recorded no use of a briefing published at least
     MACA_USAGE_REMINDER_WEEKS weeks ago: once per audit, agency and person."""
     weeks = datetime.timedelta(weeks=settings.MACA_USAGE_REMINDER_WEEKS)
-    audits = Audit.objects.filter(briefing_published_at__date__lte=today - weeks).select_related(
-        "theme", "partnership"
+    with_seven_minute = BriefingVersion.objects.filter(audit=OuterRef("pk")).exclude(
+        seven_minute_sha256=""
+    )
+    audits = (
+        Audit.objects.filter(briefing_published_at__date__lte=today - weeks)
+        .select_related("theme", "partnership")
+        .annotate(has_seven_minute=Exists(with_seven_minute))
     )
     for audit in audits:
         used = set(audit.usage_records.values_list("agency_id", flat=True))
