@@ -350,6 +350,10 @@ def test_a_coordinator_sees_what_is_in_and_what_is_left_on_the_audit_page(client
     with CaptureQueriesContext(connection) as more:
         client.get(url)
     assert len(more) == len(queries) <= 20
+    assert "This audit is closed: nothing more is asked" not in html
+    Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.CLOSED)
+    closed = client.get(url).content.decode()
+    assert "This audit is closed: nothing more is asked of your agency." in closed
 
 
 def test_after_the_pack_is_released_a_coordinator_sees_every_agency_and_the_words_say_so(
