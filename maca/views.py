@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from maca import access, selectors
 from maca.middleware import SEEN_SESSION_KEY
-from maca.models import AccessLogEntry
+from maca.models import AccessLogEntry, Partnership
 from maca.spreadsheets import csv_response, neutralise
 from maca.widgets import DateInput
 
@@ -132,20 +132,29 @@ def access_log(request):
     filters = form.cleaned_data if form.is_bound else {}
     entries = selectors.access_log_entries(partnership_ids, **filters)
     if request.GET.get("format") == "csv":
-        return _access_log_csv(entries)
+        return _access_log_csv(entries, _names_if_several(partnership_ids))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": Paginator(entries, 50).get_page(request.GET.get("page")),
         "query": query.urlencode(),
+        "partnership_names": _names_if_several(partnership_ids),
         "nav": "access_log",
     }
     return render(request, "maca/access_log.html", context)
 
 
-def _access_log_csv(entries) -> HttpResponse:
+def _names_if_several(partnership_ids) -> dict[int, str]:
+    """The partnerships' names by id, for a chair of several to tell whose each entry is."""
+    if len(partnership_ids) < 2:
+        return {}
+    return dict(Partnership.objects.filter(pk__in=partnership_ids).values_list("pk", "name"))
+
+
+def _access_log_csv(entries, partnership_names: dict[int, str]) -> HttpResponse:
     header = ["When", "User", "Action", "What", "Page name", "Path", "Audit", "Address"]
+    several = bool(partnership_names)
     rows = (
         [
             entry.at.isoformat(),
@@ -156,7 +165,9 @@ def _access_log_csv(entries) -> HttpResponse:
             neutralise(entry.path),
             entry.audit_id or "",
             entry.ip_address or "",
+            *([neutralise(partnership_names.get(entry.partnership_id, ""))] if several else []),
         ]
         for entry in entries.iterator()
     )
+    header += ["Partnership"] if several else []
     return csv_response(itertools.chain([header], rows), filename="access-log.csv")

@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 
 from maca.models import AccessLogEntry, Membership
 
@@ -108,8 +109,10 @@ def test_the_chair_filters_and_exports_their_partnerships_log(client, audit, cha
 
     # The audit is picked by its name, from the chair's partnership's audits only.
     page = client.get(reverse("access_log")).content.decode()
+    when = date_format(audit.meeting_date or audit.created_at, "F Y")
     assert (
-        f'<option value="{audit.pk}">Neglect and housing — Multi Agency Case Audit</option>' in page
+        f'<option value="{audit.pk}">Neglect and housing — Multi Agency Case Audit, {when}</option>'
+        in page
     )
     assert f'<option value="{other.pk}">' not in page
     second = AuditFactory(partnership=audit.partnership, theme__name="Exploitation")
@@ -470,3 +473,25 @@ def test_a_look_filed_under_two_partnerships_keeps_its_address_without_what_was_
     client.get(reverse("audit_actions", args=[audit.pk]) + "?status=in_progress")
     one = AccessLogEntry.objects.get(what="audit_actions")
     assert one.path.endswith("?status=in_progress")  # one partnership's chair reads it: as asked
+
+
+def test_a_chair_of_two_partnerships_tells_their_audits_and_entries_apart(client, audit, chair):
+    import datetime
+
+    from cases.models import Audit
+
+    second = AuditFactory(theme__name=audit.theme.name, title=audit.title)
+    Audit.objects.filter(pk=audit.pk).update(meeting_date=datetime.date(2025, 9, 17))
+    Audit.objects.filter(pk=second.pk).update(meeting_date=datetime.date(2026, 3, 4))
+    MembershipFactory(user=chair, partnership=second.partnership, role=Membership.Role.CHAIR)
+    client.force_login(chair)
+    client.get(reverse("audit_detail", args=[second.pk]))
+    page = _log_of(client, chair)
+    name = f"{audit.theme.name} — {audit.title}"
+    assert f"{name}, September 2025 · {audit.partnership.name}</option>" in page
+    assert f"{name}, March 2026 · {second.partnership.name}</option>" in page
+    assert '<th scope="col">Partnership</th>' in page
+    assert f"<td>{second.partnership.name}</td>" in page
+    csv_text = client.get(reverse("access_log"), {"format": "csv"}).content.decode("utf-8-sig")
+    header, row = csv_text.splitlines()[:2]
+    assert header.endswith(",Partnership") and row.endswith(f",{second.partnership.name}")

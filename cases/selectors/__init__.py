@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, OuterRef, Subquery, Window
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from cases.models import Audit, Case
 from maca.selectors import register_audit_choices
@@ -102,7 +104,18 @@ def access_log_audits(*, partnership_ids) -> list[tuple[int, str]]:
     """The partnerships' audits by name, newest first, for the access log's filter: one query."""
     audits = (
         Audit.objects.filter(partnership_id__in=partnership_ids)
-        .select_related("theme")
+        .select_related("theme", "partnership")
         .order_by("-created_at", "-pk")
     )
-    return [(audit.pk, f"{audit.theme.name} — {audit.title}") for audit in audits]
+    several = len(set(partnership_ids)) > 1
+    return [(audit.pk, _told_apart(audit, with_partnership=several)) for audit in audits]
+
+
+def _told_apart(audit, *, with_partnership: bool) -> str:
+    """An audit's name as a list of many tells it from the others of the same theme: whether it
+    is a re-audit, its meeting's month (or its creation's) and, in several partnerships' lists,
+    its partnership."""
+    kind = " (re-audit)" if audit.reaudit_of_id else ""
+    when = audit.meeting_date or timezone.localtime(audit.created_at).date()
+    name = f"{audit.theme.name} — {audit.title}{kind}, {date_format(when, 'F Y')}"
+    return f"{name} · {audit.partnership.name}" if with_partnership else name
