@@ -61,6 +61,7 @@ class Inspection:
     detected: str | None  # filetype's extension for binary content, e.g. "png"
     encoding: str | None  # for text: "utf-8-sig" (a byte order mark is dropped) or "cp1252"
     ends_as_a_pdf: bool = False  # its last bytes hold a PDF's end-of-file marker
+    whole_image: bool = False  # a PNG or JPEG with its header and its end, not cut short
 
 
 def max_bytes() -> int:
@@ -128,7 +129,23 @@ def inspect(uploaded_file) -> Inspection:
         detected=detected,
         encoding=encoding,
         ends_as_a_pdf=PDF_END in tail,
+        whole_image=_whole_image(detected, bytes(head), tail),
     )
+
+
+# A PNG's first chunk is its header (IHDR) and its last the end (IEND, whose checksum is always
+# the same); a JPEG ends with its end-of-image marker, which cameras may follow with padding.
+PNG_HEADER_AT, PNG_HEADER, PNG_END = 12, b"IHDR", b"IEND\xaeB`\x82"
+JPEG_END = b"\xff\xd9"
+
+
+def _whole_image(detected: str | None, head: bytes, tail: bytes) -> bool:
+    if detected == "png":
+        header = head[PNG_HEADER_AT : PNG_HEADER_AT + len(PNG_HEADER)] == PNG_HEADER
+        return header and tail.endswith(PNG_END)
+    if detected == "jpg":
+        return JPEG_END in tail
+    return False
 
 
 CSV_DELIMITERS = (",", ";", "\t")
@@ -323,6 +340,13 @@ def check_kind_or_image(
                 f"The file is named {suffix} but its contents are {IMAGE_NAMES[image]}. "
                 "Check that you chose the right file.",
                 code="wrong_type",
+            )
+        if not inspection.whole_image:
+            raise ValidationError(
+                f"The file begins as {IMAGE_NAMES[image]} but is damaged or cut short, so it "
+                "would not open. Open it on your computer, save it again, and choose the saved "
+                "copy.",
+                code="damaged",
             )
         return image
     kind = check_kind(inspection, name, allowed, described)

@@ -13,6 +13,7 @@ from maca.models import Membership
 
 from .conftest import member, stored_files
 from .factories import ActionFactory, AgencyFactory
+from .test_partnership_admin import png
 
 pytestmark = [pytest.mark.django_db, pytest.mark.storage]
 Role = Membership.Role
@@ -23,8 +24,9 @@ PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02" + b"\x00" * 40
+PNG = png()
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 40
+JPEG += b"\xff\xd9"  # the end of the image
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 100
 
 
@@ -115,6 +117,10 @@ def test_photographs_are_accepted(client, action, people, name, content, kind):
         ("poster.png", PDF, "The file is named .png but its contents are not a PNG image"),
         ("report.pdf", PNG, "The file is named .pdf but its contents are a PNG image"),
         ("empty.pdf", b"", "The file is empty"),
+        ("poster.png", b"\x89PNG\r\n\x1a\n", "begins as a PNG image but is damaged or cut short"),
+        ("poster.png", PNG[:-12], "begins as a PNG image but is damaged or cut short"),
+        ("poster.png", PNG[:8] + PNG[33:], "begins as a PNG image but is damaged or cut short"),
+        ("photo.jpg", JPEG[:-2], "begins as a JPEG image but is damaged or cut short"),
     ],
 )
 def test_refused_files_leave_nothing_behind(
