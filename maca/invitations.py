@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -199,6 +199,34 @@ def open_invitations(partnership_id: int):
             withdrawn_at__isnull=True,
             expires__gt=timezone.now(),
         ).select_related("agency")
+    )
+
+
+# How long an invitation that lapsed unanswered is still listed, for its sender to follow up.
+LAPSED_LISTED_FOR = datetime.timedelta(days=30)
+
+
+def lapsed_invitations(partnership_id: int):
+    """The partnership's invitations that expired unanswered in the last LAPSED_LISTED_FOR, newest
+    first, but for an address and role invited again since (one query)."""
+    now = timezone.now()
+    renewed = Invitation.objects.filter(
+        partnership_id=partnership_id,
+        email=OuterRef("email"),
+        role=OuterRef("role"),
+        created_at__gt=OuterRef("created_at"),
+    )
+    return list(
+        Invitation.objects.filter(
+            partnership_id=partnership_id,
+            accepted_at__isnull=True,
+            withdrawn_at__isnull=True,
+            expires__lte=now,
+            expires__gt=now - LAPSED_LISTED_FOR,
+        )
+        .exclude(Exists(renewed))
+        .select_related("agency")
+        .order_by("-expires")
     )
 
 

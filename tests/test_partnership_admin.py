@@ -17,6 +17,7 @@ from maca.concurrency import version_of
 from maca.models import Agency, Invitation, Membership, Partnership, User
 
 from .conftest import member, pdf_text, stored_files
+from .test_chronology_files import plain
 from .factories import ActionFactory, AgencyFactory, CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -550,3 +551,30 @@ def test_the_operator_invites_a_new_partnership_s_first_administrator_by_command
         call_command("invite_administrator", "x@example.org", partnership="Northvale")
     with pytest.raises(CommandError, match="valid email"):
         call_command("invite_administrator", "not-an-address", partnership="Southshire Partnership")
+
+
+def test_an_invitation_that_lapsed_unanswered_stays_listed_for_a_month(
+    client, partnership, administrator
+):
+    import datetime
+
+    from django.utils import timezone
+
+    client.force_login(administrator)
+    for email in ("frank@example.org", "gina@example.org", "old@example.org"):
+        client.post(
+            url("partnership_people", partnership), {"email": email, "role": Role.QA_MEMBER}
+        )
+    Invitation.objects.update(expires=timezone.now() - datetime.timedelta(days=2))
+    Invitation.objects.filter(email="old@example.org").update(
+        expires=timezone.now() - datetime.timedelta(days=31)
+    )
+    client.post(  # Gina is invited again: her new invitation is the one listed
+        url("partnership_people", partnership),
+        {"email": "gina@example.org", "role": Role.QA_MEMBER},
+    )
+    page = plain(client.get(url("partnership_people", partnership)))
+    lapsed = page[page.index("Invitations that lapsed unanswered") :]
+    assert "frank@example.org QA member" in lapsed
+    assert "gina@example.org" not in lapsed and "old@example.org" not in lapsed
+    assert "gina@example.org" in page[: page.index("Invitations that lapsed unanswered")]

@@ -28,7 +28,7 @@ from cases.views.setup import invited_message, withdraw_and_say
 from maca import access
 from maca.concurrency import no_lost_updates
 from maca.files import FETCH_UNAVAILABLE, STORAGE_ERRORS
-from maca.invitations import open_invitations
+from maca.invitations import lapsed_invitations, open_invitations
 from maca.models import Invitation
 from maca.once import one_press
 
@@ -86,7 +86,12 @@ def partnership_people(request, partnership_id):
         "cases/partnership/people.html",
         partnership,
         "people",
-        {"form": form, "people": people, "invitations": open_invitations(partnership.pk)},
+        {
+            "form": form,
+            "people": people,
+            "invitations": open_invitations(partnership.pk),
+            "lapsed": lapsed_invitations(partnership.pk),
+        },
         status,
     )
 
