@@ -732,3 +732,30 @@ def test_a_workbook_of_too_many_parts_says_to_save_it_again_from_excel(monkeypat
     assert error.code == "too_many_parts"
     assert error.message.startswith("The workbook is made of ")
     assert "Save it again from Excel, or as PDF" in error.message
+
+
+DAMAGED = (
+    "The file begins as {} but is damaged or cut short, so it would not open. Open it on your "
+    "computer, save it again, and choose the saved copy."
+)
+
+
+@pytest.mark.parametrize(
+    "content, name, kind",
+    [
+        (PNG[:8], "poster.png", "a PNG image"),  # the signature alone
+        (PNG[:-12], "poster.png", "a PNG image"),  # its end chunk gone
+        (PNG[:8] + b"\x00\x00\x00\x00NOPE" + PNG[16:], "poster.png", "a PNG image"),  # no header
+        (JPEG[:-2], "photo.jpg", "a JPEG image"),  # its end marker gone
+    ],
+)
+def test_a_picture_cut_short_or_damaged_is_refused_saying_how_to_mend_it(content, name, kind):
+    refused = refusal(content, name, ALL_KINDS, "evidence")
+    assert refused.messages == [DAMAGED.format(kind)]
+    assert refused.code == "damaged"
+
+
+def test_only_a_whole_png_or_jpeg_counts_as_a_whole_picture():
+    assert inspected(PNG, "p.png")[0].whole_image
+    assert inspected(JPEG + b"\x00" * 16, "p.jpg")[0].whole_image  # padding after its end
+    assert not inspected(minimal_pdf(), "m.pdf")[0].whole_image
