@@ -17,8 +17,8 @@ from maca.concurrency import version_of
 from maca.models import Agency, Invitation, Membership, Partnership, User
 
 from .conftest import member, pdf_text, stored_files
-from .test_chronology_files import plain
 from .factories import ActionFactory, AgencyFactory, CaseFactory, UserFactory
+from .test_chronology_files import plain
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
