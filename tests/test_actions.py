@@ -302,9 +302,7 @@ def test_my_agencys_actions_for_a_coordinator(client, audit, housing):
     assert "Only my agency" not in plan
 
 
-def test_my_agencys_actions_tell_someone_of_no_agency_where_the_actions_are(
-    client, audit, housing
-):
+def test_my_agencys_actions_tell_someone_of_no_agency_where_the_actions_are(client, audit, housing):
     ActionFactory(audit=audit, owner_agency=housing, text="Housing's action")
     client.force_login(member(audit, Membership.Role.CHAIR))
     page = plain(client.get(reverse("my_actions")))

@@ -40,7 +40,8 @@ pytestmark = pytest.mark.django_db
 world = chronology_files.world
 fast_passwords = chronology_files.fast_passwords
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 40 + b"\xff\xd9"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 40
+JPEG += b"\xff\xd9"  # the end of the image
 CSV = b"Date,Event,Source agency,Impact,Action taken\r\n01/02/2026,Home visit,,,\r\n"
 
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
