@@ -94,8 +94,8 @@ def action_post_update(
         raise ValidationError("This action is closed: it takes no more updates.")
     texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
     same = action.updates.filter(author=user, date=date, text=text.strip())
-    if added_moments_ago(same):
-        raise AlreadyAdded
+    if (action.status, action.at_risk) == (status, at_risk) and added_moments_ago(same):
+        raise AlreadyAdded  # sent again with nothing changed (a status changed is a new update)
     update = ActionUpdate(action=action, date=date, text=text.strip(), author=user)
     update.full_clean()
     update.save()

@@ -41,8 +41,9 @@ class AccessLogMiddleware:
         match = getattr(request, "resolver_match", None)
         if match is None or not request.user.is_authenticated or not _shows_case_level_data(match):
             return response
-        # A form sent back with errors (422) shows the page's data as much as a GET does.
-        if request.method in ("GET", "POST") and response.status_code in (200, 422):
+        # A form sent back with errors (422), or refused as in conflict (409), shows the page's
+        # data as much as a GET does.
+        if request.method in ("GET", "POST") and response.status_code in (200, 409, 422):
             record_access(request, response, match)
         elif response.status_code in (403, 404):
             record_refusal(request, response, match)

@@ -23,9 +23,9 @@ def axes_username(request, credentials=None) -> str | None:
 
 def account_username(typed: str) -> str:
     """The user name of the one account `typed` names: its user name or its email address in
-    any letter case (invited people's user names are their addresses, written small). Anything
-    else is left as typed, so a sign-in, and its lockout, are under one name however it is
-    written, and an address no account has is treated as any other wrong name."""
+    any letter case (invited people's user names are their addresses, written small). A name no
+    account has is written small: its sign-ins, and its lockout, are under one name however it
+    is written, as a real account's are, so that a lockout tells nothing of which names exist."""
     accounts = get_user_model()._default_manager
     typed = typed.strip()
     for lookup in ("username__iexact", "email__iexact"):
@@ -34,7 +34,7 @@ def account_username(typed: str) -> str:
             return found[0]
         if found:  # two accounts of these letters: only the exact one is meant
             return typed
-    return typed
+    return typed.casefold()
 
 
 class SignInForm(AuthenticationForm):

@@ -337,3 +337,10 @@ def test_a_user_name_signs_in_in_any_letter_case_or_as_its_email_and_locks_as_on
     )
     assert locked.status_code == 429
     assert AccessAttempt.objects.filter(username="dana@eastvale.example").exists()
+    # A name no account has locks alike however it is written: a lockout tells nothing.
+    for typed in ("nobody@eastvale.example", "NOBODY@eastvale.example", "Nobody@Eastvale.Example"):
+        client.post(reverse("login"), {"username": typed, "password": "wrong"})
+    unknown = client.post(
+        reverse("login"), {"username": "nObOdY@eastvale.example", "password": "x"}
+    )
+    assert unknown.status_code == 429

@@ -668,6 +668,11 @@ def test_an_update_sent_after_the_chair_signed_the_action_off_is_given_back_not_
     assert "Sign-in sheet &lt;attached&gt;.</textarea>" in response.content.decode()
     assert "Someone else changed" not in said
     assert not ActionUpdate.objects.exists()
+    # The page showed the action: it is in the access log as a look.
+    from maca.models import AccessLogEntry
+
+    look = AccessLogEntry.objects.get(what="action_detail")
+    assert look.action == AccessLogEntry.Action.VIEW
 
 
 def test_the_same_update_sent_again_from_a_page_fetched_afresh_is_added_once(
@@ -692,3 +697,7 @@ def test_the_same_update_sent_again_from_a_page_fetched_afresh_is_added_once(
     assert "Your update was added." not in page
     send("another", text="Protocol agreed.")
     assert ActionUpdate.objects.count() == 2
+    # The same words sent again with the risk flag now ticked: the flag is what was sent.
+    send("at-risk-now", text="Protocol agreed.", at_risk="on")
+    action.refresh_from_db()
+    assert action.at_risk and ActionUpdate.objects.count() == 3
