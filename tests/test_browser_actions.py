@@ -2,6 +2,7 @@
 agency reports progress with evidence, the chair signs one off, and the plan shows the result."""
 
 import datetime
+import re
 
 import openpyxl
 import pytest
@@ -190,4 +191,8 @@ def test_a_file_chosen_under_evidence_is_not_left_behind_by_add_update_unsaid(
     page.get_by_role("button", name="Add update").click()
     expect(page.get_by_role("status")).to_contain_text("Your update was added.")
     assert action.updates.get().text == "Sign-in sheet attached."
+    # Logging out with a file chosen logs out at once: nothing is kept from a shared computer.
+    page.get_by_label("File showing the action’s progress or impact").set_input_files(str(sheet))
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login/"))
     assert errors == []

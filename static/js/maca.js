@@ -102,6 +102,10 @@
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    // Only a form that changes something, in the page's own content: never signing out, nor a
+    // filter that only asks.
+    var changes = (form.getAttribute("method") || "get").toLowerCase() === "post";
+    if (!changes || !form.closest("main")) return;
     var chosen = fileChosenElsewhere(form);
     if (!chosen.length || form.getAttribute(WARNED) !== null) return;
     event.preventDefault();
