@@ -304,7 +304,10 @@ def _coordinated_agency_ids(user) -> set[int]:
     return set().union(*access.memberships_of(user).coordinated.values())
 
 
-UPLOAD_CODES = {"empty", "too_large", "wrong_type", "duplicate"}
+UPLOAD_CODES = {
+    "empty", "too_large", "wrong_type", "duplicate", "damaged", "dangerous_name", "not_whole",
+    "too_many_parts", "unpacks_too_large",
+}  # fmt: skip
 
 
 def _file_error(form, field, error):

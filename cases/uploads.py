@@ -82,12 +82,14 @@ def inspect(uploaded_file) -> Inspection:
     utf8 = codecs.getincrementaldecoder("utf-8")()
     utf8_ok = cp1252_ok = True
     has_nul = False
+    ends = _ImageEnds()
     uploaded_file.seek(0)
     for chunk in uploaded_file.chunks(CHUNK_SIZE):
         size += len(chunk)
         digest.update(chunk)
         if len(head) < HEAD_BYTES:
             head.extend(chunk[: HEAD_BYTES - len(head)])
+        ends.see(tail[-len(PNG_END) :] + chunk)  # with what came before, for a marker split
         tail = (tail + chunk[-PDF_END_BYTES:])[-PDF_END_BYTES:]
         if not has_nul and b"\x00" in chunk:
             has_nul = True
@@ -129,22 +131,34 @@ def inspect(uploaded_file) -> Inspection:
         detected=detected,
         encoding=encoding,
         ends_as_a_pdf=PDF_END in tail,
-        whole_image=_whole_image(detected, bytes(head), tail),
+        whole_image=_whole_image(detected, bytes(head), ends),
     )
 
 
 # A PNG's first chunk is its header (IHDR) and its last the end (IEND, whose checksum is always
-# the same); a JPEG ends with its end-of-image marker, which cameras may follow with padding.
+# the same); a JPEG's picture ends with its end-of-image marker. Phones may write more after
+# either (a maker's trailer, a motion photo's video): the end is looked for anywhere in the file.
 PNG_HEADER_AT, PNG_HEADER, PNG_END = 12, b"IHDR", b"IEND\xaeB`\x82"
 JPEG_END = b"\xff\xd9"
 
 
-def _whole_image(detected: str | None, head: bytes, tail: bytes) -> bool:
+class _ImageEnds:
+    """Whether a PNG's and a JPEG's end markers were seen in the bytes read, chunk by chunk."""
+
+    def __init__(self):
+        self.png = self.jpeg = False
+
+    def see(self, data: bytes) -> None:
+        self.png = self.png or PNG_END in data
+        self.jpeg = self.jpeg or JPEG_END in data
+
+
+def _whole_image(detected: str | None, head: bytes, ends: _ImageEnds) -> bool:
     if detected == "png":
         header = head[PNG_HEADER_AT : PNG_HEADER_AT + len(PNG_HEADER)] == PNG_HEADER
-        return header and tail.endswith(PNG_END)
+        return header and ends.png
     if detected == "jpg":
-        return JPEG_END in tail
+        return ends.jpeg
     return False
 
 

@@ -132,6 +132,7 @@ def test_refused_files_leave_nothing_behind(
     page = response.content.decode()
     assert message in page
     assert "There is a problem" in page
+    assert 'href="#id_file"' in page  # said beside the file
     assert 'value="Kept"' in page  # the description typed is not lost
     assert not Evidence.objects.exists()
     assert stored_files(media_root) == []

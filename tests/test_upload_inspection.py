@@ -758,4 +758,11 @@ def test_a_picture_cut_short_or_damaged_is_refused_saying_how_to_mend_it(content
 def test_only_a_whole_png_or_jpeg_counts_as_a_whole_picture():
     assert inspected(PNG, "p.png")[0].whole_image
     assert inspected(JPEG + b"\x00" * 16, "p.jpg")[0].whole_image  # padding after its end
+    # A phone's trailer, or a motion photo's video, after the picture's end.
+    assert inspected(JPEG + b"\x17" * 200_000, "p.jpg")[0].whole_image
+    assert inspected(PNG + b"\x17" * 200_000, "p.png")[0].whole_image
+    # An end marker split across two of the chunks the file is read in.
+    split = PNG[:-12] + b"\x00" * (uploads.CHUNK_SIZE - len(PNG) + 4) + PNG[-12:]
+    assert split.index(b"IEND") == uploads.CHUNK_SIZE - 4
+    assert inspected(split, "p.png")[0].whole_image
     assert not inspected(minimal_pdf(), "m.pdf")[0].whole_image
