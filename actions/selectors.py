@@ -324,8 +324,6 @@ _CHANGED_TEXTS = {
     "text": "the action's wording",
     "intended_outcome": "the intended outcome",
     "impact_measure": "the impact measure",
-    "lead": "the lead",
-    "lead_user_id": "the lead",
     "outcome_statement": "the outcome statement",
     "cancel_reason": "the reason for cancelling",
 }
@@ -396,6 +394,10 @@ def _what_changed(newer, older, agency_names: dict[int, str]) -> str:
         changes.append(f"owner {before} → {after}")
     if newer.at_risk != older.at_risk:
         changes.append("marked at risk" if newer.at_risk else "no longer at risk")
+    # The lead is a MACA user or a named officer: one lead, whichever it is.
+    older_lead, newer_lead = (older.lead_user_id, older.lead), (newer.lead_user_id, newer.lead)
+    if newer_lead != older_lead:
+        changes.append("the lead changed" if any(older_lead) else "the lead added")
     said = {
         _text_change(what, getattr(older, field), getattr(newer, field))
         for field, what in _CHANGED_TEXTS.items()

@@ -154,6 +154,15 @@ def test_the_history_says_what_each_change_changed(client, audit, housing, actio
     assert "Progress update: Not started → In progress; marked at risk" in page
     assert f"Created: Not started, due {long(before)}" in page
 
+    # From a named officer to a MACA user: one lead changed, not one added and one removed.
+    services.action_edit(
+        action=action, user=chair, text=action.text, owner_agency=police, lead="",
+        lead_user=chair, due_date=after,
+    )  # fmt: skip
+    page = plain(client.get(reverse("action_detail", args=[action.pk])))
+    assert "Edited by the chair: the lead changed" in page
+    assert "the lead added" not in page and "the lead removed" not in page
+
 
 def test_a_bad_update_keeps_the_text_and_saves_nothing(client, audit, housing, action):
     client.force_login(member(audit, Membership.Role.COORDINATOR, agency=housing))
