@@ -24,7 +24,7 @@ def impact_page(request, pk):
     recommendations = impact.recommendations_with_impact(reaudit.reaudit_of, reaudit)
     verdicts = {r.pk: r.verdict for r in recommendations if r.verdict}
     data = request.POST if request.method == "POST" else None
-    form = ImpactForm(data, recommendations=recommendations, verdicts=verdicts)
+    form = ImpactForm(data, recommendations=recommendations, verdicts=verdicts, reaudit=reaudit)
     if request.method == "POST" and form.is_valid():
         held = impact_verdicts_save(reaudit=reaudit, user=request.user, verdicts=form.verdicts())
         messages.success(request, f"Saved. {held} of {len(recommendations)} have a verdict.")

@@ -1,4 +1,5 @@
 from django import forms
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -9,7 +10,7 @@ from maca.concurrency import VersionedFormMixin
 from maca.models import Agency
 from maca.widgets import DateInput
 
-from .models import ImpactVerdict, SevenMinuteBriefing, Tag, UsageRecord
+from .models import ImpactVerdict, Recommendation, SevenMinuteBriefing, Tag, UsageRecord
 from .services import Kind
 from .sevenminute import PART_FIELDS, PARTS
 
@@ -356,9 +357,10 @@ class ImpactForm(VersionedFormMixin, forms.Form):
 
     record_label = "the verdicts"
 
-    def __init__(self, *args, recommendations, verdicts: dict, **kwargs):
+    def __init__(self, *args, recommendations, verdicts: dict, reaudit, **kwargs):
         self.recommendations = list(recommendations)
         self.held_verdicts = verdicts
+        self.reaudit = reaudit
         super().__init__(*args, **kwargs)
         choices = [("", "Not decided yet"), *ImpactVerdict.Verdict.choices]
         for number, recommendation in enumerate(self.recommendations, start=1):
@@ -387,7 +389,14 @@ class ImpactForm(VersionedFormMixin, forms.Form):
             )
 
     def versioned_records(self) -> tuple:
-        return (*self.recommendations, *self.held_verdicts.values())
+        """The recommendations and the re-audit's verdicts on them as saved now. In a save's
+        transaction the recommendations are locked first, as the save locks them: a verdict
+        someone else is saving meanwhile is waited for, and then counted."""
+        keys = [recommendation.pk for recommendation in self.recommendations]
+        if transaction.get_connection().in_atomic_block:
+            list(Recommendation.objects.select_for_update().filter(pk__in=keys).values("pk"))
+        verdicts = ImpactVerdict.objects.filter(reaudit=self.reaudit, recommendation__in=keys)
+        return (*self.recommendations, *verdicts)
 
     def rows(self):
         for recommendation in self.recommendations:

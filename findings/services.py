@@ -332,8 +332,10 @@ def impact_verdicts_save(*, reaudit: Audit, user, verdicts: dict[int, dict]) -> 
         verdict = ImpactVerdict.objects.filter(
             reaudit=reaudit, recommendation=recommendation
         ).first() or ImpactVerdict(reaudit=reaudit, recommendation=recommendation)
-        verdict.verdict = given["verdict"]
-        verdict.evidence = (given.get("evidence") or "").strip()
+        evidence = (given.get("evidence") or "").strip()
+        if verdict.pk and (verdict.verdict, verdict.evidence) == (given["verdict"], evidence):
+            continue  # as it was: no new version, no history, its recorder kept
+        verdict.verdict, verdict.evidence = given["verdict"], evidence
         verdict.recorded_by = user
         verdict.full_clean()
         verdict.save()
