@@ -11,6 +11,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
@@ -80,27 +81,29 @@ def record_refusal(request, response, match) -> list[AccessLogEntry]:
     if asked_for is not None and its_partnership in own:
         audit_id, partnership_ids = asked_for, [its_partnership]
     else:
-        watched = _watched_before(request.user, match.kwargs.get("pk"), holds_roles=bool(own))
+        watched = _watched_before(request, match.kwargs.get("pk"), holds_roles=bool(own))
         audit_id, partnership_ids = None, sorted({*own, *watched})
     look = _look(request, match, AccessLogEntry.Action.REFUSED, audit_id)
-    return record_looks(request, look, partnership_ids)
+    # What was typed into the address is not kept: the data asked for is not theirs to see.
+    return record_looks(request, look, partnership_ids, with_query=False)
 
 
 # How many of someone's latest looks say whose chairs watched them, once they hold no role.
 LATEST_LOOKS = 50
 
 
-def _watched_before(user, audit_pk, *, holds_roles: bool) -> set[int]:
-    """The partnerships under which `user`'s earlier looks were filed, whose chairs see them
-    already: that of the audit asked for, if they looked at it before (a member since removed
-    from it), and, once they hold no role at all, those of their latest looks. Someone who never
-    looked at a partnership's audits is never filed under it."""
-    earlier = AccessLogEntry.objects.filter(user_id=user.pk, partnership_id__isnull=False)
-    found = set()
+def _watched_before(request, audit_pk, *, holds_roles: bool) -> set[int]:
+    """The partnerships under which the user's earlier looks were filed, whose chairs see them
+    already: that of the audit asked for, or of the very page, if they looked at it before (a
+    member since removed from it), and, once they hold no role at all, those of their latest
+    looks. Someone who never looked at a partnership's data is never filed under it."""
+    earlier = AccessLogEntry.objects.filter(
+        user_id=request.user.pk, partnership_id__isnull=False
+    ).order_by()
+    same_page = Q(path=request.path) | Q(path__startswith=request.path + "?")
     if str(audit_pk).isdigit():  # a number past a column's is found nowhere (Django 5)
-        found.update(
-            earlier.filter(audit_id=int(audit_pk)).values_list("partnership_id").distinct()
-        )
+        same_page |= Q(audit_id=int(audit_pk))
+    found = set(earlier.filter(same_page).values_list("partnership_id").distinct())
     if not holds_roles:
         found.update(earlier.order_by("-at").values_list("partnership_id")[:LATEST_LOOKS])
     return {partnership_id for (partnership_id,) in found}
@@ -123,12 +126,13 @@ def record_look(request, look: dict) -> AccessLogEntry:
     return AccessLogEntry.objects.create(**look, **_request_fields(request))
 
 
-def record_looks(request, look: dict, partnership_ids) -> list[AccessLogEntry]:
+def record_looks(request, look: dict, partnership_ids, *, with_query=True) -> list[AccessLogEntry]:
     """`look` filed under each of `partnership_ids` (under none when there is none), its entries
     sharing one id: one write."""
     if len(partnership_ids) <= 1:
         only = partnership_ids[0] if partnership_ids else None
-        return [record_look(request, {**look, "partnership_id": only})]
+        fields = _request_fields(request, with_query=with_query)
+        return [AccessLogEntry.objects.create(**look, **fields, partnership_id=only)]
     # Each partnership's chair reads the entry: the address goes without what was typed into
     # it (a search or a filter of one partnership's data is not the others' to read).
     shared = {**look, **_request_fields(request, with_query=False), "look": uuid.uuid4()}

@@ -450,13 +450,23 @@ def test_a_member_of_two_partnerships_removed_from_one_is_seen_there_trying_its_
     assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
     assert _log_of(client, chair).count("moved-on") == 2  # the look, and the refusal
     assert _log_of(client, second_chair).count("moved-on") == 1  # their own chair, as before
+    # An action's page they opened before, refused now: the chair who saw them open it sees it.
+    action = ActionFactory(audit=audit)
+    Membership.objects.create(user=moved, partnership=audit.partnership, role="qa_member")
+    client.force_login(moved)
+    client.get(reverse("action_detail", args=[action.pk]))
+    Membership.objects.filter(user=moved, partnership=audit.partnership).delete()
+    assert client.get(reverse("action_detail", args=[action.pk]) + "?q=Jamie").status_code == 404
+    refused = AccessLogEntry.objects.filter(username="moved-on", what="action_detail").latest("pk")
+    assert refused.action == "refused" and refused.path == f"/actions/{action.pk}/"  # no query
+    assert _log_of(client, chair).count("moved-on") == 4
     # Still holding a role, their refusal of an audit they never looked at reaches their own
     # chair only: not the chair who saw their looks before.
     third = AuditFactory()
     client.force_login(moved)
     assert client.get(reverse("audit_detail", args=[third.pk])).status_code == 404
-    assert _log_of(client, chair).count("moved-on") == 2
-    assert _log_of(client, second_chair).count("moved-on") == 2
+    assert _log_of(client, chair).count("moved-on") == 4
+    assert _log_of(client, second_chair).count("moved-on") == 3
 
 
 def test_a_look_filed_under_two_partnerships_keeps_its_address_without_what_was_typed(
