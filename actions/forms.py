@@ -146,7 +146,7 @@ class ActionForm(
         unchanged = self.instance.pk and due == self.instance.due_date
         if due and due < timezone.localdate() and not unchanged:
             raise forms.ValidationError("The due date is in the past: choose a date from today on.")
-        if due and too_far_ahead(due):
+        if due and too_far_ahead(due) and not unchanged:
             raise forms.ValidationError(TOO_FAR_AHEAD)
         return due
 

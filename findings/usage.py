@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Sum
+from django.db.models import Count, Max, OuterRef, Subquery, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -95,13 +95,11 @@ def usage_reminders(today: datetime.date) -> Iterator[Reminder]:
     """Co-ordinators of agencies that have recorded no use of a briefing published at least
     MACA_USAGE_REMINDER_WEEKS weeks ago: once per audit, agency and person."""
     weeks = datetime.timedelta(weeks=settings.MACA_USAGE_REMINDER_WEEKS)
-    with_seven_minute = BriefingVersion.objects.filter(audit=OuterRef("pk")).exclude(
-        seven_minute_sha256=""
-    )
+    latest = BriefingVersion.objects.filter(audit=OuterRef("pk")).order_by("-number")
     audits = (
         Audit.objects.filter(briefing_published_at__date__lte=today - weeks)
         .select_related("theme", "partnership")
-        .annotate(has_seven_minute=Exists(with_seven_minute))
+        .annotate(latest_seven_minute=Subquery(latest.values("seven_minute_sha256")[:1]))
     )
     for audit in audits:
         used = set(audit.usage_records.values_list("agency_id", flat=True))

@@ -547,6 +547,12 @@ def test_the_operator_invites_a_new_partnership_s_first_administrator_by_command
     assert Membership.objects.get(user=eve).role == Role.PARTNERSHIP_ADMIN
     assert Membership.objects.get(user=eve).partnership == other_partnership
 
+    # Two of the same letters: the one written as given, else a question rather than a guess.
+    shouting = Partnership.objects.create(name="SOUTHSHIRE PARTNERSHIP")
+    call_command("invite_administrator", "s@example.org", partnership="SOUTHSHIRE PARTNERSHIP")
+    assert Invitation.objects.get(email="s@example.org").partnership == shouting
+    with pytest.raises(CommandError, match="Several partnerships are named so"):
+        call_command("invite_administrator", "t@example.org", partnership="southshire partnership")
     with pytest.raises(CommandError, match="No partnership is named 'Northvale'.*Southshire"):
         call_command("invite_administrator", "x@example.org", partnership="Northvale")
     with pytest.raises(CommandError, match="valid email"):

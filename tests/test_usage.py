@@ -191,6 +191,13 @@ def test_send_reminders_reminds_silent_agencies_once_after_the_set_weeks(publish
     BriefingVersion.objects.filter(audit=audit).update(seven_minute_sha256="1" * 64)
     (with_seven,) = usage_reminders(later)
     assert "The briefing and 7-minute briefing from the multi-agency case audit" in with_seven.body
+    # Only the latest version counts: one published since without it speaks of the briefing.
+    first = BriefingVersion.objects.get(audit=audit)
+    BriefingVersion.objects.create(
+        audit=audit, number=2, published_at=first.published_at, html="", pdf=b"", sha256="2" * 64
+    )
+    (latest,) = usage_reminders(later)
+    assert "7-minute" not in latest.body
     mail.outbox.clear()
     due_reminders_send(today=later, sources=[usage_reminders])
     due_reminders_send(today=later + datetime.timedelta(days=1), sources=[usage_reminders])

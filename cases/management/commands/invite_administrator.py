@@ -39,7 +39,14 @@ class Command(BaseCommand):
 
 
 def _partnership_named(name: str) -> Partnership:
-    found = Partnership.objects.filter(name__iexact=name.strip()).first()
+    """The partnership of that name, written as given or, if none is, in any letter case; two of
+    the same letters and none exactly as given is a question, not a guess."""
+    matches = list(Partnership.objects.filter(name__iexact=name.strip()))
+    exact = [partnership for partnership in matches if partnership.name == name.strip()]
+    if len(matches) > 1 and not exact:
+        names = ", ".join(f"'{partnership.name}'" for partnership in matches)
+        raise CommandError(f"Several partnerships are named so: {names}. Give the name exactly.")
+    found = (exact or matches or [None])[0]
     if found is None:
         names = ", ".join(f"'{n}'" for n in Partnership.objects.values_list("name", flat=True))
         raise CommandError(
