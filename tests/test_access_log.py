@@ -426,7 +426,10 @@ def test_a_member_removed_a_moment_ago_is_seen_by_their_chair_trying_to_get_back
 
     # An entry filed under no partnership (as refusals to people of none were) is passed over.
     AccessLogEntry.objects.create(user=leaver, username="just-removed", action="refused", what="x")
-    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
+    asked = reverse("audit_detail", args=[audit.pk])
+    assert client.get(asked + "?q=Jamie+Smith").status_code == 404
+    refused = AccessLogEntry.objects.filter(username="just-removed").latest("pk")
+    assert (refused.partnership_id, refused.path) == (audit.partnership_id, asked)  # no query
     assert client.get(reverse("audit_detail", args=[elsewhere.pk])).status_code == 404
     for beyond_a_column in (9999999999999999999, 99999999999999999999):
         assert client.get(reverse("audit_detail", args=[beyond_a_column])).status_code == 404
@@ -447,14 +450,15 @@ def test_a_member_of_two_partnerships_removed_from_one_is_seen_there_trying_its_
     client.get(reverse("audit_detail", args=[audit.pk]))
     Membership.objects.filter(user=moved, partnership=audit.partnership).delete()
 
-    assert client.get(reverse("audit_detail", args=[audit.pk])).status_code == 404
+    # Another page of the audit they looked at: the audit is what they are seen trying.
+    assert client.get(reverse("nomination_list", args=[audit.pk])).status_code == 404
     assert _log_of(client, chair).count("moved-on") == 2  # the look, and the refusal
     assert _log_of(client, second_chair).count("moved-on") == 1  # their own chair, as before
     # An action's page they opened before, refused now: the chair who saw them open it sees it.
     action = ActionFactory(audit=audit)
     Membership.objects.create(user=moved, partnership=audit.partnership, role="qa_member")
     client.force_login(moved)
-    client.get(reverse("action_detail", args=[action.pk]))
+    client.get(reverse("action_detail", args=[action.pk]) + "?from=plan")
     Membership.objects.filter(user=moved, partnership=audit.partnership).delete()
     assert client.get(reverse("action_detail", args=[action.pk]) + "?q=Jamie").status_code == 404
     refused = AccessLogEntry.objects.filter(username="moved-on", what="action_detail").latest("pk")
