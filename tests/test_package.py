@@ -83,10 +83,10 @@ def import_file(path):
     return out.getvalue()
 
 
-def test_import_creates_the_audit_and_prints_its_path_last(tmp_path):
+def test_import_creates_the_audit_and_prints_its_address_last(tmp_path, settings):
     output = import_file(write(tmp_path, VALID))
     audit = Audit.objects.get()
-    assert output.strip().splitlines()[-1] == f"/audits/{audit.pk}/"
+    assert output.strip().splitlines()[-1] == f"{settings.SITE_URL}/audits/{audit.pk}/"
     assert audit.partnership.name == "Invented Safeguarding Partnership"
     assert audit.heading_strengths == "What went well"
     assert audit.heading_findings == "Findings identified per case"
