@@ -120,12 +120,6 @@ def _look(request, match, action, audit_id) -> dict:
     }
 
 
-def record_look(request, look: dict) -> AccessLogEntry:
-    """An entry for `look` (who, what and under which audit and partnership) made by this
-    request."""
-    return AccessLogEntry.objects.create(**look, **_request_fields(request))
-
-
 def record_looks(request, look: dict, partnership_ids, *, with_query=True) -> list[AccessLogEntry]:
     """`look` filed under each of `partnership_ids` (under none when there is none), its entries
     sharing one id: one write."""

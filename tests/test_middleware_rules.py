@@ -133,9 +133,10 @@ def test_each_look_records_the_address_asked_for_up_to_500_characters():
     user = UserFactory()
     look = {"user_id": user.pk, "username": user.username, "action": "view", "what": "audit_detail"}
     request = RequestFactory().get("/audits/1/", {"tab": "cases"}, REMOTE_ADDR="192.0.2.7")
-    entry = middleware.record_look(request, look)
+    (entry,) = middleware.record_looks(request, look, [])
     assert (entry.path, entry.ip_address) == ("/audits/1/?tab=cases", "192.0.2.7")
-    long = middleware.record_look(RequestFactory().get("/audits/1/", {"q": "x" * 600}), look)
+    asked = RequestFactory().get("/audits/1/", {"q": "x" * 600})
+    (long,) = middleware.record_looks(asked, look, [])
     assert long.path == ("/audits/1/?q=" + "x" * 600)[:500]
 
 
