@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from maca import access, selectors
 from maca.middleware import SEEN_SESSION_KEY
-from maca.models import AccessLogEntry, Partnership
+from maca.models import AccessLogEntry
 from maca.spreadsheets import csv_response, neutralise
 from maca.widgets import DateInput
 
@@ -121,7 +121,10 @@ class AccessLogFilter(forms.Form):
 
 def access_log(request):
     """Who looked at what: the chair's view of their partnerships' access log, read-only."""
-    partnership_ids = list(access.chaired_partnerships(request.user).values_list("pk", flat=True))
+    chaired = dict(access.chaired_partnerships(request.user).values_list("pk", "name"))
+    partnership_ids = list(chaired)
+    # A chair of several is told whose each entry is; of one, the page says nothing new.
+    names = chaired if len(chaired) > 1 else {}
     if not partnership_ids:
         raise Http404("Not found.")
     form = AccessLogFilter(request.GET or None, partnership_ids=partnership_ids)
@@ -132,24 +135,17 @@ def access_log(request):
     filters = form.cleaned_data if form.is_bound else {}
     entries = selectors.access_log_entries(partnership_ids, **filters)
     if request.GET.get("format") == "csv":
-        return _access_log_csv(entries, _names_if_several(partnership_ids))
+        return _access_log_csv(entries, names)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
         "page": Paginator(entries, 50).get_page(request.GET.get("page")),
         "query": query.urlencode(),
-        "partnership_names": _names_if_several(partnership_ids),
+        "partnership_names": names,
         "nav": "access_log",
     }
     return render(request, "maca/access_log.html", context)
-
-
-def _names_if_several(partnership_ids) -> dict[int, str]:
-    """The partnerships' names by id, for a chair of several to tell whose each entry is."""
-    if len(partnership_ids) < 2:
-        return {}
-    return dict(Partnership.objects.filter(pk__in=partnership_ids).values_list("pk", "name"))
 
 
 def _access_log_csv(entries, partnership_names: dict[int, str]) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from cases.models import Audit, Case
+from cases.naming import audit_name
 from maca.selectors import register_audit_choices
 
 HOME_PAGE_SIZE = 25
@@ -115,7 +116,6 @@ def _told_apart(audit, *, with_partnership: bool) -> str:
     """An audit's name as a list of many tells it from the others of the same theme: whether it
     is a re-audit, its meeting's month (or its creation's) and, in several partnerships' lists,
     its partnership."""
-    kind = " (re-audit)" if audit.reaudit_of_id else ""
     when = audit.meeting_date or timezone.localtime(audit.created_at).date()
-    name = f"{audit.theme.name} — {audit.title}{kind}, {date_format(when, 'F Y')}"
+    name = f"{audit_name(audit)} — {audit.title}, {date_format(when, 'F Y')}"
     return f"{name} · {audit.partnership.name}" if with_partnership else name
