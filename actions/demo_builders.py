@@ -335,12 +335,13 @@ def add_learning_into_practice(audit: Audit, *, chair) -> bool:
         recommendations[index].impact_measure = measure
         recommendations[index].save(update_fields=["impact_measure"])
     agencies = {a.name: a for a in audit.agencies.all()}
+    published = timezone.localdate(audit.briefing_published_at or timezone.now())
     for agency, days_ago, team, staff, reflection in USES:
         usage_record(
             audit=audit,
             agency=agencies[agency],
             user=chair,
-            date=today - datetime.timedelta(days=days_ago),
+            date=max(today - datetime.timedelta(days=days_ago), published),
             team=team,
             staff_count=staff,
             reflection=reflection,

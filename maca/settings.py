@@ -60,6 +60,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Says what happened and gives back what was typed, rather than Django's bare page.
+CSRF_FAILURE_VIEW = "maca.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

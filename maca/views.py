@@ -5,19 +5,21 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from maca import access, selectors
 from maca.middleware import SEEN_SESSION_KEY
 from maca.models import AccessLogEntry
 from maca.spreadsheets import csv_response, neutralise
+from maca.text import typed_texts
 from maca.widgets import DateInput
 
 logger = logging.getLogger(__name__)
@@ -167,3 +169,28 @@ def _access_log_csv(entries, partnership_names: dict[int, str]) -> HttpResponse:
     )
     header += ["Partnership"] if several else []
     return csv_response(itertools.chain([header], rows), filename="access-log.csv")
+
+
+def csrf_failure(request, reason=""):
+    """A form sent with an out-of-date security token (the person signed in again in another
+    tab, or the page was open a long time): nothing was saved, and what they wrote, when the form
+    came from this site, is given back to copy."""
+    typed = typed_texts(request) if _sent_from_here(request) else []
+    return render(request, "403_csrf.html", {"typed": typed}, status=403)
+
+
+def _sent_from_here(request) -> bool:
+    """Whether the browser says the form came from a page of this site."""
+    origin = request.META.get("HTTP_ORIGIN", "")
+    return bool(origin) and origin == f"{request.scheme}://{request.get_host()}"
+
+
+def turned_away(request, message: str, to: str):
+    """A change refused because the audit moved on while the form was open. Asked with nothing
+    typed, the message is shown on the page at `to`; with words typed, a page (409) says why and
+    gives them back to copy, so that nothing written is lost."""
+    typed = typed_texts(request)
+    if not typed:
+        messages.warning(request, message)
+        return redirect(to)
+    return render(request, "turned_away.html", {"message": message, "back": to}, status=409)

@@ -86,3 +86,17 @@ def test_the_error_pages_pass_axe(page, demo):  # noqa: F811
     page.goto(f"{demo}/audits/nothing-here/")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_a_form_with_an_out_of_date_security_token_gives_back_what_was_typed(page, demo):  # noqa: F811
+    audit = Audit.objects.get(theme__name="Child exploitation")
+    case = audit.cases.order_by("label").first()
+    form_page = f"{demo}/audits/{audit.pk}/findings/finding/new/?case={case.pk}"
+    page.goto(form_page)
+    sign_in_here(page)
+    page.get_by_role("textbox", name=re.compile(r"^Finding")).fill(TYPED)
+    page.context.clear_cookies(name="csrftoken")  # as when signing in again in another tab
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="This form was out of date")).to_be_visible()
+    expect(page.get_by_role("textbox", name="What you wrote (1 of 1)")).to_have_value(TYPED)
+    assert axe_violations(page) == []

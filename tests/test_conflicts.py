@@ -815,3 +815,21 @@ def test_a_page_not_found_never_shows_a_password_or_what_someone_signed_out_sent
     body = client.post("/audits/999999/", sent).content.decode()
     assert "Kept words" in body
     assert "Correct horse" not in body and "123456" not in body
+
+
+def test_a_form_refused_by_its_security_token_gives_back_what_was_typed(chair):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(chair)
+    sent = {"csrfmiddlewaretoken": "out-of-date", "note": "Words worth keeping", "password": "x1"}
+    page = reverse("audit_create")
+    here = client.post(page, sent, headers={"Origin": "http://testserver"})
+    assert here.status_code == 403
+    body = here.content.decode()
+    assert "This form was out of date, so nothing was saved" in body
+    assert "Words worth keeping" in body and "x1" not in body
+    # Sent from another site (or with no word of where from): nothing of it is shown.
+    for headers in ({"Origin": "https://elsewhere.example"}, {}):
+        body = client.post(page, sent, headers=headers).content.decode()
+        assert "This form was out of date" in body and "Words worth keeping" not in body

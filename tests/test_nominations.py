@@ -247,10 +247,37 @@ def test_nominating_is_refused_once_the_selection_is_made(client, open_audit, pe
     assert response.status_code == 302
     assert any("Nominations are closed" in text for text in texts(response))
     response = client.post(url, nomination_data())
-    assert response.status_code == 302
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Nominations are closed" in body
+    # What was typed is given back to copy: the reason, not the codes of the choices.
+    assert "Repeated referrals about the home&#x27;s condition with no plan." in body
+    assert "child_in_need" not in body
     assert not Nomination.objects.exists()
     page = client.get(reverse("nomination_list", args=[open_audit.pk])).content.decode()
     assert url not in page
+
+
+def test_a_reason_for_declining_a_nomination_declined_meanwhile_is_given_back(
+    client, open_audit, people
+):
+    nomination = NominationFactory(
+        audit=open_audit,
+        label="Case 4",
+        status=Nomination.Status.DECLINED,
+        decline_reason="Already reviewed.",
+    )
+    client.force_login(people["chair"])
+    url = reverse("nomination_decline", args=[open_audit.pk, nomination.pk])
+    response = client.post(url, {"reason": "Another audit looked at this family last year."})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Case 4 is already declined." in body
+    assert "Another audit looked at this family last year." in body
+    # Nothing typed: the message on the list, as before.
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 302
+    assert "Case 4 is already declined." in texts(response)
 
 
 def test_the_service_refuses_nominations_outside_the_nominating_stage(open_audit, people):
@@ -303,7 +330,10 @@ def test_a_selected_nomination_can_no_longer_be_edited(client, open_audit, peopl
     client.force_login(people["qa_member"])
     url = reverse("nomination_edit", args=[open_audit.pk, nomination.pk])
     response = client.post(url, nomination_data(label="Changed"))
-    assert response.status_code == 302
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "is selected: it can no longer be changed." in body
+    assert "Repeated referrals about the home&#x27;s condition with no plan." in body
     nomination.refresh_from_db()
     assert nomination.label != "Changed"
 

@@ -253,7 +253,9 @@ def test_coordinators_cannot_reopen(client, audit, case, housing, coordinator, o
     )
     reopen = reverse("tool_reopen", args=[audit.pk, case.pk, housing.pk])
     client.force_login(coordinator)
-    assert client.post(reopen, {"reason": "Please"}).status_code == 403
+    refused = client.post(reopen, {"reason": "Please look at the grades again"})
+    assert refused.status_code == 403
+    assert "Please look at the grades again" in refused.content.decode()  # to copy elsewhere
     client.force_login(outsider)
     assert client.post(reopen, {"reason": "Please"}).status_code == 404
     submission.refresh_from_db()
@@ -271,8 +273,16 @@ def test_no_edits_when_the_audit_is_not_taking_submissions(
     html = client.get(url).content.decode()
     assert "not taking submissions" in html
     assert "Save draft" not in html
-    response = client.post(url, answers(questions, "good", "good"), follow=True)
-    assert "not taking submissions" in response.content.decode()
+    sent = answers(questions, "good", texts={0: "Home visits were weekly <and recorded>."})
+    response = client.post(url, sent)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Your answers were not saved" in body
+    assert "This audit is not taking submissions at the moment." in body
+    # Each answer given back under its question, with its grade, to copy elsewhere.
+    assert "Home visits were weekly &lt;and recorded&gt;." in body
+    assert f"{questions[0].text} (grade: Good)" in body
+    assert "Answer 1" in body
     assert not AgencySubmission.objects.exists()
 
 

@@ -37,6 +37,7 @@ from maca.concurrency import NOTHING_CHANGED, no_lost_updates
 from maca.invitations import invitation_withdraw, may_withdraw, open_invitations
 from maca.models import Invitation, Membership
 from maca.once import one_press
+from maca.views import turned_away
 
 Role = Membership.Role
 
@@ -330,12 +331,12 @@ def nomination_list(request, pk):
 
 
 def _closed_to_nominations(request, audit):
-    messages.warning(
+    return turned_away(
         request,
         f"Nominations are closed: this audit is at the stage '{audit.get_status_display()}'. "
         "Cases can be nominated only while the audit is at 'Nominating cases'.",
+        reverse("nomination_list", args=[audit.pk]),
     )
-    return redirect("nomination_list", audit.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -387,12 +388,12 @@ def nomination_edit(request, pk, nomination_id):
     if not audit.accepts_nominations:
         return _closed_to_nominations(request, audit)
     if nomination.status != Nomination.Status.NOMINATED:
-        messages.warning(
+        return turned_away(
             request,
             f"{nomination.label} is {nomination.get_status_display().lower()}: "
             "it can no longer be changed.",
+            reverse("nomination_list", args=[audit.pk]),
         )
-        return redirect("nomination_list", audit.pk)
     form = NominationForm(request.POST or None, instance=nomination, audit=audit)
     if request.method == "POST" and form.is_valid() and is_chair:
         _check_no_identifiers(form, nomination)
@@ -502,8 +503,11 @@ def nomination_decline(request, pk, nomination_id):
         return _closed_to_nominations(request, audit)
     if nomination.status != Nomination.Status.NOMINATED:
         status = nomination.get_status_display().lower()
-        messages.warning(request, f"{nomination.label} is already {status}.")
-        return redirect("nomination_list", audit.pk)
+        return turned_away(
+            request,
+            f"{nomination.label} is already {status}.",
+            reverse("nomination_list", args=[audit.pk]),
+        )
     form = DeclineForm(request.POST or None)
     back = (request.POST.get("back") or request.GET.get("back")) == "selection" and "selection"
     if request.method == "POST" and form.is_valid():

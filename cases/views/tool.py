@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import access
 from cases.forms.tool import QuestionForm, ReopenForm, SectionForm, ToolAnswerForm
-from cases.models import AgencySubmission, Case, ToolQuestion, ToolSection
+from cases.models import AgencySubmission, Case, Grade, ToolQuestion, ToolSection
 from cases.selectors import tool as tool_selectors
 from cases.selectors.identifiers import identifying_details_in_pack
 from cases.selectors.pack import pack_context
@@ -290,7 +290,9 @@ def _agency_work(request, pk, case_id, agency_id):
     return audit, case, agency
 
 
-def _tool_page(request, audit, case, agency, submission, *, form=None, reopen_form=None):
+def _tool_page(
+    request, audit, case, agency, submission, *, form=None, reopen_form=None, refused=None
+):
     can_edit = access.can_edit_agency_work(request.user, audit, agency.pk)
     locked = submission is not None and submission.is_locked
     asked = asked_of(case, agency)
@@ -319,9 +321,24 @@ def _tool_page(request, audit, case, agency, submission, *, form=None, reopen_fo
         "submission_version": version_of(submission) if locked else "",
         "reopenings": tool_selectors.reopenings(audit, case, agency),
         "not_asked": "" if asked else not_asked_message(case, agency),
+        "refused": refused,
+        "unsent": _unsent_answers(request, _sections(audit)) if refused else [],
         "nav": "audits",
     }
-    return render(request, "cases/tool/answer.html", context)
+    return render(request, "cases/tool/answer.html", context, status=409 if refused else 200)
+
+
+def _unsent_answers(request, sections) -> list[tuple[str, str, str]]:
+    """The answers a refused save carried, each (question, answer, grade), to copy elsewhere."""
+    grades = dict(Grade.choices)
+    unsent = []
+    for section in sections:
+        for question in section.questions.all():
+            text = request.POST.get(f"q{question.pk}_text", "").strip()
+            grade = grades.get(request.POST.get(f"q{question.pk}_grade", ""), "")
+            if text or grade:
+                unsent.append((question.text, text, grade))
+    return unsent
 
 
 def _submission(case, agency):
@@ -360,8 +377,12 @@ def tool_answer(request, pk, case_id, agency_id):
             return redirect(here)
         return _tool_save(request, audit, case, agency, submission, submitting=action == "submit")
     except ValidationError as error:
-        _error(request, error)
-        return redirect(here)
+        if action == "confirm":
+            _error(request, error)
+            return redirect(here)
+        submission = _submission(case, agency)  # as it is now, perhaps submitted meanwhile
+        refused = " ".join(error.messages)
+        return _tool_page(request, audit, case, agency, submission, refused=refused)
 
 
 def _tool_save(request, audit, case, agency, submission, *, submitting: bool):

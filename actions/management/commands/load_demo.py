@@ -1,9 +1,11 @@
+import datetime
 import json
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from actions.demo_builders import (
     IN_PROGRESS_THEME,
@@ -125,7 +127,9 @@ class Command(BaseCommand):
             if not audit.briefing_versions.exists():
                 if not SevenMinuteBriefing.objects.filter(audit=audit).exists():
                     seven_minute_draft(audit=audit)
-                version = briefing_publish(audit=audit, user=chair, with_plan=True)
+                version = briefing_publish(
+                    audit=audit, user=chair, with_plan=True, published_at=_published_at(audit)
+                )
                 self.stdout.write(f"Published version {version.number} of {audit.theme.name}.")
 
     def _create_users(self, partnership: Partnership):
@@ -152,3 +156,15 @@ class Command(BaseCommand):
             )
             where = f" for {agency_name}" if agency_name else ""
             self.stdout.write(f"  {username:<8} {Membership.Role(role).label}{where}")
+
+
+def _published_at(audit: Audit) -> datetime.datetime:
+    """When the demo's closed audit went out: a fortnight after its meeting, or seven weeks ago
+    if that was longer ago, so that its briefing has been in use for a while (never later than
+    now)."""
+    now = timezone.now()
+    weeks_ago = now - datetime.timedelta(weeks=7)
+    if audit.meeting_date is None:
+        return weeks_ago
+    meeting = datetime.datetime.combine(audit.meeting_date, datetime.time(10))
+    return min(max(timezone.make_aware(meeting) + datetime.timedelta(days=14), weeks_ago), now)
