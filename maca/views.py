@@ -181,8 +181,7 @@ def csrf_failure(request, reason=""):
 
 def _sent_from_here(request) -> bool:
     """Whether the browser says the form came from a page of this site."""
-    origin = request.META.get("HTTP_ORIGIN", "")
-    return bool(origin) and origin == f"{request.scheme}://{request.get_host()}"
+    return request.META.get("HTTP_ORIGIN") == f"{request.scheme}://{request.get_host()}"
 
 
 def turned_away(request, message: str, to: str):
