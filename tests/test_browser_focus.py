@@ -56,6 +56,18 @@ RING_CONTRAST = r"""() => {
   return {what: `${el.tagName.toLowerCase()} ${name.slice(0, 40)}`, contrast: best};
 }"""
 
+# Once the page has stopped scrolling (five frames alike): whether the focused element is on screen.
+FOCUS_IN_VIEW_ONCE_STILL = """async () => {
+  let last = null, still = 0;
+  while (still < 5) {
+    await new Promise(done => requestAnimationFrame(done));
+    still = window.scrollY === last ? still + 1 : 0;
+    last = window.scrollY;
+  }
+  const box = document.activeElement.getBoundingClientRect();
+  return box.top >= 0 && box.bottom <= window.innerHeight;
+}"""
+
 
 @pytest.fixture
 def demo(live_server):
@@ -150,12 +162,14 @@ def test_the_focus_follows_inline_edits_and_is_never_dropped(browser, demo):
     form.get_by_role("button", name="Save row").press("Enter")
     expect(form.locator(".is-invalid").first).to_be_visible()
     expect(form.locator(":focus")).to_have_count(1)
+    assert page.evaluate(FOCUS_IN_VIEW_ONCE_STILL), "the focus went off the screen"
     # Saved: back to the row, on its Edit link.
     form.get_by_role("textbox", name=re.compile(r"^Event")).fill(
         "Tenancy visit; the family were not at home."
     )
     form.get_by_role("button", name="Save row").press("Enter")
     expect(row.get_by_role("link", name="Edit")).to_be_focused()
+    assert page.evaluate(FOCUS_IN_VIEW_ONCE_STILL), "the focus went off the screen"
     expect(row).to_contain_text("Tenancy visit; the family were not at home.")
     expect(page.locator("#messages")).to_have_text("Row saved.")
 

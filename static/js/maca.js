@@ -1,4 +1,15 @@
 // Small behaviours shared by every page. No inline scripts: the Content Security Policy forbids them.
+
+// Gives `element` the focus and brings it on screen at once. Scrolling is smooth on these pages
+// (Bootstrap's scroll-behavior): a smooth scroll still running, begun for what the update
+// replaced, would otherwise carry the page on past the element, off the screen. Scrolling to
+// where the page is now, at once, stops it.
+function focusOnScreen(element) {
+  "use strict";
+  window.scrollTo({ left: window.scrollX, top: window.scrollY, behavior: "instant" });
+  element.focus({ preventScroll: true });
+  element.scrollIntoView({ block: "nearest", behavior: "instant" });
+}
 (function () {
   "use strict";
   // A form that takes a while (publishing, uploads, PDFs) must not be sent twice. A form that
@@ -128,7 +139,7 @@
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (summary) focusOnScreen(summary);
 })();
 
 // A text box's limit is the server's to enforce, with a message next to the box: the browser's
@@ -268,13 +279,13 @@
     if (form) {
       var summary = form.querySelector("#error-summary");
       var field = form.querySelector("textarea, input:not([type=hidden]), select");
-      (summary || field || form).focus();
+      focusOnScreen(summary || field || form);
       return;
     }
     if (!lost()) return;
     var same = focusedId ? document.getElementById(focusedId) : null;
     if (same && !same.disabled) {
-      same.focus();
+      focusOnScreen(same);
       return;
     }
     // A move button at the end of the list is disabled: go to its opposite number instead.
@@ -283,7 +294,7 @@
     }) : null;
     var other = opposite && opposite !== focusedId ? document.getElementById(opposite) : null;
     if (other && !other.disabled) {
-      other.focus();
+      focusOnScreen(other);
       return;
     }
     var changed = changedId ? document.getElementById(changedId) : null;
@@ -291,10 +302,10 @@
     if (item && item !== document.body) {
       var control = item.querySelector("button:not([disabled]), a[href]");
       if (control) {
-        control.focus();
+        focusOnScreen(control);
       } else {
         item.tabIndex = -1;
-        item.focus();
+        focusOnScreen(item);
       }
     }
   });
