@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Characters that render as nothing, which would hide a name from a plain comparison; and the
-# dashes a word processor puts for a typed hyphen ("943–476–5919"), read as hyphens.
-INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
-INVISIBLE.update(dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\ufe63"), "-"))
+from anyascii import anyascii
+
+# Kinds of character that render as nothing, or only on another: hidden inside a name, they would
+# keep it from a plain comparison ("J\u2064amie"). Format characters (zero-width spaces and
+# joiners, direction marks and isolates, invisible operators, tags), and the marks drawn on the
+# letter before them (accents, once letters are decomposed, and variation selectors).
+UNSEEN = frozenset({"Cf", "Mn", "Me"})
 # Between the parts of a name or reference: spaces, hyphens, dots, slashes, underscores.
 SEPARATORS = r"[\W_]*"
 MONTHS = "January February March April May June July August September October November December"
@@ -16,12 +19,14 @@ MONTHS = "January February March April May June July August September October No
 
 def normalised(text: str | None) -> str:
     """Text as compared: compatibility forms folded (full-width letters, ligatures), accents
-    dropped ("Zoë" is "Zoe"), invisible characters removed, dashes read as hyphens."""
+    dropped ("Zoë" is "Zoe"), invisible characters removed, and every letter written in Latin
+    letters, so that a look-alike from another alphabet ("Аlex" with a Cyrillic А) or a name
+    written in one ("Анна") reads as the name; dashes read as hyphens."""
     text = text or ""
     if text.isascii():
         return text  # nothing to fold: most text, which is then checked much faster
-    decomposed = unicodedata.normalize("NFKD", text).translate(INVISIBLE)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFKD", text)
+    return anyascii("".join(c for c in decomposed if unicodedata.category(c) not in UNSEEN))
 
 
 def value_pattern(value: str, *, loose: bool = False) -> re.Pattern | None:

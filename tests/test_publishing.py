@@ -185,6 +185,22 @@ def identified(audit):
         ("Housing ref HX 448-21 was closed.", "Housing's reference number for Case 1"),
         ("Ellie\u200bBrampton moved twice.", "the name held for Case 1"),
         ("ＥＬＬＩＥ was seen.", "part of the name held for Case 1"),
+        # Every kind of character that renders as nothing, hidden inside the name.
+        *(
+            (f"El{hidden}lie Bramp{hidden}ton moved twice.", "the name held for Case 1")
+            for hidden in (
+                "\u2064",  # invisible plus
+                "\u200e\u200f",  # direction marks, as text pasted from an email brings
+                "\u202a\u202e\u202c",  # embeddings and overrides
+                "\u2066\u2069",  # isolates
+                "\u061c\u180e",  # the Arabic letter mark, the Mongolian vowel separator
+                "\u034f\u180b\ufe0f",  # the grapheme joiner and variation selectors
+                "\U000e0041\U000e007f",  # tags
+                "\u3164",  # the Hangul filler
+            )
+        ),
+        # Letters of other alphabets that look like Latin ones: a Cyrillic Е, a Greek Β.
+        ("\u0415llie \u0392rampton moved twice.", "the name held for Case 1"),
     ],
 )
 def test_the_check_sees_through_spacing_invisible_characters_and_date_formats(
