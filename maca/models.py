@@ -1,5 +1,6 @@
 """Core records: people, the partnerships they work in, the agencies they speak for, their roles."""
 
+import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
@@ -29,8 +30,39 @@ SECTION_KEYS = tuple(DEFAULT_HEADINGS)
 class User(AbstractUser):
     """A person who signs in. Custom from the first migration so fields can be added later."""
 
+    # Counted up each time the account is switched off: a session is valid only for the count it
+    # was made under, so switching the account on again does not bring its old sessions back.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs):
+        if self._being_switched_off(kwargs.get("update_fields")):
+            self.session_generation += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "session_generation"}
+        super().save(*args, **kwargs)
+
+    def _being_switched_off(self, update_fields) -> bool:
+        if self.is_active:
+            return False
+        if update_fields is not None and "is_active" not in update_fields:
+            return False
+        return User.objects.filter(pk=self.pk, is_active=True).exists()
+
+    def get_session_auth_hash(self):
+        return self._of_this_generation(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self):
+        for fallback in super().get_session_auth_fallback_hash():
+            yield self._of_this_generation(fallback)
+
+    def _of_this_generation(self, password_hash: str) -> str:
+        if not self.session_generation:  # never switched off: as Django makes it
+            return password_hash
+        counted = f"{password_hash}:{self.session_generation}".encode()
+        return hashlib.sha256(counted).hexdigest()
 
 
 def logo_path(instance, filename):

@@ -112,3 +112,22 @@ def test_sessions_are_djangos_own(settings):
         "django.contrib.sessions.backends.db",
         "django.contrib.sessions.backends.cached_db",
     )
+
+
+def test_an_account_switched_off_and_on_again_does_not_take_its_old_sessions_back(
+    client, audit, chair
+):
+    url = loaded(client, chair, audit, "audit_detail")
+    chair.is_active = False
+    chair.save()  # as the administration pages and every service save it
+    assert client.get(url).status_code == 302
+    chair.is_active = True
+    chair.save(update_fields=["is_active"])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    # Signing in again works, and a later save that does not switch it off keeps that session.
+    client.force_login(chair)
+    chair.first_name = "Renamed"
+    chair.save()
+    assert client.get(url).status_code == 200
