@@ -19,6 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from maca import access
+from maca.addresses import client_address
 from maca.models import AccessLogEntry
 
 # Routes below these prefixes show or return case-level data (an import's outcome names the audit
@@ -138,7 +139,7 @@ def record_looks(request, look: dict, partnership_ids, *, with_query=True) -> li
 
 def _request_fields(request, *, with_query: bool = True) -> dict:
     path = request.get_full_path() if with_query else request.path
-    return {"ip_address": _client_address(request), "path": path[:500]}
+    return {"ip_address": client_address(request), "path": path[:500]}
 
 
 def filed_under(request, kwargs) -> tuple[int | None, list[int]]:
@@ -165,13 +166,6 @@ def _audit_of(request, kwargs) -> tuple[int | None, int | None]:
     if audit is not None and str(kwargs.get("pk", audit.pk)) == str(audit.pk):
         return audit.pk, audit.partnership_id
     return None, None
-
-
-def _client_address(request) -> str | None:
-    # X-Forwarded-For is not trusted: anyone can send it. Behind a reverse proxy REMOTE_ADDR is
-    # the proxy's own address unless the proxy hands on the client's through the PROXY protocol
-    # (gunicorn --proxy-protocol with --proxy-allow-from set to the proxy).
-    return request.META.get("REMOTE_ADDR") or None
 
 
 SEEN_SESSION_KEY = "_seen"

@@ -4,6 +4,7 @@ Every value a deployment must choose is read from the environment here; a missin
 stops the process at start with a message naming the variable.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -191,7 +192,8 @@ AUTHENTICATION_BACKENDS = [
 # lockout reveals nothing. Every failure is recorded (django-axes' access attempts and failures).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "maca.addresses.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
@@ -327,11 +329,30 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Preloading HSTS commits the whole parent domain (often a council's) to HTTPS for good: that is the
 # domain owner's decision, so it is a setting rather than a deployment check to satisfy.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-# Lockout is by user name, not by address: a council's staff often share one address, and
-# locking it would shut out everyone there. Password guessing on one account is still stopped.
+# Lockout is by user name and address together: never by address alone (a council's staff often
+# share one address, and locking it would shut out everyone there), and never by name alone
+# (anyone anywhere could then keep a chair out by typing wrong passwords for them).
 SILENCED_SYSTEM_CHECKS.append("axes.W006")
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies in front of MACA (nginx on the same machine: 127.0.0.1): the address of a
+# request they pass on is the one they add to X-Forwarded-For (maca/addresses.py). Empty, the
+# connecting address is taken, which behind a proxy is the proxy's.
+
+
+def env_addresses(name: str) -> frozenset[str]:
+    addresses = set()
+    for part in env_list(name, []):
+        try:
+            addresses.add(str(ipaddress.ip_address(part)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses, separated by commas; got {part!r}."
+            ) from None
+    return frozenset(addresses)
+
+
+TRUSTED_PROXIES = env_addresses("TRUSTED_PROXIES")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
