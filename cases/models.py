@@ -346,6 +346,12 @@ class Nomination(models.Model):
     def __str__(self):
         return self.label
 
+    @property
+    def current_label(self) -> str:
+        """What the audit calls the child now: its case's label once chosen (the chair may have
+        renamed or renumbered the cases since), else the label it was nominated under."""
+        return self.case.label if self.case_id else self.label
+
 
 class NominationIdentity(models.Model):
     """The child's identifying details, kept apart from everything else.

@@ -25,7 +25,9 @@ def environment_file() -> dict[str, str]:
 
 def settings_variables() -> set[str]:
     source = (ROOT / "maca" / "settings.py").read_text()
-    found = re.findall(r'(?:env(?:_int|_bool|_list|_addresses)?\(|environ\.get\()\s*"([A-Z_]+)"', source)
+    found = re.findall(
+        r'(?:env(?:_int|_bool|_list|_addresses)?\(|environ\.get\()\s*"([A-Z_]+)"', source
+    )
     return set(found)
 
 

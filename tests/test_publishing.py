@@ -653,3 +653,20 @@ def test_learning_tags_changed_while_the_pdf_renders_are_not_indexed_unchecked(
 
     publishing.briefing_publish(audit=audit, user=chair)
     assert list(LibraryEntry.objects.values_list("tags__name", flat=True)) == ["Tenancy risk"]
+
+
+def test_the_check_names_a_case_by_its_label_as_it_is_now(client, audit, chair, identified):
+    nomination = NominationIdentity.objects.get().nomination
+    nomination.case = identified
+    nomination.save()
+    identified.label = "Case 2"  # renumbered by the chair after the selection
+    identified.save()
+    StrengthFactory(case=identified, text="Ellie Brampton moved twice.")
+    places = identifying_details_in_briefing(audit)
+    assert places and all("held for Case 2" in place for place in places), places
+    client.force_login(chair)
+    listed = client.get(reverse("nomination_list", args=[audit.pk])).content.decode()
+    assert "now Case 2" in listed
+    shown = client.get(reverse("nomination_identifiers", args=[audit.pk, nomination.pk]))
+    assert "Identifying details: Case 2" in shown.content.decode()
+    assert "Nominated as Case 1." in shown.content.decode()

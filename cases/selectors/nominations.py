@@ -22,7 +22,7 @@ STATUSES = [value for value, _ in Nomination.Status.choices]
 
 def nomination_rows(audit: Audit, status: str | None = None) -> list[Nomination]:
     """The audit's nominations (optionally of one status) with their agencies and nominator."""
-    queryset = audit.nominations.select_related("nominated_by").prefetch_related("agencies")
+    queryset = audit.nominations.select_related("nominated_by", "case").prefetch_related("agencies")
     if status in STATUSES:
         queryset = queryset.filter(status=status)
     return list(queryset.order_by("created_at", "id"))
