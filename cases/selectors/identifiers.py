@@ -65,7 +65,8 @@ def _child(identity, label, *, agency_ids=None) -> _Child:
 def _children(*, label=None, agency_ids=None, **held_for) -> list[_Child]:
     """The name, date of birth and reference numbers held for each child of the nominations
     filtered by `held_for` (nomination__audit=..., or nomination__case=...), each named by its
-    case's label as it is now (its nomination's, not chosen as a case) unless `label` is given; `agency_ids` as `_child` takes them."""
+    case's label as it is now (its nomination's, not chosen as a case) unless `label` is given;
+    `agency_ids` as `_child` takes them."""
     identities = (
         NominationIdentity.objects.filter(**held_for)
         .select_related("nomination__case")
