@@ -72,6 +72,13 @@ def get_action_for(request, action_id):
     return action
 
 
+def may_lead(user, audit, owner_agency_id) -> bool:
+    """Whether `user` could follow up an action of `audit` owned by that agency, as its lead:
+    open it (the chair, a QA member, or a co-ordinator of the owner agency taking part)."""
+    access = access_for(user, audit)
+    return bool(access.roles & {Role.CHAIR, Role.QA_MEMBER}) or owner_agency_id in access.agency_ids
+
+
 def can_update_action(user, action) -> bool:
     """Progress updates and evidence: the owner agency's co-ordinators, and the chair."""
     access = access_for(user, action.audit)

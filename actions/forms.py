@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from actions.access import may_lead
 from cases.forms.identifying import CONFIRM_FIELD, AsksAboutIdentifyingText
 from cases.forms.setup import TOO_FAR_AHEAD, too_far_ahead
 from cases.naming import theme_and_kind
@@ -164,7 +165,22 @@ class ActionForm(
                 "Give one lead: choose a MACA user or name an officer who does not use MACA, "
                 "not both.",
             )
+        self._check_lead_can_open(lead_user, cleaned.get("owner_agency"))
         return cleaned
+
+    def _check_lead_can_open(self, lead_user, owner_agency) -> None:
+        """A lead who could not open the action would never see it, nor be reminded of it."""
+        if lead_user is None or owner_agency is None:
+            return
+        if not {"lead_user", "owner_agency"} & set(self.changed_data):
+            return  # as it was: editing something else does not force a new lead
+        if not may_lead(lead_user, self.audit, owner_agency.pk):
+            self.add_error(
+                "lead_user",
+                f"{lead_user} cannot open an action owned by {owner_agency}: choose the chair, "
+                f"a QA member or a co-ordinator for {owner_agency}, or name an officer who does "
+                "not use MACA.",
+            )
 
 
 EVIDENCE_ACCEPT = (

@@ -15,6 +15,7 @@ from maca.models import Membership
 from .conftest import member, pdf_text
 from .factories import ActionFactory, AgencyFactory, AuditFactory, RecommendationFactory
 from .test_chronology_files import plain
+from .test_one_press import form_on
 
 pytestmark = pytest.mark.django_db
 
@@ -249,6 +250,35 @@ def test_the_chair_creates_actions_from_a_recommendation(client, audit, housing)
         "Train staff.",
         "Audit supervision.",
     ]
+
+
+def test_a_lead_who_could_not_open_the_action_is_refused(client, audit, housing):
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    chair = member(audit, Membership.Role.CHAIR)
+    jo = member(audit, Membership.Role.COORDINATOR, agency=housing, first_name="Jo")
+    qa = member(audit, Membership.Role.QA_MEMBER)
+    client.force_login(chair)
+    url = reverse("action_create", args=[audit.pk])
+    due = (timezone.localdate() + datetime.timedelta(days=60)).isoformat()
+    typed = {"text": "Brief every custody sergeant.", "due_date": due}
+    refused = client.post(url, {**typed, "owner_agency": police.pk, "lead_user": jo.pk})
+    assert refused.status_code == 422
+    assert (
+        f"{jo} cannot open an action owned by Police: choose the chair, a QA member or a "
+        "co-ordinator for Police" in refused.content.decode()
+    )
+    assert not Action.objects.exists()
+    for owner, lead in ((housing, jo), (police, qa), (police, chair)):
+        kept = client.post(url, {**typed, "owner_agency": owner.pk, "lead_user": lead.pk})
+        assert kept.status_code == 302, (owner, lead)
+    assert Action.objects.count() == 3
+    # Handed to another agency, the action's lead must change with it.
+    action = Action.objects.get(owner_agency=housing)
+    edit = reverse("action_edit", args=[action.pk])
+    moved = client.post(edit, {**form_on(client, edit), "owner_agency": police.pk})
+    assert moved.status_code == 422
+    assert f"{jo} cannot open an action owned by Police" in moved.content.decode()
 
 
 def test_the_action_form_says_what_is_wrong_with_it(client, audit, housing):
