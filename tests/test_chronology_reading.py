@@ -207,7 +207,9 @@ def test_a_file_of_exactly_the_most_rows_is_read_and_one_more_is_refused(monkeyp
         entries(*[["2026", "Visit"]] * 4)
     assert raised.value.code == "too_many_rows"
     assert raised.value.messages == [
-        "The file has more than 3 rows. Split it into smaller files and upload them one at a time."
+        "The file has more than 3 rows: one agency's chronology of a case holds at most that "
+        "many. Keep the entries that matter to the audit (earlier years summed up in a few rows) "
+        "and upload that."
     ]
 
 

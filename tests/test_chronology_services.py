@@ -175,8 +175,9 @@ SMALL_LIMITS = uploads.SheetLimits(rows=4, cells_per_row=6, cells=12, strings=9)
     [
         (
             headed(["2026", "a"], ["2026", "b"], ["2026", "c"], ["2026", "d"]),
-            "The sheet is longer than 4 rows. Split it into smaller files and upload them one at "
-            "a time.",
+            "The sheet is longer than 4 rows (empty rows counted), and one agency's chronology "
+            "of a case holds at most 5,000 entries: delete the empty rows below the chronology, "
+            "or copy just its rows into a new workbook, and upload that.",
         ),
         (
             headed(["2026", "a", "", "", "", "x", "y"]),
@@ -221,8 +222,9 @@ def test_a_sheets_last_row_may_be_its_20000th_and_not_one_more(world):
     )
     assert error.code == "too_many_rows"
     assert error.messages == [
-        "The sheet is longer than 20,000 rows. Split it into smaller files and upload them one "
-        "at a time."
+        "The sheet is longer than 20,000 rows (empty rows counted), and one agency's chronology "
+        "of a case holds at most 5,000 entries: delete the empty rows below the chronology, or "
+        "copy just its rows into a new workbook, and upload that."
     ]
     assert events() == ["The last row"]
 

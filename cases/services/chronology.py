@@ -393,6 +393,14 @@ def _csv_rows(uploaded_file, encoding: str | None) -> Iterator[tuple[int, list]]
             text.detach()
 
 
+def _sheet_too_long(limit: int) -> str:
+    return (
+        f"The sheet is longer than {limit:,} rows (empty rows counted), and one agency's "
+        f"chronology of a case holds at most {CHRONOLOGY_MAX_ROWS:,} entries: delete the empty "
+        "rows below the chronology, or copy just its rows into a new workbook, and upload that."
+    )
+
+
 def _accept_rows_file(uploaded_file) -> tuple[uploads.Inspection, str]:
     """A CSV, or a workbook whose rows and cells are counted in its XML before openpyxl builds
     any of them: a small file may hold a row of a million cells, which openpyxl would build
@@ -401,10 +409,7 @@ def _accept_rows_file(uploaded_file) -> tuple[uploads.Inspection, str]:
         return uploads.accept(uploaded_file, ROWS_KINDS, ROWS_DESCRIBED, sheet_limits=SHEET_LIMITS)
     except uploads.SheetTooLarge as error:
         if error.what == "rows":
-            message = (
-                f"The sheet is longer than {error.limit:,} rows. Split it into smaller files and "
-                "upload them one at a time."
-            )
+            message = _sheet_too_long(error.limit)
         elif error.what == "cells in a row":
             message = (
                 f"Row {error.row:,} of the workbook has more than {error.limit:,} cells, far more "
@@ -447,11 +452,7 @@ def _xlsx_rows(uploaded_file) -> Iterator[tuple[int, list]]:
                     code="xlsx",
                 ) from None
             if number > MAX_SHEET_ROWS:
-                raise ValidationError(
-                    f"The sheet is longer than {MAX_SHEET_ROWS:,} rows. Split it into smaller "
-                    "files and upload them one at a time.",
-                    code="too_many_rows",
-                )
+                raise ValidationError(_sheet_too_long(MAX_SHEET_ROWS), code="too_many_rows")
             yield number, values
     finally:
         workbook.close()
@@ -493,8 +494,9 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
         count += 1
         if count > MAX_ROWS:
             raise ValidationError(
-                f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files and "
-                "upload them one at a time.",
+                f"The file has more than {MAX_ROWS:,} rows: one agency's chronology of a case "
+                "holds at most that many. Keep the entries that matter to the audit (earlier "
+                "years summed up in a few rows) and upload that.",
                 code="too_many_rows",
             )
         values = {
