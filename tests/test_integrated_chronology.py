@@ -1,6 +1,7 @@
 """The integrated chronology: every agency's rows in one timeline, on screen and as a PDF."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -135,6 +136,23 @@ def test_the_pdf_holds_the_rows_in_order(client, rows, tmp_path):
     )
     assert order == sorted(order)
     assert "(approx.)" in text
+
+
+def test_a_date_known_to_the_month_keeps_to_its_column_in_the_pdf(client, world, tmp_path):
+    ChronologyEntryFactory(
+        case=world["case"],
+        agency=world["housing"],
+        event="Visit in November",
+        date=D(2025, 11, 1),
+        date_precision="month",
+    )
+    client.force_login(world["chair"])
+    text = pdf_text(
+        client.get(url(world, "integrated_chronology_pdf"), follow=True).content, tmp_path
+    )
+    # "(approx.)" goes under the date, not over the agency beside it.
+    assert re.search(r"November 2025 +Housing +Visit in November", text)
+    assert re.search(r"\n +\(approx\.\)\n", text)
 
 
 def test_the_pdf_respects_the_filters(client, rows, tmp_path):
