@@ -289,6 +289,9 @@ def test_the_pdf_carries_the_markings_on_every_page_and_starts_each_case_on_a_ne
     assert positions == sorted(positions)
     assert "January 2025" in case1 and "(approx.)" in case1
     assert "Inadequate" not in text
+    # An agency not involved in the case says so; one involved that has not submitted shows —.
+    grades = re.search(r"Voice of the child(.*)", case1).group(1).split()
+    assert grades == ["Not", "involved", "Good", "—"], grades
     case2 = case_pages[1]
     assert "No strengths recorded for Case 2." in case2
     assert "No chronology yet" in case2
