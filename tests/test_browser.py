@@ -113,3 +113,9 @@ def test_a_form_sent_back_with_errors_puts_the_focus_on_what_went_wrong(page, de
     page.keyboard.press("Tab")  # from the summary to its first link to a field
     expect(page.locator(":focus")).to_have_attribute("class", "alert-link")
     assert axe_violations(page) == []
+    # The link takes the focus to its field, and the address keeps no "#field" to carry on
+    # through the redirect after saving.
+    field_id = page.locator(":focus").get_attribute("href")[1:]
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#{field_id}")).to_be_focused()
+    assert "#" not in page.url

@@ -537,6 +537,10 @@ def test_what_looks_like_anyones_details_is_asked_about_and_kept_until_confirmed
     assert "This looks like it holds a name." in page  # the label
     assert "a postcode, a date of birth, a phone number and a street address" in page
     assert "I have checked: the label and reason hold nothing" in page
+    # The message names the box, which sits under the reason it asks about.
+    assert "tick “I have checked”, under the reason, and send it again." in page
+    reason_at = page.index('name="reason"')
+    assert reason_at < page.index('name="holds_no_identifiers"') < page.index('name="age_band"')
     assert 'value="Jayden Smith"' in page and LOOKS_IDENTIFYING in page  # nothing typed is lost
     assert not Nomination.objects.exists()
 

@@ -388,7 +388,8 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
                     name,
                     f"This looks like it holds {_listed(kinds)}. Take it out: a child's details "
                     "belong in the identifying details, seen only by those who need them. If it "
-                    "is not what it looks like, tick the box to confirm and send it again.",
+                    "is not what it looks like, tick “I have checked”, under the reason, and "
+                    "send it again.",
                 )
 
     def check_no_identifiers(self, *, child_name="", date_of_birth=None, references=()) -> None:

@@ -142,6 +142,26 @@ function focusOnScreen(element) {
   if (summary) focusOnScreen(summary);
 })();
 
+// A link of the error summary takes the focus to its field, with the field's label or the
+// question of its group in view, and leaves the page's address as it was: an address ending in
+// "#id_text" would be kept through the redirect after saving, and the page that says the form
+// was saved would open scrolled down to its empty box, with the focus in it.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#error-summary a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+    if (!field) return;
+    event.preventDefault();
+    var group = field.closest("fieldset");
+    var label = (group && group.querySelector("legend")) ||
+      document.querySelector("label[for='" + CSS.escape(field.id) + "']");
+    focusOnScreen(field);
+    if (label) label.scrollIntoView({ block: "nearest", behavior: "instant" });
+  });
+})();
+
 // A text box's limit is the server's to enforce, with a message next to the box: the browser's
 // own limit would cut pasted text short without a word (a one-line box's as much as a longer
 // one's). While the text is too long, the box says how long it is against its limit, in the
