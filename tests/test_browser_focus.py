@@ -123,6 +123,12 @@ def test_every_focus_ring_stands_out_at_desktop_and_phone_widths_and_the_briefin
     page.get_by_role("button", name="Show menu").click()
     expect(page.get_by_role("link", name="Action plan", exact=True)).to_be_visible()
     faint += faint_rings(page)
+    # Escape, from one of its links, closes the menu and gives the focus back to its button.
+    page.get_by_role("link", name="Action plan", exact=True).focus()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Show menu")).to_be_focused()
+    expect(page.get_by_role("button", name="Show menu")).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("link", name="Action plan", exact=True)).to_be_hidden()
 
     # The briefing at 320 px: its links wrap rather than run off the side, and the first Tab stop
     # skips them to the briefing.

@@ -769,3 +769,18 @@ function focusOnScreen(element) {
     typing = null;
   });
 })();
+
+// The menu opened on a narrow screen closes with Escape, from its button or from any of its
+// links, and the focus goes back to its button.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = document.getElementById("main-nav");
+    var button = document.querySelector("[data-bs-target='#main-nav']");
+    if (!menu || !button || !menu.classList.contains("show")) return;
+    if (!menu.contains(document.activeElement) && document.activeElement !== button) return;
+    bootstrap.Collapse.getOrCreateInstance(menu, { toggle: false }).hide();
+    button.focus();
+  });
+})();
