@@ -522,6 +522,8 @@ def meeting(request, pk):
             request.POST, request.GET, prefix="attendees"
         )
     attendees = attendees_class(data, instance=audit, prefix="attendees")
+    if adding_row:  # the page comes back with the row asked for, and the focus in it
+        attendees.forms[-1].fields["name"].widget.attrs["autofocus"] = True
     form = meeting_forms.MeetingForm(data, audit=audit, cases=cases, attendees=attendees)
     if data is not None and not adding_row and form.is_valid() and attendees.is_valid():
         meeting_forms.meeting_record_save(

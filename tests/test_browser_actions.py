@@ -78,6 +78,9 @@ def test_actions_from_a_recommendation_to_complete_and_red(browser, people, tmp_
     coordinator.get_by_label("Status").select_option(label="In progress")
     coordinator.get_by_role("button", name="Add update").click()
     expect(coordinator.get_by_role("status")).to_contain_text("Your update was added.")
+    # What happened has the focus, at the top: read out, and the keyboard starts from there.
+    expect(coordinator.get_by_role("status")).to_be_focused()
+    assert coordinator.evaluate("scrollY") < 200
     expect(coordinator.get_by_text("Housing officers invited from March.")).to_be_visible()
     evidence = tmp_path / "invitation-letter.pdf"
     evidence.write_bytes(MINIMAL_PDF)

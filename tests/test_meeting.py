@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -152,6 +153,10 @@ def test_attendees_are_added_one_row_at_a_time_or_ticked_from_the_members(client
     assert more.status_code == 200 and not MeetingAttendee.objects.exists()
     body = more.content.decode()
     assert 'id="id_attendees-1-name"' in body and 'value="B. Nurse"' in body and "Kept." in body
+    # The new row takes the focus, so the keyboard is where the next name goes.
+    new_row = re.search(r'<input[^>]*id="id_attendees-1-name"[^>]*>', body).group()
+    assert "autofocus" in new_row
+    assert "autofocus" not in re.search(r'<input[^>]*id="id_attendees-0-name"[^>]*>', body).group()
     assert f'action="{url}"' in body  # saving next posts to the page itself, not to add a row
 
     sam = next(

@@ -135,11 +135,20 @@ function focusOnScreen(element) {
 })();
 
 // A page that comes back with form errors: the error summary takes the focus, so that a screen
-// reader announces what went wrong and the keyboard starts from its links to the fields.
+// reader announces what went wrong and the keyboard starts from its links to the fields. A page
+// reached by saving, which opens with what happened ("The action was saved."), gives that the
+// focus: a message already there when the page loads is not read out by a screen reader, and
+// the keyboard starts from it, near the top, rather than from wherever the saved form was.
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary");
-  if (summary) focusOnScreen(summary);
+  var said = document.querySelector("#messages > .alert");
+  if (summary) {
+    focusOnScreen(summary);
+  } else if (said && !location.hash && !document.querySelector("[autofocus]")) {
+    said.tabIndex = -1;
+    focusOnScreen(said);
+  }
 })();
 
 // A link of the error summary takes the focus to its field, with the field's label or the
