@@ -296,12 +296,13 @@ IMPACT_MEASURES = {
     3: "Supervision records show management oversight of every case audited.",
 }
 USES = [
-    # agency, days ago, team (invented), staff, reflection
+    # agency, days ago, team (invented), staff, briefing used, reflection
     (
         "Housing",
         40,
         "Housing options team (demo)",
         14,
+        "seven_minute",
         "Tell Early Help the day an eviction notice is served, not the day before the eviction.",
     ),
     (
@@ -309,6 +310,7 @@ USES = [
         12,
         "Tenancy sustainment officers (demo)",
         9,
+        "seven_minute",
         "Ask to join core groups for families we support.",
     ),
     (
@@ -316,6 +318,7 @@ USES = [
         25,
         "Early Help hub east (demo)",
         21,
+        "six_step",
         "Check the housing position at every assessment.",
     ),
 ]
@@ -336,10 +339,11 @@ def add_learning_into_practice(audit: Audit, *, chair) -> bool:
         recommendations[index].save(update_fields=["impact_measure"])
     agencies = {a.name: a for a in audit.agencies.all()}
     published = timezone.localdate(audit.briefing_published_at or timezone.now())
-    for agency, days_ago, team, staff, reflection in USES:
+    for agency, days_ago, team, staff, briefing, reflection in USES:
         usage_record(
             audit=audit,
             agency=agencies[agency],
+            briefing=briefing,
             user=chair,
             date=max(today - datetime.timedelta(days=days_ago), published),
             team=team,

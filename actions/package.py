@@ -699,6 +699,7 @@ def _create_usage(audit, uses: list[dict], lookups) -> None:
                 team=use["team"].strip(),
                 staff_count=use["staff"],
                 reflection=use.get("reflection", ""),
+                briefing=use.get("briefing", ""),
             )
         )
     UsageRecord.objects.bulk_create(records)
@@ -847,6 +848,7 @@ def package_export(audit: Audit) -> dict:
                 "team": use.team,
                 "staff": use.staff_count,
                 "reflection": use.reflection,
+                **({"briefing": use.briefing} if use.briefing else {}),
             }
             for use in audit.usage_records.select_related("agency").order_by("date", "pk")
         ],

@@ -249,6 +249,12 @@ class SevenMinuteForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.ModelF
 
 class UsageForm(forms.Form):
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), empty_label=None)
+    briefing = forms.ChoiceField(
+        label="Which briefing was used",
+        choices=UsageRecord.Briefing.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say which briefing the team used."},
+    )
     date = forms.DateField(
         label="Date used", widget=DateInput, error_messages={"invalid": "Enter a real date."}
     )
@@ -286,6 +292,18 @@ class UsageForm(forms.Form):
             agency.empty_label = "Choose the agency"
         self.fields["date"].error_messages["required"] = "Enter the date it was used."
         self.fields["team"].error_messages["required"] = "Enter the team or setting."
+        if audit is not None and not _has_seven_minute_briefing(audit):
+            # Nothing to ask: only the 6-step briefing went out.
+            briefing = self.fields["briefing"]
+            briefing.choices = [(UsageRecord.Briefing.SIX_STEP, "The 6-step briefing")]
+            briefing.required = False
+            briefing.widget = forms.HiddenInput()
+            self.initial.setdefault("briefing", UsageRecord.Briefing.SIX_STEP)
+
+    def clean_briefing(self):
+        if isinstance(self.fields["briefing"].widget, forms.HiddenInput):
+            return UsageRecord.Briefing.SIX_STEP
+        return self.cleaned_data["briefing"]
 
     def clean_date(self):
         date = self.cleaned_data["date"]
@@ -307,6 +325,10 @@ class UsageForm(forms.Form):
         return team
 
 
+def _has_seven_minute_briefing(audit) -> bool:
+    return audit.briefing_versions.exclude(seven_minute_sha256="").exists()
+
+
 class UsageEditForm(VersionedFormMixin, UsageForm):
     """A recorded use, corrected: the recording form filled in with it, refused when someone
     else changed it after it was opened."""
@@ -320,6 +342,7 @@ class UsageEditForm(VersionedFormMixin, UsageForm):
             "initial",
             {
                 "agency": record.agency_id,
+                "briefing": record.briefing,
                 "date": record.date,
                 "team": record.team,
                 "staff_count": record.staff_count,
@@ -346,7 +369,7 @@ class UsageEditForm(VersionedFormMixin, UsageForm):
 
     def service_fields(self) -> dict:
         """The cleaned values as usage_record_update takes them."""
-        names = ("agency", "date", "team", "staff_count", "reflection")
+        names = ("agency", "briefing", "date", "team", "staff_count", "reflection")
         return {name: self.cleaned_data[name] for name in names}
 
 

@@ -264,8 +264,17 @@ class SevenMinuteBriefing(models.Model):
 class UsageRecord(models.Model):
     """One time an agency used the audit's briefing or 7-minute briefing with its staff."""
 
+    class Briefing(models.TextChoices):
+        SEVEN_MINUTE = "seven_minute", "The 7-minute briefing"
+        SIX_STEP = "six_step", "The 6-step briefing"
+        BOTH = "both", "Both"
+
     audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="usage_records")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # Empty for a use recorded before MACA asked (or brought in from a package that did not say).
+    briefing = models.CharField(
+        "briefing used", max_length=20, choices=Briefing.choices, blank=True
+    )
     date = models.DateField("date used")
     team = models.CharField("team or setting", max_length=200)
     staff_count = models.PositiveIntegerField("number of staff")

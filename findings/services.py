@@ -245,10 +245,19 @@ def partnership_seven_minute_text_update(*, partnership, questions: str, find_ou
 
 @transaction.atomic
 def usage_record(
-    *, audit: Audit, agency, user, date, team: str, staff_count: int, reflection: str
+    *,
+    audit: Audit,
+    agency,
+    user,
+    date,
+    team: str,
+    staff_count: int,
+    reflection: str,
+    briefing: str = "",
 ) -> UsageRecord:
-    """One use of the briefing by an agency taking part in the audit."""
-    record = UsageRecord(audit=audit, recorded_by=user)
+    """One use of the briefing (`briefing`: which, UsageRecord.Briefing; empty when not said)
+    by an agency taking part in the audit."""
+    record = UsageRecord(audit=audit, recorded_by=user, briefing=briefing)
     _usage_fill(record, agency=agency, date=date, team=team, staff_count=staff_count)
     record.reflection = reflection.strip()
     _usage_check(record)
@@ -263,16 +272,24 @@ def usage_record(
     return record
 
 
-USAGE_CONTENT = ("agency_id", "date", "team", "staff_count", "reflection")
+USAGE_CONTENT = ("agency_id", "briefing", "date", "team", "staff_count", "reflection")
 
 
 @transaction.atomic
 def usage_record_update(
-    *, record: UsageRecord, agency, date, team: str, staff_count: int, reflection: str
+    *,
+    record: UsageRecord,
+    agency,
+    date,
+    team: str,
+    staff_count: int,
+    reflection: str,
+    briefing: str,
 ) -> bool:
-    """Correct a recorded use: its agency, date, team, staff or reflection. Who recorded it
-    stays as it was. Returns whether anything changed: a save that changes nothing is left out,
-    so that it gives the record no new version to refuse someone else's open form."""
+    """Correct a recorded use: its agency, briefing, date, team, staff or reflection. Who
+    recorded it stays as it was. Returns whether anything changed: a save that changes nothing
+    is left out, so that it gives the record no new version to refuse someone else's open form."""
+    record.briefing = briefing
     _usage_fill(record, agency=agency, date=date, team=team, staff_count=staff_count)
     record.reflection = reflection.strip()
     _usage_check(record)

@@ -42,7 +42,8 @@ def silent_after(published_at) -> datetime.date | None:
 
 def usage_context(audit: Audit, *, agency_ids, today: datetime.date) -> dict:
     """The records shown (every agency's, or those of `agency_ids`) and, per agency taking part,
-    its sessions, staff and whether it is silent. Three queries whatever the numbers."""
+    its sessions, staff and whether it is silent, and the sessions of each briefing. Four
+    queries whatever the numbers."""
     records = UsageRecord.objects.filter(audit=audit).select_related("agency", "recorded_by")
     if agency_ids is not None:
         records = records.filter(agency_id__in=agency_ids)
@@ -66,6 +67,7 @@ def usage_context(audit: Audit, *, agency_ids, today: datetime.date) -> dict:
         )
     return {
         "records": list(records),
+        "by_briefing": _sessions_by_briefing(audit),
         "by_agency": by_agency,
         "silent": [use for use in by_agency if use.silent],
         "silent_from": from_day,
@@ -75,9 +77,24 @@ def usage_context(audit: Audit, *, agency_ids, today: datetime.date) -> dict:
     }
 
 
+def _sessions_by_briefing(audit: Audit) -> list[tuple[str, int, int]]:
+    """(which briefing, sessions, staff) for each briefing used at least once, in the order
+    of the choices, with "Not recorded" last: one query."""
+    counted = {
+        row["briefing"]: (row["sessions"], row["staff"] or 0)
+        for row in UsageRecord.objects.filter(audit=audit)
+        .values("briefing")
+        .annotate(sessions=Count("pk"), staff=Sum("staff_count"))
+        .order_by()
+    }
+    labels = [*UsageRecord.Briefing.choices, ("", NOT_SAID)]
+    return [(label, *counted[value]) for value, label in labels if value in counted]
+
+
 COLUMNS = [
     ("Agency", 28),
     ("Date used", 14),
+    ("Briefing used", 22),
     ("Team or setting", 32),
     ("Number of staff", 16),
     ("What will we do differently?", 60),
@@ -87,7 +104,17 @@ HEADERS = [heading for heading, _ in COLUMNS]
 
 def rows(records) -> Iterator[list]:
     for record in records:
-        yield [record.agency.name, record.date, record.team, record.staff_count, record.reflection]
+        yield [
+            record.agency.name,
+            record.date,
+            record.get_briefing_display() or NOT_SAID,
+            record.team,
+            record.staff_count,
+            record.reflection,
+        ]
+
+
+NOT_SAID = "Not recorded"
 
 
 @register_source

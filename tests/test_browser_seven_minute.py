@@ -114,6 +114,9 @@ def test_the_7_minute_briefing_its_uses_and_the_reaudit_for_each_role(page, jour
     expect(page.get_by_text("The date cannot be in the future.").first).to_be_visible()
     expect(page.get_by_label("Team or setting")).to_have_value("Tenancy officers")
     assert axe_violations(page) == []
+    # Which briefing: asked, as this audit's 7-minute briefing was published with it.
+    expect(page.get_by_text("Say which briefing the team used.").first).to_be_visible()
+    page.get_by_role("radio", name="The 7-minute briefing").check()
     page.get_by_label("Date used").fill(timezone.localdate().isoformat())  # since publishing
     page.get_by_role("button", name="Record the session").click()
     expect(page.get_by_text("The session was recorded.")).to_be_visible()

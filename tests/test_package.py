@@ -147,6 +147,21 @@ def bad(**changes):
             "is in the future",
         ),
         (
+            bad(
+                usage=[
+                    {
+                        "agency": "Police",
+                        "date": "2026-01-02",
+                        "team": "T",
+                        "staff": 3,
+                        "briefing": "x",
+                    }
+                ]
+            ),
+            "$.usage[0].briefing",
+            "is not one of",
+        ),
+        (
             bad(seven_minute_briefing={"questions": "x" * 5001}),
             "$.seven_minute_briefing.questions",
             "at most 5000 fit",
@@ -170,6 +185,7 @@ def bad(**changes):
         "long-label",
         "negative-staff",
         "future-use",
+        "unknown-briefing",
         "long-part",
         "unknown-part",
     ],
@@ -331,6 +347,8 @@ def test_a_reaudit_with_its_7_minute_briefing_and_uses_round_trips_losslessly(de
     )
     assert {use["agency"] for use in original["usage"]} == {"Housing", "Early Help"}
     assert len(original["usage"]) == UsageRecord.objects.filter(audit=demo_audit).count()
+    # Which briefing each team used goes with it, and comes back on import.
+    assert {use["briefing"] for use in original["usage"]} == {"seven_minute", "six_step"}
     assert any(r["impact_measure"] for r in original["recommendations"])
     linked = package_export(reaudit)["reaudit_of"]
     assert linked == {"title": demo_audit.title, "meeting_date": "2026-10-14"}

@@ -220,6 +220,7 @@ def test_the_records_export_as_csv_and_xlsx_with_formulas_neutralised(client, pu
     assert rows[0] == [
         "Agency",
         "Date used",
+        "Briefing used",
         "Team or setting",
         "Number of staff",
         "What will we do differently?",
@@ -227,13 +228,14 @@ def test_the_records_export_as_csv_and_xlsx_with_formulas_neutralised(client, pu
     assert rows[1] == [
         "Police",
         "2026-03-04",
+        "Not recorded",  # recorded before MACA asked which briefing
         '\'=HYPERLINK("http://example.org")',
         "5",
         "'+1 for the new checklist",
     ]
     response = client.get(reverse("usage_export", args=[audit.pk, "xlsx"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert sheet["C2"].value.startswith("'=") and sheet["D2"].value == 5
+    assert sheet["D2"].value.startswith("'=") and sheet["E2"].value == 5
     assert sheet["B2"].value.date() == datetime.date(2026, 3, 4)
     assert client.get(reverse("usage_export", args=[audit.pk, "pdf"])).status_code == 404
 
@@ -247,6 +249,7 @@ def a_session(audit, agency, **fields):
         "team": "Tenancy oficers",
         "staff_count": 12,
         "reflection": "Tell Early Help the day notice is served.",
+        "briefing": UsageRecord.Briefing.SIX_STEP,  # the only briefing there is to use
         **fields,
     }
     return UsageRecord.objects.create(audit=audit, agency=agency, **values)
@@ -334,6 +337,7 @@ def corrected_by_someone_else(use, *, staff_count: int) -> None:
         team="Tenancy officers (north)",
         staff_count=staff_count,
         reflection=use.reflection,
+        briefing=use.briefing,
     )
 
 
@@ -546,6 +550,7 @@ def test_a_correction_of_a_session_moved_to_another_agency_reveals_nothing_of_it
         team="Custody suite",
         staff_count=4,
         reflection="Brief the night shift.",
+        briefing=use.briefing,
     )
     response = client.post(edit_url(use), {**fields, "team": "Tenancy officers, south"})
     page = response.content.decode()
@@ -622,3 +627,41 @@ def test_the_same_session_recorded_again_over_half_an_hour_later_is_another_sess
     )
     record(client, audit, agencies["housing"], form_token="again")
     assert UsageRecord.objects.count() == 2
+
+
+def test_with_a_7_minute_briefing_published_the_team_says_which_briefing_it_used(
+    client, published, chair
+):
+    audit, agencies, people = published
+    BriefingVersion.objects.filter(audit=audit).update(seven_minute_sha256="1" * 64)
+    client.force_login(people["housing"])
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "Which briefing was used" in page
+    assert "The 7-minute briefing" in page and "The 6-step briefing" in page
+    missing = record(client, audit, agencies["housing"])
+    assert missing.status_code == 422
+    assert "Say which briefing the team used." in missing.content.decode()
+    assert not UsageRecord.objects.exists()
+    assert record(client, audit, agencies["housing"], briefing="seven_minute").status_code == 302
+    assert (
+        record(client, audit, agencies["housing"], briefing="both", team="Duty").status_code == 302
+    )
+    assert UsageRecord.objects.get(team="Tenancy officers").briefing == "seven_minute"
+    # Not a briefing there is: refused beside the field.
+    wrong = record(client, audit, agencies["housing"], briefing="podcast", team="Other")
+    assert wrong.status_code == 422
+    assert "Select a valid choice" in wrong.content.decode()
+    client.force_login(chair)
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "The 7-minute briefing: 1 session, 12 staff" in page
+    assert "Both: 1 session, 12 staff" in page
+    assert "The 6-step briefing:" not in page  # used by no one
+
+
+def test_with_only_the_6_step_briefing_nothing_is_asked_and_it_is_recorded(client, published):
+    audit, agencies, people = published
+    client.force_login(people["housing"])
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "Which briefing was used" not in page
+    assert record(client, audit, agencies["housing"]).status_code == 302
+    assert UsageRecord.objects.get().briefing == "six_step"
