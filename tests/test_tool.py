@@ -17,6 +17,7 @@ from .factories import (
     ToolQuestionFactory,
     ToolSectionFactory,
 )
+from .spoken import names
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -371,6 +372,21 @@ def test_move_up_and_down(client, audit, chair):
     html = client.get(reverse("tool_edit", args=[audit.pk])).content.decode()
     assert html.index("Second") < html.index("First")
     assert "Move up" in html and "Move down" in html
+
+
+def test_each_questions_buttons_name_its_section(client, audit, chair):
+    for title in ("Assessment", "Voice of the child"):
+        section = ToolSectionFactory(audit=audit, title=title)
+        ToolQuestionFactory(section=section, text="First question")
+        ToolQuestionFactory(section=section, text="Second question")
+    client.force_login(chair)
+    heard = names(client.get(reverse("tool_edit", args=[audit.pk])).content.decode())
+    for title in ("Assessment", "Voice of the child"):
+        assert f"Edit question 1 of {title}" in heard
+        assert f"Move down question 1 of {title}" in heard
+        assert f"Move up question 2 of {title}" in heard
+        assert f"Delete question 2 of {title}" in heard
+    assert not [name for name in heard if name.endswith(("question 1", "question 2"))]
 
 
 def test_questions_with_answers_cannot_be_deleted(client, audit, chair, case, housing, questions):
