@@ -15,6 +15,7 @@ from maca.models import Membership
 
 from .conftest import member, pdf_text, pdf_words, words_outside
 from .factories import ActionFactory, AgencyFactory, AuditFactory, RecommendationFactory
+from .spoken import names
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -84,6 +85,13 @@ def test_the_audits_plan_is_grouped_by_recommendation(client, audit, plan):
     assert f"{create}?recommendation={first.pk}" in page
     assert f"{create}?recommendation={second.pk}" in page
     assert "No actions yet" in page  # the second recommendation
+
+
+def test_each_add_an_action_link_on_the_audit_page_names_its_recommendation(client, audit, plan):
+    client.force_login(plan["chair"])
+    heard = names(client.get(reverse("audit_detail", args=[audit.pk])).content.decode())
+    adds = [name for name in heard if name.startswith("Add an action")]
+    assert adds == ["Add an action for recommendation 1", "Add an action for recommendation 2"]
 
 
 def test_a_coordinator_sees_their_own_agencys_actions_and_cannot_add(client, audit, plan):
