@@ -19,6 +19,7 @@ from .factories import (
     RecommendationFactory,
     StrengthFactory,
 )
+from .spoken import names
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +83,19 @@ def test_a_qa_member_adds_a_finding_with_agency_and_tags(client, audit, qa, case
     assert list(finding.tags.all()) == [tag]
     page = client.get(reverse("authoring", args=[audit.pk])).content.decode()
     assert "Concerns not escalated." in page
+
+
+def test_each_cases_add_links_name_the_case(client, audit, qa, case):
+    CaseFactory(audit=audit, label="Case 2")
+    client.force_login(qa)
+    heard = names(client.get(reverse("authoring", args=[audit.pk])).content.decode())
+    adds = [name for name in heard if name.startswith(("Add a strength", "Add a finding"))]
+    assert adds == [
+        "Add a strength for Case 1",
+        "Add a finding for Case 1",
+        "Add a strength for Case 2",
+        "Add a finding for Case 2",
+    ]
 
 
 def test_inline_add_with_htmx_returns_the_updated_content(client, audit, qa, case):

@@ -12,14 +12,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MAX_TABS = 80
 
-FOCUS_STYLE = """() => {
+FOCUS_STYLE = r"""() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
   const style = getComputedStyle(el);
   const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
   const ring = style.boxShadow && style.boxShadow !== 'none';
   return {
-    text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim(),
+    text: (el.innerText || el.value || el.getAttribute('aria-label') || '')
+      .replace(/\s+/g, ' ').trim(),
     label: el.labels && el.labels[0] ? el.labels[0].innerText.trim() : '',
     tag: el.tagName, visible: outline || ring,
   };
@@ -65,7 +66,7 @@ def test_a_qa_member_writes_a_finding_with_the_keyboard_alone(page, demo):
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Write the briefing", level=1)).to_be_visible()
 
-    tab_to(page, "Add a finding")
+    tab_to(page, "Add a finding for Case A")
     page.keyboard.press("Enter")
     finding = page.locator("form.item-form").get_by_role("textbox", name=re.compile(r"^Finding"))
     expect(finding).to_be_focused()  # the inline form takes the focus where it opens
