@@ -15,6 +15,7 @@ from maca.models import Membership
 
 from .conftest import member
 from .factories import AgencyFactory, AgencySubmissionFactory, CaseFactory, ChronologyEntryFactory
+from .spoken import names
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -342,9 +343,14 @@ def test_a_coordinator_sees_what_is_in_and_what_is_left_on_the_audit_page(client
     with CaptureQueriesContext(connection) as queries:
         html = client.get(url).content.decode()
     mine = html[html.index("Your agency's submissions") :]
-    case1, case2 = mine.split("Case 2")[:2]
+    case1, case2 = mine.split("<li>Case 2")[:2]
     assert "1 row</span>" in case1 and ">Draft</span>" in case1
     assert ">Not given</span>" in case2 and ">Not started</span>" in case2
+    # Each case's links say which case they open, not just "chronology" again and again.
+    heard = names(mine)
+    for label in ("Case 1", "Case 2"):
+        assert f"chronology for {label}" in heard and f"audit tool for {label}" in heard
+    assert "chronology" not in heard and "audit tool" not in heard
     # A constant number of queries, however many cases: and within the pages' budget.
     CaseFactory(audit=audit, label="Case 3", order=2)
     with CaptureQueriesContext(connection) as more:
