@@ -15,6 +15,7 @@ from maca.models import Membership
 
 from .conftest import member
 from .factories import ActionFactory, AgencyFactory, AuditFactory, ThemeFactory
+from .spoken import names
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -67,6 +68,13 @@ def test_the_chair_sees_every_overdue_and_due_soon_action(client, audit, plan, c
     # The audit is in progress, with its stage; the audits table is still there.
     assert "In progress" in page and "Draft" in page
     assert "Audits you can see" in page
+
+
+def test_the_links_to_the_action_plan_say_which_actions_they_show(client, audit, plan, chair):
+    heard = names(home(client, chair))
+    assert "See the overdue actions in the action plan" in heard
+    assert "See the actions due soon in the action plan" in heard
+    assert "See them in the action plan" not in heard
 
 
 def test_only_open_actions_due_by_the_end_of_the_window_are_listed(client, audit, chair):
