@@ -46,8 +46,15 @@ def test_every_title_names_its_object_and_its_state(chair_client, demo_audit):
 
     draft = title_of(chair_client.get(reverse("briefing_html", args=[demo_audit.pk])))
     published = title_of(chair_client.get(reverse("briefing_version", args=[demo_audit.pk, 1])))
-    assert draft.startswith("Draft, not published · ")
-    assert published.startswith("Version 1, published ")
+    assert draft.startswith("Draft, not published · ") and draft.endswith(" · MACA")
+    assert published.startswith("Version 1, published ") and published.endswith(" · MACA")
+
+    name = "7-minute briefing: Neglect and housing"
+    draft = title_of(chair_client.get(reverse("seven_minute", args=[demo_audit.pk])))
+    version = reverse("seven_minute_version", args=[demo_audit.pk, 1])
+    published = title_of(chair_client.get(version))
+    assert draft == f"Draft, not published · {name} · MACA"
+    assert re.fullmatch(rf"Version 1, published \d+ \w+ \d{{4}} · {name} · MACA", published)
 
 
 @pytest.mark.parametrize(
@@ -75,3 +82,19 @@ def test_the_briefing_page_has_a_skip_link_to_the_briefing(chair_client, demo_au
     html = chair_client.get(reverse("briefing_html", args=[demo_audit.pk])).content.decode()
     assert '<a class="skip-link no-print" href="#briefing">' in html
     assert '<main class="briefing" id="briefing"' in html
+
+
+@pytest.mark.parametrize("number", [None, 1])
+def test_the_7_minute_briefing_page_has_a_skip_link_to_the_briefing(
+    chair_client, demo_audit, number
+):
+    if number:
+        url = reverse("seven_minute_version", args=[demo_audit.pk, number])
+    else:
+        url = reverse("seven_minute", args=[demo_audit.pk])
+    html = chair_client.get(url).content.decode()
+    assert (
+        '<a class="skip-link no-print" href="#seven-minute">Skip to the 7-minute briefing</a>'
+        in (html)
+    )
+    assert '<main class="seven-minute" id="seven-minute"' in html

@@ -39,7 +39,9 @@ def test_chair_opens_the_audit_reads_the_briefing_and_downloads_the_pdf(page, de
     # The audit is closed and its version 1 unchanged since: the main buttons give version 1.
     page.get_by_role("link", name="View briefing").click()
     expect(page).to_have_title(
-        re.compile(r"^Version 1, published .* · Multi Agency Case Audit: Neglect and housing$")
+        re.compile(
+            r"^Version 1, published .* · Multi Agency Case Audit: Neglect and housing · MACA$"
+        )
     )
     expect(page.locator(".cover .version")).to_have_text(re.compile(r"^Version 1, published"))
     expect(page.get_by_role("heading", level=2)).to_have_count(8)  # learning summary, actions annex

@@ -154,7 +154,7 @@ def test_a_qa_member_writes_the_chair_publishes_and_a_viewer_checks_the_fingerpr
 
     page.get_by_role("link", name="Preview the draft briefing").click()
     expect(page).to_have_title(
-        "Draft, not published · Multi Agency Case Audit: Neglect and housing"
+        "Draft, not published · Multi Agency Case Audit: Neglect and housing · MACA"
     )
     expect(page.get_by_text("Draft — not yet published")).to_be_visible()
     findings = page.get_by_role("heading", name="Findings identified per case")

@@ -166,7 +166,9 @@ def test_the_7_minute_briefing_its_uses_and_the_reaudit_for_each_role(page, jour
     log_in(page, base_url, "viewer")
     page.goto(f"{base_url}/audits/{audit.pk}/")
     page.get_by_role("link", name="The 7-minute briefing").click()
-    expect(page).to_have_title("7-minute briefing: Neglect and housing")
+    expect(page).to_have_title(
+        re.compile(r"^Version 1, published .+ · 7-minute briefing: Neglect and housing · MACA$")
+    )
     headings = page.get_by_role("heading", level=2).all_inner_texts()
     assert [h.split()[0] for h in headings] == [str(n) for n in range(1, 8)]
     expect(page.get_by_text("Version 1, published").first).to_be_visible()

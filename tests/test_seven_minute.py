@@ -250,7 +250,7 @@ def test_the_command_drafts_an_imported_audits_parts_and_renders_one_page(db, tm
     assert_one_tagged_a4_page(out.read_bytes(), tmp_path, title)
     html = tmp_path / "imported.html"
     call_command("render_seven_minute", str(audit.pk), "--output", str(html), stdout=io.StringIO())
-    assert f"<title>{title}</title>" in html.read_text()
+    assert f"<title>Draft, not published · {title} · MACA</title>" in html.read_text()
     assert Audit.objects.get(pk=audit.pk).seven_minute_briefing.what_needs_to_change
 
 
@@ -349,7 +349,10 @@ def test_a_reaudits_7_minute_briefing_says_it_is_the_reaudit(client, written, ch
     reaudit = AuditFactory(partnership=written.partnership, theme=written.theme, reaudit_of=written)
     client.force_login(member(reaudit, Membership.Role.CHAIR))
     page = client.get(reverse("seven_minute", args=[reaudit.pk])).content.decode()
-    assert "<title>7-minute briefing: Neglect and housing (re-audit)" in page
+    assert (
+        "<title>Draft, not published · 7-minute briefing: Neglect and housing (re-audit) · MACA"
+        in page
+    )
     assert '<span class="seven-theme-name">Neglect and housing (re-audit)</span>' in page
     original = client.get(reverse("seven_minute", args=[written.pk]))
     assert "(re-audit)" not in original.content.decode()
