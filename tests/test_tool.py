@@ -1,5 +1,7 @@
 """The audit tool: the chair's questions, and each agency's answers for each case."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +19,7 @@ from .factories import (
     ToolQuestionFactory,
     ToolSectionFactory,
 )
-from .spoken import names
+from .spoken import headings, names
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -106,6 +108,30 @@ def test_the_tool_page_per_role(client, audit, chair, case, questions, housing, 
     assert "Save draft" not in page.content.decode()
     assert client.post(url, answers(questions, "good", "good")).status_code == 403
     assert not AgencySubmission.objects.exists()
+
+
+def test_the_answer_page_names_agency_and_case_and_heads_each_section_and_question(
+    client, audit, case, questions, housing, coordinator
+):
+    client.force_login(coordinator)
+    html = client.get(tool_url(audit, case, housing)).content.decode()
+    assert (
+        "<title>Housing Trust: audit tool for Case 1 · Neglect and housing · MACA</title>" in html
+    )
+    assert headings(html)[:5] == [
+        "h1 Housing Trust: audit tool for Case 1",
+        "h2 Assessment",
+        "h3 Was the assessment timely?",
+        "h2 Voice of the child",
+        "h3 Was the child seen alone?",
+    ]
+    # Each section's heading is its fieldset's legend; the question's heading holds the label
+    # of its answer box, which says the question once.
+    assert '<legend class="mb-3"><h2 class="h4 mb-0">Assessment</h2></legend>' in html
+    text_id = f"id_q{questions[0].pk}_text"
+    label = re.findall(rf'<label[^>]*for="{text_id}"[^>]*>(.*?)</label>', html, re.S)
+    assert [words.strip() for words in label] == ["Was the assessment timely?"]
+    assert re.search(rf'<h3 class="h6 mb-2"><label class="form-label mb-0" for="{text_id}">', html)
 
 
 def test_ids_from_elsewhere_are_not_found(client, audit, chair, case, housing):

@@ -1,5 +1,6 @@
 """Forms for the audit tool: the questionnaire itself, answering it, and reopening an answer."""
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.html import escape
 
@@ -78,6 +79,10 @@ class ToolAnswerForm(VersionedFormMixin, forms.Form):
             initial[f"q{answer.question_id}_grade"] = answer.grade
         self.submission = submission
         super().__init__(*args, initial=initial, **kwargs)
+        # Each question's label is printed by the page inside its heading, so that heading
+        # navigation reaches every question; the answer box under it is drawn without one.
+        self.helper = FormHelper()
+        self.helper.form_show_labels = False
         self.require_grades = require_grades
         self.sections = []
         for section in sections:
