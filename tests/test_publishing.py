@@ -5,10 +5,10 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from cases.models import LocalReference, NominationIdentity
+from cases.models import Audit, LocalReference, NominationIdentity
 from findings.models import BriefingVersion, Strength
 from findings.publishing import identifying_details_in_briefing
-from maca.models import Membership
+from maca.models import Membership, User
 
 from .conftest import member, pdf_text
 from .factories import (
@@ -244,9 +244,19 @@ def test_the_publish_page_says_which_sections_will_be_left_out(client, audit, ch
     client.force_login(chair)
     page = client.get(reverse("briefing_publish", args=[audit.pk])).content.decode()
     assert "have nothing in them and will be left out" in page
+    assert ">write them first</a>" in page
     for heading in ("Theme / Cases", "Process", "Findings identified per case", "Learning summary"):
         assert f"<li>{heading}</li>" in page
     assert "<li>Strengths identified per case</li>" not in page
+
+
+def test_the_publish_page_speaks_of_one_section_left_out_as_it(client, demo_audit):
+    exploitation = Audit.objects.get(theme__name="Child exploitation")
+    client.force_login(User.objects.get(username="chair"))
+    page = client.get(reverse("briefing_publish", args=[exploitation.pk])).content.decode()
+    assert "1 of the briefing's sections has nothing in it and will be left out" in page
+    assert "<li>Learning summary</li>" in page
+    assert ">write it first</a>" in page and "write them first" not in page
 
 
 def test_an_annex_of_actions_waiting_for_the_plan_is_not_said_to_be_empty(

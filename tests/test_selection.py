@@ -1,5 +1,7 @@
 """Choosing the cross-section: the spread summary, random draws and confirming the selection."""
 
+import html
+
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -176,6 +178,7 @@ def test_confirming_asks_first_then_creates_the_cases(
     page = client.get(url, {"pick": chosen}).content.decode()
     assert "When you confirm" in page
     assert "Confirm the selection of 3 cases" in page
+    assert "these 3 nominations become the audit's cases" in html.unescape(page)
     assert not Case.objects.exists()
 
     response = client.post(url, {"pick": chosen})
@@ -215,6 +218,9 @@ def test_a_hand_picked_selection_keeps_declined_reasons_and_skips_the_draw(
     selection_draw(audit=open_audit, user=people["chair"], seed="1111111111111111")
     client.force_login(people["chair"])
     url = reverse("selection_confirm", args=[open_audit.pk])
+    page = html.unescape(client.get(url, {"pick": [nominations[1].pk]}).content.decode())
+    assert "this nomination becomes the audit's case, with the agencies involved in it;" in page
+    assert "these 1" not in page and "Confirm the selection of 1 case<" in page
     client.post(url, {"pick": [nominations[1].pk]})
     nominations[4].refresh_from_db()
     assert nominations[4].decline_reason == "Same family as Case 1"
