@@ -235,7 +235,6 @@ class ActionUpdateForm(
         widget=DateInput,
         error_messages={
             "required": "Enter the date of the update.",
-            "invalid": "Enter a real date.",
         },
     )
     text = forms.CharField(

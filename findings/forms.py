@@ -255,9 +255,7 @@ class UsageForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Say which briefing the team used."},
     )
-    date = forms.DateField(
-        label="Date used", widget=DateInput, error_messages={"invalid": "Enter a real date."}
-    )
+    date = forms.DateField(label="Date used", widget=DateInput)
     team = forms.CharField(
         label="Team or setting", max_length=200, help_text="For example: Early Help team north."
     )

@@ -28,11 +28,12 @@ class MacaConfig(AppConfig):
 
 
 def _name_empty_fields_when_forms_are_checked() -> None:
-    """Every form, MACA's and the libraries' alike, says which field was left empty. Done as the
-    form is checked, so that labels a form sets after it is made are the ones named."""
+    """Every form, MACA's and the libraries' alike, says which field was left empty, and what is
+    wrong with a date or an email address it cannot read. Done as the form is checked, so that
+    labels a form sets after it is made are the ones named."""
     from django.forms import BaseForm
 
-    from maca.wording import name_empty_fields
+    from maca.wording import explain_invalid_values, name_empty_fields
 
     full_clean = BaseForm.full_clean
     if getattr(full_clean, "names_empty_fields", False):
@@ -40,6 +41,7 @@ def _name_empty_fields_when_forms_are_checked() -> None:
 
     def full_clean_naming_empty_fields(form):
         name_empty_fields(form)
+        explain_invalid_values(form)
         full_clean(form)
 
     full_clean_naming_empty_fields.names_empty_fields = True

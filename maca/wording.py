@@ -62,3 +62,20 @@ def name_empty_fields(form) -> None:
     for name, field in form.fields.items():
         if field.error_messages.get("required") == DJANGO_REQUIRED:
             field.error_messages["required"] = required_message(field, name)
+
+
+DJANGO_INVALID_DATE = forms.DateField.default_error_messages["invalid"]
+INVALID_DATE = "This is not a real date: check the day, month and year, for example 23/11/2026."
+INVALID_EMAIL = "This is not a whole email address: write it in full, for example name@example.org."
+
+
+def explain_invalid_values(form) -> None:
+    """Say what is wrong with a date or an email address that cannot be read, with an example,
+    rather than Django's "Enter a valid date." and "Enter a valid email address."."""
+    for field in form.fields.values():
+        if isinstance(field, forms.DateField):
+            if field.error_messages.get("invalid") == DJANGO_INVALID_DATE:
+                field.error_messages["invalid"] = INVALID_DATE
+        elif isinstance(field, forms.EmailField):
+            # Django's message comes from the email validator; the field's own replaces it.
+            field.error_messages.setdefault("invalid", INVALID_EMAIL)

@@ -173,7 +173,8 @@ def test_a_bad_update_keeps_the_text_and_saves_nothing(client, audit, housing, a
     )
     assert response.status_code == 422
     assert "Typed text kept." in response.content.decode()
-    assert "Enter a real date." in response.content.decode()
+    said = response.content.decode()
+    assert "This is not a real date: check the day, month and year, for example 23/11/2026." in said
     assert not ActionUpdate.objects.exists()
     action.refresh_from_db()
     assert action.status == "not_started"

@@ -181,7 +181,7 @@ def test_an_end_before_the_start_gets_a_message_beside_the_field(client, world):
     assert 'value="2026-05-01"' in body and 'value="2025-01-01"' in body
     assert 'id="id_end_error"' in body
     body = page(client, world.users[Role.CHAIR], start="not a date", end="\x00").content.decode()
-    assert "Enter a valid date." in body
+    assert "This is not a real date: check the day, month and year, for example 23/11/2026." in body
 
 
 def test_the_trends_page_reads_in_a_constant_number_of_queries(

@@ -63,7 +63,8 @@ def test_a_bad_date_keeps_everything_typed(client, audit):
     )
     assert response.status_code == 422
     body = response.content.decode()
-    assert "Enter a valid date." in body and "Kept note." in body
+    assert "This is not a real date: check the day, month and year, for example 23/11/2026." in body
+    assert "Kept note." in body
     assert not CaseMeetingNote.objects.exists()
 
 

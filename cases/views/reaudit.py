@@ -19,7 +19,6 @@ class ReauditForm(forms.Form):
         required=False,
         widget=DateInput,
         help_text="It can be set later on the new audit's details.",
-        error_messages={"invalid": "Enter a real date."},
     )
     carry_forward = forms.ModelMultipleChoiceField(
         label="Cases to carry forward (optional)",
