@@ -115,6 +115,7 @@ class ActionForm(
         self.fields["recommendation"].empty_label = "Not from a recommendation"
         self.fields["owner_agency"].queryset = Agency.objects.filter(audits=audit)
         self.fields["owner_agency"].required = True
+        self.fields["owner_agency"].empty_label = "Choose the agency that owns it"
         self.fields["owner_agency"].error_messages["required"] = (
             "Choose the agency that owns this action."
         )
@@ -125,6 +126,7 @@ class ActionForm(
             memberships__partnership=audit.partnership,
             memberships__role__in=LEAD_ROLES,
         )
+        self.fields["lead_user"].empty_label = "Not a MACA user: name the lead below"
         self.fields["lead_user"].queryset = (
             User.objects.filter(can_lead | Q(pk=self.instance.lead_user_id))
             .distinct()

@@ -216,6 +216,23 @@ def test_cancelling_needs_a_reason(client, audit, housing, action):
     assert action.history.count() == 2
 
 
+def test_the_action_forms_lists_say_what_choosing_nothing_means(client, audit, housing, action):
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    for address in (
+        reverse("action_create", args=[audit.pk]),
+        reverse("action_edit", args=[action.pk]),
+    ):
+        page = client.get(address).content.decode()
+        empty = dict(
+            re.findall(r'<select name="(\w+)"[^>]*>\s*<option value=""[^>]*>([^<]*)<', page)
+        )
+        assert (
+            empty["owner_agency"] == "Choose the agency that owns it" or "owner_agency" not in empty
+        )
+        assert empty["lead_user"] == "Not a MACA user: name the lead below"
+        assert "---------" not in page
+
+
 def test_the_chair_creates_actions_from_a_recommendation(client, audit, housing):
     recommendation = RecommendationFactory(audit=audit)
     chair = member(audit, Membership.Role.CHAIR)

@@ -1,6 +1,7 @@
 """The partnership administrator: runs MACA for one partnership (its people and roles, agencies,
 settings and logo) in MACA's own pages, and sees no audit by virtue of the role."""
 
+import html
 import re
 import struct
 import zlib
@@ -99,6 +100,29 @@ def test_the_administrator_invites_people_to_roles_in_their_partnership(
     ):
         client.post(url("partnership_people", partnership), {"email": email, "role": role})
         assert Invitation.objects.filter(email=email, role=role, partnership=partnership)
+
+
+def empty_choice(page: str, name: str) -> str:
+    """What the list `name` offers for choosing nothing, as it is read out."""
+    return re.search(rf'<select name="{name}"[^>]*>\s*<option value=""[^>]*>([^<]*)<', page)[1]
+
+
+def test_the_people_form_says_what_no_agency_means_and_what_an_address_looks_like(
+    client, partnership, administrator
+):
+    AgencyFactory(name="Police", partnership=partnership)
+    client.force_login(administrator)
+    page = client.get(url("partnership_people", partnership)).content.decode()
+    assert empty_choice(page, "agency") == "No agency: only an agency co-ordinator has one"
+    assert "---------" not in page
+    data = {"email": "pat.example.org", "role": Role.VIEWER}
+    refused = client.post(url("partnership_people", partnership), data).content.decode()
+    assert (
+        "Email address: This is not a whole email address: write it in full, for example "
+        "name@example.org." in html.unescape(refused)
+    )
+    assert "Enter a valid email address." not in refused
+    assert not Invitation.objects.exists()
 
 
 def test_an_agency_chosen_for_a_role_without_one_is_said_beside_it_not_dropped(

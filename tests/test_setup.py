@@ -290,6 +290,10 @@ def test_members_page_lists_the_audits_people(client, audit, people, housing):
     assert "Housing Trust" in page
     assert people["qa_member"].email in page
     assert "Absent" not in page
+    # The agency list's empty choice says what it means, not "---------".
+    empty = re.search(r'<select name="agency"[^>]*>\s*<option value=""[^>]*>([^<]*)<', page)[1]
+    assert empty == "No agency: only an agency co-ordinator has one"
+    assert "---------" not in page
 
 
 def invite(client, chair, audit, capture, **data):

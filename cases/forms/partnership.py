@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 
 from cases.services.partnership import SETTINGS_FIELDS
-from cases.services.setup import agency_of_no_coordinator
+from cases.services.setup import NO_AGENCY, agency_of_no_coordinator
 from cases.uploads import upload_field
 from maca.concurrency import VersionedFormMixin
 from maca.models import MARKING_REQUIRED, Agency, Membership, Partnership
@@ -36,6 +36,7 @@ class PartnershipMemberForm(RefuseControlCharactersMixin, forms.Form):
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(),
         required=False,
+        empty_label=NO_AGENCY,
         help_text="For agency co-ordinators only: the agency they speak for.",
     )
 

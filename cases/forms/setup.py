@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases.models import DEFAULT_TITLE, Nomination, Theme
 from cases.services.nominations import label_clash
-from cases.services.setup import agency_of_no_coordinator
+from cases.services.setup import NO_AGENCY, agency_of_no_coordinator
 from maca.access import AUDIT_ROLES
 from maca.concurrency import VersionedFormMixin
 from maca.identifiers import (
@@ -283,6 +283,7 @@ class MemberAddForm(forms.Form):
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(),
         required=False,
+        empty_label=NO_AGENCY,
         help_text="For agency co-ordinators only: the agency they speak for in this audit.",
     )
 

@@ -168,6 +168,10 @@ def invitation_queue(*, invitation: Invitation, invited_by, audit: Audit | None 
     )
 
 
+# The agency list's empty choice on the forms that invite someone to a role.
+NO_AGENCY = "No agency: only an agency co-ordinator has one"
+
+
 def agency_of_no_coordinator(role: str) -> str:
     """Said of an agency chosen for a role that has none, rather than dropping it unseen."""
     label = str(Role(role).label)
