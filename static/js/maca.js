@@ -380,7 +380,33 @@ function focusOnScreen(element) {
   // the focus (on "Stay signed in"), and gives it back to where it was when it closes.
   var returnFocus = null;
 
-  function showBanner(text, withButton) {
+  // "in 2 minutes (at 14:32)": how long is left, and when that is, for someone who comes back.
+  function whenSignedOut(secondsLeft) {
+    var left = Math.max(1, Math.ceil(secondsLeft));
+    var minutes = Math.round(left / 60);
+    var inWords = left >= 60
+      ? minutes + (minutes === 1 ? " minute" : " minutes")
+      : left + (left === 1 ? " second" : " seconds");
+    var at = new Date(Date.now() + left * 1000);
+    var clock = String(at.getHours()).padStart(2, "0") + ":" + String(at.getMinutes()).padStart(2, "0");
+    return "in " + inWords + " (at " + clock + ")";
+  }
+
+  // The signed-out message leads to the sign-in page, in a new tab so that what is typed here
+  // stays to be copied; not when the page already has such a link.
+  function signInLink() {
+    var login = body.dataset.loginUrl;
+    if (!login || document.querySelector("a[href^='" + login + "']")) return null;
+    var link = document.createElement("a");
+    link.className = "btn btn-sm btn-primary";
+    link.href = login + "?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = "Sign in again in a new tab";
+    return link;
+  }
+
+  function showBanner(text, withButton, withSignIn) {
     if (!banner) {
       returnFocus = document.activeElement;
       banner = document.createElement("div");
@@ -406,7 +432,9 @@ function focusOnScreen(element) {
       button.addEventListener("click", function () { keepAlive(true); });
       banner.appendChild(button);
     }
-    (button || banner).focus();
+    var link = withSignIn ? signInLink() : null;
+    if (link) banner.appendChild(link);
+    (button || link || banner).focus();
   }
 
   function hideBanner() {
@@ -422,7 +450,7 @@ function focusOnScreen(element) {
   function signedOut() {
     ended = true;
     showBanner("You have been signed out because the page was left idle. Copy anything you have " +
-      "typed and not saved, then sign in again in a new tab.", false);
+      "typed and not saved, then sign in again in a new tab.", false, true);
   }
 
   function keepAlive(fromButton) {
@@ -454,7 +482,8 @@ function focusOnScreen(element) {
     } else if (quiet >= idle) {
       signedOut();
     } else if (quiet >= idle - warnBefore && !banner) {
-      showBanner("You will be signed out soon because nothing has been sent for a while.", true);
+      showBanner("You will be signed out " + whenSignedOut(idle - quiet) +
+        " because nothing has been sent for a while.", true);
     }
   }, 1000);
 })();
