@@ -88,6 +88,27 @@ def test_an_agency_not_involved_in_a_case_is_asked_nothing_for_it(client, audit,
     assert f"{case2}agencies/{setup['police'].pk}/tool/" in html
 
 
+def test_each_agency_column_is_headed_by_its_name_alone_and_its_figure_read_once(
+    client, audit, chair, setup
+):
+    """A screen reader says a column's header with every cell of the column: the header is the
+    agency's name, and the agency's figure is a row of its own, heard once."""
+    client.force_login(chair)
+    html = client.get(reverse("progress", args=[audit.pk])).content.decode()
+    table = html[html.index("<table") : html.index("</table>")]
+    head = table[: table.index("</thead>")]
+    assert re.findall(r"<th scope=\"col\">(.*?)</th>", head, re.S) == [
+        "Case",
+        "Housing Trust",
+        "Police",
+    ]
+    assert "complete" not in head and "progressbar" not in head
+    totals = re.search(r"<tr class=\"progress-totals\">(.*?)</tr>", table, re.S)[1]
+    assert names(totals, "th") == ["All cases"]
+    assert names(totals, "td") == ["50% complete (1 of 2)", "0% complete (0 of 2)"]
+    assert table.count("% complete (") == 2
+
+
 def test_the_page_says_each_state_in_words(client, audit, chair, setup):
     client.force_login(chair)
     response = client.get(reverse("progress", args=[audit.pk]))
