@@ -83,6 +83,11 @@ def test_a_qa_member_adds_a_finding_with_agency_and_tags(client, audit, qa, case
     assert list(finding.tags.all()) == [tag]
     page = client.get(reverse("authoring", args=[audit.pk])).content.decode()
     assert "Concerns not escalated." in page
+    # The tags are said as tags, not run on from the finding's sentence.
+    finding.tags.add(Tag.objects.get(name="neglect", partnership=audit.partnership))
+    page = client.get(reverse("authoring", args=[audit.pk])).content.decode()
+    tags = re.search(r'<div class="mt-1 item-tags">.*?</div>', page)[0]
+    assert " ".join(re.sub(r"<[^>]+>", "", tags).split()) == "Tags: escalation, neglect"
 
 
 def test_each_cases_add_links_name_the_case(client, audit, qa, case):
