@@ -1,4 +1,4 @@
-"""The address a request came from, as the access log and the sign-in lockout record it."""
+"""The address a request came from, as the access log and the record of failed sign-ins hold it."""
 
 from __future__ import annotations
 

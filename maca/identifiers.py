@@ -12,6 +12,16 @@ from anyascii import anyascii
 # joiners, direction marks and isolates, invisible operators, tags), and the marks drawn on the
 # letter before them (accents, once letters are decomposed, and variation selectors).
 UNSEEN = frozenset({"Cf", "Mn", "Me"})
+# Symbols written in Latin letters would make words that are not there ("🌹" is ":rose:", "£" is
+# "GBP"): each reads as a space.
+SYMBOLS = frozenset({"So", "Sc"})
+# Letters of the Cyrillic and Greek alphabets drawn as Latin ones (Unicode's confusables), read
+# as the letter they look like: "Нarry" with a Cyrillic Н looks like "Harry", though its sound in
+# Latin letters is "Narry".
+LOOK_ALIKES = str.maketrans(
+    "АВЕКМНОРСТУХЅІЈԚԜЁЇаеорсухѕіјԁһԛԝӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧοκνιρυχϲϳα",
+    "ABEKMHOPCTYXSIJQWEIaeopcyxsijdhqwlABEZHIKMNOPTYXokvipuxcja",
+)
 # Between the parts of a name or reference: spaces, hyphens, dots, slashes, underscores.
 SEPARATORS = r"[\W_]*"
 MONTHS = "January February March April May June July August September October November December"
@@ -25,8 +35,23 @@ def normalised(text: str | None) -> str:
     text = text or ""
     if text.isascii():
         return text  # nothing to fold: most text, which is then checked much faster
-    decomposed = unicodedata.normalize("NFKD", text)
-    return anyascii("".join(c for c in decomposed if unicodedata.category(c) not in UNSEEN))
+    kept = []
+    for character in unicodedata.normalize("NFKD", text):
+        kind = unicodedata.category(character)
+        if kind not in UNSEEN:
+            kept.append(" " if kind in SYMBOLS else character)
+    return anyascii("".join(kept))
+
+
+def searched(text: str | None) -> str:
+    """Text as searched for anyone's details: as compared (`normalised`) and, when letters of
+    other alphabets in it are drawn like Latin ones, also as it looks, on a line of its own, so
+    that a name is found either way."""
+    text = text or ""
+    if text.isascii():
+        return text
+    sounded, looked = normalised(text), normalised(text.translate(LOOK_ALIKES))
+    return sounded if looked == sounded else f"{sounded}\n{looked}"
 
 
 def value_pattern(value: str, *, loose: bool = False) -> re.Pattern | None:
@@ -160,7 +185,7 @@ def _is_phone_number(written: str) -> bool:
 def identifying_shapes(text: str) -> list[str]:
     """What in `text` has the shape of anyone's identifying details: a postcode, a date of
     birth, an NHS number, a phone number, a street address."""
-    text = normalised(text)
+    text = searched(text)
     found = []
     if POSTCODE.search(text):
         found.append("a postcode")

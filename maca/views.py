@@ -180,8 +180,11 @@ def csrf_failure(request, reason=""):
 
 
 def _sent_from_here(request) -> bool:
-    """Whether the browser says the form came from a page of this site."""
-    return request.META.get("HTTP_ORIGIN") == f"{request.scheme}://{request.get_host()}"
+    """Whether the browser says the form came from a page of this site: its own address, or
+    one named in CSRF_TRUSTED_ORIGINS (as behind a proxy that ends HTTPS)."""
+    origin = request.META.get("HTTP_ORIGIN")
+    here = f"{request.scheme}://{request.get_host()}"
+    return origin is not None and (origin == here or origin in settings.CSRF_TRUSTED_ORIGINS)
 
 
 def turned_away(request, message: str, to: str):

@@ -1,5 +1,6 @@
-"""The address the access log and the sign-in lockout record: the connecting one, or behind a
-proxy named in TRUSTED_PROXIES, the one that proxy was asked from; never one a client wrote."""
+"""The address the access log and the record of failed sign-ins hold: the connecting one, or
+behind a proxy named in TRUSTED_PROXIES, the one that proxy was asked from; never one a client
+wrote."""
 
 import pytest
 from django.test import RequestFactory

@@ -817,7 +817,7 @@ def test_a_page_not_found_never_shows_a_password_or_what_someone_signed_out_sent
     assert "Correct horse" not in body and "123456" not in body
 
 
-def test_a_form_refused_by_its_security_token_gives_back_what_was_typed(chair):
+def test_a_form_refused_by_its_security_token_gives_back_what_was_typed(chair, settings):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
@@ -829,6 +829,10 @@ def test_a_form_refused_by_its_security_token_gives_back_what_was_typed(chair):
     body = here.content.decode()
     assert "This form was out of date, so nothing was saved" in body
     assert "Words worth keeping" in body and "x1" not in body
+    # From the address the site is known by behind a proxy that ends HTTPS: given back too.
+    settings.CSRF_TRUSTED_ORIGINS = ["https://maca.example.org"]
+    body = client.post(page, sent, headers={"Origin": "https://maca.example.org"}).content.decode()
+    assert "Words worth keeping" in body
     # Sent from another site (or with no word of where from): nothing of it is shown.
     for headers in ({"Origin": "https://elsewhere.example"}, {}):
         body = client.post(page, sent, headers=headers).content.decode()

@@ -199,15 +199,27 @@ def identified(audit):
                 "\u3164",  # the Hangul filler
             )
         ),
-        # Letters of other alphabets that look like Latin ones: a Cyrillic Е, a Greek Β.
+        # Letters of other alphabets drawn like Latin ones, read as they look, not as they sound:
+        # a Cyrillic Е and a Greek Β; a Cyrillic Н and Х, which sound "N" and "Kh".
         ("\u0415llie \u0392rampton moved twice.", "the name held for Case 1"),
+        ("\u0392rampton moved twice.", "part of the name held for Case 1"),
+        ("Housing ref \u041d\u0425 448-21 was closed.", "Housing's reference number for Case 1"),
+        # A name written in another alphabet, read as it sounds.
+        ("\u042d\u043b\u043b\u0438\u0435 moved twice.", "part of the name held for Case 1"),
     ],
 )
 def test_the_check_sees_through_spacing_invisible_characters_and_date_formats(
     audit, identified, text, found
 ):
     StrengthFactory(case=identified, text=text)
-    assert any(found in place for place in identifying_details_in_briefing(audit))
+    places = identifying_details_in_briefing(audit)
+    assert any(place.endswith(f" contains {found}.") for place in places), places
+
+
+def test_a_symbol_is_not_read_as_words(audit, identified):
+    from maca.identifiers import normalised
+
+    assert normalised("£500 for the family 🌹, № 4") == " 500 for the family  , No 4"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from maca.identifiers import (
     identifying_shapes,
     identity_patterns,
     looks_like_a_name,
-    normalised,
+    searched,
 )
 from maca.models import DEFAULT_MARKING, MARKING_REQUIRED, Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin
@@ -400,7 +400,7 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
         references = [("a reference", reference) for reference in references]
         patterns = [p for p, _ in identity_patterns(child_name, date_of_birth, references)]
         for name in ("label", "reason"):
-            text = normalised(self.cleaned_data.get(name) or "")
+            text = searched(self.cleaned_data.get(name) or "")
             if any(pattern.search(text) for pattern in patterns):
                 self.add_error(
                     name,

@@ -21,6 +21,7 @@ from maca.identifiers import (
     identity_patterns,
     looks_like_a_name,
     normalised,
+    searched,
 )
 from maca.wording import possessive
 
@@ -107,7 +108,7 @@ def _details_in(children: list[_Child], texts) -> list[tuple[str, list[str]]]:
         return []
     found = []
     for name, text in texts:
-        text = normalised(text)
+        text = searched(text)
         lowered, squeezed = text.lower(), _squeezed(text)
         held = [
             described

@@ -390,7 +390,7 @@ def nomination_edit(request, pk, nomination_id):
     if nomination.status != Nomination.Status.NOMINATED:
         return turned_away(
             request,
-            f"{nomination.label} is {nomination.get_status_display().lower()}: "
+            f"{nomination.current_label} is {nomination.get_status_display().lower()}: "
             "it can no longer be changed.",
             reverse("nomination_list", args=[audit.pk]),
         )
@@ -505,7 +505,7 @@ def nomination_decline(request, pk, nomination_id):
         status = nomination.get_status_display().lower()
         return turned_away(
             request,
-            f"{nomination.label} is already {status}.",
+            f"{nomination.current_label} is already {status}.",
             reverse("nomination_list", args=[audit.pk]),
         )
     form = DeclineForm(request.POST or None)
