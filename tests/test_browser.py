@@ -118,6 +118,9 @@ def test_a_form_sent_back_with_errors_puts_the_focus_on_what_went_wrong(page, de
     # The link takes the focus to its field, and the address keeps no "#field" to carry on
     # through the redirect after saving.
     field_id = page.locator(":focus").get_attribute("href")[1:]
+    page.set_viewport_size({"width": 1280, "height": 400})  # a form taller than the screen
     page.keyboard.press("Enter")
     expect(page.locator(f"#{field_id}")).to_be_focused()
     assert "#" not in page.url
+    box = page.locator(f"#{field_id}").bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 401, box  # on screen, to the pixel

@@ -97,6 +97,6 @@ def test_a_form_with_an_out_of_date_security_token_gives_back_what_was_typed(pag
     page.get_by_role("textbox", name=re.compile(r"^Finding")).fill(TYPED)
     page.context.clear_cookies(name="csrftoken")  # as when signing in again in another tab
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("heading", name="This form was out of date")).to_be_visible()
+    expect(page.get_by_role("heading", name="That form could not be sent")).to_be_visible()
     expect(page.get_by_role("textbox", name="What you wrote (1 of 1)")).to_have_value(TYPED)
     assert axe_violations(page) == []

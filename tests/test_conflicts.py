@@ -827,7 +827,7 @@ def test_a_form_refused_by_its_security_token_gives_back_what_was_typed(chair, s
     here = client.post(page, sent, headers={"Origin": "http://testserver"})
     assert here.status_code == 403
     body = here.content.decode()
-    assert "This form was out of date, so nothing was saved" in body
+    assert "That form could not be sent" in body and "nothing was saved" in body
     assert "Words worth keeping" in body and "x1" not in body
     # From the address the site is known by behind a proxy that ends HTTPS: given back too.
     settings.CSRF_TRUSTED_ORIGINS = ["https://maca.example.org"]
@@ -836,4 +836,4 @@ def test_a_form_refused_by_its_security_token_gives_back_what_was_typed(chair, s
     # Sent from another site (or with no word of where from): nothing of it is shown.
     for headers in ({"Origin": "https://elsewhere.example"}, {}):
         body = client.post(page, sent, headers=headers).content.decode()
-        assert "This form was out of date" in body and "Words worth keeping" not in body
+        assert "That form could not be sent" in body and "Words worth keeping" not in body

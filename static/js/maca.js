@@ -152,7 +152,7 @@ function focusOnScreen(element) {
 })();
 
 // A link of the error summary takes the focus to its field, with the field's label or the
-// question of its group in view, and leaves the page's address as it was: an address ending in
+// question of its group in view when both fit, and leaves the page's address as it was: an address ending in
 // "#id_text" would be kept through the redirect after saving, and the page that says the form
 // was saved would open scrolled down to its empty box, with the focus in it.
 (function () {
@@ -163,11 +163,14 @@ function focusOnScreen(element) {
     var field = document.getElementById(decodeURIComponent(link.hash.slice(1)));
     if (!field) return;
     event.preventDefault();
-    var group = field.closest("fieldset");
+    // A choice of radios or boxes is asked by its group's legend; any other field by its label.
+    var choice = field.type === "radio" || field.type === "checkbox";
+    var group = choice ? field.closest("fieldset") : null;
     var label = (group && group.querySelector("legend")) ||
       document.querySelector("label[for='" + CSS.escape(field.id) + "']");
-    focusOnScreen(field);
+    // The question first, then the field: in a tall form the field stays on screen whatever.
     if (label) label.scrollIntoView({ block: "nearest", behavior: "instant" });
+    focusOnScreen(field);
   });
 })();
 
