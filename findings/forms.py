@@ -8,7 +8,7 @@ from cases.models import DEFAULT_HEADINGS, BriefingParagraph
 from cases.uploads import PDF, check_kind, check_size, inspect, upload_field
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency
-from maca.widgets import DateInput
+from maca.widgets import DateInput, RadioSelect
 
 from .models import ImpactVerdict, Recommendation, SevenMinuteBriefing, Tag, UsageRecord
 from .services import Kind
@@ -252,7 +252,7 @@ class UsageForm(forms.Form):
     briefing = forms.ChoiceField(
         label="Which briefing was used",
         choices=UsageRecord.Briefing.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Say which briefing the team used."},
     )
     date = forms.DateField(label="Date used", widget=DateInput)
@@ -279,7 +279,7 @@ class UsageForm(forms.Form):
         help_text="A short reflection from the session.",
     )
 
-    def __init__(self, *args, agencies, audit=None, **kwargs):
+    def __init__(self, *args, agencies, audit, **kwargs):
         super().__init__(*args, **kwargs)
         published = getattr(audit, "briefing_published_at", None)
         self.first_published = timezone.localdate(published) if published else None
@@ -290,17 +290,24 @@ class UsageForm(forms.Form):
             agency.empty_label = "Choose the agency"
         self.fields["date"].error_messages["required"] = "Enter the date it was used."
         self.fields["team"].error_messages["required"] = "Enter the team or setting."
-        if audit is not None and not _has_seven_minute_briefing(audit):
-            # Nothing to ask: only the 6-step briefing went out.
-            briefing = self.fields["briefing"]
-            briefing.choices = [(UsageRecord.Briefing.SIX_STEP, "The 6-step briefing")]
-            briefing.required = False
-            briefing.widget = forms.HiddenInput()
-            self.initial.setdefault("briefing", UsageRecord.Briefing.SIX_STEP)
+        self.kept_briefing = self._briefing_not_asked(audit)
+        if self.kept_briefing is not None:
+            self.fields["briefing"].required = False
+            self.fields["briefing"].widget = forms.HiddenInput()
+
+    def _briefing_not_asked(self, audit) -> str | None:
+        """Which briefing, when there is nothing to ask: only the 6-step briefing went out. A
+        session corrected keeps its answer ("Not recorded" included); one that says otherwise
+        (brought in from a package) is asked about, so that it can be changed."""
+        record = getattr(self, "record", None)
+        held = record.briefing if record is not None else UsageRecord.Briefing.SIX_STEP
+        if held in ("", UsageRecord.Briefing.SIX_STEP) and not _has_seven_minute_briefing(audit):
+            return held
+        return None
 
     def clean_briefing(self):
-        if isinstance(self.fields["briefing"].widget, forms.HiddenInput):
-            return UsageRecord.Briefing.SIX_STEP
+        if self.kept_briefing is not None:
+            return self.kept_briefing
         return self.cleaned_data["briefing"]
 
     def clean_date(self):
@@ -399,7 +406,7 @@ class ImpactForm(VersionedFormMixin, forms.Form):
                 choices=choices,
                 required=False,
                 initial=held.verdict if held else "",
-                widget=forms.RadioSelect,
+                widget=RadioSelect,
             )
             self.fields[f"evidence_{key}"] = forms.CharField(
                 label=f"Recommendation {number}: evidence",

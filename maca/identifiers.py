@@ -39,19 +39,25 @@ def normalised(text: str | None) -> str:
     for character in unicodedata.normalize("NFKD", text):
         kind = unicodedata.category(character)
         if kind not in UNSEEN:
-            kept.append(" " if kind in SYMBOLS else character)
+            kept.append(" " if kind in SYMBOLS and not _a_letter(character) else character)
     return anyascii("".join(kept))
 
 
-def searched(text: str | None) -> str:
-    """Text as searched for anyone's details: as compared (`normalised`) and, when letters of
-    other alphabets in it are drawn like Latin ones, also as it looks, on a line of its own, so
-    that a name is found either way."""
+def _a_letter(symbol: str) -> bool:
+    """Whether a symbol is a letter or digit drawn another way ("🅷", "🇭"): read as it."""
+    return re.fullmatch(r"[A-Za-z0-9]", anyascii(symbol)) is not None
+
+
+def searched(text: str | None) -> list[str]:
+    """The readings of a text searched for anyone's details, each searched on its own: as
+    compared (`normalised`) and, when letters of other alphabets in it are drawn like Latin ones,
+    also as it looks, so that a name is found either way."""
     text = text or ""
     if text.isascii():
-        return text
-    sounded, looked = normalised(text), normalised(text.translate(LOOK_ALIKES))
-    return sounded if looked == sounded else f"{sounded}\n{looked}"
+        return [text]
+    sounded = normalised(text)
+    looked = normalised(unicodedata.normalize("NFKD", text).translate(LOOK_ALIKES))
+    return [sounded] if looked == sounded else [sounded, looked]
 
 
 def value_pattern(value: str, *, loose: bool = False) -> re.Pattern | None:
@@ -185,7 +191,13 @@ def _is_phone_number(written: str) -> bool:
 def identifying_shapes(text: str) -> list[str]:
     """What in `text` has the shape of anyone's identifying details: a postcode, a date of
     birth, an NHS number, a phone number, a street address."""
-    text = searched(text)
+    found = []
+    for reading in searched(text):
+        found += [kind for kind in _shapes_in(reading) if kind not in found]
+    return found
+
+
+def _shapes_in(text: str) -> list[str]:
     found = []
     if POSTCODE.search(text):
         found.append("a postcode")

@@ -12,3 +12,13 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None, format=None):
         super().__init__(attrs, format=format or "%Y-%m-%d")
+
+
+class RadioSelect(forms.RadioSelect):
+    """Radio buttons whose field-level id is the first button's, so that an error summary's link
+    to the question lands on it (Django's gives the group no id: the link went nowhere)."""
+
+    def id_for_label(self, id_, index=None):
+        if index is None and id_:
+            return f"{id_}_0"
+        return super().id_for_label(id_, index)

@@ -216,10 +216,26 @@ def test_the_check_sees_through_spacing_invisible_characters_and_date_formats(
     assert any(place.endswith(f" contains {found}.") for place in places), places
 
 
-def test_a_symbol_is_not_read_as_words(audit, identified):
+def test_a_symbol_is_not_read_as_words_but_a_letter_drawn_as_one_is(audit, identified):
     from maca.identifiers import normalised
 
     assert normalised("£500 for the family 🌹, № 4") == " 500 for the family  , No 4"
+    for drawn in ("🅴🅻🅻🅸🅴", "🄴🄻🄻🄸🄴", "🇪🇱🇱🇮🇪"):
+        StrengthFactory(case=identified, text=f"Seen with {drawn} today.")
+    places = identifying_details_in_briefing(audit)
+    assert len(places) == 3 and all("part of the name held for Case 1" in p for p in places)
+
+
+def test_the_two_readings_of_a_text_are_searched_apart(audit, identified):
+    from maca.identifiers import identifying_shapes, searched
+
+    # The Cyrillic С reads "S" by its sound and "C" by its look: two readings, never joined,
+    # so the end of one and the start of the other make no date of birth.
+    text = "14/02/2024 Home visit; the \u0421arer said the baby had been born"
+    assert searched(text) == [text.replace("\u0421", "S"), text.replace("\u0421", "C")]
+    assert identifying_shapes(text) == []
+    # An accented look-alike is read as the letter it looks like too.
+    assert "Harry" in searched("\u0389arry")[-1]
 
 
 @pytest.mark.parametrize(

@@ -665,3 +665,34 @@ def test_with_only_the_6_step_briefing_nothing_is_asked_and_it_is_recorded(clien
     assert "Which briefing was used" not in page
     assert record(client, audit, agencies["housing"]).status_code == 302
     assert UsageRecord.objects.get().briefing == "six_step"
+
+
+def test_a_correction_keeps_which_briefing_the_session_said(client, published):
+    from .test_one_press import form_on
+
+    audit, agencies, people = published
+    client.force_login(people["housing"])
+    # Recorded before MACA asked: corrected unchanged, it stays "Not recorded".
+    older = a_session(audit, agencies["housing"], briefing="")
+    version = older.updated_at
+    assert client.post(edit_url(older), form_on(client, edit_url(older))).status_code == 302
+    older.refresh_from_db()
+    assert (older.briefing, older.updated_at) == ("", version)
+    # Brought in saying the 7-minute briefing, on an audit with none published: still asked,
+    # so that its other fields can be corrected and its answer changed.
+    imported = a_session(audit, agencies["housing"], briefing="seven_minute", team="Duty team")
+    page = client.get(edit_url(imported)).content.decode()
+    assert "Which briefing was used" in page
+    fields = form_on(client, edit_url(imported))
+    assert client.post(edit_url(imported), {**fields, "staff_count": "13"}).status_code == 302
+    imported.refresh_from_db()
+    assert (imported.staff_count, imported.briefing) == (13, "seven_minute")
+
+
+def test_the_error_summary_links_to_the_first_briefing_choice(client, published):
+    audit, agencies, people = published
+    BriefingVersion.objects.filter(audit=audit).update(seven_minute_sha256="1" * 64)
+    client.force_login(people["housing"])
+    page = record(client, audit, agencies["housing"]).content.decode()
+    assert '<a class="alert-link" href="#id_briefing_0">Which briefing was used:' in page
+    assert 'id="id_briefing_0"' in page

@@ -9,6 +9,7 @@ from cases.models import ChronologyEntry
 from cases.services.chronology import DATE_FORMS, date_as_typed, parse_chronology_date
 from cases.uploads import upload_field
 from maca.concurrency import VersionedFormMixin
+from maca.widgets import RadioSelect
 from maca.wording import size_limit
 
 
@@ -55,7 +56,7 @@ class ChronologyRowsForm(forms.Form):
             self.fields["if_already_there"] = forms.ChoiceField(
                 label="Some of these rows are already here",
                 choices=[replace] if nothing_new else [add_new, replace],
-                widget=forms.RadioSelect,
+                widget=RadioSelect,
                 error_messages={
                     "required": "Choose whether to add only the new rows or to replace your rows."
                 },

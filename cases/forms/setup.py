@@ -400,8 +400,8 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
         references = [("a reference", reference) for reference in references]
         patterns = [p for p, _ in identity_patterns(child_name, date_of_birth, references)]
         for name in ("label", "reason"):
-            text = searched(self.cleaned_data.get(name) or "")
-            if any(pattern.search(text) for pattern in patterns):
+            readings = searched(self.cleaned_data.get(name) or "")
+            if any(pattern.search(text) for text in readings for pattern in patterns):
                 self.add_error(
                     name,
                     "Take out the child's name, date of birth or reference number: they are "

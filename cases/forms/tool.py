@@ -6,6 +6,7 @@ from django.utils.html import escape
 
 from cases.models import Grade, ToolQuestion, ToolSection
 from maca.concurrency import VersionedFormMixin
+from maca.widgets import RadioSelect
 
 
 class SectionForm(VersionedFormMixin, forms.ModelForm):
@@ -46,16 +47,6 @@ class ReopenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
     )
-
-
-class GradeRadioSelect(forms.RadioSelect):
-    """Radio buttons whose field-level id points at the first button, so that the error summary
-    can link to the question."""
-
-    def id_for_label(self, id_, index=None):
-        if index is None and id_:
-            return f"{id_}_0"
-        return super().id_for_label(id_, index)
 
 
 class ToolAnswerForm(VersionedFormMixin, forms.Form):
@@ -101,7 +92,7 @@ class ToolAnswerForm(VersionedFormMixin, forms.Form):
                     label=f"Grade for “{question.text}”",
                     choices=Grade.choices,
                     required=False,
-                    widget=GradeRadioSelect(attrs={"class": "form-check-input"}),
+                    widget=RadioSelect(attrs={"class": "form-check-input"}),
                 )
                 rows.append((question, self[text_name], self[grade_name]))
             self.sections.append((section, rows))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from cases import access
@@ -103,21 +103,23 @@ def case_details_in(case, texts, *, writer) -> list[tuple[str, list[str]]]:
     return _details_in(children, texts)
 
 
+def _held_in(children: list[_Child], readings: list[str]) -> Iterator[str]:
+    """What each reading of a text holds of the children's details, each reading on its own."""
+    for text in readings:
+        lowered, squeezed = text.lower(), _squeezed(text)
+        for child in children:
+            if child.may_be_in(lowered, squeezed):
+                for pattern, described in child.patterns:
+                    if pattern.search(text):
+                        yield described
+
+
 def _details_in(children: list[_Child], texts) -> list[tuple[str, list[str]]]:
     if not children:
         return []
     found = []
     for name, text in texts:
-        text = searched(text)
-        lowered, squeezed = text.lower(), _squeezed(text)
-        held = [
-            described
-            for child in children
-            if child.may_be_in(lowered, squeezed)
-            for pattern, described in child.patterns
-            if pattern.search(text)
-        ]
-        held = list(dict.fromkeys(held))
+        held = list(dict.fromkeys(_held_in(children, searched(text))))
         # The whole name found: its parts need not be listed again.
         held = [d for d in held if not (d.startswith("part of ") and d[len("part of ") :] in held)]
         if held:
