@@ -72,7 +72,15 @@ class RefuseControlCharactersMixin:
 
 
 # What a form carries for the machine, not typed by a person: its security and version fields.
-_NOT_TYPED = {"csrfmiddlewaretoken", once.FIELD, concurrency.FIELD, concurrency.VALUES}
+_NOT_TYPED = {
+    "csrfmiddlewaretoken",
+    once.FIELD,
+    concurrency.FIELD,
+    concurrency.VALUES,
+    "next",  # where to go after: an address
+    "back",
+    "digest",
+}
 # Secrets are never shown back, whatever their field is called ("new_password1", "otp_token").
 _SECRET = re.compile(r"password|token|otp|secret|code", re.IGNORECASE)
 # A choice's stored value ("in_progress"), a number, a date: not words to copy back.

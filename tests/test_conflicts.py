@@ -807,7 +807,12 @@ def test_a_page_not_found_never_shows_a_password_or_what_someone_signed_out_sent
 
     from maca.text import typed_texts
 
-    sent = {"new_password1": "Correct horse battery 9", "otp_token": "123456", "note": "Kept words"}
+    sent = {
+        "new_password1": "Correct horse battery 9",
+        "otp_token": "123456",
+        "note": "Kept words",
+        "next": "/audits/7/findings/?case=3",
+    }
     anonymous = RequestFactory().post("/invitations/no-such-link/", sent)
     anonymous.user = AnonymousUser()
     assert typed_texts(anonymous) == []
@@ -815,6 +820,7 @@ def test_a_page_not_found_never_shows_a_password_or_what_someone_signed_out_sent
     body = client.post("/audits/999999/", sent).content.decode()
     assert "Kept words" in body
     assert "Correct horse" not in body and "123456" not in body
+    assert "/audits/7/findings/" not in body  # where the form was to go next: not typed
 
 
 def test_a_form_refused_by_its_security_token_gives_back_what_was_typed(chair, settings):
