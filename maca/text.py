@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 
 from maca import concurrency, once
 
@@ -89,9 +90,12 @@ _CODE = re.compile(r"[a-z0-9_\-:.]*")
 
 def typed_texts(request) -> list[str]:
     """The words a person sent with a form, for a page that could not save them (what they
-    were saving was deleted meanwhile), so that nothing they wrote is lost."""
+    were saving was deleted meanwhile), so that nothing they wrote is lost. Only a signed-in
+    person's, and only from a form of this site: words another site posted are not shown."""
     user = getattr(request, "user", None)
     if request is None or request.method != "POST" or not (user and user.is_authenticated):
+        return []
+    if not sent_from_here(request):
         return []
     texts = []
     for name, values in request.POST.lists():
@@ -104,3 +108,11 @@ def typed_texts(request) -> list[str]:
             if value and not _CODE.fullmatch(value) and value not in texts:
                 texts.append(value)
     return texts
+
+
+def sent_from_here(request) -> bool:
+    """Whether the browser says the form came from a page of this site: its own address, or
+    one named in CSRF_TRUSTED_ORIGINS (as behind a proxy that ends HTTPS)."""
+    origin = request.META.get("HTTP_ORIGIN")
+    here = f"{request.scheme}://{request.get_host()}"
+    return origin is not None and (origin == here or origin in settings.CSRF_TRUSTED_ORIGINS)

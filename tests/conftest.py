@@ -494,3 +494,8 @@ def words_outside(words: list[dict], *, left_mm: float, right_mm: float, edge_mm
         or w["yMin"] < edge_mm * MM
         or w["yMax"] > w["height"] - edge_mm * MM
     ]
+
+
+# What a browser sends with a form of the site's own page: the words of a refused form are given
+# back only to such a form (maca.text.typed_texts).
+FROM_HERE = {"HTTP_ORIGIN": "http://testserver"}

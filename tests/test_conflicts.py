@@ -25,7 +25,7 @@ from cases.services.nominations import nomination_create
 from findings.models import CaseMeetingNote, MeetingRecord
 from maca.models import Membership
 
-from .conftest import member
+from .conftest import FROM_HERE, member
 from .factories import (
     ActionFactory,
     AgencyFactory,
@@ -785,7 +785,7 @@ def test_saving_an_item_deleted_in_another_tab_keeps_what_was_typed(client, audi
     fields = form_on(client, page)
     strength.delete()  # in another tab
     fields[f"edit-strength-{strength.pk}-text"] = "Joint visits <b>each</b> week, well recorded."
-    response = client.post(page, fields)
+    response = client.post(page, fields, **FROM_HERE)
     assert response.status_code == 404
     body = response.content.decode()
     assert "Nothing was saved" in body
@@ -817,7 +817,8 @@ def test_a_page_not_found_never_shows_a_password_or_what_someone_signed_out_sent
     anonymous.user = AnonymousUser()
     assert typed_texts(anonymous) == []
     client.force_login(chair)
-    body = client.post("/audits/999999/", sent).content.decode()
+    assert "Kept words" not in client.post("/audits/999999/", sent).content.decode()  # from where?
+    body = client.post("/audits/999999/", sent, **FROM_HERE).content.decode()
     assert "Kept words" in body
     assert "Correct horse" not in body and "123456" not in body
     assert "/audits/7/findings/" not in body  # where the form was to go next: not typed

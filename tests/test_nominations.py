@@ -13,7 +13,7 @@ from cases.services.nominations import nomination_create, nomination_update
 from maca.concurrency import version_of
 from maca.models import Membership
 
-from .conftest import member
+from .conftest import FROM_HERE, member
 from .factories import AgencyFactory, CaseFactory, NominationFactory
 
 pytestmark = pytest.mark.django_db
@@ -246,7 +246,7 @@ def test_nominating_is_refused_once_the_selection_is_made(client, open_audit, pe
     response = client.get(url)
     assert response.status_code == 302
     assert any("Nominations are closed" in text for text in texts(response))
-    response = client.post(url, nomination_data())
+    response = client.post(url, nomination_data(), **FROM_HERE)
     assert response.status_code == 409
     body = response.content.decode()
     assert "Nominations are closed" in body
@@ -269,7 +269,9 @@ def test_a_reason_for_declining_a_nomination_declined_meanwhile_is_given_back(
     )
     client.force_login(people["chair"])
     url = reverse("nomination_decline", args=[open_audit.pk, nomination.pk])
-    response = client.post(url, {"reason": "Another audit looked at this family last year."})
+    response = client.post(
+        url, {"reason": "Another audit looked at this family last year."}, **FROM_HERE
+    )
     assert response.status_code == 409
     body = response.content.decode()
     assert "Case 4 is already declined." in body
@@ -329,7 +331,7 @@ def test_a_selected_nomination_can_no_longer_be_edited(client, open_audit, peopl
     )
     client.force_login(people["qa_member"])
     url = reverse("nomination_edit", args=[open_audit.pk, nomination.pk])
-    response = client.post(url, nomination_data(label="Changed"))
+    response = client.post(url, nomination_data(label="Changed"), **FROM_HERE)
     assert response.status_code == 409
     body = response.content.decode()
     assert "is selected: it can no longer be changed." in body

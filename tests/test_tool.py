@@ -10,7 +10,7 @@ from cases.models import AgencySubmission, Audit, AuditEvent, ToolAnswer, ToolQu
 from maca.concurrency import version_of
 from maca.models import Membership
 
-from .conftest import member
+from .conftest import FROM_HERE, member
 from .factories import (
     AgencyFactory,
     AgencySubmissionFactory,
@@ -280,7 +280,7 @@ def test_coordinators_cannot_reopen(client, audit, case, housing, coordinator, o
     )
     reopen = reverse("tool_reopen", args=[audit.pk, case.pk, housing.pk])
     client.force_login(coordinator)
-    refused = client.post(reopen, {"reason": "Please look at the grades again"})
+    refused = client.post(reopen, {"reason": "Please look at the grades again"}, **FROM_HERE)
     assert refused.status_code == 403
     assert "Please look at the grades again" in refused.content.decode()  # to copy elsewhere
     client.force_login(outsider)
