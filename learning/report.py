@@ -82,6 +82,10 @@ def assurance_context(user, *, partnership, start=None, end=None, today=None) ->
     }
 
 
+# Sessions that used the 7-minute briefing, alone or with the 6-step one.
+SEVEN_MINUTE_USES = (UsageRecord.Briefing.SEVEN_MINUTE, UsageRecord.Briefing.BOTH)
+
+
 @dataclass
 class BriefingUse:
     """Where one audit's briefing was used: counted from every agency's records."""
@@ -91,6 +95,7 @@ class BriefingUse:
     staff: int
     agencies_used: int  # agencies that recorded a session
     agencies: int  # agencies taking part
+    seven_minute_sessions: int = 0  # of the sessions, those that used the 7-minute briefing
 
 
 @dataclass
@@ -127,6 +132,7 @@ def _practice(user, partnership, audits) -> dict:
             sessions=Count("pk"),
             staff=Sum("staff_count"),
             agencies=Count("agency", distinct=True, filter=Q(takes_part)),
+            seven_minute=Count("pk", filter=Q(briefing__in=SEVEN_MINUTE_USES)),
         )
         .order_by()
     }
@@ -144,6 +150,7 @@ def _practice(user, partnership, audits) -> dict:
             used.get(audit.pk, {}).get("staff") or 0,
             used.get(audit.pk, {}).get("agencies", 0),
             taking_part.get(audit.pk, 0),
+            used.get(audit.pk, {}).get("seven_minute", 0),
         )
         for audit in audits
     ]
@@ -298,9 +305,15 @@ def render_docx_bytes(context: dict) -> bytes:
         )
         _table(
             document,
-            ["Audit", "Sessions", "Staff", "Agencies recording use"],
+            ["Audit", "Sessions", "With the 7-minute briefing", "Staff", "Agencies recording use"],
             [
-                [u.audit.name, str(u.sessions), str(u.staff), f"{u.agencies_used} of {u.agencies}"]
+                [
+                    u.audit.name,
+                    str(u.sessions),
+                    str(u.seven_minute_sessions),
+                    str(u.staff),
+                    f"{u.agencies_used} of {u.agencies}",
+                ]
                 for u in context["practice"]
             ],
         )

@@ -203,9 +203,9 @@ def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_ve
         render_pdf_bytes,
     )
 
-    for agency, staff, team in [
-        (world.housing, 5, "Tenancy team north"),
-        (world.housing, 7, "Tenancy team south"),
+    for agency, staff, team, briefing in [
+        (world.housing, 5, "Tenancy team north", "seven_minute"),
+        (world.housing, 7, "Tenancy team south", "six_step"),
     ]:
         UsageRecord.objects.create(
             audit=world.alpha,
@@ -214,6 +214,7 @@ def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_ve
             team=team,
             staff_count=staff,
             reflection="Reflection named nobody.",
+            briefing=briefing,
         )
     Audit.objects.filter(pk=world.bravo.pk).update(reaudit_of=world.alpha)
     ImpactVerdict.objects.create(
@@ -228,6 +229,7 @@ def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_ve
         used = {row.audit.pk: row for row in context["practice"]}
         alpha, bravo = used[world.alpha.pk], used[world.bravo.pk]
         assert (alpha.sessions, alpha.staff, alpha.agencies_used, alpha.agencies) == (2, 12, 1, 2)
+        assert alpha.seven_minute_sessions == 1
         assert (bravo.sessions, bravo.staff, bravo.agencies_used, bravo.agencies) == (0, 0, 0, 1)
         [verdicts] = context["verdicts"]
         assert verdicts.reaudit.pk == world.bravo.pk and verdicts.original == "Neglect (March 2025)"
@@ -238,11 +240,12 @@ def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_ve
             0,
         )
     text = " ".join(pdf_text(render_pdf_bytes(context), tmp_path).split())
-    order = ["Overdue actions", "Briefings used in practice", "Neglect (March 2025) 2 12 1 of 2"]
+    order = ["Overdue actions", "Briefings used in practice", "Neglect (March 2025) 2 1 12 1 of 2"]
     positions = [text.index(words) for words in order]
     assert positions == sorted(positions)
     assert "Impact at re-audit" in text and "Not recorded" in text
     assert "Exploitation (May Neglect (March 0 1 0 0 2026) 2025)" in text  # a row, cells wrapped
+    assert "With the 7-minute briefing" in text
     for never in ("Tenancy team", "Reflection named nobody", "Evidence of one case"):
         assert never not in text
     docx = render_docx_bytes(context)
@@ -250,6 +253,7 @@ def test_chairs_and_qa_members_read_where_briefings_were_used_and_the_reaudit_ve
         body = word.read("word/document.xml").decode()
     assert "Briefings used in practice" in body and "Impact at re-audit" in body
     assert "1 of 2" in body and "Tenancy team" not in body
+    assert "With the 7-minute briefing" in body
 
     # Viewers, and the report made on the command line as they read it, hold neither.
     for reader in (world.users[Role.VIEWER], PartnershipReader(world.partnership)):
