@@ -251,8 +251,14 @@ def test_chair_reopens_with_a_reason(client, audit, chair, case, questions, hous
     reopen = reverse("tool_reopen", args=[audit.pk, case.pk, housing.pk])
     client.force_login(chair)
     response = client.post(reopen, {"reason": ""})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Fill in “Reason for reopening”." in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.is_locked
+    # Changed by someone else since the page was opened: refused, the reason kept in the form.
+    stale = client.post(reopen, {"reason": "Look at the grades", "loaded_version": "stale"})
+    assert stale.status_code == 422
+    assert "Look at the grades</textarea>" in stale.content.decode()
     submission.refresh_from_db()
     assert submission.is_locked
 
@@ -260,6 +266,11 @@ def test_chair_reopens_with_a_reason(client, audit, chair, case, questions, hous
     assert response.status_code == 302
     submission.refresh_from_db()
     assert submission.status == AgencySubmission.Status.DRAFT
+    # Pressed again from the page as it was: nothing left to reopen, and it says so.
+    again = client.post(reopen, {"reason": "Grade for assessment needs another look"}, follow=True)
+    assert (
+        "This audit tool has not been submitted, so it is already open." in again.content.decode()
+    )
     assert submission.submitted_at is None
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.REOPEN)
     assert event.actor == chair

@@ -325,7 +325,8 @@ def _tool_page(
         "unsent": _unsent_answers(request, _sections(audit)) if refused else [],
         "nav": "audits",
     }
-    return render(request, "cases/tool/answer.html", context, status=409 if refused else 200)
+    status = 409 if refused else 422 if reopen_form is not None and reopen_form.errors else 200
+    return render(request, "cases/tool/answer.html", context, status=status)
 
 
 def _unsent_answers(request, sections) -> list[tuple[str, str, str]]:
@@ -470,17 +471,21 @@ def tool_reopen(request, pk, case_id, agency_id):
     submission = get_object_or_404(AgencySubmission, case=case, agency=agency)
     here = reverse("tool_answer", args=[audit.pk, case.pk, agency.pk])
     form = ReopenForm(request.POST)
-    if not form.is_valid():
-        return _tool_page(request, audit, case, agency, _submission(case, agency), reopen_form=form)
-    try:
-        services.submission_reopen(
-            submission=submission,
-            user=request.user,
-            reason=form.cleaned_data["reason"],
-            loaded_version=request.POST.get("loaded_version"),
-        )
-    except ValidationError as error:
-        _error(request, error)
+    if form.is_valid():
+        try:
+            services.submission_reopen(
+                submission=submission,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                loaded_version=request.POST.get("loaded_version"),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)  # shown with the reason typed, while there is a lock
+    now = _submission(case, agency)
+    if form.errors and now.is_locked:
+        return _tool_page(request, audit, case, agency, now, reopen_form=form)
+    if form.errors:  # reopened meanwhile: nothing left to reopen
+        _error(request, ValidationError(form.non_field_errors()))
         return redirect(here)
     messages.success(
         request, f"Reopened: {agency.name} can change its audit tool for {case.label}."
