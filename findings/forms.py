@@ -8,7 +8,7 @@ from cases.models import DEFAULT_HEADINGS, BriefingParagraph
 from cases.uploads import PDF, check_kind, check_size, inspect, upload_field
 from maca.concurrency import VersionedFormMixin
 from maca.models import Agency
-from maca.widgets import DateInput, RadioSelect
+from maca.widgets import CheckboxSelectMultiple, DateInput, RadioSelect
 
 from .models import ImpactVerdict, Recommendation, SevenMinuteBriefing, Tag, UsageRecord
 from .services import Kind
@@ -45,8 +45,8 @@ def item_form_class(kind: Kind, audit):
             fields = field_names
             widgets = {
                 "text": forms.Textarea(attrs={"rows": 3}),
-                "tags": forms.CheckboxSelectMultiple(attrs={"data-tag-picker": ""}),
-                "cases": forms.CheckboxSelectMultiple,
+                "tags": CheckboxSelectMultiple(attrs={"data-tag-picker": ""}),
+                "cases": CheckboxSelectMultiple,
                 "impact_measure": forms.Textarea(attrs={"rows": 2}),
             }
             labels = {
@@ -301,6 +301,9 @@ class UsageForm(forms.Form):
         (brought in from a package) is asked about, so that it can be changed."""
         record = getattr(self, "record", None)
         held = record.briefing if record is not None else UsageRecord.Briefing.SIX_STEP
+        sent = self.data.get(self.add_prefix("briefing"), "") if self.is_bound else ""
+        if sent in (UsageRecord.Briefing.SEVEN_MINUTE, UsageRecord.Briefing.BOTH):
+            return None  # sent from a form that asked (a session deleted meanwhile, sent again)
         if held in ("", UsageRecord.Briefing.SIX_STEP) and not _has_seven_minute_briefing(audit):
             return held
         return None

@@ -11,7 +11,7 @@ from cases.models import Audit
 from cases.services.confirmations import texts_confirm
 from maca.concurrency import Change, VersionedFormMixin
 from maca.models import Agency
-from maca.widgets import DateInput
+from maca.widgets import CheckboxSelectMultiple, DateInput
 
 from .models import CaseMeetingNote, MeetingAttendee, MeetingRecord
 
@@ -43,7 +43,7 @@ class MeetingForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.Form):
     members_attending = forms.MultipleChoiceField(
         label="Members of the audit who attended",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
         help_text="Tick them to add them to the list, with their role and agency.",
     )
 

@@ -27,37 +27,48 @@ SEPARATORS = r"[\W_]*"
 MONTHS = "January February March April May June July August September October November December"
 
 
-def normalised(text: str | None) -> str:
+def normalised(text: str | None, *, drawn_letters: bool = True) -> str:
     """Text as compared: compatibility forms folded (full-width letters, ligatures), accents
     dropped ("Zoë" is "Zoe"), invisible characters removed, and every letter written in Latin
     letters, so that a look-alike from another alphabet ("Аlex" with a Cyrillic А) or a name
-    written in one ("Анна") reads as the name; dashes read as hyphens."""
+    written in one ("Анна") reads as the name; dashes read as hyphens. Symbols read as spaces,
+    but for letters drawn as symbols ("🅷", "🇭"), read as letters unless `drawn_letters` is
+    false."""
     text = text or ""
     if text.isascii():
         return text  # nothing to fold: most text, which is then checked much faster
     kept = []
     for character in unicodedata.normalize("NFKD", text):
         kind = unicodedata.category(character)
-        if kind not in UNSEEN:
-            kept.append(" " if kind in SYMBOLS and not _a_letter(character) else character)
+        if kind in SYMBOLS and not (drawn_letters and _drawn_letter(character)):
+            kept.append(" ")
+        elif kind not in UNSEEN:
+            kept.append(character)
     return anyascii("".join(kept))
 
 
-def _a_letter(symbol: str) -> bool:
-    """Whether a symbol is a letter or digit drawn another way ("🅷", "🇭"): read as it."""
-    return re.fullmatch(r"[A-Za-z0-9]", anyascii(symbol)) is not None
+def _drawn_letter(symbol: str) -> bool:
+    """Whether a symbol is a letter or digit drawn another way, by its Unicode name ("NEGATIVE
+    SQUARED LATIN CAPITAL LETTER H", "REGIONAL INDICATOR SYMBOL LETTER H"), not a tick or a
+    currency sign that Latin letters happen to write ("✓" is "v", "¥" is "Y")."""
+    name = unicodedata.name(symbol, "")
+    return " LETTER " in f" {name} " or " DIGIT " in f" {name} "
 
 
 def searched(text: str | None) -> list[str]:
     """The readings of a text searched for anyone's details, each searched on its own: as
-    compared (`normalised`) and, when letters of other alphabets in it are drawn like Latin ones,
-    also as it looks, so that a name is found either way."""
+    compared (`normalised`); with letters drawn as symbols read as spaces too, since a flag
+    (two such letters) may stand against a name ("🇬🇧Harry"); and, when letters of other
+    alphabets in it are drawn like Latin ones, as it looks. A name is found in any of them."""
     text = text or ""
     if text.isascii():
         return [text]
-    sounded = normalised(text)
-    looked = normalised(unicodedata.normalize("NFKD", text).translate(LOOK_ALIKES))
-    return [sounded] if looked == sounded else [sounded, looked]
+    readings = [
+        normalised(text),
+        normalised(text, drawn_letters=False),
+        normalised(unicodedata.normalize("NFKD", text).translate(LOOK_ALIKES)),
+    ]
+    return list(dict.fromkeys(readings))
 
 
 def value_pattern(value: str, *, loose: bool = False) -> re.Pattern | None:

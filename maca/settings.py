@@ -192,8 +192,10 @@ AUTHENTICATION_BACKENDS = [
 # lockout reveals nothing. Every failure is recorded (django-axes' access attempts and failures).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_CLIENT_IP_CALLABLE = "maca.addresses.client_address"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]  # see maca.signin
+AXES_HANDLER = "maca.signin.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "maca.signin.lockout_address"
+LOGIN_FAILURE_LIMIT_PER_NAME = env_int("LOGIN_FAILURE_LIMIT_PER_NAME", 4 * AXES_FAILURE_LIMIT)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
@@ -329,9 +331,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Preloading HSTS commits the whole parent domain (often a council's) to HTTPS for good: that is the
 # domain owner's decision, so it is a setting rather than a deployment check to satisfy.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-# Lockout is by user name, not by address: a council's staff often share one address, and
-# locking it would shut out everyone there; and by user name and address together, anyone with
-# many addresses (an IPv6 network has billions) could guess one account's password without end.
+# Lockout is never by address alone: a council's staff often share one address, and locking it
+# would shut out everyone there. It is by user name at one address, and by user name from every
+# address at a higher limit (maca.signin.LockoutHandler).
 SILENCED_SYSTEM_CHECKS.append("axes.W006")
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,8 +1,14 @@
 """Signing in: the form, and what django-axes records of a failed attempt."""
 
+import ipaddress
+
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Sum
+
+from maca.addresses import client_address
 
 # django-axes stores the user name of a failed sign-in in a column of 255 characters.
 AXES_USERNAME_MAX = 255
@@ -55,3 +61,29 @@ class SignInForm(AuthenticationForm):
                 attrs["aria-invalid"] = "true"
                 attrs["aria-describedby"] = "login-error"
         return valid
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """Failed sign-ins are counted twice: for a user name at one address, against
+    LOGIN_FAILURE_LIMIT, and for the name from every address, against the higher
+    LOGIN_FAILURE_LIMIT_PER_NAME. So someone elsewhere cannot keep an account's owner out with a
+    few wrong passwords, and many addresses do not buy endless guesses at one account."""
+
+    def get_failures(self, request, credentials=None) -> int:
+        # One count for each of AXES_LOCKOUT_PARAMETERS, in its order.
+        at_address, for_name = (
+            attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        # The name's count on the scale of one address's: its own limit reached is the limit.
+        limit, per_name = settings.AXES_FAILURE_LIMIT, settings.LOGIN_FAILURE_LIMIT_PER_NAME
+        return max(at_address, for_name * limit // per_name)
+
+
+def lockout_address(request) -> str | None:
+    """The address failed sign-ins are counted under: the client's (maca.addresses), and for
+    IPv6 its /64 network, which one household or one attacker holds whole."""
+    address = client_address(request)
+    if address is None or ":" not in address:
+        return address
+    return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)

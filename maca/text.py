@@ -5,9 +5,11 @@ break), which XML files (Word, Excel) cannot hold at all."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
+from django.utils.http import is_same_domain
 
 from maca import concurrency, once
 
@@ -111,8 +113,19 @@ def typed_texts(request) -> list[str]:
 
 
 def sent_from_here(request) -> bool:
-    """Whether the browser says the form came from a page of this site: its own address, or
-    one named in CSRF_TRUSTED_ORIGINS (as behind a proxy that ends HTTPS)."""
+    """Whether the browser says the form came from a page of this site: its own address, or one
+    CSRF_TRUSTED_ORIGINS allows, by Django's rule (exactly, or "https://*.example.org" for any
+    of its subdomains), as behind a proxy that ends HTTPS."""
     origin = request.META.get("HTTP_ORIGIN")
-    here = f"{request.scheme}://{request.get_host()}"
-    return origin is not None and (origin == here or origin in settings.CSRF_TRUSTED_ORIGINS)
+    if origin is None:
+        return False
+    if origin == f"{request.scheme}://{request.get_host()}":
+        return True
+    if origin in settings.CSRF_TRUSTED_ORIGINS:
+        return True
+    sent = urlsplit(origin)
+    return any(
+        sent.scheme == allowed.scheme and is_same_domain(sent.netloc, allowed.netloc.lstrip("*"))
+        for allowed in map(urlsplit, settings.CSRF_TRUSTED_ORIGINS)
+        if "*" in allowed.netloc
+    )

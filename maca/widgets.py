@@ -14,11 +14,20 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
-class RadioSelect(forms.RadioSelect):
-    """Radio buttons whose field-level id is the first button's, so that an error summary's link
-    to the question lands on it (Django's gives the group no id: the link went nowhere)."""
+class FirstChoiceLabelled:
+    """A group of radios or boxes whose field-level id is the first choice's, so that an error
+    summary's link to the question lands on it (Django gives the group none: the link went
+    nowhere)."""
 
     def id_for_label(self, id_, index=None):
         if index is None and id_:
             return f"{id_}_0"
         return super().id_for_label(id_, index)
+
+
+class RadioSelect(FirstChoiceLabelled, forms.RadioSelect):
+    pass
+
+
+class CheckboxSelectMultiple(FirstChoiceLabelled, forms.CheckboxSelectMultiple):
+    pass

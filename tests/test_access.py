@@ -162,13 +162,47 @@ def test_repeated_failed_sign_ins_lock_the_user_name_and_are_recorded(client, au
         client.post(reverse("login"), {"username": "nobody-here", "password": "wrong"})
     unknown = client.post(reverse("login"), {"username": "nobody-here", "password": "x"})
     assert unknown.status_code == 429
-    # Locked wherever it is tried from: more addresses buy no more guesses.
+    # Locked at that address only: a few wrong passwords elsewhere do not keep the owner out.
     elsewhere = Client().post(
         reverse("login"),
         {"username": user.username, "password": "correct-horse-battery-staple"},
-        REMOTE_ADDR="2001:db8:1:2::44",
+        REMOTE_ADDR="192.0.2.44",
     )
-    assert elsewhere.status_code == 429
+    assert elsewhere.status_code == 302
+
+
+def sign_in_from(address, username, password="wrong"):
+    return Client().post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_many_addresses_buy_no_more_guesses_at_one_account(audit, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_FAILURE_LIMIT_PER_NAME = 6
+    user = member(audit)
+    # Two tries from each of three places: under the limit at each, but the sixth in all is
+    # the name's own limit, and then the name is paused from everywhere.
+    answers = [
+        sign_in_from(address, user.username).status_code
+        for address in ("192.0.2.1", "192.0.2.1", "198.51.100.2", "198.51.100.2", "203.0.113.3")
+    ]
+    assert answers == [200] * 5
+    assert sign_in_from("203.0.113.3", user.username).status_code == 429
+    right = "correct-horse-battery-staple"
+    assert sign_in_from("192.0.2.200", user.username, right).status_code == 429
+
+
+def test_an_ipv6_network_counts_as_one_address(audit, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    user = member(audit)
+    answers = [
+        sign_in_from(f"2001:db8:1:2::{host}", user.username).status_code for host in (1, 2, 3)
+    ]
+    assert answers == [200, 200, 429]
+    right = "correct-horse-battery-staple"
+    assert sign_in_from("2001:db8:1:2::ffff", user.username, right).status_code == 429
+    assert sign_in_from("2001:db8:1:9::1", user.username, right).status_code == 302
 
 
 def test_behind_a_trusted_proxy_failed_sign_ins_record_the_address_the_proxy_was_asked_from(

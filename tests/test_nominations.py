@@ -277,7 +277,7 @@ def test_a_reason_for_declining_a_nomination_declined_meanwhile_is_given_back(
     assert "Case 4 is already declined." in body
     assert "Another audit looked at this family last year." in body
     # Nothing typed: the message on the list, as before.
-    response = client.post(url, {"reason": ""})
+    response = client.post(url, {"reason": ""}, **FROM_HERE)
     assert response.status_code == 302
     assert "Case 4 is already declined." in texts(response)
 

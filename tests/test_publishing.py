@@ -220,10 +220,14 @@ def test_a_symbol_is_not_read_as_words_but_a_letter_drawn_as_one_is(audit, ident
     from maca.identifiers import normalised
 
     assert normalised("£500 for the family 🌹, № 4") == " 500 for the family  , No 4"
-    for drawn in ("🅴🅻🅻🅸🅴", "🄴🄻🄻🄸🄴", "🇪🇱🇱🇮🇪"):
-        StrengthFactory(case=identified, text=f"Seen with {drawn} today.")
+    texts = [f"Seen with {drawn} today." for drawn in ("🅴🅻🅻🅸🅴", "🄴🄻🄻🄸🄴", "🇪🇱🇱🇮🇪")]
+    # A tick or a currency sign is no letter, and a flag beside a name does not hide it.
+    texts += ["✓Ellie attended.", "¥Ellie paid.", "Ellie🇬🇧 attended.", "🇬🇧Ellie attended."]
+    for text in texts:
+        StrengthFactory(case=identified, text=text)
     places = identifying_details_in_briefing(audit)
-    assert len(places) == 3 and all("part of the name held for Case 1" in p for p in places)
+    assert len(places) == len(texts), places
+    assert all("part of the name held for Case 1" in place for place in places)
 
 
 def test_the_two_readings_of_a_text_are_searched_apart(audit, identified):

@@ -4,6 +4,7 @@ is silent, reminders go to the silent, and the records export safely."""
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -687,6 +688,16 @@ def test_a_correction_keeps_which_briefing_the_session_said(client, published):
     assert client.post(edit_url(imported), {**fields, "staff_count": "13"}).status_code == 302
     imported.refresh_from_db()
     assert (imported.staff_count, imported.briefing) == (13, "seven_minute")
+    # Deleted meanwhile, then sent again as a new session from the form that asked: its
+    # answer is what was sent, not the 6-step briefing taken for granted.
+    address = edit_url(imported)
+    imported.delete()
+    gone = client.post(address, {**fields, "team": "Duty team again"})
+    assert gone.status_code == 422
+    assert re.search(r'value="seven_minute"[^>]* checked', gone.content.decode())
+    again = record(client, audit, agencies["housing"], briefing="seven_minute", team="Again")
+    assert again.status_code == 302
+    assert UsageRecord.objects.get(team="Again").briefing == "seven_minute"
 
 
 def test_the_error_summary_links_to_the_first_briefing_choice(client, published):

@@ -21,7 +21,7 @@ from maca.identifiers import (
 )
 from maca.models import DEFAULT_MARKING, MARKING_REQUIRED, Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin
-from maca.widgets import DateInput
+from maca.widgets import CheckboxSelectMultiple, DateInput
 
 Role = Membership.Role
 AUDIT_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value in AUDIT_ROLES]
@@ -114,7 +114,7 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
         label="The partnership's agencies",
         queryset=Agency.objects.none(),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
         help_text="Their co-ordinators upload chronologies and answer the audit tool.",
     )
     new_agencies = forms.CharField(
@@ -338,7 +338,7 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
         }
         widgets = {
             "reason": forms.Textarea(attrs={"rows": 4}),
-            "agencies": forms.CheckboxSelectMultiple,
+            "agencies": CheckboxSelectMultiple,
         }
 
     holds_no_identifiers = forms.BooleanField(

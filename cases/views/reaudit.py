@@ -10,7 +10,7 @@ from cases import access
 from cases.forms.setup import TOO_FAR_AHEAD, too_far_ahead
 from cases.services import reaudit as services
 from maca.once import one_press
-from maca.widgets import DateInput
+from maca.widgets import CheckboxSelectMultiple, DateInput
 
 
 class ReauditForm(forms.Form):
@@ -24,7 +24,7 @@ class ReauditForm(forms.Form):
         label="Cases to carry forward (optional)",
         queryset=None,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckboxSelectMultiple,
         help_text="The same cases, by the same labels, with the children's identifying details "
         "copied: they are kept until the re-audit's own retention period ends.",
     )
