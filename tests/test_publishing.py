@@ -228,6 +228,10 @@ def test_a_symbol_is_not_read_as_words_but_a_letter_drawn_as_one_is(audit, ident
     places = identifying_details_in_briefing(audit)
     assert len(places) == len(texts), places
     assert all("part of the name held for Case 1" in place for place in places)
+    # Shapes too are found in whichever reading holds them: here the first of two.
+    from maca.identifiers import identifying_shapes
+
+    assert identifying_shapes("Write to 🅽🅽1 2AB.") == ["a postcode"]
 
 
 def test_the_two_readings_of_a_text_are_searched_apart(audit, identified):
