@@ -196,6 +196,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]  # see maca.s
 AXES_HANDLER = "maca.signin.LockoutHandler"
 AXES_CLIENT_IP_CALLABLE = "maca.signin.lockout_address"
 LOGIN_FAILURE_LIMIT_PER_NAME = env_int("LOGIN_FAILURE_LIMIT_PER_NAME", 4 * AXES_FAILURE_LIMIT)
+if min(AXES_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT_PER_NAME) < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT and LOGIN_FAILURE_LIMIT_PER_NAME must be at least 1."
+    )
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

@@ -46,6 +46,13 @@ def test_a_mistyped_boolean_is_reported_by_name():
     assert "DEBUG must be one of" in result.stderr
 
 
+def test_a_sign_in_limit_below_one_is_refused():
+    for name in ("LOGIN_FAILURE_LIMIT", "LOGIN_FAILURE_LIMIT_PER_NAME"):
+        result = run_check(DEBUG="1", **{name: "0"})
+        assert result.returncode != 0
+        assert "must be at least 1" in result.stderr, name
+
+
 def test_debug_mode_starts_without_a_secret_key():
     assert run_check(DEBUG="1").returncode == 0
 
