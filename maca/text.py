@@ -113,10 +113,11 @@ def typed_texts(request) -> list[str]:
 
 
 def sent_from_here(request) -> bool:
-    """Whether the browser says the form came from a page of this site: its own address, or one
-    CSRF_TRUSTED_ORIGINS allows, by Django's rule (exactly, or "https://*.example.org" for any
-    of its subdomains), as behind a proxy that ends HTTPS."""
-    origin = request.META.get("HTTP_ORIGIN")
+    """Whether the browser says the form came from a page of this site (by its Origin, or, where
+    something took that away, its Referer): its own address, or one CSRF_TRUSTED_ORIGINS allows,
+    by Django's rule (exactly, or "https://*.example.org" for any of its subdomains), as behind
+    a proxy that ends HTTPS."""
+    origin = request.META.get("HTTP_ORIGIN") or _origin_of(request.META.get("HTTP_REFERER"))
     if origin is None:
         return False
     if origin == f"{request.scheme}://{request.get_host()}":
@@ -129,3 +130,8 @@ def sent_from_here(request) -> bool:
         for allowed in map(urlsplit, settings.CSRF_TRUSTED_ORIGINS)
         if "*" in allowed.netloc
     )
+
+
+def _origin_of(address: str | None) -> str | None:
+    parts = urlsplit(address or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None

@@ -844,6 +844,11 @@ def test_a_form_refused_by_its_security_token_gives_back_what_was_typed(chair, s
         assert "Words worth keeping" in sent_here.content.decode(), trusted
     sent_near = client.post(page, sent, headers={"Origin": "https://maca.example.net"})
     assert "Words worth keeping" not in sent_near.content.decode()
+    # With no Origin (taken away by a privacy extension), the page it came from tells.
+    from_page = {"Referer": "http://testserver/audits/new/"}
+    assert "Words worth keeping" in client.post(page, sent, headers=from_page).content.decode()
+    elsewhere = {"Referer": "https://elsewhere.example/form"}
+    assert "Words worth keeping" not in client.post(page, sent, headers=elsewhere).content.decode()
     # Sent from another site (or with no word of where from): nothing of it is shown.
     for headers in ({"Origin": "https://elsewhere.example"}, {}):
         body = client.post(page, sent, headers=headers).content.decode()
