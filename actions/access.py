@@ -79,6 +79,17 @@ def may_lead(user, audit, owner_agency_id) -> bool:
     return bool(access.roles & {Role.CHAIR, Role.QA_MEMBER}) or owner_agency_id in access.agency_ids
 
 
+def lead_refusal(lead_user, audit, owner_agency) -> str | None:
+    """Why `lead_user` cannot lead an action of `audit` owned by `owner_agency`, or None when
+    they can: a lead who could not open the action would never see it, nor be reminded of it."""
+    if lead_user is None or owner_agency is None or may_lead(lead_user, audit, owner_agency.pk):
+        return None
+    return (
+        f"{lead_user} cannot open an action owned by {owner_agency}: choose the chair, a QA "
+        f"member or a co-ordinator for {owner_agency}, or name an officer who does not use MACA."
+    )
+
+
 def can_update_action(user, action) -> bool:
     """Progress updates and evidence: the owner agency's co-ordinators, and the chair."""
     access = access_for(user, action.audit)

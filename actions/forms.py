@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from actions.access import may_lead
+from actions.access import lead_refusal
 from cases.forms.identifying import CONFIRM_FIELD, AsksAboutIdentifyingText
 from cases.forms.setup import TOO_FAR_AHEAD, too_far_ahead
 from cases.naming import theme_and_kind
@@ -172,17 +172,11 @@ class ActionForm(
 
     def _check_lead_can_open(self, lead_user, owner_agency) -> None:
         """A lead who could not open the action would never see it, nor be reminded of it."""
-        if lead_user is None or owner_agency is None:
-            return
         if not {"lead_user", "owner_agency"} & set(self.changed_data):
             return  # as it was: editing something else does not force a new lead
-        if not may_lead(lead_user, self.audit, owner_agency.pk):
-            self.add_error(
-                "lead_user",
-                f"{lead_user} cannot open an action owned by {owner_agency}: choose the chair, "
-                f"a QA member or a co-ordinator for {owner_agency}, or name an officer who does "
-                "not use MACA.",
-            )
+        refusal = lead_refusal(lead_user, self.audit, owner_agency)
+        if refusal:
+            self.add_error("lead_user", refusal)
 
 
 EVIDENCE_ACCEPT = (

@@ -13,6 +13,7 @@ from cases.services.confirmations import texts_confirm
 from maca.concurrency import check_current, differs_from_saved
 from maca.once import AlreadyAdded, added_moments_ago
 
+from .access import lead_refusal
 from .models import Action, ActionUpdate, Evidence
 
 EVIDENCE_KINDS = (
@@ -24,6 +25,13 @@ EVIDENCE_KINDS = (
     uploads.JPEG,
 )
 EVIDENCE_DESCRIBED = "a PDF, Word (DOCX), Excel (XLSX) or CSV document, or a PNG or JPEG image"
+
+
+def _check_lead(action: Action) -> None:
+    """The service's own guard of the form's check: whoever writes, the lead can open it."""
+    refusal = lead_refusal(action.lead_user, action.audit, action.owner_agency)
+    if refusal:
+        raise ValidationError({"lead_user": refusal})
 
 
 def _set_plan_fields(
@@ -56,6 +64,7 @@ def action_create(*, audit, user, confirmed_texts=(), **fields) -> Action:
     texts_confirm(audit=audit, texts=confirmed_texts, user=user)
     action = Action(audit=audit)
     _set_plan_fields(action, **fields)
+    _check_lead(action)
     last = audit.actions.aggregate(last=Max("order"))["last"]
     action.order = 0 if last is None else last + 1
     action._change_reason = "Created"
@@ -69,7 +78,10 @@ def action_edit(*, action: Action, user, confirmed_texts=(), **fields) -> bool:
     """Change what the action says and who owns and leads it (the same values as creating).
     Whether anything changed: a save that changes nothing is not kept."""
     texts_confirm(audit=action.audit, texts=confirmed_texts, user=user)
+    leader_before = (action.lead_user_id, action.owner_agency_id)
     _set_plan_fields(action, **fields)
+    if (action.lead_user_id, action.owner_agency_id) != leader_before:
+        _check_lead(action)  # as it was: editing something else does not force a new lead
     action.full_clean()
     if not differs_from_saved(action):
         return False

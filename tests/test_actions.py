@@ -299,6 +299,32 @@ def test_a_lead_who_could_not_open_the_action_is_refused(client, audit, housing)
     assert f"{jo} cannot open an action owned by Police" in moved.content.decode()
 
 
+def test_the_action_services_refuse_a_lead_who_could_not_open_the_action(audit, housing):
+    """Whoever writes (a form, an import, a command), the same rule as the form's."""
+    from django.core.exceptions import ValidationError
+
+    from actions.services import action_create, action_edit
+
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    chair = member(audit, Membership.Role.CHAIR)
+    jo = member(audit, Membership.Role.COORDINATOR, agency=housing, first_name="Jo")
+    due = timezone.localdate() + datetime.timedelta(days=60)
+    plan = {"text": "Brief every custody sergeant.", "due_date": due}
+    with pytest.raises(ValidationError, match="cannot open an action owned by Police"):
+        action_create(audit=audit, user=chair, owner_agency=police, lead_user=jo, **plan)
+    assert not Action.objects.exists()
+    action = action_create(audit=audit, user=chair, owner_agency=housing, lead_user=jo, **plan)
+    with pytest.raises(ValidationError, match="cannot open an action owned by Police"):
+        action_edit(action=action, user=chair, owner_agency=police, lead_user=jo, **plan)
+    action.refresh_from_db()
+    assert action.owner_agency == housing
+    # A lead who can no longer open it does not stop an edit of something else.
+    jo.memberships.all().delete()
+    edited = {**plan, "text": "Brief every custody sergeant and inspector."}
+    assert action_edit(action=action, user=chair, owner_agency=housing, lead_user=jo, **edited)
+
+
 def test_the_action_form_says_what_is_wrong_with_it(client, audit, housing):
     chair = member(audit, Membership.Role.CHAIR, first_name="Carol")
     member(audit, Membership.Role.VIEWER, first_name="Vera")
