@@ -8,7 +8,7 @@ class MacaConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from maca import lookups  # noqa: F401 (registers the integer `in` lookup)
+        from maca import checks, lookups  # noqa: F401 (registers the `in` lookup, the checks)
         from maca.middleware import mark_session_seen
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="maca_mark_session_seen")

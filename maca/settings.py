@@ -30,14 +30,18 @@ def env_bool(name: str, default: bool) -> bool:
     )
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        within = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+        raise ImproperlyConfigured(f"{name} must be {within}; got {raw!r}.")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -58,8 +62,10 @@ if not SECRET_KEY:
             "or set DEBUG=1 for local development."
         )
     SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on"  # noqa: S105
+# Earlier keys, still accepted while sessions, password reset links and invitations signed with
+# them run out: a new SECRET_KEY with the old one here signs nobody out.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Says what happened and gives back what was typed, rather than Django's bare page.
 CSRF_FAILURE_VIEW = "maca.views.csrf_failure"
@@ -152,12 +158,21 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "maca.wsgi.application"
 
+
+def database(url: str) -> dict:
+    try:
+        return dj_database_url.parse(
+            url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must look like postgres://USER:PASSWORD@HOST:PORT/NAME (or "
+            f"sqlite:////path/to/file.sqlite3): {error}"
+        ) from None
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
+    "default": database(os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite, the embedded default, as several processes share it: readers never wait for a
@@ -191,7 +206,7 @@ AUTHENTICATION_BACKENDS = [
 # Lockout after repeated failed sign-ins, by user name whether or not the account exists, so a
 # lockout reveals nothing. Every failure is recorded (django-axes' access attempts and failures).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]  # see maca.signin
 AXES_HANDLER = "maca.signin.LockoutHandler"
 AXES_CLIENT_IP_CALLABLE = "maca.signin.lockout_address"
@@ -304,7 +319,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=5) * 60
 # Idle expiry slides forward while a session is used, rewritten at most once a minute
 # (maca.middleware.SessionIdleRefreshMiddleware) rather than on every request.
 SESSION_SAVE_EVERY_REQUEST = False
@@ -329,6 +344,8 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer's health checks go to each server directly, over plain http; they show no data.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -362,7 +379,7 @@ TRUSTED_PROXIES = env_addresses("TRUSTED_PROXIES")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
@@ -375,25 +392,48 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 # Without it, a real installation would send links to a computer's own address, which work for
 # nobody who receives them.
 SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
-if SITE_URL and not SITE_URL.startswith(("https://", "http://")):
-    raise ImproperlyConfigured(
-        f"SITE_URL must be the site's whole address, starting https://; got {SITE_URL!r}."
-    )
-if not SITE_URL:
-    if not DEBUG:
+
+
+def checked_site_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ImproperlyConfigured(
-            "SITE_URL is not set. Set the SITE_URL environment variable to the address people "
-            "reach MACA at, such as https://maca.example.org: the links in its emails are made "
-            "from it."
+            f"SITE_URL must be the site's whole address, starting https://; got {url!r}."
         )
+    if parts.scheme == "http" and SECURE_SSL_REDIRECT:
+        raise ImproperlyConfigured(
+            "SITE_URL must start https:// while every request is sent on to https "
+            f"(SECURE_SSL_REDIRECT, on unless DEBUG); got {url!r}."
+        )
+    if parts.path or parts.query or parts.fragment:
+        raise ImproperlyConfigured(
+            f"SITE_URL must be the site's address alone, with no path, such as "
+            f"https://maca.example.org; got {url!r}."
+        )
+    return url
+
+
+if SITE_URL:
+    SITE_URL = checked_site_url(SITE_URL)
+elif not DEBUG:
+    raise ImproperlyConfigured(
+        "SITE_URL is not set. Set the SITE_URL environment variable to the address people "
+        "reach MACA at, such as https://maca.example.org: the links in its emails are made "
+        "from it."
+    )
+else:
     SITE_URL = "http://127.0.0.1:8000"
+# The names MACA answers to: by default the one in SITE_URL (any other is answered 400).
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [urlsplit(SITE_URL).hostname]
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "maca@localhost")
 
 # Uploads (chronologies, evidence): identified from their content, limited in size, streamed to
 # disk rather than held in memory, and kept under MEDIA_ROOT with random names.
-MACA_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20) * 1024 * 1024
+MACA_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20, minimum=1) * 1024 * 1024
 # A partnership's logo (PNG or JPEG) heads its pages and every document: kept small.
-MACA_LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512) * 1024
+MACA_LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512, minimum=1) * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_HANDLERS = [
     "maca.upload_handlers.SizeLimitUploadHandler",  # drops what is past MACA_UPLOAD_MAX_BYTES
@@ -425,7 +465,7 @@ MACA_RAG_AMBER_DAYS = env_int("RAG_AMBER_DAYS", 14)
 
 # Case-level data of a closed audit is deleted this many years after closing (enforce_retention),
 # unless the audit is under legal hold. The briefing and the action plan are kept.
-MACA_RETENTION_YEARS = env_int("RETENTION_YEARS", 6)
+MACA_RETENTION_YEARS = env_int("RETENTION_YEARS", 6, minimum=1)
 
 # Deadline reminders: days before the submission deadline, and after it, that send_reminders mails.
 MACA_REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 7)
@@ -436,11 +476,11 @@ MACA_ACTION_REMINDER_DAYS_BEFORE = env_int("ACTION_REMINDER_DAYS_BEFORE", 14)
 
 # Agencies that have recorded no use of a published briefing this many weeks after it was first
 # published are shown to the chair and reminded by send_reminders.
-MACA_USAGE_REMINDER_WEEKS = env_int("USAGE_REMINDER_WEEKS", 8)
+MACA_USAGE_REMINDER_WEEKS = env_int("USAGE_REMINDER_WEEKS", 8, minimum=1)
 
 # An invitation to join a partnership (emailed from an audit's Members page) can be accepted for
 # this many days.
-MACA_INVITATION_DAYS = env_int("INVITATION_DAYS", 14)
+MACA_INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
 
 # The partnership an imported package joins when it names none.
 MACA_DEFAULT_PARTNERSHIP = os.environ.get(
@@ -451,6 +491,9 @@ MACA_DEFAULT_PARTNERSHIP = os.environ.get(
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -463,7 +506,7 @@ LOGGING = {
         },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "fontTools": {"level": "WARNING"},
         "weasyprint": {"level": "ERROR"},

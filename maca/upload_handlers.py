@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 
@@ -57,7 +58,14 @@ def prepare_upload_temp_dir(now: float | None = None) -> list[Path]:
     """Make FILE_UPLOAD_TEMP_DIR (readable by MACA alone) and remove the uploads that workers
     killed mid-request left in it. Returns what was removed."""
     folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"The folder for uploads on their way in, {folder}, could not be made "
+            f"({error.strerror}): set UPLOAD_TEMP_DIR, or MEDIA_ROOT whose parent holds it, to a "
+            "folder MACA's user can write (it is needed with STORAGE_URL too)."
+        ) from None
     now = time.time() if now is None else now
     removed = []
     for path in folder.glob("*.upload*"):  # Django names them tmpXXXXXXXX.upload.<ext>

@@ -1,3 +1,4 @@
+import datetime
 import itertools
 import logging
 import time
@@ -11,8 +12,10 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from maca import access, selectors
@@ -33,22 +36,30 @@ def health(request):
 
 @login_not_required
 def readiness(request):
-    """Readiness, for load balancers: whatever this server needs to serve a page answers. Each
-    part is named with "ok" or "unavailable"; the reason goes to the log, not to the caller."""
+    """Readiness, for load balancers: 200 while this server can serve pages (its database and
+    file storage answer), 503 when it cannot. Each part is named "ok" or what is wrong with it;
+    a part pages can do without (the cache, the task queue's worker) makes the status
+    "degraded", still 200, so that a Redis or worker outage does not take every server out of
+    the load balancer. The reason goes to the log, not to the caller."""
     parts = {name: _answers(name, check) for name, check in readiness_checks().items()}
-    ready = all(state == "ok" for state in parts.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", **parts}, status=200 if ready else 503
-    )
+    essential_down = any(parts[name] != "ok" for name in ESSENTIAL_PARTS)
+    status = "unavailable" if essential_down else "ok"
+    if status == "ok" and any(state != "ok" for state in parts.values()):
+        status = "degraded"
+    return JsonResponse({"status": status, **parts}, status=503 if essential_down else 200)
+
+
+ESSENTIAL_PARTS = ("database", "storage")
+# A job ready this long and not taken means no worker is taking jobs.
+TASK_WAIT_MINUTES = 10
 
 
 def _answers(name, check) -> str:
     try:
-        check()
+        return check() or "ok"
     except Exception:  # any failure means not ready; the log says which and why
         logger.exception("Readiness check failed: %s", name)
         return "unavailable"
-    return "ok"
 
 
 def _database_answers():
@@ -69,9 +80,17 @@ def _storage_answers():
 
 
 def _task_queue_answers():
-    from django_tasks_db.models import DBTaskResult
+    """ "waiting" when a job has been ready for TASK_WAIT_MINUTES and no worker took it."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
-    DBTaskResult.objects.exists()
+    cutoff = timezone.now() - datetime.timedelta(minutes=TASK_WAIT_MINUTES)
+    overdue = DBTaskResult.objects.ready().filter(
+        Q(run_after=get_date_max()) | Q(run_after__lt=cutoff), enqueued_at__lt=cutoff
+    )
+    if overdue.exists():
+        logger.warning("Jobs have waited over %s minutes for a worker.", TASK_WAIT_MINUTES)
+        return "waiting"
+    return "ok"
 
 
 def readiness_checks() -> dict:

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,32 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def environment_file() -> dict[str, str]:
+    """The example environment as systemd's EnvironmentFile reads it (quotes around a value
+    taken off)."""
     lines = (DEPLOY / "environment.example").read_text().splitlines()
     pairs = (line.split("=", 1) for line in lines if line and not line.startswith("#"))
-    return {name: value for name, value in pairs}
+    return {name: re.sub(r"^'(.*)'$|^\"(.*)\"$", r"\1\2", value) for name, value in pairs}
+
+
+def test_the_shell_reads_the_example_environment_as_systemd_does():
+    """scripts/manage and cron read the file with the shell: an unquoted & or ; would cut a
+    value short there, and only there. Every commented example line is read too."""
+    text = (DEPLOY / "environment.example").read_text()
+    examples = re.sub(r"^# ([A-Z_]+=)", r"\1", text, flags=re.MULTILINE)
+    expected = {
+        name: re.sub(r"^'(.*)'$", r"\1", value)
+        for name, value in re.findall(r"^([A-Z_]+)=(.*)$", examples, re.MULTILINE)
+    }
+    script = "set -a; . ./env; set +a; " + "; ".join(
+        f'printf "%s=%s\\n" {name} "${name}"' for name in expected
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "env").write_text(examples)
+        result = subprocess.run(
+            ["sh", "-c", script], cwd=folder, capture_output=True, text=True, check=True
+        )
+    read = dict(line.split("=", 1) for line in result.stdout.splitlines())
+    assert read == expected
 
 
 def settings_variables() -> set[str]:
@@ -58,7 +82,12 @@ def test_the_example_environment_passes_the_deployment_checks(tmp_path):
 def test_the_daily_service_runs_only_commands_that_exist():
     service = (DEPLOY / "maca-daily.service").read_text()
     commands = re.findall(r"manage\.py (\w+)", service)
-    assert commands == ["send_reminders", "enforce_retention", "clearsessions"]
+    assert commands == [
+        "send_reminders",
+        "enforce_retention",
+        "clearsessions",
+        "prune_db_task_results",
+    ]
     assert set(commands) <= set(get_commands())
 
 

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -51,6 +53,105 @@ def test_a_sign_in_limit_below_one_is_refused():
         result = run_check(DEBUG="1", **{name: "0"})
         assert result.returncode != 0
         assert "must be at least 1" in result.stderr, name
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 50,
+    "SITE_URL": "https://maca.example.org",
+    "SECURE_SSL_REDIRECT": "1",
+}
+
+
+@pytest.mark.parametrize(
+    "name, value, said",
+    [
+        ("UPLOAD_MAX_MB", "-5", "UPLOAD_MAX_MB must be 1 or more; got '-5'."),
+        ("UPLOAD_MAX_MB", "0", "UPLOAD_MAX_MB must be 1 or more"),
+        ("RETENTION_YEARS", "0", "RETENTION_YEARS must be 1 or more"),
+        ("SESSION_IDLE_MINUTES", "0", "SESSION_IDLE_MINUTES must be 5 or more"),
+        ("LOGIN_LOCKOUT_MINUTES", "0", "LOGIN_LOCKOUT_MINUTES must be 1 or more"),
+        ("INVITATION_DAYS", "0", "INVITATION_DAYS must be 1 or more"),
+        ("EMAIL_PORT", "70000", "EMAIL_PORT must be from 1 to 65535"),
+        ("RAG_AMBER_DAYS", "-1", "RAG_AMBER_DAYS must be 0 or more"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL."),
+        ("DATABASE_URL", "postgress://maca@db/maca", "DATABASE_URL must look like postgres://"),
+        ("SITE_URL", "http://maca.example.org", "SITE_URL must start https:// while"),
+        ("SITE_URL", "https://maca.example.org/maca", "with no path"),
+    ],
+)
+def test_a_setting_out_of_its_range_stops_the_start_by_name(name, value, said):
+    result = run_check(**{**PRODUCTION, name: value})
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert said in last, result.stderr
+    assert last.startswith("django.core.exceptions.ImproperlyConfigured")
+
+
+def test_production_answers_to_the_name_in_its_address_unless_told_others():
+    shown = "from django.conf import settings; print(settings.ALLOWED_HOSTS)"
+
+    def hosts(**env):
+        environment = {k: v for k, v in os.environ.items() if k != "ALLOWED_HOSTS"}
+        environment.update(PRODUCTION, DJANGO_SETTINGS_MODULE="maca.settings", **env)
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {shown}"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
+
+    assert hosts() == "['maca.example.org']"
+    assert (
+        hosts(ALLOWED_HOSTS="a.example.org,b.example.org") == "['a.example.org', 'b.example.org']"
+    )
+    # Plain http for a server on this computer, where nothing sends requests on to https.
+    assert hosts(SITE_URL="http://127.0.0.1:8000", SECURE_SSL_REDIRECT="0") == "['127.0.0.1']"
+
+
+def test_an_email_backend_that_does_not_load_is_named_by_the_check():
+    result = run_check(DEBUG="1", EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackned")
+    assert result.returncode != 0
+    assert "EMAIL_BACKEND 'django.core.mail.backends.smtp.EmailBackned' could not be loaded" in (
+        result.stderr
+    )
+
+
+def test_the_deployment_check_warns_when_two_step_sign_in_is_not_required():
+    environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    environment.update(PRODUCTION, MFA_ENFORCED="0")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    assert "maca.W001" in result.stderr and "MFA_ENFORCED is off" in result.stderr
+    assert result.returncode != 0
+
+
+@pytest.mark.django_db
+def test_an_earlier_secret_key_keeps_its_sessions_valid(settings):
+    """A new SECRET_KEY, with the old one in SECRET_KEY_FALLBACKS, signs nobody out; without
+    it, everyone signed in under the old key is signed out."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user = get_user_model().objects.create_user("rotating", password="x-Long-enough-9")
+    kept, dropped = Client(), Client()
+    for client in (kept, dropped):
+        client.force_login(user)
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-" + "n" * 40
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert kept.get("/").status_code == 200  # still signed in, and now under the new key
+    settings.SECRET_KEY_FALLBACKS = []
+    assert kept.get("/").status_code == 200
+    assert dropped.get("/").status_code == 302
 
 
 def test_debug_mode_starts_without_a_secret_key():
