@@ -8,13 +8,16 @@ from django.http import Http404
 
 from actions.models import Action
 from cases.access import MEMBERS, Role, access_for, any_of, memberships_of, takes_part
+from cases.models import Audit
 
 
 def restrict_actions(queryset, user, *, published: bool = True):
     """Actions of the composite plan `user` may see: the chair and QA members see every action of
     their partnership's audits; a co-ordinator sees their own agency's actions while the agency
-    takes part in the action's audit (`cases.access.takes_part`); a viewer sees the
-    actions of plans the chair has published with the briefing (with `published`), as rows only.
+    takes part in the action's audit (`cases.access.takes_part`); with `published`, a viewer sees
+    the actions of plans the chair has published with the briefing, and a co-ordinator every
+    action of the published plans of audits their agency takes part in, as rows only (as the
+    published briefing's annex shows them).
 
     Each action is annotated `opens`: whether `user` may open its page (updates, evidence,
     history), which a viewer may not."""
@@ -32,20 +35,32 @@ def restrict_actions(queryset, user, *, published: bool = True):
         )
         opening.append(coordinated & Q(takes_part(audit="audit_id", agency="owner_agency_id")))
     conditions = list(opening)
+    plan_published = Q(
+        audit__plan_published_at__isnull=False, audit__briefing_published_at__isnull=False
+    )
     if published and mine.viewing:
-        conditions.append(
-            Q(
-                audit__partnership_id__in=mine.viewing,
-                audit__plan_published_at__isnull=False,
-                audit__briefing_published_at__isnull=False,
-            )
-        )
+        conditions.append(plan_published & Q(audit__partnership_id__in=mine.viewing))
+    if published and mine.coordinated:
+        conditions.append(plan_published & _audits_taking_part(mine.coordinated))
     if not conditions:
         return queryset.none().annotate(opens=Value(False))
     opens = (
         ExpressionWrapper(any_of(opening), output_field=BooleanField()) if opening else Value(False)
     )
     return queryset.filter(any_of(conditions)).annotate(opens=opens)
+
+
+def _audits_taking_part(coordinated: dict) -> Q:
+    """Actions of the audits in which one of the co-ordinator's agencies takes part."""
+    return any_of(
+        Q(
+            audit__partnership_id=partnership_id,
+            audit_id__in=Audit.agencies.through.objects.filter(agency_id__in=agency_ids).values(
+                "audit_id"
+            ),
+        )
+        for partnership_id, agency_ids in coordinated.items()
+    )
 
 
 def reads_plan(user) -> bool:

@@ -282,8 +282,8 @@ def audit_actions(request, pk):
         "audit": audit,
         "allowed": allowed,
         "can_add": "manage_audit" in allowed,
-        "own_agency_only": Membership.Role.COORDINATOR in roles
-        and not roles & {Membership.Role.CHAIR, Membership.Role.QA_MEMBER},
+        "own_agency_only": not access.sees_every_action(request.user, audit)
+        and Membership.Role.COORDINATOR in roles,
         "published_plan": Membership.Role.VIEWER in roles and "view_audit" not in allowed,
         "export_query": urlencode({"audit": audit.pk}),
         "nav": "audits",

@@ -257,15 +257,18 @@ def partnership_reached(request, partnership_id) -> None:
 
 
 def sees_every_action(user, audit) -> bool:
-    """The chair and QA members see all of an audit's actions; a co-ordinator their agency's."""
-    return bool(roles_for(user, audit) & {Role.CHAIR, Role.QA_MEMBER})
+    """The chair and QA members see all of an audit's actions; a co-ordinator their agency's,
+    and all of them once the plan is published with the briefing, as viewers then do."""
+    return plan_agency_ids(user, audit) is None
 
 
 def plan_agency_ids(user, audit) -> frozenset[int] | None:
     """The agencies whose actions of `audit` `user` sees, None for every agency: the same
     answer `actions.access.restrict_actions` gives for one audit's actions."""
     roles = roles_for(user, audit)
-    if roles & {Role.CHAIR, Role.QA_MEMBER} or (Role.VIEWER in roles and _plan_published(audit)):
+    if roles & {Role.CHAIR, Role.QA_MEMBER}:
+        return None
+    if roles & {Role.VIEWER, Role.COORDINATOR} and _plan_published(audit):
         return None
     return agency_ids_for(user, audit)
 

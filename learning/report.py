@@ -17,7 +17,7 @@ from actions.models import Action
 from cases.models import Audit
 from findings.models import ImpactVerdict, Recommendation, UsageRecord
 from maca import access
-from maca.models import Membership
+from maca.models import Agency, Membership
 from maca.pdf import render_pdf
 
 from .models import LibraryEntry
@@ -78,8 +78,31 @@ def assurance_context(user, *, partnership, start=None, end=None, today=None) ->
         "action_states": ACTION_STATES,
         "overdue": list(overdue),
         **_practice(user, partnership, trends.audits),
+        "reader_scope": reader_scope(user, partnership),
         "document_title": f"Board assurance report: {partnership.name}",
     }
+
+
+def reader_scope(user, partnership) -> str | None:
+    """What a copy made by someone who reads less than the partnership's chairs holds, said in
+    it, so that nobody takes it for the whole partnership's; None for a chair's or QA member's."""
+    mine = access.memberships_of(user)
+    if partnership.pk in mine.staff:
+        return None
+    whole = (
+        "A chair's or QA member's copy covers every audit of the partnership, with where "
+        "briefings were used and what re-audits found."
+    )
+    agency_ids = mine.coordinated.get(partnership.pk)
+    if agency_ids:
+        names = sorted(Agency.objects.filter(pk__in=agency_ids).values_list("name", flat=True))
+        agencies = " and ".join(names)
+        return (
+            f"This copy holds what a co-ordinator for {agencies} reads: the audits {agencies} "
+            f"took part in, {agencies}'s actions and the plans published with those audits' "
+            f"briefings. {whole}"
+        )
+    return f"This copy holds the published audits and the plans published with them. {whole}"
 
 
 # Sessions that used the 7-minute briefing, alone or with the 6-step one.
@@ -248,6 +271,8 @@ def render_docx_bytes(context: dict) -> bytes:
         f"Built from published briefings and action plans on "
         f"{date_format(context['generated_on'], 'j F Y')}. It holds no case-level data."
     )
+    if context["reader_scope"]:
+        document.add_paragraph(context["reader_scope"])
     document.add_heading("Audits held", level=1)
     _table(
         document,

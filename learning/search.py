@@ -30,8 +30,8 @@ CONTEXT_WORDS = 14
 
 def visible_entries(user):
     """The rows of audits `user` may read through the access gate; a plan's action only while
-    the plan is theirs to read (a viewer: published with the briefing; a co-ordinator: their
-    agency's)."""
+    the plan is theirs to read (a co-ordinator: their agency's, or any once the plan is
+    published with the briefing; a viewer: published with the briefing)."""
     audits = Audit.objects.visible_to(user).values("pk")
     actions = restrict_actions(Action.objects.all(), user).values("pk")
     return LibraryEntry.objects.filter(audit__in=audits).filter(

@@ -10,7 +10,7 @@ from documents.services import document_request
 from documents.views import onward
 from maca import access
 
-from . import charts, documents, search
+from . import charts, documents, report, search
 from .forms import last_twelve_months, read_scope
 from .trends import published_audits, trends_for
 
@@ -114,6 +114,7 @@ def assurance_report(request):
         # Chairs and QA members, who read every agency's records, have the briefings' use too.
         "with_practice": scope.partnership is not None
         and scope.partnership.pk in access.memberships_of(request.user).staff,
+        "reader_scope": scope.partnership and report.reader_scope(request.user, scope.partnership),
         "nav": "learning",
     }
     return render(request, "learning/report.html", context)

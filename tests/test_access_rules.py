@@ -402,7 +402,10 @@ def test_who_sees_every_action_and_which_agencies_the_rest_see():
     assert access.plan_agency_ids(coordinator, audit) == {agency.pk}
     assert access.plan_agency_ids(viewer, audit) == frozenset()  # the plan is not published
     audit.plan_published_at = NOW
-    assert access.plan_agency_ids(_fresh(viewer), audit) is None
+    # Published with the briefing, the whole plan is read by viewers and co-ordinators alike.
+    for reader in (viewer, coordinator):
+        assert access.plan_agency_ids(_fresh(reader), audit) is None
+        assert access.sees_every_action(_fresh(reader), audit)
 
 
 # The action plan -----------------------------------------------------------------------------

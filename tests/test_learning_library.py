@@ -60,14 +60,14 @@ def test_the_chair_and_qa_members_find_every_published_audit_of_their_partnershi
     assert "meeting note" not in body
 
 
-def test_a_coordinator_finds_only_audits_their_agency_takes_part_in_and_its_own_actions(
-    client, world
-):
+def test_a_coordinator_finds_only_audits_their_agency_takes_part_in_and_their_plans(client, world):
+    """Alpha's plan was published with its briefing: a co-ordinator reads all of it, as a
+    viewer does. Bravo, which their agency has no part in, is found for nobody of theirs."""
     body = found(client, world.users[Role.COORDINATOR], q="supervision")
     assert sources(body) == {"Alpha"}
     texts = " ".join(texts_of(body))
-    assert "Alpha housing action" in texts
-    assert "Alpha police action" not in texts
+    assert "Alpha housing action" in texts and "Alpha police action" in texts
+    assert "Bravo action" not in texts
 
 
 def test_a_viewer_finds_published_briefings_and_only_plans_published_to_them(client, world):

@@ -1,5 +1,6 @@
 """The board's assurance report: published material only, no case-level data, every page marked."""
 
+import html
 import io
 import re
 import subprocess
@@ -118,6 +119,17 @@ def test_each_role_downloads_the_report_of_what_they_may_read(client, world, rol
         body = docx.read("word/document.xml").decode()
     assert ("Exploitation" in body) == (role != Role.COORDINATOR)
     assert "Southshire" not in body
+    # A copy that holds less than the partnership's says so, on the page and in the file.
+    said = {
+        Role.CHAIR: None,
+        Role.QA_MEMBER: None,
+        Role.COORDINATOR: "This copy holds what a co-ordinator for Housing reads: the audits "
+        "Housing took part in, Housing's actions and the plans published with those audits'",
+        Role.VIEWER: "This copy holds the published audits and the plans published with them.",
+    }[role]
+    for text in (html.unescape(page), body.replace("&apos;", "'")):
+        assert ("This copy holds" in text) == (said is not None)
+        assert said is None or said in text
 
 
 def test_a_report_period_the_wrong_way_round_is_refused_beside_the_field(client, world):

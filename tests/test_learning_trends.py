@@ -65,10 +65,12 @@ def test_the_period_narrows_every_figure(world):
     assert rows(trends, "grades") == {}
 
 
-def test_a_coordinator_counts_only_audits_they_take_part_in_and_their_agencys_actions(world):
+def test_a_coordinator_counts_only_audits_they_take_part_in_and_their_published_plans(world):
+    """Their agency's actions, and every action of a plan published with its briefing, as its
+    annex shows them: as much of the plan as a viewer reads, no more."""
     trends = trends_for(world.users[Role.COORDINATOR], partnership=world.partnership)
     assert [audit.theme for audit in trends.audits] == ["Neglect"]
-    assert rows(trends, "actions-by-agency") == {"Housing": [0, 1, 0, 0]}
+    assert rows(trends, "actions-by-agency") == {"Housing": [0, 1, 0, 0], "Police": [0, 0, 1, 0]}
 
 
 def test_a_viewer_counts_published_audits_and_the_plans_published_to_them(world):
