@@ -26,7 +26,12 @@ def impact_page(request, pk):
     data = request.POST if request.method == "POST" else None
     form = ImpactForm(data, recommendations=recommendations, verdicts=verdicts, reaudit=reaudit)
     if request.method == "POST" and form.is_valid():
-        held = impact_verdicts_save(reaudit=reaudit, user=request.user, verdicts=form.verdicts())
+        held = impact_verdicts_save(
+            reaudit=reaudit,
+            user=request.user,
+            verdicts=form.verdicts(),
+            confirmed_texts=form.texts_to_confirm,
+        )
         messages.success(request, f"Saved. {held} of {len(recommendations)} have a verdict.")
         return redirect("impact", pk=reaudit.pk)
     context = {"audit": reaudit, "original": reaudit.reaudit_of, "form": form, "nav": "audits"}

@@ -247,7 +247,13 @@ class SevenMinuteForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.ModelF
             del self.fields["make_standard"]
 
 
-class UsageForm(forms.Form):
+class UsageForm(AsksAboutIdentifyingText, forms.Form):
+    identifying_fields = ("team", "reflection")
+    identifying_where = (
+        "The partnership's chairs and QA members read each session's team and reflection, and "
+        "they go into the usage downloads and the audit package"
+    )
+
     agency = forms.ModelChoiceField(queryset=Agency.objects.none(), empty_label=None)
     briefing = forms.ChoiceField(
         label="Which briefing was used",
@@ -280,6 +286,7 @@ class UsageForm(forms.Form):
     )
 
     def __init__(self, *args, agencies, audit, **kwargs):
+        self.audit = audit
         super().__init__(*args, **kwargs)
         published = getattr(audit, "briefing_published_at", None)
         self.first_published = timezone.localdate(published) if published else None
@@ -294,6 +301,14 @@ class UsageForm(forms.Form):
         if self.kept_briefing is not None:
             self.fields["briefing"].required = False
             self.fields["briefing"].widget = forms.HiddenInput()
+
+    def service_fields(self) -> dict:
+        """The cleaned values as usage_record and usage_record_update take them."""
+        names = ("agency", "briefing", "date", "team", "staff_count", "reflection")
+        return {
+            **{name: self.cleaned_data[name] for name in names},
+            "confirmed_texts": self.texts_to_confirm,
+        }
 
     def _briefing_not_asked(self, audit) -> str | None:
         """Which briefing, when there is nothing to ask: only the 6-step briefing went out. A
@@ -375,18 +390,27 @@ class UsageEditForm(VersionedFormMixin, UsageForm):
     def versioned_records(self) -> tuple:
         return (self.record,)
 
-    def service_fields(self) -> dict:
-        """The cleaned values as usage_record_update takes them."""
-        names = ("agency", "briefing", "date", "team", "staff_count", "reflection")
-        return {name: self.cleaned_data[name] for name in names}
 
-
-class ImpactForm(VersionedFormMixin, forms.Form):
+class ImpactForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.Form):
     """For each of the original audit's recommendations: its impact measure, and the verdict and
     evidence of the re-audit's meeting. Two people at the meeting save the page each: a verdict
     saved by one after the other opened it is not saved over unseen (maca/concurrency.py)."""
 
     record_label = "the verdicts"
+    identifying_where = (
+        "Everyone who reads the re-audit's comparison with the original reads the measures and "
+        "the evidence"
+    )
+
+    def identifying_audit(self):
+        return self.reaudit
+
+    def identifying_field_names(self) -> tuple[str, ...]:
+        return tuple(
+            f"{kind}_{recommendation.pk}"
+            for recommendation in self.recommendations
+            for kind in ("measure", "evidence")
+        )
 
     def __init__(self, *args, recommendations, verdicts: dict, reaudit, **kwargs):
         self.recommendations = list(recommendations)
@@ -441,10 +465,19 @@ class ImpactForm(VersionedFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        for recommendation in self.recommendations:
+        for number, recommendation in enumerate(self.recommendations, start=1):
             key = recommendation.pk
-            if data.get(f"verdict_{key}") and not (data.get(f"evidence_{key}") or "").strip():
+            if f"evidence_{key}" in self.errors:
+                continue  # too long, say: said once, beside it
+            verdict, evidence = data.get(f"verdict_{key}"), (data.get(f"evidence_{key}") or "")
+            if verdict and not evidence.strip():
                 self.add_error(f"evidence_{key}", "Say what evidence the verdict rests on.")
+            elif evidence.strip() and not verdict:
+                self.add_error(
+                    f"verdict_{key}",
+                    f"Choose the impact the evidence for recommendation {number} shows: evidence "
+                    "is kept with a verdict, not on its own.",
+                )
         return data
 
     def verdicts(self) -> dict[int, dict]:

@@ -254,9 +254,12 @@ def usage_record(
     staff_count: int,
     reflection: str,
     briefing: str = "",
+    confirmed_texts=(),
 ) -> UsageRecord:
     """One use of the briefing (`briefing`: which, UsageRecord.Briefing; empty when not said)
-    by an agency taking part in the audit."""
+    by an agency taking part in the audit; `confirmed_texts`, of its team and reflection, those
+    that look identifying and the writer confirmed are not."""
+    texts_confirm(audit=audit, texts=confirmed_texts, user=user)
     record = UsageRecord(audit=audit, recorded_by=user, briefing=briefing)
     _usage_fill(record, agency=agency, date=date, team=team, staff_count=staff_count)
     record.reflection = reflection.strip()
@@ -285,10 +288,13 @@ def usage_record_update(
     staff_count: int,
     reflection: str,
     briefing: str,
+    user=None,
+    confirmed_texts=(),
 ) -> bool:
     """Correct a recorded use: its agency, briefing, date, team, staff or reflection. Who
     recorded it stays as it was. Returns whether anything changed: a save that changes nothing
     is left out, so that it gives the record no new version to refuse someone else's open form."""
+    texts_confirm(audit=record.audit, texts=confirmed_texts, user=user)
     record.briefing = briefing
     _usage_fill(record, agency=agency, date=date, team=team, staff_count=staff_count)
     record.reflection = reflection.strip()
@@ -328,12 +334,16 @@ def _usage_check(record: UsageRecord) -> None:
 
 
 @transaction.atomic
-def impact_verdicts_save(*, reaudit: Audit, user, verdicts: dict[int, dict]) -> int:
+def impact_verdicts_save(
+    *, reaudit: Audit, user, verdicts: dict[int, dict], confirmed_texts=()
+) -> int:
     """For each of the original audit's recommendations (by id): its impact measure, and the
     re-audit meeting's verdict and evidence. A recommendation with no verdict chosen keeps none.
+    `confirmed_texts`: those of the words that look identifying and the writer confirmed are not.
     Returns how many verdicts are held."""
     if reaudit.reaudit_of_id is None:
         raise ValidationError("This audit is not a re-audit: it has no original to compare with.")
+    texts_confirm(audit=reaudit, texts=confirmed_texts, user=user)
     recommendations = Recommendation.objects.select_for_update().filter(
         audit_id=reaudit.reaudit_of_id, pk__in=verdicts
     )

@@ -129,11 +129,35 @@ def seven_minute_edit(request, pk):
 @require_POST
 def seven_minute_draft(request, pk):
     audit = access.get_audit_for(request, pk, "write_seven_minute")
+    typed = {name: request.POST.get(name, "") for name in sevenminute.PART_FIELDS}
+    if any(text.strip() for text in typed.values()) and not audit_has_seven_minute(audit):
+        return _drafted_around(request, audit, typed)
     services.seven_minute_draft(audit=audit)
     messages.success(
         request, "Parts 1 to 5 were drafted from the briefing. Read them through and edit them."
     )
     return redirect("seven_minute_edit", pk=audit.pk)
+
+
+def audit_has_seven_minute(audit) -> bool:
+    return SevenMinuteBriefing.objects.filter(audit=audit).exists()
+
+
+def _drafted_around(request, audit, typed: dict[str, str]):
+    """A first draft asked for with words already typed: the parts left empty are drafted from
+    the briefing into the form, the typed ones kept, and nothing is saved until Save."""
+    drafted = sevenminute.drafted_parts(audit)
+    parts = {name: text if text.strip() else drafted.get(name, "") for name, text in typed.items()}
+    can_set_standard = access.can(request.user, "manage_audit", audit)
+    form = SevenMinuteForm(initial=parts, audit=audit, can_set_standard=can_set_standard)
+    context = {
+        "audit": audit,
+        "form": form,
+        "record": None,
+        "drafted_around": True,
+        "nav": "audits",
+    }
+    return render(request, "findings/seven/edit.html", context)
 
 
 # Where the briefing was used -----------------------------------------------------------------
@@ -161,7 +185,7 @@ def usage_page(request, pk):
             raise Http404("Nothing to record here.")
         if form.is_valid():
             try:
-                services.usage_record(audit=audit, user=request.user, **form.cleaned_data)
+                services.usage_record(audit=audit, user=request.user, **form.service_fields())
             except ValidationError as error:
                 form.add_error(None, error)
             except AlreadyAdded:
@@ -261,7 +285,9 @@ def usage_edit(request, pk, usage_id):
     form = UsageEditForm(data, record=record, agencies=agencies)
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.usage_record_update(record=record, **form.service_fields())
+            changed = services.usage_record_update(
+                record=record, user=request.user, **form.service_fields()
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -162,6 +162,16 @@ WRITTEN_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}")
 NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ \-.]?(\d{3})[ \-.]?(\d{4})(?!\d)")
 # 10 or 11 digits, as UK numbers are written: 07700 900123, +44 7700 900123, (0116) 496 0123.
 PHONE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)[\d\s\-()]{8,14}\d(?!\d)")
+# An email address at a mail service that people, not organisations, use: a family's own address.
+# A team's or a service's mailbox ("safeguarding@council.gov.uk") is not asked about.
+EMAIL = re.compile(r"[\w.+'-]+@((?:[a-z0-9-]+\.)+[a-z]{2,})", re.I)
+PERSONAL_MAIL_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.com",
+    "live.co.uk", "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "icloud.com", "me.com",
+    "mac.com", "aol.com", "aol.co.uk", "btinternet.com", "btopenworld.com", "sky.com",
+    "virginmedia.com", "ntlworld.com", "talktalk.net", "tiscali.co.uk", "protonmail.com",
+    "proton.me", "gmx.com", "gmx.co.uk", "mail.com",
+})  # fmt: skip
 # Words that end an address and seldom anything else ("Court" and "Hill" name courts and places
 # in casework too often to count).
 ADDRESS_END = (
@@ -201,7 +211,7 @@ def _is_phone_number(written: str) -> bool:
 
 def identifying_shapes(text: str) -> list[str]:
     """What in `text` has the shape of anyone's identifying details: a postcode, a date of
-    birth, an NHS number, a phone number, a street address."""
+    birth, an NHS number, a phone number, a street address, a personal email address."""
     found = []
     for reading in searched(text):
         found += [kind for kind in _shapes_in(reading) if kind not in found]
@@ -220,6 +230,8 @@ def _shapes_in(text: str) -> list[str]:
         found.append("a phone number")
     if STREET.search(text):
         found.append("a street address")
+    if any(m.group(1).lower() in PERSONAL_MAIL_DOMAINS for m in EMAIL.finditer(text)):
+        found.append("a personal email address")
     return found
 
 

@@ -32,6 +32,9 @@ from maca.identifiers import identifying_shapes, looks_like_a_name
         ("DOB 14\u201403\u20142021", ["a date of birth"]),
         ("phone 07700\u2011900123", ["a phone number"]),
         ("born 14\u221203\u22122021", ["a date of birth"]),
+        ("mum's email jayden.smith@gmail.com", ["a personal email address"]),
+        ("Write to J.Smith2010@Hotmail.CO.UK.", ["a personal email address"]),
+        ("her address: kaylee_x@yahoo.com", ["a personal email address"]),
     ],
 )
 def test_what_has_the_shape_of_identifying_details_is_found(text, found):
@@ -57,6 +60,9 @@ def test_what_has_the_shape_of_identifying_details_is_found(text, found):
         "Room B1 2nd floor was used for the ICPC.",
         "The family moved 3 times down the road.",
         "On 12 March Road works blocked the school run.",
+        "Questions to safeguarding@northshire.gov.uk or mash@northshire-police.uk.",
+        "Find out more: procedures@example.org",
+        "The referral went to gmail.com's abuse desk",  # no address at all
     ],
 )
 def test_ordinary_casework_text_is_not_mistaken(text):

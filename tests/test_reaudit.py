@@ -2,6 +2,7 @@
 impact verdicts on the original's recommendations, and the comparison page and PDF."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -254,6 +255,17 @@ def test_the_meeting_records_impact_verdicts_with_evidence(client, reaudit, chai
     assert "Say what evidence the verdict rests on." in response.content.decode()
     assert "Housing at every core group." in response.content.decode()
     assert not ImpactVerdict.objects.exists()
+    # Evidence with no verdict is not dropped in silence; evidence too long is told once.
+    alone = {**typed, f"verdict_{key}": "", f"evidence_{key}": "Seen in two of three cases."}
+    response = client.post(url, alone)
+    assert response.status_code == 422
+    body = html.unescape(response.content.decode())
+    assert "Choose the impact the evidence for recommendation 1 shows" in body
+    assert "Seen in two of three cases." in body
+    too_long = client.post(url, {**typed, f"evidence_{key}": "x" * 4001})
+    said = html.unescape(too_long.content.decode())
+    assert "Say what evidence the verdict rests on." not in said
+    assert not ImpactVerdict.objects.exists()
     client.post(url, {**typed, f"evidence_{key}": "Seen in two of three cases."})
     verdict = ImpactVerdict.objects.get()
     assert (verdict.verdict, verdict.evidence, verdict.recorded_by) == (
@@ -430,3 +442,28 @@ def test_the_comparison_counts_the_recommendations_still_without_a_verdict(clien
     )
     page = client.get(url).content.decode()
     assert "Impact seen: 1 · Impact partly seen: 0 · Impact not seen: 0</p>" in page
+
+
+def test_impact_evidence_that_looks_identifying_is_asked_about_before_it_is_kept(
+    client, reaudit, chair
+):
+    from cases.forms.identifying import CONFIRM_FIELD
+
+    recommendation = reaudit.reaudit_of.recommendations.get()
+    client.force_login(chair)
+    url = reverse("impact", args=[reaudit.pk])
+    key = recommendation.pk
+    typed = {
+        f"verdict_{key}": "seen",
+        f"evidence_{key}": "Seen for the child born 12/03/2019 at NR1 2AB.",
+        **versions_on(client.get(url)),
+    }
+    asked = client.post(url, typed)
+    assert asked.status_code == 422
+    page = html.unescape(asked.content.decode())
+    assert "This looks like it holds" in page and "re-audit's comparison" in page
+    assert "Seen for the child born 12/03/2019 at NR1 2AB." in page
+    assert 'name="holds_no_identifiers"' in page and 'type="checkbox"' in page
+    assert not ImpactVerdict.objects.exists()
+    assert client.post(url, {**typed, CONFIRM_FIELD: "on"}).status_code == 302
+    assert ImpactVerdict.objects.get().evidence == typed[f"evidence_{key}"]

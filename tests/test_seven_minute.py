@@ -2,6 +2,7 @@
 published with the briefing in the same version, read by viewers in HTML, PDF and Word."""
 
 import hashlib
+import html
 import io
 import json
 import subprocess
@@ -393,3 +394,25 @@ def test_those_who_record_sessions_are_offered_it_from_the_7_minute_briefing(
         client.force_login(user)
         page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
         assert (usage in page) == offered
+
+
+def test_a_first_draft_asked_for_after_typing_keeps_what_was_typed(written, client, chair):
+    """ "Draft from the briefing" on a 7-minute briefing never saved drafts only the parts left
+    empty, into the form: nothing typed is lost, and nothing is saved until Save."""
+    client.force_login(chair)
+    edit = reverse("seven_minute_edit", args=[written.pk])
+    page = client.get(edit).content.decode()
+    assert 'form="seven-minute-form" formaction="' in page  # sent with the typed parts
+    typed = {"background": "Our own words about the background.", "why_it_matters": " "}
+    answer = client.post(reverse("seven_minute_draft", args=[written.pk]), typed)
+    assert answer.status_code == 200
+    body = html.unescape(answer.content.decode())
+    assert "Our own words about the background." in body
+    assert "2 cases were audited" not in body  # the typed part is not replaced
+    assert "Children were unseen while adults' needs filled the plan." in body  # left empty
+    assert "Agree who leads when a family moves area." in body
+    assert "Nothing is saved yet" in body
+    assert not SevenMinuteBriefing.objects.filter(audit=written).exists()
+    # With nothing typed, the draft is made and saved, as before.
+    assert client.post(reverse("seven_minute_draft", args=[written.pk])).status_code == 302
+    assert "2 cases were audited" in SevenMinuteBriefing.objects.get(audit=written).background

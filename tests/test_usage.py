@@ -3,6 +3,7 @@ is silent, reminders go to the silent, and the records export safely."""
 
 import csv
 import datetime
+import html
 import io
 import re
 
@@ -707,3 +708,28 @@ def test_the_error_summary_links_to_the_first_briefing_choice(client, published)
     page = record(client, audit, agencies["housing"]).content.decode()
     assert '<a class="alert-link" href="#id_briefing_0">Which briefing was used:' in page
     assert 'id="id_briefing_0"' in page
+
+
+def test_a_reflection_that_looks_identifying_is_asked_about_before_it_is_kept(client, published):
+    """Chairs, QA members and the downloads read it: a date of birth or a postcode is asked
+    about, kept as typed, and saved only once the writer confirms it identifies nobody."""
+    from cases.forms.identifying import CONFIRM_FIELD
+
+    audit, agencies, people = published
+    client.force_login(people["housing"])
+    typed = "Jayden, DOB 12/03/2010, of NR1 2AB: tell Early Help the day notice is served."
+    asked = record(client, audit, agencies["housing"], reflection=typed)
+    assert asked.status_code == 422
+    page = html.unescape(asked.content.decode())
+    assert "This looks like it holds" in page and "usage downloads" in page
+    assert typed in page
+    assert not UsageRecord.objects.exists()
+    kept = record(client, audit, agencies["housing"], reflection=typed, **{CONFIRM_FIELD: "on"})
+    assert kept.status_code == 302
+    assert UsageRecord.objects.get().reflection == typed
+    # A correction is asked about alike.
+    use = UsageRecord.objects.get()
+    other = "Call 07700 900123 for the team's notes."
+    refused = corrected(client, use, reflection=other)
+    assert refused.status_code == 422
+    assert UsageRecord.objects.get().reflection == typed
