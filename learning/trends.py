@@ -165,7 +165,13 @@ def _tags_by_year(tag_uses, audits, section) -> Chart:
     return Chart(
         key=f"{what[:-1]}-tags",
         title=f"Tags given to {what}, by year",
-        description=_bars_description(rows, years, shown + _of_all(len(top), len(counts)), "year"),
+        description=_bars_description(
+            rows,
+            years,
+            shown + _of_all(len(top), len(counts)),
+            "year",
+            in_all=sum(sum(by_year.values()) for by_year in counts.values()),
+        ),
         row_heading="Tag",
         columns=[str(year) for year in years],
         rows=rows,
@@ -196,7 +202,11 @@ def _tags_by_audit(tag_uses, recent) -> Chart:
         key="recent-finding-tags",
         title=f"Tags given to findings in {_the(len(recent), 'audit', last=True)}",
         description=_bars_description(
-            rows, [a.name for a in recent], shown + _of_all(len(rows), len(names)), "audit"
+            rows,
+            [a.name for a in recent],
+            shown + _of_all(len(rows), len(names)),
+            "audit",
+            in_all=sum(counts[name][a.pk] for name in names for a in recent),
         ),
         row_heading="Tag",
         columns=[audit.name for audit in recent],
@@ -347,15 +357,18 @@ def _actions(user, audit_ids, audits, today) -> dict[str, Chart]:
     }
 
 
-def _bars_description(rows, columns, what, per) -> str:
+def _bars_description(rows, columns, what, per, *, in_all: int | None = None) -> str:
+    """`in_all`: the uses of every tag, when the chart shows only the first few."""
     if not rows:
         return "Nothing to show for this period."
     total = sum(sum(values) for _, values in rows)
+    uses = f"{counted(total, 'use')} in all"
+    if in_all is not None and in_all > total:
+        uses = f"{counted(total, 'use')} among them ({in_all} of every tag)"
     leader, leader_values = max(rows, key=lambda row: sum(row[1]))
     return (
         f"Bars for {what}, one bar per {per} ({', '.join(str(c) for c in columns)}), "
-        f"{counted(total, 'use')} in all. The most frequent is “{leader}”, "
-        f"{_times(sum(leader_values))}."
+        f"{uses}. The most frequent is “{leader}”, {_times(sum(leader_values))}."
     )
 
 

@@ -248,3 +248,6 @@ def test_a_tag_chart_cut_to_its_first_rows_keeps_the_most_seen_and_says_how_many
     assert names[0] == "Think Family"  # as few audits as the others, given more often
     assert len(names) == trends.TOP_TAGS and "Zebra" not in names
     assert "given to findings in most of these audits (2 more not shown)" in chart.description
+    # The uses counted are those of the bars shown, and the whole is said beside them.
+    shown = trends.TOP_TAGS - 1 + 2
+    assert f"{shown} uses among them ({trends.TOP_TAGS + 3} of every tag)." in chart.description
