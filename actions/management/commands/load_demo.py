@@ -40,6 +40,16 @@ DEMO_USERS = [
 ]
 
 
+def held_by_now(data: dict) -> dict:
+    """A demo audit past its meeting (reporting) had the meeting three weeks before the demo
+    was loaded at the latest, whenever that is."""
+    latest = timezone.localdate() - datetime.timedelta(weeks=3)
+    held = datetime.date.fromisoformat(data["meeting_date"])
+    if data.get("status") == "reporting" and held > latest:
+        return {**data, "meeting_date": latest.isoformat()}
+    return data
+
+
 class Command(BaseCommand):
     help = "Load the demo audits and one demo user per role. Safe to run again."
 
@@ -53,7 +63,7 @@ class Command(BaseCommand):
                 theme__name=data["theme"]["name"],
                 reaudit_of__isnull=True,
             ).first()
-            audit = existing or package_import(data)
+            audit = existing or package_import(held_by_now(data))
             partnership = audit.partnership
             verb = "Kept" if existing else "Created"
             self.stdout.write(f"{verb} demo audit {audit.theme.name}: {audit.get_absolute_url()}")
