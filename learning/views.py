@@ -83,7 +83,8 @@ def trends_chart(request, key, file_type):
     chart = found.charts[key]
     drawn = _chart_file(chart, file_type, request.GET)
     response = HttpResponse(drawn, content_type=CHART_TYPES[file_type])
-    name = slugify(f"{scope.partnership.name} {key}")[:80]
+    period = "-".join(day.isoformat() for day in (scope.start, scope.end) if day) or "all"
+    name = f"{slugify(f'{scope.partnership.name} {key}')[:80]}-{period}"
     disposition = "inline" if "download" not in request.GET else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{name}.{file_type}"'
     return response

@@ -124,6 +124,13 @@ def test_charts_download_as_svg_png_and_csv(client, world):
     )
     assert "Police — Voice" in text and "<script" not in text
     assert "attachment" in svg["Content-Disposition"]
+    # The file's name says the period it covers, as the board report's does.
+    assert re.search(r'-grades-\d{4}-\d{2}-\d{2}\.svg"$', svg["Content-Disposition"])
+    dated = client.get(
+        reverse("learning_trends_chart", args=["grades", "csv"]),
+        {**query, "start": "2025-01-01", "end": "2025-12-31"},
+    )
+    assert dated["Content-Disposition"].endswith('-grades-2025-01-01-2025-12-31.csv"')
     png = client.get(reverse("learning_trends_chart", args=["actions-by-agency", "png"]), query)
     assert png.content.startswith(b"\x89PNG")
     data = client.get(reverse("learning_trends_chart", args=["returns", "csv"]), query)
