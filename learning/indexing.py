@@ -190,9 +190,14 @@ def _tags_of(sources) -> dict[tuple[type, int], list[int]]:
     return tags
 
 
+# English stemming of words read without their accents (learning/migrations/0004).
+SEARCH_CONFIGURATION = "maca_english"
+
+
 def update_search_vectors(entries) -> None:
     """PostgreSQL: the English-stemmed vector of each row's words and, weighing less, of its
-    tags' names (a finding tagged "voice of the child" is found by those words)."""
+    tags' names (a finding tagged "voice of the child" is found by those words), read without
+    their accents (SEARCH_CONFIGURATION)."""
     if connection.vendor != "postgresql":
         return
     from django.contrib.postgres.aggregates import StringAgg
@@ -205,10 +210,10 @@ def update_search_vectors(entries) -> None:
         .values("names")
     )
     entries.update(
-        search_vector=SearchVector("text", config="english", weight="A")
+        search_vector=SearchVector("text", config=SEARCH_CONFIGURATION, weight="A")
         + SearchVector(
             Coalesce(Subquery(names), Value(""), output_field=TextField()),
-            config="english",
+            config=SEARCH_CONFIGURATION,
             weight="B",
         )
     )

@@ -20,7 +20,7 @@ from findings.models import Tag
 from maca import access
 from maca.models import Agency, Partnership
 
-from .indexing import MARK_END, MARK_START
+from .indexing import MARK_END, MARK_START, SEARCH_CONFIGURATION
 from .models import LibraryEntry
 
 MAX_QUERY_CHARS = 200
@@ -92,8 +92,35 @@ def _pattern(text: str) -> str | None:
     words = WORD.findall(text)
     if not words:
         return None
-    escaped = ("['’]".join(re.escape(part) for part in re.split("['’]", word)) for word in words)
+    escaped = ("['’]".join(_letters(part) for part in re.split("['’]", word)) for word in words)
     return r"\b" + r"\W+".join(escaped)
+
+
+def _without_accent(char: str) -> str:
+    return unicodedata.normalize("NFKD", char)[0]
+
+
+def _accented_letters() -> dict[str, str]:
+    """Each Latin letter with the accented letters read as it ("e": é, è, ê, ë…), as
+    PostgreSQL's unaccent reads them."""
+    accented: dict[str, str] = {}
+    for char in sorted({chr(code).lower() for code in range(0xC0, 0x250)}):
+        base = _without_accent(char)
+        if base != char and base.isascii() and base.isalpha():
+            accented[base] = accented.get(base, "") + char
+    return accented
+
+
+ACCENTED = _accented_letters()
+
+
+def _letters(part: str) -> str:
+    """A word as a pattern that finds it written with or without its accents."""
+    pattern = []
+    for char in part:
+        base = _without_accent(char.lower())
+        pattern.append(f"[{base}{ACCENTED[base]}]" if base in ACCENTED else re.escape(char))
+    return "".join(pattern)
 
 
 @dataclass
@@ -278,7 +305,7 @@ def _rows_saying(condition: Q):
 def _postgres_search(entries, query: str):
     from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
-    search = SearchQuery(query, config="english", search_type="websearch")
+    search = SearchQuery(query, config=SEARCH_CONFIGURATION, search_type="websearch")
     return (
         entries.filter(search_vector=search)
         .annotate(
@@ -286,7 +313,7 @@ def _postgres_search(entries, query: str):
             headline=SearchHeadline(
                 "text",
                 search,
-                config="english",
+                config=SEARCH_CONFIGURATION,
                 start_sel=MARK_START,
                 stop_sel=MARK_END,
                 max_words=40,

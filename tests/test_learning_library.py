@@ -247,6 +247,25 @@ def test_a_word_is_found_from_its_start_and_either_apostrophe_stands_for_both(cl
     assert word_search("%% _ -").groups == []
 
 
+def test_a_word_is_found_with_or_without_its_accents(client, world):
+    """People seldom type accents: "cafe" finds "café", and "café" finds "cafe", on either
+    database, and the word found is marked as it is written."""
+    chair = world.users[Role.CHAIR]
+    row = LibraryEntry.objects.get(text="Alpha tagged: supervision and drift again.")
+    row.text = "Alpha: Zoë and a naïve plan met at the café."
+    row.save()
+    update_search_vectors(LibraryEntry.objects.filter(pk=row.pk))
+    for typed in ("cafe", "CAFE", "café", "naive", "Zoe", "zoë"):
+        texts = texts_of(found(client, chair, q=typed))
+        assert [text.rstrip(".") for text in texts] == [row.text.rstrip(".")], typed
+    assert "<mark>café</mark>" in found(client, chair, q="cafe")
+    assert texts_of(found(client, chair, q="caff")) == []
+    plain = LibraryEntry.objects.get(text="Alpha: nobody heard the child.")
+    assert [text.rstrip(".") for text in texts_of(found(client, chair, q="héard"))] == [
+        plain.text.rstrip(".")
+    ]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="English stemming is PostgreSQL's")
 def test_postgres_stems_and_ranks(client, world):
     chair = world.users[Role.CHAIR]
