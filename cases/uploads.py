@@ -12,7 +12,7 @@ import logging
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.parsers import expat
 
@@ -424,7 +424,15 @@ class SheetLimits:
     cells_per_row: int
     cells: int  # per sheet
     strings: int  # shared strings, for the whole workbook
-    elements: int = 2_000_000  # XML elements in any part, so that reading stays quick
+    elements: int = 2_000_000  # XML elements in a sheet or the shared strings
+    # XML elements in any other part (styles, the workbook's own part…), which openpyxl reads
+    # whole into objects: Excel's own limit of 64,000 cell styles needs about 130,000.
+    other_elements: int = 150_000
+
+
+# The parts whose size the rows, cells and strings limits bound: every other part of a workbook
+# holds other_elements at most.
+SHEET_PARTS = re.compile(r"xl/(?:worksheets/sheet\d+|sharedStrings)\.xml")
 
 
 class SheetTooLarge(Exception):
@@ -488,6 +496,8 @@ def _check_part_count(parts, kind: str, name: str) -> None:
 
 
 def _read_part(archive, part, limits: SheetLimits | None) -> None:
+    if limits and not SHEET_PARTS.fullmatch(part.filename):
+        limits = replace(limits, elements=limits.other_elements)
     counter = _SheetCounter(limits) if limits else None
     with archive.open(part) as stream:
         while chunk := stream.read(CHUNK_SIZE):

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 import zipfile
 
 import pytest
@@ -165,6 +166,31 @@ def test_a_clean_xlsx_adds_its_rows_including_real_date_cells(client, world):
         "Year as a number": (D(2024, 1, 1), "year"),
         "Month-formatted date cell": (D(2026, 4, 1), "month"),
     }
+
+
+def test_every_row_of_a_workbook_is_read_whatever_size_its_sheet_says_it_is(client, world):
+    """A program that writes the sheet's <dimension> wrong ("A1:E3" over 51 rows) loses no
+    row: the 50 events are all added, not the first two with a message that says 2."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Date", "Event"])
+    for day in range(1, 51):
+        sheet.append([f"{day % 28 + 1:02}/01/2025", f"Event {day}"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    wrong = io.BytesIO()
+    with zipfile.ZipFile(wrong, "w") as archive:
+        for part in source.infolist():
+            data = source.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:E3"/>', data)
+                assert b'<dimension ref="A1:E3"/>' in data
+            archive.writestr(part, data)
+    client.force_login(world["housing_coordinator"])
+    response = post_rows(client, world, "rows.xlsx", wrong.getvalue())
+    assert response.status_code == 302
+    assert ChronologyEntry.objects.count() == 50
 
 
 def test_the_downloaded_template_is_refused_until_the_example_is_replaced(client, world):

@@ -49,9 +49,10 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
-def workbook(rows: list[bytes], strings: int = 0) -> bytes:
-    """A workbook whose one sheet holds `rows` (each the XML of its cells) and `strings` shared
-    strings, written part by part so that its shape is exactly what the test says."""
+def workbook(rows: list[bytes], strings: int = 0, styles: int = 0) -> bytes:
+    """A workbook whose one sheet holds `rows` (each the XML of its cells), `strings` shared
+    strings and, given `styles`, a stylesheet of that many cell styles, written part by part
+    so that its shape is exactly what the test says."""
     types = (
         '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
         'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
@@ -91,6 +92,13 @@ def workbook(rows: list[bytes], strings: int = 0) -> bytes:
         archive.writestr("xl/_rels/workbook.xml.rels", book_rels)
         archive.writestr("xl/sharedStrings.xml", shared)
         archive.writestr("xl/worksheets/sheet1.xml", sheet)
+        if styles:
+            archive.writestr(
+                "xl/styles.xml",
+                f'<?xml version="1.0"?><styleSheet xmlns="{SHEET_NS}"><cellXfs>'.encode()
+                + b'<xf numFmtId="0"/>' * styles
+                + b"</cellXfs></styleSheet>",
+            )
     return out.getvalue()
 
 
@@ -150,6 +158,58 @@ def test_shared_strings_and_elements_are_limited_too():
             sheet_limits=uploads.SheetLimits(9, 9, 9, 9, elements=12),
         )
     assert raised.value.what == "XML elements"
+
+
+def test_a_small_workbook_whose_stylesheet_holds_millions_of_styles_is_refused_quickly(
+    client, world
+):
+    """openpyxl reads a stylesheet whole, into objects: 1.9 million styles cost it 1.5 GB and
+    half a minute. Every part but the sheets and their text holds few elements."""
+    bomb = workbook([CELL * 2], styles=1_900_000)
+    assert len(bomb) < 200_000
+    client.force_login(world["housing_coordinator"])
+    post_rows(client, world, "rows.xlsx", workbook([CELL * 3]))  # the page's first showing
+    responses = []
+    seconds, peak = cost(lambda: responses.append(post_rows(client, world, "rows.xlsx", bomb)))
+    print(f"{seconds:.2f} s, {peak / MIB:.1f} MiB")
+    assert "more than 150,000 XML elements" in text(responses[-1])
+    assert ChronologyEntry.objects.count() == 0
+    limits = uploads.SheetLimits(9, 9, 9, 9, elements=1_000, other_elements=100)
+    uploads.check_archive(
+        SimpleUploadedFile("a.xlsx", workbook([], styles=98)), "xlsx", sheet_limits=limits
+    )
+    with pytest.raises(uploads.SheetTooLarge) as raised:
+        uploads.check_archive(
+            SimpleUploadedFile("a.xlsx", workbook([], styles=99)), "xlsx", sheet_limits=limits
+        )
+    assert (raised.value.what, raised.value.limit) == ("XML elements", 100)
+
+
+@pytest.mark.parametrize(
+    "content, said",
+    [
+        # Blank lines are rows too: counted, as a workbook's are.
+        (b"Date,Event\n" + b"\n" * 3_000_000, "The file is longer than 20,000 rows"),
+        # One line of commas is read as a line first, never split into millions of fields.
+        (b"Date,Event\n" + b"," * 3_000_000, "A line of the file is longer than 200,000"),
+        (b"Date,Event\n" + b"," * 1_000 + b"\n", "Row 2 of the file has more than 1,000 columns"),
+        (b"Date,Event\r" + b"\r" * 3_000_000, "The file is longer than 20,000 rows"),
+    ],
+)
+def test_a_csv_is_bounded_in_rows_line_length_and_columns_before_it_is_read(
+    client, world, content, said
+):
+    client.force_login(world["housing_coordinator"])
+    post_rows(client, world, "rows.csv", b"Date,Event\n01/01/2025,Seen\n")  # first showing
+    ChronologyEntry.objects.all().delete()
+    responses = []
+    seconds, peak = cost(lambda: responses.append(post_rows(client, world, "rows.csv", content)))
+    print(f"{seconds:.2f} s, {peak / MIB:.1f} MiB")
+    assert said in text(responses[-1])
+    assert ChronologyEntry.objects.count() == 0
+    # The limits themselves: a row of 1,000 columns is read.
+    wide = b"Date,Event" + b"," * 998 + b"\n01/01/2025,Seen" + b"," * 998 + b"\n"
+    assert post_rows(client, world, "rows.csv", wide).status_code == 302
 
 
 def _truncated(content: bytes) -> bytes:

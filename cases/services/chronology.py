@@ -382,7 +382,17 @@ def _csv_rows(uploaded_file, encoding: str | None) -> Iterator[tuple[int, list]]
     text = io.TextIOWrapper(uploaded_file.file, encoding=encoding, newline="")
     number = 0
     try:
-        for number, row in enumerate(csv.reader(text, delimiter=delimiter), start=1):
+        lines = _bounded_lines(text)
+        for number, row in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+            if number > MAX_SHEET_ROWS:
+                raise ValidationError(_sheet_too_long(MAX_SHEET_ROWS, "file"), code="too_many_rows")
+            if len(row) > MAX_CSV_FIELDS:
+                raise ValidationError(
+                    f"Row {number:,} of the file has more than {MAX_CSV_FIELDS:,} columns, far "
+                    "more than a chronology's. Copy just the chronology's columns into a new "
+                    "file and upload that.",
+                    code="too_many_columns",
+                )
             yield number, row
     except csv.Error as error:
         raise ValidationError(
@@ -393,11 +403,31 @@ def _csv_rows(uploaded_file, encoding: str | None) -> Iterator[tuple[int, list]]
             text.detach()
 
 
-def _sheet_too_long(limit: int) -> str:
+# A CSV line's length, read before it is split into fields: a file of a million commas on one
+# line would otherwise become a row of a million fields. Room for the longest field the csv
+# module takes (131,072 characters) and more.
+MAX_CSV_LINE = 200_000
+MAX_CSV_FIELDS = SHEET_LIMITS.cells_per_row
+
+
+def _bounded_lines(text) -> Iterator[str]:
+    while line := text.readline(MAX_CSV_LINE + 1):
+        if len(line) > MAX_CSV_LINE:
+            raise ValidationError(
+                f"A line of the file is longer than {MAX_CSV_LINE:,} characters, more than a "
+                "chronology's row holds. Check it is the chronology, saved as CSV, and upload "
+                "it again.",
+                code="line_too_long",
+            )
+        yield line
+
+
+def _sheet_too_long(limit: int, what: str = "sheet") -> str:
+    new = "workbook" if what == "sheet" else "file"
     return (
-        f"The sheet is longer than {limit:,} rows (empty rows counted), and one agency's "
+        f"The {what} is longer than {limit:,} rows (empty rows counted), and one agency's "
         f"chronology of a case holds at most {CHRONOLOGY_MAX_ROWS:,} entries: delete the empty "
-        "rows below the chronology, or copy just its rows into a new workbook, and upload that."
+        f"rows below the chronology, or copy just its rows into a new {new}, and upload that."
     )
 
 
@@ -438,6 +468,10 @@ def _xlsx_rows(uploaded_file) -> Iterator[tuple[int, list]]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
+        # Every row, whatever size the sheet says it is: a <dimension> written wrong by another
+        # program would otherwise have the rows past it dropped unseen. (Its rows and cells were
+        # counted before it was opened.)
+        sheet.reset_dimensions()
         # Bounded, so that a sheet claiming to be enormous can't keep the server busy.
         rows = enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1)
         while True:
