@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.db import transaction
 from django.forms import inlineformset_factory
+from django.utils import timezone
 
 from cases.forms.identifying import AsksAboutIdentifyingText
+from cases.forms.setup import TOO_FAR_AHEAD, too_far_ahead
 from cases.models import Audit
 from cases.services.confirmations import texts_confirm
 from maca.concurrency import Change, VersionedFormMixin
@@ -14,6 +18,9 @@ from maca.models import Agency
 from maca.widgets import CheckboxSelectMultiple, DateInput
 
 from .models import CaseMeetingNote, MeetingAttendee, MeetingRecord
+
+# Before this, a meeting date is a slip of the year (an audit package's own range is wider).
+EARLIEST_MEETING = datetime.date(2000, 1, 1)
 
 
 class MeetingForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.Form):
@@ -76,6 +83,21 @@ class MeetingForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.Form):
 
     def versioned_records(self) -> tuple:
         return self.versioned
+
+    def clean_meeting_date(self):
+        """As the audit's own form sets it: no slip of the year, either way. A date kept from
+        before stays."""
+        day = self.cleaned_data["meeting_date"]
+        if day is None or "meeting_date" not in self.changed_data:
+            return day
+        if too_far_ahead(day):
+            raise forms.ValidationError(TOO_FAR_AHEAD)
+        if day < EARLIEST_MEETING:
+            raise forms.ValidationError(
+                f"This is before {EARLIEST_MEETING.year}: check the year, for example "
+                f"{timezone.localdate():%d/%m/%Y}."
+            )
+        return day
 
     def conflict_changes(self) -> list[Change]:
         """The differing fields in the page's order, the attendees after the date."""

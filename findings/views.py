@@ -457,6 +457,7 @@ def item_delete(request, pk, kind, item_id):
 
 
 @require_POST
+@one_press
 def item_move(request, pk, kind, item_id):
     audit = access.get_audit_for(request, pk, "author_briefing")
     kind = _kind(kind)

@@ -68,6 +68,29 @@ def test_a_bad_date_keeps_everything_typed(client, audit):
     assert not CaseMeetingNote.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "typed, said",
+    [
+        ("0001-01-01", "This is before 2000: check the year"),
+        ("1999-12-31", "This is before 2000: check the year"),
+        ("9999-12-31", "years ahead: check the year."),
+    ],
+)
+def test_a_meeting_date_with_a_slip_of_the_year_is_refused_beside_it(client, audit, typed, said):
+    """As the audit's own form refuses it: a date an audit package could not hold either."""
+    case = CaseFactory(audit=audit)
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    url = reverse("meeting", args=[audit.pk])
+    typed_in = {**management(), "meeting_date": typed, f"note_{case.pk}": "Kept note."}
+    response = client.post(url, {**typed_in, "loaded_version": version_of(audit)})
+    assert response.status_code == 422
+    assert said in response.content.decode() and "Kept note." in response.content.decode()
+    audit.refresh_from_db()
+    assert audit.meeting_date != datetime.date.fromisoformat(typed)
+    fine = {**typed_in, "meeting_date": "2000-01-01", "loaded_version": version_of(audit)}
+    assert client.post(url, fine).status_code == 302
+
+
 def test_coordinators_read_but_do_not_write_the_record(client, audit):
     housing = AgencyFactory(name="Housing")
     audit.agencies.add(housing)

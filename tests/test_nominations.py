@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Audit, LocalReference, Nomination, NominationIdentity
 from cases.selectors.nominations import identifiers_url
@@ -178,6 +179,26 @@ def test_errors_in_the_nomination_and_its_identifying_details_share_one_summary(
     start = page.index('id="error-summary"')
     summary = page[start : page.index("</ul>", start)]
     assert 'href="#id_label"' in summary and 'href="#id_identity-date_of_birth"' in summary
+
+
+@pytest.mark.parametrize(
+    "typed, said",
+    [
+        ("0001-01-01", "more than 30 years ago, older than any child or young person"),
+        ("2099-01-01", "The date of birth is too far in the future."),
+    ],
+)
+def test_a_date_of_birth_no_child_could_have_is_refused_beside_it(
+    client, open_audit, people, typed, said
+):
+    client.force_login(people["chair"])
+    data = with_identity(nomination_data(reason="A reason typed with care."), date_of_birth=typed)
+    page = client.post(reverse("nomination_create", args=[open_audit.pk]), data).content.decode()
+    assert said in page and "A reason typed with care." in page
+    assert not Nomination.objects.exists()
+    care_leaver = f"{timezone.localdate().year - 24}-06-01"
+    data = with_identity(nomination_data(), date_of_birth=care_leaver)
+    assert client.post(reverse("nomination_create", args=[open_audit.pk]), data).status_code == 302
 
 
 def test_duplicate_label_is_shown_next_to_the_field_with_the_typed_values_kept(

@@ -682,6 +682,29 @@ def test_deleting_a_briefing_item_twice_shows_the_briefing_not_page_not_found(ch
     assert said(second) == ["The strength was deleted."]
 
 
+def test_moving_a_section_a_question_or_an_item_twice_moves_it_once(chair_client, audit):
+    """A double press of Move up moves it one place, not two."""
+    sections = [ToolSectionFactory(audit=audit, title=f"S{n}", order=n) for n in range(3)]
+    questions = [ToolQuestionFactory(section=sections[0], text=f"Q{n}", order=n) for n in range(3)]
+    tool = reverse("tool_edit", args=[audit.pk])
+    last = reverse("tool_section_move", args=[audit.pk, sections[2].pk])
+    assert_same_answer(*press_twice(chair_client, tool, last, changes={"direction": "up"}))
+    assert list(audit.tool_sections.order_by("order").values_list("title", flat=True)) == [
+        "S0",
+        "S2",
+        "S1",
+    ]
+    last = reverse("tool_question_move", args=[audit.pk, questions[2].pk])
+    assert_same_answer(*press_twice(chair_client, tool, last, changes={"direction": "up"}))
+    assert [q.text for q in sections[0].questions.order_by("order")] == ["Q0", "Q2", "Q1"]
+    case = CaseFactory(audit=audit)
+    strengths = [StrengthFactory(case=case, text=f"T{n}", order=n) for n in range(3)]
+    move = reverse("item_move", args=[audit.pk, "strength", strengths[2].pk])
+    authoring = reverse("authoring", args=[audit.pk])
+    assert_same_answer(*press_twice(chair_client, authoring, move))  # its first form: up
+    assert [s.text for s in case.strengths.order_by("order")] == ["T0", "T2", "T1"]
+
+
 def test_deleting_a_question_of_the_audit_tool_twice_shows_the_tool(chair_client, audit):
     question = ToolQuestionFactory(section=ToolSectionFactory(audit=audit), text="Voice?")
     page = reverse("tool_question_delete", args=[audit.pk, question.pk])

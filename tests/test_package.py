@@ -142,6 +142,11 @@ def bad(**changes):
             "is less than the minimum of 0",
         ),
         (
+            bad(usage=[{"agency": "Police", "date": "2026-01-02", "team": "T", "staff": 10**30}]),
+            "$.usage[0].staff",
+            "is greater than the maximum of 100000",
+        ),
+        (
             bad(usage=[{"agency": "Police", "date": "2099-01-02", "team": "T", "staff": 3}]),
             "$.usage[0].date",
             "is in the future",
@@ -184,6 +189,7 @@ def bad(**changes):
         "bad-recommendation-index",
         "long-label",
         "negative-staff",
+        "staff-past-any-column",
         "future-use",
         "unknown-briefing",
         "long-part",

@@ -64,6 +64,9 @@ def parse_new_agencies(text: str, default_sector: str) -> list[tuple[str, str]]:
     return list(agencies.values())
 
 
+# A care leaver is supported up to 25: a child's date of birth further back is a slip of the year.
+OLDEST_YEARS = 30
+
 # How far ahead an audit's deadline or meeting may be set: further is a slip of the year.
 YEARS_AHEAD = 5
 TOO_FAR_AHEAD = f"This is more than {YEARS_AHEAD} years ahead: check the year."
@@ -442,8 +445,14 @@ class IdentityForm(VersionedFormMixin, forms.Form):
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]
-        if value and value > timezone.localdate() + datetime.timedelta(days=280):
+        today = timezone.localdate()
+        if value and value > today + datetime.timedelta(days=280):
             raise forms.ValidationError("The date of birth is too far in the future.")
+        if value and value.year < today.year - OLDEST_YEARS:
+            raise forms.ValidationError(
+                f"The date of birth is more than {OLDEST_YEARS} years ago, older than any child "
+                "or young person a case audit looks at: check the year."
+            )
         return value
 
     def check_involved(self, involved_ids) -> None:

@@ -123,6 +123,7 @@ def tool_section_edit(request, pk, section_id):
 
 
 @require_POST
+@one_press
 def tool_section_move(request, pk, section_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
@@ -221,6 +222,7 @@ def tool_question_edit(request, pk, question_id):
 
 
 @require_POST
+@one_press
 def tool_question_move(request, pk, question_id):
     audit = access.get_audit_for(request, pk, "manage_audit")
     question = _question(audit, question_id)
