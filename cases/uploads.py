@@ -114,6 +114,8 @@ def inspect(uploaded_file) -> Inspection:
     detected = guess.extension if guess else None
     if head.startswith(OLD_OFFICE_SIGNATURE):
         detected = OLD_OFFICE
+    elif guess is None and head.startswith(UTF16_MARKS):
+        detected = UTF16_TEXT
     kind = None
     encoding = None
     if not has_nul:
@@ -167,6 +169,8 @@ MARKUP = "html"
 # Word 97-2003 (.doc), Excel 97-2003 (.xls), and a newer Word or Excel file protected by a
 # password: one container format, which nothing MACA uses reads.
 OLD_OFFICE, OLD_OFFICE_SIGNATURE = "old-office", bytes.fromhex("D0CF11E0A1B11AE1")
+# Text with a UTF-16 byte order mark: Excel's "Unicode Text", which a CSV is sometimes saved as.
+UTF16_TEXT, UTF16_MARKS = "utf-16-text", (b"\xff\xfe", b"\xfe\xff")
 
 
 def _looks_like_markup(head: bytes, encoding: str) -> bool:
@@ -291,6 +295,14 @@ def check_kind(inspection: Inspection, name: str, allowed: tuple[str, ...], desc
             f"This file is not {described}: its contents are a web page, picture or other markup "
             "(HTML, SVG or XML), which can't be uploaded. Files are checked by their contents, "
             "not by their names.",
+            code="wrong_type",
+        )
+    if inspection.detected == UTF16_TEXT:
+        save_as = " as CSV UTF-8 (in Excel: Save As, “CSV UTF-8 (Comma delimited)”)"
+        raise ValidationError(
+            f"This file is not {described}: it is text saved as Unicode (UTF-16), as Excel's "
+            f"“Unicode Text” writes it, which MACA does not read. Save it again"
+            f"{save_as if CSV in allowed else ' in one of those forms'} and upload that.",
             code="wrong_type",
         )
     if inspection.detected == OLD_OFFICE:

@@ -19,6 +19,7 @@ from maca.widgets import CheckboxSelectMultiple, DateInput
 
 from .models import CaseMeetingNote, MeetingAttendee, MeetingRecord
 
+MAX_ATTENDEES = 200
 # Before this, a meeting date is a slip of the year (an audit package's own range is wider).
 EARLIEST_MEETING = datetime.date(2000, 1, 1)
 
@@ -197,10 +198,23 @@ MAX_ATTENDEE_ROWS = 200
 
 def attendee_formset_class(audit):
     base = inlineformset_factory(
-        Audit, MeetingAttendee, form=AttendeeForm, extra=1, can_delete=True
+        Audit,
+        MeetingAttendee,
+        form=AttendeeForm,
+        extra=1,
+        can_delete=True,
+        # A meeting's attendees are tens: a page claiming a million rows is refused, not read.
+        max_num=MAX_ATTENDEES,
+        absolute_max=MAX_ATTENDEES,
+        validate_max=True,
     )
 
     class AttendeeFormSet(base):
+        default_error_messages = {
+            **base.default_error_messages,
+            "too_many_forms": f"A meeting record lists at most {MAX_ATTENDEES} attendees.",
+        }
+
         def add_fields(self, form, index):
             super().add_fields(form, index)
             form.fields["agency"].queryset = Agency.objects.filter(audits=audit)

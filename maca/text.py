@@ -5,6 +5,7 @@ break), which XML files (Word, Excel) cannot hold at all."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import urlsplit
 
 from django import forms
@@ -28,6 +29,12 @@ def one_line(text: str) -> str:
     """`text` on one line, as an email's subject must be: a line break typed into a name (a
     theme's, say) would otherwise stop the email going at all."""
     return " ".join(text.split())
+
+
+def shown_name(text: str) -> str:
+    """A name as it is shown: on one line, without the invisible characters (zero-width spaces,
+    direction marks) that would let two names look alike, or a name look like nothing."""
+    return one_line("".join(char for char in text if unicodedata.category(char) != "Cf"))
 
 
 def control_character_message(text: str) -> str | None:

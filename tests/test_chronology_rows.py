@@ -210,6 +210,12 @@ def test_the_downloaded_template_is_refused_until_the_example_is_replaced(client
         ("rows.pdf", b"%PDF-1.4\n%%EOF\n", "This file is not a CSV file or an Excel"),
         ("rows.csv", b"\x00\x01\x02\x03", "This file is not a CSV file or an Excel"),
         ("rows.csv", b"", "The file is empty"),
+        (
+            "rows.csv",
+            "Date\tEvent\r\n01/02/2025\tSeen\r\n".encode("utf-16"),
+            "it is text saved as Unicode (UTF-16), as Excel's “Unicode Text” writes it, "
+            "which MACA does not read. Save it again as CSV UTF-8",
+        ),
     ],
 )
 def test_files_that_cannot_be_read_as_rows_are_refused(client, world, name, content, message):

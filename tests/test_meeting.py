@@ -210,3 +210,19 @@ def test_add_attendee_after_saving_the_same_words_is_a_press_of_its_own(client, 
     assert client.post(url, typed).status_code == 302
     more = client.post(url + "?add_attendee=1", typed)
     assert more.status_code == 200 and 'id="id_attendees-1-name"' in more.content.decode()
+
+
+def test_a_page_claiming_a_million_attendee_rows_is_refused_and_keeps_what_was_typed(client, audit):
+    case = CaseFactory(audit=audit)
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    typed = {
+        **management(total=1_000_000),
+        "meeting_date": "2026-10-14",
+        f"note_{case.pk}": "Kept note.",
+        "loaded_version": version_of(audit),
+    }
+    response = client.post(reverse("meeting", args=[audit.pk]), typed)
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "A meeting record lists at most 200 attendees." in body and "Kept note." in body
+    assert not CaseMeetingNote.objects.exists()

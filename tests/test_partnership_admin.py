@@ -293,6 +293,11 @@ def test_agencies_are_the_partnership_s_own_and_their_names_unique_in_it(
     again = client.post(add, {"name": " police ", "sector": "police"})
     assert again.status_code == 422
     assert "The partnership already has an agency called police." in again.content.decode()
+    # Invisible characters neither make a name that looks like nothing nor a second "Police".
+    for invisible in ("\u200b", "Pol\u200bice", "\u202ePolice"):
+        refused = client.post(add, {"name": invisible, "sector": "police"})
+        assert refused.status_code == 422, invisible
+    assert Agency.objects.filter(partnership=partnership).count() == 1
     # The other partnership's Police is another agency, and not shown here.
     mine = Agency.objects.get(partnership=partnership, name="Police")
     assert Agency.objects.filter(name="Police").count() == 2

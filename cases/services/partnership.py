@@ -20,6 +20,7 @@ from cases.services.setup import agency_of_no_coordinator, invitation_queue
 from maca.concurrency import check_current
 from maca.invitations import invitation_issue
 from maca.models import Agency, Invitation, Membership, Partnership
+from maca.text import shown_name
 from maca.wording import size_limit
 
 Role = Membership.Role
@@ -145,7 +146,7 @@ def partnership_member_remove(*, partnership: Partnership, user, membership: Mem
 
 
 def _check_agency_name(partnership: Partnership, name: str, agency: Agency | None = None) -> str:
-    name = " ".join(name.split())
+    name = shown_name(name)
     if not name:
         raise ValidationError({"name": "Give the agency's name."})
     same = Agency.objects.filter(partnership=partnership, name__iexact=name)
