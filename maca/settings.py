@@ -435,6 +435,9 @@ MACA_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20, minimum=1) * 1024 * 1024
 # A partnership's logo (PNG or JPEG) heads its pages and every document: kept small.
 MACA_LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512, minimum=1) * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# A form's words (files aside): an audit tool of many questions, each answered at length in
+# letters that take nine bytes as a browser sends them, passes Django's 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = [
     "maca.upload_handlers.SizeLimitUploadHandler",  # drops what is past MACA_UPLOAD_MAX_BYTES
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

@@ -1,6 +1,7 @@
 """The audit tool: the chair's questions, and each agency's answers for each case."""
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -164,6 +165,26 @@ def test_save_draft_twice_keeps_the_answers(client, audit, case, questions, hous
     html = client.get(url).content.decode()
     assert "Second go" in html
     assert "Draft" in html
+
+
+def test_a_long_tool_answered_at_length_in_any_alphabet_is_saved(
+    client, audit, case, housing, coordinator
+):
+    """Twenty questions of 20,000 letters each, in an alphabet a browser sends as nine bytes a
+    letter: far past Django's 2.5 MB for a form's words, and saved all the same."""
+    section = ToolSectionFactory(audit=audit, title="Practice", order=0)
+    many = [ToolQuestionFactory(section=section, text=f"Question {n}?") for n in range(20)]
+    long = "ษ" * 20_000  # Thai: three bytes in UTF-8, nine as %E0%B8%A9
+    client.force_login(coordinator)
+    data = answers(many, "good", texts=dict.fromkeys(range(20), long))
+    sent = urlencode(data)  # as a browser sends a form, not as a file upload
+    assert len(sent) > 3_500_000
+    response = client.post(
+        tool_url(audit, case, housing), sent, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 302
+    submission = AgencySubmission.objects.get(case=case, agency=housing)
+    assert [answer.text for answer in submission.answers.all()] == [long] * 20
 
 
 def test_submit_with_a_missing_grade_shows_the_error_and_keeps_the_text(
