@@ -23,8 +23,10 @@ def audit_detail(request, pk):
     }
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)
-    # A co-ordinator sees only their own agency's actions, as on the action plan.
+    # A co-ordinator sees only their own agency's actions, as on the action plan, and once the
+    # plan is published every action as a row, opening their agency's alone.
     plan_agency_ids = access.plan_agency_ids(request.user, audit)
+    context["opening_agency_ids"] = access.opening_agency_ids(request.user, audit)
     context.update(audit_overview(audit, plan_agency_ids=plan_agency_ids))
     context["agencies"] = facts.agencies
     context["own_agency_only"] = not access.sees_every_action(request.user, audit)

@@ -42,6 +42,7 @@ from findings.publishing import (
 from findings.services import tag_create
 from findings.sevenminute import PART_FIELDS
 from maca.models import Agency, Partnership
+from maca.text import shown_name
 
 from .models import Action, ActionUpdate, more_problems_line
 
@@ -472,12 +473,12 @@ class _Lookups:
         self.sectors = {}
         for entry in declared_agencies:
             if entry.get("sector"):
-                self.sectors[entry["name"].strip().casefold()] = entry["sector"]
+                self.sectors[shown_name(entry["name"]).casefold()] = entry["sector"]
 
     def agency(self, name: str | None) -> Agency | None:
-        if not name or not name.strip():
+        name = shown_name(name or "")
+        if not name:
             return None
-        name = name.strip()
         key = name.casefold()
         if key not in self.agencies:
             sector = self.sectors.get(key, "").strip().lower()

@@ -294,10 +294,15 @@ def audit_actions(request, pk):
 
 def _narrows_to_own_agency(user) -> bool:
     """Whether "only my agency's actions" shows fewer than the whole plan: for a co-ordinator
-    who also sees other agencies' actions (as a chair, QA member or viewer), not for one who
-    sees only their own agency's anyway."""
+    who also sees other agencies' actions (as a chair, QA member or viewer, or in a plan
+    published with its briefing), not for one who sees only their own agency's anyway."""
     mine = access.memberships_of(user)
-    return bool(mine.coordinated) and bool(mine.staff or mine.viewing)
+    if not mine.coordinated:
+        return False
+    others = restrict_actions(Action.objects.all(), user).exclude(
+        owner_agency_id__in=_coordinated_agency_ids(user)
+    )
+    return others.exists()
 
 
 def _coordinated_agency_ids(user) -> set[int]:

@@ -273,6 +273,14 @@ def plan_agency_ids(user, audit) -> frozenset[int] | None:
     return agency_ids_for(user, audit)
 
 
+def opening_agency_ids(user, audit) -> frozenset[int] | None:
+    """The agencies whose actions of `audit` `user` may open (their page, updates, evidence),
+    None for every agency: the same answer `restrict_actions` gives as `opens`."""
+    if roles_for(user, audit) & {Role.CHAIR, Role.QA_MEMBER}:
+        return None
+    return agency_ids_for(user, audit)
+
+
 # Agency-scoped rules -------------------------------------------------------------------------
 
 

@@ -476,7 +476,8 @@ class ImpactForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.Form):
                 self.add_error(
                     f"verdict_{key}",
                     f"Choose the impact the evidence for recommendation {number} shows: evidence "
-                    "is kept with a verdict, not on its own.",
+                    "is kept with a verdict, not on its own. To take the verdict away, clear the "
+                    "evidence too.",
                 )
         return data
 

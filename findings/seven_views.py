@@ -130,7 +130,7 @@ def seven_minute_edit(request, pk):
 def seven_minute_draft(request, pk):
     audit = access.get_audit_for(request, pk, "write_seven_minute")
     typed = {name: request.POST.get(name, "") for name in sevenminute.PART_FIELDS}
-    if any(text.strip() for text in typed.values()) and not audit_has_seven_minute(audit):
+    if any(text.strip() for text in typed.values()):
         return _drafted_around(request, audit, typed)
     services.seven_minute_draft(audit=audit)
     messages.success(
@@ -139,14 +139,17 @@ def seven_minute_draft(request, pk):
     return redirect("seven_minute_edit", pk=audit.pk)
 
 
-def audit_has_seven_minute(audit) -> bool:
-    return SevenMinuteBriefing.objects.filter(audit=audit).exists()
-
-
 def _drafted_around(request, audit, typed: dict[str, str]):
     """A first draft asked for with words already typed: the parts left empty are drafted from
-    the briefing into the form, the typed ones kept, and nothing is saved until Save."""
-    drafted = sevenminute.drafted_parts(audit)
+    the briefing (6 and 7 from the partnership's standard text) into the form, the typed ones
+    kept, and nothing is saved until Save. Saved meanwhile in another tab, the 7-minute
+    briefing is not overwritten: Save then shows what differs, keeping what is typed."""
+    partnership = audit.partnership
+    drafted = {
+        **sevenminute.drafted_parts(audit),
+        "questions": partnership.seven_minute_questions,
+        "find_out_more": partnership.seven_minute_find_out_more,
+    }
     parts = {name: text if text.strip() else drafted.get(name, "") for name, text in typed.items()}
     can_set_standard = access.can(request.user, "manage_audit", audit)
     form = SevenMinuteForm(initial=parts, audit=audit, can_set_standard=can_set_standard)

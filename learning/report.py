@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from actions.access import restrict_actions
 from actions.models import Action
 from cases.models import Audit
+from cases.selectors.identifiers import listed
 from findings.models import ImpactVerdict, Recommendation, UsageRecord
 from maca import access
 from maca.models import Agency, Membership
@@ -94,13 +95,14 @@ def reader_scope(user, partnership) -> str | None:
         "briefings were used and what re-audits found."
     )
     agency_ids = mine.coordinated.get(partnership.pk)
-    if agency_ids:
+    if agency_ids and partnership.pk not in mine.viewing:  # a viewer too reads every audit
         names = sorted(Agency.objects.filter(pk__in=agency_ids).values_list("name", flat=True))
-        agencies = " and ".join(names)
+        agencies = listed(names)
+        owned = f"{agencies}'s actions" if len(names) == 1 else "their actions"
         return (
             f"This copy holds what a co-ordinator for {agencies} reads: the audits {agencies} "
-            f"took part in, {agencies}'s actions and the plans published with those audits' "
-            f"briefings. {whole}"
+            f"took part in, {owned} and the plans published with those audits' briefings. "
+            f"{whole}"
         )
     return f"This copy holds the published audits and the plans published with them. {whole}"
 

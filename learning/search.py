@@ -96,15 +96,23 @@ def _pattern(text: str) -> str | None:
     return r"\b" + r"\W+".join(escaped)
 
 
+# Letters with a stroke, which Unicode does not write as a letter and a mark, and which
+# PostgreSQL's unaccent reads as the plain letter all the same.
+STROKED = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ŧ": "t", "ƀ": "b", "ɨ": "i"}
+
+
 def _without_accent(char: str) -> str:
-    return unicodedata.normalize("NFKD", char)[0]
+    """A lower-case letter without its accent ("é": "e", "ø": "o"); any other as it is."""
+    return STROKED.get(char) or unicodedata.normalize("NFKD", char)[0]
 
 
 def _accented_letters() -> dict[str, str]:
-    """Each Latin letter with the accented letters read as it ("e": é, è, ê, ë…), as
-    PostgreSQL's unaccent reads them."""
+    """Each Latin letter with the accented letters read as it ("e": é, è, ê, ë, ệ…), as
+    PostgreSQL's unaccent reads them: Latin-1, Latin Extended A and B, and Latin Extended
+    Additional (Vietnamese and Welsh letters)."""
+    letters = {chr(code).lower() for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00))}
     accented: dict[str, str] = {}
-    for char in sorted({chr(code).lower() for code in range(0xC0, 0x250)}):
+    for char in sorted(letters):
         base = _without_accent(char)
         if base != char and base.isascii() and base.isalpha():
             accented[base] = accented.get(base, "") + char
@@ -115,11 +123,15 @@ ACCENTED = _accented_letters()
 
 
 def _letters(part: str) -> str:
-    """A word as a pattern that finds it written with or without its accents."""
+    """A word as a pattern that finds it written with or without its accents (a letter of an
+    alphabet the table does not hold is found as typed)."""
     pattern = []
     for char in part:
         base = _without_accent(char.lower())
-        pattern.append(f"[{base}{ACCENTED[base]}]" if base in ACCENTED else re.escape(char))
+        if base in ACCENTED:
+            pattern.append(f"[{base}{ACCENTED[base]}{re.escape(char.lower())}]")
+        else:
+            pattern.append(re.escape(char))
     return "".join(pattern)
 
 

@@ -164,7 +164,11 @@ NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ \-.]?(\d{3})[ \-.]?(\d{4})(?!\d)")
 PHONE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)[\d\s\-()]{8,14}\d(?!\d)")
 # An email address at a mail service that people, not organisations, use: a family's own address.
 # A team's or a service's mailbox ("safeguarding@council.gov.uk") is not asked about.
-EMAIL = re.compile(r"[\w.+'-]+@((?:[a-z0-9-]+\.)+[a-z]{2,})", re.I)
+# Anchored at the start of the address and bounded as addresses are (64 characters before the
+# @), so that a long run of letters is not searched again from each of them.
+EMAIL = re.compile(
+    r"(?<![\w.+'-])[\w.+'-]{1,64}@((?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,24})(?![a-z0-9-])", re.I
+)
 PERSONAL_MAIL_DOMAINS = frozenset({
     "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.com",
     "live.co.uk", "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "icloud.com", "me.com",
@@ -230,7 +234,9 @@ def _shapes_in(text: str) -> list[str]:
         found.append("a phone number")
     if STREET.search(text):
         found.append("a street address")
-    if any(m.group(1).lower() in PERSONAL_MAIL_DOMAINS for m in EMAIL.finditer(text)):
+    if "@" in text and any(
+        m.group(1).lower() in PERSONAL_MAIL_DOMAINS for m in EMAIL.finditer(text)
+    ):
         found.append("a personal email address")
     return found
 

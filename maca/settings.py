@@ -206,7 +206,9 @@ AUTHENTICATION_BACKENDS = [
 # Lockout after repeated failed sign-ins, by user name whether or not the account exists, so a
 # lockout reveals nothing. Every failure is recorded (django-axes' access attempts and failures).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1) / 60  # hours
+AXES_COOLOFF_TIME = (
+    env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1, maximum=7 * 24 * 60) / 60
+)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]  # see maca.signin
 AXES_HANDLER = "maca.signin.LockoutHandler"
 AXES_CLIENT_IP_CALLABLE = "maca.signin.lockout_address"
@@ -319,7 +321,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=5) * 60
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30, minimum=5, maximum=24 * 60) * 60
 # Idle expiry slides forward while a session is used, rewritten at most once a minute
 # (maca.middleware.SessionIdleRefreshMiddleware) rather than on every request.
 SESSION_SAVE_EVERY_REQUEST = False
@@ -431,9 +433,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "maca@localhost")
 
 # Uploads (chronologies, evidence): identified from their content, limited in size, streamed to
 # disk rather than held in memory, and kept under MEDIA_ROOT with random names.
-MACA_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20, minimum=1) * 1024 * 1024
+MACA_UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 20, minimum=1, maximum=1024) * 1024 * 1024
 # A partnership's logo (PNG or JPEG) heads its pages and every document: kept small.
-MACA_LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512, minimum=1) * 1024
+MACA_LOGO_MAX_BYTES = env_int("LOGO_MAX_KB", 512, minimum=1, maximum=10 * 1024) * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # A form's words (files aside): an audit tool of many questions, each answered at length in
 # letters that take nine bytes as a browser sends them, passes Django's 2.5 MB.
@@ -464,26 +466,26 @@ if TASKS_BACKEND not in TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
 
 # An action is amber when due within this many days (or flagged at risk), red when overdue.
-MACA_RAG_AMBER_DAYS = env_int("RAG_AMBER_DAYS", 14)
+MACA_RAG_AMBER_DAYS = env_int("RAG_AMBER_DAYS", 14, maximum=3650)
 
 # Case-level data of a closed audit is deleted this many years after closing (enforce_retention),
 # unless the audit is under legal hold. The briefing and the action plan are kept.
-MACA_RETENTION_YEARS = env_int("RETENTION_YEARS", 6, minimum=1)
+MACA_RETENTION_YEARS = env_int("RETENTION_YEARS", 6, minimum=1, maximum=100)
 
 # Deadline reminders: days before the submission deadline, and after it, that send_reminders mails.
-MACA_REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 7)
-MACA_REMINDER_DAYS_AFTER = env_int("REMINDER_DAYS_AFTER", 1)
+MACA_REMINDER_DAYS_BEFORE = env_int("REMINDER_DAYS_BEFORE", 7, maximum=365)
+MACA_REMINDER_DAYS_AFTER = env_int("REMINDER_DAYS_AFTER", 1, maximum=365)
 # Action plan reminders: days before an open action's due date that its lead and owner agency's
 # co-ordinators are emailed (and again once it is overdue).
-MACA_ACTION_REMINDER_DAYS_BEFORE = env_int("ACTION_REMINDER_DAYS_BEFORE", 14)
+MACA_ACTION_REMINDER_DAYS_BEFORE = env_int("ACTION_REMINDER_DAYS_BEFORE", 14, maximum=365)
 
 # Agencies that have recorded no use of a published briefing this many weeks after it was first
 # published are shown to the chair and reminded by send_reminders.
-MACA_USAGE_REMINDER_WEEKS = env_int("USAGE_REMINDER_WEEKS", 8, minimum=1)
+MACA_USAGE_REMINDER_WEEKS = env_int("USAGE_REMINDER_WEEKS", 8, minimum=1, maximum=520)
 
 # An invitation to join a partnership (emailed from an audit's Members page) can be accepted for
 # this many days.
-MACA_INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
+MACA_INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1, maximum=365)
 
 # The partnership an imported package joins when it names none.
 MACA_DEFAULT_PARTNERSHIP = os.environ.get(

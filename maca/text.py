@@ -31,10 +31,21 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Letters and symbols drawn as nothing at all, which no category marks as invisible.
+BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
 def shown_name(text: str) -> str:
     """A name as it is shown: on one line, without the invisible characters (zero-width spaces,
-    direction marks) that would let two names look alike, or a name look like nothing."""
-    return one_line("".join(char for char in text if unicodedata.category(char) != "Cf"))
+    direction marks, blank letters) that would let two names look alike, or a name look like
+    nothing."""
+    return one_line(
+        "".join(
+            char
+            for char in text
+            if unicodedata.category(char) != "Cf" and char not in BLANK_CHARACTERS
+        )
+    )
 
 
 def control_character_message(text: str) -> str | None:

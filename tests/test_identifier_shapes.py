@@ -63,6 +63,7 @@ def test_what_has_the_shape_of_identifying_details_is_found(text, found):
         "Questions to safeguarding@northshire.gov.uk or mash@northshire-police.uk.",
         "Find out more: procedures@example.org",
         "The referral went to gmail.com's abuse desk",  # no address at all
+        "Write to support@gmail.community",  # another service's domain, not Gmail's
     ],
 )
 def test_ordinary_casework_text_is_not_mistaken(text):

@@ -260,6 +260,13 @@ def test_a_word_is_found_with_or_without_its_accents(client, world):
         assert [text.rstrip(".") for text in texts] == [row.text.rstrip(".")], typed
     assert "<mark>café</mark>" in found(client, chair, q="cafe")
     assert texts_of(found(client, chair, q="caff")) == []
+    # Letters beyond Latin-1 (Vietnamese), and letters with a stroke, either way round.
+    row.text = "Alpha: Việt and Søren met at Łódź."
+    row.save()
+    update_search_vectors(LibraryEntry.objects.filter(pk=row.pk))
+    for typed in ("Việt", "Viet", "soren", "Søren", "lodz"):
+        texts = texts_of(found(client, chair, q=typed))
+        assert [text.rstrip(".") for text in texts] == [row.text.rstrip(".")], typed
     plain = LibraryEntry.objects.get(text="Alpha: nobody heard the child.")
     assert [text.rstrip(".") for text in texts_of(found(client, chair, q="héard"))] == [
         plain.text.rstrip(".")

@@ -373,3 +373,14 @@ def test_an_older_package_without_the_new_parts_still_imports(tmp_path):
     assert not hasattr(audit, "seven_minute_briefing") or audit.seven_minute_briefing is None
     exported = package_export(audit)
     assert exported["usage"] == [] and "seven_minute_briefing" not in exported
+
+
+def test_invisible_characters_in_an_agencys_name_make_no_second_agency(tmp_path):
+    """ "Pol\u200bice" is the package's Police, not an agency that looks the same."""
+    package = bad(
+        cases__0__strengths__0__agency="Pol\u200bice",
+        actions__0__owner_agency="\u2060Housing\u3164",
+    )
+    import_file(write(tmp_path, package))
+    names = sorted(Agency.objects.values_list("name", flat=True))
+    assert names == ["Early Help", "Housing", "Police"]

@@ -298,6 +298,12 @@ def test_agencies_are_the_partnership_s_own_and_their_names_unique_in_it(
         refused = client.post(add, {"name": invisible, "sector": "police"})
         assert refused.status_code == 422, invisible
     assert Agency.objects.filter(partnership=partnership).count() == 1
+    from cases.forms.setup import parse_new_agencies
+
+    assert parse_new_agencies("Pol\u200bice\n\u3164\nHousing\u2800, housing", "other") == [
+        ("Police", "other"),
+        ("Housing", "housing"),
+    ]
     # The other partnership's Police is another agency, and not shown here.
     mine = Agency.objects.get(partnership=partnership, name="Police")
     assert Agency.objects.filter(name="Police").count() == 2

@@ -125,3 +125,35 @@ def test_actions_of_a_published_plan_may_not_name_a_child(client, audit, chair, 
     assert "Viewers read this audit&#x27;s action plan" in answer.content.decode()
     planned.refresh_from_db()
     assert planned.status == planned.Status.NOT_STARTED
+
+
+def test_a_coordinator_reads_a_published_plan_as_rows_and_opens_their_agencys_alone(
+    client, audit, chair, planned
+):
+    """Before the plan is published a co-ordinator of Police sees Police's actions only; once
+    it is published with the briefing, every action as a row, as viewers do, while another
+    agency's action page, updates and evidence stay closed to them."""
+    police = AgencyFactory(name="Police")
+    audit.agencies.add(police)
+    own = ActionFactory(audit=audit, text="Brief custody sergeants.", owner_agency=police)
+    coordinator = member(audit, role=Membership.Role.COORDINATOR, agency=police)
+    audit_page, plan = reverse("audit_detail", args=[audit.pk]), reverse("action_plan")
+    client.force_login(coordinator)
+    for page in (audit_page, plan):
+        assert "Train housing officers." not in client.get(page).content.decode()
+    assert "Only my agency" not in client.get(plan).content.decode()  # it would change nothing
+    client.force_login(chair)
+    assert publish(client, audit, with_plan=True).status_code == 302
+    client.force_login(coordinator)
+    others = reverse("action_detail", args=[planned.pk])
+    for page in (audit_page, plan, reverse("audit_actions", args=[audit.pk])):
+        body = client.get(page).content.decode()
+        assert "Train housing officers." in body, page
+        assert f'href="{others}"' not in body, page  # a row, not a link
+        assert f'href="{reverse("action_detail", args=[own.pk])}"' in body, page
+    assert "Only my agency" in client.get(plan).content.decode()  # now it narrows the plan
+    assert "Train housing officers." not in client.get(reverse("my_actions")).content.decode()
+    assert client.get(others).status_code == 404
+    assert client.get(reverse("action_edit", args=[planned.pk])).status_code == 404
+    for name in ("action_evidence_upload", "action_complete"):
+        assert client.post(reverse(name, args=[planned.pk]), {}).status_code == 404, name

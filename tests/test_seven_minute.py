@@ -412,7 +412,15 @@ def test_a_first_draft_asked_for_after_typing_keeps_what_was_typed(written, clie
     assert "Children were unseen while adults' needs filled the plan." in body  # left empty
     assert "Agree who leads when a family moves area." in body
     assert "Nothing is saved yet" in body
+    assert "What will you do differently tomorrow?" in body  # part 6, the partnership's text
     assert not SevenMinuteBriefing.objects.filter(audit=written).exists()
+    # Saved meanwhile in another tab: still nothing is replaced, and Save says what differs.
+    seven_minute_save(audit=written, parts={"background": "Another tab's words."})
+    again = client.post(reverse("seven_minute_draft", args=[written.pk]), typed)
+    assert again.status_code == 200
+    assert "Our own words about the background." in html.unescape(again.content.decode())
+    assert SevenMinuteBriefing.objects.get(audit=written).background == "Another tab's words."
+    SevenMinuteBriefing.objects.filter(audit=written).delete()
     # With nothing typed, the draft is made and saved, as before.
     assert client.post(reverse("seven_minute_draft", args=[written.pk])).status_code == 302
     assert "2 cases were audited" in SevenMinuteBriefing.objects.get(audit=written).background

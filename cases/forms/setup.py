@@ -20,7 +20,7 @@ from maca.identifiers import (
     searched,
 )
 from maca.models import DEFAULT_MARKING, MARKING_REQUIRED, Agency, Membership, Partnership
-from maca.text import RefuseControlCharactersMixin
+from maca.text import RefuseControlCharactersMixin, shown_name
 from maca.widgets import CheckboxSelectMultiple, DateInput
 
 Role = Membership.Role
@@ -55,7 +55,7 @@ def parse_new_agencies(text: str, default_sector: str) -> list[tuple[str, str]]:
     """Lines of "Agency name" or "Agency name, sector" as (name, sector) pairs, in order."""
     agencies: dict[str, tuple[str, str]] = {}
     for line in text.splitlines():
-        name, sector = line.strip(), default_sector
+        name, sector = shown_name(line), default_sector
         head, comma, tail = name.rpartition(",")
         if comma and tail.strip().lower() in SECTORS_BY_WORD:
             name, sector = head.strip(), SECTORS_BY_WORD[tail.strip().lower()]
@@ -448,7 +448,12 @@ class IdentityForm(VersionedFormMixin, forms.Form):
         today = timezone.localdate()
         if value and value > today + datetime.timedelta(days=280):
             raise forms.ValidationError("The date of birth is too far in the future.")
-        if value and value.year < today.year - OLDEST_YEARS:
+        # A date kept from before stays (a reference added to an older record is not blocked).
+        if (
+            value
+            and value.year < today.year - OLDEST_YEARS
+            and "date_of_birth" in self.changed_data
+        ):
             raise forms.ValidationError(
                 f"The date of birth is more than {OLDEST_YEARS} years ago, older than any child "
                 "or young person a case audit looks at: check the year."

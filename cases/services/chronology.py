@@ -403,10 +403,10 @@ def _csv_rows(uploaded_file, encoding: str | None) -> Iterator[tuple[int, list]]
             text.detach()
 
 
-# A CSV line's length, read before it is split into fields: a file of a million commas on one
-# line would otherwise become a row of a million fields. Room for the longest field the csv
-# module takes (131,072 characters) and more.
-MAX_CSV_LINE = 200_000
+# A CSV line's length, read before it is split into fields: a file of millions of commas on one
+# line would otherwise become a row of millions of fields. Room for several of the longest field
+# the csv module takes (131,072 characters, said by its own message when passed).
+MAX_CSV_LINE = 1_000_000
 MAX_CSV_FIELDS = SHEET_LIMITS.cells_per_row
 
 

@@ -6,10 +6,10 @@ English stemming, and every row's vector is made again with it.
 create it. Where MACA's database user is not its owner, an administrator runs
 `CREATE EXTENSION unaccent;` in MACA's database before this migration."""
 
-from django.contrib.postgres.operations import UnaccentExtension
 from django.db import migrations
 
 CREATE_CONFIGURATION = """
+CREATE EXTENSION IF NOT EXISTS unaccent;
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'maca_english') THEN
@@ -28,9 +28,22 @@ def configuration(apps, schema_editor):
     schema_editor.execute(CREATE_CONFIGURATION)
 
 
+def no_configuration(apps, schema_editor):
+    """Back: English stemming as before. The extension stays (an administrator may have made
+    it, and other configurations may use it)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    vectors(apps, schema_editor, "english")
+    schema_editor.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS maca_english")
+
+
 def vectors_without_accents(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    vectors(apps, schema_editor, "maca_english")
+
+
+def vectors(apps, schema_editor, configuration: str):
     from django.contrib.postgres.aggregates import StringAgg
     from django.contrib.postgres.search import SearchVector
     from django.db.models import OuterRef, Subquery, TextField, Value
@@ -44,10 +57,10 @@ def vectors_without_accents(apps, schema_editor):
         .values("names")
     )
     LibraryEntry.objects.update(
-        search_vector=SearchVector("text", config="maca_english", weight="A")
+        search_vector=SearchVector("text", config=configuration, weight="A")
         + SearchVector(
             Coalesce(Subquery(names), Value(""), output_field=TextField()),
-            config="maca_english",
+            config=configuration,
             weight="B",
         )
     )
@@ -57,7 +70,6 @@ class Migration(migrations.Migration):
     dependencies = [("learning", "0003_tags_in_the_search_vector")]
 
     operations = [
-        UnaccentExtension(),
         migrations.RunPython(configuration, migrations.RunPython.noop),
-        migrations.RunPython(vectors_without_accents, migrations.RunPython.noop),
+        migrations.RunPython(vectors_without_accents, no_configuration),
     ]
