@@ -343,6 +343,9 @@ def _consistency_problems(data: dict) -> list[PackageProblem]:
             )
         if not use["team"].strip():
             problems.append(PackageProblem(f"$.usage[{index}].team", "cannot be blank"))
+        if not shown_name(use["agency"]):
+            problems.append(PackageProblem(f"$.usage[{index}].agency", "cannot be blank"))
+    problems += _invisible_agency_names(data)
     recommendation_count = len(data.get("recommendations", []))
     for a_index, action in enumerate(data.get("actions", [])):
         index = action.get("recommendation")
@@ -359,6 +362,32 @@ def _consistency_problems(data: dict) -> list[PackageProblem]:
 
 def _limit(model, field: str) -> int:
     return model._meta.get_field(field).max_length
+
+
+def _invisible_agency_names(data: dict) -> list[PackageProblem]:
+    """An agency named by characters that show nothing would be an agency of no name, or
+    dropped unseen: said where it is."""
+    named = [(f"$.agencies[{i}].name", a["name"]) for i, a in enumerate(data.get("agencies", []))]
+    for i, case in enumerate(data["cases"]):
+        for kind in ("strengths", "findings"):
+            named += [
+                (f"$.cases[{i}].{kind}[{j}].agency", item.get("agency"))
+                for j, item in enumerate(case.get(kind, []))
+            ]
+    for kind in ("good_practice", "recommendations"):
+        named += [
+            (f"$.{kind}[{j}].agency", item.get("agency"))
+            for j, item in enumerate(data.get(kind, []))
+        ]
+    named += [
+        (f"$.actions[{i}].owner_agency", action.get("owner_agency"))
+        for i, action in enumerate(data.get("actions", []))
+    ]
+    return [
+        PackageProblem(location, "holds only characters that show nothing: give a name")
+        for location, name in named
+        if name and name.strip() and not shown_name(name)
+    ]
 
 
 def _length_problems(data: dict) -> list[PackageProblem]:

@@ -9,7 +9,14 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import access
-from maca.concurrency import NOTHING_CHANGED, no_lost_updates, version_of, was_loaded_with
+from maca.concurrency import (
+    FIELD,
+    NOTHING_CHANGED,
+    VALUES,
+    no_lost_updates,
+    version_of,
+    was_loaded_with,
+)
 from maca.downloads import DOCX, attachment_response
 from maca.models import Agency
 from maca.once import AlreadyAdded, one_press
@@ -130,7 +137,10 @@ def seven_minute_edit(request, pk):
 def seven_minute_draft(request, pk):
     audit = access.get_audit_for(request, pk, "write_seven_minute")
     typed = {name: request.POST.get(name, "") for name in sevenminute.PART_FIELDS}
-    if any(text.strip() for text in typed.values()):
+    # The first draft's button sends the form it sits in: a 7-minute briefing saved since that
+    # form was drawn (in another tab) is not replaced by its press.
+    saved_since = FIELD in request.POST and SevenMinuteBriefing.objects.filter(audit=audit).exists()
+    if saved_since or any(text.strip() for text in typed.values()):
         return _drafted_around(request, audit, typed)
     services.seven_minute_draft(audit=audit)
     messages.success(
@@ -152,7 +162,12 @@ def _drafted_around(request, audit, typed: dict[str, str]):
     }
     parts = {name: text if text.strip() else drafted.get(name, "") for name, text in typed.items()}
     can_set_standard = access.can(request.user, "manage_audit", audit)
+    parts["make_standard"] = bool(request.POST.get("make_standard"))
     form = SevenMinuteForm(initial=parts, audit=audit, can_set_standard=can_set_standard)
+    # Loaded from nothing saved: should someone save one meanwhile, Save lists every part that
+    # differs and keeps all that is in the form, rather than taking the drafted parts for ones
+    # left alone.
+    form.fields[VALUES].initial = ""
     context = {
         "audit": audit,
         "form": form,

@@ -167,7 +167,7 @@ PHONE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)[\d\s\-()]{8,14}\d(?
 # Anchored at the start of the address and bounded as addresses are (64 characters before the
 # @), so that a long run of letters is not searched again from each of them.
 EMAIL = re.compile(
-    r"(?<![\w.+'-])[\w.+'-]{1,64}@((?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,24})(?![a-z0-9-])", re.I
+    r"(?<![\w.+'-])[\w.+'-]{1,64}@((?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,24})(?![a-z0-9])", re.I
 )
 PERSONAL_MAIL_DOMAINS = frozenset({
     "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.com",

@@ -167,6 +167,14 @@ class Agency(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # Whoever names it (a form, an import, the administration pages), a name is kept as it
+        # is shown, so that no two look alike and none looks like nothing.
+        from maca.text import shown_name  # maca.text reads these models
+
+        self.name = shown_name(self.name)
+        super().save(*args, **kwargs)
+
 
 class Membership(models.Model):
     """A user's role in a partnership; a co-ordinator also names the agency they speak for."""

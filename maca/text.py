@@ -31,18 +31,25 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-# Letters and symbols drawn as nothing at all, which no category marks as invisible.
-BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Characters drawn as nothing at all that no category marks as invisible (format characters, Cf,
+# are left out by their category): Unicode's other default-ignorable code points (fillers,
+# variation selectors, the combining grapheme joiner) and the blank Braille pattern.
+BLANK_CHARACTERS = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
 
 
 def shown_name(text: str) -> str:
     """A name as it is shown: on one line, without the invisible characters (zero-width spaces,
     direction marks, blank letters) that would let two names look alike, or a name look like
     nothing."""
+    composed = unicodedata.normalize("NFC", text)
     return one_line(
         "".join(
             char
-            for char in text
+            for char in composed
             if unicodedata.category(char) != "Cf" and char not in BLANK_CHARACTERS
         )
     )

@@ -35,6 +35,7 @@ from maca.identifiers import identifying_shapes, looks_like_a_name
         ("mum's email jayden.smith@gmail.com", ["a personal email address"]),
         ("Write to J.Smith2010@Hotmail.CO.UK.", ["a personal email address"]),
         ("her address: kaylee_x@yahoo.com", ["a personal email address"]),
+        ("jo@gmail.com-mum's address", ["a personal email address"]),
     ],
 )
 def test_what_has_the_shape_of_identifying_details_is_found(text, found):

@@ -74,3 +74,17 @@ def test_an_audit_starts_with_the_six_headings_of_the_partnership_briefing():
     ]
     assert audit.title == "Multi Agency Case Audit"
     assert audit.status == Audit.Status.DRAFT
+
+
+def test_an_agency_is_named_as_it_is_shown_whoever_saves_it():
+    """The administration pages save agencies too: no name keeps an invisible character."""
+    from maca.models import Agency
+
+    from .factories import PartnershipFactory
+
+    partnership = PartnershipFactory()
+    for typed in ("Pol\u200bice", "Police\ufe0f", "\u2060Police\u034f", "Police\u3164"):
+        agency = Agency(partnership=partnership, name=typed)
+        agency.save()
+        assert agency.name == "Police", repr(typed)
+        agency.delete()

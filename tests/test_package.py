@@ -375,6 +375,28 @@ def test_an_older_package_without_the_new_parts_still_imports(tmp_path):
     assert exported["usage"] == [] and "seven_minute_briefing" not in exported
 
 
+@pytest.mark.parametrize(
+    "changes, location",
+    [
+        ({"agencies__0__name": "\u200b"}, "$.agencies[0].name"),
+        ({"actions__0__owner_agency": "\u3164"}, "$.actions[0].owner_agency"),
+        ({"cases__0__strengths__0__agency": "\u2060"}, "$.cases[0].strengths[0].agency"),
+        (
+            {"usage": [{"agency": "\u200b", "date": "2026-01-02", "team": "T", "staff": 3}]},
+            "$.usage[0].agency",
+        ),
+    ],
+)
+def test_an_agency_named_by_invisible_characters_is_refused_where_it_is(
+    tmp_path, changes, location
+):
+    before = counts()
+    with pytest.raises(CommandError) as raised:
+        import_file(write(tmp_path, bad(**changes)))
+    assert location in str(raised.value)
+    assert counts() == before
+
+
 def test_invisible_characters_in_an_agencys_name_make_no_second_agency(tmp_path):
     """ "Pol\u200bice" is the package's Police, not an agency that looks the same."""
     package = bad(

@@ -396,6 +396,15 @@ def test_those_who_record_sessions_are_offered_it_from_the_7_minute_briefing(
         assert (usage in page) == offered
 
 
+def fields_of(page: str, action: str) -> dict:
+    from .test_one_press import FormReader
+
+    reader = FormReader(action, action)
+    reader.feed(page)
+    assert reader.found
+    return {name: values[0] for name, values in reader.fields.items()}
+
+
 def test_a_first_draft_asked_for_after_typing_keeps_what_was_typed(written, client, chair):
     """ "Draft from the briefing" on a 7-minute briefing never saved drafts only the parts left
     empty, into the form: nothing typed is lost, and nothing is saved until Save."""
@@ -414,11 +423,20 @@ def test_a_first_draft_asked_for_after_typing_keeps_what_was_typed(written, clie
     assert "Nothing is saved yet" in body
     assert "What will you do differently tomorrow?" in body  # part 6, the partnership's text
     assert not SevenMinuteBriefing.objects.filter(audit=written).exists()
-    # Saved meanwhile in another tab: still nothing is replaced, and Save says what differs.
+    # The drafted form is saved where the page says, never drafted again.
+    fields = fields_of(answer.content.decode(), edit)
+    assert fields["background"].strip() == "Our own words about the background."
+    # Saved meanwhile in another tab: Save says what differs and keeps the whole form.
     seven_minute_save(audit=written, parts={"background": "Another tab's words."})
-    again = client.post(reverse("seven_minute_draft", args=[written.pk]), typed)
-    assert again.status_code == 200
-    assert "Our own words about the background." in html.unescape(again.content.decode())
+    refused = client.post(edit, fields)
+    assert refused.status_code == 422
+    shown = html.unescape(refused.content.decode())
+    assert "Our own words about the background." in shown
+    assert "Children were unseen while adults' needs filled the plan." in shown  # drafted, kept
+    assert SevenMinuteBriefing.objects.get(audit=written).background == "Another tab's words."
+    # A draft asked for from a page drawn before that save replaces nothing, typed or not.
+    blank = {name: "" for name in typed} | {"loaded_version": fields["loaded_version"]}
+    assert client.post(reverse("seven_minute_draft", args=[written.pk]), blank).status_code == 200
     assert SevenMinuteBriefing.objects.get(audit=written).background == "Another tab's words."
     SevenMinuteBriefing.objects.filter(audit=written).delete()
     # With nothing typed, the draft is made and saved, as before.
