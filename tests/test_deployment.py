@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.management import get_commands, load_command_class
 
+from .test_settings import check_with
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "docs" / "deploy"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -69,13 +71,7 @@ def test_the_example_environment_passes_the_deployment_checks(tmp_path):
         "STATIC_ROOT": str(tmp_path / "static"),
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
+    result = check_with(environment, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
 
 

@@ -8,18 +8,23 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_check(**env):
-    environment = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "SITE_URL"}
-    }
-    environment.update(env)
+def check_with(environment: dict, *options: str) -> subprocess.CompletedProcess:
+    """`manage.py check` (with `options`) in a process of its own, under `environment`."""
     return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, "manage.py", "check", *options],
         cwd=ROOT,
         env=environment,
         capture_output=True,
         text=True,
     )
+
+
+def run_check(**env):
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "SITE_URL"}
+    }
+    environment.update(env)
+    return check_with(environment)
 
 
 def test_the_app_refuses_to_start_without_a_secret_key_when_debug_is_off():
@@ -124,13 +129,7 @@ def test_an_email_backend_that_does_not_load_is_named_by_the_check():
 def test_the_deployment_check_warns_when_two_step_sign_in_is_not_required():
     environment = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
     environment.update(PRODUCTION, MFA_ENFORCED="0")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
+    result = check_with(environment, "--deploy", "--fail-level", "WARNING")
     assert "maca.W001" in result.stderr and "MFA_ENFORCED is off" in result.stderr
     assert result.returncode != 0
 
