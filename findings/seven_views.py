@@ -134,6 +134,8 @@ def seven_minute_edit(request, pk):
 
 
 @require_POST
+@one_press
+@no_lost_updates
 def seven_minute_draft(request, pk):
     audit = access.get_audit_for(request, pk, "write_seven_minute")
     typed = {name: request.POST.get(name, "") for name in sevenminute.PART_FIELDS}
