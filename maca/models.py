@@ -170,10 +170,21 @@ class Agency(models.Model):
     def save(self, *args, **kwargs):
         # Whoever names it (a form, an import, the administration pages), a name is kept as it
         # is shown, so that no two look alike and none looks like nothing.
-        from maca.text import shown_name  # maca.text reads these models
-
-        self.name = shown_name(self.name)
+        self.name = _shown_name(self.name)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # As a form checks it (the administration pages' included): a name of characters that
+        # show nothing is no name.
+        self.name = _shown_name(self.name)
+        if not self.name:
+            raise ValidationError({"name": "Give the agency's name."})
+
+
+def _shown_name(name: str) -> str:
+    from maca.text import shown_name  # maca.text reads these models
+
+    return shown_name(name)
 
 
 class Membership(models.Model):

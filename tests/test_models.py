@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from cases.models import DEFAULT_HEADINGS, Audit
@@ -88,3 +89,6 @@ def test_an_agency_is_named_as_it_is_shown_whoever_saves_it():
         agency.save()
         assert agency.name == "Police", repr(typed)
         agency.delete()
+    # Checked as the administration pages check it: no name at all is said, not a crash.
+    with pytest.raises(ValidationError, match="Give the agency's name."):
+        Agency(partnership=partnership, name="\u200b\u3164").full_clean()
