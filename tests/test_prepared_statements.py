@@ -1,0 +1,66 @@
+"""On PostgreSQL a connection prepares the queries it runs again and again (parsed and planned
+once): each request still gets the rows of its own audit and its own reader, and a change shows
+on the next request."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from maca.models import Membership
+
+from .conftest import member
+from .factories import AuditFactory, CaseFactory, FindingFactory
+from .test_settings import ROOT
+
+Role = Membership.Role
+
+
+def prepared_statements() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_prepared_page_queries_answer_each_audit_with_its_own_items(client):
+    first, second = AuditFactory(), AuditFactory()
+    FindingFactory(case=CaseFactory(audit=first, label="Case 1"), text="Words of the first.")
+    FindingFactory(case=CaseFactory(audit=second, label="Case 1"), text="Words of the second.")
+    chair = member(first, Role.CHAIR)
+    Membership.objects.create(user=chair, partnership=second.partnership, role=Role.CHAIR)
+    client.force_login(chair)
+    for _ in range(6):
+        page = client.get(reverse("audit_detail", args=[first.pk])).content.decode()
+        assert "Words of the first." in page and "Words of the second." not in page
+    assert prepared_statements() > 0
+
+    page = client.get(reverse("audit_detail", args=[second.pk])).content.decode()
+    assert "Words of the second." in page and "Words of the first." not in page
+    Membership.objects.filter(user=chair, partnership=second.partnership).delete()
+    assert client.get(reverse("audit_detail", args=[second.pk])).status_code == 404
+
+
+def database_options(**env) -> str:
+    environment = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "maca.settings", **env}
+    shown = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {shown}"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_prepared_statements_are_on_for_postgresql_unless_a_pooler_needs_them_off():
+    url = "postgres://maca@db.example.org/maca"
+    assert database_options(DATABASE_URL=url) == (
+        "{'server_side_binding': True, 'prepare_threshold': 5}"
+    )
+    assert database_options(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0") == "{}"
