@@ -7,6 +7,7 @@ urlpatterns = [
     path("audits/<int:pk>/impact/", impact_views.impact_page, name="impact"),
     path("audits/<int:pk>/comparison/", impact_views.comparison, name="comparison"),
     path("audits/<int:pk>/comparison.pdf", impact_views.comparison_pdf, name="comparison_pdf"),
+    path("audits/<int:pk>/package.json", views.audit_package, name="audit_package"),
     path("audits/import/", views.audit_import, name="audit_import"),
     path(
         "audits/import/<int:import_id>/",

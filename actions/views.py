@@ -1,3 +1,4 @@
+import json
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.access import can_update_action, get_action_for, reads_plan, restrict_actions
@@ -31,10 +33,24 @@ from .forms import (
     PlanFilterForm,
 )
 from .models import Action, ActionUpdate, Evidence, PackageImport
-from .package import looks_identifying_after_import
+from .package import looks_identifying_after_import, package_export
 
 
 @one_press(gate=access.chair_reached)
+def audit_package(request, pk):
+    """The audit as a maca-audit/1 package, for its chair: to keep its learning when its data is
+    deleted, or to bring it into another installation (import it there)."""
+    audit = access.get_audit_for(request, pk, "export_audit")
+    content = json.dumps(package_export(audit), indent=2, ensure_ascii=False) + "\n"
+    return attachment_response(
+        content.encode(), filename=package_filename(audit), content_type="application/json"
+    )
+
+
+def package_filename(audit) -> str:
+    return f"{slugify(audit.theme.name) or 'audit'}-{audit.pk}.maca-audit.json"
+
+
 def audit_import(request):
     """A partnership's chair brings a past audit into the record from a maca-audit/1 package:
     the file is kept and the worker imports it while a page shows how it goes."""

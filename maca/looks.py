@@ -14,6 +14,7 @@ PAGE_NAMES = {
     "audit_member_remove": "Member (remove)",
     "audit_invitation_withdraw": "Invitation (withdraw)",
     "audit_import_progress": "Imported audit package (outcome)",
+    "audit_package": "Audit package (download)",
     "nomination_list": "Nominations",
     "nomination_create": "Nomination (new)",
     "nomination_edit": "Nomination (edit)",

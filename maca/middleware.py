@@ -31,6 +31,7 @@ ADMIN_CASE_LEVEL_APPS = ("cases", "findings", "actions")
 SPECIAL_ACTIONS = {
     "nomination_identifiers": AccessLogEntry.Action.REVEAL,
     "action_plan_export": AccessLogEntry.Action.EXPORT,
+    "audit_package": AccessLogEntry.Action.EXPORT,
 }
 
 

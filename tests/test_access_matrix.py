@@ -152,6 +152,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "my_actions":                     ("L O O N O O O O O N", "-"),
     "action_plan_pdf":                ("L O O N O O O O O N", "-"),
     "action_plan_export":             ("L O O N O O O O O N", "-"),
+    "audit_package":                  ("L N N D D D D D O N", "-"),
     # Learning across audits: each reads only what its asker may read.
     "learning_library":               ("L O O O O O O O O O", "-"),
     "learning_trends":                ("L O O O O O O O O O", "-"),

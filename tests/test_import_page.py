@@ -78,3 +78,57 @@ def test_only_chairs_may_import(client, audit, outsider):
     assert response.status_code == 422
     assert not Audit.objects.filter(partnership=other_partnership).exists()
     assert not PackageImport.objects.exists()
+
+
+def test_a_chair_downloads_the_audit_as_a_package_that_imports_back_as_the_same(client, demo_audit):
+    from actions.package import package_export
+    from cases.models import LocalReference, NominationIdentity
+
+    from .factories import NominationFactory
+    from maca.models import AccessLogEntry
+
+    chair = Membership.objects.get(partnership=demo_audit.partnership, role="chair").user
+    case = demo_audit.cases.first()
+    nomination = NominationFactory(audit=demo_audit, case=case, label=case.label)
+    identity = NominationIdentity.objects.create(
+        nomination=nomination, child_name="Kestrel Ashdown-Vale"
+    )
+    LocalReference.objects.create(
+        identity=identity, agency=demo_audit.agencies.first(), reference="KX-4471-Q"
+    )
+    client.force_login(chair)
+    page = client.get(reverse("audit_detail", args=[demo_audit.pk])).content.decode()
+    url = reverse("audit_package", args=[demo_audit.pk])
+    assert f'href="{url}"' in page
+
+    response = client.get(url)
+    assert response["Content-Type"] == "application/json"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="neglect-and-housing-{demo_audit.pk}.maca-audit.json"'
+    )
+    downloaded = response.content.decode()
+    assert json.loads(downloaded) == package_export(demo_audit)
+    assert "Kestrel Ashdown-Vale" not in downloaded and "KX-4471-Q" not in downloaded
+    look = AccessLogEntry.objects.filter(user=chair).latest("at")
+    assert (look.action, look.what, look.audit_id) == ("export", "audit_package", demo_audit.pk)
+
+    client.post(
+        reverse("audit_import"),
+        {
+            "package": upload(response.content, name="downloaded.json"),
+            "partnership": demo_audit.partnership.pk,
+        },
+    )
+    imported = Audit.objects.get(pk=PackageImport.objects.get().audit_id)
+    assert package_export(imported) == package_export(demo_audit)
+
+
+def test_the_package_download_is_the_chairs_alone(client, demo_audit):
+    url = reverse("audit_package", args=[demo_audit.pk])
+    qa = Membership.objects.filter(partnership=demo_audit.partnership, role="qa_member").first()
+    client.force_login(qa.user)
+    assert (
+        f'href="{url}"'
+        not in client.get(reverse("audit_detail", args=[demo_audit.pk])).content.decode()
+    )
+    assert client.get(url).status_code == 403
