@@ -25,6 +25,9 @@ from maca.models import AccessLogEntry
 # Routes below these prefixes show or return case-level data (an import's outcome names the audit
 # it made and the package's problems).
 CASE_LEVEL_PREFIXES = ("audits/<int:pk>/", "actions/", "audits/import/<int:import_id>/")
+# A partnership's own pages (its people, agencies, settings and logo) hold no case-level data, so
+# looks at them are not logged; refusals are, as anyone trying them out should be seen.
+REFUSALS_LOGGED_PREFIXES = ("partnerships/<int:partnership_id>/",)
 # The administration pages of these apps show case-level data too (to staff, who are logged).
 ADMIN_CASE_LEVEL_APPS = ("cases", "findings", "actions")
 # Pages whose very purpose is a particular kind of look.
@@ -42,13 +45,17 @@ class AccessLogMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        if match is None or not request.user.is_authenticated or not _shows_case_level_data(match):
+        if match is None or not request.user.is_authenticated:
             return response
-        # A form sent back with errors (422), or refused as in conflict (409), shows the page's
-        # data as much as a GET does.
-        if request.method in ("GET", "POST") and response.status_code in (200, 409, 422):
-            record_access(request, response, match)
-        elif response.status_code in (403, 404):
+        refused = response.status_code in (403, 404)
+        if _shows_case_level_data(match):
+            # A form sent back with errors (422), or refused as in conflict (409), shows the
+            # page's data as much as a GET does.
+            if request.method in ("GET", "POST") and response.status_code in (200, 409, 422):
+                record_access(request, response, match)
+            elif refused:
+                record_refusal(request, response, match)
+        elif refused and str(match.route).startswith(REFUSALS_LOGGED_PREFIXES):
             record_refusal(request, response, match)
         return response
 
@@ -71,17 +78,21 @@ def record_access(request, response, match) -> list[AccessLogEntry]:
 
 
 def record_refusal(request, response, match) -> list[AccessLogEntry]:
-    """A case-level page or file refused to a signed-in user. Refused (403) or not found (404)
-    after the access gate let them into an audit of one of their own partnerships, it is filed
-    under that audit, as their looks are. Anything else (an audit they are no member of, one
+    """A case-level page or file, or a partnership administrator's page, refused to a signed-in
+    user. Refused (403) or not found (404) after the access gate let them into an audit of one
+    of their own partnerships, it is filed under that audit, as their looks are; a page of
+    their own partnership's administrator, under that partnership. Anything else (an audit they are no member of, one
     that does not exist, or a refusal before the access gate, as a failed CSRF check is) is filed
     under each of the user's own partnerships: the audit asked for may be another partnership's,
     whose chair is not told of them. It is filed too under the partnerships whose chairs saw
     them before (`_watched_before`): a member removed a moment ago is seen trying to get back."""
     own = access.memberships_of(request.user).partnerships
     asked_for, its_partnership = _audit_of(request, match.kwargs)
+    partnership_asked_for = match.kwargs.get("partnership_id")
     if asked_for is not None and its_partnership in own:
         audit_id, partnership_ids = asked_for, [its_partnership]
+    elif partnership_asked_for in own:  # a page of their own partnership's administrator
+        audit_id, partnership_ids = None, [partnership_asked_for]
     else:
         watched = _watched_before(request, match.kwargs.get("pk"), holds_roles=bool(own))
         audit_id, partnership_ids = None, sorted({*own, *watched})

@@ -509,3 +509,35 @@ def test_a_chair_of_two_partnerships_tells_their_audits_and_entries_apart(client
     csv_text = client.get(reverse("access_log"), {"format": "csv"}).content.decode("utf-8-sig")
     header, row = csv_text.splitlines()[:2]
     assert header.endswith(",Partnership") and row.endswith(f",{second.partnership.name}")
+
+
+def test_a_refused_partnership_administrators_page_is_logged_for_the_right_chair(
+    client, audit, chair, outsider
+):
+    people = reverse("partnership_people", args=[audit.partnership_id])
+    qa = member(audit, Membership.Role.QA_MEMBER, username="tries-the-people-page")
+    second = AuditFactory()  # their other partnership's chair is not told of it
+    MembershipFactory(user=qa, partnership=second.partnership, role=Membership.Role.QA_MEMBER)
+    client.force_login(qa)
+    assert client.get(people).status_code == 403
+    refused = AccessLogEntry.objects.get(username="tries-the-people-page")
+    assert (refused.action, refused.what, refused.path) == ("refused", "partnership_people", people)
+    assert (refused.audit_id, refused.partnership_id) == (None, audit.partnership_id)
+    assert "tries-the-people-page" in _log_of(client, chair)
+
+    # Someone of another partnership is told it does not exist: only their own chair is told.
+    outsider.username = "from-another-partnership"
+    outsider.save()
+    client.force_login(outsider)
+    assert client.get(people).status_code == 404
+    elsewhere = AccessLogEntry.objects.get(username="from-another-partnership")
+    assert elsewhere.partnership_id == outsider.memberships.get().partnership_id
+    assert "from-another-partnership" not in _log_of(client, chair)
+
+
+def test_the_administrators_own_looks_at_the_partnerships_pages_are_not_logged(client, audit):
+    administrator = member(audit, Membership.Role.PARTNERSHIP_ADMIN)
+    client.force_login(administrator)
+    for name in ("partnership_people", "partnership_agencies", "partnership_settings"):
+        assert client.get(reverse(name, args=[audit.partnership_id])).status_code == 200
+    assert not AccessLogEntry.objects.exists()
