@@ -5,10 +5,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from actions.models import PackageImport
-from cases.models import Audit
-from maca.models import Membership
+from actions.package import package_export
+from cases.models import Audit, LocalReference, NominationIdentity
+from maca.models import AccessLogEntry, Membership
 
 from .conftest import member
+from .factories import NominationFactory
 from .test_package import VALID, bad, counts
 
 pytestmark = pytest.mark.django_db
@@ -81,12 +83,6 @@ def test_only_chairs_may_import(client, audit, outsider):
 
 
 def test_a_chair_downloads_the_audit_as_a_package_that_imports_back_as_the_same(client, demo_audit):
-    from actions.package import package_export
-    from cases.models import LocalReference, NominationIdentity
-
-    from .factories import NominationFactory
-    from maca.models import AccessLogEntry
-
     chair = Membership.objects.get(partnership=demo_audit.partnership, role="chair").user
     case = demo_audit.cases.first()
     nomination = NominationFactory(audit=demo_audit, case=case, label=case.label)
