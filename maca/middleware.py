@@ -84,8 +84,9 @@ def record_refusal(request, response, match) -> list[AccessLogEntry]:
     their own partnership's administrator, under that partnership. Anything else (an audit
     they are no member of, one that does not exist, or a refusal before the access gate, as a
     failed CSRF check is) is filed under each of the user's own partnerships: the audit asked
-    for may be another partnership's, whose chair is not told of them. It is filed too under the partnerships whose chairs saw
-    them before (`_watched_before`): a member removed a moment ago is seen trying to get back."""
+    for may be another partnership's, whose chair is not told of them. It is filed too under
+    the partnerships whose chairs saw them before (`_watched_before`): a member removed a
+    moment ago is seen trying to get back."""
     own = access.memberships_of(request.user).partnerships
     asked_for, its_partnership = _audit_of(request, match.kwargs)
     partnership_asked_for = match.kwargs.get("partnership_id")
