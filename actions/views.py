@@ -36,7 +36,6 @@ from .models import Action, ActionUpdate, Evidence, PackageImport
 from .package import looks_identifying_after_import, package_export
 
 
-@one_press(gate=access.chair_reached)
 def audit_package(request, pk):
     """The audit as a maca-audit/1 package, for its chair: to keep its learning when its data is
     deleted, or to bring it into another installation (import it there)."""
@@ -51,6 +50,7 @@ def package_filename(audit) -> str:
     return f"{slugify(audit.theme.name) or 'audit'}-{audit.pk}.maca-audit.json"
 
 
+@one_press(gate=access.chair_reached)
 def audit_import(request):
     """A partnership's chair brings a past audit into the record from a maca-audit/1 package:
     the file is kept and the worker imports it while a page shows how it goes."""

@@ -482,7 +482,12 @@ def twice_creates(audit) -> list[Create]:
             "an action",
             "chair",
             reverse("action_create", args=[audit.pk]),
-            {"text": f"{MARK}: new action.", "owner_agency": str(housing.pk), "lead": "A. Lead"},
+            {
+                "text": f"{MARK}: new action.",
+                "owner_agency": str(housing.pk),
+                "lead": "A. Lead",
+                "due_date": in_a_month,
+            },
             lambda: Action.objects.filter(text=f"{MARK}: new action.").count(),
         ),
         Create(
