@@ -559,7 +559,7 @@ def test_what_looks_like_anyones_details_is_asked_about_and_kept_until_confirmed
     page = response.content.decode()
     assert "This looks like it holds a name." in page  # the label
     assert "a postcode, a date of birth, a phone number and a street address" in page
-    assert "I have checked: the label and reason hold nothing" in page
+    assert "I have checked: the label, reason and tags hold nothing" in page
     # The message names the box, which sits under the reason it asks about.
     assert "tick “I have checked”, under the reason, and send it again." in page
     reason_at = page.index('name="reason"')
@@ -615,3 +615,22 @@ def test_only_the_chair_is_warned_that_an_edit_matches_the_stored_identifiers(
     nomination.refresh_from_db()
     response = client.post(url, {**guess, "loaded_version": version_of(nomination)})
     assert "Take out the child&#x27;s name" in response.content.decode()
+
+
+def test_tags_are_checked_for_anyones_details_and_the_childs_as_the_label_is(
+    client, open_audit, people, housing
+):
+    client.force_login(people["qa_member"])
+    url = reverse("nomination_create", args=[open_audit.pk])
+    asked = client.post(url, nomination_data(label="Case 8", tags="neglect, NN1 2AB"))
+    assert "This looks like it holds a postcode." in asked.content.decode()
+    assert 'value="neglect, NN1 2AB"' in asked.content.decode()  # nothing typed is lost
+    assert not Nomination.objects.exists()
+
+    data = with_identity(
+        nomination_data(agencies=[housing.pk], label="Case 8", tags=f"neglect, {CHILD}"),
+        child_name=CHILD,
+    )
+    refused = client.post(url, data)
+    assert "Take out the child&#x27;s name" in refused.content.decode()
+    assert not Nomination.objects.exists()

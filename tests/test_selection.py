@@ -326,3 +326,36 @@ def test_pressing_confirm_twice_selects_once_and_says_so(client, open_audit, peo
     assert len(said(second)) == 1 and "selected" in said(second)[0]
     assert "while the audit is at" not in said(second)[0]
     assert Case.objects.count() == len(chosen)
+
+
+def test_a_case_is_not_relabelled_with_a_childs_details(client, audit, chair, housing):
+    from cases.models import NominationIdentity
+
+    from .factories import CaseFactory, NominationFactory
+
+    audit.status = Audit.Status.SELECTED
+    audit.save()
+    one, two = (CaseFactory(audit=audit, label=f"Case {n}", order=n) for n in (1, 2))
+    nomination = NominationFactory(audit=audit, case=two, label="Case 2")
+    NominationIdentity.objects.create(nomination=nomination, child_name="Alex Sample")
+    client.force_login(chair)
+    url = reverse("case_labels", args=[audit.pk])
+
+    # The name recorded for a child of the audit, on any case, even confirmed.
+    recorded = {f"case_{one.pk}": "Alex Sample", f"case_{two.pk}": "Case B"}
+    refused = client.post(url, {**recorded, "holds_no_identifiers": "on"})
+    assert refused.status_code == 422
+    assert "Take out the child&#x27;s name" in refused.content.decode()
+    assert 'value="Alex Sample"' in refused.content.decode()  # nothing typed is lost
+    assert list(audit.cases.values_list("label", flat=True)) == ["Case 1", "Case 2"]
+
+    # A label that reads like anyone's name is asked about, and saved once confirmed.
+    named = {f"case_{one.pk}": "Jayden Smith", f"case_{two.pk}": "Case B"}
+    asked = client.post(url, named)
+    assert asked.status_code == 422
+    assert "This looks like it holds a name." in html.unescape(asked.content.decode())
+    assert 'name="holds_no_identifiers"' in asked.content.decode()
+    assert list(audit.cases.values_list("label", flat=True)) == ["Case 1", "Case 2"]
+    assert client.post(url, {**named, "holds_no_identifiers": "on"}).status_code == 302
+    assert list(audit.cases.values_list("label", flat=True)) == ["Jayden Smith", "Case B"]
+    assert 'name="holds_no_identifiers"' not in client.get(url).content.decode()

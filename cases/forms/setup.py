@@ -346,8 +346,8 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
 
     holds_no_identifiers = forms.BooleanField(
         required=False,
-        label="I have checked: the label and reason hold nothing that identifies the child or "
-        "family",
+        label="I have checked: the label, reason and tags hold nothing that identifies the "
+        "child or family",
     )
     # Whether the text looked as if it held identifying details, so the page asks to confirm.
     asks_to_confirm = False
@@ -384,26 +384,22 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
         found = {
             "label": ["a name"] * looks_like_a_name(label) + identifying_shapes(label),
             "reason": identifying_shapes(cleaned.get("reason") or ""),
+            "tags": identifying_shapes(", ".join(cleaned.get("tags") or [])),
         }
         for name, kinds in found.items():
             if kinds and name in cleaned:
                 self.asks_to_confirm = True
-                self.add_error(
-                    name,
-                    f"This looks like it holds {_listed(kinds)}. Take it out: a child's details "
-                    "belong in the identifying details, seen only by those who need them. If it "
-                    "is not what it looks like, tick “I have checked”, under the reason, and "
-                    "send it again.",
-                )
+                self.add_error(name, looks_identifying(kinds, where="under the reason"))
 
     def check_no_identifiers(self, *, child_name="", date_of_birth=None, references=()) -> None:
-        """The label and reason are read by every QA member and, once the case is chosen, in the
-        packs: the child's name, date of birth and reference numbers belong in the identifying
-        details only."""
+        """The label, reason and tags are read by every QA member and, once the case is chosen,
+        in the packs: the child's name, date of birth and reference numbers belong in the
+        identifying details only."""
         references = [("a reference", reference) for reference in references]
         patterns = [p for p, _ in identity_patterns(child_name, date_of_birth, references)]
-        for name in ("label", "reason"):
-            readings = searched(self.cleaned_data.get(name) or "")
+        for name in ("label", "reason", "tags"):
+            value = self.cleaned_data.get(name) or ""
+            readings = searched(", ".join(value) if isinstance(value, list) else value)
             if any(pattern.search(text) for text in readings for pattern in patterns):
                 self.add_error(
                     name,
@@ -500,13 +496,33 @@ class DeclineForm(forms.Form):
         return reason
 
 
+def looks_identifying(kinds: list[str], *, where: str) -> str:
+    """What a field that looks as if it holds someone's details is told: the writer takes them
+    out or confirms, with the box `where` the page shows it, that they are not."""
+    return (
+        f"This looks like it holds {_listed(kinds)}. Take it out: a child's details belong in "
+        "the identifying details, seen only by those who need them. If it is not what it looks "
+        f"like, tick “I have checked”, {where}, and send it again."
+    )
+
+
 def _listed(things: list[str]) -> str:
     """ "a postcode, a phone number and a date of birth"."""
     return things[0] if len(things) == 1 else f"{', '.join(things[:-1])} and {things[-1]}"
 
 
 class CaseLabelsForm(forms.Form):
-    """One label per selected case, in the cases' order."""
+    """One label per selected case, in the cases' order. A label is read by every member, in
+    the packs, page titles, file names and emails: one that reads like a name, or holds
+    someone's details by their shape, is asked about, and one holding a child's identifying
+    details as recorded is refused."""
+
+    holds_no_identifiers = forms.BooleanField(
+        required=False,
+        label="I have checked: the labels hold nothing that identifies a child or family",
+    )
+    # Whether a label looked as if it held identifying details, so the page asks to confirm.
+    asks_to_confirm = False
 
     def __init__(self, *args, cases, **kwargs):
         super().__init__(*args, **kwargs)
@@ -518,6 +534,45 @@ class CaseLabelsForm(forms.Form):
                 max_length=50,
                 help_text="A pseudonymous label, never the child's name.",
             )
+
+    def label_fields(self):
+        return [self[f"case_{case.pk}"] for case in self.cases]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("holds_no_identifiers"):
+            return cleaned
+        for case in self.cases:
+            label = " ".join((cleaned.get(f"case_{case.pk}") or "").split())
+            kinds = ["a name"] * looks_like_a_name(label) + identifying_shapes(label)
+            if kinds:
+                self.asks_to_confirm = True
+                self.add_error(f"case_{case.pk}", looks_identifying(kinds, where="below"))
+        return cleaned
+
+    def check_no_identifiers(self, identities) -> None:
+        """Each label compared with the identifying details recorded for the audit's children
+        (`identities`: NominationIdentity records with their references), which the chair, who
+        alone relabels, may read."""
+        patterns = [
+            pattern
+            for identity in identities
+            for pattern, _ in identity_patterns(
+                identity.child_name,
+                identity.date_of_birth,
+                [("a reference", ref.reference) for ref in identity.references.all()],
+            )
+        ]
+        for case in self.cases:
+            name = f"case_{case.pk}"
+            readings = searched(self.cleaned_data.get(name) or "")
+            if any(pattern.search(text) for text in readings for pattern in patterns):
+                self.add_error(
+                    name,
+                    "Take out the child's name, date of birth or reference number: they are "
+                    "kept apart, in the case's identifying details, seen only by those who need "
+                    "them.",
+                )
 
     def labels(self) -> dict[int, str]:
         return {case.pk: self.cleaned_data[f"case_{case.pk}"] for case in self.cases}

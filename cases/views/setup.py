@@ -414,6 +414,16 @@ def nomination_edit(request, pk, nomination_id):
     return _render(request, "cases/setup/nomination_form.html", audit, context)
 
 
+def _labels_valid(form, audit) -> bool:
+    """The new labels are well formed and hold none of the audit's children's details."""
+    if not form.is_valid():
+        return False
+    form.check_no_identifiers(
+        NominationIdentity.objects.filter(nomination__audit=audit).prefetch_related("references")
+    )
+    return not form.errors
+
+
 def _check_no_identifiers(form, nomination) -> None:
     """The label and reason compared with the identifiers held: for the chair only, who may read
     them. Anyone else is asked only about what looks identifying by its shape (the form's own
@@ -654,7 +664,7 @@ def case_labels(request, pk):
     if in_order:
         labels = nomination_services.cases_in_order_labels(audit)
     else:
-        labels = form.labels() if form.is_bound and form.is_valid() else None
+        labels = form.labels() if form.is_bound and _labels_valid(form, audit) else None
     if labels is not None:
         try:
             nomination_services.case_labels_update(audit=audit, labels=labels)
