@@ -5,8 +5,10 @@ from django.utils.formats import date_format
 
 from cases.forms.identifying import AsksAboutIdentifyingText
 from cases.models import DEFAULT_HEADINGS, BriefingParagraph
+from cases.selectors.identifiers import listed
 from cases.uploads import PDF, check_kind, check_size, inspect, upload_field
 from maca.concurrency import VersionedFormMixin
+from maca.identifiers import identifying_shapes
 from maca.models import Agency
 from maca.widgets import CheckboxSelectMultiple, DateInput, RadioSelect
 
@@ -179,12 +181,22 @@ class BriefingLayoutForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.For
 
 
 class TagForm(forms.Form):
-    name = forms.CharField(label="New learning tag", max_length=100)
+    name = forms.CharField(
+        label="New learning tag",
+        max_length=100,
+        error_messages={"required": "Enter the new tag's name."},
+    )
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
+        name = " ".join(self.cleaned_data["name"].split())
         if not name:
-            raise forms.ValidationError("Enter the tag's name.")
+            raise forms.ValidationError("Enter the new tag's name.")
+        if kinds := identifying_shapes(name):
+            raise forms.ValidationError(
+                f"The tag “{name}” looks like it holds {listed(kinds)}. A tag is printed with "
+                "the items it marks in every published briefing and the learning library: name "
+                "the learning (“housing”, “voice of the child”), never a person."
+            )
         return name
 
 

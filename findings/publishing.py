@@ -19,6 +19,7 @@ from cases.services.confirmations import digests_confirm
 from cases.services.stage_emails import register_briefing_versions, send_stage_emails
 
 from . import briefing, sevenminute
+from .items import briefing_items
 from .models import BriefingVersion, SevenMinuteBriefing
 from .selectors import AnnexAction, BriefingSection, briefing_sections
 from .word import render_docx
@@ -88,6 +89,11 @@ def seven_minute_parts(audit) -> dict[str, str] | None:
     return sevenminute.parts_of(found) if found else None
 
 
+def _tags_of(audit) -> list[str]:
+    items = briefing_items(audit, with_tags=True)
+    return sorted({tag for item in items.all() for tag in item.tags}, key=str.lower)
+
+
 def _briefing_texts(
     audit, *, with_plan: bool, sections: list[BriefingSection] | None = None
 ) -> tuple[list[tuple[str, str]], set[str]]:
@@ -108,6 +114,8 @@ def _briefing_texts(
                 texts.append((f"{section.heading} › {group.case.label}, point {number}", item.text))
         for number, item in enumerate(section.items, start=1):
             texts.append((f"{section.heading}, point {number}", item.text))
+    # The learning tags of its items go with them into the library, the trends and the report.
+    texts += [(f"The learning tag “{name}”", name) for name in _tags_of(audit)]
     # Published with the briefing to the learning library, even where the briefing leaves it
     # out; where it prints it, its points are named above, and each is asked about once.
     summary = getattr(getattr(audit, "meeting_record", None), "learning_summary", "")

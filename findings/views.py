@@ -9,6 +9,7 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from cases import access
 from cases.models import SECTION_KEYS, Case
+from cases.selectors.identifiers import identifying_details_in
 from maca.concurrency import NOTHING_CHANGED, no_lost_updates
 from maca.downloads import DOCX, PDF, attachment_response
 from maca.once import led_to, one_press
@@ -499,11 +500,17 @@ def briefing_layout(request, pk):
 def tag_add(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     form = TagForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, form.errors["name"][0])
+    elif identifying_details_in(audit, [("tag", form.cleaned_data["name"])]):
+        messages.error(
+            request,
+            "Take out the child's name, date of birth or reference number: a tag is printed in "
+            "every published briefing and the learning library.",
+        )
+    else:
         tag = services.tag_create(name=form.cleaned_data["name"], partnership=audit.partnership)
         messages.success(request, f"The tag “{tag.name}” can now be used.")
-    else:
-        messages.error(request, "Enter the new tag's name.")
     return redirect(reverse("authoring", args=[audit.pk]) + "#tags")
 
 

@@ -198,8 +198,8 @@ class FilterChoices:
 
 
 def filter_choices(user) -> FilterChoices:
-    """What each filter offers: drawn from the published audits the user may read (five
-    queries, on the audits rather than every row)."""
+    """What each filter offers: drawn from the published audits the user may read, and the tags
+    from the rows they may read (five queries)."""
     published = Audit.objects.visible_to(user).filter(briefing_published_at__isnull=False)
     partnership_ids = access.memberships_of(user).partnerships
     audits = published.values("pk")
@@ -212,7 +212,7 @@ def filter_choices(user) -> FilterChoices:
             .distinct()
             .order_by("name", "partnership__name")
         ),
-        tags=_one_per_slug(Tag.objects.filter(partnership_id__in=partnership_ids)),
+        tags=_one_per_slug(Tag.objects.filter(pk__in=_tags_on(visible_entries(user)))),
         years=sorted(
             set(
                 published.annotate(
@@ -225,6 +225,13 @@ def filter_choices(user) -> FilterChoices:
             reverse=True,
         ),
     )
+
+
+def _tags_on(entries):
+    """The tags the rows carry, as a subquery: a tag offered must find something the reader
+    may read (one made and never used, or used only where they may not look, is not shown)."""
+    through = LibraryEntry.tags.through.objects.filter(libraryentry_id__in=entries.values("pk"))
+    return through.values("tag_id")
 
 
 def _one_per_slug(tags) -> list[Tag]:

@@ -1,3 +1,4 @@
+import html
 import re
 
 import pytest
@@ -496,3 +497,24 @@ def test_saving_a_finding_unchanged_keeps_no_history_entry_but_a_new_tag_does(
     assert "The finding was saved." in save(tags=[tag.pk])
     assert finding.history.count() == entries + 1
     assert list(finding.tags.all()) == [tag]
+
+
+def test_a_tag_holding_someones_details_is_refused_and_says_why(client, audit, chair, case):
+    from cases.models import NominationIdentity
+
+    from .factories import NominationFactory
+
+    nomination = NominationFactory(audit=audit, case=case, label=case.label)
+    NominationIdentity.objects.create(nomination=nomination, child_name="Alex Sample")
+    client.force_login(chair)
+    url = reverse("tag_add", args=[audit.pk])
+    for name, said in [
+        ("Alex Sample", "Take out the child's name"),
+        ("Moved to NN1 2AB", "looks like it holds a postcode"),
+        ("   ", "Enter the new tag's name."),
+    ]:
+        page = html.unescape(client.post(url, {"name": name}, follow=True).content.decode())
+        assert said in page
+    assert not Tag.objects.filter(name__in=["Alex Sample", "Moved to NN1 2AB"]).exists()
+    client.post(url, {"name": "Kinship care"})
+    assert Tag.objects.filter(name="Kinship care").exists()

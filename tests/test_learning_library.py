@@ -545,3 +545,18 @@ def test_index_library_reads_each_audits_rows_in_as_many_queries_however_many_th
         row.pk, row.order = None, 100 + n
         row.save()
     assert queries() == before
+
+
+def test_the_tag_filter_offers_only_tags_on_rows_the_reader_may_read(client, world):
+    Tag.objects.create(partnership=world.partnership, name="Made and never used")
+    elsewhere = Tag.objects.create(
+        partnership=world.delta.partnership, name="Another partnership's"
+    )
+    LibraryEntry.objects.filter(audit=world.delta).first().tags.add(elsewhere)
+
+    options = re.compile(r'<select[^>]*name="tag".*?</select>', re.S)
+    for role in (Role.CHAIR, Role.VIEWER):
+        offered = options.search(found(client, world.users[role])).group()
+        assert "voice of the child" in offered.lower()
+        assert "Made and never used" not in offered
+        assert "Another partnership" not in offered

@@ -716,3 +716,19 @@ def test_the_check_names_a_case_by_its_label_as_it_is_now(client, audit, chair, 
     shown = client.get(reverse("nomination_identifiers", args=[audit.pk, nomination.pk]))
     assert "Identifying details: Case 2" in shown.content.decode()
     assert "Nominated as Case 1." in shown.content.decode()
+
+
+def test_a_learning_tag_of_an_item_is_checked_before_it_is_published(
+    client, audit, chair, identified
+):
+    from findings.models import Tag
+
+    finding = FindingFactory(case=identified, text="Nobody asked the child.")
+    tag = Tag.objects.create(partnership=audit.partnership, name="Brampton family")
+    finding.tags.add(tag)
+    places = identifying_details_in_briefing(audit)
+    assert "The learning tag “Brampton family” contains part of the name held for Case 1." in places
+    client.force_login(chair)
+    assert client.post(reverse("briefing_publish", args=[audit.pk])).status_code == 422
+    finding.tags.remove(tag)  # made, but marking nothing: not published
+    assert identifying_details_in_briefing(audit) == []
