@@ -62,16 +62,20 @@ class PackageUploadForm(forms.Form):
 LEAD_ROLES = (Membership.Role.CHAIR, Membership.Role.QA_MEMBER, Membership.Role.COORDINATOR)
 
 
-def check_published_plan(form, audit, field_names) -> None:
-    """Viewers read an audit's action plan once it is published with the briefing: its words
-    may not name the children, as the briefing's may not."""
+def check_plan_text(form, audit, field_names) -> None:
+    """An action's words may not name the children, as the briefing's may not: the audit's
+    members, the owning agency's co-ordinators and their reminder emails read them, and viewers
+    too once the plan is published with the briefing. (Only the chair writes them, who may read
+    the children's details.)"""
     if audit.plan_published_at is None:
-        return
+        readers = "The audit's members, the agency that owns the action and its reminder emails"
+    else:
+        readers = "Viewers"
     texts = [(name, form.cleaned_data.get(name)) for name in field_names]
     for name, found in identifying_details_in(audit, texts):
         form.add_error(
             name,
-            f"Viewers read this audit's action plan, and this holds {', '.join(found)}. "
+            f"{readers} read this audit's action plan, and this holds {', '.join(found)}. "
             "Take it out.",
         )
 
@@ -155,9 +159,7 @@ class ActionForm(
 
     def clean(self):
         cleaned = super().clean()
-        check_published_plan(
-            self, self.audit, ("text", "intended_outcome", "impact_measure", "lead")
-        )
+        check_plan_text(self, self.audit, ("text", "intended_outcome", "impact_measure", "lead"))
         lead_user, lead = cleaned.get("lead_user"), (cleaned.get("lead") or "").strip()
         if not lead_user and not lead:
             self.add_error("lead", "Choose a lead from MACA's users or name the lead officer.")
@@ -359,7 +361,7 @@ class CompleteForm(ActionDecisionForm):
 
     def clean(self):
         cleaned = super().clean()
-        check_published_plan(self, self.action.audit, ("outcome_statement",))
+        check_plan_text(self, self.action.audit, ("outcome_statement",))
         return cleaned
 
 
@@ -373,7 +375,7 @@ class CancelForm(ActionDecisionForm):
 
     def clean(self):
         cleaned = super().clean()
-        check_published_plan(self, self.action.audit, ("cancel_reason",))
+        check_plan_text(self, self.action.audit, ("cancel_reason",))
         return cleaned
 
 

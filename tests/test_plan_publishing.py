@@ -157,3 +157,27 @@ def test_a_coordinator_reads_a_published_plan_as_rows_and_opens_their_agencys_al
     assert client.get(reverse("action_edit", args=[planned.pk])).status_code == 404
     for name in ("action_evidence_upload", "action_complete"):
         assert client.post(reverse(name, args=[planned.pk]), {}).status_code == 404, name
+
+
+def test_actions_of_an_unpublished_plan_may_not_name_a_child_either(client, audit, chair):
+    """The audit's members, the owning agency and its reminder emails read the plan before it
+    is published."""
+    from cases.models import NominationIdentity
+
+    from .factories import NominationFactory
+
+    housing = AgencyFactory(name="Housing")
+    audit.agencies.add(housing)
+    nomination = NominationFactory(audit=audit, label="Case 1")
+    NominationIdentity.objects.create(nomination=nomination, child_name="Robin Invented")
+    client.force_login(chair)
+    typed = {
+        "text": "Arrange a joint visit for Robin Invented.",
+        "owner_agency": housing.pk,
+        "due_date": "2030-01-31",
+    }
+    answer = client.post(reverse("action_create", args=[audit.pk]), typed)
+    assert answer.status_code == 422
+    assert "reminder emails read this audit&#x27;s action plan" in answer.content.decode()
+    assert "Arrange a joint visit for Robin Invented." in answer.content.decode()
+    assert not audit.actions.exists()

@@ -574,3 +574,30 @@ def test_the_service_refuses_an_audit_tool_for_an_agency_not_involved(audit, cas
     with pytest.raises(ValidationError):
         answers_save(case=case, agency=housing, answers={})
     assert not AgencySubmission.objects.exists()
+
+
+def test_an_answer_holding_the_childs_recorded_details_is_refused_and_kept_on_the_page(
+    client, audit, case, questions, housing, coordinator
+):
+    from cases.models import LocalReference, NominationIdentity
+
+    from .factories import NominationFactory
+
+    case.agencies.add(housing)  # involved: its co-ordinators may read the child's details
+    nomination = NominationFactory(audit=audit, case=case, label=case.label)
+    identity = NominationIdentity.objects.create(nomination=nomination, child_name="Alex Sample")
+    LocalReference.objects.create(identity=identity, agency=housing, reference="HSG-555")
+    client.force_login(coordinator)
+    url = tool_url(audit, case, housing)
+    for action in ("save", "submit"):  # nor kept as a draft when a grade is missing
+        data = answers(questions, "good", texts={0: "Alex Sample (HSG-555) waited."}, action=action)
+        page = client.post(url, data)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "write “the child” or “Case 1” instead" in html
+        assert "Alex Sample (HSG-555) waited." in html  # nothing typed is lost
+        assert not ToolAnswer.objects.exists()
+
+    data = answers(questions, "good", texts={0: "The child (Case 1) waited."})
+    assert client.post(url, data).status_code == 302
+    assert ToolAnswer.objects.filter(text="The child (Case 1) waited.").exists()

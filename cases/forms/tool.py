@@ -5,6 +5,7 @@ from django import forms
 from django.utils.html import escape
 
 from cases.models import Grade, ToolQuestion, ToolSection
+from cases.selectors.identifiers import case_details_in, listed
 from maca.concurrency import VersionedFormMixin
 from maca.widgets import RadioSelect
 
@@ -60,7 +61,15 @@ class ToolAnswerForm(VersionedFormMixin, forms.Form):
     record_label = "this audit tool"
 
     def __init__(
-        self, *args, sections, submission=None, answers=None, require_grades=False, **kwargs
+        self,
+        *args,
+        sections,
+        submission=None,
+        answers=None,
+        require_grades=False,
+        case=None,
+        writer=None,
+        **kwargs,
     ):
         if answers is None:
             answers = {a.question_id: a for a in submission.answers.all()} if submission else {}
@@ -69,6 +78,7 @@ class ToolAnswerForm(VersionedFormMixin, forms.Form):
             initial[f"q{answer.question_id}_text"] = answer.text
             initial[f"q{answer.question_id}_grade"] = answer.grade
         self.submission = submission
+        self.case, self.writer = case, writer
         super().__init__(*args, initial=initial, **kwargs)
         # Each question's label is printed by the page inside its heading, so that heading
         # navigation reaches every question; the answer box under it is drawn without one.
@@ -107,7 +117,20 @@ class ToolAnswerForm(VersionedFormMixin, forms.Form):
                 for _question, _text, grade in rows:
                     if not cleaned.get(grade.name) and grade.name not in self.errors:
                         self.add_error(grade.name, "Choose a grade for this question.")
+        if self.case is not None:
+            self._check_no_identifiers(cleaned)
         return cleaned
+
+    def _check_no_identifiers(self, cleaned) -> None:
+        """Answers are read at the meeting by every agency taking part: the child's details
+        that the writer may see (as a chronology's rows are checked) are refused."""
+        texts = [(name, cleaned.get(name) or "") for name in self.fields if name.endswith("_text")]
+        for name, details in case_details_in(self.case, texts, writer=self.writer):
+            self.add_error(
+                name,
+                f"This holds {listed(details)}: write “the child” or “{self.case.label}” "
+                "instead. Every agency taking part reads the answers at the meeting.",
+            )
 
     def answers(self) -> dict[int, tuple[str, str]]:
         """{question id: (text, grade)} from the cleaned data."""

@@ -396,7 +396,12 @@ def _tool_save(request, audit, case, agency, submission, *, submitting: bool):
     if submitting and not any(section.questions.all() for section in sections):
         raise ValidationError("This audit tool has no questions yet.")
     form = ToolAnswerForm(
-        request.POST, sections=sections, submission=submission, require_grades=submitting
+        request.POST,
+        sections=sections,
+        submission=submission,
+        require_grades=submitting,
+        case=case,
+        writer=request.user,
     )
     if not form.is_valid():
         if submitting:
@@ -448,7 +453,9 @@ def _submit_confirm_page(request, audit, case, agency, submission):
 
 def _keep_as_draft(request, form, sections, case, agency, submission):
     """Answers sent to be submitted with a grade missing: saved as a draft where they can be."""
-    lenient = ToolAnswerForm(request.POST, sections=sections, submission=submission)
+    lenient = ToolAnswerForm(
+        request.POST, sections=sections, submission=submission, case=case, writer=request.user
+    )
     if not lenient.is_valid():
         return submission
     try:
