@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases.forms.identifying import AsksAboutIdentifyingText
 from cases.forms.setup import TOO_FAR_AHEAD, too_far_ahead
 from cases.models import Audit
+from cases.selectors.identifiers import identifying_details_in, listed
 from cases.services.confirmations import texts_confirm
 from maca.concurrency import Change, VersionedFormMixin
 from maca.models import Agency
@@ -119,6 +120,23 @@ class MeetingForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.Form):
 
     def note_fields(self):
         return [self[f"note_{case.pk}"] for case in self.cases]
+
+    def check_no_identifiers(self) -> bool:
+        """The notes and the summary compared with the children's recorded details, for the
+        chair, who may read them (a QA member is asked only about shapes, as everywhere, so that
+        no one tests guesses at what they may not read): every member and agency taking part
+        reads the record. Whether nothing was found."""
+        texts = [
+            (name, self.cleaned_data.get(name) or "") for name in self.identifying_field_names()
+        ]
+        found = identifying_details_in(self.audit, texts)
+        for name, details in found:
+            self.add_error(
+                name,
+                f"This holds {listed(details)}: write “the child” or the case's label instead. "
+                "Every member and agency taking part reads the meeting record.",
+            )
+        return not found
 
     def ticked_members(self) -> list[dict]:
         """The ticked members as attendees: their name, role and agency."""

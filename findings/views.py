@@ -533,7 +533,13 @@ def meeting(request, pk):
     if adding_row:  # the page comes back with the row asked for, and the focus in it
         attendees.forms[-1].fields["name"].widget.attrs["autofocus"] = True
     form = meeting_forms.MeetingForm(data, audit=audit, cases=cases, attendees=attendees)
-    if data is not None and not adding_row and form.is_valid() and attendees.is_valid():
+    if (
+        data is not None
+        and not adding_row
+        and form.is_valid()
+        and attendees.is_valid()
+        and (not access.can(request.user, "manage_audit", audit) or form.check_no_identifiers())
+    ):
         meeting_forms.meeting_record_save(
             audit=audit,
             meeting_date=form.cleaned_data["meeting_date"],

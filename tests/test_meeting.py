@@ -226,3 +226,31 @@ def test_a_page_claiming_a_million_attendee_rows_is_refused_and_keeps_what_was_t
     body = response.content.decode()
     assert "A meeting record lists at most 200 attendees." in body and "Kept note." in body
     assert not CaseMeetingNote.objects.exists()
+
+
+def test_the_chairs_notes_may_not_hold_a_childs_recorded_details(client, audit):
+    from cases.models import NominationIdentity
+
+    from .factories import NominationFactory
+
+    case = CaseFactory(audit=audit, label="Case 1")
+    nomination = NominationFactory(audit=audit, case=case, label="Case 1")
+    NominationIdentity.objects.create(nomination=nomination, child_name="Mia Brown")
+    data = {
+        **management(total=0),
+        "meeting_date": "2026-10-14",
+        "learning_summary": "Plan evictions together.",
+        f"note_{case.pk}": "Mia Brown's housing file showed arrears.",
+        "loaded_version": version_of(audit),
+    }
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    refused = client.post(reverse("meeting", args=[audit.pk]), data)
+    assert refused.status_code == 422
+    page = refused.content.decode()
+    assert "write “the child” or the case&#x27;s label instead" in page
+    assert "Mia Brown&#x27;s housing file showed arrears." in page  # nothing typed is lost
+    assert not CaseMeetingNote.objects.exists()
+
+    # A QA member, who may not read the details, is not told whether a name is one of them.
+    client.force_login(member(audit, Membership.Role.QA_MEMBER))
+    assert client.post(reverse("meeting", args=[audit.pk]), data).status_code == 302
