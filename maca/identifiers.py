@@ -155,11 +155,21 @@ DATE = (
 )
 BIRTH_DATE = re.compile(
     # The cue, a few words at most ("date of birth is", "born on"), then the date.
-    rf"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|born)(?:\W+[a-z]+){{0,3}}?\W{{0,3}}(?:{DATE})",
+    rf"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|born|birthday|b\.)"
+    rf"(?:\W+[a-z]+){{0,3}}?\W{{0,3}}(?:{DATE})",
     re.I,
 )
 WRITTEN_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}")
 NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ \-.]?(\d{3})[ \-.]?(\d{4})(?!\d)")
+# Two letters (of those HMRC issues, not a prefix it never uses), six digits, A to D.
+NI_NUMBER = re.compile(
+    r"(?<![^\W_])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?![^\W_])",
+    re.I,
+)
+# A school's Unique Pupil Number: a letter, eleven digits and a digit or (a temporary one) a
+# letter; never I, O or S.
+PUPIL_NUMBER = re.compile(r"(?<![^\W_])[A-HJ-NP-RT-Z]\d{11}[\dA-HJ-NP-RT-Z](?![^\W_])")
 # 10 or 11 digits, as UK numbers are written: 07700 900123, +44 7700 900123, (0116) 496 0123.
 PHONE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)[\d\s\-()]{8,14}\d(?!\d)")
 # An email address at a mail service that people, not organisations, use: a family's own address.
@@ -179,7 +189,8 @@ PERSONAL_MAIL_DOMAINS = frozenset({
 # Words that end an address and seldom anything else ("Court" and "Hill" name courts and places
 # in casework too often to count).
 ADDRESS_END = (
-    r"(?:Street|Road|Rd|Avenue|Ave|Lane|Close|Drive|Crescent|Gardens|Terrace|Grove|Mews|Parade)"
+    r"(?:Street|Road|Rd|Avenue|Ave|Lane|Close|Drive|Crescent|Gardens|Terrace|Grove|Mews|Parade"
+    r"|Way|View|Place|Walk|Rise)"
 )
 STREET = re.compile(
     # A house number, then one to three capitalised words (not a month: "3 June St Thomas'"),
@@ -215,7 +226,8 @@ def _is_phone_number(written: str) -> bool:
 
 def identifying_shapes(text: str) -> list[str]:
     """What in `text` has the shape of anyone's identifying details: a postcode, a date of
-    birth, an NHS number, a phone number, a street address, a personal email address."""
+    birth, an NHS, National Insurance or pupil number, a phone number, a street address, a
+    personal email address."""
     found = []
     for reading in searched(text):
         found += [kind for kind in _shapes_in(reading) if kind not in found]
@@ -230,6 +242,10 @@ def _shapes_in(text: str) -> list[str]:
         found.append("a date of birth")
     if any(_valid_nhs_number("".join(m.groups())) for m in NHS_NUMBER.finditer(text)):
         found.append("an NHS number")
+    if NI_NUMBER.search(text):
+        found.append("a National Insurance number")
+    if PUPIL_NUMBER.search(text):
+        found.append("a pupil number")
     if any(_is_phone_number(match.group()) for match in PHONE.finditer(text)):
         found.append("a phone number")
     if STREET.search(text):

@@ -36,6 +36,15 @@ from maca.identifiers import identifying_shapes, looks_like_a_name
         ("Write to J.Smith2010@Hotmail.CO.UK.", ["a personal email address"]),
         ("her address: kaylee_x@yahoo.com", ["a personal email address"]),
         ("jo@gmail.com-mum's address", ["a personal email address"]),
+        ("Alex, b. 14.03.2015, lives with nan", ["a date of birth"]),
+        ("her birthday is 14 March 2015", ["a date of birth"]),
+        ("NI number JK 12 34 56 C", ["a National Insurance number"]),
+        ("mum's NI AB123456D", ["a National Insurance number"]),
+        ("UPN A12345678901B on the school's system", ["a pupil number"]),
+        ("UPN H801200001001", ["a pupil number"]),
+        ("lives at 4 Meadow Way", ["a street address"]),
+        ("moved to 17 Church View", ["a street address"]),
+        ("at 2 Albion Place", ["a street address"]),
     ],
 )
 def test_what_has_the_shape_of_identifying_details_is_found(text, found):
@@ -65,6 +74,12 @@ def test_what_has_the_shape_of_identifying_details_is_found(text, found):
         "Find out more: procedures@example.org",
         "The referral went to gmail.com's abuse desk",  # no address at all
         "Write to support@gmail.community",  # another service's domain, not Gmail's
+        "The meeting took place in Room 2 on 14/03/2024",
+        "A 2 way conversation with the school",
+        "Sub. 14/03/2024 to panel",  # a cue only as a word of its own
+        "Form GB 12 34 56 A was never issued",  # a prefix HMRC does not use
+        "Ref A1234567890 in the case system",  # too short for a pupil number
+        "Born in 2015, seen at 14",  # a year, not a date
     ],
 )
 def test_ordinary_casework_text_is_not_mistaken(text):
