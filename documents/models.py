@@ -32,7 +32,16 @@ class RequestedDocumentQuerySet(models.QuerySet):
         return self.filter(requested_at__gte=timezone.now() - KEEP_FOR)
 
     def past_keeping(self):
-        return self.filter(requested_at__lt=timezone.now() - KEEP_FOR)
+        """The documents asked for before KEEP_FOR, to delete; those of an audit under legal
+        hold stay (never handed over), as nothing of a held audit is deleted."""
+        return self.filter(requested_at__lt=timezone.now() - KEEP_FOR).filter(
+            models.Q(audit__isnull=True) | models.Q(audit__legal_hold_at__isnull=True)
+        )
+
+    def of_audit(self, audit):
+        """Every document made of `audit` (the case pack, each case's integrated chronology, the
+        draft briefing): copies of its case-level data."""
+        return self.filter(audit=audit)
 
 
 class RequestedDocument(models.Model):

@@ -18,6 +18,7 @@ from cases.models import (
     PurgeRecord,
 )
 from cases.services.retention import identifiers_purge, retention_enforce
+from documents.models import KEEP_FOR, RequestedDocument
 from findings.models import BriefingVersion, CaseMeetingNote
 from findings.publishing import briefing_publish
 from maca.concurrency import version_of
@@ -27,6 +28,7 @@ from .conftest import member
 from .factories import (
     ActionFactory,
     AgencyFactory,
+    AuditFactory,
     CaseFactory,
     ChronologyEntryFactory,
     NominationFactory,
@@ -68,7 +70,11 @@ def test_purging_identifiers_keeps_the_briefing_and_plan(closed_audit, chair):
     assert not NominationIdentity.objects.exists() and not LocalReference.objects.exists()
     assert not ChronologyFile.objects.exists() and not ChronologyFile.history.exists()
     assert not storage.exists(name)
-    assert record.detail == {"identifying details": 1, "chronology documents": 1}
+    assert record.detail == {
+        "identifying details": 1,
+        "chronology documents": 1,
+        "requested documents": 0,
+    }
     assert record.purged_by == chair
     assert BriefingVersion.objects.filter(audit=closed_audit).exists()
     assert closed_audit.actions.exists() and closed_audit.cases.get().strengths.exists()
@@ -194,3 +200,76 @@ def test_a_legal_hold_keeps_a_childs_details_from_being_cleared(client, closed_a
     )
     assert "under a legal hold" in answer.content.decode()
     assert NominationIdentity.objects.get().child_name == "Robin Invented"
+
+
+def made_chronology(client, audit, chair) -> RequestedDocument:
+    """The chair asks for a case's integrated chronology PDF; the worker makes it at once."""
+    client.force_login(chair)
+    case = audit.cases.get()
+    client.get(reverse("integrated_chronology_pdf", args=[audit.pk, case.pk]))
+    document = RequestedDocument.objects.get(audit=audit, case=case)
+    assert document.status == RequestedDocument.Status.READY and document.content
+    return document
+
+
+def another_audits_case_pack() -> RequestedDocument:
+    other = AuditFactory(title="Another audit")
+    return RequestedDocument.objects.create(
+        audit=other,
+        kind=RequestedDocument.Kind.CASE_PACK,
+        requested_by=member(other, Membership.Role.CHAIR),
+        status=RequestedDocument.Status.READY,
+        content=b"%PDF-1.7",
+    )
+
+
+def test_the_chairs_purge_deletes_the_pdfs_made_of_the_audit_and_no_others(
+    client, closed_audit, chair
+):
+    made_chronology(client, closed_audit, chair)
+    client.get(reverse("case_pack_pdf", args=[closed_audit.pk]))
+    theirs = another_audits_case_pack()
+    assert RequestedDocument.objects.filter(audit=closed_audit).count() == 2
+    client.post(reverse("retention_purge", args=[closed_audit.pk]), {"confirm": "on"})
+    assert list(RequestedDocument.objects.all()) == [theirs]
+    page = client.get(reverse("retention", args=[closed_audit.pk])).content.decode()
+    assert "1 identifying details, 2 requested documents" in page
+
+
+def test_the_retention_run_deletes_the_pdfs_made_of_the_audit_and_no_others(
+    client, closed_audit, chair
+):
+    made_chronology(client, closed_audit, chair)
+    theirs = another_audits_case_pack()
+    age(closed_audit, 6)
+    out = io.StringIO()
+    call_command("enforce_retention", stdout=out)
+    assert "requested documents: 1" in out.getvalue()
+    assert list(RequestedDocument.objects.all()) == [theirs]
+    assert PurgeRecord.objects.get(kind="retention").detail["requested documents"] == 1
+
+
+def test_a_held_audits_pdfs_stay_through_the_retention_run(client, closed_audit, chair):
+    document = made_chronology(client, closed_audit, chair)
+    age(closed_audit, 7)
+    client.post(reverse("legal_hold", args=[closed_audit.pk]), {"reason": "Court order."})
+    call_command("enforce_retention", stdout=io.StringIO())
+    assert list(RequestedDocument.objects.all()) == [document]
+    too_old = timezone.now() - KEEP_FOR - datetime.timedelta(minutes=1)
+    RequestedDocument.objects.update(requested_at=too_old)
+    call_command("enforce_retention", stdout=io.StringIO())
+    assert list(RequestedDocument.objects.all()) == [document]  # past its time, but held
+
+
+def test_the_retention_run_deletes_a_pdf_past_its_keeping_time_though_no_one_asks_again(
+    client, closed_audit, chair
+):
+    made_chronology(client, closed_audit, chair)  # the audit is not due for retention
+    theirs = another_audits_case_pack()
+    too_old = timezone.now() - KEEP_FOR - datetime.timedelta(minutes=1)
+    RequestedDocument.objects.filter(audit=closed_audit).update(requested_at=too_old)
+    out = io.StringIO()
+    call_command("enforce_retention", stdout=out)
+    assert "Deleted: requested documents past their keeping time: 1" in out.getvalue()
+    assert list(RequestedDocument.objects.all()) == [theirs]
+    assert Nomination.objects.exists()  # nothing else of the audit went

@@ -21,6 +21,7 @@ from cases.models import (
     ToolAnswer,
 )
 from cases.services import retention
+from documents.models import RequestedDocument
 from findings.models import CaseMeetingNote
 from maca.concurrency import version_of
 
@@ -31,6 +32,7 @@ from .factories import (
     CaseFactory,
     ChronologyEntryFactory,
     NominationFactory,
+    UserFactory,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.storage]
@@ -76,8 +78,23 @@ def full_audit(title="Neglect", closed=datetime.date(2019, 1, 1)) -> Audit:
     SelectionDraw.objects.create(audit=audit, seed="s" * 64).nominations.add(nomination)
     AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.REOPEN, detail={"reason": "x"})
     AuditEvent.objects.create(audit=audit, kind=AuditEvent.Kind.REOPEN, detail={"case": "1"})
+    made_chronology(audit, case)
     Audit.objects.filter(pk=audit.pk).update(closed_at=end_of(closed))
     return audit
+
+
+def made_chronology(audit, case, **fields) -> RequestedDocument:
+    """An integrated chronology PDF the background worker made of a case, waiting to be fetched."""
+    return RequestedDocument.objects.create(
+        audit=audit,
+        case=case,
+        kind=RequestedDocument.Kind.INTEGRATED_CHRONOLOGY,
+        requested_by=UserFactory(),
+        status=RequestedDocument.Status.READY,
+        filename=f"{case.label} integrated chronology.pdf",
+        content=b"%PDF-1.7 Robin Invented moved in March",
+        **fields,
+    )
 
 
 def name_of(audit) -> str:
@@ -86,7 +103,8 @@ def name_of(audit) -> str:
 
 EVERYTHING = (
     "nominations: 1, children's identifying details: 1, random draws: 1, chronology files: 1, "
-    "chronology rows: 1, audit tools: 1, meeting notes: 1, reasons for reopening: 1"
+    "chronology rows: 1, audit tools: 1, meeting notes: 1, reasons for reopening: 1, "
+    "requested documents: 1"
 )
 COUNTS = {
     "nominations": 1,
@@ -97,6 +115,7 @@ COUNTS = {
     "audit tools": 1,
     "meeting notes": 1,
     "reasons for reopening": 1,
+    "requested documents": 1,
 }
 
 
@@ -111,6 +130,7 @@ def test_retention_names_and_counts_everything_it_deletes_and_nothing_of_other_a
     assert record.audit_name == name_of(due)
     assert retention._case_level_counts(kept) == COUNTS
     assert not Nomination.objects.filter(audit=due).exists()
+    assert list(RequestedDocument.objects.values_list("audit", flat=True)) == [kept.pk]
 
 
 def test_a_dry_run_lists_the_same_and_deletes_nothing():
@@ -214,8 +234,13 @@ def test_purging_files_deletes_them_their_history_and_only_this_audits(django_us
     audit, other = full_audit("Neglect"), full_audit("Exploitation")
     theirs = ChronologyFile.objects.get(case__audit=other)
     record = retention.identifiers_purge(audit=audit, user=chair, include_files=True)
-    assert record.detail == {"identifying details": 1, "chronology documents": 1}
+    assert record.detail == {
+        "identifying details": 1,
+        "chronology documents": 1,
+        "requested documents": 1,
+    }
     assert list(ChronologyFile.objects.all()) == [theirs]
+    assert list(RequestedDocument.objects.values_list("audit", flat=True)) == [other.pk]
     assert theirs.file.storage.exists(theirs.file.name)
     assert set(ChronologyFile.history.values_list("id", flat=True)) == {theirs.pk}
     assert AgencySubmission.objects.count() == 2 and ChronologyEntry.objects.count() == 2
@@ -289,7 +314,11 @@ def test_a_purge_of_identifiers_alone_keeps_the_chronologies_and_says_what_it_di
     record = retention.identifiers_purge(audit=audit, user=chair)
     assert not NominationIdentity.objects.exists()
     assert ChronologyFile.objects.filter(case__audit=audit).count() == 1
-    assert (record.kind, record.detail) == ("identifiers", {"identifying details": 1})
+    assert (record.kind, record.detail) == (
+        "identifiers",
+        {"identifying details": 1, "requested documents": 1},
+    )
+    assert not RequestedDocument.objects.filter(audit=audit).exists()
     assert (record.audit_id_kept, record.audit_name, record.purged_by) == (
         audit.pk,
         name_of(audit),
@@ -352,3 +381,32 @@ def test_a_hold_set_or_lifted_from_an_older_page_is_refused(django_user_model, h
         change(audit=audit, user=chair, loaded_version=loaded, **extra)
     assert raised.value.messages == [STALE]
     assert (Audit.objects.get(pk=audit.pk).legal_hold_at is not None) is held_first
+
+
+def test_the_run_deletes_every_document_past_its_keeping_time_but_a_held_audits():
+    from documents.models import KEEP_FOR
+
+    audit, held = full_audit("Neglect", closed=TODAY), full_audit("Exploitation", closed=TODAY)
+    Audit.objects.filter(pk=held.pk).update(legal_hold_at=timezone.now())
+    report_across_audits = RequestedDocument.objects.create(
+        partnership=audit.partnership,
+        kind=RequestedDocument.Kind.ASSURANCE_REPORT,
+        requested_by=UserFactory(),
+    )
+    too_old = timezone.now() - KEEP_FOR - datetime.timedelta(minutes=1)
+    RequestedDocument.objects.update(requested_at=too_old)
+    fresh = made_chronology(audit, audit.cases.get())
+
+    dry_run = retention.retention_enforce(today=TODAY, dry_run=True)
+    assert dry_run.expired == ["requested documents past their keeping time: 2"]
+    assert RequestedDocument.objects.count() == 4
+
+    report = retention.retention_enforce(today=TODAY)
+    assert report.expired == ["requested documents past their keeping time: 2"]
+    assert report.deleted == []  # neither audit is due: only the documents' time had passed
+    kept = RequestedDocument.objects.all()
+    assert {(d.audit_id, d.requested_at == too_old) for d in kept} == {
+        (held.pk, True),  # nothing of a held audit is deleted
+        (audit.pk, False),
+    }
+    assert fresh in kept and report_across_audits not in kept

@@ -4,6 +4,7 @@ retention period ends. The briefing and the action plan are always kept."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -34,6 +35,35 @@ _case_level_models: dict[str, type] = {}
 def register_case_level_model(name: str, model) -> None:
     """Have retention count and delete `model`'s rows (and their history) with a case's data."""
     _case_level_models[name] = model
+
+
+# Copies made of an audit's case-level data by the apps built on this one, deleted with its
+# identifying details and with its case-level data: name -> function giving the audit's rows
+# (the documents the background worker made of it: documents/apps.py).
+_audit_copies: dict[str, Callable] = {}
+# Rows kept only for a while, whatever their audit, deleted by the retention run once their
+# keeping time has passed: name -> function giving the rows past it, leaving out those of an
+# audit under legal hold (the documents the background worker made: documents/apps.py).
+_kept_for_a_while: dict[str, Callable] = {}
+
+
+def register_audit_copies(name: str, rows: Callable) -> None:
+    """Have the chair's purge and retention count and delete `rows(audit)` with the audit's
+    identifying details and case-level data."""
+    _audit_copies[name] = rows
+
+
+def register_kept_for_a_while(name: str, rows: Callable) -> None:
+    """Have the retention run delete `rows()`, the rows past their keeping time."""
+    _kept_for_a_while[name] = rows
+
+
+def _copies_delete(audit: Audit) -> dict[str, int]:
+    return {name: _rows_delete(rows(audit)) for name, rows in _audit_copies.items()}
+
+
+def _rows_delete(queryset) -> int:
+    return queryset.delete()[1].get(queryset.model._meta.label, 0)
 
 
 def _audit_name(audit: Audit) -> str:
@@ -78,6 +108,7 @@ def identifiers_purge(*, audit: Audit, user, include_files: bool = False) -> Pur
                 ChronologyFile.objects.filter(case__audit=audit)
             )
             kind = PurgeRecord.Kind.FILES
+        detail.update(_copies_delete(audit))  # the documents made of the audit
         return PurgeRecord.objects.create(
             audit_id_kept=audit.pk,
             audit_name=_audit_name(audit),
@@ -135,6 +166,8 @@ def audits_due_for_deletion(today: datetime.date):
 class RetentionReport:
     deleted: list[str] = field(default_factory=list)
     held: list[str] = field(default_factory=list)
+    # Rows past their keeping time, whatever their audit: "what: how many".
+    expired: list[str] = field(default_factory=list)
 
 
 def retention_enforce(*, today: datetime.date, dry_run: bool = False) -> RetentionReport:
@@ -151,6 +184,11 @@ def retention_enforce(*, today: datetime.date, dry_run: bool = False) -> Retenti
             continue
         if dry_run or _delete_case_level_data(audit, counts):
             report.deleted.append(f"{_audit_name(audit)}: " + _describe(counts))
+    for name, rows in _kept_for_a_while.items():
+        with transaction.atomic():
+            number = rows().count() if dry_run else _rows_delete(rows())
+        if number:
+            report.expired.append(f"{name} past their keeping time: {number:,}")
     return report
 
 
@@ -169,6 +207,7 @@ def _case_level_counts(audit) -> dict[str, int]:
             for name, model in _case_level_models.items()
         },
         "reasons for reopening": _reopen_reasons(audit).count(),
+        **{name: rows(audit).count() for name, rows in _audit_copies.items()},
     }
 
 
@@ -206,6 +245,7 @@ def _delete_case_level_data(audit: Audit, counts: dict[str, int]) -> bool:
         for model in _case_level_models.values():  # the meeting's notes on each case
             model.objects.filter(case_id__in=case_ids).delete()
             model.history.filter(case_id__in=case_ids).delete()
+        _copies_delete(audit)  # the documents made of the audit
         # A draw's event named the nominations drawn; the labels go with them.
         AuditEvent.objects.filter(audit=audit, kind=AuditEvent.Kind.DRAW).update(detail={})
         for event in _reopen_reasons(audit):  # who reopened which case stays; why goes

@@ -10,8 +10,9 @@ from maca.once import used_tokens_delete
 class Command(BaseCommand):
     help = (
         "Delete the case-level data of audits closed longer than the retention period "
-        "(RETENTION_YEARS), except audits under legal hold, and forget the create forms sent "
-        "more than a day ago. Run it daily from cron."
+        "(RETENTION_YEARS), except audits under legal hold, delete the requested documents past "
+        "their keeping time, and forget the create forms sent more than a day ago. Run it daily "
+        "from cron."
     )
 
     def add_arguments(self, parser):
@@ -29,9 +30,11 @@ class Command(BaseCommand):
         verb = "Would delete" if dry_run else "Deleted"
         for line in report.deleted:
             self.stdout.write(f"{verb}: {line}")
+        for line in report.expired:
+            self.stdout.write(f"{verb}: {line}")
         for line in report.held:
             self.stdout.write(f"Kept (legal hold): {line}")
-        if not report.deleted:
+        if not report.deleted and not report.expired:
             self.stdout.write("Nothing is due for deletion.")
         if not dry_run and (forgotten := used_tokens_delete()):
             self.stdout.write(f"Forgot {forgotten} create form(s) sent more than a day ago.")
