@@ -53,11 +53,16 @@ def document_request(
 
 
 def document_make(*, document_id: int) -> None:
-    """Make a requested document, if the person who asked may still have what it shows."""
-    document = RequestedDocument.objects.select_related(
-        "audit__theme", "audit__partnership", "partnership", "case", "requested_by"
-    ).get(pk=document_id)
-    if document.done:
+    """Make a requested document, if the person who asked may still have what it shows. One
+    deleted before or while it is made (the chair's purge, the retention run) stays deleted."""
+    document = (
+        RequestedDocument.objects.select_related(
+            "audit__theme", "audit__partnership", "partnership", "case", "requested_by"
+        )
+        .filter(pk=document_id)
+        .first()
+    )
+    if document is None or document.done:
         return
     _set_status(document, Status.MAKING)
     if not may_have(document.requested_by, document):
@@ -84,5 +89,8 @@ def _set_status(document: RequestedDocument, status: str, fields=()) -> None:
         document.started_at = timezone.now()
     if status in (Status.READY, Status.FAILED):
         document.finished_at = timezone.now()
-    with transaction.atomic():
-        document.save(update_fields=["status", "started_at", "finished_at", *fields])
+    fields = ["status", "started_at", "finished_at", *fields]
+    with transaction.atomic():  # a row deleted meanwhile is not written again
+        RequestedDocument.objects.filter(pk=document.pk).update(
+            **{name: getattr(document, name) for name in fields}
+        )

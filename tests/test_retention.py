@@ -36,6 +36,7 @@ from .factories import (
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.storage]
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
 @pytest.fixture
@@ -273,3 +274,46 @@ def test_the_retention_run_deletes_a_pdf_past_its_keeping_time_though_no_one_ask
     assert "Deleted: requested documents past their keeping time: 1" in out.getvalue()
     assert list(RequestedDocument.objects.all()) == [theirs]
     assert Nomination.objects.exists()  # nothing else of the audit went
+
+
+def test_a_pdf_purged_while_it_waits_for_the_worker_is_not_made(
+    client, closed_audit, chair, settings, run_worker
+):
+    from documents.services import document_make
+
+    settings.TASKS = DATABASE_TASKS
+    client.force_login(chair)
+    client.get(reverse("case_pack_pdf", args=[closed_audit.pk]))
+    waiting = RequestedDocument.objects.get()
+    assert waiting.status == RequestedDocument.Status.WAITING
+    client.post(reverse("retention_purge", args=[closed_audit.pk]), {"confirm": "on"})
+    document_make(document_id=waiting.pk)  # the worker comes to it: nothing to make
+    run_worker()
+    assert not RequestedDocument.objects.exists()
+
+
+def test_a_pdf_purged_while_the_worker_makes_it_is_not_kept(
+    client, closed_audit, chair, settings, monkeypatch
+):
+    from documents import kinds
+    from documents.services import document_make
+
+    settings.TASKS = DATABASE_TASKS
+    client.force_login(chair)
+    client.get(reverse("case_pack_pdf", args=[closed_audit.pk]))
+    waiting = RequestedDocument.objects.get()
+    making = kinds.KINDS[RequestedDocument.Kind.CASE_PACK]
+
+    def purged_meanwhile(document):
+        made = making.make(document)
+        identifiers_purge(audit=closed_audit, user=chair)
+        return made
+
+    monkeypatch.setitem(
+        kinds.KINDS,
+        RequestedDocument.Kind.CASE_PACK,
+        kinds.DocumentKind(make=purged_meanwhile, allowed=making.allowed),
+    )
+    document_make(document_id=waiting.pk)
+    assert not RequestedDocument.objects.exists()  # what was made is not written back
+    assert PurgeRecord.objects.get().detail["requested documents"] == 1
