@@ -35,6 +35,7 @@ SPECIAL_ACTIONS = {
     "nomination_identifiers": AccessLogEntry.Action.REVEAL,
     "action_plan_export": AccessLogEntry.Action.EXPORT,
     "audit_package": AccessLogEntry.Action.EXPORT,
+    "usage_export": AccessLogEntry.Action.EXPORT,
 }
 
 

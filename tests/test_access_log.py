@@ -541,3 +541,16 @@ def test_the_administrators_own_looks_at_the_partnerships_pages_are_not_logged(c
     for name in ("partnership_people", "partnership_agencies", "partnership_settings"):
         assert client.get(reverse(name, args=[audit.partnership_id])).status_code == 200
     assert not AccessLogEntry.objects.exists()
+
+
+def test_exporting_where_the_briefing_was_used_is_logged_as_an_export(client, audit, chair):
+    client.force_login(chair)
+    for fmt in ("csv", "xlsx"):
+        answer = client.get(reverse("usage_export", args=[audit.pk, fmt]))
+        assert answer.status_code == 200
+    rows = client.get(reverse("access_log"), {"format": "csv"}).content.decode("utf-8-sig")
+    exports = [row for row in rows.splitlines() if "usage_export" in row]
+    assert len(exports) == 2
+    assert all(
+        ",Exported,Where the briefing was used (export),usage_export," in row for row in exports
+    )
