@@ -112,6 +112,8 @@ PAGE_NAMES = {
     "action_reopen": "Action (reopen)",
     "action_evidence_upload": "Action evidence (upload)",
     "action_evidence_download": "Action evidence (download)",
+    # The access log itself
+    "access_log": "Access log",
 }
 
 

@@ -23,8 +23,13 @@ from maca.addresses import client_address
 from maca.models import AccessLogEntry
 
 # Routes below these prefixes show or return case-level data (an import's outcome names the audit
-# it made and the package's problems).
-CASE_LEVEL_PREFIXES = ("audits/<int:pk>/", "actions/", "audits/import/<int:import_id>/")
+# it made and the package's problems), or the access log itself (who looked, from which address).
+CASE_LEVEL_PREFIXES = (
+    "audits/<int:pk>/",
+    "actions/",
+    "audits/import/<int:import_id>/",
+    "access-log/",
+)
 # A partnership's own pages (its people, agencies, settings and logo) hold no case-level data, so
 # looks at them are not logged; refusals are, as anyone trying them out should be seen.
 REFUSALS_LOGGED_PREFIXES = ("partnerships/<int:partnership_id>/",)
@@ -36,6 +41,10 @@ SPECIAL_ACTIONS = {
     "action_plan_export": AccessLogEntry.Action.EXPORT,
     "audit_package": AccessLogEntry.Action.EXPORT,
     "usage_export": AccessLogEntry.Action.EXPORT,
+}
+# Pages whose file, when they give one, is a particular kind of look: the access log's CSV.
+FILE_ACTIONS = {
+    "access_log": AccessLogEntry.Action.EXPORT,
 }
 
 
@@ -169,7 +178,7 @@ def _action(url_name, response) -> str:
     if url_name in SPECIAL_ACTIONS:
         return SPECIAL_ACTIONS[url_name]
     if response.get("Content-Disposition", "").startswith("attachment"):
-        return AccessLogEntry.Action.DOWNLOAD
+        return FILE_ACTIONS.get(url_name, AccessLogEntry.Action.DOWNLOAD)
     return AccessLogEntry.Action.VIEW
 
 

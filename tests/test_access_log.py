@@ -234,7 +234,7 @@ def test_the_log_says_what_was_looked_at_in_words(client, audit, chair):
         .splitlines()
     )
     assert rows[0].startswith("When,User,Action,What,Page name,Path")
-    assert ",Audit page,audit_detail," in rows[2]
+    assert ",Audit page,audit_detail," in rows[-1]  # the oldest: the log's own page came after
     assert AccessLogEntry.objects.filter(what="audit_detail").exists()  # stored as it was
 
 
@@ -507,7 +507,8 @@ def test_a_chair_of_two_partnerships_tells_their_audits_and_entries_apart(client
     assert '<th scope="col">Partnership</th>' in page
     assert f"<td>{second.partnership.name}</td>" in page
     csv_text = client.get(reverse("access_log"), {"format": "csv"}).content.decode("utf-8-sig")
-    header, row = csv_text.splitlines()[:2]
+    header, *rows = csv_text.splitlines()
+    (row,) = [row for row in rows if ",audit_detail," in row]
     assert header.endswith(",Partnership") and row.endswith(f",{second.partnership.name}")
 
 
@@ -554,3 +555,31 @@ def test_exporting_where_the_briefing_was_used_is_logged_as_an_export(client, au
     assert all(
         ",Exported,Where the briefing was used (export),usage_export," in row for row in exports
     )
+
+
+def test_reading_and_exporting_the_access_log_are_in_the_log_as_is_being_refused_it(
+    client, audit, chair
+):
+    """The log names people and their addresses: reading it, exporting it and being refused it
+    are looks too, filed under the reader's partnership."""
+    other_chair = member(audit, Membership.Role.CHAIR, username="second-chair")
+    client.force_login(other_chair)
+    assert client.get(reverse("access_log"), {"username": "qa"}).status_code == 200
+    exported = client.get(reverse("access_log"), {"format": "csv"}, REMOTE_ADDR="10.9.8.7")
+    assert exported.status_code == 200
+    qa = member(audit, Membership.Role.QA_MEMBER, username="curious-qa")
+    client.force_login(qa)
+    assert client.get(reverse("access_log")).status_code == 404
+
+    client.force_login(chair)
+    rows = client.get(reverse("access_log"), {"format": "csv"}).content.decode("utf-8-sig")
+    lines = rows.splitlines()
+    assert ",second-chair,Viewed,Access log,access_log,/access-log/?username=qa," in rows
+    exports = [line for line in lines if "second-chair,Exported,Access log" in line]
+    assert len(exports) == 1 and exports[0].endswith(",/access-log/?format=csv,,10.9.8.7")
+    assert ",curious-qa,Refused or not found,Access log,access_log,/access-log/," in rows
+    assert set(
+        AccessLogEntry.objects.filter(what="access_log").values_list("partnership_id", flat=True)
+    ) == {audit.partnership_id}
+    page = client.get(reverse("access_log"), {"action": "export"}).content.decode()
+    assert "second-chair" in page and "<td>Exported</td>" in page
