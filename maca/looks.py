@@ -96,8 +96,12 @@ PAGE_NAMES = {
     "impact": "Impact of the original's recommendations",
     "comparison": "Re-audit compared with the original",
     "comparison_pdf": "Re-audit comparison PDF",
-    "document_progress": "Requested PDF (waiting)",
-    "document_download": "Requested PDF (download)",
+    # Documents made by the background worker: of one audit, and across audits (the board's
+    # assurance report)
+    "document_progress": "Requested document (waiting)",
+    "document_download": "Requested document (download)",
+    "own_document_progress": "Requested document across audits (waiting)",
+    "own_document_download": "Requested document across audits (download)",
     # Actions
     "audit_actions": "Action plan of the audit",
     "action_create": "Action (add)",

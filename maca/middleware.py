@@ -23,11 +23,14 @@ from maca.addresses import client_address
 from maca.models import AccessLogEntry
 
 # Routes below these prefixes show or return case-level data (an import's outcome names the audit
-# it made and the package's problems), or the access log itself (who looked, from which address).
+# it made and the package's problems; a requested document across audits, such as the board's
+# assurance report, what its asker may read of the partnership's audits), or the access log
+# itself (who looked, from which address).
 CASE_LEVEL_PREFIXES = (
     "audits/<int:pk>/",
     "actions/",
     "audits/import/<int:import_id>/",
+    "documents/<int:document_id>/",
     "access-log/",
 )
 # A partnership's own pages (its people, agencies, settings and logo) hold no case-level data, so

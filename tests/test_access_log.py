@@ -583,3 +583,33 @@ def test_reading_and_exporting_the_access_log_are_in_the_log_as_is_being_refused
     ) == {audit.partnership_id}
     page = client.get(reverse("access_log"), {"action": "export"}).content.decode()
     assert "second-chair" in page and "<td>Exported</td>" in page
+
+
+def test_the_board_report_fetched_is_in_the_log_of_each_partnership_of_its_asker(
+    client, audit, chair
+):
+    """A document across audits names no audit: waiting for it and fetching it are filed under
+    each of the asker's partnerships, as the composite plan's looks are; a refusal too."""
+    from documents.models import RequestedDocument
+
+    asker = member(audit, Membership.Role.CHAIR, username="report-reader")
+    second = AuditFactory()
+    MembershipFactory(user=asker, partnership=second.partnership, role=Membership.Role.QA_MEMBER)
+    second_chair = member(second, Membership.Role.CHAIR)
+    client.force_login(asker)
+    client.get(reverse("learning_report"), {"start": "2025-01-01", "format": "pdf"})
+    document = RequestedDocument.objects.get(partnership=audit.partnership)
+    progress = reverse("own_document_progress", args=[document.pk])
+    download = reverse("own_document_download", args=[document.pk])
+    assert client.get(progress).status_code == 200
+    assert client.get(download).status_code == 200
+    client.force_login(second_chair)  # not the asker: told it does not exist
+    assert client.get(download).status_code == 404
+
+    for who in (chair, second_chair):
+        rows = _log_of(client, who, format="csv")
+        assert ",report-reader,Downloaded,Requested document across audits (download)," in rows
+        assert f",own_document_download,{download},," in rows
+        assert ",report-reader,Viewed,Requested document across audits (waiting)," in rows
+    refused = AccessLogEntry.objects.get(user=second_chair, what="own_document_download")
+    assert (refused.action, refused.partnership_id) == ("refused", second.partnership_id)
