@@ -105,6 +105,14 @@ class RequestedDocument(models.Model):
         return reverse("document_download", args=[self.audit_id, self.pk])
 
     @property
+    def log_name(self) -> str:
+        """Which document this is, as the access log keeps it once the document is deleted: its
+        kind and, for one of a case, the case's pseudonymous label ("Integrated chronology of
+        Case 3"). Never its file name, which may name more."""
+        kind = self.get_kind_display()
+        return f"{kind} of {self.case.label}" if self.case_id else kind
+
+    @property
     def format_name(self) -> str:
         return "Word file" if "wordprocessing" in self.content_type else "PDF"
 

@@ -9,6 +9,7 @@ from cases import access
 from cases.chronology_pdf import chosen_filters
 from cases.models import Case
 from maca.downloads import attachment_response
+from maca.middleware import name_the_look
 
 from . import services
 from .kinds import may_have
@@ -62,6 +63,7 @@ def _document_for(request, pk, document_id) -> RequestedDocument:
         requested_by=request.user,
     )
     access.get_audit_for(request, pk, document.permission)
+    name_the_look(request, document.log_name)
     return document
 
 
@@ -75,6 +77,7 @@ def _own_document_for(request, document_id) -> RequestedDocument:
     )
     if not may_have(request.user, document):
         raise Http404("No such document.")
+    name_the_look(request, document.log_name)
     return document
 
 

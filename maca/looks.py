@@ -2,7 +2,9 @@
 
 The log stores each look under the page's URL name ("audit_detail"); these are what the chair and
 the data protection officer read instead ("Audit page"). A name not listed here (an administration
-page, say, or a page added later) is shown as it was stored.
+page, say, or a page added later) is shown as it was stored. A look at a requested document keeps
+which one it was after the name ("document_download:Integrated chronology of Case 3"), since the
+document itself is deleted a day later.
 """
 
 PAGE_NAMES = {
@@ -121,6 +123,23 @@ PAGE_NAMES = {
 }
 
 
-def page_name(url_name: str) -> str:
-    """What a look recorded as `url_name` was at, in words; the name itself when not listed."""
-    return PAGE_NAMES.get(url_name, url_name)
+# Between a page's URL name and the words that say which document it gave (no URL name has one).
+DETAIL_SEPARATOR = ":"
+
+
+def with_detail(url_name: str, detail: str) -> str:
+    """What a look at `url_name` is stored as when the view said which document it was at."""
+    return f"{url_name}{DETAIL_SEPARATOR}{detail}"
+
+
+def url_name_of(what: str) -> str:
+    """The page's URL name of a look stored as `what` ("document_download")."""
+    return what.partition(DETAIL_SEPARATOR)[0]
+
+
+def page_name(what: str) -> str:
+    """What a look stored as `what` was at, in words, with the document the view named, if any
+    ("Requested document (download): Case pack"); the name itself when not listed."""
+    url_name, _, detail = what.partition(DETAIL_SEPARATOR)
+    words = PAGE_NAMES.get(url_name, url_name)
+    return f"{words}: {detail}" if detail else words

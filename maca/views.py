@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from maca import access, selectors
+from maca.looks import url_name_of
 from maca.middleware import SEEN_SESSION_KEY
 from maca.models import AccessLogEntry
 from maca.spreadsheets import csv_response, neutralise
@@ -178,7 +179,7 @@ def _access_log_csv(entries, partnership_names: dict[int, str]) -> HttpResponse:
             neutralise(entry.username),
             entry.get_action_display(),
             entry.what_display,
-            entry.what,
+            url_name_of(entry.what),
             neutralise(entry.path),
             entry.audit_id or "",
             entry.ip_address or "",

@@ -26,7 +26,7 @@ def test_each_look_at_case_level_data_writes_exactly_one_entry(client, audit, ch
         ("briefing_html", [audit.pk], "view"),
         # The draft PDF is made by the background worker and fetched where it is kept: the
         # look is the fetching, one entry, not the redirects on the way.
-        ("briefing_pdf", [audit.pk], "download", "document_download"),
+        ("briefing_pdf", [audit.pk], "download", "document_download:Draft briefing"),
     ]
     for name, args, action, *fetched in pages:
         before = AccessLogEntry.objects.count()
@@ -608,8 +608,60 @@ def test_the_board_report_fetched_is_in_the_log_of_each_partnership_of_its_asker
 
     for who in (chair, second_chair):
         rows = _log_of(client, who, format="csv")
-        assert ",report-reader,Downloaded,Requested document across audits (download)," in rows
-        assert f",own_document_download,{download},," in rows
-        assert ",report-reader,Viewed,Requested document across audits (waiting)," in rows
+        assert (
+            ",report-reader,Downloaded,Requested document across audits (download): Board "
+            f"assurance report,own_document_download,{download},," in rows
+        )
+        assert (
+            ",report-reader,Viewed,Requested document across audits (waiting): Board assurance "
+            "report,own_document_progress," in rows
+        )
     refused = AccessLogEntry.objects.get(user=second_chair, what="own_document_download")
     assert (refused.action, refused.partnership_id) == ("refused", second.partnership_id)
+
+
+def test_a_requested_documents_entry_still_says_which_it_was_once_it_is_deleted(
+    client, audit, chair
+):
+    """A requested document is deleted a day after it was asked for: its entries still tell a
+    case pack from an integrated chronology of a case or the draft briefing, by the case's
+    label, never by the file's name. A refusal says only which page was refused."""
+    from documents.models import RequestedDocument
+
+    case = CaseFactory(audit=audit, label="Case 17")
+    client.force_login(chair)
+    for name, args in (
+        ("integrated_chronology_pdf", [audit.pk, case.pk]),
+        ("case_pack_pdf", [audit.pk]),
+        ("draft_briefing_pdf", [audit.pk]),
+    ):
+        assert client.get(reverse(name, args=args), follow=True).status_code == 200
+    client.get(reverse("learning_report"), {"start": "2025-01-01", "format": "pdf"}, follow=True)
+    filenames = list(RequestedDocument.objects.values_list("filename", flat=True))
+    assert len(filenames) == 4 and all(filenames)
+    RequestedDocument.objects.all().delete()
+    gone = reverse("document_download", args=[audit.pk, 999999])
+    assert client.get(gone).status_code == 404
+
+    page = _log_of(client, chair)
+    for said in (
+        "Requested document (download): Integrated chronology of Case 17",
+        "Requested document (download): Case pack",
+        "Requested document (download): Draft briefing",
+        "Requested document across audits (download): Board assurance report",
+    ):
+        assert page.count(said) == 1, said
+    assert not any(filename in page for filename in filenames)
+    rows = _log_of(client, chair, format="csv")
+    assert (
+        ",Downloaded,Requested document (download): Integrated chronology of Case 17,"
+        "document_download," in rows
+    )
+    assert f",Refused or not found,Requested document (download),document_download,{gone}," in rows
+    downloads = AccessLogEntry.objects.filter(what__startswith="document_download")
+    assert sorted(downloads.values_list("what", flat=True)) == [
+        "document_download",  # the refusal
+        "document_download:Case pack",
+        "document_download:Draft briefing",
+        "document_download:Integrated chronology of Case 17",
+    ]
