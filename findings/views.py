@@ -533,13 +533,7 @@ def meeting(request, pk):
     if adding_row:  # the page comes back with the row asked for, and the focus in it
         attendees.forms[-1].fields["name"].widget.attrs["autofocus"] = True
     form = meeting_forms.MeetingForm(data, audit=audit, cases=cases, attendees=attendees)
-    if (
-        data is not None
-        and not adding_row
-        and form.is_valid()
-        and attendees.is_valid()
-        and (not access.can(request.user, "manage_audit", audit) or form.check_no_identifiers())
-    ):
+    if data is not None and not adding_row and _meeting_valid(request, audit, form, attendees):
         meeting_forms.meeting_record_save(
             audit=audit,
             meeting_date=form.cleaned_data["meeting_date"],
@@ -556,6 +550,14 @@ def meeting(request, pk):
     context |= {"record": getattr(audit, "meeting_record", None), "cases": cases, "nav": "audits"}
     status = 422 if data is not None and not adding_row else 200
     return render(request, "findings/meeting.html", context, status=status)
+
+
+def _meeting_valid(request, audit, form, attendees) -> bool:
+    """The record and its attendees are valid and, written by the chair (who may read them),
+    its notes hold none of the children's recorded details."""
+    if not (form.is_valid() and attendees.is_valid()):
+        return False
+    return not access.can(request.user, "manage_audit", audit) or form.check_no_identifiers()
 
 
 # The confidential case pack -------------------------------------------------------------------

@@ -64,3 +64,28 @@ def test_prepared_statements_are_on_for_postgresql_unless_a_pooler_needs_them_of
         "{'server_side_binding': True, 'prepare_threshold': 5}"
     )
     assert database_options(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0") == "{}"
+    # The address's own options are kept beside them: verifying the server's certificate above all.
+    assert database_options(DATABASE_URL=f"{url}?sslmode=verify-full&connect_timeout=5") == (
+        "{'sslmode': 'verify-full', 'connect_timeout': 5, 'server_side_binding': True, "
+        "'prepare_threshold': 5}"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_many_rows_are_written_and_deleted_in_statements_that_fit():
+    """A statement bound on the server carries at most 65,535 values: 70,000 tags are written
+    and deleted (one value each, by their numbers) in statements that fit, as a large audit's
+    rows are when retention deletes them."""
+    from findings.models import Tag
+
+    from .factories import PartnershipFactory
+
+    partnership = PartnershipFactory()
+    Tag.objects.bulk_create(
+        Tag(partnership=partnership, name=f"Tag {n}", slug=f"tag-{n}") for n in range(70_000)
+    )
+    assert Tag.objects.filter(partnership=partnership, name__startswith="Tag ").count() == 70_000
+    partnership_id = partnership.pk
+    partnership.delete()  # its tags too, through the deletion's own batches
+    assert not Tag.objects.filter(partnership_id=partnership_id).exists()
