@@ -155,8 +155,10 @@ DATE = (
 )
 BIRTH_DATE = re.compile(
     # The cue, a few words at most ("date of birth is", "born on"), then the date.
-    rf"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|born|birthday|b\.)"
-    rf"(?:\W+[a-z]+){{0,3}}?\W{{0,3}}(?:{DATE})",
+    rf"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|born)(?:\W+[a-z]+){{0,3}}?\W{{0,3}}(?:{DATE})"
+    # or "birthday" right before the date (not "birthday party on…"), or a lower-case "b." (not
+    # an initial: "B. Jones visited 12/03/2023").
+    rf"|\bbirthday\W{{0,3}}(?:is\s+|was\s+)?(?:{DATE})|(?<![\w.])(?-i:b)\.\s?(?:{DATE})",
     re.I,
 )
 WRITTEN_DATE = re.compile(r"\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}")
@@ -164,12 +166,11 @@ NHS_NUMBER = re.compile(r"(?<!\d)(\d{3})[ \-.]?(\d{3})[ \-.]?(\d{4})(?!\d)")
 # Two letters (of those HMRC issues, not a prefix it never uses), six digits, A to D.
 NI_NUMBER = re.compile(
     r"(?<![^\W_])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-    r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?![^\W_])",
-    re.I,
-)
+    r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?![^\W_])"
+)  # in capitals, as it is written: "On 12 05 23 a referral" is no number
 # A school's Unique Pupil Number: a letter, eleven digits and a digit or (a temporary one) a
 # letter; never I, O or S.
-PUPIL_NUMBER = re.compile(r"(?<![^\W_])[A-HJ-NP-RT-Z]\d{11}[\dA-HJ-NP-RT-Z](?![^\W_])")
+PUPIL_NUMBER = re.compile(r"(?<![^\W_])[A-HJ-NP-RT-Z]\d{11}[\dA-HJ-NP-RT-Z](?![^\W_])", re.I)
 # 10 or 11 digits, as UK numbers are written: 07700 900123, +44 7700 900123, (0116) 496 0123.
 PHONE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|\(?0)[\d\s\-()]{8,14}\d(?!\d)")
 # An email address at a mail service that people, not organisations, use: a family's own address.
@@ -189,14 +190,16 @@ PERSONAL_MAIL_DOMAINS = frozenset({
 # Words that end an address and seldom anything else ("Court" and "Hill" name courts and places
 # in casework too often to count).
 ADDRESS_END = (
-    r"(?:Street|Road|Rd|Avenue|Ave|Lane|Close|Drive|Crescent|Gardens|Terrace|Grove|Mews|Parade"
-    r"|Way|View|Place|Walk|Rise)"
+    r"(?:Street|Road|Rd|Avenue|Ave|Lane|Close|Drive|Crescent|Gardens|Terrace|Grove|Mews|Parade)"
 )
+# Words that end an address only when written with a capital ("4 Meadow Way", not "a 10 minute
+# walk", "took place", "a 20 per cent rise").
+CAPITALISED_ADDRESS_END = rf"(?:{ADDRESS_END}|Way|View|Place|Walk|Rise)"
 STREET = re.compile(
     # A house number, then one to three capitalised words (not a month: "3 June St Thomas'"),
     # and a word ending an address, or "St" not followed by a saint's name.
     rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?!(?i:{MONTH_NAME})\s)(?:[A-Z][a-z]+\s+){{1,3}}"
-    rf"(?:{ADDRESS_END}\b|St\b(?!\.?\s+[A-Z]))"
+    rf"(?:{CAPITALISED_ADDRESS_END}\b|St\b(?!\.?\s+[A-Z]))"
     # or, written in lower case, one or two words and a word ending an address.
     rf"|\b\d{{1,4}}[a-z]?,?\s+(?:[a-z]+\s+){{1,2}}(?i:{ADDRESS_END})\b"
 )

@@ -42,6 +42,7 @@ from maca.identifiers import identifying_shapes, looks_like_a_name
         ("mum's NI AB123456D", ["a National Insurance number"]),
         ("UPN A12345678901B on the school's system", ["a pupil number"]),
         ("UPN H801200001001", ["a pupil number"]),
+        ("upn a12345678901b", ["a pupil number"]),
         ("lives at 4 Meadow Way", ["a street address"]),
         ("moved to 17 Church View", ["a street address"]),
         ("at 2 Albion Place", ["a street address"]),
@@ -80,6 +81,14 @@ def test_what_has_the_shape_of_identifying_details_is_found(text, found):
         "Form GB 12 34 56 A was never issued",  # a prefix HMRC does not use
         "Ref A1234567890 in the case system",  # too short for a pupil number
         "Born in 2015, seen at 14",  # a year, not a date
+        "Section 47 enquiries took place after 6 weeks in place",
+        "a 10 minute walk from the school",
+        "a 20 per cent rise in referrals",
+        "The 4 agencies view is that the plan drifted",
+        "Health visitor B. Jones visited 12/03/2023",
+        "Mr B. attended on 14/02/2023",
+        "his birthday party on 12/03/2023 was cancelled",
+        "On 12 05 23 a referral was made",
     ],
 )
 def test_ordinary_casework_text_is_not_mistaken(text):
