@@ -9,7 +9,7 @@ from cases import access
 from cases.chronology_pdf import chosen_filters
 from cases.models import Case
 from maca.downloads import attachment_response
-from maca.middleware import name_the_look
+from maca.middleware import file_the_look_under, name_the_look
 
 from . import services
 from .kinds import may_have
@@ -78,6 +78,8 @@ def _own_document_for(request, document_id) -> RequestedDocument:
     if not may_have(request.user, document):
         raise Http404("No such document.")
     name_the_look(request, document.log_name)
+    if document.partnership_id is not None:  # the board's report: of one partnership
+        file_the_look_under(request, [document.partnership_id])
     return document
 
 

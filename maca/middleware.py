@@ -184,11 +184,21 @@ def _request_fields(request, *, with_query: bool = True) -> dict:
 
 def filed_under(request, kwargs) -> tuple[int | None, list[int]]:
     """The audit a look at this page is filed under, and the partnerships whose chairs see it:
-    the audit's, or each of the user's own when the page names no audit."""
+    the audit's; else those the view named (`file_the_look_under`); else each of the user's own
+    when the page names no audit."""
     audit_id, partnership_id = _audit_of(request, kwargs)
-    if audit_id is None:
-        return None, access.memberships_of(request.user).partnerships
-    return audit_id, [partnership_id]
+    if audit_id is not None:
+        return audit_id, [partnership_id]
+    named = getattr(request, "look_partnerships", None)
+    return None, named if named is not None else access.memberships_of(request.user).partnerships
+
+
+def file_the_look_under(request, partnership_ids) -> None:
+    """For a page of no audit that shows one partnership's data or some of the user's
+    partnerships' (the board's report of one, the access log of those they chair): its look is
+    filed under those alone, so that the chair of another partnership of theirs learns nothing
+    of what they read elsewhere."""
+    request.look_partnerships = sorted(partnership_ids)
 
 
 def _action(url_name, response) -> str:

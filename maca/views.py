@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from maca import access, selectors
 from maca.looks import url_name_of
-from maca.middleware import SEEN_SESSION_KEY
+from maca.middleware import SEEN_SESSION_KEY, file_the_look_under
 from maca.models import AccessLogEntry
 from maca.spreadsheets import csv_response, neutralise
 from maca.text import typed_texts
@@ -149,6 +149,7 @@ def access_log(request):
     names = chaired if len(chaired) > 1 else {}
     if not partnership_ids:
         raise Http404("Not found.")
+    file_the_look_under(request, partnership_ids)  # the log it shows: of those they chair
     form = AccessLogFilter(request.GET or None, partnership_ids=partnership_ids)
     if form.errors:
         # Neither the page nor the download pretends a filter it could not apply was applied.
