@@ -38,3 +38,34 @@ def test_the_progress_page_stops_asking_once_it_is_refused(
     page.wait_for_timeout(4_500)  # two more turns of the two-second poll
     assert len(asked) == refused_after
     context.close()
+
+
+def test_a_documents_progress_page_stops_asking_once_the_document_is_deleted(
+    browser, live_server, settings, audit, chair
+):
+    """The chair's purge or the retention run deletes a document someone is waiting for."""
+    from django.urls import reverse
+
+    from documents.models import RequestedDocument
+
+    settings.TASKS = DATABASE_TASKS  # no worker runs: the document stays waiting
+    client = Client()
+    client.force_login(chair)
+    progress_path = client.get(reverse("draft_briefing_pdf", args=[audit.pk]))["Location"]
+    assert RequestedDocument.objects.count() == 1
+
+    context = browser.new_context()
+    sign_in(context, live_server.url, chair.username)
+    page = context.new_page()
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if progress_path in r.url else 0)
+    page.goto(live_server.url + progress_path)
+    expect(page.locator("#document-progress")).to_contain_text("A large document takes")
+
+    RequestedDocument.objects.all().delete()
+    expect(page.get_by_role("alert")).to_contain_text("can no longer be shown to you")
+    expect(page.locator("#document-progress")).to_have_count(0)
+    refused_after = len(asked)
+    page.wait_for_timeout(4_500)  # two more turns of the two-second poll
+    assert len(asked) == refused_after
+    context.close()
