@@ -410,3 +410,17 @@ def test_the_run_deletes_every_document_past_its_keeping_time_but_a_held_audits(
         (audit.pk, False),
     }
     assert fresh in kept and report_across_audits not in kept
+
+
+def test_an_audit_already_cleared_is_not_cleared_again_for_a_document_asked_for_since():
+    from cases.models import PurgeRecord
+
+    due = full_audit("Neglect")
+    retention.retention_enforce(today=TODAY)
+    assert PurgeRecord.objects.filter(audit_id_kept=due.pk).count() == 1
+    fresh = made_chronology(due, due.cases.get())  # of what is left: the labels and items
+
+    report = retention.retention_enforce(today=TODAY)
+    assert report.deleted == []
+    assert PurgeRecord.objects.filter(audit_id_kept=due.pk).count() == 1
+    assert RequestedDocument.objects.filter(pk=fresh.pk).exists()  # until its time has passed

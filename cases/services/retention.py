@@ -180,7 +180,9 @@ def retention_enforce(*, today: datetime.date, dry_run: bool = False) -> Retenti
     report.held = [f"{_audit_name(a)}: {a.legal_hold_reason}" for a in held]
     for audit in audits_due_for_deletion(today):
         counts = _case_level_counts(audit)
-        if not any(counts.values()):
+        # Documents made of an audit already cleared hold nothing of what was deleted: they go
+        # when their keeping time has passed (below), not as another clearing of the audit.
+        if not any(number for what, number in counts.items() if what not in _audit_copies):
             continue
         if dry_run or _delete_case_level_data(audit, counts):
             report.deleted.append(f"{_audit_name(audit)}: " + _describe(counts))
