@@ -601,3 +601,21 @@ def test_an_answer_holding_the_childs_recorded_details_is_refused_and_kept_on_th
     data = answers(questions, "good", texts={0: "The child (Case 1) waited."})
     assert client.post(url, data).status_code == 302
     assert ToolAnswer.objects.filter(text="The child (Case 1) waited.").exists()
+
+
+def test_an_answer_is_not_checked_against_what_its_writer_may_not_read(
+    client, audit, case, questions, housing, police, coordinator
+):
+    """Another agency's reference number is not Housing's to read: a co-ordinator told that
+    what they typed matches it could test guesses at it."""
+    from cases.models import LocalReference, NominationIdentity
+
+    from .factories import NominationFactory
+
+    case.agencies.add(housing, police)
+    nomination = NominationFactory(audit=audit, case=case, label=case.label)
+    identity = NominationIdentity.objects.create(nomination=nomination, child_name="")
+    LocalReference.objects.create(identity=identity, agency=police, reference="PX-777")
+    client.force_login(coordinator)
+    data = answers(questions, "good", texts={0: "Checked PX-777 with police."})
+    assert client.post(tool_url(audit, case, housing), data).status_code == 302
