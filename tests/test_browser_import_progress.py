@@ -32,12 +32,18 @@ def test_the_progress_page_stops_asking_once_it_is_refused(
     expect(page.locator("#import-progress")).to_contain_text("A large package takes a minute")
 
     chair.memberships.update(role=Membership.Role.QA_MEMBER)
-    expect(page.get_by_role("alert")).to_contain_text("This import can no longer be shown to you")
-    expect(page.locator("#import-progress")).to_have_count(0)
+    stops_asking(page, asked, "#import-progress", "This import can no longer be shown to you")
+    context.close()
+
+
+def stops_asking(page, asked: list, progress: str, said: str) -> None:
+    """The part that asked every two seconds is gone, an alert says why, and nothing more is
+    asked."""
+    expect(page.get_by_role("alert")).to_contain_text(said)
+    expect(page.locator(progress)).to_have_count(0)
     refused_after = len(asked)
     page.wait_for_timeout(4_500)  # two more turns of the two-second poll
     assert len(asked) == refused_after
-    context.close()
 
 
 def test_a_documents_progress_page_stops_asking_once_the_document_is_deleted(
@@ -63,9 +69,5 @@ def test_a_documents_progress_page_stops_asking_once_the_document_is_deleted(
     expect(page.locator("#document-progress")).to_contain_text("A large document takes")
 
     RequestedDocument.objects.all().delete()
-    expect(page.get_by_role("alert")).to_contain_text("can no longer be shown to you")
-    expect(page.locator("#document-progress")).to_have_count(0)
-    refused_after = len(asked)
-    page.wait_for_timeout(4_500)  # two more turns of the two-second poll
-    assert len(asked) == refused_after
+    stops_asking(page, asked, "#document-progress", "can no longer be shown to you")
     context.close()

@@ -3,8 +3,6 @@ once): each request still gets the rows of its own audit and its own reader, and
 on the next request."""
 
 import os
-import subprocess
-import sys
 
 import pytest
 from django.db import connection
@@ -14,7 +12,7 @@ from maca.models import Membership
 
 from .conftest import member
 from .factories import AuditFactory, CaseFactory, FindingFactory
-from .test_settings import ROOT
+from .test_settings import setting_shown
 
 Role = Membership.Role
 
@@ -46,16 +44,8 @@ def test_prepared_page_queries_answer_each_audit_with_its_own_items(client):
 
 
 def database_options(**env) -> str:
-    environment = {**os.environ, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "maca.settings", **env}
-    shown = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
-    return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {shown}"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    environment = {**os.environ, "DEBUG": "1", **env}
+    return setting_shown("settings.DATABASES['default']['OPTIONS']", environment)
 
 
 def test_prepared_statements_are_on_for_postgresql_unless_a_pooler_needs_them_off():

@@ -94,21 +94,24 @@ def test_a_setting_out_of_its_range_stops_the_start_by_name(name, value, said):
     assert last.startswith("django.core.exceptions.ImproperlyConfigured")
 
 
-def test_production_answers_to_the_name_in_its_address_unless_told_others():
-    shown = "from django.conf import settings; print(settings.ALLOWED_HOSTS)"
+def setting_shown(expression: str, environment: dict) -> str:
+    """`expression` (of `settings`) as the settings module makes it under `environment`, in a
+    process of its own."""
+    shown = f"from django.conf import settings; print({expression})"
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {shown}"],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "maca.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
+
+def test_production_answers_to_the_name_in_its_address_unless_told_others():
     def hosts(**env):
         environment = {k: v for k, v in os.environ.items() if k != "ALLOWED_HOSTS"}
-        environment.update(PRODUCTION, DJANGO_SETTINGS_MODULE="maca.settings", **env)
-        result = subprocess.run(
-            [sys.executable, "-c", f"import django; django.setup(); {shown}"],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return result.stdout.strip()
+        return setting_shown("settings.ALLOWED_HOSTS", {**environment, **PRODUCTION, **env})
 
     assert hosts() == "['maca.example.org']"
     assert (
