@@ -184,15 +184,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-elif env_bool("DATABASE_PREPARED_STATEMENTS", True):
-    # PostgreSQL parses and plans a query that a connection runs for the fifth time once, and
-    # from then on only runs it: most of a page's queries are the same from one request to the
-    # next. Off for a pooler that hands a connection to another client between transactions.
-    # What DATABASE_URL names (?sslmode=verify-full, connect_timeout…) is kept.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=5
-    )
-    DATABASES["default"]["ENGINE"] = "maca.postgresql"  # writes many rows in batches that fit
 
 # Caches hold query results and fragments only, never a whole response, and only after the access
 # gate. Local memory by default; CACHE_URL (redis://host:port/db) shares one Redis between servers.
