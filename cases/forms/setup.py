@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from cases.models import DEFAULT_TITLE, Nomination, Theme
+from cases.selectors.identifiers import identifying_details_in, listed, looks_identifying
 from cases.services.nominations import label_clash
 from cases.services.setup import NO_AGENCY, agency_of_no_coordinator
 from maca.access import AUDIT_ROLES
@@ -16,7 +17,6 @@ from maca.concurrency import VersionedFormMixin
 from maca.identifiers import (
     identifying_shapes,
     identity_patterns,
-    looks_like_a_name,
     searched,
 )
 from maca.models import DEFAULT_MARKING, MARKING_REQUIRED, Agency, Membership, Partnership
@@ -382,14 +382,14 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
         and a label that reads like a name: the writer takes it out or confirms it is not."""
         label = cleaned.get("label") or ""
         found = {
-            "label": ["a name"] * looks_like_a_name(label) + identifying_shapes(label),
+            "label": looks_identifying(label, label=True),
             "reason": identifying_shapes(cleaned.get("reason") or ""),
             "tags": identifying_shapes(", ".join(cleaned.get("tags") or [])),
         }
         for name, kinds in found.items():
             if kinds and name in cleaned:
                 self.asks_to_confirm = True
-                self.add_error(name, looks_identifying(kinds, where="under the reason"))
+                self.add_error(name, looks_identifying_message(kinds, where="under the reason"))
 
     def check_no_identifiers(self, *, child_name="", date_of_birth=None, references=()) -> None:
         """The label, reason and tags are read by every QA member and, once the case is chosen,
@@ -496,19 +496,14 @@ class DeclineForm(forms.Form):
         return reason
 
 
-def looks_identifying(kinds: list[str], *, where: str) -> str:
+def looks_identifying_message(kinds: list[str], *, where: str) -> str:
     """What a field that looks as if it holds someone's details is told: the writer takes them
     out or confirms, with the box `where` the page shows it, that they are not."""
     return (
-        f"This looks like it holds {_listed(kinds)}. Take it out: a child's details belong in "
+        f"This looks like it holds {listed(kinds)}. Take it out: a child's details belong in "
         "the identifying details, seen only by those who need them. If it is not what it looks "
         f"like, tick “I have checked”, {where}, and send it again."
     )
-
-
-def _listed(things: list[str]) -> str:
-    """ "a postcode, a phone number and a date of birth"."""
-    return things[0] if len(things) == 1 else f"{', '.join(things[:-1])} and {things[-1]}"
 
 
 class CaseLabelsForm(forms.Form):
@@ -544,35 +539,23 @@ class CaseLabelsForm(forms.Form):
             return cleaned
         for case in self.cases:
             label = " ".join((cleaned.get(f"case_{case.pk}") or "").split())
-            kinds = ["a name"] * looks_like_a_name(label) + identifying_shapes(label)
-            if kinds:
+            if kinds := looks_identifying(label, label=True):
                 self.asks_to_confirm = True
-                self.add_error(f"case_{case.pk}", looks_identifying(kinds, where="below"))
+                self.add_error(f"case_{case.pk}", looks_identifying_message(kinds, where="below"))
         return cleaned
 
-    def check_no_identifiers(self, identities) -> None:
-        """Each label compared with the identifying details recorded for the audit's children
-        (`identities`: NominationIdentity records with their references), which the chair, who
-        alone relabels, may read."""
-        patterns = [
-            pattern
-            for identity in identities
-            for pattern, _ in identity_patterns(
-                identity.child_name,
-                identity.date_of_birth,
-                [("a reference", ref.reference) for ref in identity.references.all()],
-            )
+    def check_no_identifiers(self, audit) -> None:
+        """Each label compared with the identifying details recorded for the audit's children,
+        which the chair, who alone relabels, may read."""
+        labels = [
+            (f"case_{case.pk}", self.cleaned_data.get(f"case_{case.pk}")) for case in self.cases
         ]
-        for case in self.cases:
-            name = f"case_{case.pk}"
-            readings = searched(self.cleaned_data.get(name) or "")
-            if any(pattern.search(text) for text in readings for pattern in patterns):
-                self.add_error(
-                    name,
-                    "Take out the child's name, date of birth or reference number: they are "
-                    "kept apart, in the case's identifying details, seen only by those who need "
-                    "them.",
-                )
+        for name, _ in identifying_details_in(audit, labels):
+            self.add_error(
+                name,
+                "Take out the child's name, date of birth or reference number: they are kept "
+                "apart, in the case's identifying details, seen only by those who need them.",
+            )
 
     def labels(self) -> dict[int, str]:
         return {case.pk: self.cleaned_data[f"case_{case.pk}"] for case in self.cases}

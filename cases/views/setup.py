@@ -418,9 +418,7 @@ def _labels_valid(form, audit) -> bool:
     """The new labels are well formed and hold none of the audit's children's details."""
     if not form.is_valid():
         return False
-    form.check_no_identifiers(
-        NominationIdentity.objects.filter(nomination__audit=audit).prefetch_related("references")
-    )
+    form.check_no_identifiers(audit)
     return not form.errors
 
 
