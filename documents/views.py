@@ -94,7 +94,11 @@ def _progress(request, document: RequestedDocument, nav: str):
 def _download(document: RequestedDocument):
     if document.status != RequestedDocument.Status.READY:
         raise Http404("The document is not ready.")
-    content = RequestedDocument.objects.values_list("content", flat=True).get(pk=document.pk)
+    # Deleted since it was looked up (the audit purged, the retention run): gone, as for anyone.
+    content = RequestedDocument.objects.values_list("content", flat=True).filter(pk=document.pk)
+    content = content.first()
+    if content is None:
+        raise Http404("No such document.")
     return attachment_response(
         bytes(content), filename=document.filename, content_type=document.content_type
     )

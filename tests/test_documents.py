@@ -233,3 +233,23 @@ def test_a_chronology_too_long_for_one_pdf_is_not_tried_and_says_what_to_do(
     assert made["Location"].endswith("/download/")
     pack = client.get(client.get(reverse("case_pack_pdf", args=[audit.pk]))["Location"]).text
     assert "Download each case&#x27;s integrated chronology" in pack
+
+
+def test_a_document_deleted_while_its_download_is_answered_is_not_found(
+    client, audit, chair, monkeypatch
+):
+    from documents import views
+
+    client.force_login(chair)
+    client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    document = RequestedDocument.objects.get()
+    looked_up = views._document_for
+
+    def purged_meanwhile(*args):
+        found = looked_up(*args)
+        RequestedDocument.objects.all().delete()  # the chair's purge, between the two reads
+        return found
+
+    monkeypatch.setattr(views, "_document_for", purged_meanwhile)
+    download = reverse("document_download", args=[audit.pk, document.pk])
+    assert client.get(download).status_code == 404
