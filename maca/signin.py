@@ -1,17 +1,25 @@
 """Signing in: the form, and what django-axes records of a failed attempt."""
 
+import datetime
 import ipaddress
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
 from django.db.models import Sum
+from django.utils.crypto import salted_hmac
 
 from maca.addresses import client_address
 
 # django-axes stores the user name of a failed sign-in in a column of 255 characters.
 AXES_USERNAME_MAX = 255
+# A browser someone signed in from before, known by a signed cookie naming their account: the
+# name's lockout from every address does not keep them out there (see LockoutHandler).
+KNOWN_BROWSER_COOKIE = "maca_known_browser"
+KNOWN_BROWSER_SALT = "maca.signin.known-browser"
+KNOWN_BROWSER_FOR = datetime.timedelta(days=180)
 
 
 def axes_username(request, credentials=None) -> str | None:
@@ -67,7 +75,9 @@ class LockoutHandler(AxesDatabaseHandler):
     """Failed sign-ins are counted twice: for a user name at one address, against
     LOGIN_FAILURE_LIMIT, and for the name from every address, against the higher
     LOGIN_FAILURE_LIMIT_PER_NAME. So someone elsewhere cannot keep an account's owner out with a
-    few wrong passwords, and many addresses do not buy endless guesses at one account."""
+    few wrong passwords, and many addresses do not buy endless guesses at one account. The
+    name's own limit does not apply in a browser its owner signed in from before: guesses from
+    many addresses cannot keep the owner out of their usual browser either."""
 
     def get_failures(self, request, credentials=None) -> int:
         # One count for each of AXES_LOCKOUT_PARAMETERS, in its order.
@@ -75,6 +85,8 @@ class LockoutHandler(AxesDatabaseHandler):
             attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
             for attempts in self.get_user_attempts(request, credentials)
         )
+        if is_known_browser(request, axes_username(request, credentials)):
+            return at_address  # guesses from elsewhere do not keep the owner out here
         # The name's count on the scale of one address's: its own limit reached is the limit.
         limit, per_name = settings.AXES_FAILURE_LIMIT, settings.LOGIN_FAILURE_LIMIT_PER_NAME
         return max(at_address, for_name * limit // per_name)
@@ -87,3 +99,40 @@ def lockout_address(request) -> str | None:
     if address is None or ":" not in address:
         return address
     return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+
+
+def is_known_browser(request, username: str | None) -> bool:
+    """Whether the browser carries the signed cookie of a sign-in to the account `username`."""
+    known = request.get_signed_cookie(
+        KNOWN_BROWSER_COOKIE,
+        default=None,
+        salt=KNOWN_BROWSER_SALT,
+        max_age=KNOWN_BROWSER_FOR.total_seconds(),
+    )
+    return username is not None and known == _browser_mark(username)
+
+
+def _browser_mark(username: str) -> str:
+    """What the cookie holds: a keyed digest of the user name, not the name, which a shared
+    computer's next user should not read."""
+    return salted_hmac(KNOWN_BROWSER_SALT, username).hexdigest()
+
+
+class SignInView(LoginView):
+    """Django's sign-in page, which marks the browser as one its owner signs in from."""
+
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        response.set_signed_cookie(
+            KNOWN_BROWSER_COOKIE,
+            _browser_mark(form.get_user().get_username()),
+            salt=KNOWN_BROWSER_SALT,
+            max_age=int(KNOWN_BROWSER_FOR.total_seconds()),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response

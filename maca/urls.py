@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from maca import invitation_views, mfa
 from maca import views as core_views
-from maca.signin import SignInForm
+from maca.signin import SignInView
 
 urlpatterns = [
     path("", include("cases.urls")),
@@ -12,13 +12,7 @@ urlpatterns = [
     path("readyz", core_views.readiness, name="readiness"),
     path("access-log/", core_views.access_log, name="access_log"),
     path("session/keepalive/", core_views.session_keepalive, name="session_keepalive"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            redirect_authenticated_user=True, authentication_form=SignInForm
-        ),
-        name="login",
-    ),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "invitations/<str:token>/",

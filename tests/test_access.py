@@ -193,6 +193,45 @@ def test_many_addresses_buy_no_more_guesses_at_one_account(audit, settings):
     assert sign_in_from("192.0.2.200", user.username, right).status_code == 429
 
 
+def test_guesses_from_many_addresses_do_not_keep_the_owner_out_of_their_usual_browser(
+    audit, settings
+):
+    from maca.signin import KNOWN_BROWSER_COOKIE
+
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_FAILURE_LIMIT_PER_NAME = 6
+    user, right = member(audit), "correct-horse-battery-staple"
+    usual = Client(REMOTE_ADDR="192.0.2.10")
+    usual.post(reverse("login"), {"username": user.username, "password": right})
+    cookie = usual.cookies[KNOWN_BROWSER_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert cookie["max-age"] == 180 * 24 * 3600 and user.username not in cookie.value
+    usual.post(reverse("logout"))
+    someone_else = Client(REMOTE_ADDR="192.0.2.10")
+    someone_else.post(reverse("login"), {"username": "other-name", "password": "x"})
+    someone_elses_cookie = someone_else.cookies.get(KNOWN_BROWSER_COOKIE)
+    for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        sign_in_from(address, user.username)
+        sign_in_from(address, user.username)
+    assert sign_in_from("203.0.113.3", user.username, right).status_code == 429
+    forged = Client(REMOTE_ADDR="203.0.113.4")
+    forged.cookies[KNOWN_BROWSER_COOKIE] = user.username  # not signed by MACA
+    assert (
+        forged.post(reverse("login"), {"username": user.username, "password": right}).status_code
+        == 429
+    )
+    assert someone_elses_cookie is None  # a refused sign-in marks no browser
+    answer = usual.post(reverse("login"), {"username": user.username, "password": right})
+    assert answer.status_code == 302
+    # Still counted at its own address: the usual browser buys no more guesses than any other.
+    usual.post(reverse("logout"))
+    answers = [
+        usual.post(reverse("login"), {"username": user.username, "password": "wrong"}).status_code
+        for _ in range(3)
+    ]
+    assert answers == [200, 200, 429]
+
+
 def test_an_ipv6_network_counts_as_one_address(audit, settings):
     settings.AXES_FAILURE_LIMIT = 3
     user = member(audit)
