@@ -17,6 +17,7 @@ from cases import access, uploads
 from cases.models import Audit
 from maca.concurrency import NOTHING_CHANGED, no_lost_updates, version_of
 from maca.downloads import PDF, attachment_response
+from maca.middleware import still_waiting
 from maca.models import Agency, Membership
 from maca.once import AlreadyAdded, one_press
 from maca.pdf import render_pdf
@@ -124,6 +125,8 @@ def audit_import_progress(request, import_id):
         request.audit = job.audit  # the access log files the look under the imported audit
         level, context["imported"] = _imported(job.audit)
         context["imported_warning"] = level == messages.WARNING
+    if request.htmx and not job.finished:
+        still_waiting(request)
     template = "actions/_import_progress.html" if request.htmx else "actions/import_progress.html"
     response = render(request, template, context)
     response["Cache-Control"] = "private, no-store"

@@ -9,7 +9,7 @@ from cases import access
 from cases.chronology_pdf import chosen_filters
 from cases.models import Case
 from maca.downloads import attachment_response
-from maca.middleware import file_the_look_under, name_the_look
+from maca.middleware import file_the_look_under, name_the_look, still_waiting
 
 from . import services
 from .kinds import may_have
@@ -84,6 +84,8 @@ def _own_document_for(request, document_id) -> RequestedDocument:
 
 
 def _progress(request, document: RequestedDocument, nav: str):
+    if request.htmx and not (document.done or document.stalled):
+        still_waiting(request)
     context = {"document": document, "audit": document.audit, "poll_seconds": POLL_SECONDS}
     template = "documents/_progress.html" if request.htmx else "documents/progress.html"
     response = render(request, template, {**context, "nav": nav})

@@ -64,7 +64,9 @@ class AccessLogMiddleware:
         if _shows_case_level_data(match):
             # A form sent back with errors (422), or refused as in conflict (409), shows the
             # page's data as much as a GET does.
-            if request.method in ("GET", "POST") and response.status_code in (200, 409, 422):
+            if getattr(request, "still_waiting", False):
+                pass  # the page's own look was logged when it was opened
+            elif request.method in ("GET", "POST") and response.status_code in (200, 409, 422):
                 record_access(request, response, match)
             elif refused:
                 record_refusal(request, response, match)
@@ -102,6 +104,13 @@ def name_the_look(request, detail: str) -> None:
     label may be among them, never a person's name, a file name or anything typed about a
     child. A refusal keeps none of them."""
     request.look_detail = detail
+
+
+def still_waiting(request) -> None:
+    """A progress page's part asking again whether a document or import is done, and answered
+    "not yet": it shows nothing the page did not, whose look was logged when it was opened, so
+    a minute's wait is not thirty entries. Its answer when done, or refused, is logged."""
+    request.still_waiting = True
 
 
 def record_refusal(request, response, match) -> list[AccessLogEntry]:

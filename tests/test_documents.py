@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from documents.models import KEEP_FOR, STALLED_AFTER, RequestedDocument
-from maca.models import Membership
+from maca.models import AccessLogEntry, Membership
 
 from .conftest import member, pdf_text
 from .factories import AgencyFactory, CaseFactory, ChronologyEntryFactory
@@ -253,3 +253,20 @@ def test_a_document_deleted_while_its_download_is_answered_is_not_found(
     monkeypatch.setattr(views, "_document_for", purged_meanwhile)
     download = reverse("document_download", args=[audit.pk, document.pk])
     assert client.get(download).status_code == 404
+
+
+def test_a_wait_for_a_document_is_one_look_in_the_access_log_not_one_a_poll(
+    client, audit, chair, settings, run_worker
+):
+    settings.TASKS = DATABASE_TASKS
+    client.force_login(chair)
+    progress = client.get(reverse("case_pack_pdf", args=[audit.pk]))["Location"]
+    looks = AccessLogEntry.objects.filter(what__startswith="document_progress")
+    client.get(progress)
+    assert looks.count() == 1
+    for _ in range(3):
+        client.get(progress, headers={"HX-Request": "true"})
+    assert looks.count() == 1
+    run_worker()
+    assert "hx-trigger" not in client.get(progress, headers={"HX-Request": "true"}).content.decode()
+    assert looks.count() == 2

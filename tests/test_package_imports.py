@@ -494,3 +494,17 @@ def test_the_command_does_not_import_the_same_file_twice_into_a_partnership(audi
         str(refused.value)
     )
     assert len(imported()) == 1
+
+
+def test_a_wait_is_one_look_in_the_access_log_not_one_a_poll(client, audit, chair, queued):
+    client.force_login(chair)
+    job_url = send(client, audit)["Location"]
+    looks = AccessLogEntry.objects.filter(what="audit_import_progress")
+    client.get(job_url)
+    assert looks.count() == 1  # the page opened
+    for _ in range(3):
+        assert "hx-trigger" in client.get(job_url, headers={"HX-Request": "true"}).content.decode()
+    assert looks.count() == 1  # "not yet", three times
+    imports.package_import_run(import_id=PackageImport.objects.get().pk)
+    client.get(job_url, headers={"HX-Request": "true"})
+    assert looks.count() == 2  # the outcome, naming the audit
