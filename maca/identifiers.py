@@ -203,6 +203,11 @@ STREET = re.compile(
     # or, written in lower case, one or two words and a word ending an address.
     rf"|\b\d{{1,4}}[a-z]?,?\s+(?:[a-z]+\s+){{1,2}}(?i:{ADDRESS_END})\b"
 )
+# A person's name after a title ("Mrs Smith", "Mr J. Smith", "Dr Patel"), not a pseudonymous
+# initial ("Mr B.", "Ms A attended") nor Microsoft's "Ms Teams".
+TITLED_NAME = re.compile(
+    r"(?<![\w.])(?:Mrs|Mr|Ms|Miss|Mx|Dr)\.?\s+(?:[A-Z]\.?\s*)?(?!Teams\b)[A-Z](?:['’]?[A-Z])?[a-z]"
+)
 # Words a pseudonymous label is made of ("Case 7", "Family B", "Sibling group 2").
 LABEL_WORDS = {
     "case", "family", "child", "children", "young", "person", "people", "sibling", "siblings",
@@ -230,7 +235,7 @@ def _is_phone_number(written: str) -> bool:
 def identifying_shapes(text: str) -> list[str]:
     """What in `text` has the shape of anyone's identifying details: a postcode, a date of
     birth, an NHS, National Insurance or pupil number, a phone number, a street address, a
-    personal email address."""
+    personal email address, a name after a title ("Mrs Smith")."""
     found = []
     for reading in searched(text):
         found += [kind for kind in _shapes_in(reading) if kind not in found]
@@ -253,6 +258,8 @@ def _shapes_in(text: str) -> list[str]:
         found.append("a phone number")
     if STREET.search(text):
         found.append("a street address")
+    if TITLED_NAME.search(text):
+        found.append("a person's name after their title")
     if "@" in text and any(
         m.group(1).lower() in PERSONAL_MAIL_DOMAINS for m in EMAIL.finditer(text)
     ):

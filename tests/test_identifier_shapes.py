@@ -46,6 +46,11 @@ from maca.identifiers import identifying_shapes, looks_like_a_name
         ("lives at 4 Meadow Way", ["a street address"]),
         ("moved to 17 Church View", ["a street address"]),
         ("at 2 Albion Place", ["a street address"]),
+        ("Mrs Smith did not attend", ["a person's name after their title"]),
+        ("seen by Dr. Patel, the GP", ["a person's name after their title"]),
+        ("Mr J. Smith, the father", ["a person's name after their title"]),
+        ("Mx JSmith", ["a person's name after their title"]),
+        ("called Miss O'Neill at school", ["a person's name after their title"]),
     ],
 )
 def test_what_has_the_shape_of_identifying_details_is_found(text, found):
@@ -89,6 +94,10 @@ def test_what_has_the_shape_of_identifying_details_is_found(text, found):
         "Mr B. attended on 14/02/2023",
         "his birthday party on 12/03/2023 was cancelled",
         "On 12 05 23 a referral was made",
+        "Ms A attended with Mr B and their GP",  # pseudonymous initials
+        "The strategy discussion was on Ms Teams.",
+        "MRS and DR tests were arranged",
+        "Mrs. mentioned the school",
     ],
 )
 def test_ordinary_casework_text_is_not_mistaken(text):
