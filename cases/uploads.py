@@ -562,6 +562,69 @@ class _SheetCounter:
             raise SheetTooLarge("XML elements", limits.elements)
 
 
+class _FormulaWithoutResult(Exception):
+    def __init__(self, cell: str):
+        self.cell = cell
+
+
+def formula_without_result(uploaded_file, part: str, max_column: int) -> str | None:
+    """The first cell (its reference, "C5") of a workbook's `part`, in its first `max_column`
+    columns, that holds a formula whose result was not saved with it: a program other than
+    Excel made the file, and its value cannot be read. (Excel saves a text formula's empty
+    result as an empty value of type "str"; a number is never empty.) The part's size was
+    bounded when the upload was accepted; it is streamed past, keeping nothing."""
+    cell = {"ref": "", "text": False, "formula": False, "result": False, "in_value": False}
+
+    def start(name, attributes):
+        local = name.rpartition(":")[2]
+        if local == "c":
+            cell.update(ref=attributes.get("r", ""), text=attributes.get("t") == "str")
+            cell.update(formula=False, result=False)
+        elif local == "f":
+            cell["formula"] = True
+        elif local == "v":
+            cell["in_value"] = True
+            cell["result"] = cell["result"] or cell["text"]
+
+    def characters(data):
+        if cell["in_value"] and data.strip():
+            cell["result"] = True
+
+    def end(name):
+        local = name.rpartition(":")[2]
+        if local == "v":
+            cell["in_value"] = False
+        elif local == "c" and cell["formula"] and not cell["result"]:
+            _refuse_if_read(cell["ref"])
+
+    def _refuse_if_read(reference):
+        if 0 < _column_number(reference) <= max_column:
+            raise _FormulaWithoutResult(reference)
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = characters
+    uploaded_file.seek(0)
+    try:
+        with zipfile.ZipFile(uploaded_file.file) as archive, archive.open(part) as stream:
+            while chunk := stream.read(CHUNK_SIZE):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _FormulaWithoutResult as found:
+        return found.cell
+    except (expat.ExpatError, *_DAMAGED_ARCHIVE):
+        return None  # reading the sheet says it is damaged
+    finally:
+        uploaded_file.seek(0)
+    return None
+
+
+def _column_number(reference: str) -> int:
+    """ "C5" is in column 3, "AA1" in column 27."""
+    letters = re.match(r"[A-Z]{0,3}", reference).group()
+    return sum(26**place * (ord(letter) - 64) for place, letter in enumerate(letters[::-1]))
+
+
 def accept(
     uploaded_file,
     allowed: tuple[str, ...],

@@ -666,3 +666,56 @@ def test_the_same_file_twice_asks_before_doubling_the_rows(client, world):
     assert "Add only the new rows" not in same and "Replace my agency" in same
     assert mine.count() == 2
     assert ChronologyEntry.objects.filter(agency=world["police"]).count() == 1
+
+
+def _sheet_with_formulas(*cells, saved=()) -> bytes:
+    """A workbook a program other than Excel wrote: its formulas have no saved results, but
+    for the text results given in `saved` (cell, result), written as Excel writes them."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Date", "Event", "Source agency"])
+    sheet.append(["05/03/2026", "Seen at home"])
+    for reference, formula in cells:
+        sheet[reference] = formula
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    source, saved_workbook = zipfile.ZipFile(io.BytesIO(buffer.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(saved_workbook, "w") as archive:
+        for part in source.infolist():
+            data = source.read(part.filename)
+            for reference, result in saved:
+                data = re.sub(
+                    rb'<c r="' + reference.encode() + rb'">(<f>.*?</f>)<v></v>',
+                    rb'<c r="'
+                    + reference.encode()
+                    + rb'" t="str">\1<v>'
+                    + result.encode()
+                    + b"</v>",
+                    data,
+                )
+            archive.writestr(part, data)
+    return saved_workbook.getvalue()
+
+
+def test_a_formula_whose_result_was_not_saved_is_named_not_read_as_empty(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = _sheet_with_formulas(("A3", "=A2+7"), ("B3", "Visit a week later"))
+    response = post_rows(client, world, "rows.xlsx", content)
+    assert "Cell A3 holds a formula whose result was not saved in the file" in text(response)
+    assert not ChronologyEntry.objects.exists()
+
+
+def test_a_formula_with_its_saved_result_or_beyond_the_columns_read_is_read(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = _sheet_with_formulas(
+        ("A3", "12/03/2026"),
+        ("B3", '="Visit a week" & " later"'),
+        ("C3", '=IF(TRUE, "", "Police")'),  # Excel saves an empty text result as empty
+        ("AZ3", "=1+1"),  # past the columns a chronology has
+        saved=[("B3", "Visit a week later"), ("C3", "")],
+    )
+    assert post_rows(client, world, "rows.xlsx", content).status_code == 302
+    assert set(ChronologyEntry.objects.values_list("event", "date")) == {
+        ("Seen at home", D(2026, 3, 5)),
+        ("Visit a week later", D(2026, 3, 12)),
+    }

@@ -468,6 +468,7 @@ def _xlsx_rows(uploaded_file) -> Iterator[tuple[int, list]]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
+        _refuse_formulas_without_results(uploaded_file, sheet)
         # Every row, whatever size the sheet says it is: a <dimension> written wrong by another
         # program would otherwise have the rows past it dropped unseen. (Its rows and cells were
         # counted before it was opened.)
@@ -490,6 +491,19 @@ def _xlsx_rows(uploaded_file) -> Iterator[tuple[int, list]]:
             yield number, values
     finally:
         workbook.close()
+
+
+def _refuse_formulas_without_results(uploaded_file, sheet) -> None:
+    """A formula's cell is read by its saved result: without one, it would read as empty."""
+    # openpyxl names no public way to the sheet's part in the workbook's archive.
+    cell = uploads.formula_without_result(uploaded_file, sheet._worksheet_path, MAX_COLUMNS)
+    if cell:
+        raise ValidationError(
+            f"Cell {cell} holds a formula whose result was not saved in the file (a program "
+            "other than Excel made it), so its value cannot be read. Open the file in Excel or "
+            "LibreOffice, save it, and upload it again; or type the values instead.",
+            code="xlsx_formula",
+        )
 
 
 def _xlsx_value(cell):
