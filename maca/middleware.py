@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
@@ -256,6 +256,26 @@ def refresh_idle_expiry(session) -> None:
     now = int(time.time())
     if now - session.get(SEEN_SESSION_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
         session[SEEN_SESSION_KEY] = now  # marks the session for saving, with a new expiry
+
+
+# The methods MACA's pages answer: GET (HEAD, the same without its body) and POST, the only ones
+# its links and forms use. A view answers any other as it answers GET, and OPTIONS and TRACE pass
+# the CSRF check as GET does: a page or file asked for so would be shown without the look the
+# access log records of a GET.
+ANSWERED_METHODS = ("GET", "HEAD", "POST")
+
+
+class AnsweredMethodsMiddleware:
+    """Refuses (405) every request by a method MACA's pages do not answer, before any page
+    runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ANSWERED_METHODS:
+            return HttpResponseNotAllowed(ANSWERED_METHODS)
+        return self.get_response(request)
 
 
 class NoStoreMiddleware:

@@ -668,3 +668,17 @@ def test_a_requested_documents_entry_still_says_which_it_was_once_it_is_deleted(
         "document_download:Draft briefing",
         "document_download:Integrated chronology of Case 17",
     ]
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "PUT", "PATCH", "DELETE", "PROPFIND"])
+def test_a_page_asked_for_by_a_method_no_form_uses_shows_nothing(client, audit, chair, method):
+    """Only GET (HEAD: its headers alone) and POST are answered: a case-level page asked for by
+    any other method would be shown without a look in the log, which records those two."""
+    case = CaseFactory(audit=audit, label="Case 41")
+    client.force_login(chair)
+    response = client.generic(method, reverse("case_detail", args=[audit.pk, case.pk]))
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    assert b"Case 41" not in response.content
+    assert client.get(reverse("case_detail", args=[audit.pk, case.pk])).status_code == 200
+    assert list(AccessLogEntry.objects.values_list("action", flat=True)) == ["view"]
