@@ -6,8 +6,9 @@ import ipaddress
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import LoginView
+from django.core.cache import cache
 from django.db.models import Sum
 from django.utils.crypto import salted_hmac
 
@@ -69,6 +70,22 @@ class SignInForm(AuthenticationForm):
                 attrs["aria-invalid"] = "true"
                 attrs["aria-describedby"] = "login-error"
         return valid
+
+
+# Anyone may ask for a link to set a new password, for any address, as often as they like: an
+# account is emailed one such link in this time, however often it is asked for. The link it was
+# sent works; asking again sooner sends nothing more, and the page answers the same either way.
+RESET_EMAIL_EVERY_SECONDS = 10 * 60
+
+
+class OneResetEmailAWhileForm(PasswordResetForm):
+    """Django's form of "Forgotten your password?", which emails an account at most once in
+    RESET_EMAIL_EVERY_SECONDS, so that nobody can flood someone's inbox with links."""
+
+    def get_users(self, email):
+        for user in super().get_users(email):
+            if cache.add(f"maca:password-reset-sent:{user.pk}", True, RESET_EMAIL_EVERY_SECONDS):
+                yield user
 
 
 class LockoutHandler(AxesDatabaseHandler):

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from maca import invitation_views, mfa
 from maca import views as core_views
-from maca.signin import SignInView
+from maca.signin import OneResetEmailAWhileForm, SignInView
 
 urlpatterns = [
     path("", include("cases.urls")),
@@ -22,7 +22,11 @@ urlpatterns = [
     path("mfa/setup/", mfa.mfa_setup, name="mfa_setup"),
     path("mfa/verify/", mfa.mfa_verify, name="mfa_verify"),
     path("mfa/recovery-codes/", mfa.mfa_recovery_codes, name="mfa_recovery_codes"),
-    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=OneResetEmailAWhileForm),
+        name="password_reset",
+    ),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

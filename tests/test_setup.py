@@ -695,3 +695,20 @@ def test_a_deadline_already_gone_by_is_refused_as_it_is_set(client, audit, peopl
         audit=audit,
     )
     assert "submission_deadline" not in form.errors
+
+
+def test_password_reset_emails_an_account_once_in_a_while_however_often_asked(
+    client, mailoutbox, settings
+):
+    """Anyone may ask, for any address: asked again and again, the account's owner is emailed
+    one link (which works) rather than flooded, and the page answers the same each time."""
+    UserFactory(email="real@example.org")
+    UserFactory(email="other@example.org")
+    pages = [
+        client.post(reverse("password_reset"), {"email": "real@example.org"}, follow=True)
+        for _ in range(5)
+    ]
+    assert {page.content for page in pages} == {pages[0].content}
+    assert [email.to for email in mailoutbox] == [["real@example.org"]]
+    client.post(reverse("password_reset"), {"email": "other@example.org"})
+    assert [email.to for email in mailoutbox] == [["real@example.org"], ["other@example.org"]]
