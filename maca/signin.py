@@ -4,10 +4,11 @@ import datetime
 import ipaddress
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.utils import reset as reset_failed_sign_ins
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.cache import cache
 from django.db.models import Sum
 from django.utils.crypto import salted_hmac
@@ -152,4 +153,15 @@ class SignInView(LoginView):
             httponly=True,
             samesite="Lax",
         )
+        return response
+
+
+class SetPasswordView(PasswordResetConfirmView):
+    """Django's page of the emailed link that sets a new password. Setting it also ends the
+    name's lockout: whoever holds the account's email has shown they are its owner, whom
+    guesses from elsewhere should not keep out of a new browser either."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        reset_failed_sign_ins(username=form.user.get_username())
         return response

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from maca import invitation_views, mfa
 from maca import views as core_views
-from maca.signin import OneResetEmailAWhileForm, SignInView
+from maca.signin import OneResetEmailAWhileForm, SetPasswordView, SignInView
 
 urlpatterns = [
     path("", include("cases.urls")),
@@ -34,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "password/set/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        SetPasswordView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -230,6 +231,27 @@ def test_guesses_from_many_addresses_do_not_keep_the_owner_out_of_their_usual_br
         for _ in range(3)
     ]
     assert answers == [200, 200, 429]
+
+
+def test_setting_a_new_password_from_the_emailed_link_ends_the_names_lockout(
+    audit, settings, mailoutbox
+):
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_FAILURE_LIMIT_PER_NAME = 6
+    user = member(audit)
+    for address in ("198.51.100.1", "198.51.100.1", "198.51.100.2", "198.51.100.2"):
+        sign_in_from(address, user.username)
+    for address in ("198.51.100.3", "198.51.100.3"):
+        sign_in_from(address, user.username)
+    new = "a-new-long-passphrase-42"
+    assert sign_in_from("203.0.113.3", user.username, new).status_code == 429
+    owner = Client(REMOTE_ADDR="203.0.113.3")
+    owner.post(reverse("password_reset"), {"email": user.email})
+    link = re.search(r"https?://[^/\s]+(/password/set/\S+/)", mailoutbox[0].body).group(1)
+    form = owner.get(link, follow=True)
+    answer = owner.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert answer.status_code == 302
+    assert sign_in_from("203.0.113.3", user.username, new).status_code == 302
 
 
 def test_an_ipv6_network_counts_as_one_address(audit, settings):
