@@ -4,11 +4,23 @@
 // (Bootstrap's scroll-behavior): a smooth scroll still running, begun for what the update
 // replaced, would otherwise carry the page on past the element, off the screen. Scrolling to
 // where the page is now, at once, stops it.
+// The page may still move for a moment after (the message of the press shown above it, a slow
+// machine laying out the rest of the update): while it keeps the focus, it is kept on screen.
+var KEPT_ON_SCREEN_MS = 1000;
 function focusOnScreen(element) {
   "use strict";
   window.scrollTo({ left: window.scrollX, top: window.scrollY, behavior: "instant" });
   element.focus({ preventScroll: true });
   element.scrollIntoView({ block: "nearest", behavior: "instant" });
+  var until = performance.now() + KEPT_ON_SCREEN_MS;
+  (function keep() {
+    if (document.activeElement !== element) return;
+    var box = element.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) {
+      element.scrollIntoView({ block: "nearest", behavior: "instant" });
+    }
+    if (performance.now() < until) requestAnimationFrame(keep);
+  })();
 }
 (function () {
   "use strict";
