@@ -6,7 +6,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from cases.models import Audit
-from maca.models import User
+from maca.models import Membership, User
 
 from .conftest import axe_violations, load_demo
 
@@ -100,3 +100,48 @@ def test_no_page_scrolls_sideways_on_a_phone(page, demo):
         wide["home (co-ordinator)"] = width
     assert wide == {}
     assert violations == {}
+
+
+def test_the_reaudit_comparison_does_not_scroll_sideways_on_a_phone(page, live_server):
+    """An agency with a long name beside averaged grades ("Between requires improvement and
+    inadequate") is wider than a phone: the grades table scrolls in its own box, not the page."""
+    from cases.models import AgencySubmission, Grade, ToolAnswer
+    from cases.services.reaudit import reaudit_schedule
+
+    from .conftest import member
+    from .factories import (
+        PASSWORD,
+        AgencyFactory,
+        AuditFactory,
+        CaseFactory,
+        ToolQuestionFactory,
+        ToolSectionFactory,
+    )
+
+    original = AuditFactory(theme__name="Neglect of adolescents")
+    agency = AgencyFactory(name="Northshire Youth Justice Service")
+    original.agencies.add(agency)
+    section = ToolSectionFactory(audit=original, title="Management oversight and supervision")
+    first, second = (ToolQuestionFactory(section=section, text=t) for t in ("Seen?", "Heard?"))
+    case = CaseFactory(audit=original, label="Case 1", order=1)
+    submission = AgencySubmission.objects.create(
+        case=case, agency=agency, status=AgencySubmission.Status.SUBMITTED
+    )
+    ToolAnswer.objects.create(
+        submission=submission, question=first, grade=Grade.REQUIRES_IMPROVEMENT
+    )
+    ToolAnswer.objects.create(submission=submission, question=second, grade=Grade.INADEQUATE)
+    original.move_to(Audit.Status.CLOSED)
+    original.save()
+    chair = member(original, Membership.Role.CHAIR, username="chair")
+    reaudit, _ = reaudit_schedule(original=original, user=chair, meeting_date=None)
+
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("chair")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_server.url + reverse("comparison", args=[reaudit.pk]))
+    expect(page.get_by_text("Between requires improvement and inadequate")).to_be_visible()
+    assert too_wide(page) is None
+    assert table_scrolls(page)
