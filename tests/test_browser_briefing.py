@@ -334,3 +334,23 @@ def test_forms_left_open_keep_what_was_typed_while_another_change_is_saved(page,
     expect(half_edited).to_have_value("Agree who leads when a family moves,")
     assert page.evaluate("window.sameDocument === true")
     assert Finding.objects.filter(text="The school nurse was not asked.").exists()
+
+
+def test_the_published_versions_fit_the_page_with_their_fingerprints(page, journey):
+    """The 64-character fingerprint wraps, so the 7-minute briefing's links, in the last column,
+    are in view on a desktop screen rather than off the edge of a table that scrolls."""
+    from findings import publishing
+    from findings.models import SevenMinuteBriefing
+
+    base_url, audit = journey
+    chair = audit.partnership.memberships.get(role=Role.CHAIR).user
+    SevenMinuteBriefing.objects.create(audit=audit, background="Why we looked at this theme.")
+    publishing.briefing_publish(audit=audit, user=chair)
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, base_url, "chair")
+    page.goto(f"{base_url}/audits/{audit.pk}/briefing/versions/")
+    link = page.get_by_role("link", name="Word of the 7-minute briefing, version 1")
+    expect(link).to_be_in_viewport()
+    box = page.locator(".table-responsive").first
+    assert box.evaluate("box => box.scrollWidth <= box.clientWidth")
