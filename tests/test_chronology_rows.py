@@ -425,6 +425,20 @@ def test_a_file_row_holding_the_childs_details_is_named_and_nothing_is_saved(cli
     assert ChronologyEntry.objects.count() == 0
 
 
+def test_a_files_problems_are_listed_in_the_order_of_its_rows(client, held):
+    """A row holding the child's name is listed in its place among the rows with other problems,
+    not after them all, so that the file can be corrected reading down it."""
+    client.force_login(held["housing_coordinator"])
+    content = csv_bytes(
+        "23/11/2025,Leah Brampton moved,,,", "24/11/2025,,,negative,", "25/11/2025,Visit,,bad,"
+    )
+    page = text(post_rows(client, held, "rows.csv", content))
+    name, empty, impact = (page.index(f"Row {number}: ") for number in (2, 3, 4))
+    assert name < empty < impact
+    assert "Row 2: the event contains the name held for Case 1" in page
+    assert ChronologyEntry.objects.count() == 0
+
+
 def test_a_row_is_edited_and_deleted_after_confirmation(client, world):
     entry = ChronologyEntryFactory(
         case=world["case"], agency=world["housing"], date=D(2026, 1, 1), date_precision="year"

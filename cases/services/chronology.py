@@ -529,7 +529,7 @@ def _cell_text(value) -> str:
 
 def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], list[str]]:
     entries: list[ChronologyEntry] = []
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []
     numbers: list[int] = []
     columns: dict[str, int] | None = None
     count = 0
@@ -551,7 +551,7 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
             field: (row[index] if index < len(row) else None) for field, index in columns.items()
         }
         entry, row_problems = _entry_from(values, case=case, agency=agency, user=user)
-        problems.extend(f"Row {number}: {problem}" for problem in row_problems)
+        problems.extend((number, problem) for problem in row_problems)
         if entry:
             entries.append(entry)
             numbers.append(number)
@@ -561,10 +561,18 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
             code="empty",
         )
     problems += _identifiers_in_rows(case, zip(numbers, entries, strict=True), user)
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        hidden = len(problems) - MAX_PROBLEMS_SHOWN
-        problems = [*problems[:MAX_PROBLEMS_SHOWN], f"… and {_count(hidden, 'more problem')}."]
-    return entries, problems
+    # In the order of the file's rows, as the person correcting it reads down it.
+    listed_problems = [
+        f"Row {number}: {problem}"
+        for number, problem in sorted(problems, key=lambda found: found[0])
+    ]
+    if len(listed_problems) > MAX_PROBLEMS_SHOWN:
+        hidden = len(listed_problems) - MAX_PROBLEMS_SHOWN
+        listed_problems = [
+            *listed_problems[:MAX_PROBLEMS_SHOWN],
+            f"… and {_count(hidden, 'more problem')}.",
+        ]
+    return entries, listed_problems
 
 
 def _columns(row) -> dict[str, int]:
@@ -651,8 +659,8 @@ def _identifiers_in_row(case, entry: ChronologyEntry, writer) -> None:
         raise RowHoldsIdentifiers(case, held)
 
 
-def _identifiers_in_rows(case, numbered, writer) -> list[str]:
-    """ "Row 3: the event contains the name held for Case 1", for the rows of a file holding
+def _identifiers_in_rows(case, numbered, writer) -> list[tuple[int, str]]:
+    """(3, "the event contains the name held for Case 1"), for the rows of a file holding
     their child's identifying details (read once for all the rows)."""
     texts = [
         ((number, field), getattr(entry, field))
@@ -660,8 +668,11 @@ def _identifiers_in_rows(case, numbered, writer) -> list[str]:
         for field in ROW_TEXTS
     ]
     return [
-        f"Row {number}: the {ROW_TEXTS[field]} contains {listed(details)}: write “the child” or "
-        f"“{case.label}” instead"
+        (
+            number,
+            f"the {ROW_TEXTS[field]} contains {listed(details)}: write “the child” or "
+            f"“{case.label}” instead",
+        )
         for (number, field), details in case_details_in(case, texts, writer=writer)
     ]
 
