@@ -14,7 +14,7 @@ from maca.widgets import CheckboxSelectMultiple, DateInput, RadioSelect
 
 from .models import ImpactVerdict, Recommendation, SevenMinuteBriefing, Tag, UsageRecord
 from .services import Kind
-from .sevenminute import PART_FIELDS, PARTS
+from .sevenminute import PART_FIELDS, PARTS, standard_parts
 
 # All of a section's points, one per line; each point fits a paragraph.
 NARRATIVE_MAX = 10_000
@@ -247,6 +247,10 @@ class SevenMinuteForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.ModelF
 
     def __init__(self, *args, audit, can_set_standard: bool = False, **kwargs):
         self.audit = audit
+        if kwargs.get("instance") is None:
+            # Not written yet: parts 6 and 7 start from the partnership's standard text, whether
+            # the parts are drafted from the briefing or typed by hand.
+            kwargs["initial"] = {**standard_parts(audit.partnership), **kwargs.get("initial", {})}
         super().__init__(*args, **kwargs)
         for part in PARTS:
             field = self.fields[part.field]

@@ -142,7 +142,9 @@ def seven_minute_draft(request, pk):
     # The first draft's button sends the form it sits in: a 7-minute briefing saved since that
     # form was drawn (in another tab) is not replaced by its press.
     saved_since = FIELD in request.POST and SevenMinuteBriefing.objects.filter(audit=audit).exists()
-    if saved_since or any(text.strip() for text in typed.values()):
+    # Parts 6 and 7 as the form offered them, the partnership's standard text, are not typed.
+    own = [t for n, t in typed.items() if not sevenminute.as_standard(n, t, audit.partnership)]
+    if saved_since or any(text.strip() for text in own):
         return _drafted_around(request, audit, typed)
     services.seven_minute_draft(audit=audit)
     messages.success(
@@ -157,11 +159,7 @@ def _drafted_around(request, audit, typed: dict[str, str]):
     kept, and nothing is saved until Save. Saved meanwhile in another tab, the 7-minute
     briefing is not overwritten: Save then shows what differs, keeping what is typed."""
     partnership = audit.partnership
-    drafted = {
-        **sevenminute.drafted_parts(audit),
-        "questions": partnership.seven_minute_questions,
-        "find_out_more": partnership.seven_minute_find_out_more,
-    }
+    drafted = {**sevenminute.drafted_parts(audit), **sevenminute.standard_parts(partnership)}
     parts = {name: text if text.strip() else drafted.get(name, "") for name, text in typed.items()}
     can_set_standard = access.can(request.user, "manage_audit", audit)
     parts["make_standard"] = bool(request.POST.get("make_standard"))

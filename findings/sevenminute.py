@@ -107,6 +107,21 @@ def _fitting(lines: list[str], limit: int) -> str:
     return "\n".join(kept)
 
 
+def standard_parts(partnership) -> dict[str, str]:
+    """Parts 6 and 7 as the partnership's standard text has them."""
+    return {
+        "questions": partnership.seven_minute_questions,
+        "find_out_more": partnership.seven_minute_find_out_more,
+    }
+
+
+def as_standard(name: str, text: str, partnership) -> bool:
+    """Whether a part sent from the form is the partnership's standard text for it (line
+    endings and spaces at the ends aside)."""
+    standard = standard_parts(partnership).get(name)
+    return standard is not None and text.replace("\r\n", "\n").strip() == standard.strip()
+
+
 def drafted_parts(audit) -> dict[str, str]:
     """Parts 1 to 5 drafted from the briefing, each within its word limit."""
     sections = {section.key: section for section in briefing_sections(audit)}

@@ -442,3 +442,34 @@ def test_a_first_draft_asked_for_after_typing_keeps_what_was_typed(written, clie
     # With nothing typed, the draft is made and saved, as before.
     assert client.post(reverse("seven_minute_draft", args=[written.pk])).status_code == 302
     assert "2 cases were audited" in SevenMinuteBriefing.objects.get(audit=written).background
+
+
+def test_parts_six_and_seven_start_from_the_standard_text_when_written_by_hand(
+    client, written, chair
+):
+    """An unwritten 7-minute briefing's form offers the partnership's parts 6 and 7, so that
+    writing the parts by hand keeps them; "Draft from the briefing" from that form still drafts
+    and saves at once, the offered text not being taken for words typed."""
+    from .test_one_press import FormReader
+
+    client.force_login(chair)
+    edit = reverse("seven_minute_edit", args=[written.pk])
+    page = client.get(edit).content.decode()
+    reader = FormReader(edit, edit)
+    reader.feed(page)
+    fields = {name: values[0] for name, values in reader.fields.items()}
+    assert fields["questions"].strip() == "What will you do differently tomorrow?"
+    assert fields["find_out_more"].strip() == "Procedures: www.example.org/procedures"
+    # As a browser sends a textarea: with Windows line endings.
+    sent = {**fields, "find_out_more": fields["find_out_more"].strip() + "\r\n"}
+    drafted = client.post(reverse("seven_minute_draft", args=[written.pk]), sent)
+    assert drafted.status_code == 302
+    record = SevenMinuteBriefing.objects.get(audit=written)
+    assert "2 cases were audited" in record.background
+    record.delete()
+    typed = {**fields, "background": "Our own words about why we looked at this."}
+    assert client.post(edit, typed).status_code == 302
+    record = SevenMinuteBriefing.objects.get(audit=written)
+    assert record.background == "Our own words about why we looked at this."
+    assert record.questions == "What will you do differently tomorrow?"
+    assert record.find_out_more == "Procedures: www.example.org/procedures"
