@@ -7,6 +7,8 @@ import unicodedata
 
 from anyascii import anyascii
 
+from maca.given_names import GIVEN_NAMES
+
 # Kinds of character that render as nothing, or only on another: hidden inside a name, they would
 # keep it from a plain comparison ("J\u2064amie"). Format characters (zero-width spaces and
 # joiners, direction marks and isolates, invisible operators, tags), and the marks drawn on the
@@ -271,9 +273,11 @@ def looks_like_a_name(label: str) -> bool:
     """Whether a case's label reads like a person's or family's name ("Jayden Smith", "The
     Smith Family", "Baby O'Neill") rather than a pseudonym ("Case 7", "Family B", "Case Seven"):
     two or more words, no number and no single letter, and every word that is not a label's
-    word written as a name is. A pseudonym of words ("Family Blue") is asked about too: the
-    writer confirms it."""
+    word written as a name is; or any word a common given name ("Jayden", "Case Jayden 2"). A
+    pseudonym of words ("Family Blue") is asked about too: the writer confirms it."""
     words = normalised(label).split()
+    if any(re.sub(r"[^a-z]", "", word.casefold()) in GIVEN_NAMES for word in words):
+        return True
     if len(words) < 2 or any(len(word) == 1 or not _letters(word) for word in words):
         return False
     others = [word for word in words if word.lower() not in LABEL_WORDS]

@@ -119,7 +119,14 @@ def test_ordinary_casework_text_is_not_mistaken(text):
         ("Jayden O'Neill", True),
         ("Sibling group 2", False),
         ("Case Seven", False),
-        ("Jayden", False),  # one word: a pseudonym as often as a name
+        ("Jayden", True),  # a common given name
+        ("jayden", True),
+        ("Case Jayden 2", True),
+        ("Family O'Neill-Smith", True),
+        ("Robin", False),  # one word, not among the common names: a pseudonym as often
+        ("Case 12", False),
+        ("Family B", False),
+        ("Sibling group Blue", True),
     ],
 )
 def test_a_label_that_reads_like_a_name(label, reads_like_a_name):
