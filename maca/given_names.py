@@ -2,7 +2,7 @@
 label that is one of them ("Jayden", "Case Jayden 2") is asked about as a name. Not a list of
 every name: a pseudonym that is a name the list lacks is for the writer to notice."""
 
-GIVEN_NAMES = frozenset("""
+_WRITTEN = """
 aaliyah aarav aaron abdullah abigail adam ahmed aidan aimee aisha alannah albert albie alex
 alexander alexandra alexis alfie alfred ali alice alicia alisha alyssa amber amelia amelie amir
 amira amy andrew angel angela anna annabelle anthony archie aria arjun arthur ashley ashton
@@ -30,4 +30,5 @@ savannah scarlett sebastian sharon shane shannon sienna skye sofia sonny sophia 
 stacey stanley stephanie stephen steven summer sydney szymon taylor teddy theo theodore thomas
 tia tilly tobias toby tommy tracy troy tyler tyrese victoria violet wayne wiktoria william
 willow yusuf zac zachary zain zak zara zoe zoey zuzanna
-""".split())
+"""
+GIVEN_NAMES = frozenset(_WRITTEN.split())
