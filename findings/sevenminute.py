@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from cases.naming import audit_name
 from maca.pdf import render_pdf_and_count_pages
+from maca.wording import DRAFT_MARKING
 
 from .models import MeetingRecord, SevenMinuteBriefing
 from .selectors import authoring_context, briefing_sections
@@ -185,6 +186,7 @@ def context(audit, values: dict[str, str], *, version: dict | None = None) -> di
         "parts": written_parts(values),
         "document_title": f"7-minute briefing: {audit_name(audit)}",
         "version": version,
+        "draft_marking": DRAFT_MARKING,
         # For a draft: the 7-minute briefing readers already have, if any.
         "last_published": None if version else last_published(audit),
     }

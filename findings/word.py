@@ -16,6 +16,7 @@ from docx.shared import Mm, Pt
 
 from maca.logos import logo_bytes
 from maca.text import xml_text
+from maca.wording import DRAFT_MARKING
 
 from .selectors import briefing_context
 
@@ -32,7 +33,9 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
     `version` (number, published_at) when frozen; otherwise it is the draft, and says so as the
     HTML and the PDF do."""
     context = {**briefing_context(audit), "version": version}
-    document = _new_document(audit, context["document_title"], font_size=Pt(11))
+    document = _new_document(
+        audit, context["document_title"], font_size=Pt(11), draft=version is None
+    )
     _set_properties(document.core_properties, audit, context)
     _partnership_mark(document, audit.partnership, height=Mm(18))
     document.add_heading(_text(audit.title), level=0)
@@ -61,17 +64,20 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _new_document(audit, title: str, *, font_size):
-    """A document set out as MACA's PDFs are: A4 with their margins, the protective marking at
-    the top of every page, the document's name and "Page N of M" at the foot."""
+def _new_document(audit, title: str, *, font_size, draft: bool):
+    """A document set out as MACA's PDFs are: A4 with their margins, the protective marking
+    (and on a draft, that it is one) at the top of every page, the document's name and "Page N
+    of M" at the foot."""
     document = Document()
     section = document.sections[0]
     _a4_with_the_pdf_margins(section)
     document.styles["Normal"].font.name = "Arial"
     document.styles["Normal"].font.size = font_size
-    if audit.protective_marking:
+    marking = [audit.protective_marking] if audit.protective_marking else []
+    marking += [DRAFT_MARKING] if draft else []
+    if marking:
         header = section.header.paragraphs[0]
-        header.text = _text(audit.protective_marking)
+        header.text = _text(" · ".join(marking))
         header.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer = section.footer.paragraphs[0]
     footer.add_run(_text(f"{title} — Page "))
@@ -168,7 +174,9 @@ def render_seven_minute_docx(audit, parts: dict[str, str], *, version: dict | No
     from .sevenminute import context as seven_context
 
     context = seven_context(audit, parts, version=version)
-    document = _new_document(audit, context["document_title"], font_size=Pt(10))
+    document = _new_document(
+        audit, context["document_title"], font_size=Pt(10), draft=version is None
+    )
     _set_properties(document.core_properties, audit, {**context, "version": version})
     properties = document.core_properties
     properties.subject = properties.comments = _text(f"7-minute briefing: {audit.theme.name}")

@@ -4,6 +4,9 @@ from django import forms
 from django.forms.utils import pretty_name
 from django.template.defaultfilters import filesizeformat
 
+# At the top of every page of a briefing not yet published (PDF and Word), beside the marking.
+DRAFT_MARKING = "DRAFT — NOT PUBLISHED"
+
 
 def possessive(name) -> str:
     """ "Police's", but "Health – GP practices'": a name ending in s takes the apostrophe alone."""

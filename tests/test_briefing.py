@@ -307,7 +307,10 @@ def test_word_document_has_the_headings_as_word_heading_styles(client, demo_audi
     cases = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
     assert cases[:6] == [f"Case {n}" for n in range(1, 7)]
     assert document.core_properties.title == "Multi Agency Case Audit: Neglect and housing"
-    assert document.sections[0].header.paragraphs[0].text == "OFFICIAL-SENSITIVE"
+    assert (
+        document.sections[0].header.paragraphs[0].text
+        == "OFFICIAL-SENSITIVE · DRAFT — NOT PUBLISHED"
+    )
     assert_laid_out_as_the_pdf(document, "Multi Agency Case Audit: Neglect and housing")
 
 
@@ -536,3 +539,31 @@ def test_a_broken_case_in_the_add_item_address_is_a_bad_request(client, audit, c
     url = reverse("item_add", args=[audit.pk, "finding"])
     assert client.get(url, {"case": case}).status_code == 400
     assert client.get(url, {"case": "999999"}).status_code == 404
+
+
+def test_every_page_of_a_draft_says_it_is_a_draft_and_no_page_of_a_published_one_does(
+    client, audit, chair, tmp_path
+):
+    from docx import Document
+
+    from findings.briefing import render_pdf_bytes
+    from findings.publishing import briefing_publish
+
+    case = CaseFactory(audit=audit)
+    for number in range(40):
+        StrengthFactory(case=case, text=f"Strength {number}: " + "a careful plan was made. " * 8)
+    Audit.objects.filter(pk=audit.pk).update(protective_marking="OFFICIAL-SENSITIVE")
+    audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
+    pages = pdf_text(render_pdf_bytes(audit), tmp_path).split("\f")[:-1]
+    assert len(pages) > 1
+    assert "Draft — not yet published" in pages[0]  # on the cover, under its marking
+    tops = [page.strip().splitlines()[0] for page in pages[1:]]
+    assert tops == ["OFFICIAL-SENSITIVE · DRAFT — NOT PUBLISHED"] * (len(pages) - 1)
+    client.force_login(chair)
+    word = Document(io.BytesIO(client.get(reverse("briefing_docx", args=[audit.pk])).content))
+    assert word.sections[0].header.paragraphs[0].text == tops[0]
+
+    version = briefing_publish(audit=audit, user=chair)
+    published = client.get(reverse("briefing_version_pdf", args=[audit.pk, version.number]))
+    text = pdf_text(published.content, tmp_path)
+    assert "DRAFT" not in text and text.count("OFFICIAL-SENSITIVE") >= len(pages)
