@@ -530,3 +530,13 @@ def test_the_case_page_says_an_agency_not_involved_is_asked_nothing(client, worl
     world["case"].agencies.set([])  # none recorded: every agency taking part is asked
     page = plain(client.get(url))
     assert "Not involved" not in page and page.count("Not uploaded") == 2
+
+
+def test_the_page_says_a_document_or_rows_either_count_as_the_chronology(client, world):
+    either = "Either one counts as your chronology for Case 1."
+    client.force_login(world["housing_coordinator"])
+    assert either in text(client.get(page_url(world)))
+    world["audit"].pack_released_at = timezone.now()
+    world["audit"].save()
+    client.force_login(world["qa_member"])  # reads only: nothing to give
+    assert either not in text(client.get(page_url(world)))
