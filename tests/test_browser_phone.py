@@ -145,3 +145,18 @@ def test_the_reaudit_comparison_does_not_scroll_sideways_on_a_phone(page, live_s
     expect(page.get_by_text("Between requires improvement and inadequate")).to_be_visible()
     assert too_wide(page) is None
     assert table_scrolls(page)
+
+
+def test_the_meetings_attendees_stack_with_their_labels_on_a_phone(page, demo):
+    reporting = Audit.objects.get(theme__name="Child exploitation")
+    page.set_viewport_size(PHONE)
+    log_in(page, demo, "chair")
+    page.goto(demo + reverse("meeting", args=[reporting.pk]))
+    name = page.get_by_label("Name, row 1")
+    expect(name).to_be_visible()
+    assert name.bounding_box()["width"] > 300  # not a box a few letters wide
+    role = page.get_by_label("Role, row 1").bounding_box()
+    assert role["y"] > name.bounding_box()["y"]  # under it, not beside it
+    expect(page.locator(".attendee-table label", has_text="Agency, row 1")).to_be_visible()
+    assert too_wide(page) is None and not table_scrolls(page)
+    assert axe_violations(page) == []
