@@ -1,6 +1,7 @@
 """The home page's dashboard: overdue and due-soon actions, and the audits still in progress."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -299,3 +300,22 @@ def test_an_audit_deleted_after_the_gate_read_it_is_not_found_rather_than_an_err
     Audit.objects.filter(pk=audit.pk).delete()
     with pytest.raises(Http404):
         audit_facts(audit)
+
+
+def test_the_chairs_next_step_is_due_when_its_stage_ends_and_says_when_it_is_overdue(client, audit):
+    chair = member(audit, Role.CHAIR)
+    client.force_login(chair)
+
+    def chairs_task():
+        page = html.unescape(client.get(reverse("home")).content.decode())
+        tasks = page[page.index("My tasks") : page.index("</ul>", page.index("My tasks"))]
+        return " ".join(re.sub(r"<[^>]+>", " ", tasks).split())
+
+    Audit.objects.filter(pk=audit.pk).update(
+        status=Audit.Status.MEETING, meeting_date=days(-2), submission_deadline=days(-9)
+    )
+    assert f"Overdue: due {days(-2):%-d %B %Y}" in chairs_task()  # the meeting's date
+    Audit.objects.filter(pk=audit.pk).update(meeting_date=days(5))
+    assert f"Due {days(5):%-d %B %Y}" in chairs_task() and "Overdue" not in chairs_task()
+    Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.REPORTING, meeting_date=days(-2))
+    assert "Due " not in chairs_task()  # writing up keeps no date

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import timezone
 
 from cases.models import Audit, Case
 from cases.naming import audit_name
@@ -35,6 +36,10 @@ class Task:
     url: str
     audit: Audit
     due: datetime.date | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.localdate()
 
 
 # Tasks from the apps built on this one, which register their sources from their
@@ -128,7 +133,18 @@ def _chair_next_steps(audits, chaired) -> list[Task]:
     for audit in audits:
         if audit.partnership_id not in chaired or audit.is_closed:
             continue
-        due = audit.submission_deadline if audit.accepts_submissions else audit.meeting_date
         url = reverse("audit_detail", args=[audit.pk])
+        due = _chair_due(audit)
         tasks.append(Task(next_step(audit, chair), audit_name(audit), url, audit, due))
     return tasks
+
+
+def _chair_due(audit) -> datetime.date | None:
+    """When the chair's next step is due: the agencies' deadline until the meeting stage, the
+    meeting during it; after the meeting, writing up has no date to keep."""
+    Status = Audit.Status
+    if audit.status == Status.MEETING:
+        return audit.meeting_date
+    if audit.status == Status.REPORTING:
+        return None
+    return audit.submission_deadline
