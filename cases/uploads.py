@@ -571,20 +571,30 @@ def formula_without_result(uploaded_file, part: str, max_column: int) -> str | N
     """The first cell (its reference, "C5") of a workbook's `part`, in its first `max_column`
     columns, that holds a formula whose result was not saved with it: a program other than
     Excel made the file, and its value cannot be read. (Excel saves a text formula's empty
-    result as an empty value of type "str"; a number is never empty.) The part's size was
-    bounded when the upload was accepted; it is streamed past, keeping nothing."""
-    cell = {"ref": "", "text": False, "formula": False, "result": False, "in_value": False}
+    result as an empty value of type "str"; a number is never empty.) A cell or row written
+    without its reference is where the one before it ends, as openpyxl reads it. The part's
+    size was bounded when the upload was accepted; it is streamed past, keeping nothing."""
+    cell = {"ref": "", "row": 0, "column": 0, "text": False, "formula": False, "result": False}
+    cell["in_value"] = False
 
     def start(name, attributes):
         local = name.rpartition(":")[2]
-        if local == "c":
-            cell.update(ref=attributes.get("r", ""), text=attributes.get("t") == "str")
+        if local == "row":
+            number = attributes.get("r", "")
+            cell.update(row=int(number) if number.isdigit() else cell["row"] + 1, column=0)
+        elif local == "c":
+            reference = attributes.get("r", "")
+            column = _column_number(reference) if reference else cell["column"] + 1
+            reference = reference or f"{_column_letters(column)}{cell['row']}"
+            cell.update(ref=reference, column=column, text=attributes.get("t") == "str")
             cell.update(formula=False, result=False)
         elif local == "f":
             cell["formula"] = True
         elif local == "v":
             cell["in_value"] = True
             cell["result"] = cell["result"] or cell["text"]
+        elif local == "is":
+            cell["result"] = True  # an inline text: read as it is
 
     def characters(data):
         if cell["in_value"] and data.strip():
@@ -594,11 +604,11 @@ def formula_without_result(uploaded_file, part: str, max_column: int) -> str | N
         local = name.rpartition(":")[2]
         if local == "v":
             cell["in_value"] = False
-        elif local == "c" and cell["formula"] and not cell["result"]:
-            _refuse_if_read(cell["ref"])
+        elif local == "c" and cell["formula"] and not cell["result"] and cell["column"]:
+            _refuse_if_read(cell["ref"], cell["column"])
 
-    def _refuse_if_read(reference):
-        if 0 < _column_number(reference) <= max_column:
+    def _refuse_if_read(reference, column):
+        if column <= max_column:
             raise _FormulaWithoutResult(reference)
 
     parser = expat.ParserCreate()
@@ -623,6 +633,15 @@ def _column_number(reference: str) -> int:
     """ "C5" is in column 3, "AA1" in column 27."""
     letters = re.match(r"[A-Z]{0,3}", reference).group()
     return sum(26**place * (ord(letter) - 64) for place, letter in enumerate(letters[::-1]))
+
+
+def _column_letters(number: int) -> str:
+    """Column 3 is "C", column 27 "AA"."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def accept(

@@ -733,3 +733,43 @@ def test_a_formula_with_its_saved_result_or_beyond_the_columns_read_is_read(clie
         ("Seen at home", D(2026, 3, 5)),
         ("Visit a week later", D(2026, 3, 12)),
     }
+
+
+def _rewritten(content: bytes, *replacements: tuple[bytes, bytes]) -> bytes:
+    """The workbook `content` with its sheet's XML rewritten by (pattern, replacement)."""
+    source, rewritten = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(rewritten, "w") as archive:
+        for part in source.infolist():
+            data = source.read(part.filename)
+            if part.filename.startswith("xl/worksheets/"):
+                for pattern, replacement in replacements:
+                    data = re.sub(pattern, replacement, data)
+            archive.writestr(part, data)
+    return rewritten.getvalue()
+
+
+def test_a_formula_without_a_result_in_a_cell_written_without_its_reference_is_named(client, world):
+    """Cells and rows may be written without their references ("r"): a cell is then where the
+    one before it ends, as it is read."""
+    client.force_login(world["housing_coordinator"])
+    content = _sheet_with_formulas(("A3", "=A2+7"), ("B3", "Visit a week later"))
+    content = _rewritten(content, (rb' r="[A-Z]*[0-9]+"', b""))
+    response = post_rows(client, world, "rows.xlsx", content)
+    assert "Cell A3 holds a formula whose result was not saved in the file" in text(response)
+    assert not ChronologyEntry.objects.exists()
+
+
+def test_a_formula_whose_result_is_an_inline_text_is_read(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = _sheet_with_formulas(("A3", "12/03/2026"), ("B3", '="Visit"'))
+    content = _rewritten(
+        content,
+        (
+            rb'<c r="B3">(<f>.*?</f>)<v\s*/?>(?:</v>)?',
+            rb'<c r="B3" t="inlineStr">\1<is><t>Visit a week later</t></is>',
+        ),
+    )
+    assert post_rows(client, world, "rows.xlsx", content).status_code == 302
+    assert ("Visit a week later", D(2026, 3, 12)) in set(
+        ChronologyEntry.objects.values_list("event", "date")
+    )
