@@ -205,10 +205,24 @@ STREET = re.compile(
     # or, written in lower case, one or two words and a word ending an address.
     rf"|\b\d{{1,4}}[a-z]?,?\s+(?:[a-z]+\s+){{1,2}}(?i:{ADDRESS_END})\b"
 )
+# Words that open a sentence or name a role, never a surname: after a pseudonymous initial and
+# its full stop ("Mr B. He said", "Ms A. The school"), or after "Dr" ending an address ("Oak
+# Dr. The family"), they begin the next sentence, not a name.
+NOT_A_SURNAME = (
+    "He|She|They|It|We|You|His|Her|Hers|Him|Their|Them|Its|Our|The|This|That|These|Those|There|"
+    "Then|When|Where|What|Who|Why|How|While|Whilst|If|As|At|In|On|Of|To|For|By|From|With|After|"
+    "Before|During|Both|All|Each|Every|Also|And|But|Or|So|Not|No|Yes|However|Although|Despite|"
+    "Following|Since|Until|Later|Neither|Nor|Another|Other|Some|Any|An|Mother|Father|Mum|Dad|"
+    "Parents|Police|School|Staff|Social|Health|Children|Child|Baby|Family|Sibling|Siblings|"
+    "Nursery|Agencies|Professionals"
+)
+# What "Ms" stands for besides a title: Microsoft's "Ms Teams", "Ms Word", "Ms Forms".
+MICROSOFT = "Teams|Word|Forms|Excel|Office|Outlook|PowerPoint|OneNote|OneDrive|SharePoint"
 # A person's name after a title ("Mrs Smith", "Mr J. Smith", "Dr Patel"), not a pseudonymous
-# initial ("Mr B.", "Ms A attended") nor Microsoft's "Ms Teams".
+# initial ("Mr B.", "Ms A attended", "Mr B. He said", "Ms A" ending a line) nor "Ms Teams".
 TITLED_NAME = re.compile(
-    r"(?<![\w.])(?:Mrs|Mr|Ms|Miss|Mx|Dr)\.?\s+(?:[A-Z]\.?\s*)?(?!Teams\b)[A-Z](?:['’]?[A-Z])?[a-z]"
+    rf"(?<![\w.])(?:Ms\.?\s+(?!(?:{MICROSOFT})\b)|(?:Mrs|Mr|Miss|Mx|Dr)\.?\s+)"
+    rf"(?:[A-Z]\.?[^\S\n]*)?(?!(?:{NOT_A_SURNAME})\b)[A-Z](?:['’]?[A-Z])?[a-z]"
 )
 # Words a pseudonymous label is made of ("Case 7", "Family B", "Sibling group 2").
 LABEL_WORDS = {

@@ -51,6 +51,8 @@ from maca.identifiers import identifying_shapes, looks_like_a_name
         ("Mr J. Smith, the father", ["a person's name after their title"]),
         ("Mx JSmith", ["a person's name after their title"]),
         ("called Miss O'Neill at school", ["a person's name after their title"]),
+        ("Mr B. Smith then arrived", ["a person's name after their title"]),
+        ("Mr Hewitt and Mrs Theobald", ["a person's name after their title"]),
     ],
 )
 def test_what_has_the_shape_of_identifying_details_is_found(text, found):
@@ -98,6 +100,12 @@ def test_what_has_the_shape_of_identifying_details_is_found(text, found):
         "The strategy discussion was on Ms Teams.",
         "MRS and DR tests were arranged",
         "Mrs. mentioned the school",
+        "Mr B. He said he had not been told.",  # an initial ending a sentence
+        "Ms A. The school nurse was not invited.",
+        "We spoke to Mr B. Mother disagreed.",
+        "Ms A\nThe next visit was cancelled",  # an initial ending a line
+        "They moved to Oak Dr. The family did not re-register.",
+        "The plan was sent in Ms Word and reviewed on Ms Forms.",
     ],
 )
 def test_ordinary_casework_text_is_not_mistaken(text):
