@@ -11,7 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.cache import cache
 from django.db.models import Sum
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from maca.addresses import client_address
 
@@ -95,7 +95,10 @@ class LockoutHandler(AxesDatabaseHandler):
     LOGIN_FAILURE_LIMIT_PER_NAME. So someone elsewhere cannot keep an account's owner out with a
     few wrong passwords, and many addresses do not buy endless guesses at one account. The
     name's own limit does not apply in a browser its owner signed in from before: guesses from
-    many addresses cannot keep the owner out of their usual browser either."""
+    many addresses cannot keep the owner out of their usual browser either. There the guesses
+    made with the known browser's cookie, from whatever address, count against the name's
+    limit instead: the cookie copied from a shared computer to many addresses buys no more
+    guesses than many addresses do without it."""
 
     def get_failures(self, request, credentials=None) -> int:
         # One count for each of AXES_LOCKOUT_PARAMETERS, in its order.
@@ -103,11 +106,20 @@ class LockoutHandler(AxesDatabaseHandler):
             attempts.aggregate(failures=Sum("failures_since_start"))["failures"] or 0
             for attempts in self.get_user_attempts(request, credentials)
         )
-        if is_known_browser(request, axes_username(request, credentials)):
-            return at_address  # guesses from elsewhere do not keep the owner out here
+        username = axes_username(request, credentials)
+        if is_known_browser(request, username):
+            # Guesses from elsewhere do not keep the owner out here; those made with the cookie do.
+            for_name = cache.get(_known_browser_failures_key(username), 0)
         # The name's count on the scale of one address's: its own limit reached is the limit.
         limit, per_name = settings.AXES_FAILURE_LIMIT, settings.LOGIN_FAILURE_LIMIT_PER_NAME
         return max(at_address, for_name * limit // per_name)
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        if request is not None:
+            username = axes_username(request, credentials)
+            if is_known_browser(request, username):
+                _count_known_browser_failure(username)
+        super().user_login_failed(sender, credentials, request, **kwargs)
 
 
 def lockout_address(request) -> str | None:
@@ -120,20 +132,42 @@ def lockout_address(request) -> str | None:
 
 
 def is_known_browser(request, username: str | None) -> bool:
-    """Whether the browser carries the signed cookie of a sign-in to the account `username`."""
+    """Whether the browser carries the signed cookie of a sign-in to the account `username`
+    with its present password."""
     known = request.get_signed_cookie(
         KNOWN_BROWSER_COOKIE,
         default=None,
         salt=KNOWN_BROWSER_SALT,
         max_age=KNOWN_BROWSER_FOR.total_seconds(),
     )
-    return username is not None and known == _browser_mark(username)
+    if known is None or not username:
+        return False
+    accounts = get_user_model()._default_manager
+    password = accounts.filter(username=username).values_list("password", flat=True).first()
+    return password is not None and constant_time_compare(known, _browser_mark(username, password))
 
 
-def _browser_mark(username: str) -> str:
+def _browser_mark(username: str, password: str) -> str:
     """What the cookie holds: a keyed digest of the user name, not the name, which a shared
-    computer's next user should not read."""
-    return salted_hmac(KNOWN_BROWSER_SALT, username).hexdigest()
+    computer's next user should not read, and of the account's password (its hash): setting a
+    new password ends every cookie of the old one, wherever it was copied."""
+    return salted_hmac(KNOWN_BROWSER_SALT, f"{username}\0{password}").hexdigest()
+
+
+def _known_browser_failures_key(username: str) -> str:
+    return f"maca:known-browser-failures:{_browser_mark(username, '')}"
+
+
+def _count_known_browser_failure(username: str) -> None:
+    """One more failed sign-in to `username` made with its known browser's cookie, counted for
+    as long as a lockout lasts."""
+    key = _known_browser_failures_key(username)
+    lasts = int(settings.AXES_COOLOFF_TIME * 3600)
+    cache.add(key, 0, lasts)
+    try:
+        cache.incr(key)
+    except ValueError:  # gone since it was added
+        cache.set(key, 1, lasts)
 
 
 class SignInView(LoginView):
@@ -144,9 +178,10 @@ class SignInView(LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        user = form.get_user()
         response.set_signed_cookie(
             KNOWN_BROWSER_COOKIE,
-            _browser_mark(form.get_user().get_username()),
+            _browser_mark(user.get_username(), user.password),
             salt=KNOWN_BROWSER_SALT,
             max_age=int(KNOWN_BROWSER_FOR.total_seconds()),
             secure=settings.SESSION_COOKIE_SECURE,

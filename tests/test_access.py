@@ -233,6 +233,55 @@ def test_guesses_from_many_addresses_do_not_keep_the_owner_out_of_their_usual_br
     assert answers == [200, 200, 429]
 
 
+def _known_browser_cookie(user, password, address="192.0.2.10"):
+    from maca.signin import KNOWN_BROWSER_COOKIE
+
+    usual = Client(REMOTE_ADDR=address)
+    usual.post(reverse("login"), {"username": user.username, "password": password})
+    usual.post(reverse("logout"))
+    return usual.cookies[KNOWN_BROWSER_COOKIE].value
+
+
+def test_a_known_browsers_cookie_copied_to_many_addresses_buys_no_more_guesses(audit, settings):
+    """The cookie left in a shared computer's browser, copied elsewhere: guesses made with it
+    from many addresses count against the name's own limit, as guesses without it do."""
+    from maca.signin import KNOWN_BROWSER_COOKIE
+
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_FAILURE_LIMIT_PER_NAME = 6
+    user, right = member(audit), "correct-horse-battery-staple"
+    cookie = _known_browser_cookie(user, right)
+    answers = []
+    for number in range(1, 6):
+        copied = Client(REMOTE_ADDR=f"198.51.100.{number}")
+        copied.cookies[KNOWN_BROWSER_COOKIE] = cookie
+        for _ in range(2):
+            answer = copied.post(reverse("login"), {"username": user.username, "password": "x"})
+            answers.append(answer.status_code)
+    assert answers.count(200) <= 6
+    assert answers[-1] == 429
+
+
+def test_a_known_browser_is_not_known_after_a_new_password_is_set(audit, settings, mailoutbox):
+    """Setting a new password, as someone does who thinks their account is known to another,
+    ends what the old cookie, wherever it was copied, lets a browser do."""
+    from maca.signin import KNOWN_BROWSER_COOKIE
+
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_FAILURE_LIMIT_PER_NAME = 6
+    user, right = member(audit), "correct-horse-battery-staple"
+    cookie = _known_browser_cookie(user, right)
+    user.set_password("a-new-long-passphrase-42")
+    user.save()
+    for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        sign_in_from(address, user.username)
+        sign_in_from(address, user.username)
+    copied = Client(REMOTE_ADDR="203.0.113.9")
+    copied.cookies[KNOWN_BROWSER_COOKIE] = cookie
+    answer = copied.post(reverse("login"), {"username": user.username, "password": "x"})
+    assert answer.status_code == 429
+
+
 def test_setting_a_new_password_from_the_emailed_link_ends_the_names_lockout(
     audit, settings, mailoutbox
 ):
