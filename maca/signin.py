@@ -198,5 +198,7 @@ class SetPasswordView(PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        reset_failed_sign_ins(username=form.user.get_username())
+        username = form.user.get_username()
+        reset_failed_sign_ins(username=username)
+        cache.delete(_known_browser_failures_key(username))  # those made with a known browser
         return response

@@ -282,6 +282,32 @@ def test_a_known_browser_is_not_known_after_a_new_password_is_set(audit, setting
     assert answer.status_code == 429
 
 
+def test_a_new_password_ends_the_lockout_of_guesses_made_with_a_copied_cookie(
+    audit, settings, mailoutbox
+):
+    from maca.signin import KNOWN_BROWSER_COOKIE
+
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.LOGIN_FAILURE_LIMIT_PER_NAME = 6
+    user, right = member(audit), "correct-horse-battery-staple"
+    cookie = _known_browser_cookie(user, right)
+    for number in range(1, 4):
+        copied = Client(REMOTE_ADDR=f"198.51.100.{number}")
+        copied.cookies[KNOWN_BROWSER_COOKIE] = cookie
+        for _ in range(2):
+            copied.post(reverse("login"), {"username": user.username, "password": "x"})
+    owner = Client(REMOTE_ADDR="203.0.113.3")
+    owner.post(reverse("password_reset"), {"email": user.email})
+    link = re.search(r"https?://[^/\s]+(/password/set/\S+/)", mailoutbox[0].body).group(1)
+    form = owner.get(link, follow=True)
+    new = "a-new-long-passphrase-42"
+    owner.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    owner.post(reverse("login"), {"username": user.username, "password": new})
+    owner.post(reverse("logout"))
+    answer = owner.post(reverse("login"), {"username": user.username, "password": new})
+    assert answer.status_code == 302
+
+
 def test_setting_a_new_password_from_the_emailed_link_ends_the_names_lockout(
     audit, settings, mailoutbox
 ):
