@@ -118,9 +118,14 @@ def standard_parts(partnership) -> dict[str, str]:
 
 def as_standard(name: str, text: str, partnership) -> bool:
     """Whether a part sent from the form is the partnership's standard text for it (line
-    endings and spaces at the ends aside)."""
+    endings, the standard's own too, and spaces at the ends aside)."""
     standard = standard_parts(partnership).get(name)
-    return standard is not None and text.replace("\r\n", "\n").strip() == standard.strip()
+    return standard is not None and _as_compared(text) == _as_compared(standard)
+
+
+def _as_compared(text: str) -> str:
+    """A part's text as compared: its line endings a browser's or a Windows file's alike."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def drafted_parts(audit) -> dict[str, str]:

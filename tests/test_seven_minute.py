@@ -473,3 +473,26 @@ def test_parts_six_and_seven_start_from_the_standard_text_when_written_by_hand(
     assert record.background == "Our own words about why we looked at this."
     assert record.questions == "What will you do differently tomorrow?"
     assert record.find_out_more == "Procedures: www.example.org/procedures"
+
+
+def test_drafting_from_the_hand_written_form_is_not_stopped_by_the_standard_texts_line_endings(
+    client, written, chair
+):
+    """The partnership's standard text, saved from a browser's box, keeps its Windows line
+    endings: offered in the form and sent back, it is still not taken for words typed."""
+    from .test_one_press import FormReader
+
+    partnership = written.partnership
+    partnership.seven_minute_questions = "What will you do differently?\r\nWho will you tell?"
+    partnership.save(update_fields=["seven_minute_questions"])
+    client.force_login(chair)
+    edit = reverse("seven_minute_edit", args=[written.pk])
+    reader = FormReader(edit, edit)
+    reader.feed(client.get(edit).content.decode())
+    fields = {name: values[0] for name, values in reader.fields.items()}
+    # As a browser sends a textarea: every line ending a Windows one.
+    sent = {
+        name: value.replace("\r\n", "\n").replace("\n", "\r\n") for name, value in fields.items()
+    }
+    assert client.post(reverse("seven_minute_draft", args=[written.pk]), sent).status_code == 302
+    assert "2 cases were audited" in SevenMinuteBriefing.objects.get(audit=written).background
