@@ -290,7 +290,7 @@ def looks_like_a_name(label: str) -> bool:
     word written as a name is; or any word a common given name ("Jayden", "Case Jayden 2"). A
     pseudonym of words ("Family Blue") is asked about too: the writer confirms it."""
     words = normalised(label).split()
-    if any(re.sub(r"[^a-z]", "", word.casefold()) in GIVEN_NAMES for word in words):
+    if any(part in GIVEN_NAMES for part in re.findall(r"[a-z]+", normalised(label).casefold())):
         return True
     if len(words) < 2 or any(len(word) == 1 or not _letters(word) for word in words):
         return False

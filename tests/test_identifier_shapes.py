@@ -130,6 +130,9 @@ def test_ordinary_casework_text_is_not_mistaken(text):
         ("Jayden", True),  # a common given name
         ("jayden", True),
         ("Case Jayden 2", True),
+        ("Case-Jayden", True),  # the name joined to a label's word
+        ("Case_Jayden_2", True),
+        ("Jayden's family", True),
         ("Family O'Neill-Smith", True),
         ("Robin", False),  # one word, not among the common names: a pseudonym as often
         ("Case 12", False),
