@@ -64,10 +64,10 @@ class AccessLogMiddleware:
         if _shows_case_level_data(match):
             # A form sent back with errors (422), or refused as in conflict (409), shows the
             # page's data as much as a GET does.
-            if getattr(request, "still_waiting", False):
-                pass  # the page's own look was logged when it was opened
-            elif request.method in ("GET", "POST") and response.status_code in (200, 409, 422):
-                record_access(request, response, match)
+            if request.method in ("GET", "POST") and response.status_code in (200, 409, 422):
+                # A progress page's "not yet": its own look was logged when it was opened.
+                if not getattr(request, "still_waiting", False):
+                    record_access(request, response, match)
             elif refused:
                 record_refusal(request, response, match)
         elif refused and str(match.route).startswith(REFUSALS_LOGGED_PREFIXES):

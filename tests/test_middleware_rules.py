@@ -239,3 +239,14 @@ def test_a_streamed_answer_is_left_whole():
     response = StreamingHttpResponse(iter([b"part"]), content_type="text/html")
     assert middleware.HtmxMessagesMiddleware(lambda request: response)(request) is response
     assert b"".join(response.streaming_content) == b"part"
+
+
+@pytest.mark.parametrize("status, logged", [(200, []), (404, ["refused"])])
+def test_a_progress_pages_not_yet_is_not_logged_but_a_refusal_of_it_is(audit, status, logged):
+    path = reverse("audit_detail", args=[audit.pk])
+    request = RequestFactory().get(path)
+    request.user = member(audit, Membership.Role.CHAIR)
+    request.resolver_match = resolve(path)
+    middleware.still_waiting(request)
+    AccessLogMiddleware(lambda request: HttpResponse(status=status))(request)
+    assert list(AccessLogEntry.objects.values_list("action", flat=True)) == logged
