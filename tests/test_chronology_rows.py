@@ -60,6 +60,9 @@ def csv_bytes(*rows, encoding="utf-8") -> bytes:
         ("2026", D(2026, 1, 1), "year"),
         (2026, D(2026, 1, 1), "year"),
         (datetime.datetime(2026, 3, 5, 0, 0), D(2026, 3, 5), "day"),
+        ("3/3/26", D(2026, 3, 3), "day"),  # a year in two digits, as case systems export it
+        ("12.05.98", D(1998, 5, 12), "day"),
+        ("01-02-00", D(2000, 2, 1), "day"),
     ],
 )
 def test_dates_of_every_precision_are_understood(typed, date, precision):
@@ -75,11 +78,18 @@ def test_dates_of_every_precision_are_understood(typed, date, precision):
         ("Smarch 2026", "is not in a form MACA recognises"),
         ("", "the date is empty"),
         ("1066", "the date '1066' is before 1900"),
+        ("31/02/26", "the date '31/02/26' is not a real date"),
     ],
 )
 def test_dates_that_are_not_real_are_explained(typed, message):
     with pytest.raises(ValueError, match=message):
         parse_chronology_date(typed)
+
+
+def test_a_two_digit_year_not_yet_reached_this_century_is_asked_to_be_written_in_full():
+    short = f"{(timezone.localdate().year + 1) % 100:02d}"
+    with pytest.raises(ValueError, match=f"could be 19{short} or 20{short}: write it in full"):
+        parse_chronology_date(f"3/3/{short}")
 
 
 # File import --------------------------------------------------------------------------------

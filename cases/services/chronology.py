@@ -177,6 +177,7 @@ _MONTHS.update({name.lower(): number for number, name in enumerate(calendar.mont
 _MONTHS["sept"] = 9
 
 _DAY_NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
+_DAY_SHORT_YEAR = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})")
 _DAY_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 _DAY_WORDS = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})")
 _MONTH_NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{4})")
@@ -207,6 +208,9 @@ def parse_chronology_date(value) -> tuple[datetime.date, str]:
     if match := _DAY_NUMERIC.fullmatch(text):
         day, month, year = match.groups()
         return _real(raw, year, month, day), Precision.DAY
+    if match := _DAY_SHORT_YEAR.fullmatch(text):
+        day, month, year = match.groups()
+        return _real(raw, _full_year(raw, year), month, day), Precision.DAY
     if match := _DAY_ISO.fullmatch(text):
         year, month, day = match.groups()
         return _real(raw, year, month, day), Precision.DAY
@@ -225,6 +229,21 @@ def parse_chronology_date(value) -> tuple[datetime.date, str]:
     if _YEAR.fullmatch(text):
         return _real(raw, text, 1, 1), Precision.YEAR
     raise ValueError(f"the date '{raw}' is not in a form MACA recognises: use {DATE_FORMS}")
+
+
+# A year written in two digits from here up is taken for the 1900s ("12/05/98"); below it, one
+# not yet past this century's (a chronology records what has happened) is ambiguous.
+LAST_CENTURY_FROM = 50
+
+
+def _full_year(raw: str, short: str) -> int:
+    """ "26" is 2026 (2026 being past or this year), "98" is 1998; "31" is asked about."""
+    this_century = 2000 + int(short)
+    if this_century <= localdate().year:
+        return this_century
+    if int(short) >= LAST_CENTURY_FROM:
+        return 1900 + int(short)
+    raise ValueError(f"the year of '{raw}' could be 19{short} or 20{short}: write it in full")
 
 
 def _real(raw: str, year, month, day) -> datetime.date:
