@@ -64,7 +64,7 @@ class AccessLogMiddleware:
         if _shows_case_level_data(match):
             # A form sent back with errors (422), or refused as in conflict (409), shows the
             # page's data as much as a GET does.
-            if request.method in ("GET", "POST") and response.status_code in (200, 409, 422):
+            if request.method in ANSWERED_METHODS and response.status_code in (200, 409, 422):
                 # A progress page's "not yet": its own look was logged when it was opened.
                 if not getattr(request, "still_waiting", False):
                     record_access(request, response, match)
@@ -258,10 +258,10 @@ def refresh_idle_expiry(session) -> None:
         session[SEEN_SESSION_KEY] = now  # marks the session for saving, with a new expiry
 
 
-# The methods MACA's pages answer: GET (HEAD, the same without its body) and POST, the only ones
-# its links and forms use. A view answers any other as it answers GET, and OPTIONS and TRACE pass
-# the CSRF check as GET does: a page or file asked for so would be shown without the look the
-# access log records of a GET.
+# The methods MACA's pages answer: GET (HEAD, the same without its body, and logged as a look as
+# GET is: the page was built for it) and POST, the only ones its links and forms use. A view
+# answers any other as it answers GET, and OPTIONS and TRACE pass the CSRF check as GET does: a
+# page or file asked for so would be shown without the look the access log records of a GET.
 ANSWERED_METHODS = ("GET", "HEAD", "POST")
 
 

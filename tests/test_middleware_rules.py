@@ -150,7 +150,7 @@ def test_each_look_records_the_address_asked_for_up_to_500_characters():
         ("GET", 404, "refused"),  # not found inside their own audit: filed under it
         ("POST", 302, None),
         ("GET", 500, None),
-        ("HEAD", 200, None),
+        ("HEAD", 200, "view"),  # its headers alone, but the page was built for it
     ],
 )
 def test_a_case_level_page_is_logged_once_when_shown_or_refused(audit, method, status, action):
