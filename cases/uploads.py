@@ -570,56 +570,15 @@ class _FormulaWithoutResult(Exception):
 def formula_without_result(uploaded_file, part: str, max_column: int) -> str | None:
     """The first cell (its reference, "C5") of a workbook's `part`, in its first `max_column`
     columns, that holds a formula whose result was not saved with it: a program other than
-    Excel made the file, and its value cannot be read. (Excel saves a text formula's empty
-    result as an empty value of type "str"; a number is never empty.) A cell or row written
-    without its reference is where the one before it ends, as openpyxl reads it. The part's
-    size was bounded when the upload was accepted; it is streamed past, keeping nothing."""
-    cell = {"ref": "", "row": 0, "column": 0, "text": False, "formula": False, "result": False}
-    cell["in_value"] = False
-
-    def start(name, attributes):
-        local = name.rpartition(":")[2]
-        if local == "row":
-            number = attributes.get("r", "")
-            cell.update(row=int(number) if number.isdigit() else cell["row"] + 1, column=0)
-        elif local == "c":
-            reference = attributes.get("r", "")
-            column = _column_number(reference) if reference else cell["column"] + 1
-            reference = reference or f"{_column_letters(column)}{cell['row']}"
-            cell.update(ref=reference, column=column, text=attributes.get("t") == "str")
-            cell.update(formula=False, result=False)
-        elif local == "f":
-            cell["formula"] = True
-        elif local == "v":
-            cell["in_value"] = True
-            cell["result"] = cell["result"] or cell["text"]
-        elif local == "is":
-            cell["result"] = True  # an inline text: read as it is
-
-    def characters(data):
-        if cell["in_value"] and data.strip():
-            cell["result"] = True
-
-    def end(name):
-        local = name.rpartition(":")[2]
-        if local == "v":
-            cell["in_value"] = False
-        elif local == "c" and cell["formula"] and not cell["result"] and cell["column"]:
-            _refuse_if_read(cell["ref"], cell["column"])
-
-    def _refuse_if_read(reference, column):
-        if column <= max_column:
-            raise _FormulaWithoutResult(reference)
-
-    parser = expat.ParserCreate()
-    parser.StartElementHandler, parser.EndElementHandler = start, end
-    parser.CharacterDataHandler = characters
+    Excel made the file, and its value cannot be read. The part's size was bounded when the
+    upload was accepted; it is streamed past, keeping nothing."""
+    scan = _FormulaScan(max_column)
     uploaded_file.seek(0)
     try:
         with zipfile.ZipFile(uploaded_file.file) as archive, archive.open(part) as stream:
             while chunk := stream.read(CHUNK_SIZE):
-                parser.Parse(chunk, False)
-            parser.Parse(b"", True)
+                scan.parser.Parse(chunk, False)
+            scan.parser.Parse(b"", True)
     except _FormulaWithoutResult as found:
         return found.cell
     except (expat.ExpatError, *_DAMAGED_ARCHIVE):
@@ -627,6 +586,56 @@ def formula_without_result(uploaded_file, part: str, max_column: int) -> str | N
     finally:
         uploaded_file.seek(0)
     return None
+
+
+class _FormulaScan:
+    """Follows a sheet's XML cell by cell. Excel saves a text formula's empty result as an empty
+    value of type "str" (a number is never empty); an inline text is read as it is. A cell or
+    row written without its reference is where the one before it ends, as openpyxl reads it."""
+
+    def __init__(self, max_column: int):
+        self.max_column = max_column
+        self.row = self.column = 0
+        self.reference, self.text = "", False
+        self.formula = self.result = self.in_value = False
+        self.parser = expat.ParserCreate()
+        self.parser.StartElementHandler = self.start
+        self.parser.EndElementHandler = self.end
+        self.parser.CharacterDataHandler = self.characters
+
+    def start(self, name, attributes):
+        local = name.rpartition(":")[2]
+        if local == "row":
+            number = attributes.get("r", "")
+            self.row, self.column = int(number) if number.isdigit() else self.row + 1, 0
+        elif local == "c":
+            self._cell(attributes.get("r", ""), attributes.get("t") == "str")
+        elif local == "f":
+            self.formula = True
+        elif local == "v":
+            self.in_value = True
+            self.result = self.result or self.text
+        elif local == "is":
+            self.result = True
+
+    def _cell(self, reference: str, text: bool):
+        self.column = _column_number(reference) if reference else self.column + 1
+        self.reference = reference or f"{_column_letters(self.column)}{self.row}"
+        self.text, self.formula, self.result = text, False, False
+
+    def characters(self, data):
+        if self.in_value and data.strip():
+            self.result = True
+
+    def end(self, name):
+        local = name.rpartition(":")[2]
+        if local == "v":
+            self.in_value = False
+        elif local == "c" and self._unread_formula():
+            raise _FormulaWithoutResult(self.reference)
+
+    def _unread_formula(self) -> bool:
+        return self.formula and not self.result and 0 < self.column <= self.max_column
 
 
 def _column_number(reference: str) -> int:

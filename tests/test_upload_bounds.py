@@ -411,3 +411,48 @@ def test_a_large_upload_is_spooled_in_the_configured_folder(client, world, setti
     finally:
         TemporaryFileUploadHandler.file_complete = original
     assert seen == [folder]
+
+
+def sheet_of(cells: str) -> SimpleUploadedFile:
+    """A workbook whose first sheet's XML holds `cells` (rows and cells as a program wrote
+    them), the rest of it as small as a reader needs."""
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.'
+        f'org/spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>'
+    )
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    return SimpleUploadedFile("rows.xlsx", content.getvalue())
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+@pytest.mark.parametrize(
+    ("cells", "found"),
+    [
+        ('<row r="3"><c r="B3"><f>A2+7</f><v></v></c></row>', "B3"),
+        ('<row r="3"><c r="B3"><f>A2+7</f></c></row>', "B3"),  # no value at all
+        ('<row r="3"><c r="B3"><f>A2+7</f><v>46093</v></c></row>', None),
+        ('<row r="3"><c r="B3" t="str"><f>IF(1,"","x")</f><v></v></c></row>', None),
+        ('<row r="3"><c r="B3"><f>A2+7</f><v> </v></c></row>', "B3"),  # a space is no result
+        ('<row r="3"><c r="B3" t="inlineStr"><f>x</f><is><t>Seen</t></is></c></row>', None),
+        ('<row r="3"><c r="AD3"><f>1+1</f><v></v></c></row>', "AD3"),  # the 30th column
+        ('<row r="3"><c r="AE3"><f>1+1</f><v></v></c></row>', None),  # past the columns read
+        ('<row r="3"><c r="A3"><v>1</v></c><c r="B3"><f>A3</f><v></v></c></row>', "B3"),
+        # Written without references: where the one before ends, as openpyxl reads it.
+        ("<row><c><v>1</v></c></row><row><c><v>2</v></c><c><f>A2</f><v></v></c></row>", "B2"),
+        ('<row r="7"><c r="C7"><v>1</v></c><c><f>C7</f><v></v></c></row>', "D7"),
+        ('<row r="3"><c r="B3"><f>A2+7</f><v></v>', None),  # cut short: reading says so
+    ],
+)
+def test_a_formula_without_its_saved_result_is_found_in_the_columns_read(cells, found):
+    upload = sheet_of(cells)
+    assert uploads.formula_without_result(upload, SHEET, 30) == found
+    assert upload.tell() == 0  # left for the reader
+
+
+def test_the_first_formula_without_a_result_is_the_one_named():
+    cells = "".join(f'<row r="{n}"><c r="C{n}"><f>1</f><v></v></c></row>' for n in (4, 9))
+    assert uploads.formula_without_result(sheet_of(cells), SHEET, 30) == "C4"
