@@ -445,6 +445,11 @@ SHEET = "xl/worksheets/sheet1.xml"
         ("<row><c><v>1</v></c></row><row><c><v>2</v></c><c><f>A2</f><v></v></c></row>", "B2"),
         ('<row r="7"><c r="C7"><v>1</v></c><c><f>C7</f><v></v></c></row>', "D7"),
         ('<row r="3"><c r="B3"><f>A2+7</f><v></v>', None),  # cut short: reading says so
+        ('<row r="3"><c r="A3"><f>1</f><v></v></c></row>', "A3"),  # the first column
+        ('<row r="3"><c r="5"><f>1</f><v></v></c></row>', None),  # no column: not read
+        ('<row r="3"><c r="A3"><f>1</f><v>1</v></c><c r="B3"/></row>', None),  # an empty cell
+        ('<row r="3"><c r="B3"><f>x</f><extLst/></c></row>', "B3"),  # no value among others
+        ("<row>" + "<c><v>1</v></c>" * 26 + "<c><f>1</f></c></row>", "AA1"),
     ],
 )
 def test_a_formula_without_its_saved_result_is_found_in_the_columns_read(cells, found):
@@ -456,3 +461,20 @@ def test_a_formula_without_its_saved_result_is_found_in_the_columns_read(cells, 
 def test_the_first_formula_without_a_result_is_the_one_named():
     cells = "".join(f'<row r="{n}"><c r="C{n}"><f>1</f><v></v></c></row>' for n in (4, 9))
     assert uploads.formula_without_result(sheet_of(cells), SHEET, 30) == "C4"
+
+
+def test_a_sheet_read_in_many_pieces_and_written_with_prefixes_is_followed_whole():
+    rows = "".join(
+        f'<x:row r="{n}"><x:c r="A{n}"><x:v>{n}</x:v></x:c></x:row>' for n in range(1, 6000)
+    )
+    last = '<x:row r="6000"><x:c r="B6000"><x:f>A1</x:f></x:c></x:row>'
+    xml = (
+        '<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main"><x:sheetData>{rows}{last}</x:sheetData></x:worksheet>'
+    )
+    assert len(xml) > 3 * uploads.CHUNK_SIZE
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
+        archive.writestr(SHEET, xml)
+    upload = SimpleUploadedFile("rows.xlsx", content.getvalue())
+    assert uploads.formula_without_result(upload, SHEET, 30) == "B6000"
