@@ -173,12 +173,23 @@ class Agency(models.Model):
         self.name = _shown_name(self.name)
         super().save(*args, **kwargs)
 
-    def clean(self):
+    def clean_fields(self, exclude=None):
         # As a form checks it (the administration pages' included): a name of characters that
-        # show nothing is no name.
-        self.name = _shown_name(self.name)
-        if not self.name:
-            raise ValidationError({"name": "Give the agency's name."})
+        # show nothing is no name. A name the form has already refused (too long, say) is not
+        # also said to be missing.
+        exclude = set(exclude or ())
+        errors = {}
+        if "name" not in exclude:
+            self.name = _shown_name(self.name)
+            if not self.name:
+                errors["name"] = ["Give the agency's name."]
+                exclude.add("name")
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 def _shown_name(name: str) -> str:

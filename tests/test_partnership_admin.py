@@ -619,3 +619,18 @@ def test_an_invitation_that_lapsed_unanswered_stays_listed_for_a_month(
     assert "frank@example.org QA member" in lapsed
     assert "gina@example.org" not in lapsed and "old@example.org" not in lapsed
     assert "gina@example.org" in page[: page.index("Invitations that lapsed unanswered")]
+
+
+def test_an_agency_name_refused_as_too_long_is_not_also_said_to_be_missing(
+    client, partnership, administrator
+):
+    client.force_login(administrator)
+    add = url("partnership_agencies", partnership)
+    for typed in ("A" * 300, "Youth\x07Offending", ""):
+        refused = client.post(add, {"name": typed, "sector": "other"})
+        assert refused.status_code == 422, repr(typed)
+        page = html.unescape(refused.content.decode())
+        assert "Give the agency's name." not in page, repr(typed)
+    # A name of nothing but invisible characters is still said to be missing.
+    blank = client.post(add, {"name": "\u200b\u3164", "sector": "other"})
+    assert "Give the agency's name." in html.unescape(blank.content.decode())
