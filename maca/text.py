@@ -55,6 +55,24 @@ def shown_name(text: str) -> str:
     )
 
 
+# Marks that keyboards, word processors and phones type in place of one another: a straight or a
+# curly apostrophe, a hyphen or a dash.
+_TYPED_ALIKE = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u02bc\u2032\u0060\u00b4", "'"),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    }
+)
+
+
+def name_key(text: str) -> str:
+    """What two names share when they read as one: "Children's Social Care" and "Children’s
+    social care", "Health - GP" and "Health – GP", a letter typed full-width and the same letter.
+    Two agencies of a partnership may not share it."""
+    folded = unicodedata.normalize("NFKC", shown_name(text)).translate(_TYPED_ALIKE)
+    return " ".join(folded.casefold().split())
+
+
 def control_character_message(text: str) -> str | None:
     """What to tell the writer when `text` holds a control character, or None."""
     found = CONTROL.search(text)

@@ -70,7 +70,7 @@ def test_the_administrator_runs_the_partnership_from_its_own_pages(page, people,
     page.get_by_role("link", name="Agencies").click()
     page.get_by_role("textbox", name="Name").fill("housing")
     page.get_by_role("button", name="Add the agency").click()
-    expect(page.locator("#error-summary")).to_contain_text("already has an agency called housing")
+    expect(page.locator("#error-summary")).to_contain_text("already has an agency called Housing")
     expect(page.get_by_role("textbox", name="Name")).to_have_value("housing")
     assert no_violations(page) == []
     page.get_by_role("textbox", name="Name").fill("City Police")

@@ -292,7 +292,7 @@ def test_agencies_are_the_partnership_s_own_and_their_names_unique_in_it(
     assert client.post(add, {"name": "Police", "sector": "police"}).status_code == 302
     again = client.post(add, {"name": " police ", "sector": "police"})
     assert again.status_code == 422
-    assert "The partnership already has an agency called police." in again.content.decode()
+    assert "The partnership already has an agency called Police." in again.content.decode()
     # Invisible characters neither make a name that looks like nothing nor a second "Police".
     for invisible in ("\u200b", "Pol\u200bice", "\u202ePolice"):
         refused = client.post(add, {"name": invisible, "sector": "police"})
@@ -634,3 +634,25 @@ def test_an_agency_name_refused_as_too_long_is_not_also_said_to_be_missing(
     # A name of nothing but invisible characters is still said to be missing.
     blank = client.post(add, {"name": "\u200b\u3164", "sector": "other"})
     assert "Give the agency's name." in html.unescape(blank.content.decode())
+
+
+def test_an_agency_typed_with_another_apostrophe_or_dash_is_the_agency_already_there(
+    client, partnership, administrator
+):
+    from cases.services.setup import _agencies
+
+    AgencyFactory(name="Children’s Social Care", partnership=partnership)
+    AgencyFactory(name="Health – GP practices", partnership=partnership)
+    before = Agency.objects.filter(partnership=partnership).count()
+    client.force_login(administrator)
+    add = url("partnership_agencies", partnership)
+    for typed in ("Children's social care", "Health - GP practices", "Ｈealth – GP  practices"):
+        refused = client.post(add, {"name": typed, "sector": "other"})
+        assert refused.status_code == 422, typed
+        assert "The partnership already has an agency called" in html.unescape(
+            refused.content.decode()
+        )
+    # A chair typing a new audit's agencies takes the one already there, too.
+    taken = _agencies(partnership, {"new_agencies": [("Children's Social Care", "other")]})
+    assert [agency.name for agency in taken] == ["Children’s Social Care"]
+    assert Agency.objects.filter(partnership=partnership).count() == before

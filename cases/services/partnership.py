@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 
 from cases import uploads
 from cases.services.emails import email_queue
-from cases.services.setup import agency_of_no_coordinator, invitation_queue
+from cases.services.setup import agency_named_alike, agency_of_no_coordinator, invitation_queue
 from maca.concurrency import check_current
 from maca.invitations import invitation_issue
 from maca.models import Agency, Invitation, Membership, Partnership
@@ -149,11 +149,14 @@ def _check_agency_name(partnership: Partnership, name: str, agency: Agency | Non
     name = shown_name(name)
     if not name:
         raise ValidationError({"name": "Give the agency's name."})
-    same = Agency.objects.filter(partnership=partnership, name__iexact=name)
+    others = Agency.objects.filter(partnership=partnership)
     if agency is not None:
-        same = same.exclude(pk=agency.pk)
-    if same.exists():
-        raise ValidationError({"name": f"The partnership already has an agency called {name}."})
+        others = others.exclude(pk=agency.pk)
+    same = agency_named_alike(others, name)
+    if same is not None:
+        raise ValidationError(
+            {"name": f"The partnership already has an agency called {same.name}."}
+        )
     return name
 
 

@@ -16,6 +16,7 @@ from maca.access import AUDIT_ROLES
 from maca.concurrency import differs_from_saved
 from maca.invitations import invitation_issue
 from maca.models import Agency, Invitation, Membership, Partnership
+from maca.text import name_key
 
 Role = Membership.Role
 
@@ -49,6 +50,13 @@ def _theme(partnership: Partnership, data: dict) -> Theme:
     return theme
 
 
+def agency_named_alike(agencies, name: str) -> Agency | None:
+    """The one of `agencies` whose name reads as `name` (capitals, apostrophes and dashes
+    aside), or None."""
+    key = name_key(name)
+    return next((agency for agency in agencies if name_key(agency.name) == key), None)
+
+
 def _agencies(partnership: Partnership, data: dict) -> list[Agency]:
     """The agencies ticked plus those typed in, reusing the partnership's agency of the same
     name. Every one is the partnership's own."""
@@ -56,7 +64,7 @@ def _agencies(partnership: Partnership, data: dict) -> list[Agency]:
     if any(agency.partnership_id != partnership.pk for agency in agencies.values()):
         raise ValidationError({"agencies": "Choose agencies of this audit's partnership."})
     for name, sector in data.get("new_agencies") or []:
-        agency = Agency.objects.filter(partnership=partnership, name__iexact=name).first()
+        agency = agency_named_alike(Agency.objects.filter(partnership=partnership), name)
         if agency is None:
             Agency(partnership=partnership, name=name, sector=sector).full_clean(
                 validate_unique=False
