@@ -10,6 +10,7 @@ from cases.uploads import PDF, check_kind, check_size, inspect, upload_field
 from maca.concurrency import VersionedFormMixin
 from maca.identifiers import identifying_shapes
 from maca.models import Agency
+from maca.text import RefuseControlCharactersMixin
 from maca.widgets import CheckboxSelectMultiple, DateInput, RadioSelect
 
 from .models import ImpactVerdict, Recommendation, SevenMinuteBriefing, Tag, UsageRecord
@@ -263,7 +264,7 @@ class SevenMinuteForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.ModelF
             del self.fields["make_standard"]
 
 
-class UsageForm(AsksAboutIdentifyingText, forms.Form):
+class UsageForm(RefuseControlCharactersMixin, AsksAboutIdentifyingText, forms.Form):
     identifying_fields = ("team", "reflection")
     identifying_where = (
         "The partnership's chairs and QA members read each session's team and reflection, and "

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from actions.forms import ActionForm, ActionUpdateForm, CancelForm, CompleteForm
 from cases.forms.setup import AuditForm
+from findings.forms import UsageForm
 from maca.models import Agency, Membership
 from maca.spreadsheets import XLSX, XLSX_CELL_MAX, csv_response, xlsx_cell, xlsx_response
 from maca.text import RefuseControlCharactersMixin, control_character_message, one_line
@@ -111,6 +112,12 @@ def _control_forms(audit):
         (
             lambda data: AuditForm(data, partnerships=audit.partnership.__class__.objects.all()),
             ["new_theme_name", "new_theme_description", "new_agencies", "title"],
+        ),
+        (
+            lambda data: UsageForm(
+                data, agencies=Agency.objects.filter(partnership=audit.partnership), audit=audit
+            ),
+            ["team", "reflection"],
         ),
     ]
 
