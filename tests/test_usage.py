@@ -722,6 +722,7 @@ def test_a_reflection_that_looks_identifying_is_asked_about_before_it_is_kept(cl
     assert asked.status_code == 422
     page = html.unescape(asked.content.decode())
     assert "This looks like it holds" in page and "usage downloads" in page
+    assert "What will we do differently? This looks like it holds" in page  # no "?:"
     assert typed in page
     assert not UsageRecord.objects.exists()
     kept = record(client, audit, agencies["housing"], reflection=typed, **{CONFIRM_FIELD: "on"})
