@@ -35,6 +35,20 @@ def _lifetime() -> datetime.timedelta:
     return datetime.timedelta(days=settings.MACA_INVITATION_DAYS)
 
 
+def _refuse_a_role_held(*, email: str, partnership, role: str, agency) -> None:
+    """An invitation to a role its address holds already in the partnership would be accepted
+    to no effect, after emails to it and to the chairs. The partnership's members, with their
+    addresses, are on the pages of whoever invites: saying so tells them nothing new."""
+    held = Membership.objects.filter(partnership=partnership, role=role, agency=agency).filter(
+        Q(user__email__iexact=email) | Q(user__username__iexact=email)
+    )
+    if held.exists():
+        where = f" for {agency.name}" if agency is not None else ""
+        raise ValidationError(
+            {"email": f"{email} already holds the role {Role(role).label}{where} here."}
+        )
+
+
 def invitation_issue(
     *, email: str, partnership: Partnership, role: str, agency: Agency | None, invited_by
 ) -> tuple[Invitation, bool]:
@@ -45,6 +59,7 @@ def invitation_issue(
         email = email.strip().lower()
         if role != Role.COORDINATOR:
             agency = None
+        _refuse_a_role_held(email=email, partnership=partnership, role=role, agency=agency)
         now = timezone.now()
         open_one = (
             Invitation.objects.select_for_update()

@@ -301,6 +301,9 @@ def test_a_coordinators_invitation_is_renewed_only_for_the_same_agency_while_ope
     for_police, _ = issue(audit, chair, role=Role.COORDINATOR, agency=police)
     assert for_police.pk != health.pk and for_police.agency == police
     invitation_accept(invitation=health, user=UserFactory(email="new@example.org"))
+    with pytest.raises(ValidationError, match="already holds the role Agency co-ordinator"):
+        issue(audit, chair, role=Role.COORDINATOR, agency=agency)  # held now: nothing to offer
+    Membership.objects.filter(user__email="new@example.org").delete()
     again, _ = issue(audit, chair, role=Role.COORDINATOR, agency=agency)
     assert again.pk not in (health.pk, for_police.pk)
     assert Invitation.objects.filter(agency=agency).count() == 2

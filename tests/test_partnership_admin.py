@@ -102,6 +102,33 @@ def test_the_administrator_invites_people_to_roles_in_their_partnership(
         assert Invitation.objects.filter(email=email, role=role, partnership=partnership)
 
 
+def test_inviting_someone_to_a_role_they_hold_here_already_says_so_and_sends_nothing(
+    client, partnership, administrator, mailoutbox, django_capture_on_commit_callbacks
+):
+    police = AgencyFactory(name="Police", partnership=partnership)
+    housing = AgencyFactory(name="Housing", partnership=partnership)
+    held = UserFactory(email="Sam@example.org")
+    Membership.objects.create(
+        user=held, partnership=partnership, role=Role.COORDINATOR, agency=police
+    )
+    client.force_login(administrator)
+    people = url("partnership_people", partnership)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(
+            people, {"email": "sam@EXAMPLE.org", "role": Role.COORDINATOR, "agency": police.pk}
+        )
+    assert "sam@example.org already holds the role Agency co-ordinator for Police here." in (
+        html.unescape(again.content.decode())
+    )
+    assert not Invitation.objects.exists() and mailoutbox == []
+    # Another agency's co-ordinator, or another role, is a new invitation.
+    client.post(
+        people, {"email": "sam@example.org", "role": Role.COORDINATOR, "agency": housing.pk}
+    )
+    client.post(people, {"email": "sam@example.org", "role": Role.QA_MEMBER})
+    assert Invitation.objects.filter(email="sam@example.org").count() == 2
+
+
 def empty_choice(page: str, name: str) -> str:
     """What the list `name` offers for choosing nothing, as it is read out."""
     return re.search(rf'<select name="{name}"[^>]*>\s*<option value=""[^>]*>([^<]*)<', page)[1]
