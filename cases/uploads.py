@@ -573,19 +573,17 @@ def formula_without_result(uploaded_file, part: str, max_column: int) -> str | N
     Excel made the file, and its value cannot be read. The part's size was bounded when the
     upload was accepted; it is streamed past, keeping nothing."""
     scan = _FormulaScan(max_column)
-    uploaded_file.seek(0)
     try:
         with zipfile.ZipFile(uploaded_file.file) as archive, archive.open(part) as stream:
             while chunk := stream.read(CHUNK_SIZE):
-                scan.parser.Parse(chunk, False)
-            scan.parser.Parse(b"", True)
+                scan.parser.Parse(chunk)
     except _FormulaWithoutResult as found:
         return found.cell
     except (expat.ExpatError, *_DAMAGED_ARCHIVE):
         return None  # reading the sheet says it is damaged
     finally:
         uploaded_file.seek(0)
-    return None
+    return None  # (a sheet cut short ends here too: reading it says so)
 
 
 class _FormulaScan:
@@ -609,7 +607,7 @@ class _FormulaScan:
             number = attributes.get("r", "")
             self.row, self.column = int(number) if number.isdigit() else self.row + 1, 0
         elif local == "c":
-            self._cell(attributes.get("r", ""), attributes.get("t") == "str")
+            self._cell(attributes.get("r"), attributes.get("t") == "str")
         elif local == "f":
             self.formula = True
         elif local == "v":
@@ -618,7 +616,7 @@ class _FormulaScan:
         elif local == "is":
             self.result = True
 
-    def _cell(self, reference: str, text: bool):
+    def _cell(self, reference: str | None, text: bool):
         self.column = _column_number(reference) if reference else self.column + 1
         self.reference = reference or f"{_column_letters(self.column)}{self.row}"
         self.text, self.formula, self.result = text, False, False
