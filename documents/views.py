@@ -97,8 +97,8 @@ def _download(document: RequestedDocument):
     if document.status != RequestedDocument.Status.READY:
         raise Http404("The document is not ready.")
     # Deleted since it was looked up (the audit purged, the retention run): gone, as for anyone.
-    content = RequestedDocument.objects.values_list("content", flat=True).filter(pk=document.pk)
-    content = content.first()
+    stored = RequestedDocument.objects.filter(pk=document.pk).values_list("content", flat=True)
+    content = stored.first()
     if content is None:
         raise Http404("No such document.")
     return attachment_response(
