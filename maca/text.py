@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.http import is_same_domain
 
 from maca import concurrency, once
+from maca.identifiers import normalised
 
 # Characters XML 1.0 cannot hold: control characters other than tab, line feed and carriage
 # return; lone surrogates; and the two non-characters.
@@ -67,9 +68,10 @@ _TYPED_ALIKE = str.maketrans(
 
 def name_key(text: str) -> str:
     """What two names share when they read as one: "Children's Social Care" and "Children’s
-    social care", "Health - GP" and "Health – GP", a letter typed full-width and the same letter.
-    Two agencies of a partnership may not share it."""
-    folded = unicodedata.normalize("NFKC", shown_name(text)).translate(_TYPED_ALIKE)
+    social care", "Health - GP" and "Health – GP", a letter typed full-width, accented or from
+    another alphabet drawn alike ("Policе" with a Cyrillic е) and the same letter. Two agencies
+    of a partnership may not share it."""
+    folded = normalised(shown_name(text).translate(_TYPED_ALIKE))
     return " ".join(folded.casefold().split())
 
 

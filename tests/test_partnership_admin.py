@@ -670,10 +670,18 @@ def test_an_agency_typed_with_another_apostrophe_or_dash_is_the_agency_already_t
 
     AgencyFactory(name="Children’s Social Care", partnership=partnership)
     AgencyFactory(name="Health – GP practices", partnership=partnership)
+    AgencyFactory(name="Police", partnership=partnership)
     before = Agency.objects.filter(partnership=partnership).count()
     client.force_login(administrator)
     add = url("partnership_agencies", partnership)
-    for typed in ("Children's social care", "Health - GP practices", "Ｈealth – GP  practices"):
+    typed_alike = (
+        "Children's social care",
+        "Health - GP practices",
+        "Ｈealth – GP  practices",
+        "Polic\u0435",  # its last letter Cyrillic
+        "Children\u2019s Soc\u0456al Care",  # a Cyrillic і
+    )
+    for typed in typed_alike:
         refused = client.post(add, {"name": typed, "sector": "other"})
         assert refused.status_code == 422, typed
         assert "The partnership already has an agency called" in html.unescape(
