@@ -23,17 +23,23 @@ def test_the_progress_page_stops_asking_once_it_is_refused(
     job_path = send(client, audit)["Location"]
     assert PackageImport.objects.get().status == PackageImport.Status.WAITING
 
-    context = browser.new_context()
-    sign_in(context, live_server.url, chair.username)
-    page = context.new_page()
-    asked = []
-    page.on("request", lambda request: asked.append(request.url) if job_path in request.url else 0)
-    page.goto(live_server.url + job_path)
+    context, page, asked = watched(browser, live_server.url, chair, job_path)
     expect(page.locator("#import-progress")).to_contain_text("A large package takes a minute")
 
     chair.memberships.update(role=Membership.Role.QA_MEMBER)
     stops_asking(page, asked, "#import-progress", "This import can no longer be shown to you")
     context.close()
+
+
+def watched(browser, base_url: str, user, path: str):
+    """`user`'s browser on the page at `path`, with the list of the requests it sends there."""
+    context = browser.new_context()
+    sign_in(context, base_url, user.username)
+    page = context.new_page()
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if path in request.url else 0)
+    page.goto(base_url + path)
+    return context, page, asked
 
 
 def stops_asking(page, asked: list, progress: str, said: str) -> None:
@@ -60,12 +66,7 @@ def test_a_documents_progress_page_stops_asking_once_the_document_is_deleted(
     progress_path = client.get(reverse("draft_briefing_pdf", args=[audit.pk]))["Location"]
     assert RequestedDocument.objects.count() == 1
 
-    context = browser.new_context()
-    sign_in(context, live_server.url, chair.username)
-    page = context.new_page()
-    asked = []
-    page.on("request", lambda r: asked.append(r.url) if progress_path in r.url else 0)
-    page.goto(live_server.url + progress_path)
+    context, page, asked = watched(browser, live_server.url, chair, progress_path)
     expect(page.locator("#document-progress")).to_contain_text("A large document takes")
 
     RequestedDocument.objects.all().delete()

@@ -276,15 +276,20 @@ def test_the_retention_run_deletes_a_pdf_past_its_keeping_time_though_no_one_ask
     assert Nomination.objects.exists()  # nothing else of the audit went
 
 
+def case_pack_waiting(client, audit, chair, settings) -> RequestedDocument:
+    """The chair's case pack, asked for and waiting for the worker (none runs)."""
+    settings.TASKS = DATABASE_TASKS
+    client.force_login(chair)
+    client.get(reverse("case_pack_pdf", args=[audit.pk]))
+    return RequestedDocument.objects.get()
+
+
 def test_a_pdf_purged_while_it_waits_for_the_worker_is_not_made(
     client, closed_audit, chair, settings, run_worker
 ):
     from documents.services import document_make
 
-    settings.TASKS = DATABASE_TASKS
-    client.force_login(chair)
-    client.get(reverse("case_pack_pdf", args=[closed_audit.pk]))
-    waiting = RequestedDocument.objects.get()
+    waiting = case_pack_waiting(client, closed_audit, chair, settings)
     assert waiting.status == RequestedDocument.Status.WAITING
     client.post(reverse("retention_purge", args=[closed_audit.pk]), {"confirm": "on"})
     document_make(document_id=waiting.pk)  # the worker comes to it: nothing to make
@@ -298,10 +303,7 @@ def test_a_pdf_purged_while_the_worker_makes_it_is_not_kept(
     from documents import kinds
     from documents.services import document_make
 
-    settings.TASKS = DATABASE_TASKS
-    client.force_login(chair)
-    client.get(reverse("case_pack_pdf", args=[closed_audit.pk]))
-    waiting = RequestedDocument.objects.get()
+    waiting = case_pack_waiting(client, closed_audit, chair, settings)
     making = kinds.KINDS[RequestedDocument.Kind.CASE_PACK]
 
     def purged_meanwhile(document):
