@@ -137,11 +137,17 @@ def package_parse(raw: bytes | str) -> dict:
             [PackageProblem("$", f"not valid JSON ({where}): {_reason(error)}")]
         ) from None
     except RecursionError:
-        raise PackageError([PackageProblem("$", "not valid JSON: nested too deeply")]) from None
+        raise PackageError([PackageProblem("$", NESTED_TOO_DEEPLY)]) from None
     except ValueError as error:  # e.g. a number of thousands of digits
         raise PackageError([PackageProblem("$", f"not valid JSON: {error}")]) from None
-    package_validate(data)
+    try:
+        package_validate(data)
+    except RecursionError:  # read, but too deep for the schema's checker to describe a problem
+        raise PackageError([PackageProblem("$", NESTED_TOO_DEEPLY)]) from None
     return data
+
+
+NESTED_TOO_DEEPLY = "not valid JSON: nested too deeply"
 
 
 def _reason(error) -> str:
@@ -290,18 +296,25 @@ FIRST_DATE, LAST_DATE = "1900-01-01", "2100-12-31"
 
 def _date_problems(value, path: str = "$") -> list[PackageProblem]:
     """Every date in the package (a field named "date" or ending in "_date"), between 1900 and
-    2100."""
-    if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in _date_problems(item, f"{path}[{i}]")]
-    if not isinstance(value, dict):
-        return []
+    2100.
+
+    Walked with a stack of iterators, as `_text_problems` is: a package may nest lists and
+    objects deeply where the schema does not look (as deep as the JSON reader takes), and a
+    walk that called itself for each level would run out of room for calls long before."""
     problems = []
-    for key, item in value.items():
-        is_date = key == "date" or key.endswith("_date")
+    stack = [(path, _entries(value))] if isinstance(value, dict | list) else []
+    while stack:
+        location, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        key, item = entry
+        is_date = isinstance(key, str) and (key == "date" or key.endswith("_date"))
         if is_date and isinstance(item, str) and not FIRST_DATE <= item[:10] <= LAST_DATE:
-            problems.append(PackageProblem(f"{path}.{key}", "is not between 1900 and 2100"))
-        else:
-            problems += _date_problems(item, f"{path}.{key}")
+            problems.append(PackageProblem(_place(location, key), "is not between 1900 and 2100"))
+        elif isinstance(item, dict | list):
+            stack.append((_place(location, key), _entries(item)))
     return problems
 
 

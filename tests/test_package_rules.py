@@ -356,6 +356,53 @@ def test_a_package_is_read_from_its_bytes_or_its_text():
     assert refused.value.lines() == ["$: not valid JSON: nested too deeply"]
 
 
+def _nested(depth: int, inner: str = "") -> str:
+    return "[" * depth + inner + "]" * depth
+
+
+def test_lists_nested_as_deep_as_json_reads_under_a_key_of_its_own_are_read():
+    """The schema allows keys of its own: nested hundreds of lists deep there, the package is
+    read (the JSON reader takes it), rather than the check of its dates running out of room
+    for calls and the import failing with no reason given."""
+    import json
+
+    raw = json.dumps(VALID)[:-1] + f', "notes": {_nested(700)}}}'
+    assert package_parse(raw)["notes"] == json.loads(raw)["notes"]
+
+
+def test_a_date_nested_deep_under_a_key_of_its_own_is_still_checked():
+    import json
+
+    deep = _nested(700, '{"due_date": "1800-01-01"}')
+    with pytest.raises(PackageError) as refused:
+        package_parse(json.dumps(VALID)[:-1] + f', "notes": {deep}}}')
+    [problem] = refused.value.problems
+    assert problem.location == "$.notes" + "[0]" * 700 + ".due_date"
+    assert problem.message == "is not between 1900 and 2100"
+
+
+def test_a_value_nested_as_deep_as_json_reads_where_the_schema_looks_is_refused_with_a_reason():
+    """Where the schema expects text, lists nested as deep as the JSON reader goes are
+    refused as a problem of the package, never as an error with no reason."""
+    import json
+    import sys
+
+    depth = sys.getrecursionlimit()
+    while True:  # the deepest the reader takes from here
+        raw = json.dumps(VALID)
+        raw = raw.replace('"escalation"', _nested(depth), 1)
+        try:
+            json.loads(raw)
+        except RecursionError:
+            depth -= 5
+            continue
+        break
+    assert '"escalation"' not in raw
+    with pytest.raises(PackageError) as refused:
+        package_parse(raw)
+    assert refused.value.problems
+
+
 # Agencies and tags: this partnership's alone ---------------------------------------------------
 
 
