@@ -2,6 +2,7 @@
 
 import datetime
 import ipaddress
+from urllib.parse import urlsplit
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.utils import reset as reset_failed_sign_ins
@@ -81,7 +82,16 @@ RESET_EMAIL_EVERY_SECONDS = 10 * 60
 
 class OneResetEmailAWhileForm(PasswordResetForm):
     """Django's form of "Forgotten your password?", which emails an account at most once in
-    RESET_EMAIL_EVERY_SECONDS, so that nobody can flood someone's inbox with links."""
+    RESET_EMAIL_EVERY_SECONDS, so that nobody can flood someone's inbox with links. The link
+    leads to SITE_URL, as every email's does: never to the address the request was sent to,
+    whose name and port are the asker's to choose (the port is not checked against
+    ALLOWED_HOSTS), which would send the owner's working link wherever the asker likes."""
+
+    def save(self, *args, **kwargs):
+        site = urlsplit(settings.SITE_URL)
+        kwargs["domain_override"] = site.netloc
+        kwargs["use_https"] = site.scheme == "https"
+        return super().save(*args, **kwargs)
 
     def get_users(self, email):
         for user in super().get_users(email):

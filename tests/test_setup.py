@@ -6,6 +6,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -712,3 +713,20 @@ def test_password_reset_emails_an_account_once_in_a_while_however_often_asked(
     assert [email.to for email in mailoutbox] == [["real@example.org"]]
     client.post(reverse("password_reset"), {"email": "other@example.org"})
     assert [email.to for email in mailoutbox] == [["real@example.org"], ["other@example.org"]]
+
+
+def test_the_password_reset_link_leads_to_the_site_whatever_address_it_was_asked_at(
+    client, mailoutbox, settings
+):
+    """The emailed link carries a working token: it leads to SITE_URL, never to the name, port
+    or scheme of the request (a port is not checked against ALLOWED_HOSTS), which whoever asks
+    for the link chooses."""
+    settings.SITE_URL = "https://maca.example.org"
+    UserFactory(email="real@example.org")
+    for host in ("testserver:31337", "localhost"):
+        client.post(reverse("password_reset"), {"email": "real@example.org"}, HTTP_HOST=host)
+        cache.clear()  # the next one is emailed too
+    assert len(mailoutbox) == 2
+    for email in mailoutbox:
+        [link] = [line for line in email.body.splitlines() if "/password/set/" in line]
+        assert link.startswith("https://maca.example.org/password/set/")
