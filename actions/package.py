@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import DEFAULT_HEADINGS, DEFAULT_TITLE, Audit, BriefingParagraph, Case, Theme
+from cases.selectors.identifiers import listed
 from findings.models import (
     Finding,
     GoodPractice,
@@ -41,6 +42,7 @@ from findings.publishing import (
 )
 from findings.services import tag_create
 from findings.sevenminute import PART_FIELDS
+from maca.identifiers import identifying_shapes
 from maca.models import Agency, Partnership
 from maca.text import shown_name
 
@@ -358,7 +360,7 @@ def _consistency_problems(data: dict) -> list[PackageProblem]:
             problems.append(PackageProblem(f"$.usage[{index}].team", "cannot be blank"))
         if not shown_name(use["agency"]):
             problems.append(PackageProblem(f"$.usage[{index}].agency", "cannot be blank"))
-    problems += _invisible_agency_names(data)
+    problems += _invisible_agency_names(data) + _tag_problems(data)
     recommendation_count = len(data.get("recommendations", []))
     for a_index, action in enumerate(data.get("actions", [])):
         index = action.get("recommendation")
@@ -490,6 +492,35 @@ def _item_texts(data: dict):
     for kind in ("good_practice", "recommendations"):
         for j, item in enumerate(data.get(kind, [])):
             yield f"$.{kind}[{j}].text", item["text"]
+
+
+def _item_tags(data: dict):
+    """(location, tag) of every learning tag on a strength, finding, piece of good practice or
+    recommendation."""
+    lists = [
+        (f"$.cases[{i}].{kind}", case.get(kind, []))
+        for i, case in enumerate(data["cases"])
+        for kind in ("strengths", "findings")
+    ]
+    lists += [(f"$.{kind}", data.get(kind, [])) for kind in ("good_practice", "recommendations")]
+    for prefix, items in lists:
+        for i, item in enumerate(items):
+            for j, tag in enumerate(item.get("tags", [])):
+                yield f"{prefix}[{i}].tags[{j}]", tag
+
+
+def _tag_problems(data: dict) -> list[PackageProblem]:
+    """Learning tags refused as the tag form refuses them: a tag joins the partnership's list,
+    offered on every audit and printed in every briefing that uses it."""
+    return [
+        PackageProblem(
+            location,
+            f"looks like it holds {listed(kinds)}: a learning tag names the learning "
+            "(“housing”, “voice of the child”), never a person",
+        )
+        for location, tag in _item_tags(data)
+        if (kinds := identifying_shapes(tag))
+    ]
 
 
 def _item_checks(prefix: str, items: list[dict]) -> list[tuple]:

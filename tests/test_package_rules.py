@@ -155,6 +155,35 @@ def test_each_text_may_be_as_long_as_its_field_holds_and_no_longer(path, most):
     ]
 
 
+TAG_PLACES = [
+    "cases.0.strengths.0.tags.0",
+    "cases.1.findings.0.tags",
+    "good_practice.0.tags",
+    "recommendations.0.tags",
+]
+
+
+@pytest.mark.parametrize("path", TAG_PLACES)
+def test_a_learning_tag_holding_a_persons_details_is_refused_where_it_is(path, mine):
+    """As the tag form refuses it: an imported tag joins the partnership's list of tags."""
+    tag = "Mrs Smith"
+    data = changed(path, tag if path.endswith(".0") else [tag])
+    where = location(path if path.endswith(".0") else f"{path}.0")
+    assert problems_of(data) == [
+        f"{where}: looks like it holds a person's name after their title: a learning "
+        "tag names the learning (“housing”, “voice of the child”), never a person"
+    ]
+    assert (
+        problems_of(
+            changed(
+                path,
+                "Voice of the child 2015" if path.endswith(".0") else ["Voice of the child 2015"],
+            )
+        )
+        == []
+    )
+
+
 BLANKS = [
     ("theme.name", "cannot be blank"),
     ("agencies.0.name", "cannot be blank"),
