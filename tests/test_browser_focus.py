@@ -190,3 +190,25 @@ def test_the_focus_follows_inline_edits_and_is_never_dropped(browser, demo):
     item_form.get_by_role("button", name="Save").press("Enter")
     expect(item_form.get_by_role("alert")).to_be_focused()
     context.close()
+
+
+def test_closing_an_add_form_gives_the_focus_back_to_the_link_that_opened_it(browser, demo):
+    reporting = Audit.objects.get(theme__name="Child exploitation")
+    last_case = reporting.cases.order_by("label").last().label
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    sign_in(context, demo, "qa")
+    page = context.new_page()
+    page.goto(f"{demo}/audits/{reporting.pk}/findings/")
+    # The last case's form, far down the page from the first case's links.
+    opener = page.get_by_role("link", name=f"Add a finding for {last_case}")
+    opener.focus()
+    page.keyboard.press("Enter")
+    item_form = page.locator("form.item-form")
+    expect(item_form.locator(":focus")).to_have_count(1)  # htmx has settled the new form
+    item_form.get_by_role("link", name="Cancel").focus()
+    page.keyboard.press("Enter")
+    expect(item_form).to_have_count(0)
+    # Back where it was, on the same link, and on screen: not on the first case's first link.
+    expect(page.get_by_role("link", name=f"Add a finding for {last_case}")).to_be_focused()
+    assert page.evaluate(FOCUS_IN_VIEW_ONCE_STILL), "the focus went off the screen"
+    context.close()

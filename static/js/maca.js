@@ -274,6 +274,7 @@ function focusOnScreen(element) {
   "use strict";
   var focusedId = null;
   var itemId = null;
+  var addId = null;
   var swapped = null;
   var changedId = null;
 
@@ -288,6 +289,10 @@ function focusOnScreen(element) {
     focusedId = active && active.id ? active.id : null;
     var item = active && active.closest ? active.closest("[id^='item-']") : null;
     itemId = item ? item.id : null;
+    // An inline form opened by a list's "Add …" link: closed again (Cancel), the focus goes back
+    // to that link, not to the first link of the writing area.
+    var adding = active && active.closest ? active.closest("[id^='add-']") : null;
+    addId = adding ? adding.id : null;
   });
 
   // An outerHTML swap removes the target: remember where it was, to find what replaced it.
@@ -342,7 +347,8 @@ function focusOnScreen(element) {
       return;
     }
     var changed = changedId ? document.getElementById(changedId) : null;
-    var item = changed || (itemId ? document.getElementById(itemId) : null) || content;
+    var item = changed || (itemId ? document.getElementById(itemId) : null) ||
+      (addId ? document.getElementById(addId) : null) || content;
     if (item && item !== document.body) {
       var control = item.querySelector("button:not([disabled]), a[href]");
       if (control) {
