@@ -235,6 +235,26 @@ def test_creating_needs_a_theme_and_a_sensible_meeting_date(client, audit, chair
     assert "Select at least one case." in none.content.decode()
 
 
+def test_the_error_summary_lists_the_problems_in_the_order_of_the_form(client, audit, chair):
+    """Read from the top, the summary's links go down the form, as a keyboard user goes through
+    them: never from the agencies at its foot back up to the meeting date."""
+    client.force_login(chair)
+    page = client.post(
+        reverse("audit_create"),
+        audit_data(
+            partnership=audit.partnership.pk,
+            new_theme_name="",
+            meeting_date=str(IN_A_MONTH - datetime.timedelta(days=1)),
+            new_agencies="A" * 201,
+        ),
+    ).content.decode()
+    summary, form = page.split('id="error-summary"')[1].split("</div>", 1)
+    linked = re.findall(r'href="#(id_[a-z_]+)"', summary)
+    assert linked == ["id_theme", "id_meeting_date", "id_new_agencies"]
+    on_the_page = sorted(linked, key=lambda field: form.index(f'id="{field}"'))
+    assert linked == on_the_page
+
+
 def test_editing_the_audit_is_for_the_chair(client, audit, people, outsider):
     url = reverse("audit_edit", args=[audit.pk])
     expected = {"chair": 200, "qa_member": 403, "coordinator": 403, "viewer": 404}

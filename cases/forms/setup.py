@@ -81,6 +81,21 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
     with `audit` (editing) the audit's version is kept, so no one's change is lost."""
 
     record_label = "this audit's details"
+    # As the page lays them out, so that the error summary lists its problems in that order.
+    field_order = [
+        "partnership",
+        "theme",
+        "new_theme_name",
+        "new_theme_description",
+        "title",
+        "submission_deadline",
+        "meeting_date",
+        "protective_marking",
+        "target_case_count",
+        "agencies",
+        "new_agencies",
+        "new_agency_sector",
+    ]
     version_fields = (
         "theme",
         "title",
