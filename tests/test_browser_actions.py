@@ -199,3 +199,51 @@ def test_a_file_chosen_under_evidence_is_not_left_behind_by_add_update_unsaid(
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login/"))
     assert errors == []
+
+
+# Every change to the page's message area after the page has loaded, in order: what a screen
+# reader reads out of it (a message already there as the page loads is not read).
+ANNOUNCED = """
+window.announced = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const area = document.getElementById("messages");
+  if (!area) return;
+  new MutationObserver(changes => changes.forEach(change => change.addedNodes.forEach(node => {
+    if (node.textContent.trim()) window.announced.push(node.textContent.trim());
+  }))).observe(area, {childList: true, subtree: true});
+});
+"""
+
+
+def test_evidence_added_is_read_out_though_the_page_opens_at_the_evidence(
+    browser, people, tmp_path
+):
+    audit, base = people["audit"], people["url"]
+    action = Action.objects.create(
+        audit=audit,
+        text="Invite housing officers.",
+        owner_agency=audit.agencies.get(),
+        lead="Head of Housing",
+        due_date=datetime.date.today() + datetime.timedelta(days=30),
+    )
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    errors = console_errors(page)
+    log_in(page, base, "housing", people["password"])
+    page.add_init_script(ANNOUNCED)
+    page.goto(f"{base}/actions/{action.pk}/")
+    sheet = tmp_path / "sign-in-sheet.pdf"
+    sheet.write_bytes(MINIMAL_PDF)
+    page.get_by_label("File showing the action’s progress or impact").set_input_files(str(sheet))
+    page.get_by_role("button", name="Upload evidence").press("Enter")
+    # The page opens at the evidence, with the new file in view; the message, far above, is
+    # said again once the page has loaded, so that a screen reader reads it out.
+    expect(page).to_have_url(re.compile(r"#evidence$"))
+    expect(page.get_by_role("link", name="sign-in-sheet.pdf")).to_be_in_viewport()
+    for _ in range(20):  # the page's own policy forbids waiting on a script of the test's
+        if page.evaluate("window.announced.length"):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("window.announced") == ["“sign-in-sheet.pdf” was added as evidence."]
+    expect(page.locator("#messages")).to_have_text("“sign-in-sheet.pdf” was added as evidence.")
+    assert axe_violations(page) == []
+    assert errors == []

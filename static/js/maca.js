@@ -160,6 +160,15 @@ function focusOnScreen(element) {
   } else if (said && !location.hash && !document.querySelector("[autofocus]")) {
     said.tabIndex = -1;
     focusOnScreen(said);
+  } else if (said && location.hash) {
+    // A page opened at what was changed ("#evidence", a chronology's "#rows") keeps the browser
+    // there, far below the message. The message is put into the page's message area again a
+    // moment after the page has loaded: a change to that area is read out, where a message
+    // already there as the page loads is not.
+    var area = said.parentElement;
+    var shown = Array.from(area.childNodes);
+    area.replaceChildren();
+    window.setTimeout(function () { area.replaceChildren.apply(area, shown); }, 500);
   }
 })();
 
