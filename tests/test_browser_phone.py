@@ -160,3 +160,20 @@ def test_the_meetings_attendees_stack_with_their_labels_on_a_phone(page, demo):
     expect(page.locator(".attendee-table label", has_text="Agency, row 1")).to_be_visible()
     assert too_wide(page) is None and not table_scrolls(page)
     assert axe_violations(page) == []
+
+
+def test_a_refused_attendee_row_is_marked_as_any_refused_field_is(page, demo):
+    reporting = Audit.objects.get(theme__name="Child exploitation")
+    log_in(page, demo, "chair")
+    page.goto(demo + reverse("meeting", args=[reporting.pk]))
+    last = page.locator(".attendee-table tbody tr").count()
+    page.get_by_label(f"Role, row {last}").fill("Designated nurse")
+    page.get_by_role("button", name="Save the meeting record").click()
+    name = page.get_by_label(f"Name, row {last}")
+    reason = page.locator(".attendee-table .errorlist").first
+    expect(reason).to_be_visible()
+    assert name.get_attribute("aria-invalid") == "true"
+    red = "rgb(176, 42, 55)"  # the red of every refused box and its reason (maca.css)
+    assert name.evaluate("box => getComputedStyle(box).borderTopColor") == red
+    assert reason.evaluate("list => getComputedStyle(list).color") == red
+    assert reason.evaluate("list => getComputedStyle(list).listStyleType") == "none"
