@@ -1,16 +1,23 @@
 """Django's administration pages are for the installation's staff: case-level models are shown to
 superusers only, read only, and every look at them is in the access log."""
 
+import html
+import re
+from pathlib import PurePosixPath
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from cases.admin import CaseLevelAdmin
+from cases.models import ChronologyFile
 from maca.middleware import ADMIN_CASE_LEVEL_APPS
 from maca.models import AccessLogEntry
 
-from .factories import CaseFactory, UserFactory
+from .factories import AgencyFactory, CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +98,29 @@ def test_every_look_of_a_superuser_at_case_level_data_is_in_the_access_log(
         audit.pk,
         superuser.username,
     )
+
+
+@pytest.mark.storage
+def test_a_chronology_documents_page_names_its_file_but_hands_out_no_address_of_it(
+    client, superuser, audit
+):
+    """The file leaves only through MACA's access-checked, logged download: the page gives no
+    link to it (with an object store, a link would be a signed address that fetches the file
+    for an hour, from anywhere, with no entry in the access log)."""
+    case = CaseFactory(audit=audit, label="Case 1")
+    upload = ChronologyFile(
+        case=case,
+        agency=AgencyFactory(partnership=audit.partnership),
+        original_name="chronology.csv",
+        kind="csv",
+        size=3,
+        sha256="a" * 64,
+    )
+    upload.file.save("chronology.csv", ContentFile(b"a,b"), save=False)
+    upload.save()
+    page = client.get(url(ChronologyFile, "change", upload.pk)).content.decode()
+    assert "chronology.csv" in page
+    stored = PurePosixPath(upload.file.name).name
+    assert stored in page  # which file it is, for the host
+    assert not re.search(rf'href="[^"]*{re.escape(stored)}', page)
+    assert default_storage.url(upload.file.name) not in html.unescape(page)
