@@ -4,6 +4,7 @@ import io
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,11 +64,14 @@ def closed_audit(audit, chair):
     return audit
 
 
-def test_purging_identifiers_keeps_the_briefing_and_plan(closed_audit, chair):
+def test_purging_identifiers_keeps_the_briefing_and_plan(
+    closed_audit, chair, django_capture_on_commit_callbacks
+):
     stored = ChronologyFile.objects.get().file
     storage, name = stored.storage, stored.name
     assert storage.exists(name)
-    record = identifiers_purge(audit=closed_audit, user=chair, include_files=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        record = identifiers_purge(audit=closed_audit, user=chair, include_files=True)
     assert not NominationIdentity.objects.exists() and not LocalReference.objects.exists()
     assert not ChronologyFile.objects.exists() and not ChronologyFile.history.exists()
     assert not storage.exists(name)
@@ -106,6 +110,22 @@ def test_the_chair_purges_from_the_page_after_confirming(client, closed_audit, c
 def test_only_the_chair_reaches_retention(client, closed_audit):
     client.force_login(member(closed_audit, Membership.Role.QA_MEMBER))
     assert client.get(reverse("retention", args=[closed_audit.pk])).status_code == 403
+
+
+def test_a_purge_that_fails_keeps_the_documents_its_records_name(
+    closed_audit, chair, django_capture_on_commit_callbacks
+):
+    stored = ChronologyFile.objects.get().file
+    storage, name = stored.storage, stored.name
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        identifiers_purge(audit=closed_audit, user=chair, include_files=True)
+        raise RuntimeError("the database went away before the purge was saved")
+    assert ChronologyFile.objects.get().file.name == name
+    assert storage.exists(name)
 
 
 def age(audit, years):

@@ -81,14 +81,13 @@ def _require_closed_and_free(audit: Audit) -> None:
 
 
 def _delete_files(queryset) -> int:
-    """Delete the rows, their files on disk, and their history (which names the files).
+    """Delete the rows, their stored files, and their history (which names the files). Each
+    file goes once the deletion is committed (maca.files.delete_file_with_record), so that a
+    purge that fails keeps the documents its records still name.
 
     History is deleted after the rows, because deleting a row writes one last history entry.
     """
-    uploads = list(queryset)
-    for upload in uploads:
-        upload.file.delete(save=False)
-    ids = [upload.pk for upload in uploads]
+    ids = list(queryset.values_list("pk", flat=True))
     queryset.model.objects.filter(pk__in=ids).delete()
     queryset.model.history.filter(id__in=ids).delete()
     return len(ids)
