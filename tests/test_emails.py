@@ -4,6 +4,7 @@ once each, only to someone who may still receive them, and a failure is retried,
 import datetime
 import io
 import re
+import smtplib
 import socket
 
 import pytest
@@ -212,6 +213,27 @@ def test_a_stage_email_goes_when_the_theme_s_name_holds_a_line_break(audit, mail
     assert [(message.subject, message.to, message.bcc) for message in mailoutbox] == [
         ("Nominations are open: Neglect Bcc: someone@example.org", ["qa@example.org"], [])
     ]
+
+
+class RefusingEmailBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        address = messages[0].to[0]
+        raise smtplib.SMTPRecipientsRefused(
+            {address: (550, f"5.1.1 <{address}>: unknown".encode())}
+        )
+
+
+def test_a_refused_address_is_logged_as_a_code_not_by_its_address(audit, chair, settings, caplog):
+    settings.EMAIL_BACKEND = "tests.test_emails.RefusingEmailBackend"
+    email = emails.email_queue(key="k:9", recipient=chair, subject="S", body="B", audit=audit)
+    assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.QUEUED
+    assert "Could not send email k:9 (attempt 1): SMTPRecipientsRefused: 1 refused (550)" in (
+        caplog.text
+    )
+    assert chair.email not in caplog.text and chair.email.split("@")[0] not in caplog.text
 
 
 class BrokenEmailBackend:

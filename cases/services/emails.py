@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -123,7 +124,9 @@ def queued_email_send(*, email_id: int) -> str:
     try:
         _message(email).send()
     except Exception as error:
-        logger.exception("Could not send email %s (attempt %s)", email.key, email.attempts)
+        logger.error(
+            "Could not send email %s (attempt %s): %s", email.key, email.attempts, _said(error)
+        )
         return _failed(email, error)
     with transaction.atomic():
         email.sent_at = timezone.now()
@@ -155,6 +158,22 @@ def _claimed(email_id: int) -> tuple[OutgoingEmail | None, str]:
         email.sending_until = now + SENDING_CLAIM
         email.save(update_fields=["attempts", "sending_until"])
         return email, email.status
+
+
+def _said(error: Exception) -> str:
+    """What a failed send is logged with: the error's kind and the mail server's reply code or
+    the system's reason, never its text, which names the addresses refused (a log is kept
+    longer, and read by more people, than the email)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _reply in error.recipients.values()})
+        return (
+            f"SMTPRecipientsRefused: {len(error.recipients)} refused ({', '.join(map(str, codes))})"
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{type(error).__name__}: {error.smtp_code}"
+    if isinstance(error, OSError) and error.strerror:
+        return f"{type(error).__name__}: {error.strerror}"
+    return type(error).__name__
 
 
 def _failed(email: OutgoingEmail, error: Exception) -> str:
