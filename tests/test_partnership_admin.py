@@ -691,3 +691,16 @@ def test_an_agency_typed_with_another_apostrophe_or_dash_is_the_agency_already_t
     taken = _agencies(partnership, {"new_agencies": [("Children's Social Care", "other")]})
     assert [agency.name for agency in taken] == ["Children’s Social Care"]
     assert Agency.objects.filter(partnership=partnership).count() == before
+
+
+def test_the_settings_page_says_what_a_new_audit_starts_with_when_the_points_are_empty(
+    client, audit, administrator
+):
+    """A new audit never starts with another audit's points: the page says MACA's wording is
+    used, as it is."""
+    client.force_login(administrator)
+    page = html.unescape(
+        client.get(url("partnership_settings", audit.partnership)).content.decode()
+    )
+    assert "latest audit" not in page
+    assert "a new audit starts with MACA's wording of the usual process" in page
