@@ -174,6 +174,7 @@ def test_a_coordinator_speaks_for_one_of_the_partnership_s_own_agencies(
     client, partnership, administrator, other_partnership
 ):
     theirs = Agency.objects.get(partnership=other_partnership)
+    AgencyFactory(name="Police", partnership=partnership)  # one of its own to choose from
     client.force_login(administrator)
     data = {"email": "coord@example.org", "role": Role.COORDINATOR}
     for agency in ("", theirs.pk):
@@ -704,3 +705,20 @@ def test_the_settings_page_says_what_a_new_audit_starts_with_when_the_points_are
     )
     assert "latest audit" not in page
     assert "a new audit starts with MACA's wording of the usual process" in page
+
+
+def test_inviting_a_co_ordinator_before_any_agency_says_where_agencies_are_added(client):
+    """A new partnership has no agency: inviting a co-ordinator then says to add the agency
+    first, rather than asking to choose from an empty list; what was typed is kept."""
+    new = Partnership.objects.create(name="Eastvale Partnership")
+    own = UserFactory(username="eastvale-admin")
+    Membership.objects.create(user=own, partnership=new, role=Role.PARTNERSHIP_ADMIN)
+    client.force_login(own)
+    response = client.post(
+        url("partnership_people", new), {"email": "coord@example.org", "role": Role.COORDINATOR}
+    )
+    assert response.status_code == 422
+    page = html.unescape(response.content.decode())
+    assert "The partnership has no agencies yet: add this co-ordinator's agency under" in page
+    assert 'value="coord@example.org"' in page
+    assert not Invitation.objects.filter(email="coord@example.org").exists()

@@ -51,10 +51,19 @@ class PartnershipMemberForm(RefuseControlCharactersMixin, forms.Form):
         data = super().clean()
         if data.get("role") == Role.COORDINATOR:
             if not data.get("agency") and "agency" not in self.errors:
-                self.add_error("agency", "Choose the agency this co-ordinator speaks for.")
+                self.add_error("agency", self._no_agency_message())
         elif data.get("agency") and data.get("role"):
             self.add_error("agency", agency_of_no_coordinator(data["role"]))
         return data
+
+    def _no_agency_message(self) -> str:
+        # With no agency to choose, "choose one" would be a dead end: say where they are added.
+        if not self.fields["agency"].queryset.exists():
+            return (
+                "The partnership has no agencies yet: add this co-ordinator's agency under "
+                "Agencies first, then invite them here."
+            )
+        return "Choose the agency this co-ordinator speaks for."
 
 
 class AgencyForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.ModelForm):
