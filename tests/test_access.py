@@ -14,7 +14,13 @@ from maca.middleware import SEEN_SESSION_KEY
 from maca.models import Membership, User
 
 from .conftest import member
-from .factories import AgencyFactory, AuditFactory, NominationFactory
+from .factories import (
+    AgencyFactory,
+    AuditFactory,
+    MembershipFactory,
+    NominationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +126,24 @@ def test_home_lists_only_the_users_audits(client, audit, outsider):
 def test_a_user_with_no_audits_is_told_what_to_do(client, outsider):
     client.force_login(outsider)
     assert "No audits to show yet." in client.get(reverse("home")).content.decode()
+
+
+def test_a_chair_with_no_audits_is_told_to_start_one_not_to_ask_the_chair(client, outsider):
+    """`outsider` chairs a partnership with no audit yet: the empty list points to New audit."""
+    client.force_login(outsider)
+    page = client.get(reverse("home")).content.decode()
+    assert "start your partnership's first audit with" in page
+    assert f'<a href="{reverse("audit_create")}">New audit</a>' in page
+    assert "ask the chair of your QA sub-group" not in page
+
+
+def test_a_qa_member_with_no_audits_is_told_the_chair_starts_them(client):
+    user = UserFactory()
+    MembershipFactory(user=user, role=Membership.Role.QA_MEMBER)
+    client.force_login(user)
+    page = client.get(reverse("home")).content.decode()
+    assert "first audit with" not in page
+    assert "ask the chair of your QA sub-group" in page
 
 
 def test_login_and_health_pages_are_open(client):
