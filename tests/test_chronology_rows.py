@@ -178,6 +178,60 @@ def test_a_clean_xlsx_adds_its_rows_including_real_date_cells(client, world):
     }
 
 
+def test_a_workbook_with_a_merged_title_above_its_headings_is_read(client, world):
+    """Agencies' exports often open with a title merged across the columns and a blank row: the
+    rows are read under the headings, and a problem is named by its row in the sheet."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Eastvale Health NHS Trust: chronology for Case 1"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["Prepared by the safeguarding team"])
+    sheet.merge_cells("A2:E2")
+    sheet.append([])
+    sheet.append(["Date", "Event", "Source agency", "Impact", "Action taken"])
+    sheet.append([datetime.datetime(2025, 3, 4), "Home visit", "Health visiting", "Negative", ""])
+    sheet.append(["June 2025", "Weight below centile", "GP", "negative ", None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    client.force_login(world["housing_coordinator"])
+    response = post_rows(client, world, "rows.xlsx", buffer.getvalue())
+    assert response.status_code == 302
+    rows = {e.event: (e.date, e.date_precision) for e in ChronologyEntry.objects.all()}
+    assert rows == {
+        "Home visit": (D(2025, 3, 4), "day"),
+        "Weight below centile": (D(2025, 6, 1), "month"),
+    }
+    ChronologyEntry.objects.all().delete()
+    sheet.append(["31/02/2025", "Not a real day", None, None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    page = post_rows(client, world, "rows.xlsx", buffer.getvalue()).content.decode()
+    assert "Row 7:" in page
+    assert not ChronologyEntry.objects.exists()
+
+
+def test_a_file_whose_headings_are_missing_is_refused_even_under_a_title(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = b"Chronology for Case 1,,,,\r\n01/02/2025,Seen,,,\r\n"  # as Excel saves it
+    page = post_rows(client, world, "rows.csv", content).content.decode()
+    assert "The first row must hold the column headings" in page
+    assert not ChronologyEntry.objects.exists()
+
+
+def test_a_csv_saved_by_excel_with_a_title_row_and_semicolons_is_read(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = "\ufeffChronology for Case 1;;;;\r\n;;;;\r\n"
+    content += "Date;Event;Source agency;Impact;Action taken\r\n"
+    content += "3/11/25;Attendance fell to 61%;Attendance team;Negative;Letter to parent\r\n"
+    assert post_rows(client, world, "rows.csv", content.encode()).status_code == 302
+    entry = ChronologyEntry.objects.get()
+    assert (entry.date, entry.event, entry.impact) == (
+        D(2025, 11, 3),
+        "Attendance fell to 61%",
+        "negative",
+    )
+
+
 def test_every_row_of_a_workbook_is_read_whatever_size_its_sheet_says_it_is(client, world):
     """A program that writes the sheet's <dimension> wrong ("A1:E3" over 51 rows) loses no
     row: the 50 events are all added, not the first two with a message that says 2."""

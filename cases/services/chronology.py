@@ -32,6 +32,8 @@ MAX_ROWS = 5000
 MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows of a sheet looked at, blank ones included
 MAX_COLUMNS = 30
 MAX_PROBLEMS_SHOWN = 50
+# Rows of one cell (a title, the agency's name, a date of export) passed over above the headings.
+MAX_TITLE_ROWS = 10
 MAX_TEXT = 10_000
 # What one agency's chronology of one case may hold in all, however many files and rows it was
 # sent in: a case's integrated chronology and its PDF are made from every agency's.
@@ -551,12 +553,20 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
     problems: list[tuple[int, str]] = []
     numbers: list[int] = []
     columns: dict[str, int] | None = None
-    count = 0
+    count = titles = 0
     for number, row in rows:
         if not any(_cell_text(value) for value in row):
             continue
         if columns is None:
-            columns = _columns(row)
+            try:
+                columns = _columns(row)
+            except ValidationError:
+                # A title above the headings ("Chronology for Case 1", often merged across the
+                # columns) fills one cell: passed over, as the person reading the sheet would.
+                if titles < MAX_TITLE_ROWS and _is_title(row):
+                    titles += 1
+                    continue
+                raise
             continue
         count += 1
         if count > MAX_ROWS:
@@ -592,6 +602,11 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
             f"… and {_count(hidden, 'more problem')}.",
         ]
     return entries, listed_problems
+
+
+def _is_title(row) -> bool:
+    """Whether `row` holds text in one cell only, as a title over the headings does."""
+    return sum(1 for value in row if _cell_text(value)) == 1
 
 
 def _columns(row) -> dict[str, int]:
