@@ -326,7 +326,8 @@ def test_releasing_the_pack_says_how_many_returns_are_still_missing(client, audi
     ChronologyEntryFactory(case=case, agency=housing)
     client.force_login(chair)
     page = client.get(reverse("pack_release", args=[audit.pk])).content.decode()
-    assert "1 of 2 agency returns" in page and "not complete yet" in page
+    assert "1 of 2 agency returns" in page
+    assert f"is not complete yet: {housing.name} (Case 2)." in page
 
 
 def test_pressing_release_twice_says_released_not_already_released(client, audit, chair, housing):

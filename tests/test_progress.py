@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import AgencySubmission, Audit, AuditEvent, ChronologyFile
-from cases.selectors.progress import missing_by_agency, progress_matrix
+from cases.selectors.progress import missing_by_agency, progress_matrix, returns_not_complete
 from maca.models import Membership
 
 from .conftest import member
@@ -199,6 +199,26 @@ def test_empty_states(client, audit, chair):
     CaseFactory(audit=audit)
     html = client.get(reverse("progress", args=[audit.pk])).content.decode()
     assert "No agencies are taking part in this audit yet." in html
+
+
+def test_what_is_still_to_come_names_each_agency_and_its_cases_up_to_six(audit):
+    cases = [CaseFactory(audit=audit, label=f"Case {n}", order=n) for n in (1, 2)]
+    agencies = [AgencyFactory(name=f"Agency {letter}") for letter in "ABCDEFGH"]
+    audit.agencies.add(*agencies)
+    for agency in agencies[1:]:
+        ChronologyEntryFactory(case=cases[0], agency=agency)
+        AgencySubmissionFactory(case=cases[0], agency=agency, status="submitted")
+    assert returns_not_complete(progress_matrix(audit)) == (
+        "9 of 16 agency returns (a chronology and an audit tool for each case) are not complete "
+        "yet: Agency A (Case 1, Case 2); Agency B (Case 2); Agency C (Case 2); Agency D (Case 2); "
+        "Agency E (Case 2); Agency F (Case 2); 2 more agencies."
+    )
+    for agency in agencies:
+        for case in cases:
+            if agency == agencies[0] or case == cases[1]:
+                ChronologyEntryFactory(case=case, agency=agency)
+                AgencySubmissionFactory(case=case, agency=agency, status="submitted")
+    assert returns_not_complete(progress_matrix(audit)) is None
 
 
 def _grid(audit, cases, agencies):

@@ -204,7 +204,10 @@ def test_closing_asks_first_saying_what_is_missing(client, audit, chair):
     page = asked.content.decode()
     assert "Close this audit?" in page and "Closing cannot be undone." in page
     assert "The briefing has not been published yet." in page
-    assert "1 of 1 agency returns (a chronology and an audit tool for each case)" in page
+    assert (
+        "1 of 1 agency return (a chronology and an audit tool for each case) is not complete "
+        "yet: Housing (Case 1)." in page
+    )
     assert "The multi-agency meeting is on" not in page  # it has no date
     audit.refresh_from_db()
     assert audit.status == Status.REPORTING  # nothing moves until confirmed
@@ -263,7 +266,7 @@ def test_ending_submissions_early_is_asked_about_first(client, audit, chair):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Move to the multi-agency meeting now?" in page
-    assert "1 of 1 agency returns" in page
+    assert "1 of 1 agency return " in page and "not complete yet: Housing (Case 1)." in page
     assert "in 10 days" in page
     audit.refresh_from_db()
     assert audit.status == Status.SUBMISSIONS  # nothing moves until confirmed

@@ -267,14 +267,29 @@ def work_of_agencies(audit: Audit, cases: list, agencies: list[Agency]) -> list[
     ]
 
 
+# Agencies named in the sentence saying which returns are still to come; the rest are counted.
+MAX_AGENCIES_NAMED = 6
+
+
 def returns_not_complete(progress: Progress) -> str | None:
-    """How many agency returns are still to come, in a sentence; None when all are in."""
-    missing = progress.overall.total - progress.overall.complete
-    if not missing:
+    """Which agency returns are still to come, in a sentence naming each agency and its cases
+    (the first MAX_AGENCIES_NAMED agencies; the rest counted); None when all are in."""
+    by_agency = missing_by_agency(progress)
+    if not by_agency:
         return None
+    missing = sum(len(cells) for cells in by_agency.values())
+    total = progress.overall.total
+    named = [
+        f"{cells[0].agency.name} ({', '.join(cell.case.label for cell in cells)})"
+        for cells in list(by_agency.values())[:MAX_AGENCIES_NAMED]
+    ]
+    if (more := len(by_agency) - MAX_AGENCIES_NAMED) > 0:
+        named.append(f"{more} more agenc{'y' if more == 1 else 'ies'}")
+    returns = "return" if total == 1 else "returns"
+    verb = "is" if missing == 1 else "are"
     return (
-        f"{missing} of {progress.overall.total} agency returns (a chronology and an audit tool "
-        "for each case) are not complete yet."
+        f"{missing} of {total} agency {returns} (a chronology and an audit tool for each case) "
+        f"{verb} not complete yet: {'; '.join(named)}."
     )
 
 
