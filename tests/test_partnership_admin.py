@@ -102,6 +102,25 @@ def test_the_administrator_invites_people_to_roles_in_their_partnership(
         assert Invitation.objects.filter(email=email, role=role, partnership=partnership)
 
 
+def test_inviting_an_address_again_moments_later_says_no_second_email_went(
+    client, partnership, administrator, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(administrator)
+    people = url("partnership_people", partnership)
+    said = []
+    for _press in range(2):  # two presses of their own (a second page, typed again)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(people, {"email": "v@example.org", "role": Role.VIEWER})
+        said.append(messages_of(response)[-1])
+    assert said == [
+        "An invitation to join as Viewer was emailed to v@example.org. They become a member when "
+        "they accept it.",
+        "An invitation to join as Viewer was emailed to v@example.org moments ago: that email "
+        "stands, and no second one was sent. They become a member when they accept it.",
+    ]
+    assert len(mailoutbox) == 1
+
+
 def test_inviting_someone_to_a_role_they_hold_here_already_says_so_and_sends_nothing(
     client, partnership, administrator, mailoutbox, django_capture_on_commit_callbacks
 ):
@@ -587,7 +606,10 @@ def test_the_operator_invites_a_new_partnership_s_first_administrator_by_command
             "invite_administrator", "Eve.Admin@Example.org", partnership="southshire partnership",
             stdout=said,
         )  # fmt: skip
-    assert "Invited eve.admin@example.org to administer 'Southshire Partnership'" in said.getvalue()
+    assert (
+        "Invited eve.admin@example.org to administer 'Southshire Partnership': the email was sent "
+        "now" in said.getvalue()
+    )
     (email,) = mailoutbox
     assert email.to == ["eve.admin@example.org"]
     assert email.body.startswith("Hello,\n\nYou are invited to MACA, the multi-agency case audit")

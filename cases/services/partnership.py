@@ -56,10 +56,11 @@ LOGO_MAX_PIXELS = 4000  # on either side
 @transaction.atomic
 def partnership_member_invite(
     *, partnership: Partnership, user, email: str, role: str, agency: Agency | None
-) -> Invitation:
+) -> tuple[Invitation, bool]:
     """Email `email` an invitation to a role in `partnership` (any role, the administrator's
-    too). Every address is treated alike: no account is looked up, attached or changed; the
-    person becomes a member by accepting (maca/invitations.py)."""
+    too); returns it, and whether it was emailed now (not when asked for moments ago). Every
+    address is treated alike: no account is looked up, attached or changed; the person becomes
+    a member by accepting (maca/invitations.py)."""
     if role not in Role.values:
         raise ValidationError({"role": "Choose one of the roles."})
     if role == Role.COORDINATOR:
@@ -76,7 +77,7 @@ def partnership_member_invite(
         invitation_queue(invitation=invitation, invited_by=user)
     if role in CASE_DATA_ROLES:
         grant_notice_queue(invitation=invitation, invited_by=user)
-    return invitation
+    return invitation, send
 
 
 @transaction.atomic

@@ -193,10 +193,11 @@ def agency_of_no_coordinator(role: str) -> str:
 @transaction.atomic
 def member_invite(
     *, audit: Audit, user, email: str, role: str, agency: Agency | None
-) -> Invitation:
+) -> tuple[Invitation, bool]:
     """Email `email` an invitation to `role` in the audit's partnership (for a co-ordinator, for
-    an agency taking part). Every address is treated alike: no account is looked up, attached or
-    changed; the person becomes a member by accepting (maca/invitations.py)."""
+    an agency taking part); returns it, and whether it was emailed now (not when asked for
+    moments ago). Every address is treated alike: no account is looked up, attached or changed;
+    the person becomes a member by accepting (maca/invitations.py)."""
     if role not in AUDIT_ROLES:
         raise ValidationError({"role": "Choose one of the roles of an audit."})
     taking_part = agency is not None and audit.agencies.filter(pk=agency.pk).exists()
@@ -209,7 +210,7 @@ def member_invite(
     )
     if send:
         invitation_queue(invitation=invitation, audit=audit, invited_by=user)
-    return invitation
+    return invitation, send
 
 
 def member_remove_refusal(*, membership: Membership, user) -> str | None:

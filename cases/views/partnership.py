@@ -71,13 +71,13 @@ def partnership_people(request, partnership_id):
     form = PartnershipMemberForm(request.POST or None, partnership=partnership)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = services.partnership_member_invite(
+            invitation, sent = services.partnership_member_invite(
                 partnership=partnership, user=request.user, **form.cleaned_data
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, invited_message(invitation))
+            messages.success(request, invited_message(invitation, sent=sent))
             return redirect("partnership_people", partnership.pk)
     people = selectors.partnership_people(partnership)
     status = 422 if form.errors else 200

@@ -217,13 +217,16 @@ def _confirm_stage_move(request, audit, *, danger=False, **wording):
 # Members -------------------------------------------------------------------------------------
 
 
-def invited_message(invitation) -> str:
+def invited_message(invitation, *, sent: bool) -> str:
     """The same words whether or not the address has an account: nothing is revealed."""
     where = f" for {invitation.agency}" if invitation.agency_id else ""
-    return (
-        f"An invitation to join as {invitation.get_role_display()}{where} was emailed to "
-        f"{invitation.email}. They become a member when they accept it."
-    )
+    invited = f"An invitation to join as {invitation.get_role_display()}{where}"
+    if not sent:
+        return (
+            f"{invited} was emailed to {invitation.email} moments ago: that email stands, and "
+            "no second one was sent. They become a member when they accept it."
+        )
+    return f"{invited} was emailed to {invitation.email}. They become a member when they accept it."
 
 
 @require_http_methods(["GET", "POST"])
@@ -234,7 +237,7 @@ def audit_members(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            invitation = setup_services.member_invite(
+            invitation, sent = setup_services.member_invite(
                 audit=audit,
                 user=request.user,
                 email=data["email"],
@@ -244,7 +247,7 @@ def audit_members(request, pk):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, invited_message(invitation))
+            messages.success(request, invited_message(invitation, sent=sent))
             return redirect("audit_members", audit.pk)
     context = {
         "form": form,

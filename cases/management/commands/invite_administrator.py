@@ -1,5 +1,6 @@
 """Invite a partnership's administrator by email: how a new partnership gets its first one."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -29,13 +30,20 @@ class Command(BaseCommand):
         if sent:
             self.stdout.write(
                 f"Invited {email.strip().lower()} to administer '{chosen.name}': the email "
-                "is queued (the worker sends it)."
+                + _how_it_goes()
             )
         else:
             self.stdout.write(
                 f"{email.strip().lower()} was invited to administer '{chosen.name}' moments "
                 "ago: that email stands, and no second one was sent."
             )
+
+
+def _how_it_goes() -> str:
+    """How the invitation email leaves: now, or from the worker where one runs the tasks."""
+    if settings.TASKS["default"]["BACKEND"].endswith("ImmediateBackend"):
+        return "was sent now, unless the mail server refused it (retry_emails sends it again)."
+    return "is queued: the background worker (manage.py db_worker) sends it."
 
 
 def _partnership_named(name: str) -> Partnership:
