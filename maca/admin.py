@@ -31,6 +31,15 @@ class PartnershipAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     fields = ["name"]
 
+    def response_add(self, request, obj, post_url_continue=None):
+        # The partnership's first administrator is invited from the command line, by email.
+        self.message_user(
+            request,
+            f"Next, invite its first partnership administrator: manage.py invite_administrator "
+            f'EMAIL --partnership "{obj.name}". They invite everyone else from MACA\'s pages.',
+        )
+        return super().response_add(request, obj, post_url_continue)
+
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from cases.admin import CaseLevelAdmin
 from cases.models import ChronologyFile
 from maca.middleware import ADMIN_CASE_LEVEL_APPS
-from maca.models import AccessLogEntry
+from maca.models import AccessLogEntry, Partnership
 
 from .factories import AgencyFactory, CaseFactory, UserFactory
 
@@ -124,3 +124,14 @@ def test_a_chronology_documents_page_names_its_file_but_hands_out_no_address_of_
     assert stored in page  # which file it is, for the host
     assert not re.search(rf'href="[^"]*{re.escape(stored)}', page)
     assert default_storage.url(upload.file.name) not in html.unescape(page)
+
+
+def test_adding_a_partnership_says_how_to_invite_its_first_administrator(client, superuser):
+    response = client.post(
+        reverse("admin:maca_partnership_add"), {"name": "Eastvale Partnership"}, follow=True
+    )
+    assert Partnership.objects.filter(name="Eastvale Partnership").exists()
+    assert (
+        "Next, invite its first partnership administrator: manage.py invite_administrator EMAIL "
+        '--partnership "Eastvale Partnership".'
+    ) in html.unescape(response.content.decode())
