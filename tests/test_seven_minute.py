@@ -234,6 +234,8 @@ def test_the_demo_7_minute_briefing_is_published_on_one_page(demo_audit, tmp_pat
     assert_one_tagged_a4_page(
         bytes(version.seven_minute_pdf), tmp_path, "7-minute briefing: Neglect and housing"
     )
+    subject = pdf_info(bytes(version.seven_minute_pdf), tmp_path)["Subject"]
+    assert subject == f"{demo_audit.title} 7-minute briefing: Neglect and housing"
     text = pdf_text(bytes(version.seven_minute_pdf), tmp_path)
     for part in sevenminute.PARTS:
         assert part.title in text
