@@ -220,7 +220,7 @@ def test_files_that_are_not_what_they_claim_are_refused_and_nothing_is_stored(
 ):
     client.force_login(world["housing_coordinator"])
     response = post_document(client, world, name, content)
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.content.decode()
     assert "There is a problem" in html
     assert message in html

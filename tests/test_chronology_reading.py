@@ -144,8 +144,9 @@ def test_missing_headings_are_named():
         rows._columns(["Date", "Notes"])
     assert raised.value.code == "headings"
     assert raised.value.messages == [
-        "The first row must hold the column headings (Date, Event, Source agency, Impact, "
-        "Action taken); no Event column was found. Download the template to start from."
+        "The first row (below any title) must hold the column headings (Date, Event, Source "
+        "agency, Impact, Action taken); no Event column was found. Download the template to "
+        "start from."
     ]
     with pytest.raises(ValidationError, match="no Date or Event column was found"):
         rows._columns([])

@@ -104,7 +104,7 @@ def test_a_csv_with_bad_rows_saves_nothing_and_names_each_row(client, world):
         "2026,School report,,awful,",
     )
     response = post_rows(client, world, "rows.csv", content)
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = text(response)
     assert "There is a problem" in page
     assert "The file has 3 problems, so nothing was saved." in page
@@ -214,7 +214,7 @@ def test_a_file_whose_headings_are_missing_is_refused_even_under_a_title(client,
     client.force_login(world["housing_coordinator"])
     content = b"Chronology for Case 1,,,,\r\n01/02/2025,Seen,,,\r\n"  # as Excel saves it
     page = post_rows(client, world, "rows.csv", content).content.decode()
-    assert "The first row must hold the column headings" in page
+    assert "The first row (below any title) must hold the column headings" in page
     assert not ChronologyEntry.objects.exists()
 
 
@@ -268,7 +268,11 @@ def test_the_downloaded_template_is_refused_until_the_example_is_replaced(client
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("rows.csv", b"When,What\n2026,x\n", "The first row must hold the column headings"),
+        (
+            "rows.csv",
+            b"When,What\n2026,x\n",
+            "The first row (below any title) must hold the column headings",
+        ),
         ("rows.csv", b"Date,Event\n", "no rows"),
         ("rows.xlsx", b"PK\x03\x04" + b"\x00" * 80, "This file is not a CSV file or an Excel"),
         ("rows.pdf", b"%PDF-1.4\n%%EOF\n", "This file is not a CSV file or an Excel"),
@@ -285,7 +289,7 @@ def test_the_downloaded_template_is_refused_until_the_example_is_replaced(client
 def test_files_that_cannot_be_read_as_rows_are_refused(client, world, name, content, message):
     client.force_login(world["housing_coordinator"])
     response = post_rows(client, world, name, content)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in text(response)
     assert ChronologyEntry.objects.count() == 0
 
@@ -387,7 +391,7 @@ def test_a_row_with_problems_is_shown_again_with_what_was_typed(client, world):
     response = client.post(
         entry_url(world, "chronology_entry_add"), {**ROW, "date": "31/02/2026", "impact": "?"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = text(response)
     assert "There is a problem" in page
     assert "The date '31/02/2026' is not a real date." in page

@@ -483,7 +483,7 @@ def test_a_document_uploaded_a_moment_ago_is_refused_as_a_duplicate(chronology, 
     response = chronology["client"].post(
         reverse("chronology_file_upload", args=chronology["args"]), {"document": upload}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This file has just been uploaded here." in response.content.decode()
     assert stored_files() == []  # nothing left behind
 

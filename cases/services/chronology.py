@@ -554,19 +554,21 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
     numbers: list[int] = []
     columns: dict[str, int] | None = None
     count = titles = 0
+    no_headings: ValidationError | None = None  # what the first row lacked, if a title
     for number, row in rows:
         if not any(_cell_text(value) for value in row):
             continue
         if columns is None:
             try:
                 columns = _columns(row)
-            except ValidationError:
+            except ValidationError as refusal:
                 # A title above the headings ("Chronology for Case 1", often merged across the
                 # columns) fills one cell: passed over, as the person reading the sheet would.
+                no_headings = no_headings or refusal
                 if titles < MAX_TITLE_ROWS and _is_title(row):
                     titles += 1
                     continue
-                raise
+                raise no_headings from None
             continue
         count += 1
         if count > MAX_ROWS:
@@ -584,6 +586,8 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
         if entry:
             entries.append(entry)
             numbers.append(number)
+    if columns is None and no_headings:
+        raise no_headings  # rows of one cell each, none of them the headings
     if columns is None:
         raise ValidationError(
             "The file is empty. Download the template, add the events and upload it again.",
@@ -619,7 +623,7 @@ def _columns(row) -> dict[str, int]:
     missing = [heading for heading, field, _ in COLUMNS[:2] if field not in columns]
     if missing:
         raise ValidationError(
-            "The first row must hold the column headings ("
+            "The first row (below any title) must hold the column headings ("
             + ", ".join(TEMPLATE_HEADINGS)
             + f"); no {' or '.join(missing)} column was found. Download the template to start "
             "from.",

@@ -106,7 +106,8 @@ def _page(request, audit, case, agency, **forms):
     forms_on_page = (context["file_form"], context["rows_form"], context["entry_form"])
     # The error summary at the top speaks for whichever form was sent back with problems.
     context["form"] = next((f for f in forms_on_page if f.is_bound and f.errors), None)
-    return render(request, "cases/chronology/agency_chronology.html", context)
+    status = 200 if context["form"] is None else 422
+    return render(request, "cases/chronology/agency_chronology.html", context, status=status)
 
 
 def _back(audit, case, agency, anchor=""):
