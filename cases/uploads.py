@@ -186,10 +186,24 @@ def _article(extension: str) -> str:
     return f"{'an' if name[0] in 'AEFHILMNORSX' else 'a'} {name}"
 
 
+# Lines of one cell (a title, the agency's name, a date of export) that may stand above a
+# spreadsheet's headings: the chronology reader passes over as many.
+TITLE_LINES = 10
+
+
 def _looks_like_a_table(head: bytes, encoding: str) -> bool:
-    """A CSV's first line names its columns, separated by commas (or semicolons or tabs)."""
-    first_line = head.decode(encoding, errors="ignore").splitlines()[:1]
-    return bool(first_line) and any(mark in first_line[0] for mark in CSV_DELIMITERS)
+    """A CSV names its columns, separated by commas (or semicolons or tabs), on its first line
+    or below at most TITLE_LINES lines of a title."""
+    return heading_line(head.decode(encoding, errors="ignore")) is not None
+
+
+def heading_line(text: str) -> str | None:
+    """Of `text`'s first lines, the first split by a comma, semicolon or tab: a CSV's headings,
+    below any title. None when no line is."""
+    for line in text.splitlines()[: TITLE_LINES + 1]:
+        if any(mark in line for mark in CSV_DELIMITERS):
+            return line
+    return None
 
 
 def exact_size(size: int) -> str:

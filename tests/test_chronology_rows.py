@@ -232,6 +232,14 @@ def test_a_csv_saved_by_excel_with_a_title_row_and_semicolons_is_read(client, wo
     )
 
 
+def test_a_csv_whose_title_line_holds_no_separator_is_read_split_by_its_headings(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = b"Chronology for Case 1\r\nHousing: exported 3 March\r\n"
+    content += b"Date;Event\r\n3/11/25;Rent arrears letter, second\r\n"
+    assert post_rows(client, world, "rows.csv", content).status_code == 302
+    assert ChronologyEntry.objects.get().event == "Rent arrears letter, second"
+
+
 def test_every_row_of_a_workbook_is_read_whatever_size_its_sheet_says_it_is(client, world):
     """A program that writes the sheet's <dimension> wrong ("A1:E3" over 51 rows) loses no
     row: the 50 events are all added, not the first two with a message that says 2."""

@@ -110,6 +110,19 @@ def test_a_table_may_be_split_by_commas_semicolons_or_tabs(heading):
     assert inspection.kind == uploads.CSV
 
 
+def test_a_table_may_open_with_up_to_ten_lines_of_a_title_above_its_headings():
+    title = b"Chronology for Case 1\r\n"
+    assert inspected(title * uploads.TITLE_LINES + HEADINGS)[0].kind == uploads.CSV
+    assert inspected(title * (uploads.TITLE_LINES + 1) + HEADINGS)[0].kind is None
+    assert inspected(title * 3)[0].kind is None  # text with no column anywhere
+
+
+def test_the_heading_line_is_the_first_split_by_a_comma_semicolon_or_tab():
+    assert uploads.heading_line("Title\nAgency\nDate;Event\nx,y") == "Date;Event"
+    assert uploads.heading_line("Date\tEvent") == "Date\tEvent"
+    assert uploads.heading_line("Title\n\nNo columns") is None
+
+
 def test_binary_empty_and_document_contents_are_named_for_what_they_are():
     png = inspected(PNG)[0]
     assert (png.kind, png.detected, png.encoding) == (None, "png", None)

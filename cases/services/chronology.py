@@ -33,7 +33,7 @@ MAX_SHEET_ROWS = 4 * MAX_ROWS  # rows of a sheet looked at, blank ones included
 MAX_COLUMNS = 30
 MAX_PROBLEMS_SHOWN = 50
 # Rows of one cell (a title, the agency's name, a date of export) passed over above the headings.
-MAX_TITLE_ROWS = 10
+MAX_TITLE_ROWS = uploads.TITLE_LINES
 MAX_TEXT = 10_000
 # What one agency's chronology of one case may hold in all, however many files and rows it was
 # sent in: a case's integrated chronology and its PDF are made from every agency's.
@@ -389,9 +389,14 @@ def _without_rows_already_there(entries, case, agency, if_already_there: str):
 
 
 def _delimiter(uploaded_file, encoding: str) -> str:
-    """Commas, or the semicolons (Excel in many languages) or tabs the heading row is split by."""
+    """Commas, or the semicolons (Excel in many languages) or tabs the heading row is split by:
+    the first line so split, below any title (up to 64 KiB of each line is read)."""
     uploaded_file.seek(0)
-    heading = uploaded_file.file.readline(64 * 1024).decode(encoding, errors="ignore")
+    lines = (
+        uploaded_file.file.readline(64 * 1024).decode(encoding, errors="ignore")
+        for _line in range(uploads.TITLE_LINES + 1)
+    )
+    heading = uploads.heading_line("\n".join(line.rstrip("\r\n") for line in lines)) or ""
     return max(uploads.CSV_DELIMITERS, key=heading.count)
 
 
