@@ -14,6 +14,7 @@ from cases.models import DEFAULT_HEADINGS, Audit, BriefingParagraph, Case
 from cases.services.confirmations import texts_confirm
 from maca.concurrency import check_current, differs_from_saved
 from maca.once import AlreadyAdded, added_moments_ago
+from maca.text import shown_name
 
 from . import sevenminute
 from .models import (
@@ -317,9 +318,13 @@ def usage_record_delete(*, record: UsageRecord, loaded_version: str | None = Non
 def _usage_fill(record: UsageRecord, *, agency, date, team: str, staff_count: int) -> None:
     if not record.audit.agencies.filter(pk=agency.pk).exists():
         raise ValidationError({"agency": "Choose an agency taking part in this audit."})
+    # Without the invisible characters (a zero-width space) that would let two teams look alike
+    # in the list and the board's report, or a team look like none.
+    record.team = shown_name(team)
+    if not record.team:
+        raise ValidationError({"team": "Enter the team or setting."})
     record.agency = agency
     record.date = date
-    record.team = team.strip()
     record.staff_count = staff_count
 
 

@@ -85,6 +85,7 @@ def test_a_coordinator_records_a_session_for_their_agency(client, published):
         ("staff_count", "a dozen", "Enter the number of staff as a whole number, such as 12."),
         ("staff_count", "", "Enter how many staff took part."),
         ("team", "   ", "Enter the team or setting."),
+        ("team", "\u200b\u2060 \u200b", "Enter the team or setting."),  # invisible alone
     ],
 )
 def test_bad_input_gets_a_message_beside_the_field_and_keeps_what_was_typed(
@@ -99,6 +100,13 @@ def test_bad_input_gets_a_message_beside_the_field_and_keeps_what_was_typed(
     assert 'id="error-summary"' in page and f'href="#id_{field}"' in page
     assert "Tell Early Help the day notice is served." in page  # nothing typed is lost
     assert not UsageRecord.objects.exists()
+
+
+def test_a_team_is_kept_without_invisible_characters_so_two_alike_read_as_one(client, published):
+    audit, agencies, people = published
+    client.force_login(people["housing"])
+    record(client, audit, agencies["housing"], team="Early\u200b Help  team\u2060 north")
+    assert UsageRecord.objects.get().team == "Early Help team north"
 
 
 def test_the_chair_chooses_the_agency_and_a_coordinator_has_theirs_chosen(client, published, chair):
