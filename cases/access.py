@@ -77,6 +77,9 @@ AUDIT_RULES = RuleTable(
         "publish_briefing": {Role.CHAIR: _always},
         "export_audit": {Role.CHAIR: _always},
         "manage_audit": {Role.CHAIR: _always},
+        # The audit tool's questions, and reopening an agency's submitted tool: once the audit
+        # is closed, its returns stand as they were asked, answered and submitted.
+        "change_tool": {Role.CHAIR: _open},
         "view_nominations": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
         "nominate": {Role.CHAIR: _always, Role.QA_MEMBER: _always},
         "author_briefing": {Role.CHAIR: _open, Role.QA_MEMBER: _open},

@@ -322,6 +322,64 @@ def test_coordinators_cannot_reopen(client, audit, case, housing, coordinator, o
     assert not AuditEvent.objects.exists()
 
 
+def test_a_closed_audits_tool_is_read_but_its_questions_and_returns_no_longer_change(
+    client, audit, chair, case, questions, housing, coordinator
+):
+    """Closed: the agencies' returns stand as they were asked and submitted. The chair reads
+    the questions and the submitted tool, but neither rewords, adds, moves nor deletes a
+    question, nor reopens a return (which could never be submitted again)."""
+    submission = AgencySubmissionFactory(
+        case=case, agency=housing, status=AgencySubmission.Status.SUBMITTED
+    )
+    ToolAnswer.objects.create(submission=submission, question=questions[0], grade="good")
+    audit.status = Audit.Status.CLOSED
+    audit.save()
+    client.force_login(chair)
+    question, section = questions[1], questions[1].section
+    presses = [
+        ("tool_use_default", [audit.pk], {}),
+        ("tool_section_add", [audit.pk], {"title": "Late"}),
+        ("tool_section_edit", [audit.pk, section.pk], {"title": "Renamed"}),
+        ("tool_section_move", [audit.pk, section.pk], {"direction": "up"}),
+        ("tool_section_delete", [audit.pk, section.pk], {}),
+        ("tool_question_add", [audit.pk, section.pk], {"text": "Added after?"}),
+        ("tool_question_edit", [audit.pk, question.pk], {"text": "Reworded?"}),
+        ("tool_question_move", [audit.pk, question.pk], {"direction": "up"}),
+        ("tool_question_delete", [audit.pk, question.pk], {}),
+        ("tool_reopen", [audit.pk, case.pk, housing.pk], {"reason": "Look again"}),
+    ]
+    before = list(ToolQuestion.objects.values_list("pk", "section_id", "order", "text"))
+    sections = list(ToolSection.objects.values_list("pk", "order", "title"))
+    for name, args, data in presses:
+        response = client.post(reverse(name, args=args), {**data, "loaded_version": ""})
+        assert response.status_code == 403, name
+        assert "This audit is closed: it can be read but no longer changed." in (
+            response.content.decode()
+        )
+    assert list(ToolQuestion.objects.values_list("pk", "section_id", "order", "text")) == before
+    assert list(ToolSection.objects.values_list("pk", "order", "title")) == sections
+    submission.refresh_from_db()
+    assert submission.is_locked
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.REOPEN).exists()
+
+    page = client.get(reverse("tool_edit", args=[audit.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Was the assessment timely?" in html
+    assert "its questions can be read but no longer changed" in html
+    assert reverse("tool_question_edit", args=[audit.pk, question.pk]) not in html
+    assert reverse("tool_section_add", args=[audit.pk]) not in html
+    answer = client.get(tool_url(audit, case, housing))
+    assert answer.status_code == 200
+    assert reverse("tool_reopen", args=[audit.pk, case.pk, housing.pk]) not in (
+        answer.content.decode()
+    )
+    client.force_login(coordinator)
+    told = client.get(tool_url(audit, case, housing)).content.decode()
+    assert "It can no longer be changed: the audit is closed." in told
+    assert "ask the chair to reopen it" not in told
+
+
 def test_no_edits_when_the_audit_is_not_taking_submissions(
     client, audit, case, questions, housing, coordinator
 ):

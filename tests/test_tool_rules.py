@@ -311,6 +311,21 @@ def test_a_reopen_records_the_case_the_agency_and_the_reason(graded, chair):
     )
 
 
+def test_a_closed_audits_submitted_tool_is_not_reopened(world, graded, chair):
+    """A closed audit's returns stand as they were submitted: reopened, a tool could never be
+    submitted again, and the closed record would show it as a draft."""
+    AgencySubmission.objects.filter(pk=graded.pk).update(status=AgencySubmission.Status.SUBMITTED)
+    graded.refresh_from_db()
+    Audit.objects.filter(pk=world[0].pk).update(status=Audit.Status.CLOSED)
+    refused = submission_refusal(reopen, submission=graded, user=chair, version=version_of(graded))
+    assert refused.messages == [
+        "This audit is closed: its submitted audit tools can no longer be reopened."
+    ]
+    graded.refresh_from_db()
+    assert graded.status == AgencySubmission.Status.SUBMITTED
+    assert not AuditEvent.objects.exists()
+
+
 @pytest.mark.parametrize(
     "status, reason, message",
     [

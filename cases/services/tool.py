@@ -280,13 +280,18 @@ def submission_reopen(
     *, submission: AgencySubmission, user, reason: str, loaded_version: str | None = None
 ) -> AuditEvent:
     """Send a submitted audit tool back to draft so the agency can change it; the reason stays.
-    Refused if it changed since the chair's page was drawn (reopened and submitted again)."""
+    Refused if it changed since the chair's page was drawn (reopened and submitted again), and
+    once the audit is closed: a closed audit's returns stand as they were submitted."""
     with transaction.atomic():
         submission = (
             AgencySubmission.objects.select_for_update()
             .select_related("case__audit", "agency")
             .get(pk=submission.pk)
         )
+        if submission.case.audit.is_closed:
+            raise ValidationError(
+                "This audit is closed: its submitted audit tools can no longer be reopened."
+            )
         check_current(submission, loaded_version=loaded_version, label="this audit tool")
         if not submission.is_locked:
             raise ValidationError("This audit tool has not been submitted, so it is already open.")

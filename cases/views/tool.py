@@ -64,6 +64,7 @@ def tool_edit(request, pk):
         "sections": sections,
         "answered": answered,
         "started": started,
+        "can_change": access.can(request.user, "change_tool", audit),
         "nav": "audits",
     }
     return render(request, "cases/tool/edit.html", context)
@@ -72,7 +73,7 @@ def tool_edit(request, pk):
 @require_POST
 @one_press
 def tool_use_default(request, pk):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     if audit.tool_sections.exists():
         messages.error(request, "This audit already has questions.")
     else:
@@ -99,7 +100,7 @@ def _form_page(request, audit, form, *, title, submit, intro="", page=None):
 @one_press
 @no_lost_updates
 def tool_section_add(request, pk):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     form = SectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         section = services.section_add(audit=audit, title=form.cleaned_data["title"])
@@ -112,7 +113,7 @@ def tool_section_add(request, pk):
 @one_press
 @no_lost_updates
 def tool_section_edit(request, pk, section_id):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
     form = SectionForm(request.POST or None, instance=section)
     if request.method == "POST" and form.is_valid():
@@ -125,7 +126,7 @@ def tool_section_edit(request, pk, section_id):
 @require_POST
 @one_press
 def tool_section_move(request, pk, section_id):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
     services.section_move(section=section, direction=request.POST.get("direction", ""))
     return redirect(_edit_url(audit, f"section-{section.pk}"))
@@ -134,7 +135,7 @@ def tool_section_move(request, pk, section_id):
 @require_http_methods(["GET", "POST"])
 @one_press
 def tool_section_delete(request, pk, section_id):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
     if request.method == "POST":
         try:
@@ -174,7 +175,7 @@ def tool_section_delete(request, pk, section_id):
 @one_press
 @no_lost_updates
 def tool_question_add(request, pk, section_id):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     section = get_object_or_404(ToolSection, pk=section_id, audit=audit)
     form = QuestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -201,7 +202,7 @@ def _question(audit, question_id):
 @one_press
 @no_lost_updates
 def tool_question_edit(request, pk, question_id):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     question = _question(audit, question_id)
     form = QuestionForm(request.POST or None, instance=question)
     if request.method == "POST" and form.is_valid():
@@ -224,7 +225,7 @@ def tool_question_edit(request, pk, question_id):
 @require_POST
 @one_press
 def tool_question_move(request, pk, question_id):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     question = _question(audit, question_id)
     services.question_move(question=question, direction=request.POST.get("direction", ""))
     return redirect(_edit_url(audit, f"question-{question.pk}"))
@@ -233,7 +234,7 @@ def tool_question_move(request, pk, question_id):
 @require_http_methods(["GET", "POST"])
 @one_press
 def tool_question_delete(request, pk, question_id):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     question = _question(audit, question_id)
     if request.method == "POST":
         try:
@@ -308,6 +309,7 @@ def _tool_page(
     else:
         sections = read_only = tool_selectors.answered_sections(_sections(audit), answers)
     is_chair = access.can(request.user, "manage_audit", audit)
+    may_reopen = access.can(request.user, "change_tool", audit)  # not once the audit is closed
     context = {
         "audit": audit,
         "case": case,
@@ -319,7 +321,7 @@ def _tool_page(
         "can_edit": can_edit,
         "has_questions": any(rows for _section, rows in sections),
         "is_chair": is_chair,
-        "reopen_form": (reopen_form or ReopenForm()) if is_chair and locked else None,
+        "reopen_form": (reopen_form or ReopenForm()) if locked and may_reopen else None,
         "submission_version": version_of(submission) if locked else "",
         "reopenings": tool_selectors.reopenings(audit, case, agency),
         "not_asked": "" if asked else not_asked_message(case, agency),
@@ -474,7 +476,7 @@ def _keep_as_draft(request, form, sections, case, agency, submission):
 @require_POST
 @one_press
 def tool_reopen(request, pk, case_id, agency_id):
-    audit = access.get_audit_for(request, pk, "manage_audit")
+    audit = access.get_audit_for(request, pk, "change_tool")
     agency = get_object_or_404(audit.agencies.all(), pk=agency_id)
     case = get_object_or_404(Case, pk=case_id, audit=audit)
     submission = get_object_or_404(AgencySubmission, case=case, agency=agency)
