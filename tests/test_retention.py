@@ -1,4 +1,5 @@
 import datetime
+import html
 import io
 
 import pytest
@@ -221,6 +222,26 @@ def test_a_legal_hold_keeps_a_childs_details_from_being_cleared(client, closed_a
     )
     assert "under a legal hold" in answer.content.decode()
     assert NominationIdentity.objects.get().child_name == "Robin Invented"
+
+
+def test_a_childs_details_cannot_be_entered_again_once_purged(client, closed_audit, chair):
+    identifiers_purge(audit=closed_audit, user=chair)
+    nomination = Nomination.objects.get()
+    client.force_login(chair)
+    answer = client.post(
+        reverse("nomination_identifiers", args=[closed_audit.pk, nomination.pk]),
+        {"child_name": "Robin Invented", "date_of_birth": ""},
+    )
+    assert "were deleted (its Keeping and deleting data page says when)" in html.unescape(
+        answer.content.decode()
+    )
+    assert not NominationIdentity.objects.exists()
+    # Clearing is still allowed: there is nothing to clear, and nothing is refused.
+    cleared = client.post(
+        reverse("nomination_identifiers", args=[closed_audit.pk, nomination.pk]),
+        {"child_name": "", "date_of_birth": ""},
+    )
+    assert cleared.status_code == 302
 
 
 def made_chronology(client, audit, chair) -> RequestedDocument:

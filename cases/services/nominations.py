@@ -17,6 +17,7 @@ from cases.models import (
     LocalReference,
     Nomination,
     NominationIdentity,
+    PurgeRecord,
     SelectionDraw,
 )
 from cases.services.stages import record_move
@@ -138,6 +139,14 @@ def identity_save(*, nomination: Nomination, user, identity: dict) -> Nomination
         raise ValidationError(
             "This audit is under a legal hold: its identifying details cannot be changed or "
             "deleted until the hold is lifted."
+        )
+    if (
+        _has_identity(identity)
+        and PurgeRecord.objects.filter(audit_id_kept=nomination.audit_id).exists()
+    ):
+        raise ValidationError(
+            "The children's identifying details of this audit were deleted (its Keeping and "
+            "deleting data page says when): they cannot be entered again."
         )
     existing = NominationIdentity.objects.filter(nomination=nomination).first()
     if not _has_identity(identity):
