@@ -77,7 +77,7 @@ def _open_actions_due_by(today: datetime.date):
 def action_reminders(today: datetime.date) -> Iterator[Reminder]:
     actions = list(
         _open_actions_due_by(today)
-        .select_related("audit__theme", "owner_agency", "lead_user")
+        .select_related("audit__theme", "audit__partnership", "owner_agency", "lead_user")
         .order_by("due_date", "pk")
     )
     if not actions:
@@ -157,7 +157,7 @@ def chair_digests(today: datetime.date) -> Iterator[Reminder]:
     actions = list(
         _open_actions_due_by(today)
         .filter(audit__partnership_id__in=all_partnerships)
-        .select_related("audit__theme", "owner_agency", "lead_user")
+        .select_related("audit__theme", "audit__partnership", "owner_agency", "lead_user")
         .order_by("due_date", "pk")
     )
     iso = today.isocalendar()
@@ -169,10 +169,14 @@ def chair_digests(today: datetime.date) -> Iterator[Reminder]:
         due_soon = [a for a in mine if a.due_date >= today]
         if not mine:
             continue
+        # Named, so that a chair of two partnerships knows whose plan this is, and whose each
+        # action is when the digest lists both.
+        partnerships = sorted({a.audit.partnership.name for a in mine})
         body = render_to_string(
             "emails/action_digest.txt",
             {
                 "user": user,
+                "partnerships": partnerships,
                 "overdue": overdue,
                 "due_soon": due_soon,
                 "days": _days_before(),

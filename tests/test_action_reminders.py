@@ -11,7 +11,13 @@ from actions.reminders import action_stage
 from maca.models import Membership, SentReminder
 
 from .conftest import member
-from .factories import ActionFactory, AgencyFactory, AuditFactory
+from .factories import (
+    ActionFactory,
+    AgencyFactory,
+    AuditFactory,
+    MembershipFactory,
+    PartnershipFactory,
+)
 
 pytestmark = pytest.mark.django_db
 Role = Membership.Role
@@ -191,3 +197,53 @@ def test_the_digest_goes_only_to_someone_who_still_chairs_when_it_is_sent(plan, 
     monkeypatch.setattr("cases.services.reminders.SOURCES", [removed_meanwhile])
     run("--today", MONDAY.isoformat())
     assert mail.outbox == []
+
+
+def test_someone_in_two_partnerships_is_told_whose_audit_each_email_is_about():
+    """Neighbouring partnerships audit the same themes: a police co-ordinator in both, who also
+    chairs both, is told in each reminder and in the Monday digest whose plan it is."""
+    north = PartnershipFactory(name="Northshire Safeguarding Children Partnership")
+    south = PartnershipFactory(name="Southvale Safeguarding Children Partnership")
+    person = member(AuditFactory(partnership=north), Role.CHAIR, email="pat@example.org")
+    audits = {}
+    for partnership in (north, south):
+        police = AgencyFactory(partnership=partnership, name="Police")
+        audit = AuditFactory(partnership=partnership, theme__name="Neglect")
+        audit.agencies.add(police)
+        MembershipFactory(
+            user=person, partnership=partnership, role=Role.COORDINATOR, agency=police
+        )
+        ActionFactory(
+            audit=audit, owner_agency=police, due_date=MONDAY, text=f"Act {partnership.pk}"
+        )
+        audits[partnership.name] = audit
+    MembershipFactory(user=person, partnership=south, role=Role.CHAIR)
+
+    run("--today", MONDAY.isoformat())
+
+    reminders = sorted(m.body for m in mail.outbox if m.subject.startswith("Action due on"))
+    assert len(reminders) == 2
+    assert (
+        "in Northshire Safeguarding Children Partnership's multi-agency case audit action plan"
+        ' for "Neglect"' in reminders[0]
+    )
+    assert (
+        "in Southvale Safeguarding Children Partnership's multi-agency case audit action plan"
+        ' for "Neglect"' in reminders[1]
+    )
+    [digest] = [m for m in mail.outbox if m.subject.startswith("Action plan this week")]
+    assert (
+        "This is the action plan of Northshire Safeguarding Children Partnership and Southvale "
+        "Safeguarding Children Partnership as it stands on 30 November 2026." in digest.body
+    )
+    assert "Neglect (Northshire Safeguarding Children Partnership) · Police · due" in digest.body
+    assert "Neglect (Southvale Safeguarding Children Partnership) · Police · due" in digest.body
+
+
+def test_the_digest_of_one_partnership_names_it_once(plan):
+    ActionFactory(audit=plan["audit"], due_date=MONDAY, text="Train the front door.")
+    run("--today", MONDAY.isoformat())
+    [digest] = [m for m in mail.outbox if m.subject.startswith("Action plan this week")]
+    name = plan["audit"].partnership.name
+    assert f"This is the action plan of {name} as it stands on" in digest.body
+    assert f"({name})" not in digest.body

@@ -57,9 +57,10 @@ def test_nominations_open_write_to_qa_members_who_may_nominate(audit, people):  
         (key, "qa@example.org", "Nominations are open: Neglect and housing", "nominate", audit.pk)
     ]
     body = next(stage_emails_of(audit)).body
+    # The partnership is named: someone in two partnerships knows whose audit it is.
     assert (
-        'Nominations are open for the multi-agency case audit "Neglect and housing". Please put '
-        "forward cases" in body
+        f"Nominations are open for {audit.partnership.name}'s multi-agency case audit "
+        '"Neglect and housing". Please put forward cases' in body
     )
     assert f"https://maca.example.org/audits/{audit.pk}/nominations/new/" in body
     assert emails(at(audit, status=Audit.Status.DRAFT)) == []
@@ -90,7 +91,10 @@ def test_the_pack_released_writes_to_qa_members_and_coordinators_until_closed(au
     ]
     body = next(stage_emails_of(audit)).body
     assert f"https://maca.example.org/audits/{audit.pk}/pack/" in body
-    assert 'The chair has released the meeting pack for the multi-agency case audit "Neg' in body
+    assert (
+        f"The chair has released the meeting pack for {audit.partnership.name}'s multi-agency "
+        'case audit "Neg' in body
+    )
     assert emails(at(audit, status=Audit.Status.CLOSED)) == []
 
 
@@ -161,7 +165,10 @@ def test_the_worker_sends_only_the_emails_of_the_audit_it_was_given(audit, peopl
 def test_submissions_without_a_deadline_name_none(audit, people):  # noqa: F811
     audit = at(audit, status=Audit.Status.SUBMISSIONS, submission_deadline=None)
     body = next(stage_emails_of(audit)).body
-    assert 'Submissions are open for the multi-agency case audit "Neglect and housing". ' in body
+    assert (
+        f"Submissions are open for {audit.partnership.name}'s multi-agency case audit "
+        '"Neglect and housing". ' in body
+    )
     assert "due by" not in body
 
 

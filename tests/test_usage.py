@@ -196,11 +196,17 @@ def test_send_reminders_reminds_silent_agencies_once_after_the_set_weeks(publish
     assert [r.user for r in reminders] == [people["police"]]
     assert "Police has not yet recorded" in reminders[0].body
     # Its published version has no 7-minute briefing: the email speaks of the briefing alone.
-    assert 'The briefing from the multi-agency case audit "' in reminders[0].body
+    assert (
+        f"The briefing from {audit.partnership.name}'s multi-agency case audit \""
+        in reminders[0].body
+    )
     assert "7-minute" not in reminders[0].body
     BriefingVersion.objects.filter(audit=audit).update(seven_minute_sha256="1" * 64)
     (with_seven,) = usage_reminders(later)
-    assert "The briefing and 7-minute briefing from the multi-agency case audit" in with_seven.body
+    assert (
+        f"The briefing and 7-minute briefing from {audit.partnership.name}'s multi-agency case"
+        in with_seven.body
+    )
     # Only the latest version counts: one published since without it speaks of the briefing.
     first = BriefingVersion.objects.get(audit=audit)
     BriefingVersion.objects.create(
