@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from actions import selectors
 from actions.access import reads_plan
+from maca.access import memberships_of
 from maca.jinja import FilterExtension
 
 
@@ -26,6 +27,8 @@ def dashboard_actions(request) -> Markup:
         "overdue_url": f"{plan}?{urlencode(lists['overdue'].query)}",
         "due_soon_url": f"{plan}?{urlencode(lists['due_soon'].query)}",
         "days": selectors.dashboard_days(),
+        # Someone in two partnerships is told whose plan each action is in.
+        "several_partnerships": len(memberships_of(user).partnerships) > 1,
     }
     # A page drawn with escaping on, as every template is.
     return Markup(render_to_string("actions/_dashboard_actions.html", context))  # noqa: S704

@@ -156,6 +156,7 @@ def dashboard_actions(user, *, today: datetime.date | None = None) -> dict[str, 
             "total",
             owner_name=F("owner_agency__name"),
             theme_name=F("audit__theme__name"),
+            partnership_name=F("audit__partnership__name"),
         )
     )
     lists = {"overdue": [], "due_soon": []}

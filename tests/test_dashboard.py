@@ -319,3 +319,41 @@ def test_the_chairs_next_step_is_due_when_its_stage_ends_and_says_when_it_is_ove
     assert f"Due {days(5):%-d %B %Y}" in chairs_task() and "Overdue" not in chairs_task()
     Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.REPORTING, meeting_date=days(-2))
     assert "Due " not in chairs_task()  # writing up keeps no date
+
+
+def test_someone_in_two_partnerships_is_told_whose_audit_each_task_and_action_is(client):
+    """Neighbouring partnerships audit the same themes: a police co-ordinator in both sees two
+    "Neglect" audits, and each task, action and audit in progress names its partnership."""
+    from .factories import CaseFactory, MembershipFactory, PartnershipFactory, UserFactory
+
+    person = UserFactory()
+    for name in ("Northshire Partnership", "Southvale Partnership"):
+        partnership = PartnershipFactory(name=name)
+        police = AgencyFactory(partnership=partnership, name="Police")
+        audit = AuditFactory(
+            partnership=partnership,
+            theme=ThemeFactory(partnership=partnership, name="Neglect"),
+            status=Audit.Status.SUBMISSIONS,
+            submission_deadline=days(9),
+        )
+        audit.agencies.add(police)
+        CaseFactory(audit=audit, label="Case 1")
+        ActionFactory(audit=audit, owner_agency=police, due_date=days(-2), text="Late")
+        MembershipFactory(
+            user=person, partnership=partnership, role=Role.COORDINATOR, agency=police
+        )
+
+    page = html.unescape(home(client, person))
+    tasks = page[page.index("My tasks") : page.index("</ul>", page.index("My tasks"))]
+    for name in ("Northshire Partnership", "Southvale Partnership"):
+        assert f"Case 1, Police · Neglect · {name}</span>" in tasks
+        assert f"Police · was due {days(-2):%-d %B %Y} · Neglect · {name}</div>" in page
+    in_progress = page[page.index("In progress") : page.index("Audits you can see")]
+    assert in_progress.count("Northshire Partnership") == 1
+    assert in_progress.count("Southvale Partnership") == 1
+
+
+def test_someone_in_one_partnership_is_not_told_its_name_on_every_line(client, audit, plan):
+    page = home(client, member(audit, Role.COORDINATOR, agency=plan["housing"]))
+    dashboard = page[page.index("My tasks") : page.index("Audits you can see")]
+    assert audit.partnership.name not in dashboard

@@ -90,6 +90,7 @@ def audits_in_progress(user) -> list[dict]:
             "submission_deadline",
             "reaudit_of_id",
             theme_name=F("theme__name"),
+            partnership_name=F("partnership__name"),
         )
     )
     return [_with_stage(row) for row in audits]

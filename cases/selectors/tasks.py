@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ TASK_AUDIT_FIELDS = (
     "meeting_date",
     "theme__name",
     "reaudit_of_id",  # a re-audit is named as one
+    "partnership__name",  # named when the person belongs to several partnerships
 )
 
 
@@ -60,7 +61,7 @@ def my_tasks(user) -> list[Task]:
     the rest in the audits' order (newest first)."""
     audits = list(
         Audit.objects.visible_to(user)
-        .select_related("theme")
+        .select_related("theme", "partnership")
         .only(*TASK_AUDIT_FIELDS)
         .order_by("-created_at", "-pk")
     )
@@ -71,6 +72,11 @@ def my_tasks(user) -> list[Task]:
         *_nominations_open(audits, memberships.staff),
         *_chair_next_steps(audits, memberships.chaired),
     ]
+    if len(memberships.partnerships) > 1:
+        # Neighbouring partnerships audit the same themes: each task says whose audit it is.
+        tasks = [
+            replace(task, where=f"{task.where} · {task.audit.partnership.name}") for task in tasks
+        ]
     undated = datetime.date.max
     return sorted(tasks, key=lambda task: task.due or undated)  # stable: undated keep order
 

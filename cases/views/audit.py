@@ -10,12 +10,15 @@ def home(request):
     action plan's template tag) and the audits still in progress with their stage."""
     page = selectors.audits_for_home(request.user, request.GET.get("page"))
     tasks = my_tasks(request.user)
+    memberships = access.memberships_of(request.user)
     context = {
         "page": page,
         "in_progress": selectors.audits_in_progress(request.user),
         "tasks": tasks[:SHOWN_TASKS],
         "more_tasks": len(tasks) - SHOWN_TASKS,
-        "can_create_audit": bool(access.memberships_of(request.user).chaired),
+        "can_create_audit": bool(memberships.chaired),
+        # Someone in two partnerships is told whose audit each one in progress is.
+        "several_partnerships": len(memberships.partnerships) > 1,
         "nav": "audits",
     }
     return render(request, "cases/home.html", context)
