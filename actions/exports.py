@@ -29,6 +29,9 @@ COLUMNS = [
     ("Outcome", 40, lambda a: a.outcome),
     # Last, so the columns before keep their places: "In progress, at risk" in the plan's PDF.
     ("At risk", 10, lambda a: "Yes" if a.at_risk and a.is_open else ""),
+    # Whose audit: two neighbouring partnerships each have a "Police" and audit the same themes.
+    # After "At risk", so the columns before keep their places for the systems that read them.
+    ("Partnership", 36, lambda a: a.audit.partnership.name),
 ]
 HEADERS = [name for name, _, _ in COLUMNS]
 RAG_COLUMN = HEADERS.index("RAG") + 1

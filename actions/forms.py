@@ -379,15 +379,17 @@ class CancelForm(ActionDecisionForm):
         return cleaned
 
 
-def _audit_names(rows) -> dict[int, str]:
-    """Each audit's theme, "(re-audit)" for a re-audit, and its title; with its meeting date
-    where that alone would name two audits alike (a theme audited again in a later year)."""
+def _audit_names(rows, *, several_partnerships=False) -> dict[int, str]:
+    """Each audit's theme, "(re-audit)" for a re-audit, and its title, with its partnership when
+    the audits are of several; with its meeting date where that alone would name two audits
+    alike (a theme audited again in a later year)."""
     names = {
         pk: f"{theme_and_kind(theme, reaudit=reaudit_of is not None)} — {title}"
-        for pk, theme, title, reaudit_of, _ in rows
+        + (f" ({partnership})" if several_partnerships else "")
+        for pk, theme, title, reaudit_of, _, partnership in rows
     }
     counted = Counter(names.values())
-    for pk, *_, meeting_date in rows:
+    for pk, *_, meeting_date, _ in rows:
         if counted[names[pk]] > 1:
             held = (
                 f"meeting {date_format(meeting_date, 'j F Y')}"
@@ -444,10 +446,13 @@ class PlanFilterForm(forms.Form):
         return cleaned
 
     def audit_names(self) -> dict[int, str]:
-        rows = self.fields["audit"].queryset.values_list(
-            "pk", "theme__name", "title", "reaudit_of_id", "meeting_date"
+        rows = list(
+            self.fields["audit"].queryset.values_list(
+                "pk", "theme__name", "title", "reaudit_of_id", "meeting_date", "partnership__name"
+            )
         )
-        return _audit_names(list(rows))
+        # Each says whose it is when they are of several partnerships, as the agencies do.
+        return _audit_names(rows, several_partnerships=len({row[5] for row in rows}) > 1)
 
     def read_choices(self) -> None:
         """Read the audit and agency choices once each, as values, for a page that lists them:
@@ -455,4 +460,13 @@ class PlanFilterForm(forms.Form):
         its own, and build a model instance for each."""
         audit, agency = self.fields["audit"], self.fields["owner_agency"]
         audit.choices = [("", audit.empty_label), *self.audit_names().items()]
-        agency.choices = [("", agency.empty_label), *agency.queryset.values_list("pk", "name")]
+        rows = list(agency.queryset.values_list("pk", "name", "partnership__name"))
+        # Another partnership's "Police" is another agency: with several, each says whose it is.
+        several = len({partnership for *_, partnership in rows}) > 1
+        agency.choices = [
+            ("", agency.empty_label),
+            *(
+                (pk, f"{name} ({partnership})" if several else name)
+                for pk, name, partnership in rows
+            ),
+        ]

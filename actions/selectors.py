@@ -51,7 +51,7 @@ def plan_for(user, *, filters: dict | None = None, today: datetime.date | None =
     filters = filters or {}
     actions = restrict_actions(
         _rated_actions(today, settings.MACA_RAG_AMBER_DAYS), user
-    ).select_related("audit__theme", "owner_agency", "lead_user")
+    ).select_related("audit__theme", "audit__partnership", "owner_agency", "lead_user")
     if filters.get("audit"):
         actions = actions.filter(audit=filters["audit"])
     if filters.get("theme"):
@@ -88,7 +88,7 @@ ACTION_ROW_FIELDS = (
     "lead_user__username",
     "owner_agency__name",
 )
-PLAN_ROW_FIELDS = (*ACTION_ROW_FIELDS, "audit__theme__name")
+PLAN_ROW_FIELDS = (*ACTION_ROW_FIELDS, "audit__theme__name", "audit__partnership__name")
 
 
 @lru_cache(maxsize=1)

@@ -198,6 +198,8 @@ def action_plan(request, mine=False):
         "mine": mine,
         "coordinates_none": mine and not own_agencies,
         "narrows_to_own_agency": _narrows_to_own_agency(request.user),
+        # Someone in two partnerships is told whose each action is, as the PDF tells them.
+        "several_partnerships": len(access.memberships_of(request.user).partnerships) > 1,
         "query": query.urlencode(),
         "export_query": export_query.urlencode(),
         "nav": "actions",
@@ -219,7 +221,7 @@ def _exported_actions(request):
         filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
         described.insert(0, "My agency's actions")
     actions, counts = selectors.plan_for(request.user, filters=filters)
-    # The PDF names each audit's partnership, which the page does not.
+    # The PDF and the spreadsheets name each audit's partnership.
     return actions.select_related("recommendation", "audit__partnership"), counts, described
 
 

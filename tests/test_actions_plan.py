@@ -263,3 +263,48 @@ def test_each_row_of_a_list_of_actions_names_its_owner_and_lead_in_the_same_quer
     with CaptureQueriesContext(connection) as more:
         assert client.get(url).status_code == 200
     assert len(more) == len(few)
+
+
+def test_someone_in_two_partnerships_is_told_whose_each_action_and_agency_is(client):
+    """Neighbouring partnerships each have a "Police" and audit the same themes: the plan's
+    page, its filters and its spreadsheets say which partnership each action belongs to."""
+    import csv
+    import io
+
+    from .factories import MembershipFactory, PartnershipFactory, ThemeFactory, UserFactory
+
+    person = UserFactory()
+    for name in ("Northshire Partnership", "Southvale Partnership"):
+        partnership = PartnershipFactory(name=name)
+        police = AgencyFactory(partnership=partnership, name="Police")
+        audit = AuditFactory(
+            partnership=partnership,
+            title="Multi Agency Case Audit",
+            theme=ThemeFactory(partnership=partnership, name="Neglect"),
+        )
+        audit.agencies.add(police)
+        ActionFactory(audit=audit, owner_agency=police, text=f"Act in {name}", due_date=days(5))
+        MembershipFactory(
+            user=person, partnership=partnership, role=Role.COORDINATOR, agency=police
+        )
+    client.force_login(person)
+
+    page = client.get(reverse("action_plan")).content.decode()
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", page)
+    assert "Police (Northshire Partnership)" in options
+    assert "Police (Southvale Partnership)" in options
+    assert "Neglect — Multi Agency Case Audit (Southvale Partnership)" in options
+    assert '<th scope="col">Partnership</th>' in page
+    assert re.search(r"Act in Southvale Partnership.*?<td>Southvale Partnership</td>", page, re.S)
+
+    text = client.get(reverse("action_plan_export", args=["csv"])).content.decode("utf-8-sig")
+    records = {row["Action"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert records["Act in Northshire Partnership"]["Partnership"] == "Northshire Partnership"
+    assert records["Act in Southvale Partnership"]["Partnership"] == "Southvale Partnership"
+
+
+def test_someone_in_one_partnership_gets_no_partnership_column_on_the_page(client, audit, plan):
+    client.force_login(member(audit, Role.CHAIR))
+    page = client.get(reverse("action_plan")).content.decode()
+    assert '<th scope="col">Partnership</th>' not in page
+    assert "Housing (" not in page
