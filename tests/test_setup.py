@@ -550,6 +550,23 @@ def test_only_the_account_of_the_invited_address_may_accept(
     assert not Membership.objects.filter(user=someone).exists()
 
 
+def test_signing_out_of_the_wrong_account_comes_back_to_the_invitation(
+    client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    """Someone in two partnerships, signed in with one address, opens an invitation sent to
+    their other one: signing out brings the invitation back, ready to sign in and accept."""
+    settings.SITE_URL = "https://maca.example.org"
+    invite(client, chair, audit, django_capture_on_commit_callbacks, email="invited@example.org")
+    link = accept_link(mailoutbox[0])
+    client.force_login(UserFactory(email="someone.else@example.org"))
+    page = client.get(link).content.decode()
+    path = link.removeprefix("https://maca.example.org")
+    assert f'<input type="hidden" name="next" value="{path}">' in page
+    response = client.post(reverse("logout"), {"next": path})
+    assert response.status_code == 302 and response["Location"] == path
+    assert "Create my account and accept" in client.get(path).content.decode()  # signed out
+
+
 def test_a_member_removed_after_accepting_cannot_accept_again(
     client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
 ):
