@@ -135,7 +135,7 @@ def test_an_object_store_outage_saves_nothing_and_says_so(client, world, own_obj
     own_object_store.kill()
     own_object_store.wait()
     response = post_document(client, world, "Second.pdf", minimal_pdf("second"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.content.decode()
     assert "could not be stored just now, so nothing was saved" in page
     assert list(ChronologyFile.objects.all()) == [first]  # no record without its file
