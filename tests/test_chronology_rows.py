@@ -1,6 +1,7 @@
 """Structured chronology rows: the file import, single rows, dates of every precision, access."""
 
 import datetime
+import html
 import io
 import re
 import zipfile
@@ -215,6 +216,18 @@ def test_a_file_whose_headings_are_missing_is_refused_even_under_a_title(client,
     content = b"Chronology for Case 1,,,,\r\n01/02/2025,Seen,,,\r\n"  # as Excel saves it
     page = post_rows(client, world, "rows.csv", content).content.decode()
     assert "The first row (below any title) must hold the column headings" in page
+    assert not ChronologyEntry.objects.exists()
+
+
+def test_headings_under_a_title_are_refused_for_what_they_lack_not_for_the_title(client, world):
+    """The headings row below a title has its Date: the refusal names the Event it lacks, not
+    the Date and Event the title lacks."""
+    client.force_login(world["housing_coordinator"])
+    content = b"Chronology for Case 1\r\nDate,Evnt,Source agency,Impact,Action taken\r\n"
+    content += b"01/02/2025,Seen,,,\r\n"
+    page = html.unescape(post_rows(client, world, "rows.csv", content).content.decode())
+    assert "no Event column was found" in page
+    assert "no Date or Event column" not in page
     assert not ChronologyEntry.objects.exists()
 
 

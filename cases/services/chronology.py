@@ -573,7 +573,7 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
                 if titles < MAX_TITLE_ROWS and _is_title(row):
                     titles += 1
                     continue
-                raise no_headings from None
+                raise refusal from None  # this row's, not the title's: what the headings lack
             continue
         count += 1
         if count > MAX_ROWS:
