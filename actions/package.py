@@ -356,7 +356,7 @@ def _consistency_problems(data: dict) -> list[PackageProblem]:
             problems.append(
                 PackageProblem(f"$.usage[{index}].date", "is in the future: record uses once held")
             )
-        if not use["team"].strip():
+        if not shown_name(use["team"]):
             problems.append(PackageProblem(f"$.usage[{index}].team", "cannot be blank"))
         if not shown_name(use["agency"]):
             problems.append(PackageProblem(f"$.usage[{index}].agency", "cannot be blank"))
@@ -770,7 +770,7 @@ def _create_usage(audit, uses: list[dict], lookups) -> None:
                 audit=audit,
                 agency=agency,
                 date=use["date"],
-                team=use["team"].strip(),
+                team=shown_name(use["team"]),  # as the usage page keeps it
                 staff_count=use["staff"],
                 reflection=use.get("reflection", ""),
                 briefing=use.get("briefing", ""),

@@ -339,6 +339,18 @@ def test_the_smallest_package_imports(mine):
     assert [c.label for c in audit.cases.all()] == ["Case 1"]
 
 
+def test_a_use_s_team_is_imported_without_invisible_characters_as_the_usage_page_keeps_it(mine):
+    """Two teams that look alike are one team in the list and the board's report, whether
+    recorded on the page or imported; a team of invisible characters alone is no team."""
+    assert problems_of(changed("usage.0.team", "\u200b\u2060 \u200b")) == [
+        "$.usage[0].team: cannot be blank"
+    ]
+    audit = package_import(changed("usage.0.team", "Team\u200b north\u2060"), into=mine)
+    assert list(UsageRecord.objects.filter(audit=audit).values_list("team", flat=True)) == [
+        "Team north"
+    ]
+
+
 def test_a_use_of_the_briefing_recorded_today_is_not_in_the_future():
     assert problems_of(changed("usage.0.date", timezone.localdate().isoformat())) == []
 
