@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 
+from cases.selectors.identifiers import listed
 from cases.services.reminders import Reminder, register_source
 from maca.access import forget_memberships
 from maca.models import Membership
@@ -177,6 +178,7 @@ def chair_digests(today: datetime.date) -> Iterator[Reminder]:
             {
                 "user": user,
                 "partnerships": partnerships,
+                "partnerships_named": listed(partnerships),  # "A, B and C"
                 "overdue": overdue,
                 "due_soon": due_soon,
                 "days": _days_before(),

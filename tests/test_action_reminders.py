@@ -17,6 +17,7 @@ from .factories import (
     AuditFactory,
     MembershipFactory,
     PartnershipFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +248,18 @@ def test_the_digest_of_one_partnership_names_it_once(plan):
     name = plan["audit"].partnership.name
     assert f"This is the action plan of {name} as it stands on" in digest.body
     assert f"({name})" not in digest.body
+
+
+def test_the_digest_of_a_chair_of_three_partnerships_names_them_in_a_sentence():
+    names = ["Eastvale Partnership", "Northshire Partnership", "Southvale Partnership"]
+    person = UserFactory(email="pat@example.org")
+    for name in names:
+        audit = AuditFactory(partnership=PartnershipFactory(name=name), theme__name="Neglect")
+        MembershipFactory(user=person, partnership=audit.partnership, role=Role.CHAIR)
+        ActionFactory(audit=audit, due_date=MONDAY, text=f"Act in {name}")
+    run("--today", MONDAY.isoformat())
+    [digest] = [m for m in mail.outbox if m.subject.startswith("Action plan this week")]
+    assert (
+        "This is the action plan of Eastvale Partnership, Northshire Partnership and Southvale "
+        "Partnership as it stands on" in digest.body
+    )
