@@ -244,6 +244,32 @@ def test_a_childs_details_cannot_be_entered_again_once_purged(client, closed_aud
     assert cleared.status_code == 302
 
 
+def test_details_entered_while_a_purge_runs_wait_for_it_and_are_refused(
+    closed_audit, chair, monkeypatch
+):
+    """The purge holds the audit's row: details sent meanwhile are looked at once it is done,
+    so that none are kept behind a purge record saying they were deleted."""
+    from django.core.exceptions import ValidationError
+    from django.db.models import QuerySet
+
+    from cases.services.nominations import identity_save
+
+    lock = QuerySet.select_for_update
+    purged = []
+
+    def locking(queryset, *args, **kwargs):
+        if queryset.model is Audit and not purged:  # the purge got the audit's row first
+            purged.append(True)
+            identifiers_purge(audit=closed_audit, user=chair)
+        return lock(queryset, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", locking)
+    nomination = Nomination.objects.get()
+    with pytest.raises(ValidationError, match="cannot be entered again"):
+        identity_save(nomination=nomination, user=chair, identity={"child_name": "Robin Invented"})
+    assert purged  # (the purge ran inside this test's refused save, and was undone with it)
+
+
 def made_chronology(client, audit, chair) -> RequestedDocument:
     """The chair asks for a case's integrated chronology PDF; the worker makes it at once."""
     client.force_login(chair)

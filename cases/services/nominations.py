@@ -135,15 +135,15 @@ def nomination_update(*, nomination: Nomination, user, data: dict) -> bool:
 def identity_save(*, nomination: Nomination, user, identity: dict) -> NominationIdentity | None:
     """Store the child's identifiers for `nomination`, replacing what was there. Nothing
     entered removes them."""
-    if nomination.audit.legal_hold_at:
+    # Locked as a purge locks it: details entered while a purge runs wait for it, then are
+    # refused, rather than being kept behind a purge record that says they were deleted.
+    audit = Audit.objects.select_for_update().get(pk=nomination.audit_id)
+    if audit.legal_hold_at:
         raise ValidationError(
             "This audit is under a legal hold: its identifying details cannot be changed or "
             "deleted until the hold is lifted."
         )
-    if (
-        _has_identity(identity)
-        and PurgeRecord.objects.filter(audit_id_kept=nomination.audit_id).exists()
-    ):
+    if _has_identity(identity) and PurgeRecord.objects.filter(audit_id_kept=audit.pk).exists():
         raise ValidationError(
             "The children's identifying details of this audit were deleted (its Keeping and "
             "deleting data page says when): they cannot be entered again."
