@@ -27,7 +27,8 @@ COLUMNS = [
     ("Status", 14, lambda a: a.get_status_display()),
     ("RAG", 12, lambda a: Rag(a.rag_rating).label),
     ("Outcome", 40, lambda a: a.outcome),
-    # Last, so the columns before keep their places: "In progress, at risk" in the plan's PDF.
+    # After the columns before, so that they keep their places: "In progress, at risk" in the
+    # plan's PDF.
     ("At risk", 10, lambda a: "Yes" if a.at_risk and a.is_open else ""),
     # Whose audit: two neighbouring partnerships each have a "Police" and audit the same themes.
     # After "At risk", so the columns before keep their places for the systems that read them.

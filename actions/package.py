@@ -483,30 +483,28 @@ def _length_problems(data: dict) -> list[PackageProblem]:
 MAX_SUMMARY_CHARS = 20_000
 
 
-def _item_texts(data: dict):
-    """(location, text) of every strength, finding, piece of good practice and recommendation."""
+def _items(data: dict):
+    """(location, item) of every strength, finding, piece of good practice and recommendation."""
     for i, case in enumerate(data["cases"]):
         for kind in ("strengths", "findings"):
             for j, item in enumerate(case.get(kind, [])):
-                yield f"$.cases[{i}].{kind}[{j}].text", item["text"]
+                yield f"$.cases[{i}].{kind}[{j}]", item
     for kind in ("good_practice", "recommendations"):
         for j, item in enumerate(data.get(kind, [])):
-            yield f"$.{kind}[{j}].text", item["text"]
+            yield f"$.{kind}[{j}]", item
+
+
+def _item_texts(data: dict):
+    """(location, text) of every item's text."""
+    for location, item in _items(data):
+        yield f"{location}.text", item["text"]
 
 
 def _item_tags(data: dict):
-    """(location, tag) of every learning tag on a strength, finding, piece of good practice or
-    recommendation."""
-    lists = [
-        (f"$.cases[{i}].{kind}", case.get(kind, []))
-        for i, case in enumerate(data["cases"])
-        for kind in ("strengths", "findings")
-    ]
-    lists += [(f"$.{kind}", data.get(kind, [])) for kind in ("good_practice", "recommendations")]
-    for prefix, items in lists:
-        for i, item in enumerate(items):
-            for j, tag in enumerate(item.get("tags", [])):
-                yield f"{prefix}[{i}].tags[{j}]", tag
+    """(location, tag) of every learning tag on an item."""
+    for location, item in _items(data):
+        for j, tag in enumerate(item.get("tags", [])):
+            yield f"{location}.tags[{j}]", tag
 
 
 def _tag_problems(data: dict) -> list[PackageProblem]:

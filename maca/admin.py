@@ -59,7 +59,8 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    """Read-only: an invitation is made from an audit's Members page and accepted by its link."""
+    """Read, or deleted to erase an address: an invitation is made from an audit's Members page
+    or the partnership's People page and accepted by its link."""
 
     list_display = ["email", "partnership", "role", "agency", "expires", "accepted_at"]
     list_filter = ["role", "partnership"]
