@@ -243,23 +243,10 @@ def _over_caps(totals: dict[str, int], problems: list[PackageProblem]) -> bool:
 
 def _text_problems(data) -> tuple[list[PackageProblem], int]:
     """Text that cannot be stored: a NUL character, or half of a surrogate pair ("\\ud800").
-
-    Walked with a stack of iterators (a package may nest deeply where the schema does not look),
-    and a place named only for a problem, so that the walk holds no more than one path. The
-    first MAX_PROBLEMS are kept, and the others counted.
-    """
+    The first MAX_PROBLEMS are kept, and the others counted."""
     problems, more = [], 0
-    stack = [("$", _entries(data))]
-    while stack:
-        location, entries = stack[-1]
-        entry = next(entries, None)
-        if entry is None:
-            stack.pop()
-            continue
-        key, value = entry
-        if isinstance(value, dict | list):
-            stack.append((_place(location, key), _entries(value)))
-        elif isinstance(value, str) and (found := _UNSTORABLE.search(value)):
+    for location, key, value in _leaves(data):
+        if isinstance(value, str) and (found := _UNSTORABLE.search(value)):
             if len(problems) == MAX_PROBLEMS:
                 more += 1
                 continue
@@ -270,6 +257,24 @@ def _text_problems(data) -> tuple[list[PackageProblem], int]:
             )
             problems.append(PackageProblem(_place(location, key), message))
     return problems, more
+
+
+def _leaves(data):
+    """(where, key, value) of every value in `data` that is not a list or an object, `where`
+    being the place of the list or object holding it. Walked with a stack of iterators: a package
+    may nest lists and objects deeply where the schema does not look (as deep as the JSON reader
+    takes), and a walk that called itself for each level would run out of room for calls long
+    before. A place is named only for a problem, so the walk holds no more than one path."""
+    stack = [("$", _entries(data))] if isinstance(data, dict | list) else []
+    while stack:
+        location, entries = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+        elif isinstance(entry[1], dict | list):
+            stack.append((_place(location, entry[0]), _entries(entry[1])))
+        else:
+            yield location, *entry
 
 
 def _entries(container):
@@ -296,28 +301,17 @@ def _schema_message(error) -> str:
 FIRST_DATE, LAST_DATE = "1900-01-01", "2100-12-31"
 
 
-def _date_problems(value, path: str = "$") -> list[PackageProblem]:
+def _date_problems(data) -> list[PackageProblem]:
     """Every date in the package (a field named "date" or ending in "_date"), between 1900 and
-    2100.
-
-    Walked with a stack of iterators, as `_text_problems` is: a package may nest lists and
-    objects deeply where the schema does not look (as deep as the JSON reader takes), and a
-    walk that called itself for each level would run out of room for calls long before."""
-    problems = []
-    stack = [(path, _entries(value))] if isinstance(value, dict | list) else []
-    while stack:
-        location, entries = stack[-1]
-        entry = next(entries, None)
-        if entry is None:
-            stack.pop()
-            continue
-        key, item = entry
-        is_date = isinstance(key, str) and (key == "date" or key.endswith("_date"))
-        if is_date and isinstance(item, str) and not FIRST_DATE <= item[:10] <= LAST_DATE:
-            problems.append(PackageProblem(_place(location, key), "is not between 1900 and 2100"))
-        elif isinstance(item, dict | list):
-            stack.append((_place(location, key), _entries(item)))
-    return problems
+    2100."""
+    return [
+        PackageProblem(_place(location, key), "is not between 1900 and 2100")
+        for location, key, value in _leaves(data)
+        if isinstance(key, str)
+        and (key == "date" or key.endswith("_date"))
+        and isinstance(value, str)
+        and not FIRST_DATE <= value[:10] <= LAST_DATE
+    ]
 
 
 def _consistency_problems(data: dict) -> list[PackageProblem]:
