@@ -206,3 +206,20 @@ class AgencySubmissionFactory(factory.django.DjangoModelFactory):
 
     case = factory.SubFactory(CaseFactory)
     agency = factory.SubFactory(AgencyFactory)
+
+
+def police_in_two_partnerships(person, **audit_fields) -> list[tuple]:
+    """Two neighbouring partnerships, each with its "Police" taking part in its own "Neglect"
+    audit, and `person` Police's co-ordinator in both: [(partnership name, police, audit)]."""
+    made = []
+    for name in ("Northshire Partnership", "Southvale Partnership"):
+        partnership = PartnershipFactory(name=name)
+        police = AgencyFactory(partnership=partnership, name="Police")
+        theme = ThemeFactory(partnership=partnership, name="Neglect")
+        audit = AuditFactory(partnership=partnership, theme=theme, **audit_fields)
+        audit.agencies.add(police)
+        MembershipFactory(
+            user=person, partnership=partnership, role=Membership.Role.COORDINATOR, agency=police
+        )
+        made.append((name, police, audit))
+    return made

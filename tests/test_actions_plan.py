@@ -271,22 +271,11 @@ def test_someone_in_two_partnerships_is_told_whose_each_action_and_agency_is(cli
     import csv
     import io
 
-    from .factories import MembershipFactory, PartnershipFactory, ThemeFactory, UserFactory
+    from .factories import UserFactory, police_in_two_partnerships
 
     person = UserFactory()
-    for name in ("Northshire Partnership", "Southvale Partnership"):
-        partnership = PartnershipFactory(name=name)
-        police = AgencyFactory(partnership=partnership, name="Police")
-        audit = AuditFactory(
-            partnership=partnership,
-            title="Multi Agency Case Audit",
-            theme=ThemeFactory(partnership=partnership, name="Neglect"),
-        )
-        audit.agencies.add(police)
+    for name, police, audit in police_in_two_partnerships(person, title="Multi Agency Case Audit"):
         ActionFactory(audit=audit, owner_agency=police, text=f"Act in {name}", due_date=days(5))
-        MembershipFactory(
-            user=person, partnership=partnership, role=Role.COORDINATOR, agency=police
-        )
     client.force_login(person)
 
     page = client.get(reverse("action_plan")).content.decode()

@@ -324,24 +324,15 @@ def test_the_chairs_next_step_is_due_when_its_stage_ends_and_says_when_it_is_ove
 def test_someone_in_two_partnerships_is_told_whose_audit_each_task_and_action_is(client):
     """Neighbouring partnerships audit the same themes: a police co-ordinator in both sees two
     "Neglect" audits, and each task, action and audit in progress names its partnership."""
-    from .factories import CaseFactory, MembershipFactory, PartnershipFactory, UserFactory
+    from .factories import CaseFactory, UserFactory, police_in_two_partnerships
 
     person = UserFactory()
-    for name in ("Northshire Partnership", "Southvale Partnership"):
-        partnership = PartnershipFactory(name=name)
-        police = AgencyFactory(partnership=partnership, name="Police")
-        audit = AuditFactory(
-            partnership=partnership,
-            theme=ThemeFactory(partnership=partnership, name="Neglect"),
-            status=Audit.Status.SUBMISSIONS,
-            submission_deadline=days(9),
-        )
-        audit.agencies.add(police)
+    made = police_in_two_partnerships(
+        person, status=Audit.Status.SUBMISSIONS, submission_deadline=days(9)
+    )
+    for _name, police, audit in made:
         CaseFactory(audit=audit, label="Case 1")
         ActionFactory(audit=audit, owner_agency=police, due_date=days(-2), text="Late")
-        MembershipFactory(
-            user=person, partnership=partnership, role=Role.COORDINATOR, agency=police
-        )
 
     page = html.unescape(home(client, person))
     tasks = page[page.index("My tasks") : page.index("</ul>", page.index("My tasks"))]
