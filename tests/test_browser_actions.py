@@ -164,17 +164,22 @@ def test_a_date_the_browser_cannot_read_is_not_sent_as_no_date(browser, people):
     assert errors == []
 
 
-def test_a_file_chosen_under_evidence_is_not_left_behind_by_add_update_unsaid(
-    browser, people, tmp_path
-):
-    audit, base = people["audit"], people["url"]
-    action = Action.objects.create(
+def housing_action(audit) -> Action:
+    """An action of Housing's, due in a month."""
+    return Action.objects.create(
         audit=audit,
         text="Invite housing officers.",
         owner_agency=audit.agencies.get(),
         lead="Head of Housing",
         due_date=datetime.date.today() + datetime.timedelta(days=30),
     )
+
+
+def test_a_file_chosen_under_evidence_is_not_left_behind_by_add_update_unsaid(
+    browser, people, tmp_path
+):
+    audit, base = people["audit"], people["url"]
+    action = housing_action(audit)
     page = browser.new_page()
     errors = console_errors(page)
     log_in(page, base, "housing", people["password"])
@@ -219,13 +224,7 @@ def test_evidence_added_is_read_out_though_the_page_opens_at_the_evidence(
     browser, people, tmp_path
 ):
     audit, base = people["audit"], people["url"]
-    action = Action.objects.create(
-        audit=audit,
-        text="Invite housing officers.",
-        owner_agency=audit.agencies.get(),
-        lead="Head of Housing",
-        due_date=datetime.date.today() + datetime.timedelta(days=30),
-    )
+    action = housing_action(audit)
     page = browser.new_page(viewport={"width": 390, "height": 800})
     errors = console_errors(page)
     log_in(page, base, "housing", people["password"])

@@ -37,6 +37,12 @@ def post_rows(client, world, name, content, agency="housing"):
     return client.post(import_url(world, agency), {"rows_file": upload(name, content)})
 
 
+def saved(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def csv_bytes(*rows, encoding="utf-8") -> bytes:
     lines = ["Date,Event,Source agency,Impact,Action taken", *rows]
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
@@ -165,10 +171,8 @@ def test_a_clean_xlsx_adds_its_rows_including_real_date_cells(client, world):
     sheet.append([datetime.datetime(2026, 4, 1), "Month-formatted date cell", None, None, None])
     sheet["A5"].number_format = "mmm yyyy"
     sheet.append([None, None, None, None, None])  # blank rows are skipped
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     client.force_login(world["housing_coordinator"])
-    response = post_rows(client, world, "rows.xlsx", buffer.getvalue())
+    response = post_rows(client, world, "rows.xlsx", saved(workbook))
     assert response.status_code == 302
     rows = {e.event: (e.date, e.date_precision) for e in ChronologyEntry.objects.all()}
     assert rows == {
@@ -192,10 +196,8 @@ def test_a_workbook_with_a_merged_title_above_its_headings_is_read(client, world
     sheet.append(["Date", "Event", "Source agency", "Impact", "Action taken"])
     sheet.append([datetime.datetime(2025, 3, 4), "Home visit", "Health visiting", "Negative", ""])
     sheet.append(["June 2025", "Weight below centile", "GP", "negative ", None])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     client.force_login(world["housing_coordinator"])
-    response = post_rows(client, world, "rows.xlsx", buffer.getvalue())
+    response = post_rows(client, world, "rows.xlsx", saved(workbook))
     assert response.status_code == 302
     rows = {e.event: (e.date, e.date_precision) for e in ChronologyEntry.objects.all()}
     assert rows == {
@@ -204,9 +206,7 @@ def test_a_workbook_with_a_merged_title_above_its_headings_is_read(client, world
     }
     ChronologyEntry.objects.all().delete()
     sheet.append(["31/02/2025", "Not a real day", None, None, None])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    page = post_rows(client, world, "rows.xlsx", buffer.getvalue()).content.decode()
+    page = post_rows(client, world, "rows.xlsx", saved(workbook)).content.decode()
     assert "Row 7:" in page
     assert not ChronologyEntry.objects.exists()
 
@@ -261,9 +261,7 @@ def test_every_row_of_a_workbook_is_read_whatever_size_its_sheet_says_it_is(clie
     sheet.append(["Date", "Event"])
     for day in range(1, 51):
         sheet.append([f"{day % 28 + 1:02}/01/2025", f"Event {day}"])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    source = zipfile.ZipFile(io.BytesIO(saved(workbook)))
     wrong = io.BytesIO()
     with zipfile.ZipFile(wrong, "w") as archive:
         for part in source.infolist():
