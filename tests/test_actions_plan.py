@@ -297,3 +297,21 @@ def test_someone_in_one_partnership_gets_no_partnership_column_on_the_page(clien
     page = client.get(reverse("action_plan")).content.decode()
     assert '<th scope="col">Partnership</th>' not in page
     assert "Housing (" not in page
+
+
+def test_on_a_phone_the_plan_says_it_scrolls_sideways_to_each_column_it_has(client, audit, plan):
+    """The hint under a phone's narrow table names the columns off the screen: the Partnership
+    column too, for someone in two partnerships, and no such column for anyone else."""
+    from .factories import UserFactory, police_in_two_partnerships
+
+    hint = re.compile(r"the table scrolls sideways to its ([^<]*)</span>")
+    client.force_login(member(audit, Role.CHAIR))
+    page = client.get(reverse("action_plan")).content.decode()
+    assert hint.search(page)[1] == "RAG, owner, lead and audit"
+
+    person = UserFactory()
+    for _name, police, neighbours_audit in police_in_two_partnerships(person):
+        ActionFactory(audit=neighbours_audit, owner_agency=police, due_date=days(5))
+    client.force_login(person)
+    page = client.get(reverse("action_plan")).content.decode()
+    assert hint.search(page)[1] == "RAG, owner, lead, audit and partnership"
