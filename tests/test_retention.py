@@ -244,6 +244,28 @@ def test_a_childs_details_cannot_be_entered_again_once_purged(client, closed_aud
     assert cleared.status_code == 302
 
 
+def test_once_purged_a_childs_page_says_the_details_were_deleted_and_offers_no_form(
+    client, closed_audit, chair
+):
+    """Not "No identifying details were recorded. You can add them below." over a form that
+    would refuse every detail typed into it: they were recorded, and were deleted."""
+    nomination = Nomination.objects.get()
+    url = reverse("nomination_identifiers", args=[closed_audit.pk, nomination.pk])
+    client.force_login(chair)
+    assert "Save the identifying details" in client.get(url).content.decode()  # before: a form
+    identifiers_purge(audit=closed_audit, user=chair)
+    page = html.unescape(client.get(url).content.decode())
+    deleted_on = f"{timezone.localdate():%-d %B %Y}"
+    assert (
+        f"The children's identifying details of this audit were deleted on {deleted_on}: none "
+        "can be entered again." in page
+    )
+    assert "No identifying details were recorded" not in page
+    assert "You can add them below" not in page
+    assert "Save the identifying details" not in page
+    assert reverse("retention", args=[closed_audit.pk]) in page
+
+
 def test_details_entered_while_a_purge_runs_wait_for_it_and_are_refused(
     closed_audit, chair, monkeypatch
 ):

@@ -13,7 +13,14 @@ from django.db.models import Count, Q
 from django.urls import reverse
 
 from cases import access
-from cases.models import Audit, Case, Nomination, NominationIdentity, SelectionDraw
+from cases.models import (
+    Audit,
+    Case,
+    Nomination,
+    NominationIdentity,
+    PurgeRecord,
+    SelectionDraw,
+)
 from maca.models import Membership
 
 Role = Membership.Role
@@ -211,3 +218,14 @@ def identity_for(user, audit: Audit, nomination: Nomination):
         references = [ref for ref in references if ref.agency_id in mine]
     references.sort(key=lambda ref: ref.agency.name)
     return identity, references
+
+
+def identifiers_deleted_at(audit: Audit):
+    """When the audit's children's identifying details were deleted (every purge deletes them,
+    the chair's and the retention schedule's), or None: none can be entered again after it."""
+    return (
+        PurgeRecord.objects.filter(audit_id_kept=audit.pk)
+        .order_by("purged_at")
+        .values_list("purged_at", flat=True)
+        .first()
+    )

@@ -475,6 +475,9 @@ def nomination_identifiers(request, pk, nomination_id):
         "references": references,
         "involved": involved,
         "form": form,
+        # Once deleted, none can be entered again: the page says so instead of offering a form
+        # that would refuse them (a refused form is still shown, with its reason).
+        "deleted_at": nomination_selectors.identifiers_deleted_at(audit),
     }
     return _render(request, "cases/setup/nomination_identifiers.html", audit, context)
 
