@@ -10,7 +10,7 @@ from cases.uploads import PDF, check_kind, check_size, inspect, upload_field
 from maca.concurrency import VersionedFormMixin
 from maca.identifiers import identifying_shapes
 from maca.models import Agency
-from maca.text import RefuseControlCharactersMixin
+from maca.text import RefuseControlCharactersMixin, shown_name
 from maca.widgets import CheckboxSelectMultiple, DateInput, RadioSelect
 
 from .models import ImpactVerdict, Recommendation, SevenMinuteBriefing, Tag, UsageRecord
@@ -359,7 +359,7 @@ class UsageForm(RefuseControlCharactersMixin, AsksAboutIdentifyingText, forms.Fo
         return date
 
     def clean_team(self):
-        team = self.cleaned_data["team"].strip()
+        team = shown_name(self.cleaned_data["team"])  # as it is kept: invisible characters out
         if not team:
             raise forms.ValidationError("Enter the team or setting.")
         return team

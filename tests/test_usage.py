@@ -109,6 +109,20 @@ def test_a_team_is_kept_without_invisible_characters_so_two_alike_read_as_one(cl
     assert UsageRecord.objects.get().team == "Early Help team north"
 
 
+def test_a_team_of_invisible_characters_is_refused_with_the_other_problems_at_once(
+    client, published
+):
+    audit, agencies, people = published
+    client.force_login(people["housing"])
+    response = record(
+        client, audit, agencies["housing"], team="\u200b\u200b", date="", staff_count=""
+    )
+    page = response.content.decode()
+    for field in ("team", "date", "staff_count"):
+        assert f'href="#id_{field}"' in page  # each in the error summary, in one answer
+    assert "Enter the team or setting." in page
+
+
 def test_the_chair_chooses_the_agency_and_a_coordinator_has_theirs_chosen(client, published, chair):
     audit, agencies, people = published
     client.force_login(chair)
