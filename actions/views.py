@@ -450,10 +450,9 @@ def action_evidence_download(request, action_id, evidence_id):
 def action_create(request, pk):
     audit = access.get_audit_for(request, pk, "manage_audit")
     initial = {}
-    if request.GET.get("recommendation", "").isdigit():
-        initial["recommendation"] = audit.recommendations.filter(
-            pk=request.GET["recommendation"]
-        ).first()
+    asked = request.GET.get("recommendation", "")
+    if asked.isascii() and asked.isdigit() and len(asked) <= 18:  # an id, not "²" or 5,000 digits
+        initial["recommendation"] = audit.recommendations.filter(pk=asked).first()
     form = ActionForm(request.POST or None, audit=audit, initial=initial)
     if request.method == "POST" and form.is_valid():
         action = services.action_create(audit=audit, user=request.user, **form.service_fields())

@@ -270,6 +270,17 @@ def test_the_chair_creates_actions_from_a_recommendation(client, audit, housing)
     ]
 
 
+@pytest.mark.parametrize("asked", ["²", "9" * 5000])
+def test_a_recommendation_in_the_address_that_is_no_id_opens_an_empty_form(client, audit, asked):
+    """The link from a recommendation names it by id; anything else typed there (a superscript
+    digit, a number too long to read) opens the form with no recommendation chosen."""
+    RecommendationFactory(audit=audit)
+    client.force_login(member(audit, Membership.Role.CHAIR))
+    response = client.get(reverse("action_create", args=[audit.pk]), {"recommendation": asked})
+    assert response.status_code == 200
+    assert response.context["form"]["recommendation"].value() is None
+
+
 def test_a_lead_who_could_not_open_the_action_is_refused(client, audit, housing):
     police = AgencyFactory(name="Police")
     audit.agencies.add(police)
