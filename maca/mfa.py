@@ -168,7 +168,7 @@ class SetupForm(forms.Form):
 
     def clean_code(self):
         code = _normalise(self.cleaned_data["code"])
-        if not (code.isdigit() and len(code) == 6):
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise forms.ValidationError("Enter the 6 digits the app shows, for example 123456.")
         totp = TOTP(bytes.fromhex(self.key))
         if not totp.verify(int(code), tolerance=1):
@@ -207,7 +207,9 @@ class VerifyForm(forms.Form):
 
     def clean_code(self):
         code = _normalise(self.cleaned_data["code"])
-        model = TOTPDevice if (code.isdigit() and len(code) == 6) else StaticDevice
+        model = (
+            TOTPDevice if (code.isascii() and code.isdigit() and len(code) == 6) else StaticDevice
+        )
         for device in model.objects.filter(user=self.user, confirmed=True):
             allowed, why = device.verify_is_allowed()
             if not allowed:

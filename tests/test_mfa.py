@@ -219,6 +219,7 @@ def test_a_wrong_code_at_set_up_is_refused_and_stores_nothing(client, chair):
         ("12ab", "Enter the 6 digits the app shows"),
         ("000000" if code_for(bytes.fromhex(key)) != "000000" else "111111", "does not match"),
         ("1" * 5000, "over the limit of 20: shorten it"),
+        ("²²²²²²", "Enter the 6 digits the app shows"),  # digits to Python, not to int()
     ]:
         response = client.post(reverse("mfa_setup"), {"code": code})
         assert response.status_code == 200
