@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -32,19 +33,23 @@ def document_request(
         "options": options or {},
         "requested_by": user,
     }
-    on_its_way = (
-        RequestedDocument.objects.filter(**wanted)
-        .filter(
-            Q(status=Status.WAITING)
-            | Q(status=Status.MAKING, started_at__gte=stalled_before())
-            | Q(status=Status.MAKING, started_at__isnull=True)
+    with transaction.atomic():
+        # One request of this person's at a time looks and adds: a second press at the same
+        # moment waits here, then finds the first's copy on its way.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+        on_its_way = (
+            RequestedDocument.objects.filter(**wanted)
+            .filter(
+                Q(status=Status.WAITING)
+                | Q(status=Status.MAKING, started_at__gte=stalled_before())
+                | Q(status=Status.MAKING, started_at__isnull=True)
+            )
+            .defer("content")
+            .first()
         )
-        .defer("content")
-        .first()
-    )
-    if on_its_way is not None:
-        return on_its_way
-    document = RequestedDocument.objects.create(**wanted)
+        if on_its_way is not None:
+            return on_its_way
+        document = RequestedDocument.objects.create(**wanted)
     from .tasks import make_requested_document
 
     make_requested_document.enqueue(document.pk)

@@ -3,6 +3,7 @@ its own browser and database connection, all released together. Run with
 `scripts/with-postgres .venv/bin/pytest tests/test_simultaneous.py`; SQLite, which lets one
 writer in at a time, skips them."""
 
+import contextlib
 import threading
 
 import pytest
@@ -11,12 +12,14 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import Audit, Theme
+from documents.models import RequestedDocument
 from findings.models import Tag
 from maca.models import Membership
 
 from .conftest import member
 from .factories import AuditFactory, CaseFactory, FindingFactory
 from .test_conflicts import opened
+from .test_documents import DATABASE_TASKS
 from .test_one_press import IN_A_MONTH, form_on
 
 pytestmark = [
@@ -100,3 +103,27 @@ def test_two_tags_of_one_name_added_at_once_without_a_token_make_one():
     )
     assert [answer.status_code for answer in answers] == [302] * 4
     assert Tag.objects.filter(name="Missed appointments").count() == 1
+
+
+def test_two_presses_of_a_pdf_at_the_same_moment_queue_one_copy(settings, monkeypatch):
+    """Both presses look for a copy on its way before either has added one (held there until
+    both have looked): the second waits for the first to finish asking, then finds its copy."""
+    settings.TASKS = DATABASE_TASKS
+    audit = AuditFactory()
+    CaseFactory(audit=audit, label="Case 1")
+    chair = member(audit, Role.CHAIR)
+    url = reverse("case_pack_pdf", args=[audit.pk])
+    both_looked = threading.Barrier(2, timeout=3)
+    save = RequestedDocument.save
+
+    def save_once_both_looked(document, *args, **kwargs):
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other one waits its turn
+            both_looked.wait()
+        return save(document, *args, **kwargs)
+
+    monkeypatch.setattr(RequestedDocument, "save", save_once_both_looked)
+    first, second = browser_of(chair), browser_of(chair)
+    answers = at_once([lambda: first.get(url), lambda: second.get(url)])
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert answers[0]["Location"] == answers[1]["Location"]
+    assert RequestedDocument.objects.count() == 1
