@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from actions.models import Action, ActionUpdate, Evidence
 from cases.models import Audit, ChronologyEntry, ChronologyFile, Nomination, Theme, ToolSection
-from findings.models import BriefingVersion, Strength, Tag
+from findings.models import BriefingVersion, SevenMinuteBriefing, Strength, Tag
+from findings.services import seven_minute_draft
 from maca.models import Agency, Membership, UsedFormToken
 from maca.once import FIELD, used_tokens_delete
 
@@ -717,3 +718,16 @@ def test_removing_a_member_twice_shows_the_members(chair_client, audit):
     page = reverse("audit_member_remove", args=[audit.pk, membership.pk])
     first, second = press_twice(chair_client, page)
     assert_same_answer(first, second)
+
+
+def test_drafting_the_7_minute_briefing_again_twice_replaces_its_parts_once(chair_client, audit):
+    """The second press of "Replace parts 1 to 5" (a double click, a retry) is answered as the
+    first was, instead of replacing them again."""
+    seven_minute_draft(audit=audit)
+    record = SevenMinuteBriefing.objects.get(audit=audit)
+    saves = record.history.count()
+    page = reverse("seven_minute_edit", args=[audit.pk])
+    redraft = reverse("seven_minute_draft", args=[audit.pk])
+    first, second = press_twice(chair_client, page, redraft)
+    assert_same_answer(first, second)
+    assert record.history.count() == saves + 1
