@@ -1,6 +1,7 @@
 """Choosing the cross-section: the spread summary, random draws and confirming the selection."""
 
 import html
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -311,6 +312,39 @@ def test_the_chair_numbers_the_selected_cases_in_order_and_relabels_them_uniquel
     client.post(url, {"in_order": "1"})
     client.post(url, {f"case_{one.pk}": "X", f"case_{two.pk}": "Y", f"case_{four.pk}": "Z"})
     assert list(audit.cases.values_list("label", flat=True)) == ["Case 2", "Case 1", "Case C"]
+
+
+def test_labels_saved_meanwhile_by_another_chair_are_not_undone_unseen(client, audit, chair):
+    from .factories import CaseFactory
+
+    audit.status = Audit.Status.SELECTED
+    audit.save()
+    one, two = (CaseFactory(audit=audit, label=f"Case {n}", order=n) for n in (1, 2))
+    url = reverse("case_labels", args=[audit.pk])
+    client.force_login(chair)
+    page = client.get(url).content.decode()
+    loaded = dict(re.findall(r'name="(loaded_\d+)" value="([^"]*)"', page))
+    assert loaded == {f"loaded_{one.pk}": "Case 1", f"loaded_{two.pk}": "Case 2"}
+    # Another chair, from a page opened at the same time, renames Case 1 and saves.
+    mine = {**loaded, f"case_{one.pk}": "Case 1", f"case_{two.pk}": "Bravo"}
+    theirs = {**loaded, f"case_{one.pk}": "Alpha", f"case_{two.pk}": "Case 2"}
+    assert client.post(url, theirs).status_code == 302
+    refused = client.post(url, mine)
+    assert refused.status_code == 422
+    said = html.unescape(refused.content.decode())
+    assert "Someone else saved the cases' labels after you opened this page: they now read " in said
+    assert "Alpha, Case 2. Your labels are kept below" in said
+    assert 'value="Bravo"' in said  # nothing typed is lost
+    assert list(audit.cases.values_list("label", flat=True)) == ["Alpha", "Case 2"]
+    # The page now stands for the labels saved: saving again, after a look, keeps theirs.
+    again = dict(re.findall(r'name="(loaded_\d+)" value="([^"]*)"', said))
+    assert again == {f"loaded_{one.pk}": "Alpha", f"loaded_{two.pk}": "Case 2"}
+    assert client.post(url, {**mine, **again, f"case_{one.pk}": "Alpha"}).status_code == 302
+    assert list(audit.cases.values_list("label", flat=True)) == ["Alpha", "Bravo"]
+    # A second press of the same save is answered as the first, and changes nothing more.
+    history = Case.history.count()
+    assert client.post(url, {**mine, **again, f"case_{one.pk}": "Alpha"}).status_code == 302
+    assert Case.history.count() == history
 
 
 def test_pressing_confirm_twice_selects_once_and_says_so(client, open_audit, people, nominations):

@@ -574,3 +574,28 @@ class CaseLabelsForm(forms.Form):
 
     def labels(self) -> dict[int, str]:
         return {case.pk: self.cleaned_data[f"case_{case.pk}"] for case in self.cases}
+
+    def loaded_fields(self):
+        """Hidden: each label as the page showed it, so that a save over someone else's is
+        seen (case_labels_update)."""
+        return [
+            forms.HiddenInput().render(_loaded(case), self.data.get(_loaded(case), case.label))
+            for case in self.cases
+        ]
+
+    def loaded(self) -> dict[int, str] | None:
+        """The labels as the page showed them; None from a page that did not send them."""
+        if not all(_loaded(case) in self.data for case in self.cases):
+            return None
+        return {case.pk: self.data[_loaded(case)] for case in self.cases}
+
+    def take_labels_now_saved(self) -> None:
+        """After a refusal for labels saved meanwhile: the page shows what is typed, and now
+        stands for the labels saved, so that saving again, after a look, goes through."""
+        self.data = self.data.copy()
+        for case in self.cases:
+            self.data[_loaded(case)] = case.label
+
+
+def _loaded(case) -> str:
+    return f"loaded_{case.pk}"

@@ -292,9 +292,13 @@ def case_labels_allowed(audit: Audit) -> bool:
 
 
 @transaction.atomic
-def case_labels_update(*, audit: Audit, labels: dict[int, str]) -> list[Case]:
+def case_labels_update(
+    *, audit: Audit, labels: dict[int, str], loaded: dict[int, str] | None = None
+) -> list[Case]:
     """Give the audit's selected cases new labels ({case id: label}), unique within the audit
-    whatever their capitals; refused once the briefing is published or the audit is closed."""
+    whatever their capitals; refused once the briefing is published or the audit is closed, and
+    when `loaded` (the labels as the page showed them) differs from those saved since, unless
+    the labels wanted are those saved (a second press). Labels unchanged are not saved again."""
     locked = Audit.objects.select_for_update().get(pk=audit.pk)
     if refused := _relabel_refused(locked):
         raise ValidationError(refused)
@@ -302,6 +306,16 @@ def case_labels_update(*, audit: Audit, labels: dict[int, str]) -> list[Case]:
     if set(labels) != {case.pk for case in cases}:
         raise ValidationError("The audit's cases have changed since you opened this page.")
     wanted = {pk: " ".join(label.split()) for pk, label in labels.items()}
+    saved = {case.pk: case.label for case in cases}
+    if wanted == saved:
+        return cases
+    if loaded is not None and loaded != saved:
+        now = ", ".join(case.label for case in cases)
+        raise ValidationError(
+            f"Someone else saved the cases' labels after you opened this page: they now read "
+            f"{now}. Your labels are kept below: check them, and save again to keep yours.",
+            code="changed_meanwhile",
+        )
     seen: dict[str, int] = {}
     errors = {}
     for pk, label in wanted.items():

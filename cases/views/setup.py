@@ -671,10 +671,13 @@ def case_labels(request, pk):
         labels = form.labels() if form.is_bound and _labels_valid(form, audit) else None
     if labels is not None:
         try:
-            nomination_services.case_labels_update(audit=audit, labels=labels)
+            loaded = form.loaded() if form.is_bound else None
+            nomination_services.case_labels_update(audit=audit, labels=labels, loaded=loaded)
         except ValidationError as error:
             if form.is_bound:
                 _add_errors(form, error)
+                if getattr(error, "code", None) == "changed_meanwhile":
+                    form.take_labels_now_saved()
             else:
                 _refuse(request, error)
         else:
