@@ -28,7 +28,7 @@ def dashboard_actions(request) -> Markup:
         "due_soon_url": f"{plan}?{urlencode(lists['due_soon'].query)}",
         "days": selectors.dashboard_days(),
         # Someone in two partnerships is told whose plan each action is in.
-        "several_partnerships": len(memberships_of(user).partnerships) > 1,
+        "several_partnerships": memberships_of(user).in_several_partnerships,
     }
     # A page drawn with escaping on, as every template is.
     return Markup(render_to_string("actions/_dashboard_actions.html", context))  # noqa: S704

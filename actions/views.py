@@ -199,7 +199,7 @@ def action_plan(request, mine=False):
         "coordinates_none": mine and not own_agencies,
         "narrows_to_own_agency": _narrows_to_own_agency(request.user),
         # Someone in two partnerships is told whose each action is, as the PDF tells them.
-        "several_partnerships": len(access.memberships_of(request.user).partnerships) > 1,
+        "several_partnerships": access.memberships_of(request.user).in_several_partnerships,
         "query": query.urlencode(),
         "export_query": export_query.urlencode(),
         "nav": "actions",

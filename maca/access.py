@@ -65,6 +65,12 @@ class Memberships:
         """The partnerships whose audits the user may take part in or read."""
         return sorted(self.staff | self.viewing | set(self.coordinated))
 
+    @property
+    def in_several_partnerships(self) -> bool:
+        """Whether the user's audits may be of more than one partnership: then lists across
+        audits name each one's (neighbouring partnerships audit the same themes)."""
+        return len(self.partnerships) > 1
+
 
 def membership_rows(user) -> list[tuple[int, str, int | None]]:
     """(partnership, role, agency) of each of `user`'s memberships: one query, kept on the user

@@ -72,7 +72,7 @@ def my_tasks(user) -> list[Task]:
         *_nominations_open(audits, memberships.staff),
         *_chair_next_steps(audits, memberships.chaired),
     ]
-    if len(memberships.partnerships) > 1:
+    if memberships.in_several_partnerships:
         # Neighbouring partnerships audit the same themes: each task says whose audit it is.
         tasks = [
             replace(task, where=f"{task.where} · {task.audit.partnership.name}") for task in tasks

@@ -18,7 +18,7 @@ def home(request):
         "more_tasks": len(tasks) - SHOWN_TASKS,
         "can_create_audit": bool(memberships.chaired),
         # Someone in two partnerships is told whose audit each one in progress is.
-        "several_partnerships": len(memberships.partnerships) > 1,
+        "several_partnerships": memberships.in_several_partnerships,
         "nav": "audits",
     }
     return render(request, "cases/home.html", context)
