@@ -17,9 +17,9 @@ from cases.models import (
     LocalReference,
     Nomination,
     NominationIdentity,
-    PurgeRecord,
     SelectionDraw,
 )
+from cases.selectors.nominations import identifiers_deleted_at
 from cases.services.stages import record_move
 from maca.concurrency import differs_from_saved
 
@@ -143,7 +143,7 @@ def identity_save(*, nomination: Nomination, user, identity: dict) -> Nomination
             "This audit is under a legal hold: its identifying details cannot be changed or "
             "deleted until the hold is lifted."
         )
-    if _has_identity(identity) and PurgeRecord.objects.filter(audit_id_kept=audit.pk).exists():
+    if _has_identity(identity) and identifiers_deleted_at(audit):
         raise ValidationError(
             "The children's identifying details of this audit were deleted (its Keeping and "
             "deleting data page says when): they cannot be entered again."
