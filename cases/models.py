@@ -630,6 +630,11 @@ class PurgeRecord(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} purged from {self.audit_name}"
 
+    def counts_text(self) -> str:
+        """What was deleted, as "identifying details: 1, requested documents: 2" (the names are
+        stored plural, so the number follows them)."""
+        return ", ".join(f"{what}: {number:,}" for what, number in self.detail.items())
+
 
 class OutgoingEmail(models.Model):
     """An email asked for by a page (an invitation, a reminder), sent by the background worker.
