@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.dateformat import format as date_format
 
 from cases.selectors.identifiers import listed
-from cases.services.reminders import Reminder, register_source
+from cases.services.reminders import Reminder, audit_subject, register_source
 from maca.access import forget_memberships
 from maca.models import Membership
 
@@ -108,10 +108,11 @@ def action_reminders(today: datetime.date) -> Iterator[Reminder]:
             recipients.setdefault(user.pk, user)
         if not recipients:
             continue
-        subject = (
+        subject = audit_subject(
+            action.audit,
             f"Action overdue since {_day(action.due_date)}: {action.audit.theme.name}"
             if stage == OVERDUE
-            else f"Action due on {_day(action.due_date)}: {action.audit.theme.name}"
+            else f"Action due on {_day(action.due_date)}: {action.audit.theme.name}",
         )
         link = settings.SITE_URL + reverse("action_detail", args=[action.pk])
         for user in recipients.values():

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from cases.access import can_edit_agency_work
 from cases.models import Audit
-from cases.services.reminders import Reminder, register_source
+from cases.services.reminders import Reminder, audit_subject, register_source
 from maca.models import Agency, Membership
 
 from .models import BriefingVersion, UsageRecord
@@ -142,7 +142,9 @@ def usage_reminders(today: datetime.date) -> Iterator[Reminder]:
             .select_related("user", "agency")
         )
         link = settings.SITE_URL + reverse("usage", args=[audit.pk])
-        subject = f"Where has your agency used the briefing on {audit.theme.name}?"
+        subject = audit_subject(
+            audit, f"Where has your agency used the briefing on {audit.theme.name}?"
+        )
         for membership in memberships:
             body = render_to_string(
                 "emails/usage_reminder.txt",

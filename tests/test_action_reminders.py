@@ -85,7 +85,10 @@ def test_due_soon_goes_to_the_lead_and_owner_coordinators_once(plan):
     sent = action_mail()
     assert sorted(m.to[0] for m in sent) == ["housing@example.org", "lead@example.org"]
     message = sent[0]
-    assert message.subject == "Action due on 9 December 2026: Neglect and housing"
+    partnership = plan["action"].audit.partnership.name
+    assert message.subject == (
+        f"Action due on 9 December 2026: Neglect and housing — {partnership}"
+    )
     assert "Publish the housing protocol." in message.body
     assert f"https://maca.example.org/actions/{plan['action'].pk}/" in message.body
     mail.outbox.clear()
@@ -102,7 +105,10 @@ def test_overdue_is_sent_once_after_the_due_date(plan):
     run("--today", (DUE + datetime.timedelta(days=1)).isoformat())
     sent = action_mail()
     assert len(sent) == 2
-    assert sent[0].subject == "Action overdue since 9 December 2026: Neglect and housing"
+    partnership = plan["action"].audit.partnership.name
+    assert sent[0].subject == (
+        f"Action overdue since 9 December 2026: Neglect and housing — {partnership}"
+    )
     assert "was due on 9 December 2026" in sent[0].body
     mail.outbox.clear()
     run("--today", (DUE + datetime.timedelta(days=2)).isoformat())
@@ -126,7 +132,9 @@ def test_without_a_lead_user_the_coordinators_still_hear(plan):
 
 def test_dry_run_sends_nothing(plan):
     out = run("--dry-run", "--today", DUE.isoformat())
-    assert "Would send “Action due on " in out and "Neglect and housing” to lead@example.org" in out
+    partnership = plan["action"].audit.partnership.name
+    assert "Would send “Action due on " in out
+    assert f"Neglect and housing — {partnership}” to lead@example.org" in out
     assert "action:" not in out  # the reminder's subject, not its key
     assert mail.outbox == [] and not SentReminder.objects.exists()
 

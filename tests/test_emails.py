@@ -211,7 +211,11 @@ def test_a_stage_email_goes_when_the_theme_s_name_holds_a_line_break(audit, mail
     Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.NOMINATING)
     stage_emails_send(audit_id=audit.pk)
     assert [(message.subject, message.to, message.bcc) for message in mailoutbox] == [
-        ("Nominations are open: Neglect Bcc: someone@example.org", ["qa@example.org"], [])
+        (
+            f"Nominations are open: Neglect Bcc: someone@example.org — {audit.partnership.name}",
+            ["qa@example.org"],
+            [],
+        )
     ]
 
 

@@ -89,6 +89,7 @@ def test_before_due_and_overdue_each_once(open_audit, mailoutbox):
     assert run("--today", "2026-11-16") == "Sent 1 reminder (0 already sent)\n"
     assert [mail.to for mail in mailoutbox] == [["police@example.org"]]
     assert "due on 23 November 2026" in mailoutbox[0].subject
+    assert mailoutbox[0].subject.endswith(f" — {open_audit.partnership.name}")  # whose audit
     # Whose audit it is, for someone who co-ordinates in two partnerships.
     assert (
         f"Submissions for {open_audit.partnership.name}'s multi-agency case audit"

@@ -54,7 +54,13 @@ def test_nominations_open_write_to_qa_members_who_may_nominate(audit, people):  
     key = f"stage:{audit.pk}:nominating"
     audit = at(audit, status=Audit.Status.NOMINATING)
     assert emails(audit) == [
-        (key, "qa@example.org", "Nominations are open: Neglect and housing", "nominate", audit.pk)
+        (
+            key,
+            "qa@example.org",
+            f"Nominations are open: Neglect and housing — {audit.partnership.name}",
+            "nominate",
+            audit.pk,
+        )
     ]
     body = next(stage_emails_of(audit)).body
     # The partnership is named: someone in two partnerships knows whose audit it is.
@@ -71,7 +77,7 @@ def test_submissions_open_write_to_each_coordinator_of_the_agencies_taking_part(
     member(audit, Membership.Role.QA_MEMBER, agency=people["housing"].memberships.get().agency)
     audit = at(audit, status=Audit.Status.SUBMISSIONS)
     key = f"stage:{audit.pk}:submissions"
-    subject = "Submissions are open: Neglect and housing"
+    subject = f"Submissions are open: Neglect and housing — {audit.partnership.name}"
     assert emails(audit) == [
         (key, "housing@example.org", subject, "view_audit", audit.pk),
         (key, "police@example.org", subject, "view_audit", audit.pk),
@@ -84,7 +90,7 @@ def test_submissions_open_write_to_each_coordinator_of_the_agencies_taking_part(
 def test_the_pack_released_writes_to_qa_members_and_coordinators_until_closed(audit, people):  # noqa: F811
     audit = at(audit, status=Audit.Status.MEETING, pack_released_at=timezone.now())
     key = f"stage:{audit.pk}:pack"
-    subject = "The meeting pack is released: Neglect and housing"
+    subject = f"The meeting pack is released: Neglect and housing — {audit.partnership.name}"
     assert emails(audit) == [
         (key, address, subject, "view_meeting_pack", audit.pk)
         for address in ("housing@example.org", "police@example.org", "qa@example.org")
@@ -103,7 +109,7 @@ def test_each_briefing_version_writes_to_everyone_on_the_audit(audit, people):  
     version(audit, 2)
     audit = at(audit, status=Audit.Status.CLOSED)
     key = f"stage:{audit.pk}:published:2"
-    subject = "Briefing published: Neglect and housing (version 2)"
+    subject = f"Briefing published: Neglect and housing (version 2) — {audit.partnership.name}"
     assert emails(audit) == [
         (key, address, subject, "view_briefing", audit.pk)
         for address in (
@@ -129,13 +135,15 @@ def test_the_daily_run_sends_what_was_missed_in_the_last_week(audit, people):  #
     at(audit, pack_released_at=timezone.now() - datetime.timedelta(days=6))
     call_command("send_reminders", stdout=io.StringIO())
     assert {m.subject for m in mail.outbox} == {
-        "The meeting pack is released: Neglect and housing",
-        "Briefing published: Neglect and housing (version 1)",
+        f"The meeting pack is released: Neglect and housing — {audit.partnership.name}",
+        f"Briefing published: Neglect and housing (version 1) — {audit.partnership.name}",
     }
     mail.outbox.clear()
     at(audit, status=Audit.Status.NOMINATING, pack_released_at=None)
     call_command("send_reminders", stdout=io.StringIO())
-    assert [m.subject for m in mail.outbox] == ["Nominations are open: Neglect and housing"]
+    assert [m.subject for m in mail.outbox] == [
+        f"Nominations are open: Neglect and housing — {audit.partnership.name}"
+    ]
 
 
 def test_a_briefing_published_this_week_is_caught_up_on(audit, people):  # noqa: F811
@@ -158,7 +166,9 @@ def test_the_worker_sends_only_the_emails_of_the_audit_it_was_given(audit, peopl
     other = AuditFactory(partnership=audit.partnership, status=Audit.Status.NOMINATING)
     at(audit, status=Audit.Status.NOMINATING)
     stage_emails_send(audit_id=audit.pk)
-    assert [m.subject for m in mail.outbox] == ["Nominations are open: Neglect and housing"]
+    assert [m.subject for m in mail.outbox] == [
+        f"Nominations are open: Neglect and housing — {audit.partnership.name}"
+    ]
     assert f"/audits/{other.pk}/" not in mail.outbox[0].body
 
 

@@ -209,6 +209,9 @@ def test_send_reminders_reminds_silent_agencies_once_after_the_set_weeks(publish
     reminders = list(usage_reminders(later))
     assert [r.user for r in reminders] == [people["police"]]
     assert "Police has not yet recorded" in reminders[0].body
+    assert reminders[0].subject == (
+        f"Where has your agency used the briefing on {audit.theme.name}? — {audit.partnership.name}"
+    )
     # Its published version has no 7-minute briefing: the email speaks of the briefing alone.
     assert (
         f"The briefing from {audit.partnership.name}'s multi-agency case audit \""

@@ -44,6 +44,12 @@ class Reminder:
     may_see: Callable[[object], bool] | None = None
 
 
+def audit_subject(audit, text: str) -> str:
+    """An email's subject about `audit`, naming its partnership: people in several
+    partnerships (or a shared mailbox) can tell at a glance whose audit it is."""
+    return f"{text} — {audit.partnership.name}"
+
+
 Source = Callable[[datetime.date], Iterable[Reminder]]
 SOURCES: list[Source] = []
 
@@ -95,7 +101,9 @@ def missing_work_messages(audit: Audit, *, stage: str, today=None) -> Iterator[t
         user, agencies = by_user.setdefault(membership.user_id, (membership.user, []))
         agencies.append((membership.agency, missing[membership.agency_id]))
     deadline = _day(audit.submission_deadline)
-    subject = STAGE_SUBJECTS[stage].format(theme=audit.theme.name, deadline=deadline or "—")
+    subject = audit_subject(
+        audit, STAGE_SUBJECTS[stage].format(theme=audit.theme.name, deadline=deadline or "—")
+    )
     link = settings.SITE_URL + reverse("progress", args=[audit.pk])
     for user, agencies in by_user.values():
         body = render_to_string(

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from cases.models import Audit
 from cases.selectors.progress import is_asked
-from cases.services.reminders import Reminder, due_reminders_send, register_source
+from cases.services.reminders import Reminder, audit_subject, due_reminders_send, register_source
 from maca.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def _email(audit: Audit, *, key: str, user, permission: str, subject: str, **con
     return Reminder(
         key=f"stage:{audit.pk}:{key}",
         user=user,
-        subject=subject,
+        subject=audit_subject(audit, subject),
         body=body,
         audit_id=audit.pk,
         permission=permission,
