@@ -342,9 +342,17 @@ def test_someone_in_two_partnerships_is_told_whose_audit_each_task_and_action_is
     in_progress = page[page.index("In progress") : page.index("Audits you can see")]
     assert in_progress.count("Northshire Partnership") == 1
     assert in_progress.count("Southvale Partnership") == 1
+    audits = page[page.index("Audits you can see") :]
+    assert '<th scope="col" class="d-none d-md-table-cell">Partnership</th>' in audits
+    for name in ("Northshire Partnership", "Southvale Partnership"):
+        # In its column on a wide screen, and under the theme on a phone, where it is hidden.
+        assert f'<span class="d-block d-md-none small text-body-secondary">{name}</span>' in audits
+        assert f'<td class="d-none d-md-table-cell">{name}</td>' in audits
 
 
 def test_someone_in_one_partnership_is_not_told_its_name_on_every_line(client, audit, plan):
     page = home(client, member(audit, Role.COORDINATOR, agency=plan["housing"]))
     dashboard = page[page.index("My tasks") : page.index("Audits you can see")]
     assert audit.partnership.name not in dashboard
+    audits = page[page.index("Audits you can see") :]
+    assert ">Partnership</th>" not in audits and audit.partnership.name not in audits
