@@ -460,13 +460,14 @@ class PlanFilterForm(forms.Form):
         its own, and build a model instance for each."""
         audit, agency = self.fields["audit"], self.fields["owner_agency"]
         audit.choices = [("", audit.empty_label), *self.audit_names().items()]
-        rows = list(agency.queryset.values_list("pk", "name", "partnership__name"))
+        agency.choices = [("", agency.empty_label), *self.agency_names().items()]
+
+    def agency_names(self) -> dict[int, str]:
+        rows = list(
+            self.fields["owner_agency"].queryset.values_list("pk", "name", "partnership__name")
+        )
         # Another partnership's "Police" is another agency: with several, each says whose it is.
         several = len({partnership for *_, partnership in rows}) > 1
-        agency.choices = [
-            ("", agency.empty_label),
-            *(
-                (pk, f"{name} ({partnership})" if several else name)
-                for pk, name, partnership in rows
-            ),
-        ]
+        return {
+            pk: f"{name} ({partnership})" if several else name for pk, name, partnership in rows
+        }

@@ -233,6 +233,8 @@ def _describe(form, filters) -> list[str]:
         field, label = form.fields[name], form[name].label
         if name == "audit":
             value = form.audit_names().get(value.pk, value)
+        elif name == "owner_agency":
+            value = form.agency_names().get(value.pk, value)
         elif hasattr(field, "choices") and not hasattr(value, "pk"):
             value = dict(field.choices).get(value, value)
         elif hasattr(value, "isoformat"):

@@ -265,7 +265,7 @@ def test_each_row_of_a_list_of_actions_names_its_owner_and_lead_in_the_same_quer
     assert len(more) == len(few)
 
 
-def test_someone_in_two_partnerships_is_told_whose_each_action_and_agency_is(client):
+def test_someone_in_two_partnerships_is_told_whose_each_action_and_agency_is(client, tmp_path):
     """Neighbouring partnerships each have a "Police" and audit the same themes: the plan's
     page, its filters and its spreadsheets say which partnership each action belongs to."""
     import csv
@@ -274,7 +274,8 @@ def test_someone_in_two_partnerships_is_told_whose_each_action_and_agency_is(cli
     from .factories import UserFactory, police_in_two_partnerships
 
     person = UserFactory()
-    for name, police, audit in police_in_two_partnerships(person, title="Multi Agency Case Audit"):
+    neighbours = police_in_two_partnerships(person, title="Multi Agency Case Audit")
+    for name, police, audit in neighbours:
         ActionFactory(audit=audit, owner_agency=police, text=f"Act in {name}", due_date=days(5))
     client.force_login(person)
 
@@ -290,6 +291,11 @@ def test_someone_in_two_partnerships_is_told_whose_each_action_and_agency_is(cli
     records = {row["Action"]: row for row in csv.DictReader(io.StringIO(text))}
     assert records["Act in Northshire Partnership"]["Partnership"] == "Northshire Partnership"
     assert records["Act in Southvale Partnership"]["Partnership"] == "Southvale Partnership"
+
+    southvale_police = next(p for n, p, _ in neighbours if n == "Southvale Partnership")
+    pdf = client.get(reverse("action_plan_pdf"), {"owner_agency": southvale_police.pk}).content
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert "Filtered: Owner agency: Police (Southvale Partnership)." in text
 
 
 def test_someone_in_one_partnership_gets_no_partnership_column_on_the_page(client, audit, plan):
