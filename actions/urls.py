@@ -18,7 +18,6 @@ urlpatterns = [
     path("audits/<int:pk>/actions/new/", views.action_create, name="action_create"),
     path("actions/", views.action_plan, name="action_plan"),
     path("actions/mine/", views.my_actions, name="my_actions"),
-    path("actions/plan.pdf", views.action_plan_pdf, name="action_plan_pdf"),
     path("actions/export.<str:fmt>", views.action_plan_export, name="action_plan_export"),
     path("actions/<int:action_id>/", views.action_detail, name="action_detail"),
     path("actions/<int:action_id>/edit/", views.action_edit, name="action_edit"),

@@ -8,7 +8,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,14 +15,13 @@ from actions.access import can_update_action, get_action_for, reads_plan, restri
 from cases import access, uploads
 from cases.models import Audit
 from maca.concurrency import NOTHING_CHANGED, no_lost_updates, version_of
-from maca.downloads import PDF, attachment_response
+from maca.downloads import attachment_response
 from maca.middleware import still_waiting
 from maca.models import Agency, Membership
 from maca.once import AlreadyAdded, one_press
-from maca.pdf import render_pdf
 from maca.spreadsheets import csv_response, xlsx_response
 
-from . import exports, imports, selectors, services
+from . import exports, imports, plan_pdf, selectors, services
 from .forms import (
     ActionForm,
     ActionUpdateForm,
@@ -31,7 +29,6 @@ from .forms import (
     CompleteForm,
     EvidenceForm,
     PackageUploadForm,
-    PlanFilterForm,
 )
 from .models import Action, ActionUpdate, Evidence, PackageImport
 from .package import looks_identifying_after_import, package_export
@@ -145,22 +142,6 @@ def _imported(audit) -> tuple[int, str]:
 # The composite action plan -------------------------------------------------------------------
 
 PAGE_SIZE = 25
-PDF_STYLESHEETS = ["css/pdf-page.css", "css/action-plan-pdf.css"]
-PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
-
-
-def _plan_filters(request, *, agencies=None):
-    """The plan's filter form, bound to the URL, and the filters of it that are valid."""
-    audits = Audit.objects.visible_to(request.user).select_related("theme")
-    if agencies is None:
-        agencies = Agency.objects.filter(
-            partnership_id__in=access.memberships_of(request.user).partnerships
-        )
-    form = PlanFilterForm(request.GET or None, audits=audits, agencies=agencies)
-    if not form.is_bound:
-        return form, {}
-    form.is_valid()  # a filter in error is left out (said beside it); the others still apply
-    return form, form.cleaned_data
 
 
 def _require_plan_reader(request):
@@ -175,9 +156,9 @@ def action_plan(request, mine=False):
     agencies = Agency.objects.filter(
         actions__in=restrict_actions(Action.objects.all(), request.user)
     ).distinct()
-    form, filters = _plan_filters(request, agencies=agencies)
+    form, filters = plan_pdf.plan_filters(request.user, request.GET, agencies=agencies)
     form.read_choices()
-    own_agencies = list(_coordinated_agency_ids(request.user)) if mine else []
+    own_agencies = list(plan_pdf.coordinated_agency_ids(request.user)) if mine else []
     if mine:
         filters = {**filters, "owner_agencies": own_agencies}
     actions, counts = selectors.plan_for(request.user, filters=filters)
@@ -212,35 +193,8 @@ def my_actions(request):
 
 
 def _exported_actions(request):
-    """The plan's actions and RAG counts for a download, as filtered on screen, and the filters
-    described in words."""
     _require_plan_reader(request)
-    form, filters = _plan_filters(request)
-    described = _describe(form, filters)
-    if request.GET.get("mine"):
-        filters = {**filters, "owner_agencies": list(_coordinated_agency_ids(request.user))}
-        described.insert(0, "My agency's actions")
-    actions, counts = selectors.plan_for(request.user, filters=filters)
-    # The PDF and the spreadsheets name each audit's partnership.
-    return actions.select_related("recommendation", "audit__partnership"), counts, described
-
-
-def _describe(form, filters) -> list[str]:
-    described = []
-    for name, value in filters.items():
-        if name == "sort" or value in (None, "", False):
-            continue
-        field, label = form.fields[name], form[name].label
-        if name == "audit":
-            value = form.audit_names().get(value.pk, value)
-        elif name == "owner_agency":
-            value = form.agency_names().get(value.pk, value)
-        elif hasattr(field, "choices") and not hasattr(value, "pk"):
-            value = dict(field.choices).get(value, value)
-        elif hasattr(value, "isoformat"):
-            value = date_format(value, "j F Y")
-        described.append(str(label) if value is True else f"{label}: {value}")
-    return described
+    return plan_pdf.exported_actions(request.user, request.GET)
 
 
 def action_plan_export(request, fmt):
@@ -258,40 +212,6 @@ def action_plan_export(request, fmt):
         f"action-plan-{stamp}",
         fills=exports.rag_fill,
     )
-
-
-def _marking_of(audits) -> str:
-    """The audits' own protective markings, every one of them (never fewer than the default
-    when one has none), each also printed with its audit's section when they differ."""
-    markings = {audit.protective_marking.strip() or PROTECTIVE_MARKING for audit in audits}
-    return " / ".join(sorted(markings)) or PROTECTIVE_MARKING
-
-
-def _plan_title(request, groups) -> str:
-    """ "Action plan: <theme>" when the plan was asked for one audit, else the composite plan."""
-    if request.GET.get("audit") and len(groups) == 1:
-        return f"Action plan: {groups[0][0].theme.name}"
-    return "Composite action plan"
-
-
-def action_plan_pdf(request):
-    """The plan as filtered on screen, as an A4 landscape PDF for the partnership board."""
-    actions, counts, described = _exported_actions(request)
-    actions = list(actions)
-    groups = selectors.group_by_audit(actions)
-    context = {
-        "plan_title": _plan_title(request, groups),
-        "partnerships": selectors.plan_partnerships(request.user, groups),
-        "groups": groups,
-        "counts": counts,
-        "total": len(actions),
-        "filters": described,
-        "generated_at": timezone.localtime(),
-        "marking": _marking_of(audit for audit, _ in groups),
-    }
-    pdf = render_pdf("actions/plan_pdf.html", context, stylesheets=PDF_STYLESHEETS)
-    stamp = timezone.localdate().isoformat()
-    return attachment_response(pdf, filename=f"action-plan-{stamp}.pdf", content_type=PDF)
 
 
 def audit_actions(request, pk):
@@ -323,13 +243,9 @@ def _narrows_to_own_agency(user) -> bool:
     if not mine.coordinated:
         return False
     others = restrict_actions(Action.objects.all(), user).exclude(
-        owner_agency_id__in=_coordinated_agency_ids(user)
+        owner_agency_id__in=plan_pdf.coordinated_agency_ids(user)
     )
     return others.exists()
-
-
-def _coordinated_agency_ids(user) -> set[int]:
-    return set().union(*access.memberships_of(user).coordinated.values())
 
 
 UPLOAD_CODES = {

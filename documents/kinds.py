@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from actions import plan_pdf
+from actions.access import reads_plan, restrict_actions
+from actions.models import Action
 from cases import access
 from cases.chronology_pdf import (
     PDF_MAX_CHARACTERS,
@@ -93,6 +96,33 @@ def _integrated_chronology(document: RequestedDocument) -> Made:
     return Made(pdf, filename)
 
 
+def _action_plan(document: RequestedDocument) -> Made:
+    try:
+        made = plan_pdf.plan_pdf_made(document.requested_by, document.options.get("query", {}))
+    except plan_pdf.TooManyActions as refusal:
+        raise TooLong(str(refusal)) from None
+    # What it shows, kept with it: it is handed over only while its asker may see all of it.
+    document.options = {
+        **document.options,
+        "actions": made.action_ids,
+        "partnerships": made.partnership_ids,
+    }
+    RequestedDocument.objects.filter(pk=document.pk).update(options=document.options)
+    return Made(made.content, made.filename)
+
+
+def _plan_reader_may(user, document: RequestedDocument) -> bool:
+    """Someone who reads the plan, while they may still open every action the PDF shows (none
+    is known until it is made)."""
+    if not reads_plan(user):
+        return False
+    shown = document.options.get("actions")
+    if shown is None:
+        return True
+    return restrict_actions(Action.objects.filter(pk__in=shown), user).count() == len(shown)
+
+
 register_kind(Kind.CASE_PACK, make=_case_pack, allowed=_audit_member_may)
 register_kind(Kind.DRAFT_BRIEFING, make=_draft_briefing, allowed=_audit_member_may)
 register_kind(Kind.INTEGRATED_CHRONOLOGY, make=_integrated_chronology, allowed=_audit_member_may)
+register_kind(Kind.ACTION_PLAN, make=_action_plan, allowed=_plan_reader_may)

@@ -50,6 +50,7 @@ class RequestedDocument(models.Model):
         INTEGRATED_CHRONOLOGY = "integrated_chronology", "Integrated chronology"
         DRAFT_BRIEFING = "draft_briefing", "Draft briefing"
         ASSURANCE_REPORT = "assurance_report", "Board assurance report"
+        ACTION_PLAN = "action_plan", "Action plan"
 
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting to be made"

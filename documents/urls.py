@@ -14,6 +14,7 @@ urlpatterns = [
         views.integrated_chronology_pdf,
         name="integrated_chronology_pdf",
     ),
+    path("actions/plan.pdf", views.action_plan_pdf, name="action_plan_pdf"),
     path("audits/<int:pk>/case-pack.pdf", views.case_pack_pdf, name="case_pack_pdf"),
     path("audits/<int:pk>/briefing-draft.pdf", views.draft_briefing_pdf, name="draft_briefing_pdf"),
     path(

@@ -5,6 +5,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from actions.access import reads_plan
+from actions.plan_pdf import QUERY_KEYS
 from cases import access
 from cases.chronology_pdf import chosen_filters
 from cases.models import Case
@@ -45,6 +47,17 @@ def draft_briefing_pdf(request, pk):
     return onward(document)
 
 
+def action_plan_pdf(request):
+    """The action plan as filtered on screen, as a PDF for the partnership board: made by the
+    background worker, as a plan of years of actions takes a while."""
+    access.require(reads_plan(request.user))
+    query = {key: request.GET[key][:100] for key in (*QUERY_KEYS, "mine") if request.GET.get(key)}
+    document = services.document_request(
+        user=request.user, kind=Kind.ACTION_PLAN, options={"query": query}
+    )
+    return onward(document)
+
+
 def onward(document: RequestedDocument):
     """Straight to the file when it is made already (the immediate backend), else to the page
     that waits for it."""
@@ -80,6 +93,8 @@ def _own_document_for(request, document_id) -> RequestedDocument:
     name_the_look(request, document.log_name)
     if document.partnership_id is not None:  # the board's report: of one partnership
         file_the_look_under(request, [document.partnership_id])
+    elif document.options.get("partnerships"):  # the action plan: those whose actions it shows
+        file_the_look_under(request, document.options["partnerships"])
     return document
 
 
@@ -118,7 +133,10 @@ def document_download(request, pk, document_id):
 
 @require_GET
 def own_document_progress(request, document_id):
-    return _progress(request, _own_document_for(request, document_id), "learning")
+    document = _own_document_for(request, document_id)
+    return _progress(
+        request, document, "actions" if document.kind == Kind.ACTION_PLAN else "learning"
+    )
 
 
 @require_GET

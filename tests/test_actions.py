@@ -524,7 +524,7 @@ def test_audits_of_one_theme_are_told_apart_in_the_filter_and_the_pdf(
     assert f'<option value="{again.pk}">{name} (meeting 6 May 2027)</option>' in page
     reaudit_name = f"{audit.theme.name} (re-audit) — {audit.title}".replace("'", "&#x27;")
     assert f'<option value="{reaudit.pk}">{reaudit_name}</option>' in page
-    pdf = client.get(reverse("action_plan_pdf"), {"audit": audit.pk}).content
+    pdf = client.get(reverse("action_plan_pdf"), {"audit": audit.pk}, follow=True).content
     assert "(meeting 4 March 2026)" in " ".join(pdf_text(pdf, tmp_path).split())
 
 

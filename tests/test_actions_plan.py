@@ -141,7 +141,7 @@ def test_viewers_get_404_on_every_plan_page_and_export(client, audit, plan, name
     client.force_login(plan["viewer"])
     assert client.get(reverse(name, args=args)).status_code == 404
     client.force_login(plan["qa"])
-    assert client.get(reverse(name, args=args)).status_code == 200
+    assert client.get(reverse(name, args=args), follow=True).status_code == 200
 
 
 def test_the_plan_pdf_holds_the_actions_grouped_with_rag_in_words(client, audit, plan, tmp_path):
@@ -149,7 +149,7 @@ def test_the_plan_pdf_holds_the_actions_grouped_with_rag_in_words(client, audit,
     other.agencies.add(*audit.agencies.all())
     ActionFactory(audit=other, due_date=days(100), lead="Someone", text="Map hotspots.")
     client.force_login(plan["chair"])
-    response = client.get(reverse("action_plan_pdf"), {"sort": "audit"})
+    response = client.get(reverse("action_plan_pdf"), {"sort": "audit"}, follow=True)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith('attachment; filename="action-plan-')
@@ -168,7 +168,7 @@ def test_the_plan_pdf_holds_the_actions_grouped_with_rag_in_words(client, audit,
 
 def test_the_plan_pdf_follows_the_filters_and_keeps_others_out(client, audit, plan, tmp_path):
     client.force_login(plan["housing"])
-    response = client.get(reverse("action_plan_pdf"), {"overdue": "on"})
+    response = client.get(reverse("action_plan_pdf"), {"overdue": "on"}, follow=True)
     text = pdf_text(response.content, tmp_path)
     assert "Housing attends every core group." in text
     assert "Unlinked housing" not in text and "Police share" not in text
@@ -179,14 +179,14 @@ def test_the_plan_pdf_carries_the_audits_own_marking(client, audit, plan, tmp_pa
     audit.protective_marking = "OFFICIAL"
     audit.save()
     client.force_login(plan["chair"])
-    text = pdf_text(client.get(reverse("action_plan_pdf")).content, tmp_path)
+    text = pdf_text(client.get(reverse("action_plan_pdf"), follow=True).content, tmp_path)
     assert "OFFICIAL" in text and "OFFICIAL-SENSITIVE" not in text
     other = AuditFactory(
         partnership=audit.partnership, theme__name="Exploitation", protective_marking="SECRET"
     )
     other.agencies.add(*audit.agencies.all())
     ActionFactory(audit=other, due_date=days(100), lead="Someone", text="Map hotspots.")
-    text = pdf_text(client.get(reverse("action_plan_pdf")).content, tmp_path)
+    text = pdf_text(client.get(reverse("action_plan_pdf"), follow=True).content, tmp_path)
     assert "OFFICIAL / SECRET" in text  # the audits differ: the page carries both
     assert "(SECRET)" in text and "(OFFICIAL)" in text
 
@@ -225,8 +225,8 @@ def test_both_plan_pdfs_keep_every_word_inside_the_margins(client, demo_audit, t
         cancel_reason="Merged.",
     )
     client.force_login(demo_audit.partnership.memberships.get(user__username="chair").user)
-    composite = client.get(reverse("action_plan_pdf")).content
-    one = client.get(reverse("action_plan_pdf"), {"audit": demo_audit.pk}).content
+    composite = client.get(reverse("action_plan_pdf"), follow=True).content
+    one = client.get(reverse("action_plan_pdf"), {"audit": demo_audit.pk}, follow=True).content
     for pdf in (composite, one):
         words = pdf_words(pdf, tmp_path)
         assert words and words[0]["width"] > words[0]["height"]  # landscape
@@ -293,7 +293,9 @@ def test_someone_in_two_partnerships_is_told_whose_each_action_and_agency_is(cli
     assert records["Act in Southvale Partnership"]["Partnership"] == "Southvale Partnership"
 
     southvale_police = next(p for n, p, _ in neighbours if n == "Southvale Partnership")
-    pdf = client.get(reverse("action_plan_pdf"), {"owner_agency": southvale_police.pk}).content
+    pdf = client.get(
+        reverse("action_plan_pdf"), {"owner_agency": southvale_police.pk}, follow=True
+    ).content
     text = " ".join(pdf_text(pdf, tmp_path).split())
     assert "Filtered: Owner agency: Police (Southvale Partnership)." in text
 
@@ -321,3 +323,63 @@ def test_on_a_phone_the_plan_says_it_scrolls_sideways_to_each_column_it_has(clie
     client.force_login(person)
     page = client.get(reverse("action_plan")).content.decode()
     assert hint.search(page)[1] == "RAG, owner, lead, audit and partnership"
+
+
+def test_the_plan_pdf_is_made_by_the_worker_and_waits_on_a_page_of_its_own(
+    client, audit, plan, settings
+):
+    """A plan of years of actions takes a while to lay out: the worker makes it, and the page
+    that waits for it says so and offers it, to its asker alone, once ready."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    from documents.models import RequestedDocument
+    from documents.services import document_make
+
+    client.force_login(plan["chair"])
+    asked = client.get(reverse("action_plan_pdf"), {"overdue": "on", "sort": "-due", "x": "y"})
+    document = RequestedDocument.objects.get(kind="action_plan")
+    assert asked["Location"] == reverse("own_document_progress", args=[document.pk])
+    assert document.options == {"query": {"overdue": "on", "sort": "-due"}}
+    waiting = client.get(asked["Location"]).content.decode()
+    assert "Action plan" in waiting and "Waiting to be made" in waiting
+    again = client.get(reverse("action_plan_pdf"), {"overdue": "on", "sort": "-due"})
+    assert again["Location"] == asked["Location"]  # a second press: the same copy
+
+    document_make(document_id=document.pk)
+    ready = client.get(asked["Location"]).content.decode()
+    assert "The PDF is ready." in ready
+    response = client.get(reverse("own_document_download", args=[document.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    client.force_login(plan["qa"])
+    assert client.get(reverse("own_document_download", args=[document.pk])).status_code == 404
+
+
+def test_a_plan_pdf_is_not_handed_over_once_its_asker_may_no_longer_see_an_action_of_it(
+    client, audit, plan
+):
+    from documents.models import RequestedDocument
+
+    client.force_login(plan["housing"])
+    assert client.get(reverse("action_plan_pdf"), follow=True).status_code == 200
+    document = RequestedDocument.objects.get(kind="action_plan")
+    download = reverse("own_document_download", args=[document.pk])
+    assert len(document.options["actions"]) == 2  # Housing's two, not Police's
+    assert document.options["partnerships"] == [audit.partnership_id]
+    Membership.objects.filter(user=plan["housing"]).update(agency=AgencyFactory(name="Fire"))
+    assert client.get(download).status_code == 404
+
+
+def test_a_plan_too_long_for_one_pdf_is_refused_with_what_to_do_instead(
+    client, audit, plan, monkeypatch
+):
+    from actions import plan_pdf
+
+    monkeypatch.setattr(plan_pdf, "MAX_PDF_ACTIONS", 2)
+    client.force_login(plan["chair"])
+    page = client.get(reverse("action_plan_pdf"), follow=True).content.decode()
+    assert "The PDF was not made. The plan as filtered holds 3 actions" in page
+    assert "download it as Excel, which holds every action" in page
+    monkeypatch.setattr(plan_pdf, "MAX_PDF_ACTIONS", 3)
+    response = client.get(reverse("action_plan_pdf"), follow=True)
+    assert response["Content-Type"] == "application/pdf"

@@ -553,7 +553,7 @@ def test_the_logo_and_name_head_the_briefing_the_7_minute_briefing_and_the_plan(
         pdf = client.get(reverse(name, args=[audit.pk]), follow=True).content
         assert b"/Subtype /Image" in pdf, name
         assert partnership.name in pdf_text(pdf, tmp_path)
-    plan = client.get(reverse("action_plan_pdf")).content
+    plan = client.get(reverse("action_plan_pdf"), follow=True).content
     assert b"/Subtype /Image" in plan and partnership.name in pdf_text(plan, tmp_path)
     for name in ("briefing_docx", "seven_minute_docx"):
         document = Document(BytesIO(client.get(reverse(name, args=[audit.pk])).content))

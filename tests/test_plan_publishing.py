@@ -67,7 +67,7 @@ def test_viewers_read_a_plan_published_with_the_briefing_but_not_its_workings(
     hub = client.get(reverse("audit_detail", args=[audit.pk])).content.decode()
     assert reverse("audit_actions", args=[audit.pk]) in hub
     for url in plan_pages(audit):
-        response = client.get(url)
+        response = client.get(url, follow=True)
         assert response.status_code == 200, url
     page = client.get(reverse("audit_actions", args=[audit.pk])).content.decode()
     assert "Train housing officers." in page
