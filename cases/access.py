@@ -311,6 +311,35 @@ def visible_agency_ids(user, audit, agency_ids: Iterable[int]) -> set[int]:
     return agency_ids & access_for(user, audit).agency_ids
 
 
+def restrict_agency_work(queryset, user, *, audit: str, agency: str, every_return: bool = False):
+    """The rows of agencies' work in audits (an audit tool, its answers) that `user` may read,
+    as `can_view_agency_work` decides for one: every agency's for the chair; for a QA member
+    and a co-ordinator, every agency's once the chair has released the meeting pack, and a
+    co-ordinator's own agency's before, while it takes part; nothing for a viewer. With
+    `every_return`, whether the work has come in (not what it says), as the progress page
+    shows it: every agency's for QA members too (`view_all_progress`). `audit` and `agency` are
+    the rows' paths to the audit and the agency ("submission__case__audit"). Lists across
+    audits (trends, the board's report) count no more than the audit's own pages show."""
+    if not user.is_authenticated:
+        return queryset.none()
+    mine = memberships_of(user)
+
+    def of(partnerships) -> Q:
+        return Q(**{f"{audit}__partnership_id__in": partnerships})
+
+    released = Q(**{f"{audit}__pack_released_at__isnull": False})
+    qa_members = mine.staff - mine.chaired
+    conditions = [of(mine.chaired)] if mine.chaired else []
+    if qa_members:
+        conditions.append(of(qa_members) if every_return else of(qa_members) & released)
+    for partnership_id, agency_ids in mine.coordinated.items():
+        own = Q(**{f"{audit}__partnership_id": partnership_id, f"{agency}_id__in": agency_ids})
+        conditions.append(own & Q(takes_part(audit=f"{audit}_id", agency=f"{agency}_id")))
+        taking_part = Audit.objects.filter(coordinator_audits(partnership_id, agency_ids))
+        conditions.append(released & Q(**{f"{audit}__in": taking_part.values("pk")}))
+    return queryset.filter(any_of(conditions))
+
+
 def can_view_identifiers(
     user, audit, involved_agency_ids: Iterable[int], *, selected: bool = True
 ) -> bool:

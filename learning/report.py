@@ -101,10 +101,14 @@ def reader_scope(user, partnership) -> str | None:
         owned = f"{agencies}'s actions" if len(names) == 1 else "their actions"
         return (
             f"This copy holds what a co-ordinator for {agencies} reads: the audits {agencies} "
-            f"took part in, {owned} and the plans published with those audits' briefings. "
+            f"took part in, {owned} and the plans published with those audits' briefings, and "
+            "the audit-tool grades and returns of the agencies whose audit tools they may read. "
             f"{whole}"
         )
-    return f"This copy holds the published audits and the plans published with them. {whole}"
+    return (
+        "This copy holds the published audits and the plans published with them, without any "
+        f"agency's audit-tool grades or returns. {whole}"
+    )
 
 
 # Sessions that used the 7-minute briefing, alone or with the 6-step one.

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from actions.access import restrict_actions
 from actions.models import Action
+from cases import access
 from cases.models import AgencySubmission, Audit, Case, Grade, ToolAnswer
 from findings.models import BriefingVersion
 from maca.wording import counted
@@ -120,8 +121,8 @@ def trends_for(user, *, partnership, start=None, end=None, today=None) -> Trends
         "finding-tags": _tags_by_year(tag_uses, audits, LibraryEntry.Section.FINDINGS),
         "strength-tags": _tags_by_year(tag_uses, audits, LibraryEntry.Section.STRENGTHS),
         "recent-finding-tags": _tags_by_audit(tag_uses, recent),
-        "grades": _grades(ids),
-        "returns": _returns(ids),
+        "grades": _grades(user, ids),
+        "returns": _returns(user, ids),
         **_actions(user, ids, audits, today),
     }
     return Trends(audits, charts, _recurring(tag_uses, recent), recent)
@@ -235,13 +236,17 @@ def _recurring(tag_uses, recent) -> list[RecurringTag]:
     return sorted(recurring, key=lambda tag: (-len(tag.audits), tag.name.lower()))
 
 
-def _grades(audit_ids) -> Chart:
-    """Submitted audit-tool grades, counted by agency and question section: one query."""
+def _grades(user, audit_ids) -> Chart:
+    """Submitted audit-tool grades, counted by agency and question section, of the agencies
+    whose audit tools `user` may read in each audit: one query."""
+    answers = ToolAnswer.objects.filter(
+        submission__case__audit_id__in=audit_ids,
+        submission__status=AgencySubmission.Status.SUBMITTED,
+        grade__in=GRADES,
+    )
     counts = (
-        ToolAnswer.objects.filter(
-            submission__case__audit_id__in=audit_ids,
-            submission__status=AgencySubmission.Status.SUBMITTED,
-            grade__in=GRADES,
+        access.restrict_agency_work(
+            answers, user, audit="submission__case__audit", agency="submission__agency"
         )
         .values(agency_name=F("submission__agency__name"), section=F("question__section__title"))
         .annotate(
@@ -273,14 +278,18 @@ def _grades(audit_ids) -> Chart:
 RETURNS = ["On time", "Late", "Not submitted"]
 
 
-def _returns(audit_ids) -> Chart:
-    """Each agency's audit-tool returns against the audit's deadline: one query."""
+def _returns(user, audit_ids) -> Chart:
+    """Each agency's audit-tool returns against the audit's deadline, of the agencies whose
+    returns `user` may see in each audit (as the progress page shows them): one query."""
     submitted = Q(status=AgencySubmission.Status.SUBMITTED)
     in_time = Q(case__audit__submission_deadline__isnull=True) | Q(
         submitted_at__date__lte=F("case__audit__submission_deadline")
     )
+    returns = AgencySubmission.objects.filter(case__audit_id__in=audit_ids)
     counts = (
-        AgencySubmission.objects.filter(case__audit_id__in=audit_ids)
+        access.restrict_agency_work(
+            returns, user, audit="case__audit", agency="agency", every_return=True
+        )
         .values(agency_name=F("agency__name"))
         .annotate(
             on_time=Count("pk", filter=submitted & in_time),

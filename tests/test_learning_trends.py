@@ -79,6 +79,59 @@ def test_a_viewer_counts_published_audits_and_the_plans_published_to_them(world)
     assert rows(trends, "actions-by-agency") == {"Housing": [0, 1, 0, 0], "Police": [0, 0, 1, 0]}
 
 
+def _release_pack(audit):
+    from django.utils import timezone
+
+    from cases.models import Audit
+
+    Audit.objects.filter(pk=audit.pk).update(pack_released_at=timezone.now())
+
+
+def test_a_coordinator_counts_grades_and_returns_only_of_work_the_gate_shows_them(world):
+    """Until the chair releases the meeting pack a co-ordinator reads their own agency's audit
+    tools and its column of the progress page, no other agency's: a chart of one audit's grades
+    would otherwise tell them how Police graded the case."""
+    coordinator = world.users[Role.COORDINATOR]
+    trends = trends_for(coordinator, partnership=world.partnership)
+    assert rows(trends, "grades") == {"Housing — Voice": [0, 1, 0, 0]}
+    assert rows(trends, "returns") == {"Housing": [1, 0, 0]}
+    _release_pack(world.alpha)
+    trends = trends_for(coordinator, partnership=world.partnership)
+    assert rows(trends, "grades") == {
+        "Housing — Voice": [0, 1, 0, 0],
+        "Police — Voice": [0, 0, 0, 1],
+    }
+    assert rows(trends, "returns") == {"Housing": [1, 0, 0], "Police": [0, 1, 0]}
+
+
+def test_a_qa_member_counts_every_return_and_grades_once_the_pack_is_released(world):
+    qa = world.users[Role.QA_MEMBER]
+    trends = trends_for(qa, partnership=world.partnership)
+    assert rows(trends, "grades") == {}
+    assert rows(trends, "returns") == {"Housing": [1, 0, 0], "Police": [0, 1, 1]}
+    _release_pack(world.alpha)
+    assert rows(trends_for(qa, partnership=world.partnership), "grades") == {
+        "Housing — Voice": [0, 1, 0, 0],
+        "Police — Voice": [0, 0, 0, 1],
+    }
+
+
+def test_a_viewer_counts_no_agency_s_grades_or_returns(client, world):
+    """A viewer reads published briefings and plans, never an agency's submissions: not even
+    counted, nor in the board's report they ask for."""
+    _release_pack(world.alpha)
+    viewer = world.users[Role.VIEWER]
+    trends = trends_for(viewer, partnership=world.partnership)
+    assert rows(trends, "grades") == {}
+    assert rows(trends, "returns") == {}
+    client.force_login(viewer)
+    for key in ("grades", "returns"):
+        figures = client.get(
+            reverse("learning_trends_chart", args=[key, "csv"]), {"start": "", "end": ""}
+        )
+        assert "Police" not in figures.content.decode()
+
+
 def test_the_page_shows_each_chart_with_its_description_table_and_downloads(client, world):
     response = page(client, world.users[Role.CHAIR])
     body = response.content.decode()
