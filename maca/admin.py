@@ -18,9 +18,21 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["partnership", "agency"]
 
 
+# What makes an account a superuser, staff, or gives it permissions: given only by a superuser.
+# A staff account that could tick them could make itself a superuser, who reads every
+# partnership's case-level data, whatever permissions it was given (Django's own warning).
+PRIVILEGES = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+
 @admin.register(User)
 class MacaUserAdmin(UserAdmin):
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return (*fields, *(name for name in PRIVILEGES if name not in fields))
 
 
 @admin.register(Partnership)

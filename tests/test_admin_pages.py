@@ -135,3 +135,55 @@ def test_adding_a_partnership_says_how_to_invite_its_first_administrator(client,
         "Next, invite its first partnership administrator: manage.py invite_administrator EMAIL "
         '--partnership "Eastvale Partnership".'
     ) in html.unescape(response.content.decode())
+
+
+def _user_form(user, **changes) -> dict:
+    """The user's change form as the page sends it, with `changes`."""
+    data = {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "is_active": "on",
+        "is_staff": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "09:00:00",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    return {**data, **changes}
+
+
+def test_staff_who_are_not_superusers_cannot_make_anyone_a_superuser_nor_give_permissions(
+    client, staff
+):
+    """Whatever permissions a staff account holds, it cannot make itself (or an account it
+    controls) a superuser, who reads every partnership's case-level data, nor give itself or
+    anyone permissions or groups: "Case-level data is shown to superusers only" would otherwise
+    hold only until a staff account ticked a box."""
+    other = UserFactory(is_staff=True)
+    for user in (staff, other):
+        page = client.get(url(type(user), "change", user.pk)).content.decode()
+        for field in ("is_superuser", "user_permissions", "groups", "is_staff"):
+            assert f'name="{field}"' not in page, field
+        before = set(user.user_permissions.all())
+        response = client.post(
+            url(type(user), "change", user.pk),
+            _user_form(user, is_superuser="on", user_permissions=[1]),
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        user.refresh_from_db()
+        assert not user.is_superuser
+        assert set(user.user_permissions.all()) == before
+
+
+def test_superusers_still_give_staff_and_superuser_status(client, superuser):
+    other = UserFactory()
+    assert (
+        'name="is_superuser"' in client.get(url(type(other), "change", other.pk)).content.decode()
+    )
+    client.post(url(type(other), "change", other.pk), _user_form(other, is_superuser="on"))
+    other.refresh_from_db()
+    assert other.is_superuser and other.is_staff
