@@ -17,6 +17,14 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["partnership", "agency"]
 
+    # Roles are given by invitations (which the partnership's chairs are told of), or here by a
+    # superuser: a staff account that could add one could make itself chair of any partnership.
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
 
 # What makes an account a superuser, staff, or gives it permissions: given only by a superuser.
 # A staff account that could tick them could make itself a superuser, who reads every
@@ -67,6 +75,13 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "partnership"]
     search_fields = ["user__username", "user__email", "agency__name"]
     autocomplete_fields = ["user", "partnership", "agency"]
+
+    # Given by a superuser only (see MembershipInline); any staff allowed may end one.
+    def has_add_permission(self, request):
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
 
 
 @admin.register(Invitation)

@@ -187,3 +187,51 @@ def test_superusers_still_give_staff_and_superuser_status(client, superuser):
     client.post(url(type(other), "change", other.pk), _user_form(other, is_superuser="on"))
     other.refresh_from_db()
     assert other.is_superuser and other.is_staff
+
+
+def test_staff_who_are_not_superusers_cannot_give_anyone_a_role_in_a_partnership(client, staff):
+    """A role is given by an invitation, which the partnership's chairs are told of: a staff
+    account could otherwise make itself, or an account it made, chair of any partnership and
+    read its audits in MACA's own pages. It may still end a role (a breach contained)."""
+    from maca.models import Membership
+
+    from .factories import MembershipFactory, PartnershipFactory
+
+    elsewhere = PartnershipFactory()
+    add = reverse("admin:maca_membership_add")
+    assert client.get(add).status_code == 403
+    sent = {"user": staff.pk, "partnership": elsewhere.pk, "role": "chair", "agency": ""}
+    assert client.post(add, sent).status_code == 403
+    held = MembershipFactory(user=UserFactory(), partnership=elsewhere, role="viewer")
+    change = reverse("admin:maca_membership_change", args=[held.pk])
+    client.post(change, {**sent, "user": held.user_id})
+    held.refresh_from_db()
+    assert (held.user_id, held.role) != (staff.pk, "chair")
+    response = client.post(
+        url(type(staff), "change", staff.pk),
+        _user_form(
+            staff,
+            **{
+                "memberships-TOTAL_FORMS": "1",
+                "memberships-0-partnership": elsewhere.pk,
+                "memberships-0-role": "chair",
+                "memberships-0-agency": "",
+            },
+        ),
+    )
+    assert response.status_code in (302, 403)
+    assert not Membership.objects.filter(user=staff).exists()
+    delete = reverse("admin:maca_membership_delete", args=[held.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not Membership.objects.filter(pk=held.pk).exists()
+
+
+def test_superusers_still_give_a_role_in_admin(client, superuser):
+    from maca.models import Membership
+
+    from .factories import PartnershipFactory
+
+    elsewhere, person = PartnershipFactory(), UserFactory()
+    sent = {"user": person.pk, "partnership": elsewhere.pk, "role": "viewer", "agency": ""}
+    assert client.post(reverse("admin:maca_membership_add"), sent).status_code == 302
+    assert Membership.objects.filter(user=person, partnership=elsewhere).exists()
