@@ -95,7 +95,10 @@ def _account_made(request, used, token):
 @one_press(signed_out=_account_made, passwords=("password1", "password2"))
 def invitation_accept(request, token):
     invitation = invitations.invitation_for_token(token)
-    if invitation is None or not (invitation.is_open() or invitation.accepted_by == request.user):
+    offered = (
+        invitation is not None and invitation.is_open() and invitations.still_offered(invitation)
+    )
+    if invitation is None or not (offered or invitation.accepted_by == request.user):
         return render(request, TEMPLATE, {"gone": True}, status=404)
     context = {"invitation": invitation, "next": request.path}
     if request.user.is_authenticated:

@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from maca.access import AUDIT_ROLES, memberships_of
+from maca.access import AUDIT_ROLES, forget_memberships, memberships_of
 from maca.models import Agency, Invitation, Membership, Partnership
 
 Role = Membership.Role
@@ -142,6 +142,11 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
                 "This invitation has expired or has already been used. Ask the person who invited "
                 "you to send a new one."
             )
+        if not still_offered(invitation):
+            raise ValidationError(
+                "The person who invited you can no longer offer this role. Ask the partnership's "
+                "administrator, or a chair, to send you a new invitation."
+            )
         if not is_for(invitation, user):
             raise ValidationError(
                 "This invitation was sent to another email address than your account's. Sign "
@@ -252,6 +257,19 @@ def may_withdraw(user, invitation: Invitation) -> bool:
     if invitation.partnership_id in held.administered:
         return True
     return invitation.partnership_id in held.chaired and invitation.role in AUDIT_ROLES
+
+
+def still_offered(invitation: Invitation) -> bool:
+    """Whether whoever sent `invitation` could still send it, asked as it is emailed and as it
+    is accepted: an offer lapses with its inviter's own role (a chair or administrator removed,
+    or their account deactivated, before it was accepted), so that nobody gives a role after
+    losing theirs. Renewed by someone who may, it stands again. The operator's invitation of a
+    partnership's administrator (`manage.py invite_administrator`) names nobody, and stands."""
+    inviter = invitation.invited_by
+    if inviter is None:
+        return invitation.role == Role.PARTNERSHIP_ADMIN
+    forget_memberships(inviter)  # as things are now, not as they were earlier in a long run
+    return inviter.is_active and may_withdraw(inviter, invitation)
 
 
 def invitation_withdraw(*, invitation: Invitation, user) -> Invitation:

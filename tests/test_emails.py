@@ -332,3 +332,14 @@ def test_a_reminder_naming_an_agency_its_recipient_no_longer_speaks_for_is_not_s
     Membership.objects.filter(user=both, agency=police).delete()
     assert emails.queued_email_send(email_id=email.pk) == OutgoingEmail.Status.WITHHELD
     assert mailoutbox == []
+
+
+def test_an_invitation_whose_inviter_lost_the_role_before_the_worker_runs_is_not_sent(
+    client, audit, chair, settings, mailoutbox, run_worker, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DATABASE_TASKS
+    invitation = invite(client, audit, chair, django_capture_on_commit_callbacks)
+    Membership.objects.filter(user=chair, partnership=audit.partnership).delete()
+    run_worker()
+    assert mailoutbox == []
+    assert OutgoingEmail.objects.get(invitation=invitation).status == OutgoingEmail.Status.WITHHELD

@@ -343,3 +343,47 @@ def test_each_refusal_says_what_to_do(audit, chair):
     with pytest.raises(ValidationError) as raised:
         invitation_accept(invitation=invitation, user=UserFactory(email="named2@example.org"))
     assert raised.value.messages == [EXPIRED]
+
+
+def test_an_offer_lapses_with_its_inviter_s_own_role(audit, chair, agency):
+    """A chair removed (or an account deactivated) before their invitation is accepted can no
+    longer give the role through it: a chair about to be removed could otherwise invite an
+    address of their own as chair, and accept it once removed."""
+    invitation, _ = issue(audit, chair, email="mine@example.org", role=Role.CHAIR)
+    Membership.objects.filter(user=chair, partnership=audit.partnership).delete()
+    person = UserFactory(username="mine", email="mine@example.org")
+    with pytest.raises(ValidationError, match="who invited you can no longer"):
+        invitation_accept(invitation=invitation, user=person)
+    with pytest.raises(ValidationError, match="who invited you can no longer"):
+        account_create(
+            invitation=issue(audit, chair, email="new@example.org")[0],
+            first_name="N",
+            last_name="J",
+            password="x-Long-pass-42",
+        )
+    assert not Membership.objects.filter(partnership=audit.partnership, role=Role.CHAIR).exists()
+    assert account_for("new@example.org") is None
+
+    # Renewed by a chair who still is one, it stands.
+    other_chair = member(audit, Role.CHAIR, username="other-chair")
+    renewed, _ = issue(audit, other_chair, email="mine@example.org", role=Role.CHAIR)
+    assert renewed.pk == invitation.pk
+    assert invitation_accept(invitation=renewed, user=person).role == Role.CHAIR
+
+    deactivated, _ = issue(audit, other_chair, email="viewer@example.org", role=Role.VIEWER)
+    other_chair.is_active = False
+    other_chair.save()
+    with pytest.raises(ValidationError, match="who invited you can no longer"):
+        invitation_accept(
+            invitation=deactivated, user=UserFactory(username="v", email="viewer@example.org")
+        )
+
+
+def test_an_operator_s_invitation_of_a_first_administrator_stands():
+    from cases.services.partnership import partnership_administrator_invite
+
+    partnership = PartnershipFactory()
+    partnership_administrator_invite(partnership=partnership, email="eve@example.org")
+    invitation = Invitation.objects.get(email="eve@example.org")
+    person = UserFactory(username="eve", email="eve@example.org")
+    assert invitation_accept(invitation=invitation, user=person).role == Role.PARTNERSHIP_ADMIN

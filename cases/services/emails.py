@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cases import access
 from cases.models import OutgoingEmail
-from maca.invitations import invitation_link_make
+from maca.invitations import invitation_link_make, still_offered
 from maca.text import one_line
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,8 @@ def recipient_may_receive(email: OutgoingEmail) -> bool:
     `permission` on that audit and see the work of each agency it describes; a notice to a
     partnership's chair while they chair it."""
     if email.recipient_id is None:
-        return email.invitation is not None and email.invitation.is_open()
+        invitation = email.invitation
+        return invitation is not None and invitation.is_open() and still_offered(invitation)
     if INVITATION_LINK in email.body and email.invitation is None:
         return False  # queued before invitations were records: its link could not be made
     user = email.recipient
