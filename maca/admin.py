@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 
 from .models import (
     AccessLogEntry,
@@ -40,7 +41,17 @@ class MacaUserAdmin(UserAdmin):
         fields = tuple(super().get_readonly_fields(request, obj))
         if request.user.is_superuser:
             return fields
-        return (*fields, *(name for name in PRIVILEGES if name not in fields))
+        # An address is added where there is none; one there is kept: changed to the staff
+        # account's own, a reset link would sign them in as its owner.
+        kept = ("email",) if obj is not None and obj.email else ()
+        return (*fields, *(name for name in (*PRIVILEGES, *kept) if name not in fields))
+
+    def user_change_password(self, request, id, form_url=""):
+        """Setting someone's password is signing in as them: a superuser's alone. Anyone else
+        who forgot theirs asks for a reset link, which goes to their own address."""
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only a superuser can set someone's password.")
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Partnership)

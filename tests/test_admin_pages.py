@@ -235,3 +235,30 @@ def test_superusers_still_give_a_role_in_admin(client, superuser):
     sent = {"user": person.pk, "partnership": elsewhere.pk, "role": "viewer", "agency": ""}
     assert client.post(reverse("admin:maca_membership_add"), sent).status_code == 302
     assert Membership.objects.filter(user=person, partnership=elsewhere).exists()
+
+
+def test_staff_who_are_not_superusers_cannot_take_over_anyone_s_account(client, staff):
+    """Setting a chair's password, or their address to one of the staff account's own and then
+    asking for a reset link, would be signing in as them, into every audit they chair. An
+    address is still added where an account has none (so that it can ask for a reset link)."""
+    chair = UserFactory(email="chair@example.org")
+    chair.set_password("the-chairs-Own-42")
+    chair.save()
+    password_page = reverse("admin:auth_user_password_change", args=[chair.pk])
+    assert client.get(password_page).status_code == 403
+    sent = {"password1": "taken-Over-pass-42", "password2": "taken-Over-pass-42"}
+    assert client.post(password_page, sent).status_code == 403
+    chair.refresh_from_db()
+    assert chair.check_password("the-chairs-Own-42")
+    page = client.get(url(type(chair), "change", chair.pk)).content.decode()
+    assert 'name="email"' not in page
+    client.post(url(type(chair), "change", chair.pk), _user_form(chair, email="me@staff.example"))
+    chair.refresh_from_db()
+    assert chair.email == "chair@example.org"
+    without = UserFactory(email="")
+    assert 'name="email"' in client.get(url(type(without), "change", without.pk)).content.decode()
+    client.post(
+        url(type(without), "change", without.pk), _user_form(without, email="n@example.org")
+    )
+    without.refresh_from_db()
+    assert without.email == "n@example.org"
