@@ -79,6 +79,11 @@ class AgencyAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["partnership"]
 
+    # An agency's audits, actions, members and chronologies are all of its partnership: moved
+    # to another, they would be another partnership's agency's. Chosen once, when it is added.
+    def get_readonly_fields(self, request, obj=None):
+        return ["partnership"] if obj is not None else []
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

@@ -262,3 +262,19 @@ def test_staff_who_are_not_superusers_cannot_take_over_anyone_s_account(client, 
     )
     without.refresh_from_db()
     assert without.email == "n@example.org"
+
+
+def test_an_agency_stays_in_the_partnership_it_was_added_to(client, superuser):
+    """Its audits, actions and members are its partnership's: moved, they would be another's."""
+    from maca.models import Agency
+
+    from .factories import PartnershipFactory
+
+    police, elsewhere = AgencyFactory(name="Police"), PartnershipFactory()
+    change = reverse("admin:maca_agency_change", args=[police.pk])
+    sent = {"name": "Police", "partnership": elsewhere.pk, "sector": police.sector}
+    assert client.post(change, sent).status_code == 302
+    assert Agency.objects.get(pk=police.pk).partnership_id != elsewhere.pk
+    added = {"name": "Fire", "partnership": elsewhere.pk, "sector": police.sector}
+    assert client.post(reverse("admin:maca_agency_add"), added).status_code == 302
+    assert Agency.objects.get(name="Fire").partnership_id == elsewhere.pk
