@@ -6,6 +6,7 @@ stops the process at start with a message naming the variable.
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -191,12 +192,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+# Keys start with CACHE_KEY_PREFIX, so that installations sharing one Redis keep their sign-in
+# and password-reset counters apart.
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "maca")
+if not re.fullmatch(r"[A-Za-z0-9_.-]{1,50}", CACHE_KEY_PREFIX):
+    raise ImproperlyConfigured(
+        "CACHE_KEY_PREFIX must be 1 to 50 letters, digits, dots, dashes or underscores."
+    )
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
+    | {"KEY_PREFIX": CACHE_KEY_PREFIX}
 }
 
 AUTH_USER_MODEL = "maca.User"

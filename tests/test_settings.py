@@ -191,6 +191,12 @@ def test_a_cache_url_that_is_not_redis_is_refused():
     assert "CACHE_URL must be a redis://, rediss:// or unix:// URL." in result.stderr
 
 
+def test_a_cache_key_prefix_that_could_not_be_a_key_is_refused():
+    result = run_check(DEBUG="1", CACHE_KEY_PREFIX="north shire")
+    assert result.returncode != 0
+    assert "CACHE_KEY_PREFIX must be 1 to 50 letters" in result.stderr
+
+
 def test_a_redis_cache_url_selects_the_redis_backend():
     result = run_check(DEBUG="1", CACHE_URL="redis://127.0.0.1:6379/1")
     assert result.returncode == 0, result.stderr
