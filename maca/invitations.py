@@ -211,15 +211,24 @@ def account_create(*, invitation: Invitation, first_name: str, last_name: str, p
 
 
 def open_invitations(partnership_id: int):
-    """The partnership's invitations not yet accepted nor expired, newest first (one query)."""
-    return list(
+    """The partnership's invitations not yet accepted nor expired, newest first, each with
+    `offered`: whether its sender could still send it (`still_offered`; one query, and one for
+    each sender and kind of role)."""
+    invitations = list(
         Invitation.objects.filter(
             partnership_id=partnership_id,
             accepted_at__isnull=True,
             withdrawn_at__isnull=True,
             expires__gt=timezone.now(),
-        ).select_related("agency")
+        ).select_related("agency", "invited_by")
     )
+    asked: dict[tuple, bool] = {}
+    for invitation in invitations:
+        sender = (invitation.invited_by_id, invitation.role in AUDIT_ROLES)
+        if sender not in asked:
+            asked[sender] = still_offered(invitation)
+        invitation.offered = asked[sender]
+    return invitations
 
 
 # How long an invitation that lapsed unanswered is still listed, for its sender to follow up.

@@ -275,7 +275,8 @@ def test_the_waiting_invitations_come_with_their_agencies(
 ):
     issue(audit, chair, email="a@example.org", role=Role.COORDINATOR, agency=agency)
     issue(audit, chair, email="b@example.org", role=Role.COORDINATOR, agency=agency)
-    with django_assert_num_queries(1):
+    # One for the invitations, one for whether their sender still holds the role to send them.
+    with django_assert_num_queries(2):
         assert [i.agency.name for i in open_invitations(audit.partnership_id)] == [
             "Health",
             "Health",
@@ -377,6 +378,30 @@ def test_an_offer_lapses_with_its_inviter_s_own_role(audit, chair, agency):
         invitation_accept(
             invitation=deactivated, user=UserFactory(username="v", email="viewer@example.org")
         )
+
+
+def test_the_members_page_says_which_invitations_lapsed_with_their_sender_s_role(
+    client, audit, chair
+):
+    from django.urls import reverse
+
+    issue(audit, chair, email="mine@example.org", role=Role.QA_MEMBER)
+    other_chair = member(audit, Role.CHAIR, username="other-chair")
+    issue(audit, other_chair, email="theirs@example.org", role=Role.VIEWER)
+    client.force_login(other_chair)
+    page = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
+    assert "No longer" not in page
+    Membership.objects.filter(user=chair, partnership=audit.partnership).delete()
+    page = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
+    assert (
+        "No longer: whoever sent it no longer holds the role that let them. To invite "
+        "mine@example.org again, use the form below." in page
+    )
+    assert page.count("No longer:") == 1  # the other chair's still stands
+
+    issue(audit, other_chair, email="mine@example.org", role=Role.QA_MEMBER)  # invited again
+    page = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
+    assert "No longer" not in page
 
 
 def test_an_operator_s_invitation_of_a_first_administrator_stands():
