@@ -62,7 +62,8 @@ def test_a_viewer_searches_the_library_and_reads_the_trends(page, demo, tmp_path
     page.get_by_label("From", exact=True).fill("2026-01-01")
     page.get_by_label("To", exact=True).fill("2025-01-01")
     page.get_by_role("button", name="Show").click()
-    expect(page.get_by_text("‘To’ must be on or after ‘From’.")).to_be_visible()
+    expect(page.get_by_text("‘To’ must be on or after ‘From’.", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="To: ‘To’ must be on or after ‘From’.")).to_be_visible()
     assert axe_violations(page) == []
     with page.expect_download() as download:
         page.goto(demo + "/learning/trends/")

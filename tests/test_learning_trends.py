@@ -246,6 +246,16 @@ def test_an_end_before_the_start_gets_a_message_beside_the_field(client, world):
     assert "This is not a real date: check the day, month and year, for example 23/11/2026." in body
 
 
+@pytest.mark.parametrize("name", ["learning_trends", "learning_report"])
+def test_a_wrong_period_is_summarised_first_with_a_link_to_its_field(client, world, name):
+    """The page opens on the summary (the focus goes to it), not on the boxes far below."""
+    client.force_login(world.users[Role.CHAIR])
+    body = client.get(reverse(name), {"start": "2026-02-30", "end": "2025-01-01"}).content
+    summary = body.decode().split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "There is a problem" in summary
+    assert re.search(r'href="#id_start">From: This is not a real date', summary)
+
+
 def test_the_trends_page_reads_in_a_constant_number_of_queries(
     client, world, django_assert_max_num_queries
 ):
