@@ -119,3 +119,23 @@ def test_the_report_downloads_cover_the_dates_in_the_fields_and_its_buttons_come
         word.click()
     assert word_download.value.suggested_filename.endswith(".docx")
     assert axe_violations(page) == []
+
+
+def test_a_message_under_one_date_leaves_the_labels_and_the_button_in_line(
+    page,
+    demo,  # noqa: F811
+):
+    """Trends and the report: "To" stays level with "From" when only it has a message, and the
+    button stays level with the boxes, at desktop width."""
+    log_in(page, demo, "qa")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{demo}/learning/trends/?start=2026-12-31&end=2026-01-01")
+    expect(page.get_by_text("‘To’ must be on or after ‘From’.").last).to_be_visible()
+
+    def top(locator):
+        return round(locator.bounding_box()["y"])
+
+    labels = page.locator("#period-form label")
+    assert top(labels.nth(0)) == top(labels.nth(1))
+    boxes = page.locator("#period-form input[type=date]")
+    assert top(boxes.nth(0)) == top(boxes.nth(1)) == top(page.get_by_role("button", name="Show"))
