@@ -560,3 +560,20 @@ def test_the_tag_filter_offers_only_tags_on_rows_the_reader_may_read(client, wor
         assert "voice of the child" in offered.lower()
         assert "Made and never used" not in offered
         assert "Another partnership" not in offered
+
+
+def test_the_page_title_says_what_was_searched_and_how_much_was_found(client, world):
+    """The title, read first by a screen reader and shown in the tab and the history, tells one
+    search from another."""
+    user = world.users[Role.CHAIR]
+
+    def title(**params):
+        return re.search(r"<title>(.*?)</title>", found(client, user, **params), re.S)[1]
+
+    assert title() == "Learning library · MACA"
+    assert re.fullmatch(
+        r"“supervision”: \d+ results · Learning library · MACA", title(q="supervision")
+    )
+    assert title(q="zzzqqq") == "“zzzqqq”: no results · Learning library · MACA"
+    voice = Tag.objects.filter(name__iexact="voice of the child").first()
+    assert title(tag=voice.slug) == "1 result · Learning library · MACA"
