@@ -286,6 +286,31 @@ def test_the_meeting_records_impact_verdicts_with_evidence(client, reaudit, chai
     assert not ImpactVerdict.objects.exists()  # undecided again
 
 
+def test_each_impact_box_says_which_recommendation_and_reads_out_its_message(
+    client, reaudit, chair
+):
+    """A screen reader tabbing through eight recommendations hears which one each box is for,
+    and, landing on a box with a problem, hears the problem."""
+    key = reaudit.reaudit_of.recommendations.get().pk
+    client.force_login(chair)
+    url = reverse("impact", args=[reaudit.pk])
+    page = client.get(url).content.decode()
+    said = re.sub(r"<[^>]+>", "", page)
+    assert "Evidence (recommendation 1)" in said
+    assert "Impact at this re-audit (recommendation 1)" in said
+    assert "How will we know it worked? (recommendation 1)" in said
+    typed = {f"verdict_{key}": "partly_seen", **versions_on(client.get(url))}
+    body = client.post(url, typed).content.decode()
+    box = re.search(rf'<textarea name="evidence_{key}"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in box
+    described = re.search(r'aria-describedby="([^"]+)"', box).group(1)
+    assert re.search(rf'id="{described}">Say what evidence the verdict rests on.<', body)
+    typed = {**typed, f"verdict_{key}": "", f"evidence_{key}": "Seen in two of three cases."}
+    body = html.unescape(client.post(url, typed).content.decode())
+    group = re.search(r'<fieldset[^>]*aria-describedby="([^"]+)"', body).group(1)
+    assert re.search(rf'id="{group}">Choose the impact the evidence for recommendation 1', body)
+
+
 def versions_on(page) -> dict:
     """The version inputs of the form on `page`, as the browser sends them back."""
     html = page.content.decode()
