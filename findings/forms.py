@@ -450,7 +450,7 @@ class ImpactForm(AsksAboutIdentifyingText, VersionedFormMixin, forms.Form):
                 choices=choices,
                 required=False,
                 initial=held.verdict if held else "",
-                widget=RadioSelect,
+                widget=RadioSelect(attrs={"class": "form-check-input"}),
             )
             self.fields[f"evidence_{key}"] = forms.CharField(
                 label=f"Recommendation {number}: evidence",

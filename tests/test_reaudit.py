@@ -311,6 +311,16 @@ def test_each_impact_box_says_which_recommendation_and_reads_out_its_message(
     assert re.search(rf'id="{group}">Choose the impact the evidence for recommendation 1', body)
 
 
+def test_the_impact_choices_are_drawn_as_the_sites_radio_buttons(client, reaudit, chair):
+    """Styled as every other choice: a clear ring with its label beside it, not a bare dot
+    pressed against the words (which, on a phone, breaks away from them)."""
+    client.force_login(chair)
+    page = client.get(reverse("impact", args=[reaudit.pk])).content.decode()
+    radios = re.findall(r'<input type="radio"[^>]*>', page)
+    assert len(radios) == 4
+    assert all('class="form-check-input"' in radio for radio in radios)
+
+
 def versions_on(page) -> dict:
     """The version inputs of the form on `page`, as the browser sends them back."""
     html = page.content.decode()
