@@ -228,6 +228,7 @@ def _publish_checks(audit) -> dict:
 
 def _publish_context(audit, form) -> dict:
     seven_minute = publishing.seven_minute_parts(audit)
+    parts = sevenminute.written_parts(seven_minute or {})
     annex_waits = annex_waits_for_plan(audit)
     return {
         "audit": audit,
@@ -237,9 +238,9 @@ def _publish_context(audit, form) -> dict:
         "left_out": _empty_sections(audit, annex_waits=annex_waits),
         "annex_waits_for_plan": annex_waits,
         "has_seven_minute": seven_minute is not None,
-        "seven_minute_empty": [
-            part for part in sevenminute.written_parts(seven_minute or {}) if not part.text
-        ],
+        "seven_minute_empty": [part for part in parts if not part.text],
+        # Kept as typed, and published so while the page still fits: said before pressing.
+        "seven_minute_over": [part for part in parts if part.over_limit],
     }
 
 

@@ -313,6 +313,26 @@ def test_the_publish_page_names_empty_parts(client, written, chair):
     assert "6 of its parts are empty" in page and "7 Find out more" in page
 
 
+def test_the_publish_page_names_parts_over_their_limit_before_publishing(client, written, chair):
+    """A part typed long is kept, and published while the page fits: the chair is told before
+    pressing, not after teams have it."""
+    seven_minute_save(
+        audit=written,
+        parts={"background": " ".join(["word"] * 100), "questions": "What now?"},
+    )
+    client.force_login(chair)
+    page = html.unescape(
+        client.get(reverse("briefing_publish", args=[written.pk])).content.decode()
+    )
+    assert "1 of its parts is over its word limit" in page
+    assert "1 Background: 100 words, 30 over its limit of 70" in page
+    assert "6 Questions" not in page.split("over its word limit")[1].split("</div>")[0]
+    assert f"{reverse('seven_minute_edit', args=[written.pk])}#id_background" in page
+    seven_minute_save(audit=written, parts={"background": "Why we looked at this."})
+    page = client.get(reverse("briefing_publish", args=[written.pk])).content.decode()
+    assert "over its word limit" not in page and "over their word limit" not in page
+
+
 def test_only_writers_are_offered_the_edit_link(client, written):
     housing = AgencyFactory(name="Housing")
     written.agencies.add(housing)
