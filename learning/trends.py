@@ -373,7 +373,7 @@ def _bars_description(rows, columns, what, per, *, in_all: int | None = None) ->
     total = sum(sum(values) for _, values in rows)
     uses = f"{counted(total, 'use')} in all"
     if in_all is not None and in_all > total:
-        uses = f"{counted(total, 'use')} among them ({in_all} of every tag)"
+        uses = f"{counted(total, 'use')} among them, of {in_all} in all"
     leader, leader_values = max(rows, key=lambda row: sum(row[1]))
     return (
         f"Bars for {what}, one bar per {per} ({', '.join(str(c) for c in columns)}), "
