@@ -168,13 +168,14 @@ def _drafted_around(request, audit, typed: dict[str, str]):
     # differs and keeps all that is in the form, rather than taking the drafted parts for ones
     # left alone.
     form.fields[VALUES].initial = ""
-    context = {
-        "audit": audit,
-        "form": form,
-        "record": None,
-        "drafted_around": True,
-        "nav": "audits",
-    }
+    # Said in the page's messages, which a screen reader is taken to as the page opens.
+    messages.info(
+        request,
+        "The parts you had left empty are drafted below, from the briefing and the partnership's "
+        "standard text, and what you typed is kept. Nothing is saved yet: read them through, "
+        "edit them and save.",
+    )
+    context = {"audit": audit, "form": form, "record": None, "nav": "audits"}
     return render(request, "findings/seven/edit.html", context)
 
 

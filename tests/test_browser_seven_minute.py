@@ -173,3 +173,20 @@ def test_the_7_minute_briefing_its_uses_and_the_reaudit_for_each_role(page, jour
     assert [h.split()[0] for h in headings] == [str(n) for n in range(1, 8)]
     expect(page.get_by_text("Version 1, published").first).to_be_visible()
     assert axe_violations(page) == []
+
+
+def test_a_first_draft_around_typed_words_says_so_where_the_focus_lands(page, journey):
+    """Drafting around what was typed saves nothing: the message saying so is where the page
+    opens, so a screen reader hears it rather than a page that looks saved."""
+    base_url, audit = journey
+    log_in(page, base_url, "qa")
+    page.goto(f"{base_url}/audits/{audit.pk}/seven-minute/edit/")
+    page.get_by_label("6 Questions for your team").fill("Who else lives at the address?")
+    page.get_by_role("button", name="Draft from the briefing").click()
+    said = page.locator("#messages > .alert")
+    expect(said).to_contain_text("Nothing is saved yet")
+    expect(said).to_be_focused()
+    expect(page.get_by_label("6 Questions for your team")).to_have_value(
+        "Who else lives at the address?"
+    )
+    assert axe_violations(page) == []
