@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import html
 import io
 import re
 
@@ -322,3 +323,21 @@ def test_a_tag_chart_cut_to_its_first_rows_keeps_the_most_seen_and_says_how_many
     shown = trends.TOP_TAGS - 1 + 2
     assert f"{shown} uses among them, of {trends.TOP_TAGS + 3} in all." in chart.description
     assert "of every tag" not in chart.description
+
+
+@pytest.mark.parametrize("name", ["learning_library", "learning_trends", "learning_report"])
+def test_a_partnership_administrator_is_told_why_there_is_no_learning(client, world, name):
+    """Not "You are not a member of a partnership yet", nor a wait for publishing that will
+    never end: the administrator's role reads no audit, and they are told whom to ask."""
+    from .factories import MembershipFactory, UserFactory
+
+    administrator = UserFactory(username="runs-maca")
+    MembershipFactory(
+        user=administrator, partnership=world.partnership, role=Role.PARTNERSHIP_ADMIN
+    )
+    client.force_login(administrator)
+    body = html.unescape(client.get(reverse(name)).content.decode())
+    assert "As a partnership administrator you read no audit" in body
+    assert "not a member of a partnership" not in body
+    assert "Nothing has been published to you yet" not in body
+    assert "Neglect" not in body.split("</h1>", 1)[1]
