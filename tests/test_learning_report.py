@@ -389,3 +389,18 @@ def test_the_period_reads_as_part_of_a_sentence(world, tmp_path):
     with zipfile.ZipFile(io.BytesIO(render_docx_bytes(context))) as word:
         body = word.read("word/document.xml").decode()
     assert "Audits held from 1 January 2025." in body and "From 1 January" not in body
+
+
+def test_a_period_without_graded_tools_does_not_explain_a_heat_map_that_is_not_there(world):
+    """The board reads "No graded audit tools in this period." alone, not the key to the shades
+    of a table left out."""
+    from django.template.loader import render_to_string
+
+    from learning.report import PDF_TEMPLATE, assurance_context
+
+    context = assurance_context(world.users[Role.CHAIR], partnership=world.partnership)
+    page = render_to_string(PDF_TEMPLATE, context)
+    assert "darker cells hold more" in page and 'class="heatmap"' in page
+    page = render_to_string(PDF_TEMPLATE, {**context, "grade_cells": []})
+    assert "No graded audit tools in this period." in page
+    assert "darker cells hold more" not in page
