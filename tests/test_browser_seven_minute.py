@@ -190,3 +190,21 @@ def test_a_first_draft_around_typed_words_says_so_where_the_focus_lands(page, jo
         "Who else lives at the address?"
     )
     assert axe_violations(page) == []
+
+
+def test_the_word_count_is_read_out_once_typing_pauses_not_at_every_word(page, journey):
+    """The count on screen follows each word; what a screen reader is told (a live region of its
+    own) waits for a pause, so it does not talk over the typing."""
+    base_url, audit = journey
+    log_in(page, base_url, "qa")
+    page.goto(f"{base_url}/audits/{audit.pk}/seven-minute/edit/")
+    why = page.get_by_label("2 Why it matters")
+    shown = page.locator("#id_why_it_matters-words")
+    spoken = page.locator("#id_why_it_matters-words-spoken")
+    expect(spoken).to_have_attribute("aria-live", "polite")
+    assert shown.get_attribute("aria-live") is None
+    why.press_sequentially("Children were unseen", delay=20)
+    expect(shown).to_have_text("3 of 60 words")
+    assert spoken.text_content() == ""  # not yet: the typing goes on
+    expect(spoken).to_have_text("3 of 60 words", timeout=5000)
+    assert "id_why_it_matters-words" in why.get_attribute("aria-describedby").split()

@@ -254,8 +254,19 @@ function focusOnScreen(element) {
         var hint = document.createElement("div");
         hint.className = "form-text";
         hint.id = (box.id || box.name) + "-" + suffix;
-        hint.setAttribute("aria-live", "polite");
         box.insertAdjacentElement("afterend", hint);
+        // A word count changes with every word typed: read out each time, it would talk over
+        // the typing. It is said once typing pauses, from a region of its own; the count on
+        // screen (which the box is described by, so heard on reaching it) follows at once.
+        var spoken = hint;
+        if (attribute === "data-word-limit") {
+          spoken = document.createElement("div");
+          spoken.className = "visually-hidden";
+          spoken.id = hint.id + "-spoken";
+          hint.insertAdjacentElement("afterend", spoken);
+        }
+        spoken.setAttribute("aria-live", "polite");
+        var pause = null;
         box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());
         // A box sent back over its limit already has the server's message beside it: the hint
         // says it again only once the text is changed.
@@ -266,7 +277,13 @@ function focusOnScreen(element) {
           hint.textContent = saidByServer ? "" : measured.text;
           hint.classList.toggle("text-danger", measured.over);
         }
-        box.addEventListener("input", function () { saidByServer = false; check(); });
+        box.addEventListener("input", function () {
+          saidByServer = false;
+          check();
+          if (spoken === hint) return;
+          window.clearTimeout(pause);
+          pause = window.setTimeout(function () { spoken.textContent = hint.textContent; }, 1000);
+        });
         check();
       });
     });
