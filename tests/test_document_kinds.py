@@ -134,3 +134,64 @@ def test_a_kind_registered_is_made_and_allowed_by_its_own_rules(audit, chair, mo
     board = asked(chair, partnership=audit.partnership, kind=Kind.ASSURANCE_REPORT, options=options)
     assert may_have(chair, board) and not may_have(UserFactory(), board)
     assert kinds.KINDS[Kind.ASSURANCE_REPORT].make(board).content == b"%PDF report"
+
+
+def test_the_action_plan_is_for_plan_readers_while_they_may_open_every_action_it_shows(
+    audit, chair
+):
+    from actions.models import Action
+
+    from .factories import ActionFactory, AgencyFactory
+
+    housing, police = AgencyFactory(name="Housing"), AgencyFactory(name="Police")
+    audit.agencies.add(housing, police)
+    theirs = ActionFactory(audit=audit, owner_agency=housing)
+    others = ActionFactory(audit=audit, owner_agency=police)
+    coordinator = member(audit, Role.COORDINATOR, agency=housing)
+    viewer = member(audit, Role.VIEWER)  # no plan published to them: no plan to read
+
+    def plan(user, shown=None) -> RequestedDocument:
+        options = {"query": {}} if shown is None else {"query": {}, "actions": shown}
+        return asked(user, kind=Kind.ACTION_PLAN, options=options)
+
+    assert may_have(chair, plan(chair))  # not made yet: asking needs only to read the plan
+    assert not may_have(viewer, plan(viewer))
+    assert not may_have(UserFactory(), plan(chair))
+    assert may_have(coordinator, plan(coordinator, [theirs.pk]))
+    assert may_have(coordinator, plan(coordinator, []))
+    assert not may_have(coordinator, plan(coordinator, [theirs.pk, others.pk]))
+    assert may_have(chair, plan(chair, [theirs.pk, others.pk]))
+    Action.objects.filter(pk=theirs.pk).delete()
+    assert not may_have(coordinator, plan(coordinator, [theirs.pk]))  # gone: not all shown
+    chair.is_active = False
+    assert not may_have(chair, plan(chair, [others.pk]))
+
+
+def test_the_action_plan_is_made_for_its_asker_keeping_what_it_shows(audit, chair, monkeypatch):
+    from actions import plan_pdf
+
+    made_for = []
+
+    def made(user, query):
+        made_for.append((user, query))
+        return plan_pdf.PlanPdf(b"%PDF plan", "action-plan.pdf", [3, 5], [audit.partnership_id])
+
+    monkeypatch.setattr(plan_pdf, "plan_pdf_made", made)
+    document = RequestedDocument.objects.create(
+        requested_by=chair, kind=Kind.ACTION_PLAN, options={"query": {"overdue": "on"}}
+    )
+    assert KINDS[Kind.ACTION_PLAN].make(document) == Made(b"%PDF plan", "action-plan.pdf")
+    assert made_for == [(chair, {"overdue": "on"})]
+    stored = RequestedDocument.objects.get(pk=document.pk).options
+    assert stored == {
+        "query": {"overdue": "on"},
+        "actions": [3, 5],
+        "partnerships": [audit.partnership_id],
+    }
+
+    def too_many(user, query):
+        raise plan_pdf.TooManyActions("Filter it.")
+
+    monkeypatch.setattr(plan_pdf, "plan_pdf_made", too_many)
+    with pytest.raises(kinds.TooLong, match="^Filter it.$"):
+        KINDS[Kind.ACTION_PLAN].make(document)
