@@ -4,6 +4,7 @@ so it lives in the app that may read them all."""
 from django.shortcuts import render
 
 from cases import access
+from cases.selectors import original_of
 from cases.selectors.progress import work_of_agencies
 from cases.selectors.stages import next_step, stage_steps
 
@@ -20,6 +21,7 @@ def audit_detail(request, pk):
         "allowed": allowed,
         "nav": "audits",
         "published_version": facts.published_version,
+        "original": original_of(audit, request.user),
     }
     if "view_audit" not in allowed:
         return render(request, "cases/audit_published.html", context)

@@ -502,3 +502,37 @@ def test_impact_evidence_that_looks_identifying_is_asked_about_before_it_is_kept
     assert not ImpactVerdict.objects.exists()
     assert client.post(url, {**typed, CONFIRM_FIELD: "on"}).status_code == 302
     assert ImpactVerdict.objects.get().evidence == typed[f"evidence_{key}"]
+
+
+def test_a_reaudits_page_names_the_original_by_its_meeting_date_and_links_to_it(
+    client, original, reaudit, chair
+):
+    original.meeting_date = datetime.date(2025, 3, 12)
+    original.save()
+    client.force_login(chair)
+    url = reverse("audit_detail", args=[reaudit.pk])
+    page = html.unescape(client.get(url).content.decode())
+    link = reverse("audit_detail", args=[original.pk])
+    assert (
+        f'A re-audit of <a href="{link}">the audit that met on 12 March 2025</a>, '
+        "to see whether practice has changed." in page
+    )
+    original.meeting_date = None
+    original.save()
+    page = html.unescape(client.get(url).content.decode())
+    assert f'<a href="{link}">the audit \u201cMulti Agency Case Audit\u201d</a>' in page
+
+
+def test_a_reaudits_page_names_the_original_without_a_link_for_who_may_not_open_it(
+    client, original, reaudit
+):
+    """A co-ordinator whose agency joined only the re-audit is not a member of the original."""
+    original.meeting_date = datetime.date(2025, 3, 12)
+    original.save()
+    newcomer = AgencyFactory(name="Education")
+    reaudit.agencies.add(newcomer)
+    client.force_login(member(reaudit, Role.COORDINATOR, agency=newcomer))
+    page = client.get(reverse("audit_detail", args=[reaudit.pk])).content.decode()
+    assert "A re-audit of the audit that met on 12 March 2025, to see whether" in page
+    assert reverse("audit_detail", args=[original.pk]) + '"' not in page
+    assert client.get(reverse("audit_detail", args=[original.pk])).status_code == 404

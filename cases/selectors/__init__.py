@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Subquery, Window
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format as localised_date
 
+from cases import access
 from cases.models import Audit, Case
 from cases.naming import audit_name
 from maca.selectors import register_audit_choices
@@ -120,3 +124,33 @@ def _told_apart(audit, *, with_partnership: bool) -> str:
     when = audit.meeting_date or timezone.localtime(audit.created_at).date()
     name = f"{audit_name(audit)} — {audit.title}, {date_format(when, 'F Y')}"
     return f"{name} · {audit.partnership.name}" if with_partnership else name
+
+
+@dataclass(frozen=True)
+class Original:
+    """The audit a re-audit re-audits, as its page names it: its meeting's date, or its title when
+    it had no meeting date; and whether the reader may open it."""
+
+    pk: int
+    name: str
+    openable: bool
+
+
+def original_of(audit: Audit, user) -> Original | None:
+    """The original of the re-audit `audit` (None for any other audit): one query."""
+    if audit.reaudit_of_id is None:
+        return None
+    readable = access.restrict_audits(Audit.objects.filter(pk=OuterRef("pk")), user)
+    row = (
+        Audit.objects.filter(pk=audit.reaudit_of_id)
+        .annotate(openable=Exists(readable))
+        .values("pk", "meeting_date", "title", "openable")
+        .first()
+    )
+    if row is None:
+        return None
+    if row["meeting_date"]:
+        name = f"the audit that met on {localised_date(row['meeting_date'], 'j F Y')}"
+    else:
+        name = f"the audit \u201c{row['title']}\u201d"
+    return Original(row["pk"], name, row["openable"])
