@@ -536,3 +536,18 @@ def test_a_reaudits_page_names_the_original_without_a_link_for_who_may_not_open_
     assert "A re-audit of the audit that met on 12 March 2025, to see whether" in page
     assert reverse("audit_detail", args=[original.pk]) + '"' not in page
     assert client.get(reverse("audit_detail", args=[original.pk])).status_code == 404
+
+
+def test_a_reaudits_next_step_does_not_ask_the_chair_to_add_the_agencies_again(
+    client, original, reaudit, chair
+):
+    """Scheduling copied the original's agencies and tool: the chair is told to check them."""
+    client.force_login(chair)
+    said = (
+        "Set the re-audit up: it has the original audit's agencies and audit tool questions, "
+        "so check them, add the members, then open nominations"
+    )
+    page = html.unescape(client.get(reverse("audit_detail", args=[reaudit.pk])).content.decode())
+    assert said in page and "add the agencies taking part" not in page
+    home = html.unescape(client.get(reverse("home")).content.decode())
+    assert said in home

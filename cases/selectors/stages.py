@@ -40,6 +40,12 @@ def next_step(audit: Audit, allowed_actions) -> str:
     chair = "manage_audit" in allowed_actions
     status = audit.status
     if status == Status.DRAFT:
+        if chair and audit.reaudit_of_id is not None:
+            return (
+                "Set the re-audit up: it has the original audit's agencies and audit tool "
+                "questions, so check them, add the members, then open nominations so QA members "
+                "can nominate cases."
+            )
         if chair:
             return (
                 "Set the audit up: add the agencies taking part and the members, then open "
