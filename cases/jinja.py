@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from maca.jinja import FilterExtension
 
-from .naming import audit_name
+from .naming import audit_name, audit_title_name
 
 
 def entry_date(entry) -> Markup | str:
@@ -22,4 +22,9 @@ def impact_badge(entry) -> Markup:
 
 
 class CasesExtension(FilterExtension):
-    filters = {"entry_date": entry_date, "impact_badge": impact_badge, "audit_name": audit_name}
+    filters = {
+        "entry_date": entry_date,
+        "impact_badge": impact_badge,
+        "audit_name": audit_name,
+        "audit_title_name": audit_title_name,
+    }

@@ -10,3 +10,11 @@ def audit_name(audit) -> str:
 def theme_and_kind(theme_name: str, *, reaudit: bool) -> str:
     """`audit_name` from values read without the audit itself (a list of audits as values)."""
     return f"{theme_name} (re-audit)" if reaudit else theme_name
+
+
+def audit_title_name(audit) -> str:
+    """`audit_name` as a page's title (the browser tab) gives it, among the other parts of the
+    title set apart by " · ": "Neglect and housing, re-audit", so that the stage or an action's
+    state in brackets after it is not a second pair of brackets."""
+    name = audit.theme.name
+    return f"{name}, re-audit" if audit.reaudit_of_id is not None else name

@@ -30,7 +30,9 @@ def test_every_title_names_its_object_and_its_state(chair_client, demo_audit):
         title_of(chair_client.get(reverse("audit_edit", args=[a.pk]))) for a in Audit.objects.all()
     }
     assert len(edits) == Audit.objects.count()
-    assert "Edit the audit's details · Neglect and housing (Closed) · MACA" in edits
+    assert "Edit the audit's details · Neglect and housing · Closed · MACA" in edits
+    # A re-audit's name and its stage, without a pair of brackets after another.
+    assert "Edit the audit's details · Neglect and housing, re-audit · Draft · MACA" in edits
 
     entry = ChronologyEntry.objects.select_related("case__audit__theme", "agency").first()
     case = entry.case

@@ -449,14 +449,15 @@ def test_the_comparison_reads_in_the_same_number_of_queries_however_much_there_i
 
 def test_a_reaudits_pages_and_tasks_say_it_is_the_reaudit(client, original, reaudit, chair):
     """Its theme is the original's: without "(re-audit)" its tab, heading, breadcrumbs and the
-    chair's task read exactly as the original audit's did."""
+    chair's task read exactly as the original audit's did. Its tab names it without brackets,
+    so that its stage is not a second pair of them."""
     name = f"{original.theme.name} (re-audit)"
     client.force_login(chair)
     page = client.get(reverse("audit_detail", args=[reaudit.pk])).content.decode()
-    assert f"<title>{name} (Draft) · MACA</title>" in page
+    assert f"<title>{original.theme.name}, re-audit · Draft · MACA</title>" in page
     assert f'<h1 class="h2 mb-2">{name}</h1>' in page
     members = client.get(reverse("audit_members", args=[reaudit.pk])).content.decode()
-    assert f"<title>Members · {name} · MACA</title>" in members
+    assert f"<title>Members · {original.theme.name}, re-audit · MACA</title>" in members
     assert f'<a href="{reverse("audit_detail", args=[reaudit.pk])}">{name}</a>' in members
     home = client.get(reverse("home")).content.decode()
     assert f'<span class="text-body-secondary" id="task-1-where">{name}</span>' in home
