@@ -117,10 +117,12 @@ def trends_for(user, *, partnership, start=None, end=None, today=None) -> Trends
     ids = [audit.pk for audit in audits]
     tag_uses = _tag_uses(ids)
     recent = audits[-RECENT_AUDITS:]
+    # Of a single audit, the tags by year are its tags: one chart of them, not the same twice.
+    by_audit = {"recent-finding-tags": _tags_by_audit(tag_uses, recent)} if len(recent) > 1 else {}
     charts = {
         "finding-tags": _tags_by_year(tag_uses, audits, LibraryEntry.Section.FINDINGS),
         "strength-tags": _tags_by_year(tag_uses, audits, LibraryEntry.Section.STRENGTHS),
-        "recent-finding-tags": _tags_by_audit(tag_uses, recent),
+        **by_audit,
         "grades": _grades(user, ids),
         "returns": _returns(user, ids),
         **_actions(user, ids, audits, today),

@@ -284,12 +284,6 @@ def test_a_period_of_one_audit_reads_in_the_singular(client, world):
     one = {"partnership": world.partnership, "start": datetime.date(2026, 1, 1)}
     trends = trends_for(chair, **one)
     assert [audit.theme for audit in trends.audits] == ["Exploitation"]
-    recent = trends.charts["recent-finding-tags"]
-    assert recent.title == "Tags given to findings in the last audit"
-    assert recent.description == (
-        "Bars for the tags given to findings, one bar per audit (Exploitation (May 2026)), "
-        "1 use in all. The most frequent is “drift and delay”, once."
-    )
     assert trends.charts["finding-tags"].description.startswith(
         "Bars for the tag most often given to published findings, one bar per year (2026), "
     )
@@ -341,3 +335,25 @@ def test_a_partnership_administrator_is_told_why_there_is_no_learning(client, wo
     assert "not a member of a partnership" not in body
     assert "Nothing has been published to you yet" not in body
     assert "Neglect" not in body.split("</h1>", 1)[1]
+
+
+def test_a_period_of_one_audit_charts_its_finding_tags_once(client, world):
+    """By year and in the last audit, one audit's tags are the same figures: shown once."""
+    chair = world.users[Role.CHAIR]
+    trends = trends_for(chair, partnership=world.partnership, start=datetime.date(2026, 1, 1))
+    assert "recent-finding-tags" not in trends.charts
+    body = page(client, chair, start="2026-01-01").content.decode()
+    assert body.count('<h2 class="h4" id="chart-finding-tags-heading">') == 1
+    assert "Tags given to findings in the last audit" not in body
+    # Two audits: their tags by year and audit by audit differ, and both are shown.
+    body = page(client, chair).content.decode()
+    assert "Tags given to findings, by year" in body
+    assert "Tags given to findings in the last 2 audits" in body
+
+
+@pytest.mark.parametrize("name", ["learning_trends", "learning_report"])
+def test_a_period_without_audits_says_there_are_none_in_words(client, world, name):
+    client.force_login(world.users[Role.CHAIR])
+    body = client.get(reverse(name), {"start": "2010-01-01", "end": "2010-12-31"}).content
+    assert "No published audits in the period</h2>" in body.decode()
+    assert "0 published audits" not in body.decode()
