@@ -8,16 +8,17 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from actions.access import restrict_actions
-from actions.models import Action
+from actions.models import Action, PackageImport
 from cases import access
 from cases.models import AgencySubmission, Audit, Case, Grade, ToolAnswer
 from findings.models import BriefingVersion
+from maca.access import MEMBERS, roles_in_partnership
 from maca.wording import counted
 
 from .models import LibraryEntry
@@ -40,6 +41,8 @@ class Chart:
     columns: list[str]
     rows: list[tuple[str, list[int]]]
     kind: str = "bars"  # "bars" side by side, "stacked" bars, or a "heatmap"
+    # What the page says in the chart's place when it has nothing to show.
+    empty_text: str = "Nothing to show for this partnership and period."
 
     @property
     def is_empty(self) -> bool:
@@ -127,6 +130,11 @@ def trends_for(user, *, partnership, start=None, end=None, today=None) -> Trends
         "returns": _returns(user, ids),
         **_actions(user, ids, audits, today),
     }
+    tool_charts = [charts["grades"], charts["returns"]]
+    if ids and any(chart.is_empty for chart in tool_charts):
+        why = _why_no_audit_tools(user, partnership, ids)
+        for chart in tool_charts:
+            chart.empty_text = why or chart.empty_text
     return Trends(audits, charts, _recurring(tag_uses, recent), recent)
 
 
@@ -275,6 +283,41 @@ def _grades(user, audit_ids) -> Chart:
         rows=rows,
         kind="heatmap",
     )
+
+
+def _why_no_audit_tools(user, partnership, audit_ids) -> str | None:
+    """Why the grades and returns of the audits `audit_ids` are empty, where it is plain: the
+    reader's role reads no agency's audit tools, or none was submitted in these audits (which an
+    imported audit never has). None when some were, which the reader may not read: one query."""
+    if not roles_in_partnership(user, partnership.pk) & set(MEMBERS):
+        return (
+            "Your role reads no agency's audit tools, so their grades and returns are not counted."
+        )
+    submitted = AgencySubmission.objects.filter(
+        case__audit_id=OuterRef("pk"), status=AgencySubmission.Status.SUBMITTED
+    )
+    imported = PackageImport.objects.filter(
+        audit_id=OuterRef("pk"), status=PackageImport.Status.DONE
+    )
+    found = Audit.objects.filter(pk__in=audit_ids).aggregate(
+        with_tools=Count("pk", filter=Q(Exists(submitted))),
+        imported=Count("pk", filter=Q(Exists(imported))),
+    )
+    if found["with_tools"]:
+        return None
+    if found["imported"] == len(audit_ids):
+        if len(audit_ids) == 1:
+            return (
+                "The audit of this period was imported from a package, which carries no audit "
+                "tools."
+            )
+        return "The audits of this period were imported from packages, which carry no audit tools."
+    if found["imported"]:
+        return (
+            "No audit tool was submitted in this period's audits (an audit imported from a "
+            "package carries none)."
+        )
+    return "No audit tool was submitted in this period's audits."
 
 
 RETURNS = ["On time", "Late", "Not submitted"]

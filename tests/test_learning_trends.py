@@ -357,3 +357,33 @@ def test_a_period_without_audits_says_there_are_none_in_words(client, world, nam
     body = client.get(reverse(name), {"start": "2010-01-01", "end": "2010-12-31"}).content
     assert "No published audits in the period</h2>" in body.decode()
     assert "0 published audits" not in body.decode()
+
+
+def test_empty_grades_and_returns_say_why(client, world):
+    """In the place of an empty chart: no audit tool was submitted, the audits were imported
+    (a package carries no audit tools), or the reader's role reads none."""
+    from actions.models import PackageImport
+    from cases.models import AgencySubmission
+
+    chair = world.users[Role.CHAIR]
+    in_2026 = {"start": "2026-01-01"}
+    body = html.unescape(page(client, chair, **in_2026).content.decode())
+    grades = body.split('id="chart-grades-heading"')[1].split("</section>")[0]
+    assert "No audit tool was submitted in this period's audits." in grades
+    assert "Nothing to show" not in grades
+
+    AgencySubmission.objects.filter(case__audit=world.bravo).delete()
+    PackageImport.objects.create(
+        partnership=world.partnership, audit=world.bravo, status=PackageImport.Status.DONE
+    )
+    body = html.unescape(page(client, chair, **in_2026).content.decode())
+    for key in ("grades", "returns"):
+        chart = body.split(f'id="chart-{key}-heading"')[1].split("</section>")[0]
+        assert (
+            "The audit of this period was imported from a package, which carries no audit tools."
+            in chart
+        )
+
+    body = html.unescape(page(client, world.users[Role.VIEWER]).content.decode())
+    returns = body.split('id="chart-returns-heading"')[1].split("</section>")[0]
+    assert "Your role reads no agency's audit tools, so their grades and returns are not" in returns
