@@ -163,9 +163,25 @@ def test_nothing_is_recorded_before_the_briefing_is_published(client, published)
     audit.save()
     client.force_login(people["housing"])
     page = client.get(reverse("usage", args=[audit.pk])).content.decode()
-    assert "once the briefing is published" in page
+    assert "Uses of the briefing can be recorded once it is published." in page
     assert record(client, audit, agencies["housing"]).status_code == 404
     assert not UsageRecord.objects.exists()
+
+
+def test_before_the_briefing_is_published_the_chair_sees_no_noughts_nor_empty_downloads(
+    client, published, chair
+):
+    audit, _, _ = published
+    audit.briefing_versions.all().delete()
+    audit.briefing_published_at = None
+    audit.save()
+    client.force_login(chair)
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    assert "Uses of the briefing can be recorded once it is published." in page
+    assert "By agency" not in page and "All agencies" not in page
+    assert "No sessions recorded yet." not in page
+    assert reverse("usage_export", args=[audit.pk, "csv"]) not in page
+    assert reverse("usage_export", args=[audit.pk, "xlsx"]) not in page
 
 
 def test_the_chair_sees_each_agencys_sessions_and_who_is_silent(client, published, chair, settings):
@@ -308,10 +324,14 @@ def test_the_list_offers_to_edit_and_delete_each_session_naming_which(client, pu
     audit, agencies, people = published
     a_session(audit, agencies["housing"])
     a_session(audit, agencies["police"], date=datetime.date(2026, 2, 9))
+    a_session(audit, agencies["housing"], team="Tenancy officers (south)")
     client.force_login(people["housing"])
     page = client.get(reverse("usage", args=[audit.pk])).content.decode()
-    assert 'Edit<span class="visually-hidden"> the use on 3 March 2026 by Housing</span>' in page
-    assert 'Delete<span class="visually-hidden"> the use on 3 March 2026 by Housing</span>' in page
+    # Two sessions of one agency on one day: told apart by their teams.
+    for which in ("Tenancy oficers", "Tenancy officers (south)"):
+        named = f"the use on 3 March 2026 by Housing, {which}</span>"
+        assert f'Edit<span class="visually-hidden"> {named}' in page
+        assert f'Delete<span class="visually-hidden"> {named}' in page
     client.force_login(chair)
     page = client.get(reverse("usage", args=[audit.pk])).content.decode()
     assert 'Edit<span class="visually-hidden"> the use on 9 February 2026 by Police' in page
