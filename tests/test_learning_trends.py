@@ -387,3 +387,21 @@ def test_empty_grades_and_returns_say_why(client, world):
     body = html.unescape(page(client, world.users[Role.VIEWER]).content.decode())
     returns = body.split('id="chart-returns-heading"')[1].split("</section>")[0]
     assert "Your role reads no agency's audit tools, so their grades and returns are not" in returns
+
+
+@pytest.mark.parametrize(
+    ("name", "current"),
+    [
+        ("learning_library", "Library"),
+        ("learning_trends", "Trends"),
+        ("learning_report", "Board assurance report"),
+    ],
+)
+def test_the_learning_tabs_are_a_labelled_navigation_marking_the_current_page(
+    client, world, name, current
+):
+    client.force_login(world.users[Role.CHAIR])
+    body = client.get(reverse(name)).content.decode()
+    tabs = body.split('<nav aria-label="Learning"', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'aria-current="page">([^<]+)</a>', tabs) == [current]
+    assert tabs.count("<a ") == 3
