@@ -21,6 +21,7 @@ from maca.wording import DRAFT_MARKING
 from .selectors import briefing_context
 
 VERSION_TEMPLATE = "findings/_briefing_version.txt"
+SEVEN_MINUTE_VERSION_TEMPLATE = "findings/_seven_minute_version.txt"
 
 # Word files are XML: one character XML cannot hold, typed into a finding, would make the whole
 # download fail.
@@ -182,8 +183,8 @@ def render_seven_minute_docx(audit, parts: dict[str, str], *, version: dict | No
     properties.subject = properties.comments = _text(f"7-minute briefing: {audit.theme.name}")
     _partnership_mark(document, audit.partnership, height=Mm(12))
     document.add_heading(_text(f"7-minute briefing: {audit.theme.name}"), level=0)
-    # The same words as the page and the PDF, from the same template.
-    line = html.unescape(render_to_string(VERSION_TEMPLATE, context)).strip()
+    # The same words as the page and the PDF, the meeting's date with them, from one template.
+    line = html.unescape(render_to_string(SEVEN_MINUTE_VERSION_TEMPLATE, context)).strip()
     document.add_paragraph().add_run(_text(line)).bold = version is None
     for part in context["parts"]:
         document.add_heading(_text(f"{part.number}. {part.title}"), level=1)

@@ -518,3 +518,19 @@ def test_drafting_from_the_hand_written_form_is_not_stopped_by_the_standard_text
     }
     assert client.post(reverse("seven_minute_draft", args=[written.pk]), sent).status_code == 302
     assert "2 cases were audited" in SevenMinuteBriefing.objects.get(audit=written).background
+
+
+def test_the_draft_word_file_gives_the_meeting_date_as_its_pdf_does(
+    client, written, chair, tmp_path
+):
+    import datetime
+
+    written.meeting_date = datetime.date(2026, 3, 12)
+    written.save()
+    seven_minute_draft(audit=written)
+    client.force_login(chair)
+    line = "Draft — not yet published · Multi-agency meeting 12 March 2026"
+    pdf = client.get(reverse("seven_minute_pdf", args=[written.pk])).content
+    assert line in " ".join(pdf_text(pdf, tmp_path).split())
+    docx = client.get(reverse("seven_minute_docx", args=[written.pk])).content
+    assert line in [p.text for p in Document(io.BytesIO(docx)).paragraphs]
