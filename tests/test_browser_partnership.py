@@ -5,6 +5,7 @@ settings, and the logo, which then heads every page. Axe finds no WCAG 2.2 A/AA 
 import re
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from maca.models import Agency, Membership
@@ -95,7 +96,9 @@ def test_the_administrator_runs_the_partnership_from_its_own_pages(page, people,
     long_heading = "What we found " * 24 + "in every case"  # 349 characters
     findings.fill(long_heading)
     expect(findings).to_have_value(long_heading)
-    hint = page.get_by_text("This is 349 characters, over the limit of 200")
+    hint = page.locator(".form-text").filter(
+        has_text="This is 349 characters, over the limit of 200"
+    )
     expect(hint).to_be_visible()  # while typing, as the server says it when sent
     page.get_by_role("button", name="Save the settings").click()
     expect(page.locator("#error-summary")).to_be_focused()
@@ -129,3 +132,23 @@ def test_the_administrator_runs_the_partnership_from_its_own_pages(page, people,
     assert no_violations(viewer) == []
     # A refused form answers 422 by design, which the browser notes; nothing else went wrong.
     assert [error for error in errors if "status of 422" not in error] == []
+
+
+def test_a_box_over_its_character_limit_is_read_out_once_typing_pauses(page, people):
+    """The message on screen follows each character; what a screen reader is told (a live
+    region of its own) waits for a pause, so it does not talk over the typing."""
+    base, partnership = people["url"], people["partnership"]
+    log_in(page, base, "admin", PASSWORD)
+    page.goto(base + reverse("partnership_settings", args=[partnership.pk]))
+    findings = page.get_by_label("Heading of section 4 (findings)")
+    shown = page.locator(f"#{findings.get_attribute('id')}-length")
+    spoken = page.locator(f"#{findings.get_attribute('id')}-length-spoken")
+    expect(spoken).to_have_attribute("aria-live", "polite")
+    assert shown.get_attribute("aria-live") is None
+    findings.fill("x" * 198)
+    findings.press_sequentially("yyyy", delay=20)
+    said = "This is 202 characters, over the limit of 200: shorten it before sending."
+    expect(shown).to_have_text(said)
+    assert spoken.text_content() == ""  # not yet: the typing goes on
+    expect(spoken).to_have_text(said, timeout=5000)
+    assert shown.get_attribute("id") in findings.get_attribute("aria-describedby").split()

@@ -143,7 +143,10 @@ def test_a_long_answer_is_never_cut_short_and_the_page_says_by_how_much_it_is_ov
     long_text = "The family was seen at home. " * 700  # 20,300 characters, over the 20,000 limit
     answer.fill(long_text)
     assert len(answer.input_value()) == len(long_text)  # not cut short by the browser
-    expect(page.get_by_text("This is 20,300 characters, over the limit of 20,000")).to_be_visible()
+    typed = page.locator(".form-text").filter(
+        has_text="This is 20,300 characters, over the limit of 20,000"
+    )
+    expect(typed).to_be_visible()
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_be_focused()
     assert page.get_by_role("textbox").first.input_value() == long_text.replace("\n", "")

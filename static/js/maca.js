@@ -255,16 +255,14 @@ function focusOnScreen(element) {
         hint.className = "form-text";
         hint.id = (box.id || box.name) + "-" + suffix;
         box.insertAdjacentElement("afterend", hint);
-        // A word count changes with every word typed: read out each time, it would talk over
-        // the typing. It is said once typing pauses, from a region of its own; the count on
-        // screen (which the box is described by, so heard on reaching it) follows at once.
-        var spoken = hint;
-        if (attribute === "data-word-limit") {
-          spoken = document.createElement("div");
-          spoken.className = "visually-hidden";
-          spoken.id = hint.id + "-spoken";
-          hint.insertAdjacentElement("afterend", spoken);
-        }
+        // A word count, or a box's length over its limit, changes with every word or character
+        // typed: read out each time, it would talk over the typing. It is said once typing
+        // pauses, from a region of its own; the words on screen (which the box is described
+        // by, so heard on reaching it) follow at once.
+        var spoken = document.createElement("div");
+        spoken.className = "visually-hidden";
+        spoken.id = hint.id + "-spoken";
+        hint.insertAdjacentElement("afterend", spoken);
         spoken.setAttribute("aria-live", "polite");
         var pause = null;
         box.setAttribute("aria-describedby", ((box.getAttribute("aria-describedby") || "") + " " + hint.id).trim());
@@ -280,7 +278,6 @@ function focusOnScreen(element) {
         box.addEventListener("input", function () {
           saidByServer = false;
           check();
-          if (spoken === hint) return;
           window.clearTimeout(pause);
           pause = window.setTimeout(function () { spoken.textContent = hint.textContent; }, 1000);
         });
