@@ -203,7 +203,9 @@ def test_the_chairs_are_told_when_the_administrator_invites_to_a_role_opening_ca
         return
     assert sorted(m.to[0] for m in notices) == sorted([chair.email, other_chair.email])
     role_name = Membership.Role(role).label
-    assert notices[0].subject == f"granted@example.org is invited as {role_name} in MACA"
+    assert notices[0].subject == (
+        f"granted@example.org is invited as {role_name} of {audit.partnership.name} in MACA"
+    )
     assert "granted@example.org" in notices[0].body and role_name in notices[0].body
 
 

@@ -122,7 +122,10 @@ def grant_notice_queue(*, invitation: Invitation, invited_by) -> None:
             key=f"grant-notice:{invitation.pk}:{chair.pk}",
             recipient=chair,
             partnership=invitation.partnership,
-            subject=f"{invitation.email} is invited as {context['role']} in MACA",
+            subject=(
+                f"{invitation.email} is invited as {context['role']} of "
+                f"{invitation.partnership.name} in MACA"
+            ),
             body=render_to_string("cases/partnership/grant_notice_email.txt", context),
         )
 
