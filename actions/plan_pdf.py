@@ -56,6 +56,30 @@ def plan_filters(user, query, *, agencies=None):
     return form, form.cleaned_data
 
 
+def asked_query(user, query) -> dict[str, str]:
+    """The filters of `query` (the URL's) that are valid, each in one spelling, as the plan's
+    PDF is asked for and kept with the request: a filter in error (another partnership's audit,
+    a value no choice has, a NUL character, which PostgreSQL cannot keep in a JSON field) is
+    left out, as the PDF leaves it out, so that the same plan asked for in another spelling is
+    the request already on its way, not another one for the worker."""
+    _, filters = plan_filters(user, query)
+    kept = {}
+    for name in QUERY_KEYS:
+        value = filters.get(name)
+        if value in (None, "", False):
+            continue
+        if hasattr(value, "pk"):
+            value = value.pk
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif value is True:
+            value = "on"
+        kept[name] = str(value)
+    if query.get("mine"):
+        kept["mine"] = "on"
+    return kept
+
+
 def exported_actions(user, query):
     """The plan's actions and RAG counts for a download, as filtered on screen, and the filters
     described in words."""

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from actions.access import reads_plan
-from actions.plan_pdf import QUERY_KEYS
+from actions.plan_pdf import asked_query
 from cases import access
 from cases.chronology_pdf import chosen_filters
 from cases.models import Case
@@ -51,9 +51,10 @@ def action_plan_pdf(request):
     """The action plan as filtered on screen, as a PDF for the partnership board: made by the
     background worker, as a plan of years of actions takes a while."""
     access.require(reads_plan(request.user))
-    query = {key: request.GET[key][:100] for key in (*QUERY_KEYS, "mine") if request.GET.get(key)}
     document = services.document_request(
-        user=request.user, kind=Kind.ACTION_PLAN, options={"query": query}
+        user=request.user,
+        kind=Kind.ACTION_PLAN,
+        options={"query": asked_query(request.user, request.GET)},
     )
     return onward(document)
 

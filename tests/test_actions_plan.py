@@ -383,3 +383,40 @@ def test_a_plan_too_long_for_one_pdf_is_refused_with_what_to_do_instead(
     monkeypatch.setattr(plan_pdf, "MAX_PDF_ACTIONS", 3)
     response = client.get(reverse("action_plan_pdf"), follow=True)
     assert response["Content-Type"] == "application/pdf"
+
+
+def test_a_plan_pdf_is_asked_for_with_its_valid_filters_alone_each_in_one_spelling(
+    client, audit, plan, settings
+):
+    """What is kept with the request is what the PDF will follow: a hostile value (a NUL
+    character, which PostgreSQL cannot keep in a JSON field: a 500 there), another
+    partnership's audit, a choice that is none, left out; the same filters spelled otherwise
+    are the request already on its way, not another for the worker to make."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+    from documents.models import RequestedDocument
+
+    elsewhere = AuditFactory()
+    client.force_login(plan["chair"])
+    hostile = {
+        "status": "open\x00",
+        "audit": elsewhere.pk,
+        "sort": "x" * 99,
+        "rag": "red",
+        "due_from": "2026-1-5",
+        "overdue": "yes",
+        "mine": "1",
+    }
+    asked = client.get(reverse("action_plan_pdf"), hostile)
+    assert asked.status_code == 302
+    document = RequestedDocument.objects.get(kind="action_plan")
+    assert document.options["query"] == {
+        "rag": "red",
+        "overdue": "on",
+        "due_from": "2026-01-05",
+        "mine": "on",
+    }
+    for spelled in ({**hostile, "sort": "y"}, {**hostile, "due_from": "2026-01-05"}):
+        assert client.get(reverse("action_plan_pdf"), spelled)["Location"] == asked["Location"]
+    assert RequestedDocument.objects.filter(kind="action_plan").count() == 1
