@@ -33,6 +33,12 @@ class MembershipInline(admin.TabularInline):
 PRIVILEGES = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
+def _holds_something(user) -> bool:
+    """Whether signing in as `user` would give anything: an address a reset link goes to, a
+    role in a partnership, or the rights of staff or a superuser."""
+    return bool(user.email or user.is_staff or user.is_superuser or user.memberships.exists())
+
+
 @admin.register(User)
 class MacaUserAdmin(UserAdmin):
     inlines = [MembershipInline]
@@ -41,9 +47,10 @@ class MacaUserAdmin(UserAdmin):
         fields = tuple(super().get_readonly_fields(request, obj))
         if request.user.is_superuser:
             return fields
-        # An address is added where there is none; one there is kept: changed to the staff
-        # account's own, a reset link would sign them in as its owner.
-        kept = ("email",) if obj is not None and obj.email else ()
+        # An address is added where there is none, on an account that holds nothing yet; one
+        # there is kept: changed (or, on an account with a role or the staff's rights, added)
+        # as the staff account's own, a reset link would sign them in as its owner.
+        kept = ("email",) if obj is not None and _holds_something(obj) else ()
         return (*fields, *(name for name in (*PRIVILEGES, *kept) if name not in fields))
 
     def user_change_password(self, request, id, form_url=""):

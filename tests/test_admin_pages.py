@@ -278,3 +278,24 @@ def test_an_agency_stays_in_the_partnership_it_was_added_to(client, superuser):
     added = {"name": "Fire", "partnership": elsewhere.pk, "sector": police.sector}
     assert client.post(reverse("admin:maca_agency_add"), added).status_code == 302
     assert Agency.objects.get(name="Fire").partnership_id == elsewhere.pk
+
+
+def test_staff_who_are_not_superusers_cannot_give_an_address_to_an_account_that_holds_a_role(
+    client, staff
+):
+    """An account without an address (a superuser made by `createsuperuser`, which does not ask
+    for one; a chair's made on the server) is signed into by whoever gives it their own address
+    and asks for a reset link: only an account holding nothing yet has one added by staff."""
+    from .factories import MembershipFactory
+
+    chair = MembershipFactory(user=UserFactory(email=""), role="chair").user
+    root = UserFactory(email="", is_staff=True, is_superuser=True)
+    for account in (chair, root):
+        page = client.get(url(type(account), "change", account.pk)).content.decode()
+        assert 'name="email"' not in page
+        response = client.post(
+            url(type(account), "change", account.pk), _user_form(account, email="me@staff.example")
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        account.refresh_from_db()
+        assert account.email == ""
