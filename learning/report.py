@@ -105,9 +105,15 @@ def reader_scope(user, partnership) -> str | None:
             "the audit-tool grades and returns of the agencies whose audit tools they may read. "
             f"{whole}"
         )
+    # A viewer who co-ordinates too reads the audit tools of their agencies (and of every agency
+    # once a pack is released), as a co-ordinator does.
+    tools = (
+        "and the audit-tool grades and returns of the agencies whose audit tools they may read"
+        if agency_ids
+        else "without any agency's audit-tool grades or returns"
+    )
     return (
-        "This copy holds the published audits and the plans published with them, without any "
-        f"agency's audit-tool grades or returns. {whole}"
+        f"This copy holds the published audits and the plans published with them, {tools}. {whole}"
     )
 
 

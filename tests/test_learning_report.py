@@ -404,3 +404,19 @@ def test_a_period_without_graded_tools_does_not_explain_a_heat_map_that_is_not_t
     page = render_to_string(PDF_TEMPLATE, {**context, "grade_cells": []})
     assert "No graded audit tools in this period." in page
     assert "darker cells hold more" not in page
+
+
+def test_a_viewer_who_co_ordinates_too_is_not_told_their_copy_has_no_audit_tool_grades(db):
+    """Their agency's grades and returns are counted (`restrict_agency_work`): the copy must not
+    say it holds none."""
+    from learning.report import reader_scope
+
+    from .factories import AgencyFactory, MembershipFactory, PartnershipFactory, UserFactory
+
+    partnership, person = PartnershipFactory(), UserFactory()
+    housing = AgencyFactory(partnership=partnership, name="Housing")
+    MembershipFactory(user=person, partnership=partnership, role=Role.VIEWER)
+    MembershipFactory(user=person, partnership=partnership, role=Role.COORDINATOR, agency=housing)
+    said = reader_scope(person, partnership)
+    assert "without any agency's audit-tool grades" not in said
+    assert "the audit-tool grades and returns of the agencies whose audit tools they may" in said
