@@ -75,6 +75,21 @@ def test_a_key_queued_twice_is_sent_once(
     assert len(mailoutbox) == 1 and OutgoingEmail.objects.count() == 1
 
 
+def test_a_subject_naming_a_long_theme_and_partnership_is_queued_shortened(audit, chair):
+    """A theme and a partnership name of 200 characters each, with the words of a reminder's
+    subject, run past its column: PostgreSQL would refuse the row, and the chair's press of
+    "Send reminders" would fail. The subject is cut, with an ellipsis, and the email queued."""
+    from cases.services.reminders import audit_subject
+
+    audit.theme.name, audit.partnership.name = "T" * 200, "P" * 200
+    subject = audit_subject(audit, f"Reminder: audit submissions for {audit.theme.name} are due")
+    queued = emails.email_queue(key="k:2", recipient=chair, subject=subject, body="B", audit=audit)
+    most = OutgoingEmail._meta.get_field("subject").max_length
+    assert len(subject) > most
+    assert len(queued.subject) == most and queued.subject.endswith("P\u2026")
+    assert OutgoingEmail.objects.get(pk=queued.pk).subject == queued.subject
+
+
 def test_an_invitation_accepted_or_expired_before_the_worker_runs_is_not_sent(
     client, audit, chair, settings, mailoutbox, run_worker, django_capture_on_commit_callbacks
 ):

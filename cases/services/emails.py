@@ -53,6 +53,11 @@ def email_queue(
     in it they must still be allowed to see; a notice to a chair of `partnership` is
     sent only while they chair it. Queuing the same key again changes nothing: it is sent
     once."""
+    # A theme and a partnership name of up to 200 characters each, and the words around them,
+    # can run past the column (which PostgreSQL refuses, failing the press that queued it).
+    most = OutgoingEmail._meta.get_field("subject").max_length
+    if len(subject) > most:
+        subject = subject[: most - 1].rstrip() + "\u2026"
     email, created = OutgoingEmail.objects.get_or_create(
         key=key,
         defaults={
