@@ -99,7 +99,9 @@ def invitation_accept(request, token):
         invitation is not None and invitation.is_open() and invitations.still_offered(invitation)
     )
     if invitation is None or not (offered or invitation.accepted_by == request.user):
-        return render(request, TEMPLATE, {"gone": True}, status=404)
+        # Open still, but its sender no longer holds the role to send it: asking them is no use.
+        lapsed = invitation is not None and invitation.is_open() and not offered
+        return render(request, TEMPLATE, {"gone": True, "lapsed": lapsed}, status=404)
     context = {"invitation": invitation, "next": request.path}
     if request.user.is_authenticated:
         return _accept_signed_in(request, invitation, context)

@@ -412,3 +412,24 @@ def test_an_operator_s_invitation_of_a_first_administrator_stands():
     invitation = Invitation.objects.get(email="eve@example.org")
     person = UserFactory(username="eve", email="eve@example.org")
     assert invitation_accept(invitation=invitation, user=person).role == Role.PARTNERSHIP_ADMIN
+
+
+def test_the_link_of_an_offer_that_lapsed_says_whom_to_ask_instead(client, audit, chair):
+    """Not "ask the person who invited you": they no longer hold the role to invite."""
+    import html
+
+    from django.conf import settings
+
+    from maca.invitations import invitation_link_make
+
+    invitation, _ = issue(audit, chair, email="mine@example.org", role=Role.VIEWER)
+    link = invitation_link_make(invitation)
+    Membership.objects.filter(user=chair, partnership=audit.partnership).delete()
+    response = client.get(link.removeprefix(settings.SITE_URL))
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 404
+    assert (
+        "The person who invited you can no longer offer this role. Ask the partnership's "
+        "administrator, or a chair, to send you a new invitation." in page
+    )
+    assert "Ask the person who invited you" not in page
