@@ -13,6 +13,17 @@ class MacaConfig(AppConfig):
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="maca_mark_session_seen")
 
+        from django.db.models.signals import pre_delete
+
+        from maca.invitations import withdraw_invitations_of_deleted_account
+        from maca.models import User
+
+        pre_delete.connect(
+            withdraw_invitations_of_deleted_account,
+            sender=User,
+            dispatch_uid="maca_withdraw_invitations_of_deleted_account",
+        )
+
         from django.core.validators import MaxLengthValidator
 
         from maca.wording import TOO_LONG

@@ -268,6 +268,15 @@ def may_withdraw(user, invitation: Invitation) -> bool:
     return invitation.partnership_id in held.chaired and invitation.role in AUDIT_ROLES
 
 
+def withdraw_invitations_of_deleted_account(sender, instance, **kwargs) -> None:
+    """pre_delete receiver of accounts: the open invitations the account sent are withdrawn
+    with it. Kept open, each would name nobody as its sender, as the operator's invitation of a
+    first administrator does, and stand again after it had lapsed with its sender's role."""
+    Invitation.objects.filter(
+        invited_by=instance, accepted_at__isnull=True, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now())
+
+
 def still_offered(invitation: Invitation) -> bool:
     """Whether whoever sent `invitation` could still send it, asked as it is emailed and as it
     is accepted: an offer lapses with its inviter's own role (a chair or administrator removed,

@@ -404,6 +404,23 @@ def test_the_members_page_says_which_invitations_lapsed_with_their_sender_s_role
     assert "No longer" not in page
 
 
+def test_an_invitation_from_an_account_since_deleted_does_not_stand_as_the_operator_s(audit):
+    administrator = member(audit, Role.PARTNERSHIP_ADMIN, username="administrator")
+    invitation, _ = invitations.invitation_issue(
+        email="next@example.org",
+        partnership=audit.partnership,
+        role=Role.PARTNERSHIP_ADMIN,
+        agency=None,
+        invited_by=administrator,
+    )
+    administrator.delete()
+    invitation.refresh_from_db()
+    assert invitation.invited_by is None and not invitation.is_open()
+    person = UserFactory(username="next", email="next@example.org")
+    with pytest.raises(ValidationError, match="expired or has already been used"):
+        invitation_accept(invitation=invitation, user=person)
+
+
 def test_an_operator_s_invitation_of_a_first_administrator_stands():
     from cases.services.partnership import partnership_administrator_invite
 
