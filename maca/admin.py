@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
 from .models import (
@@ -145,3 +146,26 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 @admin.register(SentReminder)
 class SentReminderAdmin(admin.ModelAdmin):
     list_display = ["key", "user", "sent_at"]
+
+
+# A group is a set of permissions: a staff account allowed to change groups could give its own
+# group every permission, superuser in all but name. Groups are a superuser's alone.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class SuperusersGroupAdmin(GroupAdmin):
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

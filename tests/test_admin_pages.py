@@ -299,3 +299,20 @@ def test_staff_who_are_not_superusers_cannot_give_an_address_to_an_account_that_
         assert response.status_code == 302, response.content.decode()[:2000]
         account.refresh_from_db()
         assert account.email == ""
+
+
+def test_staff_who_are_not_superusers_cannot_give_their_group_permissions(client, staff):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="Help desk")
+    staff.groups.add(group)
+    change = reverse("admin:auth_group_change", args=[group.pk])
+    assert client.get(change).status_code == 403
+    sent = {"name": "Help desk", "permissions": [p.pk for p in Permission.objects.all()[:5]]}
+    assert client.post(change, sent).status_code == 403
+    assert not group.permissions.exists()
+    assert client.get(reverse("admin:auth_group_add")).status_code == 403
+
+
+def test_superusers_still_keep_groups(client, superuser):
+    assert client.get(reverse("admin:auth_group_add")).status_code == 200
