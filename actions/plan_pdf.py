@@ -119,8 +119,9 @@ def _marking_of(audits) -> str:
 
 
 def _plan_title(query, groups) -> str:
-    """ "Action plan: <theme>" when the plan was asked for one audit, else the composite plan."""
-    if query.get("audit") and len(groups) == 1:
+    """ "Action plan: <theme>" when the plan was asked for one audit and shows it alone, else
+    the composite plan (an audit filter no longer valid when the PDF is made is left out)."""
+    if len(groups) == 1 and query.get("audit") == str(groups[0][0].pk):
         return f"Action plan: {groups[0][0].theme.name}"
     return "Composite action plan"
 

@@ -112,7 +112,7 @@ def _action_plan(document: RequestedDocument) -> Made:
 
 
 def _plan_reader_may(user, document: RequestedDocument) -> bool:
-    """Someone who reads the plan, while they may still open every action the PDF shows (none
+    """Someone who reads the plan, while they may still see every action the PDF shows (none
     is known until it is made)."""
     if not reads_plan(user):
         return False
