@@ -38,6 +38,14 @@ class RequestedDocumentQuerySet(models.QuerySet):
             models.Q(audit__isnull=True) | models.Q(audit__legal_hold_at__isnull=True)
         )
 
+    def on_their_way(self):
+        """The documents waiting for the worker or being made by it, not stalled."""
+        return self.filter(
+            models.Q(status=RequestedDocument.Status.WAITING)
+            | models.Q(status=RequestedDocument.Status.MAKING, started_at__gte=stalled_before())
+            | models.Q(status=RequestedDocument.Status.MAKING, started_at__isnull=True)
+        )
+
     def of_audit(self, audit):
         """Every document made of `audit` (the case pack, each case's integrated chronology, the
         draft briefing): copies of its case-level data."""

@@ -6,15 +6,24 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .kinds import KINDS, TooLong, may_have
-from .models import RequestedDocument, stalled_before
+from .models import RequestedDocument
 
 logger = logging.getLogger(__name__)
 Kind = RequestedDocument.Kind
 Status = RequestedDocument.Status
+
+
+# Documents one person may have on their way at once: the worker serves everyone in turn, and
+# one person's hundred variations of a plan or a report must not keep the others waiting.
+MAX_ON_THEIR_WAY = 5
+
+
+class TooManyOnTheirWay(Exception):
+    """Not asked for: the person has MAX_ON_THEIR_WAY documents on their way. Its message says
+    what to do."""
 
 
 def document_request(
@@ -38,17 +47,17 @@ def document_request(
         # moment waits here, then finds the first's copy on its way.
         get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
         on_its_way = (
-            RequestedDocument.objects.filter(**wanted)
-            .filter(
-                Q(status=Status.WAITING)
-                | Q(status=Status.MAKING, started_at__gte=stalled_before())
-                | Q(status=Status.MAKING, started_at__isnull=True)
-            )
-            .defer("content")
-            .first()
+            RequestedDocument.objects.filter(**wanted).on_their_way().defer("content").first()
         )
         if on_its_way is not None:
             return on_its_way
+        if RequestedDocument.objects.filter(requested_by=user).on_their_way().count() >= (
+            MAX_ON_THEIR_WAY
+        ):
+            raise TooManyOnTheirWay(
+                f"{MAX_ON_THEIR_WAY} documents you asked for are still being made. Ask for this "
+                "one again once one of them is ready: each is ready within a minute or two."
+            )
         document = RequestedDocument.objects.create(**wanted)
     from .tasks import make_requested_document
 

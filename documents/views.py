@@ -1,6 +1,8 @@
 """Asking for a PDF that may take a while, waiting for it, and fetching it: each through the
 access gate, checked again when the file is fetched."""
 
+from functools import wraps
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
@@ -22,6 +24,22 @@ Kind = RequestedDocument.Kind
 POLL_SECONDS = 2
 
 
+def asks_for_a_document(view):
+    """A view asking the worker for a document, answering a person who has too many on their
+    way already with why, and nothing asked (the view's access rules have run by then)."""
+
+    @wraps(view)
+    def asking(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except services.TooManyOnTheirWay as refusal:
+            context = {"message": str(refusal)}
+            return render(request, "documents/too_many.html", context, status=429)
+
+    return asking
+
+
+@asks_for_a_document
 def integrated_chronology_pdf(request, pk, case_id):
     audit = access.get_audit_for(request, pk, "view_meeting_pack")
     case = get_object_or_404(Case, pk=case_id, audit=audit)
@@ -35,18 +53,21 @@ def integrated_chronology_pdf(request, pk, case_id):
     return onward(document)
 
 
+@asks_for_a_document
 def case_pack_pdf(request, pk):
     audit = access.get_audit_for(request, pk, "view_meeting_pack")
     document = services.document_request(audit=audit, user=request.user, kind=Kind.CASE_PACK)
     return onward(document)
 
 
+@asks_for_a_document
 def draft_briefing_pdf(request, pk):
     audit = access.get_audit_for(request, pk, "view_draft_briefing")
     document = services.document_request(audit=audit, user=request.user, kind=Kind.DRAFT_BRIEFING)
     return onward(document)
 
 
+@asks_for_a_document
 def action_plan_pdf(request):
     """The action plan as filtered on screen, as a PDF for the partnership board: made by the
     background worker, as a plan of years of actions takes a while."""

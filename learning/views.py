@@ -7,7 +7,7 @@ from django.utils.text import slugify
 
 from documents.models import RequestedDocument
 from documents.services import document_request
-from documents.views import onward
+from documents.views import asks_for_a_document, onward
 from maca import access
 
 from . import charts, documents, report, search
@@ -90,6 +90,7 @@ def trends_chart(request, key, file_type):
     return response
 
 
+@asks_for_a_document
 def assurance_report(request):
     """The board's assurance report for a partnership and period; asked for as PDF or Word, it
     is made by the background worker, with a page that shows its progress."""

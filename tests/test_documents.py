@@ -270,3 +270,24 @@ def test_a_wait_for_a_document_is_one_look_in_the_access_log_not_one_a_poll(
     run_worker()
     assert "hx-trigger" not in client.get(progress, headers={"HX-Request": "true"}).content.decode()
     assert looks.count() == 2
+
+
+def test_someone_with_five_documents_on_their_way_is_told_to_wait_for_one(
+    client, audit, chair, settings
+):
+    """The worker serves everyone in turn: one person's many variations of a plan or a report
+    wait for their earlier ones, and the same one asked again is still the one on its way."""
+    settings.TASKS = DATABASE_TASKS  # no worker runs: each stays waiting
+    cases = [CaseFactory(audit=audit, label=f"Case {n}") for n in range(1, 7)]
+    client.force_login(chair)
+    for case in cases[:5]:
+        asked = client.get(reverse("integrated_chronology_pdf", args=[audit.pk, case.pk]))
+        assert asked.status_code == 302
+    refused = client.get(reverse("integrated_chronology_pdf", args=[audit.pk, cases[5].pk]))
+    assert refused.status_code == 429
+    assert "5 documents you asked for are still being made." in refused.content.decode()
+    assert RequestedDocument.objects.count() == 5
+    again = client.get(reverse("integrated_chronology_pdf", args=[audit.pk, cases[0].pk]))
+    assert again.status_code == 302  # the first, still on its way
+    RequestedDocument.objects.filter(case=cases[0]).update(status=Status.READY)
+    assert client.get(reverse("case_pack_pdf", args=[audit.pk])).status_code == 302
