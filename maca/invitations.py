@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from maca.access import AUDIT_ROLES, forget_memberships, memberships_of
+from maca.access import AUDIT_ROLES, forget_memberships, memberships_of, read_memberships_of
 from maca.models import Agency, Invitation, Membership, Partnership
 
 Role = Membership.Role
@@ -212,8 +212,7 @@ def account_create(*, invitation: Invitation, first_name: str, last_name: str, p
 
 def open_invitations(partnership_id: int):
     """The partnership's invitations not yet accepted nor expired, newest first, each with
-    `offered`: whether its sender could still send it (`still_offered`; one query, and one for
-    each sender and kind of role)."""
+    `offered`: whether its sender could still send it (`still_offered`). Two queries."""
     invitations = list(
         Invitation.objects.filter(
             partnership_id=partnership_id,
@@ -222,12 +221,9 @@ def open_invitations(partnership_id: int):
             expires__gt=timezone.now(),
         ).select_related("agency", "invited_by")
     )
-    asked: dict[tuple, bool] = {}
+    read_memberships_of(invitation.invited_by for invitation in invitations)
     for invitation in invitations:
-        sender = (invitation.invited_by_id, invitation.role in AUDIT_ROLES)
-        if sender not in asked:
-            asked[sender] = still_offered(invitation)
-        invitation.offered = asked[sender]
+        invitation.offered = still_offered(invitation, fresh=False)
     return invitations
 
 
@@ -277,16 +273,18 @@ def withdraw_invitations_of_deleted_account(sender, instance, **kwargs) -> None:
     ).update(withdrawn_at=timezone.now())
 
 
-def still_offered(invitation: Invitation) -> bool:
+def still_offered(invitation: Invitation, *, fresh: bool = True) -> bool:
     """Whether whoever sent `invitation` could still send it, asked as it is emailed and as it
     is accepted: an offer lapses with its inviter's own role (a chair or administrator removed,
     or their account deactivated, before it was accepted), so that nobody gives a role after
     losing theirs. Renewed by someone who may, it stands again. The operator's invitation of a
-    partnership's administrator (`manage.py invite_administrator`) names nobody, and stands."""
+    partnership's administrator (`manage.py invite_administrator`) names nobody, and stands.
+    `fresh=False` asks of the inviter's memberships as already read (a page listing them)."""
     inviter = invitation.invited_by
     if inviter is None:
         return invitation.role == Role.PARTNERSHIP_ADMIN
-    forget_memberships(inviter)  # as things are now, not as they were earlier in a long run
+    if fresh:
+        forget_memberships(inviter)  # as things are now, not as they were earlier in a long run
     return inviter.is_active and may_withdraw(inviter, invitation)
 
 

@@ -275,9 +275,12 @@ def test_the_waiting_invitations_come_with_their_agencies(
 ):
     issue(audit, chair, email="a@example.org", role=Role.COORDINATOR, agency=agency)
     issue(audit, chair, email="b@example.org", role=Role.COORDINATOR, agency=agency)
-    # One for the invitations, one for whether their sender still holds the role to send them.
+    other_chair = member(audit, Role.CHAIR, username="other-chair")
+    issue(audit, other_chair, email="c@example.org", role=Role.COORDINATOR, agency=agency)
+    # One for the invitations, one for whether their senders still hold the role to send them.
     with django_assert_num_queries(2):
         assert [i.agency.name for i in open_invitations(audit.partnership_id)] == [
+            "Health",
             "Health",
             "Health",
         ]
