@@ -19,9 +19,12 @@ from cases import access
 from cases.models import AgencySubmission, Audit, Case, Grade, ToolAnswer
 from findings.models import BriefingVersion
 from maca.access import MEMBERS, roles_in_partnership
+from maca.models import Membership
 from maca.wording import counted
 
 from .models import LibraryEntry
+
+Role = Membership.Role
 
 RECENT_AUDITS = 4  # a finding tag in at least two of the last four audits recurs
 AUDITS_CHARTED = 12  # actions by audit: the latest, so the chart stays readable
@@ -312,6 +315,8 @@ def _why_no_audit_tools(user, partnership, audit_ids) -> str | None:
                 "tools."
             )
         return "The audits of this period were imported from packages, which carry no audit tools."
+    if not roles_in_partnership(user, partnership.pk) & {Role.CHAIR, Role.QA_MEMBER}:
+        return None  # whether other agencies have sent theirs is the chair's and QA's to know
     if found["imported"]:
         return (
             "No audit tool was submitted in this period's audits (an audit imported from a "

@@ -371,6 +371,14 @@ def test_empty_grades_and_returns_say_why(client, world):
     grades = body.split('id="chart-grades-heading"')[1].split("</section>")[0]
     assert "No audit tool was submitted in this period's audits." in grades
     assert "Nothing to show" not in grades
+    # A co-ordinator learns nothing of whether other agencies have sent theirs.
+    from learning.trends import _why_no_audit_tools
+
+    coordinator = world.users[Role.COORDINATOR]
+    assert _why_no_audit_tools(coordinator, world.partnership, [world.bravo.pk]) is None
+    assert _why_no_audit_tools(chair, world.partnership, [world.bravo.pk]) == (
+        "No audit tool was submitted in this period's audits."
+    )
 
     AgencySubmission.objects.filter(case__audit=world.bravo).delete()
     PackageImport.objects.create(
