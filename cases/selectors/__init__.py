@@ -149,6 +149,8 @@ def original_of(audit: Audit, user) -> Original | None:
     )
     if row is None:
         return None
+    if not row["openable"]:  # another audit's date or title is for its own readers alone
+        return Original(row["pk"], "an earlier audit of this theme", False)
     if row["meeting_date"]:
         name = f"the audit that met on {localised_date(row['meeting_date'], 'j F Y')}"
     else:
