@@ -87,22 +87,14 @@ def membership_rows(user) -> list[tuple[int, str, int | None]]:
 def _read_memberships(user) -> list[tuple[int, str, int | None]]:
     """The memberships, and in the same query the name and logo of each partnership (which head
     every page: `member_partnership`)."""
-    read = Membership.objects.filter(user=user).order_by()
-    read = read.values_list(
-        "partnership_id", "role", "agency_id", "partnership__name", "partnership__logo"
-    )
-    rows, partnerships = [], {}
-    for partnership_id, role, agency_id, name, logo in read:
-        rows.append((partnership_id, role, agency_id))
-        partnerships[partnership_id] = (name, logo)
-    user.__dict__["_membership_rows"] = rows
-    user.__dict__["_member_partnerships"] = partnerships
-    return rows
+    read_memberships_of([user])
+    return user.__dict__["_membership_rows"]
 
 
 def read_memberships_of(users) -> None:
-    """Read the memberships of each of `users` in one query, as `membership_rows` would one by
-    one: for a list naming many people, each asked about by the access rules."""
+    """Read the memberships of each of `users` in one query, with the name and logo of each
+    partnership, and keep them on each user object: for one person (`membership_rows`), or a
+    list naming many, each asked about by the access rules."""
     users = [user for user in users if user is not None]
     read = Membership.objects.filter(user__in={user.pk for user in users}).order_by()
     read = read.values_list(
