@@ -10,14 +10,13 @@ from django.utils.dateformat import format as date_format
 
 from cases.models import Audit
 from maca import access
-from maca.models import Agency
+from maca.models import DEFAULT_MARKING, Agency
 from maca.pdf import render_pdf
 
 from . import selectors
 from .forms import PlanFilterForm
 
 PDF_STYLESHEETS = ["css/pdf-page.css", "css/action-plan-pdf.css"]
-PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 # The filters a plan's download is asked for with (the plan page's, and "mine" for my agency's).
 QUERY_KEYS = ("audit", "owner_agency", "status", "rag", "overdue", "due_from", "due_to", "sort")
 # One PDF of the plan holds at most this many actions: the board's copy of a partnership's plan
@@ -114,8 +113,8 @@ def _describe(form, filters) -> list[str]:
 def _marking_of(audits) -> str:
     """The audits' own protective markings, every one of them (never fewer than the default
     when one has none), each also printed with its audit's section when they differ."""
-    markings = {audit.protective_marking.strip() or PROTECTIVE_MARKING for audit in audits}
-    return " / ".join(sorted(markings)) or PROTECTIVE_MARKING
+    markings = {audit.protective_marking.strip() or DEFAULT_MARKING for audit in audits}
+    return " / ".join(sorted(markings)) or DEFAULT_MARKING
 
 
 def _plan_title(query, groups) -> str:

@@ -18,7 +18,7 @@ from cases.models import Audit
 from cases.selectors.identifiers import listed
 from findings.models import ImpactVerdict, Recommendation, UsageRecord
 from maca import access
-from maca.models import Agency, Membership
+from maca.models import DEFAULT_MARKING, Agency, Membership
 from maca.pdf import render_pdf
 
 from .models import LibraryEntry
@@ -27,7 +27,6 @@ from .trends import ACTION_STATES, trends_for
 
 PDF_TEMPLATE = "reports/assurance_pdf.html"
 PDF_STYLESHEETS = ["css/pdf-page.css", "css/assurance-pdf.css"]
-PROTECTIVE_MARKING = "OFFICIAL-SENSITIVE"
 GRADE_SHADES = 5
 
 
@@ -67,7 +66,7 @@ def assurance_context(user, *, partnership, start=None, end=None, today=None) ->
         "end": end,
         "period": describe_period(start, end),
         "generated_on": today,
-        "marking": PROTECTIVE_MARKING,
+        "marking": DEFAULT_MARKING,
         "audits": trends.audits,
         "key_learning": [(audit, summaries.get(audit.pk, "")) for audit in trends.audits],
         "reaudits": [audit for audit in trends.audits if audit.reaudit_of],
