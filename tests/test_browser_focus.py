@@ -56,16 +56,22 @@ RING_CONTRAST = r"""() => {
   return {what: `${el.tagName.toLowerCase()} ${name.slice(0, 40)}`, contrast: best};
 }"""
 
-# Once the page has stopped scrolling (five frames alike): whether the focused element is on screen.
+# The focused element on screen once the page has stopped scrolling, waited for up to five
+# seconds: a smooth scroll starts after htmx settles, later on a busy machine.
 FOCUS_IN_VIEW_ONCE_STILL = """async () => {
+  const inView = () => {
+    const box = document.activeElement.getBoundingClientRect();
+    return box.top >= 0 && box.bottom <= window.innerHeight;
+  };
+  const deadline = performance.now() + 5000;
   let last = null, still = 0;
-  while (still < 5) {
+  while (performance.now() < deadline) {
     await new Promise(done => requestAnimationFrame(done));
     still = window.scrollY === last ? still + 1 : 0;
     last = window.scrollY;
+    if (still >= 5 && inView()) return true;
   }
-  const box = document.activeElement.getBoundingClientRect();
-  return box.top >= 0 && box.bottom <= window.innerHeight;
+  return false;
 }"""
 
 
