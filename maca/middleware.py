@@ -349,6 +349,29 @@ class HtmxMessagesMiddleware:
         return response
 
 
+class ErrorTitleMiddleware:
+    """A whole page showing what is wrong with a form (its error summary) says so first in its
+    title ("Error: New audit · MACA"), the first thing a screen reader announces of a page.
+    Done here, once, as the summary is shown from within each page's content, after the title."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            not response.streaming
+            and response.get("Content-Type", "").startswith("text/html")
+            and any(mark in response.content for mark in ERROR_MARKS)
+        ):
+            response.content = response.content.replace(b"<title>", b"<title>Error: ", 1)
+        return response
+
+
+# A form's error summary, and the refused sign-in's reason (the sign-in page has no summary).
+ERROR_MARKS = (b'id="error-summary"', b'id="login-error"')
+
+
 def _answers_a_press_in_place(request, response) -> bool:
     return (
         getattr(request, "htmx", False)

@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "maca.middleware.AccessLogMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "maca.middleware.HtmxMessagesMiddleware",
+    "maca.middleware.ErrorTitleMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -69,10 +69,20 @@ def test_a_page_s_title_begins_with_its_heading(chair_client, demo_audit, url_na
     assert title_of(page).startswith(f"{heading} · ") or title_of(page) == f"{heading} · MACA"
 
 
+def test_a_page_showing_what_is_wrong_with_a_form_says_so_first_in_its_title(
+    chair_client, demo_audit
+):
+    assert title_of(chair_client.get(reverse("access_log"))).startswith("Access log")
+    sent_back = chair_client.get(reverse("access_log"), {"since": "not a date"})
+    assert "There is a problem" in sent_back.content.decode()
+    assert title_of(sent_back).startswith("Error: Access log")
+
+
 def test_a_refused_sign_in_marks_both_fields_invalid_and_points_them_at_the_reason(client, db):
     User.objects.create_user(username="kim", password="right-password")
     response = client.post(reverse("login"), {"username": "kim", "password": "wrong"})
     html = response.content.decode()
+    assert title_of(response).startswith("Error: ")
     assert 'id="login-error"' in html
     for name in ("username", "password"):
         field = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)

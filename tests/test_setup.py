@@ -224,6 +224,7 @@ def test_creating_needs_a_theme_and_a_sensible_meeting_date(client, audit, chair
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
+    assert "<title>Error: " in page  # a screen reader says so first
     assert "Choose a theme" in page
     assert "The meeting must be on or after the submission deadline." in page
     assert "Enter a whole number, such as 6." in page
