@@ -406,6 +406,22 @@ def test_the_members_page_says_which_invitations_lapsed_with_their_sender_s_role
     page = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
     assert "No longer" not in page
 
+    # An administrator's invitation is sent again from the partnership's pages, not this one.
+    administrator = member(audit, Role.PARTNERSHIP_ADMIN, username="administrator")
+    invitations.invitation_issue(
+        email="next@example.org",
+        partnership=audit.partnership,
+        role=Role.PARTNERSHIP_ADMIN,
+        agency=None,
+        invited_by=administrator,
+    )
+    Membership.objects.filter(user=administrator).delete()
+    page = client.get(reverse("audit_members", args=[audit.pk])).content.decode()
+    assert (
+        "To invite next@example.org again, ask one of the partnership's administrators "
+        "(under Partnership, People and roles)." in page
+    )
+
 
 def test_an_invitation_from_an_account_since_deleted_does_not_stand_as_the_operator_s(audit):
     administrator = member(audit, Role.PARTNERSHIP_ADMIN, username="administrator")
