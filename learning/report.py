@@ -85,10 +85,16 @@ def assurance_context(user, *, partnership, start=None, end=None, today=None) ->
 
 def reader_scope(user, partnership) -> str | None:
     """What a copy made by someone who reads less than the partnership's chairs holds, said in
-    it, so that nobody takes it for the whole partnership's; None for a chair's or QA member's."""
+    it, so that nobody takes it for the whole partnership's; None for a chair's."""
     mine = access.memberships_of(user)
-    if partnership.pk in mine.staff:
+    if partnership.pk in mine.chaired:
         return None
+    if partnership.pk in mine.staff:  # a QA member reads the grades of released packs only
+        return (
+            "This copy counts the audit-tool grades of the audits whose meeting pack the chair "
+            "has released, as a QA member reads them; a chair's copy counts every submitted "
+            "audit tool."
+        )
     whole = (
         "A chair's or QA member's copy covers every audit of the partnership, with where "
         "briefings were used and what re-audits found."

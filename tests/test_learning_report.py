@@ -420,3 +420,17 @@ def test_a_viewer_who_co_ordinates_too_is_not_told_their_copy_has_no_audit_tool_
     said = reader_scope(person, partnership)
     assert "without any agency's audit-tool grades" not in said
     assert "the audit-tool grades and returns of the agencies whose audit tools they may" in said
+
+
+def test_a_qa_member_s_copy_says_it_counts_the_grades_of_released_packs_only(db):
+    """A QA member reads an audit's audit tools once its meeting pack is released (as the
+    audit's pages show them), so their copy's grades may be fewer than a chair's."""
+    from learning.report import reader_scope
+
+    from .factories import MembershipFactory, PartnershipFactory, UserFactory
+
+    partnership, qa, chair = PartnershipFactory(), UserFactory(), UserFactory()
+    MembershipFactory(user=qa, partnership=partnership, role=Role.QA_MEMBER)
+    MembershipFactory(user=chair, partnership=partnership, role=Role.CHAIR)
+    assert "audits whose meeting pack the chair has released" in reader_scope(qa, partnership)
+    assert reader_scope(chair, partnership) is None
