@@ -7,6 +7,7 @@ Registered with the daily `send_reminders` run (see findings/apps.py).
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -66,7 +67,7 @@ def usage_context(audit: Audit, *, agency_ids, today: datetime.date) -> dict:
             )
         )
     return {
-        "records": list(records),
+        "records": _numbered_where_alike(list(records)),
         "by_briefing": _sessions_by_briefing(audit),
         "by_agency": by_agency,
         "silent": [use for use in by_agency if use.silent],
@@ -75,6 +76,18 @@ def usage_context(audit: Audit, *, agency_ids, today: datetime.date) -> dict:
         "total_sessions": sum(use.sessions for use in by_agency),
         "total_staff": sum(use.staff for use in by_agency),
     }
+
+
+def _numbered_where_alike(records: list[UsageRecord]) -> list[UsageRecord]:
+    """Sessions of one agency and team on one day, numbered 1, 2… in `alike_number` (0 for the
+    others), so that each one's Edit and Delete links have names of their own."""
+    alike = Counter((record.date, record.agency_id, record.team) for record in records)
+    seen: Counter = Counter()
+    for record in records:
+        key = (record.date, record.agency_id, record.team)
+        seen[key] += 1
+        record.alike_number = seen[key] if alike[key] > 1 else 0
+    return records
 
 
 def _sessions_by_briefing(audit: Audit) -> list[tuple[str, int, int]]:

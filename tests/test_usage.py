@@ -336,6 +336,14 @@ def test_the_list_offers_to_edit_and_delete_each_session_naming_which(client, pu
     page = client.get(reverse("usage", args=[audit.pk])).content.decode()
     assert 'Edit<span class="visually-hidden"> the use on 9 February 2026 by Police' in page
 
+    # Two sessions of one team on one day: numbered.
+    a_session(audit, agencies["housing"], team="Tenancy officers (south)")
+    page = client.get(reverse("usage", args=[audit.pk])).content.decode()
+    for number in (1, 2):
+        named = f"by Housing, Tenancy officers (south), session {number}</span>"
+        assert f'Edit<span class="visually-hidden"> the use on 3 March 2026 {named}' in page
+    assert "Tenancy oficers, session" not in page
+
 
 def test_a_coordinator_corrects_their_agencys_session(client, published):
     audit, agencies, people = published
