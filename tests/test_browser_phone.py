@@ -177,3 +177,36 @@ def test_a_refused_attendee_row_is_marked_as_any_refused_field_is(page, demo):
     assert name.evaluate("box => getComputedStyle(box).borderTopColor") == red
     assert reason.evaluate("list => getComputedStyle(list).color") == red
     assert reason.evaluate("list => getComputedStyle(list).listStyleType") == "none"
+
+
+def test_remove_and_withdraw_are_on_screen_on_a_phone_without_scrolling_a_table(page, demo):
+    """The People and Members pages' tables scroll sideways inside their box on a phone: the
+    links that act on a row are in its first column, on screen as the page opens."""
+    from maca.invitations import invitation_issue
+    from maca.models import Partnership
+
+    closed = Audit.objects.get(theme__name="Neglect and housing", reaudit_of__isnull=True)
+    partnership = Partnership.objects.get(pk=closed.partnership_id)
+    invitation_issue(
+        email="new.member@example.org",
+        partnership=partnership,
+        role=Membership.Role.VIEWER,
+        agency=None,
+        invited_by=User.objects.get(username="admin"),
+    )
+    page.set_viewport_size(PHONE)
+    pages = {
+        "admin": reverse("partnership_people", args=[partnership.pk]),
+        "chair": reverse("audit_members", args=[closed.pk]),
+    }
+    for username, path in pages.items():
+        page.context.clear_cookies()
+        log_in(page, demo, username)
+        page.goto(demo + path)
+        links = page.get_by_role("link", name="Remove").or_(
+            page.get_by_role("button", name="Withdraw")
+        )
+        assert links.count() > 1, path
+        for each in links.all():
+            box = each.bounding_box()
+            assert box["x"] + box["width"] <= PHONE["width"], (path, each.inner_text())
