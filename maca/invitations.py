@@ -204,7 +204,9 @@ def account_create(*, invitation: Invitation, first_name: str, last_name: str, p
             last_name=last_name.strip(),
         )
         user.set_password(password)
-        user.full_clean()
+        # The user name is the invited address, checked as one (150 characters at most) when
+        # invited: an address may hold characters a typed user name may not ("o'brien@…").
+        user.full_clean(exclude=["username"])
         user.save()
         invitation_accept(invitation=invitation, user=user)
         return user

@@ -768,3 +768,18 @@ def test_the_password_reset_link_leads_to_the_site_whatever_address_it_was_asked
     for email in mailoutbox:
         [link] = [line for line in email.body.splitlines() if "/password/set/" in line]
         assert link.startswith("https://maca.example.org/password/set/")
+
+
+def test_an_address_a_typed_user_name_could_not_be_makes_its_account(
+    client, audit, chair, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://maca.example.org"
+    address = "nia.o'brien@example.org"
+    invite(client, chair, audit, django_capture_on_commit_callbacks, email=address)
+    client.logout()
+    link = accept_link(mailoutbox[0])
+    assert client.post(link, account_form(client, link))["Location"] == reverse("home")
+    assert User.objects.get(email=address).username == address
+    client.logout()
+    signed_in = client.post(reverse("login"), {"username": address, "password": NEW_PASSWORD})
+    assert signed_in.status_code == 302
