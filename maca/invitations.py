@@ -204,9 +204,7 @@ def account_create(*, invitation: Invitation, first_name: str, last_name: str, p
             last_name=last_name.strip(),
         )
         user.set_password(password)
-        # The user name is the invited address, checked as one (150 characters at most) when
-        # invited: an address may hold characters a typed user name may not ("o'brien@…").
-        user.full_clean(exclude=["username"])
+        user.full_clean()
         user.save()
         invitation_accept(invitation=invitation, user=user)
         return user

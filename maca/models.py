@@ -4,10 +4,12 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 MARKING_REQUIRED = (
@@ -27,8 +29,29 @@ DEFAULT_HEADINGS = {
 SECTION_KEYS = tuple(DEFAULT_HEADINGS)
 
 
+@deconstructible
+class UserNameValidator(UnicodeUsernameValidator):
+    """A user name: letters, digits and the characters an email address may hold, as an account
+    made by accepting an invitation is named by its address ("nia.o'brien@example.org")."""
+
+    regex = r"^[\w.@+\-!#$%&'*/=?^`{|}~]+\Z"
+    message = (
+        "Enter a valid user name: letters, digits and the characters an email address may hold "
+        "(such as @ . + - _ ')."
+    )
+
+
 class User(AbstractUser):
     """A person who signs in. Custom from the first migration so fields can be added later."""
+
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters or fewer: letters, digits and what an email address may hold.",
+        validators=[UserNameValidator()],
+        error_messages={"unique": "A user with that username already exists."},
+    )
 
     # Counted up each time the account is switched off: a session is valid only for the count it
     # was made under, so switching the account on again does not bring its old sessions back.

@@ -316,3 +316,13 @@ def test_staff_who_are_not_superusers_cannot_give_their_group_permissions(client
 
 def test_superusers_still_keep_groups(client, superuser):
     assert client.get(reverse("admin:auth_group_add")).status_code == 200
+
+
+def test_an_account_named_by_an_address_with_an_apostrophe_is_saved_in_admin(client, superuser):
+    """An account made by accepting an invitation is named by its address, which may hold
+    characters a typed user name once could not: switching it off must not ask to rename it."""
+    other = UserFactory(username="nia.o'brien@example.org", email="nia.o'brien@example.org")
+    response = client.post(url(type(other), "change", other.pk), _user_form(other, is_active=""))
+    assert response.status_code == 302
+    other.refresh_from_db()
+    assert not other.is_active
