@@ -118,7 +118,7 @@ def invitation_accept(request, token):
                 password=data["password1"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)  # the account's fields are not the form's
         else:
             login(request, user, backend=BACKEND)
             return _joined(request, invitation)

@@ -49,6 +49,23 @@ def _refuse_a_role_held(*, email: str, partnership, role: str, agency) -> None:
         )
 
 
+# An account made by accepting an invitation is named by its address: no longer than a name.
+ADDRESS_MAX_LENGTH = 150
+
+
+def checked_address(email: str) -> str:
+    """`email` as invitations keep it, or ValidationError if it is too long to name an account
+    (the forms check it too; the operator's command does not). Its shape is checked with the
+    rest of the invitation."""
+    email = email.strip().lower()
+    if len(email) > ADDRESS_MAX_LENGTH:
+        raise ValidationError(
+            f"An email address of at most {ADDRESS_MAX_LENGTH} characters, please (this one has "
+            f"{len(email)})."
+        )
+    return email
+
+
 def invitation_issue(
     *, email: str, partnership: Partnership, role: str, agency: Agency | None, invited_by
 ) -> tuple[Invitation, bool]:
@@ -56,7 +73,7 @@ def invitation_issue(
     now: an open invitation of the same address to the same role is renewed (a new expiry),
     not duplicated, and not emailed again if it was asked for moments ago."""
     with transaction.atomic():
-        email = email.strip().lower()
+        email = checked_address(email)
         if role != Role.COORDINATOR:
             agency = None
         _refuse_a_role_held(email=email, partnership=partnership, role=role, agency=agency)
@@ -195,6 +212,12 @@ def account_create(*, invitation: Invitation, first_name: str, last_name: str, p
             raise ValidationError(
                 "There is already an account with this email address: sign in to accept the "
                 "invitation."
+            )
+        if len(invitation.email) > ADDRESS_MAX_LENGTH:  # sent before addresses were checked
+            raise ValidationError(
+                f"This invitation's address is longer than an account's name may be "
+                f"({ADDRESS_MAX_LENGTH} characters): ask whoever invited you to invite a shorter "
+                "address of yours."
             )
         User = get_user_model()
         user = User(

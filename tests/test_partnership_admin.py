@@ -642,6 +642,10 @@ def test_the_operator_invites_a_new_partnership_s_first_administrator_by_command
         call_command("invite_administrator", "x@example.org", partnership="Northvale")
     with pytest.raises(CommandError, match="valid email"):
         call_command("invite_administrator", "not-an-address", partnership="Southshire Partnership")
+    # An account made from the invitation is named by its address: no longer than a name.
+    with pytest.raises(CommandError, match="at most 150 characters"):
+        long_address = "a" * 60 + "." + "b" * 60 + "@" + "c" * 30 + ".example.org"
+        call_command("invite_administrator", long_address, partnership="Southshire Partnership")
 
 
 def test_an_invitation_that_lapsed_unanswered_stays_listed_for_a_month(

@@ -783,3 +783,25 @@ def test_an_address_a_typed_user_name_could_not_be_makes_its_account(
     client.logout()
     signed_in = client.post(reverse("login"), {"username": address, "password": NEW_PASSWORD})
     assert signed_in.status_code == 302
+
+
+def test_an_account_its_invitation_could_not_name_is_refused_by_the_form_not_a_server_error(
+    client, audit, settings
+):
+    """An invitation kept from before addresses were held to an account name's length: the
+    person is told why, by the form."""
+    from maca.invitations import invitation_link_make
+    from maca.models import Invitation
+
+    address = "a" * 150 + "@example.org"
+    invitation = Invitation.objects.create(
+        email=address,
+        partnership=audit.partnership,
+        role=Role.PARTNERSHIP_ADMIN,  # the operator's, from before the command checked it
+        expires=timezone.now() + datetime.timedelta(days=7),
+    )
+    link = invitation_link_make(invitation).removeprefix(settings.SITE_URL)
+    response = client.post(link, account_form(client, link))
+    assert response.status_code == 422
+    assert "ask whoever invited you to invite a shorter address" in response.content.decode()
+    assert not User.objects.filter(email=address).exists()
