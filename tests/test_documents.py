@@ -235,6 +235,35 @@ def test_a_chronology_too_long_for_one_pdf_is_not_tried_and_says_what_to_do(
     assert "Download each case&#x27;s integrated chronology" in pack
 
 
+def test_a_chronology_pdf_counts_only_the_rows_it_shows_against_the_limit_which_it_may_reach(
+    client, audit, chair, monkeypatch
+):
+    """The case's rows of the chosen impacts alone are counted, not another case's nor other
+    impacts': a PDF of exactly the limit is made."""
+    from cases.models import ChronologyEntry
+
+    housing = AgencyFactory(name="Housing")
+    audit.agencies.add(housing)
+    case, other = CaseFactory(audit=audit, label="Case 1"), CaseFactory(audit=audit, label="Case 2")
+    negative = ChronologyEntry.Impact.NEGATIVE
+    ChronologyEntryFactory(case=case, agency=housing, event="x" * 20, impact=negative)
+    ChronologyEntryFactory(case=case, agency=housing, event="y" * 30)
+    ChronologyEntryFactory(case=other, agency=housing, event="z" * 30, impact=negative)
+    monkeypatch.setattr("documents.kinds.PDF_MAX_CHARACTERS", 20)
+    client.force_login(chair)
+    url = reverse("integrated_chronology_pdf", args=[audit.pk, case.pk])
+    made = client.get(url, {"impact": negative})
+    assert made["Location"].endswith("/download/")
+    refused = client.get(client.get(url)["Location"]).content.decode()
+    assert "Its chronology entries hold 50 characters of text, more than one PDF is made of " in (
+        refused
+    )
+    assert (
+        "(up to 20). Choose fewer agencies or impacts on the integrated chronology&#x27;s page, "
+        "and download the PDF of those." in refused
+    )
+
+
 def test_a_document_deleted_while_its_download_is_answered_is_not_found(
     client, audit, chair, monkeypatch
 ):
