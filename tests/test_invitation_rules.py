@@ -425,16 +425,28 @@ def test_the_members_page_says_which_invitations_lapsed_with_their_sender_s_role
 
 def test_an_invitation_from_an_account_since_deleted_does_not_stand_as_the_operator_s(audit):
     administrator = member(audit, Role.PARTNERSHIP_ADMIN, username="administrator")
-    invitation, _ = invitations.invitation_issue(
-        email="next@example.org",
-        partnership=audit.partnership,
-        role=Role.PARTNERSHIP_ADMIN,
-        agency=None,
-        invited_by=administrator,
-    )
+    other = member(audit, Role.PARTNERSHIP_ADMIN, username="other-administrator")
+
+    def invited(email, by):
+        return invitations.invitation_issue(
+            email=email,
+            partnership=audit.partnership,
+            role=Role.PARTNERSHIP_ADMIN,
+            agency=None,
+            invited_by=by,
+        )[0]
+
+    invitation = invited("next@example.org", administrator)
+    accepted = invited("taken@example.org", administrator)
+    invitation_accept(invitation=accepted, user=UserFactory(email="taken@example.org"))
+    others = invited("theirs@example.org", other)
     administrator.delete()
     invitation.refresh_from_db()
     assert invitation.invited_by is None and not invitation.is_open()
+    # The other administrator's stands; the accepted one stays accepted, not withdrawn.
+    others.refresh_from_db()
+    assert others.is_open() and others.withdrawn_at is None
+    assert Invitation.objects.get(pk=accepted.pk).withdrawn_at is None
     person = UserFactory(username="next", email="next@example.org")
     with pytest.raises(ValidationError, match="expired or has already been used"):
         invitation_accept(invitation=invitation, user=person)
