@@ -25,3 +25,9 @@ class CasesConfig(AppConfig):
         # still reach the audit or partnership its address names.
         once.register_gate("pk", access.audit_reached)
         once.register_gate("partnership_id", access.partnership_reached)
+
+        from maca.signin import password_changed
+
+        from .services.emails import password_change_notify
+
+        password_changed.connect(password_change_notify, dispatch_uid="password_change_notify")

@@ -12,6 +12,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.cache import cache
 from django.db.models import Sum
+from django.dispatch import Signal
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from maca.addresses import client_address
@@ -188,17 +189,22 @@ class SignInView(LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        user = form.get_user()
-        response.set_signed_cookie(
-            KNOWN_BROWSER_COOKIE,
-            _browser_mark(user.get_username(), user.password),
-            salt=KNOWN_BROWSER_SALT,
-            max_age=int(KNOWN_BROWSER_FOR.total_seconds()),
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-            samesite="Lax",
-        )
+        remember_browser(response, form.get_user())
         return response
+
+
+def remember_browser(response, user) -> None:
+    """Marks the browser `response` goes to as one `user` signs in from (with their password as
+    it is now: a new password needs a new mark)."""
+    response.set_signed_cookie(
+        KNOWN_BROWSER_COOKIE,
+        _browser_mark(user.get_username(), user.password),
+        salt=KNOWN_BROWSER_SALT,
+        max_age=int(KNOWN_BROWSER_FOR.total_seconds()),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 class SetPasswordView(PasswordResetConfirmView):
@@ -211,4 +217,10 @@ class SetPasswordView(PasswordResetConfirmView):
         username = form.user.get_username()
         reset_failed_sign_ins(username=username)
         cache.delete(_known_browser_failures_key(username))  # those made with a known browser
+        password_changed.send(sender=type(form.user), user=form.user)
         return response
+
+
+# Sent when someone's password is changed, by them (their account's page) or through an emailed
+# link: the account's owner is emailed a notice (cases/apps.py), in case it was not them.
+password_changed = Signal()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from maca import invitation_views, mfa
+from maca import invitation_views, mfa, password
 from maca import views as core_views
 from maca.signin import OneResetEmailAWhileForm, SetPasswordView, SignInView
 
@@ -19,6 +19,7 @@ urlpatterns = [
         invitation_views.invitation_accept,
         name="invitation_accept",
     ),
+    path("password/change/", password.password_change, name="password_change"),
     path("mfa/setup/", mfa.mfa_setup, name="mfa_setup"),
     path("mfa/verify/", mfa.mfa_verify, name="mfa_verify"),
     path("mfa/recovery-codes/", mfa.mfa_recovery_codes, name="mfa_recovery_codes"),

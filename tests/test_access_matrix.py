@@ -136,6 +136,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # An invitation's link: with a secret that is no invitation's, not found to anyone.
     "invitation_accept":              ("N N N N N N N N N N", "N N N N N N N N N N"),
     # Second factor: any signed-in user, about their own account.
+    "password_change":                ("L O O O O O O O O O", "L O O O O O O O O O"),
     "mfa_setup":                      ("L O O O O O O O O O", "L O O O O O O O O O"),
     "mfa_verify":                     ("L O O O O O O O O O", "L O O O O O O O O O"),
     "mfa_recovery_codes":             ("L O O O O O O O O O", "L O O O O O O O O O"),

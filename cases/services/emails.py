@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime
 import logging
 import smtplib
+import uuid
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import access
@@ -238,3 +241,23 @@ def waiting_emails_retry(*, older_than: datetime.timedelta = RETRY_AFTER) -> int
     for email_id in waiting:
         _enqueue(email_id)
     return len(waiting)
+
+
+def password_change_notify(sender, user, **kwargs) -> None:
+    """Email `user` that their password was changed (`maca.signin.password_changed`), in case it
+    was not them: with the time, and where to set a new one."""
+    if not user.email:
+        return
+    changed_at = timezone.localtime()
+    context = {
+        "user": user,
+        "changed_at": f"{changed_at:%-d %B %Y at %H:%M}",
+        "reset_link": settings.SITE_URL + reverse("password_reset"),
+    }
+    email_queue(
+        key=f"password-changed:{user.pk}:{uuid.uuid4().hex}",
+        recipient=user,
+        audit=None,
+        subject="Your MACA password was changed",
+        body=render_to_string("emails/password_changed.txt", context),
+    )

@@ -1,0 +1,68 @@
+"""Changing one's own password while signed in, knowing the current one. Every other session of
+the account ends with it (Django checks each session against the password it was made under);
+this one goes on. The owner is emailed a notice (`signin.password_changed`)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from maca.once import one_press
+from maca.signin import password_changed, remember_browser
+
+TEMPLATE = "registration/password_change.html"
+PASSWORD_FIELDS = ("old_password", "new_password1", "new_password2")
+# Wrong current passwords allowed in one session before it is signed out, as for wrong codes
+# of two-step sign-in: a session left open on a shared computer buys no more guesses.
+MAX_WRONG = 5
+WRONG_SESSION_KEY = "password_change_wrong"
+CHANGED = "Your password was changed. Anywhere else you were signed in, you have been signed out."
+SIGNED_OUT = "You have been signed out after too many wrong passwords. Sign in again to retry."
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "This is not your current password. Type it again.",  # noqa: S105
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = "Your current password"
+        self.fields["new_password1"].label = "New password"
+        self.fields["new_password2"].label = "The new password again"
+
+
+@one_press(passwords=PASSWORD_FIELDS)
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    form = OwnPasswordForm(request.user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            return _changed(request, form)
+        if "old_password" in form.errors and _one_wrong_too_many(request):
+            logout(request)
+            messages.error(request, SIGNED_OUT)
+            return redirect("login")
+    status = 422 if form.errors else 200
+    return render(request, TEMPLATE, {"form": form}, status=status)
+
+
+def _changed(request, form):
+    user = form.save()
+    update_session_auth_hash(request, user)  # this session goes on; the others end
+    request.session.pop(WRONG_SESSION_KEY, None)
+    password_changed.send(sender=type(user), user=user)
+    messages.success(request, CHANGED)
+    response = redirect("home")
+    remember_browser(response, user)
+    return response
+
+
+def _one_wrong_too_many(request) -> bool:
+    wrong = request.session.get(WRONG_SESSION_KEY, 0) + 1
+    request.session[WRONG_SESSION_KEY] = wrong
+    return wrong >= MAX_WRONG

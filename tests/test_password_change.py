@@ -1,0 +1,136 @@
+"""Changing one's own password while signed in: the current one asked for, every other session
+ended, this one kept, the owner emailed, and guesses at the current one limited."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from maca.models import User
+from maca.once import FIELD
+from maca.signin import KNOWN_BROWSER_COOKIE
+
+from .factories import PASSWORD, UserFactory
+from .test_one_press import form_on, press_twice, said
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("password_change")
+NEW = "a-new-long-pass-7193"
+
+
+@pytest.fixture
+def person():
+    return UserFactory(username="nia", email="nia@example.org", first_name="Nia")
+
+
+def signed_in(person) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def change(client, *, current=PASSWORD, new=NEW, again=None):
+    fields = form_on(client, URL)
+    assert fields.get(FIELD), "the form carries no one-time token"
+    data = {**fields, "old_password": current, "new_password1": new, "new_password2": again or new}
+    return client.post(URL, data)
+
+
+def test_changing_the_password_ends_every_other_session_and_keeps_this_one(
+    person, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://maca.example.org"
+    here, elsewhere = signed_in(person), signed_in(person)
+    assert elsewhere.get(reverse("home")).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = change(here)
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert KNOWN_BROWSER_COOKIE in response.cookies  # this browser stays one they sign in from
+    page = here.get(reverse("home"))
+    assert page.status_code == 200
+    assert "Your password was changed. Anywhere else you were signed in" in page.content.decode()
+    # The other browser is signed out on its very next request.
+    assert elsewhere.get(reverse("home"))["Location"].startswith(reverse("login"))
+    person.refresh_from_db()
+    assert person.check_password(NEW) and not person.check_password(PASSWORD)
+    # The owner is told, in case it was not them, with where to set a new one.
+    (notice,) = mailoutbox
+    assert notice.to == ["nia@example.org"]
+    assert notice.subject == "Your MACA password was changed"
+    assert "If you did not, someone else may have signed in as you" in notice.body
+    assert "https://maca.example.org/password/reset/" in notice.body
+
+
+def test_a_wrong_current_password_or_a_weak_new_one_is_said_by_its_field_and_changes_nothing(
+    person, mailoutbox
+):
+    client = signed_in(person)
+    wrong = change(client, current="not-my-password")
+    assert wrong.status_code == 422
+    page = wrong.content.decode()
+    assert "<title>Error: Change your password" in page
+    assert "This is not your current password. Type it again." in page
+    weak = change(client, new="password", again="password").content.decode()
+    assert "This password is too common." in weak
+    mismatched = change(client, again="a-different-pass-8842").content.decode()
+    assert "The two password fields didn’t match." in mismatched
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)
+    assert mailoutbox == []
+
+
+def test_five_wrong_current_passwords_sign_the_session_out(person):
+    client = signed_in(person)
+    for _ in range(4):
+        assert change(client, current="a-guess").status_code == 422
+    fifth = change(client, current="a-guess")
+    assert fifth["Location"] == reverse("login")
+    assert "too many wrong passwords" in " ".join(said(fifth))
+    assert client.get(reverse("home"))["Location"].startswith(reverse("login"))
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)
+
+
+def test_a_right_password_after_wrong_ones_starts_the_count_again(person):
+    client = signed_in(person)
+    for _ in range(4):
+        change(client, current="a-guess")
+    assert change(client).status_code == 302
+    for _ in range(4):
+        assert change(client, current="a-guess").status_code == 422
+
+
+def test_a_second_press_changes_the_password_and_emails_the_owner_once(
+    person, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = signed_in(person)
+    fields = {"old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW}
+    with django_capture_on_commit_callbacks(execute=True):
+        first, second = press_twice(client, URL, changes=fields)
+    assert first.status_code == 302 and second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert len(mailoutbox) == 1
+    assert User.objects.get(pk=person.pk).check_password(NEW)
+
+
+def test_setting_a_password_from_an_emailed_link_emails_the_owner_too(
+    person, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    client = Client()
+    uid = urlsafe_base64_encode(force_bytes(person.pk))
+    token = default_token_generator.make_token(person)
+    link = reverse("password_reset_confirm", args=[uid, token])
+    form = client.get(link, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(form.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
+    assert done.status_code == 302
+    assert [message.subject for message in mailoutbox] == ["Your MACA password was changed"]
+
+
+def test_every_page_offers_the_change_to_someone_signed_in(person):
+    page = signed_in(person).get(reverse("home")).content.decode()
+    assert f'href="{URL}">Password</a>' in page
