@@ -11,6 +11,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import resolve_url
@@ -309,6 +310,12 @@ class SignInRequiredMiddleware(LoginRequiredMiddleware):
         if settings.SESSION_COOKIE_NAME in request.COOKIES and not request.session.keys():
             messages.info(request, SIGNED_OUT)
         if request.headers.get("HX-Request") != "true":
+            if request.method == "POST" and (page := _form_page_of(request)):
+                # A whole-page form sent to an address that takes only a press (a row added to a
+                # chronology, an audit moved on): after signing in, the page the form was on,
+                # where what was typed is offered back, not that address, which shows nothing.
+                login = resolve_url(self.get_login_url(view_func))
+                return redirect_to_login(page, login, self.get_redirect_field_name(view_func))
             return super().handle_no_permission(request, view_func)
         response = HttpResponse("Sign in again to carry on.", status=401)
         login = resolve_url(self.get_login_url(view_func))
@@ -326,6 +333,18 @@ def _page_of(request) -> str:
     if same_site and current.path:
         return current.path + (f"?{current.query}" if current.query else "")
     return "/"  # never the page part itself, which is no page to land on
+
+
+def _form_page_of(request) -> str | None:
+    """The address of the page a whole-page form was sent from (the browser's Referer), when it
+    is one of MACA's own; else None."""
+    sent_from = urlsplit(request.headers.get("Referer", ""))
+    same_site = url_has_allowed_host_and_scheme(
+        sent_from.geturl(), allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if same_site and sent_from.netloc and sent_from.path:
+        return sent_from.path + (f"?{sent_from.query}" if sent_from.query else "")
+    return None
 
 
 # An htmx answer carrying one of these is followed to a whole page, which shows the messages.

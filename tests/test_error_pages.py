@@ -121,3 +121,30 @@ def test_the_error_pages_the_proxy_serves_look_like_maca_and_use_only_files_that
         assert (ROOT / "static" / link.removeprefix("/static/")).is_file()
     site = (ROOT / "docs" / "deploy" / "nginx.conf").read_text()
     assert f"/errors/{name};" in site
+
+
+def test_a_whole_page_form_sent_after_the_session_ended_returns_to_its_page_after_signing_in(
+    audit,
+):
+    """A form whose address takes only a press (here, moving the audit on) would have led to a
+    blank "405" page after signing in: it leads back to the page the form was on, where what
+    was typed is offered back."""
+    client = signed_in_client(member(audit))
+    end_every_session()
+    page = f"/audits/{audit.pk}/"
+    response = client.post(
+        reverse("audit_stage", args=[audit.pk]), {}, HTTP_REFERER=f"http://testserver{page}"
+    )
+    assert response["Location"] == f"/login/?next=/audits/{audit.pk}/"
+    client.force_login(member(audit))
+    assert client.get(page).status_code == 200
+
+
+def test_a_whole_page_form_sent_from_another_site_after_the_session_ended_keeps_its_address(
+    audit,
+):
+    client = signed_in_client(member(audit))
+    end_every_session()
+    address = reverse("audit_stage", args=[audit.pk])
+    response = client.post(address, {}, HTTP_REFERER="https://elsewhere.example/steal")
+    assert response["Location"] == f"/login/?next={address}"
