@@ -227,6 +227,11 @@ def _tag_uses(cases, good_practice, recommendations) -> list[TagUse]:
         count(item, [])
     for item in recommendations:
         count(item, [c.label for c in item.cases.all()])
+    # The cases in their order, as on the audit page ("Case A, Case B"), not in the order the
+    # items naming them happen to be read.
+    position = {case.label: index for index, case in enumerate(cases)}
+    for use in uses.values():
+        use.case_labels.sort(key=lambda label: position.get(label, len(position)))
     return sorted(uses.values(), key=lambda u: (-len(u.case_labels), -u.items, u.tag.name.lower()))
 
 

@@ -567,3 +567,23 @@ def test_every_page_of_a_draft_says_it_is_a_draft_and_no_page_of_a_published_one
     published = client.get(reverse("briefing_version_pdf", args=[audit.pk, version.number]))
     text = pdf_text(published.content, tmp_path)
     assert "DRAFT" not in text and text.count("OFFICIAL-SENSITIVE") >= len(pages)
+
+
+def test_write_the_briefing_lists_the_cases_of_an_issue_in_their_order(client, audit, chair):
+    """A tag first met on the second case's finding, then on a recommendation evidenced by both
+    cases, was listed as "(Case B, Case A)"."""
+    from findings.models import Tag
+
+    sharing = Tag.objects.get_or_create(name="information sharing", partnership=audit.partnership)[
+        0
+    ]
+    first, second = (
+        CaseFactory(audit=audit, label=f"Case {x}", order=n) for n, x in enumerate("AB")
+    )
+    FindingFactory(case=second).tags.add(sharing)
+    recommendation = RecommendationFactory(audit=audit)
+    recommendation.tags.add(sharing)
+    recommendation.cases.add(first, second)
+    client.force_login(chair)
+    html = client.get(reverse("authoring", args=[audit.pk])).content.decode()
+    assert "(Case A, Case B)" in html
