@@ -82,9 +82,25 @@ def _average_grades(audit: Audit) -> dict[tuple[str, str], float]:
     return {key: round(sum(values) / len(values), 2) for key, values in scores.items()}
 
 
+def _section_places(*audits: Audit) -> dict[str, int]:
+    """Each audit-tool section's place in the tool, the re-audit's order first: its questions
+    are the original's, copied, with any sections added since after them."""
+    places: dict[str, int] = {}
+    for audit in audits:
+        for title in audit.tool_sections.order_by("order", "id").values_list("title", flat=True):
+            places.setdefault(title, len(places))
+    return places
+
+
 def grade_rows(original: Audit, reaudit: Audit) -> list[GradeRow]:
+    """Each agency's grades in the two audits, per section, the sections in the audit tool's
+    order (as agencies answered them), not alphabetically."""
     before, after = _average_grades(original), _average_grades(reaudit)
-    keys = sorted(set(before) | set(after), key=lambda key: (key[0].lower(), key[1].lower()))
+    places = _section_places(reaudit, original)
+    keys = sorted(
+        set(before) | set(after),
+        key=lambda key: (key[0].lower(), places.get(key[1], len(places)), key[1].lower()),
+    )
     return [
         GradeRow(agency, section, before.get((agency, section)), after.get((agency, section)))
         for agency, section in keys

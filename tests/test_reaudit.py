@@ -399,10 +399,11 @@ def test_the_comparison_reads_better_same_and_worse(client, reaudit, chair, tmp_
     assert "Visit every school. — Not started, overdue (RAG red)" in page
     rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
     cells = [[c.split("<")[0] for c in row.split("<td>")[1:]] for row in rows]
-    assert cells[0][:4] == ["Housing", "Voice of the child", "Good", "Good"]
-    assert "Same" in rows[0]
-    assert cells[1][:4] == ["Housing", "Working together", "Requires improvement", "Good"]
-    assert "Better" in rows[1]
+    # The sections in the audit tool's order, "Working together" its first.
+    assert cells[0][:4] == ["Housing", "Working together", "Requires improvement", "Good"]
+    assert "Better" in rows[0]
+    assert cells[1][:4] == ["Housing", "Voice of the child", "Good", "Good"]
+    assert "Same" in rows[1]
     assert cells[2][:4] == ["Police", "Working together", "Good", "Inadequate"]
     assert "Worse" in rows[2]
     assert "1 better, 1 the same, 1 worse" in page
@@ -554,3 +555,20 @@ def test_a_reaudits_next_step_does_not_ask_the_chair_to_add_the_agencies_again(
     assert said in page and "add the agencies taking part" not in page
     home = html.unescape(client.get(reverse("home")).content.decode())
     assert said in home
+
+
+def test_the_comparison_lists_an_agencys_sections_in_the_audit_tools_order(
+    client, original, reaudit, chair
+):
+    """Sections were listed alphabetically ("Assessment, Impact and outcome, ..., Voice of the
+    child"), not in the order the agencies answered them."""
+    housing = original.agencies.get(name="Housing")
+    first = ToolSectionFactory(audit=reaudit, title="Recognition of need", order=0)
+    ToolQuestionFactory(section=first, text="Recognised early?")
+    reaudit.tool_sections.exclude(pk=first.pk).update(order=1)
+    grade(reaudit, housing, "Recognition of need", Grade.GOOD)
+    client.force_login(chair)
+    page = client.get(reverse("comparison", args=[reaudit.pk])).content.decode()
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    sections = [row.split("<td>")[2].split("<")[0] for row in body.split("<tr>")[1:]]
+    assert sections[:3] == ["Recognition of need", "Working together", "Voice of the child"]
