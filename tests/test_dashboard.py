@@ -319,6 +319,10 @@ def test_the_chairs_next_step_is_due_when_its_stage_ends_and_says_when_it_is_ove
     assert f"Due {days(5):%-d %B %Y}" in chairs_task() and "Overdue" not in chairs_task()
     Audit.objects.filter(pk=audit.pk).update(status=Audit.Status.REPORTING, meeting_date=days(-2))
     assert "Due " not in chairs_task()  # writing up keeps no date
+    assert "publishes the briefing" in chairs_task()
+    Audit.objects.filter(pk=audit.pk).update(briefing_published_at=timezone.now())
+    assert "The briefing is published." in chairs_task()
+    assert "publishes the briefing" not in chairs_task()
 
 
 def test_someone_in_two_partnerships_is_told_whose_audit_each_task_and_action_is(client):

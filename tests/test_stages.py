@@ -274,3 +274,17 @@ def test_ending_submissions_early_is_asked_about_first(client, audit, chair):
     advance(client, audit, expected_status="submissions", confirmed="1")
     audit.refresh_from_db()
     assert audit.status == Status.MEETING
+
+
+def test_once_the_briefing_is_published_the_next_step_no_longer_asks_to_publish_it(audit):
+    """At "Reporting" the audit page went on saying "The chair publishes the briefing, then
+    closes the audit" after the briefing was published."""
+    set_status(audit, Status.REPORTING)
+    assert "publishes the briefing" in next_step(audit, frozenset({"manage_audit"}))
+    audit.briefing_published_at = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        sentence = next_step(audit, frozenset({"manage_audit"}))
+    assert len(queries) == 0
+    assert "publishes the briefing" not in sentence
+    assert sentence.startswith("The briefing is published.")
+    assert "closes the audit" in sentence

@@ -77,6 +77,12 @@ def next_step(audit: Audit, allowed_actions) -> str:
             "the findings and moves the audit to reporting."
         )
     if status == Status.REPORTING:
+        if audit.briefing_published_at:
+            return (
+                "The briefing is published. The chair and QA members finish the action plan "
+                "(a later edit of the briefing is published as a new version), then the chair "
+                "closes the audit."
+            )
         return (
             "The chair and QA members are writing the briefing and the action plan. The chair "
             "publishes the briefing, then closes the audit."

@@ -26,6 +26,7 @@ TASK_AUDIT_FIELDS = (
     "meeting_date",
     "theme__name",
     "reaudit_of_id",  # a re-audit is named as one
+    "briefing_published_at",  # at "Reporting", the next step once it is published
     "partnership__name",  # named when the person belongs to several partnerships
 )
 
