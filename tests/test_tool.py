@@ -271,6 +271,10 @@ def test_chair_reopens_with_a_reason(client, audit, chair, case, questions, hous
     )
     reopen = reverse("tool_reopen", args=[audit.pk, case.pk, housing.pk])
     client.force_login(chair)
+    # Before any reopening there is no history "above" to point at.
+    page = client.get(tool_url(audit, case, housing)).content.decode()
+    assert "history above" not in page
+    assert "in its reopening history at the top" in page
     response = client.post(reopen, {"reason": ""})
     assert response.status_code == 422
     assert "Fill in “Reason for reopening”." in response.content.decode()
