@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.text import slugify
 
 from cases.models import Audit
 from maca import access
@@ -117,12 +118,26 @@ def _marking_of(audits) -> str:
     return " / ".join(sorted(markings)) or DEFAULT_MARKING
 
 
-def _plan_title(query, groups) -> str:
-    """ "Action plan: <theme>" when the plan was asked for one audit and shows it alone, else
-    the composite plan (an audit filter no longer valid when the PDF is made is left out)."""
+def _one_audit(query, groups):
+    """The audit the plan was asked for and shows alone, if it was (an audit filter no longer
+    valid when the PDF is made is left out)."""
     if len(groups) == 1 and query.get("audit") == str(groups[0][0].pk):
-        return f"Action plan: {groups[0][0].theme.name}"
-    return "Composite action plan"
+        return groups[0][0]
+    return None
+
+
+def _plan_title(query, groups) -> str:
+    """ "Action plan: <theme>" for one audit's plan, else the composite plan."""
+    audit = _one_audit(query, groups)
+    return f"Action plan: {audit.theme.name}" if audit else "Composite action plan"
+
+
+def _plan_filename(query, groups) -> str:
+    """One audit's plan is named for its theme, as its briefing's files are, so that the plans
+    of two audits downloaded on one day are told apart; the composite plan by its date alone."""
+    audit = _one_audit(query, groups)
+    theme = f"{slugify(audit.theme.name) or 'audit'}-" if audit else ""
+    return f"{theme}action-plan-{timezone.localdate().isoformat()}.pdf"
 
 
 def plan_pdf_made(user, query: dict) -> PlanPdf:
@@ -151,7 +166,7 @@ def plan_pdf_made(user, query: dict) -> PlanPdf:
     content = render_pdf("actions/plan_pdf.html", context, stylesheets=PDF_STYLESHEETS)
     return PlanPdf(
         content=content,
-        filename=f"action-plan-{timezone.localdate().isoformat()}.pdf",
+        filename=_plan_filename(query, groups),
         action_ids=sorted(action.pk for action in actions),
         partnership_ids=sorted({audit.partnership_id for audit, _ in groups}),
     )

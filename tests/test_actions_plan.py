@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from actions.models import Action
 from findings.models import BriefingVersion
@@ -226,7 +227,12 @@ def test_both_plan_pdfs_keep_every_word_inside_the_margins(client, demo_audit, t
     )
     client.force_login(demo_audit.partnership.memberships.get(user__username="chair").user)
     composite = client.get(reverse("action_plan_pdf"), follow=True).content
-    one = client.get(reverse("action_plan_pdf"), {"audit": demo_audit.pk}, follow=True).content
+    one_response = client.get(reverse("action_plan_pdf"), {"audit": demo_audit.pk}, follow=True)
+    # Named for its audit, as its briefing is: two audits' plans of one day are told apart.
+    assert one_response["Content-Disposition"].startswith(
+        f'attachment; filename="{slugify(demo_audit.theme.name)}-action-plan-'
+    )
+    one = one_response.content
     for pdf in (composite, one):
         words = pdf_words(pdf, tmp_path)
         assert words and words[0]["width"] > words[0]["height"]  # landscape
