@@ -382,6 +382,14 @@ def test_a_case_is_not_relabelled_with_a_childs_details(client, audit, chair, ho
     assert "Take out the child&#x27;s name" in refused.content.decode()
     assert 'value="Alex Sample"' in refused.content.decode()  # nothing typed is lost
     assert list(audit.cases.values_list("label", flat=True)) == ["Case 1", "Case 2"]
+    # Not ticked, the recorded name is refused at once: the chair is not asked to tick "I have
+    # checked", which could not let it through.
+    first = client.post(url, recorded)
+    page = html.unescape(first.content.decode())
+    assert first.status_code == 422
+    assert "Take out the child's name" in page
+    assert "This looks like it holds a name." not in page
+    assert 'name="holds_no_identifiers"' not in page
 
     # A label that reads like anyone's name is asked about, and saved once confirmed.
     named = {f"case_{one.pk}": "Jayden Smith", f"case_{two.pk}": "Case B"}

@@ -550,27 +550,41 @@ class CaseLabelsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self.asked = set()
         if cleaned.get("holds_no_identifiers"):
             return cleaned
         for case in self.cases:
             label = " ".join((cleaned.get(f"case_{case.pk}") or "").split())
             if kinds := looks_identifying(label, label=True):
                 self.asks_to_confirm = True
+                self.asked.add(f"case_{case.pk}")
                 self.add_error(f"case_{case.pk}", looks_identifying_message(kinds, where="below"))
         return cleaned
 
     def check_no_identifiers(self, audit) -> None:
         """Each label compared with the identifying details recorded for the audit's children,
-        which the chair, who alone relabels, may read."""
-        labels = [
-            (f"case_{case.pk}", self.cleaned_data.get(f"case_{case.pk}")) for case in self.cases
-        ]
+        which the chair, who alone relabels, may read. Also a label already asked about by its
+        shape: one holding a child's recorded name is refused outright, rather than the chair
+        being asked to tick "I have checked", which could not let it through."""
+        labels = [(name, self._typed(name)) for name in (f"case_{c.pk}" for c in self.cases)]
         for name, _ in identifying_details_in(audit, labels):
-            self.add_error(
-                name,
-                "Take out the child's name, date of birth or reference number: they are kept "
-                "apart, in the case's identifying details, seen only by those who need them.",
+            self.errors[name] = self.error_class(
+                [
+                    "Take out the child's name, date of birth or reference number: they are "
+                    "kept apart, in the case's identifying details, seen only by those who "
+                    "need them."
+                ]
             )
+            self.cleaned_data.pop(name, None)
+            self.asked.discard(name)
+        self.asks_to_confirm = bool(self.asked)
+
+    def _typed(self, name: str) -> str:
+        """The label as cleaned, or as typed when it was asked about (and so not cleaned)."""
+        value = self.cleaned_data.get(name)
+        if value is None:
+            value = self.data.get(self.add_prefix(name), "")
+        return " ".join(str(value).split())
 
     def labels(self) -> dict[int, str]:
         return {case.pk: self.cleaned_data[f"case_{case.pk}"] for case in self.cases}

@@ -418,11 +418,12 @@ def nomination_edit(request, pk, nomination_id):
 
 
 def _labels_valid(form, audit) -> bool:
-    """The new labels are well formed and hold none of the audit's children's details."""
-    if not form.is_valid():
-        return False
+    """The new labels are well formed and hold none of the audit's children's details: checked
+    also when a label was asked about by its shape, so that the page says at once that a
+    child's recorded name is to be taken out."""
+    valid = form.is_valid()
     form.check_no_identifiers(audit)
-    return not form.errors
+    return valid and not form.errors
 
 
 def _check_no_identifiers(form, nomination) -> None:
