@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.text import slugify
 
 from cases.models import Audit
 from maca import access
@@ -136,7 +135,7 @@ def _plan_filename(query, groups) -> str:
     """One audit's plan is named for its theme, as its briefing's files are, so that the plans
     of two audits downloaded on one day are told apart; the composite plan by its date alone."""
     audit = _one_audit(query, groups)
-    theme = f"{slugify(audit.theme.name) or 'audit'}-" if audit else ""
+    theme = f"{audit.file_stem}-" if audit else ""
     return f"{theme}action-plan-{timezone.localdate().isoformat()}.pdf"
 
 

@@ -8,7 +8,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.access import can_update_action, get_action_for, reads_plan, restrict_actions
@@ -45,7 +44,7 @@ def audit_package(request, pk):
 
 
 def package_filename(audit) -> str:
-    return f"{slugify(audit.theme.name) or 'audit'}-{audit.pk}.maca-audit.json"
+    return f"{audit.file_stem}-{audit.pk}.maca-audit.json"
 
 
 @one_press(gate=access.chair_reached)

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from maca.models import DEFAULT_HEADINGS, SECTION_KEYS, Agency, Partnership  # noqa: F401
@@ -160,6 +161,13 @@ class Audit(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    @property
+    def file_stem(self) -> str:
+        """How its files' names begin: its theme, and "re-audit" for a re-audit, whose files
+        would otherwise be named as its original's ("neglect-and-housing-re-audit")."""
+        stem = slugify(self.theme.name) or "audit"
+        return f"{stem}-re-audit" if self.reaudit_of_id else stem
 
     def heading(self, key: str) -> str:
         return getattr(self, f"heading_{key}")

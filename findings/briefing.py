@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
-from django.utils.text import slugify
 
 from maca.pdf import render_pdf
 
@@ -26,4 +25,4 @@ def render_pdf_bytes(audit, *, version: dict | None = None) -> bytes:
 
 def pdf_filename(audit, version_number: int | None = None) -> str:
     suffix = f"-v{version_number}" if version_number else ""
-    return f"{slugify(audit.theme.name) or 'audit'}-briefing{suffix}.pdf"
+    return f"{audit.file_stem}-briefing{suffix}.pdf"

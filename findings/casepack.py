@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.text import slugify
 
 from cases.models import Audit, Case, ChronologyEntry
 from cases.selectors.chronology import in_date_order
@@ -102,4 +101,4 @@ def render_pdf_bytes(audit: Audit) -> bytes:
 
 
 def pdf_filename(audit: Audit) -> str:
-    return f"{slugify(audit.theme.name) or 'audit'}-case-pack.pdf"
+    return f"{audit.file_stem}-case-pack.pdf"

@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import access
@@ -351,7 +350,7 @@ def usage_delete(request, pk, usage_id):
 def usage_export(request, pk, fmt):
     audit = access.get_audit_for(request, pk, "view_all_usage")
     records = UsageRecord.objects.filter(audit=audit).select_related("agency")
-    name = f"{slugify(audit.theme.name) or 'audit'}-briefing-use"
+    name = f"{audit.file_stem}-briefing-use"
     if fmt == "csv":
         return csv_response([usage.HEADERS, *usage.rows(records)], filename=f"{name}.csv")
     if fmt == "xlsx":

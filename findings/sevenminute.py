@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
-from django.utils.text import slugify
 
 from cases.naming import audit_name
 from maca.pdf import render_pdf_and_count_pages
@@ -236,7 +235,7 @@ def render_pdf(audit, values: dict[str, str], *, version: dict | None = None) ->
 
 def filename(audit, extension: str, version_number: int | None = None) -> str:
     suffix = f"-v{version_number}" if version_number else ""
-    return f"{slugify(audit.theme.name) or 'audit'}-7-minute-briefing{suffix}.{extension}"
+    return f"{audit.file_stem}-7-minute-briefing{suffix}.{extension}"
 
 
 def texts_for_checking(values: dict[str, str]) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from actions.models import Action
 from cases.models import (
@@ -572,3 +573,18 @@ def test_the_comparison_lists_an_agencys_sections_in_the_audit_tools_order(
     body = page.split("<tbody>")[1].split("</tbody>")[0]
     sections = [row.split("<td>")[2].split("<")[0] for row in body.split("<tr>")[1:]]
     assert sections[:3] == ["Recognition of need", "Working together", "Voice of the child"]
+
+
+def test_a_reaudits_files_are_not_named_as_its_originals(client, original, reaudit, chair):
+    """Both audits are of one theme: a re-audit's downloads say it is the re-audit, so that the
+    two are told apart in a folder of downloads."""
+    client.force_login(chair)
+
+    def downloaded_as(audit) -> str:
+        response = client.get(reverse("audit_package", args=[audit.pk]))
+        return response["Content-Disposition"]
+
+    theme = slugify(original.theme.name)
+    assert f"{theme}-{original.pk}.maca-audit.json" in downloaded_as(original)
+    assert f"{theme}-re-audit-{reaudit.pk}.maca-audit.json" in downloaded_as(reaudit)
+    assert reaudit.file_stem == f"{theme}-re-audit" and original.file_stem == theme
