@@ -6,7 +6,9 @@ import datetime
 
 from django.db.models import Exists, OuterRef, Q
 
+from maca.looks import url_name_of
 from maca.models import AccessLogEntry, Membership
+from maca.spreadsheets import neutralise
 
 # Audits belong to the cases app, built on this one: it registers the reader of the audits a chair
 # may filter the access log by, from its `AppConfig.ready()` (cases/selectors/__init__.py).
@@ -53,6 +55,26 @@ def access_log_entries(
     if until:
         entries = entries.filter(at__date__lte=until)
     return entries
+
+
+def access_log_table(entries, partnership_names: dict[int, str]):
+    """The entries as the access log's CSV has them, the header first; with the partnership of
+    each when `partnership_names` is given (a reader of several partnerships' logs)."""
+    several = bool(partnership_names)
+    header = ["When", "User", "Action", "What", "Page name", "Path", "Audit", "Address"]
+    yield header + (["Partnership"] if several else [])
+    for entry in entries.iterator():
+        yield [
+            entry.at.isoformat(),
+            neutralise(entry.username),
+            entry.get_action_display(),
+            entry.what_display,
+            url_name_of(entry.what),
+            neutralise(entry.path),
+            entry.audit_id or "",
+            entry.ip_address or "",
+            *([neutralise(partnership_names.get(entry.partnership_id, ""))] if several else []),
+        ]
 
 
 def _same_look_filed_earlier(partnership_ids: list[int]):

@@ -56,11 +56,17 @@ def csv_response(rows: Iterable[Iterable], *, filename: str) -> HttpResponse:
     """A CSV download of `rows` (the first is the header), each cell neutralised, in UTF-8 with
     a byte order mark, never kept by a shared cache."""
     response = attachment_response(filename=filename, content_type="text/csv; charset=utf-8")
-    response.write(BYTE_ORDER_MARK)
-    writer = csv.writer(response)
+    csv_write(rows, response)
+    return response
+
+
+def csv_write(rows: Iterable[Iterable], handle) -> None:
+    """`rows` as CSV to `handle` (a response or a file opened with newline=""), as a download
+    has them: a byte order mark first, each cell neutralised."""
+    handle.write(BYTE_ORDER_MARK)
+    writer = csv.writer(handle)
     for row in rows:
         writer.writerow([_csv_cell(value) for value in row])
-    return response
 
 
 def xlsx_response(

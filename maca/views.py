@@ -1,5 +1,4 @@
 import datetime
-import itertools
 import logging
 import time
 import uuid
@@ -19,10 +18,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from maca import access, selectors
-from maca.looks import url_name_of
 from maca.middleware import SEEN_SESSION_KEY, file_the_look_under
 from maca.models import AccessLogEntry
-from maca.spreadsheets import csv_response, neutralise
+from maca.spreadsheets import csv_response
 from maca.text import typed_texts
 from maca.widgets import DateInput
 
@@ -172,24 +170,8 @@ def access_log(request):
 
 
 def _access_log_csv(entries, partnership_names: dict[int, str]) -> HttpResponse:
-    header = ["When", "User", "Action", "What", "Page name", "Path", "Audit", "Address"]
-    several = bool(partnership_names)
-    rows = (
-        [
-            entry.at.isoformat(),
-            neutralise(entry.username),
-            entry.get_action_display(),
-            entry.what_display,
-            url_name_of(entry.what),
-            neutralise(entry.path),
-            entry.audit_id or "",
-            entry.ip_address or "",
-            *([neutralise(partnership_names.get(entry.partnership_id, ""))] if several else []),
-        ]
-        for entry in entries.iterator()
-    )
-    header += ["Partnership"] if several else []
-    return csv_response(itertools.chain([header], rows), filename="access-log.csv")
+    rows = selectors.access_log_table(entries, partnership_names)
+    return csv_response(rows, filename="access-log.csv")
 
 
 def csrf_failure(request, reason=""):

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.services.partnership import partnership_administrator_invite
+from maca.management.partnerships import partnership_named, partnership_names
 from maca.models import Partnership
 
 
@@ -47,16 +48,9 @@ def _how_it_goes() -> str:
 
 
 def _partnership_named(name: str) -> Partnership:
-    """The partnership of that name, written as given or, if none is, in any letter case; two of
-    the same letters and none exactly as given is a question, not a guess."""
-    matches = list(Partnership.objects.filter(name__iexact=name.strip()))
-    exact = [partnership for partnership in matches if partnership.name == name.strip()]
-    if len(matches) > 1 and not exact:
-        names = ", ".join(f"'{partnership.name}'" for partnership in matches)
-        raise CommandError(f"Several partnerships are named so: {names}. Give the name exactly.")
-    found = (exact or matches or [None])[0]
+    found = partnership_named(name)
     if found is None:
-        names = ", ".join(f"'{n}'" for n in Partnership.objects.values_list("name", flat=True))
+        names = partnership_names()
         raise CommandError(
             f"No partnership is named '{name}'. Add it at /admin/ first"
             + (f", or use one of: {names}." if names else ".")

@@ -1,0 +1,323 @@
+"""A partnership leaving the hosted service: handed its audits, then removed with everything of
+it, and nothing of any other partnership."""
+
+import io
+import json
+from collections import defaultdict
+
+import pytest
+from django.apps import apps
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from actions.demo_builders import demo_logo
+from actions.models import Action, Evidence, PackageImport
+from cases.models import Audit, ChronologyFile, PurgeRecord
+from cases.services.partnership import partnership_logo_set
+from documents.models import RequestedDocument
+from maca.models import AccessLogEntry, Invitation, Membership, Partnership, SentReminder
+from tests.conftest import load_demo, stored_files
+from tests.factories import (
+    ActionFactory,
+    ActionUpdateFactory,
+    AgencyFactory,
+    AuditFactory,
+    CaseFactory,
+    ChronologyEntryFactory,
+    MembershipFactory,
+    StrengthFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.storage]
+
+DEMO = "Northshire Safeguarding Children Partnership"
+OTHER = "Southvale Invented Partnership"
+
+
+def every_model():
+    return apps.get_models(include_auto_created=True)
+
+
+def references(model):
+    """(column, target model) of each key `model` holds, simple-history's copies' record id too."""
+    found = [
+        (column.attname, column.related_model)
+        for column in model._meta.concrete_fields
+        if column.is_relation and column.related_model is not None
+    ]
+    if record := getattr(model, "instance_type", None):
+        found.append((record._meta.pk.attname, record))
+    return found
+
+
+def table():
+    """Every row of every model, as {model: {pk: {column: value}}} of its keys."""
+    return {
+        model: {
+            row["pk"]: row
+            for row in model._base_manager.values("pk", *[c for c, _ in references(model)])
+        }
+        for model in every_model()
+    }
+
+
+def rows_of(rows, partnership_id):
+    """The rows referring to the partnership, or to a row that does, however far (in memory,
+    apart from the code under test)."""
+    named = defaultdict(set, {Partnership: {partnership_id}})
+    found = defaultdict(set, {Partnership: {partnership_id}})
+    grew = True
+    while grew:
+        grew = False
+        for model, by_pk in rows.items():
+            for pk, row in by_pk.items():
+                hit = [t for c, t in references(model) if row[c] in named[t]]
+                if hit and pk not in found[model]:
+                    found[model].add(pk)
+                    named[model].add(pk)
+                    if record := getattr(model, "instance_type", None):
+                        named[record].add(row[record._meta.pk.attname])
+                    grew = True
+    return found, named
+
+
+def southvale():
+    """A second partnership with its own audit, files, people, tags and access log; one person
+    belongs to both."""
+    partnership = Partnership.objects.create(name=OTHER)
+    agency = AgencyFactory(partnership=partnership, name="Police")
+    audit = AuditFactory(partnership=partnership, theme__name="Invented theme")
+    audit.agencies.add(agency)
+    case = CaseFactory(audit=audit)
+    ChronologyEntryFactory(case=case, agency=agency)
+    StrengthFactory(case=case, agency=agency).tags.add(TagFactory(partnership=partnership))
+    ChronologyFile.objects.create(
+        case=case,
+        agency=agency,
+        file=ContentFile(b"date,event\n", name="c.csv"),
+        original_name="rows.csv",
+        kind="csv",
+        size=11,
+        sha256="b" * 64,
+    )
+    action = ActionFactory(audit=audit, owner_agency=agency)
+    ActionUpdateFactory(action=action)
+    add_evidence(action)
+    picture = SimpleUploadedFile("logo.png", demo_logo(), content_type="image/png")
+    partnership_logo_set(partnership=partnership, uploaded_file=picture)
+    MembershipFactory(partnership=partnership, role=Membership.Role.CHAIR)
+    AccessLogEntry.objects.create(
+        username="x", action="view", what="audit_detail", path="/", audit_id=audit.pk,
+        partnership_id=partnership.pk,
+    )  # fmt: skip
+    LogEntry.objects.log_actions(user_id=UserFactory().pk, queryset=[agency], action_flag=ADDITION)
+    return partnership
+
+
+def add_evidence(action):
+    return Evidence.objects.create(
+        action=action,
+        file=ContentFile(b"%PDF-1.4 invented", name="e.pdf"),
+        original_name="sign-in sheet.pdf",
+        kind="pdf",
+        size=17,
+        sha256="e" * 64,
+    )
+
+
+def northshire_extras(northshire):
+    """What the demo leaves out: evidence, a waiting import, records naming the partnership by
+    number, a case deleted before (its history stays), a person also in the other partnership."""
+    audit = Audit.objects.filter(partnership=northshire).order_by("pk").first()
+    action = Action.objects.filter(audit__partnership=northshire).first()
+    add_evidence(action)
+    PackageImport.objects.create(
+        partnership=northshire, file=ContentFile(b"{}", name="p.json"), original_name="p.json"
+    )
+    CaseFactory(audit=audit, label="Case gone").delete()
+    for where in ({"audit_id": audit.pk}, {"partnership_id": northshire.pk}):
+        AccessLogEntry.objects.create(
+            username="chair", action="view", what="audit_detail", path="/", **where
+        )
+    PurgeRecord.objects.create(audit_id_kept=audit.pk, audit_name="Invented", kind="identifiers")
+    SentReminder.objects.create(key=f"deadline:{audit.pk}:before", user=UserFactory())
+    SentReminder.objects.create(key=f"action:{action.pk}:overdue", user=UserFactory())
+    agency = northshire.agencies.first()
+    LogEntry.objects.log_actions(
+        user_id=UserFactory().pk, queryset=[agency], action_flag=ADDITION
+    )  # an operator's change in /admin/
+    Invitation.objects.create(
+        email="new@example.org", partnership=northshire, role="viewer", expires=audit.created_at
+    )
+    RequestedDocument.objects.create(
+        partnership=northshire, kind="assurance_report", requested_by=UserFactory()
+    )
+    both = UserFactory(username="both")
+    MembershipFactory(user=both, partnership=northshire, role=Membership.Role.VIEWER)
+    MembershipFactory(user=both, partnership=Partnership.objects.get(name=OTHER))
+
+
+@pytest.fixture
+def two_partnerships():
+    load_demo()
+    southvale()
+    northshire = Partnership.objects.get(name=DEMO)
+    northshire_extras(northshire)
+    return northshire
+
+
+def file_names(found):
+    """The stored files the partnership's rows name."""
+    names = set()
+    for model, column in FILES:
+        names |= set(model.objects.filter(pk__in=found[model]).values_list(column, flat=True))
+    return names - {""}
+
+
+FILES = [
+    (ChronologyFile, "file"),
+    (Evidence, "file"),
+    (PackageImport, "file"),
+    (Partnership, "logo"),
+]
+
+
+# Records that name what they are about by its number or in words, not by a key: each is
+# checked on its own below.
+NAMED_BY_NUMBER = {AccessLogEntry, PurgeRecord, SentReminder, LogEntry}
+
+
+def remove(name, *extra):
+    out = io.StringIO()
+    call_command("remove_partnership", "--partnership", name, *extra, stdout=out)
+    return out.getvalue()
+
+
+# Committed for real: the files go once the deletion is committed, and the command then checks
+# that they are gone.
+@pytest.mark.django_db(transaction=True)
+def test_removing_a_partnership_deletes_every_row_and_file_of_it_and_nothing_else(
+    two_partnerships,
+):
+    northshire = two_partnerships
+    before = table()
+    found, named = rows_of(before, northshire.pk)
+    assert found[Audit] and found[ChronologyFile] and found[Evidence] and found[PackageImport]
+    assert any(getattr(m, "instance_type", None) for m in found)  # history is among them
+    northshire_files = file_names(found)
+    files_before = set(stored_files())
+    assert northshire_files and northshire_files <= files_before
+    other_log = AccessLogEntry.objects.exclude(partnership_id=northshire.pk).exclude(
+        audit_id__in=named[Audit]
+    )
+    other_log_ids = set(other_log.values_list("pk", flat=True))
+
+    output = remove(DEMO, "--confirm", DEMO)
+
+    after = table()
+    for model in set(every_model()) - NAMED_BY_NUMBER:
+        kept, had = set(after[model]), set(before[model])
+        assert not kept & found[model], model  # nothing of it is left
+        assert had - found[model] <= kept, model  # everything else is
+        assert kept <= had, model  # and nothing was written (no history of the deletion)
+        for pk, row in after[model].items():
+            for column, target in references(model):
+                assert row[column] not in named[target], (model, pk, column)
+    assert set(stored_files()) == files_before - northshire_files
+    # Records naming the partnership or its audits by number or in words.
+    assert set(AccessLogEntry.objects.values_list("pk", flat=True)) == other_log_ids
+    assert not PurgeRecord.objects.filter(audit_id_kept__in=named[Audit]).exists()
+    assert not SentReminder.objects.filter(key__startswith="deadline:").exists()
+    assert not SentReminder.objects.filter(key__startswith="action:").exists()
+    assert [e.object_repr for e in LogEntry.objects.all()] == ["Police"]  # Southvale's
+    assert "Removed 'Northshire Safeguarding Children Partnership'. Deleted:" in output
+    assert f"audits: {len(found[Audit])}" in output
+    assert "access log entries: 2" in output
+    # The person in both keeps their account and their role in the other.
+    assert Membership.objects.filter(user__username="both").get().partnership.name == OTHER
+
+
+def test_without_its_exact_name_to_confirm_nothing_is_deleted_and_what_would_be_is_said(
+    two_partnerships,
+):
+    before = table()
+    for confirm in ([], ["--confirm", DEMO.lower()], ["--confirm", "Northshire"]):
+        out = io.StringIO()
+        with pytest.raises(CommandError, match="Nothing was deleted") as refused:
+            call_command("remove_partnership", "--partnership", DEMO.upper(), *confirm, stdout=out)
+        assert f'--confirm "{DEMO}"' in str(refused.value)
+        said = out.getvalue()
+        assert f"Removing '{DEMO}' would delete:" in said
+        assert f"audits: {Audit.objects.filter(partnership__name=DEMO).count()}" in said
+        assert "chronology files: 1" in said and "historical audits: " in said
+        assert "stored files: " in said
+    assert table() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_removing_again_does_no_harm(two_partnerships):
+    remove(DEMO, "--confirm", DEMO)
+    before = table()
+    assert "nothing to remove" in remove(DEMO, "--confirm", DEMO)
+    assert table() == before
+
+
+def test_an_audit_under_legal_hold_stops_the_removal(two_partnerships):
+    audit = Audit.objects.filter(partnership=two_partnerships).first()
+    Audit.objects.filter(pk=audit.pk).update(
+        legal_hold_at=audit.created_at, legal_hold_reason="Invented review"
+    )
+    before = table()
+    with pytest.raises(CommandError, match="under legal hold.*Invented review"):
+        remove(DEMO, "--confirm", DEMO)
+    assert table() == before
+
+
+def test_the_export_writes_one_package_per_audit_oldest_first_that_imports_back(
+    two_partnerships, tmp_path
+):
+    output = tmp_path / "handover"
+    out = io.StringIO()
+    call_command("export_partnership", "--partnership", DEMO, "--output", str(output), stdout=out)
+    audits = Audit.objects.filter(partnership=two_partnerships)
+    packages = sorted(output.glob("*.json"))
+    packages = [p for p in packages if p.name != "manifest.json"]
+    assert len(packages) == audits.count()
+    manifest = json.loads((output / "manifest.json").read_text())
+    assert manifest["partnership"] == DEMO
+    assert [a["file"] for a in manifest["audits"]] == [p.name for p in packages]
+    dates = [a["date"] for a in manifest["audits"]]
+    assert dates == sorted(dates)
+    assert manifest["access_log"]["entries"] == 2
+    readme = (output / "README.txt").read_text()
+    assert DEMO in readme and f"{audits.count()} audits" in readme
+    log = (output / "access-log.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert log[0].startswith("When,User") and len(log) == 3
+    assert f"Wrote {audits.count()} audits" in out.getvalue()
+
+    # Each is a package import_audit reads: one goes into a new partnership as it was.
+    first = json.loads(packages[0].read_text())
+    assert first["format"] == "maca-audit/1" and first["partnership"] == DEMO
+    imported = io.StringIO()
+    call_command(
+        "import_audit", str(packages[-1]), "--partnership", "Invented Newshire",
+        "--create-partnership", stdout=imported,
+    )  # fmt: skip
+    copy = Audit.objects.get(partnership__name="Invented Newshire")
+    original = audits.get(pk=manifest["audits"][-1]["audit"])
+    assert (copy.theme.name, copy.title) == (original.theme.name, original.title)
+    assert copy.cases.count() == original.cases.count()
+
+
+def test_the_export_refuses_a_folder_with_something_in_it(two_partnerships, tmp_path):
+    folder = tmp_path / "handover"
+    folder.mkdir()
+    (folder / "kept.txt").write_text("someone's notes")
+    with pytest.raises(CommandError, match="not an empty folder"):
+        call_command("export_partnership", "--partnership", DEMO, "--output", str(folder))
+    assert [p.name for p in folder.iterdir()] == ["kept.txt"]
