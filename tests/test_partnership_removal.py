@@ -321,3 +321,24 @@ def test_the_export_refuses_a_folder_with_something_in_it(two_partnerships, tmp_
     with pytest.raises(CommandError, match="not an empty folder"):
         call_command("export_partnership", "--partnership", DEMO, "--output", str(folder))
     assert [p.name for p in folder.iterdir()] == ["kept.txt"]
+
+
+def test_a_row_that_is_also_another_partnerships_stops_the_removal(two_partnerships):
+    theirs = Audit.objects.get(partnership__name=OTHER)
+    theirs.agencies.add(two_partnerships.agencies.first())  # a link no page makes
+    before = table()
+    with pytest.raises(CommandError, match="of another: nothing was deleted"):
+        remove(DEMO, "--confirm", DEMO)
+    assert table() == before
+
+
+def test_a_removal_that_fails_part_way_keeps_every_row_and_file(two_partnerships, monkeypatch):
+    def fails(partnership_id):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("learning.leaving._rest_delete", fails)
+    before, files = table(), set(stored_files())
+    with pytest.raises(RuntimeError):
+        remove(DEMO, "--confirm", DEMO)
+    assert table() == before
+    assert set(stored_files()) == files
