@@ -1,5 +1,7 @@
 """Nominating cases, with the child's identifying details kept apart."""
 
+import html
+
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
@@ -634,3 +636,36 @@ def test_tags_are_checked_for_anyones_details_and_the_childs_as_the_label_is(
     refused = client.post(url, data)
     assert "Take out the child&#x27;s name" in refused.content.decode()
     assert not Nomination.objects.exists()
+
+
+def test_a_label_holding_the_childs_recorded_name_is_refused_at_once_not_first_asked_about(
+    client, open_audit, people, housing
+):
+    """A label reading like a name is asked about ("I have checked"), but one holding the name
+    typed (or recorded) for the child is refused outright: the page says so on the first press,
+    and does not offer a tick that could not let it through."""
+    client.force_login(people["qa_member"])
+    data = with_identity(nomination_data(agencies=[housing.pk], label=CHILD), child_name=CHILD)
+    first = client.post(reverse("nomination_create", args=[open_audit.pk]), data)
+    page = html.unescape(first.content.decode())
+    assert "Take out the child's name" in page
+    assert "This looks like it holds a name." not in page
+    assert 'name="holds_no_identifiers"' not in page
+    assert f'value="{CHILD}"' in page  # nothing typed is lost
+    assert not Nomination.objects.exists()
+
+    # The chair editing a nomination: compared with the recorded name, at once too.
+    client.post(
+        reverse("nomination_create", args=[open_audit.pk]),
+        with_identity(nomination_data(agencies=[housing.pk]), child_name=CHILD),
+    )
+    nomination = Nomination.objects.get()
+    client.force_login(people["chair"])
+    url = reverse("nomination_edit", args=[open_audit.pk, nomination.pk])
+    edited = nomination_data(
+        agencies=[housing.pk], label=CHILD, loaded_version=version_of(nomination)
+    )
+    page = html.unescape(client.post(url, edited).content.decode())
+    assert "Take out the child's name" in page
+    assert 'name="holds_no_identifiers"' not in page
+    assert Nomination.objects.get().label == "Case 1"

@@ -388,6 +388,7 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self.asked: set[str] = set()
         if not cleaned.get("holds_no_identifiers"):
             self._ask_about_what_looks_identifying(cleaned)
         return cleaned
@@ -404,24 +405,37 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
         for name, kinds in found.items():
             if kinds and name in cleaned:
                 self.asks_to_confirm = True
+                self.asked.add(name)
                 self.add_error(name, looks_identifying_message(kinds, where="under the reason"))
 
     def check_no_identifiers(self, *, child_name="", date_of_birth=None, references=()) -> None:
         """The label, reason and tags are read by every QA member and, once the case is chosen,
         in the packs: the child's name, date of birth and reference numbers belong in the
-        identifying details only."""
+        identifying details only. Also a field already asked about by its shape: one holding
+        the child's recorded details is refused outright, rather than the writer being asked
+        to tick "I have checked", which could not let it through."""
         references = [("a reference", reference) for reference in references]
         patterns = [p for p, _ in identity_patterns(child_name, date_of_birth, references)]
         for name in ("label", "reason", "tags"):
-            value = self.cleaned_data.get(name) or ""
-            readings = searched(", ".join(value) if isinstance(value, list) else value)
+            readings = searched(self._typed(name))
             if any(pattern.search(text) for text in readings for pattern in patterns):
-                self.add_error(
-                    name,
-                    "Take out the child's name, date of birth or reference number: they are "
-                    "kept apart, in the identifying details below, seen only by those who need "
-                    "them.",
+                self.errors[name] = self.error_class(
+                    [
+                        "Take out the child's name, date of birth or reference number: they are "
+                        "kept apart, in the identifying details below, seen only by those who "
+                        "need them."
+                    ]
                 )
+                self.cleaned_data.pop(name, None)
+                self.asked.discard(name)
+        self.asks_to_confirm = bool(self.asked)
+
+    def _typed(self, name: str) -> str:
+        """The field as cleaned, or as typed when it was refused or asked about."""
+        value = self.cleaned_data.get(name)
+        if value is None:
+            value = self.data.get(self.add_prefix(name), "")
+        return ", ".join(value) if isinstance(value, list) else str(value)
 
 
 class IdentityForm(VersionedFormMixin, forms.Form):

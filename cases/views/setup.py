@@ -354,14 +354,7 @@ def nomination_create(request, pk):
     identity_form = IdentityForm(request.POST or None, agencies=agencies, prefix="identity")
     if request.method == "POST":
         valid = form.is_valid() & identity_form.is_valid()
-        if valid:
-            identity_form.check_involved({a.pk for a in form.cleaned_data["agencies"]})
-            identity = identity_form.identity
-            form.check_no_identifiers(
-                child_name=identity["child_name"],
-                date_of_birth=identity["date_of_birth"],
-                references=identity["references"].values(),
-            )
+        _check_against_identity(form, identity_form, involved_checked=valid)
         if valid and not identity_form.errors and not form.errors:
             try:
                 nomination = nomination_services.nomination_create(
@@ -398,7 +391,8 @@ def nomination_edit(request, pk, nomination_id):
             reverse("nomination_list", args=[audit.pk]),
         )
     form = NominationForm(request.POST or None, instance=nomination, audit=audit)
-    if request.method == "POST" and form.is_valid() and is_chair:
+    if request.method == "POST" and is_chair:
+        form.is_valid()  # and so, at once, a child's recorded details, even in what was asked about
         _check_no_identifiers(form, nomination)
     if request.method == "POST" and not form.errors:
         try:
@@ -424,6 +418,23 @@ def _labels_valid(form, audit) -> bool:
     valid = form.is_valid()
     form.check_no_identifiers(audit)
     return valid and not form.errors
+
+
+def _check_against_identity(form, identity_form, *, involved_checked: bool) -> None:
+    """The nomination's words compared with the identifying details typed beside them, as
+    soon as those are well formed (so that a label holding the child's name is refused at
+    once, not first asked about); and the agencies with references among those involved,
+    when the nomination is valid."""
+    if identity_form.errors:
+        return
+    if involved_checked:
+        identity_form.check_involved({a.pk for a in form.cleaned_data["agencies"]})
+    identity = identity_form.identity
+    form.check_no_identifiers(
+        child_name=identity["child_name"],
+        date_of_birth=identity["date_of_birth"],
+        references=identity["references"].values(),
+    )
 
 
 def _check_no_identifiers(form, nomination) -> None:
