@@ -268,7 +268,7 @@ ANSWERED_METHODS = ("GET", "HEAD", "POST")
 
 class AnsweredMethodsMiddleware:
     """Refuses (405) every request by a method MACA's pages do not answer, before any page
-    runs."""
+    runs; and says, on a page, why an address that only takes a press was opened for nothing."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -276,7 +276,13 @@ class AnsweredMethodsMiddleware:
     def __call__(self, request):
         if request.method not in ANSWERED_METHODS:
             return HttpResponseNotAllowed(ANSWERED_METHODS)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 405 and request.method != "POST" and not response.content:
+            # An address only a button posts to, opened (after signing in again, say): a page
+            # that says so, not the browser's blank "method not allowed".
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response
 
 
 class NoStoreMiddleware:

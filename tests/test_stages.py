@@ -56,7 +56,13 @@ def test_only_the_chair_moves_the_stage(client, audit, chair, outsider):
     audit.refresh_from_db()
     assert audit.status == Status.DRAFT
     client.force_login(chair)
-    assert client.get(reverse("audit_stage", args=[audit.pk])).status_code == 405
+    opened = client.get(reverse("audit_stage", args=[audit.pk]))  # after signing in again, say
+    assert opened.status_code == 405 and opened["Allow"] == "POST"
+    assert "Nothing was saved or changed by opening it." in opened.content.decode()
+    client.force_login(outsider)  # nothing of the audit, to anyone
+    opened = client.get(reverse("audit_stage", args=[audit.pk]))
+    assert opened.status_code == 405 and audit.theme.name not in opened.content.decode()
+    client.force_login(chair)
     assert advance(client, audit).status_code == 302
     audit.refresh_from_db()
     assert audit.status == Status.NOMINATING
