@@ -333,7 +333,30 @@ def split_tags(text: str) -> list[str]:
     return list(tags.values())
 
 
-class NominationForm(VersionedFormMixin, forms.ModelForm):
+class RefusesRecordedDetails:
+    """For a form that asks about what looks identifying by its shape (its names in `asked`):
+    a field holding a child's recorded details is refused outright instead, the error replacing
+    the question, as ticking "I have checked" could not let it through."""
+
+    def refuse_recorded_details(self, name: str, *, where: str) -> None:
+        self.errors[name] = self.error_class(
+            [
+                "Take out the child's name, date of birth or reference number: they are kept "
+                f"apart, {where}, seen only by those who need them."
+            ]
+        )
+        self.cleaned_data.pop(name, None)
+        self.asked.discard(name)
+
+    def _typed(self, name: str) -> str:
+        """The field as cleaned, or as typed when it was asked about (and so not cleaned)."""
+        value = self.cleaned_data.get(name)
+        if value is None:
+            value = self.data.get(self.add_prefix(name), "")
+        return " ".join((", ".join(value) if isinstance(value, list) else str(value)).split())
+
+
+class NominationForm(RefusesRecordedDetails, VersionedFormMixin, forms.ModelForm):
     """What the chair needs to pick a cross-section. Nothing here identifies the child."""
 
     record_label = "this nomination"
@@ -419,23 +442,8 @@ class NominationForm(VersionedFormMixin, forms.ModelForm):
         for name in ("label", "reason", "tags"):
             readings = searched(self._typed(name))
             if any(pattern.search(text) for text in readings for pattern in patterns):
-                self.errors[name] = self.error_class(
-                    [
-                        "Take out the child's name, date of birth or reference number: they are "
-                        "kept apart, in the identifying details below, seen only by those who "
-                        "need them."
-                    ]
-                )
-                self.cleaned_data.pop(name, None)
-                self.asked.discard(name)
+                self.refuse_recorded_details(name, where="in the identifying details below")
         self.asks_to_confirm = bool(self.asked)
-
-    def _typed(self, name: str) -> str:
-        """The field as cleaned, or as typed when it was refused or asked about."""
-        value = self.cleaned_data.get(name)
-        if value is None:
-            value = self.data.get(self.add_prefix(name), "")
-        return ", ".join(value) if isinstance(value, list) else str(value)
 
 
 class IdentityForm(VersionedFormMixin, forms.Form):
@@ -535,7 +543,7 @@ def looks_identifying_message(kinds: list[str], *, where: str) -> str:
     )
 
 
-class CaseLabelsForm(forms.Form):
+class CaseLabelsForm(RefusesRecordedDetails, forms.Form):
     """One label per selected case, in the cases' order. A label is read by every member, in
     the packs, page titles, file names and emails: one that reads like a name, or holds
     someone's details by their shape, is asked about, and one holding a child's identifying
@@ -582,23 +590,8 @@ class CaseLabelsForm(forms.Form):
         being asked to tick "I have checked", which could not let it through."""
         labels = [(name, self._typed(name)) for name in (f"case_{c.pk}" for c in self.cases)]
         for name, _ in identifying_details_in(audit, labels):
-            self.errors[name] = self.error_class(
-                [
-                    "Take out the child's name, date of birth or reference number: they are "
-                    "kept apart, in the case's identifying details, seen only by those who "
-                    "need them."
-                ]
-            )
-            self.cleaned_data.pop(name, None)
-            self.asked.discard(name)
+            self.refuse_recorded_details(name, where="in the case's identifying details")
         self.asks_to_confirm = bool(self.asked)
-
-    def _typed(self, name: str) -> str:
-        """The label as cleaned, or as typed when it was asked about (and so not cleaned)."""
-        value = self.cleaned_data.get(name)
-        if value is None:
-            value = self.data.get(self.add_prefix(name), "")
-        return " ".join(str(value).split())
 
     def labels(self) -> dict[int, str]:
         return {case.pk: self.cleaned_data[f"case_{case.pk}"] for case in self.cases}

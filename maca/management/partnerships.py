@@ -17,6 +17,14 @@ def partnership_named(name: str) -> Partnership | None:
     return (exact or matches or [None])[0]
 
 
-def partnership_names() -> str:
-    """Every partnership's name, quoted, for a message about a name that none has."""
-    return ", ".join(f"'{n}'" for n in Partnership.objects.values_list("name", flat=True))
+def partnership_required(name: str, *, if_missing: str = "") -> Partnership:
+    """The partnership of that name (as `partnership_named` finds it), or CommandError naming
+    the partnerships there are, after `if_missing` (what to do about it)."""
+    found = partnership_named(name)
+    if found is None:
+        names = ", ".join(f"'{n}'" for n in Partnership.objects.values_list("name", flat=True))
+        raise CommandError(
+            f"No partnership is named '{name}'.{if_missing}"
+            + (f" The partnerships are: {names}." if names else "")
+        )
+    return found

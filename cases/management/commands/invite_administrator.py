@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.services.partnership import partnership_administrator_invite
-from maca.management.partnerships import partnership_named, partnership_names
-from maca.models import Partnership
+from maca.management.partnerships import partnership_required
 
 
 class Command(BaseCommand):
@@ -23,7 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, email, partnership, **options):
-        chosen = _partnership_named(partnership)
+        chosen = partnership_required(partnership, if_missing=" Add it at /admin/ first.")
         try:
             sent = partnership_administrator_invite(partnership=chosen, email=email)
         except ValidationError as error:
@@ -45,14 +44,3 @@ def _how_it_goes() -> str:
     if settings.TASKS["default"]["BACKEND"].endswith("ImmediateBackend"):
         return "was sent now, unless the mail server refused it (retry_emails sends it again)."
     return "is queued: the background worker (manage.py db_worker) sends it."
-
-
-def _partnership_named(name: str) -> Partnership:
-    found = partnership_named(name)
-    if found is None:
-        names = partnership_names()
-        raise CommandError(
-            f"No partnership is named '{name}'. Add it at /admin/ first"
-            + (f", or use one of: {names}." if names else ".")
-        )
-    return found

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from learning.leaving import partnership_export
-from maca.management.partnerships import partnership_named, partnership_names
+from maca.management.partnerships import partnership_required
 
 
 class Command(BaseCommand):
@@ -19,13 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, metavar="DIR", help="a new or empty folder")
 
     def handle(self, *args, partnership, output, **options):
-        chosen = partnership_named(partnership)
-        if chosen is None:
-            names = partnership_names()
-            raise CommandError(
-                f"No partnership is named '{partnership}'"
-                + (f": the partnerships are {names}." if names else ".")
-            )
+        chosen = partnership_required(partnership)
         try:
             export = partnership_export(partnership=chosen, directory=output)
         except ValidationError as error:
