@@ -274,21 +274,37 @@ def partnership_remove(*, partnership: Partnership) -> Removal | None:
 
 
 def _refuse_rows_of_others(found: PartnershipRows, partnership_id: int) -> None:
-    """A row found through the partnership's rows that names another partnership, or an audit
-    of another, would take the other's data with it: refuse rather than guess."""
-    audits = found.audit_ids()
-    for reference in _references():
+    """A row found through the partnership's rows that names a row of another partnership (its
+    audit, case, agency, tag…: any row that a partnership owns and this one's walk did not
+    find) would take the other's data with it: refuse rather than guess. A key naming a row
+    deleted since (history's) or one no partnership owns (an account) is no one else's."""
+    references = _references()
+    owned = _owned_models(references)
+    for reference in references:
         keys = found.rows.get(reference.model)
-        if not keys or reference.target not in (Partnership, Audit):
+        if not keys or reference.target not in owned:
             continue
-        ours = {partnership_id} if reference.target is Partnership else audits
-        theirs = _values(reference.model, keys, reference.column) - ours - {None}
+        named = _values(reference.model, keys, reference.column) - {None}
+        theirs = _existing(reference.target, named - found.named[reference.target])
         if theirs:
             raise RowsOfOthers(
                 f"{reference.model._meta.label} rows of this partnership name "
                 f"{reference.target._meta.verbose_name} {sorted(theirs)[:5]} of another: "
                 "nothing was deleted."
             )
+
+
+def _owned_models(references) -> set:
+    """The models whose rows belong to a partnership: those referring to one, however far."""
+    owned = {Partnership}
+    grew = True
+    while grew:
+        grew = False
+        for reference in references:
+            if reference.target in owned and reference.model not in owned:
+                owned.add(reference.model)
+                grew = True
+    return owned
 
 
 def _rows_delete(partnership: Partnership) -> None:

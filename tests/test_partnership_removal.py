@@ -342,3 +342,21 @@ def test_a_removal_that_fails_part_way_keeps_every_row_and_file(two_partnerships
         remove(DEMO, "--confirm", DEMO)
     assert table() == before
     assert set(stored_files()) == files
+
+
+@pytest.mark.parametrize("link", ["case agencies", "chronology entry"])
+def test_a_row_of_another_partnerships_case_naming_one_of_its_agencies_stops_the_removal(
+    two_partnerships, link
+):
+    """A row found through one of its agencies but of another partnership's case names neither
+    a partnership nor an audit: it is still the other's, and stops the removal."""
+    theirs = Audit.objects.get(partnership__name=OTHER).cases.get()
+    ours = two_partnerships.agencies.first()
+    if link == "case agencies":
+        theirs.agencies.add(ours)  # a link no page makes
+    else:
+        ChronologyEntryFactory(case=theirs, agency=ours)
+    before = table()
+    with pytest.raises(CommandError, match="of another: nothing was deleted"):
+        remove(DEMO, "--confirm", DEMO)
+    assert table() == before
