@@ -28,6 +28,7 @@ from django.utils.text import slugify
 from actions.models import Action, PackageImport
 from actions.package import FORMAT, package_export
 from cases.models import Agency, Audit, PurgeRecord, Theme
+from documents.models import RequestedDocument
 from maca.models import AccessLogEntry, Invitation, Membership, Partnership, SentReminder
 from maca.selectors import access_log_table
 from maca.spreadsheets import csv_write
@@ -175,6 +176,18 @@ def _admin_log(found: PartnershipRows):
     return LogEntry.objects.filter(named)
 
 
+def _plans_of_its_people(found: PartnershipRows):
+    """The action plans' PDFs its people asked for (kept for a day): one names no audit or
+    partnership, being of every action its reader may see, the partnership's among them."""
+    people = _values(Membership, found.rows[Membership], "user_id")
+    return RequestedDocument.objects.filter(
+        kind=RequestedDocument.Kind.ACTION_PLAN,
+        audit__isnull=True,
+        partnership__isnull=True,
+        requested_by__in=list(people),
+    )
+
+
 def _records_naming(partnership_id: int, found: PartnershipRows) -> dict[str, models.QuerySet]:
     audits = found.audit_ids()
     return {
@@ -182,6 +195,7 @@ def _records_naming(partnership_id: int, found: PartnershipRows) -> dict[str, mo
         "purge records": _purge_records(audits),
         "reminder records": _sent_reminders(found),
         "administration log entries": _admin_log(found),
+        "action plans made for its people": _plans_of_its_people(found),
     }
 
 

@@ -360,3 +360,18 @@ def test_a_row_of_another_partnerships_case_naming_one_of_its_agencies_stops_the
     with pytest.raises(CommandError, match="of another: nothing was deleted"):
         remove(DEMO, "--confirm", DEMO)
     assert table() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_action_plans_made_for_its_people_go_with_it(two_partnerships):
+    """An action plan's PDF names no audit or partnership (it is of every action its reader may
+    see), but holds the partnership's actions: one its people asked for goes with it."""
+    chair = Membership.objects.filter(partnership=two_partnerships).first().user
+    theirs = Membership.objects.filter(partnership__name=OTHER, role="chair").get().user
+    for user in (chair, theirs):
+        RequestedDocument.objects.create(
+            kind="action_plan", requested_by=user, status="ready", content=b"%PDF the plan"
+        )
+    remove(DEMO, "--confirm", DEMO)
+    plans = RequestedDocument.objects.filter(kind="action_plan")
+    assert list(plans.values_list("requested_by", flat=True)) == [theirs.pk]
