@@ -331,26 +331,28 @@ class SignInRequiredMiddleware(LoginRequiredMiddleware):
 
 def _page_of(request) -> str:
     """The address of the page a page part was asked for from, when it is one of MACA's own;
-    else the home page."""
-    current = urlsplit(request.headers.get("HX-Current-URL", ""))
-    same_site = url_has_allowed_host_and_scheme(
-        current.geturl(), allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    if same_site and current.path:
-        return current.path + (f"?{current.query}" if current.query else "")
-    return "/"  # never the page part itself, which is no page to land on
+    else the home page (never the page part itself, which is no page to land on)."""
+    return _own_page(request, request.headers.get("HX-Current-URL", "")) or "/"
 
 
 def _form_page_of(request) -> str | None:
     """The address of the page a whole-page form was sent from (the browser's Referer), when it
     is one of MACA's own; else None."""
-    sent_from = urlsplit(request.headers.get("Referer", ""))
+    return _own_page(request, request.headers.get("Referer", ""))
+
+
+def _own_page(request, address: str) -> str | None:
+    """`address`, a whole address the browser sent, as a path of this site to return to; None
+    when it is another site's, or a path that a browser would read as another site's ("//")."""
+    parts = urlsplit(address)
     same_site = url_has_allowed_host_and_scheme(
-        sent_from.geturl(), allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        parts.geturl(), allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    if same_site and sent_from.netloc and sent_from.path:
-        return sent_from.path + (f"?{sent_from.query}" if sent_from.query else "")
-    return None
+    if not (same_site and parts.path) or not url_has_allowed_host_and_scheme(
+        parts.path, allowed_hosts=set()
+    ):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 # An htmx answer carrying one of these is followed to a whole page, which shows the messages.

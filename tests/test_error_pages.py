@@ -148,3 +148,16 @@ def test_a_whole_page_form_sent_from_another_site_after_the_session_ended_keeps_
     address = reverse("audit_stage", args=[audit.pk])
     response = client.post(address, {}, HTTP_REFERER="https://elsewhere.example/steal")
     assert response["Location"] == f"/login/?next={address}"
+
+
+def test_a_form_sent_from_an_address_of_ours_naming_another_site_keeps_its_address(audit):
+    """A path of our own beginning "//" is another site to a browser: it is not offered as the
+    page to return to (the sign-in page's own check is not the only one)."""
+    client = signed_in_client(member(audit))
+    end_every_session()
+    address = reverse("audit_stage", args=[audit.pk])
+    sent_from = "http://testserver//elsewhere.example/steal"
+    response = client.post(address, {}, HTTP_REFERER=sent_from)
+    assert response["Location"] == f"/login/?next={address}"
+    part = client.get(reverse("home"), HTTP_HX_REQUEST="true", HTTP_HX_CURRENT_URL=sent_from)
+    assert "elsewhere" not in part.get("HX-Redirect", "") + part.get("HX-Location", "")
