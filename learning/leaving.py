@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
 
 from actions.models import Action, PackageImport
 from actions.package import FORMAT, package_export
@@ -391,7 +390,7 @@ def _held_on(audit: Audit) -> tuple:
 
 def _write_package(directory: Path, number: int, audit: Audit) -> dict:
     day = _held_on(audit)[0]
-    name = f"{day.isoformat()}-{number:03d}-{slugify(audit.theme.name)[:50] or 'audit'}.json"
+    name = f"{day.isoformat()}-{number:03d}-{audit.file_stem}.json"  # as its downloads are
     text = json.dumps(package_export(audit), indent=2, ensure_ascii=False) + "\n"
     _write(directory / name, text)
     return {

@@ -375,3 +375,16 @@ def test_the_action_plans_made_for_its_people_go_with_it(two_partnerships):
     remove(DEMO, "--confirm", DEMO)
     plans = RequestedDocument.objects.filter(kind="action_plan")
     assert list(plans.values_list("requested_by", flat=True)) == [theirs.pk]
+
+
+def test_a_re_audits_package_is_named_as_a_re_audit(two_partnerships, tmp_path):
+    reaudit = Audit.objects.filter(partnership=two_partnerships, reaudit_of__isnull=False).first()
+    assert reaudit is not None
+    call_command(
+        "export_partnership", "--partnership", DEMO, "--output", str(tmp_path / "h"),
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    manifest = json.loads((tmp_path / "h" / "manifest.json").read_text())
+    (entry,) = [a for a in manifest["audits"] if a["audit"] == reaudit.pk]
+    assert entry["file"].endswith(f"-{reaudit.file_stem}.json")
+    assert entry["file"].endswith("-re-audit.json")
