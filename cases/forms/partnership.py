@@ -9,6 +9,7 @@ from cases.services.partnership import SETTINGS_FIELDS
 from cases.services.setup import NO_AGENCY, agency_of_no_coordinator
 from cases.uploads import upload_field
 from maca.concurrency import VersionedFormMixin
+from maca.invitations import ADDRESS_MAX_LENGTH
 from maca.models import MARKING_REQUIRED, Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin
 from maca.wording import size_limit
@@ -19,7 +20,7 @@ Role = Membership.Role
 class PartnershipMemberForm(RefuseControlCharactersMixin, forms.Form):
     email = forms.EmailField(
         label="Email address",
-        max_length=150,
+        max_length=ADDRESS_MAX_LENGTH,
         help_text=(
             "They are emailed an invitation, and hold the role once they accept it (signing in, "
             "or creating their account)."

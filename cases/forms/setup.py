@@ -19,6 +19,7 @@ from maca.identifiers import (
     identity_patterns,
     searched,
 )
+from maca.invitations import ADDRESS_MAX_LENGTH
 from maca.models import DEFAULT_MARKING, MARKING_REQUIRED, Agency, Membership, Partnership
 from maca.text import RefuseControlCharactersMixin, shown_name
 from maca.widgets import CheckboxSelectMultiple, DateInput
@@ -289,7 +290,7 @@ class AuditForm(RefuseControlCharactersMixin, VersionedFormMixin, forms.Form):
 class MemberAddForm(forms.Form):
     email = forms.EmailField(
         label="Email address",
-        max_length=150,
+        max_length=ADDRESS_MAX_LENGTH,
         help_text="We email an invitation to this address. The person becomes a member when they "
         "accept it, signing in or creating their account.",
     )
