@@ -131,8 +131,7 @@ def roles_in_partnership(user, partnership_id) -> frozenset[str]:
 def forget_memberships(user) -> None:
     """Read `user`'s memberships afresh at the next question: for a long-running job (a
     reminder run), which must ask the gate about the person as things are when it sends."""
-    user.__dict__.pop("_membership_rows", None)
-    user.__dict__.pop("_member_partnerships", None)
+    user.__dict__.pop("_membership_rows", None)  # the partnerships' names are read with them
 
 
 def memberships_of(user) -> Memberships:

@@ -589,3 +589,25 @@ def test_an_old_date_is_not_a_publication():
     assert access.is_member(viewer, audit)
     audit.briefing_published_at = None
     assert not access.is_member(_fresh(viewer), audit)
+
+
+def test_a_partnership_heads_a_page_only_for_its_members_with_its_own_name_and_logo(
+    django_assert_num_queries,
+):
+    """Read with the memberships, in the same one query: a partnership the user belongs to,
+    its name and logo; none other. Forgotten, they are read afresh (a role ended since)."""
+    eastvale = PartnershipFactory(name="Eastvale Partnership", logo="logos/eastvale.png")
+    westvale = PartnershipFactory(name="Westvale Partnership")
+    person = UserFactory()
+    MembershipFactory(user=person, partnership=eastvale, role=Role.VIEWER)
+    with django_assert_num_queries(1):
+        shown = gate.member_partnership(person, eastvale.pk)
+        assert gate.member_partnership(person, westvale.pk) is None
+    assert (shown.pk, shown.name, shown.logo.name) == (
+        eastvale.pk,
+        "Eastvale Partnership",
+        "logos/eastvale.png",
+    )
+    Membership.objects.filter(user=person).delete()
+    gate.forget_memberships(person)
+    assert gate.member_partnership(person, eastvale.pk) is None

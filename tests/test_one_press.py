@@ -731,3 +731,24 @@ def test_drafting_the_7_minute_briefing_again_twice_replaces_its_parts_once(chai
     first, second = press_twice(chair_client, page, redraft)
     assert_same_answer(first, second)
     assert record.history.count() == saves + 1
+
+
+@pytest.mark.parametrize(("left_with", "refused_with"), [(Role.VIEWER, 403), (None, 404)])
+def test_a_partnership_page_s_press_sent_again_after_losing_its_administration_is_refused(
+    client, audit, left_with, refused_with
+):
+    """The partnership's own pages are its administrators': a press sent again is answered with
+    the first press's page only while its sender still administers the partnership (403 to
+    someone who holds another role there, 404 to anyone else)."""
+    administrator = member(audit, Role.PARTNERSHIP_ADMIN, username="administrator")
+    client.force_login(administrator)
+    page = reverse("partnership_agencies", args=[audit.partnership_id])
+    fields = {**form_on(client, page), "name": "Youth Justice", "sector": "other"}
+    first = client.post(page, fields)
+    assert "Youth Justice" in client.get(first["Location"]).content.decode()
+    held = Membership.objects.filter(user=administrator)
+    held.update(role=left_with) if left_with else held.delete()
+    again = client.post(page, fields)
+    assert again.status_code == refused_with
+    assert not any("Youth Justice" in text for text in said(again))
+    assert audit.partnership.agencies.filter(name="Youth Justice").count() == 1
