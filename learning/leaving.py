@@ -11,6 +11,8 @@ import datetime
 import hashlib
 import json
 import re
+import shutil
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -361,11 +363,25 @@ class Export:
 def partnership_export(*, partnership: Partnership, directory: Path) -> Export:
     """Write each audit of the partnership as its maca-audit/1 package, oldest first, its
     access log as CSV, a manifest (with each file's SHA-256) and a README, into `directory`,
-    which must be empty or not there yet."""
+    which must be empty or not there yet. Whole or not at all: written into a folder beside it,
+    which takes its name once everything is in it, and is deleted if anything fails."""
     directory = Path(directory)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise ValidationError(f"{directory} is not an empty folder: nothing was written.")
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    partial_folder = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        files, entries = _export_into(partial_folder, partnership)
+        if directory.exists():
+            directory.rmdir()
+        partial_folder.rename(directory)
+    except BaseException:
+        shutil.rmtree(partial_folder, ignore_errors=True)
+        raise
+    return Export(directory, files, entries)
+
+
+def _export_into(directory: Path, partnership: Partnership) -> tuple[list[str], int]:
     now = timezone.now()
     audits = sorted(
         Audit.objects.filter(partnership=partnership).select_related("theme"), key=_held_on
@@ -377,9 +393,7 @@ def partnership_export(*, partnership: Partnership, directory: Path) -> Export:
     manifest = _manifest(partnership, now, directory, written, entries.count())
     _write(directory / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     _write(directory / "README.txt", _readme(manifest))
-    return Export(
-        directory, [entry["file"] for entry in written], manifest["access_log"]["entries"]
-    )
+    return [entry["file"] for entry in written], manifest["access_log"]["entries"]
 
 
 def _held_on(audit: Audit) -> tuple:

@@ -323,6 +323,27 @@ def test_the_export_refuses_a_folder_with_something_in_it(two_partnerships, tmp_
     assert [p.name for p in folder.iterdir()] == ["kept.txt"]
 
 
+def test_an_export_that_fails_part_way_leaves_no_folder_behind(
+    two_partnerships, tmp_path, monkeypatch
+):
+    """Whole or not at all: a handed-over folder is never a part of the partnership's data."""
+    from learning import leaving
+
+    written = []
+
+    def fails_on_the_second(audit):
+        written.append(audit.pk)
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        return {"format": "maca-audit/1"}
+
+    monkeypatch.setattr(leaving, "package_export", fails_on_the_second)
+    output = tmp_path / "exports" / "handover"
+    with pytest.raises(CommandError, match="Nothing was written: .*No space left on device"):
+        call_command("export_partnership", "--partnership", DEMO, "--output", str(output))
+    assert list(output.parent.iterdir()) == []
+
+
 def test_a_row_that_is_also_another_partnerships_stops_the_removal(two_partnerships):
     theirs = Audit.objects.get(partnership__name=OTHER)
     theirs.agencies.add(two_partnerships.agencies.first())  # a link no page makes

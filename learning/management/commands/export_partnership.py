@@ -24,6 +24,8 @@ class Command(BaseCommand):
             export = partnership_export(partnership=chosen, directory=output)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
+        except OSError as error:
+            raise CommandError(f"Nothing was written: {error}.") from None
         self.stdout.write(
             f"Wrote {len(export.files)} audits of '{chosen.name}' and "
             f"{export.access_log_entries:,} access log entries to {export.directory}: "
