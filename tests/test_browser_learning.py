@@ -61,7 +61,7 @@ def test_a_viewer_searches_the_library_and_reads_the_trends(page, demo, tmp_path
     page.screenshot(path=str(tmp_path / "learning-trends.png"), full_page=True)
     page.get_by_label("From", exact=True).fill("2026-01-01")
     page.get_by_label("To", exact=True).fill("2025-01-01")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     expect(page.get_by_text("‘To’ must be on or after ‘From’.", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="To: ‘To’ must be on or after ‘From’.")).to_be_visible()
     assert axe_violations(page) == []
@@ -138,4 +138,8 @@ def test_a_message_under_one_date_leaves_the_labels_and_the_button_in_line(
     labels = page.locator("#period-form label")
     assert top(labels.nth(0)) == top(labels.nth(1))
     boxes = page.locator("#period-form input[type=date]")
-    assert top(boxes.nth(0)) == top(boxes.nth(1)) == top(page.get_by_role("button", name="Show"))
+    assert (
+        top(boxes.nth(0))
+        == top(boxes.nth(1))
+        == top(page.get_by_role("button", name="Show", exact=True))
+    )
