@@ -277,7 +277,7 @@ class AnsweredMethodsMiddleware:
         if request.method not in ANSWERED_METHODS:
             return HttpResponseNotAllowed(ANSWERED_METHODS)
         response = self.get_response(request)
-        if response.status_code == 405 and request.method != "POST" and not response.content:
+        if response.status_code == 405 and request.method == "GET" and not response.content:
             # An address only a button posts to, opened (after signing in again, say): a page
             # that says so, not the browser's blank "method not allowed".
             response.content = render_to_string("405.html", request=request)

@@ -59,6 +59,13 @@ def test_only_the_chair_moves_the_stage(client, audit, chair, outsider):
     opened = client.get(reverse("audit_stage", args=[audit.pk]))  # after signing in again, say
     assert opened.status_code == 405 and opened["Allow"] == "POST"
     assert "Nothing was saved or changed by opening it." in opened.content.decode()
+    assert "Log out" in opened.content.decode()  # a whole page, with its menu
+    # Only an address opened: a press sent where none is taken, and a redirect, say nothing.
+    pressed = client.post(reverse("audit_import_progress", args=[1]))
+    assert pressed.status_code == 405 and pressed.content == b""
+    client.logout()
+    assert client.get(reverse("audit_stage", args=[audit.pk])).content == b""  # to sign in
+    client.force_login(chair)
     client.force_login(outsider)  # nothing of the audit, to anyone
     opened = client.get(reverse("audit_stage", args=[audit.pk]))
     assert opened.status_code == 405 and audit.theme.name not in opened.content.decode()
