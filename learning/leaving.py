@@ -30,6 +30,7 @@ from actions.models import Action, PackageImport
 from actions.package import FORMAT, package_export
 from cases.models import Agency, Audit, PurgeRecord, Theme
 from documents.models import RequestedDocument
+from learning.models import PartnershipRemoval
 from maca.models import AccessLogEntry, Invitation, Membership, Partnership, SentReminder
 from maca.selectors import access_log_table
 from maca.spreadsheets import csv_write
@@ -281,6 +282,9 @@ def partnership_remove(*, partnership: Partnership) -> Removal | None:
         partnership_id = partnership.pk  # deleting it forgets its key
         _rows_delete(partnership)
         _rest_delete(partnership_id)
+        PartnershipRemoval.objects.create(
+            partnership_name=removal.partnership, rows=removal.rows, files=len(removal.files)
+        )
         for storage, name in removal.files:
             # Each file is tried even when the store refuses another; files_left says which
             # are still there.

@@ -52,3 +52,20 @@ class LibraryEntry(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+
+class PartnershipRemoval(models.Model):
+    """That a partnership left the installation and everything of it was deleted
+    (`remove_partnership`): its name, when, and how many rows of each kind and stored files went.
+    The operator's record that the deletion was done; it holds nobody's personal data."""
+
+    partnership_name = models.CharField(max_length=200)
+    removed_at = models.DateTimeField(auto_now_add=True)
+    rows = models.JSONField(default=dict, help_text="Rows deleted, by kind.")
+    files = models.PositiveIntegerField(default=0, help_text="Stored files deleted.")
+
+    class Meta:
+        ordering = ["-removed_at"]
+
+    def __str__(self):
+        return f"{self.partnership_name} (removed {self.removed_at:%d %B %Y})"

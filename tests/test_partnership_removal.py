@@ -18,6 +18,7 @@ from actions.models import Action, Evidence, PackageImport
 from cases.models import Audit, ChronologyFile, PurgeRecord
 from cases.services.partnership import partnership_logo_set
 from documents.models import RequestedDocument
+from learning.models import PartnershipRemoval
 from maca.models import AccessLogEntry, Invitation, Membership, Partnership, SentReminder
 from tests.conftest import load_demo, stored_files
 from tests.factories import (
@@ -190,6 +191,8 @@ FILES = [
 # Records that name what they are about by its number or in words, not by a key: each is
 # checked on its own below.
 NAMED_BY_NUMBER = {AccessLogEntry, PurgeRecord, SentReminder, LogEntry}
+# The record that the removal was done: the one row it writes.
+RECORD = {PartnershipRemoval}
 
 
 def remove(name, *extra):
@@ -220,7 +223,7 @@ def test_removing_a_partnership_deletes_every_row_and_file_of_it_and_nothing_els
     output = remove(DEMO, "--confirm", DEMO)
 
     after = table()
-    for model in set(every_model()) - NAMED_BY_NUMBER:
+    for model in set(every_model()) - NAMED_BY_NUMBER - RECORD:
         kept, had = set(after[model]), set(before[model])
         assert not kept & found[model], model  # nothing of it is left
         assert had - found[model] <= kept, model  # everything else is
@@ -238,6 +241,11 @@ def test_removing_a_partnership_deletes_every_row_and_file_of_it_and_nothing_els
     assert "Removed 'Northshire Safeguarding Children Partnership'. Deleted:" in output
     assert f"audits: {len(found[Audit])}" in output
     assert "access log entries: 2" in output
+    # What was deleted is recorded, with counts alone, and said again to a second run.
+    record = PartnershipRemoval.objects.get()
+    assert record.partnership_name == DEMO and record.files == len(northshire_files)
+    assert record.rows["audits"] == len(found[Audit]) and record.rows["access log entries"] == 2
+    assert f"it was removed on {record.removed_at:%d %B %Y}" in remove(DEMO, "--confirm", DEMO)
     # The person in both keeps their account and their role in the other.
     assert Membership.objects.filter(user__username="both").get().partnership.name == OTHER
 

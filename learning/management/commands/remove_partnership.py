@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from learning.leaving import LeftBehind, RowsOfOthers, partnership_removal, partnership_remove
+from learning.models import PartnershipRemoval
 from maca.management.partnerships import partnership_named
 
 
@@ -24,8 +25,13 @@ class Command(BaseCommand):
     def handle(self, *args, partnership, confirm=None, **options):
         chosen = partnership_named(partnership)
         if chosen is None:
+            removed = PartnershipRemoval.objects.filter(
+                partnership_name__iexact=partnership.strip()
+            )
+            when = removed.values_list("removed_at", flat=True).first()
             self.stdout.write(
-                f"No partnership is named '{partnership}': nothing to remove (removed already?)."
+                f"No partnership is named '{partnership}': nothing to remove"
+                + (f" (it was removed on {when:%d %B %Y})." if when else " (removed already?).")
             )
             return
         if confirm != chosen.name:
