@@ -2,6 +2,8 @@ import functools
 
 from django.contrib import admin
 
+from maca.admin import ReadOnlyAdmin
+
 from .models import (
     AgencySubmission,
     Audit,
@@ -39,7 +41,7 @@ def _superuser(request) -> bool:
     return request.user.is_active and request.user.is_superuser
 
 
-class CaseLevelAdmin(admin.ModelAdmin):
+class CaseLevelAdmin(ReadOnlyAdmin):
     """The administration pages of case-level data (every model of `cases`, `findings` and
     `actions`): shown to superusers only, whatever permissions another staff account holds, and
     read only, for them too. Every look is in the access log (maca.middleware): a page of one
@@ -51,15 +53,6 @@ class CaseLevelAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _superuser(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_object(self, request, object_id, from_field=None):
         record = super().get_object(request, object_id, from_field)

@@ -125,13 +125,8 @@ class InvitationAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(AccessLogEntry)
-class AccessLogEntryAdmin(admin.ModelAdmin):
-    """Read-only: entries are evidence for the data protection officer."""
-
-    list_display = ["at", "username", "action", "path", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["username", "path"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows nobody adds, changes or deletes at /admin/: evidence, shown as it was written."""
 
     def has_add_permission(self, request):
         return False
@@ -141,6 +136,15 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(ReadOnlyAdmin):
+    """Read-only: entries are evidence for the data protection officer."""
+
+    list_display = ["at", "username", "action", "path", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["username", "path"]
 
 
 @admin.register(SentReminder)
