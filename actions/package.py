@@ -636,10 +636,10 @@ def partnership_chosen(*, data: dict, name: str | None) -> tuple[Partnership | N
 
 
 def unknown_partnership(chosen: str) -> UnknownPartnership:
-    known = ", ".join(f"'{p}'" for p in Partnership.objects.order_by("name")) or "none yet"
+    known = ", ".join(f"'{p}'" for p in Partnership.objects.order_by("name"))
     return UnknownPartnership(
-        f"There is no partnership called '{chosen}' (the partnerships are: {known}). "
-        "Check the name, or give --create-partnership to create it."
+        f"No partnership is named '{chosen}'. Check the name, or give --create-partnership to "
+        "create it." + (f" The partnerships are: {known}." if known else "")
     )
 
 

@@ -88,6 +88,8 @@ def exported_actions(user, query):
         filters = {**filters, "owner_agencies": list(coordinated_agency_ids(user))}
         described.insert(0, "My agency's actions")
     actions, counts = selectors.plan_for(user, filters=filters)
+    if filters.get("rag"):  # a download counts what it holds, not the ratings filtered out
+        counts = {rag: count for rag, count in counts.items() if rag == filters["rag"]}
     # The PDF and the spreadsheets name each audit's partnership.
     return actions.select_related("recommendation", "audit__partnership"), counts, described
 

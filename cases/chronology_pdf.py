@@ -39,7 +39,7 @@ def integrated_context(
 ) -> dict:
     """What the integrated chronology shows: every row (the PDF), or with `page_number` the
     page's rows (`page`, with the count of all) of a chronology that may hold tens of thousands."""
-    agencies = list(audit.agencies.all())
+    agencies = selectors.agencies_to_filter_by(audit, case, chosen=agency_ids)
     rows = selectors.integrated_rows(case, agency_ids=agency_ids, impacts=impacts)
     if page_number is None:
         page, entries = None, list(rows)

@@ -34,7 +34,10 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 
 
 def _draft_parts(audit) -> dict[str, str]:
+    """The draft as saved; before its first save, parts 6 and 7 as its form starts them."""
     record = SevenMinuteBriefing.objects.filter(audit=audit).first()
+    if record is None:
+        return {**sevenminute.parts_of(None), **sevenminute.standard_parts(audit.partnership)}
     return sevenminute.parts_of(record)
 
 

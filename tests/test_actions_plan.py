@@ -176,6 +176,15 @@ def test_the_plan_pdf_follows_the_filters_and_keeps_others_out(client, audit, pl
     assert "Overdue only" in text
 
 
+def test_a_plan_pdf_of_one_rating_counts_only_the_actions_it_holds(client, audit, plan, tmp_path):
+    client.force_login(plan["chair"])
+    response = client.get(reverse("action_plan_pdf"), {"rag": "green"}, follow=True)
+    text = pdf_text(response.content, tmp_path)
+    assert "1 action." in text and "Police share call-outs" in text
+    assert "Green: 1" in text
+    assert "Red:" not in text and "Amber:" not in text
+
+
 def test_the_plan_pdf_carries_the_audits_own_marking(client, audit, plan, tmp_path):
     audit.protective_marking = "OFFICIAL"
     audit.save()

@@ -253,6 +253,22 @@ def test_a_csv_whose_title_line_holds_no_separator_is_read_split_by_its_headings
     assert ChronologyEntry.objects.get().event == "Rent arrears letter, second"
 
 
+def test_a_csv_title_line_holding_a_comma_is_passed_over_as_a_title(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = b'Housing, exported 3 March\r\n"Chronology for Case 1, Housing",prepared by QA\r\n'
+    content += b"Date,Event\r\n3/11/25,Rent arrears letter\r\n"
+    assert post_rows(client, world, "rows.csv", content).status_code == 302
+    assert ChronologyEntry.objects.get().event == "Rent arrears letter"
+
+
+def test_rows_of_events_without_headings_are_refused_not_passed_over_as_titles(client, world):
+    client.force_login(world["housing_coordinator"])
+    content = b"3/11/25,Rent arrears letter\r\nDate,Event\r\n4/11/25,Home visit\r\n"
+    page = post_rows(client, world, "rows.csv", content).content.decode()
+    assert "The first row (below any title) must hold the column headings" in page
+    assert not ChronologyEntry.objects.exists()
+
+
 def test_every_row_of_a_workbook_is_read_whatever_size_its_sheet_says_it_is(client, world):
     """A program that writes the sheet's <dimension> wrong ("A1:E3" over 51 rows) loses no
     row: the 50 events are all added, not the first two with a message that says 2."""

@@ -96,6 +96,20 @@ def test_filters_by_agency_and_impact_stay_in_the_url(client, rows):
     assert "On 5 March" not in page
 
 
+def test_only_agencies_with_rows_for_the_case_are_offered_as_filters_with_their_counts(
+    client, rows
+):
+    quiet = AgencyFactory(name="Dental service")
+    rows["audit"].agencies.add(quiet)
+    client.force_login(rows["chair"])
+    page = plain(client.get(url(rows)))
+    assert "Housing (3 rows )" in page and "Police (3 rows )" in page
+    assert "Dental service" not in page
+    chosen = plain(client.get(url(rows, query=f"?agency={quiet.pk}")))
+    assert "Dental service (0 rows )" in chosen
+    assert "Showing Dental service; impact any." in chosen
+
+
 def test_nonsense_filters_are_ignored_not_an_error(client, rows):
     client.force_login(rows["chair"])
     response = client.get(

@@ -245,7 +245,7 @@ def test_an_unknown_partnership_imports_nothing_unless_it_is_to_be_created(tmp_p
         with pytest.raises(CommandError) as refused:
             call_command("import_audit", str(path), *name, stdout=io.StringIO())
         assert "nothing was imported" in str(refused.value)
-        assert "There is no partnership called" in str(refused.value)
+        assert "No partnership is named" in str(refused.value)
         assert "'Southshire Partnership'" in str(refused.value)  # the ones there are
         assert "--create-partnership" in str(refused.value)
         assert counts() == before

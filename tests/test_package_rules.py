@@ -584,9 +584,9 @@ def test_a_name_no_partnership_has_is_refused_unless_it_is_to_be_created(partner
             data={"partnership": "Nowhere  Partnership"}, name=None, create=False
         )
     assert str(refused.value) == (
-        "There is no partnership called 'Nowhere Partnership' (the partnerships are: "
-        f"'{DEFAULT}', 'WESTSHIRE PARTNERSHIP', 'Westshire Partnership'). Check the name, or "
-        "give --create-partnership to create it."
+        "No partnership is named 'Nowhere Partnership'. Check the name, or give "
+        f"--create-partnership to create it. The partnerships are: '{DEFAULT}', "
+        "'WESTSHIRE PARTNERSHIP', 'Westshire Partnership'."
     )
     assert Partnership.objects.count() == before
 
@@ -791,8 +791,8 @@ def test_an_operators_import_joins_the_partnership_named_or_one_made_only_when_a
     assert refused.problems == [
         [
             "$",
-            "There is no partnership called 'Nowhere' (the partnerships are: 'Westshire "
-            "Partnership'). Check the name, or give --create-partnership to create it.",
+            "No partnership is named 'Nowhere'. Check the name, or give --create-partnership "
+            "to create it. The partnerships are: 'Westshire Partnership'.",
         ]
     ]
     made = run(VALID, partnership_name="Nowhere", create_partnership=True)

@@ -534,3 +534,16 @@ def test_the_draft_word_file_gives_the_meeting_date_as_its_pdf_does(
     assert line in " ".join(pdf_text(pdf, tmp_path).split())
     docx = client.get(reverse("seven_minute_docx", args=[written.pk])).content
     assert line in [p.text for p in Document(io.BytesIO(docx)).paragraphs]
+
+
+def test_an_unsaved_7_minute_briefing_previews_parts_six_and_seven_as_its_form_starts_them(
+    client, written, chair, tmp_path
+):
+    client.force_login(chair)
+    page = client.get(reverse("seven_minute", args=[written.pk])).content.decode()
+    assert "What will you do differently tomorrow?" in page
+    assert "Procedures: www.example.org/procedures" in page
+    assert page.count("Not written yet") == 5
+    pdf = client.get(reverse("seven_minute_pdf", args=[written.pk])).content
+    text = pdf_text(pdf, tmp_path)
+    assert "What will you do differently tomorrow?" in text

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import Count
+from django.db.models.functions import Coalesce
 
 from cases.models import AgencySubmission, Case, ChronologyEntry, ChronologyFile
 from cases.selectors.progress import is_asked
@@ -98,6 +99,20 @@ def integrated_chronology(
 ) -> list[ChronologyEntry]:
     """Every agency's rows for `case` merged into one timeline, optionally filtered."""
     return list(integrated_rows(case, agency_ids=agency_ids, impacts=impacts))
+
+
+def agencies_to_filter_by(audit, case, *, chosen: set[int]) -> list:
+    """The audit's agencies with rows in `case`'s chronology (and any chosen in the address),
+    each with its `row_count`: one query."""
+    counts = (
+        ChronologyEntry.objects.filter(case=case, agency=models.OuterRef("pk"))
+        .order_by()
+        .values("agency")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    agencies = audit.agencies.annotate(row_count=Coalesce(models.Subquery(counts), 0))
+    return [agency for agency in agencies if agency.row_count or agency.pk in chosen]
 
 
 def integrated_rows(case: Case, *, agency_ids=None, impacts=None):

@@ -614,15 +614,29 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
 
 
 def _is_title(row) -> bool:
-    """Whether `row` holds text in one cell only, as a title over the headings does."""
-    return sum(1 for value in row if _cell_text(value)) == 1
+    """Whether `row` reads as a title over the headings: text in one cell only, or (a CSV title
+    holding a comma, "Housing, exported 3 March") no heading and no date first, as a row of
+    events would have."""
+    filled = [value for value in row if _cell_text(value)]
+    if len(filled) == 1:
+        return True
+    if any(_heading_field(value) for value in filled):
+        return False
+    try:
+        parse_chronology_date(filled[0])
+    except ValueError:
+        return True
+    return False
+
+
+def _heading_field(value) -> str | None:
+    return _HEADING_FIELDS.get(" ".join(_cell_text(value).lower().rstrip("*:").split()))
 
 
 def _columns(row) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, value in enumerate(row):
-        heading = " ".join(_cell_text(value).lower().rstrip("*:").split())
-        field = _HEADING_FIELDS.get(heading)
+        field = _heading_field(value)
         if field and field not in columns:
             columns[field] = index
     missing = [heading for heading, field, _ in COLUMNS[:2] if field not in columns]
