@@ -210,6 +210,25 @@ def test_the_chairs_are_told_when_the_administrator_invites_to_a_role_opening_ca
     assert "granted@example.org" in notices[0].body and role_name in notices[0].body
 
 
+@pytest.mark.parametrize("role, told", [(Role.CHAIR, True), (Role.QA_MEMBER, False)])
+def test_the_other_chairs_are_told_when_a_chair_invites_a_chair(
+    client, audit, chair, mailoutbox, django_capture_on_commit_callbacks, role, told
+):
+    other_chair = member(audit, Role.CHAIR)
+    invite_from_members_page(
+        client, chair, audit, django_capture_on_commit_callbacks, "granted@example.org", role
+    )
+    notices = [m for m in mailoutbox if "granted@example.org" not in m.to]
+    if not told:
+        assert notices == []
+        return
+    assert [m.to[0] for m in notices] == [other_chair.email]  # not the chair who invited
+    assert notices[0].subject == (
+        f"granted@example.org is invited as Chair of {audit.partnership.name} in MACA"
+    )
+    assert chair.get_full_name() in notices[0].body or chair.username in notices[0].body
+
+
 def test_a_notice_goes_once_and_only_to_someone_still_chairing_when_it_is_sent(
     client, audit, chair, administrator, mailoutbox, django_capture_on_commit_callbacks
 ):

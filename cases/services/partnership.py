@@ -9,14 +9,16 @@ cannot touch another partnership, and never set an account's staff or superuser 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
 
 from cases import uploads
-from cases.services.emails import email_queue
-from cases.services.setup import agency_named_alike, agency_of_no_coordinator, invitation_queue
+from cases.services.setup import (
+    agency_named_alike,
+    agency_of_no_coordinator,
+    grant_notice_queue,
+    invitation_queue,
+)
 from maca.concurrency import check_current
 from maca.invitations import invitation_issue
 from maca.models import Agency, Invitation, Membership, Partnership
@@ -96,38 +98,6 @@ def partnership_administrator_invite(*, partnership: Partnership, email: str) ->
     if send:
         invitation_queue(invitation=invitation, invited_by=None)
     return send
-
-
-def grant_notice_queue(*, invitation: Invitation, invited_by) -> None:
-    """Tell the partnership's chairs (but the one who invited) of an invitation to a role that
-    opens case data, so that no such grant goes unseen. Once per chair and invitation."""
-    chairs = (
-        get_user_model()
-        .objects.filter(
-            memberships__partnership=invitation.partnership_id,
-            memberships__role=Role.CHAIR,
-            is_active=True,
-        )
-        .exclude(pk=invited_by.pk)
-        .distinct()
-    )
-    context = {
-        "invitation": invitation,
-        "invited_by": invited_by,
-        "role": invitation.get_role_display(),
-        "site_url": settings.SITE_URL,
-    }
-    for chair in chairs:
-        email_queue(
-            key=f"grant-notice:{invitation.pk}:{chair.pk}",
-            recipient=chair,
-            partnership=invitation.partnership,
-            subject=(
-                f"{invitation.email} is invited as {context['role']} of "
-                f"{invitation.partnership.name} in MACA"
-            ),
-            body=render_to_string("cases/partnership/grant_notice_email.txt", context),
-        )
 
 
 def partnership_member_remove_refusal(*, membership: Membership, user) -> str | None:

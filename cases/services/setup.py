@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -176,6 +177,38 @@ def invitation_queue(*, invitation: Invitation, invited_by, audit: Audit | None 
     )
 
 
+def grant_notice_queue(*, invitation: Invitation, invited_by) -> None:
+    """Tell the partnership's chairs (but the one who invited) of an invitation to a role that
+    opens case data, so that no such grant goes unseen. Once per chair and invitation."""
+    chairs = (
+        get_user_model()
+        .objects.filter(
+            memberships__partnership=invitation.partnership_id,
+            memberships__role=Role.CHAIR,
+            is_active=True,
+        )
+        .exclude(pk=invited_by.pk)
+        .distinct()
+    )
+    context = {
+        "invitation": invitation,
+        "invited_by": invited_by,
+        "role": invitation.get_role_display(),
+        "site_url": settings.SITE_URL,
+    }
+    for chair in chairs:
+        email_queue(
+            key=f"grant-notice:{invitation.pk}:{chair.pk}",
+            recipient=chair,
+            partnership=invitation.partnership,
+            subject=(
+                f"{invitation.email} is invited as {context['role']} of "
+                f"{invitation.partnership.name} in MACA"
+            ),
+            body=render_to_string("cases/partnership/grant_notice_email.txt", context),
+        )
+
+
 # The agency list's empty choice on the forms that invite someone to a role.
 NO_AGENCY = "No agency: only an agency co-ordinator has one"
 
@@ -210,6 +243,8 @@ def member_invite(
     )
     if send:
         invitation_queue(invitation=invitation, audit=audit, invited_by=user)
+    if role == Role.CHAIR:  # a chair making another: the partnership's other chairs know of it
+        grant_notice_queue(invitation=invitation, invited_by=user)
     return invitation, send
 
 
