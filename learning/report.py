@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from django.utils.text import slugify
 from actions.access import restrict_actions
 from actions.models import Action
 from cases.models import Audit
+from cases.naming import audit_name
 from cases.selectors.identifiers import listed
 from findings.models import ImpactVerdict, Recommendation, UsageRecord
 from maca import access
@@ -23,7 +25,7 @@ from maca.pdf import render_pdf
 
 from .models import LibraryEntry
 from .search import visible_entries
-from .trends import ACTION_STATES, trends_for
+from .trends import ACTION_STATES, held_on, trends_for
 
 PDF_TEMPLATE = "reports/assurance_pdf.html"
 PDF_STYLESHEETS = ["css/pdf-page.css", "css/assurance-pdf.css"]
@@ -51,12 +53,15 @@ def assurance_context(user, *, partnership, start=None, end=None, today=None) ->
         .filter(audit_id__in=ids, section=LibraryEntry.Section.LEARNING_SUMMARY)
         .values_list("audit_id", "text")
     )
+    # Overdue on the day the report is made, whichever year its audit was held in: an action
+    # of an earlier year's audit still open is what the board most needs to see.
     overdue = (
-        restrict_actions(Action.objects.filter(audit_id__in=ids), user)
+        restrict_actions(Action.objects.filter(audit__partnership=partnership), user)
         # Only the words of plans published with their briefing are printed.
         .filter(audit__plan_published_at__isnull=False, due_date__lt=today)
         .filter(status__in=[Action.Status.NOT_STARTED, Action.Status.IN_PROGRESS])
         .select_related("owner_agency", "audit__theme")
+        .annotate(audit_held_on=held_on("audit__"))
         .order_by("due_date", "pk")
     )
     grades = trends.charts["grades"]
@@ -76,11 +81,41 @@ def assurance_context(user, *, partnership, start=None, end=None, today=None) ->
         "grade_cells": _shaded(grades),
         "actions_by_agency": trends.charts["actions-by-agency"],
         "action_states": ACTION_STATES,
-        "overdue": list(overdue),
+        "overdue": [OverdueAction.of(action) for action in overdue],
+        "actions_intro": ACTIONS_INTRO,
+        "overdue_heading": f"Overdue actions on {date_format(today, 'j F Y')}",
+        "overdue_intro": OVERDUE_INTRO,
+        "no_overdue": NO_OVERDUE,
         **_practice(user, partnership, trends.audits),
         "reader_scope": reader_scope(user, partnership),
         "document_title": f"Board assurance report: {partnership.name}",
     }
+
+
+ACTIONS_INTRO = (
+    "The actions of the audits held in the period, by the agency that owns them. Overdue "
+    "actions of earlier audits are listed below."
+)
+OVERDUE_INTRO = (
+    "Every action of a published plan still open after its due date, whichever year its audit "
+    "was held."
+)
+NO_OVERDUE = "No action of a published plan is overdue."
+
+
+@dataclass(frozen=True)
+class OverdueAction:
+    text: str
+    owner_agency: str
+    due_date: object
+    audit: str  # its name, a re-audit's said so, with the month it was held
+
+    @classmethod
+    def of(cls, action):
+        held = action.audit_held_on
+        name = audit_name(action.audit) + (f", {date_format(held, 'F Y')}" if held else "")
+        agency = action.owner_agency.name if action.owner_agency else "—"
+        return cls(text=action.text, owner_agency=agency, due_date=action.due_date, audit=name)
 
 
 def reader_scope(user, partnership) -> str | None:
@@ -279,8 +314,7 @@ def render_docx_bytes(context: dict) -> bytes:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.header.paragraphs[0].text = context["marking"]
     _footer_page_numbers(section.footer.paragraphs[0])
-    document.core_properties.title = context["document_title"]
-    document.core_properties.author = context["partnership"].name
+    _set_properties(document.core_properties, context)
     document.styles["Normal"].font.size = Pt(10.5)
     document.add_heading("Board assurance report", level=0)
     document.add_paragraph(f"{context['partnership'].name}. Audits held {context['period']}.")
@@ -321,23 +355,36 @@ def render_docx_bytes(context: dict) -> bytes:
         document.add_paragraph("No finding tag recurs in the last audits of the period.")
     grades = context["grades"]
     document.add_heading("Audit-tool grades by agency and question section", level=1)
-    _table(document, [grades.row_heading, *grades.columns], _rows(grades))
+    _table(
+        document,
+        [grades.row_heading, *grades.columns],
+        _rows(grades),
+        empty="No graded audit tools in this period.",
+    )
     actions = context["actions_by_agency"]
     document.add_heading("Action completion by agency", level=1)
-    _table(document, [actions.row_heading, *actions.columns], _rows(actions))
-    document.add_heading("Overdue actions", level=1)
+    document.add_paragraph(context["actions_intro"])
+    _table(
+        document,
+        [actions.row_heading, *actions.columns],
+        _rows(actions),
+        empty="No actions in this period.",
+    )
+    document.add_heading(context["overdue_heading"], level=1)
+    document.add_paragraph(context["overdue_intro"])
     _table(
         document,
         ["Action", "Owner agency", "Due", "Audit"],
         [
             [
                 action.text,
-                action.owner_agency.name if action.owner_agency else "—",
+                action.owner_agency,
                 date_format(action.due_date, "j F Y"),
-                action.audit.theme.name,
+                action.audit,
             ]
             for action in context["overdue"]
         ],
+        empty=context["no_overdue"],
     )
     if context["practice"] is not None:
         document.add_heading("Briefings used in practice", level=1)
@@ -386,16 +433,35 @@ def render_docx_bytes(context: dict) -> bytes:
     return out.getvalue()
 
 
+def _set_properties(properties, context) -> None:
+    """What Word shows under File > Info, in place of python-docx's template's (2013, its name)."""
+    made = timezone.now().astimezone(datetime.UTC).replace(microsecond=0)  # Word's files hold UTC
+    properties.title = context["document_title"][:255]
+    properties.subject = f"Board assurance report, audits held {context['period']}"[:255]
+    properties.comments = properties.keywords = ""
+    properties.author = properties.last_modified_by = context["partnership"].name[:255]
+    properties.created = properties.modified = made
+    properties.language = "en-GB"
+    properties.content_status = "Final"
+
+
 def _rows(chart):
     return [[label, *(str(v) for v in values)] for label, values in chart.rows]
 
 
-def _table(document, headings, rows) -> None:
+def _table(document, headings, rows, *, empty="None in this period.") -> None:
+    """A table whose heading row Word repeats at the top of each page it runs onto."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     if not rows:
-        document.add_paragraph("None in this period.")
+        document.add_paragraph(empty)
         return
     table = document.add_table(rows=1, cols=len(headings))
     table.style = "Table Grid"
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    table.rows[0]._tr.get_or_add_trPr().append(repeat)
     for cell, heading in zip(table.rows[0].cells, headings, strict=True):
         cell.text = heading
         cell.paragraphs[0].runs[0].bold = True

@@ -86,6 +86,12 @@ class Trends:
     recent: list[HeldAudit]
 
 
+def held_on(audit="") -> Coalesce:
+    """When an audit was held: its meeting, else the day its briefing was first published.
+    `audit` is the path to the audit from the rows read ("audit__"), if they are not audits."""
+    return Coalesce(f"{audit}meeting_date", TruncDate(f"{audit}briefing_published_at"))
+
+
 def published_audits(user, *, partnership, start=None, end=None):
     """The partnership's audits with a published briefing that `user` may read, dated by their
     meeting (else their first publication), within the period."""
@@ -96,7 +102,7 @@ def published_audits(user, *, partnership, start=None, end=None):
         Audit.objects.visible_to(user)
         .filter(partnership=partnership, briefing_published_at__isnull=False)
         .annotate(
-            held_on=Coalesce("meeting_date", TruncDate("briefing_published_at")),
+            held_on=held_on(),
             latest_version=Subquery(latest),
             case_count=Coalesce(Subquery(cases.annotate(n=Count("pk")).values("n")[:1]), 0),
         )

@@ -106,6 +106,28 @@ def test_the_period_limits_the_report_and_reaudits_are_named(world, tmp_path):
     assert "2026" in text and "Alpha summary" not in text
 
 
+def test_an_earlier_years_overdue_action_is_listed_with_its_audit_and_year(world, tmp_path):
+    text = pdf_text(run(world, tmp_path, start="2026-01-01").read_bytes(), tmp_path)
+    assert "Alpha summary" not in text  # its audit was held before the period
+    overdue = " ".join(text[text.index("Overdue actions on") :].split())
+    assert "whichever year its audit was held" in overdue
+    assert "Alpha police action on supervision." in overdue
+    assert f"{world.alpha.theme.name}, {world.alpha.meeting_date:%B %Y}" in overdue
+
+
+def test_the_word_report_says_when_it_was_made_and_repeats_its_table_headings(world, tmp_path):
+    from docx import Document
+
+    path = run(world, tmp_path, "report.docx")
+    properties = Document(str(path)).core_properties
+    assert properties.language == "en-GB" and properties.created.year >= 2026
+    assert properties.author == world.partnership.name
+    with zipfile.ZipFile(path) as docx:
+        body = docx.read("word/document.xml").decode()
+    assert '<w:tblHeader w:val="true"/>' in body
+    assert "No graded audit tools in this period." in body
+
+
 @pytest.mark.parametrize("role", [Role.CHAIR, Role.QA_MEMBER, Role.COORDINATOR, Role.VIEWER])
 def test_each_role_downloads_the_report_of_what_they_may_read(client, world, role, tmp_path):
     client.force_login(world.users[role])
