@@ -138,18 +138,41 @@ def _values(model, keys: set, column: str) -> set:
 
 
 # The records that name a partnership's rows by number or in words rather than by a key.
-def _access_log(partnership_id: int, audit_ids: set):
+def _access_log(partnership_id: int, found: PartnershipRows):
     return AccessLogEntry.objects.filter(
-        Q(partnership_id=partnership_id) | Q(audit_id__in=list(audit_ids))
+        Q(partnership_id=partnership_id)
+        | Q(audit_id__in=list(found.audit_ids()))
+        | Q(pk__in=_admin_looks(found))
     )
+
+
+# A page of /admin/ about one row: /admin/<app>/<model>/<pk>/change/ (or history/, delete/).
+_ADMIN_ROW_PAGE = re.compile(r"^/admin/(\w+)/(\w+)/(\d+)/")
+
+
+def _admin_looks(found: PartnershipRows) -> list[int]:
+    """Looks in /admin/ at one of its rows that the access log files under no partnership (a
+    superuser's, who belongs to none)."""
+    models_named = {(model._meta.app_label, model._meta.model_name): model for model in found.named}
+    looks = AccessLogEntry.objects.filter(
+        partnership_id__isnull=True, audit_id__isnull=True, path__startswith="/admin/"
+    ).values_list("pk", "path")
+    return [
+        pk
+        for pk, path in looks.iterator()
+        if (page := _ADMIN_ROW_PAGE.match(path))
+        and (model := models_named.get((page[1], page[2])))
+        and int(page[3]) in found.named[model]
+    ]
 
 
 def _purge_records(audit_ids: set):
     return PurgeRecord.objects.filter(audit_id_kept__in=list(audit_ids))
 
 
-# Reminder keys name what they remind of ("deadline:12:before", "action:7:overdue").
-_REMINDED = {"deadline": Audit, "usage": Audit, "action": Action}
+# Reminder keys name what they remind of ("deadline:12:before", "stage:12:submissions",
+# "action:7:overdue"); a weekly digest's names only its reader.
+_REMINDED = {"deadline": Audit, "stage": Audit, "usage": Audit, "action": Action}
 _REMINDER_KEY = re.compile(r"^(\w+):(\d+):")
 
 
@@ -193,7 +216,7 @@ def _plans_of_its_people(found: PartnershipRows):
 def _records_naming(partnership_id: int, found: PartnershipRows) -> dict[str, models.QuerySet]:
     audits = found.audit_ids()
     return {
-        "access log entries": _access_log(partnership_id, audits),
+        "access log entries": _access_log(partnership_id, found),
         "purge records": _purge_records(audits),
         "reminder records": _sent_reminders(found),
         "administration log entries": _admin_log(found),
@@ -391,7 +414,7 @@ def _export_into(directory: Path, partnership: Partnership) -> tuple[list[str], 
         Audit.objects.filter(partnership=partnership).select_related("theme"), key=_held_on
     )
     written = [_write_package(directory, number, audit) for number, audit in enumerate(audits, 1)]
-    entries = _access_log(partnership.pk, {audit.pk for audit in audits})
+    entries = _access_log(partnership.pk, partnership_rows(partnership.pk))
     with open(directory / "access-log.csv", "w", encoding="utf-8", newline="") as handle:
         csv_write(access_log_table(entries.order_by("at", "id"), {}), handle)
     manifest = _manifest(partnership, now, directory, written, entries.count())

@@ -12,6 +12,9 @@ class MacaConfig(AppConfig):
         from maca.middleware import mark_session_seen
 
         user_logged_in.connect(mark_session_seen, dispatch_uid="maca_mark_session_seen")
+        from maca.password import password_tries_end_on_sign_in
+
+        user_logged_in.connect(password_tries_end_on_sign_in, dispatch_uid="maca_password_tries")
 
         from django.db.models.signals import pre_delete
 

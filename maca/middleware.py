@@ -282,6 +282,9 @@ class AnsweredMethodsMiddleware:
             # that says so, not the browser's blank "method not allowed".
             response.content = render_to_string("405.html", request=request)
             response["Content-Type"] = "text/html; charset=utf-8"
+            # Set, for the empty body, by CommonMiddleware within: a server sends only as many
+            # bytes as it says.
+            response["Content-Length"] = str(len(response.content))
         return response
 
 

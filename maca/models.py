@@ -56,6 +56,10 @@ class User(AbstractUser):
     # Counted up each time the account is switched off: a session is valid only for the count it
     # was made under, so switching the account on again does not bring its old sessions back.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+    # Presses of "Change password" whose current password was not (yet) found right, counted in
+    # one statement each before the password is checked, so that guesses sent at once are
+    # counted as they arrive; ended by a right one and by signing in.
+    current_password_tries = models.PositiveIntegerField(default=0, editable=False)
 
     def __str__(self):
         return self.get_full_name() or self.username

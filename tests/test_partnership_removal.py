@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 
 from actions.demo_builders import demo_logo
 from actions.models import Action, Evidence, PackageImport
-from cases.models import Audit, ChronologyFile, PurgeRecord
+from cases.models import Audit, ChronologyFile, PurgeRecord, Theme
 from cases.services.partnership import partnership_logo_set
 from documents.models import RequestedDocument
 from learning.models import PartnershipRemoval
@@ -117,6 +117,12 @@ def southvale():
         partnership_id=partnership.pk,
     )  # fmt: skip
     LogEntry.objects.log_actions(user_id=UserFactory().pk, queryset=[agency], action_flag=ADDITION)
+    AccessLogEntry.objects.create(
+        username="operator",
+        action="view",
+        what="admin",
+        path=f"/admin/maca/agency/{agency.pk}/change/",
+    )  # a superuser's look in /admin/, filed under no partnership
     return partnership
 
 
@@ -148,6 +154,8 @@ def northshire_extras(northshire):
     PurgeRecord.objects.create(audit_id_kept=audit.pk, audit_name="Invented", kind="identifiers")
     SentReminder.objects.create(key=f"deadline:{audit.pk}:before", user=UserFactory())
     SentReminder.objects.create(key=f"action:{action.pk}:overdue", user=UserFactory())
+    SentReminder.objects.create(key=f"stage:{audit.pk}:submissions", user=UserFactory())
+    SentReminder.objects.create(key=f"usage:{audit.pk}:1", user=UserFactory())
     agency = northshire.agencies.first()
     LogEntry.objects.log_actions(
         user_id=UserFactory().pk, queryset=[agency], action_flag=ADDITION
@@ -158,6 +166,13 @@ def northshire_extras(northshire):
     RequestedDocument.objects.create(
         partnership=northshire, kind="assurance_report", requested_by=UserFactory()
     )
+    theme = audit.theme
+    AccessLogEntry.objects.create(
+        username="operator",
+        action="view",
+        what="admin",
+        path=f"/admin/cases/theme/{theme.pk}/change/",
+    )  # a superuser's look in /admin/ at one of its rows, filed under no partnership
     both = UserFactory(username="both")
     MembershipFactory(user=both, partnership=northshire, role=Membership.Role.VIEWER)
     MembershipFactory(user=both, partnership=Partnership.objects.get(name=OTHER))
@@ -215,9 +230,12 @@ def test_removing_a_partnership_deletes_every_row_and_file_of_it_and_nothing_els
     northshire_files = file_names(found)
     files_before = set(stored_files())
     assert northshire_files and northshire_files <= files_before
-    other_log = AccessLogEntry.objects.exclude(partnership_id=northshire.pk).exclude(
-        audit_id__in=named[Audit]
+    other_log = (
+        AccessLogEntry.objects.exclude(partnership_id=northshire.pk)
+        .exclude(audit_id__in=named[Audit])
+        .exclude(path__in=[f"/admin/cases/theme/{pk}/change/" for pk in named[Theme]])
     )
+    assert other_log.filter(path__startswith="/admin/maca/agency/").exists()
     other_log_ids = set(other_log.values_list("pk", flat=True))
 
     output = remove(DEMO, "--confirm", DEMO)
@@ -235,16 +253,16 @@ def test_removing_a_partnership_deletes_every_row_and_file_of_it_and_nothing_els
     # Records naming the partnership or its audits by number or in words.
     assert set(AccessLogEntry.objects.values_list("pk", flat=True)) == other_log_ids
     assert not PurgeRecord.objects.filter(audit_id_kept__in=named[Audit]).exists()
-    assert not SentReminder.objects.filter(key__startswith="deadline:").exists()
-    assert not SentReminder.objects.filter(key__startswith="action:").exists()
+    for kind in ("deadline", "action", "stage", "usage"):
+        assert not SentReminder.objects.filter(key__startswith=f"{kind}:").exists(), kind
     assert [e.object_repr for e in LogEntry.objects.all()] == ["Police"]  # Southvale's
     assert "Removed 'Northshire Safeguarding Children Partnership'. Deleted:" in output
     assert f"audits: {len(found[Audit])}" in output
-    assert "access log entries: 2" in output
+    assert "access log entries: 3" in output
     # What was deleted is recorded, with counts alone, and said again to a second run.
     record = PartnershipRemoval.objects.get()
     assert record.partnership_name == DEMO and record.files == len(northshire_files)
-    assert record.rows["audits"] == len(found[Audit]) and record.rows["access log entries"] == 2
+    assert record.rows["audits"] == len(found[Audit]) and record.rows["access log entries"] == 3
     assert f"it was removed on {record.removed_at:%d %B %Y}" in remove(DEMO, "--confirm", DEMO)
     # The person in both keeps their account and their role in the other.
     assert Membership.objects.filter(user__username="both").get().partnership.name == OTHER
@@ -301,11 +319,13 @@ def test_the_export_writes_one_package_per_audit_oldest_first_that_imports_back(
     assert [a["file"] for a in manifest["audits"]] == [p.name for p in packages]
     dates = [a["date"] for a in manifest["audits"]]
     assert dates == sorted(dates)
-    assert manifest["access_log"]["entries"] == 2
+    assert manifest["access_log"]["entries"] == 3  # a superuser's look at its theme among them
     readme = (output / "README.txt").read_text()
     assert DEMO in readme and f"{audits.count()} audits" in readme
     log = (output / "access-log.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert log[0].startswith("When,User") and len(log) == 3
+    assert log[0].startswith("When,User") and len(log) == 4
+    assert any("/admin/cases/theme/" in line for line in log)
+    assert not any("/admin/maca/agency/" in line for line in log)  # Southvale's agency
     assert f"Wrote {audits.count()} audits" in out.getvalue()
 
     # Each is a package import_audit reads: one goes into a new partnership as it was.
@@ -417,3 +437,33 @@ def test_a_re_audits_package_is_named_as_a_re_audit(two_partnerships, tmp_path):
     (entry,) = [a for a in manifest["audits"] if a["audit"] == reaudit.pk]
     assert entry["file"].endswith(f"-{reaudit.file_stem}.json")
     assert entry["file"].endswith("-re-audit.json")
+
+
+def test_every_kind_of_reminder_record_written_is_known_to_the_removal():
+    """Each `Reminder(key=f"<kind>:…")` the code makes is read by the removal (an audit's or
+    an action's) or names only its reader (the weekly digest): a new kind is not missed."""
+    import ast
+    from pathlib import Path
+
+    from learning.leaving import _REMINDED
+
+    kinds = set()
+    for path in Path(__file__).resolve().parent.parent.glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        keys = {}  # key = f"…" before Reminder(key=key, …)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.JoinedStr):
+                for target in node.targets:
+                    keys[getattr(target, "id", None)] = node.value
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Reminder":
+                for keyword in node.keywords:
+                    value = keyword.value
+                    if keyword.arg == "key" and isinstance(value, ast.Name):
+                        value = keys[value.id]
+                    if keyword.arg == "key":
+                        kinds.add(value.values[0].value.split(":")[0])
+    assert kinds >= {"deadline", "stage", "usage", "action", "digest"}
+    assert kinds - {"digest"} <= set(_REMINDED)

@@ -100,6 +100,33 @@ def test_a_right_password_after_wrong_ones_starts_the_count_again(person):
         assert change(client, current="a-guess").status_code == 422
 
 
+def test_guesses_sent_at_once_are_counted_as_they_arrive_and_those_past_five_not_checked(
+    person,
+):
+    """Five presses counted already (sent at once, still being checked): a sixth is refused
+    unchecked, even with the right password, and signs the session out."""
+    client = signed_in(person)
+    fields = form_on(client, URL)
+    User.objects.filter(pk=person.pk).update(current_password_tries=5)
+    data = {**fields, "old_password": PASSWORD, "new_password1": NEW, "new_password2": NEW}
+    refused = client.post(URL, data)
+    assert refused["Location"] == reverse("login")
+    person.refresh_from_db()
+    assert person.check_password(PASSWORD)
+    signing_in = Client().post(reverse("login"), {"username": "nia", "password": PASSWORD})
+    assert signing_in.status_code == 302  # signing in starts the count again
+    person.refresh_from_db()
+    assert person.current_password_tries == 0
+
+
+def test_the_count_of_guesses_is_the_accounts_not_a_sessions(person):
+    first, second = signed_in(person), signed_in(person)
+    for _ in range(3):
+        assert change(first, current="a-guess").status_code == 422
+    assert change(second, current="a-guess").status_code == 422
+    assert change(second, current="a-guess")["Location"] == reverse("login")
+
+
 def test_a_second_press_changes_the_password_and_emails_the_owner_once(
     person, mailoutbox, django_capture_on_commit_callbacks
 ):

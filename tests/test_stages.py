@@ -60,6 +60,7 @@ def test_only_the_chair_moves_the_stage(client, audit, chair, outsider):
     assert opened.status_code == 405 and opened["Allow"] == "POST"
     assert "Nothing was saved or changed by opening it." in opened.content.decode()
     assert "Log out" in opened.content.decode()  # a whole page, with its menu
+    assert opened["Content-Length"] == str(len(opened.content))  # all of it sent
     # Only an address opened: a press sent where none is taken, and a redirect, say nothing.
     pressed = client.post(reverse("audit_import_progress", args=[1]))
     assert pressed.status_code == 405 and pressed.content == b""
