@@ -26,7 +26,7 @@ class CasesConfig(AppConfig):
         once.register_gate("pk", access.audit_reached)
         once.register_gate("partnership_id", access.partnership_reached)
 
-        from maca.signin import password_changed
+        from maca.models import password_changed
 
         from .services.emails import password_change_notify
 

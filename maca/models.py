@@ -8,6 +8,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 
@@ -41,6 +42,11 @@ class UserNameValidator(UnicodeUsernameValidator):
     )
 
 
+# Sent when the password of an account is changed, whoever changed it and however: the owner is
+# emailed a notice (cases/apps.py), in case it was not them.
+password_changed = Signal()
+
+
 class User(AbstractUser):
     """A person who signs in. Custom from the first migration so fields can be added later."""
 
@@ -65,6 +71,14 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
     def save(self, *args, **kwargs):
+        # A new password set on an account there was (its own page, an emailed link, /admin/,
+        # `changepassword`); not a new account's first, nor the stored hash upgraded at sign-in.
+        password_set = self._password is not None and not self._state.adding
+        self._save_switched_off(*args, **kwargs)
+        if password_set:
+            password_changed.send(sender=User, user=self)
+
+    def _save_switched_off(self, *args, **kwargs):
         if self._being_switched_off(kwargs.get("update_fields")):
             self.session_generation += 1
             if kwargs.get("update_fields") is not None:

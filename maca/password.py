@@ -1,6 +1,6 @@
 """Changing one's own password while signed in, knowing the current one. Every other session of
 the account ends with it (Django checks each session against the password it was made under);
-this one goes on. The owner is emailed a notice (`signin.password_changed`)."""
+this one goes on. The owner is emailed a notice (`models.password_changed`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from maca.once import one_press
-from maca.signin import password_changed, remember_browser
+from maca.signin import remember_browser
 
 TEMPLATE = "registration/password_change.html"
 PASSWORD_FIELDS = ("old_password", "new_password1", "new_password2")
@@ -58,7 +58,6 @@ def _changed(request, form):
     user = form.save()
     update_session_auth_hash(request, user)  # this session goes on; the others end
     _tries_ended(user)
-    password_changed.send(sender=type(user), user=user)
     messages.success(request, CHANGED)
     response = redirect("home")
     remember_browser(response, user)

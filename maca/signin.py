@@ -12,7 +12,6 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import LoginView, PasswordResetConfirmView
 from django.core.cache import cache
 from django.db.models import Sum
-from django.dispatch import Signal
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from maca.addresses import client_address
@@ -217,10 +216,4 @@ class SetPasswordView(PasswordResetConfirmView):
         username = form.user.get_username()
         reset_failed_sign_ins(username=username)
         cache.delete(_known_browser_failures_key(username))  # those made with a known browser
-        password_changed.send(sender=type(form.user), user=form.user)
         return response
-
-
-# Sent when someone's password is changed, by them (their account's page) or through an emailed
-# link: the account's owner is emailed a notice (cases/apps.py), in case it was not them.
-password_changed = Signal()

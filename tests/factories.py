@@ -1,4 +1,5 @@
 import factory
+from django.contrib.auth.hashers import make_password
 
 from actions.models import Action, ActionUpdate
 from cases.models import (
@@ -21,16 +22,11 @@ PASSWORD = "correct-horse-battery-staple"
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    # The hash in the account as made (set after, it would be a change of password).
+    password = factory.LazyFunction(lambda: make_password(PASSWORD))
 
 
 class PartnershipFactory(factory.django.DjangoModelFactory):

@@ -2,6 +2,7 @@
 ended, this one kept, the owner emailed, and guesses at the current one limited."""
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.urls import reverse
 
@@ -76,7 +77,7 @@ def test_a_wrong_current_password_or_a_weak_new_one_is_said_by_its_field_and_cha
     assert "The two password fields didn’t match." in mismatched
     person.refresh_from_db()
     assert person.check_password(PASSWORD)
-    assert mailoutbox == []
+    assert [(m.to, m.subject) for m in mailoutbox] == []
 
 
 def test_five_wrong_current_passwords_sign_the_session_out(person):
@@ -161,3 +162,30 @@ def test_setting_a_password_from_an_emailed_link_emails_the_owner_too(
 def test_every_page_offers_the_change_to_someone_signed_in(person):
     page = signed_in(person).get(reverse("home")).content.decode()
     assert f'href="{URL}">Password</a>' in page
+
+
+def test_a_password_set_by_the_host_emails_the_owner_too_but_a_new_account_or_sign_in_does_not(
+    person, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        UserFactory(username="new", email="new@example.org")  # a first password
+        # A hash of an older kind, made again in the preferred one as they sign in.
+        person.password = make_password("known-to-nia-1", hasher="md5")
+        person.save()
+        signing_in = Client().post(
+            reverse("login"), {"username": "nia", "password": "known-to-nia-1"}
+        )
+        assert signing_in.status_code == 302
+    person.refresh_from_db()
+    assert person.password.startswith("pbkdf2_sha256$")  # upgraded
+    assert [(m.to, m.subject) for m in mailoutbox] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        person.refresh_from_db()
+        person.set_password("set-by-the-host-1")  # /admin/ or manage.py changepassword
+        person.save()
+    assert [m.to for m in mailoutbox] == [["nia@example.org"]]
+    assert mailoutbox[0].subject == "Your MACA password was changed"

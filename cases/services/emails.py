@@ -244,7 +244,7 @@ def waiting_emails_retry(*, older_than: datetime.timedelta = RETRY_AFTER) -> int
 
 
 def password_change_notify(sender, user, **kwargs) -> None:
-    """Email `user` that their password was changed (`maca.signin.password_changed`), in case it
+    """Email `user` that their password was changed (`maca.models.password_changed`), in case it
     was not them: with the time, and where to set a new one."""
     if not user.email:
         return

@@ -2,6 +2,7 @@ import datetime
 import json
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -145,17 +146,15 @@ class Command(BaseCommand):
     def _create_users(self, partnership: Partnership):
         self.stdout.write(f"\nDemo logins (password for each: {DEMO_PASSWORD!r}):")
         for username, first, last, role, agency_name in DEMO_USERS:
-            user, created = User.objects.get_or_create(
+            user, _ = User.objects.get_or_create(
                 username=username,
                 defaults={
                     "first_name": first,
                     "last_name": last,
                     "email": f"{username}@example.org",
+                    "password": make_password(DEMO_PASSWORD),
                 },
             )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save()
             agency = (
                 Agency.objects.get(partnership=partnership, name=agency_name)
                 if agency_name
