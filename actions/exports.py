@@ -6,6 +6,8 @@ return) is prefixed with an apostrophe, so opening an export never runs anything
 
 from __future__ import annotations
 
+from cases.naming import audit_name
+
 from .models import Rag
 
 RAG_FILLS = {
@@ -16,7 +18,7 @@ RAG_FILLS = {
     Rag.CANCELLED: "E3E3E3",
 }
 COLUMNS = [
-    ("Audit", 28, lambda a: a.audit.theme.name),
+    ("Audit", 28, lambda a: audit_name(a.audit)),
     ("Recommendation", 40, lambda a: a.recommendation.text if a.recommendation else ""),
     ("Action", 50, lambda a: a.text),
     ("Intended outcome", 40, lambda a: a.intended_outcome),

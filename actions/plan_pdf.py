@@ -119,6 +119,13 @@ def _marking_of(audits) -> str:
     return " / ".join(sorted(markings)) or DEFAULT_MARKING
 
 
+def marking_of_actions(actions) -> str:
+    """The markings of the audits of `actions` (a queryset), as `_marking_of` says them."""
+    return _marking_of(
+        Audit.objects.filter(pk__in=actions.values("audit_id")).only("protective_marking")
+    )
+
+
 def _one_audit(query, groups):
     """The audit the plan was asked for and shows alone, if it was (an audit filter no longer
     valid when the PDF is made is left out)."""

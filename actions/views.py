@@ -209,6 +209,7 @@ def action_plan_export(request, fmt):
         exports.XLSX_COLUMNS,
         exports.rows(actions),
         f"action-plan-{stamp}",
+        marking=plan_pdf.marking_of_actions(actions),
         fills=exports.rag_fill,
     )
 

@@ -24,5 +24,6 @@ def render_pdf_bytes(audit, *, version: dict | None = None) -> bytes:
 
 
 def pdf_filename(audit, version_number: int | None = None) -> str:
-    suffix = f"-v{version_number}" if version_number else ""
+    """A published version's file is named by its number; the draft's says it is the draft."""
+    suffix = f"-v{version_number}" if version_number else "-draft"
     return f"{audit.file_stem}-briefing{suffix}.pdf"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from cases.models import Audit, BriefingParagraph, Case
+from cases.naming import audit_name
 from maca.wording import DRAFT_MARKING
 
 from .items import agency_lead, briefing_items
@@ -158,7 +159,7 @@ def briefing_context(audit: Audit) -> dict:
     return {
         "audit": audit,
         "sections": briefing_sections(audit),
-        "document_title": f"{audit.title}: {audit.theme.name}",
+        "document_title": f"{audit.title}: {audit_name(audit)}",
         "draft_marking": DRAFT_MARKING,
         # For a draft: the version readers already have, if any.
         "last_published": audit.briefing_versions.values("number", "published_at")

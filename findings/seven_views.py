@@ -17,7 +17,7 @@ from maca.concurrency import (
     was_loaded_with,
 )
 from maca.downloads import DOCX, attachment_response
-from maca.models import Agency
+from maca.models import DEFAULT_MARKING, Agency
 from maca.once import AlreadyAdded, one_press
 from maca.spreadsheets import csv_response, xlsx_response
 
@@ -357,5 +357,7 @@ def usage_export(request, pk, fmt):
     if fmt == "csv":
         return csv_response([usage.HEADERS, *usage.rows(records)], filename=f"{name}.csv")
     if fmt == "xlsx":
-        return xlsx_response("Where it was used", usage.COLUMNS, usage.rows(records), name)
+        marking = audit.protective_marking or DEFAULT_MARKING
+        rows = usage.rows(records)
+        return xlsx_response("Where it was used", usage.COLUMNS, rows, name, marking=marking)
     raise Http404("No such format.")

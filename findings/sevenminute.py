@@ -127,6 +127,21 @@ def _as_compared(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+_NUMBER_WORDS = [
+    *("One", "Two", "Three", "Four", "Five", "Six"),
+    *("Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve"),
+]
+
+
+def _cases_were(count: int) -> str:
+    """ "One case was", "Six cases were", "A total of 14 cases were": a sentence's start."""
+    if count == 1:
+        return "One case was"
+    if count <= len(_NUMBER_WORDS):
+        return f"{_NUMBER_WORDS[count - 1]} cases were"
+    return f"A total of {count} cases were"
+
+
 def drafted_parts(audit) -> dict[str, str]:
     """Parts 1 to 5 drafted from the briefing, each within its word limit."""
     sections = {section.key: section for section in briefing_sections(audit)}
@@ -136,7 +151,7 @@ def drafted_parts(audit) -> dict[str, str]:
     background = [audit.theme.description or f"This audit looked at {audit.theme.name.lower()}."]
     if case_count:
         background.append(
-            f"{case_count} case{'s' if case_count != 1 else ''} were audited by the agencies "
+            f"{_cases_were(case_count)} audited by the agencies "
             "that worked with the children, and discussed at a multi-agency meeting"
             + (f" on {audit.meeting_date:%-d %B %Y}." if audit.meeting_date else ".")
         )
@@ -234,7 +249,8 @@ def render_pdf(audit, values: dict[str, str], *, version: dict | None = None) ->
 
 
 def filename(audit, extension: str, version_number: int | None = None) -> str:
-    suffix = f"-v{version_number}" if version_number else ""
+    """As `briefing.pdf_filename`: "-v2" for a published version, "-draft" for the draft."""
+    suffix = f"-v{version_number}" if version_number else "-draft"
     return f"{audit.file_stem}-7-minute-briefing{suffix}.{extension}"
 
 

@@ -14,6 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from cases.naming import audit_name
 from maca.logos import logo_bytes
 from maca.text import xml_text
 from maca.wording import DRAFT_MARKING
@@ -40,7 +41,7 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
     _set_properties(document.core_properties, audit, context)
     _partnership_mark(document, audit.partnership, height=Mm(18))
     document.add_heading(_text(audit.title), level=0)
-    document.add_paragraph(_text(f"6 Step Briefing — Theme: {audit.theme.name}"))
+    document.add_paragraph(_text(f"6 Step Briefing — Theme: {audit_name(audit)}"))
     if audit.meeting_date:
         document.add_paragraph(f"Multi-agency meeting: {audit.meeting_date:%-d %B %Y}")
     # The same words as the cover of the HTML and the PDF, from the same template.
@@ -142,7 +143,7 @@ def _set_properties(properties, audit, context) -> None:
     when = when.astimezone(datetime.UTC).replace(microsecond=0)  # Word's files hold UTC
     properties.title = _property(context["document_title"])
     properties.subject = _property(f"{audit.title} 6 Step Briefing")
-    properties.comments = _property(f"{audit.title} 6 Step Briefing: {audit.theme.name}")
+    properties.comments = _property(f"{audit.title} 6 Step Briefing: {audit_name(audit)}")
     properties.keywords = f"Version {version['number']}" if version else "Draft"
     properties.content_status = "Published" if version else "Draft"
     properties.author = properties.last_modified_by = _property(audit.partnership.name)
@@ -180,9 +181,9 @@ def render_seven_minute_docx(audit, parts: dict[str, str], *, version: dict | No
     )
     _set_properties(document.core_properties, audit, {**context, "version": version})
     properties = document.core_properties
-    properties.subject = properties.comments = _text(f"7-minute briefing: {audit.theme.name}")
+    properties.subject = properties.comments = _text(f"7-minute briefing: {audit_name(audit)}")
     _partnership_mark(document, audit.partnership, height=Mm(12))
-    document.add_heading(_text(f"7-minute briefing: {audit.theme.name}"), level=0)
+    document.add_heading(_text(f"7-minute briefing: {audit_name(audit)}"), level=0)
     # The same words as the page and the PDF, the meeting's date with them, from one template.
     line = html.unescape(render_to_string(SEVEN_MINUTE_VERSION_TEMPLATE, context)).strip()
     document.add_paragraph().add_run(_text(line)).bold = version is None

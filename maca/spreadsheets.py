@@ -70,11 +70,19 @@ def csv_write(rows: Iterable[Iterable], handle) -> None:
 
 
 def xlsx_response(
-    title: str, columns: list[tuple[str, int]], rows: Iterable[list], name: str, *, fills=None
+    title: str,
+    columns: list[tuple[str, int]],
+    rows: Iterable[list],
+    name: str,
+    *,
+    marking: str,
+    fills=None,
 ) -> HttpResponse:
     """An Excel download: a bold, frozen header row of `columns` (heading, width), each cell
-    as `xlsx_cell` makes it, dates shown as dates. `fills`, when given, maps a row's values to
-    {column number: colour} for the cells of that row to shade (a RAG rating, say)."""
+    as `xlsx_cell` makes it, dates shown as dates; printed landscape with the header row on
+    every page, `marking` (the protective marking) at the top and the page number at the foot.
+    `fills`, when given, maps a row's values to {column number: colour} for the cells of that
+    row to shade (a RAG rating, say)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -96,6 +104,18 @@ def xlsx_response(
             sheet.cell(row=sheet.max_row, column=column).fill = PatternFill("solid", fgColor=colour)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
+    _set_printing(sheet, marking)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return attachment_response(buffer.getvalue(), filename=f"{name}.xlsx", content_type=XLSX)
+
+
+def _set_printing(sheet, marking: str) -> None:
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+    sheet.oddHeader.center.text = marking.replace("&", "&&")  # "&" starts a code in a header
+    sheet.oddHeader.center.font = "Arial,Bold"
+    sheet.oddFooter.right.text = "Page &P of &N"

@@ -1,5 +1,4 @@
 import factory
-from django.contrib.auth.hashers import make_password
 
 from actions.models import Action, ActionUpdate
 from cases.models import (
@@ -25,8 +24,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    # The hash in the account as made (set after, it would be a change of password).
-    password = factory.LazyFunction(lambda: make_password(PASSWORD))
+    # Hashed as the account is made, a password given too (set after, it would be a change).
+    password = factory.django.Password(PASSWORD)
 
 
 class PartnershipFactory(factory.django.DjangoModelFactory):

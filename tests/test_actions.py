@@ -624,6 +624,7 @@ def test_exports_say_which_open_actions_are_at_risk_as_the_pdf_does(client, audi
         "Owner agency", "Lead", "Due date", "Status", "RAG", "Outcome",
     ]  # fmt: skip
     assert header[11] == "At risk"
+    assert sheet.oddHeader.center.text == (audit.protective_marking or "OFFICIAL-SENSITIVE")
     rows = [dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(2)]
     assert {row["Action"]: row["At risk"] or "" for row in rows} == expected
     assert {row["Action"]: row["Status"] for row in rows}["Flagged"] == "In progress"

@@ -185,6 +185,17 @@ def test_a_plan_pdf_of_one_rating_counts_only_the_actions_it_holds(client, audit
     assert "Red:" not in text and "Amber:" not in text
 
 
+def test_a_page_an_audits_table_runs_onto_names_the_audit(client, audit, plan, tmp_path):
+    for number in range(40):
+        ActionFactory(audit=audit, due_date=days(number), text=f"Numbered action {number}.")
+    client.force_login(plan["chair"])
+    pdf = client.get(reverse("action_plan_pdf"), follow=True).content
+    pages = pdf_text(pdf, tmp_path).split("\f")
+    assert len([page for page in pages if page.strip()]) > 1
+    assert "(continued)" not in pages[0]
+    assert f"{audit.theme.name} (continued)" in pages[1]
+
+
 def test_the_plan_pdf_carries_the_audits_own_marking(client, audit, plan, tmp_path):
     audit.protective_marking = "OFFICIAL"
     audit.save()

@@ -184,7 +184,7 @@ def test_pdf_holds_the_briefing_in_order(client, demo_audit, tmp_path):
     response = client.get(reverse("briefing_pdf", args=[demo_audit.pk]), follow=True)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert 'filename="neglect-and-housing-briefing.pdf"' in response["Content-Disposition"]
+    assert 'filename="neglect-and-housing-briefing-draft.pdf"' in response["Content-Disposition"]
     pdf = response.content
     assert pdf.startswith(b"%PDF")
     text = " ".join(pdf_text(pdf, tmp_path).split())
@@ -235,6 +235,32 @@ def test_pdf_is_a4_tagged_and_titled(demo_audit, tmp_path):
     assert re.search(r"Tagged:\s+yes", info)
     assert "Title:           Multi Agency Case Audit: Neglect and housing" in info
     assert b"/Lang (en-GB)" in pdf_objects(path.read_bytes())  # read aloud in British English
+
+
+def test_a_reaudits_briefing_and_plan_say_it_is_the_reaudit_in_every_format(demo_audit, tmp_path):
+    import subprocess
+    import zipfile
+
+    from findings.briefing import render_pdf_bytes
+    from findings.word import render_docx
+
+    from .factories import ActionFactory, AuditFactory
+
+    reaudit = AuditFactory(
+        partnership=demo_audit.partnership, theme=demo_audit.theme, reaudit_of=demo_audit
+    )
+    name = f"{demo_audit.theme.name} (re-audit)"
+    path = tmp_path / "briefing.pdf"
+    path.write_bytes(render_pdf_bytes(reaudit))
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert f"Title:           {reaudit.title}: {name}" in info
+    assert f"Theme: {name}" in pdf_text(path.read_bytes(), tmp_path)
+    with zipfile.ZipFile(io.BytesIO(render_docx(reaudit))) as docx:
+        assert f"Theme: {name}" in docx.read("word/document.xml").decode()
+    from actions.exports import COLUMNS
+
+    audit_column = dict((heading, get) for heading, _, get in COLUMNS)["Audit"]
+    assert audit_column(ActionFactory(audit=reaudit)) == name
 
 
 def pdf_objects(pdf: bytes) -> bytes:
@@ -291,7 +317,7 @@ def test_word_document_has_the_headings_as_word_heading_styles(client, demo_audi
     client.force_login(demo_audit.partnership.memberships.get(role="chair").user)
     response = client.get(reverse("briefing_docx", args=[demo_audit.pk]))
     assert response.status_code == 200
-    assert 'filename="neglect-and-housing-briefing.docx"' in response["Content-Disposition"]
+    assert 'filename="neglect-and-housing-briefing-draft.docx"' in response["Content-Disposition"]
     document = Document(BytesIO(response.content))
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == [

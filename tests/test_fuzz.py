@@ -172,6 +172,8 @@ TARGETS: dict[str, Target] = {
     "logout": Target(form=False, who="chair", quiet=("axes_",)),
     "login": Target(quiet=("axes_",)),
     "password_reset_confirm": Target(prepare=_reset_link),
+    # Each press is counted as a guess at the current password before it is checked.
+    "password_change": Target(quiet=('"current_password_tries"',)),
     "mfa_verify": Target(prepare=_authenticator, quiet=("otp_",)),
     "mfa_recovery_codes": Target(form=False),
     "session_keepalive": Target(form=False, host="home"),

@@ -96,7 +96,7 @@ def test_drafting_fills_parts_one_to_five_from_the_briefing_and_six_and_seven_fr
     written,
 ):
     parts = sevenminute.parts_of(seven_minute_draft(audit=written))
-    assert "2 cases were audited" in parts["background"]
+    assert "Two cases were audited" in parts["background"]
     assert parts["why_it_matters"] == "Children were unseen while adults' needs filled the plan."
     assert parts["what_we_found"].splitlines() == [
         "Drift while the family moved between areas.",
@@ -439,7 +439,7 @@ def test_a_first_draft_asked_for_after_typing_keeps_what_was_typed(written, clie
     assert answer.status_code == 200
     body = html.unescape(answer.content.decode())
     assert "Our own words about the background." in body
-    assert "2 cases were audited" not in body  # the typed part is not replaced
+    assert "Two cases were audited" not in body  # the typed part is not replaced
     assert "Children were unseen while adults' needs filled the plan." in body  # left empty
     assert "Agree who leads when a family moves area." in body
     assert "Nothing is saved yet" in body
@@ -463,7 +463,7 @@ def test_a_first_draft_asked_for_after_typing_keeps_what_was_typed(written, clie
     SevenMinuteBriefing.objects.filter(audit=written).delete()
     # With nothing typed, the draft is made and saved, as before.
     assert client.post(reverse("seven_minute_draft", args=[written.pk])).status_code == 302
-    assert "2 cases were audited" in SevenMinuteBriefing.objects.get(audit=written).background
+    assert "Two cases were audited" in SevenMinuteBriefing.objects.get(audit=written).background
 
 
 def test_parts_six_and_seven_start_from_the_standard_text_when_written_by_hand(
@@ -487,7 +487,7 @@ def test_parts_six_and_seven_start_from_the_standard_text_when_written_by_hand(
     drafted = client.post(reverse("seven_minute_draft", args=[written.pk]), sent)
     assert drafted.status_code == 302
     record = SevenMinuteBriefing.objects.get(audit=written)
-    assert "2 cases were audited" in record.background
+    assert "Two cases were audited" in record.background
     record.delete()
     typed = {**fields, "background": "Our own words about why we looked at this."}
     assert client.post(edit, typed).status_code == 302
@@ -517,7 +517,7 @@ def test_drafting_from_the_hand_written_form_is_not_stopped_by_the_standard_text
         name: value.replace("\r\n", "\n").replace("\n", "\r\n") for name, value in fields.items()
     }
     assert client.post(reverse("seven_minute_draft", args=[written.pk]), sent).status_code == 302
-    assert "2 cases were audited" in SevenMinuteBriefing.objects.get(audit=written).background
+    assert "Two cases were audited" in SevenMinuteBriefing.objects.get(audit=written).background
 
 
 def test_the_draft_word_file_gives_the_meeting_date_as_its_pdf_does(
@@ -547,3 +547,13 @@ def test_an_unsaved_7_minute_briefing_previews_parts_six_and_seven_as_its_form_s
     pdf = client.get(reverse("seven_minute_pdf", args=[written.pk])).content
     text = pdf_text(pdf, tmp_path)
     assert "What will you do differently tomorrow?" in text
+
+
+@pytest.mark.parametrize(
+    "count, said",
+    [(1, "One case was audited"), (6, "Six cases were audited"), (14, "A total of 14 cases were")],
+)
+def test_the_drafted_background_counts_the_cases_in_words_that_begin_a_sentence(count, said):
+    from findings.sevenminute import _cases_were
+
+    assert said.startswith(_cases_were(count))

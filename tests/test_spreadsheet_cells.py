@@ -174,6 +174,7 @@ def test_an_excel_download_has_a_bold_frozen_header_widths_dates_and_shaded_cell
         [("Name", 30), ("Due", 12)],
         [["=Alpha", datetime.date(2026, 3, 1)], ["Beta", None]],
         "people",
+        marking="OFFICIAL-SENSITIVE & PERSONAL",
         fills=lambda values: {1: "F4B6B6"} if values[0] == "Beta" else {},
     )
     assert response["Content-Type"] == XLSX
@@ -189,10 +190,16 @@ def test_an_excel_download_has_a_bold_frozen_header_widths_dates_and_shaded_cell
     assert sheet["A3"].fill.fgColor.rgb.endswith("F4B6B6") and sheet["A3"].fill.fill_type == "solid"
     assert sheet["A2"].fill.fill_type is None
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:B3"
+    # Printed: landscape on A4, the headings on every page, marked, numbered.
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+    assert sheet.oddHeader.center.text == "OFFICIAL-SENSITIVE && PERSONAL"
+    assert sheet.oddFooter.right.text == "Page &P of &N"
 
 
 def test_an_excel_download_without_shading_leaves_every_cell_plain():
-    response = xlsx_response("Plain", [("Name", 20)], [["Alpha"], ["Beta"]], "plain")
+    response = xlsx_response(
+        "Plain", [("Name", 20)], [["Alpha"], ["Beta"]], "plain", marking="OFFICIAL"
+    )
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [row[0].value for row in sheet.iter_rows()] == ["Name", "Alpha", "Beta"]
     assert all(row[0].fill.fill_type is None for row in sheet.iter_rows(min_row=2))
