@@ -35,6 +35,8 @@ WIDE_INCHES = 8.5
 NARROW_INCHES = 3.7
 NARROW_LABEL = 20  # characters on a line of a label
 NARROW_LINES = 3
+WIDE_LABEL = 40  # on the page's full width
+WIDE_LINES = 2
 
 
 def chart_csv(chart: Chart) -> str:
@@ -122,14 +124,16 @@ def _narrow_size(chart: Chart, rows) -> tuple[float, float]:
     return NARROW_INCHES, max(2.6, row * len(rows) + legend + 0.5)
 
 
-def _short(label: str, limit: int = 42) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def _short(label: str, limit: int = WIDE_LABEL) -> str:
+    """A wide chart's label: on one line, or two ("Children missing from education
+    (September 2025)"), shortened only past those."""
+    return _wrapped(label, limit, lines=WIDE_LINES)
 
 
-def _wrapped(label: str, limit: int = NARROW_LABEL) -> str:
+def _wrapped(label: str, limit: int = NARROW_LABEL, *, lines: int = NARROW_LINES) -> str:
     """A label over a few short lines, the last one shortened if it does not fit."""
     return "\n".join(
-        textwrap.wrap(label, limit, max_lines=NARROW_LINES, placeholder="…", break_on_hyphens=False)
+        textwrap.wrap(label, limit, max_lines=lines, placeholder="…", break_on_hyphens=False)
     )
 
 

@@ -413,3 +413,22 @@ def test_the_learning_tabs_are_a_labelled_navigation_marking_the_current_page(
     tabs = body.split('<nav aria-label="Learning"', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'aria-current="page">([^<]+)</a>', tabs) == [current]
     assert tabs.count("<a ") == 3
+
+
+def test_a_long_audit_name_is_drawn_whole_over_two_lines_not_cut():
+    from learning.charts import chart_svg
+    from learning.trends import Chart
+
+    name = "Children missing from education (September 2025)"
+    chart = Chart(
+        key="actions-by-audit",
+        title="Actions of the last 3 audits",
+        description="",
+        row_heading="Audit",
+        columns=["Done on time", "Overdue"],
+        rows=[(name, [2, 1])],
+        kind="stacked",
+    )
+    svg = chart_svg(chart)
+    assert "Children missing from education" in svg and "(September 2025)" in svg
+    assert "…" not in svg
