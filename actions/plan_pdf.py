@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from cases.models import Audit
+from cases.naming import audit_name
 from maca import access
 from maca.models import DEFAULT_MARKING, Agency
 from maca.pdf import render_pdf
@@ -137,7 +138,7 @@ def _one_audit(query, groups):
 def _plan_title(query, groups) -> str:
     """ "Action plan: <theme>" for one audit's plan, else the composite plan."""
     audit = _one_audit(query, groups)
-    return f"Action plan: {audit.theme.name}" if audit else "Composite action plan"
+    return f"Action plan: {audit_name(audit)}" if audit else "Composite action plan"
 
 
 def _plan_filename(query, groups) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
 from cases.models import Audit, BriefingParagraph, Case
 from cases.naming import audit_name
-from maca.wording import DRAFT_MARKING
+from maca.wording import DRAFT_MARKING, counted
 
 from .items import agency_lead, briefing_items
 from .models import (
@@ -154,12 +154,25 @@ def annex_waits_for_plan(audit: Audit) -> int:
     return sum(len(reader(audit)) for reader in _annex_readers)
 
 
+def audit_scope(audit: Audit) -> str:
+    """ "6 cases, 8 agencies taking part": what the audit covered, for the briefing's cover."""
+    counts = Audit.objects.filter(pk=audit.pk).aggregate(
+        cases=Count("cases", distinct=True), agencies=Count("agencies", distinct=True)
+    )
+    agencies = counts["agencies"]
+    return (
+        f"{counted(counts['cases'], 'case')}, "
+        f"{agencies} {'agency' if agencies == 1 else 'agencies'} taking part"
+    )
+
+
 def briefing_context(audit: Audit) -> dict:
     """Everything the briefing templates need. `audit` must come with theme and partnership."""
     return {
         "audit": audit,
         "sections": briefing_sections(audit),
         "document_title": f"{audit.title}: {audit_name(audit)}",
+        "scope": audit_scope(audit),
         "draft_marking": DRAFT_MARKING,
         # For a draft: the version readers already have, if any.
         "last_published": audit.briefing_versions.values("number", "published_at")

@@ -33,9 +33,12 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return attachment_response(content, filename=filename, content_type=content_type)
 
 
-def _draft_parts(audit) -> dict[str, str]:
+def _saved(audit) -> SevenMinuteBriefing | None:
+    return SevenMinuteBriefing.objects.filter(audit=audit).first()
+
+
+def _draft_parts(audit, record: SevenMinuteBriefing | None) -> dict[str, str]:
     """The draft as saved; before its first save, parts 6 and 7 as its form starts them."""
-    record = SevenMinuteBriefing.objects.filter(audit=audit).first()
     if record is None:
         return {**sevenminute.parts_of(None), **sevenminute.standard_parts(audit.partnership)}
     return sevenminute.parts_of(record)
@@ -58,11 +61,13 @@ def seven_minute(request, pk):
             messages.info(request, "No 7-minute briefing has been published for this audit yet.")
             return redirect("briefing_versions", pk=audit.pk)
         return redirect("seven_minute_version", pk=audit.pk, number=version.number)
+    saved = _saved(audit)
     page = sevenminute.render_html(
         audit,
-        _draft_parts(audit),
+        _draft_parts(audit, saved),
         can_edit=access.can(request.user, "write_seven_minute", audit),
         can_record_use=access.can(request.user, "record_usage", audit),
+        unsaved=saved is None,
     )
     return HttpResponse(page)
 
@@ -72,13 +77,13 @@ def seven_minute_pdf(request, pk):
     if not access.can(request.user, "view_draft_briefing", audit):
         version = _published_or_404(audit)
         return redirect("seven_minute_version_pdf", pk=audit.pk, number=version.number)
-    pdf, _ = sevenminute.render_pdf(audit, _draft_parts(audit))
+    pdf, _ = sevenminute.render_pdf(audit, _draft_parts(audit, _saved(audit)))
     return _download(pdf, "application/pdf", sevenminute.filename(audit, "pdf"))
 
 
 def seven_minute_docx(request, pk):
     audit = access.get_audit_for(request, pk, "view_draft_briefing")
-    docx = render_seven_minute_docx(audit, _draft_parts(audit))
+    docx = render_seven_minute_docx(audit, _draft_parts(audit, _saved(audit)))
     return _download(docx, DOCX, sevenminute.filename(audit, "docx"))
 
 

@@ -228,15 +228,17 @@ def render_html(
     version: dict | None = None,
     can_edit: bool = False,
     can_record_use: bool = False,
+    unsaved: bool = False,
 ) -> str:
     """The page; `can_edit` offers a link to edit the draft, `can_record_use` one to record a
-    session where the briefing was used."""
+    session where the briefing was used; `unsaved` says that the draft was never saved."""
     return render_to_string(
         HTML_TEMPLATE,
         {
             **context(audit, values, version=version),
             "can_edit": can_edit,
             "can_record_use": can_record_use,
+            "unsaved": unsaved,
         },
     )
 

@@ -42,6 +42,7 @@ def render_docx(audit, *, version: dict | None = None) -> bytes:
     _partnership_mark(document, audit.partnership, height=Mm(18))
     document.add_heading(_text(audit.title), level=0)
     document.add_paragraph(_text(f"6 Step Briefing — Theme: {audit_name(audit)}"))
+    document.add_paragraph(context["scope"])
     if audit.meeting_date:
         document.add_paragraph(f"Multi-agency meeting: {audit.meeting_date:%-d %B %Y}")
     # The same words as the cover of the HTML and the PDF, from the same template.

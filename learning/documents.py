@@ -55,7 +55,7 @@ def make_report(document: RequestedDocument) -> Made:
     draw, content_type = FORMATS[options["format"]]
     name = report.filename(document.partnership, start, end, options["format"])
     content = draw(context)
-    _note_audits_shown(document, [audit.pk for audit in context["audits"]])
+    _note_audits_shown(document, list(report.audits_shown(context)))
     return Made(content, name, content_type)
 
 

@@ -109,13 +109,26 @@ class OverdueAction:
     owner_agency: str
     due_date: object
     audit: str  # its name, a re-audit's said so, with the month it was held
+    audit_id: int
 
     @classmethod
     def of(cls, action):
         held = action.audit_held_on
         name = audit_name(action.audit) + (f", {date_format(held, 'F Y')}" if held else "")
         agency = action.owner_agency.name if action.owner_agency else "—"
-        return cls(text=action.text, owner_agency=agency, due_date=action.due_date, audit=name)
+        return cls(
+            text=action.text,
+            owner_agency=agency,
+            due_date=action.due_date,
+            audit=name,
+            audit_id=action.audit_id,
+        )
+
+
+def audits_shown(context: dict) -> set[int]:
+    """Every audit the report prints something of: those held in its period, and those of the
+    overdue actions it lists, of any year."""
+    return {audit.pk for audit in context["audits"]} | {a.audit_id for a in context["overdue"]}
 
 
 def reader_scope(user, partnership) -> str | None:

@@ -73,10 +73,17 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         # A new password set on an account there was (its own page, an emailed link, /admin/,
         # `changepassword`); not a new account's first, nor the stored hash upgraded at sign-in.
-        password_set = self._password is not None and not self._state.adding
+        password_set = self._password is not None or getattr(self, "_password_disabled", False)
+        password_set = password_set and not self._state.adding
+        self._password_disabled = False
         self._save_switched_off(*args, **kwargs)
         if password_set:
             password_changed.send(sender=User, user=self)
+
+    def set_unusable_password(self):
+        """Signing in with a password turned off (at /admin/): a change its owner is told of."""
+        super().set_unusable_password()
+        self._password_disabled = True
 
     def _save_switched_off(self, *args, **kwargs):
         if self._being_switched_off(kwargs.get("update_fields")):

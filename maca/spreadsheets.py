@@ -17,6 +17,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The most characters an Excel cell may hold; a longer one makes Excel call the file damaged.
 XLSX_CELL_MAX = 32_767
+HEADER_MARKING_MAX = 200
 
 
 def neutralise(value):
@@ -116,6 +117,10 @@ def _set_printing(sheet, marking: str) -> None:
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "1:1"
-    sheet.oddHeader.center.text = marking.replace("&", "&&")  # "&" starts a code in a header
+    # Excel takes at most 255 characters in a header, its font's codes among them; "&" starts
+    # a code.
+    if len(marking) > HEADER_MARKING_MAX:
+        marking = marking[: HEADER_MARKING_MAX - 1] + "…"
+    sheet.oddHeader.center.text = marking.replace("&", "&&")
     sheet.oddHeader.center.font = "Arial,Bold"
     sheet.oddFooter.right.text = "Page &P of &N"

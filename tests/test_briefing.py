@@ -174,9 +174,20 @@ def test_briefing_selector_runs_a_constant_number_of_queries(django_assert_num_q
         build_audit(audit, size)
         audit = Audit.objects.select_related("theme", "partnership").get(pk=audit.pk)
         # Paragraphs, the cases with their items, the learning summary, the last published
-        # version (the actions annex adds one once the plan is published with the briefing).
-        with django_assert_num_queries(4):
+        # version, the counts of cases and agencies on the cover (the actions annex adds one
+        # once the plan is published with the briefing).
+        with django_assert_num_queries(5):
             render_html(audit)
+
+
+def test_the_cover_says_how_many_cases_and_agencies_took_part(demo_audit, tmp_path):
+    from findings.briefing import render_pdf_bytes
+
+    cases, agencies = demo_audit.cases.count(), demo_audit.agencies.count()
+    assert cases > 1 and agencies > 1
+    said = f"{cases} cases, {agencies} agencies taking part"
+    assert said in render_html(demo_audit)
+    assert said in pdf_text(render_pdf_bytes(demo_audit), tmp_path)
 
 
 def test_pdf_holds_the_briefing_in_order(client, demo_audit, tmp_path):
@@ -261,6 +272,13 @@ def test_a_reaudits_briefing_and_plan_say_it_is_the_reaudit_in_every_format(demo
 
     audit_column = dict((heading, get) for heading, _, get in COLUMNS)["Audit"]
     assert audit_column(ActionFactory(audit=reaudit)) == name
+    from actions.plan_pdf import plan_pdf_made
+
+    plan = plan_pdf_made(member(reaudit, Membership.Role.CHAIR), {"audit": str(reaudit.pk)})
+    plan_path = tmp_path / "plan.pdf"
+    plan_path.write_bytes(plan.content)
+    info = subprocess.run(["pdfinfo", str(plan_path)], capture_output=True, text=True).stdout
+    assert f"Action plan: {name}" in info
 
 
 def pdf_objects(pdf: bytes) -> bytes:
@@ -492,7 +510,10 @@ def test_the_learning_summary_and_an_actions_annex_are_optional_and_on_for_new_a
     html = client.get(reverse("briefing_html", args=[audit.pk])).content.decode()
     assert headings(html)[-2:] == ["Learning summary", "Annex: actions"]
     assert in_order(html, ["Housing must join core groups.", "Supervision is thin."])
-    assert "Invite housing." in html and "(due 31 January 2027)" in html
+    assert (
+        "Invite housing." in html
+        and '(due <span class="text-nowrap">31 January 2027</span>)' in html
+    )
     assert "Dropped idea." not in html
 
     from maca.concurrency import version_of

@@ -261,9 +261,14 @@ def test_a_csv_title_line_holding_a_comma_is_passed_over_as_a_title(client, worl
     assert ChronologyEntry.objects.get().event == "Rent arrears letter"
 
 
-def test_rows_of_events_without_headings_are_refused_not_passed_over_as_titles(client, world):
+@pytest.mark.parametrize(
+    "above", [b"3/11/25,Rent arrears letter", b"Unknown,Family moved area,Housing"]
+)
+def test_rows_of_events_without_headings_are_refused_not_passed_over_as_titles(
+    client, world, above
+):
     client.force_login(world["housing_coordinator"])
-    content = b"3/11/25,Rent arrears letter\r\nDate,Event\r\n4/11/25,Home visit\r\n"
+    content = above + b"\r\nDate,Event,Source agency\r\n4/11/25,Home visit,Housing\r\n"
     page = post_rows(client, world, "rows.csv", content).content.decode()
     assert "The first row (below any title) must hold the column headings" in page
     assert not ChronologyEntry.objects.exists()

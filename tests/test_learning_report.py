@@ -456,3 +456,21 @@ def test_a_qa_member_s_copy_says_it_counts_the_grades_of_released_packs_only(db)
     MembershipFactory(user=chair, partnership=partnership, role=Role.CHAIR)
     assert "audits whose meeting pack the chair has released" in reader_scope(qa, partnership)
     assert reader_scope(chair, partnership) is None
+
+
+def test_a_report_listing_an_earlier_years_overdue_action_goes_with_that_audit_too(
+    client, world, tmp_path
+):
+    """The report of 2026 lists an overdue action of the 2025 audit: once its asker no longer
+    reads that audit, the report is theirs no more either."""
+    from documents.models import RequestedDocument
+
+    client.force_login(world.users[Role.COORDINATOR])
+    client.get(reverse("learning_report"), {"start": "2026-01-01", "format": "pdf"})
+    document = RequestedDocument.objects.get()
+    assert world.alpha.pk in document.options["audits"]
+    download = reverse("own_document_download", args=[document.pk])
+    assert "Alpha police action on supervision." in pdf_text(client.get(download).content, tmp_path)
+
+    world.alpha.agencies.remove(world.housing)
+    assert client.get(download).status_code == 404

@@ -189,3 +189,7 @@ def test_a_password_set_by_the_host_emails_the_owner_too_but_a_new_account_or_si
         person.save()
     assert [m.to for m in mailoutbox] == [["nia@example.org"]]
     assert mailoutbox[0].subject == "Your MACA password was changed"
+    with django_capture_on_commit_callbacks(execute=True):
+        person.set_unusable_password()  # /admin/'s "Password-based authentication: Disabled"
+        person.save()
+    assert len(mailoutbox) == 2

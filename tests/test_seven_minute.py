@@ -544,6 +544,7 @@ def test_an_unsaved_7_minute_briefing_previews_parts_six_and_seven_as_its_form_s
     assert "What will you do differently tomorrow?" in page
     assert "Procedures: www.example.org/procedures" in page
     assert page.count("Not written yet") == 5
+    assert "Nothing of it is published with the briefing until it is saved" in page
     pdf = client.get(reverse("seven_minute_pdf", args=[written.pk])).content
     text = pdf_text(pdf, tmp_path)
     assert "What will you do differently tomorrow?" in text

@@ -615,12 +615,12 @@ def _entries_from(rows, *, case, agency, user) -> tuple[list[ChronologyEntry], l
 
 def _is_title(row) -> bool:
     """Whether `row` reads as a title over the headings: text in one cell only, or (a CSV title
-    holding a comma, "Housing, exported 3 March") no heading and no date first, as a row of
-    events would have."""
+    holding a comma, "Housing, exported 3 March") in two, neither a heading nor the first a
+    date, as a row of events would have; a row of more is refused, not passed over."""
     filled = [value for value in row if _cell_text(value)]
     if len(filled) == 1:
         return True
-    if any(_heading_field(value) for value in filled):
+    if len(filled) > 2 or any(_heading_field(value) for value in filled):
         return False
     try:
         parse_chronology_date(filled[0])
