@@ -40,6 +40,19 @@ class AuditQuerySet(models.QuerySet):
         return access.restrict_audits(self, user)
 
 
+# A theme of up to 200 characters names its files by its first words only: a name of 250
+# characters is more than some systems' paths take once the files are kept in a folder.
+FILE_STEM_MAX = 60
+
+
+def _cut_at_a_word(slug: str, most: int) -> str:
+    """`slug` cut to at most `most` characters, at the end of one of its words."""
+    if len(slug) <= most:
+        return slug
+    cut = slug[: most + 1]
+    return cut[: cut.rfind("-")] if "-" in cut else slug[:most]
+
+
 class Audit(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -166,7 +179,7 @@ class Audit(models.Model):
     def file_stem(self) -> str:
         """How its files' names begin: its theme, and "re-audit" for a re-audit, whose files
         would otherwise be named as its original's ("neglect-and-housing-re-audit")."""
-        stem = slugify(self.theme.name) or "audit"
+        stem = _cut_at_a_word(slugify(self.theme.name), FILE_STEM_MAX) or "audit"
         return f"{stem}-re-audit" if self.reaudit_of_id else stem
 
     def heading(self, key: str) -> str:

@@ -577,6 +577,9 @@ def test_a_title_and_theme_past_words_255_character_properties_still_download(cl
     assert len(properties.comments) == 255 and properties.comments.endswith("…")
     assert properties.title and len(properties.title) <= 255
     assert any(("Theme " * 33).strip() in p.text for p in document.paragraphs)  # not cut
+    # Its file is named by the theme's first words, each whole.
+    stem = "-".join(["theme"] * 10)
+    assert f'filename="{stem}-briefing-draft.docx"' in response["Content-Disposition"]
 
 
 @pytest.mark.parametrize("case", ["abc", "1.5", "-1", "١", "9" * 19, "9" * 5000, ""])

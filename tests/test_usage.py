@@ -793,3 +793,19 @@ def test_a_reflection_that_looks_identifying_is_asked_about_before_it_is_kept(cl
     refused = corrected(client, use, reflection=other)
     assert refused.status_code == 422
     assert UsageRecord.objects.get().reflection == typed
+
+
+def test_teams_kept_before_they_were_kept_as_shown_lose_their_invisible_characters(published):
+    import importlib
+
+    from django.apps import apps
+
+    audit, agencies, _ = published
+    housing = agencies["housing"]
+    kept = a_session(audit, housing, team="Tenancy\u200b officers\u202e")
+    blank = a_session(audit, housing, team="\u200b")  # nothing else to show: left alone
+    plain = a_session(audit, housing, team="Early Help north")
+    migration = importlib.import_module("findings.migrations.0018_usage_teams_as_shown")
+    migration.teams_as_shown(apps, None)
+    teams = dict(UsageRecord.objects.values_list("pk", "team"))
+    assert teams == {kept.pk: "Tenancy officers", blank.pk: "\u200b", plain.pk: "Early Help north"}
