@@ -102,7 +102,7 @@ def test_the_board_report_is_made_for_the_person_and_period_asked(audit, chair, 
 
     def context(user, *, partnership, start, end):
         seen.append((user, partnership, start, end))
-        return {"title": "report", "audits": []}
+        return {"title": "report", "audits": [], "overdue": []}
 
     monkeypatch.setattr(report, "assurance_context", context)
     monkeypatch.setitem(documents.FORMATS, "docx", (lambda c: b"docx " + c["title"].encode(), "w"))
@@ -128,7 +128,9 @@ def test_a_kind_registered_is_made_and_allowed_by_its_own_rules(audit, chair, mo
     assert kinds.KINDS["note"].make(note) == Made(b"note", "note.pdf")
 
     documents.register()
-    monkeypatch.setattr(report, "assurance_context", lambda user, **period: {"audits": []})
+    monkeypatch.setattr(
+        report, "assurance_context", lambda user, **period: {"audits": [], "overdue": []}
+    )
     monkeypatch.setitem(documents.FORMATS, "pdf", (lambda context: b"%PDF report", "pdf"))
     options = report_options(chair, audit.partnership, file_format="pdf")
     board = asked(chair, partnership=audit.partnership, kind=Kind.ASSURANCE_REPORT, options=options)
