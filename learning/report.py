@@ -81,10 +81,9 @@ def assurance_context(user, *, partnership, start=None, end=None, today=None) ->
         "grade_cells": _shaded(grades),
         "actions_by_agency": trends.charts["actions-by-agency"],
         "action_states": ACTION_STATES,
-        "overdue": [OverdueAction.of(action) for action in overdue],
+        **_overdue_listed(overdue),
         "actions_intro": ACTIONS_INTRO,
         "overdue_heading": f"Overdue actions on {date_format(today, 'j F Y')}",
-        "overdue_intro": OVERDUE_INTRO,
         "no_overdue": NO_OVERDUE,
         **_practice(user, partnership, trends.audits),
         "reader_scope": reader_scope(user, partnership),
@@ -96,10 +95,28 @@ ACTIONS_INTRO = (
     "The actions of the audits held in the period, by the agency that owns them. Overdue "
     "actions of earlier audits are listed below."
 )
-OVERDUE_INTRO = (
-    "Every action of a published plan still open after its due date, whichever year its audit "
-    "was held."
-)
+# The overdue actions a report lists, the longest overdue first: a board reads the worst of
+# them; the action plan lists every one.
+OVERDUE_LISTED = 50
+
+
+def _overdue_listed(overdue) -> dict:
+    """The longest overdue of `overdue` (a queryset, oldest due first), with words saying how
+    many there are in all: two queries."""
+    count = overdue.count()
+    listed = [OverdueAction.of(action) for action in overdue[:OVERDUE_LISTED]]
+    intro = (
+        "Every action of a published plan still open after its due date, whichever year its "
+        "audit was held"
+    )
+    if count > len(listed):
+        intro += (
+            f": {count:,} in all. The {len(listed)} overdue longest are listed; the action plan "
+            "lists every one"
+        )
+    return {"overdue": listed, "overdue_count": count, "overdue_intro": intro + "."}
+
+
 NO_OVERDUE = "No action of a published plan is overdue."
 
 

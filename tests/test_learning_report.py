@@ -474,3 +474,29 @@ def test_a_report_listing_an_earlier_years_overdue_action_goes_with_that_audit_t
 
     world.alpha.agencies.remove(world.housing)
     assert client.get(download).status_code == 404
+
+
+def test_a_report_lists_the_longest_overdue_actions_and_says_how_many_there_are(
+    world, tmp_path, monkeypatch
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from actions.models import Action
+    from learning import report
+
+    from .factories import ActionFactory
+
+    ActionFactory(
+        audit=world.alpha,
+        owner_agency=world.police,
+        text="Alpha older police action.",
+        due_date=timezone.localdate() - datetime.timedelta(days=40),
+        status=Action.Status.IN_PROGRESS,
+    )
+    monkeypatch.setattr(report, "OVERDUE_LISTED", 1)
+    text = " ".join(pdf_text(run(world, tmp_path).read_bytes(), tmp_path).split())
+    assert "2 in all. The 1 overdue longest are listed; the action plan lists every one." in text
+    assert "Alpha older police action." in text
+    assert "Alpha police action on supervision." not in text
