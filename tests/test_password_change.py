@@ -193,3 +193,14 @@ def test_a_password_set_by_the_host_emails_the_owner_too_but_a_new_account_or_si
         person.set_unusable_password()  # /admin/'s "Password-based authentication: Disabled"
         person.save()
     assert len(mailoutbox) == 2
+
+
+def test_the_form_names_each_password_for_what_it_is(person):
+    from maca.password import OwnPasswordForm
+
+    from .test_chronology_files import plain
+
+    page = plain(signed_in(person).get(URL))
+    for label in ("Your current password", "New password", "The new password again"):
+        assert f" {label} " in page, label
+    assert OwnPasswordForm(person, data={"old_password": "x"}).is_bound  # as a keyword too
