@@ -881,3 +881,28 @@ def test_a_formula_whose_result_is_an_inline_text_is_read(client, world):
     assert ("Visit a week later", D(2026, 3, 12)) in set(
         ChronologyEntry.objects.values_list("event", "date")
     )
+
+
+def test_two_headings_one_misspelt_are_refused_for_the_column_they_lack(client, world):
+    """A row of two cells holding a heading is the headings, not a title to pass over."""
+    client.force_login(world["housing_coordinator"])
+    content = b"Date,Evnt\r\n01/02/2025,Seen\r\n"
+    page = html.unescape(post_rows(client, world, "rows.csv", content).content.decode())
+    assert "no Event column was found" in page
+    assert "no Date or Event column" not in page
+
+
+@pytest.mark.parametrize("titles, read", [(10, True), (11, False)])
+def test_at_most_ten_title_rows_are_passed_over_above_the_headings(client, world, titles, read):
+    client.force_login(world["housing_coordinator"])
+    workbook = Workbook()
+    sheet = workbook.active
+    for number in range(titles):
+        sheet.append([f"Prepared by team {number}"])
+    sheet.append(["Date", "Event"])
+    sheet.append(["3/11/25", "Rent arrears letter"])
+    response = post_rows(client, world, "rows.xlsx", saved(workbook))
+    assert (response.status_code == 302) is read
+    assert ChronologyEntry.objects.exists() is read
+    if not read:
+        assert "must hold the column headings" in response.content.decode()
