@@ -142,12 +142,12 @@ def _set_properties(properties, audit, context) -> None:
     version = context["version"]
     when = version["published_at"] if version else timezone.now()
     when = when.astimezone(datetime.UTC).replace(microsecond=0)  # Word's files hold UTC
-    properties.title = _property(context["document_title"])
-    properties.subject = _property(f"{audit.title} 6 Step Briefing")
-    properties.comments = _property(f"{audit.title} 6 Step Briefing: {audit_name(audit)}")
+    properties.title = document_property(context["document_title"])
+    properties.subject = document_property(f"{audit.title} 6 Step Briefing")
+    properties.comments = document_property(f"{audit.title} 6 Step Briefing: {audit_name(audit)}")
     properties.keywords = f"Version {version['number']}" if version else "Draft"
     properties.content_status = "Published" if version else "Draft"
-    properties.author = properties.last_modified_by = _property(audit.partnership.name)
+    properties.author = properties.last_modified_by = document_property(audit.partnership.name)
     properties.created = properties.modified = when
     properties.language = "en-GB"
 
@@ -156,7 +156,8 @@ def _set_properties(properties, audit, context) -> None:
 PROPERTY_MAX = 255
 
 
-def _property(value) -> str:
+def document_property(value) -> str:
+    """`value` as a Word document property holds it: XML-safe, within PROPERTY_MAX."""
     text = _text(value)
     return text if len(text) <= PROPERTY_MAX else text[: PROPERTY_MAX - 1] + "…"
 

@@ -19,6 +19,7 @@ from cases.models import Audit
 from cases.naming import audit_name
 from cases.selectors.identifiers import listed
 from findings.models import ImpactVerdict, Recommendation, UsageRecord
+from findings.word import document_property
 from maca import access
 from maca.models import DEFAULT_MARKING, Agency, Membership
 from maca.pdf import render_pdf
@@ -466,10 +467,12 @@ def render_docx_bytes(context: dict) -> bytes:
 def _set_properties(properties, context) -> None:
     """What Word shows under File > Info, in place of python-docx's template's (2013, its name)."""
     made = timezone.now().astimezone(datetime.UTC).replace(microsecond=0)  # Word's files hold UTC
-    properties.title = context["document_title"][:255]
-    properties.subject = f"Board assurance report, audits held {context['period']}"[:255]
+    properties.title = document_property(context["document_title"])
+    properties.subject = document_property(
+        f"Board assurance report, audits held {context['period']}"
+    )
     properties.comments = properties.keywords = ""
-    properties.author = properties.last_modified_by = context["partnership"].name[:255]
+    properties.author = properties.last_modified_by = document_property(context["partnership"].name)
     properties.created = properties.modified = made
     properties.language = "en-GB"
     properties.content_status = "Final"
